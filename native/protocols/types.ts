@@ -1,0 +1,56 @@
+import type { ErrorInfo } from '../../common/errors';
+
+export type ProtocolId = 'tuya-auc' | 'tuyaopen-cli';
+export const protocolIds: readonly ProtocolId[] = ['tuya-auc', 'tuyaopen-cli'];
+
+/** What a burn writes. `mac` is required by tuya-auc, `pid` when the module asks for it. */
+export interface LicenseToBurn {
+  uuid: string;
+  authkey: string;
+  mac?: string | undefined;
+  pid?: string | undefined;
+}
+
+/** What a module holds, as read back from it. Empty fields are null. */
+export interface ModuleIdentity {
+  uuid: string | null;
+  authkey: string | null;
+  mac: string | null;
+  firmware?: { name: string; version: string } | undefined;
+}
+
+/** The failure codes every driver uses (issue 2). */
+export type BurnFailureCode = 'TIMEOUT' | 'CHECKSUM' | 'REFUSED' | 'ALREADY_AUTHORIZED' | 'VERIFY_MISMATCH' | 'DISCONNECTED' | 'INVALID_LICENSE' | 'CANCELED';
+
+/**
+ * Whether any byte of the write frame left the host: the ledger releases a
+ * license only on `nothing-sent`; `sent-outcome-unknown` makes it suspect.
+ */
+export type WriteExposure = 'nothing-sent' | 'sent-outcome-unknown' | 'verified';
+
+export type BurnStep = 'connect' | 'check' | 'write' | 'verify' | 'finish';
+
+export type BurnOutcome =
+  | { ok: true; exposure: 'verified'; module: ModuleIdentity; durationMs: number }
+  | { ok: false; exposure: 'nothing-sent' | 'sent-outcome-unknown'; step: BurnStep; error: ErrorInfo & { code: BurnFailureCode }; module?: ModuleIdentity | undefined; durationMs: number };
+
+export interface BurnOptions {
+  /** Overwrite a module that already carries a license (a supervisor allowed it). */
+  allowReauthorize?: boolean;
+  /**
+   * Awaited just before the first byte of the write frame leaves: the ledger
+   * journals `sending` (fsync) here. If it rejects, the burn stops with nothing sent.
+   */
+  beforeWrite?: (existing: ModuleIdentity) => Promise<void>;
+  onStep?: (step: BurnStep) => void;
+  signal?: AbortSignal;
+}
+
+export interface ModuleDriver {
+  readonly protocol: ProtocolId;
+  /** True when a module answers on the port within `timeoutMs` (the slot polls this while waiting for a module). */
+  detect(options: { timeoutMs: number; signal?: AbortSignal }): Promise<boolean>;
+  /** Reads what the module holds (used to check and to resolve suspects). */
+  readIdentity(options?: { signal?: AbortSignal }): Promise<ModuleIdentity>;
+  burn(license: LicenseToBurn, options?: BurnOptions): Promise<BurnOutcome>;
+}
