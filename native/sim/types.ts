@@ -129,6 +129,19 @@ export interface Personality {
 
 export type PersonalityFactory = (ctx: ModuleContext) => Personality;
 
+/**
+ * What every file native/sim/personalities/<protocol>.ts exports (the runtime
+ * loads it by protocol name): `export const personality: PersonalityModule`.
+ */
+export interface PersonalityModule {
+  readonly protocol: SimProtocol;
+  /** Firmware variants; the first is the default. */
+  readonly variants: readonly string[];
+  readonly create: PersonalityFactory;
+  /** A license the `alreadyAuthorized` fault puts in flash (valid for this protocol). */
+  readonly sampleLicense?: Partial<Flash> | undefined;
+}
+
 /** How to build one virtual module. */
 export interface ModuleSpec {
   protocol: SimProtocol;
