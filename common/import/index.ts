@@ -1,0 +1,12 @@
+export {
+  parseLicenseList,
+  findKnownUuids,
+  describeLicenseListErrors,
+  type LicenseListRow,
+  type LicenseListError,
+  type LicenseListErrorCode,
+  type LicenseListFormat,
+  type LicenseListParse,
+  type KnownUuids,
+  type ParseLicenseListOptions,
+} from './license-list';
