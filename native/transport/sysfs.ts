@@ -138,9 +138,9 @@ export function errorText(e: unknown): string {
     const code = (e as { code: string }).code;
     if (code === 'ENOENT') return 'it does not exist';
     if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-    return code;
+    if (code === 'ENOTDIR') return 'it is not a directory';
   }
-  return e instanceof Error ? e.message : String(e);
+  return e instanceof Error && e.message ? e.message : String(e);
 }
 
 /** ttyUSB2 before ttyUSB10. */
