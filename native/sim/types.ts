@@ -49,7 +49,7 @@ export interface FaultSet {
   corruptChecksum?: SimStage | undefined;
   /** The write is answered with a refusal and nothing is stored. */
   writeRefused?: boolean | undefined;
-  /** The write is stored, but the read-back answers a different value (a flash that did not take). */
+  /** The write is answered as a success, but the flash keeps a damaged value (it did not take), so the read-back differs. */
   readbackMismatch?: boolean | undefined;
   /** The cable is pulled half way through the answer to this stage (the host sees its port vanish). */
   unplugMidFrame?: SimStage | undefined;
