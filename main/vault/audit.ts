@@ -1,0 +1,147 @@
+import { createHash } from 'node:crypto';
+import { AppError } from '../../common/errors';
+import type { Clock } from '../../common/clock';
+import type { VaultDb } from './db';
+
+/**
+ * The hash-chained audit log: entry N's hash covers entry N-1's hash and
+ * entry N's canonical form, so editing, removing or reordering any entry
+ * breaks every link after it. Entries never hold an authkey.
+ */
+export interface AuditInput {
+  action: string;
+  groupId?: string | null;
+  uuid?: string | null;
+  from?: string | null;
+  to?: string | null;
+  detail?: Record<string, unknown>;
+}
+
+export interface AuditEntry {
+  seq: number;
+  at: number;
+  action: string;
+  groupId: string | null;
+  uuid: string | null;
+  from: string | null;
+  to: string | null;
+  detail: Record<string, unknown>;
+  prevHash: string;
+  hash: string;
+}
+
+export type AuditVerification =
+  | { ok: true; entries: number; headHash: string }
+  | { ok: false; entries: number; brokenAt: number; reason: string };
+
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** JSON with keys sorted at every level: the same entry always hashes the same. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null);
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const obj = value as Record<string, unknown>;
+  const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
+}
+
+export function auditHash(prevHash: string, entry: Omit<AuditEntry, 'prevHash' | 'hash'>): string {
+  const body = canonicalJson({ seq: entry.seq, at: entry.at, action: entry.action, groupId: entry.groupId, uuid: entry.uuid, from: entry.from, to: entry.to, detail: entry.detail });
+  return createHash('sha256').update(prevHash).update('\n').update(body).digest('hex');
+}
+
+const forbiddenDetail = /auth_?key|auzkey|passphrase|token|secret/i;
+
+interface AuditRow {
+  seq: number;
+  at: number;
+  action: string;
+  group_id: string | null;
+  license_uuid: string | null;
+  from_state: string | null;
+  to_state: string | null;
+  detail: string;
+  prev_hash: string;
+  hash: string;
+}
+
+const fromRow = (r: AuditRow): AuditEntry => ({
+  seq: r.seq,
+  at: r.at,
+  action: r.action,
+  groupId: r.group_id,
+  uuid: r.license_uuid,
+  from: r.from_state,
+  to: r.to_state,
+  detail: JSON.parse(r.detail) as Record<string, unknown>,
+  prevHash: r.prev_hash,
+  hash: r.hash,
+});
+
+export class AuditLog {
+  readonly #db: VaultDb;
+  readonly #clock: Clock;
+  readonly #head;
+  readonly #insert;
+  readonly #setHead;
+
+  constructor(db: VaultDb, clock: Clock) {
+    this.#db = db;
+    this.#clock = clock;
+    this.#head = db.prepare<[], { seq: number; hash: string }>('SELECT seq, hash FROM audit_head WHERE id = 1');
+    this.#insert = db.prepare('INSERT INTO audit_log (seq, at, action, group_id, license_uuid, from_state, to_state, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    this.#setHead = db.prepare('INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash');
+  }
+
+  /** Appends one entry. Call it inside the transaction that makes the change it records. */
+  append(input: AuditInput): AuditEntry {
+    if (!this.#db.inTransaction) throw new AppError('INTERNAL', 'An audit entry must be written in the same transaction as the change it records.');
+    const detail = input.detail ?? {};
+    for (const key of Object.keys(detail)) {
+      if (forbiddenDetail.test(key)) throw new AppError('INTERNAL', `Audit detail "${key}" looks like a secret; secrets never enter the audit log.`);
+    }
+    const head = this.#head.get();
+    const prevHash = head?.hash ?? GENESIS_HASH;
+    const entry = { seq: (head?.seq ?? 0) + 1, at: this.#clock.now(), action: input.action, groupId: input.groupId ?? null, uuid: input.uuid ?? null, from: input.from ?? null, to: input.to ?? null, detail };
+    const hash = auditHash(prevHash, entry);
+    this.#insert.run(entry.seq, entry.at, entry.action, entry.groupId, entry.uuid, entry.from, entry.to, canonicalJson(detail), prevHash, hash);
+    this.#setHead.run(entry.seq, hash);
+    return { ...entry, prevHash, hash };
+  }
+
+  /** Walks the chain from the first entry to the head and names the first broken link. */
+  verify(): AuditVerification {
+    let expectedSeq = 1;
+    let prevHash = GENESIS_HASH;
+    const rows = this.#db.prepare<[], AuditRow>('SELECT * FROM audit_log ORDER BY seq').iterate();
+    for (const row of rows) {
+      const broken = (reason: string): AuditVerification => ({ ok: false, entries: expectedSeq - 1, brokenAt: row.seq, reason });
+      if (row.seq !== expectedSeq) return { ok: false, entries: expectedSeq - 1, brokenAt: expectedSeq, reason: `entry ${expectedSeq} is missing (the next one is ${row.seq})` };
+      if (row.prev_hash !== prevHash) return broken(`entry ${row.seq} does not link to entry ${row.seq - 1} (its previous hash differs)`);
+      let entry: AuditEntry;
+      try {
+        entry = fromRow(row);
+      } catch {
+        return broken(`entry ${row.seq} has an unreadable detail`);
+      }
+      if (canonicalJson(entry.detail) !== row.detail || auditHash(prevHash, entry) !== row.hash) return broken(`entry ${row.seq} was altered (its content does not match its hash)`);
+      prevHash = row.hash;
+      expectedSeq++;
+    }
+    const count = expectedSeq - 1;
+    const head = this.#head.get();
+    if (count === 0 && !head) return { ok: true, entries: 0, headHash: GENESIS_HASH };
+    if (!head || head.seq !== count || head.hash !== prevHash) {
+      return { ok: false, entries: count, brokenAt: count + 1, reason: `the log ends at entry ${count} but its head says ${head ? `entry ${head.seq}` : 'nothing'}: entries were removed from the end` };
+    }
+    return { ok: true, entries: count, headHash: prevHash };
+  }
+
+  entries(options: { uuid?: string; afterSeq?: number; limit?: number } = {}): AuditEntry[] {
+    const limit = options.limit ?? 1000;
+    const rows = options.uuid
+      ? this.#db.prepare<[string, number, number], AuditRow>('SELECT * FROM audit_log WHERE license_uuid = ? AND seq > ? ORDER BY seq LIMIT ?').all(options.uuid, options.afterSeq ?? 0, limit)
+      : this.#db.prepare<[number, number], AuditRow>('SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?').all(options.afterSeq ?? 0, limit);
+    return rows.map(fromRow);
+  }
+}

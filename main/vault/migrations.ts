@@ -1,0 +1,149 @@
+import { AppError } from '../../common/errors';
+import type { VaultDb } from './db';
+
+/**
+ * Numbered schema migrations. Migration N takes a vault from user_version N-1
+ * to N in one transaction. Append new ones at the end (sync adds its outbox
+ * this way); never edit one that has shipped.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  up(db: VaultDb): void;
+}
+
+export const migrations: Migration[] = [
+  {
+    version: 1,
+    name: 'vault key and key-value store',
+    up(db) {
+      db.exec(`
+        CREATE TABLE vault_key (
+          id INTEGER PRIMARY KEY CHECK (id = 1),
+          wrap TEXT NOT NULL,            -- JSON: the wrapped data key and how it was wrapped
+          key_check BLOB NOT NULL,       -- a known value sealed with the data key
+          created_at INTEGER NOT NULL,
+          updated_at INTEGER NOT NULL
+        ) STRICT;
+        CREATE TABLE kv (
+          key TEXT PRIMARY KEY,
+          value TEXT,                    -- plain values
+          sealed BLOB,                   -- secrets sealed with the data key (hub token)
+          updated_at INTEGER NOT NULL,
+          CHECK ((value IS NULL) <> (sealed IS NULL))
+        ) STRICT;
+      `);
+    },
+  },
+  {
+    version: 2,
+    name: 'credential groups and licenses',
+    up(db) {
+      db.exec(`
+        CREATE TABLE credential_groups (
+          id TEXT PRIMARY KEY,
+          name TEXT NOT NULL,
+          pid TEXT,
+          hub_credential_id TEXT UNIQUE,
+          state TEXT NOT NULL DEFAULT 'active' CHECK (state IN ('active', 'blocked')),
+          blocked_reason TEXT,
+          source TEXT,
+          license_count INTEGER NOT NULL DEFAULT 0,
+          created_at INTEGER NOT NULL,
+          CHECK ((state = 'blocked') = (blocked_reason IS NOT NULL))
+        ) STRICT;
+        CREATE TABLE licenses (
+          id INTEGER PRIMARY KEY,
+          group_id TEXT NOT NULL REFERENCES credential_groups(id),
+          uuid TEXT NOT NULL UNIQUE,
+          sealed_authkey BLOB NOT NULL,
+          mac TEXT,
+          pid TEXT,
+          state TEXT NOT NULL DEFAULT 'available'
+            CHECK (state IN ('available', 'reserved', 'sending', 'written', 'verified', 'reported', 'suspect', 'void')),
+          slot TEXT,
+          attempt TEXT,
+          module_mac TEXT,
+          module_serial TEXT,
+          spoiled_reported_at INTEGER,
+          created_at INTEGER NOT NULL,
+          updated_at INTEGER NOT NULL
+        ) STRICT;
+        -- reserve: the next available license of a group, in import order
+        CREATE INDEX licenses_by_group_state ON licenses (group_id, state);
+        -- recovery and the suspect list touch only licenses in flight: a small partial index
+        CREATE INDEX licenses_unsettled ON licenses (state) WHERE state IN ('reserved', 'sending', 'written', 'suspect');
+        CREATE INDEX licenses_spoiled_unreported ON licenses (id) WHERE state = 'void' AND spoiled_reported_at IS NULL;
+      `);
+    },
+  },
+  {
+    version: 3,
+    name: 'audit chain and burn records',
+    up(db) {
+      db.exec(`
+        CREATE TABLE audit_log (
+          seq INTEGER PRIMARY KEY,
+          at INTEGER NOT NULL,
+          action TEXT NOT NULL,
+          group_id TEXT,
+          license_uuid TEXT,
+          from_state TEXT,
+          to_state TEXT,
+          detail TEXT NOT NULL,          -- canonical JSON; never an authkey
+          prev_hash TEXT NOT NULL,
+          hash TEXT NOT NULL
+        ) STRICT;
+        CREATE INDEX audit_by_license ON audit_log (license_uuid, seq) WHERE license_uuid IS NOT NULL;
+        -- the chain's last link, so cutting entries off the end is noticed too
+        CREATE TABLE audit_head (
+          id INTEGER PRIMARY KEY CHECK (id = 1),
+          seq INTEGER NOT NULL,
+          hash TEXT NOT NULL
+        ) STRICT;
+        CREATE TABLE burn_records (
+          id INTEGER PRIMARY KEY,
+          uuid TEXT NOT NULL,
+          group_id TEXT NOT NULL,
+          slot TEXT,
+          attempt TEXT,
+          module_mac TEXT,
+          module_serial TEXT,
+          result TEXT NOT NULL CHECK (result IN ('verified', 'failed', 'suspect', 'void')),
+          reason TEXT,
+          at INTEGER NOT NULL,
+          reported_at INTEGER
+        ) STRICT;
+        CREATE INDEX burn_records_by_group ON burn_records (group_id, id);
+        CREATE INDEX burn_records_unreported ON burn_records (id) WHERE reported_at IS NULL;
+      `);
+    },
+  },
+];
+
+export const latestVersion = (list: readonly Migration[] = migrations): number => list.at(-1)?.version ?? 0;
+
+export function schemaVersion(db: VaultDb): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/** Brings the schema to `target` (default: the newest), one transaction per migration. */
+export function migrate(db: VaultDb, options: { target?: number; list?: readonly Migration[] } = {}): { from: number; to: number } {
+  const list = options.list ?? migrations;
+  list.forEach((m, i) => {
+    if (m.version !== i + 1) throw new AppError('INTERNAL', `Migration list is out of order at "${m.name}" (expected version ${i + 1}).`);
+  });
+  const target = options.target ?? latestVersion(list);
+  const from = schemaVersion(db);
+  if (from > latestVersion(list)) {
+    throw new AppError('VAULT_TOO_NEW', `This vault was written by a newer Credential Station (schema ${from}, this one knows ${latestVersion(list)}); update the app before opening it.`);
+  }
+  for (const m of list) {
+    if (m.version <= from || m.version > target) continue;
+    db.transaction(() => {
+      m.up(db);
+      db.pragma(`user_version = ${m.version}`);
+    }).immediate();
+  }
+  return { from, to: Math.max(from, Math.min(target, latestVersion(list))) };
+}

@@ -1,0 +1,378 @@
+import { existsSync } from 'node:fs';
+import { AppError } from '../../common/errors';
+import { systemClock, type Clock } from '../../common/clock';
+import { newId } from '../../common/ids';
+import { silentLogger, type Logger } from '../../common/log';
+import { parseLicenseList, type LicenseListError, type LicenseListRow } from '../../common/import';
+import { AuditLog } from './audit';
+import { DataKey } from './crypto';
+import { openDatabase, type VaultDb } from './db';
+import type { KeyWrapper, WrappedKey } from './key-wrappers';
+import { latestVersion, migrate, schemaVersion } from './migrations';
+
+export interface VaultOptions {
+  path: string;
+  wrapper: KeyWrapper;
+  clock?: Clock;
+  logger?: Logger;
+}
+
+export interface CredentialGroup {
+  id: string;
+  name: string;
+  pid: string | null;
+  hubCredentialId: string | null;
+  state: 'active' | 'blocked';
+  blockedReason: string | null;
+  source: string | null;
+  licenseCount: number;
+  createdAt: number;
+}
+
+export interface ImportProgress {
+  phase: 'parse' | 'seal' | 'write' | 'done';
+  done: number;
+  total: number;
+}
+
+export interface ImportOptions {
+  /** Shown to operators; defaults to the file name. */
+  groupName?: string;
+  pid?: string;
+  hubCredentialId?: string;
+  /** Add to this existing group instead of creating one (sync pulls licenses page by page). */
+  groupId?: string;
+  onProgress?: (progress: ImportProgress) => void;
+}
+
+export type ImportReport = { ok: true; groupId: string; imported: number } | { ok: false; errors: LicenseListError[] };
+
+/** A license as it goes into the vault (authkey in the clear only in memory). */
+export type LicenseInput = Pick<LicenseListRow, 'uuid' | 'authkey' | 'mac' | 'pid'> & { line?: number };
+
+interface GroupRow {
+  id: string;
+  name: string;
+  pid: string | null;
+  hub_credential_id: string | null;
+  state: 'active' | 'blocked';
+  blocked_reason: string | null;
+  source: string | null;
+  license_count: number;
+  created_at: number;
+}
+
+const groupFromRow = (r: GroupRow): CredentialGroup => ({
+  id: r.id,
+  name: r.name,
+  pid: r.pid,
+  hubCredentialId: r.hub_credential_id,
+  state: r.state,
+  blockedReason: r.blocked_reason,
+  source: r.source,
+  licenseCount: r.license_count,
+  createdAt: r.created_at,
+});
+
+const SEAL_CHUNK = 5000;
+const uuidPattern = /^[0-9a-z]{16}(?:[0-9a-z]{4})?$/;
+const authkeyPattern = /^[0-9A-Za-z]{32}$/;
+const macPattern = /^[0-9A-F]{12}$/;
+
+class DuplicatesFound extends Error {
+  constructor(readonly rows: { row: LicenseInput; index: number }[]) {
+    super('duplicates against the vault');
+  }
+}
+
+/**
+ * The encrypted vault: one SQLite file (WAL) holding credential groups,
+ * licenses with sealed authkeys, the audit chain and burn records. Opening it
+ * unwraps the data key and nothing else: no license is decrypted until the
+ * ledger reserves it.
+ */
+export class Vault {
+  readonly db: VaultDb;
+  readonly path: string;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly audit: AuditLog;
+  #key: DataKey | null;
+
+  private constructor(db: VaultDb, path: string, key: DataKey, clock: Clock, logger: Logger) {
+    this.db = db;
+    this.path = path;
+    this.#key = key;
+    this.clock = clock;
+    this.logger = logger;
+    this.audit = new AuditLog(db, clock);
+  }
+
+  /** Creates a new vault file with a fresh random data key wrapped by `wrapper`. */
+  static async create(options: VaultOptions): Promise<Vault> {
+    const clock = options.clock ?? systemClock;
+    if (existsSync(options.path)) {
+      const info = Vault.inspect(options.path);
+      if (info.initialized) throw new AppError('VAULT_EXISTS', `A vault already exists at ${options.path}; unlock it instead of creating one.`);
+    }
+    const { key, raw } = DataKey.generate();
+    const wrapped = await options.wrapper.wrap(raw);
+    raw.fill(0);
+    const db = openDatabase(options.path);
+    try {
+      migrate(db);
+      const vault = new Vault(db, options.path, key, clock, options.logger ?? silentLogger);
+      db.transaction(() => {
+        const now = clock.now();
+        db.prepare('INSERT INTO vault_key (id, wrap, key_check, created_at, updated_at) VALUES (1, ?, ?, ?, ?)').run(JSON.stringify(wrapped), key.sealKeyCheck(), now, now);
+        vault.audit.append({ action: 'vault.created', detail: { wrapper: options.wrapper.kind, schema: latestVersion() } });
+      }).immediate();
+      vault.logger.info({ path: options.path, wrapper: options.wrapper.kind }, 'vault created');
+      return vault;
+    } catch (e) {
+      db.close();
+      throw e;
+    }
+  }
+
+  /** Opens and unlocks an existing vault, then brings its schema up to date. */
+  static async open(options: VaultOptions): Promise<Vault> {
+    const clock = options.clock ?? systemClock;
+    if (!existsSync(options.path)) throw new AppError('VAULT_NOT_FOUND', `No vault at ${options.path}; create one first (or check the path).`);
+    const db = openDatabase(options.path, { mustExist: true });
+    try {
+      if (schemaVersion(db) > latestVersion()) migrate(db); // throws VAULT_TOO_NEW
+      const stored = schemaVersion(db) >= 1 ? db.prepare<[], { wrap: string; key_check: Buffer }>('SELECT wrap, key_check FROM vault_key WHERE id = 1').get() : undefined;
+      if (!stored) throw new AppError('VAULT_NOT_INITIALIZED', `The file at ${options.path} is not a finished vault (no key); create the vault again.`);
+      let wrapped: WrappedKey;
+      try {
+        wrapped = JSON.parse(stored.wrap) as WrappedKey;
+      } catch {
+        throw new AppError('VAULT_TAMPERED', 'The vault key record is damaged; restore the vault from a backup.');
+      }
+      if (wrapped.kind !== options.wrapper.kind) {
+        throw new AppError('WRAPPER_MISMATCH', `This vault is locked with "${wrapped.kind}", not "${options.wrapper.kind}"; unlock it with ${wrapped.kind === 'passphrase' ? 'the station passphrase' : "this computer's key storage"}.`, { expected: wrapped.kind });
+      }
+      const raw = await options.wrapper.unwrap(wrapped);
+      const key = new DataKey(raw);
+      raw.fill(0);
+      if (!key.matchesKeyCheck(stored.key_check)) throw new AppError('VAULT_TAMPERED', 'The vault key does not match this vault (the key record was altered); restore the vault from a backup.');
+      migrate(db);
+      const vault = new Vault(db, options.path, key, clock, options.logger ?? silentLogger);
+      vault.logger.info({ path: options.path }, 'vault unlocked');
+      return vault;
+    } catch (e) {
+      db.close();
+      throw e;
+    }
+  }
+
+  /** What is at `path`, without unlocking: lets the shell ask for the right secret. */
+  static inspect(path: string): { exists: boolean; initialized: boolean; wrapperKind: string | null; schemaVersion: number } {
+    if (!existsSync(path)) return { exists: false, initialized: false, wrapperKind: null, schemaVersion: 0 };
+    let db: VaultDb;
+    try {
+      db = openDatabase(path, { readonly: true, mustExist: true });
+    } catch (cause) {
+      throw new AppError('VAULT_UNREADABLE', `The file at ${path} is not a vault that can be read; check the path.`, undefined, { cause });
+    }
+    try {
+      const version = schemaVersion(db);
+      const row = version >= 1 ? db.prepare<[], { wrap: string }>('SELECT wrap FROM vault_key WHERE id = 1').get() : undefined;
+      let kind: string | null = null;
+      if (row) kind = String((JSON.parse(row.wrap) as WrappedKey).kind);
+      return { exists: true, initialized: row !== undefined, wrapperKind: kind, schemaVersion: version };
+    } catch (cause) {
+      throw new AppError('VAULT_UNREADABLE', `The file at ${path} is not a vault that can be read; check the path.`, undefined, { cause });
+    } finally {
+      db.close();
+    }
+  }
+
+  get #dataKey(): DataKey {
+    if (!this.#key) throw new AppError('VAULT_LOCKED', 'The vault is closed; unlock it again.');
+    return this.#key;
+  }
+
+  /**
+   * Wraps the same data key with `next` (a new passphrase, or safeStorage).
+   * `current` must unlock the stored wrap: someone at an unlocked station cannot change it alone.
+   * Licenses are not re-encrypted.
+   */
+  async rewrap(next: KeyWrapper, current: KeyWrapper): Promise<void> {
+    const stored = this.db.prepare<[], { wrap: string }>('SELECT wrap FROM vault_key WHERE id = 1').get();
+    if (!stored) throw new AppError('VAULT_NOT_INITIALIZED', 'The vault has no key record.');
+    const wrapped = JSON.parse(stored.wrap) as WrappedKey;
+    if (wrapped.kind !== current.kind) throw new AppError('WRAPPER_MISMATCH', `This vault is locked with "${wrapped.kind}"; give that to change it.`, { expected: wrapped.kind });
+    const proven = await current.unwrap(wrapped);
+    const raw = this.#dataKey.exportRaw();
+    try {
+      if (!proven.equals(raw)) throw new AppError('VAULT_TAMPERED', 'The stored key record does not match the unlocked vault; restore the vault from a backup.');
+      const rewrapped = await next.wrap(raw);
+      this.db.transaction(() => {
+        this.db.prepare('UPDATE vault_key SET wrap = ?, updated_at = ? WHERE id = 1').run(JSON.stringify(rewrapped), this.clock.now());
+        this.audit.append({ action: 'vault.rewrapped', detail: { from: wrapped.kind, to: next.kind } });
+      }).immediate();
+    } finally {
+      raw.fill(0);
+      proven.fill(0);
+    }
+  }
+
+  sealAuthkey(uuid: string, authkey: string): Buffer {
+    return this.#dataKey.sealAuthkey(uuid, authkey);
+  }
+
+  openAuthkey(uuid: string, sealed: Uint8Array): string {
+    return this.#dataKey.openAuthkey(uuid, sealed);
+  }
+
+  /** Seals any secret (a hub token) the way authkeys are sealed; `name` binds it to its use. */
+  sealSecret(name: string, value: string): Buffer {
+    return this.#dataKey.sealSecret(name, value);
+  }
+
+  openSecret(name: string, sealed: Uint8Array): string {
+    return this.#dataKey.openSecret(name, sealed);
+  }
+
+  /** Stores a secret sealed in the key-value table. */
+  putSecret(name: string, value: string): void {
+    this.db.prepare('INSERT INTO kv (key, value, sealed, updated_at) VALUES (?, NULL, ?, ?) ON CONFLICT (key) DO UPDATE SET value = NULL, sealed = excluded.sealed, updated_at = excluded.updated_at').run(name, this.sealSecret(name, value), this.clock.now());
+  }
+
+  getSecret(name: string): string | null {
+    const row = this.db.prepare<[string], { sealed: Buffer | null }>('SELECT sealed FROM kv WHERE key = ?').get(name);
+    if (!row) return null;
+    if (!row.sealed) throw new AppError('NOT_A_SECRET', `"${name}" is stored as a plain value, not a secret.`);
+    return this.openSecret(name, row.sealed);
+  }
+
+  /** Plain (non-secret) values: sync cursors, the station id. */
+  putValue(key: string, value: string): void {
+    this.db.prepare('INSERT INTO kv (key, value, sealed, updated_at) VALUES (?, ?, NULL, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, sealed = NULL, updated_at = excluded.updated_at').run(key, value, this.clock.now());
+  }
+
+  getValue(key: string): string | null {
+    const row = this.db.prepare<[string], { value: string | null }>('SELECT value FROM kv WHERE key = ?').get(key);
+    if (row && row.value === null) throw new AppError('NOT_A_PLAIN_VALUE', `"${key}" is a sealed secret; read it with getSecret.`);
+    return row?.value ?? null;
+  }
+
+  deleteValue(key: string): boolean {
+    return this.db.prepare('DELETE FROM kv WHERE key = ?').run(key).changes > 0;
+  }
+
+  hasUuid(uuid: string): boolean {
+    return this.db.prepare('SELECT 1 FROM licenses WHERE uuid = ?').get(uuid) !== undefined;
+  }
+
+  listGroups(): CredentialGroup[] {
+    return this.db.prepare<[], GroupRow>('SELECT * FROM credential_groups ORDER BY created_at, name').all().map(groupFromRow);
+  }
+
+  getGroup(id: string): CredentialGroup {
+    const row = this.db.prepare<[string], GroupRow>('SELECT * FROM credential_groups WHERE id = ?').get(id);
+    if (!row) throw new AppError('GROUP_NOT_FOUND', `There is no credential group ${id} in this vault; pick one from the list.`);
+    return groupFromRow(row);
+  }
+
+  /**
+   * Imports a License List download (CSV or XLSX) into a new credential group,
+   * all or nothing: any bad row, or any uuid the vault already holds, and
+   * nothing is imported; the report names every bad row.
+   */
+  async importLicenseList(bytes: Uint8Array, fileName: string, options: ImportOptions = {}): Promise<ImportReport> {
+    options.onProgress?.({ phase: 'parse', done: 0, total: bytes.length });
+    const parse = await parseLicenseList(bytes, fileName);
+    if (!parse.ok) {
+      // A refused file is reported in full: parse again, this time also against the vault.
+      const full = await parseLicenseList(bytes, fileName, { knownUuids: { has: (u) => this.hasUuid(u) } });
+      return { ok: false, errors: full.ok ? parse.errors : full.errors };
+    }
+    return this.#importValidated(parse.rows, { ...options, groupName: options.groupName ?? fileName, source: fileName });
+  }
+
+  /** Imports rows that did not come from a file (sync). Validated like a file; all or nothing. */
+  async importRows(rows: readonly LicenseInput[], options: ImportOptions & { source?: string } = {}): Promise<ImportReport> {
+    const errors: LicenseListError[] = [];
+    const seen = new Set<string>();
+    rows.forEach((row, i) => {
+      const line = row.line ?? i + 1;
+      if (!uuidPattern.test(row.uuid)) errors.push({ line, code: 'BAD_UUID', reason: `uuid "${row.uuid}" is not 16 or 20 characters of 0-9 and a-z.` });
+      else if (seen.has(row.uuid)) errors.push({ line, code: 'DUPLICATE_UUID', reason: `uuid ${row.uuid} is repeated.` });
+      seen.add(row.uuid);
+      if (!authkeyPattern.test(row.authkey)) errors.push({ line, code: 'BAD_AUTHKEY', reason: 'authkey is not 32 characters of 0-9, a-z and A-Z.' });
+      if (row.mac !== undefined && !macPattern.test(row.mac)) errors.push({ line, code: 'BAD_MAC', reason: `MAC "${row.mac}" is not 12 upper-case hexadecimal digits.` });
+    });
+    if (errors.length > 0) return { ok: false, errors };
+    return this.#importValidated(rows, { ...options, groupName: options.groupName ?? options.source ?? 'imported licenses', source: options.source ?? null });
+  }
+
+  async #importValidated(rows: readonly LicenseInput[], options: ImportOptions & { groupName: string; source: string | null }): Promise<ImportReport> {
+    const total = rows.length;
+    const progress = options.onProgress;
+    if (options.groupId !== undefined) this.getGroup(options.groupId);
+    if (options.hubCredentialId !== undefined && options.groupId === undefined) {
+      const taken = this.db.prepare<[string], { id: string }>('SELECT id FROM credential_groups WHERE hub_credential_id = ?').get(options.hubCredentialId);
+      if (taken) throw new AppError('GROUP_EXISTS', `Hub credential ${options.hubCredentialId} is already group ${taken.id}; add the licenses to that group.`);
+    }
+
+    // Sealing is the slow part: do it outside the write transaction, yielding so the UI stays live.
+    const key = this.#dataKey;
+    const sealed: Buffer[] = new Array<Buffer>(total);
+    for (let start = 0; start < total; start += SEAL_CHUNK) {
+      const end = Math.min(total, start + SEAL_CHUNK);
+      for (let i = start; i < end; i++) {
+        const row = rows[i] as LicenseInput;
+        sealed[i] = key.sealAuthkey(row.uuid, row.authkey);
+      }
+      progress?.({ phase: 'seal', done: end, total });
+      if (end < total) await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+
+    const groupId = options.groupId ?? newId();
+    const pids = new Set(rows.map((r) => r.pid).filter((p): p is string => p !== undefined));
+    const pid = options.pid ?? (pids.size === 1 ? [...pids][0] : undefined) ?? null;
+    const now = this.clock.now();
+    const insert = this.db.prepare("INSERT OR IGNORE INTO licenses (group_id, uuid, sealed_authkey, mac, pid, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'available', ?, ?)");
+    try {
+      this.db.transaction(() => {
+        if (options.groupId === undefined) {
+          this.db.prepare('INSERT INTO credential_groups (id, name, pid, hub_credential_id, state, source, license_count, created_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?)').run(groupId, options.groupName, pid, options.hubCredentialId ?? null, 'active', options.source, now);
+        }
+        const duplicates: { row: LicenseInput; index: number }[] = [];
+        for (let i = 0; i < total; i++) {
+          const row = rows[i] as LicenseInput;
+          // OR IGNORE: a uuid the vault already holds is found by the insert itself, at no extra cost.
+          if (insert.run(groupId, row.uuid, sealed[i], row.mac ?? null, row.pid ?? null, now, now).changes === 0) duplicates.push({ row, index: i });
+          if (progress && (i + 1) % 10_000 === 0) progress({ phase: 'write', done: i + 1, total });
+        }
+        if (duplicates.length > 0) throw new DuplicatesFound(duplicates);
+        this.db.prepare('UPDATE credential_groups SET license_count = license_count + ? WHERE id = ?').run(total, groupId);
+        this.audit.append({ action: options.groupId === undefined ? 'group.imported' : 'group.licenses-added', groupId, detail: { name: options.groupName, source: options.source, pid, count: total } });
+      }).immediate();
+    } catch (e) {
+      if (e instanceof DuplicatesFound) {
+        return {
+          ok: false,
+          errors: e.rows.map(({ row, index }) => ({ line: row.line ?? index + 1, code: 'KNOWN_UUID' as const, reason: `uuid ${row.uuid} is already in this vault (imported before); remove the row or import a fresh list.` })),
+        };
+      }
+      throw e;
+    }
+    progress?.({ phase: 'done', done: total, total });
+    this.logger.info({ groupId, count: total, source: options.source }, 'license list imported');
+    return { ok: true, groupId, imported: total };
+  }
+
+  /** Moves the WAL into the main file (backups, tests). */
+  checkpoint(): void {
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+  }
+
+  close(): void {
+    this.#key = null;
+    if (this.db.open) this.db.close();
+  }
+}

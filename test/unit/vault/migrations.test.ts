@@ -1,0 +1,87 @@
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { isAppError } from '../../../common/errors';
+import { latestVersion, migrate, migrations, schemaVersion, type VaultDb } from '../../../main/vault';
+
+const tables = (db: VaultDb): string[] => db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all().map((r) => r.name);
+const fresh = (): VaultDb => new Database(':memory:');
+
+/** Rows that each version can hold, written before the next migration runs. */
+const seed: Record<number, (db: VaultDb) => void> = {
+  1: (db) => {
+    db.prepare("INSERT INTO vault_key (id, wrap, key_check, created_at, updated_at) VALUES (1, '{\"kind\":\"passphrase\"}', x'00', 1, 1)").run();
+    db.prepare("INSERT INTO kv (key, value, updated_at) VALUES ('sync.cursor', '7', 1)").run();
+  },
+  2: (db) => {
+    db.prepare("INSERT INTO credential_groups (id, name, created_at) VALUES ('g1', 'group one', 1)").run();
+    db.prepare("INSERT INTO licenses (group_id, uuid, sealed_authkey, created_at, updated_at) VALUES ('g1', 'abcdefghij0123456789', x'01', 1, 1)").run();
+  },
+  3: (db) => {
+    db.prepare("INSERT INTO audit_log (seq, at, action, detail, prev_hash, hash) VALUES (1, 1, 'vault.created', '{}', 'p', 'h')").run();
+  },
+};
+
+describe('vault migrations', () => {
+  it('are numbered 1..N without gaps', () => {
+    expect(migrations.map((m) => m.version)).toEqual(migrations.map((_, i) => i + 1));
+    expect(latestVersion()).toBe(migrations.length);
+  });
+
+  for (const m of migrations) {
+    it(`migration ${m.version} (${m.name}) upgrades a version ${m.version - 1} vault and keeps its rows`, () => {
+      const db = fresh();
+      migrate(db, { target: m.version - 1 });
+      expect(schemaVersion(db)).toBe(m.version - 1);
+      for (let v = 1; v < m.version; v++) seed[v]?.(db);
+      const before = tables(db).map((t) => [t, (db.prepare(`SELECT count(*) AS n FROM "${t}"`).get() as { n: number }).n]);
+
+      expect(migrate(db, { target: m.version })).toEqual({ from: m.version - 1, to: m.version });
+      expect(schemaVersion(db)).toBe(m.version);
+      for (const [t, n] of before) expect((db.prepare(`SELECT count(*) AS n FROM "${t as string}"`).get() as { n: number }).n).toBe(n);
+      expect(tables(db).length).toBeGreaterThan(before.length);
+      // The new schema accepts what it is for.
+      seed[m.version]?.(db);
+      db.close();
+    });
+  }
+
+  it('runs each migration once: migrating an up-to-date vault changes nothing', () => {
+    const db = fresh();
+    migrate(db);
+    const schema = db.prepare('SELECT sql FROM sqlite_master ORDER BY name').all();
+    expect(migrate(db)).toEqual({ from: latestVersion(), to: latestVersion() });
+    expect(db.prepare('SELECT sql FROM sqlite_master ORDER BY name').all()).toEqual(schema);
+    db.close();
+  });
+
+  it('rolls a failing migration back and leaves the version where it was', () => {
+    const db = fresh();
+    const broken = [...migrations, { version: migrations.length + 1, name: 'broken', up: (d: VaultDb) => d.exec('CREATE TABLE outbox (id INTEGER PRIMARY KEY); SELECT * FROM no_such_table;') }];
+    expect(() => migrate(db, { list: broken })).toThrow();
+    expect(schemaVersion(db)).toBe(latestVersion());
+    expect(tables(db)).not.toContain('outbox');
+    db.close();
+  });
+
+  it('accepts appended migrations (how sync adds its outbox)', () => {
+    const db = fresh();
+    migrate(db);
+    const extended = [...migrations, { version: migrations.length + 1, name: 'outbox', up: (d: VaultDb) => d.exec('CREATE TABLE outbox (id INTEGER PRIMARY KEY, body TEXT NOT NULL) STRICT') }];
+    expect(migrate(db, { list: extended })).toEqual({ from: latestVersion(), to: latestVersion() + 1 });
+    expect(tables(db)).toContain('outbox');
+    db.close();
+  });
+
+  it('refuses a vault written by a newer version with VAULT_TOO_NEW', () => {
+    const db = fresh();
+    db.pragma(`user_version = ${latestVersion() + 1}`);
+    let code = '';
+    try {
+      migrate(db);
+    } catch (e) {
+      if (isAppError(e)) code = e.code;
+    }
+    expect(code).toBe('VAULT_TOO_NEW');
+    db.close();
+  });
+});
