@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { existsSync, lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { delimiter, join } from 'node:path';
 import { findProgrammer } from './programmers';
 import { errorText, hasUsbBus, isSerialTtyName, naturalCompare, readSysfsTtys, type SysfsTty } from './sysfs';
@@ -54,11 +56,14 @@ export interface DiscoveryOptions {
   extraPaths?: readonly string[];
   /** Directories whose pty links are listed too (e.g. where the fleet puts its host ends). */
   virtualDirs?: readonly string[];
+  /** Which names in `virtualDirs` are station ends. Default: `*-host` (the pty-pair convention; `*-module` ends belong to the modules). */
+  virtualNamePattern?: RegExp;
   /**
    * 'auto': ask udev through SerialPort.list() only when udevadm and udev's
-   * database exist; 'off': never; a function: use it (tests).
+   * database exist; 'force': ask it anyway (still with a deadline); 'off':
+   * never; a function: use it (tests).
    */
-  udev?: 'auto' | 'off' | (() => Promise<UdevPortInfo[]>);
+  udev?: 'auto' | 'force' | 'off' | (() => Promise<UdevPortInfo[]>);
   /** Longest wait for udev before listing without it. Default 2000 ms. */
   udevTimeoutMs?: number;
 }
@@ -94,14 +99,16 @@ export async function discoverPorts(options: DiscoveryOptions = {}): Promise<Dis
 
     const udev = options.udev ?? 'auto';
     if (udev !== 'off') {
-      const list = typeof udev === 'function' ? udev : udevUsable() ? serialPortList : null;
+      const timeoutMs = options.udevTimeoutMs ?? 2000;
+      const list = typeof udev === 'function' ? udev : udev === 'force' || udevUsable() ? serialPortListIsolated(timeoutMs) : null;
       if (list) {
-        const merged = await mergeUdev(ports, list, options.udevTimeoutMs ?? 2000, warnings);
+        // The helper kills itself at the deadline; the outer one only guards an injected lister.
+        const merged = await mergeUdev(ports, list, typeof udev === 'function' ? timeoutMs : timeoutMs + 1000, warnings);
         udevUsed = merged;
       }
     }
 
-    for (const port of givenPorts(options.extraPaths ?? [], options.virtualDirs ?? [], warnings)) {
+    for (const port of givenPorts(options.extraPaths ?? [], options.virtualDirs ?? [], options.virtualNamePattern ?? /-host$/, warnings)) {
       if (!ports.has(port.path)) ports.set(port.path, port);
     }
   } catch (e) {
@@ -141,12 +148,12 @@ function scanDev(devRoot: string, warnings: string[]): DiscoveredPort[] {
     .map((name) => ({ path: join(devRoot, name), kind: 'unknown' as const, sources: ['dev' as const] }));
 }
 
-function givenPorts(extraPaths: readonly string[], virtualDirs: readonly string[], warnings: string[]): DiscoveredPort[] {
+function givenPorts(extraPaths: readonly string[], virtualDirs: readonly string[], namePattern: RegExp, warnings: string[]): DiscoveredPort[] {
   const out: DiscoveredPort[] = [];
   const candidates: { path: string; explicit: boolean }[] = extraPaths.map((p) => ({ path: p, explicit: true }));
   for (const dir of virtualDirs) {
     try {
-      for (const name of readdirSync(dir).sort(naturalCompare)) candidates.push({ path: join(dir, name), explicit: false });
+      for (const name of readdirSync(dir).sort(naturalCompare)) if (namePattern.test(name)) candidates.push({ path: join(dir, name), explicit: false });
     } catch (e) {
       warnings.push(`Could not read the virtual module directory ${dir} (${errorText(e)}).`);
     }
@@ -155,8 +162,7 @@ function givenPorts(extraPaths: readonly string[], virtualDirs: readonly string[
     try {
       const target = statSync(path);
       if (!target.isCharacterDevice()) {
-        // In a fleet directory the module ends and state files sit next to the host ends: skip them quietly.
-        if (explicit) warnings.push(`${path} is not a serial device (not a character device); it was left out.`);
+        warnings.push(`${path} is not a serial device (not a character device); it was left out.`);
         continue;
       }
       const real = lstatSync(path).isSymbolicLink() ? realpathSync(path) : undefined;
@@ -179,9 +185,10 @@ function lstatSafe(path: string): boolean {
 
 /**
  * SerialPort.list() spawns `udevadm info -e`: without udevadm it rejects, with a
- * stuck one it never settles, and without udev's database it adds nothing to
- * sysfs. So it is only asked when udev runs, with a deadline, and its answer
- * only fills fields sysfs left empty.
+ * stuck one it never settles (and the udevadm child keeps our process alive),
+ * and without udev's database it adds nothing to sysfs. So it is only asked
+ * when udev runs, and in a short-lived helper process killed at the deadline
+ * together with its udevadm: nothing it does can crash or hold the app.
  */
 function udevUsable(): boolean {
   if (process.platform !== 'linux') return true;
@@ -189,10 +196,46 @@ function udevUsable(): boolean {
   return (process.env.PATH ?? '').split(delimiter).some((dir) => dir !== '' && existsSync(join(dir, 'udevadm')));
 }
 
-async function serialPortList(): Promise<UdevPortInfo[]> {
-  // Loaded lazily so a broken native binding only costs the udev details.
-  const { SerialPort } = await import('serialport');
-  return SerialPort.list();
+const listHelper = `const { SerialPort } = require(process.argv[1]);
+SerialPort.list().then((l) => process.stdout.write(JSON.stringify(l)), (e) => { process.stderr.write(String((e && e.message) || e)); process.exitCode = 2; });`;
+
+function serialPortListIsolated(timeoutMs: number): () => Promise<UdevPortInfo[]> {
+  return () =>
+    new Promise((resolve, reject) => {
+      const entry = createRequire(import.meta.url).resolve('serialport');
+      // Own process group, so the kill at the deadline takes udevadm along.
+      const child = spawn(process.execPath, ['-e', listHelper, entry], { stdio: ['ignore', 'pipe', 'pipe'], detached: process.platform !== 'win32', env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const timer = setTimeout(() => {
+        killGroup(child.pid);
+        reject(new Error(`no answer within ${timeoutMs} ms`));
+      }, timeoutMs);
+      child.on('error', (e) => {
+        clearTimeout(timer);
+        reject(e);
+      });
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        if (code !== 0) return reject(new Error(stderr.trim() || `the port lister exited with ${code}`));
+        try {
+          resolve(JSON.parse(stdout) as UdevPortInfo[]);
+        } catch {
+          reject(new Error('the port lister printed something unreadable'));
+        }
+      });
+    });
+}
+
+function killGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(process.platform === 'win32' ? pid : -pid, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
 }
 
 async function mergeUdev(ports: Map<string, DiscoveredPort>, list: () => Promise<UdevPortInfo[]>, timeoutMs: number, warnings: string[]): Promise<boolean> {

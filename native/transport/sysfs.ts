@@ -135,7 +135,8 @@ function isInside(root: string, path: string): boolean {
 
 export function errorText(e: unknown): string {
   if (e && typeof e === 'object' && 'code' in e && typeof (e as { code: unknown }).code === 'string') {
-    const code = (e as { code: string }).code;
+    const { code, syscall, path } = e as { code: string; syscall?: unknown; path?: unknown };
+    if (code === 'ENOENT' && typeof syscall === 'string' && syscall.startsWith('spawn')) return `${String(path)} is not installed`;
     if (code === 'ENOENT') return 'it does not exist';
     if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
     if (code === 'ENOTDIR') return 'it is not a directory';

@@ -132,9 +132,9 @@ describe('port discovery from sysfs and /dev', () => {
 
   it('turns a failing udev into a warning (udevadm missing)', async () => {
     machine = typicalJig();
-    const enoent = Object.assign(new Error('spawn udevadm ENOENT'), { code: 'ENOENT' });
+    const enoent = Object.assign(new Error('spawn udevadm ENOENT'), { code: 'ENOENT', syscall: 'spawn udevadm', path: 'udevadm' });
     const result = await discoverPorts({ sysRoot: machine.sysRoot, devRoot: machine.devRoot, udev: () => Promise.reject(enoent) });
-    expect(result.warnings.join('\n')).toMatch(/udev could not list ports \(it does not exist\)/);
+    expect(result.warnings.join('\n')).toMatch(/udev could not list ports \(udevadm is not installed\)/);
     expect(result.ports).toHaveLength(4);
   });
 
