@@ -1,0 +1,446 @@
+import { AppError } from '../../common/errors';
+import { newId } from '../../common/ids';
+import type { LicenseState } from '../../common/license';
+import type { BurnOutcome, BurnStep, ModuleIdentity } from '../../native/protocols/types';
+import type { AuditVerification, Vault, VaultDb } from '../vault';
+import { nextState, type LedgerAction } from './states';
+import { burnReportCsv, type BurnRecord } from './report';
+
+/** A license handed to one slot for one attempt. The authkey lives only in this object. */
+export interface Reservation {
+  licenseId: number;
+  uuid: string;
+  authkey: string;
+  mac?: string;
+  pid?: string;
+  groupId: string;
+  slot: string;
+  attempt: string;
+}
+
+/** A license as the ledger shows it: never with its authkey. */
+export interface LicenseInfo {
+  id: number;
+  uuid: string;
+  groupId: string;
+  state: LicenseState;
+  mac: string | null;
+  pid: string | null;
+  slot: string | null;
+  attempt: string | null;
+  moduleMac: string | null;
+  moduleSerial: string | null;
+  updatedAt: number;
+}
+
+export interface GroupCounts {
+  total: number;
+  available: number;
+  reserved: number;
+  /** sending or written: a burn is under way. */
+  burning: number;
+  /** verified or reported. */
+  burned: number;
+  reported: number;
+  suspect: number;
+  void: number;
+  /** Failed burn attempts (nothing was sent; the license went back to available). */
+  failed: number;
+}
+
+export interface RecoveryReport {
+  released: string[];
+  suspected: string[];
+}
+
+export interface ModuleRecord {
+  moduleMac?: string | null;
+  moduleSerial?: string | null;
+}
+
+interface LicenseRow {
+  id: number;
+  group_id: string;
+  uuid: string;
+  sealed_authkey: Buffer;
+  mac: string | null;
+  pid: string | null;
+  state: LicenseState;
+  slot: string | null;
+  attempt: string | null;
+  module_mac: string | null;
+  module_serial: string | null;
+  updated_at: number;
+}
+
+const infoFromRow = (r: LicenseRow): LicenseInfo => ({
+  id: r.id,
+  uuid: r.uuid,
+  groupId: r.group_id,
+  state: r.state,
+  mac: r.mac,
+  pid: r.pid,
+  slot: r.slot,
+  attempt: r.attempt,
+  moduleMac: r.module_mac,
+  moduleSerial: r.module_serial,
+  updatedAt: r.updated_at,
+});
+
+interface TransitionOptions {
+  attempt?: string;
+  slot?: string | null;
+  module?: ModuleRecord;
+  detail?: Record<string, unknown>;
+  burn?: { result: BurnRecord['result']; reason?: string | null };
+}
+
+/**
+ * The exactly-once license ledger. Every transition is one SQLite transaction
+ * (committed with fsync: the vault runs synchronous=FULL) holding the license
+ * update, one audit-chain entry and, at the end of an attempt, a burn record.
+ * better-sqlite3 is synchronous, so within this process two slots can never
+ * interleave inside a transition; BEGIN IMMEDIATE guards against another process.
+ */
+export class Ledger {
+  readonly vault: Vault;
+  readonly #db: VaultDb;
+  readonly #byUuid;
+  readonly #nextAvailable;
+  readonly #update;
+  readonly #insertBurn;
+  readonly #group;
+
+  constructor(vault: Vault) {
+    this.vault = vault;
+    this.#db = vault.db;
+    const db = this.#db;
+    this.#byUuid = db.prepare<[string], LicenseRow>('SELECT * FROM licenses WHERE uuid = ?');
+    this.#nextAvailable = db.prepare<[string], LicenseRow>("SELECT * FROM licenses WHERE group_id = ? AND state = 'available' ORDER BY id LIMIT 1");
+    this.#update = db.prepare('UPDATE licenses SET state = ?, slot = ?, attempt = ?, module_mac = ?, module_serial = ?, updated_at = ? WHERE id = ? AND state = ?');
+    this.#insertBurn = db.prepare('INSERT INTO burn_records (uuid, group_id, slot, attempt, module_mac, module_serial, result, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    this.#group = db.prepare<[string], { id: string; state: 'active' | 'blocked'; blocked_reason: string | null; name: string; pid: string | null }>('SELECT id, name, pid, state, blocked_reason FROM credential_groups WHERE id = ?');
+  }
+
+  /**
+   * Run once at start, before any slot: a reserved license was never sent and
+   * goes back to available; a sending or written one may be in a module and
+   * becomes suspect. Each move is audited.
+   */
+  recover(): RecoveryReport {
+    const report: RecoveryReport = { released: [], suspected: [] };
+    this.#db
+      .transaction(() => {
+        const rows = this.#db
+          .prepare<[], LicenseRow>("SELECT * FROM licenses WHERE state IN ('reserved', 'sending', 'written', 'suspect') AND state IN ('reserved', 'sending', 'written') ORDER BY id")
+          .all();
+        for (const row of rows) {
+          if (row.state === 'reserved') {
+            this.#apply(row, 'recover-release', { slot: null, detail: { reason: 'station restarted before anything was sent' }, burn: { result: 'failed', reason: 'station restarted before anything was sent' } });
+            report.released.push(row.uuid);
+          } else {
+            this.#apply(row, 'recover-suspect', { detail: { reason: `station restarted while the license was ${row.state}` }, burn: { result: 'suspect', reason: `station restarted while ${row.state}` } });
+            report.suspected.push(row.uuid);
+          }
+        }
+      })
+      .immediate();
+    return report;
+  }
+
+  /**
+   * Reserves the next available license of a group for one slot and one
+   * attempt (or the license `uuid`, if given) and returns it with its authkey.
+   */
+  reserve(groupId: string, options: { slot: string; uuid?: string }): Reservation {
+    const attempt = newId();
+    let groupPid: string | null = null;
+    const row = this.#db
+      .transaction(() => {
+        const group = this.#group.get(groupId);
+        if (!group) throw new AppError('GROUP_NOT_FOUND', `There is no credential group ${groupId} in this vault; pick one from the list.`);
+        if (group.state === 'blocked') {
+          throw new AppError('GROUP_BLOCKED', `Group "${group.name}" is blocked: ${group.blocked_reason ?? 'no reason given'}. Burn from another group until it is unblocked.`, { groupId, reason: group.blocked_reason });
+        }
+        groupPid = group.pid;
+        let license: LicenseRow | undefined;
+        if (options.uuid !== undefined) {
+          license = this.#get(options.uuid);
+          if (license.group_id !== groupId) throw new AppError('LICENSE_NOT_IN_GROUP', `License ${options.uuid} belongs to another group; pick it from its own group.`);
+        } else {
+          license = this.#nextAvailable.get(groupId);
+          if (!license) throw new AppError('NO_LICENSE_AVAILABLE', `Group "${group.name}" has no available license left; import more licenses or pick another group.`, { groupId });
+        }
+        return this.#apply(license, 'reserve', { slot: options.slot, attempt, detail: { slot: options.slot, attempt } });
+      })
+      .immediate();
+    const reservation: Reservation = { licenseId: row.id, uuid: row.uuid, authkey: '', groupId, slot: options.slot, attempt };
+    try {
+      reservation.authkey = this.vault.openAuthkey(row.uuid, row.sealed_authkey);
+    } catch (e) {
+      // A damaged authkey must not stay reserved (recovery would hand it out again and again to fail).
+      this.release(row.uuid, attempt, 'its sealed authkey fails the integrity check');
+      throw e;
+    }
+    if (row.mac !== null) reservation.mac = row.mac;
+    // A license's own pid wins; else the group's product.
+    const pid = row.pid ?? groupPid;
+    if (pid !== null) reservation.pid = pid;
+    return reservation;
+  }
+
+  /** reserved -> available: only while no byte of the write has left. */
+  release(uuid: string, attempt: string, reason: string): void {
+    this.#transition(uuid, 'release', { attempt, slot: null, detail: { reason }, burn: { result: 'failed', reason } });
+  }
+
+  /** reserved -> sending, on disk (fsync) before it returns: call it just before the first byte of the write. */
+  markSending(uuid: string, attempt: string, existing?: ModuleIdentity): void {
+    this.#transition(uuid, 'send', { attempt, detail: existing?.uuid ? { replacesUuid: existing.uuid } : {} });
+  }
+
+  /** sending -> written: the module acknowledged the write. */
+  markWritten(uuid: string, attempt: string): void {
+    this.#transition(uuid, 'written', { attempt });
+  }
+
+  /** written -> verified: the read-back matches. Records the burn. */
+  markVerified(uuid: string, attempt: string, module: ModuleRecord = {}): void {
+    this.#transition(uuid, 'verify', { attempt, module, detail: moduleDetail(module), burn: { result: 'verified' } });
+  }
+
+  /** sending/written -> suspect: bytes left but the outcome is unknown (timeout, unplug, crash). */
+  markSuspect(uuid: string, attempt: string, reason: string, module: ModuleRecord = {}): void {
+    this.#transition(uuid, 'suspect', { attempt, module, detail: { reason, ...moduleDetail(module) }, burn: { result: 'suspect', reason } });
+  }
+
+  /** The driver's `beforeWrite` for a reservation: journals `sending` before the first byte. */
+  beforeWrite(reservation: Reservation): (existing: ModuleIdentity) => Promise<void> {
+    return async (existing) => this.markSending(reservation.uuid, reservation.attempt, existing);
+  }
+
+  /** The driver's `onStep` for a reservation: the write was acknowledged once verifying starts. */
+  onStep(reservation: Reservation): (step: BurnStep) => void {
+    return (step) => {
+      if (step === 'verify' && this.#get(reservation.uuid).state === 'sending') this.markWritten(reservation.uuid, reservation.attempt);
+    };
+  }
+
+  /**
+   * Applies a driver's BurnOutcome and returns the license's final state:
+   * verified; released (nothing sent); or suspect. Once `sending` is on disk a
+   * license is never released, whatever the driver says.
+   */
+  finishBurn(reservation: Reservation, outcome: BurnOutcome, module: { moduleSerial?: string | null } = {}): LicenseState {
+    const { uuid, attempt } = reservation;
+    const record: ModuleRecord = { moduleMac: outcome.module?.mac ?? null, moduleSerial: module.moduleSerial ?? null };
+    let state = this.#get(uuid).state;
+    if (outcome.ok) {
+      // The module holds the license even if the driver skipped beforeWrite: record the truth.
+      if (state === 'reserved') this.#transition(uuid, 'send', { attempt, detail: { note: 'beforeWrite was not called' } });
+      if (this.#get(uuid).state === 'sending') this.markWritten(uuid, attempt);
+      this.markVerified(uuid, attempt, record);
+      return 'verified';
+    }
+    const reason = `${outcome.error.code} at ${outcome.step}: ${outcome.error.message}`;
+    if (state === 'reserved' && outcome.exposure === 'nothing-sent') {
+      this.release(uuid, attempt, reason);
+      return 'available';
+    }
+    if (state === 'reserved') {
+      this.#transition(uuid, 'send', { attempt, detail: { note: 'bytes left without beforeWrite' } });
+      state = 'sending';
+    }
+    this.markSuspect(uuid, attempt, reason, record);
+    return 'suspect';
+  }
+
+  /**
+   * A supervisor read the module back: if it holds this license (same uuid, and
+   * the same authkey when the module reports it), the license is verified; else void.
+   */
+  resolveSuspect(uuid: string, readBack: ModuleIdentity | null, options: { by?: string; moduleSerial?: string | null } = {}): 'verified' | 'void' {
+    const row = this.#get(uuid);
+    nextState('resolve-verified', row.state, uuid);
+    const authkey = this.vault.openAuthkey(uuid, row.sealed_authkey);
+    const matches = readBack !== null && readBack.uuid === uuid && (readBack.authkey === null || readBack.authkey === authkey);
+    const module: ModuleRecord = { moduleMac: readBack?.mac ?? row.module_mac, moduleSerial: options.moduleSerial ?? row.module_serial };
+    const detail = { by: options.by ?? null, readBackUuid: readBack?.uuid ?? null, ...moduleDetail(module) };
+    if (matches) {
+      this.#transition(uuid, 'resolve-verified', { module, detail, burn: { result: 'verified', reason: 'resolved by read-back' } });
+      return 'verified';
+    }
+    const reason = readBack === null ? 'module could not be read back' : readBack.uuid === uuid ? 'module holds this uuid with a different authkey' : `module holds ${readBack.uuid ?? 'no license'}`;
+    this.#transition(uuid, 'void', { module, detail: { ...detail, reason }, burn: { result: 'void', reason } });
+    return 'void';
+  }
+
+  /** suspect -> void without a read-back (the module is lost or scrapped). Reported to the hub as spoiled. */
+  voidSuspect(uuid: string, reason: string, options: { by?: string } = {}): void {
+    this.#transition(uuid, 'void', { detail: { reason, by: options.by ?? null }, burn: { result: 'void', reason } });
+  }
+
+  /** verified -> reported, after the hub acknowledged the burns. */
+  markReported(uuids: readonly string[]): void {
+    this.#db
+      .transaction(() => {
+        for (const uuid of uuids) this.#apply(this.#get(uuid), 'report', {});
+      })
+      .immediate();
+  }
+
+  /** Void licenses the hub has not yet been told about (sync reports them as spoiled). */
+  spoiledToReport(limit = 1000): LicenseInfo[] {
+    return this.#db.prepare<[number], LicenseRow>("SELECT * FROM licenses WHERE state = 'void' AND spoiled_reported_at IS NULL ORDER BY id LIMIT ?").all(limit).map(infoFromRow);
+  }
+
+  markSpoiledReported(uuids: readonly string[]): void {
+    const mark = this.#db.prepare("UPDATE licenses SET spoiled_reported_at = ? WHERE uuid = ? AND state = 'void' AND spoiled_reported_at IS NULL");
+    this.#db
+      .transaction(() => {
+        for (const uuid of uuids) {
+          const row = this.#get(uuid);
+          if (mark.run(this.vault.clock.now(), uuid).changes === 0) throw new AppError('ILLEGAL_TRANSITION', `License ${uuid} is ${row.state}${row.state === 'void' ? ' and already reported' : ''}; only an unreported void license can be reported as spoiled.`);
+          this.vault.audit.append({ action: 'license.spoiled-reported', groupId: row.group_id, uuid, from: 'void', to: 'void' });
+        }
+      })
+      .immediate();
+  }
+
+  /** Burn records the hub has not acknowledged yet, oldest first. */
+  unreportedBurns(limit = 1000): BurnRecord[] {
+    return this.#db.prepare<[number], BurnRecordRow>('SELECT * FROM burn_records WHERE reported_at IS NULL ORDER BY id LIMIT ?').all(limit).map(burnFromRow);
+  }
+
+  markBurnsReported(ids: readonly number[]): void {
+    const mark = this.#db.prepare('UPDATE burn_records SET reported_at = ? WHERE id = ? AND reported_at IS NULL');
+    this.#db.transaction(() => ids.forEach((id) => mark.run(this.vault.clock.now(), id))).immediate();
+  }
+
+  /** Blocks burning from a group (an update request under review, a recall). */
+  blockGroup(groupId: string, reason: string): void {
+    if (reason.trim() === '') throw new AppError('REASON_REQUIRED', 'Say why the group is blocked; operators see the reason.');
+    this.#setGroupState(groupId, 'blocked', reason);
+  }
+
+  unblockGroup(groupId: string): void {
+    this.#setGroupState(groupId, 'active', null);
+  }
+
+  license(uuid: string): LicenseInfo {
+    return infoFromRow(this.#get(uuid));
+  }
+
+  counts(groupId: string): GroupCounts {
+    this.vault.getGroup(groupId);
+    const counts: GroupCounts = { total: 0, available: 0, reserved: 0, burning: 0, burned: 0, reported: 0, suspect: 0, void: 0, failed: 0 };
+    const rows = this.#db.prepare<[string], { state: LicenseState; n: number }>('SELECT state, count(*) AS n FROM licenses WHERE group_id = ? GROUP BY state').all(groupId);
+    for (const { state, n } of rows) {
+      counts.total += n;
+      if (state === 'available' || state === 'reserved' || state === 'suspect' || state === 'void' || state === 'reported') counts[state] += n;
+      if (state === 'sending' || state === 'written') counts.burning += n;
+      if (state === 'verified' || state === 'reported') counts.burned += n;
+    }
+    counts.failed = (this.#db.prepare<[string], { n: number }>("SELECT count(*) AS n FROM burn_records WHERE group_id = ? AND result = 'failed'").get(groupId)?.n ?? 0);
+    return counts;
+  }
+
+  listSuspects(groupId?: string): LicenseInfo[] {
+    const rows = this.#db.prepare<[], LicenseRow>("SELECT * FROM licenses WHERE state IN ('reserved', 'sending', 'written', 'suspect') AND state = 'suspect' ORDER BY id").all();
+    return rows.filter((r) => groupId === undefined || r.group_id === groupId).map(infoFromRow);
+  }
+
+  burnRecords(options: { groupId?: string; limit?: number } = {}): BurnRecord[] {
+    const limit = options.limit ?? 100_000;
+    const rows =
+      options.groupId === undefined
+        ? this.#db.prepare<[number], BurnRecordRow>('SELECT * FROM burn_records ORDER BY id LIMIT ?').all(limit)
+        : this.#db.prepare<[string, number], BurnRecordRow>('SELECT * FROM burn_records WHERE group_id = ? ORDER BY id LIMIT ?').all(options.groupId, limit);
+    return rows.map(burnFromRow);
+  }
+
+  /** The burn report as CSV: uuid, module MAC, module serial, slot, time, result. Never an authkey. */
+  exportBurnReportCsv(options: { groupId?: string } = {}): string {
+    return burnReportCsv(this.burnRecords({ groupId: options.groupId, limit: Number.MAX_SAFE_INTEGER }));
+  }
+
+  verifyAudit(): AuditVerification {
+    return this.vault.audit.verify();
+  }
+
+  #get(uuid: string): LicenseRow {
+    const row = this.#byUuid.get(uuid);
+    if (!row) throw new AppError('LICENSE_NOT_FOUND', `License ${uuid} is not in this vault; check the uuid.`, { uuid });
+    return row;
+  }
+
+  #transition(uuid: string, action: LedgerAction, options: TransitionOptions): LicenseRow {
+    return this.#db.transaction(() => this.#apply(this.#get(uuid), action, options)).immediate();
+  }
+
+  /** One transition inside the caller's transaction: state check, update, audit entry, burn record. */
+  #apply(row: LicenseRow, action: LedgerAction, options: TransitionOptions): LicenseRow {
+    const to = nextState(action, row.state, row.uuid);
+    if (options.attempt !== undefined && action !== 'reserve' && row.attempt !== options.attempt) {
+      throw new AppError('ATTEMPT_MISMATCH', `License ${row.uuid} belongs to another burn attempt (slot ${row.slot ?? 'none'}); this slot must reserve a new license.`, { uuid: row.uuid });
+    }
+    const now = this.vault.clock.now();
+    const next: LicenseRow = {
+      ...row,
+      state: to,
+      slot: options.slot !== undefined ? options.slot : row.slot,
+      attempt: to === 'available' ? null : action === 'reserve' ? (options.attempt ?? null) : row.attempt,
+      module_mac: options.module?.moduleMac ?? row.module_mac,
+      module_serial: options.module?.moduleSerial ?? row.module_serial,
+      updated_at: now,
+    };
+    if (this.#update.run(next.state, next.slot, next.attempt, next.module_mac, next.module_serial, now, row.id, row.state).changes !== 1) {
+      throw new AppError('CONCURRENT_CHANGE', `License ${row.uuid} changed while it was being updated; try again.`);
+    }
+    this.vault.audit.append({ action: `license.${action}`, groupId: row.group_id, uuid: row.uuid, from: row.state, to, detail: { slot: next.slot, ...options.detail } });
+    if (options.burn) {
+      this.#insertBurn.run(row.uuid, row.group_id, next.slot ?? row.slot, row.attempt ?? options.attempt ?? null, next.module_mac, next.module_serial, options.burn.result, options.burn.reason ?? null, now);
+    }
+    return next;
+  }
+
+  #setGroupState(groupId: string, state: 'active' | 'blocked', reason: string | null): void {
+    this.#db
+      .transaction(() => {
+        const group = this.vault.getGroup(groupId);
+        this.#db.prepare('UPDATE credential_groups SET state = ?, blocked_reason = ? WHERE id = ?').run(state, reason, groupId);
+        this.vault.audit.append({ action: state === 'blocked' ? 'group.blocked' : 'group.unblocked', groupId, from: group.state, to: state, detail: { reason } });
+      })
+      .immediate();
+  }
+}
+
+const moduleDetail = (m: ModuleRecord): Record<string, unknown> => ({ moduleMac: m.moduleMac ?? null, moduleSerial: m.moduleSerial ?? null });
+
+interface BurnRecordRow {
+  id: number;
+  uuid: string;
+  group_id: string;
+  slot: string | null;
+  attempt: string | null;
+  module_mac: string | null;
+  module_serial: string | null;
+  result: BurnRecord['result'];
+  reason: string | null;
+  at: number;
+  reported_at: number | null;
+}
+
+const burnFromRow = (r: BurnRecordRow): BurnRecord => ({
+  id: r.id,
+  uuid: r.uuid,
+  groupId: r.group_id,
+  slot: r.slot,
+  attempt: r.attempt,
+  moduleMac: r.module_mac,
+  moduleSerial: r.module_serial,
+  result: r.result,
+  reason: r.reason,
+  at: r.at,
+  reportedAt: r.reported_at,
+});

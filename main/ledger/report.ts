@@ -1,0 +1,32 @@
+/** One end of a burn attempt, as recorded for the factory and the hub. */
+export interface BurnRecord {
+  id: number;
+  uuid: string;
+  groupId: string;
+  slot: string | null;
+  attempt: string | null;
+  moduleMac: string | null;
+  moduleSerial: string | null;
+  result: 'verified' | 'failed' | 'suspect' | 'void';
+  reason: string | null;
+  at: number;
+  reportedAt: number | null;
+}
+
+const columns = ['uuid', 'module_mac', 'module_serial', 'slot', 'time', 'result', 'reason', 'group'] as const;
+
+/** A CSV field: quoted when needed; a leading = + - @ is defused so spreadsheets do not run it as a formula. */
+export function csvField(value: string | null): string {
+  let v = value ?? '';
+  if (/^[=+\-@\t\r]/.test(v)) v = `'${v}`;
+  return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+}
+
+/** The burn report (CRLF, header first). Built from burn records, which never hold an authkey. */
+export function burnReportCsv(records: readonly BurnRecord[]): string {
+  const lines = [columns.join(',')];
+  for (const r of records) {
+    lines.push([r.uuid, r.moduleMac, r.moduleSerial, r.slot, new Date(r.at).toISOString(), r.result, r.reason, r.groupId].map(csvField).join(','));
+  }
+  return lines.join('\r\n') + '\r\n';
+}

@@ -1,0 +1,96 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { burnReportCsv, csvField } from '../../../main/ledger';
+import { ledgerFixture, type LedgerFixture } from './helpers';
+
+let f: LedgerFixture;
+beforeEach(async () => {
+  f = await ledgerFixture(10);
+  // A few burns so the chain has entries of every kind.
+  for (let i = 0; i < 3; i++) {
+    const r = f.ledger.reserve(f.groupId, { slot: `s${i}` });
+    f.ledger.markSending(r.uuid, r.attempt);
+    f.ledger.markWritten(r.uuid, r.attempt);
+    f.ledger.markVerified(r.uuid, r.attempt, { moduleMac: `A0B0C0D0E0F${i}` });
+  }
+});
+afterEach(() => f.close());
+
+const db = () => f.vault.db;
+
+describe('audit chain', () => {
+  it('verifies end to end when nobody touched it', () => {
+    expect(f.ledger.verifyAudit()).toEqual({ ok: true, entries: 14, headHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+  });
+
+  it('names the entry whose content was edited directly in the database', () => {
+    db().prepare("UPDATE audit_log SET detail = replace(detail, 's1', 's7') WHERE seq = 7").run();
+    expect(f.ledger.verifyAudit()).toMatchObject({ ok: false, brokenAt: 7, entries: 6 });
+  });
+
+  it('names an entry whose recorded state change was edited', () => {
+    db().prepare("UPDATE audit_log SET to_state = 'available' WHERE seq = 9").run();
+    const result = f.ledger.verifyAudit();
+    expect(result).toMatchObject({ ok: false, brokenAt: 9 });
+    if (!result.ok) expect(result.reason).toContain('altered');
+  });
+
+  it('names the first missing entry when one is deleted from the middle', () => {
+    db().prepare('DELETE FROM audit_log WHERE seq = 5').run();
+    expect(f.ledger.verifyAudit()).toMatchObject({ ok: false, brokenAt: 5 });
+  });
+
+  it('notices entries cut off the end', () => {
+    db().prepare('DELETE FROM audit_log WHERE seq >= 13').run();
+    const result = f.ledger.verifyAudit();
+    expect(result).toMatchObject({ ok: false, brokenAt: 13, entries: 12 });
+  });
+
+  it('notices a relinked chain (an entry replaced with a self-consistent forgery)', () => {
+    const row = db().prepare<[], { hash: string }>('SELECT hash FROM audit_log WHERE seq = 4').get();
+    db().prepare("UPDATE audit_log SET prev_hash = ?, hash = 'f00d' WHERE seq = 5").run(row?.hash);
+    expect(f.ledger.verifyAudit()).toMatchObject({ ok: false, brokenAt: 5 });
+  });
+
+  it('refuses to write an entry outside a transaction or with a secret-looking detail', () => {
+    expect(() => f.vault.audit.append({ action: 'x' })).toThrow(/same transaction/);
+    expect(() => db().transaction(() => f.vault.audit.append({ action: 'x', detail: { authkey: 'nope' } }))()).toThrow(/secret/);
+  });
+});
+
+describe('burn report CSV', () => {
+  it('lists every burn with uuid, module MAC, serial, slot, time and result, never an authkey', () => {
+    const csv = f.ledger.exportBurnReportCsv({ groupId: f.groupId });
+    const lines = csv.trimEnd().split('\r\n');
+    expect(lines[0]).toBe('uuid,module_mac,module_serial,slot,time,result,reason,group');
+    expect(lines).toHaveLength(4);
+    expect(lines[1]).toMatch(new RegExp(`^${f.licenses[0]?.uuid},A0B0C0D0E0F0,,s0,\\d{4}-\\d\\d-\\d\\dT[^,]+Z,verified,,${f.groupId}$`));
+    for (const l of f.licenses) expect(csv).not.toContain(l.authkey);
+  });
+
+  it('quotes fields with commas and defuses spreadsheet formulas', () => {
+    expect(csvField('a,b')).toBe('"a,b"');
+    expect(csvField('say "hi"')).toBe('"say ""hi"""');
+    expect(csvField('=HYPERLINK("x")')).toBe(`"'=HYPERLINK(""x"")"`);
+    expect(csvField(null)).toBe('');
+    expect(burnReportCsv([])).toBe('uuid,module_mac,module_serial,slot,time,result,reason,group\r\n');
+  });
+});
+
+describe('hot queries use indexes', () => {
+  const plan = (sql: string, ...params: unknown[]): string =>
+    db()
+      .prepare(`EXPLAIN QUERY PLAN ${sql}`)
+      .all(...params)
+      .map((r) => (r as { detail: string }).detail)
+      .join(' | ');
+
+  it('reserve, lookup by uuid, recovery, suspects and counts never scan the licenses table', () => {
+    expect(plan("SELECT * FROM licenses WHERE group_id = ? AND state = 'available' ORDER BY id LIMIT 1", 'g')).toMatch(/USING INDEX licenses_by_group_state \(group_id=\? AND state=\?\)/);
+    expect(plan('SELECT * FROM licenses WHERE uuid = ?', 'u')).toMatch(/USING INDEX sqlite_autoindex_licenses_1 \(uuid=\?\)/);
+    expect(plan("SELECT * FROM licenses WHERE state IN ('reserved', 'sending', 'written', 'suspect') AND state IN ('reserved', 'sending', 'written') ORDER BY id")).toMatch(/licenses_unsettled/);
+    expect(plan("SELECT * FROM licenses WHERE state IN ('reserved', 'sending', 'written', 'suspect') AND state = 'suspect' ORDER BY id")).toMatch(/licenses_unsettled/);
+    expect(plan('SELECT state, count(*) AS n FROM licenses WHERE group_id = ? GROUP BY state', 'g')).toMatch(/COVERING INDEX licenses_by_group_state/);
+    expect(plan('SELECT seq, hash FROM audit_head WHERE id = 1')).toMatch(/INTEGER PRIMARY KEY/);
+    expect(plan('SELECT * FROM audit_log WHERE license_uuid = ? AND seq > ? ORDER BY seq LIMIT ?', 'u', 0, 1)).toMatch(/audit_by_license/);
+  });
+});

@@ -1,0 +1,122 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Vault, ImportProgress, ImportReport } from '../../../main/vault';
+import { fakeLicenses, licensesCsv, licensesXlsx } from '../import/license-fixtures';
+import { newVault, tempDir } from './helpers';
+
+let dir: string;
+let cleanup: () => void;
+let vault: Vault;
+beforeEach(async () => {
+  ({ dir, cleanup } = tempDir());
+  vault = await newVault(dir);
+});
+afterEach(() => {
+  vault.close();
+  cleanup();
+});
+
+const licenseCount = (): number => (vault.db.prepare('SELECT count(*) AS n FROM licenses').get() as { n: number }).n;
+const groupCount = (): number => vault.listGroups().length;
+function refused(report: ImportReport): { line: number; code: string }[] {
+  if (report.ok) throw new Error('expected the import to be refused');
+  return report.errors.map(({ line, code }) => ({ line, code }));
+}
+
+describe('importing license lists into the vault', () => {
+  it('imports a good CSV into a new credential group, all available, sealed, in one audited transaction', async () => {
+    const licenses = fakeLicenses(300, { withMac: true });
+    const report = await vault.importLicenseList(licensesCsv(licenses, { withMac: true, eol: '\r\n', bom: true }), 'list-A.csv');
+    if (!report.ok) throw new Error('refused');
+    expect(report.imported).toBe(300);
+    const group = vault.getGroup(report.groupId);
+    expect(group).toMatchObject({ name: 'list-A.csv', source: 'list-A.csv', licenseCount: 300, state: 'active' });
+    const rows = vault.db.prepare<[string], { uuid: string; sealed_authkey: Buffer; mac: string; state: string }>('SELECT uuid, sealed_authkey, mac, state FROM licenses WHERE group_id = ? ORDER BY id').all(report.groupId);
+    expect(rows.map((r) => r.uuid)).toEqual(licenses.map((l) => l.uuid));
+    expect(rows.every((r) => r.state === 'available')).toBe(true);
+    expect(rows[5]?.mac).toBe(licenses[5]?.mac);
+    expect(vault.openAuthkey(rows[7]?.uuid as string, rows[7]?.sealed_authkey as Buffer)).toBe(licenses[7]?.authkey);
+    expect(rows[7]?.sealed_authkey.includes(Buffer.from(licenses[7]?.authkey as string))).toBe(false);
+    const audit = vault.audit.entries().at(-1);
+    expect(audit).toMatchObject({ action: 'group.imported', groupId: report.groupId, detail: { count: 300, source: 'list-A.csv' } });
+    expect(JSON.stringify(vault.audit.entries())).not.toContain(licenses[0]?.authkey);
+  });
+
+  it('imports a good XLSX and takes the group pid from the rows', async () => {
+    const licenses = fakeLicenses(40);
+    const bytes = await licensesXlsx([['uuid', 'AuthKey', 'PID'], ...licenses.map((l) => [l.uuid, l.authkey, 'kbq5xb2u'])]);
+    const report = await vault.importLicenseList(bytes, 'List.xlsx', { groupName: 'Line 3 lamps' });
+    if (!report.ok) throw new Error('refused');
+    expect(vault.getGroup(report.groupId)).toMatchObject({ name: 'Line 3 lamps', pid: 'kbq5xb2u', licenseCount: 40 });
+  });
+
+  it('refuses a file with any bad row, names every bad row, and imports nothing', async () => {
+    const licenses = fakeLicenses(10);
+    const text = licensesCsv(licenses);
+    const lines = new TextDecoder().decode(text).split('\n');
+    lines[3] = `TOO-SHORT,${licenses[2]?.authkey}`; // line 4
+    lines[8] = `${licenses[7]?.uuid},${licenses[7]?.authkey.slice(2)}`; // line 9
+    lines[10] = `${licenses[0]?.uuid},${licenses[0]?.authkey}`; // line 11: repeats line 2
+    const report = await vault.importLicenseList(new TextEncoder().encode(lines.join('\n')), 'bad.csv');
+    expect(refused(report)).toEqual([
+      { line: 4, code: 'BAD_UUID' },
+      { line: 9, code: 'BAD_AUTHKEY' },
+      { line: 11, code: 'DUPLICATE_UUID' },
+    ]);
+    expect(licenseCount()).toBe(0);
+    expect(groupCount()).toBe(0);
+  });
+
+  it('refuses a second file that repeats uuids already in the vault, naming those rows, and imports nothing of it', async () => {
+    const first = fakeLicenses(50, { prefix: 'aaaa' });
+    expect((await vault.importLicenseList(licensesCsv(first), 'first.csv')).ok).toBe(true);
+    const second = [...fakeLicenses(20, { prefix: 'bbbb' }), first[3], first[10]].filter((l) => l !== undefined);
+    const report = await vault.importLicenseList(licensesCsv(second), 'second.csv');
+    expect(refused(report)).toEqual([
+      { line: 22, code: 'KNOWN_UUID' },
+      { line: 23, code: 'KNOWN_UUID' },
+    ]);
+    expect(licenseCount()).toBe(50);
+    expect(groupCount()).toBe(1);
+  });
+
+  it('reports repeats against the vault together with the other bad rows', async () => {
+    const first = fakeLicenses(5, { prefix: 'cccc' });
+    expect((await vault.importLicenseList(licensesCsv(first), 'first.csv')).ok).toBe(true);
+    const text = `uuid,authkey\n${first[1]?.uuid},${first[1]?.authkey}\nbad,${first[2]?.authkey}\n`;
+    expect(refused(await vault.importLicenseList(new TextEncoder().encode(text), 'mixed.csv'))).toEqual([
+      { line: 2, code: 'KNOWN_UUID' },
+      { line: 3, code: 'BAD_UUID' },
+    ]);
+    expect(licenseCount()).toBe(5);
+  });
+
+  it('refuses empty files, files without rows and files with missing columns, importing nothing', async () => {
+    expect(refused(await vault.importLicenseList(new Uint8Array(), 'empty.csv'))).toEqual([{ line: 1, code: 'EMPTY_FILE' }]);
+    expect(refused(await vault.importLicenseList(new TextEncoder().encode('uuid,authkey\n'), 'header.csv'))).toEqual([{ line: 1, code: 'NO_ROWS' }]);
+    expect(refused(await vault.importLicenseList(new TextEncoder().encode('uuid\nabcdefghij0123456789\n'), 'cols.csv'))).toEqual([{ line: 1, code: 'MISSING_COLUMN' }]);
+    expect(licenseCount() + groupCount()).toBe(0);
+  });
+
+  it('reports progress through parse, seal and write phases of a big file', async () => {
+    const seen: ImportProgress[] = [];
+    const report = await vault.importLicenseList(licensesCsv(fakeLicenses(25_000)), 'big.csv', { onProgress: (p) => seen.push(p) });
+    expect(report.ok).toBe(true);
+    expect(seen[0]?.phase).toBe('parse');
+    expect(seen.filter((p) => p.phase === 'seal').map((p) => p.done)).toEqual([5000, 10000, 15000, 20000, 25000]);
+    expect(seen.filter((p) => p.phase === 'write').map((p) => p.done)).toEqual([10000, 20000]);
+    expect(seen.at(-1)).toEqual({ phase: 'done', done: 25_000, total: 25_000 });
+  });
+
+  it('adds rows to an existing group (sync) and refuses bad rows and unknown groups', async () => {
+    const report = await vault.importRows(fakeLicenses(3), { groupName: 'from hub', hubCredentialId: 'cred-1' });
+    if (!report.ok) throw new Error('refused');
+    expect((await vault.importRows(fakeLicenses(2), { groupId: report.groupId })).ok).toBe(true);
+    expect(vault.getGroup(report.groupId).licenseCount).toBe(5);
+    expect(refused(await vault.importRows([{ uuid: 'x', authkey: 'y' }]))).toEqual([
+      { line: 1, code: 'BAD_UUID' },
+      { line: 1, code: 'BAD_AUTHKEY' },
+    ]);
+    await expect(vault.importRows(fakeLicenses(1), { groupId: 'nope' })).rejects.toMatchObject({ code: 'GROUP_NOT_FOUND' });
+    await expect(vault.importRows(fakeLicenses(1), { hubCredentialId: 'cred-1' })).rejects.toMatchObject({ code: 'GROUP_EXISTS' });
+  });
+});
