@@ -1,0 +1,284 @@
+/**
+ * The hub's wire types: every request and response body of the hub HTTP API,
+ * as zod schemas. The hub validates with them (and derives its OpenAPI page at
+ * /docs from them); the station's sync client imports the same schemas and
+ * types. Request objects are strict: an unknown field is a 400.
+ */
+import { z } from 'zod';
+import { authkeySchema, macSchema, pidSchema, uuidSchema } from '../license';
+
+// ---------- primitives ----------
+
+export const idSchema = z.uuid();
+export const nameSchema = z.string().trim().min(1).max(120);
+export const isoTimeSchema = z.string();
+
+export const ownerSchema = z.enum(['mine', 'customer']);
+export type Owner = z.infer<typeof ownerSchema>;
+
+export const deliveryModeSchema = z.enum(['credential', 'credential_auth_only', 'license_list']);
+export type DeliveryMode = z.infer<typeof deliveryModeSchema>;
+
+/** Credential (group) states, ARCHITECTURE.md "Domain". */
+export const credentialStateSchema = z.enum(['valid', 'confirming_update', 'being_paid', 'updated', 'list_generated']);
+export type CredentialState = z.infer<typeof credentialStateSchema>;
+
+/** How a credential came to be: bought, carved out of another by a split, or issued to replace licenses. */
+export const credentialOriginSchema = z.enum(['purchase', 'split', 'replacement']);
+export type CredentialOrigin = z.infer<typeof credentialOriginSchema>;
+
+export const licenseKindSchema = z.enum(['purchased', 'free']);
+export type LicenseKind = z.infer<typeof licenseKindSchema>;
+
+/** Hub-side state of one license: still to be used, burned into a module, voided by a station, or handed out in a download. */
+export const hubLicenseStatusSchema = z.enum(['unused', 'burned', 'spoiled', 'exported']);
+export type HubLicenseStatus = z.infer<typeof hubLicenseStatusSchema>;
+
+export const updateRequestStateSchema = z.enum(['confirming_update', 'being_paid', 'updated', 'recalled']);
+export type UpdateRequestState = z.infer<typeof updateRequestStateSchema>;
+
+export const thirdPartyKindSchema = z.enum(['homekit', 'findmy']);
+export type ThirdPartyKind = z.infer<typeof thirdPartyKindSchema>;
+
+export const jobStateSchema = z.enum(['queued', 'running', 'done', 'failed']);
+export type JobState = z.infer<typeof jobStateSchema>;
+
+/** Money in the smallest currency unit (cents), never floats. */
+export const priceCentsSchema = z.number().int().min(0).max(100_000_000);
+export const countSchema = z.number().int().min(0).max(10_000_000);
+
+/** Every error answer of the hub: a stable `code` and a plain-words `message`. */
+export const errorBodySchema = z.object({
+  error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }),
+});
+export type ErrorBody = z.infer<typeof errorBodySchema>;
+
+// ---------- common params ----------
+
+export const idParamsSchema = z.strictObject({ id: idSchema });
+export type IdParams = z.infer<typeof idParamsSchema>;
+
+export const okSchema = z.object({ ok: z.literal(true) });
+
+// ---------- products ----------
+
+export const productInputSchema = z.strictObject({
+  pid: pidSchema,
+  name: nameSchema,
+  priceCents: priceCentsSchema,
+  homekit: z.boolean().default(false),
+  findmy: z.boolean().default(false),
+});
+export type ProductInput = z.input<typeof productInputSchema>;
+
+export const productSchema = z.object({
+  pid: pidSchema,
+  name: z.string(),
+  priceCents: z.number().int(),
+  homekit: z.boolean(),
+  findmy: z.boolean(),
+  createdAt: isoTimeSchema,
+});
+export type Product = z.infer<typeof productSchema>;
+export const productListSchema = z.object({ products: z.array(productSchema) });
+
+// ---------- factories, lines, stations ----------
+
+export const nameInputSchema = z.strictObject({ name: nameSchema });
+export type NameInput = z.infer<typeof nameInputSchema>;
+
+export const stationSchema = z.object({
+  id: idSchema,
+  name: z.string(),
+  factoryId: idSchema,
+  lineId: idSchema,
+  enrolled: z.boolean(),
+  enrolledAt: isoTimeSchema.nullable(),
+  revokedAt: isoTimeSchema.nullable(),
+  createdAt: isoTimeSchema,
+});
+export type Station = z.infer<typeof stationSchema>;
+
+export const lineSchema = z.object({ id: idSchema, factoryId: idSchema, name: z.string(), createdAt: isoTimeSchema, stations: z.array(stationSchema) });
+export type Line = z.infer<typeof lineSchema>;
+
+export const factorySchema = z.object({ id: idSchema, name: z.string(), createdAt: isoTimeSchema, lines: z.array(lineSchema) });
+export type Factory = z.infer<typeof factorySchema>;
+export const factoryListSchema = z.object({ factories: z.array(factorySchema) });
+
+export const enrollmentCodeInputSchema = z.strictObject({ ttlMinutes: z.number().int().min(1).max(7 * 24 * 60).default(24 * 60) });
+export type EnrollmentCodeInput = z.input<typeof enrollmentCodeInputSchema>;
+/** The code is shown once; the hub keeps only its hash. */
+export const enrollmentCodeSchema = z.object({ stationId: idSchema, code: z.string(), expiresAt: isoTimeSchema });
+export type EnrollmentCode = z.infer<typeof enrollmentCodeSchema>;
+
+// ---------- credentials ----------
+
+export const productionDetailsSchema = z.object({ firmwareKey: z.string().min(1).max(64), chip: z.string().min(1).max(64) });
+
+export const credentialInputSchema = z.strictObject({
+  pid: pidSchema,
+  owner: ownerSchema,
+  customerName: nameSchema.optional(),
+  deliveryMode: deliveryModeSchema,
+  firmwareKey: z.string().min(1).max(64),
+  chip: z.string().min(1).max(64),
+  origin: z.enum(['purchase', 'replacement']).default('purchase'),
+});
+export type CredentialInput = z.input<typeof credentialInputSchema>;
+
+export const assignmentSchema = z.object({ factoryId: idSchema.nullable(), lineId: idSchema.nullable(), stationId: idSchema.nullable() });
+export type Assignment = z.infer<typeof assignmentSchema>;
+
+export const licenseCountsSchema = z.object({ unused: z.number().int(), leased: z.number().int(), burned: z.number().int(), spoiled: z.number().int(), exported: z.number().int() });
+export type LicenseCounts = z.infer<typeof licenseCountsSchema>;
+
+export const credentialSchema = z.object({
+  id: idSchema,
+  pid: pidSchema,
+  owner: ownerSchema,
+  customerName: z.string().nullable(),
+  /** A customer's credential is usable only once the factory confirmed it; "mine" are always confirmed. */
+  confirmed: z.boolean(),
+  deliveryMode: deliveryModeSchema,
+  purchased: z.number().int(),
+  free: z.number().int(),
+  firmwareKey: z.string(),
+  chip: z.string(),
+  parentId: idSchema.nullable(),
+  origin: credentialOriginSchema,
+  assignment: assignmentSchema,
+  state: credentialStateSchema,
+  counts: licenseCountsSchema,
+  createdAt: isoTimeSchema,
+  updatedAt: isoTimeSchema,
+});
+export type Credential = z.infer<typeof credentialSchema>;
+
+export const credentialListQuerySchema = z.strictObject({ owner: ownerSchema.optional(), state: credentialStateSchema.optional() });
+export type CredentialListQuery = z.infer<typeof credentialListQuerySchema>;
+export const credentialListSchema = z.object({ credentials: z.array(credentialSchema) });
+
+export const licenseRowSchema = z.strictObject({ uuid: uuidSchema, authkey: authkeySchema, mac: macSchema.optional() });
+export const licenseImportSchema = z.strictObject({ kind: licenseKindSchema.default('purchased'), licenses: z.array(licenseRowSchema).min(1).max(200_000) });
+export type LicenseImport = z.input<typeof licenseImportSchema>;
+/** A license list file (csv/xlsx/txt as the station's importer reads it), base64, parsed by the shared parser. */
+export const licenseFileImportSchema = z.strictObject({
+  kind: licenseKindSchema.default('purchased'),
+  fileName: z.string().min(1).max(255),
+  contentBase64: z.string().min(1).max(40_000_000),
+});
+export type LicenseFileImport = z.input<typeof licenseFileImportSchema>;
+export const importResultSchema = z.object({ credentialId: idSchema, imported: z.number().int(), purchased: z.number().int(), free: z.number().int() });
+export type ImportResult = z.infer<typeof importResultSchema>;
+
+export const splitInputSchema = z
+  .strictObject({ purchased: countSchema, free: countSchema })
+  .refine((v) => v.purchased + v.free > 0, { message: 'a split needs at least one license (purchased + free > 0)' });
+export type SplitInput = z.infer<typeof splitInputSchema>;
+export const splitResultSchema = z.object({ parent: credentialSchema, child: credentialSchema });
+export type SplitResult = z.infer<typeof splitResultSchema>;
+
+/** Assign to a factory, optionally a line of it, optionally a station of that line. All null = unassigned. */
+export const assignInputSchema = z.strictObject({ factoryId: idSchema.nullable(), lineId: idSchema.nullable().default(null), stationId: idSchema.nullable().default(null) });
+export type AssignInput = z.input<typeof assignInputSchema>;
+
+// ---------- change product (update requests) ----------
+
+export const updateRequestInputSchema = z.strictObject({ targetPid: pidSchema, deliveryMode: deliveryModeSchema });
+export type UpdateRequestInput = z.infer<typeof updateRequestInputSchema>;
+
+export const updateRequestSchema = z.object({
+  id: idSchema,
+  credentialId: idSchema,
+  fromPid: pidSchema,
+  toPid: pidSchema,
+  fromDeliveryMode: deliveryModeSchema,
+  toDeliveryMode: deliveryModeSchema,
+  /** Unused licenses the change applies to. */
+  licenses: z.number().int(),
+  /** (new price - old price) x licenses; > 0 must be paid before the change is done. */
+  priceDifferenceCents: z.number().int(),
+  state: updateRequestStateSchema,
+  createdAt: isoTimeSchema,
+  approvedAt: isoTimeSchema.nullable(),
+  paidAt: isoTimeSchema.nullable(),
+  paymentReference: z.string().nullable(),
+  completedAt: isoTimeSchema.nullable(),
+  recalledAt: isoTimeSchema.nullable(),
+});
+export type UpdateRequest = z.infer<typeof updateRequestSchema>;
+export const updateRequestListSchema = z.object({ updates: z.array(updateRequestSchema) });
+export const updateDetailsSchema = z.object({ update: updateRequestSchema, credential: credentialSchema, events: z.array(z.lazy(() => credentialEventSchema)) });
+export type UpdateDetails = z.infer<typeof updateDetailsSchema>;
+export const payInputSchema = z.strictObject({ paymentReference: z.string().min(1).max(120) });
+export type PayInput = z.infer<typeof payInputSchema>;
+export const updateTransitionSchema = z.object({ update: updateRequestSchema, credential: credentialSchema });
+export type UpdateTransition = z.infer<typeof updateTransitionSchema>;
+
+export const credentialEventSchema = z.object({
+  id: idSchema,
+  credentialId: idSchema,
+  at: isoTimeSchema,
+  kind: z.string(),
+  details: z.record(z.string(), z.unknown()),
+});
+export type CredentialEvent = z.infer<typeof credentialEventSchema>;
+export const credentialHistorySchema = z.object({ events: z.array(credentialEventSchema) });
+
+// ---------- third-party resources ----------
+
+export const thirdPartyJobInputSchema = z.strictObject({ kinds: z.array(thirdPartyKindSchema).min(1).max(2).optional() });
+export type ThirdPartyJobInput = z.infer<typeof thirdPartyJobInputSchema>;
+export const jobSchema = z.object({
+  id: idSchema,
+  credentialId: idSchema,
+  kinds: z.array(thirdPartyKindSchema),
+  state: jobStateSchema,
+  total: z.number().int(),
+  done: z.number().int(),
+  createdAt: isoTimeSchema,
+  startedAt: isoTimeSchema.nullable(),
+  finishedAt: isoTimeSchema.nullable(),
+  error: z.string().nullable(),
+});
+export type Job = z.infer<typeof jobSchema>;
+export const noticeSchema = z.object({ id: idSchema, kind: z.string(), message: z.string(), credentialId: idSchema.nullable(), jobId: idSchema.nullable(), createdAt: isoTimeSchema });
+export type Notice = z.infer<typeof noticeSchema>;
+export const noticeListSchema = z.object({ notices: z.array(noticeSchema) });
+
+// ---------- download ----------
+
+export const downloadCodeInputSchema = z.strictObject({ channel: z.enum(['email', 'sms']), destination: z.string().min(3).max(200) });
+export type DownloadCodeInput = z.infer<typeof downloadCodeInputSchema>;
+export const downloadCodeSchema = z.object({ codeId: idSchema, expiresAt: isoTimeSchema, sentTo: z.string() });
+export type DownloadCode = z.infer<typeof downloadCodeSchema>;
+export const downloadInputSchema = z.strictObject({
+  codeId: idSchema,
+  code: z.string().regex(/^\d{6}$/, 'the code has 6 digits'),
+  /** license_list mode: "confirm to generate and download" (moves the credential to list_generated). */
+  confirmGenerate: z.boolean().default(false),
+});
+export type DownloadInput = z.input<typeof downloadInputSchema>;
+export const downloadSchema = z.object({
+  credentialId: idSchema,
+  deliveryMode: deliveryModeSchema,
+  state: credentialStateSchema,
+  licenses: z.array(z.object({ uuid: uuidSchema, authkey: authkeySchema, mac: macSchema.nullable(), kind: licenseKindSchema })),
+});
+export type Download = z.infer<typeof downloadSchema>;
+
+// ---------- reports ----------
+
+export const credentialReportSchema = z.object({
+  rows: z.array(
+    z.object({ credentialId: idSchema, pid: pidSchema, owner: ownerSchema, state: credentialStateSchema, purchased: z.number().int(), free: z.number().int(), counts: licenseCountsSchema }),
+  ),
+});
+export type CredentialReport = z.infer<typeof credentialReportSchema>;
+export const stationReportSchema = z.object({
+  rows: z.array(z.object({ stationId: idSchema, name: z.string(), lineId: idSchema, enrolled: z.boolean(), revoked: z.boolean(), leased: z.number().int(), burned: z.number().int(), spoiled: z.number().int(), lastSeenAt: isoTimeSchema.nullable() })),
+});
+export type StationReport = z.infer<typeof stationReportSchema>;
+
+export const healthSchema = z.object({ ok: z.literal(true), store: z.enum(['sqlite', 'postgres']), version: z.string() });

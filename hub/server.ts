@@ -1,0 +1,84 @@
+/** Starting and stopping a hub: store, services, HTTP app and background jobs, as one thing. */
+import { randomBytes } from 'node:crypto';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { systemClock, type Clock } from '../common/clock';
+import { logRedactPaths, type Logger } from '../common/log';
+import { buildApp, type RateLimits } from './http/app';
+import { defaultHubConfig, type HubConfig, type HubDeps, type JobConfig } from './services/context';
+import { startJobRunner } from './services/jobs';
+import { logCodeSender, type CodeSender } from './services/sender';
+import { openStore, type Store } from './store';
+
+export interface StartHubOptions {
+  /** SQLite file path (default `./data/hub.sqlite`) or `postgres://...`. */
+  db?: string;
+  /** PostgreSQL only: live in this schema (tests use one each). */
+  schema?: string;
+  port?: number;
+  host?: string;
+  /** Token for the admin API; a random one is made (and returned) when absent. */
+  adminToken?: string;
+  /** A pino logger (request logs and service logs) or any `Logger`; default: pino to stdout with redaction. */
+  logger?: Logger;
+  clock?: Clock;
+  sender?: CodeSender;
+  config?: Partial<Omit<HubConfig, 'jobs'>> & { jobs?: Partial<JobConfig> };
+  rateLimits?: Partial<RateLimits>;
+  /** Run the background job loop in this process (default true). */
+  runJobs?: boolean;
+}
+
+export interface RunningHub {
+  url: string;
+  adminToken: string;
+  app: FastifyInstance;
+  store: Store;
+  deps: HubDeps;
+  close(): Promise<void>;
+}
+
+export const defaultDbPath = 'data/hub.sqlite';
+
+export function createHubLogger(level = process.env.HUB_LOG_LEVEL ?? 'info'): pino.Logger {
+  return pino({ level, redact: { paths: logRedactPaths, censor: '[redacted]' }, base: { service: 'hub' } });
+}
+
+const isPino = (l: Logger): l is Logger & FastifyBaseLogger => typeof (l as { levels?: unknown }).levels === 'object' && typeof (l as { level?: unknown }).level === 'string';
+
+/** Builds the app on an open store (tests use it with `app.inject()`; no port). */
+export async function createHub(store: Store, opts: Omit<StartHubOptions, 'db' | 'schema' | 'port' | 'host'> = {}) {
+  const logger: Logger = opts.logger ?? createHubLogger();
+  const config: HubConfig = { ...defaultHubConfig, ...opts.config, jobs: { ...defaultHubConfig.jobs, ...opts.config?.jobs } };
+  const deps: HubDeps = { store, clock: opts.clock ?? systemClock, logger, sender: opts.sender ?? logCodeSender(logger), config };
+  const adminToken = opts.adminToken ?? `hadm_${randomBytes(24).toString('base64url')}`;
+  const app = await buildApp({ deps, adminToken, ...(isPino(logger) ? { loggerInstance: logger } : {}), ...(opts.rateLimits ? { rateLimits: opts.rateLimits } : {}) });
+  const runner = opts.runJobs === false ? undefined : startJobRunner(deps);
+  return {
+    app, deps, adminToken, runner,
+    async close() {
+      await runner?.stop();
+      await app.close();
+    },
+  };
+}
+
+/** Opens the store (migrating it), listens, and runs the job loop. `close()` undoes all of it. */
+export async function startHub(opts: StartHubOptions = {}): Promise<RunningHub> {
+  const store = await openStore({ db: opts.db ?? defaultDbPath, ...(opts.schema ? { schema: opts.schema } : {}) });
+  try {
+    const hub = await createHub(store, opts);
+    const address = await hub.app.listen({ port: opts.port ?? 8787, host: opts.host ?? '127.0.0.1' });
+    hub.deps.logger.info({ url: address, store: store.location }, 'hub listening');
+    return {
+      url: address, adminToken: hub.adminToken, app: hub.app, store, deps: hub.deps,
+      async close() {
+        await hub.close();
+        await store.close();
+      },
+    };
+  } catch (e) {
+    await store.close().catch(() => undefined);
+    throw e;
+  }
+}

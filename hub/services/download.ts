@@ -1,0 +1,88 @@
+/**
+ * Downloading licenses needs a one-time code sent by email or SMS. Codes are
+ * stored hashed, expire, work once, and lock after a few wrong tries. In
+ * license_list mode the download is "confirm to generate and download" and
+ * moves the credential to list_generated.
+ */
+import { randomInt } from 'node:crypto';
+import { sql } from 'kysely';
+import { AppError } from '../../common/errors';
+import { newId } from '../../common/ids';
+import type { Download, DownloadCode, DownloadCodeInput, DownloadInput } from '../../common/hub-api';
+import { downloadInputSchema } from '../../common/hub-api';
+import type { CredentialTable } from '../store/schema';
+import type { HubDeps } from './context';
+import { lockCredential } from './credentials';
+import { maskDestination } from './sender';
+import { addEvent, assertOperable, chunks, credentialNotFound, isoIn, nowIso, sameHash, sha256 } from './util';
+
+function assertDownloadable(row: CredentialTable): void {
+  assertOperable(row, 'downloaded');
+  if (row.state !== 'valid' && row.state !== 'updated') {
+    throw new AppError('DOWNLOAD_NOT_ALLOWED', `Credential ${row.id} is ${row.state}: licenses can be downloaded only from a valid or updated credential.`, { credentialId: row.id, state: row.state });
+  }
+}
+
+const codeHash = (codeId: string, code: string): string => sha256(`${codeId}:${code}`);
+
+export async function sendDownloadCode(deps: HubDeps, credentialId: string, input: DownloadCodeInput): Promise<DownloadCode> {
+  const cred = await deps.store.db.selectFrom('credentials').selectAll().where('id', '=', credentialId).executeTakeFirst();
+  if (!cred) throw credentialNotFound(credentialId);
+  assertDownloadable(cred);
+  const since = isoIn(deps, -deps.config.downloadCodeWindowMs);
+  const recent = await deps.store.db.selectFrom('download_codes').select(sql<number>`count(*)`.as('n')).where('credential_id', '=', credentialId).where('created_at', '>', since).executeTakeFirstOrThrow();
+  if (Number(recent.n) >= deps.config.downloadCodesPerWindow) {
+    throw new AppError('DOWNLOAD_CODE_RATE_LIMITED', `Too many download codes were sent for credential ${credentialId} recently: wait a few minutes and try again.`, { credentialId });
+  }
+  const codeId = newId();
+  const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
+  const expiresAt = isoIn(deps, deps.config.downloadCodeTtlMs);
+  await deps.store.db.insertInto('download_codes').values({
+    id: codeId, credential_id: credentialId, code_hash: codeHash(codeId, code), channel: input.channel, destination: input.destination,
+    expires_at: expiresAt, used_at: null, attempts: 0, created_at: nowIso(deps),
+  }).execute();
+  await deps.sender.send({ channel: input.channel, destination: input.destination, code, purpose: 'license download' });
+  return { codeId, expiresAt, sentTo: maskDestination(input.destination) };
+}
+
+type Verdict = { ok: true; download: Download } | { ok: false; error: AppError };
+
+export async function downloadLicenses(deps: HubDeps, credentialId: string, raw: DownloadInput): Promise<Download> {
+  const input = downloadInputSchema.parse(raw);
+  // A wrong code must still count its attempt, so the verdict leaves the transaction as a value, not a throw.
+  const verdict = await deps.store.tx(async (trx): Promise<Verdict> => {
+    const row = await deps.store.lockForUpdate(trx.selectFrom('download_codes').selectAll().where('id', '=', input.codeId)).executeTakeFirst();
+    const now = nowIso(deps);
+    if (!row || row.credential_id !== credentialId) throw new AppError('DOWNLOAD_CODE_INVALID', 'This download code is not valid for this credential: ask for a new code.');
+    if (row.used_at !== null) throw new AppError('DOWNLOAD_CODE_USED', 'This download code was already used: ask for a new code.');
+    if (row.expires_at <= now) throw new AppError('DOWNLOAD_CODE_EXPIRED', 'This download code has expired: ask for a new code.');
+    if (row.attempts >= deps.config.downloadCodeMaxAttempts) throw new AppError('DOWNLOAD_CODE_LOCKED', 'Too many wrong tries for this download code: ask for a new code.');
+    if (!sameHash(row.code_hash, codeHash(row.id, input.code))) {
+      await trx.updateTable('download_codes').set({ attempts: row.attempts + 1 }).where('id', '=', row.id).execute();
+      const left = deps.config.downloadCodeMaxAttempts - row.attempts - 1;
+      return { ok: false, error: new AppError('DOWNLOAD_CODE_WRONG', `That code is wrong (${left} ${left === 1 ? 'try' : 'tries'} left).`, { triesLeft: left }) };
+    }
+    const cred = await lockCredential(deps, trx, credentialId);
+    assertDownloadable(cred);
+    if (cred.delivery_mode === 'license_list' && !input.confirmGenerate) {
+      throw new AppError('LIST_CONFIRM_REQUIRED', `Credential ${credentialId} delivers a license list: confirm to generate and download it (confirmGenerate: true). After that it can no longer be split or changed.`, { credentialId });
+    }
+    const licenses = await trx.selectFrom('licenses').select(['uuid', 'authkey', 'mac', 'kind'])
+      .where('credential_id', '=', credentialId).where('status', '=', 'unused').where('station_id', 'is', null).orderBy('uuid').execute();
+    for (const part of chunks(licenses.map((l) => l.uuid), 1000)) await trx.updateTable('licenses').set({ status: 'exported' }).where('uuid', 'in', part).execute();
+    await trx.updateTable('download_codes').set({ used_at: now }).where('id', '=', row.id).execute();
+    const state = cred.delivery_mode === 'license_list' ? 'list_generated' : cred.state;
+    await trx.updateTable('credentials').set({ state, updated_at: now }).where('id', '=', credentialId).execute();
+    await addEvent(trx, deps, credentialId, cred.delivery_mode === 'license_list' ? 'list_generated' : 'downloaded', { licenses: licenses.length, channel: row.channel });
+    return {
+      ok: true,
+      download: {
+        credentialId, deliveryMode: cred.delivery_mode as Download['deliveryMode'], state: state as Download['state'],
+        licenses: licenses.map((l) => ({ uuid: l.uuid, authkey: l.authkey, mac: l.mac, kind: l.kind as 'purchased' | 'free' })),
+      },
+    };
+  });
+  if (!verdict.ok) throw verdict.error;
+  deps.logger.info({ credentialId, licenses: verdict.download.licenses.length }, 'licenses downloaded');
+  return verdict.download;
+}

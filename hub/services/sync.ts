@@ -1,0 +1,237 @@
+/**
+ * Station sync. Pull leases licenses to the station that asks (row locks with
+ * SKIP LOCKED: two stations never get the same license) and pages through the
+ * station's leases with a keyset cursor (lease batch, uuid), so a page can be
+ * asked again and an interrupted pull resumes. Push applies each outbox item
+ * exactly once, keyed by (station, idempotency key).
+ */
+import { AppError, isAppError } from '../../common/errors';
+import type { PullRequest, PullResponse, PushItem, PushOutcome, PushResponse, StationGroup } from '../../common/hub-api';
+import { pullRequestSchema } from '../../common/hub-api';
+import { isUniqueViolation, type Tx } from '../store';
+import type { CredentialTable, StationTable } from '../store/schema';
+import type { HubDeps } from './context';
+import { createChild } from './credentials';
+import { addEvent, assertNotListGenerated, assertOperable, chunks, nowIso, usableStates } from './util';
+
+interface CursorPos { seq: number; uuid: string }
+const encodeCursor = (c: CursorPos): string => `c1.${c.seq}.${c.uuid}`;
+function decodeCursor(cursor: string | null): CursorPos {
+  if (cursor === null) return { seq: 0, uuid: '' };
+  const [, seq, uuid] = cursor.split('.');
+  return { seq: Number(seq), uuid: uuid ?? '' };
+}
+
+const isUsable = (c: Pick<CredentialTable, 'state' | 'owner' | 'confirmed_at'>): boolean => usableStates.includes(c.state) && (c.owner === 'mine' || c.confirmed_at !== null);
+const visibleTo = (c: Pick<CredentialTable, 'station_id' | 'line_id'>, s: StationTable): boolean => c.station_id === s.id || (c.station_id === null && c.line_id === s.line_id);
+
+export async function pull(deps: HubDeps, station: StationTable, raw: PullRequest): Promise<PullResponse> {
+  const req = pullRequestSchema.parse(raw);
+  const after = decodeCursor(req.cursor);
+  const limit = req.limit;
+  const { store } = deps;
+  return store.tx(async (trx) => {
+    // One pull per station at a time: lease batches are numbered in commit order.
+    const st = await store.lockForUpdate(trx.selectFrom('stations').selectAll().where('id', '=', station.id)).executeTakeFirstOrThrow();
+    if (after.seq > st.lease_counter) throw new AppError('CURSOR_UNKNOWN', 'This cursor was not issued to this station: pull again from the start (cursor null).');
+    const page = await trx.selectFrom('licenses').select(['uuid', 'authkey', 'mac', 'credential_id', 'kind', 'lease_seq'])
+      .where('station_id', '=', st.id).where('status', '=', 'unused')
+      .where((eb) => eb.or([eb('lease_seq', '>', after.seq), eb.and([eb('lease_seq', '=', after.seq), eb('uuid', '>', after.uuid)])]))
+      .orderBy('lease_seq').orderBy('uuid').limit(limit).execute();
+
+    if (page.length < limit) {
+      const fresh = await store.lockForUpdate(
+        trx.selectFrom('licenses').innerJoin('credentials', 'credentials.id', 'licenses.credential_id')
+          .select(['licenses.uuid', 'licenses.authkey', 'licenses.mac', 'licenses.credential_id', 'licenses.kind'])
+          .where('licenses.station_id', 'is', null).where('licenses.status', '=', 'unused')
+          .where('credentials.state', 'in', usableStates)
+          .where((eb) => eb.or([eb('credentials.owner', '=', 'mine'), eb('credentials.confirmed_at', 'is not', null)]))
+          .where((eb) => eb.or([eb('credentials.station_id', '=', st.id), eb.and([eb('credentials.station_id', 'is', null), eb('credentials.line_id', '=', st.line_id)])]))
+          .orderBy('licenses.uuid').limit(limit - page.length),
+        { of: 'licenses', skipLocked: true },
+      ).execute();
+      if (fresh.length > 0) {
+        const seq = st.lease_counter + 1;
+        let leased = 0;
+        for (const part of chunks(fresh.map((l) => l.uuid), 1000)) {
+          const res = await trx.updateTable('licenses').set({ station_id: st.id, lease_seq: seq }).where('uuid', 'in', part).where('station_id', 'is', null).executeTakeFirst();
+          leased += Number(res.numUpdatedRows);
+        }
+        // Rows were locked for us: anything else means a bug, and handing a license twice is worse than failing the pull.
+        if (leased !== fresh.length) throw new AppError('LEASE_CONFLICT', 'Licenses changed hands while leasing; pull again.');
+        await trx.updateTable('stations').set({ lease_counter: seq }).where('id', '=', st.id).execute();
+        for (const l of fresh) page.push({ ...l, lease_seq: seq });
+      }
+    }
+    await trx.updateTable('stations').set({ last_seen_at: nowIso(deps) }).where('id', '=', st.id).execute();
+
+    const pageGroups = [...new Set(page.map((l) => l.credential_id))];
+    const groupRows = await trx.selectFrom('credentials').innerJoin('products', 'products.pid', 'credentials.pid').selectAll('credentials').select('products.name as product_name')
+      .where((eb) => eb.or([
+        eb('credentials.station_id', '=', st.id),
+        eb.and([eb('credentials.station_id', 'is', null), eb('credentials.line_id', '=', st.line_id)]),
+        ...(pageGroups.length > 0 ? [eb('credentials.id', 'in', pageGroups)] : []),
+      ]))
+      .orderBy('credentials.created_at').orderBy('credentials.id').execute();
+    const groups: StationGroup[] = groupRows.map((c) => ({
+      id: c.id, pid: c.pid, productName: c.product_name, deliveryMode: c.delivery_mode as StationGroup['deliveryMode'], state: c.state as StationGroup['state'],
+      usable: isUsable(c), purchased: c.purchased_count, free: c.free_count, firmwareKey: c.firmware_key, chip: c.chip, parentId: c.parent_id,
+      lineId: c.line_id, stationId: c.station_id, assignedToYou: visibleTo(c, st),
+    }));
+    const last = page[page.length - 1];
+    return {
+      groups,
+      licenses: page.map((l) => ({ uuid: l.uuid, authkey: l.authkey, mac: l.mac, credentialId: l.credential_id, kind: l.kind as 'purchased' | 'free' })),
+      cursor: last ? encodeCursor({ seq: Number(last.lease_seq), uuid: last.uuid }) : req.cursor,
+      hasMore: page.length === limit,
+      serverTime: nowIso(deps),
+    };
+  });
+}
+
+type Applied = { status: 'applied' } | { status: 'rejected'; code: string; reason: string };
+
+export async function push(deps: HubDeps, station: StationTable, items: readonly PushItem[]): Promise<PushResponse> {
+  const outcomes: PushOutcome[] = [];
+  for (const item of items) outcomes.push(await pushOne(deps, station, item));
+  await deps.store.db.updateTable('stations').set({ last_seen_at: nowIso(deps) }).where('id', '=', station.id).execute();
+  return { outcomes };
+}
+
+async function stored(deps: HubDeps, stationId: string, item: PushItem): Promise<PushOutcome | undefined> {
+  const row = await deps.store.db.selectFrom('push_items').selectAll().where('station_id', '=', stationId).where('idem_key', '=', item.key).executeTakeFirst();
+  if (!row) return undefined;
+  if (row.kind !== item.kind) {
+    return { key: item.key, kind: item.kind, status: 'rejected', code: 'IDEMPOTENCY_KEY_REUSED', reason: `Key ${item.key} was already used for a ${row.kind} item; every outbox item needs its own key.`, replayed: true };
+  }
+  return { key: item.key, kind: item.kind, status: row.status as PushOutcome['status'], ...(row.code ? { code: row.code } : {}), ...(row.reason ? { reason: row.reason } : {}), replayed: true };
+}
+
+async function pushOne(deps: HubDeps, station: StationTable, item: PushItem): Promise<PushOutcome> {
+  const seen = await stored(deps, station.id, item);
+  if (seen) return seen;
+  try {
+    const result = await deps.store.tx(async (trx): Promise<Applied> => {
+      // The key row goes in first: a concurrent retry of the same item waits on it, then finds it taken.
+      await trx.insertInto('push_items').values({ station_id: station.id, idem_key: item.key, kind: item.kind, status: 'pending', code: null, reason: null, at: nowIso(deps) }).execute();
+      let r: Applied;
+      try {
+        await apply(deps, trx, station, item);
+        r = { status: 'applied' };
+      } catch (e) {
+        if (!isAppError(e)) throw e;
+        r = { status: 'rejected', code: e.code, reason: e.message };
+      }
+      await trx.updateTable('push_items').set({ status: r.status, code: r.status === 'rejected' ? r.code : null, reason: r.status === 'rejected' ? r.reason : null })
+        .where('station_id', '=', station.id).where('idem_key', '=', item.key).execute();
+      return r;
+    });
+    if (result.status === 'rejected') deps.logger.info({ stationId: station.id, key: item.key, kind: item.kind, code: result.code }, 'push item rejected');
+    return { key: item.key, kind: item.kind, ...result, replayed: false };
+  } catch (e) {
+    if (isUniqueViolation(e)) {
+      const again = await stored(deps, station.id, item);
+      if (again) return again;
+    }
+    throw e;
+  }
+}
+
+function apply(deps: HubDeps, trx: Tx, station: StationTable, item: PushItem): Promise<void> {
+  switch (item.kind) {
+    case 'burn':
+      return applyBurn(deps, trx, station, item.uuid, item.burnedAt, item.mac ?? null);
+    case 'spoiled':
+      return applySpoiled(deps, trx, station, item.uuid, item.reason);
+    case 'release':
+      return applyRelease(deps, trx, station, item.uuids);
+    case 'split':
+      return applySplit(deps, trx, station, item.credentialId, item.newCredentialId, item.uuids);
+    case 'reassign':
+      return applyReassign(deps, trx, station, item.credentialId, item.stationId);
+  }
+}
+
+async function heldLicense(deps: HubDeps, trx: Tx, station: StationTable, uuid: string) {
+  const lic = await deps.store.lockForUpdate(trx.selectFrom('licenses').selectAll().where('uuid', '=', uuid)).executeTakeFirst();
+  if (!lic || lic.station_id !== station.id || lic.status === 'exported') {
+    throw new AppError('LICENSE_NOT_HELD', `License ${uuid} is not held by this station (never leased to it, released, or moved to another station).`, { uuid });
+  }
+  if (lic.status === 'burned') throw new AppError('ALREADY_BURNED', `License ${uuid} was already reported burned on ${lic.burned_at ?? 'an earlier sync'}.`, { uuid });
+  if (lic.status === 'spoiled') throw new AppError('ALREADY_SPOILED', `License ${uuid} was already reported spoiled.`, { uuid });
+  return lic;
+}
+
+async function applyBurn(deps: HubDeps, trx: Tx, station: StationTable, uuid: string, burnedAt: string, mac: string | null): Promise<void> {
+  const lic = await heldLicense(deps, trx, station, uuid);
+  const cred = await trx.selectFrom('credentials').selectAll().where('id', '=', lic.credential_id).executeTakeFirstOrThrow();
+  if (cred.state === 'confirming_update' || cred.state === 'being_paid') {
+    // A burn done before the station could know of the request is a fact; one after it is refused.
+    const open = await trx.selectFrom('update_requests').select('created_at').where('credential_id', '=', cred.id).where('state', 'in', ['confirming_update', 'being_paid']).executeTakeFirst();
+    if (!open || burnedAt >= open.created_at) assertOperable(cred, 'burned');
+  }
+  await trx.updateTable('licenses').set({ status: 'burned', burned_at: burnedAt, burned_pid: cred.pid, burned_mac: mac ? mac.toUpperCase() : lic.mac }).where('uuid', '=', uuid).execute();
+}
+
+async function applySpoiled(deps: HubDeps, trx: Tx, station: StationTable, uuid: string, reason: string): Promise<void> {
+  await heldLicense(deps, trx, station, uuid);
+  await trx.updateTable('licenses').set({ status: 'spoiled', spoiled_reason: reason }).where('uuid', '=', uuid).execute();
+}
+
+async function heldUnused(deps: HubDeps, trx: Tx, station: StationTable, uuids: readonly string[], credentialId?: string) {
+  const unique = [...new Set(uuids)];
+  if (unique.length !== uuids.length) throw new AppError('DUPLICATE_LICENSE', 'The same license is listed twice in this item.');
+  const rows = [];
+  for (const part of chunks(unique, 1000)) {
+    rows.push(...(await deps.store.lockForUpdate(trx.selectFrom('licenses').select(['uuid', 'credential_id', 'station_id', 'status', 'kind']).where('uuid', 'in', part)).execute()));
+  }
+  const byUuid = new Map(rows.map((r) => [r.uuid, r]));
+  for (const u of unique) {
+    const r = byUuid.get(u);
+    if (!r || r.station_id !== station.id || r.status !== 'unused') throw new AppError('LICENSE_NOT_HELD', `License ${u} is not an unused license held by this station.`, { uuid: u });
+    if (credentialId !== undefined && r.credential_id !== credentialId) throw new AppError('LICENSE_NOT_IN_GROUP', `License ${u} does not belong to group ${credentialId}.`, { uuid: u, credentialId });
+  }
+  return rows;
+}
+
+async function applyRelease(deps: HubDeps, trx: Tx, station: StationTable, uuids: readonly string[]): Promise<void> {
+  await heldUnused(deps, trx, station, uuids);
+  for (const part of chunks([...uuids], 1000)) await trx.updateTable('licenses').set({ station_id: null, lease_seq: null }).where('uuid', 'in', part).execute();
+}
+
+async function lockVisibleGroup(deps: HubDeps, trx: Tx, station: StationTable, credentialId: string, action: string): Promise<CredentialTable> {
+  const cred = await deps.store.lockForUpdate(trx.selectFrom('credentials').selectAll().where('id', '=', credentialId)).executeTakeFirst();
+  if (!cred || !visibleTo(cred, station)) throw new AppError('GROUP_NOT_ASSIGNED', `Group ${credentialId} is not assigned to this station (any more): it cannot be ${action} here.`, { credentialId });
+  assertOperable(cred, action);
+  assertNotListGenerated(cred, action);
+  return cred;
+}
+
+async function applySplit(deps: HubDeps, trx: Tx, station: StationTable, credentialId: string, newId: string, uuids: readonly string[]): Promise<void> {
+  const parent = await lockVisibleGroup(deps, trx, station, credentialId, 'split');
+  const clash = await trx.selectFrom('credentials').select('id').where('id', '=', newId).executeTakeFirst();
+  if (clash) throw new AppError('CREDENTIAL_EXISTS', `A group with id ${newId} already exists; the station must pick a new id.`, { credentialId: newId });
+  const rows = await heldUnused(deps, trx, station, uuids, credentialId);
+  const purchased = rows.filter((r) => r.kind === 'purchased').length;
+  await createChild(deps, trx, parent, newId, { factory_id: station.factory_id, line_id: station.line_id, station_id: station.id }, purchased, rows.length - purchased);
+  for (const part of chunks([...uuids], 1000)) await trx.updateTable('licenses').set({ credential_id: newId }).where('uuid', 'in', part).execute();
+  await addEvent(trx, deps, credentialId, 'split', { childId: newId, purchased, free: rows.length - purchased, by: 'station', stationId: station.id });
+}
+
+async function applyReassign(deps: HubDeps, trx: Tx, station: StationTable, credentialId: string, targetId: string): Promise<void> {
+  await lockVisibleGroup(deps, trx, station, credentialId, 'reassigned');
+  const target = await deps.store.lockForUpdate(trx.selectFrom('stations').selectAll().where('id', '=', targetId)).executeTakeFirst();
+  if (!target || target.factory_id !== station.factory_id) throw new AppError('STATION_NOT_IN_FACTORY', `Station ${targetId} is not a station of this factory.`, { stationId: targetId });
+  if (target.revoked_at !== null) throw new AppError('STATION_REVOKED', `Station ${target.name} was revoked: it cannot receive groups.`, { stationId: targetId });
+  await trx.updateTable('credentials').set({ factory_id: target.factory_id, line_id: target.line_id, station_id: target.id, updated_at: nowIso(deps) }).where('id', '=', credentialId).execute();
+  let moved = 0;
+  if (target.id !== station.id) {
+    // The licenses this station holds of the group go with it, as a new lease batch of the target.
+    const seq = target.lease_counter + 1;
+    const res = await trx.updateTable('licenses').set({ station_id: target.id, lease_seq: seq })
+      .where('credential_id', '=', credentialId).where('station_id', '=', station.id).where('status', '=', 'unused').executeTakeFirst();
+    moved = Number(res.numUpdatedRows);
+    if (moved > 0) await trx.updateTable('stations').set({ lease_counter: seq }).where('id', '=', target.id).execute();
+  }
+  await addEvent(trx, deps, credentialId, 'assigned', { factoryId: target.factory_id, lineId: target.line_id, stationId: target.id, by: 'station', fromStationId: station.id, licensesMoved: moved });
+}

@@ -1,0 +1,189 @@
+/** Numbered migrations; each runs on SQLite and PostgreSQL alike. Never edit a released one: add the next number. */
+import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- migrations speak to the schema as it was then, not the current types */
+type AnyDb = Kysely<any>;
+
+export type StoreDialect = 'sqlite' | 'postgres';
+
+const m001 = (dialect: StoreDialect): Migration => ({
+  async up(db: AnyDb) {
+    await db.schema.createTable('products')
+      .addColumn('pid', 'text', (c) => c.primaryKey())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('price_cents', 'integer', (c) => c.notNull())
+      .addColumn('homekit', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('findmy', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createTable('factories')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createTable('lines')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('factory_id', 'text', (c) => c.notNull().references('factories.id'))
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createTable('stations')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('factory_id', 'text', (c) => c.notNull().references('factories.id'))
+      .addColumn('line_id', 'text', (c) => c.notNull().references('lines.id'))
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('token_hash', 'text', (c) => c.unique())
+      .addColumn('hostname', 'text')
+      .addColumn('enrolled_at', 'text')
+      .addColumn('revoked_at', 'text')
+      .addColumn('last_seen_at', 'text')
+      .addColumn('lease_counter', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createTable('enrollment_codes')
+      .addColumn('code_hash', 'text', (c) => c.primaryKey())
+      .addColumn('station_id', 'text', (c) => c.notNull().references('stations.id'))
+      .addColumn('expires_at', 'text', (c) => c.notNull())
+      .addColumn('used_at', 'text')
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createTable('credentials')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('pid', 'text', (c) => c.notNull().references('products.pid'))
+      .addColumn('owner', 'text', (c) => c.notNull())
+      .addColumn('customer_name', 'text')
+      .addColumn('confirmed_at', 'text')
+      .addColumn('delivery_mode', 'text', (c) => c.notNull())
+      .addColumn('purchased_count', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('free_count', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('firmware_key', 'text', (c) => c.notNull())
+      .addColumn('chip', 'text', (c) => c.notNull())
+      .addColumn('parent_id', 'text', (c) => c.references('credentials.id'))
+      .addColumn('origin', 'text', (c) => c.notNull())
+      .addColumn('factory_id', 'text', (c) => c.references('factories.id'))
+      .addColumn('line_id', 'text', (c) => c.references('lines.id'))
+      .addColumn('station_id', 'text', (c) => c.references('stations.id'))
+      .addColumn('state', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'text', (c) => c.notNull())
+      .addCheckConstraint('credentials_counts_ck', sql`purchased_count >= 0 and free_count >= 0`)
+      .execute();
+    await db.schema.createIndex('credentials_station_ix').on('credentials').columns(['station_id']).execute();
+    await db.schema.createIndex('credentials_line_ix').on('credentials').columns(['line_id']).execute();
+    await db.schema.createTable('licenses')
+      .addColumn('uuid', 'text', (c) => c.primaryKey())
+      .addColumn('credential_id', 'text', (c) => c.notNull().references('credentials.id'))
+      .addColumn('authkey', 'text', (c) => c.notNull())
+      .addColumn('mac', 'text')
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('station_id', 'text', (c) => c.references('stations.id'))
+      .addColumn('lease_seq', 'integer')
+      .addColumn('burned_at', 'text')
+      .addColumn('burned_pid', 'text')
+      .addColumn('burned_mac', 'text')
+      .addColumn('spoiled_reason', 'text')
+      .addColumn('imported_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('licenses_credential_ix').on('licenses').columns(['credential_id', 'status', 'station_id', 'uuid']).execute();
+    await db.schema.createIndex('licenses_lease_ix').on('licenses').columns(['station_id', 'lease_seq', 'uuid']).execute();
+    await db.schema.createTable('update_requests')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('credential_id', 'text', (c) => c.notNull().references('credentials.id'))
+      .addColumn('from_pid', 'text', (c) => c.notNull())
+      .addColumn('to_pid', 'text', (c) => c.notNull())
+      .addColumn('from_mode', 'text', (c) => c.notNull())
+      .addColumn('to_mode', 'text', (c) => c.notNull())
+      .addColumn('license_count', 'integer', (c) => c.notNull())
+      .addColumn('price_diff_cents', 'integer', (c) => c.notNull())
+      .addColumn('prev_state', 'text', (c) => c.notNull())
+      .addColumn('state', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('approved_at', 'text')
+      .addColumn('paid_at', 'text')
+      .addColumn('payment_ref', 'text')
+      .addColumn('completed_at', 'text')
+      .addColumn('recalled_at', 'text')
+      .execute();
+    await db.schema.createIndex('update_requests_credential_ix').on('update_requests').columns(['credential_id', 'created_at']).execute();
+    await db.schema.createTable('credential_events')
+      .addColumn('seq', 'integer', (c) => (dialect === 'postgres' ? c.primaryKey().generatedByDefaultAsIdentity() : c.primaryKey().autoIncrement()))
+      .addColumn('id', 'text', (c) => c.notNull().unique())
+      .addColumn('credential_id', 'text', (c) => c.notNull())
+      .addColumn('at', 'text', (c) => c.notNull())
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('details', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('credential_events_credential_ix').on('credential_events').columns(['credential_id', 'seq']).execute();
+    await db.schema.createTable('push_items')
+      .addColumn('station_id', 'text', (c) => c.notNull())
+      .addColumn('idem_key', 'text', (c) => c.notNull())
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('code', 'text')
+      .addColumn('reason', 'text')
+      .addColumn('at', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('push_items_pk', ['station_id', 'idem_key'])
+      .execute();
+    await db.schema.createTable('download_codes')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('credential_id', 'text', (c) => c.notNull().references('credentials.id'))
+      .addColumn('code_hash', 'text', (c) => c.notNull())
+      .addColumn('channel', 'text', (c) => c.notNull())
+      .addColumn('destination', 'text', (c) => c.notNull())
+      .addColumn('expires_at', 'text', (c) => c.notNull())
+      .addColumn('used_at', 'text')
+      .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .execute();
+  },
+  async down(db: AnyDb) {
+    for (const t of ['download_codes', 'push_items', 'credential_events', 'update_requests', 'licenses', 'credentials', 'enrollment_codes', 'stations', 'lines', 'factories', 'products']) {
+      await db.schema.dropTable(t).execute();
+    }
+  },
+});
+
+const m002: Migration = {
+  async up(db: AnyDb) {
+    await db.schema.createTable('jobs')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('credential_id', 'text', (c) => c.notNull().references('credentials.id'))
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('kinds', 'text', (c) => c.notNull())
+      .addColumn('state', 'text', (c) => c.notNull())
+      .addColumn('total', 'integer', (c) => c.notNull())
+      .addColumn('done_count', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('claimed_by', 'text')
+      .addColumn('lease_until', 'text')
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('started_at', 'text')
+      .addColumn('finished_at', 'text')
+      .addColumn('error', 'text')
+      .execute();
+    await db.schema.createIndex('jobs_state_ix').on('jobs').columns(['state', 'created_at']).execute();
+    await db.schema.createTable('third_party_resources')
+      .addColumn('license_uuid', 'text', (c) => c.notNull().references('licenses.uuid'))
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('job_id', 'text', (c) => c.notNull())
+      .addColumn('payload', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('third_party_resources_pk', ['license_uuid', 'kind'])
+      .execute();
+    await db.schema.createTable('notices')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('message', 'text', (c) => c.notNull())
+      .addColumn('credential_id', 'text')
+      .addColumn('job_id', 'text')
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .execute();
+  },
+  async down(db: AnyDb) {
+    for (const t of ['notices', 'third_party_resources', 'jobs']) await db.schema.dropTable(t).execute();
+  },
+};
+
+export const migrationsFor = (dialect: StoreDialect): Record<string, Migration> => ({ '001_core': m001(dialect), '002_jobs': m002 });
+
+export const migrationProvider = (dialect: StoreDialect): MigrationProvider => ({ getMigrations: () => Promise.resolve(migrationsFor(dialect)) });

@@ -1,0 +1,55 @@
+/** Table types of the hub's store (both dialects). Booleans are 0/1 integers and times ISO-8601 text, so one code path serves SQLite and PostgreSQL. */
+import type { Generated } from 'kysely';
+
+export interface ProductTable { pid: string; name: string; price_cents: number; homekit: number; findmy: number; created_at: string }
+export interface FactoryTable { id: string; name: string; created_at: string }
+export interface LineTable { id: string; factory_id: string; name: string; created_at: string }
+export interface StationTable {
+  id: string; factory_id: string; line_id: string; name: string;
+  token_hash: string | null; hostname: string | null; enrolled_at: string | null; revoked_at: string | null; last_seen_at: string | null;
+  /** Last lease batch number handed to this station; pull cursors count on it. */
+  lease_counter: number;
+  created_at: string;
+}
+export interface EnrollmentCodeTable { code_hash: string; station_id: string; expires_at: string; used_at: string | null; created_at: string }
+export interface CredentialTable {
+  id: string; pid: string; owner: string; customer_name: string | null; confirmed_at: string | null; delivery_mode: string;
+  purchased_count: number; free_count: number; firmware_key: string; chip: string; parent_id: string | null; origin: string;
+  factory_id: string | null; line_id: string | null; station_id: string | null; state: string; created_at: string; updated_at: string;
+}
+export interface LicenseTable {
+  uuid: string; credential_id: string; authkey: string; mac: string | null; kind: string; status: string;
+  station_id: string | null; lease_seq: number | null; burned_at: string | null; burned_pid: string | null; burned_mac: string | null;
+  spoiled_reason: string | null; imported_at: string;
+}
+export interface UpdateRequestTable {
+  id: string; credential_id: string; from_pid: string; to_pid: string; from_mode: string; to_mode: string; license_count: number;
+  price_diff_cents: number; prev_state: string; state: string; created_at: string; approved_at: string | null; paid_at: string | null;
+  payment_ref: string | null; completed_at: string | null; recalled_at: string | null;
+}
+export interface CredentialEventTable { id: string; credential_id: string; at: string; kind: string; details: string; seq: Generated<number> }
+export interface PushItemTable { station_id: string; idem_key: string; kind: string; status: string; code: string | null; reason: string | null; at: string }
+export interface DownloadCodeTable { id: string; credential_id: string; code_hash: string; channel: string; destination: string; expires_at: string; used_at: string | null; attempts: number; created_at: string }
+export interface JobTable {
+  id: string; credential_id: string; kind: string; kinds: string; state: string; total: number; done_count: number;
+  claimed_by: string | null; lease_until: string | null; created_at: string; started_at: string | null; finished_at: string | null; error: string | null;
+}
+export interface ThirdPartyResourceTable { license_uuid: string; kind: string; job_id: string; payload: string; created_at: string }
+export interface NoticeTable { id: string; kind: string; message: string; credential_id: string | null; job_id: string | null; created_at: string }
+
+export interface HubDatabase {
+  products: ProductTable;
+  factories: FactoryTable;
+  lines: LineTable;
+  stations: StationTable;
+  enrollment_codes: EnrollmentCodeTable;
+  credentials: CredentialTable;
+  licenses: LicenseTable;
+  update_requests: UpdateRequestTable;
+  credential_events: CredentialEventTable;
+  push_items: PushItemTable;
+  download_codes: DownloadCodeTable;
+  jobs: JobTable;
+  third_party_resources: ThirdPartyResourceTable;
+  notices: NoticeTable;
+}

@@ -1,0 +1,169 @@
+/**
+ * Boots the real hub (store + app) for a test, on SQLite or on PostgreSQL,
+ * and talks to it with `app.inject()`. PostgreSQL runs when HUB_TEST_PG_URL is
+ * set (scripts/ci-postgres.sh sets it); each hub gets its own schema, dropped
+ * afterwards.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import type { Clock } from '../../../common/clock';
+import type { License } from '../../../common/license';
+import { silentLogger, type Logger } from '../../../common/log';
+import { createHub, type StartHubOptions } from '../../../hub/server';
+import { openStore, type Store } from '../../../hub/store';
+
+export type Target = 'sqlite' | 'postgres';
+export const pgUrl = process.env.HUB_TEST_PG_URL;
+
+/** The stores every hub test runs on; says once why PostgreSQL is left out. */
+export function targets(): Target[] {
+  if (!pgUrl) {
+    if (!(globalThis as { __hubPgNoted?: boolean }).__hubPgNoted) {
+      console.log('[hub tests] PostgreSQL skipped: HUB_TEST_PG_URL is not set (source scripts/ci-postgres.sh to run the suite on PostgreSQL too).');
+      (globalThis as { __hubPgNoted?: boolean }).__hubPgNoted = true;
+    }
+    return ['sqlite'];
+  }
+  return ['sqlite', 'postgres'];
+}
+
+export class TestClock implements Clock {
+  constructor(public t = Date.parse('2026-01-05T08:00:00.000Z')) {}
+  now(): number {
+    return this.t;
+  }
+  advance(ms: number): void {
+    this.t += ms;
+  }
+}
+
+/** A place for one test's data: a temp SQLite file or a fresh PostgreSQL schema. */
+export interface TestDb {
+  db: string;
+  schema?: string;
+  drop(): Promise<void>;
+}
+
+export async function testDb(target: Target): Promise<TestDb> {
+  if (target === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'hub-test-'));
+    return { db: join(dir, 'hub.sqlite'), drop: async () => rmSync(dir, { recursive: true, force: true }) };
+  }
+  const schema = `t_${randomBytes(6).toString('hex')}`;
+  return {
+    db: pgUrl!,
+    schema,
+    drop: async () => {
+      const c = new pg.Client({ connectionString: pgUrl });
+      await c.connect();
+      await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await c.end();
+    },
+  };
+}
+
+export interface Reply<T = unknown> {
+  status: number;
+  body: T;
+}
+
+export interface TestHub {
+  store: Store;
+  clock: TestClock;
+  adminToken: string;
+  sent: { destination: string; code: string }[];
+  hub: Awaited<ReturnType<typeof createHub>>;
+  call<T = any>(method: 'GET' | 'POST', url: string, body?: unknown, token?: string | null): Promise<Reply<T>>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  admin<T = any>(method: 'GET' | 'POST', url: string, body?: unknown): Promise<Reply<T>>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  close(): Promise<void>;
+}
+
+export async function bootHub(target: Target, opts: Omit<StartHubOptions, 'db' | 'schema'> & { tdb?: TestDb; keepDb?: boolean } = {}): Promise<TestHub & { tdb: TestDb }> {
+  const tdb = opts.tdb ?? (await testDb(target));
+  const store = await openStore({ db: tdb.db, ...(tdb.schema ? { schema: tdb.schema } : {}) });
+  const clock = opts.clock instanceof TestClock ? opts.clock : new TestClock();
+  const sent: { destination: string; code: string }[] = [];
+  const adminToken = opts.adminToken ?? 'test-admin-token';
+  const logger: Logger = opts.logger ?? silentLogger;
+  const hub = await createHub(store, {
+    ...opts,
+    adminToken,
+    logger,
+    clock,
+    sender: opts.sender ?? { send: async (m) => void sent.push({ destination: m.destination, code: m.code }) },
+    runJobs: opts.runJobs ?? false,
+  });
+  const call: TestHub['call'] = async (method, url, body, token) => {
+    const res = await hub.app.inject({
+      method, url,
+      ...(body !== undefined ? { payload: body as Record<string, unknown> } : {}),
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+    });
+    return { status: res.statusCode, body: res.body ? JSON.parse(res.body) : undefined };
+  };
+  return {
+    store, clock, adminToken, sent, hub, tdb, call,
+    admin: (method, url, body) => call(method, url, body, adminToken),
+    async close() {
+      await hub.close();
+      await store.close();
+      if (!opts.keepDb) await tdb.drop();
+    },
+  };
+}
+
+let serial = 0;
+/** Licenses with unique, valid uuids (16 chars), authkeys (32 chars) and MACs. */
+export function makeLicenses(n: number, withMac = true): License[] {
+  const out: License[] = [];
+  const tag = randomBytes(3).toString('hex');
+  for (let i = 0; i < n; i++) {
+    serial++;
+    const uuid = `u${tag}${serial.toString(36).padStart(9, '0')}`.slice(0, 16);
+    const authkey = randomBytes(24).toString('base64').replace(/[^0-9A-Za-z]/g, 'x').slice(0, 32);
+    out.push(withMac ? { uuid, authkey, mac: (0x1c000000000 + serial).toString(16).toUpperCase().padStart(12, '0') } : { uuid, authkey });
+  }
+  return out;
+}
+
+/** Product P1 (10.00), P2 (15.00, HomeKit + Find My), P0 (5.00); a factory with two lines and three stations. */
+export async function seedWorld(h: TestHub) {
+  const ok = <T>(r: Reply<T>): T => {
+    if (r.status !== 200) throw new Error(`seed failed: ${r.status} ${JSON.stringify(r.body)}`);
+    return r.body;
+  };
+  ok(await h.admin('POST', '/v1/admin/products', { pid: 'p1', name: 'Smart plug', priceCents: 1000 }));
+  ok(await h.admin('POST', '/v1/admin/products', { pid: 'p2', name: 'Smart bulb HK', priceCents: 1500, homekit: true, findmy: true }));
+  ok(await h.admin('POST', '/v1/admin/products', { pid: 'p0', name: 'Basic sensor', priceCents: 500 }));
+  const factory = ok(await h.admin<{ id: string }>('POST', '/v1/admin/factories', { name: 'Shenzhen 1' }));
+  const lineA = ok(await h.admin<{ id: string }>('POST', `/v1/admin/factories/${factory.id}/lines`, { name: 'Line A' }));
+  const lineB = ok(await h.admin<{ id: string }>('POST', `/v1/admin/factories/${factory.id}/lines`, { name: 'Line B' }));
+  const s1 = ok(await h.admin<{ id: string }>('POST', `/v1/admin/lines/${lineA.id}/stations`, { name: 'A-1' }));
+  const s2 = ok(await h.admin<{ id: string }>('POST', `/v1/admin/lines/${lineA.id}/stations`, { name: 'A-2' }));
+  const s3 = ok(await h.admin<{ id: string }>('POST', `/v1/admin/lines/${lineB.id}/stations`, { name: 'B-1' }));
+  return { factoryId: factory.id, lineA: lineA.id, lineB: lineB.id, s1: s1.id, s2: s2.id, s3: s3.id };
+}
+
+export async function makeCredential(h: TestHub, o: { pid?: string; owner?: 'mine' | 'customer'; deliveryMode?: string; purchased?: number; free?: number; origin?: string } = {}) {
+  const c = await h.admin('POST', '/v1/admin/credentials', {
+    pid: o.pid ?? 'p1', owner: o.owner ?? 'mine', deliveryMode: o.deliveryMode ?? 'credential', firmwareKey: 'fwkey-abc', chip: 'BK7231N',
+    ...(o.owner === 'customer' ? { customerName: 'Acme' } : {}), ...(o.origin ? { origin: o.origin } : {}),
+  });
+  if (c.status !== 200) throw new Error(JSON.stringify(c.body));
+  const id = c.body.id as string;
+  const purchased = makeLicenses(o.purchased ?? 10);
+  if (purchased.length > 0) await h.admin('POST', `/v1/admin/credentials/${id}/licenses`, { kind: 'purchased', licenses: purchased });
+  const free = makeLicenses(o.free ?? 0);
+  if (free.length > 0) await h.admin('POST', `/v1/admin/credentials/${id}/licenses`, { kind: 'free', licenses: free });
+  return { id, purchased, free };
+}
+
+export async function enrollStation(h: TestHub, stationId: string): Promise<string> {
+  const code = await h.admin('POST', `/v1/admin/stations/${stationId}/enrollment-codes`, {});
+  const r = await h.call('POST', '/v1/station/enroll', { code: code.body.code });
+  if (r.status !== 200) throw new Error(JSON.stringify(r.body));
+  return r.body.token as string;
+}
