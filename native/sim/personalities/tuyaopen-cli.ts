@@ -69,17 +69,31 @@ class TuyaopenConsole implements Personality {
     this.logLines = ctx.options['logLines'] === true;
   }
 
+  /** The banner and boot logs, then the first prompt; faults of the `enter` stage hit this prompt too. */
   boot(): void {
-    if (faultHits(this.ctx.faults.noAnswer, 'any')) {
+    const faults = this.ctx.faults;
+    if (faultHits(faults.noAnswer, 'any')) {
       this.hung = true;
       return;
     }
     let text = '';
     if (this.ctx.options['banner'] !== false) {
+      const flash = this.ctx.flash();
       text += this.logLine('tuya_main.c', 'tuya open start', true) + banner.map((l) => `${l}\r\n`).join('');
-      text += this.logLine('tal_kv.c', 'kv init ok', true) + this.logLine('tuya_main.c', `firmware ${this.ctx.flash().firmName} ${this.ctx.flash().firmVer}`, true);
+      text += this.logLine('tal_kv.c', 'kv init ok', true) + this.logLine('tuya_main.c', `firmware ${flash.firmName} ${flash.firmVer}`, true);
     }
-    void this.emit(`${text}${this.prompt}`);
+    if (faultHits(faults.noAnswer, 'enter')) {
+      // The console never comes up: boot logs, then silence.
+      this.hung = true;
+      void this.emit(text);
+      return;
+    }
+    text += faultHits(faults.corruptChecksum, 'enter') ? garble(this.prompt) : this.prompt;
+    if (faultHits(faults.unplugMidFrame, 'enter')) {
+      void this.emit(text.slice(0, Math.max(1, Math.floor(text.length / 2)))).then(() => this.pull());
+      return;
+    }
+    void this.emit(text);
   }
 
   receive(chunk: Buffer): void {
@@ -153,8 +167,7 @@ class TuyaopenConsole implements Personality {
 
     if (hits(this.ctx.faults.unplugMidFrame)) {
       await this.emit(text.slice(0, Math.max(1, Math.floor(text.length / 2))));
-      this.dead = true;
-      this.ctx.unplug();
+      this.pull();
       return;
     }
     await this.emit(text);
@@ -232,6 +245,13 @@ class TuyaopenConsole implements Personality {
     const s = Math.floor(this.ctx.now() / 1000);
     const two = (n: number) => String(n).padStart(2, '0');
     return `[01-01 ${two(Math.floor(s / 3600) % 24)}:${two(Math.floor(s / 60) % 60)}:${two(s % 60)} ty I][${file}:${100 + (message.length % 200)}] ${message}\r\n`;
+  }
+
+  /** Pulls the cable: the host's port vanishes, this firmware is gone. */
+  private pull(): void {
+    if (this.dead) return;
+    this.dead = true;
+    this.ctx.unplug();
   }
 
   private async flush(): Promise<void> {
