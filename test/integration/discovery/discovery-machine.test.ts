@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { discoverPorts, type DiscoveryResult } from '../../../native/transport/discovery';
 import { openPtyPair, type PtyPair } from '../../../native/sim/pty-pair';
-import { ProgrammerWatcher } from '../../../native/transport/usb';
+import { ProgrammerWatcher } from '../../../native/transport/programmer-watcher';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '..', '..', '..');

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DiscoveredPort } from '../../../native/transport/discovery';
-import { keyPorts, listUsbDevices, ProgrammerWatcher, programmerKey, usbHotplug, type HotplugSource, type TrackedPort } from '../../../native/transport/usb';
+import { keyPorts, ProgrammerWatcher, programmerKey, type TrackedPort } from '../../../native/transport/programmer-watcher';
+import { listUsbDevices, usbHotplug, type HotplugSource } from '../../../native/transport/usb';
 import { FakeMachine } from './fake-sysfs';
 
 /** A hotplug source the test fires by hand, like the kernel would. */
