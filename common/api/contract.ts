@@ -1,0 +1,122 @@
+import { z } from 'zod';
+import {
+  auditCheckSchema, dashboardSchema, deliveryModeSchema, groupCountsSchema, groupSummarySchema, historyEntrySchema, idSchema, importReportSchema,
+  jobProgressSchema, keyProtectionInputSchema, languageSchema, offlineOutcomeSchema, productSchema, reportRangeSchema, setupStateSchema, slotStateSchema,
+  supervisorPinInputSchema, supervisorSessionSchema, suspectSchema, syncStatusSchema, updateRequestSchema, uuidSchema, pidSchema,
+} from './schemas';
+
+/**
+ * THE contract between the renderer and main (issue 6): one zod schema per
+ * call input, call output and event. The dispatcher validates with it, the
+ * preload and the browser client are generated from its names, and the
+ * renderer's `StationApi` type is derived from it.
+ *
+ * access: `open` needs nothing; `supervisor` needs a PIN session.
+ */
+type Access = 'open' | 'supervisor';
+interface CallSpec<I extends z.ZodType, O extends z.ZodType> { input: I; output: O; access: Access }
+const call = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O, access: Access = 'open'): CallSpec<I, O> => ({ input, output, access });
+const supervisor = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O): CallSpec<I, O> => call(input, output, 'supervisor');
+
+/** Calls with no input take an empty object (undefined is accepted too). */
+const none = z.object({}).strict().optional();
+const slotIds = z.array(idSchema).max(64).optional();
+const serialSchema = z.string().trim().min(1, 'the serial number is empty').max(64, 'a serial number is at most 64 characters').regex(/^[\x20-\x7e]+$/, 'a serial number may only hold printable ASCII characters');
+const oneTimeCode = z.string().trim().regex(/^[0-9]{6}$/, 'the one-time code is 6 digits');
+const count = z.number().int().nonnegative().max(10_000_000);
+
+export const apiContract = {
+  setup: {
+    state: call(none, setupStateSchema),
+    connectHub: call(z.object({
+      hubUrl: z.url({ protocol: /^https?$/, error: 'the hub address must start with http:// or https://' }),
+      enrollmentCode: z.string().trim().min(6, 'the enrollment code has at least 6 characters').max(64),
+      stationName: z.string().trim().min(1).max(64),
+      keyProtection: keyProtectionInputSchema,
+      supervisorPin: supervisorPinInputSchema,
+    }).strict(), setupStateSchema),
+    startDemo: call(z.object({ keyProtection: keyProtectionInputSchema, supervisorPin: supervisorPinInputSchema }).strict(), setupStateSchema),
+    unlock: call(z.object({ passphrase: z.string().min(1).max(256) }).strict(), setupStateSchema),
+    setLanguage: call(z.object({ language: languageSchema }).strict(), setupStateSchema),
+  },
+  station: {
+    overview: call(none, z.object({ groups: z.array(groupSummarySchema), slots: z.array(slotStateSchema) })),
+    /** Binds a usable group to slots (all slots when none are named). */
+    selectGroup: call(z.object({ groupId: idSchema, slotIds }).strict(), z.array(slotStateSchema)),
+    start: call(z.object({ slotIds }).strict(), z.array(slotStateSchema)),
+    stop: call(z.object({ slotIds }).strict(), z.array(slotStateSchema)),
+    retry: call(z.object({ slotId: idSchema }).strict(), slotStateSchema),
+    /** A module's serial number from the barcode scanner, for the next burn record on the slot. */
+    scanSerial: call(z.object({ slotId: idSchema, serial: serialSchema }).strict(), slotStateSchema),
+    counts: call(z.object({ groupId: idSchema }).strict(), groupCountsSchema),
+  },
+  supervisor: {
+    login: call(z.object({ pin: z.string().regex(/^[0-9]{1,16}$/, 'a PIN holds digits only') }).strict(), supervisorSessionSchema),
+    logout: call(none, supervisorSessionSchema),
+    session: call(none, supervisorSessionSchema),
+    products: supervisor(none, z.array(productSchema)),
+    split: supervisor(z.object({ groupId: idSchema, purchased: count, free: count, name: z.string().trim().max(64).optional() }).strict()
+      .refine((v) => v.purchased + v.free > 0, { message: 'a split needs at least one license (purchased + free)' }),
+    z.object({ group: groupSummarySchema, queuedOffline: z.boolean() })),
+    changeProduct: supervisor(z.object({ groupId: idSchema, targetPid: pidSchema, deliveryMode: deliveryModeSchema }).strict(), updateRequestSchema),
+    recall: supervisor(z.object({ requestId: idSchema }).strict(), updateRequestSchema),
+    requests: supervisor(z.object({ groupId: idSchema.optional() }).strict(), z.array(updateRequestSchema)),
+    history: supervisor(z.object({ groupId: idSchema }).strict(), z.array(historyEntrySchema)),
+    generateResources: supervisor(z.object({ groupId: idSchema, kind: z.enum(['homekit', 'findmy']) }).strict(), jobProgressSchema),
+    /** Sends a one-time code by the configured channel (logged in development). */
+    requestCode: supervisor(z.object({ purpose: z.enum(['download', 'report_export']), groupId: idSchema.optional() }).strict(), z.object({ sentTo: z.string(), expiresAt: z.string() })),
+    /** Writes the license file into the station's export folder: authkeys never reach the screen. */
+    download: supervisor(z.object({ groupId: idSchema, code: oneTimeCode, confirmGenerate: z.boolean().optional() }).strict(), z.object({ filePath: z.string(), licenses: count, group: groupSummarySchema })),
+    reassign: supervisor(z.object({ groupId: idSchema, slotIds: z.array(idSchema).max(64), line: z.string().trim().max(64).nullable().optional() }).strict(), z.object({ group: groupSummarySchema, queuedOffline: z.boolean() })),
+    suspects: supervisor(none, z.array(suspectSchema)),
+    resolveSuspect: supervisor(z.object({ uuid: uuidSchema, action: z.enum(['read_back', 'void']), slotId: idSchema.optional() }).strict(),
+      z.object({ uuid: uuidSchema, state: z.enum(['verified', 'void', 'suspect']), message: z.string() })),
+    importLicenses: supervisor(z.object({
+      fileName: z.string().trim().min(1).max(255).regex(/\.(csv|xlsx)$/i, 'only .csv and .xlsx license lists can be imported'),
+      /** The file's bytes, base64 (at most 64 MiB of file). */
+      contentBase64: z.string().min(1, 'the file is empty').max(90_000_000, 'the file is larger than 64 MiB'),
+      groupName: z.string().trim().max(64).optional(),
+      pid: pidSchema.optional(),
+    }).strict(), importReportSchema),
+    auditCheck: supervisor(none, auditCheckSchema),
+    exportReport: supervisor(z.object({ code: oneTimeCode, range: reportRangeSchema, groupId: idSchema.optional() }).strict(), z.object({ filePath: z.string(), rows: count })),
+  },
+  sync: {
+    status: call(none, syncStatusSchema),
+    syncNow: call(none, syncStatusSchema),
+    outcomes: call(none, z.array(offlineOutcomeSchema)),
+  },
+  reports: {
+    dashboard: call(z.object({ range: reportRangeSchema }).strict(), dashboardSchema),
+  },
+} as const;
+
+/** Events pushed from main to the page (named onX). */
+export const apiEvents = {
+  onSlotState: slotStateSchema,
+  onCounts: groupCountsSchema,
+  onGroups: z.array(groupSummarySchema),
+  onSyncStatus: syncStatusSchema,
+  onOfflineOutcome: offlineOutcomeSchema,
+  onJobProgress: jobProgressSchema,
+  onSupervisorSession: supervisorSessionSchema,
+} as const;
+
+export type ApiContract = typeof apiContract;
+export type ApiGroup = keyof ApiContract;
+export type ApiEvents = typeof apiEvents;
+export type ApiEventName = keyof ApiEvents;
+export type ChannelOf<G extends ApiGroup> = `${G}.${keyof ApiContract[G] & string}`;
+export type Channel = { [G in ApiGroup]: ChannelOf<G> }[ApiGroup];
+
+/** Every channel, e.g. `station.start`: the preload and the browser client are built from this list. */
+export const apiChannels = (Object.keys(apiContract) as ApiGroup[]).flatMap((g) => Object.keys(apiContract[g]).map((m) => `${g}.${m}` as Channel));
+export const apiEventNames = Object.keys(apiEvents) as ApiEventName[];
+
+export function specOf(channel: string): CallSpec<z.ZodType, z.ZodType> | undefined {
+  const dot = channel.indexOf('.');
+  if (dot < 0) return undefined;
+  const group = (apiContract as Record<string, Record<string, CallSpec<z.ZodType, z.ZodType>>>)[channel.slice(0, dot)];
+  if (group === undefined || !Object.hasOwn(group, channel.slice(dot + 1))) return undefined;
+  return group[channel.slice(dot + 1)];
+}

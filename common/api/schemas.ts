@@ -1,0 +1,256 @@
+import { z } from 'zod';
+import { uuidSchema, macSchema, pidSchema } from '../license';
+
+/**
+ * What the renderer may see of the station. Every object here is what crosses
+ * from main to the UI: authkeys, tokens, passphrases and PINs never appear in
+ * an output (test/unit/app/contract.test.ts walks every output schema).
+ */
+
+export const errorInfoSchema = z.object({ code: z.string(), message: z.string() });
+export type ErrorInfoOut = z.infer<typeof errorInfoSchema>;
+
+export const idSchema = z.string().trim().min(1, 'an id is required').max(128, 'an id is at most 128 characters');
+export const isoTimeSchema = z.string().min(1);
+export const languageSchema = z.enum(['en', 'zh-CN']);
+export type Language = z.infer<typeof languageSchema>;
+
+// ---- products and credential groups (ARCHITECTURE.md "Domain") ----
+
+export const credentialStateSchema = z.enum(['valid', 'confirming_update', 'being_paid', 'updated', 'list_generated']);
+export type CredentialState = z.infer<typeof credentialStateSchema>;
+export const ownerSchema = z.enum(['mine', 'customer']);
+export const deliveryModeSchema = z.enum(['credential', 'credential_auth_only', 'license_list']);
+export type DeliveryMode = z.infer<typeof deliveryModeSchema>;
+
+export const productSchema = z.object({
+  pid: pidSchema,
+  name: z.string(),
+  /** Price of one license in the smallest currency unit (cents). */
+  priceCents: z.number().int().nonnegative(),
+  features: z.object({ homekit: z.boolean(), findmy: z.boolean() }),
+});
+export type Product = z.infer<typeof productSchema>;
+
+/** Left, burned, failed and suspect licenses of one group, as the operator sees them. */
+export const groupCountsSchema = z.object({
+  groupId: idSchema,
+  total: z.number().int().nonnegative(),
+  left: z.number().int().nonnegative(),
+  burned: z.number().int().nonnegative(),
+  failed: z.number().int().nonnegative(),
+  suspect: z.number().int().nonnegative(),
+  void: z.number().int().nonnegative(),
+});
+export type GroupCounts = z.infer<typeof groupCountsSchema>;
+
+export const groupSummarySchema = z.object({
+  id: idSchema,
+  name: z.string(),
+  pid: pidSchema,
+  productName: z.string(),
+  owner: ownerSchema,
+  deliveryMode: deliveryModeSchema,
+  state: credentialStateSchema,
+  purchased: z.number().int().nonnegative(),
+  free: z.number().int().nonnegative(),
+  parentId: idSchema.nullable(),
+  /** True when the group came from a license replacement (no product change allowed). */
+  fromReplacement: z.boolean(),
+  assignment: z.object({ line: z.string().nullable(), slotIds: z.array(idSchema) }),
+  counts: groupCountsSchema,
+  /** Null when licenses may be burned from this group; else why not, in plain words. */
+  blocked: errorInfoSchema.nullable(),
+});
+export type GroupSummary = z.infer<typeof groupSummarySchema>;
+
+// ---- slots (issue 3 §4) ----
+
+export const protocolSchema = z.enum(['tuya-auc', 'tuyaopen-cli']);
+export const burnStepSchema = z.enum(['connect', 'check', 'write', 'verify', 'finish']);
+export type BurnStepOut = z.infer<typeof burnStepSchema>;
+export const slotPhaseSchema = z.enum(['idle', 'waiting', 'burning', 'done', 'failed']);
+export type SlotPhase = z.infer<typeof slotPhaseSchema>;
+
+export const burnFailureCodeSchema = z.enum(['TIMEOUT', 'CHECKSUM', 'REFUSED', 'ALREADY_AUTHORIZED', 'VERIFY_MISMATCH', 'DISCONNECTED', 'INVALID_LICENSE', 'CANCELED', 'NO_LICENSE_LEFT', 'PORT_ERROR', 'INTERNAL']);
+export type BurnFailureCodeOut = z.infer<typeof burnFailureCodeSchema>;
+
+export const slotResultSchema = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), uuid: uuidSchema, mac: macSchema.nullable(), serial: z.string().nullable(), at: isoTimeSchema, durationMs: z.number().nonnegative() }),
+  z.object({
+    ok: z.literal(false),
+    code: burnFailureCodeSchema,
+    message: z.string(),
+    step: burnStepSchema.nullable(),
+    uuid: uuidSchema.nullable(),
+    /** The license could not be released: a supervisor must read the module back or void it. */
+    suspect: z.boolean(),
+    at: isoTimeSchema,
+  }),
+]);
+export type SlotResult = z.infer<typeof slotResultSchema>;
+
+export const slotStateSchema = z.object({
+  slotId: idSchema,
+  /** The number printed on the jig (1-based). */
+  number: z.number().int().positive(),
+  port: z.string(),
+  protocol: protocolSchema,
+  groupId: idSchema.nullable(),
+  /** False while the programmer is unplugged. */
+  connected: z.boolean(),
+  running: z.boolean(),
+  phase: slotPhaseSchema,
+  step: burnStepSchema.nullable(),
+  /** 0..1 within the current burn. */
+  progress: z.number().min(0).max(1),
+  lastResult: slotResultSchema.nullable(),
+  /** Serial number scanned for the next module on this slot (keyboard wedge). */
+  pendingSerial: z.string().nullable(),
+  burnedThisShift: z.number().int().nonnegative(),
+});
+export type SlotState = z.infer<typeof slotStateSchema>;
+
+// ---- sync (issue 5) ----
+
+export const syncStatusSchema = z.object({
+  enrolled: z.boolean(),
+  online: z.boolean(),
+  syncing: z.boolean(),
+  hubUrl: z.string().nullable(),
+  lastSyncAt: isoTimeSchema.nullable(),
+  outbox: z.number().int().nonnegative(),
+  lastError: errorInfoSchema.nullable(),
+});
+export type SyncStatus = z.infer<typeof syncStatusSchema>;
+
+export const offlineOutcomeSchema = z.object({
+  id: idSchema,
+  kind: z.enum(['split', 'reassign']),
+  summary: z.string(),
+  status: z.enum(['pending', 'applied', 'rejected']),
+  reason: z.string().nullable(),
+  /** What the station did about a rejection, e.g. "split undone, 200 licenses returned to group A". */
+  localAction: z.string().nullable(),
+  at: isoTimeSchema,
+});
+export type OfflineOutcome = z.infer<typeof offlineOutcomeSchema>;
+
+// ---- supervisor ----
+
+export const updateRequestSchema = z.object({
+  id: idSchema,
+  groupId: idSchema,
+  fromPid: pidSchema,
+  targetPid: pidSchema,
+  targetProductName: z.string(),
+  deliveryMode: deliveryModeSchema,
+  state: z.enum(['confirming_update', 'being_paid', 'updated', 'recalled', 'rejected']),
+  /** Positive when the new product costs more (must be paid on the hub first). */
+  priceDifferenceCents: z.number().int(),
+  createdAt: isoTimeSchema,
+  updatedAt: isoTimeSchema,
+});
+export type UpdateRequest = z.infer<typeof updateRequestSchema>;
+
+export const historyEntrySchema = z.object({
+  id: idSchema,
+  groupId: idSchema,
+  kind: z.enum(['created', 'split', 'change_product', 'recall', 'updated', 'resources', 'download', 'reassign', 'import', 'void']),
+  at: isoTimeSchema,
+  summary: z.string(),
+  details: z.array(z.object({ label: z.string(), value: z.string() })),
+});
+export type HistoryEntry = z.infer<typeof historyEntrySchema>;
+
+export const suspectSchema = z.object({
+  uuid: uuidSchema,
+  groupId: idSchema,
+  slotId: idSchema.nullable(),
+  since: isoTimeSchema,
+  reason: z.string(),
+});
+export type Suspect = z.infer<typeof suspectSchema>;
+
+export const jobProgressSchema = z.object({
+  jobId: idSchema,
+  kind: z.enum(['third_party_resources', 'import', 'report_export', 'download']),
+  groupId: idSchema.nullable(),
+  label: z.string(),
+  /** 0..1 */
+  progress: z.number().min(0).max(1),
+  state: z.enum(['running', 'done', 'failed']),
+  message: z.string().nullable(),
+});
+export type JobProgress = z.infer<typeof jobProgressSchema>;
+
+export const importRowProblemSchema = z.object({
+  line: z.number().int().positive(),
+  column: z.string().nullable(),
+  reason: z.string(),
+});
+export const importReportSchema = z.object({
+  fileName: z.string(),
+  /** All-or-nothing: false means nothing was imported. */
+  imported: z.boolean(),
+  groupId: idSchema.nullable(),
+  rowsRead: z.number().int().nonnegative(),
+  rowsImported: z.number().int().nonnegative(),
+  problems: z.array(importRowProblemSchema),
+});
+export type ImportReport = z.infer<typeof importReportSchema>;
+
+export const auditCheckSchema = z.object({
+  ok: z.boolean(),
+  entries: z.number().int().nonnegative(),
+  firstBroken: z.object({ seq: z.number().int().nonnegative(), reason: z.string() }).nullable(),
+  checkedAt: isoTimeSchema,
+});
+export type AuditCheck = z.infer<typeof auditCheckSchema>;
+
+export const supervisorSessionSchema = z.object({
+  active: z.boolean(),
+  expiresAt: isoTimeSchema.nullable(),
+  lockedUntil: isoTimeSchema.nullable(),
+  attemptsLeft: z.number().int().nonnegative(),
+});
+export type SupervisorSession = z.infer<typeof supervisorSessionSchema>;
+
+// ---- reports ----
+
+export const reportRangeSchema = z.enum(['shift', 'day']);
+export const reasonCountSchema = z.object({ code: burnFailureCodeSchema, count: z.number().int().nonnegative() });
+export const dashboardSchema = z.object({
+  range: reportRangeSchema,
+  from: isoTimeSchema,
+  to: isoTimeSchema,
+  burnsPerHour: z.array(z.object({ hour: isoTimeSchema, verified: z.number().int().nonnegative(), failed: z.number().int().nonnegative() })),
+  failuresBySlot: z.array(z.object({ slotId: idSchema, label: z.string(), reasons: z.array(reasonCountSchema) })),
+  failuresByGroup: z.array(z.object({ groupId: idSchema, label: z.string(), reasons: z.array(reasonCountSchema) })),
+  totals: z.object({ verified: z.number().int().nonnegative(), failed: z.number().int().nonnegative(), suspect: z.number().int().nonnegative() }),
+});
+export type Dashboard = z.infer<typeof dashboardSchema>;
+
+// ---- first run and settings ----
+
+export const keyProtectionInputSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('os_keychain') }),
+  z.object({ kind: z.literal('passphrase'), passphrase: z.string().min(10, 'the station passphrase needs at least 10 characters').max(256) }),
+]);
+export const supervisorPinInputSchema = z.string().regex(/^[0-9]{4,8}$/, 'the supervisor PIN is 4 to 8 digits');
+
+export const setupStateSchema = z.object({
+  /** new: first run; locked: the vault needs its passphrase; ready: burning possible. */
+  stage: z.enum(['new', 'locked', 'ready']),
+  mode: z.enum(['hub', 'demo']).nullable(),
+  keyProtection: z.enum(['os_keychain', 'passphrase']).nullable(),
+  osKeychainAvailable: z.boolean(),
+  stationName: z.string().nullable(),
+  line: z.string().nullable(),
+  language: languageSchema,
+  /** Where station files (reports, downloads) are written. */
+  exportDir: z.string().nullable(),
+});
+export type SetupState = z.infer<typeof setupStateSchema>;
+
+export { uuidSchema, macSchema, pidSchema };

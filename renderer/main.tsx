@@ -1,0 +1,17 @@
+import { createRoot } from 'react-dom/client';
+import { App } from './App';
+import { createApiClient } from './api-client';
+import { initI18n } from './i18n';
+import { useStore } from './state/store';
+import { setConnected } from './state/actions';
+import { createController } from './state/controller';
+import './styles.css';
+
+const api = createApiClient((up) => useStore.getState().apply(setConnected, up));
+const controller = createController(api, useStore.getState().apply, () => useStore.getState());
+
+void initI18n().then(async (i18n) => {
+  createRoot(document.getElementById('root')!).render(<App api={api} controller={controller} />);
+  await controller.boot();
+  await i18n.changeLanguage(useStore.getState().language);
+});

@@ -1,0 +1,151 @@
+import { useEffect, useRef } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { GroupSummary, SlotState } from '../../common/api/schemas';
+import { useShallow } from 'zustand/react/shallow';
+import { useStore } from '../state/store';
+import { moveSlotSelection, selectAnyRunning, selectGroupsForPicker, selectSelectedGroup, selectSlotNumber, showNotice } from '../state/actions';
+import { feedWedge, settleWedge, wedgeInitial, WEDGE_GAP_MS, type WedgeOutput } from '../state/wedge';
+import { useStation } from '../context';
+
+const isTyping = (el: Element | null): boolean => el instanceof HTMLInputElement || el instanceof HTMLTextAreaElement || el instanceof HTMLSelectElement;
+
+export function Operator() {
+  const { t } = useTranslation();
+  const { controller } = useStation();
+  const apply = useStore((s) => s.apply);
+  const groups = useStore(useShallow(selectGroupsForPicker));
+  const group = useStore(selectSelectedGroup);
+  const slots = useStore((s) => s.slots);
+  const selectedSlotId = useStore((s) => s.selectedSlotId);
+  const running = useStore(selectAnyRunning);
+  const wedge = useRef(wedgeInitial);
+
+  useEffect(() => { void controller.refreshOverview(); }, [controller]);
+
+  // Keyboard-only operation and the barcode scanner (keyboard wedge) share the keyboard.
+  useEffect(() => {
+    const act = (out: WedgeOutput): void => {
+      if (out.kind === 'scan') {
+        const state = useStore.getState();
+        const slot = state.slots.find((s) => s.slotId === state.selectedSlotId);
+        void controller.scanSerial(out.serial).then(() => { if (slot) apply(showNotice, 'info', t('operator.scanned', { serial: out.serial, slot: slot.number }), Date.now()); });
+        return;
+      }
+      if (out.kind !== 'key') return;
+      const state = useStore.getState();
+      const key = out.key;
+      if (/^[1-9]$/.test(key)) apply(selectSlotNumber, Number(key));
+      else if (key === 'ArrowRight' || key === 'ArrowDown') apply(moveSlotSelection, 1);
+      else if (key === 'ArrowLeft' || key === 'ArrowUp') apply(moveSlotSelection, -1);
+      else if (key === ' ' && state.selectedSlotId) void controller.toggleSlot(state.selectedSlotId);
+      else if ((key === 'r' || key === 'R') && state.selectedSlotId) void controller.retry(state.selectedSlotId);
+      else if (key === 's' || key === 'S') void controller.startAll();
+      else if (key === 'x' || key === 'X') void controller.stopAll();
+    };
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const onKey = (e: KeyboardEvent): void => {
+      if (e.ctrlKey || e.altKey || e.metaKey || e.key.startsWith('F') && e.key.length > 1 || e.key === 'Escape' || e.key === 'Tab' || e.key === 'Shift') return;
+      if (isTyping(document.activeElement)) return;
+      // Space and Enter on a focused button are that button's own
+      if ((e.key === ' ' || e.key === 'Enter') && document.activeElement instanceof HTMLButtonElement && wedge.current.buffer.length === 0) return;
+      if (e.key === ' ' || e.key.startsWith('Arrow')) e.preventDefault();
+      const r = feedWedge(wedge.current, e.key, performance.now());
+      wedge.current = r.state;
+      r.out.forEach(act);
+      clearTimeout(timer);
+      timer = setTimeout(() => { const s = settleWedge(wedge.current, performance.now()); wedge.current = s.state; s.out.forEach(act); }, WEDGE_GAP_MS + 10);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => { window.removeEventListener('keydown', onKey); clearTimeout(timer); };
+  }, [apply, controller, t]);
+
+  return (
+    <main>
+      <section className="panel" aria-labelledby="group-title">
+        <div className="row"><h2 id="group-title">{t('operator.pickGroup')}</h2></div>
+        {groups.length === 0 ? <p>{t('operator.noGroups')}</p> : (
+          <div className="groups" role="radiogroup" aria-labelledby="group-title">
+            {groups.map((g) => <GroupButton key={g.id} group={g} checked={g.id === group?.id} disabled={running} onPick={() => void controller.pickGroup(g.id)} />)}
+          </div>
+        )}
+        {group ? (
+          <div className="counts" data-testid="counts">
+            <Count kind="left" n={group.counts.left} label={t('operator.left')} />
+            <Count kind="burned" n={group.counts.burned} label={t('operator.burned')} />
+            <Count kind="failed" n={group.counts.failed} label={t('operator.failed')} />
+            <Count kind="suspect" n={group.counts.suspect} label={t('operator.suspect')} />
+          </div>
+        ) : null}
+        <div className="row">
+          <button className="go" onClick={() => void controller.startAll()} disabled={group === null || group.blocked !== null} data-testid="start-all">{t('operator.startAll')}</button>
+          <button className="stop" onClick={() => void controller.stopAll()} data-testid="stop-all">{t('operator.stopAll')}</button>
+          <span className="keys grow">{t('operator.keys')}</span>
+        </div>
+      </section>
+      {slots.length === 0 ? <p>{t('operator.noSlots')}</p> : (
+        <section className={`tiles${slots.length <= 4 ? ' two' : ''}`} aria-label="slots">
+          {slots.map((s) => <SlotTile key={s.slotId} slot={s} selected={s.slotId === selectedSlotId} />)}
+        </section>
+      )}
+    </main>
+  );
+}
+
+function Count({ kind, n, label }: { kind: string; n: number; label: string }) {
+  return <div className={`count ${kind}`} data-testid={`count-${kind}`}><div className="n">{n}</div><div className="l">{label}</div></div>;
+}
+
+function GroupButton({ group, checked, disabled, onPick }: { group: GroupSummary; checked: boolean; disabled: boolean; onPick: () => void }) {
+  const { t } = useTranslation();
+  const blocked = group.blocked !== null;
+  return (
+    <button role="radio" aria-checked={checked} className={`group-btn${blocked ? ' blocked' : ''}`} onClick={onPick} disabled={blocked || (disabled && !checked)} data-testid="group-option" data-group-id={group.id}>
+      <span className="gname">{group.name}</span>
+      <span className="muted">{group.productName} · {t(`owner.${group.owner}`)}</span>
+      {blocked ? <span className="why"><span className={`badge state ${group.state}`}>{t(`state.${group.state}`)}</span> {t(`errors.${group.blocked!.code}`, { defaultValue: group.blocked!.message })}</span>
+        : <span><strong>{t('operator.usable', { left: group.counts.left })}</strong> / {group.counts.total}</span>}
+    </button>
+  );
+}
+
+export function SlotTile({ slot, selected }: { slot: SlotState; selected: boolean }) {
+  const { t } = useTranslation();
+  const { controller } = useStation();
+  const apply = useStore((s) => s.apply);
+  const r = slot.lastResult;
+  const phaseText = t(`slot.phase.${slot.phase}`);
+  return (
+    <article className={`tile ${slot.phase}${selected ? ' selected' : ''}`} data-testid={`slot-${slot.number}`} data-phase={slot.phase} aria-label={t('slot.title', { n: slot.number })} onClick={() => apply(selectSlotNumber, slot.number)}>
+      <div className="head">
+        <span className="num">{t('slot.title', { n: slot.number })}</span>
+        <span className="grow" />
+        <span className={`badge ${slot.phase}`} data-testid="slot-phase">{phaseText}</span>
+      </div>
+      <div className="port">{slot.port} · {slot.protocol}</div>
+      {!slot.connected ? <div className="result-err">{t('slot.unplugged')}</div> : null}
+      <div className="step" data-testid="slot-step">{slot.phase === 'burning' && slot.step ? `${phaseText}: ${t(`slot.step.${slot.step}`)}` : '\u00a0'}</div>
+      <div className={`bar${slot.phase === 'done' ? ' done' : ''}`} role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(slot.progress * 100)}>
+        <div style={{ width: `${Math.round(slot.progress * 100)}%` }} />
+      </div>
+      <div data-testid="slot-result">
+        {r === null ? <span className="muted">{slot.groupId === null ? t('slot.noGroup') : '\u00a0'}</span>
+          : r.ok ? <span className="result-ok">✔ {t('slot.ok', { uuid: r.uuid, seconds: (r.durationMs / 1000).toFixed(1) })}{r.serial ? ` · ${t('operator.serial')} ${r.serial}` : ''}</span>
+          : (
+            <div className="row">
+              <span className="result-err grow" data-testid="slot-error">✖ {t(`burnError.${r.code}`, { slot: slot.number })}
+                {r.suspect && r.uuid ? <><br /><span className="result-suspect">{t('burnError.suspect', { uuid: r.uuid })}</span></> : null}
+              </span>
+              <button className="primary" onClick={(e) => { e.stopPropagation(); void controller.retry(slot.slotId); }} data-testid="retry">{t('operator.retry')}</button>
+            </div>
+          )}
+      </div>
+      <div className="row">
+        <span className="serial grow">{slot.pendingSerial ? `${t('operator.serial')}: ${slot.pendingSerial}` : '\u00a0'}</span>
+        <span className="muted">{t('slot.burnedShift', { count: slot.burnedThisShift })}</span>
+        <button className={slot.running ? 'stop small' : 'go small'} onClick={(e) => { e.stopPropagation(); void controller.toggleSlot(slot.slotId); }} disabled={slot.groupId === null}>
+          {slot.running ? t('operator.stop') : t('operator.start')}
+        </button>
+      </div>
+    </article>
+  );
+}

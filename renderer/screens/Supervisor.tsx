@@ -1,0 +1,378 @@
+import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { AuditCheck, DeliveryMode, GroupSummary, HistoryEntry, ImportReport, Product, Suspect, UpdateRequest } from '../../common/api/schemas';
+import { useStore } from '../state/store';
+import { applyGroups, applySession, showNotice } from '../state/actions';
+import { useStation } from '../context';
+
+type Tab = 'groups' | 'suspects' | 'import' | 'audit' | 'outcomes';
+const tabs: Tab[] = ['groups', 'suspects', 'import', 'audit', 'outcomes'];
+const modes: DeliveryMode[] = ['credential', 'credential_auth_only', 'license_list'];
+
+export function Supervisor() {
+  const { api, controller } = useStation();
+  const session = useStore((s) => s.session);
+  const apply = useStore((s) => s.apply);
+  useEffect(() => { void api.supervisor.session().then((r) => { if (r.ok) apply(applySession, r.value); }); }, [api, apply]);
+  if (!session?.active) return <PinPrompt />;
+  return <Console onLogout={() => void controller.logout()} />;
+}
+
+function PinPrompt() {
+  const { t, i18n } = useTranslation();
+  const { controller } = useStation();
+  const session = useStore((s) => s.session);
+  const [pin, setPin] = useState('');
+  const submit = async (e: FormEvent): Promise<void> => { e.preventDefault(); await controller.login(pin); setPin(''); };
+  return (
+    <main className="pin">
+      <form className="panel" onSubmit={(e) => void submit(e)} aria-label={t('supervisor.pinTitle')}>
+        <h1>{t('supervisor.pinTitle')}</h1>
+        <p>{t('supervisor.pinText')}</p>
+        <input type="password" inputMode="numeric" autoFocus value={pin} onChange={(e) => setPin(e.target.value.replace(/\D/g, ''))} aria-label={t('supervisor.pinTitle')} data-testid="pin" maxLength={8} />
+        {session?.lockedUntil ? <p className="result-err">{t('supervisor.lockedUntil', { time: new Date(session.lockedUntil).toLocaleTimeString(i18n.language) })}</p> : null}
+        <button type="submit" className="primary" disabled={pin.length === 0}>{t('supervisor.enter')}</button>
+      </form>
+    </main>
+  );
+}
+
+function Console({ onLogout }: { onLogout: () => void }) {
+  const { t } = useTranslation();
+  const [tab, setTab] = useState<Tab>('groups');
+  return (
+    <main>
+      <div className="row">
+        <h1 className="grow">{t('supervisor.title')}</h1>
+        <button onClick={onLogout} data-testid="logout">{t('supervisor.logout')}</button>
+      </div>
+      <div className="tabs" role="tablist">
+        {tabs.map((x) => <button key={x} role="tab" aria-selected={tab === x} onClick={() => setTab(x)} data-testid={`tab-${x}`}>{t(`supervisor.tabs.${x}`)}</button>)}
+      </div>
+      {tab === 'groups' ? <GroupsTab /> : null}
+      {tab === 'suspects' ? <SuspectsTab /> : null}
+      {tab === 'import' ? <ImportTab /> : null}
+      {tab === 'audit' ? <AuditTab /> : null}
+      {tab === 'outcomes' ? <OutcomesTab /> : null}
+    </main>
+  );
+}
+
+function GroupsTab() {
+  const { t } = useTranslation();
+  const { api, controller } = useStation();
+  const groups = useStore((s) => s.groups);
+  const apply = useStore((s) => s.apply);
+  const [selected, setSelected] = useState<string | null>(null);
+  const group = groups.find((g) => g.id === selected) ?? null;
+  const refresh = useCallback(async () => { const o = await controller.run(api.station.overview()); if (o) apply(applyGroups, o.groups); }, [api, controller, apply]);
+  useEffect(() => { void refresh(); }, [refresh]);
+  return (
+    <>
+      <section className="panel">
+        <table data-testid="groups-table">
+          <thead><tr><th>{t('supervisor.name')}</th><th>{t('supervisor.product')}</th><th>{t('supervisor.owner')}</th><th>{t('supervisor.mode')}</th><th>{t('supervisor.state')}</th><th>{t('supervisor.licenses')}</th><th>{t('supervisor.line')}</th></tr></thead>
+          <tbody>
+            {groups.map((g) => (
+              <tr key={g.id} className={`selectable${g.id === selected ? ' selected' : ''}`} onClick={() => setSelected(g.id)} tabIndex={0} onKeyDown={(e) => { if (e.key === 'Enter') setSelected(g.id); }} data-testid="group-row">
+                <td>{g.name}</td><td>{g.productName}</td><td>{t(`owner.${g.owner}`)}</td><td>{t(`mode.${g.deliveryMode}`)}</td>
+                <td><span className={`badge state ${g.state}`}>{t(`state.${g.state}`)}</span></td><td>{g.counts.left} / {g.counts.total}</td><td>{g.assignment.line ?? '—'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+      {group === null ? <p className="muted">{t('supervisor.pickGroup')}</p> : (
+        <div className="detail" key={group.id}>
+          <SplitPanel group={group} onDone={refresh} />
+          <ChangeProductPanel group={group} onDone={refresh} />
+          <HistoryPanel group={group} />
+          <ResourcesPanel group={group} />
+          <DownloadPanel group={group} onDone={refresh} />
+          <ReassignPanel group={group} onDone={refresh} />
+        </div>
+      )}
+    </>
+  );
+}
+
+function SplitPanel({ group, onDone }: { group: GroupSummary; onDone: () => Promise<void> }) {
+  const { t } = useTranslation();
+  const { api, controller } = useStation();
+  const apply = useStore((s) => s.apply);
+  const [purchased, setPurchased] = useState('0');
+  const [free, setFree] = useState('0');
+  const [name, setName] = useState('');
+  const submit = async (e: FormEvent): Promise<void> => {
+    e.preventDefault();
+    const r = await controller.run(api.supervisor.split({ groupId: group.id, purchased: Number(purchased), free: Number(free), ...(name.trim() ? { name: name.trim() } : {}) }));
+    if (r) { apply(showNotice, 'success', r.queuedOffline ? t('supervisor.split.queued') : t('supervisor.split.done', { name: r.group.name, count: r.group.counts.total }), Date.now()); await onDone(); }
+  };
+  return (
+    <form className="panel" onSubmit={(e) => void submit(e)} data-testid="split-panel">
+      <h3>{t('supervisor.split.title')}</h3>
+      <div className="row">
+        <label className="field">{t('supervisor.split.purchased')}<input type="number" min={0} value={purchased} onChange={(e) => setPurchased(e.target.value)} name="purchased" /></label>
+        <label className="field">{t('supervisor.split.free')}<input type="number" min={0} value={free} onChange={(e) => setFree(e.target.value)} name="free" /></label>
+      </div>
+      <label className="field">{t('supervisor.split.name')}<input value={name} onChange={(e) => setName(e.target.value)} name="splitName" /></label>
+      <div><button type="submit" className="primary">{t('supervisor.split.button')}</button></div>
+    </form>
+  );
+}
+
+function ChangeProductPanel({ group, onDone }: { group: GroupSummary; onDone: () => Promise<void> }) {
+  const { t } = useTranslation();
+  const { api, controller } = useStation();
+  const apply = useStore((s) => s.apply);
+  const [products, setProducts] = useState<Product[]>([]);
+  const [requests, setRequests] = useState<UpdateRequest[]>([]);
+  const [target, setTarget] = useState('');
+  const [mode, setMode] = useState<DeliveryMode>(group.deliveryMode);
+  const load = useCallback(async () => {
+    const [p, r] = await Promise.all([api.supervisor.products(), api.supervisor.requests({ groupId: group.id })]);
+    if (p.ok) { setProducts(p.value); setTarget((cur) => cur || (p.value.find((x) => x.pid !== group.pid)?.pid ?? '')); }
+    if (r.ok) setRequests(r.value);
+  }, [api, group.id, group.pid]);
+  useEffect(() => { void load(); }, [load, group.state]);
+  const submit = async (e: FormEvent): Promise<void> => {
+    e.preventDefault();
+    if (await controller.run(api.supervisor.changeProduct({ groupId: group.id, targetPid: target, deliveryMode: mode }))) { apply(showNotice, 'success', t('supervisor.change.done'), Date.now()); await onDone(); await load(); }
+  };
+  const recall = async (id: string): Promise<void> => { if (await controller.run(api.supervisor.recall({ requestId: id }))) { await onDone(); await load(); } };
+  return (
+    <section className="panel" data-testid="change-panel">
+      <h3>{t('supervisor.change.title')}</h3>
+      <form className="row" onSubmit={(e) => void submit(e)}>
+        <label className="field">{t('supervisor.change.target')}
+          <select value={target} onChange={(e) => setTarget(e.target.value)} name="targetPid">{products.map((p) => <option key={p.pid} value={p.pid}>{p.name} ({p.pid})</option>)}</select>
+        </label>
+        <label className="field">{t('supervisor.change.mode')}
+          <select value={mode} onChange={(e) => setMode(e.target.value as DeliveryMode)} name="deliveryMode">{modes.map((m) => <option key={m} value={m}>{t(`mode.${m}`)}</option>)}</select>
+        </label>
+        <button type="submit" className="primary" disabled={!target}>{t('supervisor.change.button')}</button>
+      </form>
+      <h3>{t('supervisor.change.requests')}</h3>
+      {requests.length === 0 ? <p className="muted">{t('supervisor.change.none')}</p> : (
+        <table><tbody>{requests.map((r) => (
+          <tr key={r.id} data-testid="request-row">
+            <td>{r.targetProductName}</td><td><span className={`badge state ${r.state}`}>{t(`state.${r.state}`)}</span></td>
+            <td className="muted">{r.priceDifferenceCents !== 0 ? t('supervisor.change.price', { amount: (r.priceDifferenceCents / 100).toFixed(2) }) : ''}</td>
+            <td>{r.state === 'confirming_update' || r.state === 'being_paid' ? <button className="small" onClick={() => void recall(r.id)} data-testid="recall">{t('supervisor.change.recall')}</button> : null}</td>
+          </tr>))}</tbody></table>
+      )}
+    </section>
+  );
+}
+
+function HistoryPanel({ group }: { group: GroupSummary }) {
+  const { t, i18n } = useTranslation();
+  const { api } = useStation();
+  const [entries, setEntries] = useState<HistoryEntry[]>([]);
+  const [open, setOpen] = useState<string | null>(null);
+  useEffect(() => { void api.supervisor.history({ groupId: group.id }).then((r) => { if (r.ok) setEntries(r.value); }); }, [api, group.id, group.state, group.counts.total]);
+  return (
+    <section className="panel">
+      <h3>{t('supervisor.history.title')}</h3>
+      {entries.length === 0 ? <p className="muted">{t('supervisor.history.none')}</p> : (
+        <table><tbody>{entries.slice(0, 12).map((h) => (
+          <tr key={h.id} className="selectable" onClick={() => setOpen(open === h.id ? null : h.id)}>
+            <td className="muted">{new Date(h.at).toLocaleString(i18n.language)}</td>
+            <td>{h.summary}{open === h.id ? <ul>{h.details.map((d) => <li key={d.label}>{d.label}: {d.value}</li>)}</ul> : null}</td>
+          </tr>))}</tbody></table>
+      )}
+    </section>
+  );
+}
+
+function ResourcesPanel({ group }: { group: GroupSummary }) {
+  const { t } = useTranslation();
+  const { api, controller } = useStation();
+  const allJobs = useStore((s) => s.jobs);
+  const jobs = allJobs.filter((j) => j.groupId === group.id);
+  return (
+    <section className="panel">
+      <h3>{t('supervisor.resources.title')}</h3>
+      <div className="row">
+        <button onClick={() => void controller.run(api.supervisor.generateResources({ groupId: group.id, kind: 'homekit' }))}>{t('supervisor.resources.homekit')}</button>
+        <button onClick={() => void controller.run(api.supervisor.generateResources({ groupId: group.id, kind: 'findmy' }))}>{t('supervisor.resources.findmy')}</button>
+      </div>
+      {jobs.map((j) => (
+        <div key={j.jobId} className="job" data-testid="job">
+          <span>{j.label} — {Math.round(j.progress * 100)}%{j.message ? ` · ${j.message}` : ''}</span>
+          <div className={`bar${j.state === 'done' ? ' done' : ''}`}><div style={{ width: `${Math.round(j.progress * 100)}%` }} /></div>
+        </div>
+      ))}
+    </section>
+  );
+}
+
+function DownloadPanel({ group, onDone }: { group: GroupSummary; onDone: () => Promise<void> }) {
+  const { t } = useTranslation();
+  const { api, controller } = useStation();
+  const apply = useStore((s) => s.apply);
+  const [code, setCode] = useState('');
+  const [confirmGenerate, setConfirm] = useState(false);
+  const request = async (): Promise<void> => { const r = await controller.run(api.supervisor.requestCode({ purpose: 'download', groupId: group.id })); if (r) apply(showNotice, 'info', t('supervisor.download.sent', { to: r.sentTo }), Date.now()); };
+  const submit = async (e: FormEvent): Promise<void> => {
+    e.preventDefault();
+    const r = await controller.run(api.supervisor.download({ groupId: group.id, code, ...(group.deliveryMode === 'license_list' ? { confirmGenerate } : {}) }));
+    if (r) { apply(showNotice, 'success', t('supervisor.download.done', { count: r.licenses, path: r.filePath }), Date.now()); setCode(''); await onDone(); }
+  };
+  return (
+    <form className="panel" onSubmit={(e) => void submit(e)}>
+      <h3>{t('supervisor.download.title')}</h3>
+      <div className="row">
+        <button type="button" onClick={() => void request()}>{t('supervisor.download.request')}</button>
+        <label className="field">{t('supervisor.download.code')}<input value={code} onChange={(e) => setCode(e.target.value.replace(/\D/g, ''))} maxLength={6} inputMode="numeric" name="downloadCode" /></label>
+      </div>
+      {group.deliveryMode === 'license_list' ? <label className="row"><input type="checkbox" checked={confirmGenerate} onChange={(e) => setConfirm(e.target.checked)} />{t('supervisor.download.confirmGenerate')}</label> : null}
+      <div><button type="submit" className="primary" disabled={code.length !== 6}>{t('supervisor.download.button')}</button></div>
+    </form>
+  );
+}
+
+function ReassignPanel({ group, onDone }: { group: GroupSummary; onDone: () => Promise<void> }) {
+  const { t } = useTranslation();
+  const { api, controller } = useStation();
+  const apply = useStore((s) => s.apply);
+  const slots = useStore((s) => s.slots);
+  const [chosen, setChosen] = useState<string[]>(group.assignment.slotIds);
+  const [line, setLine] = useState(group.assignment.line ?? '');
+  const submit = async (e: FormEvent): Promise<void> => {
+    e.preventDefault();
+    const r = await controller.run(api.supervisor.reassign({ groupId: group.id, slotIds: chosen, line: line.trim() || null }));
+    if (r) { apply(showNotice, 'success', r.queuedOffline ? t('supervisor.split.queued') : t('supervisor.reassign.done'), Date.now()); await onDone(); }
+  };
+  return (
+    <form className="panel" onSubmit={(e) => void submit(e)}>
+      <h3>{t('supervisor.reassign.title')}</h3>
+      <div className="row">
+        {slots.map((s) => (
+          <label key={s.slotId} className="row"><input type="checkbox" checked={chosen.includes(s.slotId)} onChange={(e) => setChosen(e.target.checked ? [...chosen, s.slotId] : chosen.filter((x) => x !== s.slotId))} />{s.number}</label>
+        ))}
+      </div>
+      <label className="field">{t('supervisor.reassign.line')}<input value={line} onChange={(e) => setLine(e.target.value)} /></label>
+      <div><button type="submit" className="primary">{t('supervisor.reassign.button')}</button></div>
+    </form>
+  );
+}
+
+function SuspectsTab() {
+  const { t, i18n } = useTranslation();
+  const { api, controller } = useStation();
+  const apply = useStore((s) => s.apply);
+  const groups = useStore((s) => s.groups);
+  const [list, setList] = useState<Suspect[]>([]);
+  const load = useCallback(async () => { const r = await controller.run(api.supervisor.suspects()); if (r) setList(r); }, [api, controller]);
+  useEffect(() => { void load(); }, [load]);
+  const resolve = async (s: Suspect, action: 'read_back' | 'void'): Promise<void> => {
+    if (action === 'void' && !window.confirm(t('supervisor.suspects.voidConfirm', { uuid: s.uuid }))) return;
+    const r = await controller.run(api.supervisor.resolveSuspect({ uuid: s.uuid, action, ...(s.slotId ? { slotId: s.slotId } : {}) }));
+    if (r) { apply(showNotice, r.state === 'suspect' ? 'error' : 'success', r.message, Date.now()); await load(); }
+  };
+  return (
+    <section className="panel" data-testid="suspects">
+      {list.length === 0 ? <p>{t('supervisor.suspects.none')}</p> : (
+        <table>
+          <thead><tr><th>{t('supervisor.suspects.uuid')}</th><th>{t('supervisor.suspects.group')}</th><th>{t('supervisor.suspects.slot')}</th><th>{t('supervisor.suspects.since')}</th><th>{t('supervisor.suspects.reason')}</th><th /></tr></thead>
+          <tbody>{list.map((s) => (
+            <tr key={s.uuid} data-testid="suspect-row">
+              <td className="serial">{s.uuid}</td><td>{groups.find((g) => g.id === s.groupId)?.name ?? s.groupId}</td><td>{s.slotId ?? '—'}</td>
+              <td>{new Date(s.since).toLocaleTimeString(i18n.language)}</td><td>{s.reason}</td>
+              <td className="row"><button className="small" onClick={() => void resolve(s, 'read_back')} data-testid="read-back">{t('supervisor.suspects.readBack')}</button><button className="small stop" onClick={() => void resolve(s, 'void')} data-testid="void">{t('supervisor.suspects.void')}</button></td>
+            </tr>))}</tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+const toBase64 = async (file: File): Promise<string> => {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(s);
+};
+
+function ImportTab() {
+  const { t } = useTranslation();
+  const { api, controller } = useStation();
+  const apply = useStore((s) => s.apply);
+  const [file, setFile] = useState<File | null>(null);
+  const [name, setName] = useState('');
+  const [report, setReport] = useState<ImportReport | null>(null);
+  const submit = async (e: FormEvent): Promise<void> => {
+    e.preventDefault();
+    if (file === null) return;
+    const r = await controller.run(api.supervisor.importLicenses({ fileName: file.name, contentBase64: await toBase64(file), ...(name.trim() ? { groupName: name.trim() } : {}) }));
+    setReport(r);
+    if (r?.imported) { apply(showNotice, 'success', t('supervisor.import.ok', { count: r.rowsImported }), Date.now()); await controller.refreshOverview(); }
+  };
+  return (
+    <form className="panel" onSubmit={(e) => void submit(e)} data-testid="import">
+      <h3>{t('supervisor.import.title')}</h3>
+      <div className="row">
+        <label className="field">{t('supervisor.import.file')}<input type="file" accept=".csv,.xlsx" onChange={(e) => setFile(e.target.files?.[0] ?? null)} data-testid="import-file" /></label>
+        <label className="field">{t('supervisor.import.groupName')}<input value={name} onChange={(e) => setName(e.target.value)} /></label>
+      </div>
+      <div><button type="submit" className="primary" disabled={file === null}>{t('supervisor.import.button')}</button></div>
+      {report && !report.imported ? (
+        <>
+          <p className="result-err">{t('supervisor.import.bad')}</p>
+          <table className="problems" data-testid="import-problems"><thead><tr><th>{t('supervisor.import.line')}</th><th>{t('supervisor.import.reason')}</th></tr></thead>
+            <tbody>{report.problems.map((p, i) => <tr key={i}><td>{p.line}</td><td>{p.reason}</td></tr>)}</tbody></table>
+        </>
+      ) : null}
+    </form>
+  );
+}
+
+function AuditTab() {
+  const { t } = useTranslation();
+  const { api, controller } = useStation();
+  const apply = useStore((s) => s.apply);
+  const [audit, setAudit] = useState<AuditCheck | null>(null);
+  const [range, setRange] = useState<'shift' | 'day'>('shift');
+  const [code, setCode] = useState('');
+  const request = async (): Promise<void> => { const r = await controller.run(api.supervisor.requestCode({ purpose: 'report_export' })); if (r) apply(showNotice, 'info', t('supervisor.download.sent', { to: r.sentTo }), Date.now()); };
+  const exportReport = async (e: FormEvent): Promise<void> => {
+    e.preventDefault();
+    const r = await controller.run(api.supervisor.exportReport({ code, range }));
+    if (r) { apply(showNotice, 'success', t('supervisor.report.done', { count: r.rows, path: r.filePath }), Date.now()); setCode(''); }
+  };
+  return (
+    <div className="detail">
+      <section className="panel">
+        <h3>{t('supervisor.audit.title')}</h3>
+        <div><button onClick={() => void controller.run(api.supervisor.auditCheck()).then(setAudit)} data-testid="audit-check">{t('supervisor.audit.check')}</button></div>
+        {audit ? <p className={audit.ok ? 'result-ok' : 'result-err'} data-testid="audit-result">{audit.ok ? t('supervisor.audit.ok', { count: audit.entries }) : t('supervisor.audit.broken', { seq: audit.firstBroken?.seq, reason: audit.firstBroken?.reason })}</p> : null}
+      </section>
+      <form className="panel" onSubmit={(e) => void exportReport(e)}>
+        <h3>{t('supervisor.report.title')}</h3>
+        <label className="field">{t('supervisor.report.range')}
+          <select value={range} onChange={(e) => setRange(e.target.value as 'shift' | 'day')}><option value="shift">{t('supervisor.report.shift')}</option><option value="day">{t('supervisor.report.day')}</option></select>
+        </label>
+        <div className="row">
+          <button type="button" onClick={() => void request()} data-testid="report-code">{t('supervisor.download.request')}</button>
+          <label className="field">{t('supervisor.download.code')}<input value={code} onChange={(e) => setCode(e.target.value.replace(/\D/g, ''))} maxLength={6} inputMode="numeric" name="reportCode" /></label>
+        </div>
+        <div><button type="submit" className="primary" disabled={code.length !== 6} data-testid="report-export">{t('supervisor.report.button')}</button></div>
+      </form>
+    </div>
+  );
+}
+
+function OutcomesTab() {
+  const { t, i18n } = useTranslation();
+  const outcomes = useStore((s) => s.outcomes);
+  return (
+    <section className="panel">
+      {outcomes.length === 0 ? <p>{t('supervisor.outcomes.none')}</p> : (
+        <table><tbody>{outcomes.map((o) => (
+          <tr key={o.id}><td>{new Date(o.at).toLocaleString(i18n.language)}</td><td>{o.summary}</td><td><strong>{t(`supervisor.outcomes.${o.status}`)}</strong></td><td>{o.reason ?? ''}{o.localAction ? ` — ${o.localAction}` : ''}</td></tr>
+        ))}</tbody></table>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,115 @@
+import type { StationApi } from '../../common/api/types';
+import type { Result } from '../../common/result';
+import type { Language } from '../../common/api/schemas';
+import * as A from './actions';
+import type { UiState } from './actions';
+
+type Apply = <Args extends unknown[]>(action: (s: UiState, ...args: Args) => UiState, ...args: Args) => void;
+
+/**
+ * The effects: each calls the API and applies plain actions with the answer.
+ * Failures become a notice in plain words; the value (or null) is returned so
+ * a screen can react.
+ */
+export function createController(api: StationApi, apply: Apply, get: () => UiState, now: () => number = Date.now) {
+  const run = async <T>(p: Promise<Result<T>>, success?: string): Promise<T | null> => {
+    const r = await p;
+    if (!r.ok) { apply(A.showError, r.error, now()); return null; }
+    if (success !== undefined) apply(A.showNotice, 'success', success, now());
+    return r.value;
+  };
+
+  const refreshOverview = async (): Promise<void> => {
+    const o = await run(api.station.overview());
+    if (o) apply(A.applyOverview, o);
+  };
+
+  return {
+    run,
+    refreshOverview,
+
+    async boot(): Promise<void> {
+      api.onSlotState((s) => apply(A.applySlotState, s));
+      api.onCounts((c) => apply(A.applyCounts, c));
+      api.onGroups((g) => apply(A.applyGroups, g));
+      api.onSyncStatus((s) => apply(A.applySyncStatus, s));
+      api.onOfflineOutcome((o) => apply(A.applyOutcome, o));
+      api.onJobProgress((j) => apply(A.applyJob, j));
+      api.onSupervisorSession((s) => apply(A.applySession, s));
+      const setup = await run(api.setup.state());
+      if (setup) apply(A.applySetup, setup);
+      const sync = await run(api.sync.status());
+      if (sync) apply(A.applySyncStatus, sync);
+      const outcomes = await run(api.sync.outcomes());
+      if (outcomes) for (const o of [...outcomes].reverse()) apply(A.applyOutcome, o);
+      if (setup?.stage === 'ready') await refreshOverview();
+    },
+
+    async afterSetup(setup: Parameters<typeof A.applySetup>[1] | null): Promise<void> {
+      if (setup === null) return;
+      apply(A.applySetup, setup);
+      const sync = await run(api.sync.status());
+      if (sync) apply(A.applySyncStatus, sync);
+      await refreshOverview();
+    },
+
+    async setLanguage(language: Language): Promise<void> {
+      const s = await run(api.setup.setLanguage({ language }));
+      if (s) apply(A.applySetup, s);
+    },
+
+    async pickGroup(groupId: string): Promise<void> {
+      apply(A.chooseGroup, groupId);
+      const slots = await run(api.station.selectGroup({ groupId }));
+      if (slots) apply(A.applySlotStates, slots);
+    },
+
+    async startAll(): Promise<void> {
+      const slots = await run(api.station.start({}));
+      if (slots) apply(A.applySlotStates, slots);
+    },
+
+    async stopAll(): Promise<void> {
+      const slots = await run(api.station.stop({}));
+      if (slots) apply(A.applySlotStates, slots);
+    },
+
+    async toggleSlot(slotId: string): Promise<void> {
+      const slot = get().slots.find((s) => s.slotId === slotId);
+      if (!slot) return;
+      const slots = await run(slot.running ? api.station.stop({ slotIds: [slotId] }) : api.station.start({ slotIds: [slotId] }));
+      if (slots) apply(A.applySlotStates, slots);
+    },
+
+    async retry(slotId: string): Promise<void> {
+      const slot = await run(api.station.retry({ slotId }));
+      if (slot) apply(A.applySlotState, slot);
+    },
+
+    async scanSerial(serial: string): Promise<void> {
+      const slotId = get().selectedSlotId;
+      if (slotId === null) return;
+      const slot = await run(api.station.scanSerial({ slotId, serial }));
+      if (slot) apply(A.applySlotState, slot);
+    },
+
+    async login(pin: string): Promise<boolean> {
+      const s = await run(api.supervisor.login({ pin }));
+      if (s) { apply(A.applySession, s); apply(A.clearNotice); }
+      return s !== null;
+    },
+
+    async logout(): Promise<void> {
+      const s = await run(api.supervisor.logout());
+      if (s) apply(A.applySession, s);
+      apply(A.goTo, 'operator');
+    },
+
+    async syncNow(): Promise<void> {
+      const s = await run(api.sync.syncNow());
+      if (s) apply(A.applySyncStatus, s);
+    },
+  };
+}
+
+export type Controller = ReturnType<typeof createController>;
