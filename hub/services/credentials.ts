@@ -151,7 +151,8 @@ export async function assignCredential(deps: HubDeps, credentialId: string, inpu
   const a = assignInputSchema.parse(input);
   await deps.store.tx(async (trx) => {
     const row = await lockCredential(deps, trx, credentialId);
-    assertOperable(row, 'changed');
+    // Planning where a customer's credential goes is fine before it is confirmed; using it is not.
+    assertOperable(row, 'changed', { needsConfirmation: false });
     const target = await resolveAssignment(trx, a.factoryId, a.lineId, a.stationId);
     await trx.updateTable('credentials').set({ ...target, updated_at: nowIso(deps) }).where('id', '=', credentialId).execute();
     await addEvent(trx, deps, credentialId, 'assigned', { factoryId: target.factory_id, lineId: target.line_id, stationId: target.station_id });

@@ -97,11 +97,11 @@ export const usableStates: readonly string[] = ['valid', 'updated'];
  * The refusals shared by every operation that uses or changes a credential's
  * licenses (`action` in plain words: "split", "downloaded", ...).
  */
-export function assertOperable(row: CredentialRow, action: string): void {
+export function assertOperable(row: CredentialRow, action: string, opts: { needsConfirmation?: boolean } = {}): void {
   if (underReviewStates.includes(row.state)) {
     throw new AppError('CREDENTIAL_UNDER_REVIEW', `Credential ${row.id} has a product change under review (${row.state}): nothing can be ${action} until the request is approved${row.state === 'being_paid' ? ' and paid' : ''} or recalled.`, { credentialId: row.id, state: row.state });
   }
-  if (row.owner === 'customer' && row.confirmed_at === null) {
+  if (opts.needsConfirmation !== false && row.owner === 'customer' && row.confirmed_at === null) {
     throw new AppError('CREDENTIAL_NOT_CONFIRMED', `Credential ${row.id} was handed over by a customer and the factory has not confirmed it yet: confirm it before it can be ${action}.`, { credentialId: row.id });
   }
 }
