@@ -105,24 +105,28 @@ class TuyaopenConsole implements Personality {
   private async pump(): Promise<void> {
     this.busy = true;
     try {
-      while (this.input.length > 0 && !this.hung && !this.dead) {
-        const byte = this.input.shift()!;
-        if (byte === 0x0d || byte === 0x0a) {
-          const command = this.line;
-          this.line = '';
-          await this.run(command);
-        } else if (byte === 0x7f || byte === 0x08) {
-          if (this.line.length > 0) {
-            this.line = this.line.slice(0, -1);
-            this.out += '\b \b';
+      for (;;) {
+        while (this.input.length > 0 && !this.hung && !this.dead) {
+          const byte = this.input.shift()!;
+          if (byte === 0x0d || byte === 0x0a) {
+            const command = this.line;
+            this.line = '';
+            await this.run(command);
+          } else if (byte === 0x7f || byte === 0x08) {
+            if (this.line.length > 0) {
+              this.line = this.line.slice(0, -1);
+              this.out += '\b \b';
+            }
+          } else if (byte >= 0x20 && byte < 0x7f && this.line.length < MAX_LINE) {
+            // A tab would start command completion; other control bytes are dropped.
+            this.line += String.fromCharCode(byte);
+            this.out += String.fromCharCode(byte);
           }
-        } else if (byte >= 0x20 && byte < 0x7f && this.line.length < MAX_LINE) {
-          // A tab would start command completion; other control bytes are dropped.
-          this.line += String.fromCharCode(byte);
-          this.out += String.fromCharCode(byte);
         }
+        await this.flush();
+        // Bytes that came in during the last await are read now, not left for the next chunk.
+        if (this.input.length === 0 || this.hung || this.dead) break;
       }
-      await this.flush();
     } finally {
       this.busy = false;
     }
