@@ -44,9 +44,9 @@ interface NativeEmitter {
   removeDetach(): Promise<void>;
 }
 
-// The package's WebUSB wrapper (`usb.addEventListener`) rethrows a failed
-// device scan from a timer, which kills the process on a machine without a USB
-// bus; its native layer returns rejections we can catch, so we use that.
+// The package's WebUSB wrapper (`usb.addEventListener`) starts a device scan
+// whose rejection nobody catches: without a USB bus that kills the process.
+// Its native layer returns rejections we can catch, so we use that.
 async function loadNativeUsb(): Promise<NativeUsb> {
   const mod = (await import('usb/index.js')) as unknown as NativeUsb & { default?: NativeUsb };
   return typeof mod.nativeGetDevices === 'function' ? mod : mod.default!;
