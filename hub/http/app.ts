@@ -147,7 +147,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
         response: { 200: route.reply },
       } as never,
       ...(limit ? { config: { rateLimit: { max: limits[limit], timeWindow: 60_000 } } } : {}),
-      preHandler: async (req) => {
+      // onRequest: who is calling is settled before the body is parsed or validated.
+      onRequest: async (req) => {
         if (route.auth === 'admin') {
           const given = digest(bearer(req));
           if (!timingSafeEqual(given, adminDigest)) throw new AppError('UNAUTHORIZED', 'This admin token is not valid.');

@@ -1,0 +1,99 @@
+// The HTTP boundary: validation answers, authentication, rate limits, the OpenAPI page, and logs without secrets.
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { logRedactPaths } from '../../../common/log';
+import { bootHub, enrollStation, makeCredential, seedWorld, targets, type TestHub } from './harness';
+
+describe.each(targets())('hub HTTP boundary on %s', (target) => {
+  let h: TestHub | undefined;
+  afterEach(async () => {
+    await h?.close();
+    h = undefined;
+  });
+
+  it('answers bad JSON, unknown fields and out-of-range values with 400 and a stable code', async () => {
+    h = await bootHub(target);
+    const bad = await h.hub.app.inject({ method: 'POST', url: '/v1/admin/products', headers: { authorization: `Bearer ${h.adminToken}`, 'content-type': 'application/json' }, payload: '{"pid": "p1",' });
+    expect(bad.statusCode).toBe(400);
+    expect(JSON.parse(bad.body)).toEqual({ error: { code: 'BAD_JSON', message: expect.any(String) } });
+    const unknown = await h.admin('POST', '/v1/admin/products', { pid: 'p1', name: 'x', priceCents: 1, colour: 'red' });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.code).toBe('UNKNOWN_FIELD');
+    expect(unknown.body.error.message).toContain('colour');
+    const range = await h.admin('POST', '/v1/admin/products', { pid: 'p1', name: 'x', priceCents: -5 });
+    expect(range.status).toBe(400);
+    expect(range.body.error.code).toBe('OUT_OF_RANGE');
+    const wrongType = await h.admin('POST', '/v1/admin/products', { pid: 'p1', name: 'x', priceCents: 'ten' });
+    expect(wrongType.body.error.code).toBe('INVALID_REQUEST');
+    const pull = await h.call('POST', '/v1/station/pull', { cursor: null, limit: 100000 }, 'whatever');
+    expect(pull.status).toBe(401); // auth comes first; validation after
+    const badParam = await h.admin('GET', '/v1/admin/credentials/not-a-uuid');
+    expect(badParam.status).toBe(400);
+    expect((await h.admin('GET', '/v1/admin/credentials?owner=somebody')).status).toBe(400);
+    expect((await h.admin('GET', '/v1/nope')).body.error.code).toBe('ROUTE_NOT_FOUND');
+  });
+
+  it('station payloads: an out-of-range pull limit and an unknown push kind are 400s', async () => {
+    h = await bootHub(target);
+    const w = await seedWorld(h);
+    const t = await enrollStation(h, w.s1);
+    const r1 = await h.call('POST', '/v1/station/pull', { cursor: null, limit: 100000 }, t);
+    expect(r1.body.error.code).toBe('OUT_OF_RANGE');
+    const r2 = await h.call('POST', '/v1/station/push', { items: [{ kind: 'teleport', key: 'abcdefgh1' }] }, t);
+    expect(r2.status).toBe(400);
+    const r3 = await h.call('POST', '/v1/station/push', { items: [] }, t);
+    expect(r3.body.error.code).toBe('OUT_OF_RANGE');
+  });
+
+  it('admin routes need the admin token; a station token is not one', async () => {
+    h = await bootHub(target);
+    const w = await seedWorld(h);
+    const t = await enrollStation(h, w.s1);
+    expect((await h.call('GET', '/v1/admin/products')).status).toBe(401);
+    expect((await h.call('GET', '/v1/admin/products', undefined, 'wrong')).status).toBe(401);
+    expect((await h.call('GET', '/v1/admin/products', undefined, t)).status).toBe(401);
+    expect((await h.call('GET', '/v1/health')).body).toMatchObject({ ok: true, store: target });
+  });
+
+  it('serves the OpenAPI document of every route from the zod schemas', async () => {
+    h = await bootHub(target);
+    const res = await h.hub.app.inject({ method: 'GET', url: '/docs/json' });
+    expect(res.statusCode).toBe(200);
+    const doc = JSON.parse(res.body);
+    expect(doc.openapi).toBe('3.0.3');
+    const push = doc.paths['/v1/station/push'].post;
+    expect(push.requestBody.content['application/json'].schema.properties.items.type).toBe('array');
+    expect(doc.paths['/v1/admin/products'].post.requestBody.content['application/json'].schema.additionalProperties).toBe(false);
+    expect(Object.keys(doc.paths).length).toBeGreaterThan(25);
+    expect((await h.hub.app.inject({ method: 'GET', url: '/docs' })).statusCode).toBeLessThan(400);
+  });
+
+  it('rate-limits enrollment attempts', async () => {
+    h = await bootHub(target, { rateLimits: { enrollPerMinute: 3 } });
+    const codes = [];
+    for (let i = 0; i < 4; i++) codes.push((await h.call('POST', '/v1/station/enroll', { code: 'AAAA-BBBB-CCCC' })).status);
+    expect(codes).toEqual([403, 403, 403, 429]);
+    expect((await h.call('POST', '/v1/station/enroll', { code: 'AAAA-BBBB-CCCC' })).body.error.code).toBe('RATE_LIMITED');
+  });
+
+  it('never writes an authkey or a token to the log', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } });
+    const logger = pino({ level: 'debug', redact: { paths: logRedactPaths, censor: '[redacted]' } }, sink);
+    h = await bootHub(target, { logger });
+    const w = await seedWorld(h);
+    const token = await enrollStation(h, w.s1);
+    const c = await makeCredential(h, { purchased: 3 });
+    await h.admin('POST', `/v1/admin/credentials/${c.id}/assign`, { factoryId: w.factoryId, stationId: w.s1 });
+    await h.call('POST', '/v1/station/pull', { cursor: null }, token);
+    await h.admin('POST', `/v1/admin/credentials/${c.id}/download-codes`, { channel: 'email', destination: 'a@b.cd' });
+    await h.admin('POST', `/v1/admin/credentials/${c.id}/download`, { codeId: (await h.admin('POST', `/v1/admin/credentials/${c.id}/download-codes`, { channel: 'email', destination: 'a@b.cd' })).body.codeId, code: h.sent.at(-1)!.code });
+    await h.admin('GET', '/v1/admin/nothing-here');
+    const log = lines.join('');
+    expect(lines.length).toBeGreaterThan(5);
+    for (const l of c.purchased) expect(log).not.toContain(l.authkey);
+    expect(log).not.toContain(token);
+    expect(log).not.toContain(h.adminToken);
+  });
+});
