@@ -116,7 +116,9 @@ export const apiEventNames = Object.keys(apiEvents) as ApiEventName[];
 export function specOf(channel: string): CallSpec<z.ZodType, z.ZodType> | undefined {
   const dot = channel.indexOf('.');
   if (dot < 0) return undefined;
-  const group = (apiContract as Record<string, Record<string, CallSpec<z.ZodType, z.ZodType>>>)[channel.slice(0, dot)];
-  if (group === undefined || !Object.hasOwn(group, channel.slice(dot + 1))) return undefined;
-  return group[channel.slice(dot + 1)];
+  const groups = apiContract as Record<string, Record<string, CallSpec<z.ZodType, z.ZodType>>>;
+  const [g, m] = [channel.slice(0, dot), channel.slice(dot + 1)];
+  // own properties only: "constructor.name" must not reach Object's prototype
+  if (!Object.hasOwn(groups, g) || !Object.hasOwn(groups[g]!, m)) return undefined;
+  return groups[g]![m];
 }

@@ -38,6 +38,8 @@ export interface DemoStationOptions {
   stepMs?: number;
   swapMs?: number;
   osKeychainAvailable?: boolean;
+  /** The one-time code sender (phone or email on a real station); the default prints it to the log. */
+  sendCode?: (purpose: string, code: string) => string;
 }
 
 const products: Product[] = [
@@ -55,6 +57,12 @@ const failureText: Record<BurnFailureCodeOut, string> = {
   ALREADY_AUTHORIZED: 'The module already carries a license', VERIFY_MISMATCH: 'The read-back differs from what was written',
   DISCONNECTED: 'The module or programmer was unplugged during the burn', INVALID_LICENSE: 'The module rejected the license',
   CANCELED: 'The burn was stopped', NO_LICENSE_LEFT: 'No license left in the group', PORT_ERROR: 'The port cannot be opened', INTERNAL: 'Unexpected error',
+};
+
+/** Development sender: the code is printed where the station's log goes. */
+const devSendCode = (purpose: string, code: string): string => {
+  console.info(`[one-time code] ${purpose}: ${code}`);
+  return 'the station log (development sender)';
 };
 
 const randomUuid = (): string => { const a = 'abcdefghijklmnopqrstuvwxyz0123456789'; let s = ''; for (const b of randomBytes(20)) s += a[b % 36]; return s; };
@@ -487,9 +495,8 @@ export class DemoStation {
         requestCode: (input) => {
           const code = String(100000 + (randomBytes(4).readUInt32BE() % 900000));
           this.codes.set(input.purpose, { code, until: this.clock.now() + 5 * 60_000 });
-          // development sender: the code is printed where the station's log goes
-          console.info(`[one-time code] ${input.purpose}: ${code}`);
-          return { sentTo: 'the station log (development sender)', expiresAt: new Date(this.clock.now() + 5 * 60_000).toISOString() };
+          const sentTo = this.options.sendCode?.(input.purpose, code) ?? devSendCode(input.purpose, code);
+          return { sentTo, expiresAt: new Date(this.clock.now() + 5 * 60_000).toISOString() };
         },
         download: (input) => {
           const g = this.group(input.groupId);

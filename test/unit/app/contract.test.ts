@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { apiChannels, apiContract, apiEvents, specOf } from '../../../common/api/contract';
+
+const secretKeys = /^(authkey|auth_key|auzkey|token|passphrase|pin|secret|password)$/i;
+
+/** Every object key a schema can produce, found by walking its JSON Schema. */
+function keysOf(schema: z.ZodType): string[] {
+  const json = z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' });
+  const keys: string[] = [];
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) { node.forEach(walk); return; }
+    if (typeof node !== 'object' || node === null) return;
+    const n = node as Record<string, unknown>;
+    if (n.properties && typeof n.properties === 'object') keys.push(...Object.keys(n.properties));
+    Object.values(n).forEach(walk);
+  };
+  walk(json);
+  return keys;
+}
+
+describe('the API contract', () => {
+  it('names no secret in any call output or event', () => {
+    const outputs = Object.entries(apiContract).flatMap(([g, calls]) => Object.entries(calls).map(([m, spec]) => [`${g}.${m}`, (spec as { output: z.ZodType }).output] as const));
+    const events = Object.entries(apiEvents);
+    for (const [name, schema] of [...outputs, ...events]) {
+      const leaks = keysOf(schema as z.ZodType).filter((k) => secretKeys.test(k));
+      expect(leaks, name).toEqual([]);
+    }
+    expect(outputs.length).toBeGreaterThan(30);
+  });
+
+  it('drops a field the contract does not name (an authkey a service lets slip never leaves main)', () => {
+    const slot = apiContract.station.overview.output.parse({ groups: [], slots: [] });
+    expect(slot).toEqual({ groups: [], slots: [] });
+    const suspect = apiContract.supervisor.suspects.output.parse([{ uuid: 'abcdefghijklmnop', groupId: 'g', slotId: null, since: 'now', reason: 'x', authkey: 'A'.repeat(32) }]);
+    expect(JSON.stringify(suspect)).not.toContain('AAAA');
+  });
+
+  it('lists each channel once and finds its spec, and nothing else', () => {
+    expect(new Set(apiChannels).size).toBe(apiChannels.length);
+    for (const c of apiChannels) expect(specOf(c)).toBeDefined();
+    expect(specOf('station.toString')).toBeUndefined();
+    expect(specOf('__proto__.x')).toBeUndefined();
+    expect(specOf('station')).toBeUndefined();
+  });
+
+  it('accepts only http(s) hub addresses and 4-8 digit PINs at first run', () => {
+    const base = { enrollmentCode: 'ABC123', stationName: 'S1', keyProtection: { kind: 'os_keychain' }, supervisorPin: '1234' };
+    expect(apiContract.setup.connectHub.input.safeParse({ ...base, hubUrl: 'https://hub.local' }).success).toBe(true);
+    expect(apiContract.setup.connectHub.input.safeParse({ ...base, hubUrl: 'javascript:alert(1)' }).success).toBe(false);
+    expect(apiContract.setup.connectHub.input.safeParse({ ...base, hubUrl: 'https://hub.local', supervisorPin: '12a4' }).success).toBe(false);
+    expect(apiContract.setup.startDemo.input.safeParse({ keyProtection: { kind: 'passphrase', passphrase: 'short' }, supervisorPin: '1234' }).success).toBe(false);
+  });
+});
