@@ -58,8 +58,24 @@ export interface ModuleRecord {
   moduleSerial?: string | null;
 }
 
+/** License rows carry the group's public id, joined from its compact key. */
+const selectLicense = 'SELECT l.*, g.id AS group_id FROM licenses l JOIN credential_groups g ON g.key = l.group_key';
+
+/** The ledger's hot queries, exported so a test can check each one's plan uses an index. */
+export const ledgerQueries = {
+  byUuid: `${selectLicense} WHERE l.uuid = ?`,
+  nextAvailable: `${selectLicense} WHERE l.group_key = ? AND l.state = 'available' ORDER BY l.id LIMIT 1`,
+  // The repeated IN term matches the partial index licenses_unsettled, so SQLite may use it.
+  inFlight: `${selectLicense} WHERE l.state IN ('reserved', 'sending', 'written', 'suspect') AND l.state IN ('reserved', 'sending', 'written') ORDER BY l.id`,
+  suspects: `${selectLicense} WHERE l.state IN ('reserved', 'sending', 'written', 'suspect') AND l.state = 'suspect' ORDER BY l.id`,
+  spoiledToReport: `${selectLicense} WHERE l.state = 'void' AND l.spoiled_reported_at IS NULL ORDER BY l.id LIMIT ?`,
+  countsByState: 'SELECT state, count(*) AS n FROM licenses WHERE group_key = ? GROUP BY state',
+  group: 'SELECT key, id, name, pid, state, blocked_reason FROM credential_groups WHERE id = ?',
+} as const;
+
 interface LicenseRow {
   id: number;
+  group_key: number;
   group_id: string;
   uuid: string;
   sealed_authkey: Buffer;
@@ -115,11 +131,11 @@ export class Ledger {
     this.vault = vault;
     this.#db = vault.db;
     const db = this.#db;
-    this.#byUuid = db.prepare<[string], LicenseRow>('SELECT * FROM licenses WHERE uuid = ?');
-    this.#nextAvailable = db.prepare<[string], LicenseRow>("SELECT * FROM licenses WHERE group_id = ? AND state = 'available' ORDER BY id LIMIT 1");
+    this.#byUuid = db.prepare<[string], LicenseRow>(ledgerQueries.byUuid);
+    this.#nextAvailable = db.prepare<[number], LicenseRow>(ledgerQueries.nextAvailable);
     this.#update = db.prepare('UPDATE licenses SET state = ?, slot = ?, attempt = ?, module_mac = ?, module_serial = ?, updated_at = ? WHERE id = ? AND state = ?');
     this.#insertBurn = db.prepare('INSERT INTO burn_records (uuid, group_id, slot, attempt, module_mac, module_serial, result, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
-    this.#group = db.prepare<[string], { id: string; state: 'active' | 'blocked'; blocked_reason: string | null; name: string; pid: string | null }>('SELECT id, name, pid, state, blocked_reason FROM credential_groups WHERE id = ?');
+    this.#group = db.prepare<[string], { key: number; id: string; state: 'active' | 'blocked'; blocked_reason: string | null; name: string; pid: string | null }>(ledgerQueries.group);
   }
 
   /**
@@ -132,7 +148,7 @@ export class Ledger {
     this.#db
       .transaction(() => {
         const rows = this.#db
-          .prepare<[], LicenseRow>("SELECT * FROM licenses WHERE state IN ('reserved', 'sending', 'written', 'suspect') AND state IN ('reserved', 'sending', 'written') ORDER BY id")
+          .prepare<[], LicenseRow>(ledgerQueries.inFlight)
           .all();
         for (const row of rows) {
           if (row.state === 'reserved') {
@@ -168,7 +184,7 @@ export class Ledger {
           license = this.#get(options.uuid);
           if (license.group_id !== groupId) throw new AppError('LICENSE_NOT_IN_GROUP', `License ${options.uuid} belongs to another group; pick it from its own group.`);
         } else {
-          license = this.#nextAvailable.get(groupId);
+          license = this.#nextAvailable.get(group.key);
           if (!license) throw new AppError('NO_LICENSE_AVAILABLE', `Group "${group.name}" has no available license left; import more licenses or pick another group.`, { groupId });
         }
         return this.#apply(license, 'reserve', { slot: options.slot, attempt, detail: { slot: options.slot, attempt } });
@@ -291,7 +307,7 @@ export class Ledger {
 
   /** Void licenses the hub has not yet been told about (sync reports them as spoiled). */
   spoiledToReport(limit = 1000): LicenseInfo[] {
-    return this.#db.prepare<[number], LicenseRow>("SELECT * FROM licenses WHERE state = 'void' AND spoiled_reported_at IS NULL ORDER BY id LIMIT ?").all(limit).map(infoFromRow);
+    return this.#db.prepare<[number], LicenseRow>(ledgerQueries.spoiledToReport).all(limit).map(infoFromRow);
   }
 
   markSpoiledReported(uuids: readonly string[]): void {
@@ -332,9 +348,9 @@ export class Ledger {
   }
 
   counts(groupId: string): GroupCounts {
-    this.vault.getGroup(groupId);
+    const key = this.#groupKey(groupId);
     const counts: GroupCounts = { total: 0, available: 0, reserved: 0, burning: 0, burned: 0, reported: 0, suspect: 0, void: 0, failed: 0 };
-    const rows = this.#db.prepare<[string], { state: LicenseState; n: number }>('SELECT state, count(*) AS n FROM licenses WHERE group_id = ? GROUP BY state').all(groupId);
+    const rows = this.#db.prepare<[number], { state: LicenseState; n: number }>(ledgerQueries.countsByState).all(key);
     for (const { state, n } of rows) {
       counts.total += n;
       if (state === 'available' || state === 'reserved' || state === 'suspect' || state === 'void' || state === 'reported') counts[state] += n;
@@ -346,7 +362,7 @@ export class Ledger {
   }
 
   listSuspects(groupId?: string): LicenseInfo[] {
-    const rows = this.#db.prepare<[], LicenseRow>("SELECT * FROM licenses WHERE state IN ('reserved', 'sending', 'written', 'suspect') AND state = 'suspect' ORDER BY id").all();
+    const rows = this.#db.prepare<[], LicenseRow>(ledgerQueries.suspects).all();
     return rows.filter((r) => groupId === undefined || r.group_id === groupId).map(infoFromRow);
   }
 
@@ -366,6 +382,12 @@ export class Ledger {
 
   verifyAudit(): AuditVerification {
     return this.vault.audit.verify();
+  }
+
+  #groupKey(groupId: string): number {
+    const group = this.#group.get(groupId);
+    if (!group) throw new AppError('GROUP_NOT_FOUND', `There is no credential group ${groupId} in this vault; pick one from the list.`);
+    return group.key;
   }
 
   #get(uuid: string): LicenseRow {

@@ -41,7 +41,8 @@ export const migrations: Migration[] = [
     up(db) {
       db.exec(`
         CREATE TABLE credential_groups (
-          id TEXT PRIMARY KEY,
+          key INTEGER PRIMARY KEY,       -- compact local key: every license row and index entry carries it
+          id TEXT NOT NULL UNIQUE,
           name TEXT NOT NULL,
           pid TEXT,
           hub_credential_id TEXT UNIQUE,
@@ -54,7 +55,7 @@ export const migrations: Migration[] = [
         ) STRICT;
         CREATE TABLE licenses (
           id INTEGER PRIMARY KEY,
-          group_id TEXT NOT NULL REFERENCES credential_groups(id),
+          group_key INTEGER NOT NULL REFERENCES credential_groups(key),
           uuid TEXT NOT NULL UNIQUE,
           sealed_authkey BLOB NOT NULL,
           mac TEXT,
@@ -70,7 +71,7 @@ export const migrations: Migration[] = [
           updated_at INTEGER NOT NULL
         ) STRICT;
         -- reserve: the next available license of a group, in import order
-        CREATE INDEX licenses_by_group_state ON licenses (group_id, state);
+        CREATE INDEX licenses_by_group_state ON licenses (group_key, state);
         -- recovery and the suspect list touch only licenses in flight: a small partial index
         CREATE INDEX licenses_unsettled ON licenses (state) WHERE state IN ('reserved', 'sending', 'written', 'suspect');
         CREATE INDEX licenses_spoiled_unreported ON licenses (id) WHERE state = 'void' AND spoiled_reported_at IS NULL;

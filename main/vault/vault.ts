@@ -268,7 +268,7 @@ export class Vault {
   }
 
   listGroups(): CredentialGroup[] {
-    return this.db.prepare<[], GroupRow>('SELECT * FROM credential_groups ORDER BY created_at, name').all().map(groupFromRow);
+    return this.db.prepare<[], GroupRow>('SELECT * FROM credential_groups ORDER BY created_at, key').all().map(groupFromRow);
   }
 
   getGroup(id: string): CredentialGroup {
@@ -335,17 +335,18 @@ export class Vault {
     const pids = new Set(rows.map((r) => r.pid).filter((p): p is string => p !== undefined));
     const pid = options.pid ?? (pids.size === 1 ? [...pids][0] : undefined) ?? null;
     const now = this.clock.now();
-    const insert = this.db.prepare("INSERT OR IGNORE INTO licenses (group_id, uuid, sealed_authkey, mac, pid, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'available', ?, ?)");
+    const insert = this.db.prepare("INSERT OR IGNORE INTO licenses (group_key, uuid, sealed_authkey, mac, pid, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'available', ?, ?)");
     try {
       this.db.transaction(() => {
         if (options.groupId === undefined) {
           this.db.prepare('INSERT INTO credential_groups (id, name, pid, hub_credential_id, state, source, license_count, created_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?)').run(groupId, options.groupName, pid, options.hubCredentialId ?? null, 'active', options.source, now);
         }
+        const groupKey = (this.db.prepare<[string], { key: number }>('SELECT key FROM credential_groups WHERE id = ?').get(groupId) as { key: number }).key;
         const duplicates: { row: LicenseInput; index: number }[] = [];
         for (let i = 0; i < total; i++) {
           const row = rows[i] as LicenseInput;
           // OR IGNORE: a uuid the vault already holds is found by the insert itself, at no extra cost.
-          if (insert.run(groupId, row.uuid, sealed[i], row.mac ?? null, row.pid ?? null, now, now).changes === 0) duplicates.push({ row, index: i });
+          if (insert.run(groupKey, row.uuid, sealed[i], row.mac ?? null, row.pid ?? null, now, now).changes === 0) duplicates.push({ row, index: i });
           if (progress && (i + 1) % 10_000 === 0) progress({ phase: 'write', done: i + 1, total });
         }
         if (duplicates.length > 0) throw new DuplicatesFound(duplicates);

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { burnReportCsv, csvField } from '../../../main/ledger';
+import { burnReportCsv, csvField, ledgerQueries } from '../../../main/ledger';
 import { ledgerFixture, type LedgerFixture } from './helpers';
 
 let f: LedgerFixture;
@@ -84,12 +84,15 @@ describe('hot queries use indexes', () => {
       .map((r) => (r as { detail: string }).detail)
       .join(' | ');
 
-  it('reserve, lookup by uuid, recovery, suspects and counts never scan the licenses table', () => {
-    expect(plan("SELECT * FROM licenses WHERE group_id = ? AND state = 'available' ORDER BY id LIMIT 1", 'g')).toMatch(/USING INDEX licenses_by_group_state \(group_id=\? AND state=\?\)/);
-    expect(plan('SELECT * FROM licenses WHERE uuid = ?', 'u')).toMatch(/USING INDEX sqlite_autoindex_licenses_1 \(uuid=\?\)/);
-    expect(plan("SELECT * FROM licenses WHERE state IN ('reserved', 'sending', 'written', 'suspect') AND state IN ('reserved', 'sending', 'written') ORDER BY id")).toMatch(/licenses_unsettled/);
-    expect(plan("SELECT * FROM licenses WHERE state IN ('reserved', 'sending', 'written', 'suspect') AND state = 'suspect' ORDER BY id")).toMatch(/licenses_unsettled/);
-    expect(plan('SELECT state, count(*) AS n FROM licenses WHERE group_id = ? GROUP BY state', 'g')).toMatch(/COVERING INDEX licenses_by_group_state/);
+  it('reserve, lookup by uuid, recovery, suspects, spoiled and counts never scan the licenses table', () => {
+    expect(plan(ledgerQueries.nextAvailable, 1)).toMatch(/SEARCH l USING INDEX licenses_by_group_state \(group_key=\? AND state=\?\)/);
+    expect(plan(ledgerQueries.byUuid, 'u')).toMatch(/SEARCH l USING INDEX sqlite_autoindex_licenses_1 \(uuid=\?\)/);
+    expect(plan(ledgerQueries.inFlight)).toMatch(/SEARCH l USING INDEX licenses_unsettled/);
+    expect(plan(ledgerQueries.suspects)).toMatch(/SEARCH l USING INDEX licenses_unsettled/);
+    expect(plan(ledgerQueries.spoiledToReport, 10)).toMatch(/l USING INDEX licenses_spoiled_unreported/);
+    expect(plan(ledgerQueries.countsByState, 1)).toMatch(/SEARCH licenses USING COVERING INDEX licenses_by_group_state \(group_key=\?\)/);
+    expect(plan(ledgerQueries.group, 'g')).toMatch(/USING INDEX sqlite_autoindex_credential_groups_1/);
+    for (const sql of Object.values(ledgerQueries)) expect(plan(sql, ...Array(sql.split('?').length - 1).fill(1))).not.toMatch(/SCAN (l|licenses)\b(?! USING)/);
     expect(plan('SELECT seq, hash FROM audit_head WHERE id = 1')).toMatch(/INTEGER PRIMARY KEY/);
     expect(plan('SELECT * FROM audit_log WHERE license_uuid = ? AND seq > ? ORDER BY seq LIMIT ?', 'u', 0, 1)).toMatch(/audit_by_license/);
   });

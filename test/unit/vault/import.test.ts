@@ -30,7 +30,7 @@ describe('importing license lists into the vault', () => {
     expect(report.imported).toBe(300);
     const group = vault.getGroup(report.groupId);
     expect(group).toMatchObject({ name: 'list-A.csv', source: 'list-A.csv', licenseCount: 300, state: 'active' });
-    const rows = vault.db.prepare<[string], { uuid: string; sealed_authkey: Buffer; mac: string; state: string }>('SELECT uuid, sealed_authkey, mac, state FROM licenses WHERE group_id = ? ORDER BY id').all(report.groupId);
+    const rows = vault.db.prepare<[string], { uuid: string; sealed_authkey: Buffer; mac: string; state: string }>('SELECT uuid, sealed_authkey, mac, state FROM licenses WHERE group_key = (SELECT key FROM credential_groups WHERE id = ?) ORDER BY id').all(report.groupId);
     expect(rows.map((r) => r.uuid)).toEqual(licenses.map((l) => l.uuid));
     expect(rows.every((r) => r.state === 'available')).toBe(true);
     expect(rows[5]?.mac).toBe(licenses[5]?.mac);

@@ -14,7 +14,7 @@ const seed: Record<number, (db: VaultDb) => void> = {
   },
   2: (db) => {
     db.prepare("INSERT INTO credential_groups (id, name, created_at) VALUES ('g1', 'group one', 1)").run();
-    db.prepare("INSERT INTO licenses (group_id, uuid, sealed_authkey, created_at, updated_at) VALUES ('g1', 'abcdefghij0123456789', x'01', 1, 1)").run();
+    db.prepare("INSERT INTO licenses (group_key, uuid, sealed_authkey, created_at, updated_at) VALUES (1, 'abcdefghij0123456789', x'01', 1, 1)").run();
   },
   3: (db) => {
     db.prepare("INSERT INTO audit_log (seq, at, action, detail, prev_hash, hash) VALUES (1, 1, 'vault.created', '{}', 'p', 'h')").run();

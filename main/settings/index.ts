@@ -1,0 +1,1 @@
+export { JsonFileSettings, type SettingsStore } from './settings';

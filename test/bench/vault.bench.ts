@@ -1,0 +1,91 @@
+// Vault figures: importing 100k licenses against a plain better-sqlite3 insert
+// of the same rows, and a cold start on a vault of 1,000,000 licenses.
+// Run: npm run bench -- vault
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseLicenseList } from '../../common/import';
+import { Ledger } from '../../main/ledger';
+import { PassphraseWrapper, Vault } from '../../main/vault';
+import { fakeLicenses, licensesCsv } from '../unit/import/license-fixtures';
+
+const bench = (name: string, value: number, unit: string): void => console.log(`BENCH ${name} ${Number(value.toPrecision(4))} ${unit}`);
+const dir = mkdtempSync(join(tmpdir(), 'vault-bench-'));
+const PASS = 'bench passphrase';
+
+async function importVsRaw(): Promise<void> {
+  const rows = fakeLicenses(100_000, { prefix: 'imp0', withMac: true });
+
+  // Plain: the same rows, one transaction, same durability pragmas, no encryption, no indexes.
+  const raw = new Database(join(dir, 'raw.db'));
+  raw.pragma('journal_mode = WAL');
+  raw.pragma('synchronous = FULL');
+  raw.exec('CREATE TABLE licenses (uuid TEXT, authkey TEXT, mac TEXT)');
+  const insert = raw.prepare('INSERT INTO licenses (uuid, authkey, mac) VALUES (?, ?, ?)');
+  let t = performance.now();
+  raw.transaction(() => {
+    for (const r of rows) insert.run(r.uuid, r.authkey, r.mac ?? null);
+  })();
+  const rawS = (performance.now() - t) / 1000;
+  raw.close();
+
+  const vault = await Vault.create({ path: join(dir, 'import.vault'), wrapper: new PassphraseWrapper(PASS) });
+  t = performance.now();
+  const report = await vault.importRows(rows, { groupName: 'bench' });
+  const vaultS = (performance.now() - t) / 1000;
+  if (!report.ok) throw new Error('bench import refused');
+  vault.close();
+
+  const csv = licensesCsv(rows, { withMac: true });
+  t = performance.now();
+  const parse = await parseLicenseList(csv, 'bench.csv');
+  const parseS = (performance.now() - t) / 1000;
+  if (!parse.ok) throw new Error('bench parse refused');
+
+  bench('sqlite_raw_insert_100k_s', rawS, 's');
+  bench('vault_import_100k_s', vaultS, 's');
+  bench('vault_import_vs_raw', vaultS / rawS, 'ratio');
+  bench('license_list_parse_100k_s', parseS, 's');
+}
+
+async function coldStart(): Promise<void> {
+  const path = join(dir, 'million.vault');
+  let t = performance.now();
+  const vault = await Vault.create({ path, wrapper: new PassphraseWrapper(PASS) });
+  for (let g = 0; g < 10; g++) {
+    const report = await vault.importRows(fakeLicenses(100_000, { prefix: `m${g.toString().padStart(3, '0')}` }), { groupName: `group ${g}` });
+    if (!report.ok) throw new Error('bench import refused');
+  }
+  // A station that has been working: some burns, a few in flight when it stopped.
+  const ledger = new Ledger(vault);
+  const group = vault.listGroups()[9]?.id as string;
+  for (let i = 0; i < 200; i++) {
+    const r = ledger.reserve(group, { slot: `s${i % 8}` });
+    ledger.markSending(r.uuid, r.attempt);
+    if (i % 50 !== 0) ledger.markWritten(r.uuid, r.attempt);
+    if (i % 50 > 1) ledger.markVerified(r.uuid, r.attempt);
+  }
+  ledger.reserve(group, { slot: 's0' });
+  vault.close();
+  console.log(`# built the 1,000,000-license vault in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+
+  t = performance.now();
+  const opened = await Vault.open({ path, wrapper: new PassphraseWrapper(PASS) });
+  const unlockedMs = performance.now() - t;
+  const cold = new Ledger(opened);
+  const recovered = cold.recover();
+  const first = cold.reserve(group, { slot: 's1' });
+  const readyMs = performance.now() - t;
+  if (first.authkey.length !== 32) throw new Error('bench reserve returned no authkey');
+  console.log(`# open+unlock (scrypt N=2^15) ${unlockedMs.toFixed(0)} ms; recovery released ${recovered.released.length}, suspected ${recovered.suspected.length}`);
+  opened.close();
+  bench('station_cold_start_1m_ms', readyMs, 'ms');
+}
+
+try {
+  await importVsRaw();
+  await coldStart();
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
