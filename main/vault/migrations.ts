@@ -1,5 +1,6 @@
 import { AppError } from '../../common/errors';
 import type { VaultDb } from './db';
+import { syncMigration } from './sync-schema';
 
 /**
  * Numbered schema migrations. Migration N takes a vault from user_version N-1
@@ -120,6 +121,7 @@ export const migrations: Migration[] = [
       `);
     },
   },
+  { version: 4, ...syncMigration },
 ];
 
 export const latestVersion = (list: readonly Migration[] = migrations): number => list.at(-1)?.version ?? 0;
