@@ -91,7 +91,7 @@ describe.each(targets())('station sync on %s', (target) => {
 
     it('refuses a forged cursor', async () => {
       const t1 = await enrollStation(h, world.s1);
-      expect((await pull(t1, 'c1.99.zzz')).body.error.code).toBe('CURSOR_UNKNOWN');
+      expect(((await pull(t1, 'c1.99.zzz')).body as unknown as { error: { code: string } }).error.code).toBe('CURSOR_UNKNOWN');
       expect((await pull(t1, 'not-a-cursor')).status).toBe(400);
     });
 

@@ -1,0 +1,174 @@
+/**
+ * The `hub` command (`npm run hub -- <command>`): start the server, or do what
+ * a hub operator does (products, factories, credentials, import, split, assign,
+ * product changes, enrollment codes, reports) straight on the store, through
+ * the same services as the HTTP API. Answers are JSON on stdout; a refusal is
+ * `error CODE: message` on stderr with exit status 1.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { AppError, toErrorInfo } from '../common/errors';
+import { silentLogger } from '../common/log';
+import { systemClock } from '../common/clock';
+import { seedDemo } from './demo';
+import { defaultHubConfig, type HubDeps } from './services/context';
+import * as credentials from './services/credentials';
+import { importLicenseFile } from './services/import-file';
+import * as jobs from './services/jobs';
+import * as products from './services/products';
+import * as reports from './services/reports';
+import { logCodeSender } from './services/sender';
+import * as stations from './services/stations';
+import * as updates from './services/updates';
+import { createHubLogger, defaultDbPath, startHub } from './server';
+import { openStore } from './store';
+
+const usage = `hub <command> [options]            (database: --db or HUB_DATABASE_URL; default ${defaultDbPath})
+
+  start [--port 8787] [--host 127.0.0.1] [--admin-token T]   run the hub (HUB_PORT, HUB_HOST, HUB_ADMIN_TOKEN)
+  migrate                                             create or upgrade the store, then exit
+  demo                                                add demo products, credentials, a factory and an enrollment code
+
+  products list | products add <pid> <name> <priceCents> [--homekit] [--findmy]
+  factories list | factories add <name>
+  lines add <factoryId> <name>
+  stations add <lineId> <name> | stations revoke <stationId>
+  enroll-code <stationId> [--ttl-minutes 1440]          one-time enrollment code (shown once)
+
+  credentials list [--owner mine|customer] | credentials show <id> | credentials confirm <id>
+  credentials add <pid> --mode credential|credential_auth_only|license_list --firmware-key K --chip C
+                  [--owner mine|customer] [--customer NAME] [--replacement]
+  import <credentialId> <file.csv|file.xlsx> [--free]  all-or-nothing license list import
+  split <credentialId> <purchased> <free>
+  assign <credentialId> --factory F [--line L] [--station S]   (--factory none: unassign)
+  history <credentialId>
+
+  update request <credentialId> <targetPid> <mode> | update approve <id> | update pay <id> <reference>
+  update recall <id> | update list <credentialId> | update show <id>
+  third-party <credentialId>                          queue HomeKit/Find My generation (a running hub works it)
+  job <jobId> | notices
+  reports credentials | reports stations
+`;
+
+const { values: opt, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    db: { type: 'string' }, schema: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, 'admin-token': { type: 'string' },
+    homekit: { type: 'boolean' }, findmy: { type: 'boolean' }, free: { type: 'boolean' }, replacement: { type: 'boolean' },
+    owner: { type: 'string' }, customer: { type: 'string' }, mode: { type: 'string' }, 'firmware-key': { type: 'string' }, chip: { type: 'string' },
+    factory: { type: 'string' }, line: { type: 'string' }, station: { type: 'string' }, 'ttl-minutes': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+  },
+});
+
+const db = opt.db ?? process.env.HUB_DATABASE_URL ?? defaultDbPath;
+const envInt = (name: string): number | undefined => (process.env[name] ? Number(process.env[name]) : undefined);
+
+function need(value: string | undefined, what: string): string {
+  if (value === undefined || value === '') throw new AppError('CLI_USAGE', `missing ${what}; see "hub --help"`);
+  return value;
+}
+function int(value: string | undefined, what: string): number {
+  const n = Number(need(value, what));
+  if (!Number.isInteger(n) || n < 0) throw new AppError('CLI_USAGE', `${what} must be a whole number, got "${value}"`);
+  return n;
+}
+
+async function runStart(): Promise<void> {
+  const jobsConfig = { ...defaultHubConfig.jobs };
+  const lease = envInt('HUB_JOB_LEASE_MS');
+  const delay = envInt('HUB_JOB_ITEM_DELAY_MS');
+  const poll = envInt('HUB_JOB_POLL_MS');
+  const chunk = envInt('HUB_JOB_CHUNK');
+  if (lease !== undefined) jobsConfig.leaseMs = lease;
+  if (delay !== undefined) jobsConfig.itemDelayMs = delay;
+  if (poll !== undefined) jobsConfig.pollMs = poll;
+  if (chunk !== undefined) jobsConfig.chunkSize = chunk;
+  const given = opt['admin-token'] ?? process.env.HUB_ADMIN_TOKEN;
+  const hub = await startHub({
+    db, ...(opt.schema ? { schema: opt.schema } : {}),
+    port: Number(opt.port ?? process.env.HUB_PORT ?? 8787), host: opt.host ?? process.env.HUB_HOST ?? '127.0.0.1',
+    ...(given ? { adminToken: given } : {}), config: { jobs: jobsConfig },
+  });
+  // Printed, not logged: the operator needs it once, the log keeps no secrets.
+  process.stdout.write(`hub listening on ${hub.url} (store: ${hub.store.location}); OpenAPI at ${hub.url}/docs\n`);
+  if (!given) process.stdout.write(`admin token (generated, set HUB_ADMIN_TOKEN to choose one): ${hub.adminToken}\n`);
+  let closing = false;
+  const stop = (): void => {
+    if (closing) return;
+    closing = true;
+    void hub.close().then(() => process.exit(0));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+async function runCommand(cmd: string, args: string[]): Promise<unknown> {
+  const store = await openStore({ db, ...(opt.schema ? { schema: opt.schema } : {}) });
+  const logger = process.env.HUB_LOG_LEVEL ? createHubLogger() : silentLogger;
+  const deps: HubDeps = { store, clock: systemClock, logger, sender: logCodeSender(createHubLogger()), config: defaultHubConfig };
+  const [a, b, c] = args;
+  try {
+    switch (`${cmd} ${a ?? ''}`.trim()) {
+      case 'migrate': return { ok: true, store: store.location };
+      case 'demo': return await seedDemo(deps);
+      case 'products list': return await products.listProducts(deps);
+      case 'products add': return await products.upsertProduct(deps, { pid: need(b, 'pid'), name: need(c, 'name'), priceCents: int(args[3], 'priceCents'), homekit: !!opt.homekit, findmy: !!opt.findmy });
+      case 'factories list': return await stations.listFactories(deps);
+      case 'factories add': return await stations.createFactory(deps, need(b, 'name'));
+      case 'lines add': return await stations.createLine(deps, need(b, 'factoryId'), need(c, 'name'));
+      case 'stations add': return await stations.createStation(deps, need(b, 'lineId'), need(c, 'name'));
+      case 'stations revoke': return await stations.revokeStation(deps, need(b, 'stationId'));
+      case 'credentials list': return await credentials.listCredentials(deps, opt.owner ? { owner: opt.owner as 'mine' | 'customer' } : {});
+      case 'credentials show': return await credentials.getCredential(deps, need(b, 'credential id'));
+      case 'credentials confirm': return await credentials.confirmCredential(deps, need(b, 'credential id'));
+      case 'credentials add':
+        return await credentials.createCredential(deps, {
+          pid: need(b, 'pid'), owner: (opt.owner ?? 'mine') as 'mine' | 'customer', deliveryMode: need(opt.mode, '--mode') as 'credential',
+          firmwareKey: need(opt['firmware-key'], '--firmware-key'), chip: need(opt.chip, '--chip'),
+          ...(opt.customer ? { customerName: opt.customer } : {}), origin: opt.replacement ? 'replacement' : 'purchase',
+        });
+      case 'update request': return await updates.requestUpdate(deps, need(b, 'credential id'), { targetPid: need(c, 'target pid'), deliveryMode: need(args[3], 'delivery mode') as 'credential' });
+      case 'update approve': return await updates.approveUpdate(deps, need(b, 'update id'));
+      case 'update pay': return await updates.payUpdate(deps, need(b, 'update id'), need(c, 'payment reference'));
+      case 'update recall': return await updates.recallUpdate(deps, need(b, 'update id'));
+      case 'update list': return await updates.listUpdates(deps, need(b, 'credential id'));
+      case 'update show': return await updates.getUpdate(deps, need(b, 'update id'));
+      case 'reports credentials': return await reports.credentialReport(deps);
+      case 'reports stations': return await reports.stationReport(deps);
+    }
+    switch (cmd) {
+      case 'enroll-code': return await stations.createEnrollmentCode(deps, need(a, 'stationId'), opt['ttl-minutes'] ? int(opt['ttl-minutes'], '--ttl-minutes') : 24 * 60);
+      case 'import': return await importLicenseFile(deps, need(a, 'credential id'), opt.free ? 'free' : 'purchased', need(b, 'file'), readFileSync(need(b, 'file')));
+      case 'split': return await credentials.splitCredential(deps, need(a, 'credential id'), { purchased: int(b, 'purchased'), free: int(c, 'free') });
+      case 'assign': {
+        const factory = need(opt.factory, '--factory');
+        return await credentials.assignCredential(deps, need(a, 'credential id'), factory === 'none' ? { factoryId: null } : { factoryId: factory, lineId: opt.line ?? null, stationId: opt.station ?? null });
+      }
+      case 'history': return await credentials.credentialHistory(deps, need(a, 'credential id'));
+      case 'third-party': return await jobs.startThirdPartyJob(deps, need(a, 'credential id'), {});
+      case 'job': return await jobs.getJob(deps, need(a, 'job id'));
+      case 'notices': return await jobs.listNotices(deps);
+    }
+    throw new AppError('CLI_USAGE', `unknown command "${[cmd, ...args].join(' ')}"; see "hub --help"`);
+  } finally {
+    await store.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const [cmd, ...args] = positionals;
+  if (opt.help || !cmd) {
+    process.stdout.write(usage);
+    return;
+  }
+  if (cmd === 'start') return runStart();
+  const out = await runCommand(cmd, args);
+  process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+}
+
+main().catch((e: unknown) => {
+  const info = toErrorInfo(e);
+  process.stderr.write(`error ${info.code}: ${info.message}\n`);
+  if (info.details && 'errors' in info.details) process.stderr.write(`${JSON.stringify(info.details.errors, null, 2)}\n`);
+  process.exit(1);
+});
