@@ -7,11 +7,14 @@ import globals from 'globals';
 const nodeBuiltins = ['node:*', 'fs', 'fs/*', 'path', 'os', 'net', 'child_process', 'crypto', 'http', 'https', 'stream', 'events', 'url', 'util', 'worker_threads', 'zlib', 'tty', 'dgram', 'dns'];
 const ourFolders = (names) => names.flatMap((n) => [`**/${n}/*`, `**/${n}`, `../${n}/*`]);
 
-const restrict = (patterns, paths = []) => ({
+const restrict = (patterns, paths = hardwarePaths) => ({
   'no-restricted-imports': ['error', { patterns: patterns.map((group) => ({ group: [group], message: 'bad layering: see ARCHITECTURE.md "Layout"' })), paths }],
 });
 
-const hardware = ['serialport', 'serialport/*', '@serialport/*', 'usb', 'usb/*'];
+// Bare package names go in `paths` (exact match): as gitignore-style patterns
+// they would also match our own files named usb.ts.
+const hardware = ['serialport/*', '@serialport/*', 'usb/*'];
+const hardwarePaths = ['serialport', 'usb'].map((name) => ({ name, message: 'bad layering: see ARCHITECTURE.md "Layout"' }));
 const sqlite = ['better-sqlite3'];
 
 export default tseslint.config(
@@ -38,7 +41,7 @@ export default tseslint.config(
   },
   {
     files: ['native/transport/**/*.ts'],
-    rules: restrict([...sqlite, 'electron', ...ourFolders(['main', 'preload', 'renderer', 'hub', 'test'])]),
+    rules: restrict([...sqlite, 'electron', ...ourFolders(['main', 'preload', 'renderer', 'hub', 'test'])], []),
   },
   // main/: native/ and common/; better-sqlite3 only in the vault; electron only in the shell.
   {
