@@ -105,6 +105,18 @@ export class TuyaopenCliDriver implements ModuleDriver {
     throw readAnswerError(answer, this.transport.path, false);
   }
 
+  /**
+   * `auth-reset`: erases the module's license (a supervisor's action, e.g. to
+   * re-use a module). True when something was erased, false when it held none.
+   */
+  async resetAuthorization(options: { signal?: AbortSignal } = {}): Promise<boolean> {
+    await this.connect(this.timeouts.connectMs, options.signal);
+    const answer = await this.exchange(encodeCommand(['auth-reset']), this.timeouts.writeMs, options.signal);
+    if (!answer.garbled && answer.lines.length === 1 && answer.lines[0] === cliMessages.resetOk) return true;
+    if (!answer.garbled && answer.lines.length === 1 && answer.lines[0] === cliMessages.resetFailed) return false;
+    throw new AppError('REFUSED', `The module did not confirm "auth-reset" (it answered "${answer.lines.join(' / ').slice(0, 80)}"). Read it back before using it again.`);
+  }
+
   async burn(license: LicenseToBurn, options: BurnOptions = {}): Promise<BurnOutcome> {
     const started = this.clock.now();
     const { signal } = options;

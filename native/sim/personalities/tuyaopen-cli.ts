@@ -149,8 +149,9 @@ class TuyaopenConsole implements Personality {
       answer = [];
     } else {
       this.out += '\r\n';
-      // Before a flash write the echo goes out at once: the write takes a while.
-      if (name === 'auth' || name === 'auth-reset') await this.flush();
+      // Before a flash write the echo goes out at once: the write takes a while (when it takes any time at all).
+      const flashTakesTime = !this.ctx.timing.zero && this.ctx.timing.flashWriteMs > 0;
+      if (flashTakesTime && (name === 'auth' || name === 'auth-reset')) await this.flush();
       answer = await this.answer(name, args);
     }
     if (this.dead) return;

@@ -221,3 +221,20 @@ describe('TuyaopenCliDriver detect and readIdentity', () => {
     expect(await blank.driver.readIdentity()).toMatchObject({ uuid: null, authkey: null });
   });
 });
+
+describe('TuyaopenCliDriver resetAuthorization', () => {
+  it('erases a license with auth-reset and says when there was none', async () => {
+    const flash = { ...license } as { uuid: string | null; authkey: string | null };
+    const base = flashConsole('current', flash);
+    const answer = (c: string, w: string[]) => {
+      if (w[0] !== 'auth-reset') return base(c, w);
+      if (!flash.uuid) return ['Authorization reset failure.'];
+      flash.uuid = flash.authkey = null;
+      return ['Authorization reset succeeds.'];
+    };
+    const s = await setup({ answer });
+    expect(await s.driver.resetAuthorization()).toBe(true);
+    expect(await s.driver.resetAuthorization()).toBe(false);
+    expect(await s.driver.readIdentity()).toMatchObject({ uuid: null });
+  });
+});

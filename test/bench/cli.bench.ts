@@ -1,0 +1,119 @@
+// tuyaopen-cli burn benchmarks (issue 2): the driver over SerialTransport on real socat ptys,
+// against virtual modules in this process. Prints `BENCH <name> <value> <unit>`.
+//
+// cli_burn_ms             median burn of a blank module at 115200 8N1, flash write 0 ms (so it compares with the wire floor)
+// cli_wire_floor_ms       what the bytes of that burn need on the wire: every byte the module sends, plus one byte
+//                         per Enter (the echo of a command rides along while the host types it; the Enter is not echoed as itself)
+// cli_burn_vs_wire_floor  their ratio (target <= 1.15)
+// cli_host_overhead_ms    mean burn with zero timing (bytes and flash writes free): the host's, the pty's and the
+//                         virtual module's own cost, averaged over many burns (target <= 3 ms)
+// cli_parallel_8_speedup  8 modules burned at once vs one after another, 115200 timing, flash write 20 ms (target >= 7)
+import { Fleet } from '../../native/sim/fleet';
+import { SerialTransport } from '../../native/transport/serial';
+import { TuyaopenCliDriver } from '../../native/protocols/tuyaopen-cli/driver';
+import type { LicenseToBurn } from '../../native/protocols/types';
+import type { SimTiming } from '../../native/sim/types';
+
+const BAUD = 115200;
+const byteMs = (10 * 1000) / BAUD;
+const bench = (name: string, value: number, unit: string) => console.log(`BENCH ${name} ${value.toFixed(unit === 'ratio' ? 3 : 2)} ${unit}`);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const licenseFor = (i: number): LicenseToBurn => ({ uuid: `uuidbench${String(i).padStart(11, '0')}`, authkey: `AuthKeyBench${String(i).padStart(20, '0')}` });
+
+interface Station {
+  fleet: Fleet;
+  drivers: TuyaopenCliDriver[];
+  transports: SerialTransport[];
+}
+
+async function station(count: number, timing: Partial<SimTiming>): Promise<Station> {
+  const fleet = await Fleet.start({ protocol: 'tuyaopen-cli', count, timing: { baudRate: BAUD, bootMs: 0, ...timing }, options: { banner: false } });
+  const transports = fleet.portList.map((p) => new SerialTransport(p.hostPath, { baudRate: BAUD }));
+  await Promise.all(transports.map((t) => t.open()));
+  const drivers = transports.map((t) => new TuyaopenCliDriver(t));
+  return { fleet, drivers, transports };
+}
+
+async function stop(s: Station) {
+  await Promise.all(s.transports.map((t) => t.close()));
+  await s.fleet.stop();
+}
+
+/** One timed burn on a blank module already at its prompt (the slot detected it; that is not timed). */
+async function timedBurn(driver: TuyaopenCliDriver, license: LicenseToBurn) {
+  await driver.resetAuthorization();
+  await driver.detect({ timeoutMs: 1000 });
+  const before = { ...driver.stats };
+  const t0 = performance.now();
+  const outcome = await driver.burn(license);
+  const ms = performance.now() - t0;
+  if (!outcome.ok) throw new Error(`benchmark burn failed: ${outcome.error.code} ${outcome.error.message}`);
+  const received = driver.stats.bytesReceived - before.bytesReceived;
+  const sent = driver.stats.bytesSent - before.bytesSent;
+  const enters = driver.stats.enters - before.enters;
+  // serialMs: the wire time if the echo could not ride along with the typing (every byte both ways one after another).
+  return { ms, floorMs: (received + enters) * byteMs, serialMs: (received + sent) * byteMs, bytes: { sent, received, enters } };
+}
+
+async function burnAtWireSpeed() {
+  const s = await station(1, { flashWriteMs: 0 });
+  try {
+    const runs = [];
+    for (let i = 0; i < 5; i++) await timedBurn(s.drivers[0]!, licenseFor(i)); // warm-up
+    for (let i = 0; i < 30; i++) runs.push(await timedBurn(s.drivers[0]!, licenseFor(100 + i)));
+    const burn = median(runs.map((r) => r.ms));
+    const floor = median(runs.map((r) => r.floorMs));
+    const serial = median(runs.map((r) => r.serialMs));
+    const { sent, received, enters } = runs[0]!.bytes;
+    console.log(`# one burn: ${sent} bytes typed (${enters} Enters), ${received} bytes received; with the echo not overlapping the typing: ${serial.toFixed(2)} ms (ratio ${(burn / serial).toFixed(3)})`);
+    bench('cli_burn_ms', burn, 'ms');
+    bench('cli_wire_floor_ms', floor, 'ms');
+    bench('cli_burn_vs_wire_floor', burn / floor, 'ratio');
+  } finally {
+    await stop(s);
+  }
+}
+
+async function hostOverhead() {
+  const s = await station(1, { zero: true });
+  try {
+    for (let i = 0; i < 30; i++) await timedBurn(s.drivers[0]!, licenseFor(i));
+    const runs = [];
+    for (let i = 0; i < 300; i++) runs.push((await timedBurn(s.drivers[0]!, licenseFor(1000 + i))).ms);
+    bench('cli_host_overhead_ms', runs.reduce((a, b) => a + b, 0) / runs.length, 'ms');
+  } finally {
+    await stop(s);
+  }
+}
+
+async function parallelSpeedup() {
+  const s = await station(8, { flashWriteMs: 20 });
+  try {
+    const round = async (parallel: boolean, base: number) => {
+      await Promise.all(s.drivers.map(async (d) => (await d.resetAuthorization(), await d.detect({ timeoutMs: 1000 }))));
+      const t0 = performance.now();
+      const burn = async (d: TuyaopenCliDriver, i: number) => {
+        const o = await d.burn(licenseFor(base + i));
+        if (!o.ok) throw new Error(`benchmark burn failed: ${o.error.code}`);
+      };
+      if (parallel) await Promise.all(s.drivers.map(burn));
+      else for (const [i, d] of s.drivers.entries()) await burn(d, i);
+      return performance.now() - t0;
+    };
+    await round(true, 0);
+    const seq: number[] = [];
+    const par: number[] = [];
+    for (let r = 0; r < 5; r++) {
+      seq.push(await round(false, 100 + r * 10));
+      par.push(await round(true, 200 + r * 10));
+    }
+    console.log(`# parallel: 8 burns one after another ${median(seq).toFixed(1)} ms, at once ${median(par).toFixed(1)} ms`);
+    bench('cli_parallel_8_speedup', median(seq) / median(par), 'ratio');
+  } finally {
+    await stop(s);
+  }
+}
+
+await burnAtWireSpeed();
+await hostOverhead();
+await parallelSpeedup();
