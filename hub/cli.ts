@@ -105,7 +105,7 @@ async function runStart(): Promise<void> {
 async function runCommand(cmd: string, args: string[]): Promise<unknown> {
   const store = await openStore({ db, ...(opt.schema ? { schema: opt.schema } : {}) });
   const logger = process.env.HUB_LOG_LEVEL ? createHubLogger() : silentLogger;
-  const deps: HubDeps = { store, clock: systemClock, logger, sender: logCodeSender(createHubLogger()), config: defaultHubConfig };
+  const deps: HubDeps = { instanceId: `cli-${process.pid}`, store, clock: systemClock, logger, sender: logCodeSender(createHubLogger()), config: defaultHubConfig };
   const [a, b, c] = args;
   try {
     switch (`${cmd} ${a ?? ''}`.trim()) {

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { systemClock, type Clock } from '../common/clock';
+import { newId } from '../common/ids';
 import { logRedactPaths, type Logger } from '../common/log';
 import { buildApp, type RateLimits } from './http/app';
 import { defaultHubConfig, type HubConfig, type HubDeps, type JobConfig } from './services/context';
@@ -50,10 +51,10 @@ const isPino = (l: Logger): l is Logger & FastifyBaseLogger => typeof (l as { le
 export async function createHub(store: Store, opts: Omit<StartHubOptions, 'db' | 'schema' | 'port' | 'host'> = {}) {
   const logger: Logger = opts.logger ?? createHubLogger();
   const config: HubConfig = { ...defaultHubConfig, ...opts.config, jobs: { ...defaultHubConfig.jobs, ...opts.config?.jobs } };
-  const deps: HubDeps = { store, clock: opts.clock ?? systemClock, logger, sender: opts.sender ?? logCodeSender(logger), config };
+  const deps: HubDeps = { instanceId: newId(), store, clock: opts.clock ?? systemClock, logger, sender: opts.sender ?? logCodeSender(logger), config };
   const adminToken = opts.adminToken ?? `hadm_${randomBytes(24).toString('base64url')}`;
   const app = await buildApp({ deps, adminToken, ...(isPino(logger) ? { loggerInstance: logger } : {}), ...(opts.rateLimits ? { rateLimits: opts.rateLimits } : {}) });
-  const runner = opts.runJobs === false ? undefined : startJobRunner(deps);
+  const runner = opts.runJobs === false ? undefined : startJobRunner(deps, deps.instanceId);
   return {
     app, deps, adminToken, runner,
     async close() {

@@ -281,4 +281,5 @@ export const stationReportSchema = z.object({
 });
 export type StationReport = z.infer<typeof stationReportSchema>;
 
-export const healthSchema = z.object({ ok: z.literal(true), store: z.enum(['sqlite', 'postgres']), version: z.string() });
+/** `instanceId` names this hub process (several may share one PostgreSQL). */
+export const healthSchema = z.object({ ok: z.literal(true), store: z.enum(['sqlite', 'postgres']), version: z.string(), instanceId: z.string() });

@@ -32,7 +32,7 @@ function decodeBase64(text: string): Uint8Array {
 
 /** One service call per route. */
 export const handlers: { [N in HubRouteName]: Handler<N> } = {
-  health: async (deps) => ({ ok: true, store: deps.store.dialect, version: '0.1.0' }),
+  health: async (deps) => ({ ok: true, store: deps.store.dialect, version: '0.1.0', instanceId: deps.instanceId }),
 
   enroll: (deps, c) => stations.enroll(deps, c.body),
   stationSelf: async (_deps, c) => stations.stationSelf(station(c.station)),

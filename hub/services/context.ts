@@ -34,6 +34,8 @@ export const defaultHubConfig: HubConfig = {
 
 /** What every service function receives. */
 export interface HubDeps {
+  /** This hub process (job claims are made in its name). */
+  instanceId: string;
   store: Store;
   clock: Clock;
   logger: Logger;
