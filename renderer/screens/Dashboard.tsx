@@ -44,7 +44,7 @@ export function Dashboard() {
             <BarChart data={perHour}>
               <CartesianGrid stroke="#3a4757" strokeDasharray="3 3" />
               <XAxis dataKey="hour" tick={axis} /><YAxis tick={axis} allowDecimals={false} />
-              <Tooltip contentStyle={{ background: '#19212b', border: '1px solid #3a4757' }} />
+              <Tooltip cursor={{ fill: '#222c38' }} contentStyle={{ background: '#19212b', border: '1px solid #3a4757' }} />
               <Legend />
               <Bar dataKey="verified" name={t('dashboard.verified')} stackId="a" fill="#2ec26a" isAnimationActive={false} />
               <Bar dataKey="failed" name={t('dashboard.failed')} stackId="a" fill="#ff4d4d" isAnimationActive={false} />
@@ -68,7 +68,7 @@ function ReasonChart({ title, rows, codes, empty }: { title: string; rows: Recor
           <BarChart data={rows} layout="vertical" margin={{ left: 20 }}>
             <CartesianGrid stroke="#3a4757" strokeDasharray="3 3" />
             <XAxis type="number" tick={axis} allowDecimals={false} /><YAxis type="category" dataKey="label" tick={axis} width={140} />
-            <Tooltip contentStyle={{ background: '#19212b', border: '1px solid #3a4757' }} />
+            <Tooltip cursor={{ fill: '#222c38' }} contentStyle={{ background: '#19212b', border: '1px solid #3a4757' }} />
             <Legend />
             {codes.map((c) => <Bar key={c} dataKey={c} name={t(`reason.${c}`)} stackId="r" fill={reasonColours[c]} isAnimationActive={false} />)}
           </BarChart>

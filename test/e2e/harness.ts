@@ -28,6 +28,8 @@ export async function ensureRendererBuilt(): Promise<void> {
 
 export interface Station {
   host: BrowserHost;
+  /** One-time codes the station sent, by purpose (the test reads them like a supervisor reads a text message). */
+  codes: Map<string, string>;
   app: ReturnType<typeof createDemoStationApp>;
   exportDir: string;
   close(): Promise<void>;
@@ -35,9 +37,10 @@ export interface Station {
 
 export async function startStation(options: { stepMs?: number; swapMs?: number } = {}): Promise<Station> {
   const exportDir = mkdtempSync(join(tmpdir(), 'station-e2e-'));
-  const app = createDemoStationApp({ exportDir, stepMs: options.stepMs ?? 60, swapMs: options.swapMs ?? 120 });
+  const codes = new Map<string, string>();
+  const app = createDemoStationApp({ exportDir, stepMs: options.stepMs ?? 60, swapMs: options.swapMs ?? 120, sendCode: (purpose, code) => { codes.set(purpose, code); return 'the test phone'; } });
   const host = await startBrowserHost({ dispatcher: app.dispatcher, staticDir: rendererDir });
-  return { host, app, exportDir, close: async () => { app.close(); await host.close(); rmSync(exportDir, { recursive: true, force: true }); } };
+  return { host, app, exportDir, codes, close: async () => { app.close(); await host.close(); rmSync(exportDir, { recursive: true, force: true }); } };
 }
 
 export async function launchBrowser(): Promise<Browser> {

@@ -1,0 +1,22 @@
+// npm run build: the renderer with vite (dist/renderer), the Electron main process
+// and the preload with esbuild (dist/electron/main.mjs, dist/electron/preload.cjs).
+import { build as viteBuild } from 'vite';
+import { build as esbuild } from 'esbuild';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const external = ['electron', 'better-sqlite3', 'serialport', '@serialport/*', 'usb', 'electron-store', 'pino', 'exceljs'];
+
+await viteBuild({ configFile: `${root}/vite.config.ts` });
+await esbuild({
+  entryPoints: [`${root}/main/electron/main.ts`], outfile: `${root}/dist/electron/main.mjs`,
+  bundle: true, platform: 'node', format: 'esm', target: 'node22', external, sourcemap: true,
+  // ESM bundles of CommonJS dependencies need require()
+  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+});
+// A sandboxed preload must be one CommonJS file that requires only electron.
+await esbuild({
+  entryPoints: [`${root}/preload/index.ts`], outfile: `${root}/dist/electron/preload.cjs`,
+  bundle: true, platform: 'node', format: 'cjs', target: 'chrome130', external: ['electron'], sourcemap: 'inline',
+});
+console.log('Built dist/renderer, dist/electron/main.mjs, dist/electron/preload.cjs');
