@@ -1,0 +1,41 @@
+import type { GroupCounts as ApiGroupCounts, SlotState as ApiSlotState, BurnFailureCodeOut } from '../../common/api/schemas';
+import type { GroupCounts } from '../ledger';
+import type { SlotSnapshot } from './slot';
+
+/**
+ * The station's views in the shapes of the UI contract (common/api/schemas.ts),
+ * so main/api can hand them to the renderer as they are.
+ */
+export function toApiSlotState(s: SlotSnapshot): ApiSlotState {
+  const phase: ApiSlotState['phase'] =
+    s.phase === 'waiting-for-module' ? 'waiting' : s.phase === 'stopped' ? (s.lastResult?.ok === false ? 'failed' : 'idle') : s.phase;
+  const r = s.lastResult;
+  const lastResult: ApiSlotState['lastResult'] =
+    r === null
+      ? null
+      : r.ok
+        ? { ok: true, uuid: r.uuid, mac: r.moduleMac !== null && /^[0-9A-Fa-f]{12}$/.test(r.moduleMac) ? r.moduleMac : null, serial: r.moduleSerial, at: new Date(r.at).toISOString(), durationMs: r.durationMs }
+        : { ok: false, code: apiCode(r.code), message: r.message, step: r.step, uuid: r.uuid, suspect: r.license === 'suspect', at: new Date(r.at).toISOString() };
+  return {
+    slotId: s.slotId,
+    number: s.number,
+    port: s.port,
+    protocol: s.protocol,
+    groupId: s.groupId,
+    connected: s.connected,
+    running: s.running,
+    phase,
+    step: s.step,
+    progress: s.progress,
+    lastResult,
+    pendingSerial: s.pendingSerial,
+    burnedThisShift: s.burned,
+  };
+}
+
+/** A blocked group stops a slot before it reserves: the contract has no code for it, so it shows as "no license left" with its own message. */
+const apiCode = (code: string): BurnFailureCodeOut => (code === 'GROUP_BLOCKED' ? 'NO_LICENSE_LEFT' : (code as BurnFailureCodeOut));
+
+export function toApiGroupCounts(groupId: string, c: GroupCounts): ApiGroupCounts {
+  return { groupId, total: c.total, left: c.available, burned: c.burned, failed: c.failed, suspect: c.suspect, void: c.void };
+}

@@ -1,0 +1,34 @@
+import type { BurnFailureCode } from '../../native/protocols/types';
+
+/** Codes a slot shows: the driver's failure codes plus what can go wrong around a burn. */
+export type SlotFailureCode = BurnFailureCode | 'NO_LICENSE_LEFT' | 'GROUP_BLOCKED' | 'PORT_ERROR' | 'INTERNAL';
+
+/**
+ * What the operator reads on the slot, in plain words, with what to do next.
+ * `license` is what happened to the license: nothing of it left the station
+ * (released), it may be in the module (suspect), or none was used.
+ */
+export function failureMessage(code: SlotFailureCode, slot: number, context: { license?: 'released' | 'suspect' | 'none'; uuid?: string | null; heldUuid?: string | null; detail?: string } = {}): string {
+  const where = `slot ${slot}`;
+  const main: Record<SlotFailureCode, string> = {
+    TIMEOUT: `No answer from the module on ${where}: check that it sits in the jig and is powered, then press Retry (or place the next module).`,
+    CHECKSUM: `The module on ${where} sent a damaged answer: check the programmer cable, then press Retry.`,
+    REFUSED: `The module on ${where} refused the license: put it aside and place the next module.`,
+    ALREADY_AUTHORIZED: `The module on ${where} already holds license ${context.heldUuid ?? '(unknown)'}: put it aside for a supervisor and place the next module. No license was used.`,
+    VERIFY_MISMATCH: `The module on ${where} reads back something other than what was written: put it aside for a supervisor and place the next module.`,
+    DISCONNECTED: `The programmer or module on ${where} was disconnected during the burn: check the cable and that the module is seated, then press Retry.`,
+    INVALID_LICENSE: `The next license of this group cannot be burned over this protocol on ${where}${context.detail ? ` (${context.detail})` : ''}: ask a supervisor to check the group's license list.`,
+    CANCELED: `The burn on ${where} was stopped.`,
+    NO_LICENSE_LEFT: `The group has no license left for ${where}: import more licenses or pick another group.`,
+    GROUP_BLOCKED: `The group of ${where} is blocked${context.detail ? `: ${context.detail}` : ''}. Burn from another group until it is unblocked.`,
+    PORT_ERROR: `The port of ${where} cannot be opened${context.detail ? ` (${context.detail})` : ''}: check that the programmer is plugged in; the slot keeps trying.`,
+    INTERNAL: `Something unexpected went wrong on ${where}${context.detail ? ` (${context.detail})` : ''}: press Retry; if it happens again, call a supervisor.`,
+  };
+  const license =
+    context.license === 'suspect'
+      ? ` License ${context.uuid ?? ''} may be in this module: it is held as suspect until a supervisor reads the module back. Put the module aside.`
+      : context.license === 'released' && code !== 'ALREADY_AUTHORIZED'
+        ? ` Nothing was written; license ${context.uuid ?? ''} went back to the group.`
+        : '';
+  return main[code] + license;
+}

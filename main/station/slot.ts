@@ -1,0 +1,401 @@
+import { AppError, isAppError, toErrorInfo } from '../../common/errors';
+import { systemClock, type Clock } from '../../common/clock';
+import { silentLogger, type Logger } from '../../common/log';
+import type { LicenseState } from '../../common/license';
+import { createDriver } from '../../native/protocols';
+import type { BurnOutcome, BurnStep, ModuleDriver, ModuleIdentity, ProtocolId } from '../../native/protocols/types';
+import { SerialTransport } from '../../native/transport/serial';
+import type { Transport } from '../../native/transport/types';
+import type { Ledger, Reservation } from '../ledger';
+import { failureMessage, type SlotFailureCode } from './messages';
+import { freshGuard, holdsGuard, needsIdentity, nextGuard, removalGuard, type JigProbe, type SwapGuard } from './swap-guard';
+
+export type SlotPhase = 'idle' | 'waiting-for-module' | 'burning' | 'done' | 'failed' | 'stopped';
+
+export interface SlotConfig {
+  /** Stable id, e.g. `slot-1`. */
+  id: string;
+  /** The number printed on the jig (1-based): what messages name. */
+  number: number;
+  port: string;
+  protocol: ProtocolId;
+  groupId: string;
+  baudRate?: number;
+}
+
+export type SlotResult =
+  | { ok: true; uuid: string; moduleMac: string | null; moduleSerial: string | null; at: number; durationMs: number }
+  | { ok: false; code: SlotFailureCode; message: string; step: BurnStep | null; uuid: string | null; license: 'released' | 'suspect' | 'none'; at: number };
+
+/** What a slot shows, as one event. Never holds an authkey. */
+export interface SlotSnapshot {
+  slotId: string;
+  number: number;
+  port: string;
+  protocol: ProtocolId;
+  groupId: string;
+  connected: boolean;
+  running: boolean;
+  phase: SlotPhase;
+  step: BurnStep | null;
+  progress: number;
+  lastResult: SlotResult | null;
+  /** Why the slot stopped by itself (blocked group, no license left), in plain words. */
+  stopReason: { code: string; message: string } | null;
+  pendingSerial: string | null;
+  burned: number;
+}
+
+export interface SlotTiming {
+  /** How long one presence check waits for an answer. */
+  detectTimeoutMs: number;
+  /** Pause between two looks at a jig whose module may not be burned. */
+  pollMs: number;
+  /** How long the jig must stay silent to count as "the module was taken out" (after a failure). */
+  removalMs: number;
+  /** Pause between attempts to reopen a port that is gone. */
+  reconnectMs: number;
+}
+
+export const defaultSlotTiming: SlotTiming = { detectTimeoutMs: 250, pollMs: 50, removalMs: 400, reconnectMs: 500 };
+
+export interface SlotDeps {
+  ledger: Ledger;
+  openTransport?: (path: string, baudRate: number) => Transport;
+  makeDriver?: (protocol: ProtocolId, transport: Transport) => ModuleDriver;
+  timing?: Partial<SlotTiming>;
+  clock?: Clock;
+  logger?: Logger;
+  /** Called after every ledger change the slot makes (the station republishes the group's counts). */
+  onLedgerChange?: (groupId: string) => void;
+}
+
+const stepProgress: Record<BurnStep, number> = { connect: 0.1, check: 0.25, write: 0.5, verify: 0.8, finish: 0.95 };
+
+/** tuya-auc exposes ENTER and QUERY_INFO: reading what a module holds that way leaves it in authorization mode (no EXIT and its 1 s reset). */
+interface PeekableDriver {
+  enter(signal?: AbortSignal): Promise<unknown>;
+  queryInfo(signal?: AbortSignal): Promise<{ uuid: string | null; authkey: string | null; mac: string | null }>;
+}
+const isPeekable = (d: unknown): d is PeekableDriver => typeof (d as PeekableDriver).enter === 'function' && typeof (d as PeekableDriver).queryInfo === 'function';
+
+const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+
+/**
+ * One jig: a port, a protocol and a credential group, burning module after
+ * module in its own async loop. Slots of a station run side by side; the
+ * ledger is synchronous (better-sqlite3), so their transitions never interleave.
+ */
+export class Slot {
+  readonly config: Readonly<SlotConfig>;
+  readonly #ledger: Ledger;
+  readonly #transport: Transport;
+  readonly #driver: ModuleDriver;
+  readonly #timing: SlotTiming;
+  readonly #clock: Clock;
+  readonly #log: Logger;
+  readonly #onLedgerChange: (groupId: string) => void;
+  readonly #listeners = new Set<(s: SlotSnapshot) => void>();
+  #state: SlotSnapshot;
+  #guard: SwapGuard = freshGuard();
+  #loop: Promise<void> | null = null;
+  /** Ends waiting at once; a burn under way is finished (graceful stop). */
+  #stop: AbortController | null = null;
+  /** Aborts the burn itself (stop with abandon): the driver stops before the write if it can. */
+  #abandon: AbortController | null = null;
+  /** Wakes the wait loop when the operator presses Retry. */
+  #wake: AbortController = new AbortController();
+
+  constructor(config: SlotConfig, deps: SlotDeps) {
+    this.config = { ...config };
+    this.#ledger = deps.ledger;
+    this.#timing = { ...defaultSlotTiming, ...deps.timing };
+    this.#clock = deps.clock ?? systemClock;
+    this.#log = (deps.logger ?? silentLogger).child({ slot: config.id });
+    this.#onLedgerChange = deps.onLedgerChange ?? (() => undefined);
+    const baud = config.baudRate ?? 115200;
+    this.#transport = (deps.openTransport ?? ((path, baudRate) => new SerialTransport(path, { baudRate })))(config.port, baud);
+    this.#driver = (deps.makeDriver ?? ((protocol, transport) => createDriver(protocol, transport)))(config.protocol, this.#transport);
+    this.#state = {
+      slotId: config.id,
+      number: config.number,
+      port: config.port,
+      protocol: config.protocol,
+      groupId: config.groupId,
+      connected: false,
+      running: false,
+      phase: 'idle',
+      step: null,
+      progress: 0,
+      lastResult: null,
+      stopReason: null,
+      pendingSerial: null,
+      burned: 0,
+    };
+  }
+
+  get id(): string {
+    return this.config.id;
+  }
+
+  get snapshot(): SlotSnapshot {
+    return structuredClone(this.#state);
+  }
+
+  get running(): boolean {
+    return this.#loop !== null;
+  }
+
+  subscribe(listener: (s: SlotSnapshot) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Binds another group; only while stopped. */
+  setGroup(groupId: string): void {
+    if (this.running) throw new AppError('SLOT_RUNNING', `Slot ${this.config.number} is running: stop it before you change its group.`);
+    this.#ledger.vault.getGroup(groupId);
+    (this.config as SlotConfig).groupId = groupId;
+    this.#set({ groupId, stopReason: null });
+  }
+
+  /** A serial number from the barcode scanner, recorded with the next burn on this slot. */
+  setNextModuleSerial(serial: string | null): void {
+    const value = serial?.trim() ?? '';
+    if (value.length > 64 || !/^[\x20-\x7e]*$/.test(value)) throw new AppError('BAD_SERIAL', 'A module serial number is at most 64 printable characters; scan it again.');
+    this.#set({ pendingSerial: value === '' ? null : value });
+  }
+
+  /**
+   * Starts the loop. Refused with GROUP_BLOCKED (and its reason) when the group
+   * is blocked, so an operator sees why before anything happens.
+   */
+  start(): void {
+    if (this.#loop) return;
+    const group = this.#ledger.vault.getGroup(this.config.groupId);
+    if (group.state === 'blocked') {
+      const message = failureMessage('GROUP_BLOCKED', this.config.number, { detail: group.blockedReason ?? 'no reason given' });
+      this.#set({ stopReason: { code: 'GROUP_BLOCKED', message } });
+      throw new AppError('GROUP_BLOCKED', message, { groupId: group.id, reason: group.blockedReason });
+    }
+    this.#stop = new AbortController();
+    this.#abandon = new AbortController();
+    this.#guard = freshGuard();
+    this.#set({ running: true, phase: 'waiting-for-module', step: null, progress: 0, stopReason: null });
+    this.#loop = this.#run(this.#stop.signal).finally(() => {
+      this.#loop = null;
+    });
+  }
+
+  /**
+   * Stops the loop. A burn under way is finished and recorded first; with
+   * `abandon` it is cancelled (released if nothing was sent yet, else suspect).
+   */
+  async stop(options: { abandon?: boolean } = {}): Promise<void> {
+    this.#stop?.abort();
+    if (options.abandon) this.#abandon?.abort();
+    await this.#loop;
+  }
+
+  /** The operator pressed Retry: the module in the jig may be burned (again, if nothing was written). */
+  retry(): void {
+    this.#guard = freshGuard();
+    if (!this.#loop) {
+      this.start();
+      return;
+    }
+    this.#wake.abort();
+    this.#set({ phase: 'waiting-for-module', step: null, progress: 0 });
+  }
+
+  /** Reads what the module in this slot's jig holds (supervisor read-back). Only while the slot is stopped. */
+  async readModule(signal?: AbortSignal): Promise<ModuleIdentity> {
+    if (this.running) throw new AppError('SLOT_RUNNING', `Slot ${this.config.number} is burning: stop it before reading a module back.`);
+    await this.#transport.open().catch((e: unknown) => {
+      throw new AppError('PORT_ERROR', failureMessage('PORT_ERROR', this.config.number, { detail: toErrorInfo(e).message }));
+    });
+    try {
+      return await this.#driver.readIdentity(signal ? { signal } : {});
+    } finally {
+      await this.#transport.close().catch(() => undefined);
+    }
+  }
+
+  async #run(stop: AbortSignal): Promise<void> {
+    let crashed = false;
+    try {
+      while (!stop.aborted) {
+        if (!(await this.#ensureOpen(stop))) break;
+        const go = await this.#waitForModule(stop);
+        if (!go || stop.aborted) break;
+        const verdict = await this.#burnOne();
+        if (verdict === 'stop') break;
+      }
+    } catch (e) {
+      crashed = true;
+      this.#log.error({ err: toErrorInfo(e) }, 'slot loop failed');
+      this.#fail('INTERNAL', null, null, 'none', { detail: toErrorInfo(e).message });
+    } finally {
+      await this.#transport.close().catch(() => undefined);
+      this.#set({ running: false, connected: false, phase: crashed ? 'failed' : 'stopped', step: null });
+    }
+  }
+
+  /** Opens the port, retrying while it is gone; false when stopped meanwhile. */
+  async #ensureOpen(stop: AbortSignal): Promise<boolean> {
+    let reported = false;
+    while (!stop.aborted) {
+      if (this.#transport.isOpen) return true;
+      try {
+        await this.#transport.open();
+        this.#set({ connected: true });
+        return true;
+      } catch (e) {
+        if (!reported) {
+          reported = true;
+          this.#set({ connected: false });
+          this.#fail('PORT_ERROR', null, null, 'none', { detail: toErrorInfo(e).message });
+        }
+        // A vanished port also means the module left the jig.
+        this.#guard = nextGuard(this.#guard, { present: false }, performance.now(), this.#timing.removalMs).guard;
+        await sleep(this.#timing.reconnectMs, stop);
+      }
+    }
+    return false;
+  }
+
+  /** Polls the jig until the guard allows a burn; false when stopped. */
+  async #waitForModule(stop: AbortSignal): Promise<boolean> {
+    while (!stop.aborted) {
+      if (this.#wake.signal.aborted) this.#wake = new AbortController();
+      const guardBefore = this.#guard;
+      let probe: JigProbe;
+      try {
+        probe = await this.#probe(needsIdentity(this.#guard), stop);
+      } catch (e) {
+        if (stop.aborted) return false;
+        if (isAppError(e, 'DISCONNECTED') || !this.#transport.isOpen) {
+          await this.#transport.close().catch(() => undefined);
+          this.#set({ connected: false });
+          this.#guard = nextGuard(this.#guard, { present: false }, performance.now(), this.#timing.removalMs).guard;
+          if (!(await this.#ensureOpen(stop))) return false;
+          continue;
+        }
+        this.#log.warn({ err: toErrorInfo(e) }, 'probe failed');
+        probe = { present: true, identity: null };
+      }
+      if (stop.aborted) return false;
+      // Retry pressed while probing: the old guard's verdict no longer counts.
+      if (this.#guard !== guardBefore) continue;
+      const next = nextGuard(this.#guard, probe, performance.now(), this.#timing.removalMs);
+      this.#guard = next.guard;
+      if (next.burn) return true;
+      if (probe.present) await sleep(this.#timing.pollMs, AbortSignal.any([stop, this.#wake.signal]));
+    }
+    return false;
+  }
+
+  async #probe(withIdentity: boolean, signal: AbortSignal): Promise<JigProbe> {
+    const present = await this.#driver.detect({ timeoutMs: this.#timing.detectTimeoutMs, signal });
+    if (!present) return { present: false };
+    if (!withIdentity) return { present: true, identity: null };
+    try {
+      if (isPeekable(this.#driver)) {
+        const info = await this.#driver.queryInfo(signal);
+        return { present: true, identity: { uuid: info.uuid, authkey: info.authkey, mac: info.mac } };
+      }
+      return { present: true, identity: await this.#driver.readIdentity({ signal }) };
+    } catch (e) {
+      if (isAppError(e, 'DISCONNECTED')) throw e;
+      return { present: true, identity: null };
+    }
+  }
+
+  /** One burn: reserve, burn with the ledger's hooks, record. 'stop' when the slot must stop by itself. */
+  async #burnOne(): Promise<'next' | 'stop'> {
+    const { groupId, number } = this.config;
+    let reservation: Reservation;
+    try {
+      reservation = this.#ledger.reserve(groupId, { slot: this.config.id });
+    } catch (e) {
+      if (isAppError(e, 'GROUP_BLOCKED')) {
+        const reason = (e.details?.reason as string | undefined) ?? 'no reason given';
+        const message = failureMessage('GROUP_BLOCKED', number, { detail: reason });
+        this.#set({ stopReason: { code: 'GROUP_BLOCKED', message }, phase: 'stopped' });
+        return 'stop';
+      }
+      if (isAppError(e, 'NO_LICENSE_AVAILABLE')) {
+        const message = failureMessage('NO_LICENSE_LEFT', number);
+        this.#fail('NO_LICENSE_LEFT', null, null, 'none');
+        this.#set({ stopReason: { code: 'NO_LICENSE_LEFT', message } });
+        return 'stop';
+      }
+      throw e;
+    }
+    this.#onLedgerChange(groupId);
+    this.#set({ phase: 'burning', step: 'connect', progress: 0.05 });
+    const beforeWrite = this.#ledger.beforeWrite(reservation);
+    const ledgerStep = this.#ledger.onStep(reservation);
+    let outcome: BurnOutcome;
+    try {
+      outcome = await this.#driver.burn(
+        { uuid: reservation.uuid, authkey: reservation.authkey, mac: reservation.mac, pid: reservation.pid },
+        {
+          beforeWrite,
+          onStep: (step) => {
+            ledgerStep(step);
+            this.#set({ step, progress: stepProgress[step] });
+          },
+          signal: this.#abandon!.signal,
+        },
+      );
+    } finally {
+      reservation.authkey = '';
+    }
+    const serial = this.#state.pendingSerial;
+    const state: LicenseState = this.#ledger.finishBurn(reservation, outcome, { moduleSerial: serial });
+    this.#onLedgerChange(groupId);
+
+    if (outcome.ok) {
+      this.#guard = holdsGuard(reservation.uuid);
+      const result: SlotResult = { ok: true, uuid: reservation.uuid, moduleMac: outcome.module.mac, moduleSerial: serial, at: this.#clock.now(), durationMs: Math.round(outcome.durationMs) };
+      this.#set({ phase: 'done', step: null, progress: 1, lastResult: result, pendingSerial: null, burned: this.#state.burned + 1 });
+      return 'next';
+    }
+    const license = state === 'suspect' ? 'suspect' : 'released';
+    const held = outcome.error.code === 'ALREADY_AUTHORIZED' ? (outcome.module?.uuid ?? null) : null;
+    // A module that holds a license is recognised by it; any other must be seen leaving the jig.
+    this.#guard = held !== null ? holdsGuard(held) : removalGuard();
+    if (outcome.error.code === 'ALREADY_AUTHORIZED') this.#set({ pendingSerial: null });
+    this.#fail(outcome.error.code, outcome.step, reservation.uuid, license, { heldUuid: held, detail: outcome.error.message });
+    if (outcome.error.code === 'CANCELED' && this.#stop?.signal.aborted) return 'stop';
+    return 'next';
+  }
+
+  #fail(code: SlotFailureCode, step: BurnStep | null, uuid: string | null, license: 'released' | 'suspect' | 'none', context: { heldUuid?: string | null; detail?: string } = {}): void {
+    const message = failureMessage(code, this.config.number, { license, uuid, ...context });
+    this.#set({ phase: 'failed', step: null, progress: 0, lastResult: { ok: false, code, message, step, uuid, license, at: this.#clock.now() } });
+  }
+
+  #set(patch: Partial<SlotSnapshot>): void {
+    this.#state = { ...this.#state, ...patch };
+    const snapshot = this.snapshot;
+    for (const listener of this.#listeners) {
+      try {
+        listener(snapshot);
+      } catch (e) {
+        this.#log.warn({ err: toErrorInfo(e) }, 'slot listener failed');
+      }
+    }
+  }
+}

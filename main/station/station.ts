@@ -1,0 +1,305 @@
+import { AppError, toErrorInfo } from '../../common/errors';
+import { systemClock, type Clock } from '../../common/clock';
+import { silentLogger, type Logger } from '../../common/log';
+import { isProtocolId } from '../../native/protocols';
+import type { ModuleDriver, ModuleIdentity, ProtocolId } from '../../native/protocols/types';
+import type { Transport } from '../../native/transport/types';
+import { Ledger, type GroupCounts, type LicenseInfo, type RecoveryReport } from '../ledger';
+import { Vault, type CredentialGroup, type ImportOptions, type ImportReport, type KeyWrapper, type AuditVerification } from '../vault';
+import { Slot, type SlotConfig, type SlotSnapshot, type SlotTiming } from './slot';
+
+/** A group as the station shows it: its counts, and why it is blocked (if it is). */
+export interface StationGroup {
+  id: string;
+  name: string;
+  pid: string | null;
+  blocked: { reason: string } | null;
+  counts: GroupCounts;
+}
+
+export type StationEvent =
+  | { type: 'slot'; slot: SlotSnapshot }
+  | { type: 'counts'; groupId: string; counts: GroupCounts }
+  | { type: 'recovery'; report: RecoveryReport };
+
+export interface StationOptions {
+  vaultPath: string;
+  wrapper: KeyWrapper;
+  clock?: Clock;
+  logger?: Logger;
+  /** How slots open their ports (tests may pass another transport); default: the serial transport. */
+  openTransport?: (path: string, baudRate: number) => Transport;
+  makeDriver?: (protocol: ProtocolId, transport: Transport) => ModuleDriver;
+  slotTiming?: Partial<SlotTiming>;
+}
+
+export interface SlotRequest {
+  port: string;
+  protocol: string;
+  groupId: string;
+  /** Defaults to `slot-<number>`. */
+  id?: string;
+  /** Defaults to the next free number. */
+  number?: number;
+  baudRate?: number;
+}
+
+/**
+ * The station: owns the vault and its ledger, runs recovery when it opens,
+ * and runs slots. Everything the app's services and the headless command
+ * call goes through here; listeners get slot states and group counts as events.
+ */
+export class Station {
+  readonly vault: Vault;
+  readonly ledger: Ledger;
+  /** What recovery found when the station opened: interrupted licenses released or made suspect. */
+  readonly recovery: RecoveryReport;
+  readonly #options: StationOptions;
+  readonly #slots = new Map<string, Slot>();
+  readonly #listeners = new Set<(e: StationEvent) => void>();
+  #closed = false;
+
+  private constructor(vault: Vault, options: StationOptions) {
+    this.vault = vault;
+    this.ledger = new Ledger(vault);
+    this.#options = options;
+    this.recovery = this.ledger.recover();
+  }
+
+  /** Creates a new vault and opens the station on it. */
+  static async create(options: StationOptions): Promise<Station> {
+    const vault = await Vault.create({ path: options.vaultPath, wrapper: options.wrapper, clock: options.clock ?? systemClock, logger: options.logger ?? silentLogger });
+    return Station.#wrap(vault, options);
+  }
+
+  /** Unlocks an existing vault and runs recovery before any slot can start. */
+  static async open(options: StationOptions): Promise<Station> {
+    const vault = await Vault.open({ path: options.vaultPath, wrapper: options.wrapper, clock: options.clock ?? systemClock, logger: options.logger ?? silentLogger });
+    return Station.#wrap(vault, options);
+  }
+
+  static #wrap(vault: Vault, options: StationOptions): Station {
+    try {
+      return new Station(vault, options);
+    } catch (e) {
+      vault.close();
+      throw e;
+    }
+  }
+
+  subscribe(listener: (e: StationEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  // ---- groups and licenses ----
+
+  groups(): StationGroup[] {
+    return this.vault.listGroups().map((g) => this.#groupView(g));
+  }
+
+  group(groupId: string): StationGroup {
+    return this.#groupView(this.vault.getGroup(groupId));
+  }
+
+  /** A group by id, or by its exact name when that is unique (the headless command accepts both). */
+  findGroup(idOrName: string): StationGroup {
+    const all = this.vault.listGroups();
+    const byId = all.find((g) => g.id === idOrName);
+    if (byId) return this.#groupView(byId);
+    const byName = all.filter((g) => g.name === idOrName);
+    if (byName.length === 1) return this.#groupView(byName[0]!);
+    if (byName.length > 1) throw new AppError('GROUP_AMBIGUOUS', `${byName.length} groups are named "${idOrName}": use the group's id (see the groups command).`);
+    throw new AppError('GROUP_NOT_FOUND', `There is no group "${idOrName}" in this vault; list them with the groups command.`);
+  }
+
+  counts(groupId: string): GroupCounts {
+    return this.ledger.counts(groupId);
+  }
+
+  async importLicenseList(bytes: Uint8Array, fileName: string, options: ImportOptions = {}): Promise<ImportReport> {
+    const report = await this.vault.importLicenseList(bytes, fileName, options);
+    if (report.ok) this.#publishCounts(report.groupId);
+    return report;
+  }
+
+  /** Blocks a group (an update request under review): slots refuse to start on it and running ones stop before their next license. */
+  blockGroup(groupId: string, reason: string): void {
+    this.ledger.blockGroup(groupId, reason);
+  }
+
+  unblockGroup(groupId: string): void {
+    this.ledger.unblockGroup(groupId);
+  }
+
+  // ---- slots ----
+
+  addSlot(request: SlotRequest): Slot {
+    this.#open();
+    if (!isProtocolId(request.protocol)) throw new AppError('UNKNOWN_PROTOCOL', `Unknown protocol "${request.protocol}": use tuya-auc or tuyaopen-cli.`);
+    this.vault.getGroup(request.groupId);
+    const taken = [...this.#slots.values()].find((s) => s.config.port === request.port);
+    if (taken) throw new AppError('PORT_IN_USE', `Port ${request.port} is already slot ${taken.config.number}; each slot needs its own port.`);
+    const number = request.number ?? Math.max(0, ...[...this.#slots.values()].map((s) => s.config.number)) + 1;
+    const id = request.id ?? `slot-${number}`;
+    if (this.#slots.has(id)) throw new AppError('SLOT_EXISTS', `There is already a slot ${id}.`);
+    const config: SlotConfig = { id, number, port: request.port, protocol: request.protocol, groupId: request.groupId, ...(request.baudRate ? { baudRate: request.baudRate } : {}) };
+    const slot = new Slot(config, {
+      ledger: this.ledger,
+      ...(this.#options.openTransport ? { openTransport: this.#options.openTransport } : {}),
+      ...(this.#options.makeDriver ? { makeDriver: this.#options.makeDriver } : {}),
+      ...(this.#options.slotTiming ? { timing: this.#options.slotTiming } : {}),
+      clock: this.#options.clock ?? systemClock,
+      logger: this.#options.logger ?? silentLogger,
+      onLedgerChange: (groupId) => this.#publishCounts(groupId),
+    });
+    slot.subscribe((snapshot) => this.#emit({ type: 'slot', slot: snapshot }));
+    this.#slots.set(id, slot);
+    this.#emit({ type: 'slot', slot: slot.snapshot });
+    return slot;
+  }
+
+  async removeSlot(slotId: string): Promise<void> {
+    const slot = this.slot(slotId);
+    await slot.stop({ abandon: true });
+    this.#slots.delete(slotId);
+  }
+
+  slot(slotId: string): Slot {
+    const slot = this.#slots.get(slotId);
+    if (!slot) throw new AppError('SLOT_NOT_FOUND', `There is no slot "${slotId}" on this station.`);
+    return slot;
+  }
+
+  slots(): SlotSnapshot[] {
+    return [...this.#slots.values()].sort((a, b) => a.config.number - b.config.number).map((s) => s.snapshot);
+  }
+
+  /** Binds a group to slots (all when none are named); the slots must be stopped. */
+  selectGroup(groupId: string, slotIds?: readonly string[]): SlotSnapshot[] {
+    const targets = this.#targets(slotIds);
+    const running = targets.find((s) => s.running);
+    if (running) throw new AppError('SLOT_RUNNING', `Slot ${running.config.number} is running: stop it before you change its group.`);
+    for (const slot of targets) slot.setGroup(groupId);
+    return targets.map((s) => s.snapshot);
+  }
+
+  /** Starts slots; a blocked group refuses with its reason and no slot of the request starts. */
+  start(slotIds?: readonly string[]): SlotSnapshot[] {
+    this.#open();
+    const targets = this.#targets(slotIds);
+    for (const slot of targets) {
+      const group = this.vault.getGroup(slot.config.groupId);
+      if (group.state === 'blocked') {
+        throw new AppError('GROUP_BLOCKED', `Slot ${slot.config.number} cannot start: group "${group.name}" is blocked: ${group.blockedReason ?? 'no reason given'}. Burn from another group until it is unblocked.`, { groupId: group.id, reason: group.blockedReason });
+      }
+    }
+    for (const slot of targets) slot.start();
+    return targets.map((s) => s.snapshot);
+  }
+
+  /** Stops slots: each finishes and records the burn under way, or cancels it with `abandon`. */
+  async stop(slotIds?: readonly string[], options: { abandon?: boolean } = {}): Promise<SlotSnapshot[]> {
+    const targets = this.#targets(slotIds);
+    await Promise.all(targets.map((s) => s.stop(options)));
+    return targets.map((s) => s.snapshot);
+  }
+
+  retry(slotId: string): SlotSnapshot {
+    this.#open();
+    const slot = this.slot(slotId);
+    slot.retry();
+    return slot.snapshot;
+  }
+
+  setNextModuleSerial(slotId: string, serial: string | null): SlotSnapshot {
+    const slot = this.slot(slotId);
+    slot.setNextModuleSerial(serial);
+    return slot.snapshot;
+  }
+
+  // ---- supervisor ----
+
+  listSuspects(groupId?: string): LicenseInfo[] {
+    return this.ledger.listSuspects(groupId);
+  }
+
+  /**
+   * Reads the module in a jig back and settles a suspect license with it:
+   * verified if the module holds it, void if it holds nothing or another one.
+   * Through a stopped slot (`slotId`) or any port (`port` + `protocol`).
+   */
+  async resolveSuspectByReadBack(uuid: string, via: { slotId: string } | { port: string; protocol: string; baudRate?: number }, options: { by?: string; moduleSerial?: string } = {}): Promise<{ state: 'verified' | 'void'; module: ModuleIdentity }> {
+    this.#open();
+    const license = this.ledger.license(uuid);
+    if (license.state !== 'suspect') throw new AppError('NOT_SUSPECT', `License ${uuid} is ${license.state}, not suspect: there is nothing to resolve.`);
+    const module = await this.readModule(via);
+    const state = this.ledger.resolveSuspect(uuid, module, { ...(options.by ? { by: options.by } : {}), ...(options.moduleSerial ? { moduleSerial: options.moduleSerial } : {}) });
+    this.#publishCounts(license.groupId);
+    return { state, module: { ...module, authkey: null } };
+  }
+
+  /** What the module in a jig holds (the authkey is not returned). */
+  async readModule(via: { slotId: string } | { port: string; protocol: string; baudRate?: number }): Promise<ModuleIdentity> {
+    if ('slotId' in via) return this.slot(via.slotId).readModule();
+    const busy = [...this.#slots.values()].find((s) => s.config.port === via.port && s.running);
+    if (busy) throw new AppError('SLOT_RUNNING', `Port ${via.port} is slot ${busy.config.number}, which is running: stop it first.`);
+    if (!isProtocolId(via.protocol)) throw new AppError('UNKNOWN_PROTOCOL', `Unknown protocol "${via.protocol}": use tuya-auc or tuyaopen-cli.`);
+    const reader = new Slot({ id: `read-back`, number: 0, port: via.port, protocol: via.protocol, groupId: '', ...(via.baudRate ? { baudRate: via.baudRate } : {}) }, {
+      ledger: this.ledger,
+      ...(this.#options.openTransport ? { openTransport: this.#options.openTransport } : {}),
+      ...(this.#options.makeDriver ? { makeDriver: this.#options.makeDriver } : {}),
+    });
+    return reader.readModule();
+  }
+
+  voidSuspect(uuid: string, reason: string, options: { by?: string } = {}): void {
+    this.#open();
+    if (reason.trim() === '') throw new AppError('REASON_REQUIRED', 'Say why the license is voided (for example: module scrapped); the hub is told.');
+    const license = this.ledger.license(uuid);
+    this.ledger.voidSuspect(uuid, reason, options);
+    this.#publishCounts(license.groupId);
+  }
+
+  verifyAudit(): AuditVerification {
+    return this.ledger.verifyAudit();
+  }
+
+  exportBurnReportCsv(options: { groupId?: string } = {}): string {
+    return this.ledger.exportBurnReportCsv(options);
+  }
+
+  /** Stops every slot (finishing burns under way unless `abandon`) and closes the vault. */
+  async close(options: { abandon?: boolean } = {}): Promise<void> {
+    if (this.#closed) return;
+    await this.stop(undefined, options);
+    this.#closed = true;
+    this.vault.close();
+  }
+
+  #open(): void {
+    if (this.#closed) throw new AppError('STATION_CLOSED', 'The station is closed; open it again.');
+  }
+
+  #targets(slotIds?: readonly string[]): Slot[] {
+    if (!slotIds || slotIds.length === 0) return [...this.#slots.values()];
+    return slotIds.map((id) => this.slot(id));
+  }
+
+  #groupView(g: CredentialGroup): StationGroup {
+    return { id: g.id, name: g.name, pid: g.pid, blocked: g.state === 'blocked' ? { reason: g.blockedReason ?? 'no reason given' } : null, counts: this.ledger.counts(g.id) };
+  }
+
+  #publishCounts(groupId: string): void {
+    if (this.#listeners.size === 0) return;
+    try {
+      this.#emit({ type: 'counts', groupId, counts: this.ledger.counts(groupId) });
+    } catch (e) {
+      (this.#options.logger ?? silentLogger).warn({ err: toErrorInfo(e) }, 'counts not published');
+    }
+  }
+
+  #emit(event: StationEvent): void {
+    for (const listener of this.#listeners) listener(event);
+  }
+}
