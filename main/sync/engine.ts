@@ -1,0 +1,298 @@
+import { hostname } from 'node:os';
+import { systemClock, type Clock } from '../../common/clock';
+import { AppError, isAppError, toErrorInfo } from '../../common/errors';
+import { silentLogger, type Logger } from '../../common/log';
+import type { OfflineOutcome, SyncStatus } from '../../common/api/schemas';
+import type { Ledger } from '../ledger';
+import type { Vault } from '../vault';
+import { SyncStore } from '../vault/sync-store';
+import { backoffDelay, type BackoffOptions } from './backoff';
+import type { SyncContext } from './context';
+import { HubClient, isUnreachable, normaliseHubUrl } from './hub-client';
+import { hasPendingMoveAway, offlineOutcome, reassignGroup, splitGroup, type ReassignInput, type SplitInput } from './operations';
+import { pullAll, type PullReport } from './pull';
+import { pushAll, type PushReport } from './push';
+
+export const TOKEN_SECRET = 'sync.hubToken';
+const KEYS = { hubUrl: 'sync.hubUrl', stationId: 'sync.stationId', stationName: 'sync.stationName', factoryId: 'sync.factoryId', lineId: 'sync.lineId', lastSyncAt: 'sync.lastSyncAt' } as const;
+
+export interface SyncEvents {
+  onSyncStatus: SyncStatus;
+  onOfflineOutcome: OfflineOutcome;
+}
+export type SyncListener = <E extends keyof SyncEvents>(event: E, payload: SyncEvents[E]) => void;
+
+export interface SyncEngineOptions {
+  vault: Vault;
+  ledger: Ledger;
+  clock?: Clock;
+  logger?: Logger;
+  /** Time between syncs while the hub answers (default 60 s). */
+  intervalMs?: number;
+  /** Retries while the hub does not answer: exponential with jitter (default 500 ms doubling up to 30 s). */
+  backoff?: Partial<BackoffOptions>;
+  /** How often the outbox length is looked at for the status (default 1 s). */
+  outboxPollMs?: number;
+  pullPageSize?: number;
+  pushBatchSize?: number;
+  requestTimeoutMs?: number;
+  fetch?: typeof fetch;
+  random?: () => number;
+}
+
+export interface SyncReport {
+  pushed: PushReport;
+  pulled: PullReport;
+  /** What this sync pushed after the pull (licenses given back). */
+  pushedAfter: PushReport;
+}
+
+/**
+ * The station's sync client: enrollment, the sync loop (on start, on a timer,
+ * on demand, and with backoff while the hub does not answer), status events,
+ * and the supervisor's offline operations. One sync at a time.
+ */
+export class SyncEngine {
+  readonly vault: Vault;
+  readonly ledger: Ledger;
+  readonly store: SyncStore;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly #opts: Required<Pick<SyncEngineOptions, 'intervalMs' | 'outboxPollMs' | 'pullPageSize' | 'pushBatchSize' | 'requestTimeoutMs'>> & { backoff: BackoffOptions };
+  readonly #listeners = new Set<SyncListener>();
+  readonly #random: () => number;
+  readonly #fetch: typeof fetch | undefined;
+  #client: HubClient | null = null;
+  #status: SyncStatus;
+  #running: Promise<SyncReport> | null = null;
+  #timer: NodeJS.Timeout | null = null;
+  #outboxTimer: NodeJS.Timeout | null = null;
+  #failures = 0;
+  #started = false;
+
+  constructor(options: SyncEngineOptions) {
+    this.vault = options.vault;
+    this.ledger = options.ledger;
+    this.store = new SyncStore(options.vault);
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger ?? silentLogger;
+    this.#random = options.random ?? Math.random;
+    this.#fetch = options.fetch;
+    this.#opts = {
+      intervalMs: options.intervalMs ?? 60_000,
+      outboxPollMs: options.outboxPollMs ?? 1000,
+      pullPageSize: options.pullPageSize ?? 2000,
+      pushBatchSize: options.pushBatchSize ?? 200,
+      requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+      backoff: { baseMs: 500, maxMs: 30_000, ...options.backoff },
+    };
+    const hubUrl = this.vault.getValue(KEYS.hubUrl);
+    const token = hubUrl ? this.vault.getSecret(TOKEN_SECRET) : null;
+    if (hubUrl && token) this.#client = this.#makeClient(hubUrl, token);
+    const last = this.vault.getValue(KEYS.lastSyncAt);
+    this.#status = { enrolled: this.#client !== null, online: false, syncing: false, hubUrl, lastSyncAt: last, outbox: this.store.outboxCount(), lastError: null };
+  }
+
+  // ---------- status and events ----------
+
+  status(): SyncStatus {
+    return { ...this.#status };
+  }
+
+  subscribe(listener: SyncListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Call after a local change that may have queued outbox rows (a burn): the status follows at once. */
+  outboxChanged(): void {
+    this.#set({ outbox: this.store.outboxCount() });
+  }
+
+  get stationId(): string | null {
+    return this.vault.getValue(KEYS.stationId);
+  }
+
+  #emit<E extends keyof SyncEvents>(event: E, payload: SyncEvents[E]): void {
+    for (const l of this.#listeners) {
+      try {
+        l(event, payload);
+      } catch (e) {
+        this.logger.error({ err: toErrorInfo(e) }, 'sync listener failed');
+      }
+    }
+  }
+
+  #set(patch: Partial<SyncStatus>): void {
+    const next = { ...this.#status, ...patch };
+    if (JSON.stringify(next) === JSON.stringify(this.#status)) return;
+    this.#status = next;
+    this.#emit('onSyncStatus', this.status());
+  }
+
+  #makeClient(hubUrl: string, token: string | null): HubClient {
+    return new HubClient({ baseUrl: hubUrl, token, timeoutMs: this.#opts.requestTimeoutMs, ...(this.#fetch ? { fetch: this.#fetch } : {}) });
+  }
+
+  // ---------- enrollment ----------
+
+  /** Trades the one-time code for the station token, sealed in the vault; then syncs when started. */
+  async enroll(hubUrl: string, code: string, options: { hostname?: string } = {}): Promise<SyncStatus> {
+    const url = normaliseHubUrl(hubUrl);
+    const known = this.vault.getValue(KEYS.stationId);
+    const client = this.#makeClient(url, null);
+    const res = await client.enroll({ code, hostname: (options.hostname ?? hostname()).slice(0, 120) });
+    if (known !== null && known !== res.stationId) {
+      throw new AppError('STATION_MISMATCH', `This vault belongs to hub station ${known}, but the code is for station ${res.stationName}; use a code for this station or a new vault.`);
+    }
+    this.store.tx(() => {
+      this.vault.putSecret(TOKEN_SECRET, res.token);
+      this.vault.putValue(KEYS.hubUrl, url);
+      this.vault.putValue(KEYS.stationId, res.stationId);
+      this.vault.putValue(KEYS.stationName, res.stationName);
+      this.vault.putValue(KEYS.factoryId, res.factoryId);
+      this.vault.putValue(KEYS.lineId, res.lineId);
+      this.vault.audit.append({ action: 'sync.enrolled', detail: { hubUrl: url, stationId: res.stationId, stationName: res.stationName } });
+    });
+    this.#client = this.#makeClient(url, res.token);
+    this.#set({ enrolled: true, online: true, hubUrl: url, lastError: null });
+    this.logger.info({ hubUrl: url, stationId: res.stationId }, 'station enrolled with the hub');
+    if (this.#started) this.#schedule(0);
+    return this.status();
+  }
+
+  // ---------- the loop ----------
+
+  /** Syncs now, then on the timer; retries with backoff while the hub does not answer. */
+  start(): void {
+    if (this.#started) return;
+    this.#started = true;
+    this.#outboxTimer = setInterval(() => this.outboxChanged(), this.#opts.outboxPollMs);
+    this.#outboxTimer.unref();
+    if (this.#client) this.#schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.#started = false;
+    if (this.#timer) clearTimeout(this.#timer);
+    if (this.#outboxTimer) clearInterval(this.#outboxTimer);
+    this.#timer = null;
+    this.#outboxTimer = null;
+    await this.#running?.catch(() => undefined);
+  }
+
+  #schedule(delayMs: number): void {
+    if (!this.#started) return;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      void this.syncNow().catch(() => undefined);
+    }, delayMs);
+    this.#timer.unref();
+  }
+
+  /** One full sync (push, pull, push what the pull gave back). A call during a sync waits for it and runs another. */
+  async syncNow(): Promise<SyncReport> {
+    while (this.#running) await this.#running.catch(() => undefined);
+    const run = this.#syncOnce();
+    this.#running = run;
+    try {
+      return await run;
+    } finally {
+      if (this.#running === run) this.#running = null;
+    }
+  }
+
+  async #syncOnce(): Promise<SyncReport> {
+    const client = this.#client;
+    if (!client) throw new AppError('NOT_ENROLLED', 'This station is not enrolled with a hub: enroll it with the hub address and a one-time code.');
+    this.#set({ syncing: true });
+    try {
+      const ctx = this.#context(client);
+      const progress = (): void => this.outboxChanged();
+      const pushed = await pushAll(ctx, this.#opts.pushBatchSize, progress);
+      this.#announceSettled();
+      const pulled = await pullAll(ctx, this.#opts.pullPageSize);
+      const pushedAfter = await pushAll(ctx, this.#opts.pushBatchSize, progress);
+      const now = new Date(this.clock.now()).toISOString();
+      this.vault.putValue(KEYS.lastSyncAt, now);
+      this.#failures = 0;
+      this.#set({ syncing: false, online: true, lastSyncAt: now, lastError: null, outbox: this.store.outboxCount() });
+      this.#schedule(this.#opts.intervalMs);
+      return { pushed, pulled, pushedAfter };
+    } catch (e) {
+      this.#announceSettled();
+      const offline = isUnreachable(e);
+      if (offline) this.#failures++;
+      this.#set({ syncing: false, online: !offline, lastError: toErrorInfo(e), outbox: this.store.outboxCount() });
+      const delay = offline ? backoffDelay(this.#failures, this.#opts.backoff, this.#random) : this.#opts.intervalMs;
+      this.logger[offline ? 'info' : 'warn']({ err: toErrorInfo(e), retryInMs: delay }, offline ? 'hub unreachable; retrying' : 'sync failed');
+      this.#schedule(delay);
+      throw e;
+    }
+  }
+
+  #context(client: HubClient): SyncContext {
+    const stationId = this.vault.getValue(KEYS.stationId);
+    if (stationId === null) throw new AppError('NOT_ENROLLED', 'This station is not enrolled with a hub.');
+    return {
+      vault: this.vault, ledger: this.ledger, store: this.store, client, clock: this.clock, logger: this.logger, stationId,
+      pendingMoveAway: (groupId) => hasPendingMoveAway({ store: this.store }, groupId),
+    };
+  }
+
+  #announced = new Map<string, string>();
+  /** Sends onOfflineOutcome for every operation whose status changed since it was last announced. */
+  #announceSettled(): void {
+    for (const op of this.store.operations(['split', 'reassign'])) {
+      if (this.#announced.get(op.id) === op.status) continue;
+      this.#announced.set(op.id, op.status);
+      this.#emit('onOfflineOutcome', offlineOutcome(op));
+    }
+  }
+
+  // ---------- offline supervisor operations ----------
+
+  #localContext(): SyncContext {
+    const client = this.#client ?? this.#makeClient('http://hub.invalid', null);
+    return this.#context(client);
+  }
+
+  /** Splits a group at once; the hub hears of it on the next sync. */
+  split(groupId: string, input: SplitInput): { groupId: string; operationId: string; queuedOffline: boolean } {
+    const r = splitGroup(this.#localContext(), groupId, input);
+    this.#afterLocalOperation();
+    return { ...r, queuedOffline: !this.#status.online };
+  }
+
+  reassign(groupId: string, input: ReassignInput): { operationId: string; queuedOffline: boolean } {
+    const r = reassignGroup(this.#localContext(), groupId, input);
+    this.#afterLocalOperation();
+    return { ...r, queuedOffline: !this.#status.online };
+  }
+
+  #afterLocalOperation(): void {
+    this.#announceSettled();
+    this.outboxChanged();
+    if (this.#status.online) this.#schedule(0);
+  }
+
+  outcomes(): OfflineOutcome[] {
+    return this.store.operations(['split', 'reassign']).map(offlineOutcome).reverse();
+  }
+
+  /** The slots and line the station assigned a group to (read by the slots). */
+  assignment(groupId: string): { slotIds: string[]; line: string | null } | null {
+    const m = this.store.meta(groupId);
+    return m ? { slotIds: m.slotIds, line: m.localLine } : null;
+  }
+
+  /** Gives internal code (transfer bundles) the same context. */
+  context(): SyncContext {
+    return this.#localContext();
+  }
+
+  isUnauthorized(e: unknown): boolean {
+    return isAppError(e, 'UNAUTHORIZED');
+  }
+}

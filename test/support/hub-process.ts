@@ -1,0 +1,124 @@
+/**
+ * The real hub as a child process (`hub start` from hub/cli.ts) on a SQLite
+ * file that survives restarts, plus the admin calls tests need to set up
+ * products, stations, credentials and licenses.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
+
+export async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise<void>((resolve) => srv.close(() => resolve()));
+  return port;
+}
+
+export interface HubProcess {
+  url: string;
+  port: number;
+  adminToken: string;
+  dbPath: string;
+  running: boolean;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  admin<T = any>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T>; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+export async function startHubProcess(dbPath: string, options: { port?: number } = {}): Promise<HubProcess> {
+  const adminToken = `hadm_${randomBytes(16).toString('hex')}`;
+  const port = options.port ?? (await freePort());
+  let child: ChildProcess | null = null;
+  let stderr = '';
+  const hub: HubProcess = {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    adminToken,
+    dbPath,
+    running: false,
+    async start() {
+      stderr = '';
+      child = spawn(process.execPath, ['--import', 'tsx', join(root, 'hub', 'cli.ts'), 'start', '--db', dbPath, '--port', String(port), '--host', '127.0.0.1', '--admin-token', adminToken], {
+        cwd: root, env: { ...process.env, HUB_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      child.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        if (child.exitCode !== null) throw new Error(`hub exited (${child.exitCode}): ${stderr}`);
+        try {
+          const r = await fetch(`${hub.url}/v1/health`);
+          if (r.ok) break;
+        } catch { /* not up yet */ }
+        if (Date.now() > deadline) throw new Error(`hub did not start: ${stderr}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      hub.running = true;
+    },
+    async stop() {
+      const c = child;
+      if (!c || c.exitCode !== null) { hub.running = false; return; }
+      const exited = new Promise<void>((resolve) => c.once('exit', () => resolve()));
+      c.kill('SIGKILL'); // a crash, not a clean shutdown: SQLite (WAL) must still hold every acknowledged item
+      await exited;
+      hub.running = false;
+    },
+    async admin(method, path, body) {
+      const r = await fetch(hub.url + path, {
+        method,
+        headers: { authorization: `Bearer ${adminToken}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+      const json = (await r.json()) as unknown;
+      if (!r.ok) throw new Error(`${method} ${path} -> ${r.status} ${JSON.stringify(json)}`);
+      return json as any; // eslint-disable-line @typescript-eslint/no-explicit-any
+    },
+  };
+  await hub.start();
+  return hub;
+}
+
+const alphabet = '0123456789abcdefghijklmnopqrstuvwxyz';
+const keyAlphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+const pick = (a: string, n: number): string => Array.from(randomBytes(n), (b) => a[b % a.length]).join('');
+export const makeLicenses = (n: number): { uuid: string; authkey: string }[] => Array.from({ length: n }, () => ({ uuid: pick(alphabet, 20), authkey: pick(keyAlphabet, 32) }));
+
+export interface HubFixture {
+  factoryId: string;
+  lineId: string;
+  stationIds: string[];
+  codes: string[];
+  pid: string;
+}
+
+/** A product, a factory with one line and `stations` stations, and an enrollment code for each. */
+export async function seedFactory(hub: HubProcess, stations = 1): Promise<HubFixture> {
+  const pid = `p${randomBytes(3).toString('hex')}`;
+  await hub.admin('POST', '/v1/admin/products', { pid, name: 'Smart plug', priceCents: 100 });
+  await hub.admin('POST', '/v1/admin/products', { pid: `${pid}x`, name: 'Smart plug XL', priceCents: 150 });
+  const factory = await hub.admin('POST', '/v1/admin/factories', { name: 'Plant 1' });
+  const line = await hub.admin('POST', `/v1/admin/factories/${factory.id}/lines`, { name: 'Line A' });
+  const stationIds: string[] = [];
+  const codes: string[] = [];
+  for (let i = 0; i < stations; i++) {
+    const st = await hub.admin('POST', `/v1/admin/lines/${line.id}/stations`, { name: `Station ${i + 1}` });
+    stationIds.push(st.id);
+    codes.push((await hub.admin('POST', `/v1/admin/stations/${st.id}/enrollment-codes`, { ttlMinutes: 60 })).code);
+  }
+  return { factoryId: factory.id, lineId: line.id, stationIds, codes, pid };
+}
+
+/** A credential with `purchased` (+ `free`) licenses, assigned to a station (or the line when stationId is null). */
+export async function seedGroup(hub: HubProcess, fx: HubFixture, opts: { purchased: number; free?: number; stationId: string | null }): Promise<{ id: string; uuids: string[] }> {
+  const cred = await hub.admin('POST', '/v1/admin/credentials', { pid: fx.pid, owner: 'mine', deliveryMode: 'credential', firmwareKey: 'fw-key-1', chip: 'BK7231N' });
+  const bought = makeLicenses(opts.purchased);
+  for (let i = 0; i < bought.length; i += 100_000) await hub.admin('POST', `/v1/admin/credentials/${cred.id}/licenses`, { kind: 'purchased', licenses: bought.slice(i, i + 100_000) });
+  const free = makeLicenses(opts.free ?? 0);
+  if (free.length > 0) await hub.admin('POST', `/v1/admin/credentials/${cred.id}/licenses`, { kind: 'free', licenses: free });
+  await hub.admin('POST', `/v1/admin/credentials/${cred.id}/assign`, { factoryId: fx.factoryId, lineId: fx.lineId, stationId: opts.stationId });
+  return { id: cred.id, uuids: [...bought, ...free].map((l) => l.uuid) };
+}
