@@ -1,0 +1,197 @@
+import { parseArgs } from 'node:util';
+import { AppError } from '../../common/errors';
+import { isProtocolId } from '../../native/protocols';
+import type { ProtocolId } from '../../native/protocols/types';
+
+export const stationUsage = `Usage: npm run station -- <command> [options]
+
+The headless station: the vault, the ledger and burn slots, without the app.
+The vault passphrase comes from --passphrase-file <file> or the CS_PASSPHRASE
+environment variable (never type it on the command line). The vault file is
+--vault <file> or CS_VAULT.
+
+Commands:
+  create                      create a new, empty vault
+  import --file <list.csv|list.xlsx> [--name <group name>] [--pid <pid>]
+                              import a license list into a new group (all or nothing)
+  groups                      list groups with their counts
+  block --group <id|name> --reason <text>    stop burning from a group
+  unblock --group <id|name>
+  run --slot port=<path>,protocol=<tuya-auc|tuyaopen-cli>,group=<id|name>[,baud=<rate>]
+      [--slot ...] [--count <n>]
+                              burn on every slot until <n> modules are verified
+                              or Ctrl-C (first: finish burns under way; second: abandon them)
+  suspects [--group <id|name>]   licenses whose burn outcome is unknown
+  resolve --uuid <uuid> --port <path> --protocol <p> [--baud <rate>]
+                              read the module in that jig back and settle the suspect
+  resolve --uuid <uuid> --void --reason <text>
+                              void a suspect license (module lost or scrapped)
+  verify                      check the audit chain end to end
+  report [--group <id|name>] [--out <file.csv>]
+                              the burn report as CSV (uuid, module MAC, slot, time, result; no authkeys)
+
+Options for every command: --vault <file>, --passphrase-file <file>, --json (one JSON object per line).
+Exit codes: 0 done, 1 refused or failed (see the message), 2 bad usage, 3 port problem, 4 vault cannot be opened, 5 unexpected error.`;
+
+export const stationExitCodes = { ok: 0, failed: 1, usage: 2, port: 3, vault: 4, internal: 5 } as const;
+
+export interface SlotSpec {
+  port: string;
+  protocol: ProtocolId;
+  group: string;
+  baudRate?: number;
+}
+
+export type StationCommand =
+  | { command: 'help' }
+  | { command: 'create' }
+  | { command: 'import'; file: string; name?: string; pid?: string }
+  | { command: 'groups' }
+  | { command: 'block'; group: string; reason: string }
+  | { command: 'unblock'; group: string }
+  | { command: 'run'; slots: SlotSpec[]; count?: number }
+  | { command: 'suspects'; group?: string }
+  | { command: 'resolve'; uuid: string; via: { port: string; protocol: ProtocolId; baudRate?: number } | { void: true; reason: string } }
+  | { command: 'verify' }
+  | { command: 'report'; group?: string; out?: string };
+
+export interface StationArgs {
+  cmd: StationCommand;
+  vault: string | undefined;
+  passphraseFile: string | undefined;
+  json: boolean;
+}
+
+const bad = (message: string) => new AppError('BAD_ARGUMENT', `${message} Run "npm run station -- help" to see the commands.`);
+
+function positiveInt(name: string, text: string, max: number): number {
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isInteger(n) || n < 1 || n > max) throw bad(`${name} must be a whole number from 1 to ${max} (got "${text}").`);
+  return n;
+}
+
+/** `port=/dev/ttyUSB0,protocol=tuya-auc,group=<id>[,baud=115200]` */
+export function parseSlotSpec(text: string): SlotSpec {
+  const fields = new Map<string, string>();
+  for (const part of text.split(',')) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) throw bad(`--slot "${text}": each part is key=value (port=..., protocol=..., group=...).`);
+    const key = part.slice(0, eq).trim();
+    if (!['port', 'protocol', 'group', 'baud'].includes(key)) throw bad(`--slot "${text}": unknown key "${key}"; use port, protocol, group and optionally baud.`);
+    if (fields.has(key)) throw bad(`--slot "${text}": ${key} is given twice.`);
+    fields.set(key, part.slice(eq + 1).trim());
+  }
+  const port = fields.get('port');
+  const protocol = fields.get('protocol');
+  const group = fields.get('group');
+  if (!port) throw bad(`--slot "${text}" names no port (port=/dev/ttyUSB0).`);
+  if (!protocol || !isProtocolId(protocol)) throw bad(`--slot "${text}": protocol must be tuya-auc or tuyaopen-cli.`);
+  if (!group) throw bad(`--slot "${text}" names no group (group=<id or name>; see the groups command).`);
+  const baud = fields.get('baud');
+  return { port, protocol, group, ...(baud !== undefined ? { baudRate: positiveInt('baud', baud, 4_000_000) } : {}) };
+}
+
+export function parseStationArgs(argv: readonly string[]): StationArgs {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') return { cmd: { command: 'help' }, vault: undefined, passphraseFile: undefined, json: false };
+  let values: Record<string, string | boolean | string[] | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: rest,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        vault: { type: 'string' },
+        'passphrase-file': { type: 'string' },
+        json: { type: 'boolean' },
+        file: { type: 'string' },
+        name: { type: 'string' },
+        pid: { type: 'string' },
+        group: { type: 'string' },
+        reason: { type: 'string' },
+        slot: { type: 'string', multiple: true },
+        count: { type: 'string' },
+        uuid: { type: 'string' },
+        port: { type: 'string' },
+        protocol: { type: 'string' },
+        baud: { type: 'string' },
+        void: { type: 'boolean' },
+        out: { type: 'string' },
+        passphrase: { type: 'string' },
+      },
+    }));
+  } catch (e) {
+    throw bad(e instanceof Error ? e.message.replace(/\. To specify.*$/s, '.') : String(e));
+  }
+  if (values.passphrase !== undefined) throw bad('Do not put the passphrase on the command line (other users can see it): use --passphrase-file <file> or the CS_PASSPHRASE environment variable.');
+  const str = (k: string) => values[k] as string | undefined;
+  const need = (k: string, what: string) => {
+    const v = str(k);
+    if (v === undefined || v.trim() === '') throw bad(`"${command}" needs --${k} ${what}.`);
+    return v;
+  };
+  const allowed: Record<string, string[]> = {
+    create: [],
+    import: ['file', 'name', 'pid'],
+    groups: [],
+    block: ['group', 'reason'],
+    unblock: ['group'],
+    run: ['slot', 'count'],
+    suspects: ['group'],
+    resolve: ['uuid', 'port', 'protocol', 'baud', 'void', 'reason'],
+    verify: [],
+    report: ['group', 'out'],
+  };
+  const own = allowed[command];
+  if (!own) throw bad(`Unknown command "${command}".`);
+  for (const key of Object.keys(values)) {
+    if (!['vault', 'passphrase-file', 'json', ...own].includes(key)) throw bad(`"${command}" takes no --${key}.`);
+  }
+  let cmd: StationCommand;
+  switch (command) {
+    case 'create':
+    case 'groups':
+    case 'verify':
+      cmd = { command };
+      break;
+    case 'import':
+      cmd = { command, file: need('file', '<list.csv|list.xlsx>'), ...(str('name') ? { name: str('name')! } : {}), ...(str('pid') ? { pid: str('pid')! } : {}) };
+      break;
+    case 'block':
+      cmd = { command, group: need('group', '<id|name>'), reason: need('reason', '<why, shown to operators>') };
+      break;
+    case 'unblock':
+      cmd = { command, group: need('group', '<id|name>') };
+      break;
+    case 'run': {
+      const slots = ((values.slot as string[] | undefined) ?? []).map(parseSlotSpec);
+      if (slots.length === 0) throw bad('"run" needs at least one --slot port=<path>,protocol=<p>,group=<id>.');
+      const count = str('count');
+      cmd = { command, slots, ...(count !== undefined ? { count: positiveInt('--count', count, 10_000_000) } : {}) };
+      break;
+    }
+    case 'suspects':
+      cmd = { command, ...(str('group') ? { group: str('group')! } : {}) };
+      break;
+    case 'resolve': {
+      const uuid = need('uuid', '<uuid>');
+      if (values.void) {
+        if (str('port') !== undefined) throw bad('"resolve" takes either --port (read the module back) or --void, not both.');
+        cmd = { command, uuid, via: { void: true, reason: need('reason', '<why the license is voided>') } };
+      } else {
+        const port = need('port', '<path of the jig holding the module> (or --void --reason <text>)');
+        const protocol = need('protocol', '<tuya-auc|tuyaopen-cli>');
+        if (!isProtocolId(protocol)) throw bad(`Unknown protocol "${protocol}": use tuya-auc or tuyaopen-cli.`);
+        const baud = str('baud');
+        cmd = { command, uuid, via: { port, protocol, ...(baud !== undefined ? { baudRate: positiveInt('--baud', baud, 4_000_000) } : {}) } };
+      }
+      break;
+    }
+    case 'report':
+      cmd = { command, ...(str('group') ? { group: str('group')! } : {}), ...(str('out') ? { out: str('out')! } : {}) };
+      break;
+    default:
+      throw bad(`Unknown command "${command}".`);
+  }
+  return { cmd, vault: str('vault'), passphraseFile: str('passphrase-file'), json: values.json === true };
+}

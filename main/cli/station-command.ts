@@ -1,0 +1,252 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { isAppError, toErrorInfo } from '../../common/errors';
+import { MIN_PASSPHRASE_LENGTH, PassphraseWrapper, type ScryptParams } from '../vault';
+import { Station, type SlotSnapshot, type StationEvent, type StationOptions } from '../station';
+import type { GroupCounts } from '../ledger';
+import { parseStationArgs, stationExitCodes as exit, stationUsage, type StationArgs, type StationCommand } from './station-args';
+
+export interface StationCliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  env: Readonly<Record<string, string | undefined>>;
+  /** Aborted on the first Ctrl-C / SIGTERM: slots finish the burn under way, then the command ends. */
+  stop?: AbortSignal;
+  /** Aborted on the second: burns under way are cancelled (released if nothing was sent, else suspect). */
+  abandon?: AbortSignal;
+  /** Tests and the chaos harness pass transports or timing; the command otherwise uses serial ports. */
+  stationOptions?: Partial<StationOptions>;
+  /** scrypt cost for `create` (tests make it cheap); the vault stores it with the wrap. */
+  scrypt?: ScryptParams;
+}
+
+/** Runs `npm run station -- ...`; resolves with the exit code. Never rejects. */
+export async function runStationCommand(argv: readonly string[], io: StationCliIo): Promise<number> {
+  let args: StationArgs;
+  try {
+    args = parseStationArgs(argv);
+  } catch (e) {
+    io.stderr(`${toErrorInfo(e).message}\n`);
+    return exit.usage;
+  }
+  if (args.cmd.command === 'help') {
+    io.stdout(`${stationUsage}\n`);
+    return exit.ok;
+  }
+  const out = (json: object, text: string) => {
+    if (args.json) io.stdout(`${JSON.stringify(json)}\n`);
+    else if (text !== '') io.stdout(`${text}\n`);
+  };
+  let station: Station | undefined;
+  try {
+    const vaultPath = args.vault ?? io.env.CS_VAULT;
+    if (!vaultPath) {
+      io.stderr('Say which vault: --vault <file> or the CS_VAULT environment variable.\n');
+      return exit.usage;
+    }
+    const passphrase = await readPassphrase(args, io);
+    if (passphrase === null) return exit.usage;
+    const wrapper = new PassphraseWrapper(passphrase, io.scrypt);
+    const options: StationOptions = { vaultPath, wrapper, ...io.stationOptions };
+    if (args.cmd.command === 'create') {
+      if (passphrase.length < MIN_PASSPHRASE_LENGTH) {
+        io.stderr(`The passphrase needs at least ${MIN_PASSPHRASE_LENGTH} characters.\n`);
+        return exit.usage;
+      }
+      station = await Station.create(options);
+      out({ event: 'created', vault: vaultPath }, `Created the vault ${vaultPath}. Keep the passphrase safe: without it the licenses cannot be read.`);
+      return exit.ok;
+    }
+    try {
+      station = await Station.open(options);
+    } catch (e) {
+      io.stderr(`${toErrorInfo(e).message}\n`);
+      return exit.vault;
+    }
+    const { released, suspected } = station.recovery;
+    if (released.length + suspected.length > 0) {
+      out(
+        { event: 'recovery', released, suspected },
+        `Recovery after an interrupted run: ${released.length} reserved license(s) went back to their group; ${suspected.length} license(s) may be in a module and are now suspect (see the suspects command).`,
+      );
+    }
+    return await runCommand(station, args.cmd, io, out);
+  } catch (e) {
+    const info = toErrorInfo(e);
+    io.stderr(`${info.message}\n`);
+    if (isAppError(e) && ['BAD_ARGUMENT', 'GROUP_NOT_FOUND', 'GROUP_AMBIGUOUS', 'LICENSE_NOT_FOUND', 'REASON_REQUIRED', 'UNKNOWN_PROTOCOL', 'PORT_IN_USE'].includes(e.code)) return exit.usage;
+    if (isAppError(e) && /^PORT_/.test(e.code)) return exit.port;
+    if (isAppError(e, 'VAULT_EXISTS') || isAppError(e, 'VAULT_NOT_FOUND') || isAppError(e, 'WRONG_PASSPHRASE')) return exit.vault;
+    return info.code === 'INTERNAL' ? exit.internal : exit.failed;
+  } finally {
+    await station?.close({ abandon: true }).catch(() => undefined);
+  }
+}
+
+async function readPassphrase(args: StationArgs, io: StationCliIo): Promise<string | null> {
+  if (args.passphraseFile !== undefined) {
+    try {
+      return (await readFile(args.passphraseFile, 'utf8')).replace(/\r?\n$/, '');
+    } catch (e) {
+      io.stderr(`Cannot read the passphrase file ${args.passphraseFile}: ${(e as Error).message}\n`);
+      return null;
+    }
+  }
+  const env = io.env.CS_PASSPHRASE;
+  if (env !== undefined && env !== '') return env;
+  io.stderr('Give the vault passphrase with --passphrase-file <file> or the CS_PASSPHRASE environment variable.\n');
+  return null;
+}
+
+type Out = (json: object, text: string) => void;
+
+async function runCommand(station: Station, cmd: Exclude<StationCommand, { command: 'help' | 'create' }>, io: StationCliIo, out: Out): Promise<number> {
+  switch (cmd.command) {
+    case 'import': {
+      let bytes: Buffer;
+      try {
+        bytes = await readFile(cmd.file);
+      } catch (e) {
+        io.stderr(`Cannot read ${cmd.file}: ${(e as Error).message}\n`);
+        return exit.usage;
+      }
+      const report = await station.importLicenseList(bytes, basename(cmd.file), { ...(cmd.name ? { groupName: cmd.name } : {}), ...(cmd.pid ? { pid: cmd.pid } : {}) });
+      if (!report.ok) {
+        out({ event: 'import-refused', file: cmd.file, errors: report.errors }, [`Nothing was imported: ${report.errors.length} problem(s) in ${cmd.file}. Fix them and import the file again.`, ...report.errors.map((e) => `  line ${e.line}: ${e.reason}`)].join('\n'));
+        return exit.failed;
+      }
+      const group = station.group(report.groupId);
+      out({ event: 'imported', groupId: report.groupId, name: group.name, licenses: report.imported }, `Imported ${report.imported} licenses into group "${group.name}" (id ${report.groupId}).`);
+      return exit.ok;
+    }
+    case 'groups': {
+      const groups = station.groups();
+      if (groups.length === 0) out({ event: 'groups', groups: [] }, 'No groups yet: import a license list first.');
+      else out({ event: 'groups', groups }, groups.map((g) => `${g.id}  "${g.name}"  ${countsText(g.counts)}${g.blocked ? `  BLOCKED: ${g.blocked.reason}` : ''}`).join('\n'));
+      return exit.ok;
+    }
+    case 'block': {
+      const group = station.findGroup(cmd.group);
+      station.blockGroup(group.id, cmd.reason);
+      out({ event: 'blocked', groupId: group.id, reason: cmd.reason }, `Group "${group.name}" is blocked: ${cmd.reason}`);
+      return exit.ok;
+    }
+    case 'unblock': {
+      const group = station.findGroup(cmd.group);
+      station.unblockGroup(group.id);
+      out({ event: 'unblocked', groupId: group.id }, `Group "${group.name}" may be burned from again.`);
+      return exit.ok;
+    }
+    case 'suspects': {
+      const groupId = cmd.group !== undefined ? station.findGroup(cmd.group).id : undefined;
+      const suspects = station.listSuspects(groupId).map((l) => ({ uuid: l.uuid, groupId: l.groupId, slot: l.slot, since: new Date(l.updatedAt).toISOString(), moduleMac: l.moduleMac }));
+      out({ event: 'suspects', suspects }, suspects.length === 0 ? 'No suspect licenses.' : suspects.map((s) => `${s.uuid}  slot ${s.slot ?? '?'}  since ${s.since}`).join('\n'));
+      return exit.ok;
+    }
+    case 'resolve': {
+      if ('void' in cmd.via) {
+        station.voidSuspect(cmd.uuid, cmd.via.reason, { by: 'station-cli' });
+        out({ event: 'resolved', uuid: cmd.uuid, state: 'void' }, `License ${cmd.uuid} is void; the hub will be told it is spoiled.`);
+        return exit.ok;
+      }
+      const { state, module } = await station.resolveSuspectByReadBack(cmd.uuid, cmd.via, { by: 'station-cli' });
+      out(
+        { event: 'resolved', uuid: cmd.uuid, state, moduleUuid: module.uuid, moduleMac: module.mac },
+        state === 'verified'
+          ? `The module on ${cmd.via.port} holds license ${cmd.uuid}: it is verified.`
+          : `The module on ${cmd.via.port} holds ${module.uuid ?? 'no license'}: license ${cmd.uuid} is void (it is in no module).`,
+      );
+      return exit.ok;
+    }
+    case 'verify': {
+      const result = station.verifyAudit();
+      if (result.ok) {
+        out({ event: 'audit', ...result }, `The audit chain verifies: ${result.entries} entries, head ${result.headHash.slice(0, 16)}…`);
+        return exit.ok;
+      }
+      out({ event: 'audit', ...result }, `The audit chain is BROKEN at entry ${result.brokenAt}: ${result.reason}`);
+      return exit.failed;
+    }
+    case 'report': {
+      const groupId = cmd.group !== undefined ? station.findGroup(cmd.group).id : undefined;
+      const csv = station.exportBurnReportCsv(groupId !== undefined ? { groupId } : {});
+      if (cmd.out) {
+        await writeFile(cmd.out, csv, { mode: 0o600 });
+        const rows = csv.split('\r\n').length - 2;
+        out({ event: 'report', file: cmd.out, rows }, `Wrote ${rows} burn records to ${cmd.out}.`);
+      } else {
+        io.stdout(csv);
+      }
+      return exit.ok;
+    }
+    case 'run':
+      return run(station, cmd, io, out);
+  }
+}
+
+const countsText = (c: GroupCounts) => `${c.total} licenses: ${c.available} left, ${c.burned} burned, ${c.failed} failed, ${c.suspect} suspect, ${c.void} void`;
+
+async function run(station: Station, cmd: Extract<StationCommand, { command: 'run' }>, io: StationCliIo, out: Out): Promise<number> {
+  for (const spec of cmd.slots) {
+    const group = station.findGroup(spec.group);
+    station.addSlot({ port: spec.port, protocol: spec.protocol, groupId: group.id, ...(spec.baudRate ? { baudRate: spec.baudRate } : {}) });
+  }
+  let burned = 0;
+  let finish: (why: string) => void = () => undefined;
+  const finished = new Promise<string>((resolve) => (finish = resolve));
+  const last = new Map<string, string>();
+  station.subscribe((e: StationEvent) => {
+    if (e.type === 'counts') return;
+    if (e.type !== 'slot') return;
+    const s = e.slot;
+    report(s, out, last, station);
+    if (s.phase === 'done' && s.lastResult?.ok && last.get(`${s.slotId}:counted`) !== s.lastResult.uuid) {
+      last.set(`${s.slotId}:counted`, s.lastResult.uuid);
+      burned++;
+      if (cmd.count !== undefined && burned >= cmd.count) finish('count');
+    }
+    if (!s.running && station.slots().every((x) => !x.running)) finish('slots-stopped');
+  });
+  try {
+    station.start();
+  } catch (e) {
+    io.stderr(`${toErrorInfo(e).message}\n`);
+    return exit.failed;
+  }
+  out({ event: 'started', slots: station.slots().map((s) => ({ slotId: s.slotId, port: s.port, protocol: s.protocol, groupId: s.groupId })), count: cmd.count ?? null }, `Burning on ${cmd.slots.length} slot(s)${cmd.count ? ` until ${cmd.count} modules are verified` : ''}. Press Ctrl-C to stop after the burns under way.`);
+  const onStop = () => finish('stopped');
+  io.stop?.addEventListener('abort', onStop, { once: true });
+  if (io.stop?.aborted) finish('stopped');
+  const why = await finished;
+  io.stop?.removeEventListener('abort', onStop);
+  const onAbandon = () => void station.stop(undefined, { abandon: true });
+  io.abandon?.addEventListener('abort', onAbandon, { once: true });
+  await station.stop(undefined, { abandon: io.abandon?.aborted === true });
+  io.abandon?.removeEventListener('abort', onAbandon);
+  const reasons = station.slots().flatMap((s) => (s.stopReason ? [s.stopReason.message] : []));
+  const groups = [...new Set(station.slots().map((s) => s.groupId))].map((id) => ({ groupId: id, counts: station.counts(id) }));
+  out(
+    { event: 'finished', why, burned, groups, reasons },
+    [`Stopped (${why === 'count' ? 'count reached' : why === 'stopped' ? 'asked to stop' : 'every slot stopped'}): ${burned} module(s) burned in this run.`, ...reasons, ...groups.map((g) => `group ${g.groupId}: ${countsText(g.counts)}`)].join('\n'),
+  );
+  if (why === 'slots-stopped' && (cmd.count === undefined || burned < cmd.count)) return exit.failed;
+  return exit.ok;
+}
+
+/** Progress lines: every state change in JSON; in words only burns and failures. */
+function report(s: SlotSnapshot, out: Out, last: Map<string, string>, station: Station): void {
+  const key = `${s.phase}:${s.step ?? ''}:${s.lastResult?.at ?? ''}:${s.running}`;
+  if (last.get(s.slotId) === key) return;
+  last.set(s.slotId, key);
+  const json = { event: 'slot', ...s };
+  if (s.phase === 'done' && s.lastResult?.ok) {
+    const c = station.counts(s.groupId);
+    out(json, `slot ${s.number}: burned ${s.lastResult.uuid} into module ${s.lastResult.moduleMac ?? '(no MAC)'} in ${s.lastResult.durationMs} ms  [${c.burned} burned, ${c.available} left, ${c.suspect} suspect]`);
+  } else if (s.phase === 'failed' && s.lastResult && !s.lastResult.ok) {
+    out(json, `slot ${s.number}: ${s.lastResult.code}: ${s.lastResult.message}`);
+  } else if (s.phase === 'stopped' && s.stopReason) {
+    out(json, `slot ${s.number} stopped: ${s.stopReason.message}`);
+  } else {
+    out(json, '');
+  }
+}
