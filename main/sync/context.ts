@@ -17,4 +17,6 @@ export interface SyncContext {
   stationId: string;
   /** True while an offline reassignment of the group to another station waits for the hub. */
   pendingMoveAway(groupId: string): boolean;
+  /** True for a group made by an offline split the hub has not answered yet. */
+  pendingSplitChild(groupId: string): boolean;
 }

@@ -9,7 +9,7 @@ import { SyncStore } from '../vault/sync-store';
 import { backoffDelay, type BackoffOptions } from './backoff';
 import type { SyncContext } from './context';
 import { HubClient, isUnreachable, normaliseHubUrl } from './hub-client';
-import { hasPendingMoveAway, offlineOutcome, reassignGroup, splitGroup, type ReassignInput, type SplitInput } from './operations';
+import { hasPendingMoveAway, hasPendingSplitChild, offlineOutcome, reassignGroup, splitGroup, type ReassignInput, type SplitInput } from './operations';
 import { pullAll, type PullReport } from './pull';
 import { pushAll, type PushReport } from './push';
 
@@ -238,6 +238,7 @@ export class SyncEngine {
     return {
       vault: this.vault, ledger: this.ledger, store: this.store, client, clock: this.clock, logger: this.logger, stationId,
       pendingMoveAway: (groupId) => hasPendingMoveAway({ store: this.store }, groupId),
+      pendingSplitChild: (groupId) => hasPendingSplitChild({ store: this.store }, groupId),
     };
   }
 

@@ -94,6 +94,10 @@ export function hasPendingMoveAway(ctx: Pick<SyncContext, 'store'>, groupId: str
   return ctx.store.operations(['reassign']).some((op) => op.groupId === groupId && op.status === 'pending' && op.detail.movesAway === true);
 }
 
+export function hasPendingSplitChild(ctx: Pick<SyncContext, 'store'>, groupId: string): boolean {
+  return ctx.store.operations(['split']).some((op) => op.status === 'pending' && op.detail.childId === groupId);
+}
+
 /** Records the hub's answer to an operation and, on a refusal, puts the station back as it was. Runs in the push transaction. */
 export function settleOperation(ctx: SyncContext, row: OutboxRow, o: PushOutcome): void {
   const op = ctx.store.operation(row.opId as string);

@@ -71,12 +71,18 @@ export function applyPage(ctx: SyncContext, page: PullResponse, report: PullRepo
       if (added > 0) vault.audit.append({ action: 'sync.licenses-pulled', groupId, detail: { count: added } });
     }
     for (const g of groups.values()) applyGroupState(ctx, g, report);
+    // The hub lists every group assigned to this station: one it no longer lists was moved away.
+    for (const m of store.allMeta()) {
+      if (groups.has(m.groupId) || !m.assignedToYou || ctx.pendingSplitChild(m.groupId)) continue;
+      store.upsertMeta({ ...m, assignedToYou: false });
+      applyGroupState(ctx, { id: m.groupId, state: m.hubState as StationGroup['state'], usable: m.usable, assignedToYou: false }, report);
+    }
     if (page.cursor !== null) vault.putValue(CURSOR_KEY, page.cursor);
   });
 }
 
 /** Blocks or unblocks the local group to match the hub, and gives back what a moved group leaves here. */
-function applyGroupState(ctx: SyncContext, g: StationGroup, report: PullReport): void {
+function applyGroupState(ctx: SyncContext, g: Pick<StationGroup, 'id' | 'state' | 'usable' | 'assignedToYou'>, report: PullReport): void {
   const { store, ledger, vault } = ctx;
   // A move to another station waits for the hub's answer; until then the operation owns the block.
   if (ctx.pendingMoveAway(g.id)) return;
