@@ -137,6 +137,8 @@ function pickDelimiter(headerLine: string): string {
 
 /** RFC 4180 CSV with quoted fields (embedded delimiters, quotes and line breaks), CRLF or LF. */
 function parseCsvText(text: string, delimiter: string): Read {
+  // Platform exports carry no quotes: split lines directly, many times faster than the character walk.
+  if (!text.includes('"') && !/\r(?!\n)/.test(text)) return { ok: true, table: { records: splitPlainCsv(text, delimiter) } };
   const records: Table['records'] = [];
   let line = 1;
   let recordLine = 1;
@@ -200,6 +202,22 @@ function parseCsvText(text: string, delimiter: string): Read {
   }
   if (field !== '' || cells.length > 0) endRecord();
   return { ok: true, table: { records } };
+}
+
+function splitPlainCsv(text: string, delimiter: string): Table['records'] {
+  const records: Table['records'] = [];
+  let start = 0;
+  let line = 1;
+  while (start < text.length) {
+    let end = text.indexOf('\n', start);
+    if (end === -1) end = text.length;
+    const row = text.charCodeAt(end - 1) === 13 ? text.slice(start, end - 1) : text.slice(start, end);
+    const cells = row.split(delimiter);
+    if (cells.some((c) => c.trim() !== '')) records.push({ line, cells });
+    start = end + 1;
+    line++;
+  }
+  return records;
 }
 
 async function readXlsx(bytes: Uint8Array): Promise<Read> {

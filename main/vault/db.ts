@@ -18,5 +18,7 @@ export function openDatabase(path: string, options: { readonly?: boolean; mustEx
   }
   // Sorts and temp tables stay in memory: no temp file can ever hold vault data.
   db.pragma('temp_store = MEMORY');
+  // 32 MiB of page cache: big imports and a million-license uuid index stay off the disk read path.
+  db.pragma('cache_size = -32768');
   return db;
 }

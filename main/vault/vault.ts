@@ -9,6 +9,7 @@ import { DataKey } from './crypto';
 import { openDatabase, type VaultDb } from './db';
 import type { KeyWrapper, WrappedKey } from './key-wrappers';
 import { latestVersion, migrate, schemaVersion } from './migrations';
+import { SealPipeline } from './seal-pipeline';
 
 export interface VaultOptions {
   path: string;
@@ -75,6 +76,8 @@ const groupFromRow = (r: GroupRow): CredentialGroup => ({
 });
 
 const SEAL_CHUNK = 5000;
+/** From this many rows, sealing runs on a worker thread alongside the inserts. */
+const PIPELINE_MIN_ROWS = 20_000;
 const uuidPattern = /^[0-9a-z]{16}(?:[0-9a-z]{4})?$/;
 const authkeyPattern = /^[0-9A-Za-z]{32}$/;
 const macPattern = /^[0-9A-F]{12}$/;
@@ -318,17 +321,26 @@ export class Vault {
       if (taken) throw new AppError('GROUP_EXISTS', `Hub credential ${options.hubCredentialId} is already group ${taken.id}; add the licenses to that group.`);
     }
 
-    // Sealing is the slow part: do it outside the write transaction, yielding so the UI stays live.
+    // Sealing costs more than inserting. Big files: a worker seals while this thread inserts.
+    // Small ones: seal here first, yielding so the UI stays live.
     const key = this.#dataKey;
-    const sealed: Buffer[] = new Array<Buffer>(total);
-    for (let start = 0; start < total; start += SEAL_CHUNK) {
-      const end = Math.min(total, start + SEAL_CHUNK);
-      for (let i = start; i < end; i++) {
-        const row = rows[i] as LicenseInput;
-        sealed[i] = key.sealAuthkey(row.uuid, row.authkey);
+    let pipeline: SealPipeline | null = null;
+    let sealed: Buffer[] = [];
+    if (total >= PIPELINE_MIN_ROWS) {
+      const raw = key.exportRaw();
+      pipeline = SealPipeline.start(raw, rows);
+      raw.fill(0);
+    } else {
+      sealed = new Array<Buffer>(total);
+      for (let start = 0; start < total; start += SEAL_CHUNK) {
+        const end = Math.min(total, start + SEAL_CHUNK);
+        for (let i = start; i < end; i++) {
+          const row = rows[i] as LicenseInput;
+          sealed[i] = key.sealAuthkey(row.uuid, row.authkey);
+        }
+        progress?.({ phase: 'seal', done: end, total });
+        if (end < total) await new Promise<void>((resolve) => setImmediate(resolve));
       }
-      progress?.({ phase: 'seal', done: end, total });
-      if (end < total) await new Promise<void>((resolve) => setImmediate(resolve));
     }
 
     const groupId = options.groupId ?? newId();
@@ -346,7 +358,7 @@ export class Vault {
         for (let i = 0; i < total; i++) {
           const row = rows[i] as LicenseInput;
           // OR IGNORE: a uuid the vault already holds is found by the insert itself, at no extra cost.
-          if (insert.run(groupKey, row.uuid, sealed[i], row.mac ?? null, row.pid ?? null, now, now).changes === 0) duplicates.push({ row, index: i });
+          if (insert.run(groupKey, row.uuid, pipeline ? pipeline.sealed(i) : sealed[i], row.mac ?? null, row.pid ?? null, now, now).changes === 0) duplicates.push({ row, index: i });
           if (progress && (i + 1) % 10_000 === 0) progress({ phase: 'write', done: i + 1, total });
         }
         if (duplicates.length > 0) throw new DuplicatesFound(duplicates);
@@ -354,6 +366,7 @@ export class Vault {
         this.audit.append({ action: options.groupId === undefined ? 'group.imported' : 'group.licenses-added', groupId, detail: { name: options.groupName, source: options.source, pid, count: total } });
       }).immediate();
     } catch (e) {
+      pipeline?.close();
       if (e instanceof DuplicatesFound) {
         return {
           ok: false,
@@ -362,6 +375,7 @@ export class Vault {
       }
       throw e;
     }
+    pipeline?.close();
     progress?.({ phase: 'done', done: total, total });
     this.logger.info({ groupId, count: total, source: options.source }, 'license list imported');
     return { ok: true, groupId, imported: total };

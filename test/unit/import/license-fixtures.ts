@@ -20,13 +20,20 @@ export interface FakeLicense {
 
 /** `count` distinct licenses; uuids carry `prefix` so two batches never collide. */
 export function fakeLicenses(count: number, options: { prefix?: string; withMac?: boolean; uuidLength?: 16 | 20 } = {}): FakeLicense[] {
-  const prefix = options.prefix ?? pick(lower, 4);
   const length = options.uuidLength ?? 20;
+  const prefix = (options.prefix ?? pick(lower, 4)).slice(0, length - 8);
+  const middle = length - 8 - prefix.length;
+  // One random draw for the whole batch: fixtures of a million licenses stay quick.
+  const perLicense = middle + 32;
+  const random = randomBytes(count * perLicense);
   const out: FakeLicense[] = [];
   for (let i = 0; i < count; i++) {
-    const serial = i.toString(36).padStart(8, '0');
-    const uuid = (prefix + pick(lower, length)).slice(0, length - serial.length) + serial;
-    const license: FakeLicense = { uuid, authkey: pick(mixed, 32) };
+    const at = i * perLicense;
+    let mid = '';
+    for (let j = 0; j < middle; j++) mid += lower[(random[at + j] as number) % 36];
+    let authkey = '';
+    for (let j = 0; j < 32; j++) authkey += mixed[(random[at + middle + j] as number) % 62];
+    const license: FakeLicense = { uuid: prefix + mid + i.toString(36).padStart(8, '0'), authkey };
     if (options.withMac) license.mac = (0xa0b0c0000000 + i).toString(16).toUpperCase().padStart(12, '0');
     out.push(license);
   }

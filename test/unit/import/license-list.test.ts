@@ -44,6 +44,14 @@ describe('parseLicenseList: good files', () => {
     ]);
   });
 
+  it('reads old Mac line ends (CR alone) through the full CSV reader', async () => {
+    const rows = rowsOf(await parseLicenseList(enc(`uuid,authkey\r${U1},${K1}\r\r${U2},${K2}\r`), 'mac.csv'));
+    expect(rows.map((r) => [r.line, r.uuid])).toEqual([
+      [2, U1],
+      [4, U2],
+    ]);
+  });
+
   it('skips blank lines and rows of empty cells but keeps file line numbers', async () => {
     const text = `uuid,authkey\n\n${U1},${K1}\n,,\n${U2},${K2}`;
     const rows = rowsOf(await parseLicenseList(enc(text), 'list.csv'));

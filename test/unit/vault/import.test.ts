@@ -97,14 +97,41 @@ describe('importing license lists into the vault', () => {
     expect(licenseCount() + groupCount()).toBe(0);
   });
 
-  it('reports progress through parse, seal and write phases of a big file', async () => {
+  it('seals a small file before writing, reporting progress per phase', async () => {
     const seen: ImportProgress[] = [];
-    const report = await vault.importLicenseList(licensesCsv(fakeLicenses(25_000)), 'big.csv', { onProgress: (p) => seen.push(p) });
+    const report = await vault.importLicenseList(licensesCsv(fakeLicenses(12_000)), 'small.csv', { onProgress: (p) => seen.push(p) });
     expect(report.ok).toBe(true);
-    expect(seen[0]?.phase).toBe('parse');
-    expect(seen.filter((p) => p.phase === 'seal').map((p) => p.done)).toEqual([5000, 10000, 15000, 20000, 25000]);
-    expect(seen.filter((p) => p.phase === 'write').map((p) => p.done)).toEqual([10000, 20000]);
-    expect(seen.at(-1)).toEqual({ phase: 'done', done: 25_000, total: 25_000 });
+    expect(seen.map((p) => `${p.phase}:${p.done}`)).toEqual(['parse:0', 'seal:5000', 'seal:10000', 'seal:12000', 'write:10000', 'done:12000']);
+  });
+
+  it('seals a big file on a worker thread while writing, and every sealed authkey opens with the vault key', async () => {
+    const licenses = fakeLicenses(30_000, { withMac: true });
+    const seen: ImportProgress[] = [];
+    const report = await vault.importLicenseList(licensesCsv(licenses, { withMac: true }), 'big.csv', { onProgress: (p) => seen.push(p) });
+    if (!report.ok) throw new Error('refused');
+    expect(seen.map((p) => `${p.phase}:${p.done}`)).toEqual(['parse:0', 'write:10000', 'write:20000', 'write:30000', 'done:30000']);
+    const rows = vault.db.prepare<[], { uuid: string; sealed_authkey: Buffer }>('SELECT uuid, sealed_authkey FROM licenses ORDER BY id').all();
+    expect(rows).toHaveLength(30_000);
+    const nonces = new Set<string>();
+    const wrong: number[] = [];
+    rows.forEach((row, i) => {
+      if (row.uuid !== licenses[i]?.uuid || row.sealed_authkey.length !== 60) wrong.push(i);
+      nonces.add(row.sealed_authkey.subarray(0, 12).toString('hex'));
+      if ((i % 97 === 0 || i === 29_999) && vault.openAuthkey(row.uuid, row.sealed_authkey) !== licenses[i]?.authkey) wrong.push(i);
+    });
+    expect(wrong).toEqual([]);
+    expect(nonces.size).toBe(30_000);
+    // Bound to its uuid like any sealed authkey.
+    expect(() => vault.openAuthkey(rows[1]?.uuid as string, rows[0]?.sealed_authkey as Buffer)).toThrow(expect.objectContaining({ code: 'VAULT_TAMPERED' }));
+  });
+
+  it('imports nothing from a big file that repeats a uuid already in the vault', async () => {
+    const first = fakeLicenses(10, { prefix: 'dddd' });
+    expect((await vault.importRows(first)).ok).toBe(true);
+    const big = [...fakeLicenses(25_000, { prefix: 'eeee' }), first[4]].filter((l) => l !== undefined);
+    expect(refused(await vault.importLicenseList(licensesCsv(big), 'big.csv'))).toEqual([{ line: 25_002, code: 'KNOWN_UUID' }]);
+    expect(licenseCount()).toBe(10);
+    expect(groupCount()).toBe(1);
   });
 
   it('adds rows to an existing group (sync) and refuses bad rows and unknown groups', async () => {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isAppError } from '../../../common/errors';
-import { SafeStorageWrapper, Vault, type SafeStorageLike } from '../../../main/vault';
+import { SafeStorageWrapper, Vault, latestVersion, type SafeStorageLike } from '../../../main/vault';
 import { fakeLicenses } from '../import/license-fixtures';
 import { fakeClock, newVault, passphrase, tempDir } from './helpers';
 
@@ -43,7 +43,7 @@ describe('vault: create, unlock, wrappers', () => {
     const vault = await Vault.create({ path, wrapper: passphrase('the right words') });
     const sealed = vault.sealAuthkey('abcdefghij0123456789', 'AbCdEfGhIjKlMnOpQrStUvWxYz012345');
     vault.close();
-    expect(Vault.inspect(path)).toEqual({ exists: true, initialized: true, wrapperKind: 'passphrase', schemaVersion: 3 });
+    expect(Vault.inspect(path)).toEqual({ exists: true, initialized: true, wrapperKind: 'passphrase', schemaVersion: latestVersion() });
 
     expect(await codeOf(Vault.open({ path, wrapper: passphrase('the wrong words') }))).toBe('WRONG_PASSPHRASE');
     const again = await Vault.open({ path, wrapper: passphrase('the right words') });
