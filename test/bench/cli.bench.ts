@@ -80,6 +80,8 @@ async function hostOverhead() {
     for (let i = 0; i < 30; i++) await timedBurn(s.drivers[0]!, licenseFor(i));
     const runs = [];
     for (let i = 0; i < 300; i++) runs.push((await timedBurn(s.drivers[0]!, licenseFor(1000 + i))).ms);
+    // The mean is the figure; the median shows how much of it is the machine's other load.
+    console.log(`# host overhead over ${runs.length} burns: median ${median(runs).toFixed(2)} ms, slowest ${Math.max(...runs).toFixed(2)} ms`);
     bench('cli_host_overhead_ms', runs.reduce((a, b) => a + b, 0) / runs.length, 'ms');
   } finally {
     await stop(s);
