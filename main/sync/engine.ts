@@ -5,13 +5,14 @@ import { silentLogger, type Logger } from '../../common/log';
 import type { OfflineOutcome, SyncStatus } from '../../common/api/schemas';
 import type { Ledger } from '../ledger';
 import type { Vault } from '../vault';
-import { SyncStore } from '../vault/sync-store';
+import { SyncStore, type OperationRow } from '../vault/sync-store';
 import { backoffDelay, type BackoffOptions } from './backoff';
 import type { SyncContext } from './context';
 import { HubClient, isUnreachable, normaliseHubUrl } from './hub-client';
 import { hasPendingMoveAway, hasPendingSplitChild, offlineOutcome, reassignGroup, splitGroup, type ReassignInput, type SplitInput } from './operations';
 import { pullAll, type PullReport } from './pull';
 import { pushAll, type PushReport } from './push';
+import { exportBundle, importBundle, type ExportInput, type ExportResult, type ImportResult } from './transfer';
 
 export const TOKEN_SECRET = 'sync.hubToken';
 const KEYS = { hubUrl: 'sync.hubUrl', stationId: 'sync.stationId', stationName: 'sync.stationName', factoryId: 'sync.factoryId', lineId: 'sync.lineId', lastSyncAt: 'sync.lastSyncAt' } as const;
@@ -288,9 +289,25 @@ export class SyncEngine {
     return m ? { slotIds: m.slotIds, line: m.localLine } : null;
   }
 
-  /** Gives internal code (transfer bundles) the same context. */
-  context(): SyncContext {
-    return this.#localContext();
+  // ---------- transfer bundles ----------
+
+  /** Exports unused licenses of a group to a bundle file; they are tombstoned here in the same transaction. */
+  async exportBundle(input: Omit<ExportInput, 'stationName'>): Promise<ExportResult> {
+    const r = await exportBundle(this.#localContext(), { ...input, stationName: this.vault.getValue(KEYS.stationName) });
+    this.#afterLocalOperation();
+    return r;
+  }
+
+  /** Imports a bundle once; the hub hears of it on the next sync. */
+  async importBundle(filePath: string, passphrase: string): Promise<ImportResult> {
+    const r = await importBundle(this.#localContext(), filePath, passphrase);
+    this.#afterLocalOperation();
+    return r;
+  }
+
+  /** Bundles sent and received, with the hub's answer once it has one. */
+  transfers(): OperationRow[] {
+    return this.store.operations(['transfer_out', 'transfer_in']).reverse();
   }
 
   isUnauthorized(e: unknown): boolean {

@@ -107,8 +107,9 @@ export function settleOperation(ctx: SyncContext, row: OutboxRow, o: PushOutcome
     ctx.store.settleOperation(op.id, { status: 'applied', localAction });
     return;
   }
-  const localAction = undo(ctx, op);
-  ctx.store.settleOperation(op.id, { status: 'rejected', code: o.code ?? 'REJECTED', reason: o.reason ?? 'The hub refused this operation.', localAction });
+  const reason = o.reason ?? 'The hub refused this operation.';
+  const localAction = undo(ctx, op, reason);
+  ctx.store.settleOperation(op.id, { status: 'rejected', code: o.code ?? 'REJECTED', reason, localAction });
   ctx.vault.audit.append({ action: `sync.${op.kind}-rejected`, groupId: op.groupId, detail: { operationId: op.id, code: o.code ?? null, localAction } });
 }
 
@@ -122,8 +123,18 @@ function applied(ctx: SyncContext, op: OperationRow): string | null {
   return `${removed.length} unused licenses went to the other station.`;
 }
 
-function undo(ctx: SyncContext, op: OperationRow): string | null {
+function undo(ctx: SyncContext, op: OperationRow, reason: string): string | null {
   const { store, ledger, vault } = ctx;
+  if (op.kind === 'transfer_in') {
+    // The licenses are not this station's: nothing more is burned from them, the unused ones leave.
+    if (!store.hasGroup(op.groupId)) return null;
+    const group = vault.getGroup(op.groupId);
+    const block = `The hub refused the transfer bundle: ${reason}`.slice(0, 500);
+    if (group.state === 'active') ledger.blockGroup(op.groupId, block);
+    const removed = store.removeAvailable(store.availableLicenses(op.groupId).map((l) => l.uuid));
+    return `Bundle group blocked; ${removed.length} unused licenses removed from this station.`;
+  }
+  if (op.kind === 'transfer_out') return 'Nothing to undo: the licenses left in the bundle and stay out of this station.';
   if (op.kind === 'split') {
     const d = op.detail as unknown as SplitDetail;
     if (!store.hasGroup(d.childId)) return null;

@@ -58,7 +58,11 @@ export function applyPage(ctx: SyncContext, page: PullResponse, report: PullRepo
 
   store.tx(() => {
     for (const g of groups.values()) {
-      if (!store.hasGroup(g.id)) store.createHubGroup(g.id, `${g.productName} · ${g.id.slice(0, 8)}`, g.pid, 'hub');
+      if (!store.hasGroup(g.id)) {
+        // A group listed only because licenses of it moved here (a bundle) is not shown as a group of this station.
+        if (!g.assignedToYou && !byGroup.has(g.id)) continue;
+        store.createHubGroup(g.id, `${g.productName} · ${g.id.slice(0, 8)}`, g.pid, 'hub');
+      }
       store.upsertMeta({
         groupId: g.id, hubState: g.state, usable: g.usable, assignedToYou: g.assignedToYou, productName: g.productName, deliveryMode: g.deliveryMode,
         purchased: g.purchased, free: g.free, parentId: g.parentId, hubLineId: g.lineId, hubStationId: g.stationId, firmwareKey: g.firmwareKey, chip: g.chip,
@@ -70,7 +74,7 @@ export function applyPage(ctx: SyncContext, page: PullResponse, report: PullRepo
       report.licensesAdded += added;
       if (added > 0) vault.audit.append({ action: 'sync.licenses-pulled', groupId, detail: { count: added } });
     }
-    for (const g of groups.values()) applyGroupState(ctx, g, report);
+    for (const g of groups.values()) if (store.hasGroup(g.id)) applyGroupState(ctx, g, report);
     // The hub lists every group assigned to this station: one it no longer lists was moved away.
     for (const m of store.allMeta()) {
       if (groups.has(m.groupId) || !m.assignedToYou || ctx.pendingSplitChild(m.groupId)) continue;
