@@ -40,6 +40,8 @@ export interface SlotSnapshot {
   step: BurnStep | null;
   progress: number;
   lastResult: SlotResult | null;
+  /** Why the port cannot be opened right now (the slot keeps trying), in plain words. */
+  portProblem: string | null;
   /** Why the slot stopped by itself (blocked group, no license left), in plain words. */
   stopReason: { code: string; message: string } | null;
   pendingSerial: string | null;
@@ -138,6 +140,7 @@ export class Slot {
       step: null,
       progress: 0,
       lastResult: null,
+      portProblem: null,
       stopReason: null,
       pendingSerial: null,
       burned: 0,
@@ -258,13 +261,16 @@ export class Slot {
       if (this.#transport.isOpen) return true;
       try {
         await this.#transport.open();
-        this.#set({ connected: true });
+        this.#set({ connected: true, portProblem: null });
         return true;
       } catch (e) {
         if (!reported) {
           reported = true;
-          this.#set({ connected: false });
-          this.#fail('PORT_ERROR', null, null, 'none', { detail: toErrorInfo(e).message });
+          const detail = toErrorInfo(e).message;
+          this.#set({ connected: false, portProblem: failureMessage('PORT_ERROR', this.config.number, { detail }) });
+          // A burn failure (a suspect above all) stays on screen; the port problem shows beside it.
+          const last = this.#state.lastResult;
+          if (last === null || last.ok) this.#fail('PORT_ERROR', null, null, 'none', { detail });
         }
         // A vanished port also means the module left the jig.
         this.#guard = nextGuard(this.#guard, { present: false }, performance.now(), this.#timing.removalMs).guard;

@@ -1,7 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { Fleet } from '../../../native/sim/fleet';
-import type { Station, SlotSnapshot, StationEvent } from '../../../main/station';
-import { Operator, newTestStation, tempDir, waitFor } from './fixtures';
+import type { FaultSet } from '../../../native/sim/types';
+import type { Slot, Station, SlotSnapshot, StationEvent } from '../../../main/station';
+import { Operator, newTestStation, replaceModule, sleep, tempDir, waitFor } from './fixtures';
 
 let cleanup: (() => void) | undefined;
 let fleet: Fleet | undefined;
@@ -15,45 +16,216 @@ afterEach(async () => {
   fleet = undefined;
 });
 
-async function setup(modules: number, licenses: number) {
+async function setup(modules: number, licenses: number, faults: (FaultSet | undefined)[] = []) {
   const tmp = tempDir();
   cleanup = tmp.cleanup;
-  fleet = await Fleet.start({ protocol: 'tuya-auc', count: modules, timing: { baudRate: 115200, flashWriteMs: 5 }, options: { resetDelayMs: 300 } });
+  fleet = await Fleet.start({ protocol: 'tuya-auc', count: modules, timing: { baudRate: 115200, flashWriteMs: 5 }, modules: faults.map((f) => (f ? { faults: f } : undefined)) });
   const made = await newTestStation(tmp.dir, licenses);
   station = made.station;
-  const ports = fleet.portList;
   const events: StationEvent[] = [];
   station.subscribe((e) => events.push(e));
-  return { ...made, ports, events, fleet };
+  const slots: Slot[] = fleet.portList.map((p) => made.station.addSlot({ port: p.hostPath, protocol: 'tuya-auc', groupId: made.groupId }));
+  return { ...made, slots, events, fleet };
 }
+
+const phaseOf = (slot: Slot, phase: SlotSnapshot['phase']) => () => slot.snapshot.phase === phase && slot.snapshot;
 
 describe('slots against virtual modules over ptys', () => {
   it('burns modules on three slots in parallel, each module once, each license once', async () => {
-    const { station: s, groupId, ports, fleet: f } = await setup(3, 20);
-    const slotOf = new Map<string, number>();
-    ports.forEach((p, i) => {
-      const slot = s.addSlot({ port: p.hostPath, protocol: 'tuya-auc', groupId });
-      slotOf.set(slot.id, i);
-    });
-    const operator = new Operator(f, (slot: SlotSnapshot) => slotOf.get(slot.slotId)!, 50);
+    const { station: s, groupId, fleet: f, slots } = await setup(3, 20);
+    const operator = new Operator(f, (slot) => slots.findIndex((x) => x.id === slot.slotId), 50);
     s.subscribe(operator.onEvent);
     s.start();
     await waitFor(() => s.counts(groupId).burned >= 9, '9 burns', 20_000);
     await s.stop();
     await operator.stop();
     const counts = s.counts(groupId);
-    // Every module taken out of a jig holds exactly one license, and no license is in two modules.
-    const inFlash = operator.burnedModules.map((m) => m.flash.uuid);
-    expect(new Set(inFlash).size).toBe(inFlash.length);
-    // The modules still in the jigs may hold the last burns (done, not yet swapped).
-    const inJigs = (await Promise.all(ports.map((_, i) => f.readFlash(i)))).map((fl) => fl?.uuid).filter((u): u is string => !!u);
-    const all = [...inFlash, ...inJigs];
+    const inJigs = (await Promise.all(slots.map((_, i) => f.readFlash(i)))).map((fl) => fl?.uuid).filter((u): u is string => !!u);
+    const all = [...operator.burnedModules.map((m) => m.flash.uuid!), ...inJigs];
     expect(new Set(all).size).toBe(all.length);
     expect(all.length).toBe(counts.burned);
-    for (const uuid of all) expect(s.ledger.license(uuid!).state).toBe('verified');
-    // Every slot took part.
+    for (const uuid of all) expect(s.ledger.license(uuid).state).toBe('verified');
     expect(new Set(operator.burnedModules.map((m) => m.slotId)).size).toBe(3);
     expect(counts.reserved + counts.burning + counts.suspect).toBe(0);
     expect(s.verifyAudit().ok).toBe(true);
+  });
+
+  it('maps every fault class to the slot state and the ledger state it must give', async () => {
+    const faults: FaultSet[] = [
+      { noAnswer: 'check' },
+      { corruptChecksum: 'check' },
+      { noAnswer: 'write' },
+      { writeRefused: true },
+      { readbackMismatch: true },
+      { unplugMidFrame: 'write' },
+      { alreadyAuthorized: true },
+    ];
+    const { station: s, groupId, slots, events } = await setup(faults.length, 20, faults);
+    s.start();
+    const results = await Promise.all(slots.map((slot) => waitFor(phaseOf(slot, 'failed'), `slot ${slot.config.number} to fail`, 15_000)));
+    const expected: { code: string; license: 'released' | 'suspect'; words: RegExp }[] = [
+      { code: 'TIMEOUT', license: 'released', words: /No answer from the module on slot 1: check that it sits in the jig.*press Retry.*went back to the group/ },
+      { code: 'CHECKSUM', license: 'released', words: /slot 2 sent a damaged answer.*went back to the group/ },
+      { code: 'TIMEOUT', license: 'suspect', words: /slot 3.*held as suspect until a supervisor reads the module back/ },
+      { code: 'REFUSED', license: 'suspect', words: /slot 4 refused the license.*suspect/ },
+      { code: 'VERIFY_MISMATCH', license: 'suspect', words: /slot 5 reads back something other.*suspect/ },
+      { code: 'DISCONNECTED', license: 'suspect', words: /slot 6 was disconnected.*suspect/ },
+      { code: 'ALREADY_AUTHORIZED', license: 'released', words: /slot 7 already holds license simprevious00001: put it aside.*No license was used/ },
+    ];
+    results.forEach((snap, i) => {
+      const r = snap.lastResult!;
+      expect(r.ok).toBe(false);
+      if (r.ok) return;
+      expect({ slot: i + 1, code: r.code, license: r.license }).toEqual({ slot: i + 1, code: expected[i]!.code, license: expected[i]!.license });
+      expect(r.message).toMatch(expected[i]!.words);
+      expect(s.ledger.license(r.uuid!).state).toBe(expected[i]!.license === 'suspect' ? 'suspect' : 'available');
+    });
+    const counts = s.counts(groupId);
+    expect(counts).toMatchObject({ suspect: 4, burned: 0, reserved: 0, burning: 0 });
+    expect(counts.failed).toBeGreaterThanOrEqual(3);
+    expect(events.some((e) => e.type === 'counts' && e.groupId === groupId && e.counts.suspect === 4)).toBe(true);
+    // The unplugged programmer shows as disconnected while its port is gone.
+    await waitFor(() => !slots[5]!.snapshot.connected && slots[5]!.snapshot.portProblem, 'slot 6 to show disconnected');
+    expect(slots[5]!.snapshot.lastResult).toMatchObject({ code: 'DISCONNECTED', license: 'suspect' });
+  });
+
+  it('reconnects after an unplug and a supervisor settles the suspect by reading the module back', async () => {
+    const { station: s, slots, fleet: f } = await setup(1, 5, [{ unplugMidFrame: 'write' }]);
+    const slot = slots[0]!;
+    s.start();
+    const failed = await waitFor(phaseOf(slot, 'failed'), 'the unplug');
+    const uuid = failed.lastResult!.ok ? '' : failed.lastResult!.uuid!;
+    expect(s.ledger.license(uuid).state).toBe('suspect');
+    // The flash was written before the answer was cut: the same module is plugged back in.
+    const flash = await f.readFlash(0);
+    expect(flash?.uuid).toBe(uuid);
+    await s.stop();
+    await f.swap(0, { flash: flash!, faults: {} });
+    const resolved = await s.resolveSuspectByReadBack(uuid, { slotId: slot.id });
+    expect(resolved.state).toBe('verified');
+    expect(resolved.module.authkey).toBeNull();
+    expect(s.ledger.license(uuid).state).toBe('verified');
+    // A fresh module after the swap is burned once the slot runs again.
+    await f.swap(0);
+    s.start();
+    const done = await waitFor(phaseOf(slot, 'done'), 'the burn after reconnecting');
+    expect(done.connected).toBe(true);
+  });
+
+  it('never burns the same module twice: waits for a module without the license it just burned', async () => {
+    const { station: s, groupId, slots, fleet: f } = await setup(1, 5);
+    const slot = slots[0]!;
+    s.start();
+    const first = await waitFor(phaseOf(slot, 'done'), 'the first burn');
+    const uuid = first.lastResult!.ok ? first.lastResult!.uuid : '';
+    // The module stays in the jig (it resets after EXIT and answers again): nothing more happens.
+    await sleep(1800);
+    expect(s.counts(groupId)).toMatchObject({ burned: 1, available: 4, failed: 0 });
+    expect((await f.readFlash(0))?.uuid).toBe(uuid);
+    // Taken out and put back: still the same module (it carries the license), so still nothing.
+    const flash = (await f.readFlash(0))!;
+    await replaceModule(f, 0, { flash }, 600);
+    await sleep(800);
+    expect(s.counts(groupId)).toMatchObject({ burned: 1, available: 4, failed: 0 });
+    expect(slot.snapshot.phase).toBe('done');
+    // A blank module: burned at once, with the next license.
+    await f.swap(0);
+    await waitFor(() => s.counts(groupId).burned === 2, 'the second burn');
+    const second = (await f.readFlash(0))!;
+    expect(second.uuid).not.toBe(uuid);
+    expect(s.counts(groupId)).toMatchObject({ burned: 2, available: 3, failed: 0 });
+  });
+
+  it('after a failure waits for Retry (same module) or for the module to be taken out', async () => {
+    const { station: s, groupId, slots, fleet: f } = await setup(1, 5, [{ corruptChecksum: 'check' }]);
+    const slot = slots[0]!;
+    s.start();
+    await waitFor(phaseOf(slot, 'failed'), 'the checksum failure');
+    await f.setFaults(0, {});
+    // The module still answers and nothing tells it from a new blank one: the slot waits for the operator.
+    await sleep(900);
+    expect(s.counts(groupId)).toMatchObject({ burned: 0, failed: 1 });
+    expect(slot.snapshot.phase).toBe('failed');
+    s.retry(slot.id);
+    await waitFor(phaseOf(slot, 'done'), 'the burn after Retry');
+    // Second failure, then the operator takes the module out and places another: burned without Retry.
+    await replaceModule(f, 0, { faults: { corruptChecksum: 'check' } }, 700);
+    await waitFor(phaseOf(slot, 'failed'), 'the second failure');
+    await replaceModule(f, 0, {}, 700);
+    await waitFor(() => s.counts(groupId).burned === 2, 'the burn after the module was replaced');
+    expect(s.counts(groupId)).toMatchObject({ burned: 2, failed: 2, suspect: 0 });
+  });
+
+  it('sets an already authorized module aside without using a license and burns the next one', async () => {
+    const { station: s, groupId, slots, fleet: f } = await setup(1, 5, [{ alreadyAuthorized: true }]);
+    const slot = slots[0]!;
+    s.start();
+    await waitFor(phaseOf(slot, 'failed'), 'the set-aside');
+    expect(s.counts(groupId)).toMatchObject({ available: 5, burned: 0, suspect: 0 });
+    expect((await f.readFlash(0))?.uuid).toBe('simprevious00001');
+    await sleep(600);
+    expect(slot.snapshot.phase).toBe('failed');
+    await f.swap(0, { faults: {} });
+    await waitFor(phaseOf(slot, 'done'), 'the next module');
+    expect(s.counts(groupId)).toMatchObject({ available: 4, burned: 1 });
+  });
+
+  it('refuses to start on a blocked group with its reason, and stops a running slot before its next license', async () => {
+    const { station: s, groupId, slots, fleet: f } = await setup(1, 5);
+    const slot = slots[0]!;
+    s.blockGroup(groupId, 'update request under review');
+    expect(() => s.start()).toThrow(/blocked: update request under review/);
+    expect(slot.running).toBe(false);
+    s.unblockGroup(groupId);
+    s.start();
+    await waitFor(phaseOf(slot, 'done'), 'a burn');
+    s.blockGroup(groupId, 'update request under review');
+    await f.swap(0);
+    const stopped = await waitFor(phaseOf(slot, 'stopped'), 'the slot to stop');
+    expect(stopped.stopReason).toMatchObject({ code: 'GROUP_BLOCKED' });
+    expect(stopped.stopReason!.message).toMatch(/blocked: update request under review/);
+    expect(s.counts(groupId)).toMatchObject({ burned: 1, available: 4, reserved: 0, failed: 0 });
+    expect((await f.readFlash(0))?.uuid).toBeNull();
+  });
+
+  it('stops mid-run: a burn under way is finished and recorded, or abandoned and released', async () => {
+    const { station: s, groupId, slots } = await setup(2, 6);
+    // Slot 1 is stopped while writing: the burn completes and is verified.
+    let stopped: Promise<void> | undefined;
+    slots[0]!.subscribe((snap) => {
+      if (snap.step === 'write' && !stopped) stopped = slots[0]!.stop();
+    });
+    // Slot 2 is abandoned while connecting: nothing was sent, its license goes back.
+    let abandoned: Promise<void> | undefined;
+    slots[1]!.subscribe((snap) => {
+      if (snap.step === 'connect' && !abandoned) abandoned = slots[1]!.stop({ abandon: true });
+    });
+    s.start();
+    await waitFor(() => stopped !== undefined && abandoned !== undefined, 'both stops');
+    await Promise.all([stopped, abandoned]);
+    const [a, b] = [slots[0]!.snapshot, slots[1]!.snapshot];
+    expect(a).toMatchObject({ phase: 'stopped', running: false, burned: 1 });
+    expect(a.lastResult?.ok).toBe(true);
+    expect(b.phase).toBe('stopped');
+    expect(b.lastResult).toMatchObject({ ok: false, code: 'CANCELED', license: 'released' });
+    expect(s.counts(groupId)).toMatchObject({ burned: 1, available: 5, reserved: 0, burning: 0, suspect: 0 });
+  });
+
+  it('records the scanned module serial with the next burn only', async () => {
+    const { station: s, slots, fleet: f } = await setup(1, 5);
+    const slot = slots[0]!;
+    s.setNextModuleSerial(slot.id, 'SN-2024-0001');
+    expect(slot.snapshot.pendingSerial).toBe('SN-2024-0001');
+    s.start();
+    const done = await waitFor(phaseOf(slot, 'done'), 'the burn');
+    const uuid = done.lastResult!.ok ? done.lastResult!.uuid : '';
+    expect(s.ledger.license(uuid).moduleSerial).toBe('SN-2024-0001');
+    expect(done.pendingSerial).toBeNull();
+    await f.swap(0);
+    await waitFor(() => s.ledger.burnRecords().filter((r) => r.result === 'verified').length === 2, 'the second burn');
+    const second = s.ledger.burnRecords().filter((r) => r.result === 'verified')[1]!;
+    expect(second.moduleSerial).toBeNull();
+    expect(s.exportBurnReportCsv()).toContain('SN-2024-0001');
+    expect(() => s.setNextModuleSerial(slot.id, 'bad\u0001serial')).toThrow(/printable/);
   });
 });
