@@ -1,16 +1,23 @@
-import { app, BrowserWindow, ipcMain, session, type WebContents } from 'electron';
+import { app, BrowserWindow, ipcMain, safeStorage, session, type WebContents } from 'electron';
+import Store from 'electron-store';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createDemoStationApp, type StationApp } from '../api/app';
+import pino from 'pino';
+import { logRedactPaths } from '../../common/log';
+import type { StationApp } from '../api/app';
+import { openStationApp, type DemoHubAccess } from '../app';
+import type { SettingsStore } from '../settings';
 import { contentSecurityPolicy } from '../host/server';
 
 /**
  * The thin Electron shell, the only file in main/ that imports electron: one
  * window, one instance, a locked-down renderer, and IPC into the same
- * dispatcher the browser host uses. When main/vault and main/settings land,
- * `safeStorage` goes to the vault's KeyWrapper and electron-store to settings
- * here (see docs/app.md).
+ * dispatcher the browser host uses. Electron's safeStorage wraps the vault's
+ * key (the OS keychain) and electron-store keeps the settings.
+ *
+ * `npm run demo` starts it with STATION_DEMO_HUB (JSON: hubUrl, enrollmentCode,
+ * operatorToken) for the demo hub and STATION_VIRTUAL_PORTS (the fleet's pty directory).
  */
 const IPC_CALL = 'api:call';
 const IPC_EVENT = 'api:event';
@@ -33,10 +40,21 @@ if (!app.requestSingleInstanceLock()) {
     contents.on('will-attach-webview', (e) => e.preventDefault());
   });
 
-  void app.whenReady().then(() => {
+  void app.whenReady().then(async () => {
     const exportDir = join(app.getPath('documents'), 'Credential Station');
     mkdirSync(exportDir, { recursive: true });
-    station = createDemoStationApp({ exportDir });
+    const demoHub = process.env.STATION_DEMO_HUB ? (JSON.parse(process.env.STATION_DEMO_HUB) as DemoHubAccess) : null;
+    const virtualPorts = process.env.STATION_VIRTUAL_PORTS;
+    const logger = pino({ level: 'info', redact: { paths: logRedactPaths, censor: '[redacted]' }, base: { service: 'station' } });
+    station = await openStationApp({
+      dataDir: process.env.STATION_DATA_DIR ?? app.getPath('userData'),
+      exportDir,
+      settings: new Store({ name: 'settings' }) as unknown as SettingsStore,
+      safeStorage,
+      logger,
+      ...(demoHub ? { demoHub: () => Promise.resolve(demoHub) } : {}),
+      ...(virtualPorts ? { discovery: { virtualDirs: virtualPorts.split(':') } } : {}),
+    });
 
     session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
     session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
@@ -64,5 +82,5 @@ if (!app.requestSingleInstanceLock()) {
     void window.loadFile(rendererIndex);
   });
 
-  app.on('window-all-closed', () => { station?.close(); app.quit(); });
+  app.on('window-all-closed', () => { void (station?.close() ?? Promise.resolve()).finally(() => app.quit()); });
 }

@@ -1,22 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AppError } from '../../../common/errors';
 import { createDispatcher } from '../../../main/api/dispatcher';
 import { EventHub, type StationServices } from '../../../main/api/services';
 import { SupervisorSessions, memoryPinStore } from '../../../main/api/supervisor-session';
-import { createDemoStationApp } from '../../../main/api/app';
 
-const dirs: string[] = [];
-afterEach(() => { for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true }); });
 const ctx = { sessionKey: 'test' };
-
-function demo() {
-  const exportDir = mkdtempSync(join(tmpdir(), 'disp-'));
-  dirs.push(exportDir);
-  return createDemoStationApp({ exportDir, stepMs: 5, swapMs: 5, sendCode: () => 'test' });
-}
 
 /** Services where only the parts a test names exist. */
 function partial(parts: Partial<Record<keyof Omit<StationServices, 'events'>, Record<string, unknown>>>, events = new EventHub()) {
@@ -78,12 +66,12 @@ describe('the dispatcher', () => {
   });
 
   it('requires a PIN session for supervisor calls, per window', async () => {
-    const app = demo();
-    await app.dispatcher.dispatch('setup.startDemo', { keyProtection: { kind: 'passphrase', passphrase: 'a long passphrase' }, supervisorPin: '2468' }, ctx);
+    const sessions = new SupervisorSessions(memoryPinStore());
+    sessions.setPin('2468');
+    const app = { dispatcher: createDispatcher(partial({ supervisor: { suspects: () => [] } }), sessions) };
     expect(await app.dispatcher.dispatch('supervisor.suspects', {}, ctx)).toMatchObject({ ok: false, error: { code: 'SUPERVISOR_REQUIRED' } });
     expect(await app.dispatcher.dispatch('supervisor.login', { pin: '2468' }, ctx)).toMatchObject({ ok: true, value: { active: true } });
     expect(await app.dispatcher.dispatch('supervisor.suspects', {}, ctx)).toEqual({ ok: true, value: [] });
     expect(await app.dispatcher.dispatch('supervisor.suspects', {}, { sessionKey: 'other-window' })).toMatchObject({ ok: false, error: { code: 'SUPERVISOR_REQUIRED' } });
-    app.close();
   });
 });

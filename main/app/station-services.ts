@@ -1,0 +1,610 @@
+import { randomInt } from 'node:crypto';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { AppError, isAppError, toErrorInfo } from '../../common/errors';
+import { systemClock, type Clock } from '../../common/clock';
+import { silentLogger, type Logger } from '../../common/log';
+import type { GroupSummary, JobProgress, Language, SetupState, SlotState, SyncStatus } from '../../common/api/schemas';
+import type { DiscoveryOptions } from '../../native/transport/discovery';
+import { burnReportCsv } from '../ledger';
+import { JsonFileSettings, type SettingsStore } from '../settings';
+import { Station, toApiGroupCounts, toApiSlotState, type SlotTiming } from '../station';
+import { SyncEngine } from '../sync';
+import { PassphraseWrapper, SafeStorageWrapper, Vault, type KeyWrapper, type SafeStorageLike, type ScryptParams } from '../vault';
+import { EventHub, type StationServices } from '../api/services';
+import { SupervisorSessions, type PinRecord, type PinStore, type SupervisorSessionOptions } from '../api/supervisor-session';
+import { HubOperator } from './hub-operator';
+import { discoverSlotLayout, type SlotPlace } from './slot-layout';
+import { dashboard, groupSummary, historyEntry, shiftStart, updateRequest } from './views';
+
+/** What the demo hub gives a station that asks for it (scripts/demo.ts starts one). */
+export interface DemoHubAccess {
+  hubUrl: string;
+  enrollmentCode: string;
+  /** The hub operator's token: lets the supervisor console change products, download and generate resources. */
+  operatorToken: string;
+}
+
+export interface StationServicesOptions {
+  /** Where the vault (station.vault) and, outside Electron, settings.json live. */
+  dataDir: string;
+  /** Where reports and license downloads are written. Default: <dataDir>/exports. */
+  exportDir?: string;
+  /** electron-store in Electron; a JSON file otherwise. */
+  settings?: SettingsStore;
+  /** Electron's safeStorage, where the OS offers a keychain. */
+  safeStorage?: SafeStorageLike | null;
+  /** Which ports to look at for programmers (the virtual fleet's directory in demos and tests). */
+  discovery?: DiscoveryOptions;
+  probeTimeoutMs?: number;
+  /** Starts (or reaches) the demo hub; absent in a build without the demo. */
+  demoHub?: () => Promise<DemoHubAccess>;
+  /** Sends the station's own one-time codes (report export); returns where it went. Default: the log. */
+  sendCode?: (purpose: string, code: string) => string;
+  /** Where the hub sends download codes. */
+  supervisorContact?: string;
+  syncIntervalMs?: number;
+  scrypt?: ScryptParams;
+  slotTiming?: Partial<SlotTiming>;
+  session?: SupervisorSessionOptions;
+  clock?: Clock;
+  logger?: Logger;
+}
+
+const OPERATOR_TOKEN = 'app.hubOperatorToken';
+const CODE_TTL_MS = 5 * 60_000;
+
+const notReady = (): AppError => new AppError('NOT_READY', 'The station is not set up or is locked: finish the first-run setup or unlock it.');
+const operatorRequired = (what: string): AppError =>
+  new AppError('HUB_OPERATOR_REQUIRED', `${what} is done on the hub, and this station was not given the hub operator's access: ask the hub operator to do it, or set the station up again with the hub operator token.`);
+
+/**
+ * The station's real services behind the UI contract: the vault and ledger
+ * (main/vault, main/ledger) through the Station and its slots (main/station),
+ * the sync client (main/sync) for enrollment, pull, outbox and offline
+ * operations, settings (main/settings), and the hub operator's calls for what
+ * only the hub can do. Authkeys stay in here: every answer is a view.
+ */
+export class StationRuntime {
+  readonly events = new EventHub();
+  readonly services: StationServices;
+  readonly settings: SettingsStore;
+  readonly pinStore: PinStore;
+  readonly sessions: SupervisorSessions;
+  readonly #o: StationServicesOptions;
+  readonly #clock: Clock;
+  readonly #log: Logger;
+  readonly #vaultPath: string;
+  readonly #exportDir: string;
+  #station: Station | null = null;
+  #sync: SyncEngine | null = null;
+  #operator: HubOperator | null = null;
+  #layout: SlotPlace[] = [];
+  #wasSyncing = false;
+  readonly #codes = new Map<string, { code: string; until: number }>();
+  readonly #downloadCodes = new Map<string, string>();
+  readonly #jobTimers = new Set<NodeJS.Timeout>();
+  /** Setup steps run one at a time: two windows cannot create two vaults. */
+  #busy: Promise<unknown> = Promise.resolve();
+
+  constructor(options: StationServicesOptions) {
+    this.#o = options;
+    this.#clock = options.clock ?? systemClock;
+    this.#log = options.logger ?? silentLogger;
+    mkdirSync(options.dataDir, { recursive: true });
+    this.#vaultPath = join(options.dataDir, 'station.vault');
+    this.#exportDir = options.exportDir ?? join(options.dataDir, 'exports');
+    this.settings = options.settings ?? new JsonFileSettings({ path: join(options.dataDir, 'settings.json') });
+    this.pinStore = { load: () => (this.settings.get('supervisorLock', null) as PinRecord | null), save: (r) => this.settings.set('supervisorLock', r) };
+    this.sessions = new SupervisorSessions(this.pinStore, { ...options.session, ...(options.clock ? { clock: options.clock } : {}) });
+    this.services = this.#build();
+  }
+
+  /** Opens the vault at start when the OS keychain holds its key; a passphrase vault waits for unlock. */
+  async start(): Promise<void> {
+    if (!existsSync(this.#vaultPath) || this.settings.get('keyProtection', null) !== 'os_keychain') return;
+    const storage = this.#o.safeStorage;
+    if (!storage?.isEncryptionAvailable()) return;
+    await this.#open(new SafeStorageWrapper(storage), false).catch((e: unknown) => this.#log.error({ err: toErrorInfo(e) }, 'vault could not be opened with the OS keychain'));
+  }
+
+  get station(): Station | null {
+    return this.#station;
+  }
+
+  get sync(): SyncEngine | null {
+    return this.#sync;
+  }
+
+  async close(): Promise<void> {
+    for (const t of this.#jobTimers) clearTimeout(t);
+    this.#jobTimers.clear();
+    await this.#sync?.stop();
+    await this.#station?.close();
+    this.#station = null;
+    this.#sync = null;
+  }
+
+  // ---------- setup ----------
+
+  #stage(): SetupState['stage'] {
+    if (this.#station !== null) return 'ready';
+    return Vault.inspect(this.#vaultPath).initialized ? 'locked' : 'new';
+  }
+
+  #setupState(): SetupState {
+    const mode = this.settings.get('mode', null) as 'hub' | 'demo' | null;
+    return {
+      stage: this.#stage(),
+      mode,
+      keyProtection: this.settings.get('keyProtection', null) as SetupState['keyProtection'],
+      osKeychainAvailable: this.#o.safeStorage?.isEncryptionAvailable() ?? false,
+      stationName: this.settings.get('stationName', null) as string | null,
+      line: this.settings.get('line', null) as string | null,
+      language: this.settings.get('language', 'en') as Language,
+      exportDir: this.#exportDir,
+    };
+  }
+
+  #wrapper(p: { kind: 'os_keychain' } | { kind: 'passphrase'; passphrase: string }): KeyWrapper {
+    if (p.kind === 'passphrase') return new PassphraseWrapper(p.passphrase, this.#o.scrypt);
+    const storage = this.#o.safeStorage;
+    if (!storage?.isEncryptionAvailable()) throw new AppError('NO_OS_KEYCHAIN', 'This computer offers no keychain to the station: choose a station passphrase instead.');
+    return new SafeStorageWrapper(storage);
+  }
+
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#busy.catch(() => undefined).then(fn);
+    this.#busy = run;
+    return run;
+  }
+
+  async #open(wrapper: KeyWrapper, create: boolean): Promise<Station> {
+    const options = { vaultPath: this.#vaultPath, wrapper, clock: this.#clock, logger: this.#log, ...(this.#o.slotTiming ? { slotTiming: this.#o.slotTiming } : {}) };
+    const station = create ? await Station.create(options) : await Station.open(options);
+    station.subscribe((e) => {
+      if (e.type === 'slot') this.events.emit('onSlotState', toApiSlotState(e.slot));
+      else if (e.type === 'counts') {
+        this.events.emit('onCounts', toApiGroupCounts(e.groupId, e.counts));
+        this.#sync?.outboxChanged();
+      }
+    });
+    const sync = new SyncEngine({ vault: station.vault, ledger: station.ledger, clock: this.#clock, logger: this.#log, ...(this.#o.syncIntervalMs ? { intervalMs: this.#o.syncIntervalMs } : {}) });
+    sync.subscribe((event, payload) => {
+      this.events.emit(event, payload);
+      if (event === 'onSyncStatus') {
+        const syncing = (payload as SyncStatus).syncing;
+        // a finished sync may have brought groups, blocks and licenses
+        if (this.#wasSyncing && !syncing) this.#publishGroups();
+        this.#wasSyncing = syncing;
+      }
+    });
+    this.#station = station;
+    this.#sync = sync;
+    this.#operator = this.#makeOperator();
+    await this.#discoverSlots();
+    return station;
+  }
+
+  #makeOperator(): HubOperator | null {
+    const hubUrl = this.#sync?.status().hubUrl ?? null;
+    const token = this.#station?.vault.getSecret(OPERATOR_TOKEN) ?? null;
+    return hubUrl && token ? new HubOperator({ baseUrl: hubUrl, token }) : null;
+  }
+
+  async #discoverSlots(): Promise<void> {
+    const known = (this.settings.get('slotLayout', []) as SlotPlace[]).filter((p) => typeof p.port === 'string');
+    this.#layout = await discoverSlotLayout(known, { logger: this.#log, ...(this.#o.discovery ? { discovery: this.#o.discovery } : {}), ...(this.#o.probeTimeoutMs ? { probeTimeoutMs: this.#o.probeTimeoutMs } : {}) });
+    if (this.#layout.length !== known.length) this.settings.set('slotLayout', this.#layout);
+    // slots come back bound to the group they had
+    const station = this.#station!;
+    const bound = this.settings.get('slotGroups', {}) as Record<string, string>;
+    for (const place of this.#layout) {
+      const groupId = bound[place.slotId];
+      if (groupId === undefined || station.slots().some((s) => s.slotId === place.slotId)) continue;
+      try {
+        station.addSlot({ id: place.slotId, number: place.number, port: place.port, protocol: place.protocol, groupId });
+      } catch (e) {
+        this.#log.warn({ slot: place.slotId, err: toErrorInfo(e) }, 'slot not restored');
+      }
+    }
+  }
+
+  /** After the vault is created: enroll, keep the operator token, set the PIN, pull the groups, start syncing. */
+  async #enrollNew(input: { hubUrl: string; enrollmentCode: string; keyProtection: { kind: 'os_keychain' } | { kind: 'passphrase'; passphrase: string }; supervisorPin: string; operatorToken?: string | undefined; stationName?: string; mode: 'hub' | 'demo' }): Promise<SetupState> {
+    if (this.#stage() !== 'new') throw new AppError('ALREADY_SET_UP', 'This station is already set up.');
+    const wrapper = this.#wrapper(input.keyProtection);
+    const station = await this.#open(wrapper, true);
+    try {
+      await this.#sync!.enroll(input.hubUrl, input.enrollmentCode);
+      if (input.operatorToken) station.vault.putSecret(OPERATOR_TOKEN, input.operatorToken);
+    } catch (e) {
+      // nothing half set up stays behind: the next attempt starts from a clean first run
+      await this.close();
+      for (const suffix of ['', '-wal', '-shm']) rmSync(this.#vaultPath + suffix, { force: true });
+      throw e;
+    }
+    this.#operator = this.#makeOperator();
+    const stationName = input.stationName ?? station.vault.getValue('sync.stationName') ?? 'Station';
+    this.settings.set({ mode: input.mode, keyProtection: input.keyProtection.kind, stationName });
+    this.sessions.setPin(input.supervisorPin);
+    await this.#sync!.syncNow().catch((e: unknown) => this.#log.warn({ err: toErrorInfo(e) }, 'first sync failed; retrying in the background'));
+    this.#sync!.start();
+    this.#publishGroups();
+    return this.#setupState();
+  }
+
+  // ---------- views ----------
+
+  #ready(): { station: Station; sync: SyncEngine } {
+    if (this.#station === null || this.#sync === null) throw notReady();
+    return { station: this.#station, sync: this.#sync };
+  }
+
+  #summary(groupId: string): GroupSummary {
+    const { station, sync } = this.#ready();
+    return groupSummary(station.group(groupId), sync.store.meta(groupId), this.#boundSlots(groupId));
+  }
+
+  #boundSlots(groupId: string): string[] {
+    return this.#station?.slots().filter((s) => s.groupId === groupId).map((s) => s.slotId) ?? [];
+  }
+
+  #groups(): GroupSummary[] {
+    const { station, sync } = this.#ready();
+    const slots = station.slots();
+    return station.groups().map((g) => groupSummary(g, sync.store.meta(g.id), slots.filter((s) => s.groupId === g.id).map((s) => s.slotId)));
+  }
+
+  #publishGroups(): void {
+    if (this.#station === null) return;
+    try {
+      this.events.emit('onGroups', this.#groups());
+    } catch (e) {
+      this.#log.warn({ err: toErrorInfo(e) }, 'groups not published');
+    }
+  }
+
+  #place(slotId: string): SlotPlace {
+    const place = this.#layout.find((p) => p.slotId === slotId);
+    if (!place) throw new AppError('SLOT_NOT_FOUND', `There is no slot "${slotId}" on this station.`);
+    return place;
+  }
+
+  #hasSlot(slotId: string): boolean {
+    return this.#station?.slots().some((s) => s.slotId === slotId) ?? false;
+  }
+
+  #slotState(place: SlotPlace): SlotState {
+    if (this.#hasSlot(place.slotId)) return toApiSlotState(this.#station!.slot(place.slotId).snapshot);
+    return { slotId: place.slotId, number: place.number, port: place.port, protocol: place.protocol, groupId: null, connected: true, running: false, phase: 'idle', step: null, progress: 0, lastResult: null, pendingSerial: null, burnedThisShift: 0 };
+  }
+
+  /** The named slots, or every slot; each must have a group. */
+  #boundTargets(slotIds: readonly string[] | undefined): string[] {
+    const ids = slotIds?.length ? [...slotIds] : this.#layout.filter((p) => this.#hasSlot(p.slotId)).map((p) => p.slotId);
+    for (const id of ids) {
+      const place = this.#place(id);
+      if (!this.#hasSlot(id)) throw new AppError('NO_GROUP', `Slot ${place.number} has no group: pick a group first.`);
+    }
+    if (ids.length === 0) throw new AppError('NO_GROUP', 'No slot has a group yet: pick a group first.');
+    return ids;
+  }
+
+  #states(ids: readonly string[]): SlotState[] {
+    return ids.map((id) => this.#slotState(this.#place(id)));
+  }
+
+  #bind(groupId: string, slotIds: readonly string[]): void {
+    const station = this.#station!;
+    for (const id of slotIds) {
+      const place = this.#place(id);
+      if (this.#hasSlot(id)) station.selectGroup(groupId, [id]);
+      else station.addSlot({ id, number: place.number, port: place.port, protocol: place.protocol, groupId });
+      this.settings.set(`slotGroups.${id}`, groupId);
+    }
+  }
+
+  #operatorOr(what: string): HubOperator {
+    this.#ready();
+    if (this.#operator === null) throw operatorRequired(what);
+    return this.#operator;
+  }
+
+  async #productName(): Promise<(pid: string) => string> {
+    const products = this.#operator ? (await this.#operator.listProducts()).products : [];
+    return (pid) => products.find((p) => p.pid === pid)?.name ?? pid;
+  }
+
+  /** Pulls what a hub operation changed (a block, a state); offline, the next sync brings it. */
+  async #resync(): Promise<void> {
+    await this.#sync?.syncNow().catch((e: unknown) => this.#log.info({ err: toErrorInfo(e) }, 'sync after a hub operation failed'));
+    this.#publishGroups();
+  }
+
+  #newCode(purpose: string): string {
+    const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
+    this.#codes.set(purpose, { code, until: this.#clock.now() + CODE_TTL_MS });
+    return code;
+  }
+
+  #checkCode(purpose: string, code: string): void {
+    const c = this.#codes.get(purpose);
+    if (c === undefined || c.until < this.#clock.now()) throw new AppError('CODE_EXPIRED', 'There is no valid one-time code: ask for a new code, then enter it within 5 minutes.');
+    if (c.code !== code) throw new AppError('WRONG_CODE', 'That one-time code is wrong: check the message and type it again.');
+    this.#codes.delete(purpose);
+  }
+
+  #writeExport(name: string, text: string): string {
+    mkdirSync(this.#exportDir, { recursive: true });
+    const path = join(this.#exportDir, name);
+    writeFileSync(path, text, { mode: 0o600 });
+    return path;
+  }
+
+  #stamp(): string {
+    return new Date(this.#clock.now()).toISOString().replace(/[:.]/g, '-');
+  }
+
+  #watchJob(job: JobProgress, jobId: string): void {
+    const poll = (): void => {
+      const timer = setTimeout(() => {
+        this.#jobTimers.delete(timer);
+        void this.#operator?.getJob(jobId).then((j) => {
+          const done = j.state === 'done';
+          const failed = j.state === 'failed';
+          this.events.emit('onJobProgress', {
+            ...job, progress: j.total > 0 ? Math.min(1, j.done / j.total) : done ? 1 : 0, state: done ? 'done' : failed ? 'failed' : 'running',
+            message: done ? 'Resources generated: the hub delivers them with the licenses.' : failed ? (j.error ?? 'The job failed on the hub.') : null,
+          });
+          if (!done && !failed) poll();
+        }, (e: unknown) => {
+          this.events.emit('onJobProgress', { ...job, state: 'failed', message: toErrorInfo(e).message });
+        });
+      }, 500);
+      this.#jobTimers.add(timer);
+    };
+    poll();
+  }
+
+  #build(): StationServices {
+    return {
+      events: this.events,
+      setup: {
+        state: () => this.#setupState(),
+        connectHub: (input) => this.#serial(() => this.#enrollNew({ ...input, mode: 'hub' })),
+        startDemo: (input) => this.#serial(async () => {
+          if (!this.#o.demoHub) throw new AppError('NO_DEMO', 'This build has no demo hub: connect the station to your hub with its address and an enrollment code.');
+          if (this.#stage() !== 'new') throw new AppError('ALREADY_SET_UP', 'This station is already set up.');
+          const hub = await this.#o.demoHub();
+          return this.#enrollNew({ ...input, hubUrl: hub.hubUrl, enrollmentCode: hub.enrollmentCode, operatorToken: hub.operatorToken, mode: 'demo' });
+        }),
+        unlock: (input) => this.#serial(async () => {
+          const stage = this.#stage();
+          if (stage === 'ready') return this.#setupState();
+          if (stage === 'new') throw new AppError('NOT_SET_UP', 'This station has no vault yet: finish the first-run setup.');
+          await this.#open(new PassphraseWrapper(input.passphrase), false);
+          this.#sync!.start();
+          return this.#setupState();
+        }),
+        setLanguage: (input) => {
+          this.settings.set('language', input.language);
+          return this.#setupState();
+        },
+      },
+      station: {
+        overview: async () => {
+          this.#ready();
+          if (this.#layout.length === 0) await this.#discoverSlots();
+          return { groups: this.#groups(), slots: this.#layout.map((p) => this.#slotState(p)) };
+        },
+        selectGroup: async (input) => {
+          const summary = this.#summary(input.groupId);
+          if (summary.blocked !== null) throw new AppError(summary.blocked.code, summary.blocked.message);
+          if (this.#layout.length === 0) await this.#discoverSlots();
+          if (this.#layout.length === 0) throw new AppError('NO_SLOTS', 'No programmer with a module in its jig answers on this station: plug in a programmer, place a module, then pick the group again.');
+          const ids = input.slotIds?.length ? [...input.slotIds] : this.#layout.map((p) => p.slotId);
+          const running = ids.map((id) => this.#place(id)).find((p) => this.#hasSlot(p.slotId) && this.#station!.slot(p.slotId).running);
+          if (running) throw new AppError('SLOT_RUNNING', `Slot ${running.number} is burning: stop it before you change its group.`);
+          this.#bind(input.groupId, ids);
+          this.#publishGroups();
+          return this.#states(ids);
+        },
+        start: (input) => {
+          const { station } = this.#ready();
+          const ids = this.#boundTargets(input.slotIds);
+          station.start(ids);
+          return this.#states(ids);
+        },
+        stop: async (input) => {
+          const { station } = this.#ready();
+          const ids = input.slotIds?.length ? input.slotIds.filter((id) => this.#place(id) && this.#hasSlot(id)) : this.#layout.filter((p) => this.#hasSlot(p.slotId)).map((p) => p.slotId);
+          if (ids.length > 0) await station.stop(ids);
+          return this.#states(input.slotIds?.length ? input.slotIds : this.#layout.map((p) => p.slotId));
+        },
+        retry: (input) => {
+          const { station } = this.#ready();
+          const [id] = this.#boundTargets([input.slotId]);
+          station.retry(id!);
+          return this.#slotState(this.#place(id!));
+        },
+        scanSerial: (input) => {
+          const { station } = this.#ready();
+          const [id] = this.#boundTargets([input.slotId]);
+          station.setNextModuleSerial(id!, input.serial);
+          return this.#slotState(this.#place(id!));
+        },
+        counts: (input) => toApiGroupCounts(input.groupId, this.#ready().station.counts(input.groupId)),
+      },
+      supervisor: {
+        products: async () => {
+          this.#ready();
+          if (this.#operator === null) return [];
+          return (await this.#operator.listProducts()).products.map((p) => ({ pid: p.pid, name: p.name, priceCents: p.priceCents, features: { homekit: p.homekit, findmy: p.findmy } }));
+        },
+        split: (input) => {
+          const { sync } = this.#ready();
+          const r = sync.split(input.groupId, { purchased: input.purchased, free: input.free, ...(input.name ? { name: input.name } : {}) });
+          this.#publishGroups();
+          return { group: this.#summary(r.groupId), queuedOffline: r.queuedOffline };
+        },
+        changeProduct: async (input) => {
+          const operator = this.#operatorOr('Changing the product');
+          const r = await operator.requestUpdate(input.groupId, { targetPid: input.targetPid, deliveryMode: input.deliveryMode });
+          await this.#resync();
+          return updateRequest(r.update, await this.#productName());
+        },
+        recall: async (input) => {
+          const operator = this.#operatorOr('Recalling a product change');
+          const r = await operator.recallUpdate(input.requestId);
+          await this.#resync();
+          return updateRequest(r.update, await this.#productName());
+        },
+        requests: async (input) => {
+          const { sync } = this.#ready();
+          if (this.#operator === null) return [];
+          const operator = this.#operator;
+          const ids = input.groupId ? [input.groupId] : sync.store.allMeta().filter((m) => m.assignedToYou).map((m) => m.groupId);
+          const name = await this.#productName();
+          const lists = await Promise.all(ids.map((id) => operator.listUpdates(id).then((r) => r.updates, (e: unknown) => (isAppError(e, 'NOT_FOUND') || isAppError(e, 'CREDENTIAL_NOT_FOUND') ? [] : Promise.reject(e)))));
+          return lists.flat().sort((a, b) => b.createdAt.localeCompare(a.createdAt)).map((u) => updateRequest(u, name));
+        },
+        history: async (input) => {
+          const { station, sync } = this.#ready();
+          station.group(input.groupId);
+          const local = sync.store.operations().filter((op) => op.groupId === input.groupId).map((op) => ({
+            id: op.id, groupId: op.groupId, kind: op.kind === 'split' ? ('split' as const) : ('reassign' as const), at: new Date(op.createdAt).toISOString(), summary: op.summary,
+            details: [{ label: 'status', value: op.status }, ...(op.reason ? [{ label: 'reason', value: op.reason }] : [])],
+          }));
+          const hub = this.#operator && sync.store.meta(input.groupId) ? (await this.#operator.history(input.groupId)).events.map(historyEntry) : [];
+          return [...hub, ...local].sort((a, b) => b.at.localeCompare(a.at));
+        },
+        generateResources: async (input) => {
+          const operator = this.#operatorOr('Generating third-party resources');
+          const group = this.#summary(input.groupId);
+          const j = await operator.startThirdPartyJob(input.groupId, { kinds: [input.kind] });
+          const job: JobProgress = { jobId: j.id, kind: 'third_party_resources', groupId: input.groupId, label: `${input.kind === 'homekit' ? 'HomeKit' : 'Find My'} resources for ${group.name}`, progress: 0, state: 'running', message: null };
+          this.#watchJob(job, j.id);
+          return job;
+        },
+        requestCode: async (input) => {
+          this.#ready();
+          const expiresAt = new Date(this.#clock.now() + CODE_TTL_MS).toISOString();
+          if (input.purpose === 'report_export') {
+            const code = this.#newCode(input.purpose);
+            const sentTo = this.#o.sendCode?.(input.purpose, code) ?? logCode(this.#log, input.purpose, code);
+            return { sentTo, expiresAt };
+          }
+          if (!input.groupId) throw new AppError('GROUP_REQUIRED', 'Pick the group to download first, then ask for the code.');
+          const operator = this.#operatorOr('Downloading licenses');
+          const destination = this.#o.supervisorContact ?? (this.settings.get('supervisorContact', 'supervisor@factory.local') as string);
+          const r = await operator.sendDownloadCode(input.groupId, { channel: 'email', destination });
+          this.#downloadCodes.set(input.groupId, r.codeId);
+          return { sentTo: r.sentTo, expiresAt: r.expiresAt };
+        },
+        download: async (input) => {
+          const operator = this.#operatorOr('Downloading licenses');
+          const codeId = this.#downloadCodes.get(input.groupId);
+          if (codeId === undefined) throw new AppError('CODE_EXPIRED', 'Ask for a one-time code for this group first, then enter it.');
+          const r = await operator.download(input.groupId, { codeId, code: input.code, confirmGenerate: input.confirmGenerate ?? false });
+          this.#downloadCodes.delete(input.groupId);
+          const csv = ['uuid,authkey,mac,kind', ...r.licenses.map((l) => `${l.uuid},${l.authkey},${l.mac ?? ''},${l.kind}`)].join('\r\n') + '\r\n';
+          const filePath = this.#writeExport(`licenses-${input.groupId.slice(0, 8)}-${this.#stamp()}.csv`, csv);
+          await this.#resync();
+          return { filePath, licenses: r.licenses.length, group: this.#summary(input.groupId) };
+        },
+        reassign: async (input) => {
+          const { sync, station } = this.#ready();
+          for (const id of input.slotIds) this.#place(id);
+          const running = input.slotIds.find((id) => this.#hasSlot(id) && station.slot(id).running);
+          if (running) throw new AppError('SLOT_RUNNING', `Slot ${this.#place(running).number} is burning: stop it before you reassign it.`);
+          const r = sync.reassign(input.groupId, { slotIds: input.slotIds, ...(input.line !== undefined ? { line: input.line } : {}) });
+          if (this.#summary(input.groupId).blocked === null) this.#bind(input.groupId, input.slotIds);
+          this.#publishGroups();
+          return { group: this.#summary(input.groupId), queuedOffline: r.queuedOffline };
+        },
+        suspects: () => {
+          const { station } = this.#ready();
+          const suspects = station.listSuspects();
+          const reasons = new Map<string, string>();
+          for (const groupId of new Set(suspects.map((s) => s.groupId))) {
+            for (const r of station.ledger.burnRecords({ groupId })) if (r.result === 'suspect' && r.reason) reasons.set(r.uuid, r.reason);
+          }
+          return suspects.map((l) => ({ uuid: l.uuid, groupId: l.groupId, slotId: l.slot, since: new Date(l.updatedAt).toISOString(), reason: reasons.get(l.uuid) ?? 'The outcome of the write is unknown.' }));
+        },
+        resolveSuspect: async (input) => {
+          const { station } = this.#ready();
+          const license = station.ledger.license(input.uuid);
+          if (license.state !== 'suspect') throw new AppError('NOT_SUSPECT', 'That license is not suspect (it may have been resolved already): refresh the list.');
+          if (input.action === 'void') {
+            station.voidSuspect(input.uuid, 'voided by a supervisor without a read-back');
+            this.#publishGroups();
+            return { uuid: input.uuid, state: 'void' as const, message: 'License voided: it is reported to the hub as spoiled with the next sync.' };
+          }
+          const slotId = input.slotId ?? license.slot;
+          if (slotId === null || !this.#hasSlot(slotId)) throw new AppError('SLOT_REQUIRED', 'Pick the slot whose jig holds the module, then read it back.');
+          const place = this.#place(slotId);
+          // a read-back needs the port to itself: the slot finishes what it is doing and stops
+          if (station.slot(slotId).running) await station.stop([slotId]);
+          try {
+            const r = await station.resolveSuspectByReadBack(input.uuid, { slotId }, { by: 'supervisor' });
+            this.#publishGroups();
+            return r.state === 'verified'
+              ? { uuid: input.uuid, state: 'verified' as const, message: `The module on slot ${place.number} holds this license: it is counted as burned.` }
+              : { uuid: input.uuid, state: 'void' as const, message: `The module on slot ${place.number} does not hold this license: it was voided and is reported to the hub as spoiled.` };
+          } catch (e) {
+            if (!isAppError(e) || !['TIMEOUT', 'PORT_ERROR', 'DISCONNECTED', 'CHECKSUM'].includes(e.code)) throw e;
+            return { uuid: input.uuid, state: 'suspect' as const, message: `No module answered on slot ${place.number}: put the module back in the jig and read again, or void the license.` };
+          }
+        },
+        importLicenses: async (input) => {
+          const { station } = this.#ready();
+          const bytes = Buffer.from(input.contentBase64, 'base64');
+          const r = await station.importLicenseList(bytes, input.fileName, { ...(input.groupName ? { groupName: input.groupName } : {}), ...(input.pid ? { pid: input.pid } : {}) });
+          if (!r.ok) return { fileName: input.fileName, imported: false, groupId: null, rowsRead: 0, rowsImported: 0, problems: r.errors.slice(0, 500).map((e) => ({ line: Math.max(1, e.line), column: null, reason: e.reason })) };
+          this.#publishGroups();
+          return { fileName: input.fileName, imported: true, groupId: r.groupId, rowsRead: r.imported, rowsImported: r.imported, problems: [] };
+        },
+        auditCheck: () => {
+          const v = this.#ready().station.verifyAudit();
+          const checkedAt = new Date(this.#clock.now()).toISOString();
+          return v.ok ? { ok: true, entries: v.entries, firstBroken: null, checkedAt } : { ok: false, entries: v.entries, firstBroken: { seq: v.brokenAt, reason: v.reason }, checkedAt };
+        },
+        exportReport: (input) => {
+          const { station } = this.#ready();
+          this.#checkCode('report_export', input.code);
+          const now = this.#clock.now();
+          const from = input.range === 'shift' ? shiftStart(now) : now - 24 * 3600_000;
+          const records = station.ledger.burnRecords(input.groupId ? { groupId: input.groupId } : {}).filter((r) => r.at >= from);
+          const filePath = this.#writeExport(`burn-report-${input.range}-${this.#stamp()}.csv`, burnReportCsv(records));
+          return { filePath, rows: records.length };
+        },
+      },
+      sync: {
+        status: () => this.#sync?.status() ?? { enrolled: false, online: false, syncing: false, hubUrl: null, lastSyncAt: null, outbox: 0, lastError: null },
+        syncNow: async () => {
+          const { sync } = this.#ready();
+          await sync.syncNow();
+          return sync.status();
+        },
+        outcomes: () => this.#sync?.outcomes() ?? [],
+      },
+      reports: {
+        dashboard: (input) => {
+          const { station } = this.#ready();
+          const names = new Map(station.groups().map((g) => [g.id, g.name]));
+          return dashboard(input.range, this.#clock.now(), station.ledger.burnRecords(), {
+            slot: (id) => { const p = this.#layout.find((x) => x.slotId === id); return p ? `Slot ${p.number} (${basename(p.port)})` : id; },
+            group: (id) => names.get(id) ?? id,
+          });
+        },
+      },
+    };
+  }
+}
+
+/** The development sender: the code goes to the station's log. */
+function logCode(log: Logger, purpose: string, code: string): string {
+  log.info({ purpose, oneTimeCode: code }, `one-time code for ${purpose}: ${code}`);
+  return 'the station log (development sender)';
+}

@@ -1,0 +1,133 @@
+import type { BurnFailureCodeOut, Dashboard, GroupSummary, HistoryEntry, UpdateRequest as ApiUpdateRequest } from '../../common/api/schemas';
+import { burnFailureCodeSchema, credentialStateSchema, deliveryModeSchema } from '../../common/api/schemas';
+import type { CredentialEvent, UpdateRequest as HubUpdateRequest } from '../../common/hub-api';
+import type { BurnRecord } from '../ledger';
+import type { StationGroup } from '../station';
+import { toApiGroupCounts } from '../station';
+import type { HubGroupMeta } from '../vault/sync-store';
+
+/**
+ * Pure mappings from the station's records to what the screens show
+ * (common/api/schemas.ts). Tested without a station in test/unit/app/views.test.ts.
+ */
+
+/** A group as the operator and the supervisor see it: the vault's counts and block, the hub's product and state. */
+export function groupSummary(g: StationGroup, meta: HubGroupMeta | undefined, boundSlots: readonly string[]): GroupSummary {
+  const counts = toApiGroupCounts(g.id, g.counts);
+  const state = credentialStateSchema.safeParse(meta?.hubState);
+  const mode = deliveryModeSchema.safeParse(meta?.deliveryMode);
+  let blocked: GroupSummary['blocked'] = null;
+  if (g.blocked !== null) blocked = { code: 'GROUP_BLOCKED', message: g.blocked.reason };
+  else if (counts.left === 0) blocked = { code: 'GROUP_EMPTY', message: 'No license left in this group: pick another group, or ask a supervisor to split or import one.' };
+  return {
+    id: g.id,
+    name: g.name,
+    pid: g.pid ?? 'unknown',
+    productName: meta?.productName ?? g.pid ?? 'Imported licenses',
+    // the hub tells a station nothing about the owner: a station burns customers' licenses the same way
+    owner: 'mine',
+    deliveryMode: mode.success ? mode.data : 'credential',
+    state: state.success ? state.data : 'valid',
+    purchased: meta?.purchased ?? counts.total,
+    free: meta?.free ?? 0,
+    parentId: meta?.parentId ?? null,
+    fromReplacement: false,
+    assignment: { line: meta?.localLine ?? null, slotIds: [...new Set([...(meta?.slotIds ?? []), ...boundSlots])].sort() },
+    counts,
+    blocked,
+  };
+}
+
+export function updateRequest(u: HubUpdateRequest, productName: (pid: string) => string): ApiUpdateRequest {
+  return {
+    id: u.id, groupId: u.credentialId, fromPid: u.fromPid, targetPid: u.toPid, targetProductName: productName(u.toPid), deliveryMode: u.toDeliveryMode,
+    state: u.state, priceDifferenceCents: u.priceDifferenceCents, createdAt: u.createdAt,
+    updatedAt: u.recalledAt ?? u.completedAt ?? u.paidAt ?? u.approvedAt ?? u.createdAt,
+  };
+}
+
+const historyKinds: Record<string, HistoryEntry['kind']> = {
+  created: 'created', created_by_split: 'created', imported: 'import', split: 'split', assigned: 'reassign', confirmed: 'updated',
+  update_requested: 'change_product', update_approved: 'change_product', update_paid: 'change_product', update_recalled: 'recall', updated: 'updated',
+  third_party_job_started: 'resources', third_party_job_done: 'resources', downloaded: 'download', exported: 'download',
+};
+
+const historySummary: Record<string, string> = {
+  created: 'Credential created', created_by_split: 'Created by a split', imported: 'Licenses imported', split: 'Split into a new credential', assigned: 'Assignment changed',
+  confirmed: 'Confirmed by the factory', update_requested: 'Product change requested', update_approved: 'Product change approved', update_paid: 'Price difference paid',
+  update_recalled: 'Product change recalled', updated: 'Product changed', third_party_job_started: 'Third-party resources started', third_party_job_done: 'Third-party resources generated',
+};
+
+const detailValue = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
+
+export function historyEntry(e: CredentialEvent): HistoryEntry {
+  return {
+    id: e.id, groupId: e.credentialId, kind: historyKinds[e.kind] ?? 'updated', at: e.at, summary: historySummary[e.kind] ?? e.kind.replace(/_/g, ' '),
+    details: Object.entries(e.details).slice(0, 12).map(([label, value]) => ({ label, value: detailValue(value).slice(0, 200) })),
+  };
+}
+
+/** The failure code at the start of a ledger reason ("TIMEOUT at write: ..."), or INTERNAL. */
+export function failureCode(reason: string | null): BurnFailureCodeOut {
+  const m = /^([A-Z_]+) at /.exec(reason ?? '');
+  const parsed = burnFailureCodeSchema.safeParse(m?.[1]);
+  return parsed.success ? parsed.data : 'INTERNAL';
+}
+
+/** The shift a time falls in: 06-14, 14-22, 22-06 (local time). */
+export function shiftStart(now: number): number {
+  const d = new Date(now);
+  const h = d.getHours();
+  const start = new Date(d);
+  start.setMinutes(0, 0, 0);
+  if (h >= 6 && h < 14) start.setHours(6);
+  else if (h >= 14 && h < 22) start.setHours(14);
+  else {
+    start.setHours(22);
+    if (h < 6) start.setDate(start.getDate() - 1);
+  }
+  return start.getTime();
+}
+
+/** Burns per hour and failure reasons per slot and per group, from the burn records (void and released-at-restart records are not burns). */
+export function dashboard(range: 'shift' | 'day', now: number, records: readonly BurnRecord[], labels: { slot: (id: string) => string; group: (id: string) => string }): Dashboard {
+  const from = range === 'shift' ? shiftStart(now) : now - 24 * 3600_000;
+  const hourMs = 3600_000;
+  const firstHour = Math.floor(from / hourMs) * hourMs;
+  const hours = new Map<number, { verified: number; failed: number }>();
+  for (let h = firstHour; h <= now; h += hourMs) hours.set(h, { verified: 0, failed: 0 });
+  const bySlot = new Map<string, Map<BurnFailureCodeOut, number>>();
+  const byGroup = new Map<string, Map<BurnFailureCodeOut, number>>();
+  const totals = { verified: 0, failed: 0, suspect: 0 };
+  const bump = (m: Map<string, Map<BurnFailureCodeOut, number>>, key: string, code: BurnFailureCodeOut): void => {
+    const reasons = m.get(key) ?? new Map<BurnFailureCodeOut, number>();
+    reasons.set(code, (reasons.get(code) ?? 0) + 1);
+    m.set(key, reasons);
+  };
+  for (const r of records) {
+    if (r.at < from || r.at > now || r.result === 'void') continue;
+    const bucket = hours.get(Math.floor(r.at / hourMs) * hourMs);
+    if (r.result === 'verified') {
+      // a suspect settled by reading the module back is not a second burn
+      if (r.reason === 'resolved by read-back') continue;
+      totals.verified++;
+      if (bucket) bucket.verified++;
+      continue;
+    }
+    if (r.slot === null) continue;
+    if (r.result === 'suspect') totals.suspect++;
+    else totals.failed++;
+    if (bucket) bucket.failed++;
+    const code = failureCode(r.reason);
+    bump(bySlot, r.slot, code);
+    bump(byGroup, r.groupId, code);
+  }
+  const reasons = (m: Map<BurnFailureCodeOut, number>) => [...m].map(([code, count]) => ({ code, count })).sort((a, b) => b.count - a.count);
+  return {
+    range, from: new Date(from).toISOString(), to: new Date(now).toISOString(),
+    burnsPerHour: [...hours].map(([h, v]) => ({ hour: new Date(h).toISOString(), ...v })),
+    failuresBySlot: [...bySlot].sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true })).map(([slotId, m]) => ({ slotId, label: labels.slot(slotId), reasons: reasons(m) })),
+    failuresByGroup: [...byGroup].map(([groupId, m]) => ({ groupId, label: labels.group(groupId), reasons: reasons(m) })),
+    totals,
+  };
+}

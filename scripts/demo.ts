@@ -1,0 +1,220 @@
+/**
+ * `npm run demo` / `npm start`: a hub on SQLite seeded with demo products and
+ * credentials, four virtual modules on ptys (2 tuya-auc, 2 tuyaopen-cli, at
+ * 115200 baud), and the station app enrolled, synced and ready to burn:
+ * Electron where its binary exists, else the browser host (URL printed).
+ * Burned modules are swapped for blank ones, so burning goes on. Ctrl-C stops it all.
+ *
+ * Options: --dir DIR (keep hub and station data there; default a temp dir),
+ * --browser (the browser host even where Electron exists), --port N (browser host port).
+ *
+ * The e2e suite starts the same environment with `startDemoEnvironment()`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import pino from 'pino';
+import { logRedactPaths, silentLogger, type Logger } from '../common/log';
+import { startHub, type RunningHub } from '../hub/server';
+import { seedDemo, type DemoSeed } from '../hub/demo';
+import type { CodeSender } from '../hub/services/sender';
+import { Fleet, type FleetPortInfo } from '../native/sim/fleet';
+import type { FaultSet } from '../native/sim/types';
+import { openStationApp, type DemoHubAccess } from '../main/app';
+import type { StationApp } from '../main/api/app';
+import type { StationRuntime } from '../main/app';
+import { startBrowserHost, type BrowserHost } from '../main/host/server';
+
+const root = resolve(import.meta.dirname, '..');
+
+export interface DemoPort {
+  fleet: Fleet;
+  index: number;
+  info: FleetPortInfo;
+}
+
+export interface DemoEnvironment {
+  dir: string;
+  hub: RunningHub;
+  seed: DemoSeed;
+  /** What a station's "start the demo" is given. */
+  access: DemoHubAccess;
+  fleets: Fleet[];
+  /** Every virtual module's port, in slot order. */
+  ports(): DemoPort[];
+  /** The port a station opens at `hostPath`. */
+  portAt(hostPath: string): DemoPort | undefined;
+  /** Puts a blank module on the port (an operator placing the next one). */
+  swap(hostPath: string, faults?: FaultSet): Promise<void>;
+  /** One-time codes the hub sent, newest last. */
+  hubCodes: { purpose: string; code: string }[];
+  portDirs: string[];
+  close(): Promise<void>;
+}
+
+/** Hub + seed + fleets, without the station. */
+export async function startDemoEnvironment(options: { dir?: string; licenses?: number; logger?: Logger; onCode?: (purpose: string, code: string, destination: string) => void } = {}): Promise<DemoEnvironment> {
+  const ownDir = options.dir === undefined;
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'credential-demo-'));
+  mkdirSync(dir, { recursive: true });
+  const hubCodes: { purpose: string; code: string }[] = [];
+  const sender: CodeSender = {
+    send: ({ code, purpose, destination }) => {
+      hubCodes.push({ purpose, code });
+      options.onCode?.(purpose, code, destination);
+      return Promise.resolve();
+    },
+  };
+  const hub = await startHub({ db: join(dir, 'hub.sqlite'), port: 0, logger: options.logger ?? silentLogger, sender, config: { jobs: { pollMs: 200, itemDelayMs: 2 } } });
+  const fleets: Fleet[] = [];
+  try {
+    const seed = await seedDemo(hub.deps, { licensesPerCredential: options.licenses ?? 200 });
+    // one directory per protocol; the station numbers slots in the order of the paths
+    const portDirs = [join(dir, 'ports-1-auc'), join(dir, 'ports-2-cli')];
+    for (const d of portDirs) { rmSync(d, { recursive: true, force: true }); mkdirSync(d, { recursive: true }); }
+    fleets.push(await Fleet.start({ protocol: 'tuya-auc', count: 2, dir: portDirs[0] }));
+    fleets.push(await Fleet.start({ protocol: 'tuyaopen-cli', count: 2, dir: portDirs[1] }));
+    const ports = (): DemoPort[] => fleets.flatMap((fleet) => fleet.portList.map((info) => ({ fleet, index: info.index, info })));
+    const portAt = (hostPath: string): DemoPort | undefined => ports().find((p) => p.info.hostPath === hostPath);
+    return {
+      dir, hub, seed, fleets, hubCodes, portDirs, ports, portAt,
+      access: { hubUrl: hub.url, enrollmentCode: seed.enrollmentCode.code, operatorToken: hub.adminToken },
+      swap: async (hostPath, faults) => {
+        const p = portAt(hostPath);
+        if (!p) throw new Error(`no virtual module at ${hostPath}`);
+        await p.fleet.swap(p.index, faults ? { faults } : {});
+      },
+      close: async () => {
+        for (const f of fleets) await f.stop().catch(() => undefined);
+        await hub.close();
+        if (ownDir) rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (e) {
+    for (const f of fleets) await f.stop().catch(() => undefined);
+    await hub.close();
+    throw e;
+  }
+}
+
+/**
+ * Swaps each burned module for a blank one after `holdMs` (long enough to see
+ * the tile turn green; the burn's read-back is long done by then).
+ */
+function autoSwap(env: DemoEnvironment, holdMs: number): () => void {
+  const since = new Map<string, { uuid: string; at: number }>();
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    void (async () => {
+      for (const p of env.ports()) {
+        const flash = await p.fleet.readFlash(p.index).catch(() => null);
+        const key = p.info.hostPath;
+        if (!flash?.uuid) { since.delete(key); continue; }
+        const seen = since.get(key);
+        if (!seen || seen.uuid !== flash.uuid) { since.set(key, { uuid: flash.uuid, at: Date.now() }); continue; }
+        if (Date.now() - seen.at >= holdMs) {
+          since.delete(key);
+          await p.fleet.swap(p.index).catch(() => undefined);
+        }
+      }
+    })().finally(() => { busy = false; });
+  }, 200);
+  return () => clearInterval(timer);
+}
+
+const DEMO_PIN = '2468';
+const DEMO_PASSPHRASE = 'demo station passphrase';
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const arg = (name: string): string | undefined => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
+  const dirArg = arg('--dir');
+  const dir = dirArg ? resolve(dirArg) : undefined;
+  const log = pino({ level: process.env.DEMO_LOG_LEVEL ?? 'warn', redact: { paths: logRedactPaths, censor: '[redacted]' } });
+  console.log('Starting the demo hub and four virtual modules…');
+  const env = await startDemoEnvironment({
+    ...(dir ? { dir } : {}), logger: log,
+    onCode: (purpose, code, destination) => console.log(`\n  [hub] one-time ${purpose} code for ${destination}: ${code}\n`),
+  });
+  const stationDir = join(env.dir, 'station');
+  const useElectron = existsSync(join(root, 'node_modules/electron/dist')) && !args.includes('--browser');
+  const stopSwap = autoSwap(env, 1200);
+  let app: (StationApp & { runtime: StationRuntime }) | null = null;
+  let host: BrowserHost | null = null;
+  let electron: ChildProcess | null = null;
+  let stopping = false;
+
+  const stop = async (code = 0): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    console.log('\nStopping…');
+    stopSwap();
+    if (electron && electron.exitCode === null) { electron.kill('SIGTERM'); await new Promise((r) => electron!.once('exit', r)); }
+    await host?.close();
+    await app?.close();
+    await env.close();
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+
+  if (useElectron) {
+    console.log('Building the Electron app…');
+    await new Promise<void>((ok, fail) => spawn(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root, stdio: 'inherit' }).once('exit', (c) => (c === 0 ? ok() : fail(new Error(`build failed (${c})`)))));
+    const electronBin = join(root, 'node_modules/.bin/electron');
+    electron = spawn(electronBin, [join(root, 'dist/electron/main.mjs')], {
+      cwd: root, stdio: 'inherit',
+      env: { ...process.env, STATION_DATA_DIR: stationDir, STATION_DEMO_HUB: JSON.stringify(env.access), STATION_VIRTUAL_PORTS: env.portDirs.join(':') },
+    });
+    electron.once('exit', () => void stop());
+    console.log(`\nCredential Station (Electron) is starting. On the first screen choose "Start the demo".\nSupervisor PIN of your choice; hub admin token: ${env.hub.adminToken}\nPress Ctrl+C here to stop everything.`);
+    return;
+  }
+
+  const staticDir = join(root, 'dist/renderer');
+  if (!existsSync(join(staticDir, 'index.html'))) {
+    console.log('Building the renderer (vite build)…');
+    const { build } = await import('vite');
+    await build({ configFile: join(root, 'vite.config.ts'), logLevel: 'warn' });
+  }
+  app = await openStationApp({
+    dataDir: stationDir, logger: log, demoHub: () => Promise.resolve(env.access), syncIntervalMs: 10_000,
+    discovery: { virtualDirs: env.portDirs, udev: 'off' },
+    sendCode: (purpose, code) => { console.log(`\n  [station] one-time ${purpose} code: ${code}\n`); return 'the demo console'; },
+  });
+  const ctx = { sessionKey: 'demo-setup' };
+  const setup = await app.dispatcher.dispatch('setup.state', {}, ctx);
+  if (setup.ok && (setup.value as { stage: string }).stage === 'new') {
+    console.log('Enrolling the station with the demo hub and pulling its licenses…');
+    const r = await app.dispatcher.dispatch('setup.startDemo', { keyProtection: { kind: 'passphrase', passphrase: DEMO_PASSPHRASE }, supervisorPin: DEMO_PIN }, ctx);
+    if (!r.ok) throw new Error(r.error.message);
+  } else if (setup.ok && (setup.value as { stage: string }).stage === 'locked') {
+    const r = await app.dispatcher.dispatch('setup.unlock', { passphrase: DEMO_PASSPHRASE }, ctx);
+    if (!r.ok) throw new Error(r.error.message);
+  }
+  host = await startBrowserHost({ dispatcher: app.dispatcher, staticDir, port: Number(arg('--port') ?? 0), log });
+  console.log([
+    '',
+    'Credential Station demo is ready.',
+    '',
+    `  Open:            ${host.url}`,
+    `  Supervisor PIN:  ${DEMO_PIN}      (F2 on the station)`,
+    `  Hub:             ${env.hub.url}  (admin token ${env.hub.adminToken})`,
+    `  Data:            ${env.dir}`,
+    '',
+    'Pick the group, press "Start all" (or S): four virtual modules burn; each burned module is swapped for a blank one.',
+    'Press Ctrl+C to stop everything.',
+    '',
+  ].join('\n'));
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  main().catch((e: unknown) => {
+    console.error(`The demo could not start: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(1);
+  });
+}
