@@ -45,6 +45,8 @@ export class VirtualModule {
   private persisting: Promise<void> = Promise.resolve();
   private readonly byteMs: number;
   private readLoop: Promise<void> | null = null;
+  /** Writes handed to the port and not yet drained: closing under them would leave the port locked. */
+  private readonly inflight = new Set<Promise<void>>();
 
   private constructor(private readonly options: VirtualModuleOptions) {
     this.id = options.id;
@@ -93,6 +95,7 @@ export class VirtualModule {
   async stop(): Promise<void> {
     this.powerOff();
     this.alive = false;
+    await Promise.all(this.inflight);
     await this.transport.close().catch(() => undefined);
     await this.readLoop;
     await this.persisting;
@@ -163,7 +166,7 @@ export class VirtualModule {
   /** Queues bytes on TX at the baud rate, each chunk handed over when its last byte has left. */
   private send(gen: number, bytes: Buffer): Promise<void> {
     if (gen !== this.generation || bytes.length === 0) return Promise.resolve();
-    if (this.byteMs === 0) return this.transport.write(bytes).catch(() => undefined);
+    if (this.byteMs === 0) return this.write(bytes);
     const start = Math.max(scheduler.now(), this.txFreeAt);
     this.txFreeAt = start + bytes.length * this.byteMs;
     return new Promise<void>((resolve) => {
@@ -173,12 +176,19 @@ export class VirtualModule {
         const task = scheduler.at(start + (offset + piece.length) * this.byteMs, () => {
           this.timers.delete(task);
           if (gen !== this.generation) return resolve();
-          void this.transport.write(piece).catch(() => undefined);
+          void this.write(piece);
           if (last) resolve();
         });
         this.timers.add(task);
       }
     });
+  }
+
+  private write(bytes: Buffer): Promise<void> {
+    const done = this.transport.write(bytes).catch(() => undefined);
+    this.inflight.add(done);
+    void done.then(() => this.inflight.delete(done));
+    return done;
   }
 
   private persist(): void {
@@ -234,7 +244,7 @@ export class VirtualModule {
         this.log('cable pulled');
         this.powerOff();
         this.alive = false;
-        void this.transport.close().catch(() => undefined);
+        void Promise.all(this.inflight).then(() => this.transport.close()).catch(() => undefined);
         this.options.onUnplug?.();
       },
       now: () => scheduler.now(),

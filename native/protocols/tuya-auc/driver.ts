@@ -213,10 +213,19 @@ export class TuyaAucDriver implements ModuleDriver {
     this.frames.length = 0;
     this.damaged = [];
     const deadline = this.now() + timeoutMs;
-    await this.transport.write(frame);
+    // The answer may start arriving while the port is still draining: read without waiting for the drain.
+    let writeError: unknown = null;
+    const written = this.transport.write(frame).catch((e: unknown) => {
+      writeError = e;
+    });
     for (;;) {
+      if (writeError !== null) throw writeError;
       const i = this.frames.findIndex((f) => f.command === command);
-      if (i >= 0) return this.frames.splice(0, i + 1).at(-1)!;
+      if (i >= 0) {
+        await written;
+        if (writeError !== null) throw writeError;
+        return this.frames.splice(0, i + 1).at(-1)!;
+      }
       if (this.damaged.includes(command)) {
         throw new AppError('CHECKSUM', `The module's answer to ${commandName(command)} arrived damaged (bad checksum).`, { command: commandName(command) });
       }

@@ -56,7 +56,7 @@ describe('virtual tuya-auc module', () => {
   it('stays silent on a bad checksum, an unknown version and data over 249 bytes', async () => {
     const { exchange, ask } = await start();
     const bad = encodeFrame(AucCommand.ENTER);
-    bad[6] ^= 1;
+    bad[6] = bad[6]! ^ 1;
     expect(await exchange(bad)).toEqual([]);
     const v2 = Buffer.from([0x66, 0xaa, 0x02, 0x00, 0x00, 0x00, 0x12]);
     expect(await exchange(v2)).toEqual([]);
