@@ -8,7 +8,7 @@
 import { AppError, isAppError } from '../../common/errors';
 import type { PullRequest, PullResponse, PushItem, PushOutcome, PushResponse, StationGroup } from '../../common/hub-api';
 import { pullRequestSchema } from '../../common/hub-api';
-import { isUniqueViolation, type Tx } from '../store';
+import type { Tx } from '../store';
 import type { CredentialTable, StationTable } from '../store/schema';
 import type { HubDeps } from './context';
 import { createChild } from './credentials';
@@ -40,26 +40,26 @@ export async function pull(deps: HubDeps, station: StationTable, raw: PullReques
       .orderBy('lease_seq').orderBy('uuid').limit(limit).execute();
 
     if (page.length < limit) {
-      const fresh = await store.lockForUpdate(
-        trx.selectFrom('licenses').innerJoin('credentials', 'credentials.id', 'licenses.credential_id')
-          .select(['licenses.uuid', 'licenses.authkey', 'licenses.mac', 'licenses.credential_id', 'licenses.kind'])
-          .where('licenses.station_id', 'is', null).where('licenses.status', '=', 'unused')
-          .where('credentials.state', 'in', usableStates)
-          .where((eb) => eb.or([eb('credentials.owner', '=', 'mine'), eb('credentials.confirmed_at', 'is not', null)]))
-          .where((eb) => eb.or([eb('credentials.station_id', '=', st.id), eb.and([eb('credentials.station_id', 'is', null), eb('credentials.line_id', '=', st.line_id)])]))
-          .orderBy('licenses.uuid').limit(limit - page.length),
-        { of: 'licenses', skipLocked: true },
-      ).execute();
+      // Lease the next licenses in one statement; SKIP LOCKED steps over rows another station's pull is taking right now.
+      const seq = st.lease_counter + 1;
+      // A CTE with FOR UPDATE runs once (PostgreSQL never inlines it), so LIMIT holds; an IN (subquery) could be re-run.
+      const fresh = await trx
+        .with('picked', (db) => store.lockForUpdate(
+          db.selectFrom('licenses').innerJoin('credentials', 'credentials.id', 'licenses.credential_id')
+            .select('licenses.uuid')
+            .where('licenses.station_id', 'is', null).where('licenses.status', '=', 'unused')
+            .where('credentials.state', 'in', usableStates)
+            .where((eb) => eb.or([eb('credentials.owner', '=', 'mine'), eb('credentials.confirmed_at', 'is not', null)]))
+            .where((eb) => eb.or([eb('credentials.station_id', '=', st.id), eb.and([eb('credentials.station_id', 'is', null), eb('credentials.line_id', '=', st.line_id)])]))
+            .orderBy('licenses.uuid').limit(limit - page.length),
+          { of: 'licenses', skipLocked: true },
+        ))
+        .updateTable('licenses').set({ station_id: st.id, lease_seq: seq })
+        .where('uuid', 'in', (eb) => eb.selectFrom('picked').select('picked.uuid')).where('station_id', 'is', null)
+        .returning(['uuid', 'authkey', 'mac', 'credential_id', 'kind']).execute();
       if (fresh.length > 0) {
-        const seq = st.lease_counter + 1;
-        let leased = 0;
-        for (const part of chunks(fresh.map((l) => l.uuid), 1000)) {
-          const res = await trx.updateTable('licenses').set({ station_id: st.id, lease_seq: seq }).where('uuid', 'in', part).where('station_id', 'is', null).executeTakeFirst();
-          leased += Number(res.numUpdatedRows);
-        }
-        // Rows were locked for us: anything else means a bug, and handing a license twice is worse than failing the pull.
-        if (leased !== fresh.length) throw new AppError('LEASE_CONFLICT', 'Licenses changed hands while leasing; pull again.');
         await trx.updateTable('stations').set({ lease_counter: seq }).where('id', '=', st.id).execute();
+        fresh.sort((x, y) => (x.uuid < y.uuid ? -1 : x.uuid > y.uuid ? 1 : 0));
         for (const l of fresh) page.push({ ...l, lease_seq: seq });
       }
     }
@@ -91,50 +91,48 @@ export async function pull(deps: HubDeps, station: StationTable, raw: PullReques
 
 type Applied = { status: 'applied' } | { status: 'rejected'; code: string; reason: string };
 
+/**
+ * Applies a batch in one transaction, item by item. A refusal is an answer, not
+ * a failure: it is stored with its key like an applied item, and the batch
+ * goes on. Only an unexpected error rolls the whole batch back (the station
+ * sends it again; nothing was applied).
+ */
 export async function push(deps: HubDeps, station: StationTable, items: readonly PushItem[]): Promise<PushResponse> {
-  const outcomes: PushOutcome[] = [];
-  for (const item of items) outcomes.push(await pushOne(deps, station, item));
-  await deps.store.db.updateTable('stations').set({ last_seen_at: nowIso(deps) }).where('id', '=', station.id).execute();
+  const outcomes = await deps.store.tx(async (trx) => {
+    const out: PushOutcome[] = [];
+    for (const item of items) out.push(await pushOne(deps, trx, station, item));
+    await trx.updateTable('stations').set({ last_seen_at: nowIso(deps) }).where('id', '=', station.id).execute();
+    return out;
+  });
+  for (const o of outcomes) if (o.status === 'rejected' && !o.replayed) deps.logger.info({ stationId: station.id, key: o.key, kind: o.kind, code: o.code }, 'push item rejected');
   return { outcomes };
 }
 
-async function stored(deps: HubDeps, stationId: string, item: PushItem): Promise<PushOutcome | undefined> {
-  const row = await deps.store.db.selectFrom('push_items').selectAll().where('station_id', '=', stationId).where('idem_key', '=', item.key).executeTakeFirst();
-  if (!row) return undefined;
+async function stored(trx: Tx, stationId: string, item: PushItem): Promise<PushOutcome> {
+  const row = await trx.selectFrom('push_items').selectAll().where('station_id', '=', stationId).where('idem_key', '=', item.key).executeTakeFirstOrThrow();
   if (row.kind !== item.kind) {
     return { key: item.key, kind: item.kind, status: 'rejected', code: 'IDEMPOTENCY_KEY_REUSED', reason: `Key ${item.key} was already used for a ${row.kind} item; every outbox item needs its own key.`, replayed: true };
   }
   return { key: item.key, kind: item.kind, status: row.status as PushOutcome['status'], ...(row.code ? { code: row.code } : {}), ...(row.reason ? { reason: row.reason } : {}), replayed: true };
 }
 
-async function pushOne(deps: HubDeps, station: StationTable, item: PushItem): Promise<PushOutcome> {
-  const seen = await stored(deps, station.id, item);
-  if (seen) return seen;
+async function pushOne(deps: HubDeps, trx: Tx, station: StationTable, item: PushItem): Promise<PushOutcome> {
+  // The key row goes in first. A concurrent retry of the same item waits on it (PostgreSQL) and then inserts nothing.
+  const ins = await trx.insertInto('push_items').values({ station_id: station.id, idem_key: item.key, kind: item.kind, status: 'pending', code: null, reason: null, at: nowIso(deps) })
+    .onConflict((oc) => oc.columns(['station_id', 'idem_key']).doNothing()).executeTakeFirst();
+  if (Number(ins.numInsertedOrUpdatedRows ?? 0) === 0) return stored(trx, station.id, item);
+  let r: Applied;
   try {
-    const result = await deps.store.tx(async (trx): Promise<Applied> => {
-      // The key row goes in first: a concurrent retry of the same item waits on it, then finds it taken.
-      await trx.insertInto('push_items').values({ station_id: station.id, idem_key: item.key, kind: item.kind, status: 'pending', code: null, reason: null, at: nowIso(deps) }).execute();
-      let r: Applied;
-      try {
-        await apply(deps, trx, station, item);
-        r = { status: 'applied' };
-      } catch (e) {
-        if (!isAppError(e)) throw e;
-        r = { status: 'rejected', code: e.code, reason: e.message };
-      }
-      await trx.updateTable('push_items').set({ status: r.status, code: r.status === 'rejected' ? r.code : null, reason: r.status === 'rejected' ? r.reason : null })
-        .where('station_id', '=', station.id).where('idem_key', '=', item.key).execute();
-      return r;
-    });
-    if (result.status === 'rejected') deps.logger.info({ stationId: station.id, key: item.key, kind: item.kind, code: result.code }, 'push item rejected');
-    return { key: item.key, kind: item.kind, ...result, replayed: false };
+    await apply(deps, trx, station, item);
+    r = { status: 'applied' };
   } catch (e) {
-    if (isUniqueViolation(e)) {
-      const again = await stored(deps, station.id, item);
-      if (again) return again;
-    }
-    throw e;
+    // Every apply step checks before it writes, so a refusal leaves nothing half done.
+    if (!isAppError(e)) throw e;
+    r = { status: 'rejected', code: e.code, reason: e.message };
   }
+  await trx.updateTable('push_items').set({ status: r.status, code: r.status === 'rejected' ? r.code : null, reason: r.status === 'rejected' ? r.reason : null })
+    .where('station_id', '=', station.id).where('idem_key', '=', item.key).execute();
+  return { key: item.key, kind: item.kind, ...r, replayed: false };
 }
 
 function apply(deps: HubDeps, trx: Tx, station: StationTable, item: PushItem): Promise<void> {
@@ -152,8 +150,14 @@ function apply(deps: HubDeps, trx: Tx, station: StationTable, item: PushItem): P
   }
 }
 
+/** The license with its group's state, locked; refused unless this station holds it unused. */
 async function heldLicense(deps: HubDeps, trx: Tx, station: StationTable, uuid: string) {
-  const lic = await deps.store.lockForUpdate(trx.selectFrom('licenses').selectAll().where('uuid', '=', uuid)).executeTakeFirst();
+  const lic = await deps.store.lockForUpdate(
+    trx.selectFrom('licenses').innerJoin('credentials', 'credentials.id', 'licenses.credential_id')
+      .select(['licenses.uuid', 'licenses.station_id', 'licenses.status', 'licenses.burned_at', 'licenses.mac', 'licenses.credential_id', 'credentials.pid', 'credentials.state', 'credentials.owner', 'credentials.confirmed_at'])
+      .where('licenses.uuid', '=', uuid),
+    { of: 'licenses' },
+  ).executeTakeFirst();
   if (!lic || lic.station_id !== station.id || lic.status === 'exported') {
     throw new AppError('LICENSE_NOT_HELD', `License ${uuid} is not held by this station (never leased to it, released, or moved to another station).`, { uuid });
   }
@@ -164,13 +168,14 @@ async function heldLicense(deps: HubDeps, trx: Tx, station: StationTable, uuid: 
 
 async function applyBurn(deps: HubDeps, trx: Tx, station: StationTable, uuid: string, burnedAt: string, mac: string | null): Promise<void> {
   const lic = await heldLicense(deps, trx, station, uuid);
-  const cred = await trx.selectFrom('credentials').selectAll().where('id', '=', lic.credential_id).executeTakeFirstOrThrow();
-  if (cred.state === 'confirming_update' || cred.state === 'being_paid') {
+  if (lic.state === 'confirming_update' || lic.state === 'being_paid') {
     // A burn done before the station could know of the request is a fact; one after it is refused.
-    const open = await trx.selectFrom('update_requests').select('created_at').where('credential_id', '=', cred.id).where('state', 'in', ['confirming_update', 'being_paid']).executeTakeFirst();
-    if (!open || burnedAt >= open.created_at) assertOperable(cred, 'burned');
+    const open = await trx.selectFrom('update_requests').select('created_at').where('credential_id', '=', lic.credential_id).where('state', 'in', ['confirming_update', 'being_paid']).executeTakeFirst();
+    if (!open || burnedAt >= open.created_at) {
+      throw new AppError('CREDENTIAL_UNDER_REVIEW', `Group ${lic.credential_id} has a product change under review (${lic.state}): nothing can be burned from it until the request is approved or recalled.`, { credentialId: lic.credential_id });
+    }
   }
-  await trx.updateTable('licenses').set({ status: 'burned', burned_at: burnedAt, burned_pid: cred.pid, burned_mac: mac ? mac.toUpperCase() : lic.mac }).where('uuid', '=', uuid).execute();
+  await trx.updateTable('licenses').set({ status: 'burned', burned_at: burnedAt, burned_pid: lic.pid, burned_mac: mac ? mac.toUpperCase() : lic.mac }).where('uuid', '=', uuid).execute();
 }
 
 async function applySpoiled(deps: HubDeps, trx: Tx, station: StationTable, uuid: string, reason: string): Promise<void> {

@@ -1,0 +1,212 @@
+// Hub benchmarks, on loopback (127.0.0.1), over real HTTP:
+//   hub_pull_100k_s[_pg]       one station pulls a 100k-license group (pages of 5000, leasing included)
+//   hub_push_p99_ms_{sqlite,pg} and hub_push_per_s_{sqlite,pg}
+//                              50 stations at once, each pushing 200 burn records in batches of 10
+// The hub runs in its own process (`hub start`), seeded beforehand through the services; the clients run here.
+// PostgreSQL: HUB_TEST_PG_URL if set, else a throwaway cluster from scripts/ci-postgres.sh when PostgreSQL is installed.
+import { spawn } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { silentLogger } from '../../common/log';
+import type { License } from '../../common/license';
+import type { PullResponse, PushResponse } from '../../common/hub-api';
+import { systemClock } from '../../common/clock';
+import { defaultHubConfig, type HubDeps } from '../../hub/services/context';
+import * as credentials from '../../hub/services/credentials';
+import * as products from '../../hub/services/products';
+import * as stations from '../../hub/services/stations';
+import { openStore } from '../../hub/store';
+
+const bench = (name: string, value: number, unit: string): void => console.log(`BENCH ${name} ${Number(value.toFixed(3))} ${unit}`);
+
+let serial = 0;
+function licenses(n: number): License[] {
+  const tag = randomBytes(2).toString('hex');
+  return Array.from({ length: n }, () => {
+    serial++;
+    return { uuid: `b${tag}${serial.toString(36).padStart(11, '0')}`, authkey: randomBytes(24).toString('base64').replace(/[^0-9A-Za-z]/g, 'q').slice(0, 32), mac: serial.toString(16).padStart(12, '0') };
+  });
+}
+
+interface Hub { url: string; stop(): Promise<void> }
+
+async function post<T>(hub: Hub, path: string, body: unknown, token: string): Promise<T> {
+  const res = await fetch(hub.url + path, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const json = (await res.json()) as T;
+  if (res.status !== 200) throw new Error(`${path}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+async function seeded(db: string, schema: string | undefined, fn: (deps: HubDeps) => Promise<void>): Promise<void> {
+  const store = await openStore({ db, ...(schema ? { schema } : {}) });
+  try {
+    await fn({ instanceId: 'bench-seed', store, clock: systemClock, logger: silentLogger, sender: { send: async () => undefined }, config: defaultHubConfig });
+  } finally {
+    await store.close();
+  }
+}
+
+async function spawnHub(db: string, schema: string | undefined): Promise<Hub> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'hub/cli.ts', 'start', '--port', '0', '--db', db, ...(schema ? ['--schema', schema] : []), '--admin-token', 'bench-admin'], {
+    env: { ...process.env, HUB_LOG_LEVEL: 'error' }, stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    proc.stdout!.on('data', (d) => {
+      out += String(d);
+      const m = /hub listening on (http:\/\/\S+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    proc.once('exit', (code) => reject(new Error(`hub exited (${code})`)));
+  });
+  return { url, stop: () => new Promise<void>((r) => { proc.once('exit', () => r()); proc.kill('SIGTERM'); }) };
+}
+
+async function world(deps: HubDeps, stationCount: number) {
+  await products.upsertProduct(deps, { pid: 'benchp', name: 'Bench product', priceCents: 100 });
+  const f = await stations.createFactory(deps, 'Bench');
+  const l = await stations.createLine(deps, f.id, 'L');
+  const out: { id: string; token: string }[] = [];
+  for (let i = 0; i < stationCount; i++) {
+    const s = await stations.createStation(deps, l.id, `S${i}`);
+    const code = await stations.createEnrollmentCode(deps, s.id, 60);
+    out.push({ id: s.id, token: (await stations.enroll(deps, { code: code.code })).token });
+  }
+  return { factoryId: f.id, stations: out };
+}
+
+async function group(deps: HubDeps, factoryId: string, stationId: string, n: number): Promise<string> {
+  const c = await credentials.createCredential(deps, { pid: 'benchp', owner: 'mine', deliveryMode: 'credential', firmwareKey: 'k', chip: 'c' });
+  for (let i = 0; i < n; i += 20_000) await credentials.importLicenses(deps, c.id, 'purchased', licenses(Math.min(20_000, n - i)));
+  await credentials.assignCredential(deps, c.id, { factoryId, stationId });
+  return c.id;
+}
+
+async function pullAll(hub: Hub, token: string, limit: number): Promise<string[]> {
+  const uuids: string[] = [];
+  let cursor: string | null = null;
+  for (;;) {
+    const r: PullResponse = await post<PullResponse>(hub, '/v1/station/pull', { cursor, limit }, token);
+    for (const l of r.licenses) uuids.push(l.uuid);
+    cursor = r.cursor;
+    if (!r.hasMore) return uuids;
+  }
+}
+
+async function benchPull(db: string, schema: string | undefined, suffix: string): Promise<void> {
+  let w!: Awaited<ReturnType<typeof world>>;
+  await seeded(db, schema, async (deps) => {
+    w = await world(deps, 1);
+    await group(deps, w.factoryId, w.stations[0]!.id, 100_000);
+  });
+  const hub = await spawnHub(db, schema);
+  try {
+    const t0 = performance.now();
+    const got = await pullAll(hub, w.stations[0]!.token, 5000);
+    const s = (performance.now() - t0) / 1000;
+    if (new Set(got).size !== 100_000) throw new Error(`pulled ${got.length} licenses, expected 100000`);
+    bench(`hub_pull_100k_s${suffix}`, s, 's');
+  } finally {
+    await hub.stop();
+  }
+}
+
+async function benchPush(db: string, schema: string | undefined, suffix: string): Promise<void> {
+  let w!: Awaited<ReturnType<typeof world>>;
+  await seeded(db, schema, async (deps) => {
+    w = await world(deps, 50);
+    for (const s of w.stations) await group(deps, w.factoryId, s.id, 200);
+  });
+  const hub = await spawnHub(db, schema);
+  try {
+    const held: string[][] = [];
+    for (const s of w.stations) held.push(await pullAll(hub, s.token, 1000));
+    const latencies: number[] = [];
+    const t0 = performance.now();
+    await Promise.all(w.stations.map(async (s, i) => {
+      const uuids = held[i]!;
+      for (let j = 0; j < uuids.length; j += 10) {
+        const items = uuids.slice(j, j + 10).map((uuid) => ({ kind: 'burn', key: randomUUID(), uuid, burnedAt: new Date().toISOString() }));
+        const t = performance.now();
+        const r = await post<PushResponse>(hub, '/v1/station/push', { items }, s.token);
+        latencies.push(performance.now() - t);
+        if (r.outcomes.some((o) => o.status !== 'applied')) throw new Error(`push refused: ${JSON.stringify(r.outcomes.find((o) => o.status !== 'applied'))}`);
+      }
+    }));
+    const seconds = (performance.now() - t0) / 1000;
+    latencies.sort((a, b) => a - b);
+    const p99 = latencies[Math.min(latencies.length - 1, Math.ceil(latencies.length * 0.99) - 1)]!;
+    bench(`hub_push_p99_ms_${suffix}`, p99, 'ms');
+    bench(`hub_push_per_s_${suffix}`, (50 * 200) / seconds, 'records/s');
+  } finally {
+    await hub.stop();
+  }
+}
+
+/** A PostgreSQL to measure on: the given URL, or a throwaway cluster that lives as long as the returned stop(). */
+async function postgres(): Promise<{ url: string; stop(): Promise<void> } | undefined> {
+  const given = process.env.HUB_TEST_PG_URL ?? process.env.HUB_BENCH_PG_URL;
+  if (given) return { url: given, stop: async () => undefined };
+  const pgRoot = '/usr/lib/postgresql';
+  if (!existsSync(pgRoot) || readdirSync(pgRoot).length === 0) return undefined;
+  const sh = spawn('bash', ['-c', '. scripts/ci-postgres.sh && echo "URL=$HUB_TEST_PG_URL" && read -r _'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const url = await new Promise<string | undefined>((resolve) => {
+    let out = '';
+    sh.stdout!.on('data', (d) => {
+      out += String(d);
+      const m = /URL=(\S+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    sh.once('exit', () => resolve(undefined));
+  });
+  if (!url) return undefined;
+  return { url, stop: () => new Promise<void>((r) => { sh.once('exit', () => r()); sh.stdin!.end('\n'); }) };
+}
+
+async function freshSchema(url: string): Promise<{ schema: string; drop(): Promise<void> }> {
+  const schema = `bench_${randomBytes(4).toString('hex')}`;
+  return {
+    schema,
+    drop: async () => {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await c.end();
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'hub-bench-'));
+  try {
+    await benchPull(join(dir, 'pull.sqlite'), undefined, '');
+    await benchPush(join(dir, 'push.sqlite'), undefined, 'sqlite');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const pgdb = await postgres();
+  if (!pgdb) {
+    console.log('# hub PostgreSQL benchmarks skipped: no HUB_TEST_PG_URL and no PostgreSQL installed');
+    return;
+  }
+  try {
+    for (const run of [(u: string, s: string) => benchPull(u, s, '_pg'), (u: string, s: string) => benchPush(u, s, 'pg')]) {
+      const s = await freshSchema(pgdb.url);
+      try {
+        await run(pgdb.url, s.schema);
+      } finally {
+        await s.drop();
+      }
+    }
+  } finally {
+    await pgdb.stop();
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
