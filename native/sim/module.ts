@@ -10,7 +10,7 @@ export const BITS_PER_BYTE = 10;
 export const byteTimeMs = (baudRate: number): number => (BITS_PER_BYTE * 1000) / baudRate;
 
 /** Longest piece of an answer handed to the pty at once: a USB-serial bridge delivers in small bursts too. */
-const TX_CHUNK = 32;
+const TX_CHUNK = 64;
 
 export interface VirtualModuleOptions extends ModuleSpec {
   id: string;

@@ -18,7 +18,7 @@ interface Task extends ScheduledTask {
 }
 
 /** Below this, poll with setImmediate instead of trusting setTimeout. */
-const SPIN_MS = 2;
+const SPIN_MS = 1;
 
 export class PreciseScheduler {
   private tasks: Task[] = [];
