@@ -1,0 +1,167 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runStationCommand, type StationCliIo } from '../../../main/cli/station-command';
+import { Fleet } from '../../../native/sim/fleet';
+import { fastScrypt, licensesCsv, sleep, stationLicenses, tempDir, type TestLicense } from './fixtures';
+
+const tmp = tempDir('station-cli-');
+const vault = join(tmp.dir, 'line1.vault');
+const passphraseFile = join(tmp.dir, 'passphrase.txt');
+let fleet: Fleet;
+let licenses: TestLicense[];
+let swapping = true;
+let swapper: Promise<void>;
+
+beforeAll(async () => {
+  writeFileSync(passphraseFile, 'cli test passphrase\n', { mode: 0o600 });
+  licenses = stationLicenses(12);
+  writeFileSync(join(tmp.dir, 'good.csv'), licensesCsv(licenses));
+  writeFileSync(join(tmp.dir, 'bad.csv'), 'uuid,authkey\r\nshort,abc\r\n' + `${licenses[0]!.uuid},${licenses[0]!.authkey}\r\n`);
+  fleet = await Fleet.start({ protocol: 'tuya-auc', count: 2, timing: { flashWriteMs: 5 } });
+  // The operator: a module seen holding the same license for a while (its burn is over) is taken out and a blank one placed.
+  swapper = (async () => {
+    const seen = new Map<number, { uuid: string; times: number }>();
+    while (swapping) {
+      for (const p of fleet.portList) {
+        const uuid = (await fleet.readFlash(p.index))?.uuid;
+        const last = seen.get(p.index);
+        if (!uuid) seen.delete(p.index);
+        else if (last?.uuid !== uuid) seen.set(p.index, { uuid, times: 1 });
+        else if (++last.times >= 4) {
+          seen.delete(p.index);
+          await fleet.swap(p.index);
+        }
+      }
+      await sleep(50);
+    }
+  })();
+});
+
+afterAll(async () => {
+  swapping = false;
+  await swapper;
+  await fleet.stop();
+  tmp.cleanup();
+});
+
+async function cli(argv: string[], extra: Partial<StationCliIo> = {}) {
+  let stdout = '';
+  let stderr = '';
+  const code = await runStationCommand([...argv.slice(0, 1), '--vault', vault, ...argv.slice(1)], {
+    stdout: (t) => (stdout += t),
+    stderr: (t) => (stderr += t),
+    env: { CS_PASSPHRASE: 'cli test passphrase' },
+    scrypt: fastScrypt,
+    ...extra,
+  });
+  return { code, stdout, stderr, json: () => stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) };
+}
+
+describe('npm run station', () => {
+  let groupId = '';
+
+  it('creates a vault from a passphrase file and refuses to create it twice', async () => {
+    expect((await cli(['create', '--passphrase-file', passphraseFile])).code).toBe(0);
+    const again = await cli(['create']);
+    expect(again.code).toBe(4);
+    expect(again.stderr).toMatch(/already exists/);
+  });
+
+  it('imports a good list and refuses a bad one naming every bad row, importing nothing', async () => {
+    const bad = await cli(['import', '--file', join(tmp.dir, 'bad.csv')]);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(/Nothing was imported/);
+    expect(bad.stdout).toMatch(/line 2:/);
+    const good = await cli(['import', '--file', join(tmp.dir, 'good.csv'), '--name', 'Plugs EU', '--json']);
+    expect(good.code).toBe(0);
+    const imported = good.json()[0]!;
+    expect(imported).toMatchObject({ event: 'imported', licenses: 12, name: 'Plugs EU' });
+    groupId = imported.groupId as string;
+    const groups = (await cli(['groups', '--json'])).json()[0]!.groups as { id: string; counts: { available: number } }[];
+    expect(groups).toHaveLength(1);
+    expect(groups[0]!.counts.available).toBe(12);
+  });
+
+  it('gives clear messages and exit codes on bad input', async () => {
+    expect(await runStationCommand(['groups'], { stdout: () => undefined, stderr: () => undefined, env: {} })).toBe(2);
+    const wrong = await cli(['groups'], { env: { CS_PASSPHRASE: 'not the passphrase' } });
+    expect(wrong.code).toBe(4);
+    expect(wrong.stderr).toMatch(/passphrase/i);
+    const none = await cli(['groups'], { env: {} });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/--passphrase-file <file> or the CS_PASSPHRASE/);
+    const unknownGroup = await cli(['run', '--slot', `port=${fleet.portList[0]!.hostPath},protocol=tuya-auc,group=Nope`]);
+    expect(unknownGroup.code).toBe(2);
+    expect(unknownGroup.stderr).toMatch(/no group "Nope"/);
+  });
+
+  it('refuses to run on a blocked group with the reason', async () => {
+    expect((await cli(['block', '--group', 'Plugs EU', '--reason', 'update request under review'])).code).toBe(0);
+    const run = await cli(['run', '--slot', `port=${fleet.portList[0]!.hostPath},protocol=tuya-auc,group=Plugs EU`, '--count', '1']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/blocked: update request under review/);
+    expect((await cli(['unblock', '--group', groupId])).code).toBe(0);
+  });
+
+  it('runs two slots until the count is reached, printing progress', async () => {
+    const slots = fleet.portList.flatMap((p) => ['--slot', `port=${p.hostPath},protocol=tuya-auc,group=${groupId}`]);
+    const run = await cli(['run', ...slots, '--count', '4']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/slot [12]: burned [0-9a-z]{16} into module [0-9A-F]{12} in \d+ ms/);
+    expect(run.stdout).toMatch(/Stopped \(count reached\)/);
+    const burned = (await cli(['groups', '--json'])).json()[0]!.groups as { counts: { burned: number } }[];
+    expect(burned[0]!.counts.burned).toBeGreaterThanOrEqual(4);
+  });
+
+  it('stops cleanly when asked (SIGINT), finishing the burn under way', async () => {
+    const stop = new AbortController();
+    let seen = 0;
+    const run = await cli(['run', '--slot', `port=${fleet.portList[0]!.hostPath},protocol=tuya-auc,group=${groupId}`, '--json'], {
+      stop: stop.signal,
+      stdout: (t) => {
+        for (const line of t.trim().split('\n')) if ((JSON.parse(line) as { phase?: string }).phase === 'done' && ++seen === 1) stop.abort();
+      },
+    });
+    expect(run.code).toBe(0);
+    const before = (await cli(['suspects', '--json'])).json()[0]!;
+    expect(before.suspects).toEqual([]);
+  });
+
+  it('lists and voids a suspect, verifies the audit chain, exports a report without authkeys', async () => {
+    // A burn whose write is never answered leaves a suspect.
+    await fleet.swap(0, { faults: { noAnswer: 'write' } });
+    const stop = new AbortController();
+    await cli(['run', '--slot', `port=${fleet.portList[0]!.hostPath},protocol=tuya-auc,group=${groupId}`, '--json'], {
+      stop: stop.signal,
+      stdout: (t) => {
+        if (t.includes('"phase":"failed"')) stop.abort();
+      },
+    });
+    await fleet.setFaults(0, {});
+    const suspects = (await cli(['suspects', '--json'])).json()[0]!.suspects as { uuid: string; slot: string }[];
+    expect(suspects).toHaveLength(1);
+    expect(suspects[0]!.slot).toBe('slot-1');
+    const uuid = suspects[0]!.uuid;
+    // Read back through the jig: the write never took, so the license is in no module and becomes void.
+    const resolved = await cli(['resolve', '--uuid', uuid, '--port', fleet.portList[0]!.hostPath, '--protocol', 'tuya-auc']);
+    expect(resolved.code).toBe(0);
+    expect(resolved.stdout).toMatch(new RegExp(`license ${uuid} is void`));
+    const again = await cli(['resolve', '--uuid', uuid, '--void', '--reason', 'scrapped']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/only a suspect license can be voided|is void/);
+
+    const verify = await cli(['verify']);
+    expect(verify.code).toBe(0);
+    expect(verify.stdout).toMatch(/The audit chain verifies: \d+ entries/);
+
+    const out = join(tmp.dir, 'report.csv');
+    expect((await cli(['report', '--group', 'Plugs EU', '--out', out])).code).toBe(0);
+    const csv = readFileSync(out, 'utf8');
+    expect(csv.split('\r\n')[0]).toBe('uuid,module_mac,module_serial,slot,time,result,reason,group');
+    expect(csv).toMatch(/,slot-1,.*,verified,/);
+    expect(csv).toMatch(new RegExp(`${uuid},.*,void,`));
+    for (const l of licenses) expect(csv).not.toContain(l.authkey);
+  });
+});
