@@ -1,0 +1,64 @@
+// slots_8_burns_per_hour: 8 slots of one station burning virtual modules at
+// 115200-baud timing (flash write 20 ms), each module swapped for a blank one
+// 200 ms after its burn finished (the operator's hand). The modules run in
+// their own process, as real hardware would not share the station's CPU.
+// Run: npm run bench -- slots
+import { join } from 'node:path';
+import { Station, type SlotSnapshot } from '../../main/station';
+import { PassphraseWrapper } from '../../main/vault';
+import { spawnFleet } from '../../native/sim/remote';
+import { fastScrypt, licensesCsv, sleep, stationLicenses, tempDir } from '../integration/station/fixtures';
+
+const SLOTS = 8;
+const SWAP_MS = 200;
+const WARMUP_S = 3;
+const MEASURE_S = Number(process.env.BENCH_SLOTS_SECONDS ?? 30);
+const bench = (name: string, value: number, unit: string): void => console.log(`BENCH ${name} ${Number(value.toPrecision(4))} ${unit}`);
+
+const tmp = tempDir('slots-bench-');
+const fleet = await spawnFleet(['--count', String(SLOTS), '--baud', '115200', '--flash-ms', '20']);
+try {
+  const station = await Station.create({ vaultPath: join(tmp.dir, 'bench.vault'), wrapper: new PassphraseWrapper('bench passphrase', fastScrypt) });
+  const report = await station.importLicenseList(licensesCsv(stationLicenses(5000)), 'bench.csv', { groupName: 'bench' });
+  if (!report.ok) throw new Error('bench import refused');
+  const ports = fleet.portList;
+  const slotIndex = new Map<string, number>();
+  ports.forEach((p, i) => slotIndex.set(station.addSlot({ port: p.hostPath, protocol: 'tuya-auc', groupId: report.groupId }).id, i));
+
+  const burnsAt: number[] = [];
+  const cycle: number[] = [];
+  const handled = new Map<string, string>();
+  const lastDoneAt = new Map<string, number>();
+  let failures = 0;
+  station.subscribe((e) => {
+    if (e.type !== 'slot') return;
+    const s: SlotSnapshot = e.slot;
+    if (s.phase === 'failed') failures++;
+    if (s.phase !== 'done' || !s.lastResult?.ok || handled.get(s.slotId) === s.lastResult.uuid) return;
+    handled.set(s.slotId, s.lastResult.uuid);
+    const now = performance.now();
+    burnsAt.push(now);
+    const prev = lastDoneAt.get(s.slotId);
+    if (prev !== undefined) cycle.push(now - prev);
+    lastDoneAt.set(s.slotId, now);
+    const index = slotIndex.get(s.slotId)!;
+    setTimeout(() => void fleet.swap(index).catch(() => undefined), SWAP_MS);
+  });
+  station.start();
+  await sleep(WARMUP_S * 1000);
+  const from = performance.now();
+  const before = burnsAt.length;
+  await sleep(MEASURE_S * 1000);
+  const to = performance.now();
+  const burned = burnsAt.filter((t) => t >= from && t < to).length;
+  await station.close();
+  const perHour = (burned / ((to - from) / 1000)) * 3600;
+  cycle.sort((a, b) => a - b);
+  console.log(`# ${burned} burns in ${((to - from) / 1000).toFixed(1)} s on ${SLOTS} slots (${before} in warm-up); slot cycle p50 ${cycle[cycle.length >> 1]?.toFixed(0)} ms, p99 ${cycle[Math.floor(cycle.length * 0.99)]?.toFixed(0)} ms; failures ${failures}`);
+  if (failures > 0) throw new Error(`${failures} burns failed during the benchmark`);
+  bench('slots_8_burns_per_hour', perHour, 'burns/h');
+  bench('slot_cycle_p50_ms', cycle[cycle.length >> 1] ?? 0, 'ms');
+} finally {
+  await fleet.stop();
+  tmp.cleanup();
+}
