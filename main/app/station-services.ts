@@ -4,11 +4,11 @@ import { basename, join } from 'node:path';
 import { AppError, isAppError, toErrorInfo } from '../../common/errors';
 import { systemClock, type Clock } from '../../common/clock';
 import { silentLogger, type Logger } from '../../common/log';
-import type { GroupSummary, JobProgress, Language, SetupState, SlotState, SyncStatus } from '../../common/api/schemas';
+import type { GroupSummary, JobProgress, Language, SetupState, SlotResult, SlotState, SyncStatus } from '../../common/api/schemas';
 import type { DiscoveryOptions } from '../../native/transport/discovery';
 import { burnReportCsv } from '../ledger';
 import { JsonFileSettings, type SettingsStore } from '../settings';
-import { Station, toApiGroupCounts, toApiSlotState, type SlotTiming } from '../station';
+import { Station, toApiGroupCounts, toApiSlotState, type SlotSnapshot, type SlotTiming } from '../station';
 import { SyncEngine } from '../sync';
 import { PassphraseWrapper, SafeStorageWrapper, Vault, type KeyWrapper, type SafeStorageLike, type ScryptParams } from '../vault';
 import { EventHub, type StationServices } from '../api/services';
@@ -84,6 +84,7 @@ export class StationRuntime {
   readonly #codes = new Map<string, { code: string; until: number }>();
   readonly #downloadCodes = new Map<string, string>();
   readonly #jobTimers = new Set<NodeJS.Timeout>();
+  readonly #heldSuspect = new Map<string, SlotResult>();
   /** Setup steps run one at a time: two windows cannot create two vaults. */
   #busy: Promise<unknown> = Promise.resolve();
 
@@ -163,7 +164,7 @@ export class StationRuntime {
     const options = { vaultPath: this.#vaultPath, wrapper, clock: this.#clock, logger: this.#log, ...(this.#o.slotTiming ? { slotTiming: this.#o.slotTiming } : {}) };
     const station = create ? await Station.create(options) : await Station.open(options);
     station.subscribe((e) => {
-      if (e.type === 'slot') this.events.emit('onSlotState', toApiSlotState(e.slot));
+      if (e.type === 'slot') this.events.emit('onSlotState', this.#apiSlot(e.slot));
       else if (e.type === 'counts') {
         this.events.emit('onCounts', toApiGroupCounts(e.groupId, e.counts));
         this.#sync?.outboxChanged();
@@ -276,8 +277,26 @@ export class StationRuntime {
   }
 
   #slotState(place: SlotPlace): SlotState {
-    if (this.#hasSlot(place.slotId)) return toApiSlotState(this.#station!.slot(place.slotId).snapshot);
-    return { slotId: place.slotId, number: place.number, port: place.port, protocol: place.protocol, groupId: null, connected: true, running: false, phase: 'idle', step: null, progress: 0, lastResult: null, pendingSerial: null, burnedThisShift: 0 };
+    if (this.#hasSlot(place.slotId)) return this.#apiSlot(this.#station!.slot(place.slotId).snapshot);
+    return { slotId: place.slotId, number: place.number, port: place.port, protocol: place.protocol, groupId: null, connected: existsSync(place.port), running: false, phase: 'idle', step: null, progress: 0, lastResult: null, pendingSerial: null, burnedThisShift: 0 };
+  }
+
+  /**
+   * A slot as the screen shows it. A suspect left by an unplug stays on the
+   * tile while the slot waits for its port (the port error alone would hide
+   * that a module must be put aside), until Retry or the next burn.
+   */
+  #apiSlot(s: SlotSnapshot): SlotState {
+    // a stopped slot has its port closed: whether the programmer is there is whether its port is
+    const state = { ...toApiSlotState(s), ...(s.running ? {} : { connected: existsSync(s.port) }) };
+    const r = state.lastResult;
+    if (r !== null && !r.ok && r.suspect) this.#heldSuspect.set(s.slotId, r);
+    else if (r !== null && (r.ok || r.uuid !== null)) this.#heldSuspect.delete(s.slotId);
+    const held = this.#heldSuspect.get(s.slotId);
+    if (held !== undefined && r !== null && !r.ok && r.code === 'PORT_ERROR') {
+      return { ...state, lastResult: { ...held, message: `${held.message} The port is gone now: plug the programmer back in; the slot keeps trying.` } };
+    }
+    return state;
   }
 
   /** The named slots, or every slot; each must have a group. */
@@ -425,6 +444,7 @@ export class StationRuntime {
         retry: (input) => {
           const { station } = this.#ready();
           const [id] = this.#boundTargets([input.slotId]);
+          this.#heldSuspect.delete(id!);
           station.retry(id!);
           return this.#slotState(this.#place(id!));
         },

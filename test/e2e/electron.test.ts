@@ -4,9 +4,11 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { _electron as electron } from 'playwright-core';
 import { setUpDemo, shot } from './harness';
+import { startDemoEnvironment } from '../../scripts/demo';
 
 /**
- * The station UI inside the real Electron shell (dist/electron/main.mjs),
+ * The station UI inside the real Electron shell (dist/electron/main.mjs), on a
+ * demo hub and virtual modules,
  * where an Electron binary exists. Machines without one print why it skipped.
  */
 const root = resolve(import.meta.dirname, '../..');
@@ -17,7 +19,11 @@ if (!hasElectron) console.log(`SKIP electron e2e: no Electron binary at ${electr
 describe.runIf(hasElectron)('station UI in Electron', () => {
   it('first run and the operator tiles, with contextIsolation and no node in the page', async () => {
     execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root, stdio: 'inherit' });
-    const app = await electron.launch({ args: [join(root, 'dist/electron/main.mjs'), '--no-sandbox'], cwd: root });
+    const demo = await startDemoEnvironment({ licenses: 40 });
+    const app = await electron.launch({
+      args: [join(root, 'dist/electron/main.mjs'), '--no-sandbox'], cwd: root,
+      env: { ...process.env, STATION_DATA_DIR: join(demo.dir, 'station'), STATION_DEMO_HUB: JSON.stringify(demo.access), STATION_VIRTUAL_PORTS: demo.portDirs.join(':') },
+    });
     try {
       const page = await app.firstWindow();
       await page.getByTestId('setup-submit').waitFor();
@@ -27,6 +33,7 @@ describe.runIf(hasElectron)('station UI in Electron', () => {
       await shot(page, 'electron-operator');
     } finally {
       await app.close();
+      await demo.close();
     }
   }, 120_000);
 });

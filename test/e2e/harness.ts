@@ -1,14 +1,16 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, statSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { createDemoStationApp } from '../../main/api/app';
+import type { SlotState } from '../../common/api/schemas';
+import { openStationApp } from '../../main/app';
 import { startBrowserHost, type BrowserHost } from '../../main/host/server';
+import { startDemoEnvironment, type DemoEnvironment } from '../../scripts/demo';
 
 /**
- * The end-to-end harness: builds the renderer once, starts the browser host
- * in-process over the station services, and drives Debian's Chromium with
- * playwright-core. Each test saves screenshots under test-results/screenshots/.
+ * The end-to-end harness: builds the renderer once, starts a real hub, virtual
+ * modules on ptys and the station's real services behind the browser host
+ * in-process, and drives Debian's Chromium with playwright-core. Each test
+ * saves screenshots under test-results/screenshots/.
  */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const chromiumArgs = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
@@ -27,20 +29,51 @@ export async function ensureRendererBuilt(): Promise<void> {
 }
 
 export interface Station {
+  env: DemoEnvironment;
   host: BrowserHost;
   /** One-time codes the station sent, by purpose (the test reads them like a supervisor reads a text message). */
   codes: Map<string, string>;
-  app: ReturnType<typeof createDemoStationApp>;
-  exportDir: string;
+  app: Awaited<ReturnType<typeof openStationApp>>;
+  /** Puts a blank module in each jig whose module was just burned (as an operator does), until `limit` burns. */
+  swapBurned(limit: number): { burned: () => number; stop: () => void };
   close(): Promise<void>;
 }
 
-export async function startStation(options: { stepMs?: number; swapMs?: number } = {}): Promise<Station> {
-  const exportDir = mkdtempSync(join(tmpdir(), 'station-e2e-'));
+/**
+ * A real station: a hub on SQLite seeded with the demo data, four virtual
+ * modules on ptys (2 tuya-auc, 2 tuyaopen-cli at 115200 baud), and the
+ * station's real services behind the browser host.
+ */
+export async function startStation(): Promise<Station> {
+  const env = await startDemoEnvironment({ licenses: 60 });
   const codes = new Map<string, string>();
-  const app = createDemoStationApp({ exportDir, stepMs: options.stepMs ?? 60, swapMs: options.swapMs ?? 120, sendCode: (purpose, code) => { codes.set(purpose, code); return 'the test phone'; } });
+  const app = await openStationApp({
+    dataDir: join(env.dir, 'station'),
+    demoHub: () => Promise.resolve(env.access),
+    discovery: { virtualDirs: env.portDirs, udev: 'off' },
+    sendCode: (purpose, code) => { codes.set(purpose, code); return 'the test phone'; },
+    // a quick key derivation: the tests are not about scrypt's cost
+    scrypt: { N: 2 ** 12, r: 8, p: 1 },
+    syncIntervalMs: 60_000,
+  });
   const host = await startBrowserHost({ dispatcher: app.dispatcher, staticDir: rendererDir });
-  return { host, app, exportDir, codes, close: async () => { app.close(); await host.close(); rmSync(exportDir, { recursive: true, force: true }); } };
+  const swapBurned = (limit: number): { burned: () => number; stop: () => void } => {
+    const seen = new Set<string>();
+    // the jigs start with one blank module each: swap in only as many more as make `limit`
+    let modules = env.ports().length;
+    const unsubscribe = app.dispatcher.subscribe((event, payload) => {
+      if (event !== 'onSlotState') return;
+      const s = payload as SlotState;
+      if (s.phase !== 'done' || s.lastResult?.ok !== true || seen.has(s.lastResult.uuid)) return;
+      seen.add(s.lastResult.uuid);
+      if (modules < limit) { modules++; void env.swap(s.port); }
+    });
+    return { burned: () => seen.size, stop: unsubscribe };
+  };
+  return {
+    env, host, app, codes, swapBurned,
+    close: async () => { await host.close(); await app.close(); await env.close(); },
+  };
 }
 
 export async function launchBrowser(): Promise<Browser> {
