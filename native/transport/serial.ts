@@ -1,3 +1,4 @@
+import { access } from 'node:fs/promises';
 import { SerialPort } from 'serialport';
 import { AppError } from '../../common/errors';
 import type { Transport } from './types';
@@ -7,6 +8,7 @@ import { ReadQueue, disconnected } from './read-queue';
 export class SerialTransport implements Transport {
   private port: SerialPort | null = null;
   private readonly queue: ReadQueue;
+  private presenceTimer: NodeJS.Timeout | null = null;
 
   constructor(
     readonly path: string,
@@ -33,6 +35,31 @@ export class SerialTransport implements Transport {
     // An error after open means the port is gone; the close event follows.
     port.on('error', (err: Error) => this.queue.close(disconnected(this.path, err.message)));
     this.port = port;
+    this.watchPresence(port);
+  }
+
+  /**
+   * A vanished device node means the programmer was unplugged (or the virtual
+   * module's pty pair went away). serialport does not always notice a pty
+   * hang-up, so a pending read would only time out: check the path instead.
+   */
+  private watchPresence(port: SerialPort): void {
+    const timer = setInterval(() => {
+      access(this.path).catch(() => {
+        if (this.port !== port) return;
+        this.queue.close(disconnected(this.path, 'the device was unplugged'));
+        this.port = null;
+        this.stopPresenceWatch();
+        if (port.isOpen) port.close(() => undefined);
+      });
+    }, 250);
+    timer.unref();
+    this.presenceTimer = timer;
+  }
+
+  private stopPresenceWatch(): void {
+    if (this.presenceTimer) clearInterval(this.presenceTimer);
+    this.presenceTimer = null;
   }
 
   private requireOpen(): SerialPort {
@@ -76,6 +103,7 @@ export class SerialTransport implements Transport {
   async close(): Promise<void> {
     const port = this.port;
     this.port = null;
+    this.stopPresenceWatch();
     if (!port?.isOpen) return;
     await new Promise<void>((resolve) => port.close(() => resolve()));
     this.queue.close(disconnected(this.path, 'the port was closed'));

@@ -1,3 +1,4 @@
+import { unlinkSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SerialTransport } from '../../../native/transport/serial';
 import { openPtyPair, type PtyPair } from '../../../native/sim/pty-pair';
@@ -43,5 +44,21 @@ describe('SerialTransport over a real pty pair', () => {
   it('names a missing port plainly', async () => {
     const host = new SerialTransport('/dev/does-not-exist-cs');
     await expect(host.open()).rejects.toMatchObject({ code: 'PORT_NOT_FOUND' });
+  });
+});
+
+describe('SerialTransport presence watch', () => {
+  it('fails a pending read with DISCONNECTED when the device node disappears', async () => {
+    const pair = await openPtyPair();
+    const host = new SerialTransport(pair.hostPath);
+    await host.open();
+    const pending = host.read({ timeoutMs: 5000 });
+    // SIGKILL leaves the pty behind but the link goes: like /dev/ttyUSB0 vanishing on unplug.
+    unlinkSync(pair.hostPath);
+    const started = Date.now();
+    await expect(pending).rejects.toMatchObject({ code: 'DISCONNECTED' });
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(host.isOpen).toBe(false);
+    await pair.close();
   });
 });
