@@ -204,11 +204,12 @@ export class Fleet implements FleetControl {
       log: this.log,
       onUnplug: () => {
         // The host sees its port vanish, as when a USB programmer is pulled.
+        if (slot.pair !== pair) return;
+        slot.pair = null;
+        const module = slot.module;
         void this.serial(slot, async () => {
-          if (slot.pair !== pair) return;
-          await slot.module?.stop();
           await pair.close();
-          slot.pair = null;
+          await module?.stop();
         });
       },
     });

@@ -244,8 +244,9 @@ export class VirtualModule {
         this.log('cable pulled');
         this.powerOff();
         this.alive = false;
-        void Promise.all(this.inflight).then(() => this.transport.close()).catch(() => undefined);
-        this.options.onUnplug?.();
+        // The fleet makes the host's port vanish (it ends the pty pair); alone, the module just lets go of its end.
+        if (this.options.onUnplug) this.options.onUnplug();
+        else void Promise.all(this.inflight).then(() => this.transport.close()).catch(() => undefined);
       },
       now: () => scheduler.now(),
       log: (message) => this.log(message),

@@ -152,12 +152,15 @@ class TuyaAucModule implements Personality {
     const frame = encodeFrame(command, data, 0x00);
     if (faultHits(faults.corruptChecksum, stage)) frame[frame.length - 1] = (frame[frame.length - 1]! + 1) & 0xff;
     if (faultHits(faults.unplugMidFrame, stage)) {
-      void this.ctx.send(frame.subarray(0, Math.ceil(frame.length / 2))).then(() => this.ctx.unplug());
+      // The cable goes a moment after the last byte that made it, as a hand pulls it.
+      void this.ctx.send(frame.subarray(0, Math.ceil(frame.length / 2))).then(() => this.ctx.setTimer(UNPLUG_AFTER_MS, () => this.ctx.unplug()));
       return;
     }
     void this.ctx.send(frame);
   }
 }
+
+const UNPLUG_AFTER_MS = 50;
 
 const isJsonObject = (data: Buffer): boolean => {
   try {
