@@ -288,7 +288,7 @@ export class StationRuntime {
    */
   #apiSlot(s: SlotSnapshot): SlotState {
     // a stopped slot has its port closed: whether the programmer is there is whether its port is
-    const state = { ...toApiSlotState(s), ...(s.running ? {} : { connected: existsSync(s.port) }) };
+    const state = { ...toApiSlotState(s), ...(s.running ? {} : { connected: existsSync(s.port), progress: 0 }) };
     const r = state.lastResult;
     if (r !== null && !r.ok && r.suspect) this.#heldSuspect.set(s.slotId, r);
     else if (r !== null && (r.ok || r.uuid !== null)) this.#heldSuspect.delete(s.slotId);
@@ -391,7 +391,7 @@ export class StationRuntime {
       events: this.events,
       setup: {
         state: () => this.#setupState(),
-        connectHub: (input) => this.#serial(() => this.#enrollNew({ ...input, mode: 'hub' })),
+        connectHub: (input) => this.#serial(() => this.#enrollNew({ ...input, operatorToken: input.hubOperatorToken, mode: 'hub' })),
         startDemo: (input) => this.#serial(async () => {
           if (!this.#o.demoHub) throw new AppError('NO_DEMO', 'This build has no demo hub: connect the station to your hub with its address and an enrollment code.');
           if (this.#stage() !== 'new') throw new AppError('ALREADY_SET_UP', 'This station is already set up.');
@@ -492,7 +492,8 @@ export class StationRuntime {
         history: async (input) => {
           const { station, sync } = this.#ready();
           station.group(input.groupId);
-          const local = sync.store.operations().filter((op) => op.groupId === input.groupId).map((op) => ({
+          // an applied operation is in the hub's history; pending and refused ones are only here
+          const local = sync.store.operations().filter((op) => op.groupId === input.groupId && (op.status !== 'applied' || this.#operator === null)).map((op) => ({
             id: op.id, groupId: op.groupId, kind: op.kind === 'split' ? ('split' as const) : ('reassign' as const), at: new Date(op.createdAt).toISOString(), summary: op.summary,
             details: [{ label: 'status', value: op.status }, ...(op.reason ? [{ label: 'reason', value: op.reason }] : [])],
           }));

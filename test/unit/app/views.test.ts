@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { dashboardSchema, groupSummarySchema } from '../../../common/api/schemas';
+import type { BurnRecord } from '../../../main/ledger';
+import { dashboard, failureCode, groupSummary, historyEntry, shiftStart, updateRequest } from '../../../main/app/views';
+
+const counts = { total: 10, available: 6, reserved: 0, burning: 0, burned: 3, reported: 1, suspect: 1, void: 0, failed: 2 };
+const meta = {
+  groupId: 'g1', hubState: 'confirming_update', usable: false, assignedToYou: true, syncBlock: 'under review', productName: 'Plug', deliveryMode: 'license_list',
+  purchased: 8, free: 2, parentId: 'p0', hubLineId: null, hubStationId: null, firmwareKey: 'k', chip: 'c', slotIds: ['slot-2'], localLine: 'Line 2',
+};
+const at = (iso: string): number => new Date(iso).getTime();
+const record = (over: Partial<BurnRecord>): BurnRecord => ({ id: 1, uuid: 'aaaaaaaaaaaaaaaa', groupId: 'g1', slot: 'slot-1', attempt: 'a', moduleMac: null, moduleSerial: null, result: 'verified', reason: null, at: 0, reportedAt: null, ...over });
+
+describe('what the screens show', () => {
+  it('a group shows the hub state and product, the vault counts, its slots, and a block in the words the station gave', () => {
+    const g = groupSummary({ id: 'g1', name: 'Plug · g1', pid: 'plug01', blocked: { reason: 'A product change is under review on the hub.' }, counts }, meta, ['slot-1']);
+    expect(groupSummarySchema.parse(g)).toEqual(g);
+    expect(g).toMatchObject({ state: 'confirming_update', deliveryMode: 'license_list', productName: 'Plug', purchased: 8, free: 2, parentId: 'p0', assignment: { line: 'Line 2', slotIds: ['slot-1', 'slot-2'] } });
+    expect(g.counts).toEqual({ groupId: 'g1', total: 10, left: 6, burned: 3, failed: 2, suspect: 1, void: 0 });
+    expect(g.blocked).toEqual({ code: 'GROUP_BLOCKED', message: 'A product change is under review on the hub.' });
+  });
+
+  it('an imported group with no license left is blocked as empty, and is valid with its own counts', () => {
+    const g = groupSummary({ id: 'g2', name: 'list.csv', pid: null, blocked: null, counts: { ...counts, available: 0 } }, undefined, []);
+    expect(g).toMatchObject({ state: 'valid', deliveryMode: 'credential', productName: 'Imported licenses', purchased: 10, free: 0, parentId: null });
+    expect(g.blocked?.code).toBe('GROUP_EMPTY');
+  });
+
+  it('reads the failure code off a ledger reason, INTERNAL for anything else', () => {
+    expect(failureCode('DISCONNECTED at write: the port closed')).toBe('DISCONNECTED');
+    expect(failureCode('station restarted before anything was sent')).toBe('INTERNAL');
+    expect(failureCode('BOGUS at write: x')).toBe('INTERNAL');
+    expect(failureCode(null)).toBe('INTERNAL');
+  });
+
+  it('the shift starts at 06:00, 14:00 or 22:00 local time (the night shift began the day before)', () => {
+    const local = (h: number, m = 0): number => new Date(2026, 2, 10, h, m).getTime();
+    expect(shiftStart(local(9, 30))).toBe(local(6));
+    expect(shiftStart(local(14))).toBe(local(14));
+    expect(shiftStart(local(23, 5))).toBe(local(22));
+    expect(shiftStart(local(3))).toBe(new Date(2026, 2, 9, 22).getTime());
+  });
+
+  it('the dashboard counts burns per hour and failure reasons per slot and group; voids and read-back settlements are not burns', () => {
+    const now = at('2026-03-10T12:30:00Z');
+    const records = [
+      record({ at: at('2026-03-10T11:10:00Z') }),
+      record({ at: at('2026-03-10T12:05:00Z'), slot: 'slot-2' }),
+      record({ at: at('2026-03-10T12:06:00Z'), result: 'failed', reason: 'TIMEOUT at connect: no answer', slot: 'slot-2' }),
+      record({ at: at('2026-03-10T12:07:00Z'), result: 'suspect', reason: 'DISCONNECTED at write: gone', slot: 'slot-2' }),
+      record({ at: at('2026-03-10T12:20:00Z'), result: 'verified', reason: 'resolved by read-back', slot: 'slot-2' }),
+      record({ at: at('2026-03-10T12:21:00Z'), result: 'void', reason: 'voided', slot: 'slot-2' }),
+      record({ at: at('2026-03-08T12:00:00Z') }),
+    ];
+    const d = dashboard('day', now, records, { slot: (id) => `Slot ${id.slice(5)}`, group: () => 'Plug' });
+    expect(dashboardSchema.parse(d)).toEqual(d);
+    expect(d.totals).toEqual({ verified: 2, failed: 1, suspect: 1 });
+    expect(d.burnsPerHour).toHaveLength(25);
+    expect(d.burnsPerHour.find((h) => h.hour === '2026-03-10T12:00:00.000Z')).toEqual({ hour: '2026-03-10T12:00:00.000Z', verified: 1, failed: 2 });
+    expect(d.failuresBySlot).toEqual([{ slotId: 'slot-2', label: 'Slot 2', reasons: [{ code: 'TIMEOUT', count: 1 }, { code: 'DISCONNECTED', count: 1 }] }]);
+    expect(d.failuresByGroup).toEqual([{ groupId: 'g1', label: 'Plug', reasons: [{ code: 'TIMEOUT', count: 1 }, { code: 'DISCONNECTED', count: 1 }] }]);
+  });
+
+  it('maps the hub update requests and history into the console words', () => {
+    const u = updateRequest({
+      id: 'u1', credentialId: 'g1', fromPid: 'plug01', toPid: 'bulb01', fromDeliveryMode: 'credential', toDeliveryMode: 'credential', licenses: 10, priceDifferenceCents: 600,
+      state: 'recalled', createdAt: '2026-03-10T10:00:00.000Z', approvedAt: null, paidAt: null, paymentReference: null, completedAt: null, recalledAt: '2026-03-10T10:05:00.000Z',
+    }, (pid) => (pid === 'bulb01' ? 'Bulb' : pid));
+    expect(u).toMatchObject({ targetPid: 'bulb01', targetProductName: 'Bulb', state: 'recalled', priceDifferenceCents: 600, updatedAt: '2026-03-10T10:05:00.000Z' });
+    const h = historyEntry({ id: 'e1', credentialId: 'g1', at: '2026-03-10T10:05:00.000Z', kind: 'update_recalled', details: { updateId: 'u1', licenses: 10 } });
+    expect(h).toEqual({ id: 'e1', groupId: 'g1', kind: 'recall', at: '2026-03-10T10:05:00.000Z', summary: 'Product change recalled', details: [{ label: 'updateId', value: 'u1' }, { label: 'licenses', value: '10' }] });
+  });
+});
