@@ -2,6 +2,8 @@ import { hostname } from 'node:os';
 import { systemClock, type Clock } from '../../common/clock';
 import { AppError, isAppError, toErrorInfo } from '../../common/errors';
 import { silentLogger, type Logger } from '../../common/log';
+import type { z } from 'zod';
+import type { ApiEventName, ApiEvents } from '../../common/api/contract';
 import type { OfflineOutcome, SyncStatus } from '../../common/api/schemas';
 import type { Ledger } from '../ledger';
 import type { Vault } from '../vault';
@@ -17,10 +19,9 @@ import { exportBundle, importBundle, type ExportInput, type ExportResult, type I
 export const TOKEN_SECRET = 'sync.hubToken';
 const KEYS = { hubUrl: 'sync.hubUrl', stationId: 'sync.stationId', stationName: 'sync.stationName', factoryId: 'sync.factoryId', lineId: 'sync.lineId', lastSyncAt: 'sync.lastSyncAt' } as const;
 
-export interface SyncEvents {
-  onSyncStatus: SyncStatus;
-  onOfflineOutcome: OfflineOutcome;
-}
+type ApiPayloads = { [K in ApiEventName]: z.input<ApiEvents[K]> };
+/** The app's events that sync emits (same payload types as common/api, so they pass straight through). */
+export type SyncEvents = Pick<ApiPayloads, 'onSyncStatus' | 'onOfflineOutcome'>;
 export type SyncListener = <E extends keyof SyncEvents>(event: E, payload: SyncEvents[E]) => void;
 
 export interface SyncEngineOptions {

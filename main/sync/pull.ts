@@ -1,3 +1,4 @@
+import { isAppError } from '../../common/errors';
 import { newId } from '../../common/ids';
 import type { PullResponse, StationGroup } from '../../common/hub-api';
 import type { NewLicense } from '../vault/sync-store';
@@ -20,7 +21,16 @@ export async function pullAll(ctx: SyncContext, pageSize: number): Promise<PullR
   const report: PullReport = { pages: 0, licensesAdded: 0, blocked: [], unblocked: [], released: 0 };
   for (;;) {
     const cursor = ctx.vault.getValue(CURSOR_KEY);
-    const page = await ctx.client.pull({ cursor, limit: pageSize });
+    let page: PullResponse;
+    try {
+      page = await ctx.client.pull({ cursor, limit: pageSize });
+    } catch (e) {
+      // The hub does not know our cursor (its store was restored): start again; known licenses are skipped.
+      if (!isAppError(e, 'CURSOR_UNKNOWN') || cursor === null) throw e;
+      ctx.logger.warn({ cursor }, 'hub does not know the sync cursor; pulling from the start');
+      ctx.vault.deleteValue(CURSOR_KEY);
+      continue;
+    }
     applyPage(ctx, page, report);
     report.pages++;
     if (!page.hasMore) return report;

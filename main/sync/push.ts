@@ -1,4 +1,4 @@
-import { isAppError } from '../../common/errors';
+import { AppError, isAppError } from '../../common/errors';
 import { pushItemSchema, type PushItem, type PushOutcome } from '../../common/hub-api';
 import type { OutboxRow } from '../vault/sync-store';
 import type { SyncContext } from './context';
@@ -63,16 +63,31 @@ export async function pushAll(ctx: SyncContext, batchSize: number, onProgress?: 
     if (rows.length === 0) return report;
     let outcomes: PushOutcome[];
     try {
-      outcomes = (await ctx.client.push({ items: rows.map(toPushItem) as PushItem[] })).outcomes;
+      outcomes = await send(ctx, rows);
     } catch (e) {
       ctx.store.noteAttempt(rows.map((r) => r.idemKey), isAppError(e) ? e.code : 'INTERNAL');
-      throw e;
+      if (!malformed(e)) throw e;
+      // One item the hub cannot read must not hold up the others: find it by sending them one by one.
+      outcomes = [];
+      for (const row of rows) {
+        try {
+          outcomes.push(...(await send(ctx, [row])));
+        } catch (one) {
+          if (!malformed(one)) throw one;
+          const err = one as AppError;
+          outcomes.push({ key: row.idemKey, kind: row.kind as PushOutcome['kind'], status: 'rejected', code: err.code, reason: `The hub cannot read this item (${err.message}); it was taken out of the outbox.`, replayed: false });
+        }
+      }
     }
     applyOutcomes(ctx, rows, outcomes, report);
     report.batches++;
     onProgress?.();
   }
 }
+
+const send = async (ctx: SyncContext, rows: readonly OutboxRow[]): Promise<PushOutcome[]> => (await ctx.client.push({ items: rows.map(toPushItem) as PushItem[] })).outcomes;
+/** The hub refused the request itself as unreadable (not one item's business rule). */
+const malformed = (e: unknown): boolean => e instanceof AppError && e.details?.httpStatus === 400 && ['INVALID_REQUEST', 'UNKNOWN_FIELD', 'OUT_OF_RANGE', 'DUPLICATE_LICENSE'].includes(e.code);
 
 function applyOutcomes(ctx: SyncContext, rows: readonly OutboxRow[], outcomes: readonly PushOutcome[], report: PushReport): void {
   const byKey = new Map(outcomes.map((o) => [o.key, o]));

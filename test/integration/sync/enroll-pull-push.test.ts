@@ -85,4 +85,38 @@ describe('station sync against a real hub process', () => {
     const rep = await hub.admin('GET', '/v1/admin/reports/stations');
     expect(rep.rows[0]).toMatchObject({ burned: 5, spoiled: 1 });
   });
+
+  it('an item the hub cannot read is taken out with the hub\'s reason and does not hold up the others', async () => {
+    st.sync.store.enqueue({ key: 'release-broken-item', kind: 'release', payload: { uuids: [] } });
+    await burnOne(st.ledger, group.id);
+    const report = await st.sync.syncNow();
+    expect(report.pushed).toMatchObject({ applied: 1, rejected: 1 });
+    expect(st.sync.status().outbox).toBe(0);
+    expect(st.sync.store.rejectedItems().find((r) => r.key === 'release-broken-item')).toMatchObject({ code: 'OUT_OF_RANGE' });
+    expect(st.ledger.counts(group.id).reported).toBe(6);
+  });
+
+  it('starts the pull again from the beginning when the hub does not know the cursor', async () => {
+    st.vault.putValue('sync.cursor', 'c1.999999.zzzz');
+    const report = await st.sync.syncNow();
+    expect(report.pulled.licensesAdded).toBe(0);
+    expect(st.vault.getValue('sync.cursor')).not.toBe('c1.999999.zzzz');
+    expect(st.sync.status().lastError).toBeNull();
+  });
+
+  it('goes offline with a plain reason when the hub is gone, and back online by itself', async () => {
+    await st.sync.syncNow();
+    const seen: boolean[] = [];
+    st.sync.subscribe((e, p) => { if (e === 'onSyncStatus') seen.push((p as SyncStatus).online); });
+    await hub.stop();
+    await expect(st.sync.syncNow()).rejects.toMatchObject({ code: 'HUB_UNREACHABLE' });
+    expect(st.sync.status()).toMatchObject({ online: false, lastError: { code: 'HUB_UNREACHABLE' } });
+    expect(st.sync.status().lastError?.message).toMatch(/keeps working offline/);
+    await hub.start();
+    st.sync.start(); // syncs at once, then on the timer / backoff
+    const end = Date.now() + 10_000;
+    while (!st.sync.status().online && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    expect(st.sync.status().online).toBe(true);
+    expect(seen).toEqual(expect.arrayContaining([false, true]));
+  });
 });

@@ -72,7 +72,9 @@ describe('transfer bundles between two offline stations', () => {
 
   it('refuses a tampered bundle and a wrong passphrase', async () => {
     const original = JSON.parse(readFileSync(file, 'utf8'));
-    const flipped = { ...original, ciphertext: Buffer.from(original.ciphertext, 'base64').map((b: number, i: number) => (i === 5 ? b ^ 1 : b)).toString('base64') };
+    const body = Buffer.from(original.ciphertext, 'base64');
+    body[5] = body[5]! ^ 1;
+    const flipped = { ...original, ciphertext: body.toString('base64') };
     const bad1 = join(dir, 'tampered-body.cstb');
     writeFileSync(bad1, JSON.stringify(flipped));
     await expect(dst.sync.importBundle(bad1, passphrase)).rejects.toMatchObject({ code: 'BUNDLE_TAMPERED' });

@@ -62,7 +62,7 @@ describe('the outbox is fed by the ledger in the same transaction', () => {
 
   it('a failed attempt (nothing sent) or a suspect is not reported as burned', async () => {
     const r = ledger.reserve(hubGroup, { slot: 's' });
-    ledger.finishBurn(r, { ok: false, exposure: 'nothing-sent', step: 'read', error: { code: 'TIMEOUT', message: 'no answer' }, durationMs: 0 });
+    ledger.finishBurn(r, { ok: false, exposure: 'nothing-sent', step: 'check', error: { code: 'TIMEOUT', message: 'no answer' }, durationMs: 0 });
     const s = ledger.reserve(hubGroup, { slot: 's' });
     await ledger.beforeWrite(s)({ uuid: null, authkey: null, mac: null });
     ledger.finishBurn(s, { ok: false, exposure: 'sent-outcome-unknown', step: 'write', error: { code: 'DISCONNECTED', message: 'unplugged' }, durationMs: 0 });
