@@ -78,6 +78,7 @@ const groupFromRow = (r: GroupRow): CredentialGroup => ({
 const SEAL_CHUNK = 5000;
 /** From this many rows, sealing runs on a worker thread alongside the inserts. */
 const PIPELINE_MIN_ROWS = 20_000;
+const INSERT_BATCH = 64;
 const uuidPattern = /^[0-9a-z]{16}(?:[0-9a-z]{4})?$/;
 const authkeyPattern = /^[0-9A-Za-z]{32}$/;
 const macPattern = /^[0-9A-F]{12}$/;
@@ -347,19 +348,40 @@ export class Vault {
     const pids = new Set(rows.map((r) => r.pid).filter((p): p is string => p !== undefined));
     const pid = options.pid ?? (pids.size === 1 ? [...pids][0] : undefined) ?? null;
     const now = this.clock.now();
-    const insert = this.db.prepare("INSERT OR IGNORE INTO licenses (group_key, uuid, sealed_authkey, mac, pid, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'available', ?, ?)");
+    // Many rows per statement: the per-statement cost, not SQLite, dominates a plain insert loop.
+    const columns = '(group_key, uuid, sealed_authkey, mac, pid, state, created_at, updated_at)';
+    const sqlFor = (n: number): string => `INSERT OR IGNORE INTO licenses ${columns} VALUES ${Array.from({ length: n }, () => "(?, ?, ?, ?, ?, 'available', ?, ?)").join(', ')}`;
+    const fullBatch = this.db.prepare(sqlFor(INSERT_BATCH));
     try {
       this.db.transaction(() => {
         if (options.groupId === undefined) {
           this.db.prepare('INSERT INTO credential_groups (id, name, pid, hub_credential_id, state, source, license_count, created_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?)').run(groupId, options.groupName, pid, options.hubCredentialId ?? null, 'active', options.source, now);
         }
         const groupKey = (this.db.prepare<[string], { key: number }>('SELECT key FROM credential_groups WHERE id = ?').get(groupId) as { key: number }).key;
+        const lastIdBefore = (this.db.prepare<[], { id: number | null }>('SELECT max(id) AS id FROM licenses').get()?.id ?? 0);
         const duplicates: { row: LicenseInput; index: number }[] = [];
-        for (let i = 0; i < total; i++) {
-          const row = rows[i] as LicenseInput;
+        const params: unknown[] = [];
+        let nextProgress = 10_000;
+        for (let start = 0; start < total; start += INSERT_BATCH) {
+          const end = Math.min(total, start + INSERT_BATCH);
+          params.length = 0;
+          for (let i = start; i < end; i++) {
+            const row = rows[i] as LicenseInput;
+            params.push(groupKey, row.uuid, pipeline ? pipeline.sealed(i) : sealed[i], row.mac ?? null, row.pid ?? null, now, now);
+          }
+          const statement = end - start === INSERT_BATCH ? fullBatch : this.db.prepare(sqlFor(end - start));
           // OR IGNORE: a uuid the vault already holds is found by the insert itself, at no extra cost.
-          if (insert.run(groupKey, row.uuid, pipeline ? pipeline.sealed(i) : sealed[i], row.mac ?? null, row.pid ?? null, now, now).changes === 0) duplicates.push({ row, index: i });
-          if (progress && (i + 1) % 10_000 === 0) progress({ phase: 'write', done: i + 1, total });
+          if (statement.run(...params).changes < end - start) {
+            const held = this.db.prepare<[string], { id: number }>('SELECT id FROM licenses WHERE uuid = ?');
+            for (let i = start; i < end; i++) {
+              const row = rows[i] as LicenseInput;
+              if ((held.get(row.uuid)?.id ?? 0) <= lastIdBefore) duplicates.push({ row, index: i });
+            }
+          }
+          if (progress && end >= nextProgress) {
+            progress({ phase: 'write', done: nextProgress, total });
+            nextProgress += 10_000;
+          }
         }
         if (duplicates.length > 0) throw new DuplicatesFound(duplicates);
         this.db.prepare('UPDATE credential_groups SET license_count = license_count + ? WHERE id = ?').run(total, groupId);
