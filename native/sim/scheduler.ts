@@ -2,9 +2,10 @@
  * Runs callbacks at absolute monotonic times with sub-millisecond precision.
  * setTimeout alone fires up to a millisecond or more late, and a burn has ten
  * timed events: that lateness would swamp the wire time we model. So: a
- * coarse setTimeout until shortly before the deadline, then setImmediate
- * polling for the last stretch. Deadlines are absolute, so lateness never
- * accumulates from one byte or frame to the next.
+ * setTimeout that aims early by the overshoot it has been measured to have,
+ * then setImmediate polling for what is left (usually a fraction of a
+ * millisecond, so eight modules do not keep a core busy). Deadlines are
+ * absolute, so lateness never accumulates from one byte or frame to the next.
  */
 export interface ScheduledTask {
   readonly at: number;
@@ -17,8 +18,9 @@ interface Task extends ScheduledTask {
   canceled: boolean;
 }
 
-/** Below this, poll with setImmediate instead of trusting setTimeout. */
-const SPIN_MS = 1;
+/** Bounds of the measured setTimeout overshoot we aim early by. */
+const MIN_LEAD_MS = 0.2;
+const MAX_LEAD_MS = 2;
 
 export class PreciseScheduler {
   private tasks: Task[] = [];
@@ -26,6 +28,9 @@ export class PreciseScheduler {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private immediate: ReturnType<typeof setImmediate> | null = null;
   private running = false;
+  /** How late setTimeout has been firing lately (moving average). */
+  private lead = 1;
+  private timerAimedAt = 0;
 
   now(): number {
     return performance.now();
@@ -71,9 +76,18 @@ export class PreciseScheduler {
     this.disarm();
     const next = this.tasks[0];
     if (!next) return;
-    const wait = next.at - this.now();
-    if (wait > SPIN_MS) this.timer = setTimeout(() => this.tick(), Math.floor(wait - SPIN_MS));
-    else this.immediate = setImmediate(() => this.tick());
+    const now = this.now();
+    const delay = Math.floor(next.at - now - this.lead);
+    if (delay >= 1) {
+      this.timerAimedAt = now + delay;
+      this.timer = setTimeout(() => this.onTimer(), delay);
+    } else this.immediate = setImmediate(() => this.tick());
+  }
+
+  private onTimer(): void {
+    const overshoot = this.now() - this.timerAimedAt;
+    this.lead = Math.min(MAX_LEAD_MS, Math.max(MIN_LEAD_MS, this.lead * 0.8 + (overshoot + 0.1) * 0.2));
+    this.tick();
   }
 
   private tick(): void {
