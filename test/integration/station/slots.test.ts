@@ -87,6 +87,15 @@ describe('slots against virtual modules over ptys', () => {
     // The unplugged programmer shows as disconnected while its port is gone.
     await waitFor(() => !slots[5]!.snapshot.connected && slots[5]!.snapshot.portProblem, 'slot 6 to show disconnected');
     expect(slots[5]!.snapshot.lastResult).toMatchObject({ code: 'DISCONNECTED', license: 'suspect' });
+    // The supervisor: the refused write left the module blank, so reading it back voids the license; the timed-out one is voided by hand.
+    await s.stop();
+    const refused = results[3]!.lastResult!;
+    const refusedUuid = refused.ok ? '' : refused.uuid!;
+    expect((await s.resolveSuspectByReadBack(refusedUuid, { slotId: slots[3]!.id })).state).toBe('void');
+    const timedOut = results[2]!.lastResult!;
+    s.voidSuspect(timedOut.ok ? '' : timedOut.uuid!, 'module scrapped');
+    expect(s.counts(groupId)).toMatchObject({ suspect: 2, void: 2 });
+    expect(() => s.voidSuspect(refusedUuid, 'again')).toThrow(/only a suspect license can be voided/);
   });
 
   it('reconnects after an unplug and a supervisor settles the suspect by reading the module back', async () => {
