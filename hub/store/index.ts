@@ -7,7 +7,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, type Transaction } from 'kysely';
+import { FifoSqliteDialect } from './fifo-sqlite';
 import pg from 'pg';
 import { AppError } from '../../common/errors';
 import { migrationProvider, type StoreDialect } from './migrations';
@@ -90,7 +91,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
-    db = new Kysely<HubDatabase>({ dialect: new SqliteDialect({ database: sqlite }) });
+    db = new Kysely<HubDatabase>({ dialect: new FifoSqliteDialect({ database: sqlite }) });
   }
 
   const store: Store = {
