@@ -9,6 +9,10 @@ import { blankFlash, defaultTiming, type FaultSet, type Flash, type ModuleContex
 export const BITS_PER_BYTE = 10;
 export const byteTimeMs = (baudRate: number): number => (BITS_PER_BYTE * 1000) / baudRate;
 
+interface SimTimer extends TimerHandle {
+  readonly task: ScheduledTask;
+}
+
 /** Longest piece of an answer handed to the pty at once: a USB-serial bridge delivers in small bursts too. */
 const TX_CHUNK = 64;
 
@@ -47,6 +51,7 @@ export class VirtualModule {
   private readLoop: Promise<void> | null = null;
   /** Writes handed to the port and not yet drained: closing under them would leave the port locked. */
   private readonly inflight = new Set<Promise<void>>();
+  private timerIds = 0;
 
   private constructor(private readonly options: VirtualModuleOptions) {
     this.id = options.id;
@@ -224,11 +229,11 @@ export class VirtualModule {
       },
       send: (bytes) => this.send(gen, Buffer.from(bytes)),
       setTimer: (ms, fn): TimerHandle => {
-        const task = this.timer(gen, ms, fn);
-        return { id: (task as unknown as { seq: number }).seq, task } as TimerHandle;
+        const handle: SimTimer = { id: ++this.timerIds, task: this.timer(gen, ms, fn) };
+        return handle;
       },
       clearTimer: (handle) => {
-        const task = (handle as { task?: ScheduledTask } | null | undefined)?.task;
+        const task = (handle as SimTimer | null | undefined)?.task;
         if (!task) return;
         scheduler.cancel(task);
         this.timers.delete(task);
