@@ -1,0 +1,72 @@
+// The ways in: the `hub` command, startHub() on a real port, and the demo seed the app's demo calls.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../../common/log';
+import { seedDemo } from '../../../hub/demo';
+import { startHub } from '../../../hub/server';
+import { makeLicenses } from './harness';
+
+const run = promisify(execFile);
+const dir = mkdtempSync(join(tmpdir(), 'hub-entry-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function hub(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  try {
+    const r = await run(process.execPath, ['--import', 'tsx', 'hub/cli.ts', ...args, '--db', join(dir, 'cli.sqlite')]);
+    return { code: 0, out: r.stdout, err: r.stderr };
+  } catch (e) {
+    const x = e as { code: number; stdout: string; stderr: string };
+    return { code: x.code, out: x.stdout, err: x.stderr };
+  }
+}
+
+describe('hub command', () => {
+  it('sets up a product and a credential, imports a license file, splits, reports; refusals exit 1 with the code', async () => {
+    expect((await hub('products', 'add', 'plug01', 'Smart plug', '120')).code).toBe(0);
+    const cred = JSON.parse((await hub('credentials', 'add', 'plug01', '--mode', 'credential', '--firmware-key', 'K1', '--chip', 'BK7231N')).out);
+    const ls = makeLicenses(6);
+    const file = join(dir, 'list.csv');
+    writeFileSync(file, ['uuid,authkey,mac', ...ls.map((l) => `${l.uuid},${l.authkey},${l.mac}`)].join('\n'));
+    expect(JSON.parse((await hub('import', cred.id, file)).out)).toMatchObject({ imported: 6, purchased: 6 });
+    expect(JSON.parse((await hub('split', cred.id, '2', '0')).out).child).toMatchObject({ purchased: 2, parentId: cred.id, firmwareKey: 'K1' });
+    const report = JSON.parse((await hub('reports', 'credentials')).out);
+    expect(report.rows.map((r: { purchased: number }) => r.purchased).sort()).toEqual([2, 4]);
+    const refused = await hub('split', cred.id, '50', '0');
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/^error SPLIT_EXCEEDS_UNUSED: /);
+    const again = await hub('import', cred.id, file);
+    expect(again.code).toBe(1);
+    expect(again.err).toContain('LICENSE_LIST_INVALID');
+  }, 60_000);
+});
+
+describe('startHub and the demo seed', () => {
+  it('listens on 127.0.0.1, serves the demo data, and a demo station enrolls and pulls its group', async () => {
+    const running = await startHub({ db: join(dir, 'demo.sqlite'), port: 0, host: '127.0.0.1', adminToken: 'demo-admin', logger: silentLogger });
+    try {
+      expect(running.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const demo = await seedDemo(running.deps, { licensesPerCredential: 40 });
+      expect(demo.credentials).toHaveLength(3);
+      expect(demo.stationIds).toHaveLength(3);
+      const post = async (path: string, body: unknown, token?: string) => {
+        const r = await fetch(running.url + path, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
+        return (await r.json()) as any; // eslint-disable-line @typescript-eslint/no-explicit-any
+      };
+      const enrolled = await post('/v1/station/enroll', { code: demo.enrollmentCode.code });
+      expect(enrolled.stationId).toBe(demo.stationIds[0]);
+      const page = await post('/v1/station/pull', { cursor: null, limit: 5000 }, enrolled.token);
+      expect(page.licenses).toHaveLength(42); // 40 purchased + 2 free of the group assigned to station 1
+      expect(page.licenses.every((l: { mac: string | null }) => /^[0-9A-F]{12}$/.test(l.mac ?? ''))).toBe(true);
+      // Seeding again reuses the demo factory and issues a fresh code.
+      const again = await seedDemo(running.deps, { licensesPerCredential: 40 });
+      expect(again.factoryId).toBe(demo.factoryId);
+      expect(again.enrollmentCode.code).not.toBe(demo.enrollmentCode.code);
+    } finally {
+      await running.close();
+    }
+  });
+});
