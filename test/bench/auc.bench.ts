@@ -106,7 +106,7 @@ async function main(): Promise<void> {
       if (!outcome.ok) throw new Error(`burn failed: ${outcome.error.code}`);
     });
     const ratios: number[] = [];
-    for (let round = 0; round < 3; round++) {
+    for (let round = 0; round < 5; round++) {
       await swapAll();
       let t = performance.now();
       for (const burn of burnAll(round)) await burn();
