@@ -84,7 +84,7 @@ export class StationRuntime {
   readonly #codes = new Map<string, { code: string; until: number }>();
   readonly #downloadCodes = new Map<string, string>();
   readonly #jobTimers = new Set<NodeJS.Timeout>();
-  readonly #heldSuspect = new Map<string, SlotResult>();
+  readonly #heldSuspect = new Map<string, Extract<SlotResult, { ok: false }>>();
   /** Setup steps run one at a time: two windows cannot create two vaults. */
   #busy: Promise<unknown> = Promise.resolve();
 

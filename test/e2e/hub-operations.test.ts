@@ -1,0 +1,91 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { GroupSummary, JobProgress, OfflineOutcome, SyncStatus, UpdateRequest } from '../../common/api/schemas';
+import { openStationApp } from '../../main/app';
+import { startHub } from '../../hub/server';
+import { silentLogger } from '../../common/log';
+import { startDemoEnvironment, type DemoEnvironment } from '../../scripts/demo';
+
+/**
+ * The supervisor's hub operations through the station's API, against a real
+ * hub: a product change approved and paid on the hub and shown at the station,
+ * third-party resources with progress, a download with the hub's one-time code,
+ * and a split made while the hub is down, applied once it is back.
+ */
+let env: DemoEnvironment | null = null;
+const closers: (() => Promise<void>)[] = [];
+afterAll(async () => { for (const c of closers.reverse()) await c().catch(() => undefined); await env?.close(); }, 30_000);
+
+describe('hub operations from the supervisor console', () => {
+  it('change product: under review, approved and paid on the hub, each step shown at the station; then resources, download and an offline split', async () => {
+    env = await startDemoEnvironment({ licenses: 40 });
+    const app = await openStationApp({
+      dataDir: join(env.dir, 'station'), demoHub: () => Promise.resolve(env!.access), discovery: { virtualDirs: env.portDirs, udev: 'off' }, scrypt: { N: 2 ** 12, r: 8, p: 1 },
+    });
+    closers.push(() => app.close());
+    const events: { event: string; payload: unknown }[] = [];
+    app.dispatcher.subscribe((event, payload) => events.push({ event, payload }));
+    const ctx = { sessionKey: 'hub-ops' };
+    const call = async <T>(channel: string, payload: unknown = {}): Promise<T> => {
+      const r = await app.dispatcher.dispatch(channel, payload, ctx);
+      if (!r.ok) throw Object.assign(new Error(r.error.message), { code: r.error.code });
+      return r.value as T;
+    };
+    await call('setup.startDemo', { keyProtection: { kind: 'passphrase', passphrase: 'hub operations test' }, supervisorPin: '8642' });
+    await call('supervisor.login', { pin: '8642' });
+    const group = (await call<{ groups: GroupSummary[] }>('station.overview')).groups[0]!;
+    const admin = (path: string, body: unknown = {}) => fetch(`${env!.hub.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${env!.hub.adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.json());
+    const groupNow = async (): Promise<GroupSummary> => { await call('sync.syncNow'); return (await call<{ groups: GroupSummary[] }>('station.overview')).groups.find((g) => g.id === group.id)!; };
+
+    const req = await call<UpdateRequest>('supervisor.changeProduct', { groupId: group.id, targetPid: 'demobulb01', deliveryMode: 'credential' });
+    expect(req).toMatchObject({ state: 'confirming_update', targetProductName: 'Demo HomeKit bulb' });
+    expect(req.priceDifferenceCents).toBeGreaterThan(0);
+    const underReview = await groupNow();
+    expect(underReview.state).toBe('confirming_update');
+    expect(underReview.blocked?.message).toContain('under review');
+    await expect(call('station.selectGroup', { groupId: group.id })).rejects.toMatchObject({ code: 'GROUP_BLOCKED' });
+
+    await admin(`/v1/admin/update-requests/${req.id}/approve`);
+    expect((await groupNow()).state).toBe('being_paid');
+    expect((await call<UpdateRequest[]>('supervisor.requests', { groupId: group.id }))[0]!.state).toBe('being_paid');
+    await admin(`/v1/admin/update-requests/${req.id}/pay`, { paymentReference: 'INV-2026-001' });
+    const updated = await groupNow();
+    expect(updated).toMatchObject({ state: 'updated', blocked: null, productName: 'Demo HomeKit bulb' });
+    const history = await call<{ kind: string; summary: string }[]>('supervisor.history', { groupId: group.id });
+    expect(history.map((h) => h.summary)).toEqual(expect.arrayContaining(['Product change requested', 'Product change approved', 'Price difference paid']));
+
+    // the bulb supports HomeKit: the job's progress reaches the page as events
+    const job = await call<JobProgress>('supervisor.generateResources', { groupId: group.id, kind: 'homekit' });
+    expect(job.state).toBe('running');
+    await expect.poll(() => events.some((e) => e.event === 'onJobProgress' && (e.payload as JobProgress).jobId === job.jobId && (e.payload as JobProgress).state === 'done'), { timeout: 20_000 }).toBe(true);
+
+    // download: the hub sends the code; the file holds the authkeys, the answer only its path
+    const sent = await call<{ sentTo: string }>('supervisor.requestCode', { purpose: 'download', groupId: group.id });
+    expect(sent.sentTo).toContain('@');
+    const code = env.hubCodes.at(-1)!.code;
+    const dl = await call<{ filePath: string; licenses: number }>('supervisor.download', { groupId: group.id, code });
+    expect(JSON.stringify(dl)).not.toMatch(/[0-9A-Za-z]{32}/);
+    const rows = readFileSync(dl.filePath, 'utf8').trim().split('\r\n');
+    expect(rows[0]).toBe('uuid,authkey,mac,kind');
+    // every license of this group is leased to this station: the hub hands out only those no station holds
+    expect(dl.licenses).toBe(0);
+    expect(rows).toHaveLength(1);
+    await expect(call('supervisor.download', { groupId: group.id, code })).rejects.toMatchObject({ code: 'CODE_EXPIRED' });
+
+    // the hub goes away: a split is made here, queued, and applied when the hub is back
+    const hubUrl = new URL(env.hub.url);
+    await env.hub.close();
+    await expect(call('sync.syncNow')).rejects.toMatchObject({ code: 'HUB_UNREACHABLE' });
+    expect((await call<SyncStatus>('sync.status')).online).toBe(false);
+    const fresh = (await call<{ groups: GroupSummary[] }>('station.overview')).groups.find((g) => g.id === group.id)!;
+    const split = await call<{ group: GroupSummary; queuedOffline: boolean }>('supervisor.split', { groupId: group.id, purchased: Math.min(5, fresh.counts.left), free: 0, name: 'offline split' });
+    expect(split.queuedOffline).toBe(true);
+    expect((await call<OfflineOutcome[]>('sync.outcomes'))[0]).toMatchObject({ kind: 'split', status: 'pending' });
+    const again = await startHub({ db: join(env.dir, 'hub.sqlite'), port: Number(hubUrl.port), adminToken: env.hub.adminToken, logger: silentLogger });
+    closers.push(() => again.close());
+    await call('sync.syncNow');
+    expect((await call<OfflineOutcome[]>('sync.outcomes'))[0]).toMatchObject({ kind: 'split', status: 'applied' });
+    expect(events.some((e) => e.event === 'onOfflineOutcome' && (e.payload as OfflineOutcome).status === 'applied')).toBe(true);
+  }, 90_000);
+});
