@@ -10,7 +10,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { z } from 'zod';
 import { AppError, isAppError, toErrorInfo } from '../../common/errors';
-import { hubRoutes, type HubRouteDef, type HubRouteName } from '../../common/hub-api';
+import { errorBodySchema, hubRoutes, type HubRouteDef, type HubRouteName } from '../../common/hub-api';
 import type { StationTable } from '../store/schema';
 import type { HubDeps } from '../services/context';
 import { authenticateStation } from '../services/stations';
@@ -144,7 +144,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
         ...(route.params ? { params: route.params } : {}),
         ...(route.querystring ? { querystring: route.querystring } : {}),
         ...(route.body ? { body: route.body } : {}),
-        response: { 200: route.reply },
+        response: { 200: route.reply, '4xx': errorBodySchema, '5xx': errorBodySchema },
       } as never,
       ...(limit ? { config: { rateLimit: { max: limits[limit], timeWindow: 60_000 } } } : {}),
       // onRequest: who is calling is settled before the body is parsed or validated.

@@ -66,6 +66,7 @@ describe.each(targets())('hub HTTP boundary on %s', (target) => {
     expect(push.requestBody.content['application/json'].schema.properties.items.type).toBe('array');
     expect(doc.paths['/v1/admin/products'].post.requestBody.content['application/json'].schema.additionalProperties).toBe(false);
     expect(Object.keys(doc.paths).length).toBeGreaterThan(25);
+    expect(push.responses['4XX'] ?? push.responses['4xx']).toBeDefined();
     expect((await h.hub.app.inject({ method: 'GET', url: '/docs' })).statusCode).toBeLessThan(400);
   });
 

@@ -158,6 +158,16 @@ describe.each(targets())('credential lifecycle on %s', (target) => {
       expect(back2.body.credential).toMatchObject({ state: 'valid', pid: 'p1' });
     });
 
+    it('an updated credential can be changed again; a recall puts it back to updated', async () => {
+      const c = await makeCredential(h, { pid: 'p1', purchased: 2 });
+      const r1 = await request(c.id, 'p0');
+      await h.admin('POST', `/v1/admin/update-requests/${r1.body.update.id}/approve`);
+      const r2 = await request(c.id, 'p1', 'credential_auth_only');
+      expect(r2.body.credential.state).toBe('confirming_update');
+      const back = await h.admin('POST', `/v1/admin/update-requests/${r2.body.update.id}/recall`);
+      expect(back.body.credential).toMatchObject({ state: 'updated', pid: 'p0', deliveryMode: 'credential' });
+    });
+
     it('while confirming nothing may be split, changed, assigned, downloaded or given a job', async () => {
       const c = await makeCredential(h, { pid: 'p2', purchased: 4 });
       await request(c.id, 'p1');
