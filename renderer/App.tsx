@@ -45,7 +45,7 @@ export function App({ api, controller }: { api: StationApi; controller: Controll
     <StationContext.Provider value={ctx}>
       <header className="topbar">
         <span className="brand">{t('app.title')}</span>
-        {setup?.stationName ? <span className="station">{t('app.station', { name: setup.stationName, line: setup.line ?? '—' })}</span> : null}
+        {setup?.stationName ? <span className="station">{setup.line ? t('app.station', { name: setup.stationName, line: setup.line }) : setup.stationName}</span> : null}
         {ready ? (
           <nav aria-label="screens">
             {screens.map((s) => (
