@@ -19,19 +19,30 @@ export interface PullReport {
 /** Pulls every page since the stored cursor; each page and its cursor are stored in one transaction. */
 export async function pullAll(ctx: SyncContext, pageSize: number): Promise<PullReport> {
   const report: PullReport = { pages: 0, licensesAdded: 0, blocked: [], unblocked: [], released: 0 };
+  const fetchPage = (cursor: string | null): Promise<PullResponse> => {
+    const p = ctx.client.pull({ cursor, limit: pageSize });
+    p.catch(() => undefined); // a prefetch nobody waits for (the sync failed meanwhile) must not crash the process
+    return p;
+  };
+  let cursor = ctx.vault.getValue(CURSOR_KEY);
+  let next = fetchPage(cursor);
   for (;;) {
-    const cursor = ctx.vault.getValue(CURSOR_KEY);
     let page: PullResponse;
     try {
-      page = await ctx.client.pull({ cursor, limit: pageSize });
+      page = await next;
     } catch (e) {
       // The hub does not know our cursor (its store was restored): start again; known licenses are skipped.
       if (!isAppError(e, 'CURSOR_UNKNOWN') || cursor === null) throw e;
       ctx.logger.warn({ cursor }, 'hub does not know the sync cursor; pulling from the start');
       ctx.vault.deleteValue(CURSOR_KEY);
+      cursor = null;
+      next = fetchPage(null);
       continue;
     }
+    // The hub prepares the next page while this one is sealed and stored (the cursor is stored only with its page).
+    if (page.hasMore) next = fetchPage(page.cursor);
     applyPage(ctx, page, report);
+    cursor = page.cursor;
     report.pages++;
     if (!page.hasMore) return report;
   }

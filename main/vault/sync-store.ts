@@ -104,12 +104,16 @@ export class SyncStore {
   readonly #insertLicense;
   readonly #insertFree;
   readonly #enqueue;
+  readonly #licensesIn;
+  readonly #tombstoned;
 
   constructor(vault: Vault) {
     this.vault = vault;
     this.db = vault.db;
     this.#insertLicense = this.db.prepare("INSERT OR IGNORE INTO licenses (group_key, uuid, sealed_authkey, mac, pid, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'available', ?, ?)");
     this.#insertFree = this.db.prepare('INSERT OR IGNORE INTO sync_free_licenses (uuid) VALUES (?)');
+    this.#licensesIn = this.db.prepare<string[], { uuid: string }>(`SELECT uuid FROM licenses WHERE uuid IN (${marks(IN_CHUNK)})`);
+    this.#tombstoned = this.db.prepare<[string], { one: number }>('SELECT 1 AS one FROM transfer_tombstones WHERE uuid = ?');
     this.#enqueue = this.db.prepare('INSERT OR IGNORE INTO sync_outbox (idem_key, kind, uuid, ref_id, op_id, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
   }
 
@@ -186,9 +190,11 @@ export class SyncStore {
   /** The uuids of `uuids` that the vault holds or has sent away in a bundle. */
   knownUuids(uuids: readonly string[]): Set<string> {
     const known = new Set<string>();
+    const tombstones = this.db.prepare('SELECT 1 FROM transfer_tombstones LIMIT 1').get() !== undefined;
     for (const part of chunked(uuids)) {
-      const q = marks(part.length);
-      for (const r of this.db.prepare<string[], { uuid: string }>(`SELECT uuid FROM licenses WHERE uuid IN (${q}) UNION ALL SELECT uuid FROM transfer_tombstones WHERE uuid IN (${q})`).all(...part, ...part)) known.add(r.uuid);
+      const stmt = part.length === IN_CHUNK ? this.#licensesIn : this.db.prepare<string[], { uuid: string }>(`SELECT uuid FROM licenses WHERE uuid IN (${marks(part.length)})`);
+      for (const r of stmt.all(...part)) known.add(r.uuid);
+      if (tombstones) for (const u of part) if (this.#tombstoned.get(u) !== undefined) known.add(u);
     }
     return known;
   }

@@ -19,8 +19,8 @@ const hub = await startHubProcess(join(dir, 'hub.sqlite'));
 try {
   const fx = await seedFactory(hub, 3);
   const [raw, station, drain] = fx.stationIds as [string, string, string];
-  await seedGroup(hub, fx, { purchased: 100_000, stationId: raw });
-  const g = await seedGroup(hub, fx, { purchased: 100_000, stationId: station });
+  // Each group is seeded just before it is pulled: the hub's lease query looks at every
+  // unleased license, so both pulls must meet the same hub (100k unleased) to compare.
   const d = await seedGroup(hub, fx, { purchased: 10_000, stationId: drain });
 
   // warm-up (JIT, SQLite caches): the drain station pulls its 10k group first
@@ -28,6 +28,7 @@ try {
   await dst.sync.enroll(hub.url, fx.codes[2]!);
   await dst.sync.syncNow();
 
+  await seedGroup(hub, fx, { purchased: 100_000, stationId: raw });
   // the hub's own pull: a bare client, same page size
   const enroll = await fetch(`${hub.url}/v1/station/enroll`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: fx.codes[0] }) });
   const { token } = (await enroll.json()) as { token: string };
@@ -45,6 +46,7 @@ try {
   if (rawCount !== 100_000) throw new Error(`raw pull got ${rawCount}`);
   console.log(`# hub raw pull of 100k: ${hubPull.toFixed(2)} s`);
 
+  const g = await seedGroup(hub, fx, { purchased: 100_000, stationId: station });
   const st = await openTestStation(dir, 'station', { pullPageSize: PAGE });
   await st.sync.enroll(hub.url, fx.codes[1]!);
   t = performance.now();

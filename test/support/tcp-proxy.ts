@@ -7,9 +7,9 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 
 export interface ProxyChaos {
-  /** Probability (0..1) that a connection is cut after some request bytes reached the hub, before the answer. */
+  /** Probability (0..1), per request, that the connection is cut after the request reached the hub, before the answer. */
   cutAfterRequest?: number;
-  /** Probability that the answer is cut after its first bytes. */
+  /** Probability, per request, that the answer is cut after its first bytes. */
   cutDuringResponse?: number;
   /** Refuse every connection (close it at once). */
   refuse?: boolean;
@@ -50,8 +50,9 @@ export async function startTcpProxy(targetPort: number, options: { random?: () =
       return;
     }
     const upstream = track(connect({ host: '127.0.0.1', port: target }));
-    const cutRequest = random() < (chaos.cutAfterRequest ?? 0);
-    const cutResponse = !cutRequest && random() < (chaos.cutDuringResponse ?? 0);
+    // Decided again for every burst of request bytes (a keep-alive connection carries many requests).
+    let cutRequest = false;
+    let cutResponse = false;
     const replayDelay = chaos.replayDelayMs ?? null;
     const replay = replayDelay !== null ? track(connect({ host: '127.0.0.1', port: target })) : null;
     if (replay) replay.on('data', () => undefined);
@@ -62,6 +63,10 @@ export async function startTcpProxy(targetPort: number, options: { random?: () =
     };
 
     client.on('data', (chunk: Buffer) => {
+      if (!cutRequest && !cutResponse) {
+        cutRequest = random() < (chaos.cutAfterRequest ?? 0);
+        cutResponse = !cutRequest && random() < (chaos.cutDuringResponse ?? 0);
+      }
       upstream.write(chunk);
       if (replay) {
         stats.replays++;

@@ -57,8 +57,8 @@ describe('burn reports survive hub outages and a lossy network', () => {
     await st.sync.syncNow();
     expect(st.ledger.counts(group.id).available).toBe(220);
 
-    proxy.chaos.cutAfterRequest = 0.25;
-    proxy.chaos.cutDuringResponse = 0.15;
+    proxy.chaos.cutAfterRequest = 0.12;
+    proxy.chaos.cutDuringResponse = 0.08;
     st.sync.start();
     const h = hub;
     for (let i = 1; i <= 200; i++) {
@@ -106,5 +106,32 @@ describe('burn reports survive hub outages and a lossy network', () => {
     expect(rep.rows[0]).toMatchObject({ burned: 50 });
     expect(st.sync.status().outbox).toBe(0);
     expect(st.ledger.counts(group.id)).toMatchObject({ reported: 50, available: 10 });
+  }, 60_000);
+
+  it('an interrupted pull resumes from its cursor: every license once, none missing', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'sync-resume-'));
+    hub = await startHubProcess(join(dir, 'hub.sqlite'));
+    const fx = await seedFactory(hub, 1);
+    const group = await seedGroup(hub, fx, { purchased: 3000, free: 200, stationId: fx.stationIds[0]! });
+    proxy = await startTcpProxy(hub.port);
+    st = await openTestStation(dir, 'station', { pullPageSize: 150 });
+    await st.sync.enroll(proxy.url, fx.codes[0]!);
+    proxy.chaos.cutDuringResponse = 0.3;
+    proxy.chaos.cutAfterRequest = 0.1;
+    let failures = 0;
+    for (;;) {
+      try {
+        await st.sync.syncNow();
+        break;
+      } catch (e) {
+        expect(e).toMatchObject({ code: 'HUB_UNREACHABLE' });
+        failures++;
+      }
+    }
+    expect(failures).toBeGreaterThan(0);
+    expect(st.ledger.counts(group.id)).toMatchObject({ total: 3200, available: 3200 });
+    expect(st.sync.store.knownUuids(group.uuids).size).toBe(3200);
+    const free = st.vault.db.prepare<[], { n: number }>('SELECT count(*) AS n FROM sync_free_licenses').get()!.n;
+    expect(free).toBe(200);
   }, 60_000);
 });
