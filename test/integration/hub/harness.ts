@@ -12,6 +12,7 @@ import pg from 'pg';
 import type { Clock } from '../../../common/clock';
 import type { License } from '../../../common/license';
 import { silentLogger, type Logger } from '../../../common/log';
+import { hubRoutes } from '../../../common/hub-api';
 import { createHub, type StartHubOptions } from '../../../hub/server';
 import { openStore, type Store } from '../../../hub/store';
 
@@ -102,7 +103,17 @@ export async function bootHub(target: Target, opts: Omit<StartHubOptions, 'db' |
       ...(body !== undefined ? { payload: body as Record<string, unknown> } : {}),
       headers: token ? { authorization: `Bearer ${token}` } : {},
     });
-    return { status: res.statusCode, body: res.body ? JSON.parse(res.body) : undefined };
+    const parsed = res.body ? JSON.parse(res.body) : undefined;
+    // Every 200 reply must match its route's reply schema: the station client parses replies with the same schemas.
+    if (res.statusCode === 200) {
+      const path = url.split('?')[0]!;
+      const route = Object.values(hubRoutes).find((r) => r.method === method && new RegExp(`^${r.url.replace(/:[a-z]+/gi, '[^/]+')}$`).test(path));
+      if (route) {
+        const check = route.reply.safeParse(parsed);
+        if (!check.success) throw new Error(`reply of ${method} ${path} does not match its schema: ${check.error.message}`);
+      }
+    }
+    return { status: res.statusCode, body: parsed };
   };
   return {
     store, clock, adminToken, sent, hub, tdb, call,
