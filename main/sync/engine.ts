@@ -284,6 +284,11 @@ export class SyncEngine {
     return this.store.operations(['split', 'reassign']).map(offlineOutcome).reverse();
   }
 
+  /** Burns, voids and releases the hub refused (code and reason), for the supervisor. */
+  refusedReports(): { key: string; kind: string; uuid: string | null; code: string; reason: string; at: number }[] {
+    return this.store.rejectedItems();
+  }
+
   /** The slots and line the station assigned a group to (read by the slots). */
   assignment(groupId: string): { slotIds: string[]; line: string | null } | null {
     const m = this.store.meta(groupId);
