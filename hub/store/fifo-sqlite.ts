@@ -1,10 +1,12 @@
-import { SqliteDialect, type DatabaseConnection, type Driver, type TransactionSettings } from 'kysely';
+import { CompiledQuery, SqliteDialect, type DatabaseConnection, type Driver } from 'kysely';
 
 /**
  * SQLite has one connection. Kysely's own wait loop lets a late query overtake
  * earlier ones under load (we measured a 10 s p99 with 50 stations pushing at
  * once), so this driver hands the connection over strictly first come, first
- * served.
+ * served. Transactions begin IMMEDIATE: the write lock is taken up front, so
+ * another process on the same file (the `hub` command next to a running hub)
+ * waits on busy_timeout instead of failing halfway through a transaction.
  */
 export class FifoSqliteDialect extends SqliteDialect {
   override createDriver(): Driver {
@@ -46,8 +48,8 @@ class FifoDriver implements Driver {
     else this.#busy = false;
   }
 
-  beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
-    return this.#inner.beginTransaction(connection, settings);
+  async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
   }
 
   commitTransaction(connection: DatabaseConnection): Promise<void> {

@@ -142,7 +142,7 @@ export async function migrate(store: Store, schema?: string, target?: string): P
 
 function isRetryable(e: unknown): boolean {
   const code = (e as { code?: unknown } | null)?.code;
-  return code === '40001' || code === '40P01' || code === 'SQLITE_BUSY';
+  return code === '40001' || code === '40P01' || (typeof code === 'string' && code.startsWith('SQLITE_BUSY'));
 }
 
 /** True when `e` is a unique-constraint violation, on either dialect. */

@@ -44,6 +44,31 @@ describe('hub command', () => {
   }, 60_000);
 });
 
+describe('a running hub and the hub command on one SQLite file', () => {
+  it('split at the same time through both: every split applies, none fails busy, none over-allocates', async () => {
+    const db = join(dir, 'shared.sqlite');
+    const running = await startHub({ db, port: 0, host: '127.0.0.1', adminToken: 'shared-admin', logger: silentLogger });
+    try {
+      const admin = async (path: string, body: unknown) => {
+        const r = await fetch(running.url + path, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer shared-admin' }, body: JSON.stringify(body) });
+        return { status: r.status, body: (await r.json()) as any }; // eslint-disable-line @typescript-eslint/no-explicit-any
+      };
+      await admin('/v1/admin/products', { pid: 'p1', name: 'P', priceCents: 1 });
+      const id = (await admin('/v1/admin/credentials', { pid: 'p1', owner: 'mine', deliveryMode: 'credential', firmwareKey: 'k', chip: 'c' })).body.id as string;
+      await admin(`/v1/admin/credentials/${id}/licenses`, { licenses: makeLicenses(20) });
+      const cli = (n: number) => run(process.execPath, ['--import', 'tsx', 'hub/cli.ts', 'split', id, String(n), '0', '--db', db]).then(() => 200, () => 409);
+      const http = (n: number) => admin(`/v1/admin/credentials/${id}/split`, { purchased: n, free: 0 }).then((r) => r.status);
+      const statuses = await Promise.all([cli(3), cli(3), cli(3), http(3), http(3), http(3)]);
+      expect(statuses).toEqual([200, 200, 200, 200, 200, 200]);
+      expect((await http(3))).toBe(409); // 2 left
+      const all = await fetch(`${running.url}/v1/admin/credentials`, { headers: { authorization: 'Bearer shared-admin' } }).then((r) => r.json() as Promise<{ credentials: { counts: { unused: number } }[] }>);
+      expect(all.credentials.reduce((n, c) => n + c.counts.unused, 0)).toBe(20);
+    } finally {
+      await running.close();
+    }
+  }, 60_000);
+});
+
 describe('startHub and the demo seed', () => {
   it('listens on 127.0.0.1, serves the demo data, and a demo station enrolls and pulls its group', async () => {
     const running = await startHub({ db: join(dir, 'demo.sqlite'), port: 0, host: '127.0.0.1', adminToken: 'demo-admin', logger: silentLogger });
