@@ -1,12 +1,13 @@
 import { access } from 'node:fs/promises';
-import { SerialPort } from 'serialport';
+import { SerialPortStream } from '@serialport/stream';
+import { HangupAwareBinding } from './hangup-guard';
 import { AppError } from '../../common/errors';
 import type { Transport } from './types';
 import { ReadQueue, disconnected } from './read-queue';
 
 /** A Transport over a real serial port (or a pty) through node-serialport. */
 export class SerialTransport implements Transport {
-  private port: SerialPort | null = null;
+  private port: SerialPortStream | null = null;
   private readonly queue: ReadQueue;
   private presenceTimer: NodeJS.Timeout | null = null;
 
@@ -23,7 +24,7 @@ export class SerialTransport implements Transport {
 
   async open(): Promise<void> {
     if (this.port?.isOpen) throw new AppError('PORT_ALREADY_OPEN', `Port ${this.path} is already open.`);
-    const port = new SerialPort({ path: this.path, baudRate: this.options.baudRate, autoOpen: false, hupcl: false });
+    const port = new SerialPortStream({ binding: HangupAwareBinding, path: this.path, baudRate: this.options.baudRate, autoOpen: false, hupcl: false });
     await new Promise<void>((resolve, reject) =>
       port.open((err) => (err ? reject(openError(this.path, err)) : resolve())),
     );
@@ -43,7 +44,7 @@ export class SerialTransport implements Transport {
    * module's pty pair went away). serialport does not always notice a pty
    * hang-up, so a pending read would only time out: check the path instead.
    */
-  private watchPresence(port: SerialPort): void {
+  private watchPresence(port: SerialPortStream): void {
     const timer = setInterval(() => {
       access(this.path).catch(() => {
         if (this.port !== port) return;
@@ -62,7 +63,7 @@ export class SerialTransport implements Transport {
     this.presenceTimer = null;
   }
 
-  private requireOpen(): SerialPort {
+  private requireOpen(): SerialPortStream {
     if (!this.port?.isOpen) throw disconnected(this.path, 'the port is not open');
     return this.port;
   }
