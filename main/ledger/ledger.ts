@@ -58,6 +58,16 @@ export interface ModuleRecord {
   moduleSerial?: string | null;
 }
 
+/**
+ * Transitions committed without their own fsync, because a power cut that loses
+ * them leaves a state recover() treats the same way: a lost `reserved` is what
+ * recovery makes of it anyway (available); a lost `written` leaves `sending`,
+ * which recovery makes suspect exactly like `written`. The WAL is append-only,
+ * so the next fsynced commit (sending, verified, ...) makes them durable too, in
+ * order. Every other transition is fsynced before it returns; `sending` above all.
+ */
+const fsyncSkippable: ReadonlySet<LedgerAction> = new Set<LedgerAction>(['reserve', 'written']);
+
 /** License rows carry the group's public id, joined from its compact key. */
 const selectLicense = 'SELECT l.*, g.id AS group_id FROM licenses l JOIN credential_groups g ON g.key = l.group_key';
 
@@ -113,8 +123,9 @@ interface TransitionOptions {
 
 /**
  * The exactly-once license ledger. Every transition is one SQLite transaction
- * (committed with fsync: the vault runs synchronous=FULL) holding the license
- * update, one audit-chain entry and, at the end of an attempt, a burn record.
+ * (committed with fsync: the vault runs synchronous=FULL; see fsyncSkippable
+ * for the two exceptions) holding the license update, one audit-chain entry
+ * and, at the end of an attempt, a burn record.
  * better-sqlite3 is synchronous, so within this process two slots can never
  * interleave inside a transition; BEGIN IMMEDIATE guards against another process.
  */
@@ -171,8 +182,7 @@ export class Ledger {
   reserve(groupId: string, options: { slot: string; uuid?: string }): Reservation {
     const attempt = newId();
     let groupPid: string | null = null;
-    const row = this.#db
-      .transaction(() => {
+    const row = this.#commit('reserve', () => {
         const group = this.#group.get(groupId);
         if (!group) throw new AppError('GROUP_NOT_FOUND', `There is no credential group ${groupId} in this vault; pick one from the list.`);
         if (group.state === 'blocked') {
@@ -188,8 +198,7 @@ export class Ledger {
           if (!license) throw new AppError('NO_LICENSE_AVAILABLE', `Group "${group.name}" has no available license left; import more licenses or pick another group.`, { groupId });
         }
         return this.#apply(license, 'reserve', { slot: options.slot, attempt, detail: { slot: options.slot, attempt } });
-      })
-      .immediate();
+      });
     const reservation: Reservation = { licenseId: row.id, uuid: row.uuid, authkey: '', groupId, slot: options.slot, attempt };
     try {
       reservation.authkey = this.vault.openAuthkey(row.uuid, row.sealed_authkey);
@@ -397,7 +406,18 @@ export class Ledger {
   }
 
   #transition(uuid: string, action: LedgerAction, options: TransitionOptions): LicenseRow {
-    return this.#db.transaction(() => this.#apply(this.#get(uuid), action, options)).immediate();
+    return this.#commit(action, () => this.#apply(this.#get(uuid), action, options));
+  }
+
+  /** One BEGIN IMMEDIATE transaction; fsynced unless losing it to a power cut changes nothing (see fsyncSkippable). */
+  #commit<T>(action: LedgerAction, fn: () => T): T {
+    if (!fsyncSkippable.has(action)) return this.#db.transaction(fn).immediate();
+    this.#db.pragma('synchronous = NORMAL');
+    try {
+      return this.#db.transaction(fn).immediate();
+    } finally {
+      this.#db.pragma('synchronous = FULL');
+    }
   }
 
   /** One transition inside the caller's transaction: state check, update, audit entry, burn record. */

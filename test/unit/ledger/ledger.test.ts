@@ -112,6 +112,20 @@ describe('ledger: the burn path', () => {
     other.close();
     expect(f.vault.db.pragma('synchronous', { simple: true })).toBe(2); // FULL
   });
+
+  it('keeps the connection at synchronous=FULL around the two transitions committed without their own fsync, even when refused', () => {
+    const full = (): unknown => f.vault.db.pragma('synchronous', { simple: true });
+    const r = f.ledger.reserve(f.groupId, { slot: 's1' });
+    expect(full()).toBe(2);
+    expect(codeOf(() => f.ledger.markWritten(r.uuid, r.attempt))).toBe('ILLEGAL_TRANSITION');
+    expect(full()).toBe(2);
+    f.ledger.markSending(r.uuid, r.attempt);
+    f.ledger.markWritten(r.uuid, r.attempt);
+    expect(full()).toBe(2);
+    f.ledger.blockGroup(f.groupId, 'review');
+    expect(codeOf(() => f.ledger.reserve(f.groupId, { slot: 's1' }))).toBe('GROUP_BLOCKED');
+    expect(full()).toBe(2);
+  });
 });
 
 describe('ledger: every transition and every refusal', () => {
