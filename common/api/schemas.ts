@@ -72,8 +72,12 @@ export type BurnStepOut = z.infer<typeof burnStepSchema>;
 export const slotPhaseSchema = z.enum(['idle', 'waiting', 'burning', 'done', 'failed']);
 export type SlotPhase = z.infer<typeof slotPhaseSchema>;
 
-export const burnFailureCodeSchema = z.enum(['TIMEOUT', 'CHECKSUM', 'REFUSED', 'ALREADY_AUTHORIZED', 'VERIFY_MISMATCH', 'DISCONNECTED', 'INVALID_LICENSE', 'CANCELED', 'NO_LICENSE_LEFT', 'PORT_ERROR', 'INTERNAL']);
+export const burnFailureCodeSchema = z.enum(['TIMEOUT', 'CHECKSUM', 'REFUSED', 'ALREADY_AUTHORIZED', 'VERIFY_MISMATCH', 'DISCONNECTED', 'INVALID_LICENSE', 'CANCELED', 'NO_LICENSE_LEFT', 'GROUP_BLOCKED', 'PORT_ERROR', 'INTERNAL']);
 export type BurnFailureCodeOut = z.infer<typeof burnFailureCodeSchema>;
+
+/** Why a running slot stopped by itself (GROUP_BLOCKED, NO_LICENSE_LEFT): an ErrorInfo whose code is a slot code. */
+export const slotStopReasonSchema = errorInfoSchema.extend({ code: burnFailureCodeSchema });
+export type SlotStopReason = z.infer<typeof slotStopReasonSchema>;
 
 export const slotResultSchema = z.discriminatedUnion('ok', [
   z.object({ ok: z.literal(true), uuid: uuidSchema, mac: macSchema.nullable(), serial: z.string().nullable(), at: isoTimeSchema, durationMs: z.number().nonnegative() }),
@@ -104,7 +108,12 @@ export const slotStateSchema = z.object({
   step: burnStepSchema.nullable(),
   /** 0..1 within the current burn. */
   progress: z.number().min(0).max(1),
+  /** The last burn's outcome; a port problem or a stop never replaces it (a suspect stays on the tile). */
   lastResult: slotResultSchema.nullable(),
+  /** Why the slot stopped by itself, in plain words; null while running or when stopped by the operator. */
+  stopReason: slotStopReasonSchema.nullable(),
+  /** Why the port cannot be opened right now (the slot keeps trying), in plain words; null when it is open or the slot is stopped. */
+  portProblem: z.string().nullable(),
   /** Serial number scanned for the next module on this slot (keyboard wedge). */
   pendingSerial: z.string().nullable(),
   burnedThisShift: z.number().int().nonnegative(),

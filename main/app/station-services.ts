@@ -4,7 +4,7 @@ import { basename, join } from 'node:path';
 import { AppError, isAppError, toErrorInfo } from '../../common/errors';
 import { systemClock, type Clock } from '../../common/clock';
 import { silentLogger, type Logger } from '../../common/log';
-import type { GroupSummary, JobProgress, Language, SetupState, SlotResult, SlotState, SyncStatus } from '../../common/api/schemas';
+import type { GroupSummary, JobProgress, Language, SetupState, SlotState, SyncStatus } from '../../common/api/schemas';
 import type { DiscoveryOptions } from '../../native/transport/discovery';
 import { burnReportCsv } from '../ledger';
 import { JsonFileSettings, type SettingsStore } from '../settings';
@@ -84,7 +84,6 @@ export class StationRuntime {
   readonly #codes = new Map<string, { code: string; until: number }>();
   readonly #downloadCodes = new Map<string, string>();
   readonly #jobTimers = new Set<NodeJS.Timeout>();
-  readonly #heldSuspect = new Map<string, Extract<SlotResult, { ok: false }>>();
   /** Setup steps run one at a time: two windows cannot create two vaults. */
   #busy: Promise<unknown> = Promise.resolve();
 
@@ -278,25 +277,13 @@ export class StationRuntime {
 
   #slotState(place: SlotPlace): SlotState {
     if (this.#hasSlot(place.slotId)) return this.#apiSlot(this.#station!.slot(place.slotId).snapshot);
-    return { slotId: place.slotId, number: place.number, port: place.port, protocol: place.protocol, groupId: null, connected: existsSync(place.port), running: false, phase: 'idle', step: null, progress: 0, lastResult: null, pendingSerial: null, burnedThisShift: 0 };
+    return { slotId: place.slotId, number: place.number, port: place.port, protocol: place.protocol, groupId: null, connected: existsSync(place.port), running: false, phase: 'idle', step: null, progress: 0, lastResult: null, stopReason: null, portProblem: null, pendingSerial: null, burnedThisShift: 0 };
   }
 
-  /**
-   * A slot as the screen shows it. A suspect left by an unplug stays on the
-   * tile while the slot waits for its port (the port error alone would hide
-   * that a module must be put aside), until Retry or the next burn.
-   */
+  /** A slot as the screen shows it. */
   #apiSlot(s: SlotSnapshot): SlotState {
     // a stopped slot has its port closed: whether the programmer is there is whether its port is
-    const state = { ...toApiSlotState(s), ...(s.running ? {} : { connected: existsSync(s.port), progress: 0 }) };
-    const r = state.lastResult;
-    if (r !== null && !r.ok && r.suspect) this.#heldSuspect.set(s.slotId, r);
-    else if (r !== null && (r.ok || r.uuid !== null)) this.#heldSuspect.delete(s.slotId);
-    const held = this.#heldSuspect.get(s.slotId);
-    if (held !== undefined && r !== null && !r.ok && r.code === 'PORT_ERROR') {
-      return { ...state, lastResult: { ...held, message: `${held.message} The port is gone now: plug the programmer back in; the slot keeps trying.` } };
-    }
-    return state;
+    return { ...toApiSlotState(s), ...(s.running ? {} : { connected: existsSync(s.port), progress: 0 }) };
   }
 
   /** The named slots, or every slot; each must have a group. */
@@ -444,7 +431,6 @@ export class StationRuntime {
         retry: (input) => {
           const { station } = this.#ready();
           const [id] = this.#boundTargets([input.slotId]);
-          this.#heldSuspect.delete(id!);
           station.retry(id!);
           return this.#slotState(this.#place(id!));
         },

@@ -1,6 +1,10 @@
 import type { GroupCounts as ApiGroupCounts, SlotState as ApiSlotState, BurnFailureCodeOut } from '../../common/api/schemas';
 import type { GroupCounts } from '../ledger';
+import type { SlotFailureCode } from './messages';
 import type { SlotSnapshot } from './slot';
+
+/** Every code a slot can show is a code of the contract: adding one to SlotFailureCode without the contract fails to compile here. */
+const apiCode = (code: SlotFailureCode): BurnFailureCodeOut => code;
 
 /**
  * The station's views in the shapes of the UI contract (common/api/schemas.ts),
@@ -28,13 +32,12 @@ export function toApiSlotState(s: SlotSnapshot): ApiSlotState {
     step: s.step,
     progress: s.progress,
     lastResult,
+    stopReason: s.stopReason === null ? null : { code: apiCode(s.stopReason.code), message: s.stopReason.message },
+    portProblem: s.portProblem,
     pendingSerial: s.pendingSerial,
     burnedThisShift: s.burned,
   };
 }
-
-/** A blocked group stops a slot before it reserves: the contract has no code for it, so it shows as "no license left" with its own message. */
-const apiCode = (code: string): BurnFailureCodeOut => (code === 'GROUP_BLOCKED' ? 'NO_LICENSE_LEFT' : (code as BurnFailureCodeOut));
 
 export function toApiGroupCounts(groupId: string, c: GroupCounts): ApiGroupCounts {
   return { groupId, total: c.total, left: c.available, burned: c.burned, failed: c.failed, suspect: c.suspect, void: c.void };

@@ -8,7 +8,7 @@ export type SlotFailureCode = BurnFailureCode | 'NO_LICENSE_LEFT' | 'GROUP_BLOCK
  * `license` is what happened to the license: nothing of it left the station
  * (released), it may be in the module (suspect), or none was used.
  */
-export function failureMessage(code: SlotFailureCode, slot: number, context: { license?: 'released' | 'suspect' | 'none'; uuid?: string | null; heldUuid?: string | null; detail?: string } = {}): string {
+export function failureMessage(code: SlotFailureCode, slot: number, context: { license?: 'released' | 'suspect' | 'none'; uuid?: string | null; heldUuid?: string | null; detail?: string; group?: string } = {}): string {
   const where = `slot ${slot}`;
   const main: Record<SlotFailureCode, string> = {
     TIMEOUT: `No answer from the module on ${where}: check that it sits in the jig and is powered, then press Retry (or place the next module).`,
@@ -20,7 +20,7 @@ export function failureMessage(code: SlotFailureCode, slot: number, context: { l
     INVALID_LICENSE: `The next license of this group cannot be burned over this protocol on ${where}${context.detail ? ` (${context.detail})` : ''}: ask a supervisor to check the group's license list.`,
     CANCELED: `The burn on ${where} was stopped.`,
     NO_LICENSE_LEFT: `The group has no license left for ${where}: import more licenses or pick another group.`,
-    GROUP_BLOCKED: `The group of ${where} is blocked${context.detail ? `: ${context.detail}` : ''}. Burn from another group until it is unblocked.`,
+    GROUP_BLOCKED: `${context.group ? `Group ${context.group}` : `The group of ${where}`} is blocked${context.detail ? `: ${asClause(context.detail)}` : ''}. Pick another group or ask a supervisor.`,
     PORT_ERROR: `The port of ${where} cannot be opened${context.detail ? ` (${context.detail})` : ''}: check that the programmer is plugged in; the slot keeps trying.`,
     INTERNAL: `Something unexpected went wrong on ${where}${context.detail ? ` (${context.detail})` : ''}: press Retry; if it happens again, call a supervisor.`,
   };
@@ -31,4 +31,10 @@ export function failureMessage(code: SlotFailureCode, slot: number, context: { l
         ? ` Nothing was written; license ${context.uuid ?? ''} went back to the group.`
         : '';
   return main[code] + license;
+}
+
+/** A block reason is a sentence of its own ("A product change is under review on the hub."): fit it after a colon. */
+function asClause(reason: string): string {
+  const r = reason.trim().replace(/[.\s]+$/, '');
+  return /^[A-Z](?![A-Z])/.test(r) ? r[0]!.toLowerCase() + r.slice(1) : r;
 }

@@ -39,11 +39,12 @@ export interface SlotSnapshot {
   phase: SlotPhase;
   step: BurnStep | null;
   progress: number;
+  /** The last burn's outcome: a port problem or a stop never replaces it, so a suspect stays in view. */
   lastResult: SlotResult | null;
-  /** Why the port cannot be opened right now (the slot keeps trying), in plain words. */
+  /** Why the port cannot be opened right now (the slot keeps trying), in plain words; cleared when it opens or the slot stops. */
   portProblem: string | null;
-  /** Why the slot stopped by itself (blocked group, no license left), in plain words. */
-  stopReason: { code: string; message: string } | null;
+  /** Why the slot stopped by itself (blocked group, no license left), in plain words; cleared on the next start. */
+  stopReason: { code: SlotFailureCode; message: string } | null;
   pendingSerial: string | null;
   burned: number;
 }
@@ -187,7 +188,7 @@ export class Slot {
     if (this.#loop) return;
     const group = this.#ledger.vault.getGroup(this.config.groupId);
     if (group.state === 'blocked') {
-      const message = failureMessage('GROUP_BLOCKED', this.config.number, { detail: group.blockedReason ?? 'no reason given' });
+      const message = failureMessage('GROUP_BLOCKED', this.config.number, { group: group.name, detail: group.blockedReason ?? 'no reason given' });
       this.#set({ stopReason: { code: 'GROUP_BLOCKED', message } });
       throw new AppError('GROUP_BLOCKED', message, { groupId: group.id, reason: group.blockedReason });
     }
@@ -250,7 +251,7 @@ export class Slot {
       this.#fail('INTERNAL', null, null, 'none', { detail: toErrorInfo(e).message });
     } finally {
       await this.#transport.close().catch(() => undefined);
-      this.#set({ running: false, connected: false, phase: crashed ? 'failed' : 'stopped', step: null });
+      this.#set({ running: false, connected: false, portProblem: null, phase: crashed ? 'failed' : 'stopped', step: null });
     }
   }
 
@@ -264,13 +265,10 @@ export class Slot {
         this.#set({ connected: true, portProblem: null });
         return true;
       } catch (e) {
+        // Beside lastResult, never in it: the burn before the unplug (a suspect above all) stays in view.
         if (!reported) {
           reported = true;
-          const detail = toErrorInfo(e).message;
-          this.#set({ connected: false, portProblem: failureMessage('PORT_ERROR', this.config.number, { detail }) });
-          // A burn failure (a suspect above all) stays on screen; the port problem shows beside it.
-          const last = this.#state.lastResult;
-          if (last === null || last.ok) this.#fail('PORT_ERROR', null, null, 'none', { detail });
+          this.#set({ connected: false, portProblem: failureMessage('PORT_ERROR', this.config.number, { detail: toErrorInfo(e).message }) });
         }
         // A vanished port also means the module left the jig.
         this.#guard = nextGuard(this.#guard, { present: false }, performance.now(), this.#timing.removalMs).guard;
@@ -334,16 +332,15 @@ export class Slot {
     try {
       reservation = this.#ledger.reserve(groupId, { slot: this.config.id });
     } catch (e) {
+      // Nothing was reserved, so nothing was burned: lastResult keeps the last burn and stopReason says why the slot stopped.
       if (isAppError(e, 'GROUP_BLOCKED')) {
         const reason = (e.details?.reason as string | undefined) ?? 'no reason given';
-        const message = failureMessage('GROUP_BLOCKED', number, { detail: reason });
+        const message = failureMessage('GROUP_BLOCKED', number, { group: this.#ledger.vault.getGroup(groupId).name, detail: reason });
         this.#set({ stopReason: { code: 'GROUP_BLOCKED', message }, phase: 'stopped' });
         return 'stop';
       }
       if (isAppError(e, 'NO_LICENSE_AVAILABLE')) {
-        const message = failureMessage('NO_LICENSE_LEFT', number);
-        this.#fail('NO_LICENSE_LEFT', null, null, 'none');
-        this.#set({ stopReason: { code: 'NO_LICENSE_LEFT', message } });
+        this.#set({ stopReason: { code: 'NO_LICENSE_LEFT', message: failureMessage('NO_LICENSE_LEFT', number) }, phase: 'stopped' });
         return 'stop';
       }
       throw e;

@@ -29,6 +29,13 @@ export const en = {
     phase: { idle: 'Idle', waiting: 'Waiting for module', burning: 'Burning', done: 'Done', failed: 'Failed' },
     step: { connect: 'connecting', check: 'checking the module', write: 'writing the license', verify: 'verifying', finish: 'finishing' },
     ok: 'Verified {{uuid}} in {{seconds}} s', burnedShift: '{{count}} this shift',
+    groupBlocked: 'Group {{group}} is blocked: {{reason}}. Pick another group or ask a supervisor.',
+    portProblem: 'The programmer port of slot {{slot}} cannot be opened: check that the programmer is plugged in; the slot keeps trying.',
+  },
+  blockReason: {
+    confirming_update: 'a product change is under review on the hub',
+    being_paid: 'a product change waits for the price difference to be paid on the hub',
+    list_generated: 'its license list was generated and downloaded on the hub',
   },
   burnError: {
     TIMEOUT: 'No answer from the module on slot {{slot}}: check that it sits in the jig, then press Retry.',
@@ -40,6 +47,7 @@ export const en = {
     INVALID_LICENSE: 'The module on slot {{slot}} rejected the license: call a supervisor.',
     CANCELED: 'The burn on slot {{slot}} was stopped. Press Retry to go on.',
     NO_LICENSE_LEFT: 'No license left for slot {{slot}}: pick another group or call a supervisor.',
+    GROUP_BLOCKED: 'The group of slot {{slot}} is blocked: pick another group or ask a supervisor.',
     PORT_ERROR: 'The programmer port of slot {{slot}} cannot be opened: check its USB cable, then press Retry.',
     INTERNAL: 'Something unexpected happened on slot {{slot}}: press Retry; if it happens again, call a supervisor.',
     suspect: 'The license {{uuid}} is suspect: a supervisor must read the module back or void it.',
@@ -70,7 +78,7 @@ export const en = {
   },
   reason: {
     TIMEOUT: 'No answer', CHECKSUM: 'Damaged answer', REFUSED: 'Write refused', ALREADY_AUTHORIZED: 'Already licensed', VERIFY_MISMATCH: 'Read-back mismatch',
-    DISCONNECTED: 'Unplugged', INVALID_LICENSE: 'License rejected', CANCELED: 'Stopped', NO_LICENSE_LEFT: 'No license left', PORT_ERROR: 'Port error', INTERNAL: 'Unexpected',
+    DISCONNECTED: 'Unplugged', INVALID_LICENSE: 'License rejected', CANCELED: 'Stopped', NO_LICENSE_LEFT: 'No license left', GROUP_BLOCKED: 'Group blocked', PORT_ERROR: 'Port error', INTERNAL: 'Unexpected',
   },
   errors: {} as Record<string, string>,
   common: { cancel: 'Cancel', confirm: 'Confirm', refresh: 'Refresh', close: 'Close', yes: 'Yes', no: 'No' },

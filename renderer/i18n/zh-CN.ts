@@ -31,6 +31,13 @@ export const zhCN: Dictionary = {
     phase: { idle: '空闲', waiting: '等待模组', burning: '烧录中', done: '完成', failed: '失败' },
     step: { connect: '连接中', check: '检查模组', write: '写入授权', verify: '校验中', finish: '收尾' },
     ok: '已校验 {{uuid}}，用时 {{seconds}} 秒', burnedShift: '本班 {{count}} 个',
+    groupBlocked: '分组“{{group}}”已锁定：{{reason}}。请选择其他分组或联系主管。',
+    portProblem: '无法打开工位 {{slot}} 的烧录器端口：请检查烧录器是否插好；工位会自动重试。',
+  },
+  blockReason: {
+    confirming_update: '产品更换正在中心审核中',
+    being_paid: '产品更换正在等待在中心支付差价',
+    list_generated: '该分组的授权清单已在中心生成并下载',
   },
   burnError: {
     TIMEOUT: '工位 {{slot}} 的模组没有应答：请检查模组是否放好在治具中，然后按“重试”。',
@@ -42,6 +49,7 @@ export const zhCN: Dictionary = {
     INVALID_LICENSE: '工位 {{slot}} 的模组拒绝了该授权：请联系主管。',
     CANCELED: '工位 {{slot}} 的烧录已停止。按“重试”继续。',
     NO_LICENSE_LEFT: '工位 {{slot}} 没有剩余授权：请选择其他分组或联系主管。',
+    GROUP_BLOCKED: '工位 {{slot}} 的分组已锁定：请选择其他分组或联系主管。',
     PORT_ERROR: '无法打开工位 {{slot}} 的烧录器端口：请检查 USB 线，然后按“重试”。',
     INTERNAL: '工位 {{slot}} 发生意外错误：请按“重试”；如再次发生，请联系主管。',
     suspect: '授权 {{uuid}} 状态可疑：需主管回读模组或作废。',
@@ -72,7 +80,7 @@ export const zhCN: Dictionary = {
   },
   reason: {
     TIMEOUT: '无应答', CHECKSUM: '应答损坏', REFUSED: '拒绝写入', ALREADY_AUTHORIZED: '已有授权', VERIFY_MISMATCH: '回读不一致',
-    DISCONNECTED: '被拔出', INVALID_LICENSE: '授权被拒', CANCELED: '已停止', NO_LICENSE_LEFT: '无剩余授权', PORT_ERROR: '端口错误', INTERNAL: '意外错误',
+    DISCONNECTED: '被拔出', INVALID_LICENSE: '授权被拒', CANCELED: '已停止', NO_LICENSE_LEFT: '无剩余授权', GROUP_BLOCKED: '分组已锁定', PORT_ERROR: '端口错误', INTERNAL: '意外错误',
   },
   errors: {
     BAD_REQUEST: '请求被拒绝：输入内容无效。',

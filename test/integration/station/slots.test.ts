@@ -192,9 +192,40 @@ describe('slots against virtual modules over ptys', () => {
     await f.swap(0);
     const stopped = await waitFor(phaseOf(slot, 'stopped'), 'the slot to stop');
     expect(stopped.stopReason).toMatchObject({ code: 'GROUP_BLOCKED' });
-    expect(stopped.stopReason!.message).toMatch(/blocked: update request under review/);
+    expect(stopped.stopReason!.message).toBe(`Group ${s.group(groupId).name} is blocked: update request under review. Pick another group or ask a supervisor.`);
+    // the verified burn before the block is still the slot's last result
+    expect(stopped.lastResult?.ok).toBe(true);
     expect(s.counts(groupId)).toMatchObject({ burned: 1, available: 4, reserved: 0, failed: 0 });
     expect((await f.readFlash(0))?.uuid).toBeNull();
+  });
+
+  it('a port that vanishes after a burn shows as a port problem beside the burn, which stays the last result', async () => {
+    const { station: s, slots, fleet: f } = await setup(1, 5);
+    const slot = slots[0]!;
+    s.start();
+    const done = await waitFor(phaseOf(slot, 'done'), 'a burn');
+    await f.unplug(0);
+    const gone = await waitFor(() => !slot.snapshot.connected && slot.snapshot.portProblem !== null && slot.snapshot, 'the port problem');
+    expect(gone.portProblem).toMatch(/^The port of slot 1 cannot be opened .*the slot keeps trying\.$/);
+    expect(gone).toMatchObject({ running: true, phase: 'done', lastResult: done.lastResult });
+    // plugged back in with a blank module: the problem clears and the slot burns on
+    await f.swap(0);
+    const next = await waitFor(() => slot.snapshot.phase === 'done' && slot.snapshot.lastResult?.ok && slot.snapshot.lastResult.uuid !== (done.lastResult!.ok ? done.lastResult!.uuid : '') && slot.snapshot, 'the next burn');
+    expect(next).toMatchObject({ connected: true, portProblem: null });
+    await s.stop();
+    expect(slot.snapshot.portProblem).toBeNull();
+  });
+
+  it('an empty group stops the slot with its reason and keeps the last burn in view', async () => {
+    const { station: s, slots, fleet: f } = await setup(1, 1);
+    const slot = slots[0]!;
+    s.start();
+    const done = await waitFor(phaseOf(slot, 'done'), 'the only burn');
+    await f.swap(0);
+    const stopped = await waitFor(phaseOf(slot, 'stopped'), 'the slot to stop');
+    expect(stopped.stopReason).toEqual({ code: 'NO_LICENSE_LEFT', message: 'The group has no license left for slot 1: import more licenses or pick another group.' });
+    expect(stopped.lastResult).toEqual(done.lastResult);
+    expect(stopped.running).toBe(false);
   });
 
   it('stops mid-run: a burn under way is finished and recorded, or abandoned and released', async () => {

@@ -5,7 +5,7 @@ import { pivotReasons } from '../../../renderer/state/charts';
 
 const slot = (n: number, over: Partial<SlotState> = {}): SlotState => ({
   slotId: `slot-${n}`, number: n, port: `/dev/ttyUSB${n}`, protocol: 'tuya-auc', groupId: null, connected: true, running: false,
-  phase: 'idle', step: null, progress: 0, lastResult: null, pendingSerial: null, burnedThisShift: 0, ...over,
+  phase: 'idle', step: null, progress: 0, lastResult: null, stopReason: null, portProblem: null, pendingSerial: null, burnedThisShift: 0, ...over,
 });
 const group = (id: string, over: Partial<GroupSummary> = {}): GroupSummary => ({
   id, name: id, pid: 'p1', productName: 'P', owner: 'mine', deliveryMode: 'credential', state: 'valid', purchased: 10, free: 0, parentId: null, fromReplacement: false,

@@ -11,6 +11,15 @@ describe('slot messages and the UI view', () => {
     expect(failureMessage('ALREADY_AUTHORIZED', 1, { license: 'released', heldUuid: 'old1' })).not.toMatch(/went back/);
   });
 
+  it('names a blocked group and fits its reason into the sentence', () => {
+    expect(failureMessage('GROUP_BLOCKED', 4, { group: 'Plug EU', detail: 'A product change is under review on the hub.' })).toBe(
+      'Group Plug EU is blocked: a product change is under review on the hub. Pick another group or ask a supervisor.',
+    );
+    // an acronym or a reason typed in lower case stays as it was
+    expect(failureMessage('GROUP_BLOCKED', 4, { group: 'Plug EU', detail: 'QA hold' })).toBe('Group Plug EU is blocked: QA hold. Pick another group or ask a supervisor.');
+    expect(failureMessage('GROUP_BLOCKED', 4)).toBe('The group of slot 4 is blocked. Pick another group or ask a supervisor.');
+  });
+
   it('maps a slot snapshot onto the contract the renderer validates', () => {
     const snap: SlotSnapshot = {
       slotId: 'slot-1', number: 1, port: '/dev/ttyUSB0', protocol: 'tuya-auc', groupId: 'g1', connected: true, running: true,
@@ -20,5 +29,23 @@ describe('slot messages and the UI view', () => {
     const api = slotStateSchema.parse(toApiSlotState(snap));
     expect(api).toMatchObject({ phase: 'waiting', burnedThisShift: 2, lastResult: { ok: false, suspect: true, code: 'TIMEOUT' } });
     expect(slotStateSchema.parse(toApiSlotState({ ...snap, phase: 'stopped', running: false, lastResult: null })).phase).toBe('idle');
+  });
+
+  it('carries why a slot stopped and its port problem beside the last burn, GROUP_BLOCKED under its own code', () => {
+    const snap: SlotSnapshot = {
+      slotId: 'slot-2', number: 2, port: '/dev/ttyUSB1', protocol: 'tuya-auc', groupId: 'g1', connected: false, running: false,
+      phase: 'stopped', step: null, progress: 0, pendingSerial: null, burned: 0,
+      lastResult: { ok: false, code: 'DISCONNECTED', message: 'm', step: 'write', uuid: 'abcdefghij012345', license: 'suspect', at: 0 },
+      stopReason: { code: 'GROUP_BLOCKED', message: 'Group Plug EU is blocked: QA hold. Pick another group or ask a supervisor.' },
+      portProblem: 'The port of slot 2 cannot be opened (gone): check that the programmer is plugged in; the slot keeps trying.',
+    };
+    const api = slotStateSchema.parse(toApiSlotState(snap));
+    expect(api.stopReason).toEqual({ code: 'GROUP_BLOCKED', message: snap.stopReason!.message });
+    expect(api.portProblem).toBe(snap.portProblem);
+    expect(api.lastResult).toMatchObject({ ok: false, code: 'DISCONNECTED', suspect: true });
+    expect(api.phase).toBe('failed');
+    const blockedResult = { ok: false as const, code: 'GROUP_BLOCKED' as const, message: 'm', step: null, uuid: null, license: 'none' as const, at: 0 };
+    expect(slotStateSchema.parse(toApiSlotState({ ...snap, lastResult: blockedResult })).lastResult).toMatchObject({ code: 'GROUP_BLOCKED' });
+    expect(toApiSlotState({ ...snap, stopReason: null, portProblem: null })).toMatchObject({ stopReason: null, portProblem: null });
   });
 });
