@@ -4,6 +4,7 @@ import type { GroupSummary, SlotState } from '../../common/api/schemas';
 import { useShallow } from 'zustand/react/shallow';
 import { useStore } from '../state/store';
 import { moveSlotSelection, selectAnyRunning, selectGroupsForPicker, selectSelectedGroup, selectSlotNumber, showNotice } from '../state/actions';
+import { portText, stopText } from '../state/slot-text';
 import { feedWedge, settleWedge, wedgeInitial, WEDGE_GAP_MS, type WedgeOutput } from '../state/wedge';
 import { useStation } from '../context';
 
@@ -109,11 +110,14 @@ function GroupButton({ group, checked, disabled, onPick }: { group: GroupSummary
 }
 
 export function SlotTile({ slot, selected }: { slot: SlotState; selected: boolean }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const { controller } = useStation();
   const apply = useStore((s) => s.apply);
+  const group = useStore((s) => s.groups.find((g) => g.id === slot.groupId) ?? null);
   const r = slot.lastResult;
   const phaseText = t(`slot.phase.${slot.phase}`);
+  const stopped = stopText(t, i18n.language, slot, group);
+  const port = portText(t, i18n.language, slot);
   return (
     <article className={`tile ${slot.phase}${selected ? ' selected' : ''}`} data-testid={`slot-${slot.number}`} data-phase={slot.phase} aria-label={t('slot.title', { n: slot.number })} onClick={() => apply(selectSlotNumber, slot.number)}>
       <div className="head">
@@ -122,7 +126,7 @@ export function SlotTile({ slot, selected }: { slot: SlotState; selected: boolea
         <span className={`badge ${slot.phase}`} data-testid="slot-phase">{phaseText}</span>
       </div>
       <div className="port">{slot.port} · {slot.protocol}</div>
-      {!slot.connected ? <div className="result-err">{t('slot.unplugged')}</div> : null}
+      {!slot.connected ? <div className="result-err" data-testid="slot-port">{port ?? t('slot.unplugged')}</div> : null}
       <div className="step" data-testid="slot-step">{slot.phase === 'burning' && slot.step ? `${phaseText}: ${t(`slot.step.${slot.step}`)}` : '\u00a0'}</div>
       <div className={`bar${slot.phase === 'done' ? ' done' : ''}`} role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(slot.progress * 100)}>
         <div style={{ width: `${Math.round(slot.progress * 100)}%` }} />
@@ -139,6 +143,7 @@ export function SlotTile({ slot, selected }: { slot: SlotState; selected: boolea
             </div>
           )}
       </div>
+      {stopped !== null ? <div className="result-stop" data-testid="slot-stop">⏸ {stopped}</div> : null}
       <div className="row">
         <span className="serial grow">{slot.pendingSerial ? `${t('operator.serial')}: ${slot.pendingSerial}` : '\u00a0'}</span>
         <span className="muted">{t('slot.burnedShift', { count: slot.burnedThisShift })}</span>
