@@ -4,7 +4,7 @@ import type { GroupSummary, SlotState } from '../../common/api/schemas';
 import { useShallow } from 'zustand/react/shallow';
 import { useStore } from '../state/store';
 import { moveSlotSelection, selectAnyRunning, selectGroupsForPicker, selectSelectedGroup, selectSlotNumber, showNotice } from '../state/actions';
-import { portText, stopText } from '../state/slot-text';
+import { groupBlockText, portText, stopText } from '../state/slot-text';
 import { feedWedge, settleWedge, wedgeInitial, WEDGE_GAP_MS, type WedgeOutput } from '../state/wedge';
 import { useStation } from '../context';
 
@@ -97,13 +97,13 @@ function Count({ kind, n, label }: { kind: string; n: number; label: string }) {
 }
 
 function GroupButton({ group, checked, disabled, onPick }: { group: GroupSummary; checked: boolean; disabled: boolean; onPick: () => void }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const blocked = group.blocked !== null;
   return (
     <button role="radio" aria-checked={checked} className={`group-btn${blocked ? ' blocked' : ''}`} onClick={onPick} disabled={blocked || (disabled && !checked)} data-testid="group-option" data-group-id={group.id}>
       <span className="gname">{group.name}</span>
       <span className="muted">{group.productName} · {t(`owner.${group.owner}`)}</span>
-      {blocked ? <span className="why"><span className={`badge state ${group.state}`}>{t(`state.${group.state}`)}</span> {t(`errors.${group.blocked!.code}`, { defaultValue: group.blocked!.message })}</span>
+      {blocked ? <span className="why"><span className={`badge state ${group.state}`}>{t(`state.${group.state}`)}</span> {groupBlockText(t, i18n.language, group)}</span>
         : <span><strong>{t('operator.usable', { left: group.counts.left })}</strong> / {group.counts.total}</span>}
     </button>
   );
@@ -143,7 +143,7 @@ export function SlotTile({ slot, selected }: { slot: SlotState; selected: boolea
             </div>
           )}
       </div>
-      {stopped !== null ? <div className="result-stop" data-testid="slot-stop">⏸ {stopped}</div> : null}
+      {stopped !== null ? <div className="result-stop" data-testid="slot-stop">{stopped}</div> : null}
       <div className="row">
         <span className="serial grow">{slot.pendingSerial ? `${t('operator.serial')}: ${slot.pendingSerial}` : '\u00a0'}</span>
         <span className="muted">{t('slot.burnedShift', { count: slot.burnedThisShift })}</span>

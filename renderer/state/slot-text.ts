@@ -23,6 +23,14 @@ export function stopText(t: T, language: string, slot: SlotState, group: GroupSu
   return language === 'en' ? r.message : t('slot.groupBlocked', { group: group.name, reason: clause(group.blocked?.message ?? r.message) });
 }
 
+/** Why a group cannot be picked, for the group picker: the hub state's cause translated, else the station's words (or the code's translation). */
+export function groupBlockText(t: T, language: string, group: GroupSummary): string | null {
+  if (group.blocked === null) return null;
+  if (language === 'en') return group.blocked.message;
+  if (blockingStates.has(group.state)) return t(`blockReason.${group.state}`);
+  return t(`errors.${group.blocked.code}`, { defaultValue: group.blocked.message });
+}
+
 /** Why the slot's port cannot be opened (it keeps trying), in the screen's language; null when there is no port problem. */
 export function portText(t: T, language: string, slot: SlotState): string | null {
   if (slot.portProblem === null) return null;

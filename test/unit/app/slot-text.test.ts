@@ -2,7 +2,7 @@ import i18next from 'i18next';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { GroupSummary, SlotState } from '../../../common/api/schemas';
 import { resources } from '../../../renderer/i18n';
-import { portText, stopText } from '../../../renderer/state/slot-text';
+import { groupBlockText, portText, stopText } from '../../../renderer/state/slot-text';
 
 const i18n = i18next.createInstance();
 beforeAll(async () => { await i18n.init({ resources, lng: 'en', fallbackLng: 'en', interpolation: { escapeValue: false } }); });
@@ -41,6 +41,14 @@ describe('what a slot tile says about a stop and its port', () => {
     expect(stopText(tIn('en'), 'en', s, group())).toBe('No license left for slot 3: pick another group or call a supervisor.');
     expect(stopText(tIn('zh-CN'), 'zh-CN', s, group())).toBe('工位 3 没有剩余授权：请选择其他分组或联系主管。');
     expect(stopText(tIn('en'), 'en', slot(), group())).toBeNull();
+  });
+
+  it('the group picker: the station words in English, the cause translated otherwise', () => {
+    const review = group({ state: 'confirming_update', blocked: { code: 'GROUP_BLOCKED', message: 'A product change is under review on the hub.' } });
+    expect(groupBlockText(tIn('en'), 'en', review)).toBe('A product change is under review on the hub.');
+    expect(groupBlockText(tIn('zh-CN'), 'zh-CN', review)).toBe('产品更换正在中心审核中');
+    expect(groupBlockText(tIn('zh-CN'), 'zh-CN', group({ blocked: { code: 'GROUP_EMPTY', message: 'No license left in this group.' } }))).toBe('No license left in this group.');
+    expect(groupBlockText(tIn('zh-CN'), 'zh-CN', group())).toBeNull();
   });
 
   it('a port problem: the station words (with the system detail) in English, translated otherwise', () => {
