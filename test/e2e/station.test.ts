@@ -188,6 +188,42 @@ describe('station UI in the browser host, on the real services', () => {
     expect(errors).toEqual([]);
   }, 60_000);
 
+  it('a product change under review stops a running slot before its next license: the tile says why, in English and Simplified Chinese', async () => {
+    const st = await station();
+    const { page, errors } = await openPage(browser, st.host.url);
+    await setUpDemo(page);
+    await pickPlugGroup(page);
+    await page.getByTestId('start-all').click();
+    await expect.poll(async () => (await overview(st)).slots.filter((s) => s.phase === 'done').length, { timeout: 20_000 }).toBe(4);
+    // the hub puts the group under review; the station learns it with the next sync
+    const slot1 = (await overview(st)).slots.find((s) => s.number === 1)!;
+    const hub = new HubOperator({ baseUrl: st.env.hub.url, token: st.env.hub.adminToken });
+    await hub.requestUpdate(slot1.groupId!, { targetPid: 'demobulb01', deliveryMode: 'credential' });
+    await api(st, 'sync.syncNow');
+    // the next module comes: slot 1 stops before it reserves a license
+    const burned = st.app.runtime.station!.counts(slot1.groupId!).burned;
+    await st.env.swap(slot1.port);
+    const tile = page.getByTestId('slot-1');
+    await expect.poll(() => tile.getByTestId('slot-stop').count(), { timeout: 20_000 }).toBe(1);
+    const name = st.app.runtime.station!.group(slot1.groupId!).name;
+    expect(await tile.getByTestId('slot-stop').textContent()).toBe(`Group ${name} is blocked: a product change is under review on the hub. Pick another group or ask a supervisor.`);
+    // the burn before the block is still shown, and nothing more was burned
+    expect(await tile.getByTestId('slot-result').textContent()).toContain('Verified');
+    expect(await tile.getAttribute('data-phase')).toBe('idle');
+    expect((await overview(st)).slots.find((s) => s.number === 1)).toMatchObject({ running: false, stopReason: { code: 'GROUP_BLOCKED' } });
+    expect(st.app.runtime.station!.counts(slot1.groupId!).burned).toBe(burned);
+    await page.waitForTimeout(300);
+    await shot(page, 'operator-group-blocked');
+    await page.getByTestId('lang-zh').click();
+    await expect.poll(() => tile.getByTestId('slot-stop').textContent()).toBe(`分组“${name}”已锁定：产品更换正在中心审核中。请选择其他分组或联系主管。`);
+    // the group picker gives the same cause in Chinese
+    expect(await page.locator('[data-testid=group-option][disabled]', { hasText: name }).textContent()).toContain('产品更换正在中心审核中');
+    await shot(page, 'operator-group-blocked-zh');
+    await page.getByTestId('lang-en').click();
+    await page.getByTestId('stop-all').click();
+    expect(errors).toEqual([]);
+  }, 60_000);
+
   it('a supervisor splits a group, changes its product and recalls the request, resolves a suspect by reading the module back, and exports a report', async () => {
     const st = await station();
     const { page, errors } = await openPage(browser, st.host.url);
