@@ -235,7 +235,7 @@ async function run(station: Station, cmd: Extract<StationCommand, { command: 'ru
 
 /** Progress lines: every state change in JSON; in words only burns and failures. */
 function report(s: SlotSnapshot, out: Out, last: Map<string, string>, station: Station): void {
-  const key = `${s.phase}:${s.step ?? ''}:${s.lastResult?.at ?? ''}:${s.running}`;
+  const key = `${s.phase}:${s.step ?? ''}:${s.lastResult?.at ?? ''}:${s.running}:${s.portProblem ?? ''}`;
   if (last.get(s.slotId) === key) return;
   last.set(s.slotId, key);
   const json = { event: 'slot', ...s };
@@ -246,6 +246,8 @@ function report(s: SlotSnapshot, out: Out, last: Map<string, string>, station: S
     out(json, `slot ${s.number}: ${s.lastResult.code}: ${s.lastResult.message}`);
   } else if (s.phase === 'stopped' && s.stopReason) {
     out(json, `slot ${s.number} stopped: ${s.stopReason.message}`);
+  } else if (s.running && s.portProblem) {
+    out(json, `slot ${s.number}: ${s.portProblem}`);
   } else {
     out(json, '');
   }
