@@ -13,6 +13,28 @@ interface SimTimer extends TimerHandle {
   readonly task: ScheduledTask;
 }
 
+/** Host bytes on their way in: byte k of `chunk` has fully arrived at start + (k + 1) byte times. */
+interface RxPiece {
+  chunk: Buffer;
+  offset: number;
+  start: number;
+  gen: number;
+}
+
+/** Module bytes on their way out: byte k has left at start + (k + 1) byte times; those before `offset` are on the pty. */
+interface TxPiece {
+  bytes: Buffer;
+  offset: number;
+  start: number;
+}
+
+/**
+ * How far the module's event clock may trail the wall clock when the firmware
+ * acts: the runtime's own lateness up to this is not charged to the module
+ * (a real one reacts in microseconds); beyond it, the wall clock counts.
+ */
+const MAX_CLOCK_LAG_MS = 2;
+
 /** Longest piece of an answer handed to the pty at once: a USB-serial bridge delivers in small bursts too. */
 const TX_CHUNK = 64;
 
@@ -45,6 +67,14 @@ export class VirtualModule {
   private timers = new Set<ScheduledTask>();
   private rxFreeAt = 0;
   private txFreeAt = 0;
+  private rxQueue: RxPiece[] = [];
+  private rxTask: ScheduledTask | null = null;
+  private txQueue: TxPiece[] = [];
+  private txUnwritten = 0;
+  private txTask: ScheduledTask | null = null;
+  private txImmediate: ReturnType<typeof setImmediate> | null = null;
+  /** Model time of the latest event the firmware has seen (a byte's arrival, a timer, a byte leaving). */
+  private clock = 0;
   private alive = false;
   private persisting: Promise<void> = Promise.resolve();
   private readonly byteMs: number;
@@ -61,7 +91,7 @@ export class VirtualModule {
     const start: Flash = { ...blankFlash(), ...options.flash };
     if (this.faults.alreadyAuthorized && start.uuid === null) Object.assign(start, options.personality.sampleLicense ?? {});
     this.flash_ = start;
-    this.transport = options.transport ?? new SerialTransport(options.path, { baudRate: this.timing.baudRate });
+    this.transport = options.transport ?? new SerialTransport(options.path, { baudRate: this.timing.baudRate, drainWrites: false });
   }
 
   /** Opens the pty, writes the state file and powers the module on. */
@@ -123,27 +153,60 @@ export class VirtualModule {
     }
   }
 
-  /** Bytes from the host: each costs its wire time after whatever is still arriving. */
+  /**
+   * Bytes from the host: each costs its wire time after whatever is still
+   * arriving, and each is handed to the firmware on its own when its last bit
+   * has arrived, as a UART delivers them (so an echo overlaps the typing).
+   */
   private onWire(chunk: Buffer): void {
-    const gen = this.generation;
     if (this.byteMs === 0) {
       if (this.personality) this.personality.receive(chunk);
       return;
     }
     const start = Math.max(scheduler.now(), this.rxFreeAt);
     this.rxFreeAt = start + chunk.length * this.byteMs;
-    scheduler.at(this.rxFreeAt, () => {
-      if (gen === this.generation && this.personality) this.personality.receive(chunk);
-    });
+    this.rxQueue.push({ chunk, offset: 0, start, gen: this.generation });
+    if (!this.rxTask) this.armRx();
+  }
+
+  /** One scheduled task per module for the next byte due, not one per byte. */
+  private armRx(): void {
+    const head = this.rxQueue[0];
+    if (!head) return;
+    const at = head.start + (head.offset + 1) * this.byteMs;
+    this.rxTask = scheduler.at(at, () => this.deliverRx());
+  }
+
+  private deliverRx(): void {
+    this.rxTask = null;
+    const now = scheduler.now();
+    // A late wake delivers every byte already due, each stamped with its own arrival time.
+    while (this.rxQueue.length > 0) {
+      const head = this.rxQueue[0]!;
+      const at = head.start + (head.offset + 1) * this.byteMs;
+      if (at > now) break;
+      const byte = head.chunk.subarray(head.offset, head.offset + 1);
+      if (++head.offset >= head.chunk.length) this.rxQueue.shift();
+      if (head.gen !== this.generation || !this.personality) continue;
+      this.advance(at);
+      this.personality.receive(byte);
+    }
+    this.armRx();
+  }
+
+  /** The module's event clock: the model time of the latest event the firmware has seen (never ahead of the wall clock). */
+  private advance(at: number): void {
+    if (at > this.clock) this.clock = at;
   }
 
   private powerOn(): void {
     const gen = ++this.generation;
     this.personality = null;
-    this.txFreeAt = 0;
+    this.advance(scheduler.now());
     const bootMs = (this.timing.zero ? 0 : this.timing.bootMs) + (this.faults.slowBootMs ?? 0);
     const boot = () => {
       if (gen !== this.generation) return;
+      this.advance(scheduler.now());
       const personality = this.options.personality.create(this.context(gen));
       this.personality = personality;
       personality.boot();
@@ -157,36 +220,120 @@ export class VirtualModule {
     this.personality = null;
     for (const t of this.timers) scheduler.cancel(t);
     this.timers.clear();
+    // Bytes still arriving or still queued on TX die with the firmware.
+    this.rxQueue = [];
+    if (this.rxTask) scheduler.cancel(this.rxTask);
+    this.rxTask = null;
+    this.txQueue = [];
+    this.txUnwritten = 0;
+    if (this.txTask) scheduler.cancel(this.txTask);
+    this.txTask = null;
+    if (this.txImmediate) clearImmediate(this.txImmediate);
+    this.txImmediate = null;
+    this.txFreeAt = 0;
   }
 
   private timer(gen: number, ms: number, fn: () => void): ScheduledTask {
-    const task = scheduler.after(ms, () => {
+    // A timer set while handling a byte runs from that byte's time, not from whenever this code got to run.
+    const at = Math.max(this.clock, scheduler.now() - MAX_CLOCK_LAG_MS) + ms;
+    const task = scheduler.at(at, () => {
       this.timers.delete(task);
-      if (gen === this.generation) fn();
+      if (gen !== this.generation) return;
+      this.advance(at);
+      fn();
     });
     this.timers.add(task);
     return task;
   }
 
-  /** Queues bytes on TX at the baud rate, each chunk handed over when its last byte has left. */
+  /**
+   * Queues bytes on TX at the baud rate after whatever is queued, starting no
+   * earlier than the event that made the firmware send them. Resolves when the
+   * last byte has left. Bytes reach the pty only once they have left (see flushTx).
+   */
   private send(gen: number, bytes: Buffer): Promise<void> {
     if (gen !== this.generation || bytes.length === 0) return Promise.resolve();
-    if (this.byteMs === 0) return this.write(bytes);
-    const start = Math.max(scheduler.now(), this.txFreeAt);
-    this.txFreeAt = start + bytes.length * this.byteMs;
+    if (this.byteMs === 0) {
+      void this.write(bytes);
+      return Promise.resolve();
+    }
+    const start = Math.max(this.clock, scheduler.now() - MAX_CLOCK_LAG_MS, this.txFreeAt);
+    const end = start + bytes.length * this.byteMs;
+    this.txFreeAt = end;
+    this.txQueue.push({ bytes, offset: 0, start });
+    this.txUnwritten += bytes.length;
+    this.armTx();
     return new Promise<void>((resolve) => {
-      for (let offset = 0; offset < bytes.length; offset += TX_CHUNK) {
-        const piece = bytes.subarray(offset, Math.min(bytes.length, offset + TX_CHUNK));
-        const last = offset + piece.length >= bytes.length;
-        const task = scheduler.at(start + (offset + piece.length) * this.byteMs, () => {
-          this.timers.delete(task);
-          if (gen !== this.generation) return resolve();
-          void this.write(piece);
-          if (last) resolve();
-        });
-        this.timers.add(task);
-      }
+      const task = scheduler.at(end, () => {
+        this.timers.delete(task);
+        if (gen === this.generation) this.advance(end);
+        resolve();
+      });
+      this.timers.add(task);
     });
+  }
+
+  /**
+   * Bytes are handed to the pty in pieces: a piece goes when its last byte has
+   * left and either TX runs dry or TX_CHUNK bytes have left (a USB-serial
+   * bridge delivers in bursts too), so a typed echo is not one write per byte.
+   */
+  private armTx(): void {
+    if (this.txTask) scheduler.cancel(this.txTask);
+    this.txTask = null;
+    if (this.txUnwritten === 0) return;
+    const last = this.txQueue.at(-1)!;
+    let at = last.start + last.bytes.length * this.byteMs;
+    if (this.txUnwritten > TX_CHUNK) {
+      // When the TX_CHUNK-th unwritten byte has left.
+      let need = TX_CHUNK;
+      for (const piece of this.txQueue) {
+        const left = piece.bytes.length - piece.offset;
+        if (need <= left) {
+          at = Math.min(at, piece.start + (piece.offset + need) * this.byteMs);
+          break;
+        }
+        need -= left;
+      }
+    }
+    this.txTask = scheduler.at(at, () => {
+      this.txTask = null;
+      // Let the firmware react to this same instant first (an echo continues the typing), then decide.
+      if (!this.txImmediate) this.txImmediate = setImmediate(() => this.flushTx());
+    });
+  }
+
+  private flushTx(): void {
+    this.txImmediate = null;
+    const now = scheduler.now();
+    const last = this.txQueue.at(-1);
+    if (!last) return;
+    const dry = last.start + last.bytes.length * this.byteMs <= now;
+    // Only bytes whose last bit has left: never a byte before its time.
+    const dueIn = (piece: TxPiece) => Math.min(piece.bytes.length, Math.floor((now - piece.start) / this.byteMs + 1e-9));
+    let count = 0;
+    for (const piece of this.txQueue) {
+      const due = dueIn(piece);
+      if (due <= piece.offset) break;
+      count += due - piece.offset;
+      if (due < piece.bytes.length) break;
+    }
+    if (count > 0 && (dry || count >= TX_CHUNK)) {
+      const out: Buffer[] = [];
+      while (this.txQueue.length > 0) {
+        const piece = this.txQueue[0]!;
+        const due = dueIn(piece);
+        if (due <= piece.offset) break;
+        out.push(piece.bytes.subarray(piece.offset, due));
+        piece.offset = due;
+        if (due < piece.bytes.length) break;
+        this.txQueue.shift();
+      }
+      this.txUnwritten -= count;
+      // Merged into one write, not awaited: the next piece is paced by its own deadline, not by this one's drain.
+      void this.write(out.length === 1 ? out[0]! : Buffer.concat(out, count));
+    }
+    this.armTx();
   }
 
   private write(bytes: Buffer): Promise<void> {

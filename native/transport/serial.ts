@@ -1,9 +1,79 @@
+import { readSync, writeSync } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { SerialPortStream } from '@serialport/stream';
 import { HangupAwareBinding } from './hangup-guard';
 import { AppError } from '../../common/errors';
 import type { Transport } from './types';
 import { ReadQueue, disconnected } from './read-queue';
+
+type PortBinding = Awaited<ReturnType<typeof HangupAwareBinding.open>>;
+interface Readiness {
+  once(event: 'readable' | 'writable', callback: (err: Error | null) => void): unknown;
+}
+
+const retryLater = (e: unknown): boolean => {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'EAGAIN' || code === 'EWOULDBLOCK' || code === 'EINTR';
+};
+const notOpen = () => Object.assign(new Error('Port is not open'), { canceled: true });
+
+/**
+ * The port's fd is non-blocking, so a read or write syscall returns at once:
+ * doing it on the main thread saves a thread-pool round trip per chunk (and
+ * per write), which is most of the host's cost per exchange. serialport's
+ * poller still wakes us when data comes. A 0-byte read is a hang-up, as in
+ * the hang-up guard underneath.
+ */
+const MainThreadBinding: typeof HangupAwareBinding = {
+  ...HangupAwareBinding,
+  async open(options: Parameters<typeof HangupAwareBinding.open>[0]) {
+    const port: PortBinding = await HangupAwareBinding.open(options);
+    const poller = (port as unknown as { poller?: Readiness }).poller;
+    const fdOf = () => (port as unknown as { fd: number | null }).fd;
+    if (!poller || typeof fdOf() !== 'number') return port;
+    const ready = (event: 'readable' | 'writable') => new Promise<void>((resolve, reject) => poller.once(event, (err) => (err ? reject(err) : resolve())));
+    port.read = async (buffer: Buffer, offset: number, length: number) => {
+      for (;;) {
+        const fd = fdOf();
+        if (!port.isOpen || fd === null) throw notOpen();
+        let bytesRead: number;
+        try {
+          bytesRead = readSync(fd, buffer, offset, length, null);
+        } catch (e) {
+          if (!retryLater(e)) throw e;
+          await ready('readable');
+          continue;
+        }
+        if (bytesRead === 0) throw Object.assign(new Error('the other end hung up'), { code: 'ENXIO' });
+        return { bytesRead, buffer };
+      }
+    };
+    port.write = async (buffer: Buffer) => {
+      let offset = 0;
+      while (offset < buffer.length) {
+        const fd = fdOf();
+        if (!port.isOpen || fd === null) throw new Error('Port is not open');
+        try {
+          offset += writeSync(fd, buffer, offset, buffer.length - offset);
+        } catch (e) {
+          if (!retryLater(e)) throw e;
+          await ready('writable');
+        }
+      }
+    };
+    return port;
+  },
+};
+
+export interface SerialTransportOptions {
+  baudRate: number;
+  /**
+   * Whether write() waits for the port to drain (default true, the Transport
+   * contract). The virtual module turns it off: it paces its own bytes by the
+   * clock and a drain per piece would only queue them behind each other.
+   */
+  drainWrites?: boolean | undefined;
+}
 
 /** A Transport over a real serial port (or a pty) through node-serialport. */
 export class SerialTransport implements Transport {
@@ -13,7 +83,7 @@ export class SerialTransport implements Transport {
 
   constructor(
     readonly path: string,
-    private readonly options: { baudRate: number } = { baudRate: 115200 },
+    private readonly options: SerialTransportOptions = { baudRate: 115200 },
   ) {
     this.queue = new ReadQueue(path);
   }
@@ -24,7 +94,7 @@ export class SerialTransport implements Transport {
 
   async open(): Promise<void> {
     if (this.port?.isOpen) throw new AppError('PORT_ALREADY_OPEN', `Port ${this.path} is already open.`);
-    const port = new SerialPortStream({ binding: HangupAwareBinding, path: this.path, baudRate: this.options.baudRate, autoOpen: false, hupcl: false });
+    const port = new SerialPortStream({ binding: MainThreadBinding, path: this.path, baudRate: this.options.baudRate, autoOpen: false, hupcl: false });
     await new Promise<void>((resolve, reject) =>
       port.open((err) => (err ? reject(openError(this.path, err)) : resolve())),
     );
@@ -70,9 +140,13 @@ export class SerialTransport implements Transport {
 
   async write(data: Uint8Array): Promise<void> {
     const port = this.requireOpen();
+    const drain = this.options.drainWrites !== false;
+    // A Buffer is handed over as is: the caller does not touch it after writing.
+    const bytes = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     await new Promise<void>((resolve, reject) => {
-      port.write(Buffer.from(data), (err) => {
+      port.write(bytes, (err) => {
         if (err) return reject(disconnected(this.path, err.message));
+        if (!drain) return resolve();
         port.drain((e) => (e ? reject(disconnected(this.path, e.message)) : resolve()));
       });
     });
