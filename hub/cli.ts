@@ -33,6 +33,7 @@ const usage = `hub <command> [options]            (database: --db or HUB_DATABAS
   factories list | factories add <name>
   lines add <factoryId> <name>
   stations add <lineId> <name> | stations revoke <stationId>
+  stations contact <stationId> email|sms <address>    where the station's download codes are sent
   enroll-code <stationId> [--ttl-minutes 1440]          one-time enrollment code (shown once)
 
   credentials list [--owner mine|customer] | credentials show <id> | credentials confirm <id>
@@ -118,6 +119,7 @@ async function runCommand(cmd: string, args: string[]): Promise<unknown> {
       case 'lines add': return await stations.createLine(deps, need(b, 'factoryId'), need(c, 'name'));
       case 'stations add': return await stations.createStation(deps, need(b, 'lineId'), need(c, 'name'));
       case 'stations revoke': return await stations.revokeStation(deps, need(b, 'stationId'));
+      case 'stations contact': return await stations.setDownloadContact(deps, need(b, 'stationId'), { channel: need(c, 'email|sms') as 'email', destination: need(args[3], 'address') });
       case 'credentials list': return await credentials.listCredentials(deps, opt.owner ? { owner: opt.owner as 'mine' | 'customer' } : {});
       case 'credentials show': return await credentials.getCredential(deps, need(b, 'credential id'));
       case 'credentials confirm': return await credentials.confirmCredential(deps, need(b, 'credential id'));

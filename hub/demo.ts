@@ -1,7 +1,8 @@
 /**
  * Demo data for the hub: two products, a factory with two lines and three
  * stations, credentials with generated licenses (with MACs), one assigned to
- * the first station, and a one-time enrollment code for it. The app's demo
+ * the first station, a download contact for each station, and a one-time
+ * enrollment code for the first. The app's demo
  * calls `seedDemo(hub.deps)` after `startHub()`. Running it again reuses the
  * demo factory and only issues a fresh enrollment code.
  */
@@ -65,6 +66,8 @@ export async function seedDemo(deps: HubDeps, opts: { licensesPerCredential?: nu
   const cust = await credentials.createCredential(deps, { pid: plug.pid, owner: 'customer', customerName: 'Demo customer Ltd', deliveryMode: 'license_list', firmwareKey: 'keydemo0cust0001', chip: 'BK7231N' });
   await credentials.importLicenses(deps, cust.id, 'purchased', generateDemoLicenses(Math.max(1, Math.floor(n / 4))));
   await credentials.assignCredential(deps, cust.id, { factoryId: factory.id });
+  // download codes asked for at a demo station go to the demo supervisor (the demo prints them)
+  for (const s of st) await stations.setDownloadContact(deps, s.id, { channel: 'email', destination: 'supervisor@factory.local' });
   const enrollmentCode = await stations.createEnrollmentCode(deps, st[0]!.id, 24 * 60);
   return {
     products: [plug, bulb], factoryId: factory.id, lineIds: [line1.id, line2.id], stationIds: st.map((s) => s.id),

@@ -26,6 +26,7 @@ export interface HubRouteDef {
 const def = <T extends HubRouteDef>(d: T): T => d;
 const admin = ['admin'] as const;
 const station = ['station'] as const;
+const stationSupervisor = ['station supervisor'] as const;
 
 export const hubRoutes = {
   health: def({ method: 'GET', url: '/v1/health', auth: 'none', summary: 'Liveness and which store the hub runs on', tags: ['meta'], reply: s.healthSchema }),
@@ -35,6 +36,19 @@ export const hubRoutes = {
   stationSelf: def({ method: 'GET', url: '/v1/station/me', auth: 'station', summary: 'Who the token belongs to', tags: station, reply: sync.stationSelfSchema }),
   pull: def({ method: 'POST', url: '/v1/station/pull', auth: 'station', summary: 'Groups and leased licenses since a cursor, one page', tags: station, body: sync.pullRequestSchema, reply: sync.pullResponseSchema }),
   push: def({ method: 'POST', url: '/v1/station/push', auth: 'station', summary: 'Burn records, spoiled licenses and offline operations, each applied once', tags: station, body: sync.pushRequestSchema, reply: sync.pushResponseSchema }),
+
+  // the station's supervisor console: only the groups assigned to the calling station (others: 403 NOT_YOUR_GROUP)
+  stationProducts: def({ method: 'GET', url: '/v1/station/products', auth: 'station', summary: 'Products, to pick the target of a product change', tags: stationSupervisor, reply: s.productListSchema }),
+  stationRequestUpdate: def({ method: 'POST', url: '/v1/station/credentials/:id/update-requests', auth: 'station', summary: 'Change product of one of this station\'s groups (starts confirming_update)', tags: stationSupervisor, params: s.idParamsSchema, body: s.updateRequestInputSchema, reply: s.updateTransitionSchema }),
+  stationListUpdates: def({ method: 'GET', url: '/v1/station/credentials/:id/update-requests', auth: 'station', summary: 'Update history of a group this station sees', tags: stationSupervisor, params: s.idParamsSchema, reply: s.updateRequestListSchema }),
+  stationGetUpdate: def({ method: 'GET', url: '/v1/station/update-requests/:id', auth: 'station', summary: 'Details of one update of a group this station sees', tags: stationSupervisor, params: s.idParamsSchema, reply: s.updateDetailsSchema }),
+  stationRecallUpdate: def({ method: 'POST', url: '/v1/station/update-requests/:id/recall', auth: 'station', summary: 'Recall a product change of one of this station\'s groups', tags: stationSupervisor, params: s.idParamsSchema, reply: s.updateTransitionSchema }),
+  stationHistory: def({ method: 'GET', url: '/v1/station/credentials/:id/history', auth: 'station', summary: 'Everything that happened to a group this station sees', tags: stationSupervisor, params: s.idParamsSchema, reply: s.credentialHistorySchema }),
+  stationStartThirdPartyJob: def({ method: 'POST', url: '/v1/station/credentials/:id/third-party-jobs', auth: 'station', summary: 'Generate HomeKit / Find My resources for one of this station\'s groups', tags: stationSupervisor, params: s.idParamsSchema, body: s.thirdPartyJobInputSchema, reply: s.jobSchema }),
+  stationGetJob: def({ method: 'GET', url: '/v1/station/jobs/:id', auth: 'station', summary: 'Progress of a job of a group this station sees', tags: stationSupervisor, params: s.idParamsSchema, reply: s.jobSchema }),
+  stationNotices: def({ method: 'GET', url: '/v1/station/notices', auth: 'station', summary: 'Notices about the groups this station sees', tags: stationSupervisor, reply: s.noticeListSchema }),
+  stationSendDownloadCode: def({ method: 'POST', url: '/v1/station/credentials/:id/download-codes', auth: 'station', summary: "Send a one-time download code to the contact the hub operator set for this station", tags: stationSupervisor, params: s.idParamsSchema, body: s.stationDownloadCodeInputSchema, reply: s.downloadCodeSchema }),
+  stationDownload: def({ method: 'POST', url: '/v1/station/credentials/:id/download', auth: 'station', summary: "Download the unused licenses of one of this station's groups with the one-time code", tags: stationSupervisor, params: s.idParamsSchema, body: s.downloadInputSchema, reply: s.downloadSchema }),
 
   // products
   createProduct: def({ method: 'POST', url: '/v1/admin/products', auth: 'admin', summary: 'Create or update a product', tags: admin, body: s.productInputSchema, reply: s.productSchema }),
@@ -46,6 +60,7 @@ export const hubRoutes = {
   createLine: def({ method: 'POST', url: '/v1/admin/factories/:id/lines', auth: 'admin', summary: 'Add a line to a factory', tags: admin, params: s.idParamsSchema, body: s.nameInputSchema, reply: s.lineSchema }),
   createStation: def({ method: 'POST', url: '/v1/admin/lines/:id/stations', auth: 'admin', summary: 'Add a station to a line', tags: admin, params: s.idParamsSchema, body: s.nameInputSchema, reply: s.stationSchema }),
   createEnrollmentCode: def({ method: 'POST', url: '/v1/admin/stations/:id/enrollment-codes', auth: 'admin', summary: 'One-time enrollment code for a station (shown once)', tags: admin, params: s.idParamsSchema, body: s.enrollmentCodeInputSchema, reply: s.enrollmentCodeSchema }),
+  setDownloadContact: def({ method: 'POST', url: '/v1/admin/stations/:id/download-contact', auth: 'admin', summary: "Where the hub sends the station's download codes (email or SMS)", tags: admin, params: s.idParamsSchema, body: s.downloadContactSchema, reply: s.stationSchema }),
   revokeStation: def({ method: 'POST', url: '/v1/admin/stations/:id/revoke', auth: 'admin', summary: "Revoke a station's token", tags: admin, params: s.idParamsSchema, reply: s.stationSchema }),
 
   // credentials

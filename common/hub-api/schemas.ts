@@ -87,11 +87,16 @@ export const productListSchema = z.object({ products: z.array(productSchema) });
 export const nameInputSchema = z.strictObject({ name: nameSchema });
 export type NameInput = z.infer<typeof nameInputSchema>;
 
+/** Where the hub sends a station's download codes; only the hub operator sets it. */
+export const downloadContactSchema = z.strictObject({ channel: z.enum(['email', 'sms']), destination: z.string().trim().min(3).max(200) });
+export type DownloadContact = z.infer<typeof downloadContactSchema>;
+
 export const stationSchema = z.object({
   id: idSchema,
   name: z.string(),
   factoryId: idSchema,
   lineId: idSchema,
+  downloadContact: z.object({ channel: z.enum(['email', 'sms']), destination: z.string() }).nullable(),
   enrolled: z.boolean(),
   enrolledAt: isoTimeSchema.nullable(),
   revokedAt: isoTimeSchema.nullable(),
@@ -253,6 +258,8 @@ export const downloadCodeInputSchema = z.strictObject({ channel: z.enum(['email'
 export type DownloadCodeInput = z.infer<typeof downloadCodeInputSchema>;
 export const downloadCodeSchema = z.object({ codeId: idSchema, expiresAt: isoTimeSchema, sentTo: z.string() });
 export type DownloadCode = z.infer<typeof downloadCodeSchema>;
+/** A station asks for a code and names no address: the hub sends it to the contact its operator set for the station. */
+export const stationDownloadCodeInputSchema = z.strictObject({});
 export const downloadInputSchema = z.strictObject({
   codeId: idSchema,
   code: z.string().regex(/^\d{6}$/, 'the code has 6 digits'),

@@ -40,7 +40,11 @@ export interface BuildAppOptions {
   version?: string;
 }
 
-const limited: Partial<Record<HubRouteName, keyof RateLimits>> = { enroll: 'enrollPerMinute', sendDownloadCode: 'downloadCodePerMinute', download: 'downloadPerMinute' };
+const limited: Partial<Record<HubRouteName, keyof RateLimits>> = {
+  enroll: 'enrollPerMinute',
+  sendDownloadCode: 'downloadCodePerMinute', stationSendDownloadCode: 'downloadCodePerMinute',
+  download: 'downloadPerMinute', stationDownload: 'downloadPerMinute',
+};
 
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
 

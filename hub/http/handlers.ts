@@ -8,6 +8,7 @@ import { importLicenseFile } from '../services/import-file';
 import * as jobs from '../services/jobs';
 import * as products from '../services/products';
 import * as reports from '../services/reports';
+import * as stationSupervisor from '../services/station-supervisor';
 import * as stations from '../services/stations';
 import * as sync from '../services/sync';
 import * as updates from '../services/updates';
@@ -39,6 +40,18 @@ export const handlers: { [N in HubRouteName]: Handler<N> } = {
   pull: (deps, c) => sync.pull(deps, station(c.station), c.body),
   push: (deps, c) => sync.push(deps, station(c.station), c.body.items),
 
+  stationProducts: (deps) => products.listProducts(deps),
+  stationRequestUpdate: (deps, c) => stationSupervisor.requestUpdate(deps, station(c.station), c.params.id, c.body),
+  stationListUpdates: (deps, c) => stationSupervisor.listUpdates(deps, station(c.station), c.params.id),
+  stationGetUpdate: (deps, c) => stationSupervisor.getUpdate(deps, station(c.station), c.params.id),
+  stationRecallUpdate: (deps, c) => stationSupervisor.recallUpdate(deps, station(c.station), c.params.id),
+  stationHistory: (deps, c) => stationSupervisor.history(deps, station(c.station), c.params.id),
+  stationStartThirdPartyJob: (deps, c) => stationSupervisor.startThirdPartyJob(deps, station(c.station), c.params.id, c.body),
+  stationGetJob: (deps, c) => stationSupervisor.getJob(deps, station(c.station), c.params.id),
+  stationNotices: (deps, c) => stationSupervisor.notices(deps, station(c.station)),
+  stationSendDownloadCode: (deps, c) => stationSupervisor.sendDownloadCode(deps, station(c.station), c.params.id),
+  stationDownload: (deps, c) => stationSupervisor.downloadLicenses(deps, station(c.station), c.params.id, c.body),
+
   createProduct: (deps, c) => products.upsertProduct(deps, c.body),
   listProducts: (deps) => products.listProducts(deps),
 
@@ -47,6 +60,7 @@ export const handlers: { [N in HubRouteName]: Handler<N> } = {
   createLine: (deps, c) => stations.createLine(deps, c.params.id, c.body.name),
   createStation: (deps, c) => stations.createStation(deps, c.params.id, c.body.name),
   createEnrollmentCode: (deps, c) => stations.createEnrollmentCode(deps, c.params.id, c.body.ttlMinutes),
+  setDownloadContact: (deps, c) => stations.setDownloadContact(deps, c.params.id, c.body),
   revokeStation: (deps, c) => stations.revokeStation(deps, c.params.id),
 
   createCredential: (deps, c) => credentials.createCredential(deps, c.body),

@@ -14,7 +14,7 @@ import type { CredentialTable } from '../store/schema';
 import type { HubDeps } from './context';
 import { lockCredential } from './credentials';
 import { maskDestination } from './sender';
-import { addEvent, assertOperable, chunks, credentialNotFound, isoIn, nowIso, sameHash, sha256 } from './util';
+import { addEvent, assertOperable, chunks, credentialNotFound, isoIn, nowIso, sameHash, sha256, type CredentialGuard } from './util';
 
 function assertDownloadable(row: CredentialTable): void {
   assertOperable(row, 'downloaded');
@@ -25,9 +25,10 @@ function assertDownloadable(row: CredentialTable): void {
 
 const codeHash = (codeId: string, code: string): string => sha256(`${codeId}:${code}`);
 
-export async function sendDownloadCode(deps: HubDeps, credentialId: string, input: DownloadCodeInput): Promise<DownloadCode> {
+export async function sendDownloadCode(deps: HubDeps, credentialId: string, input: DownloadCodeInput, guard?: CredentialGuard): Promise<DownloadCode> {
   const cred = await deps.store.db.selectFrom('credentials').selectAll().where('id', '=', credentialId).executeTakeFirst();
   if (!cred) throw credentialNotFound(credentialId);
+  guard?.(cred);
   assertDownloadable(cred);
   const since = isoIn(deps, -deps.config.downloadCodeWindowMs);
   const recent = await deps.store.db.selectFrom('download_codes').select(sql<number>`count(*)`.as('n')).where('credential_id', '=', credentialId).where('created_at', '>', since).executeTakeFirstOrThrow();
@@ -47,7 +48,7 @@ export async function sendDownloadCode(deps: HubDeps, credentialId: string, inpu
 
 type Verdict = { ok: true; download: Download } | { ok: false; error: AppError };
 
-export async function downloadLicenses(deps: HubDeps, credentialId: string, raw: DownloadInput): Promise<Download> {
+export async function downloadLicenses(deps: HubDeps, credentialId: string, raw: DownloadInput, guard?: CredentialGuard): Promise<Download> {
   const input = downloadInputSchema.parse(raw);
   // A wrong code must still count its attempt, so the verdict leaves the transaction as a value, not a throw.
   const verdict = await deps.store.tx(async (trx): Promise<Verdict> => {
@@ -63,6 +64,7 @@ export async function downloadLicenses(deps: HubDeps, credentialId: string, raw:
       return { ok: false, error: new AppError('DOWNLOAD_CODE_WRONG', `That code is wrong (${left} ${left === 1 ? 'try' : 'tries'} left).`, { triesLeft: left }) };
     }
     const cred = await lockCredential(deps, trx, credentialId);
+    guard?.(cred);
     assertDownloadable(cred);
     if (cred.delivery_mode === 'license_list' && !input.confirmGenerate) {
       throw new AppError('LIST_CONFIRM_REQUIRED', `Credential ${credentialId} delivers a license list: confirm to generate and download it (confirmGenerate: true). After that it can no longer be split or changed.`, { credentialId });

@@ -10,21 +10,22 @@ import { sql } from 'kysely';
 import { AppError } from '../../common/errors';
 import { newId } from '../../common/ids';
 import type { Job, Notice, ThirdPartyJobInput, ThirdPartyKind } from '../../common/hub-api';
-import type { JobTable } from '../store/schema';
+import type { JobTable, StationTable } from '../store/schema';
 import type { HubDeps } from './context';
 import { lockCredential } from './credentials';
 import { getProduct } from './products';
-import { addEvent, assertOperable, isoIn, nowIso } from './util';
+import { addEvent, assertOperable, isoIn, nowIso, type CredentialGuard } from './util';
 
 const toJob = (r: JobTable): Job => ({
   id: r.id, credentialId: r.credential_id, kinds: JSON.parse(r.kinds) as ThirdPartyKind[], state: r.state as Job['state'], total: r.total, done: r.done_count,
   createdAt: r.created_at, startedAt: r.started_at, finishedAt: r.finished_at, error: r.error,
 });
 
-export async function startThirdPartyJob(deps: HubDeps, credentialId: string, input: ThirdPartyJobInput): Promise<Job> {
+export async function startThirdPartyJob(deps: HubDeps, credentialId: string, input: ThirdPartyJobInput, guard?: CredentialGuard): Promise<Job> {
   const id = newId();
   await deps.store.tx(async (trx) => {
     const cred = await lockCredential(deps, trx, credentialId);
+    guard?.(cred);
     assertOperable(cred, 'changed');
     const product = await getProduct(trx, cred.pid);
     const supported: ThirdPartyKind[] = [...(product.homekit ? ['homekit' as const] : []), ...(product.findmy ? ['findmy' as const] : [])];
@@ -52,8 +53,14 @@ export async function getJob(deps: HubDeps, id: string): Promise<Job> {
   return toJob(row);
 }
 
-export async function listNotices(deps: HubDeps): Promise<{ notices: Notice[] }> {
-  const rows = await deps.store.db.selectFrom('notices').selectAll().orderBy('created_at', 'desc').orderBy('id').limit(200).execute();
+/** The latest notices; given a station, only those about the groups it sees. */
+export async function listNotices(deps: HubDeps, station?: StationTable): Promise<{ notices: Notice[] }> {
+  let q = deps.store.db.selectFrom('notices').selectAll('notices');
+  if (station) {
+    q = q.innerJoin('credentials', 'credentials.id', 'notices.credential_id')
+      .where((eb) => eb.or([eb('credentials.station_id', '=', station.id), eb.and([eb('credentials.station_id', 'is', null), eb('credentials.line_id', '=', station.line_id)])]));
+  }
+  const rows = await q.orderBy('notices.created_at', 'desc').orderBy('notices.id').limit(200).execute();
   return { notices: rows.map((r) => ({ id: r.id, kind: r.kind, message: r.message, credentialId: r.credential_id, jobId: r.job_id, createdAt: r.created_at })) };
 }
 

@@ -1,13 +1,15 @@
 import { randomInt } from 'node:crypto';
 import { AppError } from '../../common/errors';
 import { newId } from '../../common/ids';
-import type { EnrollRequest, EnrollResponse, EnrollmentCode, Factory, Line, Station, StationSelf } from '../../common/hub-api';
+import type { DownloadContact, EnrollRequest, EnrollResponse, EnrollmentCode, Factory, Line, Station, StationSelf } from '../../common/hub-api';
+import { downloadContactSchema } from '../../common/hub-api';
 import type { StationTable } from '../store/schema';
 import type { HubDeps } from './context';
 import { isoIn, nowIso, randomToken, sha256 } from './util';
 
 export const toStation = (r: StationTable): Station => ({
   id: r.id, name: r.name, factoryId: r.factory_id, lineId: r.line_id,
+  downloadContact: r.contact_channel !== null && r.contact_destination !== null ? { channel: r.contact_channel === 'sms' ? 'sms' : 'email', destination: r.contact_destination } : null,
   enrolled: r.token_hash !== null && r.revoked_at === null, enrolledAt: r.enrolled_at, revokedAt: r.revoked_at, createdAt: r.created_at,
 });
 
@@ -43,7 +45,7 @@ export async function createLine(deps: HubDeps, factoryId: string, name: string)
 export async function createStation(deps: HubDeps, lineId: string, name: string): Promise<Station> {
   const line = await deps.store.db.selectFrom('lines').selectAll().where('id', '=', lineId).executeTakeFirst();
   if (!line) throw new AppError('LINE_NOT_FOUND', `There is no line ${lineId}.`, { lineId });
-  const row: StationTable = { id: newId(), factory_id: line.factory_id, line_id: lineId, name, token_hash: null, hostname: null, enrolled_at: null, revoked_at: null, last_seen_at: null, lease_counter: 0, created_at: nowIso(deps) };
+  const row: StationTable = { id: newId(), factory_id: line.factory_id, line_id: lineId, name, token_hash: null, hostname: null, enrolled_at: null, revoked_at: null, last_seen_at: null, lease_counter: 0, contact_channel: null, contact_destination: null, created_at: nowIso(deps) };
   await deps.store.db.insertInto('stations').values(row).execute();
   return toStation(row);
 }
@@ -85,6 +87,17 @@ export async function enroll(deps: HubDeps, req: EnrollRequest): Promise<EnrollR
   });
   deps.logger.info({ stationId: station.id }, 'station enrolled');
   return { stationId: station.id, stationName: station.name, factoryId: station.factory_id, lineId: station.line_id, token };
+}
+
+/** Where the hub sends the download codes a station asks for (the supervisor's phone or mailbox). */
+export async function setDownloadContact(deps: HubDeps, stationId: string, contact: DownloadContact): Promise<Station> {
+  const parsed = downloadContactSchema.safeParse(contact);
+  if (!parsed.success) throw new AppError('DOWNLOAD_CONTACT_INVALID', 'A download contact is "email" or "sms" and an address of 3 to 200 characters.');
+  const c = parsed.data;
+  await getStation(deps, stationId);
+  await deps.store.db.updateTable('stations').set({ contact_channel: c.channel, contact_destination: c.destination }).where('id', '=', stationId).execute();
+  deps.logger.info({ stationId, channel: c.channel }, 'station download contact set');
+  return toStation(await getStation(deps, stationId));
 }
 
 export async function revokeStation(deps: HubDeps, stationId: string): Promise<Station> {

@@ -12,7 +12,7 @@ import type { Tx } from '../store';
 import type { CredentialTable, StationTable } from '../store/schema';
 import type { HubDeps } from './context';
 import { createChild } from './credentials';
-import { addEvent, assertNotListGenerated, assertOperable, chunks, nowIso, usableStates } from './util';
+import { addEvent, assertNotListGenerated, assertOperable, chunks, nowIso, usableStates, visibleTo } from './util';
 
 interface CursorPos { seq: number; uuid: string }
 const encodeCursor = (c: CursorPos): string => `c1.${c.seq}.${c.uuid}`;
@@ -23,7 +23,6 @@ function decodeCursor(cursor: string | null): CursorPos {
 }
 
 const isUsable = (c: Pick<CredentialTable, 'state' | 'owner' | 'confirmed_at'>): boolean => usableStates.includes(c.state) && (c.owner === 'mine' || c.confirmed_at !== null);
-const visibleTo = (c: Pick<CredentialTable, 'station_id' | 'line_id'>, s: StationTable): boolean => c.station_id === s.id || (c.station_id === null && c.line_id === s.line_id);
 
 export async function pull(deps: HubDeps, station: StationTable, raw: PullRequest): Promise<PullResponse> {
   const req = pullRequestSchema.parse(raw);

@@ -4,7 +4,7 @@ import { AppError } from '../../common/errors';
 import { newId } from '../../common/ids';
 import type { Credential, CredentialState, LicenseCounts } from '../../common/hub-api';
 import type { Db, Tx } from '../store';
-import type { CredentialTable } from '../store/schema';
+import type { CredentialTable, StationTable } from '../store/schema';
 import type { HubDeps } from './context';
 
 export const nowIso = (deps: Pick<HubDeps, 'clock'>): string => new Date(deps.clock.now()).toISOString();
@@ -89,6 +89,16 @@ export const credentialNotFound = (id: string): AppError => new AppError('CREDEN
 export async function addEvent(trx: Tx, deps: Pick<HubDeps, 'clock'>, credentialId: string, kind: string, details: Record<string, unknown>): Promise<void> {
   await trx.insertInto('credential_events').values({ id: newId(), credential_id: credentialId, at: nowIso(deps), kind, details: JSON.stringify(details) }).execute();
 }
+
+/**
+ * Checks a locked credential inside the operation's transaction before any
+ * other rule (a station may act only on its own groups; see station-supervisor.ts).
+ */
+export type CredentialGuard = (row: CredentialRow) => void;
+
+/** A group a station sees: assigned to it, or to its line and no station in particular (shared by the line). */
+export const visibleTo = (c: Pick<CredentialRow, 'station_id' | 'line_id'>, s: Pick<StationTable, 'id' | 'line_id'>): boolean =>
+  c.station_id === s.id || (c.station_id === null && c.line_id === s.line_id);
 
 export const underReviewStates: readonly string[] = ['confirming_update', 'being_paid'];
 export const usableStates: readonly string[] = ['valid', 'updated'];

@@ -184,6 +184,18 @@ const m002: Migration = {
   },
 };
 
-export const migrationsFor = (dialect: StoreDialect): Record<string, Migration> => ({ '001_core': m001(dialect), '002_jobs': m002 });
+/** Where the hub sends a station's download codes: set by the hub operator, never by the station. */
+const m003: Migration = {
+  async up(db: AnyDb) {
+    await db.schema.alterTable('stations').addColumn('contact_channel', 'text').execute();
+    await db.schema.alterTable('stations').addColumn('contact_destination', 'text').execute();
+  },
+  async down(db: AnyDb) {
+    await db.schema.alterTable('stations').dropColumn('contact_destination').execute();
+    await db.schema.alterTable('stations').dropColumn('contact_channel').execute();
+  },
+};
+
+export const migrationsFor = (dialect: StoreDialect): Record<string, Migration> => ({ '001_core': m001(dialect), '002_jobs': m002, '003_station_contact': m003 });
 
 export const migrationProvider = (dialect: StoreDialect): MigrationProvider => ({ getMigrations: () => Promise.resolve(migrationsFor(dialect)) });

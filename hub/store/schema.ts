@@ -9,6 +9,8 @@ export interface StationTable {
   token_hash: string | null; hostname: string | null; enrolled_at: string | null; revoked_at: string | null; last_seen_at: string | null;
   /** Last lease batch number handed to this station; pull cursors count on it. */
   lease_counter: number;
+  /** Where the hub sends this station's download codes ('email' | 'sms' and the address); set by the hub operator. */
+  contact_channel: string | null; contact_destination: string | null;
   created_at: string;
 }
 export interface EnrollmentCodeTable { code_hash: string; station_id: string; expires_at: string; used_at: string | null; created_at: string }

@@ -23,12 +23,26 @@ describe('hub store migrations', () => {
     await store.db.insertInto('products').values({ pid: 'p1', name: 'Plug', price_cents: 100, homekit: 1, findmy: 0, created_at: '2026-01-01T00:00:00.000Z' }).execute();
     const tables = async () => (await sql<{ name: string }>`select name from sqlite_master where type = 'table'`.execute(store!.db)).rows.map((r) => r.name);
     expect(await tables()).not.toContain('jobs');
-    expect(await migrate(store)).toEqual(['002_jobs']);
+    expect(await migrate(store, undefined, '002_jobs')).toEqual(['002_jobs']);
     expect(await tables()).toEqual(expect.arrayContaining(['jobs', 'third_party_resources', 'notices']));
     expect((await store.db.selectFrom('products').selectAll().execute()).map((p) => p.pid)).toEqual(['p1']);
     await migrate(store, undefined, '001_core');
     expect(await tables()).not.toContain('jobs');
     expect(await store.db.selectFrom('products').select('pid').execute()).toHaveLength(1);
+  });
+
+  it('003 gives stations a download contact, keeping them, and goes back down', async () => {
+    store = await openStore({ db: ':memory:', migrate: false });
+    await migrate(store, undefined, '002_jobs');
+    const now = '2026-01-01T00:00:00.000Z';
+    await store.db.insertInto('factories').values({ id: 'f', name: 'F', created_at: now }).execute();
+    await store.db.insertInto('lines').values({ id: 'l', factory_id: 'f', name: 'L', created_at: now }).execute();
+    await sql`insert into stations (id, factory_id, line_id, name, lease_counter, created_at) values ('s', 'f', 'l', 'S', 0, ${now})`.execute(store.db);
+    expect(await migrate(store)).toEqual(['003_station_contact']);
+    const row = await store.db.selectFrom('stations').selectAll().executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ id: 's', contact_channel: null, contact_destination: null });
+    await migrate(store, undefined, '002_jobs');
+    expect(Object.keys((await sql<Record<string, unknown>>`select * from stations`.execute(store.db)).rows[0]!)).not.toContain('contact_channel');
   });
 
   it('a fresh store reaches the latest version and is not migrated twice', async () => {
