@@ -3,8 +3,8 @@
  * setTimeout alone fires up to a millisecond or more late, and a burn has ten
  * timed events: that lateness would swamp the wire time we model. So: a
  * setTimeout that aims early by the overshoot it has been measured to have,
- * then setImmediate polling for what is left (usually a fraction of a
- * millisecond, so eight modules do not keep a core busy). Deadlines are
+ * then short sleeps between event-loop turns for what is left (usually a
+ * fraction of a millisecond). Deadlines are
  * absolute, so lateness never accumulates from one byte or frame to the next.
  */
 export interface ScheduledTask {
@@ -21,6 +21,16 @@ interface Task extends ScheduledTask {
 /** Bounds of the measured setTimeout overshoot we aim early by. */
 const MIN_LEAD_MS = 0.2;
 const MAX_LEAD_MS = 2;
+/**
+ * Inside the last stretch before a deadline the scheduler sleeps in slices of
+ * at most this long between event-loop turns (which poll I/O), instead of
+ * spinning setImmediate: per-byte deadlines 87 µs apart would otherwise keep
+ * a core busy for as long as bytes flow.
+ */
+const SLEEP_SLICE_MS = 0.1;
+/** Closer than this, sleeping would overshoot (the kernel's timer slack): run a loop turn instead. */
+const MIN_SLEEP_MS = 0.03;
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
 export class PreciseScheduler {
   private tasks: Task[] = [];
@@ -81,7 +91,18 @@ export class PreciseScheduler {
     if (delay >= 1) {
       this.timerAimedAt = now + delay;
       this.timer = setTimeout(() => this.onTimer(), delay);
-    } else this.immediate = setImmediate(() => this.tick());
+    } else this.immediate = setImmediate(() => this.nap());
+  }
+
+  /** Sleeps briefly toward the next deadline (I/O is polled between naps), then runs what is due. */
+  private nap(): void {
+    this.immediate = null;
+    const next = this.tasks[0];
+    if (next) {
+      const left = next.at - this.now();
+      if (left > MIN_SLEEP_MS) Atomics.wait(sleeper, 0, 0, Math.min(left - MIN_SLEEP_MS / 2, SLEEP_SLICE_MS));
+    }
+    this.tick();
   }
 
   private onTimer(): void {
