@@ -80,7 +80,7 @@ export async function startDemoEnvironment(options: { dir?: string; licenses?: n
     const portAt = (hostPath: string): DemoPort | undefined => ports().find((p) => p.info.hostPath === hostPath);
     return {
       dir, hub, seed, fleets, hubCodes, portDirs, ports, portAt,
-      access: { hubUrl: hub.url, enrollmentCode: seed.enrollmentCode.code, operatorToken: hub.adminToken },
+      access: { hubUrl: hub.url, enrollmentCode: seed.enrollmentCode.code },
       swap: async (hostPath, faults) => {
         const p = portAt(hostPath);
         if (!p) throw new Error(`no virtual module at ${hostPath}`);

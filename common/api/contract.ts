@@ -32,8 +32,6 @@ export const apiContract = {
       hubUrl: z.url({ protocol: /^https?$/, error: 'the hub address must start with http:// or https://' }),
       enrollmentCode: z.string().trim().min(6, 'the enrollment code has at least 6 characters').max(64),
       stationName: z.string().trim().min(1).max(64),
-      /** Optional: lets the supervisor console change products, download and generate resources on the hub (sealed in the vault). */
-      hubOperatorToken: z.string().trim().min(16, 'the hub operator token has at least 16 characters').max(256).regex(/^[\x21-\x7e]+$/, 'the hub operator token is printable characters without spaces').optional(),
       keyProtection: keyProtectionInputSchema,
       supervisorPin: supervisorPinInputSchema,
     }).strict(), setupStateSchema),

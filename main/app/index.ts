@@ -2,7 +2,6 @@ import { createStationApp, type StationApp } from '../api/app';
 import { StationRuntime, type StationServicesOptions } from './station-services';
 
 export { StationRuntime, type StationServicesOptions, type DemoHubAccess } from './station-services';
-export { HubOperator } from './hub-operator';
 export { discoverSlotLayout, probeProtocol, type SlotPlace } from './slot-layout';
 
 /** The real services behind the UI contract, started (the vault opened when the OS keychain holds its key). */

@@ -9,11 +9,11 @@ import type { DiscoveryOptions } from '../../native/transport/discovery';
 import { burnReportCsv } from '../ledger';
 import { JsonFileSettings, type SettingsStore } from '../settings';
 import { Station, toApiGroupCounts, toApiSlotState, type SlotSnapshot, type SlotTiming } from '../station';
-import { SyncEngine } from '../sync';
+import { SyncEngine, TOKEN_SECRET } from '../sync';
 import { PassphraseWrapper, SafeStorageWrapper, Vault, type KeyWrapper, type SafeStorageLike, type ScryptParams } from '../vault';
 import { EventHub, type StationServices } from '../api/services';
 import { SupervisorSessions, type PinRecord, type PinStore, type SupervisorSessionOptions } from '../api/supervisor-session';
-import { HubOperator } from './hub-operator';
+import { HubSupervisor } from './hub-supervisor';
 import { discoverSlotLayout, type SlotPlace } from './slot-layout';
 import { dashboard, groupSummary, historyEntry, shiftStart, updateRequest } from './views';
 
@@ -21,8 +21,6 @@ import { dashboard, groupSummary, historyEntry, shiftStart, updateRequest } from
 export interface DemoHubAccess {
   hubUrl: string;
   enrollmentCode: string;
-  /** The hub operator's token: lets the supervisor console change products, download and generate resources. */
-  operatorToken: string;
 }
 
 export interface StationServicesOptions {
@@ -41,8 +39,6 @@ export interface StationServicesOptions {
   demoHub?: () => Promise<DemoHubAccess>;
   /** Sends the station's own one-time codes (report export); returns where it went. Default: the log. */
   sendCode?: (purpose: string, code: string) => string;
-  /** Where the hub sends download codes. */
-  supervisorContact?: string;
   syncIntervalMs?: number;
   scrypt?: ScryptParams;
   slotTiming?: Partial<SlotTiming>;
@@ -51,19 +47,19 @@ export interface StationServicesOptions {
   logger?: Logger;
 }
 
-const OPERATOR_TOKEN = 'app.hubOperatorToken';
+/** Stations set up before the station supervisor routes kept the hub's admin token here; it is removed when the vault opens. */
+const OLD_OPERATOR_TOKEN = 'app.hubOperatorToken';
 const CODE_TTL_MS = 5 * 60_000;
 
 const notReady = (): AppError => new AppError('NOT_READY', 'The station is not set up or is locked: finish the first-run setup or unlock it.');
-const operatorRequired = (what: string): AppError =>
-  new AppError('HUB_OPERATOR_REQUIRED', `${what} is done on the hub, and this station was not given the hub operator's access: ask the hub operator to do it, or set the station up again with the hub operator token.`);
 
 /**
  * The station's real services behind the UI contract: the vault and ledger
  * (main/vault, main/ledger) through the Station and its slots (main/station),
  * the sync client (main/sync) for enrollment, pull, outbox and offline
- * operations, settings (main/settings), and the hub operator's calls for what
- * only the hub can do. Authkeys stay in here: every answer is a view.
+ * operations, settings (main/settings), and the supervisor's calls to the hub
+ * (with the station's own token) for what only the hub can do. Authkeys stay
+ * in here: every answer is a view.
  */
 export class StationRuntime {
   readonly events = new EventHub();
@@ -78,7 +74,7 @@ export class StationRuntime {
   readonly #exportDir: string;
   #station: Station | null = null;
   #sync: SyncEngine | null = null;
-  #operator: HubOperator | null = null;
+  readonly #hub: HubSupervisor;
   #layout: SlotPlace[] = [];
   #wasSyncing = false;
   readonly #codes = new Map<string, { code: string; until: number }>();
@@ -97,7 +93,15 @@ export class StationRuntime {
     this.settings = options.settings ?? new JsonFileSettings({ path: join(options.dataDir, 'settings.json') });
     this.pinStore = { load: () => (this.settings.get('supervisorLock', null) as PinRecord | null), save: (r) => this.settings.set('supervisorLock', r) };
     this.sessions = new SupervisorSessions(this.pinStore, { ...options.session, ...(options.clock ? { clock: options.clock } : {}) });
+    this.#hub = new HubSupervisor({ access: () => this.#hubAccess() });
     this.services = this.#build();
+  }
+
+  /** The hub's address and the station token the sync engine sealed in the vault at enrollment (read per call: a new enrollment replaces it). */
+  #hubAccess(): { baseUrl: string; token: string } | null {
+    const baseUrl = this.#sync?.status().hubUrl ?? null;
+    const token = this.#station?.vault.getSecret(TOKEN_SECRET) ?? null;
+    return baseUrl && token ? { baseUrl, token } : null;
   }
 
   /** Opens the vault at start when the OS keychain holds its key; a passphrase vault waits for unlock. */
@@ -181,15 +185,9 @@ export class StationRuntime {
     });
     this.#station = station;
     this.#sync = sync;
-    this.#operator = this.#makeOperator();
+    if (station.vault.deleteValue(OLD_OPERATOR_TOKEN)) this.#log.info('the hub admin token this station kept was removed: supervisor operations use the station token');
     await this.#discoverSlots();
     return station;
-  }
-
-  #makeOperator(): HubOperator | null {
-    const hubUrl = this.#sync?.status().hubUrl ?? null;
-    const token = this.#station?.vault.getSecret(OPERATOR_TOKEN) ?? null;
-    return hubUrl && token ? new HubOperator({ baseUrl: hubUrl, token }) : null;
   }
 
   async #discoverSlots(): Promise<void> {
@@ -210,21 +208,19 @@ export class StationRuntime {
     }
   }
 
-  /** After the vault is created: enroll, keep the operator token, set the PIN, pull the groups, start syncing. */
-  async #enrollNew(input: { hubUrl: string; enrollmentCode: string; keyProtection: { kind: 'os_keychain' } | { kind: 'passphrase'; passphrase: string }; supervisorPin: string; operatorToken?: string | undefined; stationName?: string; mode: 'hub' | 'demo' }): Promise<SetupState> {
+  /** After the vault is created: enroll, set the PIN, pull the groups, start syncing. */
+  async #enrollNew(input: { hubUrl: string; enrollmentCode: string; keyProtection: { kind: 'os_keychain' } | { kind: 'passphrase'; passphrase: string }; supervisorPin: string; stationName?: string; mode: 'hub' | 'demo' }): Promise<SetupState> {
     if (this.#stage() !== 'new') throw new AppError('ALREADY_SET_UP', 'This station is already set up.');
     const wrapper = this.#wrapper(input.keyProtection);
     const station = await this.#open(wrapper, true);
     try {
       await this.#sync!.enroll(input.hubUrl, input.enrollmentCode);
-      if (input.operatorToken) station.vault.putSecret(OPERATOR_TOKEN, input.operatorToken);
     } catch (e) {
       // nothing half set up stays behind: the next attempt starts from a clean first run
       await this.close();
       for (const suffix of ['', '-wal', '-shm']) rmSync(this.#vaultPath + suffix, { force: true });
       throw e;
     }
-    this.#operator = this.#makeOperator();
     const stationName = input.stationName ?? station.vault.getValue('sync.stationName') ?? 'Station';
     this.settings.set({ mode: input.mode, keyProtection: input.keyProtection.kind, stationName });
     this.sessions.setPin(input.supervisorPin);
@@ -311,14 +307,8 @@ export class StationRuntime {
     }
   }
 
-  #operatorOr(what: string): HubOperator {
-    this.#ready();
-    if (this.#operator === null) throw operatorRequired(what);
-    return this.#operator;
-  }
-
   async #productName(): Promise<(pid: string) => string> {
-    const products = this.#operator ? (await this.#operator.listProducts()).products : [];
+    const { products } = await this.#hub.products();
     return (pid) => products.find((p) => p.pid === pid)?.name ?? pid;
   }
 
@@ -356,12 +346,14 @@ export class StationRuntime {
     const poll = (): void => {
       const timer = setTimeout(() => {
         this.#jobTimers.delete(timer);
-        void this.#operator?.getJob(jobId).then((j) => {
+        void this.#hub.getJob(jobId).then(async (j) => {
           const done = j.state === 'done';
           const failed = j.state === 'failed';
+          // the hub's notice says what was made; the job is done whether or not it can be read
+          const notice = done ? (await this.#hub.notices().catch(() => ({ notices: [] }))).notices.find((n) => n.jobId === jobId) : undefined;
           this.events.emit('onJobProgress', {
             ...job, progress: j.total > 0 ? Math.min(1, j.done / j.total) : done ? 1 : 0, state: done ? 'done' : failed ? 'failed' : 'running',
-            message: done ? 'Resources generated: the hub delivers them with the licenses.' : failed ? (j.error ?? 'The job failed on the hub.') : null,
+            message: done ? (notice?.message ?? 'Resources generated: the hub delivers them with the licenses.') : failed ? (j.error ?? 'The job failed on the hub.') : null,
           });
           if (!done && !failed) poll();
         }, (e: unknown) => {
@@ -378,12 +370,12 @@ export class StationRuntime {
       events: this.events,
       setup: {
         state: () => this.#setupState(),
-        connectHub: (input) => this.#serial(() => this.#enrollNew({ ...input, operatorToken: input.hubOperatorToken, mode: 'hub' })),
+        connectHub: (input) => this.#serial(() => this.#enrollNew({ ...input, mode: 'hub' })),
         startDemo: (input) => this.#serial(async () => {
           if (!this.#o.demoHub) throw new AppError('NO_DEMO', 'This build has no demo hub: connect the station to your hub with its address and an enrollment code.');
           if (this.#stage() !== 'new') throw new AppError('ALREADY_SET_UP', 'This station is already set up.');
           const hub = await this.#o.demoHub();
-          return this.#enrollNew({ ...input, hubUrl: hub.hubUrl, enrollmentCode: hub.enrollmentCode, operatorToken: hub.operatorToken, mode: 'demo' });
+          return this.#enrollNew({ ...input, hubUrl: hub.hubUrl, enrollmentCode: hub.enrollmentCode, mode: 'demo' });
         }),
         unlock: (input) => this.#serial(async () => {
           const stage = this.#stage();
@@ -445,8 +437,7 @@ export class StationRuntime {
       supervisor: {
         products: async () => {
           this.#ready();
-          if (this.#operator === null) return [];
-          return (await this.#operator.listProducts()).products.map((p) => ({ pid: p.pid, name: p.name, priceCents: p.priceCents, features: { homekit: p.homekit, findmy: p.findmy } }));
+          return (await this.#hub.products()).products.map((p) => ({ pid: p.pid, name: p.name, priceCents: p.priceCents, features: { homekit: p.homekit, findmy: p.findmy } }));
         },
         split: (input) => {
           const { sync } = this.#ready();
@@ -455,41 +446,39 @@ export class StationRuntime {
           return { group: this.#summary(r.groupId), queuedOffline: r.queuedOffline };
         },
         changeProduct: async (input) => {
-          const operator = this.#operatorOr('Changing the product');
-          const r = await operator.requestUpdate(input.groupId, { targetPid: input.targetPid, deliveryMode: input.deliveryMode });
+          this.#ready();
+          const r = await this.#hub.requestUpdate(input.groupId, { targetPid: input.targetPid, deliveryMode: input.deliveryMode });
           await this.#resync();
           return updateRequest(r.update, await this.#productName());
         },
         recall: async (input) => {
-          const operator = this.#operatorOr('Recalling a product change');
-          const r = await operator.recallUpdate(input.requestId);
+          this.#ready();
+          const r = await this.#hub.recallUpdate(input.requestId);
           await this.#resync();
           return updateRequest(r.update, await this.#productName());
         },
         requests: async (input) => {
           const { sync } = this.#ready();
-          if (this.#operator === null) return [];
-          const operator = this.#operator;
           const ids = input.groupId ? [input.groupId] : sync.store.allMeta().filter((m) => m.assignedToYou).map((m) => m.groupId);
           const name = await this.#productName();
-          const lists = await Promise.all(ids.map((id) => operator.listUpdates(id).then((r) => r.updates, (e: unknown) => (isAppError(e, 'NOT_FOUND') || isAppError(e, 'CREDENTIAL_NOT_FOUND') ? [] : Promise.reject(e)))));
+          // a group moved away since the last sync is no longer this station's to read
+          const lists = await Promise.all(ids.map((id) => this.#hub.listUpdates(id).then((r) => r.updates, (e: unknown) => (isAppError(e, 'NOT_YOUR_GROUP') ? [] : Promise.reject(e)))));
           return lists.flat().sort((a, b) => b.createdAt.localeCompare(a.createdAt)).map((u) => updateRequest(u, name));
         },
         history: async (input) => {
           const { station, sync } = this.#ready();
           station.group(input.groupId);
           // an applied operation is in the hub's history; pending and refused ones are only here
-          const local = sync.store.operations().filter((op) => op.groupId === input.groupId && (op.status !== 'applied' || this.#operator === null)).map((op) => ({
+          const local = sync.store.operations().filter((op) => op.groupId === input.groupId && op.status !== 'applied').map((op) => ({
             id: op.id, groupId: op.groupId, kind: op.kind === 'split' ? ('split' as const) : ('reassign' as const), at: new Date(op.createdAt).toISOString(), summary: op.summary,
             details: [{ label: 'status', value: op.status }, ...(op.reason ? [{ label: 'reason', value: op.reason }] : [])],
           }));
-          const hub = this.#operator && sync.store.meta(input.groupId) ? (await this.#operator.history(input.groupId)).events.map(historyEntry) : [];
+          const hub = sync.store.meta(input.groupId) ? (await this.#hub.history(input.groupId).catch((e: unknown) => (isAppError(e, 'NOT_YOUR_GROUP') ? { events: [] } : Promise.reject(e)))).events.map(historyEntry) : [];
           return [...hub, ...local].sort((a, b) => b.at.localeCompare(a.at));
         },
         generateResources: async (input) => {
-          const operator = this.#operatorOr('Generating third-party resources');
           const group = this.#summary(input.groupId);
-          const j = await operator.startThirdPartyJob(input.groupId, { kinds: [input.kind] });
+          const j = await this.#hub.startThirdPartyJob(input.groupId, { kinds: [input.kind] });
           const job: JobProgress = { jobId: j.id, kind: 'third_party_resources', groupId: input.groupId, label: `${input.kind === 'homekit' ? 'HomeKit' : 'Find My'} resources for ${group.name}`, progress: 0, state: 'running', message: null };
           this.#watchJob(job, j.id);
           return job;
@@ -503,17 +492,15 @@ export class StationRuntime {
             return { sentTo, expiresAt };
           }
           if (!input.groupId) throw new AppError('GROUP_REQUIRED', 'Pick the group to download first, then ask for the code.');
-          const operator = this.#operatorOr('Downloading licenses');
-          const destination = this.#o.supervisorContact ?? (this.settings.get('supervisorContact', 'supervisor@factory.local') as string);
-          const r = await operator.sendDownloadCode(input.groupId, { channel: 'email', destination });
+          const r = await this.#hub.sendDownloadCode(input.groupId);
           this.#downloadCodes.set(input.groupId, r.codeId);
           return { sentTo: r.sentTo, expiresAt: r.expiresAt };
         },
         download: async (input) => {
-          const operator = this.#operatorOr('Downloading licenses');
+          this.#ready();
           const codeId = this.#downloadCodes.get(input.groupId);
           if (codeId === undefined) throw new AppError('CODE_EXPIRED', 'Ask for a one-time code for this group first, then enter it.');
-          const r = await operator.download(input.groupId, { codeId, code: input.code, confirmGenerate: input.confirmGenerate ?? false });
+          const r = await this.#hub.download(input.groupId, { codeId, code: input.code, confirmGenerate: input.confirmGenerate ?? false });
           this.#downloadCodes.delete(input.groupId);
           const csv = ['uuid,authkey,mac,kind', ...r.licenses.map((l) => `${l.uuid},${l.authkey},${l.mac ?? ''},${l.kind}`)].join('\r\n') + '\r\n';
           const filePath = this.#writeExport(`licenses-${input.groupId.slice(0, 8)}-${this.#stamp()}.csv`, csv);

@@ -11,7 +11,7 @@ export const en = {
     title: 'Set up this station', intro: 'Connect this station to your credential hub, or try it with the demo and virtual modules.',
     hub: 'Connect to a hub', demo: 'Start the demo', demoText: 'Demo products and groups, four virtual slots. Nothing leaves this computer.',
     hubUrl: 'Hub address', hubUrlHint: 'for example https://hub.factory.local', enrollmentCode: 'Enrollment code', enrollmentHint: 'one-time code from the hub administrator',
-    stationName: 'Station name', operatorToken: 'Hub operator token (optional)', operatorTokenHint: 'Lets supervisors change products, download licenses and generate resources from this station.', keyTitle: 'How to protect the licenses on this computer', keychain: 'Use the operating system keychain', keychainMissing: 'This computer offers no keychain to the station: use a passphrase.',
+    stationName: 'Station name', keyTitle: 'How to protect the licenses on this computer', keychain: 'Use the operating system keychain', keychainMissing: 'This computer offers no keychain to the station: use a passphrase.',
     passphrase: 'Station passphrase', passphraseAgain: 'Passphrase again', passphraseHint: 'at least 10 characters; needed to unlock the station after a restart',
     pin: 'Supervisor PIN', pinAgain: 'PIN again', pinHint: '4 to 8 digits; supervisors enter it to open the console',
     connect: 'Connect and set up', startDemo: 'Start the demo', mismatchPass: 'The two passphrases differ: type them again.', mismatchPin: 'The two PINs differ: type them again.',

@@ -13,7 +13,7 @@ export const zhCN: Dictionary = {
     title: '设置本烧录站', intro: '将本站连接到凭证中心，或使用演示模式和虚拟模组试用。',
     hub: '连接到中心', demo: '启动演示', demoText: '演示产品和分组，四个虚拟工位。数据不会离开本机。',
     hubUrl: '中心地址', hubUrlHint: '例如 https://hub.factory.local', enrollmentCode: '注册码', enrollmentHint: '由中心管理员提供的一次性注册码',
-    stationName: '站点名称', operatorToken: '中心操作员令牌（可选）', operatorTokenHint: '允许主管在本站更改产品、下载授权和生成第三方资源。', keyTitle: '如何保护本机上的授权', keychain: '使用操作系统密钥链', keychainMissing: '本机没有可用的密钥链：请使用口令。',
+    stationName: '站点名称', keyTitle: '如何保护本机上的授权', keychain: '使用操作系统密钥链', keychainMissing: '本机没有可用的密钥链：请使用口令。',
     passphrase: '站点口令', passphraseAgain: '再次输入口令', passphraseHint: '至少 10 个字符；重启后解锁烧录站时需要',
     pin: '主管 PIN', pinAgain: '再次输入 PIN', pinHint: '4 到 8 位数字；主管打开控制台时输入',
     connect: '连接并设置', startDemo: '启动演示', mismatchPass: '两次输入的口令不一致，请重新输入。', mismatchPin: '两次输入的 PIN 不一致，请重新输入。',

@@ -14,7 +14,6 @@ export function FirstRun() {
   const [hubUrl, setHubUrl] = useState('');
   const [code, setCode] = useState('');
   const [stationName, setStationName] = useState('Station 1');
-  const [operatorToken, setOperatorToken] = useState('');
   const keychain = setup?.osKeychainAvailable ?? false;
   const [protection, setProtection] = useState<'os_keychain' | 'passphrase'>(keychain ? 'os_keychain' : 'passphrase');
   const [pass, setPass] = useState('');
@@ -31,7 +30,7 @@ export function FirstRun() {
     setBusy(true);
     const result = mode === 'demo'
       ? await controller.run(api.setup.startDemo({ keyProtection, supervisorPin: pin }))
-      : await controller.run(api.setup.connectHub({ hubUrl: hubUrl.trim(), enrollmentCode: code.trim(), stationName: stationName.trim(), ...(operatorToken.trim() ? { hubOperatorToken: operatorToken.trim() } : {}), keyProtection, supervisorPin: pin }));
+      : await controller.run(api.setup.connectHub({ hubUrl: hubUrl.trim(), enrollmentCode: code.trim(), stationName: stationName.trim(), keyProtection, supervisorPin: pin }));
     setBusy(false);
     await controller.afterSetup(result);
   };
@@ -49,7 +48,6 @@ export function FirstRun() {
                 <label className="field">{t('setup.hubUrl')}<input name="hubUrl" value={hubUrl} onChange={(e) => setHubUrl(e.target.value)} placeholder="https://" autoComplete="off" /><small>{t('setup.hubUrlHint')}</small></label>
                 <label className="field">{t('setup.enrollmentCode')}<input name="enrollmentCode" value={code} onChange={(e) => setCode(e.target.value)} autoComplete="off" /><small>{t('setup.enrollmentHint')}</small></label>
                 <label className="field">{t('setup.stationName')}<input name="stationName" value={stationName} onChange={(e) => setStationName(e.target.value)} /></label>
-                <label className="field">{t('setup.operatorToken')}<input type="password" name="hubOperatorToken" value={operatorToken} onChange={(e) => setOperatorToken(e.target.value)} autoComplete="off" /><small>{t('setup.operatorTokenHint')}</small></label>
               </>
             ) : null}
           </div>

@@ -6,10 +6,12 @@ import { openStationApp } from '../../main/app';
 import { startHub } from '../../hub/server';
 import { silentLogger } from '../../common/log';
 import { startDemoEnvironment, type DemoEnvironment } from '../../scripts/demo';
+import { hubAdmin } from './hub-admin';
 
 /**
  * The supervisor's hub operations through the station's API, against a real
- * hub: a product change approved and paid on the hub and shown at the station,
+ * hub, all on the station's own token: a product change requested at the
+ * station, approved and paid by the hub operator on the admin API and shown at the station,
  * third-party resources with progress, a download with the hub's one-time code,
  * and a split made while the hub is down, applied once it is back.
  */
@@ -35,7 +37,8 @@ describe('hub operations from the supervisor console', () => {
     await call('setup.startDemo', { keyProtection: { kind: 'passphrase', passphrase: 'hub operations test' }, supervisorPin: '8642' });
     await call('supervisor.login', { pin: '8642' });
     const group = (await call<{ groups: GroupSummary[] }>('station.overview')).groups[0]!;
-    const admin = (path: string, body: unknown = {}) => fetch(`${env!.hub.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${env!.hub.adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.json());
+    // approve and pay are the hub operator's, on the hub's admin API
+    const admin = hubAdmin(env.hub);
     const groupNow = async (): Promise<GroupSummary> => { await call('sync.syncNow'); return (await call<{ groups: GroupSummary[] }>('station.overview')).groups.find((g) => g.id === group.id)!; };
 
     const req = await call<UpdateRequest>('supervisor.changeProduct', { groupId: group.id, targetPid: 'demobulb01', deliveryMode: 'credential' });
@@ -45,11 +48,14 @@ describe('hub operations from the supervisor console', () => {
     expect(underReview.state).toBe('confirming_update');
     expect(underReview.blocked?.message).toContain('under review');
     await expect(call('station.selectGroup', { groupId: group.id })).rejects.toMatchObject({ code: 'GROUP_BLOCKED' });
+    // the station token reaches only this station's groups: the bulb group belongs to another line
+    const bulb = env.seed.credentials.find((c) => c.pid === 'demobulb01')!;
+    await expect(call('supervisor.changeProduct', { groupId: bulb.id, targetPid: 'demoplug01', deliveryMode: 'credential' })).rejects.toMatchObject({ code: 'NOT_YOUR_GROUP' });
 
-    await admin(`/v1/admin/update-requests/${req.id}/approve`);
+    await admin.approveUpdate(req.id);
     expect((await groupNow()).state).toBe('being_paid');
     expect((await call<UpdateRequest[]>('supervisor.requests', { groupId: group.id }))[0]!.state).toBe('being_paid');
-    await admin(`/v1/admin/update-requests/${req.id}/pay`, { paymentReference: 'INV-2026-001' });
+    await admin.payUpdate(req.id, 'INV-2026-001');
     const updated = await groupNow();
     expect(updated).toMatchObject({ state: 'updated', blocked: null, productName: 'Demo HomeKit bulb' });
     const history = await call<{ kind: string; summary: string }[]>('supervisor.history', { groupId: group.id });
@@ -59,10 +65,14 @@ describe('hub operations from the supervisor console', () => {
     const job = await call<JobProgress>('supervisor.generateResources', { groupId: group.id, kind: 'homekit' });
     expect(job.state).toBe('running');
     await expect.poll(() => events.some((e) => e.event === 'onJobProgress' && (e.payload as JobProgress).jobId === job.jobId && (e.payload as JobProgress).state === 'done'), { timeout: 20_000 }).toBe(true);
+    // the hub's notice says it is done
+    const done = events.find((e) => e.event === 'onJobProgress' && (e.payload as JobProgress).state === 'done')!.payload as JobProgress;
+    expect(done.message).toMatch(/^Third-party resources \(homekit\) for credential .* are ready: \d+ generated\.$/);
 
     // download: the hub sends the code; the file holds the authkeys, the answer only its path
     const sent = await call<{ sentTo: string }>('supervisor.requestCode', { purpose: 'download', groupId: group.id });
-    expect(sent.sentTo).toContain('@');
+    // to the contact the hub operator set for this station, not to an address the station names
+    expect(sent.sentTo).toBe('s***@factory.local');
     const code = env.hubCodes.at(-1)!.code;
     const dl = await call<{ filePath: string; licenses: number }>('supervisor.download', { groupId: group.id, code });
     expect(JSON.stringify(dl)).not.toMatch(/[0-9A-Za-z]{32}/);

@@ -7,7 +7,8 @@ import { startDemoEnvironment, type DemoEnvironment } from '../../scripts/demo';
 /**
  * The station's lifecycle on the real services, without a browser: first run,
  * burns, a restart (locked until the passphrase), slots back on their groups,
- * the PIN and its lockout kept, counts intact.
+ * the PIN and its lockout kept, counts intact, and a hub admin token an older
+ * station kept in its vault removed.
  */
 let env: DemoEnvironment | null = null;
 afterAll(async () => { await env?.close(); }, 30_000);
@@ -38,6 +39,8 @@ describe('a station restarts with what it had', () => {
     await call('station.start', {});
     await expect.poll(async () => (await call<{ burned: number }>('station.counts', { groupId: group.id })).burned, { timeout: 15_000 }).toBe(2);
     await call('station.stop', {});
+    // a station set up by an older version kept the hub's admin token in its vault
+    app.runtime.station!.vault.putSecret('app.hubOperatorToken', env.hub.adminToken);
     await app.close();
 
     app = await openStationApp(options(env));
@@ -45,6 +48,8 @@ describe('a station restarts with what it had', () => {
     await expect(call('station.overview')).rejects.toMatchObject({ code: 'NOT_READY' });
     await expect(call('setup.unlock', { passphrase: 'not the passphrase' })).rejects.toMatchObject({ code: 'WRONG_PASSPHRASE' });
     expect((await call<SetupState>('setup.unlock', { passphrase: 'restart passphrase' })).stage).toBe('ready');
+    // opening the vault removes it: the supervisor's hub calls use the station's own token
+    expect(app.runtime.station!.vault.getSecret('app.hubOperatorToken')).toBeNull();
     const again = await call<{ groups: GroupSummary[]; slots: SlotState[] }>('station.overview');
     expect(again.slots.map((s) => [s.slotId, s.groupId])).toEqual([['slot-1', group.id], ['slot-2', null], ['slot-3', group.id], ['slot-4', null]]);
     expect(again.groups.find((g) => g.id === group.id)?.counts).toMatchObject({ burned: 2, suspect: 0 });

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import NodeWebSocket from 'ws';
 import type { Browser, Page } from 'playwright-core';
 import type { GroupSummary, SlotState } from '../../common/api/schemas';
-import { HubOperator } from '../../main/app';
 import { ensureRendererBuilt, launchBrowser, openPage, setUpDemo, shot, startStation, type Station } from './harness';
+import { hubAdmin } from './hub-admin';
 
 /**
  * The real UI in Chromium against the browser host, over the station's real
@@ -140,7 +140,7 @@ describe('station UI in the browser host, on the real services', () => {
     // after a sync the hub counts the same 20 burns for this station and this credential
     await page.getByRole('button', { name: 'Sync now' }).click();
     await expect.poll(async () => (await api<{ outbox: number }>(st, 'sync.status')).outbox).toBe(0);
-    const hub = new HubOperator({ baseUrl: st.env.hub.url, token: st.env.hub.adminToken });
+    const hub = hubAdmin(st.env.hub);
     const row = (await hub.credentialReport()).rows.find((r) => r.credentialId === plug.id)!;
     expect(row.counts.burned).toBe(20);
     expect((await hub.stationReport()).rows.find((r) => r.stationId === st.env.seed.stationIds[0])?.burned).toBe(20);
@@ -197,7 +197,7 @@ describe('station UI in the browser host, on the real services', () => {
     await expect.poll(async () => (await overview(st)).slots.filter((s) => s.phase === 'done').length, { timeout: 20_000 }).toBe(4);
     // the hub puts the group under review; the station learns it with the next sync
     const slot1 = (await overview(st)).slots.find((s) => s.number === 1)!;
-    const hub = new HubOperator({ baseUrl: st.env.hub.url, token: st.env.hub.adminToken });
+    const hub = hubAdmin(st.env.hub);
     await hub.requestUpdate(slot1.groupId!, { targetPid: 'demobulb01', deliveryMode: 'credential' });
     await api(st, 'sync.syncNow');
     // the next module comes: slot 1 stops before it reserves a license
@@ -259,7 +259,7 @@ describe('station UI in the browser host, on the real services', () => {
     await expect.poll(() => page.getByTestId('notice').textContent()).toContain('22 licenses');
     await expect.poll(() => page.getByTestId('group-row').filter({ hasText: 'Plug · line 2' }).count()).toBe(1);
     // the hub applied the split: it knows the new group with its 22 licenses
-    const hub = new HubOperator({ baseUrl: st.env.hub.url, token: st.env.hub.adminToken });
+    const hub = hubAdmin(st.env.hub);
     await expect.poll(async () => (await hub.listCredentials()).credentials.filter((c) => c.origin === 'split').map((c) => c.purchased + c.free), { timeout: 10_000 }).toEqual([22]);
 
     await plugRow().click();
