@@ -52,4 +52,12 @@ describe('the API contract', () => {
     expect(apiContract.setup.connectHub.input.safeParse({ ...base, hubUrl: 'https://hub.local', supervisorPin: '12a4' }).success).toBe(false);
     expect(apiContract.setup.startDemo.input.safeParse({ keyProtection: { kind: 'passphrase', passphrase: 'short' }, supervisorPin: '1234' }).success).toBe(false);
   });
+
+  it('first run takes no hub admin token: the station works on its own token', () => {
+    const base = { hubUrl: 'https://hub.local', enrollmentCode: 'ABCD-EFGH-JKLM', stationName: 'A-1', keyProtection: { kind: 'os_keychain' }, supervisorPin: '2468' };
+    expect(apiContract.setup.connectHub.input.safeParse(base).success).toBe(true);
+    const withToken = apiContract.setup.connectHub.input.safeParse({ ...base, hubOperatorToken: 'an-admin-token-of-the-hub' });
+    expect(withToken.success).toBe(false);
+    expect(withToken.error?.issues[0]).toMatchObject({ code: 'unrecognized_keys', keys: ['hubOperatorToken'] });
+  });
 });
