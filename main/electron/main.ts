@@ -16,8 +16,8 @@ import { contentSecurityPolicy } from '../host/server';
  * dispatcher the browser host uses. Electron's safeStorage wraps the vault's
  * key (the OS keychain) and electron-store keeps the settings.
  *
- * `npm run demo` starts it with STATION_DEMO_HUB (JSON: hubUrl, enrollmentCode,
- * operatorToken) for the demo hub and STATION_VIRTUAL_PORTS (the fleet's pty directory).
+ * `npm run demo` starts it with STATION_DEMO_HUB (JSON: hubUrl, enrollmentCode)
+ * for the demo hub and STATION_VIRTUAL_PORTS (the fleet's pty directory).
  */
 const IPC_CALL = 'api:call';
 const IPC_EVENT = 'api:event';
