@@ -34,6 +34,8 @@ const MainThreadBinding: typeof HangupAwareBinding = {
     const ready = (event: 'readable' | 'writable') => new Promise<void>((resolve, reject) => poller.once(event, (err) => (err ? reject(err) : resolve())));
     port.read = async (buffer: Buffer, offset: number, length: number) => {
       for (;;) {
+        // Wait for the poller first: reading right after a chunk mostly finds nothing, and an EAGAIN error is costly to build.
+        await ready('readable');
         const fd = fdOf();
         if (!port.isOpen || fd === null) throw notOpen();
         let bytesRead: number;
@@ -41,7 +43,6 @@ const MainThreadBinding: typeof HangupAwareBinding = {
           bytesRead = readSync(fd, buffer, offset, length, null);
         } catch (e) {
           if (!retryLater(e)) throw e;
-          await ready('readable');
           continue;
         }
         if (bytesRead === 0) throw Object.assign(new Error('the other end hung up'), { code: 'ENXIO' });

@@ -5,6 +5,8 @@ import type { Transport } from '../../transport/types';
 import type { BurnFailureCode, BurnOptions, BurnOutcome, BurnStep, LicenseToBurn, ModuleDriver, ModuleIdentity } from '../types';
 import { ConsoleDecoder, encodeCommand, isCleanLine, parseAuthRead, parseAuthWrite, cliMessages, type AuthReadAnswer, type ConsoleEvent } from './codec';
 
+const LF = Buffer.from('\n');
+
 /** The two console generations the spec describes. */
 export type CliFirmware = 'current' | 'legacy';
 
@@ -207,14 +209,16 @@ export class TuyaopenCliDriver implements ModuleDriver {
     this.events = [];
     const deadline = this.clock.now() + timeoutMs;
     for (;;) {
-      await this.send(Buffer.from('\n'), 1);
+      const written = this.send(LF, 1);
       const pokeAt = Math.min(deadline, this.clock.now() + this.timeouts.pokeMs);
       try {
         for (;;) {
           const event = await this.nextEvent(pokeAt, signal);
-          if (event.type === 'prompt') return;
+          if (event.type === 'prompt') return await written;
         }
       } catch (e) {
+        // A failed write explains a failed read better than the read does.
+        await written;
         if (!isAppError(e, 'TIMEOUT') || this.clock.now() >= deadline) throw e;
       }
     }
@@ -239,7 +243,19 @@ export class TuyaopenCliDriver implements ModuleDriver {
   private async exchange(command: Buffer, timeoutMs: number, signal: AbortSignal | undefined): Promise<Answer> {
     const echo = command.toString('latin1', 0, command.length - 1);
     const deadline = this.clock.now() + timeoutMs;
-    await this.send(command, 1);
+    const written = this.send(command, 1);
+    try {
+      const answer = await this.collect(echo, deadline, signal);
+      await written;
+      return answer;
+    } catch (e) {
+      // A failed write explains a failed read better than the read does.
+      await written;
+      throw e;
+    }
+  }
+
+  private async collect(echo: string, deadline: number, signal: AbortSignal | undefined): Promise<Answer> {
     let echoed = false;
     let garbled = false;
     const lines: string[] = [];
@@ -260,10 +276,18 @@ export class TuyaopenCliDriver implements ModuleDriver {
     }
   }
 
-  private async send(bytes: Buffer, enters: number): Promise<void> {
+  /**
+   * Starts a write and returns it without waiting: the echo and the answer may
+   * come while the port still drains, so reading starts at once. Whoever gets
+   * the promise awaits it.
+   */
+  private send(bytes: Buffer, enters: number): Promise<void> {
     this.stats.bytesSent += bytes.length;
     this.stats.enters += enters;
-    await this.transport.write(bytes);
+    const written = this.transport.write(bytes);
+    // Awaited by the caller; this only keeps an early rejection from counting as unhandled.
+    written.catch(() => undefined);
+    return written;
   }
 
   private async nextEvent(deadline: number, signal: AbortSignal | undefined): Promise<ConsoleEvent> {
