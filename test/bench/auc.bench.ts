@@ -1,6 +1,7 @@
 // tuya-auc benchmarks (npm run bench -- auc). The virtual modules run in a child
 // process (spawnFleet) so that the station's event loop measured here does not
 // share time with them, as with real modules.
+import { loadavg } from 'node:os';
 import { spawnFleet, type RemoteFleet } from '../../native/sim/remote';
 import { byteTimeMs } from '../../native/sim/module';
 import { blankFlash } from '../../native/sim/types';
@@ -12,6 +13,7 @@ import type { LicenseToBurn } from '../../native/protocols/types';
 const BAUD = 115200;
 const license = (n: number): LicenseToBurn => ({ uuid: `tuya1234abcd${String(n % 10000).padStart(4, '0')}`, authkey: '0123456789abcdefABCDEF0123456789', mac: 'DC2345678901' });
 const bench = (name: string, value: number, unit: string) => console.log(`BENCH ${name} ${Number(value.toFixed(3))} ${unit}`);
+const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** The bytes of one burn on the wire, both directions, as the virtual module answers them. */
@@ -74,6 +76,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < 25; i++) times.push(await burnOnce(fleet, port!, 0, i));
     return median(times);
   });
+  console.log(`# load average ${load()} (1, 5, 15 min) after the single burns`);
   console.log(`# one burn = ${wireBytes} bytes on the wire at ${BAUD} 8N1; flash write time set to 0 ms so the ratio measures protocol overhead only (median of 25)`);
   bench('auc_burn_ms', burnMs, 'ms');
   bench('auc_wire_floor_ms', floor, 'ms');
@@ -95,6 +98,7 @@ async function main(): Promise<void> {
     }
     return { mean: times.reduce((a, b) => a + b, 0) / times.length, median: median(times), cpu: cpu / times.length };
   });
+  console.log(`# load average ${load()} after the zero-timing burns`);
   console.log(`# zero timing: bytes and flash writes cost nothing; mean of 200 burns over real ptys (socat), module in another process; median ${overhead.median.toFixed(3)} ms, station CPU ${overhead.cpu.toFixed(3)} ms per burn`);
   bench('auc_host_overhead_ms', overhead.mean, 'ms');
 
@@ -120,6 +124,7 @@ async function main(): Promise<void> {
     }
     return median(ratios);
   });
+  console.log(`# load average ${load()} after the parallel rounds`);
   bench('auc_parallel_8_speedup', speedup, 'ratio');
 }
 

@@ -1,5 +1,6 @@
 // tuyaopen-cli burn benchmarks (issue 2): the driver over SerialTransport on real socat ptys,
-// against virtual modules in this process. Prints `BENCH <name> <value> <unit>`.
+// against virtual modules in a child process (spawnFleet, as the auc bench does: real modules do
+// not share the station's event loop). Prints `BENCH <name> <value> <unit>`.
 //
 // cli_burn_ms             median burn of a blank module at 115200 8N1, flash write 0 ms (so it compares with the wire floor)
 // cli_wire_floor_ms       what the bytes of that burn need on the wire: every byte the module sends, plus one byte
@@ -8,27 +9,29 @@
 // cli_host_overhead_ms    mean burn with zero timing (bytes and flash writes free): the host's, the pty's and the
 //                         virtual module's own cost, averaged over many burns (target <= 3 ms)
 // cli_parallel_8_speedup  8 modules burned at once vs one after another, 115200 timing, flash write 20 ms (target >= 7)
-import { Fleet } from '../../native/sim/fleet';
+import { loadavg } from 'node:os';
+import { spawnFleet, type RemoteFleet } from '../../native/sim/remote';
 import { SerialTransport } from '../../native/transport/serial';
 import { TuyaopenCliDriver } from '../../native/protocols/tuyaopen-cli/driver';
 import type { LicenseToBurn } from '../../native/protocols/types';
-import type { SimTiming } from '../../native/sim/types';
 
 const BAUD = 115200;
 const byteMs = (10 * 1000) / BAUD;
 const bench = (name: string, value: number, unit: string) => console.log(`BENCH ${name} ${value.toFixed(unit === 'ratio' ? 3 : 2)} ${unit}`);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
 const licenseFor = (i: number): LicenseToBurn => ({ uuid: `uuidbench${String(i).padStart(11, '0')}`, authkey: `AuthKeyBench${String(i).padStart(20, '0')}` });
 
 interface Station {
-  fleet: Fleet;
+  fleet: RemoteFleet;
   drivers: TuyaopenCliDriver[];
   transports: SerialTransport[];
 }
 
-async function station(count: number, timing: Partial<SimTiming>): Promise<Station> {
-  const fleet = await Fleet.start({ protocol: 'tuyaopen-cli', count, timing: { baudRate: BAUD, bootMs: 0, ...timing }, options: { banner: false } });
-  const transports = fleet.portList.map((p) => new SerialTransport(p.hostPath, { baudRate: BAUD }));
+/** `timing`: the sim's options, e.g. ['--flash-ms', '0'] or ['--zero-timing']. */
+async function station(count: number, timing: string[]): Promise<Station> {
+  const fleet = await spawnFleet(['--protocol', 'tuyaopen-cli', '--count', String(count), '--baud', String(BAUD), '--boot-ms', '0', '--option', 'banner=false', ...timing]);
+  const transports = (await fleet.ports()).map((p) => new SerialTransport(p.hostPath, { baudRate: BAUD }));
   await Promise.all(transports.map((t) => t.open()));
   const drivers = transports.map((t) => new TuyaopenCliDriver(t));
   return { fleet, drivers, transports };
@@ -56,7 +59,7 @@ async function timedBurn(driver: TuyaopenCliDriver, license: LicenseToBurn) {
 }
 
 async function burnAtWireSpeed() {
-  const s = await station(1, { flashWriteMs: 0 });
+  const s = await station(1, ['--flash-ms', '0']);
   try {
     const runs = [];
     for (let i = 0; i < 5; i++) await timedBurn(s.drivers[0]!, licenseFor(i)); // warm-up
@@ -65,6 +68,7 @@ async function burnAtWireSpeed() {
     const floor = median(runs.map((r) => r.floorMs));
     const serial = median(runs.map((r) => r.serialMs));
     const { sent, received, enters } = runs[0]!.bytes;
+    console.log(`# load average ${load()} (1, 5, 15 min) after the single burns`);
     console.log(`# one burn: ${sent} bytes typed (${enters} Enters), ${received} bytes received; with the echo not overlapping the typing: ${serial.toFixed(2)} ms (ratio ${(burn / serial).toFixed(3)})`);
     bench('cli_burn_ms', burn, 'ms');
     bench('cli_wire_floor_ms', floor, 'ms');
@@ -75,12 +79,13 @@ async function burnAtWireSpeed() {
 }
 
 async function hostOverhead() {
-  const s = await station(1, { zero: true });
+  const s = await station(1, ['--zero-timing']);
   try {
     for (let i = 0; i < 30; i++) await timedBurn(s.drivers[0]!, licenseFor(i));
     const runs = [];
     for (let i = 0; i < 300; i++) runs.push((await timedBurn(s.drivers[0]!, licenseFor(1000 + i))).ms);
     // The mean is the figure; the median shows how much of it is the machine's other load.
+    console.log(`# load average ${load()} after the zero-timing burns`);
     console.log(`# host overhead over ${runs.length} burns: median ${median(runs).toFixed(2)} ms, slowest ${Math.max(...runs).toFixed(2)} ms`);
     bench('cli_host_overhead_ms', runs.reduce((a, b) => a + b, 0) / runs.length, 'ms');
   } finally {
@@ -89,7 +94,7 @@ async function hostOverhead() {
 }
 
 async function parallelSpeedup() {
-  const s = await station(8, { flashWriteMs: 20 });
+  const s = await station(8, ['--flash-ms', '20']);
   try {
     const round = async (parallel: boolean, base: number) => {
       await Promise.all(s.drivers.map(async (d) => (await d.resetAuthorization(), await d.detect({ timeoutMs: 1000 }))));
@@ -109,6 +114,7 @@ async function parallelSpeedup() {
       seq.push(await round(false, 100 + r * 10));
       par.push(await round(true, 200 + r * 10));
     }
+    console.log(`# load average ${load()} after the parallel rounds`);
     console.log(`# parallel: 8 burns one after another ${median(seq).toFixed(1)} ms, at once ${median(par).toFixed(1)} ms`);
     bench('cli_parallel_8_speedup', median(seq) / median(par), 'ratio');
   } finally {
