@@ -220,6 +220,8 @@ export class VirtualModule {
     this.personality = null;
     for (const t of this.timers) scheduler.cancel(t);
     this.timers.clear();
+    // Bytes that already left the TX line are on the wire: they still reach the host.
+    if (this.txQueue.length > 0) this.flushTx(true);
     // Bytes still arriving or still queued on TX die with the firmware.
     this.rxQueue = [];
     if (this.rxTask) scheduler.cancel(this.rxTask);
@@ -303,12 +305,12 @@ export class VirtualModule {
     });
   }
 
-  private flushTx(): void {
+  private flushTx(final = false): void {
     this.txImmediate = null;
     const now = scheduler.now();
     const last = this.txQueue.at(-1);
     if (!last) return;
-    const dry = last.start + last.bytes.length * this.byteMs <= now;
+    const dry = final || last.start + last.bytes.length * this.byteMs <= now;
     // Only bytes whose last bit has left: never a byte before its time.
     const dueIn = (piece: TxPiece) => Math.min(piece.bytes.length, Math.floor((now - piece.start) / this.byteMs + 1e-9));
     let count = 0;
@@ -333,7 +335,7 @@ export class VirtualModule {
       // Merged into one write, not awaited: the next piece is paced by its own deadline, not by this one's drain.
       void this.write(out.length === 1 ? out[0]! : Buffer.concat(out, count));
     }
-    this.armTx();
+    if (!final) this.armTx();
   }
 
   private write(bytes: Buffer): Promise<void> {
