@@ -137,7 +137,31 @@ export const reassignItemSchema = z.strictObject({
   at: isoTimeSchema,
 });
 
-export const pushItemSchema = z.discriminatedUnion('kind', [burnItemSchema, spoiledItemSchema, releaseItemSchema, splitItemSchema, reassignItemSchema]);
+/**
+ * Transfer bundle, source end: the station sent these licenses (held by it) to
+ * another station in an encrypted bundle file. They stay leased to it until
+ * the target claims them with `transfer_in`, so no other station can get them.
+ */
+export const transferOutItemSchema = z.strictObject({
+  kind: z.literal('transfer_out'),
+  key: idempotencyKeySchema,
+  bundleId: idSchema,
+  credentialId: idSchema,
+  uuids: z.array(uuidSchema).min(1).max(100_000),
+  at: isoTimeSchema,
+});
+/** Transfer bundle, target end: the station imported a bundle made by `sourceStationId`; the licenses become its own, unless they were used meanwhile. */
+export const transferInItemSchema = z.strictObject({
+  kind: z.literal('transfer_in'),
+  key: idempotencyKeySchema,
+  bundleId: idSchema,
+  sourceStationId: idSchema,
+  credentialId: idSchema,
+  uuids: z.array(uuidSchema).min(1).max(100_000),
+  at: isoTimeSchema,
+});
+
+export const pushItemSchema = z.discriminatedUnion('kind', [burnItemSchema, spoiledItemSchema, releaseItemSchema, splitItemSchema, reassignItemSchema, transferOutItemSchema, transferInItemSchema]);
 export type PushItem = z.infer<typeof pushItemSchema>;
 export type PushItemKind = PushItem['kind'];
 
@@ -146,7 +170,7 @@ export type PushRequest = z.infer<typeof pushRequestSchema>;
 
 export const pushOutcomeSchema = z.object({
   key: idempotencyKeySchema,
-  kind: z.enum(['burn', 'spoiled', 'release', 'split', 'reassign']),
+  kind: z.enum(['burn', 'spoiled', 'release', 'split', 'reassign', 'transfer_out', 'transfer_in']),
   status: z.enum(['applied', 'rejected']),
   /** Stable reason code when rejected, e.g. LICENSE_NOT_HELD, ALREADY_BURNED, CREDENTIAL_UNDER_REVIEW. */
   code: z.string().optional(),

@@ -146,6 +146,10 @@ function apply(deps: HubDeps, trx: Tx, station: StationTable, item: PushItem): P
       return applySplit(deps, trx, station, item.credentialId, item.newCredentialId, item.uuids);
     case 'reassign':
       return applyReassign(deps, trx, station, item.credentialId, item.stationId);
+    case 'transfer_out':
+      return applyTransferOut(deps, trx, station, item.bundleId, item.credentialId, item.uuids);
+    case 'transfer_in':
+      return applyTransferIn(deps, trx, station, item.bundleId, item.sourceStationId, item.credentialId, item.uuids);
   }
 }
 
@@ -238,4 +242,59 @@ async function applyReassign(deps: HubDeps, trx: Tx, station: StationTable, cred
     if (moved > 0) await trx.updateTable('stations').set({ lease_counter: seq }).where('id', '=', target.id).execute();
   }
   await addEvent(trx, deps, credentialId, 'assigned', { factoryId: target.factory_id, lineId: target.line_id, stationId: target.id, by: 'station', fromStationId: station.id, licensesMoved: moved });
+}
+
+// ---------- transfer bundles (station to station while both are offline) ----------
+
+async function lockBundleLicenses(deps: HubDeps, trx: Tx, uuids: readonly string[], credentialId: string) {
+  const unique = [...new Set(uuids)];
+  if (unique.length !== uuids.length) throw new AppError('DUPLICATE_LICENSE', 'The same license is listed twice in this bundle.');
+  const rows = [];
+  for (const part of chunks(unique, 1000)) {
+    rows.push(...(await deps.store.lockForUpdate(trx.selectFrom('licenses').select(['uuid', 'credential_id', 'station_id', 'status']).where('uuid', 'in', part)).execute()));
+  }
+  if (rows.length !== unique.length) throw new AppError('LICENSE_NOT_FOUND', `${unique.length - rows.length} licenses of the bundle are unknown to the hub.`, { credentialId });
+  const other = rows.find((r) => r.credential_id !== credentialId);
+  if (other) throw new AppError('LICENSE_NOT_IN_GROUP', `License ${other.uuid} does not belong to group ${credentialId}.`, { uuid: other.uuid, credentialId });
+  return rows;
+}
+
+/** Whether the target already claimed this bundle (its transfer_in reached the hub first). */
+async function bundleClaimed(trx: Tx, credentialId: string, bundleId: string): Promise<boolean> {
+  const row = await trx.selectFrom('credential_events').select('id').where('credential_id', '=', credentialId).where('kind', '=', 'transfer_in')
+    .where('details', 'like', `%"bundleId":"${bundleId}"%`).executeTakeFirst();
+  return row !== undefined;
+}
+
+async function applyTransferOut(deps: HubDeps, trx: Tx, station: StationTable, bundleId: string, credentialId: string, uuids: readonly string[]): Promise<void> {
+  const rows = await lockBundleLicenses(deps, trx, uuids, credentialId);
+  const stillHere = rows.filter((r) => r.status === 'unused' && r.station_id === station.id).length;
+  if (stillHere !== rows.length && !(await bundleClaimed(trx, credentialId, bundleId))) {
+    throw new AppError('BUNDLE_LICENSES_USED', `${rows.length - stillHere} of the ${rows.length} licenses in this bundle were burned, spoiled or moved before the hub heard of the bundle.`, { bundleId });
+  }
+  await addEvent(trx, deps, credentialId, 'transfer_out', { bundleId, stationId: station.id, licenses: rows.length });
+}
+
+async function applyTransferIn(deps: HubDeps, trx: Tx, station: StationTable, bundleId: string, sourceId: string, credentialId: string, uuids: readonly string[]): Promise<void> {
+  if (sourceId === station.id) throw new AppError('BUNDLE_OWN', 'A station cannot claim a bundle it made itself.', { bundleId });
+  const source = await trx.selectFrom('stations').select(['id', 'factory_id']).where('id', '=', sourceId).executeTakeFirst();
+  if (!source || source.factory_id !== station.factory_id) throw new AppError('STATION_NOT_IN_FACTORY', `The bundle comes from station ${sourceId}, which is not a station of this factory.`, { stationId: sourceId });
+  const rows = await lockBundleLicenses(deps, trx, uuids, credentialId);
+  const move = rows.filter((r) => r.status === 'unused' && r.station_id === sourceId);
+  const used = rows.filter((r) => !(r.status === 'unused' && r.station_id === sourceId) && r.station_id !== station.id);
+  if (used.length > 0) {
+    const burned = used.filter((r) => r.status === 'burned').length;
+    const spoiled = used.filter((r) => r.status === 'spoiled').length;
+    throw new AppError('BUNDLE_LICENSES_USED', `${used.length} of the ${rows.length} licenses in this bundle were used meanwhile (${burned} burned, ${spoiled} spoiled, ${used.length - burned - spoiled} held elsewhere): the bundle is refused.`, { bundleId });
+  }
+  if (move.length > 0) {
+    // They become a new lease batch of the target, like a reassignment.
+    const st = await deps.store.lockForUpdate(trx.selectFrom('stations').selectAll().where('id', '=', station.id)).executeTakeFirstOrThrow();
+    const seq = st.lease_counter + 1;
+    for (const part of chunks(move.map((r) => r.uuid), 1000)) {
+      await trx.updateTable('licenses').set({ station_id: station.id, lease_seq: seq }).where('uuid', 'in', part).where('station_id', '=', sourceId).where('status', '=', 'unused').execute();
+    }
+    await trx.updateTable('stations').set({ lease_counter: seq }).where('id', '=', station.id).execute();
+  }
+  await addEvent(trx, deps, credentialId, 'transfer_in', { bundleId, fromStationId: sourceId, toStationId: station.id, licenses: rows.length, moved: move.length });
 }
