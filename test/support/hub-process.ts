@@ -11,6 +11,38 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 
+/** Every hub child this module started and that has not exited yet: teardown kills them all. */
+const owned = new Set<ChildProcess>();
+const alive = (c: ChildProcess): boolean => c.exitCode === null && c.signalCode === null;
+
+/** SIGKILL to the child's whole process group (it leads its own group: spawned detached). */
+function killGroup(c: ChildProcess): void {
+  if (c.pid === undefined || !alive(c)) return;
+  try {
+    process.kill(-c.pid, 'SIGKILL');
+  } catch {
+    try { c.kill('SIGKILL'); } catch { /* already gone */ }
+  }
+}
+
+async function killAndWait(c: ChildProcess): Promise<void> {
+  if (!alive(c)) return;
+  const exited = new Promise<void>((resolve) => c.once('exit', () => resolve()));
+  killGroup(c);
+  await exited;
+}
+
+/** Kills every hub process started here that is still running (for afterEach / afterAll). */
+export async function stopAllHubProcesses(): Promise<void> {
+  await Promise.all([...owned].map(killAndWait));
+}
+
+/** Pids of the hub processes started here that are still running. */
+export const runningHubPids = (): number[] => [...owned].filter(alive).map((c) => c.pid!);
+
+// A test runner that exits (or a failed test file) must not leave a hub behind: detached children outlive us otherwise.
+process.once('exit', () => { for (const c of owned) killGroup(c); });
+
 export async function freePort(): Promise<number> {
   const srv = createServer();
   await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
@@ -42,29 +74,36 @@ export async function startHubProcess(dbPath: string, options: { port?: number }
     dbPath,
     running: false,
     async start() {
+      // Already running: a second process would lose the port race and the first would be left unowned (the old leak).
+      if (child && alive(child)) return;
       stderr = '';
-      child = spawn(process.execPath, ['--import', 'tsx', join(root, 'hub', 'cli.ts'), 'start', '--db', dbPath, '--port', String(port), '--host', '127.0.0.1', '--admin-token', adminToken], {
-        cwd: root, env: { ...process.env, HUB_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'pipe'],
+      const c = spawn(process.execPath, ['--import', 'tsx', join(root, 'hub', 'cli.ts'), 'start', '--db', dbPath, '--port', String(port), '--host', '127.0.0.1', '--admin-token', adminToken], {
+        cwd: root, env: { ...process.env, HUB_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'pipe'], detached: true,
       });
-      child.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
+      child = c;
+      owned.add(c);
+      c.once('exit', () => owned.delete(c));
+      c.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
       const deadline = Date.now() + 20_000;
-      for (;;) {
-        if (child.exitCode !== null) throw new Error(`hub exited (${child.exitCode}): ${stderr}`);
-        try {
-          const r = await fetch(`${hub.url}/v1/health`);
-          if (r.ok) break;
-        } catch { /* not up yet */ }
-        if (Date.now() > deadline) throw new Error(`hub did not start: ${stderr}`);
-        await new Promise((r) => setTimeout(r, 100));
+      try {
+        for (;;) {
+          if (!alive(c)) throw new Error(`hub exited (${c.exitCode ?? c.signalCode}): ${stderr}`);
+          try {
+            const r = await fetch(`${hub.url}/v1/health`);
+            if (r.ok) break;
+          } catch { /* not up yet */ }
+          if (Date.now() > deadline) throw new Error(`hub did not start: ${stderr}`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      } catch (e) {
+        await killAndWait(c); // a start that failed leaves nothing running
+        throw e;
       }
       hub.running = true;
     },
     async stop() {
-      const c = child;
-      if (!c || c.exitCode !== null) { hub.running = false; return; }
-      const exited = new Promise<void>((resolve) => c.once('exit', () => resolve()));
-      c.kill('SIGKILL'); // a crash, not a clean shutdown: SQLite (WAL) must still hold every acknowledged item
-      await exited;
+      // A crash, not a clean shutdown: SQLite (WAL) must still hold every acknowledged item.
+      if (child) await killAndWait(child);
       hub.running = false;
     },
     async admin(method, path, body) {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SyncStatus } from '../../../common/api/schemas';
-import { seedFactory, seedGroup, startHubProcess, type HubProcess } from '../../support/hub-process';
+import { seedFactory, seedGroup, startHubProcess, stopAllHubProcesses, type HubProcess } from '../../support/hub-process';
 import { burnOne, openTestStation, type TestStation } from '../../support/station';
 import { startTcpProxy, type TcpProxy } from '../../support/tcp-proxy';
 
@@ -41,6 +41,7 @@ describe('burn reports survive hub outages and a lossy network', () => {
     await st?.close();
     await proxy?.close();
     await hub?.stop();
+    await stopAllHubProcesses(); // every start of the restarts below, whatever state the test ended in
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -67,7 +68,7 @@ describe('burn reports survive hub outages and a lossy network', () => {
       if (i % 50 === 35) await h.start();
       await sleep(3);
     }
-    await h.start();
+    await h.start(); // no-op when the last restart already brought it back
     proxy.chaos.cutAfterRequest = 0;
     proxy.chaos.cutDuringResponse = 0;
     // The station notices on its own (backoff retry or timer): no syncNow here.
