@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import {
-  auditCheckSchema, dashboardSchema, deliveryModeSchema, groupCountsSchema, groupSummarySchema, historyEntrySchema, idSchema, importReportSchema,
-  jobProgressSchema, keyProtectionInputSchema, languageSchema, offlineOutcomeSchema, productSchema, reportRangeSchema, setupStateSchema, slotStateSchema,
+  auditCheckSchema, bundleExportSchema, bundleImportSchema, dashboardSchema, deliveryModeSchema, groupCountsSchema, groupSummarySchema, historyEntrySchema, idSchema, importReportSchema,
+  jobProgressSchema, keyProtectionInputSchema, languageSchema, offlineOutcomeSchema, productSchema, refusedReportSchema, reportRangeSchema, setupStateSchema, slotStateSchema,
   supervisorPinInputSchema, supervisorSessionSchema, suspectSchema, syncStatusSchema, updateRequestSchema, uuidSchema, pidSchema,
 } from './schemas';
 
@@ -24,6 +24,9 @@ const slotIds = z.array(idSchema).max(64).optional();
 const serialSchema = z.string().trim().min(1, 'the serial number is empty').max(64, 'a serial number is at most 64 characters').regex(/^[\x20-\x7e]+$/, 'a serial number may only hold printable ASCII characters');
 const oneTimeCode = z.string().trim().regex(/^[0-9]{6}$/, 'the one-time code is 6 digits');
 const count = z.number().int().nonnegative().max(10_000_000);
+/** What the target types: 6 groups of 4 characters; case, spaces and dashes are forgiven. */
+const bundlePassphrase = z.string().trim().min(1, 'type the one-time passphrase shown at the source station').max(64, 'the one-time passphrase is 6 groups of 4 characters')
+  .refine((p) => p.toUpperCase().replace(/[^0-9A-Z]/g, '').length === 24, 'the one-time passphrase is 6 groups of 4 characters (24 letters and digits)');
 
 export const apiContract = {
   setup: {
@@ -79,12 +82,22 @@ export const apiContract = {
       pid: pidSchema.optional(),
     }).strict(), importReportSchema),
     auditCheck: supervisor(none, auditCheckSchema),
+    /** Moves unused licenses of a group into an encrypted bundle file in the export folder; they leave the group at once. */
+    exportBundle: supervisor(z.object({ groupId: idSchema, count: z.number().int().positive('a bundle holds at least 1 license').max(100_000, 'a bundle holds at most 100000 licenses').optional() }).strict(), bundleExportSchema),
+    /** Takes a bundle made at another station, once: a file on this station or its bytes (an upload). */
+    importBundle: supervisor(z.object({
+      filePath: z.string().trim().min(1).max(1024).regex(/^(\/|[A-Za-z]:[\\/])/, 'give the full path of the bundle file on this station').optional(),
+      contentBase64: z.string().min(1, 'the file is empty').max(90_000_000, 'the file is larger than 64 MiB').optional(),
+      passphrase: bundlePassphrase,
+    }).strict().refine((v) => (v.filePath === undefined) !== (v.contentBase64 === undefined), { message: 'give either the path of the bundle file or its content, not both and not neither', path: ['filePath'] }), bundleImportSchema),
     exportReport: supervisor(z.object({ code: oneTimeCode, range: reportRangeSchema, groupId: idSchema.optional() }).strict(), z.object({ filePath: z.string(), rows: count })),
   },
   sync: {
     status: call(none, syncStatusSchema),
     syncNow: call(none, syncStatusSchema),
     outcomes: call(none, z.array(offlineOutcomeSchema)),
+    /** Burn records, spoiled licenses and give-backs the hub refused, with its reason (newest first). */
+    refusedReports: supervisor(none, z.array(refusedReportSchema)),
   },
   reports: {
     dashboard: call(z.object({ range: reportRangeSchema }).strict(), dashboardSchema),

@@ -135,7 +135,8 @@ export type SyncStatus = z.infer<typeof syncStatusSchema>;
 
 export const offlineOutcomeSchema = z.object({
   id: idSchema,
-  kind: z.enum(['split', 'reassign']),
+  /** transfer_out / transfer_in: a transfer bundle exported here / imported here, settled by the hub when it hears of both ends. */
+  kind: z.enum(['split', 'reassign', 'transfer_out', 'transfer_in']),
   summary: z.string(),
   status: z.enum(['pending', 'applied', 'rejected']),
   reason: z.string().nullable(),
@@ -144,6 +145,39 @@ export const offlineOutcomeSchema = z.object({
   at: isoTimeSchema,
 });
 export type OfflineOutcome = z.infer<typeof offlineOutcomeSchema>;
+
+/** A burn, spoiled license or give-back the hub refused, with its code and reason (kept for the supervisor; nothing is retried). */
+export const refusedReportSchema = z.object({
+  key: z.string(),
+  kind: z.string(),
+  uuid: z.string().nullable(),
+  code: z.string(),
+  reason: z.string(),
+  at: isoTimeSchema,
+});
+export type RefusedReport = z.infer<typeof refusedReportSchema>;
+
+/**
+ * A transfer bundle just written to the export folder. `oneTimePassphrase` is the ONE
+ * secret an output carries: the supervisor must read it off the screen once to open the
+ * file at the target station; the station keeps no copy.
+ */
+export const bundleExportSchema = z.object({
+  bundleId: idSchema,
+  filePath: z.string(),
+  licenses: z.number().int().positive(),
+  oneTimePassphrase: z.string().regex(/^[A-Z2-9]{4}(-[A-Z2-9]{4}){5}$/),
+  group: groupSummarySchema,
+});
+export type BundleExport = z.infer<typeof bundleExportSchema>;
+
+export const bundleImportSchema = z.object({
+  bundleId: idSchema,
+  licenses: z.number().int().positive(),
+  sourceStationId: idSchema,
+  group: groupSummarySchema,
+});
+export type BundleImport = z.infer<typeof bundleImportSchema>;
 
 // ---- supervisor ----
 
@@ -165,7 +199,7 @@ export type UpdateRequest = z.infer<typeof updateRequestSchema>;
 export const historyEntrySchema = z.object({
   id: idSchema,
   groupId: idSchema,
-  kind: z.enum(['created', 'split', 'change_product', 'recall', 'updated', 'resources', 'download', 'reassign', 'import', 'void']),
+  kind: z.enum(['created', 'split', 'change_product', 'recall', 'updated', 'resources', 'download', 'reassign', 'import', 'void', 'transfer']),
   at: isoTimeSchema,
   summary: z.string(),
   details: z.array(z.object({ label: z.string(), value: z.string() })),

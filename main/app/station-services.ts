@@ -1,10 +1,10 @@
-import { randomInt } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { AppError, isAppError, toErrorInfo } from '../../common/errors';
 import { systemClock, type Clock } from '../../common/clock';
 import { silentLogger, type Logger } from '../../common/log';
-import type { GroupSummary, JobProgress, Language, SetupState, SlotState, SyncStatus } from '../../common/api/schemas';
+import type { GroupSummary, JobProgress, Language, OfflineOutcome, SetupState, SlotState, SyncStatus } from '../../common/api/schemas';
 import type { DiscoveryOptions } from '../../native/transport/discovery';
 import { burnReportCsv } from '../ledger';
 import { JsonFileSettings, type SettingsStore } from '../settings';
@@ -15,7 +15,7 @@ import { EventHub, type StationServices } from '../api/services';
 import { SupervisorSessions, type PinRecord, type PinStore, type SupervisorSessionOptions } from '../api/supervisor-session';
 import { HubSupervisor } from './hub-supervisor';
 import { discoverSlotLayout, type SlotPlace } from './slot-layout';
-import { dashboard, groupSummary, historyEntry, shiftStart, updateRequest } from './views';
+import { dashboard, groupSummary, historyEntry, operationHistory, operationOutcome, refusedReports, shiftStart, updateRequest } from './views';
 
 /** What the demo hub gives a station that asks for it (scripts/demo.ts starts one). */
 export interface DemoHubAccess {
@@ -80,6 +80,8 @@ export class StationRuntime {
   readonly #codes = new Map<string, { code: string; until: number }>();
   readonly #downloadCodes = new Map<string, string>();
   readonly #jobTimers = new Set<NodeJS.Timeout>();
+  /** Transfer bundles' status as last sent to the page (the sync engine announces splits and reassignments itself). */
+  readonly #transfersAnnounced = new Map<string, string>();
   /** Setup steps run one at a time: two windows cannot create two vaults. */
   #busy: Promise<unknown> = Promise.resolve();
 
@@ -179,7 +181,7 @@ export class StationRuntime {
       if (event === 'onSyncStatus') {
         const syncing = (payload as SyncStatus).syncing;
         // a finished sync may have brought groups, blocks and licenses
-        if (this.#wasSyncing && !syncing) this.#publishGroups();
+        if (this.#wasSyncing && !syncing) { this.#publishGroups(); this.#announceTransfers(); }
         this.#wasSyncing = syncing;
       }
     });
@@ -310,6 +312,36 @@ export class StationRuntime {
   async #productName(): Promise<(pid: string) => string> {
     const { products } = await this.#hub.products();
     return (pid) => products.find((p) => p.pid === pid)?.name ?? pid;
+  }
+
+  /** Sends onOfflineOutcome for each transfer bundle whose status the page has not seen. */
+  #announceTransfers(): void {
+    for (const op of this.#sync?.transfers() ?? []) {
+      if (this.#transfersAnnounced.get(op.id) === op.status) continue;
+      this.#transfersAnnounced.set(op.id, op.status);
+      this.events.emit('onOfflineOutcome', operationOutcome(op));
+    }
+  }
+
+  /** Splits, reassignments and transfer bundles, newest first. */
+  #outcomes(): OfflineOutcome[] {
+    const sync = this.#sync;
+    if (sync === null) return [];
+    return [...sync.outcomes(), ...sync.transfers().map(operationOutcome)].sort((a, b) => b.at.localeCompare(a.at));
+  }
+
+  /** The bundle to import: the named file, or the uploaded bytes in a private file that is removed afterwards. */
+  async #withBundleFile<T>(input: { filePath?: string | undefined; contentBase64?: string | undefined }, fn: (path: string) => Promise<T>): Promise<T> {
+    if (input.filePath !== undefined) return fn(input.filePath);
+    const dir = join(this.#o.dataDir, 'imports');
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const path = join(dir, `upload-${randomUUID()}.bundle`);
+    writeFileSync(path, Buffer.from(input.contentBase64 ?? '', 'base64'), { mode: 0o600 });
+    try {
+      return await fn(path);
+    } finally {
+      rmSync(path, { force: true });
+    }
   }
 
   /** Pulls what a hub operation changed (a block, a state); offline, the next sync brings it. */
@@ -469,10 +501,7 @@ export class StationRuntime {
           const { station, sync } = this.#ready();
           station.group(input.groupId);
           // an applied operation is in the hub's history; pending and refused ones are only here
-          const local = sync.store.operations().filter((op) => op.groupId === input.groupId && op.status !== 'applied').map((op) => ({
-            id: op.id, groupId: op.groupId, kind: op.kind === 'split' ? ('split' as const) : ('reassign' as const), at: new Date(op.createdAt).toISOString(), summary: op.summary,
-            details: [{ label: 'status', value: op.status }, ...(op.reason ? [{ label: 'reason', value: op.reason }] : [])],
-          }));
+          const local = sync.store.operations().filter((op) => op.groupId === input.groupId && op.status !== 'applied').map(operationHistory);
           const hub = sync.store.meta(input.groupId) ? (await this.#hub.history(input.groupId).catch((e: unknown) => (isAppError(e, 'NOT_YOUR_GROUP') ? { events: [] } : Promise.reject(e)))).events.map(historyEntry) : [];
           return [...hub, ...local].sort((a, b) => b.at.localeCompare(a.at));
         },
@@ -564,6 +593,24 @@ export class StationRuntime {
           const checkedAt = new Date(this.#clock.now()).toISOString();
           return v.ok ? { ok: true, entries: v.entries, firstBroken: null, checkedAt } : { ok: false, entries: v.entries, firstBroken: { seq: v.brokenAt, reason: v.reason }, checkedAt };
         },
+        exportBundle: async (input) => {
+          const { sync } = this.#ready();
+          this.#summary(input.groupId);
+          mkdirSync(this.#exportDir, { recursive: true });
+          const filePath = join(this.#exportDir, `transfer-${input.groupId.slice(0, 8)}-${this.#stamp()}.bundle`);
+          const r = await sync.exportBundle({ groupId: input.groupId, filePath, ...(input.count !== undefined ? { count: input.count } : {}) });
+          this.#publishGroups();
+          this.#announceTransfers();
+          // the passphrase is answered once and kept nowhere: the supervisor reads it off the screen
+          return { bundleId: r.bundleId, filePath: r.filePath, licenses: r.licenses, oneTimePassphrase: r.passphrase, group: this.#summary(input.groupId) };
+        },
+        importBundle: async (input) => {
+          const { sync } = this.#ready();
+          const r = await this.#withBundleFile(input, (path) => sync.importBundle(path, input.passphrase));
+          this.#publishGroups();
+          this.#announceTransfers();
+          return { bundleId: r.bundleId, licenses: r.licenses, sourceStationId: r.sourceStationId, group: this.#summary(r.groupId) };
+        },
         exportReport: (input) => {
           const { station } = this.#ready();
           this.#checkCode('report_export', input.code);
@@ -581,7 +628,8 @@ export class StationRuntime {
           await sync.syncNow();
           return sync.status();
         },
-        outcomes: () => this.#sync?.outcomes() ?? [],
+        outcomes: () => this.#outcomes(),
+        refusedReports: () => refusedReports(this.#ready().sync.refusedReports()),
       },
       reports: {
         dashboard: (input) => {

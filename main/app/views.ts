@@ -1,10 +1,10 @@
-import type { BurnFailureCodeOut, Dashboard, GroupSummary, HistoryEntry, UpdateRequest as ApiUpdateRequest } from '../../common/api/schemas';
+import type { BurnFailureCodeOut, Dashboard, GroupSummary, HistoryEntry, OfflineOutcome, RefusedReport, UpdateRequest as ApiUpdateRequest } from '../../common/api/schemas';
 import { burnFailureCodeSchema, credentialStateSchema, deliveryModeSchema } from '../../common/api/schemas';
 import type { CredentialEvent, UpdateRequest as HubUpdateRequest } from '../../common/hub-api';
 import type { BurnRecord } from '../ledger';
 import type { StationGroup } from '../station';
 import { toApiGroupCounts } from '../station';
-import type { HubGroupMeta } from '../vault/sync-store';
+import type { HubGroupMeta, OperationRow } from '../vault/sync-store';
 
 /**
  * Pure mappings from the station's records to what the screens show
@@ -50,6 +50,7 @@ const historyKinds: Record<string, HistoryEntry['kind']> = {
   created: 'created', created_by_split: 'created', imported: 'import', split: 'split', assigned: 'reassign', confirmed: 'updated',
   update_requested: 'change_product', update_approved: 'change_product', update_paid: 'change_product', update_recalled: 'recall', updated: 'updated',
   third_party_job_started: 'resources', third_party_job_done: 'resources', downloaded: 'download', exported: 'download',
+  transfer_out: 'transfer', transfer_in: 'transfer',
 };
 
 const historySummary: Record<string, string> = {
@@ -130,4 +131,25 @@ export function dashboard(range: 'shift' | 'day', now: number, records: readonly
     failuresByGroup: [...byGroup].map(([groupId, m]) => ({ groupId, label: labels.group(groupId), reasons: reasons(m) })),
     totals,
   };
+}
+
+/** A local operation (split, reassign, transfer bundle out / in) with the hub's answer, as the supervisor sees it. */
+export function operationOutcome(op: OperationRow): OfflineOutcome {
+  return {
+    id: op.id, kind: op.kind, summary: op.summary, status: op.status, reason: op.reason, localAction: op.localAction,
+    at: new Date(op.settledAt ?? op.createdAt).toISOString(),
+  };
+}
+
+/** A local operation in a group's history (pending or refused ones are known only here). */
+export function operationHistory(op: OperationRow): HistoryEntry {
+  return {
+    id: op.id, groupId: op.groupId, kind: op.kind === 'transfer_out' || op.kind === 'transfer_in' ? 'transfer' : op.kind, at: new Date(op.createdAt).toISOString(), summary: op.summary,
+    details: [{ label: 'status', value: op.status }, ...(op.reason ? [{ label: 'reason', value: op.reason }] : []), ...(op.localAction ? [{ label: 'station', value: op.localAction }] : [])],
+  };
+}
+
+/** What the hub refused of the station's reports, newest first. */
+export function refusedReports(rows: readonly { key: string; kind: string; uuid: string | null; code: string; reason: string; at: number }[]): RefusedReport[] {
+  return [...rows].sort((a, b) => b.at - a.at).map((r) => ({ key: r.key, kind: r.kind, uuid: r.uuid, code: r.code, reason: r.reason, at: new Date(r.at).toISOString() }));
 }

@@ -30,6 +30,37 @@ describe('the API contract', () => {
     expect(outputs.length).toBeGreaterThan(30);
   });
 
+  it('carries a passphrase in one output only: the one-time transfer-bundle passphrase, to a supervisor', () => {
+    const outputs = Object.entries(apiContract).flatMap(([g, calls]) => Object.entries(calls).map(([m, spec]) => [`${g}.${m}`, spec as { output: z.ZodType; access: string }] as const));
+    const carrying = outputs.flatMap(([name, spec]) => keysOf(spec.output).filter((k) => /passphrase|authkey|token|secret|password/i.test(k)).map((k) => `${name}.${k}`));
+    expect(carrying).toEqual(['supervisor.exportBundle.oneTimePassphrase']);
+    expect(apiContract.supervisor.exportBundle.access).toBe('supervisor');
+    for (const [name, schema] of Object.entries(apiEvents)) expect(keysOf(schema).filter((k) => /passphrase/i.test(k)), name).toEqual([]);
+  });
+
+  it('takes a transfer bundle by path or by content, never both, with a 24-character passphrase', () => {
+    const input = apiContract.supervisor.importBundle.input;
+    const pass = 'ABCD-EFGH-JKMN-PQRS-TUVW-XYZ2';
+    expect(input.safeParse({ filePath: '/srv/exports/t.bundle', passphrase: pass }).success).toBe(true);
+    expect(input.safeParse({ contentBase64: 'e30=', passphrase: 'abcd efgh jkmn pqrs tuvw xyz2' }).success).toBe(true);
+    expect(input.safeParse({ filePath: 'C:\\exports\\t.bundle', passphrase: pass }).success).toBe(true);
+    const both = input.safeParse({ filePath: '/srv/t.bundle', contentBase64: 'e30=', passphrase: pass });
+    expect(both.error?.issues[0]?.path).toEqual(['filePath']);
+    expect(input.safeParse({ passphrase: pass }).success).toBe(false);
+    expect(input.safeParse({ filePath: 'exports/t.bundle', passphrase: pass }).error?.issues[0]?.message).toBe('give the full path of the bundle file on this station');
+    expect(input.safeParse({ filePath: '/srv/t.bundle', passphrase: 'ABCD-EFGH' }).error?.issues[0]?.path).toEqual(['passphrase']);
+    const exp = apiContract.supervisor.exportBundle.input;
+    expect(exp.safeParse({ groupId: 'g1' }).success).toBe(true);
+    expect(exp.safeParse({ groupId: 'g1', count: 0 }).success).toBe(false);
+    expect(exp.safeParse({ groupId: 'g1', count: 2.5 }).success).toBe(false);
+  });
+
+  it('offline outcomes cover transfer bundles out and in', () => {
+    const base = { id: 'op1', summary: 's', status: 'pending', reason: null, localAction: null, at: '2026-01-01T00:00:00.000Z' };
+    for (const kind of ['split', 'reassign', 'transfer_out', 'transfer_in']) expect(apiEvents.onOfflineOutcome.safeParse({ ...base, kind }).success, kind).toBe(true);
+    expect(apiEvents.onOfflineOutcome.safeParse({ ...base, kind: 'merge' }).success).toBe(false);
+  });
+
   it('drops a field the contract does not name (an authkey a service lets slip never leaves main)', () => {
     const slot = apiContract.station.overview.output.parse({ groups: [], slots: [] });
     expect(slot).toEqual({ groups: [], slots: [] });

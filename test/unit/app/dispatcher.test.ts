@@ -74,4 +74,47 @@ describe('the dispatcher', () => {
     expect(await app.dispatcher.dispatch('supervisor.suspects', {}, ctx)).toEqual({ ok: true, value: [] });
     expect(await app.dispatcher.dispatch('supervisor.suspects', {}, { sessionKey: 'other-window' })).toMatchObject({ ok: false, error: { code: 'SUPERVISOR_REQUIRED' } });
   });
+
+  it('refuses bad transfer-bundle payloads with BAD_REQUEST naming the field, before the PIN and the service', async () => {
+    const sessions = new SupervisorSessions(memoryPinStore(SupervisorSessions.newRecord('1234')));
+    const calls: unknown[] = [];
+    const d = createDispatcher(partial({ supervisor: { exportBundle: (i: unknown) => { calls.push(i); throw new AppError('NOT_ENOUGH_LICENSES', 'Group "Plug" has 3 unused licenses here: put at most that many in the bundle.'); }, importBundle: (i: unknown) => { calls.push(i); throw new AppError('BUNDLE_ALREADY_IMPORTED', 'This bundle was already imported.'); } } }), sessions);
+    const pass = 'ABCD-EFGH-JKMN-PQRS-TUVW-XYZ2';
+    const refused = async (channel: string, payload: unknown): Promise<string> => {
+      const r = await d.dispatch(channel, payload, ctx);
+      expect(r.ok, JSON.stringify(payload)).toBe(false);
+      if (r.ok) return '';
+      expect(r.error.code).toBe('BAD_REQUEST');
+      return r.error.message;
+    };
+    expect(await refused('supervisor.exportBundle', { groupId: 'g1', count: 0 })).toBe('The request was refused: count: a bundle holds at least 1 license.');
+    expect(await refused('supervisor.exportBundle', { groupId: 'g1', count: '5' })).toMatch(/^The request was refused: count: /);
+    expect(await refused('supervisor.exportBundle', { groupId: '', count: 5 })).toBe('The request was refused: groupId: an id is required.');
+    expect(await refused('supervisor.exportBundle', { groupId: 'g1', filePath: '/etc/passwd' })).toMatch(/filePath/);
+    expect(await refused('supervisor.importBundle', { filePath: '/x/t.bundle', passphrase: 'ABCD' })).toBe('The request was refused: passphrase: the one-time passphrase is 6 groups of 4 characters (24 letters and digits).');
+    expect(await refused('supervisor.importBundle', { filePath: 'relative.bundle', passphrase: pass })).toBe('The request was refused: filePath: give the full path of the bundle file on this station.');
+    expect(await refused('supervisor.importBundle', { passphrase: pass })).toBe('The request was refused: filePath: give either the path of the bundle file or its content, not both and not neither.');
+    expect(await refused('supervisor.importBundle', { contentBase64: '', passphrase: pass })).toBe('The request was refused: contentBase64: the file is empty.');
+    expect(await refused('sync.refusedReports', { all: true })).toMatch(/^The request was refused: /);
+    expect(calls).toEqual([]);
+    // a good payload without a session: the PIN is asked for; with one, the service's own code and words come back
+    expect(await d.dispatch('supervisor.importBundle', { filePath: '/x/t.bundle', passphrase: pass }, ctx)).toMatchObject({ ok: false, error: { code: 'SUPERVISOR_REQUIRED' } });
+    await d.dispatch('supervisor.login', { pin: '1234' }, ctx);
+    expect(await d.dispatch('supervisor.importBundle', { filePath: ' /x/t.bundle ', passphrase: ' abcd-efgh-jkmn-pqrs-tuvw-xyz2 ' }, ctx)).toEqual({ ok: false, error: { code: 'BUNDLE_ALREADY_IMPORTED', message: 'This bundle was already imported.' } });
+    expect(calls).toEqual([{ filePath: '/x/t.bundle', passphrase: 'abcd-efgh-jkmn-pqrs-tuvw-xyz2' }]);
+    expect(await d.dispatch('supervisor.exportBundle', { groupId: 'g1', count: 5 }, ctx)).toMatchObject({ ok: false, error: { code: 'NOT_ENOUGH_LICENSES' } });
+  });
+
+  it('refuses an export answer whose passphrase is not the one-time form, rather than show something else', async () => {
+    const sessions = new SupervisorSessions(memoryPinStore(SupervisorSessions.newRecord('1234')));
+    const group = { id: 'g1', name: 'Plug', pid: 'p1', productName: 'Plug', owner: 'mine', deliveryMode: 'credential', state: 'valid', purchased: 10, free: 0, parentId: null, fromReplacement: false, assignment: { line: null, slotIds: [] }, counts: { groupId: 'g1', total: 10, left: 5, burned: 0, failed: 0, suspect: 0, void: 0 }, blocked: null };
+    let passphrase = 'ABCD-EFGH-JKMN-PQRS-TUVW-XYZ2';
+    const d = createDispatcher(partial({ supervisor: { exportBundle: () => ({ bundleId: 'b1', filePath: '/x/t.bundle', licenses: 5, oneTimePassphrase: passphrase, group, authkeys: ['K'.repeat(32)] }) } }), sessions);
+    await d.dispatch('supervisor.login', { pin: '1234' }, ctx);
+    const r = await d.dispatch('supervisor.exportBundle', { groupId: 'g1', count: 5 }, ctx);
+    expect(r).toMatchObject({ ok: true, value: { oneTimePassphrase: passphrase, licenses: 5 } });
+    expect(JSON.stringify(r)).not.toContain('KKKK');
+    passphrase = 'a station secret';
+    expect(await d.dispatch('supervisor.exportBundle', { groupId: 'g1' }, ctx)).toMatchObject({ ok: false, error: { code: 'INTERNAL' } });
+  });
 });
