@@ -58,7 +58,7 @@ export const en = {
   supervisor: {
     title: 'Supervisor console', pinTitle: 'Supervisor PIN', pinText: 'Enter the supervisor PIN to open the console.', enter: 'Open console', logout: 'Lock console',
     attemptsLeft: '{{count}} attempts left', lockedUntil: 'Locked until {{time}}',
-    tabs: { groups: 'Groups', suspects: 'Suspects', import: 'Import', audit: 'Audit & reports', outcomes: 'Offline operations' },
+    tabs: { groups: 'Groups', suspects: 'Suspects', import: 'Import', transfers: 'Transfer bundles', audit: 'Audit & reports', outcomes: 'Offline operations' },
     name: 'Name', product: 'Product', owner: 'Owner', mode: 'Delivery', state: 'State', licenses: 'Left / total', line: 'Line', slots: 'Slots', pickGroup: 'Pick a group in the table.',
     split: { title: 'Split quantity', purchased: 'Purchased', free: 'Free', name: 'Name of the new group', button: 'Split', done: 'New group "{{name}}" with {{count}} licenses.', queued: 'Split done here; it is sent to the hub on the next sync.' },
     change: { title: 'Change product', target: 'New product', mode: 'Delivery mode', button: 'Request the change', done: 'Change requested: the group is under review until the hub decides.', requests: 'Update requests', recall: 'Recall', none: 'No update requests.', price: 'price difference {{amount}}' },
@@ -70,7 +70,25 @@ export const en = {
     import: { title: 'Import a license list', file: 'License list (.csv or .xlsx)', groupName: 'Group name', button: 'Import', ok: '{{count}} licenses imported into a new group.', bad: 'Nothing was imported: fix these rows and import the file again.', line: 'Line', column: 'Column', reason: 'Problem' },
     audit: { title: 'Audit chain', check: 'Check the audit chain', ok: 'The audit chain is intact: {{count}} entries checked.', broken: 'The audit chain is broken at entry {{seq}}: {{reason}}.' },
     report: { title: 'Burn report', range: 'Period', shift: 'This shift', day: 'Last 24 hours', button: 'Export report', done: '{{count}} rows written to {{path}}' },
-    outcomes: { none: 'No offline operations.', pending: 'Waiting for the hub', applied: 'Applied', rejected: 'Rejected' },
+    outcomes: {
+      title: 'Offline operations', none: 'No offline operations.', pending: 'Waiting for the hub', applied: 'Applied', rejected: 'Rejected',
+      kinds: { split: 'Split', reassign: 'Reassign', transfer_out: 'Bundle sent', transfer_in: 'Bundle received' },
+    },
+    refused: {
+      title: 'Reports the hub refused', none: 'The hub refused no report.', at: 'When', kind: 'Report', license: 'License', reason: 'Hub’s reason',
+      kinds: { burn: 'Burn record', spoiled: 'Spoiled license', release: 'License given back' },
+    },
+    transfer: {
+      exportTitle: 'Export a transfer bundle', exportText: 'For moving licenses to another station when neither can reach the hub. The licenses leave this group at once.',
+      group: 'Group', unused: '{{count}} unused', all: 'All unused licenses ({{count}})', count: 'How many licenses', exportButton: 'Export bundle',
+      dialogTitle: 'Transfer bundle written', dialogCount: '{{count}} licenses of "{{group}}" are in the bundle and have left this station.',
+      onceOnly: 'One-time passphrase: write it down now. It is shown only once; the other station needs it to open the file.',
+      passphrase: 'One-time passphrase', file: 'Bundle file on this station', left: '{{count}} unused licenses left in the group here.', wroteItDown: 'I wrote it down — close',
+      exported: '{{count}} licenses sent in a transfer bundle: {{path}}',
+      importTitle: 'Import a transfer bundle', importText: 'A bundle made at another station: give the path of the file on this station, or upload it, and type its one-time passphrase.',
+      path: 'Path of the bundle file on this station', upload: 'or upload the bundle file', importButton: 'Import bundle',
+      imported: '{{count}} licenses imported into the new group "{{group}}".',
+    },
   },
   dashboard: {
     title: 'Production', shift: 'This shift', day: 'Last 24 hours', perHour: 'Burns per hour', verified: 'Verified', failed: 'Failed', suspect: 'Suspect',

@@ -4,9 +4,11 @@ import type { AuditCheck, DeliveryMode, GroupSummary, HistoryEntry, ImportReport
 import { useStore } from '../state/store';
 import { applyGroups, applySession, showNotice } from '../state/actions';
 import { useStation } from '../context';
+import { fileToBase64 } from '../state/files';
+import { RefusedReportsPanel, TransfersTab } from './Transfers';
 
-type Tab = 'groups' | 'suspects' | 'import' | 'audit' | 'outcomes';
-const tabs: Tab[] = ['groups', 'suspects', 'import', 'audit', 'outcomes'];
+type Tab = 'groups' | 'suspects' | 'import' | 'transfers' | 'audit' | 'outcomes';
+const tabs: Tab[] = ['groups', 'suspects', 'import', 'transfers', 'audit', 'outcomes'];
 const modes: DeliveryMode[] = ['credential', 'credential_auth_only', 'license_list'];
 
 export function Supervisor() {
@@ -52,6 +54,7 @@ function Console({ onLogout }: { onLogout: () => void }) {
       {tab === 'groups' ? <GroupsTab /> : null}
       {tab === 'suspects' ? <SuspectsTab /> : null}
       {tab === 'import' ? <ImportTab /> : null}
+      {tab === 'transfers' ? <TransfersTab /> : null}
       {tab === 'audit' ? <AuditTab /> : null}
       {tab === 'outcomes' ? <OutcomesTab /> : null}
     </main>
@@ -288,13 +291,6 @@ function SuspectsTab() {
   );
 }
 
-const toBase64 = async (file: File): Promise<string> => {
-  const bytes = new Uint8Array(await file.arrayBuffer());
-  let s = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(s);
-};
-
 function ImportTab() {
   const { t } = useTranslation();
   const { api, controller } = useStation();
@@ -305,7 +301,7 @@ function ImportTab() {
   const submit = async (e: FormEvent): Promise<void> => {
     e.preventDefault();
     if (file === null) return;
-    const r = await controller.run(api.supervisor.importLicenses({ fileName: file.name, contentBase64: await toBase64(file), ...(name.trim() ? { groupName: name.trim() } : {}) }));
+    const r = await controller.run(api.supervisor.importLicenses({ fileName: file.name, contentBase64: await fileToBase64(file), ...(name.trim() ? { groupName: name.trim() } : {}) }));
     setReport(r);
     if (r?.imported) { apply(showNotice, 'success', t('supervisor.import.ok', { count: r.rowsImported }), Date.now()); await controller.refreshOverview(); }
   };
@@ -367,12 +363,19 @@ function OutcomesTab() {
   const { t, i18n } = useTranslation();
   const outcomes = useStore((s) => s.outcomes);
   return (
-    <section className="panel">
-      {outcomes.length === 0 ? <p>{t('supervisor.outcomes.none')}</p> : (
-        <table><tbody>{outcomes.map((o) => (
-          <tr key={o.id}><td>{new Date(o.at).toLocaleString(i18n.language)}</td><td>{o.summary}</td><td><strong>{t(`supervisor.outcomes.${o.status}`)}</strong></td><td>{o.reason ?? ''}{o.localAction ? ` — ${o.localAction}` : ''}</td></tr>
-        ))}</tbody></table>
-      )}
-    </section>
+    <>
+      <section className="panel" data-testid="outcomes">
+        <h3>{t('supervisor.outcomes.title')}</h3>
+        {outcomes.length === 0 ? <p>{t('supervisor.outcomes.none')}</p> : (
+          <table><tbody>{outcomes.map((o) => (
+            <tr key={o.id} data-testid="outcome-row" data-kind={o.kind} data-status={o.status}>
+              <td className="muted">{new Date(o.at).toLocaleString(i18n.language)}</td><td>{t(`supervisor.outcomes.kinds.${o.kind}`)}</td><td>{o.summary}</td>
+              <td><strong>{t(`supervisor.outcomes.${o.status}`)}</strong></td><td>{o.reason ?? ''}{o.localAction ? ` — ${o.localAction}` : ''}</td>
+            </tr>
+          ))}</tbody></table>
+        )}
+      </section>
+      <RefusedReportsPanel />
+    </>
   );
 }
