@@ -107,6 +107,8 @@ function ImportPanel() {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ErrorInfo | null>(null);
   const [ok, setOk] = useState<string | null>(null);
+  /** How many answers this form has had (a test waits for the next one). */
+  const [answers, setAnswers] = useState(0);
   const submit = async (e: FormEvent): Promise<void> => {
     e.preventDefault();
     setBusy(true);
@@ -115,6 +117,7 @@ function ImportPanel() {
     const source = file ? { contentBase64: await fileToBase64(file) } : { filePath: filePath.trim() };
     const r = await api.supervisor.importBundle({ ...source, passphrase });
     setBusy(false);
+    setAnswers((n) => n + 1);
     if (!r.ok) { setError(r.error); return; }
     setPassphrase('');
     setOk(t('supervisor.transfer.imported', { count: r.value.licenses, group: r.value.group.name }));
@@ -122,7 +125,7 @@ function ImportPanel() {
     if (o) apply(applyGroups, o.groups);
   };
   return (
-    <form className="panel" onSubmit={(e) => void submit(e)} data-testid="bundle-import">
+    <form className="panel" onSubmit={(e) => void submit(e)} data-testid="bundle-import" data-answers={answers}>
       <h3>{t('supervisor.transfer.importTitle')}</h3>
       <p className="muted">{t('supervisor.transfer.importText')}</p>
       <label className="field">{t('supervisor.transfer.path')}<input value={filePath} onChange={(e) => setFilePath(e.target.value)} name="bundlePath" disabled={file !== null} className="serial" placeholder="/…/exports/transfer-….bundle" /></label>
