@@ -58,23 +58,26 @@ function ExportPanel() {
     if (done) apply(showNotice, 'success', t('supervisor.transfer.exported', { count: done.licenses, path: done.filePath }), Date.now());
     setDone(null);
   };
+  // the dialog sits outside the form: Enter in it must never export a second bundle
   return (
-    <form className="panel" onSubmit={(e) => void submit(e)} data-testid="bundle-export">
-      <h3>{t('supervisor.transfer.exportTitle')}</h3>
-      <p className="muted">{t('supervisor.transfer.exportText')}</p>
-      <label className="field">{t('supervisor.transfer.group')}
-        <select value={groupId} onChange={(e) => setGroupId(e.target.value)} name="bundleGroup">
-          {groups.map((g) => <option key={g.id} value={g.id}>{g.name} — {t('supervisor.transfer.unused', { count: g.counts.left })}</option>)}
-        </select>
-      </label>
-      <div className="row">
-        <label className="row"><input type="checkbox" checked={all} onChange={(e) => setAll(e.target.checked)} name="bundleAll" />{t('supervisor.transfer.all', { count: group?.counts.left ?? 0 })}</label>
-        {all ? null : <label className="field">{t('supervisor.transfer.count')}<input type="number" min={1} max={group?.counts.left ?? undefined} value={count} onChange={(e) => setCount(e.target.value)} name="bundleCount" /></label>}
-      </div>
-      <div><button type="submit" className="primary" disabled={busy || groupId === ''} data-testid="bundle-export-submit">{t('supervisor.transfer.exportButton')}</button></div>
-      {error ? <ErrorLine error={error} testId="bundle-export-error" /> : null}
+    <>
+      <form className="panel" onSubmit={(e) => void submit(e)} data-testid="bundle-export">
+        <h3>{t('supervisor.transfer.exportTitle')}</h3>
+        <p className="muted">{t('supervisor.transfer.exportText')}</p>
+        <label className="field">{t('supervisor.transfer.group')}
+          <select value={groupId} onChange={(e) => setGroupId(e.target.value)} name="bundleGroup">
+            {groups.map((g) => <option key={g.id} value={g.id}>{g.name} — {t('supervisor.transfer.unused', { count: g.counts.left })}</option>)}
+          </select>
+        </label>
+        <div className="row">
+          <label className="row"><input type="checkbox" checked={all} onChange={(e) => setAll(e.target.checked)} name="bundleAll" />{t('supervisor.transfer.all', { count: group?.counts.left ?? 0 })}</label>
+          {all ? null : <label className="field">{t('supervisor.transfer.count')}<input type="number" min={1} max={group?.counts.left ?? undefined} value={count} onChange={(e) => setCount(e.target.value)} name="bundleCount" /></label>}
+        </div>
+        <div><button type="submit" className="primary" disabled={busy || groupId === ''} data-testid="bundle-export-submit">{t('supervisor.transfer.exportButton')}</button></div>
+        {error ? <ErrorLine error={error} testId="bundle-export-error" /> : null}
+      </form>
       {done ? <PassphraseDialog result={done} onClose={close} /> : null}
-    </form>
+    </>
   );
 }
 
