@@ -11,35 +11,47 @@ import { AppError } from '../../common/errors';
 const IN = 64; // [uuid length][uuid, 20 bytes max][authkey, 32 bytes]
 const OUT = 60; // nonce 12 | tag 16 | ciphertext 32
 
+/** Rows per chunk; workers take chunks in turn (w, w + W, ...) and publish how many of theirs are done. */
+const CHUNK = 256;
+
 const workerSource = `
 const { workerData } = require('node:worker_threads');
 const { createCipheriv, createSecretKey, randomFillSync } = require('node:crypto');
-const { key, input, output, progress, count } = workerData;
+const { key, input, output, progress, count, index, workers } = workerData;
 const done = new Int32Array(progress);
 try {
   const keyObject = createSecretKey(Buffer.from(key));
   key.fill(0);
   const inBuf = Buffer.from(input);
   const outBuf = Buffer.from(output);
-  const nonces = Buffer.alloc(12 * 4096);
-  for (let i = 0; i < count; i++) {
-    if (i % 4096 === 0) randomFillSync(nonces);
-    const at = i * ${IN};
-    const uuid = inBuf.toString('latin1', at + 1, at + 1 + inBuf[at]);
-    const nonce = nonces.subarray((i % 4096) * 12, (i % 4096) * 12 + 12);
-    const cipher = createCipheriv('aes-256-gcm', keyObject, nonce);
-    cipher.setAAD(Buffer.from('license:' + uuid, 'utf8'));
-    const body = cipher.update(inBuf.subarray(at + 21, at + 53));
-    cipher.final();
-    const o = i * ${OUT};
-    nonce.copy(outBuf, o);
-    cipher.getAuthTag().copy(outBuf, o + 12);
-    body.copy(outBuf, o + 28);
-    if ((i & 255) === 255 || i === count - 1) { Atomics.store(done, 0, i + 1); Atomics.notify(done, 0); }
+  const nonces = Buffer.alloc(12 * ${CHUNK});
+  // Associated data "license:<uuid>" built in one reused buffer: no string per row.
+  const aad = Buffer.alloc(28);
+  aad.write('license:', 0, 'latin1');
+  let mine = 0;
+  for (let c = index; c * ${CHUNK} < count; c += workers) {
+    randomFillSync(nonces);
+    const end = Math.min(count, (c + 1) * ${CHUNK});
+    for (let i = c * ${CHUNK}, n = 0; i < end; i++, n += 12) {
+      const at = i * ${IN};
+      const nonce = nonces.subarray(n, n + 12);
+      const cipher = createCipheriv('aes-256-gcm', keyObject, nonce);
+      inBuf.copy(aad, 8, at + 1, at + 1 + inBuf[at]);
+      cipher.setAAD(aad.subarray(0, 8 + inBuf[at]));
+      const body = cipher.update(inBuf.subarray(at + 21, at + 53));
+      cipher.final();
+      const o = i * ${OUT};
+      nonce.copy(outBuf, o);
+      cipher.getAuthTag().copy(outBuf, o + 12);
+      body.copy(outBuf, o + 28);
+    }
+    mine++;
+    Atomics.store(done, index, mine);
+    Atomics.notify(done, index);
   }
 } catch (e) {
-  Atomics.store(done, 1, 1);
-  Atomics.notify(done, 0);
+  Atomics.store(done, workers, 1);
+  for (let w = 0; w < workers; w++) Atomics.notify(done, w);
 }
 `;
 
@@ -47,57 +59,71 @@ try {
 const STALL_MS = 15_000;
 
 export class SealPipeline {
-  readonly #worker: Worker;
+  readonly #workers: Worker[] = [];
   readonly #input: Buffer;
   readonly #output: Buffer;
+  /** [chunks done by worker 0 .. W-1, failure flag] */
   readonly #done: Int32Array;
   readonly #count: number;
+  readonly #width: number;
 
-  private constructor(rawKey: Buffer, rows: readonly { uuid: string; authkey: string }[]) {
+  private constructor(rawKey: Buffer, rows: readonly { uuid: string; authkey: string }[], workers: number) {
     this.#count = rows.length;
+    this.#width = workers;
     const input = new SharedArrayBuffer(IN * rows.length);
     const output = new SharedArrayBuffer(OUT * rows.length);
-    const progress = new SharedArrayBuffer(8);
+    const progress = new SharedArrayBuffer(4 * (workers + 1));
     this.#input = Buffer.from(input);
     this.#output = Buffer.from(output);
     this.#done = new Int32Array(progress);
-    rows.forEach((row, i) => {
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i] as { uuid: string; authkey: string };
       const at = i * IN;
       this.#input[at] = this.#input.write(row.uuid, at + 1, 20, 'latin1');
       this.#input.write(row.authkey, at + 21, 32, 'latin1');
-    });
-    this.#worker = new Worker(workerSource, { eval: true, workerData: { key: new Uint8Array(rawKey), input, output, progress, count: rows.length } });
-    // Errors surface through the shared flag; keep an unhandled 'error' event from crashing the process.
-    this.#worker.on('error', () => Atomics.store(this.#done, 1, 1));
+    }
+    for (let index = 0; index < workers; index++) {
+      const worker = new Worker(workerSource, { eval: true, workerData: { key: new Uint8Array(rawKey), input, output, progress, count: rows.length, index, workers } });
+      // Errors surface through the shared flag; keep an unhandled 'error' event from crashing the process.
+      worker.on('error', () => Atomics.store(this.#done, workers, 1));
+      this.#workers.push(worker);
+    }
   }
 
-  /** Starts sealing `rows` (uuid and authkey already validated) with the vault's raw data key. */
-  static start(rawKey: Buffer, rows: readonly { uuid: string; authkey: string }[]): SealPipeline {
-    return new SealPipeline(rawKey, rows);
+  /** Starts sealing `rows` (uuid and authkey already validated) with the vault's raw data key on `workers` threads. */
+  static start(rawKey: Buffer, rows: readonly { uuid: string; authkey: string }[], workers = 1): SealPipeline {
+    return new SealPipeline(rawKey, rows, Math.max(1, Math.floor(workers)));
   }
 
-  /** The sealed authkey of row `i`, waiting (blocking) until the worker has sealed it. */
+  /** The sealed authkey of row `i`, waiting (blocking) until a worker has sealed it. */
   sealed(i: number): Buffer {
-    let last = Atomics.load(this.#done, 0);
+    const chunk = Math.floor(i / CHUNK);
+    const w = chunk % this.#width;
+    const needed = Math.floor(chunk / this.#width) + 1;
+    const last = Atomics.load(this.#done, w);
+    if (last < needed) this.#wait(w, needed, last);
+    return this.#output.subarray(i * OUT, i * OUT + OUT);
+  }
+
+  #wait(w: number, needed: number, last: number): void {
     let waitedSince = Date.now();
-    while (last <= i) {
-      if (Atomics.load(this.#done, 1) !== 0) throw new AppError('IMPORT_FAILED', 'Sealing the licenses failed on the worker thread; nothing was imported. Try the import again.');
-      Atomics.wait(this.#done, 0, last, 200);
-      const now = Atomics.load(this.#done, 0);
+    while (last < needed) {
+      if (Atomics.load(this.#done, this.#width) !== 0) throw new AppError('IMPORT_FAILED', 'Sealing the licenses failed on the worker thread; nothing was imported. Try the import again.');
+      Atomics.wait(this.#done, w, last, 200);
+      const now = Atomics.load(this.#done, w);
       if (now !== last) waitedSince = Date.now();
       else if (Date.now() - waitedSince > STALL_MS) throw new AppError('IMPORT_FAILED', 'Sealing the licenses stalled; nothing was imported. Try the import again.');
       last = now;
     }
-    return this.#output.subarray(i * OUT, i * OUT + OUT);
   }
 
   get count(): number {
     return this.#count;
   }
 
-  /** Wipes the plain authkeys from shared memory and stops the worker. */
+  /** Wipes the plain authkeys from shared memory and stops the workers. */
   close(): void {
     this.#input.fill(0);
-    void this.#worker.terminate();
+    for (const worker of this.#workers) void worker.terminate();
   }
 }
