@@ -92,7 +92,7 @@ function PassphraseDialog({ result, onClose }: { result: BundleExport; onClose: 
         <div className="passphrase" data-testid="bundle-passphrase" aria-label={t('supervisor.transfer.passphrase')}>
           {passphraseGroups(result.oneTimePassphrase).map((g, i) => <span key={i}>{g}</span>)}
         </div>
-        <label className="field">{t('supervisor.transfer.file')}<input readOnly value={result.filePath} className="serial" data-testid="bundle-path" onFocus={(e) => e.target.select()} /></label>
+        <div className="field"><strong>{t('supervisor.transfer.file')}</strong><p className="serial file-path" data-testid="bundle-path">{result.filePath}</p></div>
         <p className="muted">{t('supervisor.transfer.left', { count: result.group.counts.left })}</p>
         <div><button type="button" className="primary" autoFocus onClick={onClose} data-testid="bundle-dialog-close">{t('supervisor.transfer.wroteItDown')}</button></div>
       </div>

@@ -30,5 +30,7 @@ export function hubAdmin(hub: Pick<RunningHub, 'url' | 'adminToken'>) {
     listUpdates: (id: string) => call('listUpdates', { params: { id } }),
     approveUpdate: (id: string) => call('approveUpdate', { params: { id } }),
     payUpdate: (id: string, paymentReference: string) => call('payUpdate', { params: { id }, body: { paymentReference } }),
+    /** A one-time code to enroll another station of the factory. */
+    createEnrollmentCode: (stationId: string, ttlMinutes = 60) => call('createEnrollmentCode', { params: { id: stationId }, body: { ttlMinutes } }),
   };
 }
