@@ -14,11 +14,16 @@ const OUT = 60; // nonce 12 | tag 16 | ciphertext 32
 /** Rows per chunk; workers take chunks in turn (w, w + W, ...) and publish how many of theirs are done. */
 const CHUNK = 256;
 
+// Shared state, Int32: [0] next chunk to claim, [1] failure flag, [2 + c] chunk c sealed (1).
+const NEXT = 0;
+const FAILED = 1;
+const SEALED = 2;
+
 const workerSource = `
 const { workerData } = require('node:worker_threads');
 const { createCipheriv, createSecretKey, randomFillSync } = require('node:crypto');
-const { key, input, output, progress, count, index, workers } = workerData;
-const done = new Int32Array(progress);
+const { key, input, output, progress, count } = workerData;
+const state = new Int32Array(progress);
 try {
   const keyObject = createSecretKey(Buffer.from(key));
   key.fill(0);
@@ -28,8 +33,9 @@ try {
   // Associated data "license:<uuid>" built in one reused buffer: no string per row.
   const aad = Buffer.alloc(28);
   aad.write('license:', 0, 'latin1');
-  let mine = 0;
-  for (let c = index; c * ${CHUNK} < count; c += workers) {
+  for (;;) {
+    const c = Atomics.add(state, ${NEXT}, 1);
+    if (c * ${CHUNK} >= count) break;
     randomFillSync(nonces);
     const end = Math.min(count, (c + 1) * ${CHUNK});
     for (let i = c * ${CHUNK}, n = 0; i < end; i++, n += 12) {
@@ -45,13 +51,13 @@ try {
       cipher.getAuthTag().copy(outBuf, o + 12);
       body.copy(outBuf, o + 28);
     }
-    mine++;
-    Atomics.store(done, index, mine);
-    Atomics.notify(done, index);
+    Atomics.store(state, ${SEALED} + c, 1);
+    Atomics.notify(state, ${SEALED} + c);
   }
 } catch (e) {
-  Atomics.store(done, workers, 1);
-  for (let w = 0; w < workers; w++) Atomics.notify(done, w);
+  Atomics.store(state, ${FAILED}, 1);
+  const chunks = Math.ceil(count / ${CHUNK});
+  for (let c = 0; c < chunks; c++) Atomics.notify(state, ${SEALED} + c);
 }
 `;
 
@@ -59,61 +65,63 @@ try {
 const STALL_MS = 15_000;
 
 export class SealPipeline {
-  readonly #workers: Worker[] = [];
+  readonly #worker: Worker;
   readonly #input: Buffer;
   readonly #output: Buffer;
-  /** [chunks done by worker 0 .. W-1, failure flag] */
-  readonly #done: Int32Array;
+  readonly #state: Int32Array;
   readonly #count: number;
-  readonly #width: number;
+  readonly #sealHere: (i: number) => Buffer;
 
-  private constructor(rawKey: Buffer, rows: readonly { uuid: string; authkey: string }[], workers: number) {
+  private constructor(rawKey: Buffer, rows: readonly { uuid: string; authkey: string }[], sealHere: (i: number) => Buffer) {
     this.#count = rows.length;
-    this.#width = workers;
+    this.#sealHere = sealHere;
     const input = new SharedArrayBuffer(IN * rows.length);
     const output = new SharedArrayBuffer(OUT * rows.length);
-    const progress = new SharedArrayBuffer(4 * (workers + 1));
+    const progress = new SharedArrayBuffer(4 * (SEALED + Math.ceil(rows.length / CHUNK)));
     this.#input = Buffer.from(input);
     this.#output = Buffer.from(output);
-    this.#done = new Int32Array(progress);
+    this.#state = new Int32Array(progress);
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i] as { uuid: string; authkey: string };
       const at = i * IN;
       this.#input[at] = this.#input.write(row.uuid, at + 1, 20, 'latin1');
       this.#input.write(row.authkey, at + 21, 32, 'latin1');
     }
-    for (let index = 0; index < workers; index++) {
-      const worker = new Worker(workerSource, { eval: true, workerData: { key: new Uint8Array(rawKey), input, output, progress, count: rows.length, index, workers } });
-      // Errors surface through the shared flag; keep an unhandled 'error' event from crashing the process.
-      worker.on('error', () => Atomics.store(this.#done, workers, 1));
-      this.#workers.push(worker);
-    }
+    this.#worker = new Worker(workerSource, { eval: true, workerData: { key: new Uint8Array(rawKey), input, output, progress, count: rows.length } });
+    // Errors surface through the shared flag; keep an unhandled 'error' event from crashing the process.
+    this.#worker.on('error', () => Atomics.store(this.#state, FAILED, 1));
   }
 
-  /** Starts sealing `rows` (uuid and authkey already validated) with the vault's raw data key on `workers` threads. */
-  static start(rawKey: Buffer, rows: readonly { uuid: string; authkey: string }[], workers = 1): SealPipeline {
-    return new SealPipeline(rawKey, rows, Math.max(1, Math.floor(workers)));
+  /**
+   * Starts sealing `rows` (uuid and authkey already validated) with the vault's raw data key.
+   * `sealHere(i)` seals row i on this thread: used for chunks the worker has not claimed yet
+   * when the inserts catch up with it (while it boots, and whenever it falls behind).
+   */
+  static start(rawKey: Buffer, rows: readonly { uuid: string; authkey: string }[], sealHere: (i: number) => Buffer): SealPipeline {
+    return new SealPipeline(rawKey, rows, sealHere);
   }
 
-  /** The sealed authkey of row `i`, waiting (blocking) until a worker has sealed it. */
+  /** The sealed authkey of row `i`: sealed here if nobody has claimed its chunk, else waited for (blocking). */
   sealed(i: number): Buffer {
     const chunk = Math.floor(i / CHUNK);
-    const w = chunk % this.#width;
-    const needed = Math.floor(chunk / this.#width) + 1;
-    const last = Atomics.load(this.#done, w);
-    if (last < needed) this.#wait(w, needed, last);
+    if (Atomics.load(this.#state, SEALED + chunk) === 0) this.#await(chunk);
     return this.#output.subarray(i * OUT, i * OUT + OUT);
   }
 
-  #wait(w: number, needed: number, last: number): void {
+  #await(chunk: number): void {
+    // Claim chunks while the one needed is unclaimed; a claim may land past it if the worker was quicker.
+    while (Atomics.load(this.#state, NEXT) <= chunk) {
+      const claimed = Atomics.add(this.#state, NEXT, 1);
+      const end = Math.min(this.#count, (claimed + 1) * CHUNK);
+      for (let i = claimed * CHUNK; i < end; i++) this.#sealHere(i).copy(this.#output, i * OUT);
+      Atomics.store(this.#state, SEALED + claimed, 1);
+    }
     let waitedSince = Date.now();
-    while (last < needed) {
-      if (Atomics.load(this.#done, this.#width) !== 0) throw new AppError('IMPORT_FAILED', 'Sealing the licenses failed on the worker thread; nothing was imported. Try the import again.');
-      Atomics.wait(this.#done, w, last, 200);
-      const now = Atomics.load(this.#done, w);
-      if (now !== last) waitedSince = Date.now();
+    while (Atomics.load(this.#state, SEALED + chunk) === 0) {
+      if (Atomics.load(this.#state, FAILED) !== 0) throw new AppError('IMPORT_FAILED', 'Sealing the licenses failed on the worker thread; nothing was imported. Try the import again.');
+      const result = Atomics.wait(this.#state, SEALED + chunk, 0, 200);
+      if (result !== 'timed-out') waitedSince = Date.now();
       else if (Date.now() - waitedSince > STALL_MS) throw new AppError('IMPORT_FAILED', 'Sealing the licenses stalled; nothing was imported. Try the import again.');
-      last = now;
     }
   }
 
@@ -121,9 +129,9 @@ export class SealPipeline {
     return this.#count;
   }
 
-  /** Wipes the plain authkeys from shared memory and stops the workers. */
+  /** Wipes the plain authkeys from shared memory and stops the worker. */
   close(): void {
     this.#input.fill(0);
-    for (const worker of this.#workers) void worker.terminate();
+    void this.#worker.terminate();
   }
 }

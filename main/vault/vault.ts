@@ -351,7 +351,11 @@ export class Vault {
   #startPipeline(rows: readonly LicenseInput[]): SealPipeline {
     const raw = this.#dataKey.exportRaw();
     try {
-      return SealPipeline.start(raw, rows);
+      const key = this.#dataKey;
+      return SealPipeline.start(raw, rows, (i) => {
+        const row = rows[i] as LicenseInput;
+        return key.sealAuthkey(row.uuid, row.authkey);
+      });
     } finally {
       raw.fill(0);
     }
