@@ -15,7 +15,8 @@ import { hubAdmin } from './hub-admin';
  * Station A exports part of a group (the one-time passphrase shown once),
  * station B imports the file; a wrong passphrase, a second import, a changed
  * file and A taking its own bundle back are refused in plain words with their
- * code; after both sync, the hub has applied both ends.
+ * code; after both sync, the hub has applied both ends; a copy taken in at a
+ * third station is refused by the hub, and that station says why.
  */
 let env: DemoEnvironment;
 let browser: Browser;
@@ -144,8 +145,8 @@ describe('transfer bundles in the supervisor console', () => {
 
     // a changed file, uploaded: refused as tampered
     const changed = JSON.parse(fileText) as { ciphertext: string };
-    const c = changed.ciphertext;
-    changed.ciphertext = `${c.slice(0, 10)}${c[10] === 'A' ? 'B' : 'A'}${c.slice(11)}`;
+    const body = changed.ciphertext;
+    changed.ciphertext = `${body.slice(0, 10)}${body[10] === 'A' ? 'B' : 'A'}${body.slice(11)}`;
     await importBundle(pb.page, { upload: Buffer.from(JSON.stringify(changed)) }, passphrase);
     expect(await importForm.getByTestId('bundle-import-error').getAttribute('data-code')).toBe('BUNDLE_TAMPERED');
     expect(await importForm.getByTestId('bundle-import-error').textContent()).toContain('changed after it was made');
@@ -167,6 +168,18 @@ describe('transfer bundles in the supervisor console', () => {
     expect(await pb.page.getByTestId('refused-reports').textContent()).toContain('The hub refused no report.');
     await expect.poll(() => pb.page.getByTestId('sync-status').textContent()).toMatch(/Online.*outbox 0/);
     await shot(pb.page, 'transfer-outcomes');
-    expect([...pa.errors, ...pb.errors]).toEqual([]);
+
+    // a copy of the file taken in at a third station: the station cannot know, the hub can — refused, shown with the hub's reason and what the station did
+    const c = await stationApp('station-c', (await hub.createEnrollmentCode(env.seed.stationIds[2]!)).code);
+    await call(c, 'supervisor.login', { pin: '4321' });
+    expect(await call(c, 'supervisor.importBundle', { filePath, passphrase })).toMatchObject({ licenses: 5 });
+    await call(c, 'sync.syncNow');
+    const pc = await openConsole(c);
+    await pc.page.getByTestId('tab-outcomes').click();
+    const refusedRow = pc.page.locator('[data-testid=outcome-row][data-kind=transfer_in]');
+    await expect.poll(() => refusedRow.getAttribute('data-status')).toBe('rejected');
+    expect(await refusedRow.textContent()).toMatch(/Rejected.*5 licenses in this bundle were used meanwhile.*Bundle group blocked; 5 unused licenses removed from this station\./);
+    await shot(pc.page, 'transfer-outcome-rejected');
+    expect([...pa.errors, ...pb.errors, ...pc.errors]).toEqual([]);
   }, 60_000);
 });
