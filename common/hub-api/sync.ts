@@ -85,7 +85,11 @@ export const stationLicenseSchema = z.object({
 export type StationLicense = z.infer<typeof stationLicenseSchema>;
 
 export const pullResponseSchema = z.object({
-  /** Every group assigned to the station (its state and assignment now), plus the groups of this page's licenses. */
+  /**
+   * Every group assigned to the station (its state and assignment now), plus every group the station still holds
+   * unused licenses of, on every page: one moved away comes with `assignedToYou: false` until its licenses are
+   * burned, spoiled or released (this page's licenses are always among them).
+   */
   groups: z.array(stationGroupSchema),
   licenses: z.array(stationLicenseSchema),
   cursor: cursorSchema.nullable(),

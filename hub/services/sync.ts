@@ -8,7 +8,8 @@
 import { AppError, isAppError } from '../../common/errors';
 import type { PullRequest, PullResponse, PushItem, PushOutcome, PushResponse, StationGroup } from '../../common/hub-api';
 import { pullRequestSchema } from '../../common/hub-api';
-import type { Tx } from '../store';
+import { type QueryCreator, sql } from 'kysely';
+import type { HubDatabase, Tx } from '../store';
 import type { CredentialTable, StationTable } from '../store/schema';
 import type { HubDeps } from './context';
 import { createChild } from './credentials';
@@ -23,6 +24,15 @@ function decodeCursor(cursor: string | null): CursorPos {
 }
 
 const isUsable = (c: Pick<CredentialTable, 'state' | 'owner' | 'confirmed_at'>): boolean => usableStates.includes(c.state) && (c.owner === 'mine' || c.confirmed_at !== null);
+
+/**
+ * The next `n` unleased licenses of one group, in uuid order: a range of the partial index licenses_unleased_ix.
+ * `status` is a literal, not a parameter, so SQLite's planner can match the index's WHERE.
+ */
+export const unleasedOf = (db: QueryCreator<HubDatabase>, credentialId: string, n: number) =>
+  db.selectFrom('licenses').select('uuid')
+    .where('credential_id', '=', credentialId).where('station_id', 'is', null).where('status', '=', sql.lit('unused'))
+    .orderBy('uuid').limit(n);
 
 export async function pull(deps: HubDeps, station: StationTable, raw: PullRequest): Promise<PullResponse> {
   const req = pullRequestSchema.parse(raw);
@@ -39,23 +49,26 @@ export async function pull(deps: HubDeps, station: StationTable, raw: PullReques
       .orderBy('lease_seq').orderBy('uuid').limit(limit).execute();
 
     if (page.length < limit) {
-      // Lease the next licenses in one statement; SKIP LOCKED steps over rows another station's pull is taking right now.
+      // Lease the next licenses, group by group: each group's unleased licenses are read from the partial index
+      // licenses_unleased_ix (004), so the cost does not grow with other groups' unleased licenses on the hub.
       const seq = st.lease_counter + 1;
-      // A CTE with FOR UPDATE runs once (PostgreSQL never inlines it), so LIMIT holds; an IN (subquery) could be re-run.
-      const fresh = await trx
-        .with('picked', (db) => store.lockForUpdate(
-          db.selectFrom('licenses').innerJoin('credentials', 'credentials.id', 'licenses.credential_id')
-            .select('licenses.uuid')
-            .where('licenses.station_id', 'is', null).where('licenses.status', '=', 'unused')
-            .where('credentials.state', 'in', usableStates)
-            .where((eb) => eb.or([eb('credentials.owner', '=', 'mine'), eb('credentials.confirmed_at', 'is not', null)]))
-            .where((eb) => eb.or([eb('credentials.station_id', '=', st.id), eb.and([eb('credentials.station_id', 'is', null), eb('credentials.line_id', '=', st.line_id)])]))
-            .orderBy('licenses.uuid').limit(limit - page.length),
-          { of: 'licenses', skipLocked: true },
-        ))
-        .updateTable('licenses').set({ station_id: st.id, lease_seq: seq })
-        .where('uuid', 'in', (eb) => eb.selectFrom('picked').select('picked.uuid')).where('station_id', 'is', null)
-        .returning(['uuid', 'authkey', 'mac', 'credential_id', 'kind']).execute();
+      const sources = await trx.selectFrom('credentials').select('id')
+        .where('state', 'in', usableStates)
+        .where((eb) => eb.or([eb('owner', '=', 'mine'), eb('confirmed_at', 'is not', null)]))
+        .where((eb) => eb.or([eb('station_id', '=', st.id), eb.and([eb('station_id', 'is', null), eb('line_id', '=', st.line_id)])]))
+        .orderBy('created_at').orderBy('id').execute();
+      const fresh: { uuid: string; authkey: string; mac: string | null; credential_id: string; kind: string }[] = [];
+      for (const src of sources) {
+        const want = limit - page.length - fresh.length;
+        if (want <= 0) break;
+        // SKIP LOCKED steps over rows another station's pull is taking right now. A CTE with FOR UPDATE runs once
+        // (PostgreSQL never inlines it), so LIMIT holds; an IN (subquery) could be re-run and lease more.
+        fresh.push(...(await trx
+          .with('picked', (db) => store.lockForUpdate(unleasedOf(db, src.id, want), { skipLocked: true }))
+          .updateTable('licenses').set({ station_id: st.id, lease_seq: seq })
+          .where('uuid', 'in', (eb) => eb.selectFrom('picked').select('picked.uuid')).where('station_id', 'is', null)
+          .returning(['uuid', 'authkey', 'mac', 'credential_id', 'kind']).execute()));
+      }
       if (fresh.length > 0) {
         await trx.updateTable('stations').set({ lease_counter: seq }).where('id', '=', st.id).execute();
         fresh.sort((x, y) => (x.uuid < y.uuid ? -1 : x.uuid > y.uuid ? 1 : 0));
@@ -64,12 +77,13 @@ export async function pull(deps: HubDeps, station: StationTable, raw: PullReques
     }
     await trx.updateTable('stations').set({ last_seen_at: nowIso(deps) }).where('id', '=', st.id).execute();
 
-    const pageGroups = [...new Set(page.map((l) => l.credential_id))];
+    // Every group assigned to the station, and every group it still holds unused licenses of (moved away: assignedToYou false).
     const groupRows = await trx.selectFrom('credentials').innerJoin('products', 'products.pid', 'credentials.pid').selectAll('credentials').select('products.name as product_name')
       .where((eb) => eb.or([
         eb('credentials.station_id', '=', st.id),
         eb.and([eb('credentials.station_id', 'is', null), eb('credentials.line_id', '=', st.line_id)]),
-        ...(pageGroups.length > 0 ? [eb('credentials.id', 'in', pageGroups)] : []),
+        eb.exists(eb.selectFrom('licenses').select('licenses.uuid').whereRef('licenses.credential_id', '=', 'credentials.id')
+          .where('licenses.status', '=', 'unused').where('licenses.station_id', '=', st.id)),
       ]))
       .orderBy('credentials.created_at').orderBy('credentials.id').execute();
     const groups: StationGroup[] = groupRows.map((c) => ({
@@ -261,8 +275,7 @@ async function lockBundleLicenses(deps: HubDeps, trx: Tx, uuids: readonly string
 
 /** Whether the target already claimed this bundle (its transfer_in reached the hub first). */
 async function bundleClaimed(trx: Tx, credentialId: string, bundleId: string): Promise<boolean> {
-  const row = await trx.selectFrom('credential_events').select('id').where('credential_id', '=', credentialId).where('kind', '=', 'transfer_in')
-    .where('details', 'like', `%"bundleId":"${bundleId}"%`).executeTakeFirst();
+  const row = await trx.selectFrom('transfer_claims').select('bundle_id').where('bundle_id', '=', bundleId).where('credential_id', '=', credentialId).executeTakeFirst();
   return row !== undefined;
 }
 
@@ -296,5 +309,7 @@ async function applyTransferIn(deps: HubDeps, trx: Tx, station: StationTable, bu
     }
     await trx.updateTable('stations').set({ lease_counter: seq }).where('id', '=', station.id).execute();
   }
+  await trx.insertInto('transfer_claims').values({ bundle_id: bundleId, credential_id: credentialId, source_station_id: sourceId, target_station_id: station.id, claimed_at: nowIso(deps) })
+    .onConflict((oc) => oc.column('bundle_id').doNothing()).execute();
   await addEvent(trx, deps, credentialId, 'transfer_in', { bundleId, fromStationId: sourceId, toStationId: station.id, licenses: rows.length, moved: move.length });
 }

@@ -196,6 +196,46 @@ const m003: Migration = {
   },
 };
 
-export const migrationsFor = (dialect: StoreDialect): Record<string, Migration> => ({ '001_core': m001(dialect), '002_jobs': m002, '003_station_contact': m003 });
+/**
+ * Leasing on pull starts from the groups a station may lease from: per group, its unleased licenses in uuid order.
+ * Partial, so leased / burned / exported licenses are not in it and other groups' unleased licenses are never read.
+ */
+const m004: Migration = {
+  async up(db: AnyDb) {
+    await db.schema.createIndex('licenses_unleased_ix').on('licenses').columns(['credential_id', 'uuid'])
+      .where(sql.ref('station_id'), 'is', null).where(sql.ref('status'), '=', sql.lit('unused')).execute();
+  },
+  async down(db: AnyDb) {
+    await db.schema.dropIndex('licenses_unleased_ix').execute();
+  },
+};
+
+/** A transfer bundle claimed by its target (transfer_in applied), keyed by bundle id; was found by searching event details. */
+const m005: Migration = {
+  async up(db: AnyDb) {
+    await db.schema.createTable('transfer_claims')
+      .addColumn('bundle_id', 'text', (c) => c.primaryKey())
+      .addColumn('credential_id', 'text', (c) => c.notNull().references('credentials.id'))
+      .addColumn('source_station_id', 'text', (c) => c.notNull())
+      .addColumn('target_station_id', 'text', (c) => c.notNull())
+      .addColumn('claimed_at', 'text', (c) => c.notNull())
+      .execute();
+    // Claims made before this table existed are the transfer_in events.
+    const events = await db.selectFrom('credential_events').select(['credential_id', 'details', 'at']).where('kind', '=', 'transfer_in').orderBy('seq').execute();
+    for (const e of events as { credential_id: string; details: string; at: string }[]) {
+      const d = JSON.parse(e.details) as { bundleId?: string; fromStationId?: string; toStationId?: string };
+      if (!d.bundleId) continue;
+      await db.insertInto('transfer_claims').values({ bundle_id: d.bundleId, credential_id: e.credential_id, source_station_id: d.fromStationId ?? '', target_station_id: d.toStationId ?? '', claimed_at: e.at })
+        .onConflict((oc) => oc.column('bundle_id').doNothing()).execute();
+    }
+  },
+  async down(db: AnyDb) {
+    await db.schema.dropTable('transfer_claims').execute();
+  },
+};
+
+export const migrationsFor = (dialect: StoreDialect): Record<string, Migration> => ({
+  '001_core': m001(dialect), '002_jobs': m002, '003_station_contact': m003, '004_lease_index': m004, '005_transfer_claims': m005,
+});
 
 export const migrationProvider = (dialect: StoreDialect): MigrationProvider => ({ getMigrations: () => Promise.resolve(migrationsFor(dialect)) });

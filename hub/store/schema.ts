@@ -39,6 +39,9 @@ export interface JobTable {
 export interface ThirdPartyResourceTable { license_uuid: string; kind: string; job_id: string; payload: string; created_at: string }
 export interface NoticeTable { id: string; kind: string; message: string; credential_id: string | null; job_id: string | null; created_at: string }
 
+/** A transfer bundle its target claimed (transfer_in applied); the source's transfer_out looks it up by bundle id. */
+export interface TransferClaimTable { bundle_id: string; credential_id: string; source_station_id: string; target_station_id: string; claimed_at: string }
+
 export interface HubDatabase {
   products: ProductTable;
   factories: FactoryTable;
@@ -54,4 +57,5 @@ export interface HubDatabase {
   jobs: JobTable;
   third_party_resources: ThirdPartyResourceTable;
   notices: NoticeTable;
+  transfer_claims: TransferClaimTable;
 }

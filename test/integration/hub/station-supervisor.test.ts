@@ -54,6 +54,7 @@ describe.each(targets())('station supervisor routes on %s', (target) => {
     expect(history.body.events.map((e: { kind: string }) => e.kind)).toEqual(expect.arrayContaining(['created', 'assigned', 'update_requested', 'update_recalled']));
 
     // a second request, approved and paid by the hub operator, is seen from the station as it goes
+    h.clock.advance(1000); // the history lists requests by time; at the same instant their order would be the ids' (random)
     const again = await st(t1, 'POST', `/v1/station/credentials/${id}/update-requests`, { targetPid: 'p2', deliveryMode: 'credential' });
     expect((await h.admin('POST', `/v1/admin/update-requests/${again.body.update.id}/approve`)).body.update.state).toBe('being_paid');
     expect((await st(t1, 'GET', `/v1/station/update-requests/${again.body.update.id}`)).body.update.state).toBe('being_paid');

@@ -89,6 +89,30 @@ describe.each(targets())('station sync on %s', (target) => {
       expect(idle.body).toMatchObject({ licenses: [], hasMore: false, cursor });
     });
 
+    it('lists a group moved away while the station still holds unused licenses of it (assignedToYou false), also on pages without them', async () => {
+      const t1 = await enrollStation(h, world.s1);
+      const c = await makeCredential(h, { purchased: 6 });
+      await assign(c.id, world.s1);
+      const first = await pullAll(t1);
+      expect(first.licenses).toHaveLength(6);
+      await assign(c.id, world.s2, world.lineA);
+      const other = await makeCredential(h, { purchased: 3 });
+      await assign(other.id, world.s1);
+      // a page of another group's licenses, then an empty page: the moved group is on both
+      let cursor = first.cursor;
+      for (const licenses of [3, 0]) {
+        const r = await pull(t1, cursor, 3);
+        expect(r.status).toBe(200);
+        expect(r.body.licenses).toHaveLength(licenses);
+        cursor = r.body.cursor;
+        expect(r.body.groups.find((g) => g.id === c.id)).toMatchObject({ assignedToYou: false, stationId: world.s2 });
+        expect(r.body.groups.find((g) => g.id === other.id)).toMatchObject({ assignedToYou: true });
+      }
+      await push(t1, [burn(first.licenses[0]!.uuid), { kind: 'release', key: randomUUID(), uuids: first.licenses.slice(1).map((l) => l.uuid) }]);
+      const after = await pull(t1, cursor, 3);
+      expect(after.body.groups.map((g) => g.id)).not.toContain(c.id);
+    });
+
     it('refuses a forged cursor', async () => {
       const t1 = await enrollStation(h, world.s1);
       expect(((await pull(t1, 'c1.99.zzz')).body as unknown as { error: { code: string } }).error.code).toBe('CURSOR_UNKNOWN');

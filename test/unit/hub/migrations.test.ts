@@ -38,11 +38,53 @@ describe('hub store migrations', () => {
     await store.db.insertInto('factories').values({ id: 'f', name: 'F', created_at: now }).execute();
     await store.db.insertInto('lines').values({ id: 'l', factory_id: 'f', name: 'L', created_at: now }).execute();
     await sql`insert into stations (id, factory_id, line_id, name, lease_counter, created_at) values ('s', 'f', 'l', 'S', 0, ${now})`.execute(store.db);
-    expect(await migrate(store)).toEqual(['003_station_contact']);
+    expect(await migrate(store, undefined, '003_station_contact')).toEqual(['003_station_contact']);
     const row = await store.db.selectFrom('stations').selectAll().executeTakeFirstOrThrow();
     expect(row).toMatchObject({ id: 's', contact_channel: null, contact_destination: null });
     await migrate(store, undefined, '002_jobs');
     expect(Object.keys((await sql<Record<string, unknown>>`select * from stations`.execute(store.db)).rows[0]!)).not.toContain('contact_channel');
+  });
+
+  async function seed003(): Promise<Store> {
+    const s = await openStore({ db: ':memory:', migrate: false });
+    await migrate(s, undefined, '003_station_contact');
+    const now = '2026-01-01T00:00:00.000Z';
+    await sql`insert into products values ('p', 'P', 1, 0, 0, ${now})`.execute(s.db);
+    await sql`insert into factories values ('f', 'F', ${now})`.execute(s.db);
+    await sql`insert into lines values ('l', 'f', 'L', ${now})`.execute(s.db);
+    await sql`insert into stations (id, factory_id, line_id, name, lease_counter, created_at) values ('s1', 'f', 'l', 'S1', 1, ${now}), ('s2', 'f', 'l', 'S2', 0, ${now})`.execute(s.db);
+    await sql`insert into credentials (id, pid, owner, delivery_mode, firmware_key, chip, origin, state, created_at, updated_at) values ('c', 'p', 'mine', 'credential', 'k', 'x', 'purchase', 'valid', ${now}, ${now})`.execute(s.db);
+    await sql`insert into licenses (uuid, credential_id, authkey, kind, status, station_id, lease_seq, imported_at) values ('u1', 'c', 'k', 'purchased', 'unused', null, null, ${now}), ('u2', 'c', 'k', 'purchased', 'unused', 's1', 1, ${now}), ('u3', 'c', 'k', 'purchased', 'burned', 's1', 1, ${now})`.execute(s.db);
+    return s;
+  }
+  const indexes = async (s: Store) => (await sql<{ name: string }>`select name from sqlite_master where type = 'index'`.execute(s.db)).rows.map((r) => r.name);
+
+  it('004 adds the partial index of unleased licenses over a 003 store, keeping its licenses, and goes back down', async () => {
+    store = await seed003();
+    expect(await migrate(store, undefined, '004_lease_index')).toEqual(['004_lease_index']);
+    expect(await indexes(store)).toContain('licenses_unleased_ix');
+    expect(await store.db.selectFrom('licenses').select('uuid').orderBy('uuid').execute()).toHaveLength(3);
+    // only the unleased, unused license is in it
+    const viaIndex = await sql<{ uuid: string }>`select uuid from licenses indexed by licenses_unleased_ix where credential_id = 'c' and station_id is null and status = 'unused'`.execute(store.db);
+    expect(viaIndex.rows.map((r) => r.uuid)).toEqual(['u1']);
+    await migrate(store, undefined, '003_station_contact');
+    expect(await indexes(store)).not.toContain('licenses_unleased_ix');
+  });
+
+  it('005 makes transfer claims a table keyed by bundle id, filled from the transfer_in events of a 004 store', async () => {
+    store = await seed003();
+    await migrate(store, undefined, '004_lease_index');
+    const b1 = '0b5e3c1e-8a43-4c52-9a0e-000000000001';
+    await store.db.insertInto('credential_events').values([
+      { id: 'e1', credential_id: 'c', at: '2026-01-02T00:00:00.000Z', kind: 'transfer_in', details: JSON.stringify({ bundleId: b1, fromStationId: 's1', toStationId: 's2', licenses: 1, moved: 1 }) },
+      { id: 'e2', credential_id: 'c', at: '2026-01-02T00:00:01.000Z', kind: 'transfer_out', details: JSON.stringify({ bundleId: b1, stationId: 's1', licenses: 1 }) },
+    ]).execute();
+    expect(await migrate(store, undefined, '005_transfer_claims')).toEqual(['005_transfer_claims']);
+    expect(await store.db.selectFrom('transfer_claims').selectAll().execute()).toEqual([
+      { bundle_id: b1, credential_id: 'c', source_station_id: 's1', target_station_id: 's2', claimed_at: '2026-01-02T00:00:00.000Z' },
+    ]);
+    await migrate(store, undefined, '004_lease_index');
+    expect((await sql<{ name: string }>`select name from sqlite_master where type = 'table'`.execute(store.db)).rows.map((r) => r.name)).not.toContain('transfer_claims');
   });
 
   it('a fresh store reaches the latest version and is not migrated twice', async () => {

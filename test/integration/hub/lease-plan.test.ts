@@ -1,0 +1,78 @@
+// Leasing on pull reads only the unleased licenses of the groups a station may lease from, however many other
+// groups' unleased licenses the hub holds: the query plans on both stores, and a pull next to a large other group.
+import { sql } from 'kysely';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { PullResponse } from '../../../common/hub-api';
+import { unleasedOf } from '../../../hub/services/sync';
+import { bootHub, enrollStation, makeCredential, seedWorld, targets, type TestHub } from './harness';
+
+describe.each(targets())('lease query on %s', (target) => {
+  let h: TestHub;
+  let world: Awaited<ReturnType<typeof seedWorld>>;
+  beforeEach(async () => {
+    h = await bootHub(target);
+    world = await seedWorld(h);
+  });
+  afterEach(async () => h?.close());
+
+  /** `n` unleased licenses straight into the store, with uuids that sort before every other group's. */
+  async function bulkUnleased(credentialId: string, n: number): Promise<void> {
+    const now = new Date(h.clock.now()).toISOString();
+    for (let i = 0; i < n; i += 2000) {
+      const rows = Array.from({ length: Math.min(2000, n - i) }, (_, j) => ({
+        uuid: `a${String(i + j).padStart(15, '0')}`, credential_id: credentialId, authkey: 'k'.repeat(32), mac: null, kind: 'purchased', status: 'unused',
+        station_id: null, lease_seq: null, burned_at: null, burned_pid: null, burned_mac: null, spoiled_reason: null, imported_at: now,
+      }));
+      await h.store.db.insertInto('licenses').values(rows).execute();
+    }
+  }
+
+  async function plan(credentialId: string): Promise<string> {
+    const q = h.store.lockForUpdate(unleasedOf(h.store.db, credentialId, 500), { skipLocked: true }).compile();
+    const lit = (i: number): string => { const v = q.parameters[i]; return typeof v === 'number' ? String(v) : `'${String(v)}'`; };
+    if (target === 'sqlite') {
+      let i = 0;
+      return JSON.stringify((await sql.raw(`explain query plan ${q.sql.replace(/\?/g, () => lit(i++))}`).execute(h.store.db)).rows);
+    }
+    await sql`analyze licenses`.execute(h.store.db);
+    return JSON.stringify((await sql.raw(`explain ${q.sql.replace(/\$(\d+)/g, (_, n: string) => lit(Number(n) - 1))}`).execute(h.store.db)).rows);
+  }
+
+  it('starts from the group on an index and never sorts or walks other groups', async () => {
+    const other = await makeCredential(h, { purchased: 0 });
+    const mine = await makeCredential(h, { purchased: 300 });
+    await bulkUnleased(other.id, 20_000);
+    const p = await plan(mine.id);
+    if (target === 'sqlite') {
+      expect(p).toMatch(/SEARCH licenses USING (COVERING )?INDEX licenses_(unleased|credential)_ix \(credential_id=\?/);
+      expect(p).not.toContain('TEMP B-TREE');
+    } else {
+      expect(p).toContain('licenses_unleased_ix');
+      expect(p).not.toContain('licenses_pkey');
+      expect(p).not.toContain('Sort');
+    }
+  });
+
+  it('a pull next to a large unleased group of another station leases only its own group, in pages', async () => {
+    const t1 = await enrollStation(h, world.s1);
+    const other = await makeCredential(h, { purchased: 0 });
+    await h.admin('POST', `/v1/admin/credentials/${other.id}/assign`, { factoryId: world.factoryId, lineId: null, stationId: world.s3 });
+    await bulkUnleased(other.id, 5000);
+    const a = await makeCredential(h, { purchased: 120 });
+    const b = await makeCredential(h, { purchased: 80 });
+    for (const c of [a, b]) await h.admin('POST', `/v1/admin/credentials/${c.id}/assign`, { factoryId: world.factoryId, lineId: null, stationId: world.s1 });
+    const got: string[] = [];
+    let cursor: string | null = null;
+    for (;;) {
+      const r: { status: number; body: PullResponse } = await h.call<PullResponse>('POST', '/v1/station/pull', { cursor, limit: 70 }, t1);
+      expect(r.status).toBe(200);
+      got.push(...r.body.licenses.map((l) => l.uuid));
+      cursor = r.body.cursor;
+      if (!r.body.hasMore) break;
+    }
+    expect(new Set(got).size).toBe(200);
+    expect(got.sort()).toEqual([...a.purchased, ...b.purchased].map((l) => l.uuid).sort());
+    const leasedOther = await h.store.db.selectFrom('licenses').select((eb) => eb.fn.countAll().as('n')).where('credential_id', '=', other.id).where('station_id', 'is not', null).executeTakeFirstOrThrow();
+    expect(Number(leasedOther.n)).toBe(0);
+  });
+});
