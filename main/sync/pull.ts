@@ -96,7 +96,8 @@ export function applyPage(ctx: SyncContext, page: PullResponse, report: PullRepo
       if (added > 0) vault.audit.append({ action: 'sync.licenses-pulled', groupId, detail: { count: added } });
     }
     for (const g of groups.values()) if (store.hasGroup(g.id)) applyGroupState(ctx, g, report);
-    // The hub lists every group assigned to this station: one it no longer lists was moved away.
+    // The hub lists every group assigned to this station and every group it holds unused licenses of (moved away:
+    // assignedToYou false, handled above). One it no longer lists at all was moved away after its last license here was used.
     for (const m of store.allMeta()) {
       if (groups.has(m.groupId) || !m.assignedToYou || ctx.pendingSplitChild(m.groupId)) continue;
       store.upsertMeta({ ...m, assignedToYou: false });
