@@ -11,8 +11,8 @@ import { AppError } from '../../common/errors';
 const IN = 64; // [uuid length][uuid, 20 bytes max][authkey, 32 bytes]
 const OUT = 60; // nonce 12 | tag 16 | ciphertext 32
 
-/** Rows per chunk; workers take chunks in turn (w, w + W, ...) and publish how many of theirs are done. */
-const CHUNK = 256;
+/** Rows per chunk: the worker and the inserting thread claim chunks from a shared counter. */
+const CHUNK = 128;
 
 // Shared state, Int32: [0] next chunk to claim, [1] failure flag, [2 + c] chunk c sealed (1).
 const NEXT = 0;
@@ -70,10 +70,12 @@ export class SealPipeline {
   readonly #output: Buffer;
   readonly #state: Int32Array;
   readonly #count: number;
+  readonly #chunks: number;
   readonly #sealHere: (i: number) => Buffer;
 
   private constructor(rawKey: Buffer, rows: readonly { uuid: string; authkey: string }[], sealHere: (i: number) => Buffer) {
     this.#count = rows.length;
+    this.#chunks = Math.ceil(rows.length / CHUNK);
     this.#sealHere = sealHere;
     const input = new SharedArrayBuffer(IN * rows.length);
     const output = new SharedArrayBuffer(OUT * rows.length);
@@ -109,16 +111,20 @@ export class SealPipeline {
   }
 
   #await(chunk: number): void {
-    // Claim chunks while the one needed is unclaimed; a claim may land past it if the worker was quicker.
-    while (Atomics.load(this.#state, NEXT) <= chunk) {
-      const claimed = Atomics.add(this.#state, NEXT, 1);
-      const end = Math.min(this.#count, (claimed + 1) * CHUNK);
-      for (let i = claimed * CHUNK; i < end; i++) this.#sealHere(i).copy(this.#output, i * OUT);
-      Atomics.store(this.#state, SEALED + claimed, 1);
-    }
+    // Never idle while rows remain unclaimed: seal the next free chunk (perhaps past the one needed)
+    // and look again; wait only when every chunk is taken and the one needed is still on the worker.
     let waitedSince = Date.now();
     while (Atomics.load(this.#state, SEALED + chunk) === 0) {
       if (Atomics.load(this.#state, FAILED) !== 0) throw new AppError('IMPORT_FAILED', 'Sealing the licenses failed on the worker thread; nothing was imported. Try the import again.');
+      if (Atomics.load(this.#state, NEXT) < this.#chunks) {
+        const claimed = Atomics.add(this.#state, NEXT, 1);
+        if (claimed < this.#chunks) {
+          const end = Math.min(this.#count, (claimed + 1) * CHUNK);
+          for (let i = claimed * CHUNK; i < end; i++) this.#sealHere(i).copy(this.#output, i * OUT);
+          Atomics.store(this.#state, SEALED + claimed, 1);
+        }
+        continue;
+      }
       const result = Atomics.wait(this.#state, SEALED + chunk, 0, 200);
       if (result !== 'timed-out') waitedSince = Date.now();
       else if (Date.now() - waitedSince > STALL_MS) throw new AppError('IMPORT_FAILED', 'Sealing the licenses stalled; nothing was imported. Try the import again.');
