@@ -114,8 +114,28 @@ function isMac(v: string): boolean {
 
 class DuplicatesFound extends Error {
   constructor(readonly rows: { row: LicenseInput; index: number }[]) {
-    super('duplicates against the vault');
+    super('duplicates against the vault or within the rows');
   }
+}
+
+/**
+ * Every bad row of a list, by line. `repeats`: also DUPLICATE_UUID for a uuid an earlier row has;
+ * good lists skip that (a set of 100k uuids costs ~50 ms) because the unique uuid index finds
+ * repeats during the insert, which then rolls back and checks again with `repeats`.
+ */
+function checkRows(rows: readonly LicenseInput[], repeats: boolean): LicenseListError[] {
+  const errors: LicenseListError[] = [];
+  const seen = repeats ? new Set<string>() : null;
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i] as LicenseInput;
+    const line = row.line ?? i + 1;
+    if (!isUuid(row.uuid)) errors.push({ line, code: 'BAD_UUID', reason: `uuid "${row.uuid}" is not 16 or 20 characters of 0-9 and a-z.` });
+    else if (seen?.has(row.uuid)) errors.push({ line, code: 'DUPLICATE_UUID', reason: `uuid ${row.uuid} is repeated.` });
+    seen?.add(row.uuid);
+    if (!isAuthkey(row.authkey)) errors.push({ line, code: 'BAD_AUTHKEY', reason: 'authkey is not 32 characters of 0-9, a-z and A-Z.' });
+    if (row.mac !== undefined && !isMac(row.mac)) errors.push({ line, code: 'BAD_MAC', reason: `MAC "${row.mac}" is not 12 upper-case hexadecimal digits.` });
+  }
+  return errors;
 }
 
 /**
@@ -330,20 +350,9 @@ export class Vault {
   async importRows(rows: readonly LicenseInput[], options: ImportOptions & { source?: string } = {}): Promise<ImportReport> {
     // Big lists: the seal workers boot while this thread validates (a refused list closes them unused).
     const pipeline = rows.length >= PIPELINE_MIN_ROWS ? this.#startPipeline(rows) : null;
-    const errors: LicenseListError[] = [];
-    const seen = new Set<string>();
-    for (let i = 0; i < rows.length; i++) {
-      const row = rows[i] as LicenseInput;
-      const line = row.line ?? i + 1;
-      if (!isUuid(row.uuid)) errors.push({ line, code: 'BAD_UUID', reason: `uuid "${row.uuid}" is not 16 or 20 characters of 0-9 and a-z.` });
-      else if (seen.has(row.uuid)) errors.push({ line, code: 'DUPLICATE_UUID', reason: `uuid ${row.uuid} is repeated.` });
-      seen.add(row.uuid);
-      if (!isAuthkey(row.authkey)) errors.push({ line, code: 'BAD_AUTHKEY', reason: 'authkey is not 32 characters of 0-9, a-z and A-Z.' });
-      if (row.mac !== undefined && !isMac(row.mac)) errors.push({ line, code: 'BAD_MAC', reason: `MAC "${row.mac}" is not 12 upper-case hexadecimal digits.` });
-    }
-    if (errors.length > 0) {
+    if (checkRows(rows, false).length > 0) {
       pipeline?.close();
-      return { ok: false, errors };
+      return { ok: false, errors: checkRows(rows, true) };
     }
     return this.#importValidated(rows, { ...options, groupName: options.groupName ?? options.source ?? 'imported licenses', source: options.source ?? null }, pipeline);
   }
@@ -421,6 +430,7 @@ export class Vault {
         const groupKey = group.key;
         const lastIdBefore = (this.db.prepare<[], { id: number | null }>('SELECT max(id) AS id FROM licenses').get()?.id ?? 0);
         const duplicates: { row: LicenseInput; index: number }[] = [];
+        let repeated = false;
         const params: unknown[] = [];
         let nextProgress = 10_000;
         for (let start = 0; start < total; start += INSERT_BATCH) {
@@ -436,7 +446,10 @@ export class Vault {
             const held = this.db.prepare<[string], { id: number }>('SELECT id FROM licenses WHERE uuid = ?');
             for (let i = start; i < end; i++) {
               const row = rows[i] as LicenseInput;
-              if ((held.get(row.uuid)?.id ?? 0) <= lastIdBefore) duplicates.push({ row, index: i });
+              const id = held.get(row.uuid)?.id ?? 0;
+              // Held before this import: KNOWN_UUID. Inserted by an earlier row of this import: a repeat.
+              if (id <= lastIdBefore) duplicates.push({ row, index: i });
+              else repeated = true;
             }
           }
           if (progress && end >= nextProgress) {
@@ -444,7 +457,7 @@ export class Vault {
             nextProgress += 10_000;
           }
         }
-        if (duplicates.length > 0) throw new DuplicatesFound(duplicates);
+        if (duplicates.length > 0 || repeated) throw new DuplicatesFound(duplicates);
         this.db.prepare('UPDATE credential_groups SET license_count = license_count + ? WHERE id = ?').run(total, groupId);
         this.audit.append({ action: options.groupId === undefined ? 'group.imported' : 'group.licenses-added', groupId, detail: { name: options.groupName, source: options.source, pid, count: total } });
       }).immediate();
@@ -452,6 +465,9 @@ export class Vault {
       if (foreignKeys) this.db.pragma('foreign_keys = ON');
       pipeline?.close();
       if (e instanceof DuplicatesFound) {
+        // Rolled back. Repeats within the list are reported first, as a refused list is.
+        const repeats = checkRows(rows, true);
+        if (repeats.length > 0) return { ok: false, errors: repeats };
         return {
           ok: false,
           errors: e.rows.map(({ row, index }) => ({ line: row.line ?? index + 1, code: 'KNOWN_UUID' as const, reason: `uuid ${row.uuid} is already in this vault (imported before); remove the row or import a fresh list.` })),
