@@ -1,5 +1,6 @@
 // Hub benchmarks, on loopback (127.0.0.1), over real HTTP:
 //   hub_pull_100k_s[_pg]       one station pulls a 100k-license group (pages of 5000, leasing included)
+//   hub_pull_100k_crowded_s[_pg]  the same while another station's 100k-license group lies unleased on the hub
 //   hub_push_p99_ms_{sqlite,pg} and hub_push_per_s_{sqlite,pg}
 //                              50 stations at once, each pushing 200 burn records in batches of 10
 // The hub runs in its own process (`hub start`), seeded beforehand through the services; the clients run here.
@@ -96,10 +97,12 @@ async function pullAll(hub: Hub, token: string, limit: number): Promise<string[]
   }
 }
 
-async function benchPull(db: string, schema: string | undefined, suffix: string): Promise<void> {
+async function benchPull(db: string, schema: string | undefined, suffix: string, crowded = false): Promise<void> {
   let w!: Awaited<ReturnType<typeof world>>;
   await seeded(db, schema, async (deps) => {
-    w = await world(deps, 1);
+    w = await world(deps, crowded ? 2 : 1);
+    // the other station's group never leased: leasing must not read it
+    if (crowded) await group(deps, w.factoryId, w.stations[1]!.id, 100_000);
     await group(deps, w.factoryId, w.stations[0]!.id, 100_000);
   });
   const hub = await spawnHub(db, schema);
@@ -108,7 +111,7 @@ async function benchPull(db: string, schema: string | undefined, suffix: string)
     const got = await pullAll(hub, w.stations[0]!.token, 5000);
     const s = (performance.now() - t0) / 1000;
     if (new Set(got).size !== 100_000) throw new Error(`pulled ${got.length} licenses, expected 100000`);
-    bench(`hub_pull_100k_s${suffix}`, s, 's');
+    bench(crowded ? `hub_pull_100k_crowded_s${suffix}` : `hub_pull_100k_s${suffix}`, s, 's');
   } finally {
     await hub.stop();
   }
@@ -186,6 +189,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'hub-bench-'));
   try {
     await benchPull(join(dir, 'pull.sqlite'), undefined, '');
+    await benchPull(join(dir, 'pull-crowded.sqlite'), undefined, '', true);
     await benchPush(join(dir, 'push.sqlite'), undefined, 'sqlite');
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -196,7 +200,7 @@ async function main(): Promise<void> {
     return;
   }
   try {
-    for (const run of [(u: string, s: string) => benchPull(u, s, '_pg'), (u: string, s: string) => benchPush(u, s, 'pg')]) {
+    for (const run of [(u: string, s: string) => benchPull(u, s, '_pg'), (u: string, s: string) => benchPull(u, s, '_pg', true), (u: string, s: string) => benchPush(u, s, 'pg')]) {
       const s = await freshSchema(pgdb.url);
       try {
         await run(pgdb.url, s.schema);

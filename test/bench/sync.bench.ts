@@ -19,8 +19,8 @@ const hub = await startHubProcess(join(dir, 'hub.sqlite'));
 try {
   const fx = await seedFactory(hub, 3);
   const [raw, station, drain] = fx.stationIds as [string, string, string];
-  // Each group is seeded just before it is pulled: the hub's lease query looks at every
-  // unleased license, so both pulls must meet the same hub (100k unleased) to compare.
+  // Each group is seeded just before it is pulled, so both pulls meet the same hub (before
+  // migration 004 the hub's lease query read every unleased license on the hub).
   const d = await seedGroup(hub, fx, { purchased: 10_000, stationId: drain });
 
   // warm-up (JIT, SQLite caches): the drain station pulls its 10k group first
