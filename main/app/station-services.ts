@@ -15,7 +15,7 @@ import { EventHub, type StationServices } from '../api/services';
 import { SupervisorSessions, type PinRecord, type PinStore, type SupervisorSessionOptions } from '../api/supervisor-session';
 import { HubSupervisor } from './hub-supervisor';
 import { discoverSlotLayout, type SlotPlace } from './slot-layout';
-import { dashboard, groupSummary, historyEntry, operationHistory, operationOutcome, refusedReports, shiftStart, updateRequest } from './views';
+import { dashboard, groupSummary, historyEntry, operationHistory, refusedReports, shiftStart, updateRequest } from './views';
 
 /** What the demo hub gives a station that asks for it (scripts/demo.ts starts one). */
 export interface DemoHubAccess {
@@ -81,7 +81,6 @@ export class StationRuntime {
   readonly #downloadCodes = new Map<string, string>();
   readonly #jobTimers = new Set<NodeJS.Timeout>();
   /** Transfer bundles' status as last sent to the page (the sync engine announces splits and reassignments itself). */
-  readonly #transfersAnnounced = new Map<string, string>();
   /** Setup steps run one at a time: two windows cannot create two vaults. */
   #busy: Promise<unknown> = Promise.resolve();
 
@@ -181,7 +180,7 @@ export class StationRuntime {
       if (event === 'onSyncStatus') {
         const syncing = (payload as SyncStatus).syncing;
         // a finished sync may have brought groups, blocks and licenses
-        if (this.#wasSyncing && !syncing) { this.#publishGroups(); this.#announceTransfers(); }
+        if (this.#wasSyncing && !syncing) this.#publishGroups();
         this.#wasSyncing = syncing;
       }
     });
@@ -314,20 +313,11 @@ export class StationRuntime {
     return (pid) => products.find((p) => p.pid === pid)?.name ?? pid;
   }
 
-  /** Sends onOfflineOutcome for each transfer bundle whose status the page has not seen. */
-  #announceTransfers(): void {
-    for (const op of this.#sync?.transfers() ?? []) {
-      if (this.#transfersAnnounced.get(op.id) === op.status) continue;
-      this.#transfersAnnounced.set(op.id, op.status);
-      this.events.emit('onOfflineOutcome', operationOutcome(op));
-    }
-  }
-
   /** Splits, reassignments and transfer bundles, newest first. */
   #outcomes(): OfflineOutcome[] {
     const sync = this.#sync;
     if (sync === null) return [];
-    return [...sync.outcomes(), ...sync.transfers().map(operationOutcome)].sort((a, b) => b.at.localeCompare(a.at));
+    return sync.outcomes().sort((a, b) => b.at.localeCompare(a.at));
   }
 
   /** The bundle to import: the named file, or the uploaded bytes in a private file that is removed afterwards. */
@@ -600,7 +590,6 @@ export class StationRuntime {
           const filePath = join(this.#exportDir, `transfer-${input.groupId.slice(0, 8)}-${this.#stamp()}.bundle`);
           const r = await sync.exportBundle({ groupId: input.groupId, filePath, ...(input.count !== undefined ? { count: input.count } : {}) });
           this.#publishGroups();
-          this.#announceTransfers();
           // the passphrase is answered once and kept nowhere: the supervisor reads it off the screen
           return { bundleId: r.bundleId, filePath: r.filePath, licenses: r.licenses, oneTimePassphrase: r.passphrase, group: this.#summary(input.groupId) };
         },
@@ -608,7 +597,6 @@ export class StationRuntime {
           const { sync } = this.#ready();
           const r = await this.#withBundleFile(input, (path) => sync.importBundle(path, input.passphrase));
           this.#publishGroups();
-          this.#announceTransfers();
           return { bundleId: r.bundleId, licenses: r.licenses, sourceStationId: r.sourceStationId, group: this.#summary(r.groupId) };
         },
         exportReport: (input) => {

@@ -1,4 +1,4 @@
-import type { BurnFailureCodeOut, Dashboard, GroupSummary, HistoryEntry, OfflineOutcome, RefusedReport, UpdateRequest as ApiUpdateRequest } from '../../common/api/schemas';
+import type { BurnFailureCodeOut, Dashboard, GroupSummary, HistoryEntry, RefusedReport, UpdateRequest as ApiUpdateRequest } from '../../common/api/schemas';
 import { burnFailureCodeSchema, credentialStateSchema, deliveryModeSchema } from '../../common/api/schemas';
 import type { CredentialEvent, UpdateRequest as HubUpdateRequest } from '../../common/hub-api';
 import type { BurnRecord } from '../ledger';
@@ -130,14 +130,6 @@ export function dashboard(range: 'shift' | 'day', now: number, records: readonly
     failuresBySlot: [...bySlot].sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true })).map(([slotId, m]) => ({ slotId, label: labels.slot(slotId), reasons: reasons(m) })),
     failuresByGroup: [...byGroup].map(([groupId, m]) => ({ groupId, label: labels.group(groupId), reasons: reasons(m) })),
     totals,
-  };
-}
-
-/** A local operation (split, reassign, transfer bundle out / in) with the hub's answer, as the supervisor sees it. */
-export function operationOutcome(op: OperationRow): OfflineOutcome {
-  return {
-    id: op.id, kind: op.kind, summary: op.summary, status: op.status, reason: op.reason, localAction: op.localAction,
-    at: new Date(op.settledAt ?? op.createdAt).toISOString(),
   };
 }
 

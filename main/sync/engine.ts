@@ -7,7 +7,7 @@ import type { ApiEventName, ApiEvents } from '../../common/api/contract';
 import type { OfflineOutcome, SyncStatus } from '../../common/api/schemas';
 import type { Ledger } from '../ledger';
 import type { Vault } from '../vault';
-import { SyncStore, type OperationRow } from '../vault/sync-store';
+import { SyncStore, type OperationKind, type OperationRow } from '../vault/sync-store';
 import { backoffDelay, type BackoffOptions } from './backoff';
 import type { SyncContext } from './context';
 import { HubClient, isUnreachable, normaliseHubUrl } from './hub-client';
@@ -21,6 +21,8 @@ const KEYS = { hubUrl: 'sync.hubUrl', stationId: 'sync.stationId', stationName: 
 
 type ApiPayloads = { [K in ApiEventName]: z.input<ApiEvents[K]> };
 /** The app's events that sync emits (same payload types as common/api, so they pass straight through). */
+
+const ALL_OPERATIONS: OperationKind[] = ['split', 'reassign', 'transfer_out', 'transfer_in'];
 export type SyncEvents = Pick<ApiPayloads, 'onSyncStatus' | 'onOfflineOutcome'>;
 export type SyncListener = <E extends keyof SyncEvents>(event: E, payload: SyncEvents[E]) => void;
 
@@ -247,7 +249,7 @@ export class SyncEngine {
   #announced = new Map<string, string>();
   /** Sends onOfflineOutcome for every operation whose status changed since it was last announced. */
   #announceSettled(): void {
-    for (const op of this.store.operations(['split', 'reassign'])) {
+    for (const op of this.store.operations(ALL_OPERATIONS)) {
       if (this.#announced.get(op.id) === op.status) continue;
       this.#announced.set(op.id, op.status);
       this.#emit('onOfflineOutcome', offlineOutcome(op));
@@ -281,7 +283,7 @@ export class SyncEngine {
   }
 
   outcomes(): OfflineOutcome[] {
-    return this.store.operations(['split', 'reassign']).map(offlineOutcome).reverse();
+    return this.store.operations(ALL_OPERATIONS).map(offlineOutcome).reverse();
   }
 
   /** Burns, voids and releases the hub refused (code and reason), for the supervisor. */

@@ -158,10 +158,10 @@ function undo(ctx: SyncContext, op: OperationRow, reason: string): string | null
   return null;
 }
 
-/** Operations as the supervisor console shows them. */
+/** A local operation (split, reassign, transfer bundle out / in) with the hub's answer, as the supervisor console shows it. */
 export function offlineOutcome(op: OperationRow): OfflineOutcome {
   return {
-    id: op.id, kind: op.kind === 'split' ? 'split' : 'reassign', summary: op.summary, status: op.status, reason: op.reason, localAction: op.localAction,
+    id: op.id, kind: op.kind, summary: op.summary, status: op.status, reason: op.reason, localAction: op.localAction,
     at: new Date(op.settledAt ?? op.createdAt).toISOString(),
   };
 }
