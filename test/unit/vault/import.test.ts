@@ -104,7 +104,7 @@ describe('importing license lists into the vault', () => {
     expect(seen.map((p) => `${p.phase}:${p.done}`)).toEqual(['parse:0', 'seal:5000', 'seal:10000', 'seal:12000', 'write:10000', 'done:12000']);
   });
 
-  it('seals a big file on a worker thread while writing, and every sealed authkey opens with the vault key', async () => {
+  it('seals a big file on two threads while writing, and every sealed authkey (whichever thread sealed it) opens with the vault key', async () => {
     const licenses = fakeLicenses(30_000, { withMac: true });
     const seen: ImportProgress[] = [];
     const report = await vault.importLicenseList(licensesCsv(licenses, { withMac: true }), 'big.csv', { onProgress: (p) => seen.push(p) });
@@ -117,7 +117,7 @@ describe('importing license lists into the vault', () => {
     rows.forEach((row, i) => {
       if (row.uuid !== licenses[i]?.uuid || row.sealed_authkey.length !== 60) wrong.push(i);
       nonces.add(row.sealed_authkey.subarray(0, 12).toString('hex'));
-      if ((i % 97 === 0 || i === 29_999) && vault.openAuthkey(row.uuid, row.sealed_authkey) !== licenses[i]?.authkey) wrong.push(i);
+      if (vault.openAuthkey(row.uuid, row.sealed_authkey) !== licenses[i]?.authkey) wrong.push(i);
     });
     expect(wrong).toEqual([]);
     expect(nonces.size).toBe(30_000);
