@@ -16,7 +16,8 @@ export interface SysfsTty {
   usb?: SysfsUsbInfo | undefined;
 }
 
-export interface SysfsUsbInfo {
+/** What identifies a USB device, from sysfs or from the usb package. */
+export interface UsbIdentity {
   vendorId: string;
   productId: string;
   serialNumber?: string | undefined;
@@ -24,6 +25,9 @@ export interface SysfsUsbInfo {
   product?: string | undefined;
   /** The USB port chain, e.g. "1-2.3": stable for a physical socket. */
   portPath: string;
+}
+
+export interface SysfsUsbInfo extends UsbIdentity {
   /** The interface of a multi-port bridge (FT2232 has two); 0 for single-port ones. */
   interfaceNumber: number;
   /** The resolved sysfs directory of the USB device. */

@@ -1,19 +1,12 @@
 import { findProgrammer, normaliseUsbId } from './programmers';
-import { errorText, hasUsbBus } from './sysfs';
+import { errorText, hasUsbBus, type UsbIdentity } from './sysfs';
 
 /**
  * USB enumeration and hotplug through the `usb` package (v3, nusb-based). The
  * only file that imports `usb`; programmer-watcher.ts builds on it.
  */
 
-export interface UsbDeviceInfo {
-  vendorId: string;
-  productId: string;
-  serialNumber?: string | undefined;
-  manufacturer?: string | undefined;
-  product?: string | undefined;
-  /** USB port chain, e.g. "1-2.3", as sysfs names the device. */
-  portPath: string;
+export interface UsbDeviceInfo extends UsbIdentity {
   programmer?: { model: string; name: string } | undefined;
 }
 
