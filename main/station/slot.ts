@@ -333,14 +333,15 @@ export class Slot {
       reservation = this.#ledger.reserve(groupId, { slot: this.config.id });
     } catch (e) {
       // Nothing was reserved, so nothing was burned: lastResult keeps the last burn and stopReason says why the slot stopped.
+      // A stopped phase is never shown as running, even while the loop is still closing the port.
       if (isAppError(e, 'GROUP_BLOCKED')) {
         const reason = (e.details?.reason as string | undefined) ?? 'no reason given';
         const message = failureMessage('GROUP_BLOCKED', number, { group: this.#ledger.vault.getGroup(groupId).name, detail: reason });
-        this.#set({ stopReason: { code: 'GROUP_BLOCKED', message }, phase: 'stopped' });
+        this.#set({ stopReason: { code: 'GROUP_BLOCKED', message }, phase: 'stopped', running: false });
         return 'stop';
       }
       if (isAppError(e, 'NO_LICENSE_AVAILABLE')) {
-        this.#set({ stopReason: { code: 'NO_LICENSE_LEFT', message: failureMessage('NO_LICENSE_LEFT', number) }, phase: 'stopped' });
+        this.#set({ stopReason: { code: 'NO_LICENSE_LEFT', message: failureMessage('NO_LICENSE_LEFT', number) }, phase: 'stopped', running: false });
         return 'stop';
       }
       throw e;
