@@ -1,36 +1,18 @@
-import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBurnCommand } from '../../../native/cli/burn-command';
 import { Fleet } from '../../../native/sim/fleet';
+import { repoRoot as repo, runTsx, type ChildRun } from '../../support/run-tsx';
 
-const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const uuid = 'uuid0123456789ab';
 const authkey = 'AuthKey0123456789abcdefghijKLMNO';
 const mac = 'A1B2C3D4E5F6';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Run = Pick<ChildRun, 'code' | 'stdout' | 'stderr'>;
 
 /** Runs `npm run burn -- ...` as the operator would (tsx, its own process). */
 function burnCli(args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(repo, 'native', 'cli', 'burn.ts'), ...args], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 25_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+  return runTsx(join(repo, 'native', 'cli', 'burn.ts'), args, { timeoutMs: 25_000 });
 }
 
 /** The same command in this process (faster; same code path but the entry file). */

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -7,32 +6,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { discoverPorts, type DiscoveryResult } from '../../../native/transport/discovery';
 import { openPtyPair, type PtyPair } from '../../../native/sim/pty-pair';
 import { ProgrammerWatcher } from '../../../native/transport/programmer-watcher';
+import { parsedOutput, runTsx } from '../../support/run-tsx';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const repo = join(here, '..', '..', '..');
 const machineHasUsb = existsSync('/sys/bus/usb/devices');
 
 /** Runs discovery in a child process; resolves with its exit and parsed output. */
-function discoverInChild(options: object, env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; signal: NodeJS.Signals | null; result: DiscoveryResult | null; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'discover-child.ts'), JSON.stringify(options)], { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      let result: DiscoveryResult | null = null;
-      try {
-        result = JSON.parse(stdout) as DiscoveryResult;
-      } catch {
-        result = null;
-      }
-      resolve({ code, signal, result, stderr });
-    });
-  });
+async function discoverInChild(options: object, env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; signal: NodeJS.Signals | null; result: DiscoveryResult | null; stderr: string }> {
+  const run = await runTsx(join(here, 'discover-child.ts'), [JSON.stringify(options)], { env, until: 'exit' });
+  return { code: run.code, signal: run.signal, result: parsedOutput<DiscoveryResult>(run), stderr: run.stderr };
 }
 
 describe('discovery on this machine', () => {

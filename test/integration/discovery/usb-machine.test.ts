@@ -1,33 +1,15 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { parsedOutput, runTsx } from '../../support/run-tsx';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const repo = join(here, '..', '..', '..');
 
-function usbInChild(sysRoot: string): Promise<{ code: number | null; stderr: string; out: { listed: { devices: unknown[]; usbBus: boolean; warnings: string[] }; hotplug: string } | null }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'usb-child.ts'), sysRoot], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      let out = null;
-      try {
-        out = JSON.parse(stdout);
-      } catch {
-        out = null;
-      }
-      resolve({ code, stderr, out });
-    });
-  });
+async function usbInChild(sysRoot: string): Promise<{ code: number | null; stderr: string; out: { listed: { devices: unknown[]; usbBus: boolean; warnings: string[] }; hotplug: string } | null }> {
+  const run = await runTsx(join(here, 'usb-child.ts'), [sysRoot]);
+  return { code: run.code, stderr: run.stderr, out: parsedOutput(run) };
 }
 
 describe('the usb package on this machine', () => {
