@@ -71,13 +71,16 @@ const fsyncSkippable: ReadonlySet<LedgerAction> = new Set<LedgerAction>(['reserv
 /** License rows carry the group's public id, joined from its compact key. */
 const selectLicense = 'SELECT l.*, g.id AS group_id FROM licenses l JOIN credential_groups g ON g.key = l.group_key';
 
+/** The condition of the partial index licenses_unsettled (vault migration 5), word for word. */
+const unsettled = "(l.state = 'reserved' OR l.state = 'sending' OR l.state = 'written' OR l.state = 'suspect')";
+
 /** The ledger's hot queries, exported so a test can check each one's plan uses an index. */
 export const ledgerQueries = {
   byUuid: `${selectLicense} WHERE l.uuid = ?`,
   nextAvailable: `${selectLicense} WHERE l.group_key = ? AND l.state = 'available' ORDER BY l.id LIMIT 1`,
-  // The repeated IN term matches the partial index licenses_unsettled, so SQLite may use it.
-  inFlight: `${selectLicense} WHERE l.state IN ('reserved', 'sending', 'written', 'suspect') AND l.state IN ('reserved', 'sending', 'written') ORDER BY l.id`,
-  suspects: `${selectLicense} WHERE l.state IN ('reserved', 'sending', 'written', 'suspect') AND l.state = 'suspect' ORDER BY l.id`,
+  // The repeated OR term is the condition of the partial index licenses_unsettled, so SQLite may use it.
+  inFlight: `${selectLicense} WHERE ${unsettled} AND l.state IN ('reserved', 'sending', 'written') ORDER BY l.id`,
+  suspects: `${selectLicense} WHERE ${unsettled} AND l.state = 'suspect' ORDER BY l.id`,
   spoiledToReport: `${selectLicense} WHERE l.state = 'void' AND l.spoiled_reported_at IS NULL ORDER BY l.id LIMIT ?`,
   countsByState: 'SELECT state, count(*) AS n FROM licenses WHERE group_key = ? GROUP BY state',
   group: 'SELECT key, id, name, pid, state, blocked_reason FROM credential_groups WHERE id = ?',

@@ -33,12 +33,13 @@ describe('vault migrations', () => {
       migrate(db, { target: m.version - 1 });
       expect(schemaVersion(db)).toBe(m.version - 1);
       for (let v = 1; v < m.version; v++) seed[v]?.(db);
+      const schemaBefore = db.prepare('SELECT sql FROM sqlite_master ORDER BY name').all();
       const before = tables(db).map((t) => [t, (db.prepare(`SELECT count(*) AS n FROM "${t}"`).get() as { n: number }).n]);
 
       expect(migrate(db, { target: m.version })).toEqual({ from: m.version - 1, to: m.version });
       expect(schemaVersion(db)).toBe(m.version);
       for (const [t, n] of before) expect((db.prepare(`SELECT count(*) AS n FROM "${t as string}"`).get() as { n: number }).n).toBe(n);
-      expect(tables(db).length).toBeGreaterThan(before.length);
+      expect(db.prepare('SELECT sql FROM sqlite_master ORDER BY name').all()).not.toEqual(schemaBefore);
       // The new schema accepts what it is for.
       seed[m.version]?.(db);
       db.close();
@@ -82,6 +83,32 @@ describe('vault migrations', () => {
       if (isAppError(e)) code = e.code;
     }
     expect(code).toBe('VAULT_TOO_NEW');
+    db.close();
+  });
+
+  it('migration 5 rebuilds licenses with every row and column as it was, and still refuses an unknown state', () => {
+    const db = fresh();
+    migrate(db, { target: 4 });
+    db.prepare("INSERT INTO credential_groups (id, name, created_at) VALUES ('g1', 'group one', 1)").run();
+    const insert = db.prepare(
+      'INSERT INTO licenses (id, group_key, uuid, sealed_authkey, mac, pid, state, slot, attempt, module_mac, module_serial, spoiled_reported_at, created_at, updated_at) VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    const states = ['available', 'reserved', 'sending', 'written', 'verified', 'reported', 'suspect', 'void'];
+    // Ids with gaps: the rebuild keeps them (burn records and the audit name licenses by uuid, the outbox by id).
+    states.forEach((state, i) => insert.run(10 * i + 3, `uuid${i}abcdefghij012345`, Buffer.from([i, 1, 2]), i % 2 ? 'A0B0C0000001' : null, i % 3 ? 'pid1' : null, state, `s${i}`, `a${i}`, i > 3 ? 'A0B0C0000009' : null, i > 4 ? `SN${i}` : null, state === 'void' ? 5 : null, 100 + i, 200 + i));
+    const all = (): unknown[] => db.prepare('SELECT * FROM licenses ORDER BY id').all();
+    const before = all();
+
+    migrate(db, { target: 5 });
+
+    expect(all()).toEqual(before);
+    const indexes = db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'licenses' AND name NOT LIKE 'sqlite_%' ORDER BY name").all().map((r) => r.name);
+    expect(indexes).toEqual(['licenses_by_group_state', 'licenses_spoiled_unreported', 'licenses_unsettled']);
+    const unsettled = db.prepare<[], { n: number }>("SELECT count(*) AS n FROM licenses INDEXED BY licenses_unsettled WHERE state = 'reserved' OR state = 'sending' OR state = 'written' OR state = 'suspect'").get();
+    expect(unsettled?.n).toBe(4);
+    expect(() => insert.run(1000, 'uuidxabcdefghij012345', Buffer.from([1]), null, null, 'burned', null, null, null, null, null, 1, 1)).toThrow(/CHECK constraint failed/);
+    expect(() => insert.run(1001, states[0], Buffer.from([1]), null, null, 'available', null, null, null, null, null, 1, 1)).not.toThrow();
+    expect(() => insert.run(1002, 'uuid0abcdefghij012345', Buffer.from([1]), null, null, 'available', null, null, null, null, null, 1, 1)).toThrow(/UNIQUE constraint failed: licenses.uuid/);
     db.close();
   });
 });
