@@ -14,10 +14,11 @@ const OUT = 60; // nonce 12 | tag 16 | ciphertext 32
 /** Rows per chunk: the worker and the inserting thread claim chunks from a shared counter. */
 const CHUNK = 128;
 
-// Shared state, Int32: [0] next chunk to claim, [1] failure flag, [2 + c] chunk c sealed (1).
+// Shared state, Int32: [0] next chunk to claim, [1] failure flag, [2] rows copied in, [3 + c] chunk c sealed (1).
 const NEXT = 0;
 const FAILED = 1;
-const SEALED = 2;
+const READY = 2;
+const SEALED = 3;
 
 const workerSource = `
 const { workerData } = require('node:worker_threads');
@@ -33,6 +34,7 @@ try {
   // Associated data "license:<uuid>" built in one reused buffer: no string per row.
   const aad = Buffer.alloc(28);
   aad.write('license:', 0, 'latin1');
+  while (Atomics.load(state, ${READY}) === 0) Atomics.wait(state, ${READY}, 0);
   for (;;) {
     const c = Atomics.add(state, ${NEXT}, 1);
     if (c * ${CHUNK} >= count) break;
@@ -83,15 +85,25 @@ export class SealPipeline {
     this.#input = Buffer.from(input);
     this.#output = Buffer.from(output);
     this.#state = new Int32Array(progress);
-    for (let i = 0; i < rows.length; i++) {
-      const row = rows[i] as { uuid: string; authkey: string };
-      const at = i * IN;
-      this.#input[at] = this.#input.write(row.uuid, at + 1, 20, 'latin1');
-      this.#input.write(row.authkey, at + 21, 32, 'latin1');
-    }
+    // The worker boots while the rows are copied in, and starts on READY.
     this.#worker = new Worker(workerSource, { eval: true, workerData: { key: new Uint8Array(rawKey), input, output, progress, count: rows.length } });
     // Errors surface through the shared flag; keep an unhandled 'error' event from crashing the process.
     this.#worker.on('error', () => Atomics.store(this.#state, FAILED, 1));
+    // By character code: twice as fast as Buffer.write per field. The rows are not validated yet;
+    // a bad row's bytes do not matter, because a list with one is refused and nothing is written.
+    const input8 = this.#input;
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i] as { uuid: string; authkey: string };
+      const at = i * IN;
+      const uuid = row.uuid;
+      const uuidLength = Math.min(uuid.length, 20);
+      input8[at] = uuidLength;
+      for (let j = 0; j < uuidLength; j++) input8[at + 1 + j] = uuid.charCodeAt(j);
+      const authkey = row.authkey;
+      for (let j = 0; j < 32 && j < authkey.length; j++) input8[at + 21 + j] = authkey.charCodeAt(j);
+    }
+    Atomics.store(this.#state, READY, 1);
+    Atomics.notify(this.#state, READY);
   }
 
   /**

@@ -125,6 +125,37 @@ describe('importing license lists into the vault', () => {
     expect(() => vault.openAuthkey(rows[1]?.uuid as string, rows[0]?.sealed_authkey as Buffer)).toThrow(expect.objectContaining({ code: 'VAULT_TAMPERED' }));
   });
 
+  it('seals 16- and 20-character uuids of one big list with the right associated data', async () => {
+    const short = fakeLicenses(12_000, { prefix: 'aa', uuidLength: 16 });
+    const long = fakeLicenses(12_000, { prefix: 'bb' });
+    const licenses = short.flatMap((l, i) => (i % 3 === 0 ? [l, long[i] as typeof l] : [l])).concat(long.filter((_, i) => i % 3 !== 0));
+    const report = await vault.importRows(licenses);
+    if (!report.ok) throw new Error('refused');
+    const rows = vault.db.prepare<[], { uuid: string; sealed_authkey: Buffer }>('SELECT uuid, sealed_authkey FROM licenses ORDER BY id').all();
+    const wrong = rows.filter((row, i) => row.uuid !== licenses[i]?.uuid || vault.openAuthkey(row.uuid, row.sealed_authkey) !== licenses[i]?.authkey);
+    expect(wrong).toEqual([]);
+    expect(new Set(rows.map((r) => r.uuid.length))).toEqual(new Set([16, 20]));
+  });
+
+  it('refuses a big list with characters outside the alphabets (also beyond Latin-1), naming every bad row and importing nothing', async () => {
+    const licenses = fakeLicenses(25_000, { withMac: true });
+    const bad = (i: number, change: Partial<{ uuid: string; authkey: string; mac: string }>): void => {
+      licenses[i] = { ...(licenses[i] as { uuid: string; authkey: string }), ...change };
+    };
+    bad(3, { authkey: `${'a'.repeat(31)}中` });
+    bad(10, { uuid: `${'b'.repeat(19)}é` });
+    bad(11, { uuid: 'c'.repeat(21) });
+    bad(24_999, { mac: 'a0b0c0d0e0f0' });
+    expect(refused(await vault.importRows(licenses))).toEqual([
+      { line: 4, code: 'BAD_AUTHKEY' },
+      { line: 11, code: 'BAD_UUID' },
+      { line: 12, code: 'BAD_UUID' },
+      { line: 25_000, code: 'BAD_MAC' },
+    ]);
+    expect(licenseCount()).toBe(0);
+    expect(groupCount()).toBe(0);
+  });
+
   it('imports nothing from a big file that repeats a uuid already in the vault', async () => {
     const first = fakeLicenses(10, { prefix: 'dddd' });
     expect((await vault.importRows(first)).ok).toBe(true);
