@@ -202,8 +202,10 @@ export class Vault {
       const key = new DataKey(raw);
       raw.fill(0);
       if (!key.matchesKeyCheck(stored.key_check)) throw new AppError('VAULT_TAMPERED', 'The vault key does not match this vault (the key record was altered); restore the vault from a backup.');
-      migrate(db);
+      const started = Date.now();
+      const schema = migrate(db);
       const vault = new Vault(db, options.path, key, clock, options.logger ?? silentLogger);
+      if (schema.to !== schema.from) vault.logger.info({ path: options.path, from: schema.from, to: schema.to, ms: Date.now() - started }, 'vault schema upgraded');
       vault.logger.info({ path: options.path }, 'vault unlocked');
       return vault;
     } catch (e) {
