@@ -246,7 +246,10 @@ export type ImportReport = z.infer<typeof importReportSchema>;
 export const auditCheckSchema = z.object({
   ok: z.boolean(),
   entries: z.number().int().nonnegative(),
-  firstBroken: z.object({ seq: z.number().int().nonnegative(), reason: z.string() }).nullable(),
+  /** Licenses checked against the chain; null when the chain itself is broken (they are not checked then). */
+  licenses: z.number().int().nonnegative().nullable(),
+  /** The first broken link, or the first license whose row disagrees with the chain (`uuid` set). */
+  firstBroken: z.object({ seq: z.number().int().nonnegative(), reason: z.string(), uuid: z.string().nullable() }).nullable(),
   checkedAt: isoTimeSchema,
 });
 export type AuditCheck = z.infer<typeof auditCheckSchema>;

@@ -581,7 +581,8 @@ export class StationRuntime {
         auditCheck: () => {
           const v = this.#ready().station.verifyAudit();
           const checkedAt = new Date(this.#clock.now()).toISOString();
-          return v.ok ? { ok: true, entries: v.entries, firstBroken: null, checkedAt } : { ok: false, entries: v.entries, firstBroken: { seq: v.brokenAt, reason: v.reason }, checkedAt };
+          if (v.ok) return { ok: true, entries: v.entries, licenses: v.licenses, firstBroken: null, checkedAt };
+          return { ok: false, entries: v.entries, licenses: v.licenses, firstBroken: { seq: v.brokenAt, reason: v.reason, uuid: v.uuid }, checkedAt };
         },
         exportBundle: async (input) => {
           const { sync } = this.#ready();

@@ -161,10 +161,10 @@ async function runCommand(station: Station, cmd: Exclude<StationCommand, { comma
     case 'verify': {
       const result = station.verifyAudit();
       if (result.ok) {
-        out({ event: 'audit', ...result }, `The audit chain verifies: ${result.entries} entries, head ${result.headHash.slice(0, 16)}…`);
+        out({ event: 'audit', ...result }, `The audit chain verifies: ${result.entries} entries, head ${result.headHash.slice(0, 16)}…; all ${result.licenses} licenses agree with it.`);
         return exit.ok;
       }
-      out({ event: 'audit', ...result }, `The audit chain is BROKEN at entry ${result.brokenAt}: ${result.reason}`);
+      out({ event: 'audit', ...result }, result.uuid === null ? `The audit chain is BROKEN at entry ${result.brokenAt}: ${result.reason}` : `A license DISAGREES with the audit chain: ${result.reason}`);
       return exit.failed;
     }
     case 'report': {

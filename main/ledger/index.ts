@@ -1,3 +1,3 @@
-export { Ledger, ledgerQueries, type Reservation, type LicenseInfo, type GroupCounts, type RecoveryReport, type ModuleRecord } from './ledger';
+export { Ledger, ledgerQueries, disagreeingLicenseQuery, type Reservation, type LicenseInfo, type GroupCounts, type RecoveryReport, type ModuleRecord, type LedgerVerification } from './ledger';
 export { ledgerActions, nextState, exposedStates, type LedgerAction } from './states';
 export { burnReportCsv, csvField, type BurnRecord } from './report';

@@ -2,7 +2,7 @@ import { AppError } from '../../common/errors';
 import { newId } from '../../common/ids';
 import type { LicenseState } from '../../common/license';
 import type { BurnOutcome, BurnStep, ModuleIdentity } from '../../native/protocols/types';
-import type { AuditVerification, Vault, VaultDb } from '../vault';
+import type { Vault, VaultDb } from '../vault';
 import { nextState, type LedgerAction } from './states';
 import { burnReportCsv, type BurnRecord } from './report';
 
@@ -53,6 +53,15 @@ export interface RecoveryReport {
   suspected: string[];
 }
 
+/**
+ * The audit chain checked end to end, then every license row against it. A
+ * license's state must be what its last audit entry left it in (available when
+ * it has none): anything else was changed outside the ledger.
+ */
+export type LedgerVerification =
+  | { ok: true; entries: number; headHash: string; licenses: number }
+  | { ok: false; entries: number; brokenAt: number; reason: string; uuid: string | null; licenses: number | null };
+
 export interface ModuleRecord {
   moduleMac?: string | null;
   moduleSerial?: string | null;
@@ -85,6 +94,15 @@ export const ledgerQueries = {
   countsByState: 'SELECT state, count(*) AS n FROM licenses WHERE group_key = ? GROUP BY state',
   group: 'SELECT key, id, name, pid, state, blocked_reason FROM credential_groups WHERE id = ?',
 } as const;
+
+/**
+ * verifyAudit's check of every license against the chain: the first license (in import order)
+ * whose state is not the one its last audit entry left it in. Reads each license once and finds
+ * its last entry through the audit_by_license index.
+ */
+export const disagreeingLicenseQuery = `SELECT l.uuid, l.state, a.seq, a.to_state FROM licenses l
+  LEFT JOIN audit_log a ON a.seq = (SELECT max(x.seq) FROM audit_log x WHERE x.license_uuid = l.uuid)
+  WHERE l.state <> coalesce(a.to_state, 'available') ORDER BY l.id LIMIT 1`;
 
 interface LicenseRow {
   id: number;
@@ -392,8 +410,22 @@ export class Ledger {
     return burnReportCsv(this.burnRecords({ groupId: options.groupId, limit: Number.MAX_SAFE_INTEGER }));
   }
 
-  verifyAudit(): AuditVerification {
-    return this.vault.audit.verify();
+  /** The chain end to end (naming its first broken link), then every license row against the chain. */
+  verifyAudit(): LedgerVerification {
+    const chain = this.vault.audit.verify();
+    if (!chain.ok) return { ...chain, uuid: null, licenses: null };
+    const row = this.#db.prepare<[], { uuid: string; state: string; seq: number | null; to_state: string | null }>(disagreeingLicenseQuery).get();
+    const licenses = (this.#db.prepare<[], { n: number }>('SELECT count(*) AS n FROM licenses').get() as { n: number }).n;
+    if (!row) return { ...chain, licenses };
+    const audited = row.seq === null ? 'has no audit entry, so it should be available' : `was left ${row.to_state ?? 'without a state'} by audit entry ${row.seq}`;
+    return {
+      ok: false,
+      entries: chain.entries,
+      brokenAt: row.seq ?? 0,
+      uuid: row.uuid,
+      licenses,
+      reason: `license ${row.uuid} is ${row.state} in the vault but ${audited}: its row was changed outside the ledger. Do not burn from its group until a supervisor has restored the vault from a backup or checked the license`,
+    };
   }
 
   #groupKey(groupId: string): number {

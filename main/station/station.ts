@@ -4,8 +4,8 @@ import { silentLogger, type Logger } from '../../common/log';
 import { isProtocolId } from '../../native/protocols';
 import type { ModuleDriver, ModuleIdentity, ProtocolId } from '../../native/protocols/types';
 import type { Transport } from '../../native/transport/types';
-import { Ledger, type GroupCounts, type LicenseInfo, type RecoveryReport } from '../ledger';
-import { Vault, type CredentialGroup, type ImportOptions, type ImportReport, type KeyWrapper, type AuditVerification } from '../vault';
+import { Ledger, type GroupCounts, type LicenseInfo, type RecoveryReport, type LedgerVerification } from '../ledger';
+import { Vault, type CredentialGroup, type ImportOptions, type ImportReport, type KeyWrapper } from '../vault';
 import { Slot, type SlotConfig, type SlotSnapshot, type SlotTiming } from './slot';
 
 /** A group as the station shows it: its counts, and why it is blocked (if it is). */
@@ -261,7 +261,7 @@ export class Station {
     this.#publishCounts(license.groupId);
   }
 
-  verifyAudit(): AuditVerification {
+  verifyAudit(): LedgerVerification {
     return this.ledger.verifyAudit();
   }
 

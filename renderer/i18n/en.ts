@@ -68,7 +68,7 @@ export const en = {
     reassign: { title: 'Reassign to slots', line: 'Line', button: 'Reassign', done: 'Group reassigned.' },
     suspects: { none: 'No suspect licenses.', uuid: 'License', group: 'Group', slot: 'Slot', since: 'Since', reason: 'Reason', readBack: 'Read module back', void: 'Void', voidConfirm: 'Void license {{uuid}}? It is reported to the hub as spoiled.' },
     import: { title: 'Import a license list', file: 'License list (.csv or .xlsx)', groupName: 'Group name', button: 'Import', ok: '{{count}} licenses imported into a new group.', bad: 'Nothing was imported: fix these rows and import the file again.', line: 'Line', column: 'Column', reason: 'Problem' },
-    audit: { title: 'Audit chain', check: 'Check the audit chain', ok: 'The audit chain is intact: {{count}} entries checked.', broken: 'The audit chain is broken at entry {{seq}}: {{reason}}.' },
+    audit: { title: 'Audit chain', check: 'Check the audit chain', ok: 'The audit chain is intact: {{count}} entries checked, and all {{licenses}} licenses agree with it.', broken: 'The audit chain is broken at entry {{seq}}: {{reason}}.', disagrees: 'License {{uuid}} disagrees with the audit chain: {{reason}}.' },
     report: { title: 'Burn report', range: 'Period', shift: 'This shift', day: 'Last 24 hours', button: 'Export report', done: '{{count}} rows written to {{path}}' },
     outcomes: {
       title: 'Offline operations', none: 'No offline operations.', pending: 'Waiting for the hub', applied: 'Applied', rejected: 'Rejected',

@@ -329,6 +329,11 @@ function AuditTab() {
   const { api, controller } = useStation();
   const apply = useStore((s) => s.apply);
   const [audit, setAudit] = useState<AuditCheck | null>(null);
+  const auditMessage = (a: AuditCheck): string => {
+    if (a.ok) return t('supervisor.audit.ok', { count: a.entries, licenses: a.licenses ?? 0 });
+    const broken = a.firstBroken;
+    return broken?.uuid ? t('supervisor.audit.disagrees', { uuid: broken.uuid, reason: broken.reason }) : t('supervisor.audit.broken', { seq: broken?.seq, reason: broken?.reason });
+  };
   const [range, setRange] = useState<'shift' | 'day'>('shift');
   const [code, setCode] = useState('');
   const request = async (): Promise<void> => { const r = await controller.run(api.supervisor.requestCode({ purpose: 'report_export' })); if (r) apply(showNotice, 'info', t('supervisor.download.sent', { to: r.sentTo }), Date.now()); };
@@ -342,7 +347,7 @@ function AuditTab() {
       <section className="panel">
         <h3>{t('supervisor.audit.title')}</h3>
         <div><button onClick={() => void controller.run(api.supervisor.auditCheck()).then(setAudit)} data-testid="audit-check">{t('supervisor.audit.check')}</button></div>
-        {audit ? <p className={audit.ok ? 'result-ok' : 'result-err'} data-testid="audit-result">{audit.ok ? t('supervisor.audit.ok', { count: audit.entries }) : t('supervisor.audit.broken', { seq: audit.firstBroken?.seq, reason: audit.firstBroken?.reason })}</p> : null}
+        {audit ? <p className={audit.ok ? 'result-ok' : 'result-err'} data-testid="audit-result">{auditMessage(audit)}</p> : null}
       </section>
       <form className="panel" onSubmit={(e) => void exportReport(e)}>
         <h3>{t('supervisor.report.title')}</h3>

@@ -107,8 +107,15 @@ async function coldStart(): Promise<void> {
   const readyMs = performance.now() - t;
   if (first.authkey.length !== 32) throw new Error('bench reserve returned no authkey');
   console.log(`# open+unlock (scrypt N=2^15) ${unlockedMs.toFixed(0)} ms; recovery released ${recovered.released.length}, suspected ${recovered.suspected.length}`);
+  // The supervisor's audit check on the same vault: the chain, then every license row against it.
+  t = performance.now();
+  const audit = cold.verifyAudit();
+  const auditS = (performance.now() - t) / 1000;
+  if (!audit.ok || audit.licenses !== 1_000_000) throw new Error(`bench audit check failed: ${audit.ok ? audit.licenses : audit.reason}`);
+  console.log(`# audit check: ${audit.entries} chain entries, ${audit.licenses} licenses agree with it`);
   opened.close();
   bench('station_cold_start_1m_ms', readyMs, 'ms');
+  bench('audit_verify_1m_s', auditS, 's');
 }
 
 try {

@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -159,7 +160,7 @@ describe('npm run station', () => {
 
     const verify = await cli(['verify']);
     expect(verify.code).toBe(0);
-    expect(verify.stdout).toMatch(/The audit chain verifies: \d+ entries/);
+    expect(verify.stdout).toMatch(/The audit chain verifies: \d+ entries, head [0-9a-f]{16}…; all 12 licenses agree with it\./);
 
     const out = join(tmp.dir, 'report.csv');
     expect((await cli(['report', '--group', 'Plugs EU', '--out', out])).code).toBe(0);
@@ -169,5 +170,13 @@ describe('npm run station', () => {
     expect(csv).toMatch(new RegExp(`${uuid},.*,suspect,`));
     expect(csv).toMatch(new RegExp(`${uuid},.*,verified,resolved by read-back`));
     for (const l of licenses) expect(csv).not.toContain(l.authkey);
+
+    // The burned license set back to available behind the ledger's back: verify names it and fails.
+    const db = new Database(vault);
+    db.prepare("UPDATE licenses SET state = 'available' WHERE uuid = ?").run(uuid);
+    db.close();
+    const tampered = await cli(['verify']);
+    expect(tampered.code).toBe(1);
+    expect(tampered.stdout).toContain(`A license DISAGREES with the audit chain: license ${uuid} is available in the vault but was left verified by audit entry`);
   });
 });

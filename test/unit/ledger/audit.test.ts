@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { burnReportCsv, csvField, ledgerQueries } from '../../../main/ledger';
+import { burnReportCsv, csvField, disagreeingLicenseQuery, ledgerQueries } from '../../../main/ledger';
 import { ledgerFixture, type LedgerFixture } from './helpers';
 
 let f: LedgerFixture;
@@ -19,7 +19,43 @@ const db = () => f.vault.db;
 
 describe('audit chain', () => {
   it('verifies end to end when nobody touched it', () => {
-    expect(f.ledger.verifyAudit()).toEqual({ ok: true, entries: 14, headHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(f.ledger.verifyAudit()).toEqual({ ok: true, entries: 14, headHash: expect.stringMatching(/^[0-9a-f]{64}$/), licenses: 10 });
+  });
+
+  it('names a license whose row was set back to available outside the ledger (a burned license offered again)', () => {
+    const burned = f.licenses[1]?.uuid as string;
+    const last = db().prepare<[string], { seq: number }>('SELECT max(seq) AS seq FROM audit_log WHERE license_uuid = ?').get(burned)?.seq;
+    db().prepare("UPDATE licenses SET state = 'available' WHERE uuid = ?").run(burned);
+    const result = f.ledger.verifyAudit();
+    expect(result).toMatchObject({ ok: false, uuid: burned, brokenAt: last, entries: 14, licenses: 10 });
+    if (!result.ok) expect(result.reason).toBe(`license ${burned} is available in the vault but was left verified by audit entry ${last}: its row was changed outside the ledger. Do not burn from its group until a supervisor has restored the vault from a backup or checked the license`);
+  });
+
+  it('names a license with no audit entry of its own that is not available, and only the first of several', () => {
+    const untouched = f.licenses[7]?.uuid as string;
+    db().prepare("UPDATE licenses SET state = 'void' WHERE uuid IN (?, ?)").run(untouched, f.licenses[9]?.uuid);
+    const result = f.ledger.verifyAudit();
+    expect(result).toMatchObject({ ok: false, uuid: untouched, brokenAt: 0 });
+    if (!result.ok) expect(result.reason).toContain('is void in the vault but has no audit entry, so it should be available');
+  });
+
+  it('checks licenses only when the chain itself holds', () => {
+    db().prepare("UPDATE licenses SET state = 'available' WHERE uuid = ?").run(f.licenses[0]?.uuid);
+    db().prepare('DELETE FROM audit_log WHERE seq = 5').run();
+    expect(f.ledger.verifyAudit()).toMatchObject({ ok: false, brokenAt: 5, uuid: null, licenses: null });
+  });
+
+  it('agrees with every transition the ledger makes, recovery, suspects and voids included', () => {
+    const r = f.ledger.reserve(f.groupId, { slot: 's1' });
+    f.ledger.markSending(r.uuid, r.attempt);
+    const kept = f.ledger.reserve(f.groupId, { slot: 's2' });
+    f.ledger.recover();
+    f.ledger.voidSuspect(r.uuid, 'module broke', { by: 'test' });
+    f.ledger.markSpoiledReported([r.uuid]);
+    f.ledger.markReported([f.licenses[0]?.uuid as string]);
+    expect(f.ledger.verifyAudit()).toMatchObject({ ok: true, licenses: 10 });
+    expect(f.ledger.license(kept.uuid).state).toBe('available');
+    expect(f.ledger.license(r.uuid).state).toBe('void');
   });
 
   it('names the entry whose content was edited directly in the database', () => {
@@ -95,5 +131,7 @@ describe('hot queries use indexes', () => {
     for (const sql of Object.values(ledgerQueries)) expect(plan(sql, ...Array(sql.split('?').length - 1).fill(1))).not.toMatch(/SCAN (l|licenses)\b(?! USING)/);
     expect(plan('SELECT seq, hash FROM audit_head WHERE id = 1')).toMatch(/INTEGER PRIMARY KEY/);
     expect(plan('SELECT * FROM audit_log WHERE license_uuid = ? AND seq > ? ORDER BY seq LIMIT ?', 'u', 0, 1)).toMatch(/audit_by_license/);
+    // The audit check reads each license once, in order, and finds its last entry by index.
+    expect(plan(disagreeingLicenseQuery)).toMatch(/^SCAN l \| SEARCH a USING INTEGER PRIMARY KEY \(rowid=\?\) LEFT-JOIN \| CORRELATED SCALAR SUBQUERY \d+ \| SEARCH x USING COVERING INDEX audit_by_license \(license_uuid=\?\)$/);
   });
 });
