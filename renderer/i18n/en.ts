@@ -26,7 +26,7 @@ export const en = {
   },
   slot: {
     title: 'Slot {{n}}', selected: 'selected', unplugged: 'Programmer unplugged', noGroup: 'no group',
-    phase: { idle: 'Idle', waiting: 'Waiting for module', burning: 'Burning', done: 'Done', failed: 'Failed' },
+    phase: { idle: 'Idle', waiting: 'Waiting for module', burning: 'Burning', done: 'Done', failed: 'Failed', stopped: 'Stopped' },
     step: { connect: 'connecting', check: 'checking the module', write: 'writing the license', verify: 'verifying', finish: 'finishing' },
     ok: 'Verified {{uuid}} in {{seconds}} s', burnedShift: '{{count}} this shift',
     groupBlocked: 'Group {{group}} is blocked: {{reason}}. Pick another group or ask a supervisor.',

@@ -115,15 +115,17 @@ export function SlotTile({ slot, selected }: { slot: SlotState; selected: boolea
   const apply = useStore((s) => s.apply);
   const group = useStore((s) => s.groups.find((g) => g.id === slot.groupId) ?? null);
   const r = slot.lastResult;
-  const phaseText = t(`slot.phase.${slot.phase}`);
   const stopped = stopText(t, i18n.language, slot, group);
+  // A slot that stopped by itself (blocked group, no license left) says so, not just "Idle".
+  const look = stopped !== null && !slot.running && slot.phase === 'idle' ? 'stopped' : slot.phase;
+  const phaseText = t(`slot.phase.${look}`);
   const port = portText(t, i18n.language, slot);
   return (
-    <article className={`tile ${slot.phase}${selected ? ' selected' : ''}`} data-testid={`slot-${slot.number}`} data-phase={slot.phase} aria-label={t('slot.title', { n: slot.number })} onClick={() => apply(selectSlotNumber, slot.number)}>
+    <article className={`tile ${look}${selected ? ' selected' : ''}`} data-testid={`slot-${slot.number}`} data-phase={slot.phase} aria-label={t('slot.title', { n: slot.number })} onClick={() => apply(selectSlotNumber, slot.number)}>
       <div className="head">
         <span className="num">{t('slot.title', { n: slot.number })}</span>
         <span className="grow" />
-        <span className={`badge ${slot.phase}`} data-testid="slot-phase">{phaseText}</span>
+        <span className={`badge ${look}`} data-testid="slot-phase">{phaseText}</span>
       </div>
       <div className="port">{slot.port} · {slot.protocol}</div>
       {!slot.connected ? <div className="result-err" data-testid="slot-port">{port ?? t('slot.unplugged')}</div> : null}

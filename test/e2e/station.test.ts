@@ -210,6 +210,8 @@ describe('station UI in the browser host, on the real services', () => {
     // the burn before the block is still shown, and nothing more was burned
     expect(await tile.getByTestId('slot-result').textContent()).toContain('Verified');
     expect(await tile.getAttribute('data-phase')).toBe('idle');
+    // stopped by itself, and the badge says so
+    expect(await tile.getByTestId('slot-phase').textContent()).toBe('Stopped');
     expect((await overview(st)).slots.find((s) => s.number === 1)).toMatchObject({ running: false, stopReason: { code: 'GROUP_BLOCKED' } });
     expect(st.app.runtime.station!.counts(slot1.groupId!).burned).toBe(burned);
     await page.waitForTimeout(300);
@@ -218,6 +220,7 @@ describe('station UI in the browser host, on the real services', () => {
     await expect.poll(() => tile.getByTestId('slot-stop').textContent()).toBe(`分组“${name}”已锁定：产品更换正在中心审核中。请选择其他分组或联系主管。`);
     // the group picker gives the same cause in Chinese
     expect(await page.locator('[data-testid=group-option][disabled]', { hasText: name }).textContent()).toContain('产品更换正在中心审核中');
+    expect(await tile.getByTestId('slot-phase').textContent()).toBe('已停止');
     await shot(page, 'operator-group-blocked-zh');
     await page.getByTestId('lang-en').click();
     await page.getByTestId('stop-all').click();
