@@ -21,7 +21,10 @@ export function failureMessage(code: SlotFailureCode, slot: number, context: { l
     CANCELED: `The burn on ${where} was stopped.`,
     NO_LICENSE_LEFT: `The group has no license left for ${where}: import more licenses or pick another group.`,
     GROUP_BLOCKED: `${context.group ? `Group ${context.group}` : `The group of ${where}`} is blocked${context.detail ? `: ${asClause(context.detail)}` : ''}. Pick another group or ask a supervisor.`,
-    PORT_ERROR: `The port of ${where} cannot be opened${context.detail ? ` (${context.detail})` : ''}: check that the programmer is plugged in; the slot keeps trying.`,
+    // The transport's own sentence already says what to do ("Port … does not exist. Check that the programmer is plugged in.")
+    PORT_ERROR: context.detail
+      ? `The port of ${where} cannot be opened: ${asClause(context.detail)}. The slot keeps trying.`
+      : `The port of ${where} cannot be opened: check that the programmer is plugged in; the slot keeps trying.`,
     INTERNAL: `Something unexpected went wrong on ${where}${context.detail ? ` (${context.detail})` : ''}: press Retry; if it happens again, call a supervisor.`,
   };
   const license =

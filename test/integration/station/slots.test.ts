@@ -206,7 +206,8 @@ describe('slots against virtual modules over ptys', () => {
     const done = await waitFor(phaseOf(slot, 'done'), 'a burn');
     await f.unplug(0);
     const gone = await waitFor(() => !slot.snapshot.connected && slot.snapshot.portProblem !== null && slot.snapshot, 'the port problem');
-    expect(gone.portProblem).toMatch(/^The port of slot 1 cannot be opened .*the slot keeps trying\.$/);
+    expect(gone.portProblem).toMatch(/^The port of slot 1 cannot be opened: .+\. The slot keeps trying\.$/);
+    expect(gone.portProblem?.match(/plugged in/g)?.length ?? 0, 'what to do is said once').toBeLessThanOrEqual(1);
     expect(gone).toMatchObject({ running: true, phase: 'done', lastResult: done.lastResult });
     // plugged back in with a blank module: the problem clears and the slot burns on
     await f.swap(0);

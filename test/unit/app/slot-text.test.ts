@@ -52,7 +52,7 @@ describe('what a slot tile says about a stop and its port', () => {
   });
 
   it('a port problem: the station words (with the system detail) in English, translated otherwise', () => {
-    const s = slot({ connected: false, running: true, portProblem: 'The port of slot 3 cannot be opened (No such file or directory): check that the programmer is plugged in; the slot keeps trying.' });
+    const s = slot({ connected: false, running: true, portProblem: 'The port of slot 3 cannot be opened: port /dev/ttyUSB2 does not exist. Check that the programmer is plugged in. The slot keeps trying.' });
     expect(portText(tIn('en'), 'en', s)).toBe(s.portProblem);
     expect(portText(tIn('zh-CN'), 'zh-CN', s)).toBe('无法打开工位 3 的烧录器端口：请检查烧录器是否插好；工位会自动重试。');
     expect(portText(tIn('en'), 'en', slot())).toBeNull();

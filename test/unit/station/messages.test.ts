@@ -20,6 +20,13 @@ describe('slot messages and the UI view', () => {
     expect(failureMessage('GROUP_BLOCKED', 4)).toBe('The group of slot 4 is blocked. Pick another group or ask a supervisor.');
   });
 
+  it("says a port problem once, in the transport's words when it has them", () => {
+    expect(failureMessage('PORT_ERROR', 2, { detail: 'Port /dev/ttyUSB1 does not exist. Check that the programmer is plugged in.' })).toBe(
+      'The port of slot 2 cannot be opened: port /dev/ttyUSB1 does not exist. Check that the programmer is plugged in. The slot keeps trying.',
+    );
+    expect(failureMessage('PORT_ERROR', 2)).toBe('The port of slot 2 cannot be opened: check that the programmer is plugged in; the slot keeps trying.');
+  });
+
   it('maps a slot snapshot onto the contract the renderer validates', () => {
     const snap: SlotSnapshot = {
       slotId: 'slot-1', number: 1, port: '/dev/ttyUSB0', protocol: 'tuya-auc', groupId: 'g1', connected: true, running: true,
@@ -37,7 +44,7 @@ describe('slot messages and the UI view', () => {
       phase: 'stopped', step: null, progress: 0, pendingSerial: null, burned: 0,
       lastResult: { ok: false, code: 'DISCONNECTED', message: 'm', step: 'write', uuid: 'abcdefghij012345', license: 'suspect', at: 0 },
       stopReason: { code: 'GROUP_BLOCKED', message: 'Group Plug EU is blocked: QA hold. Pick another group or ask a supervisor.' },
-      portProblem: 'The port of slot 2 cannot be opened (gone): check that the programmer is plugged in; the slot keeps trying.',
+      portProblem: 'The port of slot 2 cannot be opened: port /dev/ttyUSB1 does not exist. Check that the programmer is plugged in. The slot keeps trying.',
     };
     const api = slotStateSchema.parse(toApiSlotState(snap));
     expect(api.stopReason).toEqual({ code: 'GROUP_BLOCKED', message: snap.stopReason!.message });
