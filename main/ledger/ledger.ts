@@ -1,4 +1,4 @@
-import { AppError } from '../../common/errors';
+import { AppError, isAppError } from '../../common/errors';
 import { newId } from '../../common/ids';
 import type { LicenseState } from '../../common/license';
 import type { BurnOutcome, BurnStep, ModuleIdentity } from '../../native/protocols/types';
@@ -226,7 +226,13 @@ export class Ledger {
     } catch (e) {
       // A damaged authkey must not stay reserved (recovery would hand it out again and again to fail).
       this.release(row.uuid, attempt, 'its sealed authkey fails the integrity check');
-      throw e;
+      if (!isAppError(e, 'VAULT_TAMPERED')) throw e;
+      throw new AppError(
+        'VAULT_TAMPERED',
+        `The authkey of license ${row.uuid} fails its integrity check in the vault (the vault file was altered or damaged). Nothing was sent; the license went back to its group, where it stays first in line: burn from another group and ask a supervisor to check the vault.`,
+        { uuid: row.uuid, groupId },
+        { cause: e },
+      );
     }
     if (row.mac !== null) reservation.mac = row.mac;
     // A license's own pid wins; else the group's product.

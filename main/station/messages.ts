@@ -1,7 +1,7 @@
 import type { BurnFailureCode } from '../../native/protocols/types';
 
 /** Codes a slot shows: the driver's failure codes plus what can go wrong around a burn. */
-export type SlotFailureCode = BurnFailureCode | 'NO_LICENSE_LEFT' | 'GROUP_BLOCKED' | 'PORT_ERROR' | 'INTERNAL';
+export type SlotFailureCode = BurnFailureCode | 'NO_LICENSE_LEFT' | 'GROUP_BLOCKED' | 'LICENSE_DAMAGED' | 'PORT_ERROR' | 'INTERNAL';
 
 /**
  * What the operator reads on the slot, in plain words, with what to do next.
@@ -22,6 +22,7 @@ export function failureMessage(code: SlotFailureCode, slot: number, context: { l
     NO_LICENSE_LEFT: `The group has no license left for ${where}: import more licenses or pick another group.`,
     GROUP_BLOCKED: `${context.group ? `Group ${context.group}` : `The group of ${where}`} is blocked${context.detail ? `: ${asClause(context.detail)}` : ''}. Pick another group or ask a supervisor.`,
     // The transport's own sentence already says what to do ("Port … does not exist. Check that the programmer is plugged in.")
+    LICENSE_DAMAGED: `License ${context.uuid ?? ''} of ${context.group ? `group ${context.group}` : `the group of ${where}`} fails its integrity check in the vault (the vault file was altered or damaged), so ${where} stopped before sending anything. Burn from another group and call a supervisor to check the vault.`,
     PORT_ERROR: context.detail
       ? `The port of ${where} cannot be opened: ${asClause(context.detail)}. The slot keeps trying.`
       : `The port of ${where} cannot be opened: check that the programmer is plugged in; the slot keeps trying.`,

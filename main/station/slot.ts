@@ -340,6 +340,14 @@ export class Slot {
         this.#set({ stopReason: { code: 'GROUP_BLOCKED', message }, phase: 'stopped', running: false });
         return 'stop';
       }
+      if (isAppError(e, 'VAULT_TAMPERED')) {
+        // The ledger released the license (nothing was sent); it stays first in line, so burning on would fail again.
+        const uuid = (e.details?.uuid as string | undefined) ?? null;
+        const message = failureMessage('LICENSE_DAMAGED', number, { uuid, group: this.#ledger.vault.getGroup(groupId).name });
+        this.#log.error({ err: toErrorInfo(e), uuid }, 'license fails its integrity check');
+        this.#set({ stopReason: { code: 'LICENSE_DAMAGED', message }, phase: 'stopped', running: false });
+        return 'stop';
+      }
       if (isAppError(e, 'NO_LICENSE_AVAILABLE')) {
         this.#set({ stopReason: { code: 'NO_LICENSE_LEFT', message: failureMessage('NO_LICENSE_LEFT', number) }, phase: 'stopped', running: false });
         return 'stop';

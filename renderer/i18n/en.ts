@@ -48,6 +48,7 @@ export const en = {
     CANCELED: 'The burn on slot {{slot}} was stopped. Press Retry to go on.',
     NO_LICENSE_LEFT: 'No license left for slot {{slot}}: pick another group or call a supervisor.',
     GROUP_BLOCKED: 'The group of slot {{slot}} is blocked: pick another group or ask a supervisor.',
+    LICENSE_DAMAGED: 'The next license of this group fails its integrity check in the vault, so slot {{slot}} stopped before sending anything: burn from another group and call a supervisor to check the vault.',
     PORT_ERROR: 'The programmer port of slot {{slot}} cannot be opened: check its USB cable, then press Retry.',
     INTERNAL: 'Something unexpected happened on slot {{slot}}: press Retry; if it happens again, call a supervisor.',
     suspect: 'The license {{uuid}} is suspect: a supervisor must read the module back or void it.',
@@ -96,7 +97,7 @@ export const en = {
   },
   reason: {
     TIMEOUT: 'No answer', CHECKSUM: 'Damaged answer', REFUSED: 'Write refused', ALREADY_AUTHORIZED: 'Already licensed', VERIFY_MISMATCH: 'Read-back mismatch',
-    DISCONNECTED: 'Unplugged', INVALID_LICENSE: 'License rejected', CANCELED: 'Stopped', NO_LICENSE_LEFT: 'No license left', GROUP_BLOCKED: 'Group blocked', PORT_ERROR: 'Port error', INTERNAL: 'Unexpected',
+    DISCONNECTED: 'Unplugged', INVALID_LICENSE: 'License rejected', CANCELED: 'Stopped', NO_LICENSE_LEFT: 'No license left', GROUP_BLOCKED: 'Group blocked', LICENSE_DAMAGED: 'License damaged', PORT_ERROR: 'Port error', INTERNAL: 'Unexpected',
   },
   errors: {} as Record<string, string>,
   common: { cancel: 'Cancel', confirm: 'Confirm', refresh: 'Refresh', close: 'Close', yes: 'Yes', no: 'No' },

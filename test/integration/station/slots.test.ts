@@ -199,6 +199,30 @@ describe('slots against virtual modules over ptys', () => {
     expect((await f.readFlash(0))?.uuid).toBeNull();
   });
 
+  it('stops before sending anything when the next license fails its integrity check, saying so, and burns on once it is dealt with', async () => {
+    const { station: s, groupId, slots, fleet: f, licenses } = await setup(1, 5);
+    const slot = slots[0]!;
+    const damaged = licenses[0]!.uuid;
+    const good = s.vault.db.prepare<[string], { sealed_authkey: Buffer }>('SELECT sealed_authkey FROM licenses WHERE uuid = ?').get(damaged)!.sealed_authkey;
+    const flipped = Buffer.from(good);
+    flipped[flipped.length - 1]! ^= 1;
+    s.vault.db.prepare('UPDATE licenses SET sealed_authkey = ? WHERE uuid = ?').run(flipped, damaged);
+    s.start();
+    const stopped = await waitFor(phaseOf(slot, 'stopped'), 'the slot to stop');
+    expect(stopped.stopReason).toEqual({
+      code: 'LICENSE_DAMAGED',
+      message: `License ${damaged} of group ${s.group(groupId).name} fails its integrity check in the vault (the vault file was altered or damaged), so slot 1 stopped before sending anything. Burn from another group and call a supervisor to check the vault.`,
+    });
+    expect(s.counts(groupId)).toMatchObject({ available: 5, burned: 0, reserved: 0 });
+    expect((await f.readFlash(0))?.uuid).toBeNull();
+    // restored (here: the original bytes put back), the slot starts again and burns that license first
+    s.vault.db.prepare('UPDATE licenses SET sealed_authkey = ? WHERE uuid = ?').run(good, damaged);
+    s.start();
+    const done = await waitFor(phaseOf(slot, 'done'), 'a burn');
+    expect(done.lastResult).toMatchObject({ ok: true, uuid: damaged });
+    expect(done.stopReason).toBeNull();
+  });
+
   it('a port that vanishes after a burn shows as a port problem beside the burn, which stays the last result', async () => {
     const { station: s, slots, fleet: f } = await setup(1, 5);
     const slot = slots[0]!;

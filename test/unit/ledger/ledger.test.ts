@@ -202,7 +202,14 @@ describe('ledger: every transition and every refusal', () => {
   it('puts a license whose sealed authkey was altered back to available and refuses with VAULT_TAMPERED', () => {
     const uuid = f.licenses[0]?.uuid as string;
     f.vault.db.prepare("UPDATE licenses SET sealed_authkey = x'00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff' WHERE uuid = ?").run(uuid);
-    expect(codeOf(() => f.ledger.reserve(f.groupId, { slot: 's1' }))).toBe('VAULT_TAMPERED');
+    let error: unknown;
+    try {
+      f.ledger.reserve(f.groupId, { slot: 's1' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ code: 'VAULT_TAMPERED', details: { uuid, groupId: f.groupId } });
+    expect((error as Error).message).toMatch(new RegExp(`^The authkey of license ${uuid} fails its integrity check in the vault .* Nothing was sent; the license went back to its group`));
     expect(f.ledger.license(uuid).state).toBe('available');
   });
 });
