@@ -91,15 +91,16 @@ export class SealPipeline {
     this.#worker.on('error', () => Atomics.store(this.#state, FAILED, 1));
     // By character code: twice as fast as Buffer.write per field. The rows are not validated yet;
     // a bad row's bytes do not matter, because a list with one is refused and nothing is written.
+    // Nor may a bad row throw here (a field that is not a string): the worker would wait for READY forever.
     const input8 = this.#input;
     for (let i = 0; i < rows.length; i++) {
-      const row = rows[i] as { uuid: string; authkey: string };
+      const row = rows[i] as { uuid: unknown; authkey: unknown } | undefined;
       const at = i * IN;
-      const uuid = row.uuid;
+      const uuid = typeof row?.uuid === 'string' ? row.uuid : '';
       const uuidLength = Math.min(uuid.length, 20);
       input8[at] = uuidLength;
       for (let j = 0; j < uuidLength; j++) input8[at + 1 + j] = uuid.charCodeAt(j);
-      const authkey = row.authkey;
+      const authkey = typeof row?.authkey === 'string' ? row.authkey : '';
       for (let j = 0; j < 32 && j < authkey.length; j++) input8[at + 21 + j] = authkey.charCodeAt(j);
     }
     Atomics.store(this.#state, READY, 1);

@@ -146,10 +146,14 @@ describe('importing license lists into the vault', () => {
     bad(10, { uuid: `${'b'.repeat(19)}é` });
     bad(11, { uuid: 'c'.repeat(21) });
     bad(24_999, { mac: 'a0b0c0d0e0f0' });
+    // not even strings (rows from outside the parser): refused like the others, never thrown
+    bad(20_000, { uuid: undefined as unknown as string, authkey: 12345 as unknown as string });
     expect(refused(await vault.importRows(licenses))).toEqual([
       { line: 4, code: 'BAD_AUTHKEY' },
       { line: 11, code: 'BAD_UUID' },
       { line: 12, code: 'BAD_UUID' },
+      { line: 20_001, code: 'BAD_UUID' },
+      { line: 20_001, code: 'BAD_AUTHKEY' },
       { line: 25_000, code: 'BAD_MAC' },
     ]);
     expect(licenseCount()).toBe(0);
