@@ -430,7 +430,7 @@ export class Ledger {
       brokenAt: row.seq ?? 0,
       uuid: row.uuid,
       licenses,
-      reason: `license ${row.uuid} is ${row.state} in the vault but ${audited}: its row was changed outside the ledger. Do not burn from its group until a supervisor has restored the vault from a backup or checked the license`,
+      reason: `license ${row.uuid} is ${row.state} in the vault but ${audited}: its row was changed outside the ledger. Do not burn from its group until a supervisor has checked the vault`,
     };
   }
 

@@ -21,8 +21,8 @@ export function failureMessage(code: SlotFailureCode, slot: number, context: { l
     CANCELED: `The burn on ${where} was stopped.`,
     NO_LICENSE_LEFT: `The group has no license left for ${where}: import more licenses or pick another group.`,
     GROUP_BLOCKED: `${context.group ? `Group ${context.group}` : `The group of ${where}`} is blocked${context.detail ? `: ${asClause(context.detail)}` : ''}. Pick another group or ask a supervisor.`,
-    // The transport's own sentence already says what to do ("Port … does not exist. Check that the programmer is plugged in.")
     LICENSE_DAMAGED: `License ${context.uuid ?? ''} of ${context.group ? `group ${context.group}` : `the group of ${where}`} fails its integrity check in the vault (the vault file was altered or damaged), so ${where} stopped before sending anything. Burn from another group and call a supervisor to check the vault.`,
+    // The transport's own sentence already says what to do ("Port … does not exist. Check that the programmer is plugged in.")
     PORT_ERROR: context.detail
       ? `The port of ${where} cannot be opened: ${asClause(context.detail)}. The slot keeps trying.`
       : `The port of ${where} cannot be opened: check that the programmer is plugged in; the slot keeps trying.`,
