@@ -9,7 +9,7 @@ import { AppError, isAppError } from '../../common/errors';
 import type { PullRequest, PullResponse, PushItem, PushOutcome, PushResponse, StationGroup } from '../../common/hub-api';
 import { pullRequestSchema } from '../../common/hub-api';
 import { type QueryCreator, sql } from 'kysely';
-import type { HubDatabase, Tx } from '../store';
+import type { HubDatabase, StoreDialect, Tx } from '../store';
 import type { CredentialTable, StationTable } from '../store/schema';
 import type { HubDeps } from './context';
 import { createChild } from './credentials';
@@ -26,13 +26,22 @@ function decodeCursor(cursor: string | null): CursorPos {
 const isUsable = (c: Pick<CredentialTable, 'state' | 'owner' | 'confirmed_at'>): boolean => usableStates.includes(c.state) && (c.owner === 'mine' || c.confirmed_at !== null);
 
 /**
- * The next `n` unleased licenses of one group, in uuid order: a range of the partial index licenses_unleased_ix.
- * `status` is a literal, not a parameter, so SQLite's planner can match the index's WHERE.
+ * The next `n` unleased licenses of one group, in uuid order: a range of the partial index licenses_unleased_ix
+ * (credential_id, uuid). `status` is a literal, not a parameter, so SQLite's planner can match the index's WHERE.
+ *
+ * On PostgreSQL the group is written as the index range (credential_id, uuid) > (id, '') with
+ * credential_id <= id (a uuid is never empty, so this is exactly credential_id = id), ordered by
+ * (credential_id, uuid). With `credential_id = id ORDER BY uuid`, the primary key (uuid) gives the same order,
+ * and PostgreSQL, assuming the group's rows spread evenly over all uuids, may walk the primary key and filter:
+ * through every other group's unleased licenses whose uuids sort first (20,000 in the plan test) before the
+ * first of this group's. SQLite plans the plain form on the index and the range form off it, so each gets its own.
  */
-export const unleasedOf = (db: QueryCreator<HubDatabase>, credentialId: string, n: number) =>
-  db.selectFrom('licenses').select('uuid')
-    .where('credential_id', '=', credentialId).where('station_id', 'is', null).where('status', '=', sql.lit('unused'))
-    .orderBy('uuid').limit(n);
+export const unleasedOf = (db: QueryCreator<HubDatabase>, dialect: StoreDialect, credentialId: string, n: number) => {
+  const group = dialect === 'postgres'
+    ? db.selectFrom('licenses').select('uuid').where(sql<boolean>`(credential_id, uuid) > (${credentialId}, ${''})`).where('credential_id', '<=', credentialId)
+    : db.selectFrom('licenses').select('uuid').where('credential_id', '=', credentialId);
+  return group.where('station_id', 'is', null).where('status', '=', sql.lit('unused')).orderBy('credential_id').orderBy('uuid').limit(n);
+};
 
 export async function pull(deps: HubDeps, station: StationTable, raw: PullRequest): Promise<PullResponse> {
   const req = pullRequestSchema.parse(raw);
@@ -64,7 +73,7 @@ export async function pull(deps: HubDeps, station: StationTable, raw: PullReques
         // SKIP LOCKED steps over rows another station's pull is taking right now. A CTE with FOR UPDATE runs once
         // (PostgreSQL never inlines it), so LIMIT holds; an IN (subquery) could be re-run and lease more.
         fresh.push(...(await trx
-          .with('picked', (db) => store.lockForUpdate(unleasedOf(db, src.id, want), { skipLocked: true }))
+          .with('picked', (db) => store.lockForUpdate(unleasedOf(db, store.dialect, src.id, want), { skipLocked: true }))
           .updateTable('licenses').set({ station_id: st.id, lease_seq: seq })
           .where('uuid', 'in', (eb) => eb.selectFrom('picked').select('picked.uuid')).where('station_id', 'is', null)
           .returning(['uuid', 'authkey', 'mac', 'credential_id', 'kind']).execute()));
