@@ -43,7 +43,7 @@ export interface SlotSnapshot {
   lastResult: SlotResult | null;
   /** Why the port cannot be opened right now (the slot keeps trying), in plain words; cleared when it opens or the slot stops. */
   portProblem: string | null;
-  /** Why the slot stopped by itself (blocked group, no license left), in plain words; cleared on the next start. */
+  /** Why the slot stopped by itself (blocked group, no license left, damaged license), in plain words; cleared on the next start. */
   stopReason: { code: SlotFailureCode; message: string } | null;
   pendingSerial: string | null;
   burned: number;
@@ -325,34 +325,36 @@ export class Slot {
     }
   }
 
+  /** Why a refused reserve stops the slot, in plain words; null for an error that is not a reason to stop. */
+  #stopReasonFor(e: unknown): SlotSnapshot['stopReason'] {
+    const { groupId, number } = this.config;
+    if (isAppError(e, 'GROUP_BLOCKED')) {
+      const reason = (e.details?.reason as string | undefined) ?? 'no reason given';
+      return { code: 'GROUP_BLOCKED', message: failureMessage('GROUP_BLOCKED', number, { group: this.#ledger.vault.getGroup(groupId).name, detail: reason }) };
+    }
+    if (isAppError(e, 'VAULT_TAMPERED')) {
+      // The ledger released the license (nothing was sent); it stays first in line, so burning on would fail again.
+      const uuid = (e.details?.uuid as string | undefined) ?? null;
+      this.#log.error({ err: toErrorInfo(e), uuid }, 'license fails its integrity check');
+      return { code: 'LICENSE_DAMAGED', message: failureMessage('LICENSE_DAMAGED', number, { uuid, group: this.#ledger.vault.getGroup(groupId).name }) };
+    }
+    if (isAppError(e, 'NO_LICENSE_AVAILABLE')) return { code: 'NO_LICENSE_LEFT', message: failureMessage('NO_LICENSE_LEFT', number) };
+    return null;
+  }
+
   /** One burn: reserve, burn with the ledger's hooks, record. 'stop' when the slot must stop by itself. */
   async #burnOne(): Promise<'next' | 'stop'> {
-    const { groupId, number } = this.config;
+    const { groupId } = this.config;
     let reservation: Reservation;
     try {
       reservation = this.#ledger.reserve(groupId, { slot: this.config.id });
     } catch (e) {
       // Nothing was reserved, so nothing was burned: lastResult keeps the last burn and stopReason says why the slot stopped.
       // A stopped phase is never shown as running, even while the loop is still closing the port.
-      if (isAppError(e, 'GROUP_BLOCKED')) {
-        const reason = (e.details?.reason as string | undefined) ?? 'no reason given';
-        const message = failureMessage('GROUP_BLOCKED', number, { group: this.#ledger.vault.getGroup(groupId).name, detail: reason });
-        this.#set({ stopReason: { code: 'GROUP_BLOCKED', message }, phase: 'stopped', running: false });
-        return 'stop';
-      }
-      if (isAppError(e, 'VAULT_TAMPERED')) {
-        // The ledger released the license (nothing was sent); it stays first in line, so burning on would fail again.
-        const uuid = (e.details?.uuid as string | undefined) ?? null;
-        const message = failureMessage('LICENSE_DAMAGED', number, { uuid, group: this.#ledger.vault.getGroup(groupId).name });
-        this.#log.error({ err: toErrorInfo(e), uuid }, 'license fails its integrity check');
-        this.#set({ stopReason: { code: 'LICENSE_DAMAGED', message }, phase: 'stopped', running: false });
-        return 'stop';
-      }
-      if (isAppError(e, 'NO_LICENSE_AVAILABLE')) {
-        this.#set({ stopReason: { code: 'NO_LICENSE_LEFT', message: failureMessage('NO_LICENSE_LEFT', number) }, phase: 'stopped', running: false });
-        return 'stop';
-      }
-      throw e;
+      const stopReason = this.#stopReasonFor(e);
+      if (stopReason === null) throw e;
+      this.#set({ stopReason, phase: 'stopped', running: false });
+      return 'stop';
     }
     this.#onLedgerChange(groupId);
     this.#set({ phase: 'burning', step: 'connect', progress: 0.05 });
