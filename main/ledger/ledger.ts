@@ -2,7 +2,7 @@ import { AppError, isAppError } from '../../common/errors';
 import { newId } from '../../common/ids';
 import type { LicenseState } from '../../common/license';
 import type { BurnOutcome, BurnStep, ModuleIdentity } from '../../native/protocols/types';
-import type { Vault, VaultDb } from '../vault';
+import type { AuditVerification, Vault, VaultDb } from '../vault';
 import { nextState, type LedgerAction } from './states';
 import { burnReportCsv, type BurnRecord } from './report';
 
@@ -59,8 +59,8 @@ export interface RecoveryReport {
  * it has none): anything else was changed outside the ledger.
  */
 export type LedgerVerification =
-  | { ok: true; entries: number; headHash: string; licenses: number }
-  | { ok: false; entries: number; brokenAt: number; reason: string; uuid: string | null; licenses: number | null };
+  | (Extract<AuditVerification, { ok: true }> & { licenses: number })
+  | (Extract<AuditVerification, { ok: false }> & { uuid: string | null; licenses: number | null });
 
 export interface ModuleRecord {
   moduleMac?: string | null;
