@@ -129,92 +129,132 @@ function autoSwap(env: DemoEnvironment, holdMs: number): () => void {
 const DEMO_PIN = '2468';
 const DEMO_PASSPHRASE = 'demo station passphrase';
 
-async function main(): Promise<void> {
-  const args = process.argv.slice(2);
+/** What the demo started, one line each (the console lists it once everything is up). */
+function startedLines(env: DemoEnvironment, station: string): string[] {
+  return [
+    'Started:',
+    `  hub              ${env.hub.url}  (SQLite ${join(env.dir, 'hub.sqlite')}, in this process, pid ${process.pid})`,
+    ...env.ports().map((p, i) => `  module ${i + 1}         ${p.info.protocol} on ${p.info.hostPath}  (socat pid ${p.info.socatPid ?? 'none'})`),
+    `  station          ${station}`,
+  ];
+}
+
+/**
+ * Runs the demo until SIGINT or SIGTERM (or the Electron window closes), then
+ * stops the station, the modules (and their socat processes) and the hub, and
+ * prints "Stopped.". `npm start` runs it in the process npm started.
+ */
+export async function runDemo(args: readonly string[]): Promise<void> {
   const arg = (name: string): string | undefined => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
   const dirArg = arg('--dir');
   const dir = dirArg ? resolve(dirArg) : undefined;
   const log = pino({ level: process.env.DEMO_LOG_LEVEL ?? 'warn', redact: { paths: logRedactPaths, censor: '[redacted]' } });
-  console.log('Starting the demo hub and four virtual modules…');
-  const env = await startDemoEnvironment({
-    ...(dir ? { dir } : {}), logger: log,
-    onCode: (purpose, code, destination) => console.log(`\n  [hub] one-time ${purpose} code for ${destination}: ${code}\n`),
-  });
-  const stationDir = join(env.dir, 'station');
-  const useElectron = existsSync(join(root, 'node_modules/electron/dist')) && !args.includes('--browser');
-  const stopSwap = autoSwap(env, 1200);
+  let env: DemoEnvironment | null = null;
+  let stopSwap = (): void => undefined;
   let app: (StationApp & { runtime: StationRuntime }) | null = null;
   let host: BrowserHost | null = null;
   let electron: ChildProcess | null = null;
   let stopping = false;
+  let starting: Promise<unknown> = Promise.resolve();
 
   const stop = async (code = 0): Promise<void> => {
     if (stopping) return;
     stopping = true;
     console.log('\nStopping…');
+    // a signal during start-up: let the step under way finish, then undo everything
+    await starting.catch(() => undefined);
     stopSwap();
-    if (electron && electron.exitCode === null) { electron.kill('SIGTERM'); await new Promise((r) => electron!.once('exit', r)); }
-    await host?.close();
-    await app?.close();
-    await env.close();
+    if (electron && electron.exitCode === null && electron.signalCode === null) { electron.kill('SIGTERM'); await new Promise((r) => electron!.once('exit', r)); }
+    await host?.close().catch(() => undefined);
+    await app?.close().catch(() => undefined);
+    await env?.close().catch(() => undefined);
+    console.log('Stopped.');
     process.exit(code);
   };
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
+  const step = <T>(p: Promise<T>): Promise<T> => { starting = p; return p; };
 
-  if (useElectron) {
-    console.log('Building the Electron app…');
-    await new Promise<void>((ok, fail) => spawn(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root, stdio: 'inherit' }).once('exit', (c) => (c === 0 ? ok() : fail(new Error(`build failed (${c})`)))));
-    const electronBin = join(root, 'node_modules/.bin/electron');
-    electron = spawn(electronBin, [join(root, 'dist/electron/main.mjs')], {
-      cwd: root, stdio: 'inherit',
-      env: { ...process.env, STATION_DATA_DIR: stationDir, STATION_DEMO_HUB: JSON.stringify(env.access), STATION_VIRTUAL_PORTS: env.portDirs.join(':') },
-    });
-    electron.once('exit', () => void stop());
-    console.log(`\nCredential Station (Electron) is starting. On the first screen choose "Start the demo".\nSupervisor PIN of your choice; hub admin token: ${env.hub.adminToken}\nPress Ctrl+C here to stop everything.`);
-    return;
-  }
+  try {
+    console.log('Starting the demo hub and four virtual modules…');
+    env = await step(startDemoEnvironment({
+      ...(dir ? { dir } : {}), logger: log,
+      onCode: (purpose, code, destination) => console.log(`\n  [hub] one-time ${purpose} code for ${destination}: ${code}\n`),
+    }));
+    if (stopping) return;
+    const stationDir = join(env.dir, 'station');
+    const useElectron = existsSync(join(root, 'node_modules/electron/dist')) && !args.includes('--browser');
+    stopSwap = autoSwap(env, 1200);
 
-  const staticDir = join(root, 'dist/renderer');
-  if (!existsSync(join(staticDir, 'index.html'))) {
-    console.log('Building the renderer (vite build)…');
-    const { build } = await import('vite');
-    await build({ configFile: join(root, 'vite.config.ts'), logLevel: 'warn' });
+    if (useElectron) {
+      console.log('Building the Electron app…');
+      await step(new Promise<void>((ok, fail) => spawn(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root, stdio: 'inherit' }).once('exit', (c) => (c === 0 ? ok() : fail(new Error(`build failed (${c})`))))));
+      if (stopping) return;
+      // the Electron binary itself, not its node launcher: a signal to it reaches the app
+      const electronBin = join(root, 'node_modules/electron/dist', process.platform === 'win32' ? 'electron.exe' : process.platform === 'darwin' ? 'Electron.app/Contents/MacOS/Electron' : 'electron');
+      electron = spawn(electronBin, [join(root, 'dist/electron/main.mjs')], {
+        cwd: root, stdio: 'inherit',
+        env: { ...process.env, STATION_DATA_DIR: stationDir, STATION_DEMO_HUB: JSON.stringify(env.access), STATION_VIRTUAL_PORTS: env.portDirs.join(':') },
+      });
+      electron.once('exit', () => void stop());
+      console.log([
+        '', ...startedLines(env, `Electron, pid ${electron.pid ?? '?'} (data in ${stationDir})`), '',
+        'On the first screen choose "Start the demo"; a supervisor PIN of your choice.',
+        `Hub admin token: ${env.hub.adminToken}`,
+        'Press Ctrl+C here to stop everything.', '',
+      ].join('\n'));
+      return;
+    }
+
+    const staticDir = join(root, 'dist/renderer');
+    if (!existsSync(join(staticDir, 'index.html'))) {
+      console.log('Building the renderer (vite build)…');
+      const { build } = await import('vite');
+      await step(build({ configFile: join(root, 'vite.config.ts'), logLevel: 'warn' }));
+      if (stopping) return;
+    }
+    const demoEnv = env;
+    app = await step(openStationApp({
+      dataDir: stationDir, logger: log, demoHub: () => Promise.resolve(demoEnv.access), syncIntervalMs: 10_000,
+      discovery: { virtualDirs: env.portDirs, udev: 'off' },
+      sendCode: (purpose, code) => { console.log(`\n  [station] one-time ${purpose} code: ${code}\n`); return 'the demo console'; },
+    }));
+    if (stopping) return;
+    const ctx = { sessionKey: 'demo-setup' };
+    const setup = await app.dispatcher.dispatch('setup.state', {}, ctx);
+    if (setup.ok && (setup.value as { stage: string }).stage === 'new') {
+      console.log('Enrolling the station with the demo hub and pulling its licenses…');
+      const r = await step(app.dispatcher.dispatch('setup.startDemo', { keyProtection: { kind: 'passphrase', passphrase: DEMO_PASSPHRASE }, supervisorPin: DEMO_PIN }, ctx));
+      if (!r.ok) throw new Error(r.error.message);
+    } else if (setup.ok && (setup.value as { stage: string }).stage === 'locked') {
+      const r = await step(app.dispatcher.dispatch('setup.unlock', { passphrase: DEMO_PASSPHRASE }, ctx));
+      if (!r.ok) throw new Error(r.error.message);
+    }
+    if (stopping) return;
+    host = await step(startBrowserHost({ dispatcher: app.dispatcher, staticDir, port: Number(arg('--port') ?? 0), log }));
+    if (stopping) return;
+    console.log([
+      '',
+      'Credential Station demo is ready.',
+      '',
+      ...startedLines(env, `${host.url}  (browser host, in this process; data in ${stationDir})`),
+      '',
+      `  Open:            ${host.url}`,
+      `  Supervisor PIN:  ${DEMO_PIN}      (F2 on the station)`,
+      `  Hub admin token: ${env.hub.adminToken}`,
+      `  Data:            ${env.dir}`,
+      '',
+      'Pick the group, press "Start all" (or S): four virtual modules burn; each burned module is swapped for a blank one.',
+      'Press Ctrl+C to stop everything.',
+      '',
+    ].join('\n'));
+  } catch (e) {
+    if (stopping) return;
+    console.error(`The demo could not start: ${e instanceof Error ? e.message : String(e)}`);
+    await stop(1);
   }
-  app = await openStationApp({
-    dataDir: stationDir, logger: log, demoHub: () => Promise.resolve(env.access), syncIntervalMs: 10_000,
-    discovery: { virtualDirs: env.portDirs, udev: 'off' },
-    sendCode: (purpose, code) => { console.log(`\n  [station] one-time ${purpose} code: ${code}\n`); return 'the demo console'; },
-  });
-  const ctx = { sessionKey: 'demo-setup' };
-  const setup = await app.dispatcher.dispatch('setup.state', {}, ctx);
-  if (setup.ok && (setup.value as { stage: string }).stage === 'new') {
-    console.log('Enrolling the station with the demo hub and pulling its licenses…');
-    const r = await app.dispatcher.dispatch('setup.startDemo', { keyProtection: { kind: 'passphrase', passphrase: DEMO_PASSPHRASE }, supervisorPin: DEMO_PIN }, ctx);
-    if (!r.ok) throw new Error(r.error.message);
-  } else if (setup.ok && (setup.value as { stage: string }).stage === 'locked') {
-    const r = await app.dispatcher.dispatch('setup.unlock', { passphrase: DEMO_PASSPHRASE }, ctx);
-    if (!r.ok) throw new Error(r.error.message);
-  }
-  host = await startBrowserHost({ dispatcher: app.dispatcher, staticDir, port: Number(arg('--port') ?? 0), log });
-  console.log([
-    '',
-    'Credential Station demo is ready.',
-    '',
-    `  Open:            ${host.url}`,
-    `  Supervisor PIN:  ${DEMO_PIN}      (F2 on the station)`,
-    `  Hub:             ${env.hub.url}  (admin token ${env.hub.adminToken})`,
-    `  Data:            ${env.dir}`,
-    '',
-    'Pick the group, press "Start all" (or S): four virtual modules burn; each burned module is swapped for a blank one.',
-    'Press Ctrl+C to stop everything.',
-    '',
-  ].join('\n'));
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  main().catch((e: unknown) => {
-    console.error(`The demo could not start: ${e instanceof Error ? e.message : String(e)}`);
-    process.exit(1);
-  });
+  void runDemo(process.argv.slice(2));
 }

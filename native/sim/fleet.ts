@@ -19,6 +19,8 @@ export interface FleetPortInfo {
   variant: string;
   /** False after the module pulled its cable (unplug fault) until the next swap. */
   connected: boolean;
+  /** The socat process behind the pty pair (null while the cable is pulled). */
+  socatPid: number | null;
 }
 
 /** What tests, benchmarks and the CLI do with a fleet, in-process or in a child process. */
@@ -182,6 +184,7 @@ export class Fleet implements FleetControl {
       protocol: slot.spec.protocol,
       variant: slot.spec.variant ?? this.personality.variants[0] ?? '',
       connected: slot.pair !== null && slot.module?.isAlive === true,
+      socatPid: slot.pair?.pid ?? null,
     };
   }
 

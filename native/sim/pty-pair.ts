@@ -11,6 +11,8 @@ import { AppError } from '../../common/errors';
 export interface PtyPair {
   hostPath: string;
   modulePath: string;
+  /** The socat process joining the two ends. */
+  pid: number | null;
   close(): Promise<void>;
 }
 
@@ -51,6 +53,7 @@ export async function openPtyPair(options: { dir?: string; name?: string; timeou
   return {
     hostPath,
     modulePath,
+    pid: child.pid ?? null,
     async close() {
       if (closed) return;
       closed = true;
