@@ -424,9 +424,11 @@ export class StationRuntime {
           if (this.#layout.length === 0) await this.#discoverSlots();
           if (this.#layout.length === 0) throw new AppError('NO_SLOTS', 'No programmer with a module in its jig answers on this station: plug in a programmer, place a module, then pick the group again.');
           const ids = input.slotIds?.length ? [...input.slotIds] : this.#layout.map((p) => p.slotId);
-          const running = ids.map((id) => this.#place(id)).find((p) => this.#hasSlot(p.slotId) && this.#station!.slot(p.slotId).running);
+          // a slot already on the group keeps burning: picking the group picked is no change
+          const change = ids.map((id) => this.#place(id)).filter((p) => !(this.#hasSlot(p.slotId) && this.#station!.slot(p.slotId).snapshot.groupId === input.groupId));
+          const running = change.find((p) => this.#hasSlot(p.slotId) && this.#station!.slot(p.slotId).running);
           if (running) throw new AppError('SLOT_RUNNING', `Slot ${running.number} is burning: stop it before you change its group.`);
-          this.#bind(input.groupId, ids);
+          this.#bind(input.groupId, change.map((p) => p.slotId));
           this.#publishGroups();
           return this.#states(ids);
         },

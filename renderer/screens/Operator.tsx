@@ -47,8 +47,8 @@ export function Operator() {
     const onKey = (e: KeyboardEvent): void => {
       if (e.ctrlKey || e.altKey || e.metaKey || e.key.startsWith('F') && e.key.length > 1 || e.key === 'Escape' || e.key === 'Tab' || e.key === 'Shift') return;
       if (isTyping(document.activeElement)) return;
-      // Space and Enter on a focused button are that button's own
-      if ((e.key === ' ' || e.key === 'Enter') && document.activeElement instanceof HTMLButtonElement && wedge.current.buffer.length === 0) return;
+      // Enter on a focused button is that button's own; Space always starts or stops the selected slot
+      if (e.key === 'Enter' && document.activeElement instanceof HTMLButtonElement && wedge.current.buffer.length === 0) return;
       if (e.key === ' ' || e.key.startsWith('Arrow')) e.preventDefault();
       const r = feedWedge(wedge.current, e.key, performance.now());
       wedge.current = r.state;
@@ -56,8 +56,11 @@ export function Operator() {
       clearTimeout(timer);
       timer = setTimeout(() => { const s = settleWedge(wedge.current, performance.now()); wedge.current = s.state; s.out.forEach(act); }, WEDGE_GAP_MS + 10);
     };
+    // a focused button would click on Space's key-up: Space is the selected slot's
+    const onKeyUp = (e: KeyboardEvent): void => { if (e.key === ' ' && !isTyping(document.activeElement)) e.preventDefault(); };
     window.addEventListener('keydown', onKey);
-    return () => { window.removeEventListener('keydown', onKey); clearTimeout(timer); };
+    window.addEventListener('keyup', onKeyUp);
+    return () => { window.removeEventListener('keydown', onKey); window.removeEventListener('keyup', onKeyUp); clearTimeout(timer); };
   }, [apply, controller, t]);
 
   return (
@@ -79,7 +82,7 @@ export function Operator() {
         ) : null}
         <div className="row">
           <button className="go" onClick={() => void controller.startAll()} disabled={group === null || group.blocked !== null} data-testid="start-all">{t('operator.startAll')}</button>
-          <button className="stop" onClick={() => void controller.stopAll()} data-testid="stop-all">{t('operator.stopAll')}</button>
+          <button className="stop" onClick={() => void controller.stopAll()} disabled={!running} data-testid="stop-all">{t('operator.stopAll')}</button>
           <span className="keys grow">{t('operator.keys')}</span>
         </div>
       </section>
