@@ -150,6 +150,18 @@ export function parseAuthRead(lines: readonly string[]): AuthReadAnswer {
   return { kind: 'unexpected', lines };
 }
 
+/**
+ * Reads the answer of `read_mac` (current firmware only): the module's Wi-Fi
+ * MAC as 12 upper-case hex digits without separators (firmware answers in
+ * either case, `mac: 10:5a:17:...`); null when the firmware has no `read_mac`,
+ * cannot read its MAC, or answers something else.
+ */
+export function parseReadMac(lines: readonly string[]): string | null {
+  if (lines.length !== 1) return null;
+  const m = /^mac:\s*((?:[0-9A-Fa-f]{2}[:-]?){5}[0-9A-Fa-f]{2})\s*$/.exec(lines[0]!);
+  return m ? m[1]!.replace(/[:-]/g, '').toUpperCase() : null;
+}
+
 /** What an `auth` answer says. `refusedBeforeWrite` = the module checked its arguments and wrote nothing. */
 export type AuthWriteAnswer =
   | { kind: 'written' }

@@ -3,7 +3,7 @@ import { systemClock, type Clock } from '../../../common/clock';
 import { silentLogger, type Logger } from '../../../common/log';
 import type { Transport } from '../../transport/types';
 import type { BurnFailureCode, BurnOptions, BurnOutcome, BurnStep, LicenseToBurn, ModuleDriver, ModuleIdentity } from '../types';
-import { ConsoleDecoder, encodeCommand, isCleanLine, parseAuthRead, parseAuthWrite, cliMessages, type AuthReadAnswer, type ConsoleEvent } from './codec';
+import { ConsoleDecoder, encodeCommand, isCleanLine, parseAuthRead, parseAuthWrite, parseReadMac, cliMessages, type AuthReadAnswer, type ConsoleEvent } from './codec';
 
 const LF = Buffer.from('\n');
 
@@ -71,6 +71,8 @@ export class TuyaopenCliDriver implements ModuleDriver {
   private readonly clock: Clock;
   private readonly log: Logger;
   private learnedFirmware: CliFirmware | null = null;
+  /** The module's MAC from `read_mac`, read once per connect; null where the firmware has none. */
+  private moduleMac: string | null = null;
 
   constructor(
     private readonly transport: Transport,
@@ -101,6 +103,7 @@ export class TuyaopenCliDriver implements ModuleDriver {
 
   async readIdentity(options: { signal?: AbortSignal } = {}): Promise<ModuleIdentity> {
     await this.connect(this.timeouts.connectMs, options.signal);
+    this.moduleMac = await this.readMac(options.signal);
     const answer = await this.authRead(options.signal);
     if (answer.kind === 'license') return this.identity(answer.uuid, answer.authkey);
     if (answer.kind === 'empty') return this.identity(null, null);
@@ -145,6 +148,8 @@ export class TuyaopenCliDriver implements ModuleDriver {
       await this.connect(this.timeouts.connectMs, signal);
 
       enter('check');
+      // The module's identity, recorded with the burn and used to recognise it when a suspect is settled.
+      this.moduleMac = await this.readMac(signal);
       const before = await this.authRead(signal);
       if (before.kind !== 'license' && before.kind !== 'empty') throw readAnswerError(before, this.transport.path, false);
       existing = before.kind === 'license' ? this.identity(before.uuid, before.authkey) : this.identity(null, null);
@@ -206,6 +211,7 @@ export class TuyaopenCliDriver implements ModuleDriver {
     await this.transport.flushInput();
     this.decoder.reset();
     this.learnedFirmware = null;
+    this.moduleMac = null;
     this.events = [];
     const deadline = this.clock.now() + timeoutMs;
     for (;;) {
@@ -226,12 +232,29 @@ export class TuyaopenCliDriver implements ModuleDriver {
 
   /** `auth-read`, read again while its answer comes garbled. */
   private async authRead(signal: AbortSignal | undefined): Promise<AuthReadAnswer | { kind: 'garbled' }> {
+    const answer = await this.read('auth-read', signal);
+    return answer ? parseAuthRead(answer.lines) : { kind: 'garbled' };
+  }
+
+  /**
+   * `read_mac` where the firmware has it (older firmware answers "No command",
+   * and is not asked once it is known); null when the module cannot tell its
+   * MAC. The MAC identifies the module; a burn does not depend on it.
+   */
+  private async readMac(signal: AbortSignal | undefined): Promise<string | null> {
+    if (this.firmware === 'legacy') return null;
+    const answer = await this.read('read_mac', signal);
+    return answer ? parseReadMac(answer.lines) : null;
+  }
+
+  /** A command that only reads, typed again while its answer comes garbled; null when it stays garbled. */
+  private async read(command: string, signal: AbortSignal | undefined): Promise<Answer | null> {
     const retries = this.options.readRetries ?? 2;
     for (let attempt = 0; ; attempt++) {
-      const answer = await this.exchange(encodeCommand(['auth-read']), this.timeouts.readMs, signal);
-      if (!answer.garbled) return parseAuthRead(answer.lines);
-      this.log.warn({ attempt }, 'garbled auth-read answer');
-      if (attempt >= retries) return { kind: 'garbled' };
+      const answer = await this.exchange(encodeCommand([command]), this.timeouts.readMs, signal);
+      if (!answer.garbled) return answer;
+      this.log.warn({ attempt, command }, 'garbled answer to a read');
+      if (attempt >= retries) return null;
     }
   }
 
@@ -367,7 +390,7 @@ export class TuyaopenCliDriver implements ModuleDriver {
 
   private identity(uuid: string | null, authkey: string | null): ModuleIdentity {
     const firmware = this.firmware;
-    return { uuid, authkey, mac: null, ...(firmware ? { firmware: { name: 'tuyaopen-cli', version: firmware } } : {}) };
+    return { uuid, authkey, mac: this.moduleMac, ...(firmware ? { firmware: { name: 'tuyaopen-cli', version: firmware } } : {}) };
   }
 
   /** Any failure as the AppError of the outcome, with a message that says what to do now. */

@@ -195,7 +195,7 @@ class TuyaopenConsole implements Personality {
       case 'read_mac': {
         if (this.variant === 'legacy') return [firmwareText.unknown];
         const mac = this.wifiMac(flash);
-        return mac === null ? [firmwareText.macFailed] : [`mac: ${mac.match(/../g)!.join(':').toUpperCase()}`];
+        return mac === null ? [firmwareText.macFailed] : [`mac: ${mac.match(/../g)!.join(':').toLowerCase()}`];
       }
       default:
         return [firmwareText.unknown];

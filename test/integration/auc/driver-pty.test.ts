@@ -101,8 +101,11 @@ describe('tuya-auc burn over a real pty', () => {
   });
 
   it('overwrites an already authorized module only when a supervisor allows it', async () => {
-    const { outcome } = await burnWith({ faults: { alreadyAuthorized: true } }, { allowReauthorize: true });
-    expect(outcome).toMatchObject({ ok: true, exposure: 'verified' });
+    let existingMac: unknown = 'not called';
+    const { outcome } = await burnWith({ faults: { alreadyAuthorized: true } }, { allowReauthorize: true, beforeWrite: async (existing) => void (existingMac = existing.mac) });
+    // The module's identity before the write is the MAC it stores (READ_MAC's and QUERY_INFO's), after it the license's as written.
+    expect(existingMac).toBe('A1B2C3D4E5F6');
+    expect(outcome).toMatchObject({ ok: true, exposure: 'verified', module: { mac: license.mac } });
     expect((await fleet.readFlash(0))?.uuid).toBe(license.uuid);
   });
 
@@ -145,9 +148,12 @@ describe('tuya-auc burn over a real pty', () => {
 
   it('has journaled before the first byte of the write frame reaches the module', async () => {
     let flashAtJournal: unknown = 'not called';
-    const { outcome } = await burnWith({}, { beforeWrite: async () => void (flashAtJournal = (await fleet.readFlash(0))?.uuid) });
+    let existingMac: unknown = 'not called';
+    const { outcome } = await burnWith({}, { beforeWrite: async (existing) => void ((existingMac = existing.mac), (flashAtJournal = (await fleet.readFlash(0))?.uuid)) });
     expect(outcome.ok).toBe(true);
     expect(flashAtJournal).toBeNull();
+    // A fresh module stores no MAC yet: its identity is the license's MAC once written.
+    expect(existingMac).toBeNull();
   });
 });
 

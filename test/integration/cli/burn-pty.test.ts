@@ -61,10 +61,12 @@ for (const variant of ['current', 'legacy'] as const) {
 
     it('burns a blank module and verifies it by reading back', async () => {
       const journal: string[] = [];
-      const { outcome, flash } = await burnOn({}, license, { beforeWrite: async (existing) => void journal.push(`sending, module had ${existing.uuid}`) });
-      expect(outcome, JSON.stringify(outcome)).toMatchObject({ ok: true, exposure: 'verified', module: { uuid: license.uuid, authkey: license.authkey, firmware: { version: variant } } });
+      const { outcome, flash } = await burnOn({ options: { logLines: variant === 'current', wifiMac: '105a17c0ffee' } }, license, { beforeWrite: async (existing) => void journal.push(`sending, module had ${existing.uuid}, mac ${existing.mac}`) });
+      // Current firmware tells its Wi-Fi MAC (read_mac, in lower case); older firmware has no read_mac.
+      const mac = variant === 'current' ? '105A17C0FFEE' : null;
+      expect(outcome, JSON.stringify(outcome)).toMatchObject({ ok: true, exposure: 'verified', module: { uuid: license.uuid, authkey: license.authkey, mac, firmware: { version: variant } } });
       expect(flash).toMatchObject({ uuid: license.uuid, authkey: license.authkey });
-      expect(journal).toEqual(['sending, module had null']);
+      expect(journal).toEqual([`sending, module had null, mac ${mac}`]);
     });
 
     it('waits for a module that is still booting', async () => {

@@ -25,17 +25,19 @@ describe('TuyaopenCliDriver burn', () => {
     let writesAtJournal = -1;
     const steps: string[] = [];
     const outcome = await s.driver.burn(license, { beforeWrite: async () => void (writesAtJournal = s.host.writes.length), onStep: (st) => steps.push(st) });
-    expect(outcome).toMatchObject({ ok: true, exposure: 'verified', module: { uuid: UUID, authkey: KEY, firmware: { version: 'current' } } });
-    expect(s.written()).toEqual(['\n', 'auth-read\n', `auth ${UUID} ${KEY}\n`, 'auth-read\n']);
-    expect(writesAtJournal).toBe(2);
+    expect(outcome).toMatchObject({ ok: true, exposure: 'verified', module: { uuid: UUID, authkey: KEY, mac: '105A17AABBCC', firmware: { version: 'current' } } });
+    expect(s.written()).toEqual(['\n', 'read_mac\n', 'auth-read\n', `auth ${UUID} ${KEY}\n`, 'auth-read\n']);
+    expect(writesAtJournal).toBe(3);
     expect(steps).toEqual(['connect', 'check', 'write', 'verify', 'finish']);
   });
 
   it('burns older firmware (prompt without space, one success line)', async () => {
     const s = await setup({ prompt: 'tuya>', answer: flashConsole('legacy') });
     const outcome = await s.driver.burn(license);
-    expect(outcome).toMatchObject({ ok: true, module: { firmware: { version: 'legacy' } } });
+    expect(outcome).toMatchObject({ ok: true, module: { mac: null, firmware: { version: 'legacy' } } });
     expect(s.driver.firmware).toBe('legacy');
+    // It has no read_mac: asked once (the prompt alone does not tell the generation), answered "No command".
+    expect(s.commands.filter((c) => c === 'read_mac')).toHaveLength(1);
   });
 
   it('ignores log lines anywhere, and does not take the logged "write succeeds" for the answer', async () => {
@@ -73,7 +75,7 @@ describe('TuyaopenCliDriver burn', () => {
     const outcome = await s.driver.burn({ uuid: UUID16, authkey: KEY });
     expect(failure(outcome)).toEqual({ code: 'INVALID_LICENSE', exposure: 'nothing-sent', step: 'check' });
     expect(outcome.ok ? '' : outcome.error.message).toMatch(/20-character uuids/);
-    expect(s.written()).toEqual(['\n', 'auth-read\n']);
+    expect(s.written()).toEqual(['\n', 'read_mac\n', 'auth-read\n']);
     // Current firmware takes it.
     const c = await setup({ answer: flashConsole('current') });
     expect((await c.driver.burn({ uuid: UUID16, authkey: KEY })).ok).toBe(true);
@@ -82,7 +84,7 @@ describe('TuyaopenCliDriver burn', () => {
   it('uses the storage/mac form when configured and checks the mac is hex', async () => {
     const s = await setup({ answer: flashConsole('current') }, { storage: 1 });
     expect((await s.driver.burn({ ...license, mac: 'a0b1c2d3e4f5' })).ok).toBe(true);
-    expect(s.written()[2]).toBe(`auth ${UUID} ${KEY} 1 a0b1c2d3e4f5\n`);
+    expect(s.written()[3]).toBe(`auth ${UUID} ${KEY} 1 a0b1c2d3e4f5\n`);
 
     const bad = await setup({ answer: flashConsole('current') }, { storage: 1 });
     expect(failure(await bad.driver.burn({ ...license, mac: 'a0:b1:c2:d3' }))).toEqual({ code: 'INVALID_LICENSE', exposure: 'nothing-sent', step: 'connect' });
@@ -97,8 +99,8 @@ describe('TuyaopenCliDriver burn', () => {
     const s = await setup({ answer: flashConsole('current', { ...other }) });
     const outcome = await s.driver.burn(license);
     expect(failure(outcome)).toEqual({ code: 'ALREADY_AUTHORIZED', exposure: 'nothing-sent', step: 'check' });
-    expect(outcome.module).toMatchObject({ uuid: other.uuid });
-    expect(s.written()).toEqual(['\n', 'auth-read\n']);
+    expect(outcome.module).toMatchObject({ uuid: other.uuid, mac: '105A17AABBCC' });
+    expect(s.written()).toEqual(['\n', 'read_mac\n', 'auth-read\n']);
 
     const allowed = await setup({ answer: flashConsole('current', { ...other }) });
     expect(await allowed.driver.burn(license, { allowReauthorize: true })).toMatchObject({ ok: true, module: { uuid: UUID } });
@@ -106,11 +108,11 @@ describe('TuyaopenCliDriver burn', () => {
 
   it('verifies without writing when the module already holds this very license', async () => {
     const s = await setup({ answer: flashConsole('current', { ...license }) });
-    let journaled = false;
-    const outcome = await s.driver.burn(license, { beforeWrite: async () => void (journaled = true) });
-    expect(outcome).toMatchObject({ ok: true, exposure: 'verified' });
-    expect(journaled).toBe(true);
-    expect(s.written()).toEqual(['\n', 'auth-read\n']);
+    let journaled: unknown = null;
+    const outcome = await s.driver.burn(license, { beforeWrite: async (existing) => void (journaled = existing) });
+    expect(outcome).toMatchObject({ ok: true, exposure: 'verified', module: { mac: '105A17AABBCC' } });
+    expect(journaled).toMatchObject({ uuid: UUID, mac: '105A17AABBCC' });
+    expect(s.written()).toEqual(['\n', 'read_mac\n', 'auth-read\n']);
   });
 
   it('turns every module error message into a typed failure', async () => {
@@ -195,7 +197,7 @@ describe('TuyaopenCliDriver burn', () => {
     const outcome = await s.driver.burn(license, { beforeWrite: async () => Promise.reject(new Error('disk full')) });
     expect(failure(outcome)).toEqual({ code: 'CANCELED', exposure: 'nothing-sent', step: 'write' });
     expect(outcome.ok ? '' : outcome.error.message).toContain('disk full');
-    expect(s.written()).toEqual(['\n', 'auth-read\n']);
+    expect(s.written()).toEqual(['\n', 'read_mac\n', 'auth-read\n']);
   });
 
   it('stops when cancelled', async () => {
@@ -216,9 +218,19 @@ describe('TuyaopenCliDriver detect and readIdentity', () => {
 
   it('reads what a module holds', async () => {
     const s = await setup({ answer: flashConsole('current', { ...license }) });
-    expect(await s.driver.readIdentity()).toMatchObject({ uuid: UUID, authkey: KEY, mac: null });
+    expect(await s.driver.readIdentity()).toMatchObject({ uuid: UUID, authkey: KEY, mac: '105A17AABBCC' });
     const blank = await setup({ answer: flashConsole('current') });
-    expect(await blank.driver.readIdentity()).toMatchObject({ uuid: null, authkey: null });
+    expect(await blank.driver.readIdentity()).toMatchObject({ uuid: null, authkey: null, mac: '105A17AABBCC' });
+  });
+
+  it('reads the MAC in either case, and none where the firmware cannot tell it', async () => {
+    const upper = await setup({ answer: flashConsole('current', undefined, '0A1B2C3D4E5F') });
+    expect(await upper.driver.readIdentity()).toMatchObject({ mac: '0A1B2C3D4E5F' });
+    const failed = await setup({ answer: flashConsole('current', undefined, null) });
+    const outcome = await failed.driver.burn(license, { beforeWrite: async (existing) => expect(existing.mac).toBeNull() });
+    expect(outcome).toMatchObject({ ok: true, module: { mac: null } });
+    const legacy = await setup({ prompt: 'tuya>', answer: flashConsole('legacy') });
+    expect(await legacy.driver.readIdentity()).toMatchObject({ mac: null });
   });
 });
 

@@ -98,7 +98,7 @@ describe('tuyaopen-cli virtual module', () => {
     await m.readUntil();
     expect(await m.type(`auth ${UUID} ${KEY} 1 A0B1C2D3E4F5\n`)).toContain('\r\nAuthorization write to OTP Succeeds.\r\ntuya> ');
     expect(m.module.flash().mac).toBe('a0b1c2d3e4f5');
-    expect(await m.type('read_mac\n')).toContain('\r\nmac: 0A:1B:2C:3D:4E:5F\r\n');
+    expect(await m.type('read_mac\n')).toContain('\r\nmac: 0a:1b:2c:3d:4e:5f\r\n');
     expect(await m.type('auth-reset\n')).toContain('\r\nAuthorization reset succeeds.\r\n');
     expect(m.module.flash().uuid).toBeNull();
   });

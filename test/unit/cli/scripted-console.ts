@@ -68,10 +68,11 @@ export function scriptedConsole(options: ScriptOptions) {
   return { host, module, commands, open: () => Promise.all([host.open(), module.open()]) };
 }
 
-/** Answers like a module with an in-memory flash, as current or legacy firmware. */
-export function flashConsole(firmware: 'current' | 'legacy', flash: { uuid: string | null; authkey: string | null } = { uuid: null, authkey: null }) {
+/** Answers like a module with an in-memory flash, as current or legacy firmware; `read_mac` (current only) answers in lower case, as in the field. */
+export function flashConsole(firmware: 'current' | 'legacy', flash: { uuid: string | null; authkey: string | null } = { uuid: null, authkey: null }, wifiMac: string | null = '105a17aabbcc') {
   return (_command: string, words: string[]): string[] => {
     const [name, uuid = '', authkey = ''] = words;
+    if (name === 'read_mac' && firmware === 'current') return wifiMac ? [`mac: ${wifiMac.match(/../g)!.join(':')}`] : ['Failed to get MAC address.'];
     if (name === 'auth-read') return flash.uuid && flash.authkey ? [flash.uuid, flash.authkey] : ['Authorization read failure.'];
     if (name === 'auth') {
       if (words.length < 3) return ['Use like: auth uuidxxxxxxxxxxxxxxxx keyxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'];
