@@ -8,6 +8,7 @@ import { AuditLog } from './audit';
 import { DataKey } from './crypto';
 import { openDatabase, type VaultDb } from './db';
 import type { KeyWrapper, WrappedKey } from './key-wrappers';
+import { VaultLock } from './lock';
 import { latestVersion, migrate, schemaVersion } from './migrations';
 import { SealPipeline } from './seal-pipeline';
 
@@ -143,9 +144,11 @@ export class Vault {
   readonly logger: Logger;
   readonly audit: AuditLog;
   #key: DataKey | null;
+  readonly #lock: VaultLock;
 
-  private constructor(db: VaultDb, path: string, key: DataKey, clock: Clock, logger: Logger) {
+  private constructor(db: VaultDb, path: string, key: DataKey, clock: Clock, logger: Logger, lock: VaultLock) {
     this.db = db;
+    this.#lock = lock;
     this.path = path;
     this.#key = key;
     this.clock = clock;
@@ -163,19 +166,22 @@ export class Vault {
     const { key, raw } = DataKey.generate();
     const wrapped = await options.wrapper.wrap(raw);
     raw.fill(0);
-    const db = openDatabase(options.path);
+    const lock = VaultLock.acquire(options.path);
+    let db: VaultDb | undefined;
     try {
+      db = openDatabase(options.path);
       migrate(db);
-      const vault = new Vault(db, options.path, key, clock, options.logger ?? silentLogger);
-      db.transaction(() => {
+      const vault = new Vault(db, options.path, key, clock, options.logger ?? silentLogger, lock);
+      vault.db.transaction(() => {
         const now = clock.now();
-        db.prepare('INSERT INTO vault_key (id, wrap, key_check, created_at, updated_at) VALUES (1, ?, ?, ?, ?)').run(JSON.stringify(wrapped), key.sealKeyCheck(), now, now);
+        vault.db.prepare('INSERT INTO vault_key (id, wrap, key_check, created_at, updated_at) VALUES (1, ?, ?, ?, ?)').run(JSON.stringify(wrapped), key.sealKeyCheck(), now, now);
         vault.audit.append({ action: 'vault.created', detail: { wrapper: options.wrapper.kind, schema: latestVersion() } });
       }).immediate();
       vault.logger.info({ path: options.path, wrapper: options.wrapper.kind }, 'vault created');
       return vault;
     } catch (e) {
-      db.close();
+      db?.close();
+      lock.release();
       throw e;
     }
   }
@@ -184,8 +190,11 @@ export class Vault {
   static async open(options: VaultOptions): Promise<Vault> {
     const clock = options.clock ?? systemClock;
     if (!existsSync(options.path)) throw new AppError('VAULT_NOT_FOUND', `No vault at ${options.path}; create one first (or check the path).`);
-    const db = openDatabase(options.path, { mustExist: true });
+    // One writer at a time: refused at once, before anything is read, when another process has it open.
+    const lock = VaultLock.acquire(options.path);
+    let db: VaultDb | undefined;
     try {
+      db = openDatabase(options.path, { mustExist: true });
       if (schemaVersion(db) > latestVersion()) migrate(db); // throws VAULT_TOO_NEW
       const stored = schemaVersion(db) >= 1 ? db.prepare<[], { wrap: string; key_check: Buffer }>('SELECT wrap, key_check FROM vault_key WHERE id = 1').get() : undefined;
       if (!stored) throw new AppError('VAULT_NOT_INITIALIZED', `The file at ${options.path} is not a finished vault (no key); create the vault again.`);
@@ -204,12 +213,13 @@ export class Vault {
       if (!key.matchesKeyCheck(stored.key_check)) throw new AppError('VAULT_TAMPERED', 'The vault key does not match this vault (the key record was altered); restore the vault from a backup.');
       const started = Date.now();
       const schema = migrate(db);
-      const vault = new Vault(db, options.path, key, clock, options.logger ?? silentLogger);
+      const vault = new Vault(db, options.path, key, clock, options.logger ?? silentLogger, lock);
       if (schema.to !== schema.from) vault.logger.info({ path: options.path, from: schema.from, to: schema.to, ms: Date.now() - started }, 'vault schema upgraded');
       vault.logger.info({ path: options.path }, 'vault unlocked');
       return vault;
     } catch (e) {
-      db.close();
+      db?.close();
+      lock.release();
       throw e;
     }
   }
@@ -484,5 +494,6 @@ export class Vault {
   close(): void {
     this.#key = null;
     if (this.db.open) this.db.close();
+    this.#lock.release();
   }
 }

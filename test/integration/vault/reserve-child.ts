@@ -1,5 +1,6 @@
-// A second station process on the same vault file: reserves `count` licenses
-// for `slot` as fast as it can and prints their uuids as JSON.
+// A station process on a vault file: reserves `count` licenses for `slot`,
+// journals them as sending (as a live burn would), prints their uuids as JSON
+// and keeps the vault open until it is killed.
 import { Ledger } from '../../../main/ledger';
 import { Vault } from '../../../main/vault';
 import { passphrase } from '../../unit/vault/helpers';
@@ -13,5 +14,5 @@ for (let i = 0; i < Number(count); i++) {
   ledger.markSending(r.uuid, r.attempt);
   uuids.push(r.uuid);
 }
-vault.close();
-process.stdout.write(JSON.stringify(uuids));
+process.stdout.write(`${JSON.stringify(uuids)}\n`);
+setInterval(() => undefined, 60_000);
