@@ -10,6 +10,8 @@ export interface HubConfig {
   /** Codes one credential may be sent per window (on top of the HTTP rate limit). */
   downloadCodesPerWindow: number;
   downloadCodeWindowMs: number;
+  /** How far a station's clock may be off: a burn dated later than now, or earlier than the lease, by more than this is refused. */
+  stationClockSkewMs: number;
   jobs: JobConfig;
 }
 
@@ -29,6 +31,7 @@ export const defaultHubConfig: HubConfig = {
   downloadCodeMaxAttempts: 5,
   downloadCodesPerWindow: 5,
   downloadCodeWindowMs: 15 * 60_000,
+  stationClockSkewMs: 5 * 60_000,
   jobs: { pollMs: 1000, leaseMs: 30_000, chunkSize: 200, itemDelayMs: 0 },
 };
 

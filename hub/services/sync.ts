@@ -13,7 +13,7 @@ import type { HubDatabase, StoreDialect, Tx } from '../store';
 import type { CredentialTable, StationTable } from '../store/schema';
 import type { HubDeps } from './context';
 import { createChild } from './credentials';
-import { addEvent, assertNotListGenerated, assertOperable, chunks, nowIso, usableStates, visibleTo } from './util';
+import { addEvent, assertNotListGenerated, assertOperable, chunks, nowIso, underReviewStates, usableStates, visibleTo } from './util';
 
 interface CursorPos { seq: number; uuid: string }
 const encodeCursor = (c: CursorPos): string => `c1.${c.seq}.${c.uuid}`;
@@ -49,6 +49,7 @@ export async function pull(deps: HubDeps, station: StationTable, raw: PullReques
   const limit = req.limit;
   const { store } = deps;
   return store.tx(async (trx) => {
+    const now = nowIso(deps);
     // One pull per station at a time: lease batches are numbered in commit order.
     const st = await store.lockForUpdate(trx.selectFrom('stations').selectAll().where('id', '=', station.id)).executeTakeFirstOrThrow();
     if (after.seq > st.lease_counter) throw new AppError('CURSOR_UNKNOWN', 'This cursor was not issued to this station: pull again from the start (cursor null).');
@@ -74,7 +75,7 @@ export async function pull(deps: HubDeps, station: StationTable, raw: PullReques
         // (PostgreSQL never inlines it), so LIMIT holds; an IN (subquery) could be re-run and lease more.
         fresh.push(...(await trx
           .with('picked', (db) => store.lockForUpdate(unleasedOf(db, store.dialect, src.id, want), { skipLocked: true }))
-          .updateTable('licenses').set({ station_id: st.id, lease_seq: seq })
+          .updateTable('licenses').set({ station_id: st.id, lease_seq: seq, leased_at: now })
           .where('uuid', 'in', (eb) => eb.selectFrom('picked').select('picked.uuid')).where('station_id', 'is', null)
           .returning(['uuid', 'authkey', 'mac', 'credential_id', 'kind']).execute()));
       }
@@ -84,7 +85,7 @@ export async function pull(deps: HubDeps, station: StationTable, raw: PullReques
         for (const l of fresh) page.push({ ...l, lease_seq: seq });
       }
     }
-    await trx.updateTable('stations').set({ last_seen_at: nowIso(deps) }).where('id', '=', st.id).execute();
+    await trx.updateTable('stations').set({ last_seen_at: now }).where('id', '=', st.id).execute();
 
     // Every group assigned to the station, and every group it still holds unused licenses of (moved away: assignedToYou false).
     const groupRows = await trx.selectFrom('credentials').innerJoin('products', 'products.pid', 'credentials.pid').selectAll('credentials').select('products.name as product_name')
@@ -106,7 +107,7 @@ export async function pull(deps: HubDeps, station: StationTable, raw: PullReques
       licenses: page.map((l) => ({ uuid: l.uuid, authkey: l.authkey, mac: l.mac, credentialId: l.credential_id, kind: l.kind as 'purchased' | 'free' })),
       cursor: last ? encodeCursor({ seq: Number(last.lease_seq), uuid: last.uuid }) : req.cursor,
       hasMore: page.length === limit,
-      serverTime: nowIso(deps),
+      serverTime: now,
     };
   });
 }
@@ -180,7 +181,7 @@ function apply(deps: HubDeps, trx: Tx, station: StationTable, item: PushItem): P
 async function heldLicense(deps: HubDeps, trx: Tx, station: StationTable, uuid: string) {
   const lic = await deps.store.lockForUpdate(
     trx.selectFrom('licenses').innerJoin('credentials', 'credentials.id', 'licenses.credential_id')
-      .select(['licenses.uuid', 'licenses.station_id', 'licenses.status', 'licenses.burned_at', 'licenses.mac', 'licenses.credential_id', 'credentials.pid', 'credentials.state', 'credentials.owner', 'credentials.confirmed_at'])
+      .select(['licenses.uuid', 'licenses.station_id', 'licenses.status', 'licenses.burned_at', 'licenses.leased_at', 'licenses.mac', 'licenses.credential_id', 'credentials.pid', 'credentials.state', 'credentials.owner', 'credentials.confirmed_at'])
       .where('licenses.uuid', '=', uuid),
     { of: 'licenses' },
   ).executeTakeFirst();
@@ -192,12 +193,38 @@ async function heldLicense(deps: HubDeps, trx: Tx, station: StationTable, uuid: 
   return lic;
 }
 
-async function applyBurn(deps: HubDeps, trx: Tx, station: StationTable, uuid: string, burnedAt: string, mac: string | null): Promise<void> {
+/** An ISO-8601 date and time with a zone (`Z` or `+hh:mm`), as UTC ISO text; null when it is not one. */
+export function isoInstant(text: string): string | null {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/.test(text)) return null;
+  const [y, mo, d, h, mi, sec] = text.split(/[-T:.Z+]/).map(Number);
+  const t = Date.parse(text);
+  // Date.parse rolls 2026-02-30 over to March: the parts must be a real date and time.
+  if (Number.isNaN(t) || mo! < 1 || mo! > 12 || d! < 1 || d! > new Date(Date.UTC(y!, mo!, 0)).getUTCDate() || h! > 23 || mi! > 59 || (sec ?? 0) > 59) return null;
+  return new Date(t).toISOString();
+}
+
+/**
+ * A burn record is the station's word for when it burned. The hub holds it to its own record: the time is a
+ * real ISO-8601 instant, not before the hub leased the license, and not later than now (both within the
+ * stated clock skew). Under a product change review, a burn counts only for a license the hub leased before
+ * the review began, and only if the station dates it before the review too.
+ */
+async function applyBurn(deps: HubDeps, trx: Tx, station: StationTable, uuid: string, burnedAtText: string, mac: string | null): Promise<void> {
   const lic = await heldLicense(deps, trx, station, uuid);
-  if (lic.state === 'confirming_update' || lic.state === 'being_paid') {
+  const burnedAt = isoInstant(burnedAtText);
+  if (burnedAt === null) throw new AppError('BURN_TIME_INVALID', `The burn time of license ${uuid} is not an ISO-8601 date and time with a zone (like 2026-01-05T08:00:00.000Z).`, { uuid });
+  const skew = deps.config.stationClockSkewMs;
+  const t = Date.parse(burnedAt);
+  if (t > deps.clock.now() + skew) {
+    throw new AppError('BURN_TIME_IN_FUTURE', `License ${uuid} is reported burned at ${burnedAt}, later than the hub's clock allows: set the station's clock right and sync again.`, { uuid, burnedAt });
+  }
+  if (lic.leased_at !== null && t < Date.parse(lic.leased_at) - skew) {
+    throw new AppError('BURN_BEFORE_LEASE', `License ${uuid} is reported burned at ${burnedAt}, before the hub leased it to this station (${lic.leased_at}): set the station's clock right and sync again.`, { uuid, burnedAt, leasedAt: lic.leased_at });
+  }
+  if (underReviewStates.includes(lic.state)) {
     // A burn done before the station could know of the request is a fact; one after it is refused.
-    const open = await trx.selectFrom('update_requests').select('created_at').where('credential_id', '=', lic.credential_id).where('state', 'in', ['confirming_update', 'being_paid']).executeTakeFirst();
-    if (!open || burnedAt >= open.created_at) {
+    const open = await trx.selectFrom('update_requests').select('created_at').where('credential_id', '=', lic.credential_id).where('state', 'in', underReviewStates).executeTakeFirst();
+    if (!open || lic.leased_at === null || lic.leased_at >= open.created_at || burnedAt >= open.created_at) {
       throw new AppError('CREDENTIAL_UNDER_REVIEW', `Group ${lic.credential_id} has a product change under review (${lic.state}): nothing can be burned from it until the request is approved or recalled.`, { credentialId: lic.credential_id });
     }
   }
@@ -227,7 +254,7 @@ async function heldUnused(deps: HubDeps, trx: Tx, station: StationTable, uuids: 
 
 async function applyRelease(deps: HubDeps, trx: Tx, station: StationTable, uuids: readonly string[]): Promise<void> {
   await heldUnused(deps, trx, station, uuids);
-  for (const part of chunks([...uuids], 1000)) await trx.updateTable('licenses').set({ station_id: null, lease_seq: null }).where('uuid', 'in', part).execute();
+  for (const part of chunks([...uuids], 1000)) await trx.updateTable('licenses').set({ station_id: null, lease_seq: null, leased_at: null }).where('uuid', 'in', part).execute();
 }
 
 async function lockVisibleGroup(deps: HubDeps, trx: Tx, station: StationTable, credentialId: string, action: string): Promise<CredentialTable> {

@@ -234,8 +234,23 @@ const m005: Migration = {
   },
 };
 
+/**
+ * When the hub leased each license to a station: a burn is checked against the hub's own record, not the
+ * station's clock. Licenses held before this column existed get their import time (the earliest they can have been leased).
+ */
+const m006: Migration = {
+  async up(db: AnyDb) {
+    await db.schema.alterTable('licenses').addColumn('leased_at', 'text').execute();
+    await db.updateTable('licenses').set({ leased_at: sql.ref('imported_at') }).where('station_id', 'is not', null).execute();
+  },
+  async down(db: AnyDb) {
+    await db.schema.alterTable('licenses').dropColumn('leased_at').execute();
+  },
+};
+
 export const migrationsFor = (dialect: StoreDialect): Record<string, Migration> => ({
   '001_core': m001(dialect), '002_jobs': m002, '003_station_contact': m003, '004_lease_index': m004, '005_transfer_claims': m005,
+  '006_license_leased_at': m006,
 });
 
 export const migrationProvider = (dialect: StoreDialect): MigrationProvider => ({ getMigrations: () => Promise.resolve(migrationsFor(dialect)) });

@@ -21,7 +21,10 @@ export interface CredentialTable {
 }
 export interface LicenseTable {
   uuid: string; credential_id: string; authkey: string; mac: string | null; kind: string; status: string;
-  station_id: string | null; lease_seq: number | null; burned_at: string | null; burned_pid: string | null; burned_mac: string | null;
+  station_id: string | null; lease_seq: number | null;
+  /** When the hub leased it to the station that holds it (kept when a group or bundle moves it to another station). */
+  leased_at: string | null;
+  burned_at: string | null; burned_pid: string | null; burned_mac: string | null;
   spoiled_reason: string | null; imported_at: string;
 }
 export interface UpdateRequestTable {

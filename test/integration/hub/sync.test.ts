@@ -230,6 +230,54 @@ describe.each(targets())('station sync on %s', (target) => {
       expect(r.body.outcomes.map((o) => o.code ?? o.status)).toEqual(['CREDENTIAL_UNDER_REVIEW', 'applied']);
     });
 
+    it('refuses a burn time that is not ISO-8601, is before the lease, or is in the future beyond the clock skew', async () => {
+      const t1 = await enrollStation(h, world.s1);
+      const c = await makeCredential(h, { purchased: 9 });
+      await assign(c.id, world.s1);
+      h.clock.advance(3_600_000);
+      const { licenses } = await pullAll(t1);
+      const leasedAt = h.clock.now();
+      const at = (uuid: string, burnedAt: string): PushItem => ({ kind: 'burn', key: randomUUID(), uuid, burnedAt });
+      const iso = (t: number) => new Date(t).toISOString();
+      const skew = 5 * 60_000;
+      const r = await push(t1, [
+        at(licenses[0]!.uuid, '0000'),
+        at(licenses[1]!.uuid, ''),
+        at(licenses[2]!.uuid, '2026-02-30T08:00:00Z'),
+        at(licenses[3]!.uuid, iso(leasedAt - 1_800_000)), // after the import, before the lease
+        at(licenses[4]!.uuid, iso(leasedAt + skew + 1000)), // in the future beyond the skew
+        at(licenses[5]!.uuid, iso(leasedAt - skew + 1000)), // a station clock a little slow: accepted
+        at(licenses[6]!.uuid, iso(leasedAt + skew - 1000)), // a little fast: accepted
+        at(licenses[7]!.uuid, '2026-01-05T11:02:00+02:00'), // an offset is fine; stored as UTC
+      ]);
+      expect(r.body.outcomes.map((o) => o.code ?? o.status)).toEqual([
+        'BURN_TIME_INVALID', 'BURN_TIME_INVALID', 'BURN_TIME_INVALID', 'BURN_BEFORE_LEASE', 'BURN_TIME_IN_FUTURE', 'applied', 'applied', 'applied',
+      ]);
+      expect((await h.admin('GET', `/v1/admin/credentials/${c.id}`)).body.counts).toMatchObject({ burned: 3, leased: 6 });
+      const stored = await h.store.db.selectFrom('licenses').select('burned_at').where('uuid', '=', licenses[7]!.uuid).executeTakeFirstOrThrow();
+      expect(stored.burned_at).toBe('2026-01-05T09:02:00.000Z');
+    });
+
+    it('under review, a burn counts only for a license the hub leased before the review, whatever the station dates it', async () => {
+      const t1 = await enrollStation(h, world.s1);
+      const c = await makeCredential(h, { purchased: 3 });
+      await assign(c.id, world.s1);
+      h.clock.advance(3_600_000);
+      const { licenses } = await pullAll(t1);
+      h.clock.advance(1000);
+      await h.admin('POST', `/v1/admin/credentials/${c.id}/update-requests`, { targetPid: 'p0', deliveryMode: 'credential' });
+      // Dated before the review (and before the lease, as a station with a wrong clock would): refused on the hub's own record.
+      const early = await push(t1, [{ kind: 'burn', key: randomUUID(), uuid: licenses[0]!.uuid, burnedAt: '2026-01-05T08:00:00.000Z' }]);
+      expect(early.body.outcomes[0]).toMatchObject({ status: 'rejected', code: 'BURN_BEFORE_LEASE' });
+      // A license the hub's record says was leased after the review began (here: written so by hand) is refused even when dated before it.
+      await h.store.db.updateTable('licenses').set({ leased_at: new Date(h.clock.now() + 1000).toISOString() }).where('uuid', '=', licenses[1]!.uuid).execute();
+      const late = await push(t1, [{ kind: 'burn', key: randomUUID(), uuid: licenses[1]!.uuid, burnedAt: new Date(h.clock.now() - 500).toISOString() }]);
+      expect(late.body.outcomes[0]).toMatchObject({ status: 'rejected', code: 'CREDENTIAL_UNDER_REVIEW' });
+      // Leased before, burned before: a fact, applied.
+      const fact = await push(t1, [{ kind: 'burn', key: randomUUID(), uuid: licenses[2]!.uuid, burnedAt: new Date(h.clock.now() - 500).toISOString() }]);
+      expect(fact.body.outcomes[0]!.status).toBe('applied');
+    });
+
     it('release gives licenses back to the hub', async () => {
       const t1 = await enrollStation(h, world.s1);
       const c = await makeCredential(h, { purchased: 3 });

@@ -87,6 +87,16 @@ describe('hub store migrations', () => {
     expect((await sql<{ name: string }>`select name from sqlite_master where type = 'table'`.execute(store.db)).rows.map((r) => r.name)).not.toContain('transfer_claims');
   });
 
+  it('006 records when licenses were leased; the ones held already get their import time', async () => {
+    store = await seed003();
+    await migrate(store, undefined, '005_transfer_claims');
+    expect(await migrate(store, undefined, '006_license_leased_at')).toEqual(['006_license_leased_at']);
+    const rows = await store.db.selectFrom('licenses').select(['uuid', 'leased_at']).orderBy('uuid').execute();
+    expect(rows).toEqual([{ uuid: 'u1', leased_at: null }, { uuid: 'u2', leased_at: '2026-01-01T00:00:00.000Z' }, { uuid: 'u3', leased_at: '2026-01-01T00:00:00.000Z' }]);
+    await migrate(store, undefined, '005_transfer_claims');
+    expect(Object.keys((await sql<Record<string, unknown>>`select * from licenses`.execute(store.db)).rows[0]!)).not.toContain('leased_at');
+  });
+
   it('a fresh store reaches the latest version and is not migrated twice', async () => {
     store = await openStore({ db: ':memory:' });
     expect(await migrate(store)).toEqual([]);
