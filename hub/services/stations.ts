@@ -3,6 +3,7 @@ import { AppError } from '../../common/errors';
 import { newId } from '../../common/ids';
 import type { DownloadContact, EnrollRequest, EnrollResponse, EnrollmentCode, Factory, Line, Station, StationSelf } from '../../common/hub-api';
 import { downloadContactSchema } from '../../common/hub-api';
+import type { Tx } from '../store';
 import type { StationTable } from '../store/schema';
 import type { HubDeps } from './context';
 import { isoIn, nowIso, randomToken, sha256 } from './util';
@@ -66,7 +67,12 @@ export async function createEnrollmentCode(deps: HubDeps, stationId: string, ttl
   for (let i = 0; i < 12; i++) raw += codeAlphabet[randomInt(codeAlphabet.length)];
   const code = `${raw.slice(0, 4)}-${raw.slice(4, 8)}-${raw.slice(8)}`;
   const expiresAt = isoIn(deps, ttlMinutes * 60_000);
-  await deps.store.db.insertInto('enrollment_codes').values({ code_hash: sha256(raw), station_id: stationId, expires_at: expiresAt, used_at: null, created_at: nowIso(deps) }).execute();
+  const now = nowIso(deps);
+  await deps.store.tx(async (trx) => {
+    // Only the newest code of a station is open: one handed out earlier (and maybe lost) stops working.
+    await cancelOpenCodes(trx, stationId, now);
+    await trx.insertInto('enrollment_codes').values({ code_hash: sha256(raw), station_id: stationId, expires_at: expiresAt, used_at: null, created_at: now }).execute();
+  });
   deps.logger.info({ stationId, expiresAt }, 'enrollment code created');
   return { stationId, code, expiresAt };
 }
@@ -100,9 +106,19 @@ export async function setDownloadContact(deps: HubDeps, stationId: string, conta
   return toStation(await getStation(deps, stationId));
 }
 
+/** Ends the open enrollment codes of a station (they read as expired from now on). */
+async function cancelOpenCodes(trx: Tx, stationId: string, now: string): Promise<void> {
+  await trx.updateTable('enrollment_codes').set({ expires_at: now }).where('station_id', '=', stationId).where('used_at', 'is', null).where('expires_at', '>', now).execute();
+}
+
 export async function revokeStation(deps: HubDeps, stationId: string): Promise<Station> {
   await getStation(deps, stationId);
-  await deps.store.db.updateTable('stations').set({ token_hash: null, revoked_at: nowIso(deps) }).where('id', '=', stationId).execute();
+  const now = nowIso(deps);
+  await deps.store.tx(async (trx) => {
+    // Codes first: an enrollment running right now holds its code's row, so the revocation waits for it and then wins.
+    await cancelOpenCodes(trx, stationId, now);
+    await trx.updateTable('stations').set({ token_hash: null, revoked_at: now }).where('id', '=', stationId).execute();
+  });
   deps.logger.info({ stationId }, 'station token revoked');
   return toStation(await getStation(deps, stationId));
 }

@@ -30,6 +30,24 @@ describe.each(targets())('station sync on %s', (target) => {
   };
 
   describe('enrollment', () => {
+    it('revoking a station cancels its open enrollment codes; a new code cancels the older ones', async () => {
+      const code = async () => (await h.admin('POST', `/v1/admin/stations/${world.s1}/enrollment-codes`, { ttlMinutes: 60 })).body.code as string;
+      const enroll = (c: string) => h.call('POST', '/v1/station/enroll', { code: c });
+      const first = await code();
+      const second = await code();
+      expect((await enroll(first)).body.error.code).toBe('ENROLLMENT_CODE_EXPIRED');
+      const token = (await enroll(second)).body.token as string;
+      const open = await code();
+      expect((await h.admin('POST', `/v1/admin/stations/${world.s1}/revoke`)).status).toBe(200);
+      expect((await enroll(open)).body.error.code).toBe('ENROLLMENT_CODE_EXPIRED');
+      expect((await h.call('GET', '/v1/station/me', undefined, token)).status).toBe(401);
+      // Another station's code is untouched, and a code made after the revocation works.
+      const other = (await h.admin('POST', `/v1/admin/stations/${world.s2}/enrollment-codes`, {})).body.code as string;
+      await h.admin('POST', `/v1/admin/stations/${world.s1}/revoke`);
+      expect((await enroll(other)).status).toBe(200);
+      expect((await enroll(await code())).status).toBe(200);
+    });
+
     it('trades a code for a token once; the token works until revoked', async () => {
       const code = await h.admin('POST', `/v1/admin/stations/${world.s1}/enrollment-codes`, { ttlMinutes: 60 });
       expect(code.body.code).toMatch(/^[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}$/);
