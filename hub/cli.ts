@@ -25,7 +25,8 @@ import { openStore } from './store';
 
 const usage = `hub <command> [options]            (database: --db or HUB_DATABASE_URL; default ${defaultDbPath})
 
-  start [--port 8787] [--host 127.0.0.1] [--admin-token T]   run the hub (HUB_PORT, HUB_HOST, HUB_ADMIN_TOKEN)
+  start [--port 8787] [--host 127.0.0.1] [--admin-token T] [--import-limit-mb 64]
+                                                      run the hub (HUB_PORT, HUB_HOST, HUB_ADMIN_TOKEN, HUB_IMPORT_LIMIT_MB)
   migrate                                             create or upgrade the store, then exit
   demo                                                add demo products, credentials, a factory and an enrollment code
 
@@ -57,7 +58,7 @@ const { values: opt, positionals } = parseArgs({
     db: { type: 'string' }, schema: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, 'admin-token': { type: 'string' },
     homekit: { type: 'boolean' }, findmy: { type: 'boolean' }, free: { type: 'boolean' }, replacement: { type: 'boolean' },
     owner: { type: 'string' }, customer: { type: 'string' }, mode: { type: 'string' }, 'firmware-key': { type: 'string' }, chip: { type: 'string' },
-    factory: { type: 'string' }, line: { type: 'string' }, station: { type: 'string' }, 'ttl-minutes': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    factory: { type: 'string' }, line: { type: 'string' }, station: { type: 'string' }, 'ttl-minutes': { type: 'string' }, 'import-limit-mb': { type: 'string' }, help: { type: 'boolean', short: 'h' },
   },
 });
 
@@ -85,10 +86,12 @@ async function runStart(): Promise<void> {
   if (poll !== undefined) jobsConfig.pollMs = poll;
   if (chunk !== undefined) jobsConfig.chunkSize = chunk;
   const given = opt['admin-token'] ?? process.env.HUB_ADMIN_TOKEN;
+  const importMb = opt['import-limit-mb'] ?? process.env.HUB_IMPORT_LIMIT_MB;
   const hub = await startHub({
     db, ...(opt.schema ? { schema: opt.schema } : {}),
     port: Number(opt.port ?? process.env.HUB_PORT ?? 8787), host: opt.host ?? process.env.HUB_HOST ?? '127.0.0.1',
     ...(given ? { adminToken: given } : {}), config: { jobs: jobsConfig },
+    ...(importMb !== undefined ? { bodyLimits: { import: int(importMb, '--import-limit-mb') * 1024 * 1024 } } : {}),
   });
   // Printed, not logged: the operator needs it once, the log keeps no secrets.
   process.stdout.write(`hub listening on ${hub.url} (store: ${hub.store.location}); OpenAPI at ${hub.url}/docs\n`);

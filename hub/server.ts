@@ -5,7 +5,7 @@ import pino from 'pino';
 import { systemClock, type Clock } from '../common/clock';
 import { newId } from '../common/ids';
 import { logRedactPaths, type Logger } from '../common/log';
-import { buildApp, type RateLimits } from './http/app';
+import { buildApp, type BodyLimits, type RateLimits } from './http/app';
 import { defaultHubConfig, type HubConfig, type HubDeps, type JobConfig } from './services/context';
 import { startJobRunner } from './services/jobs';
 import { logCodeSender, type CodeSender } from './services/sender';
@@ -26,6 +26,7 @@ export interface StartHubOptions {
   sender?: CodeSender;
   config?: Partial<Omit<HubConfig, 'jobs'>> & { jobs?: Partial<JobConfig> };
   rateLimits?: Partial<RateLimits>;
+  bodyLimits?: Partial<BodyLimits>;
   /** Run the background job loop in this process (default true). */
   runJobs?: boolean;
 }
@@ -53,7 +54,7 @@ export async function createHub(store: Store, opts: Omit<StartHubOptions, 'db' |
   const config: HubConfig = { ...defaultHubConfig, ...opts.config, jobs: { ...defaultHubConfig.jobs, ...opts.config?.jobs } };
   const deps: HubDeps = { instanceId: newId(), store, clock: opts.clock ?? systemClock, logger, sender: opts.sender ?? logCodeSender(logger), config };
   const adminToken = opts.adminToken ?? `hadm_${randomBytes(24).toString('base64url')}`;
-  const app = await buildApp({ deps, adminToken, ...(isPino(logger) ? { loggerInstance: logger } : {}), ...(opts.rateLimits ? { rateLimits: opts.rateLimits } : {}) });
+  const app = await buildApp({ deps, adminToken, ...(isPino(logger) ? { loggerInstance: logger } : {}), ...(opts.rateLimits ? { rateLimits: opts.rateLimits } : {}), ...(opts.bodyLimits ? { bodyLimits: opts.bodyLimits } : {}) });
   const runner = opts.runJobs === false ? undefined : startJobRunner(deps, deps.instanceId);
   return {
     app, deps, adminToken, runner,

@@ -31,12 +31,33 @@ export interface RateLimits {
 }
 export const defaultRateLimits: RateLimits = { enrollPerMinute: 20, downloadCodePerMinute: 10, downloadPerMinute: 20 };
 
+/** Largest request body per kind of route, in bytes; a bigger one is `413 PAYLOAD_TOO_LARGE`, refused from its Content-Length before it is read. */
+export interface BodyLimits {
+  /** Every route anyone may call (enrollment, health, unknown paths): the global limit. */
+  unauthenticated: number;
+  /** A station's push batch. */
+  push: number;
+  /** License imports (JSON list or a file), the biggest bodies the hub takes. */
+  import: number;
+  /** Every other authenticated route. */
+  other: number;
+}
+export const defaultBodyLimits: BodyLimits = { unauthenticated: 4 * 1024, push: 1024 * 1024, import: 64 * 1024 * 1024, other: 64 * 1024 };
+
+const bodyLimitOf = (name: HubRouteName, route: HubRouteDef, limits: BodyLimits): number => {
+  if (route.auth === 'none') return limits.unauthenticated;
+  if (name === 'push') return limits.push;
+  if (name === 'importLicenses' || name === 'importLicenseFile') return limits.import;
+  return limits.other;
+};
+
 export interface BuildAppOptions {
   deps: HubDeps;
   adminToken: string;
   /** A pino logger for request logs (created with `redact: logRedactPaths`); none = no request logs. */
   loggerInstance?: FastifyBaseLogger;
   rateLimits?: Partial<RateLimits>;
+  bodyLimits?: Partial<BodyLimits>;
   version?: string;
 }
 
@@ -65,10 +86,12 @@ function toJsonSchema(schema: unknown, io: 'input' | 'output'): unknown {
 export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> {
   const { deps } = opts;
   const limits = { ...defaultRateLimits, ...opts.rateLimits };
+  const bodyLimits = { ...defaultBodyLimits, ...opts.bodyLimits };
   const adminDigest = digest(opts.adminToken);
   const app = Fastify({
     ...(opts.loggerInstance ? { loggerInstance: opts.loggerInstance } : { logger: false }),
-    bodyLimit: 50 * 1024 * 1024,
+    // The global limit covers what any caller can reach before being known; authenticated routes set their own below.
+    bodyLimit: bodyLimits.unauthenticated,
   });
   app.decorateRequest('station', null);
 
@@ -141,6 +164,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     app.route({
       method: route.method,
       url: route.url,
+      bodyLimit: bodyLimitOf(name, route, bodyLimits),
       schema: {
         summary: route.summary,
         tags: [...route.tags],

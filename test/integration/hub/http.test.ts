@@ -70,6 +70,30 @@ describe.each(targets())('hub HTTP boundary on %s', (target) => {
     expect((await h.hub.app.inject({ method: 'GET', url: '/docs' })).statusCode).toBeLessThan(400);
   });
 
+  it('limits bodies per route: enrollment and unknown paths 4 KiB, push 1 MiB, imports as configured, the rest 64 KiB', async () => {
+    h = await bootHub(target, { bodyLimits: { import: 200 * 1024 } });
+    const w = await seedWorld(h);
+    const t = await enrollStation(h, w.s1);
+    const post = (url: string, bytes: number, token?: string) => h!.hub.app.inject({
+      method: 'POST', url, headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      payload: `{"pad":"${'x'.repeat(bytes - 10)}"}`,
+    });
+    const status = async (url: string, bytes: number, token?: string) => (await post(url, bytes, token)).statusCode;
+    expect(await status('/v1/station/enroll', 4 * 1024)).toBe(400); // read, then refused by its schema
+    const big = await post('/v1/station/enroll', 4 * 1024 + 1);
+    expect(big.statusCode).toBe(413);
+    expect(JSON.parse(big.body).error.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(await status('/v1/nowhere', 4 * 1024 + 1)).toBe(413);
+    expect(await status('/v1/station/push', 1024 * 1024, t)).toBe(400);
+    expect(await status('/v1/station/push', 1024 * 1024 + 1, t)).toBe(413);
+    expect(await status('/v1/station/push', 2 * 1024 * 1024)).toBe(401); // nobody: refused before the body is read
+    const c = await makeCredential(h, { purchased: 0 });
+    expect(await status(`/v1/admin/credentials/${c.id}/licenses`, 200 * 1024, h.adminToken)).toBe(400);
+    expect(await status(`/v1/admin/credentials/${c.id}/import`, 200 * 1024 + 1, h.adminToken)).toBe(413);
+    expect(await status('/v1/admin/products', 64 * 1024, h.adminToken)).toBe(400);
+    expect(await status('/v1/admin/products', 64 * 1024 + 1, h.adminToken)).toBe(413);
+  });
+
   it('rate-limits enrollment attempts', async () => {
     h = await bootHub(target, { rateLimits: { enrollPerMinute: 3 } });
     const codes = [];
