@@ -1,5 +1,5 @@
 import { AppError, isAppError } from '../../common/errors';
-import { pushItemSchema, type PushItem, type PushOutcome } from '../../common/hub-api';
+import type { PushItem, PushOutcome } from '../../common/hub-api';
 import type { OutboxRow } from '../vault/sync-store';
 import type { SyncContext } from './context';
 import { settleOperation } from './operations';
@@ -18,15 +18,7 @@ export function hubMac(raw: unknown): string | undefined {
   return hex.length === 12 ? hex : undefined;
 }
 
-/** The item kinds this hub's API takes (transfer bundles need a hub that knows them). */
-const hubKinds = new Set<string>(pushItemSchema.options.map((o) => o.shape.kind.value));
-export const hubTakesTransfers = hubKinds.has('transfer_out') && hubKinds.has('transfer_in');
-
-type TransferItem =
-  | { kind: 'transfer_out'; key: string; bundleId: string; credentialId: string; uuids: string[]; at: string }
-  | { kind: 'transfer_in'; key: string; bundleId: string; sourceStationId: string; credentialId: string; uuids: string[]; at: string };
-
-export function toPushItem(row: OutboxRow): PushItem | TransferItem {
+export function toPushItem(row: OutboxRow): PushItem {
   const p = row.payload;
   switch (row.kind) {
     case 'burn': {
@@ -59,7 +51,7 @@ const alreadyKnown = (row: OutboxRow, o: PushOutcome): boolean => (row.kind === 
 export async function pushAll(ctx: SyncContext, batchSize: number, onProgress?: () => void): Promise<PushReport> {
   const report: PushReport = { batches: 0, applied: 0, rejected: 0 };
   for (;;) {
-    const rows = ctx.store.outboxBatch(batchSize, { holdTransfers: !hubTakesTransfers });
+    const rows = ctx.store.outboxBatch(batchSize);
     if (rows.length === 0) return report;
     let outcomes: PushOutcome[];
     try {

@@ -287,16 +287,9 @@ export class SyncStore {
     return this.#enqueue.run(item.key, item.kind, item.uuid ?? null, item.refId ?? null, item.opId ?? null, JSON.stringify(item.payload), this.vault.clock.now()).changes === 1;
   }
 
-  /**
-   * The oldest outbox rows. `holdTransfers` (a hub without transfer support):
-   * transfer items wait, and so do reports of licenses that came in a bundle still waiting.
-   */
-  outboxBatch(limit: number, options: { holdTransfers?: boolean } = {}): OutboxRow[] {
-    const hold = options.holdTransfers
-      ? `WHERE o.kind NOT IN ('transfer_out', 'transfer_in') AND NOT (o.uuid IS NOT NULL AND EXISTS (
-           SELECT 1 FROM licenses l JOIN credential_groups g ON g.key = l.group_key JOIN sync_outbox t ON t.idem_key = 'transfer_in-' || g.id WHERE l.uuid = o.uuid))`
-      : '';
-    return this.db.prepare<[number], OutboxDbRow>(`SELECT o.seq, o.idem_key, o.kind, o.uuid, o.ref_id, o.op_id, o.payload, o.created_at, o.attempts FROM sync_outbox o ${hold} ORDER BY o.seq LIMIT ?`).all(limit).map((r) => ({
+  /** The oldest outbox rows, in push order. */
+  outboxBatch(limit: number): OutboxRow[] {
+    return this.db.prepare<[number], OutboxDbRow>(`SELECT o.seq, o.idem_key, o.kind, o.uuid, o.ref_id, o.op_id, o.payload, o.created_at, o.attempts FROM sync_outbox o ORDER BY o.seq LIMIT ?`).all(limit).map((r) => ({
       seq: r.seq, idemKey: r.idem_key, kind: r.kind, uuid: r.uuid, refId: r.ref_id, opId: r.op_id, payload: JSON.parse(r.payload) as Record<string, unknown>, createdAt: r.created_at, attempts: r.attempts,
     }));
   }

@@ -11,6 +11,7 @@ import { PassphraseWrapper } from '../../main/vault';
 import { Station, type SlotSnapshot } from '../../main/station';
 import { spawnFleet, type RemoteFleet } from '../../native/sim/remote';
 import type { Flash } from '../../native/sim/types';
+import { seededRandom, seedFromEnv } from '../support/seeded-random';
 import { licensesCsv, sleep, stationLicenses, tempDir, testPassphrase, fastScrypt } from '../integration/station/fixtures';
 
 const MODULES = 400;
@@ -21,14 +22,16 @@ const root = join(import.meta.dirname, '..', '..');
 const steps = ['connect', 'check', 'write', 'verify', 'finish'] as const;
 type KillPlan = { mode: 'time'; afterDone: number; delayMs: number } | { mode: 'step'; afterDone: number; step: (typeof steps)[number]; delayMs: number };
 
-const rnd = (lo: number, hi: number) => lo + Math.floor(Math.random() * (hi - lo + 1));
+// The kill moments come from a seeded generator: a failing run prints its seed, CHAOS_SEED=<seed> replays its plan.
+const random = seededRandom(seedFromEnv('CHAOS_SEED', 'chaos'));
+const rnd = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
 
 /** Every step is hit at least twice, the write step four times; the rest are random moments. */
 function killPlans(): KillPlan[] {
   const plans: KillPlan[] = [];
   for (const step of steps) for (let i = 0; i < (step === 'write' ? 4 : 2); i++) plans.push({ mode: 'step', afterDone: rnd(1, 8), step, delayMs: rnd(0, step === 'write' ? 25 : 10) });
   while (plans.length < KILLS) plans.push({ mode: 'time', afterDone: rnd(1, 10), delayMs: rnd(0, 400) });
-  return plans.sort(() => Math.random() - 0.5);
+  return plans.sort(() => random() - 0.5);
 }
 
 const tmp = tempDir('station-chaos-');

@@ -2,7 +2,8 @@
  * A TCP proxy for sync tests: sits between a station and the hub and can cut
  * connections in the middle of a request or of its answer, refuse connections
  * (hub "gone"), and replay every request a second time on its own connection
- * (duplicate delivery). It works on bytes, so it knows nothing of HTTP.
+ * (duplicate delivery). It works on bytes; only to tell when every replayed
+ * request was answered does it count HTTP/1.1 request and status lines.
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
 
@@ -23,6 +24,8 @@ export interface TcpProxy {
   setTarget(port: number): void;
   chaos: ProxyChaos;
   stats: { connections: number; cuts: number; replays: number; refused: number };
+  /** Resolves once the hub has answered every replayed request sent so far (or its connection closed). */
+  replaysAnswered(): Promise<void>;
   /** Cuts every open connection now. */
   dropAll(): void;
   close(): Promise<void>;
@@ -34,6 +37,13 @@ export async function startTcpProxy(targetPort: number, options: { random?: () =
   const open = new Set<Socket>();
   const stats = { connections: 0, cuts: 0, replays: 0, refused: 0 };
   const chaos: ProxyChaos = {};
+  // Replayed requests sent (or scheduled) and not answered yet, over all replay connections.
+  let unanswered = 0;
+  const waiters: (() => void)[] = [];
+  const answered = (n: number): void => {
+    unanswered -= n;
+    if (unanswered === 0) for (const w of waiters.splice(0)) w();
+  };
   const track = (s: Socket): Socket => {
     open.add(s);
     s.on('close', () => open.delete(s));
@@ -55,7 +65,23 @@ export async function startTcpProxy(targetPort: number, options: { random?: () =
     let cutResponse = false;
     const replayDelay = chaos.replayDelayMs ?? null;
     const replay = replayDelay !== null ? track(connect({ host: '127.0.0.1', port: target })) : null;
-    if (replay) replay.on('data', () => undefined);
+    let replayOpen = 0; // this connection's replayed requests still without an answer
+    if (replay) {
+      let tail = '';
+      replay.on('data', (chunk: Buffer) => {
+        const text = tail + chunk.toString('latin1');
+        const statusLines = [...text.matchAll(/HTTP\/1\.1 \d{3} /g)].filter((m) => m.index + m[0].length > tail.length).length;
+        tail = text.slice(-12);
+        const n = Math.min(statusLines, replayOpen);
+        replayOpen -= n;
+        answered(n);
+      });
+      replay.on('close', () => {
+        const n = replayOpen;
+        replayOpen = 0;
+        answered(n);
+      });
+    }
     const cut = (): void => {
       stats.cuts++;
       client.destroy();
@@ -70,7 +96,16 @@ export async function startTcpProxy(targetPort: number, options: { random?: () =
       upstream.write(chunk);
       if (replay) {
         stats.replays++;
-        setTimeout(() => { if (!replay.destroyed) replay.write(chunk); }, replayDelay ?? 0);
+        const starts = /^[A-Z]+ \S+ HTTP\/1\.1\r\n/.test(chunk.toString('latin1', 0, 2048)) && !replay.destroyed ? 1 : 0;
+        replayOpen += starts;
+        unanswered += starts;
+        setTimeout(() => {
+          if (!replay.destroyed) replay.write(chunk);
+          else if (starts > 0 && replayOpen > 0) {
+            replayOpen--;
+            answered(1);
+          }
+        }, replayDelay ?? 0);
       }
       // Give the hub time to read (and apply) the request, then cut before the answer comes back.
       if (cutRequest) setTimeout(cut, 30);
@@ -100,6 +135,7 @@ export async function startTcpProxy(targetPort: number, options: { random?: () =
     setTarget: (p) => { target = p; },
     chaos,
     stats,
+    replaysAnswered: () => (unanswered === 0 ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve))),
     dropAll: () => { for (const s of open) s.destroy(); },
     close: () => new Promise<void>((resolve) => {
       for (const s of open) s.destroy();

@@ -100,7 +100,7 @@ describe('burn reports survive hub outages and a lossy network', () => {
       proxy.chaos.replayDelayMs = round % 2 === 0 ? 0 : 25; // at once (racing the original) and later
       await st.sync.syncNow();
     }
-    await sleep(300); // let the last replays land
+    await proxy.replaysAnswered(); // the hub has applied (or refused) every replayed request
     expect(proxy.stats.replays).toBeGreaterThan(0);
     expect(hubBurns(hub.dbPath, fx.stationIds[0]!)).toEqual({ burned: 50, applied: 50, distinctKeys: 50, rejected: 0 });
     const rep = await hub.admin('GET', '/v1/admin/reports/stations');

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hubTakesTransfers } from '../../../main/sync/push';
 import { seedFactory, seedGroup, startHubProcess, type HubFixture, type HubProcess } from '../../support/hub-process';
 import { burnOne, openTestStation, type TestStation } from '../../support/station';
 
@@ -102,18 +101,7 @@ describe('transfer bundles between two offline stations', () => {
     expect(dst.ledger.counts(r.groupId)).toMatchObject({ burned: 2, available: 8 });
   });
 
-  it('hub reconciliation: both ends are reported, the burns count for the target, and a copy used elsewhere is refused', async (ctx) => {
-    if (!hubTakesTransfers) {
-      console.log('[sync tests] hub reconciliation of bundles skipped: this hub API has no transfer_out/transfer_in push items (see docs/sync.md "Transfer bundles"); the station keeps both ends in its outbox until it does.');
-      // what the station does meanwhile: both ends and the target's burns wait in the outbox, nothing else is held up
-      await src.sync.syncNow();
-      await dst.sync.syncNow();
-      expect(src.sync.store.outboxKeys()).toEqual([`transfer_out-${bundleId}`]);
-      expect(dst.sync.store.outboxKeys()[0]).toBe(`transfer_in-${bundleId}`);
-      expect(dst.sync.store.outboxKeys()).toHaveLength(3);
-      ctx.skip();
-      return;
-    }
+  it('hub reconciliation: both ends are reported, the burns count for the target, and a copy used elsewhere is refused', async () => {
     // a copy of the same file imported at a third station
     const copy = await third.sync.importBundle(file, passphrase);
     await burnOne(third.ledger, copy.groupId);
@@ -139,12 +127,7 @@ describe('transfer bundles between two offline stations', () => {
     expect(byStation.get(fx.stationIds[2]!)).toMatchObject({ burned: 0 });
   });
 
-  it('hub reconciliation the other way round: the source reports first, then the target', async (ctx) => {
-    if (!hubTakesTransfers) {
-      console.log('[sync tests] skipped: this hub API has no transfer items (see above).');
-      ctx.skip();
-      return;
-    }
+  it('hub reconciliation the other way round: the source reports first, then the target', async () => {
     const f2 = join(dir, 'bundle-2.cstb');
     const out = await src.sync.exportBundle({ groupId: group.id, count: 5, filePath: f2, cost: cheap });
     await src.sync.syncNow();
