@@ -1,5 +1,6 @@
 // npm run build: the renderer with vite (dist/renderer), the Electron main process
 // and the preload with esbuild (dist/electron/main.mjs, dist/electron/preload.cjs).
+// `--renderer`: the renderer only (what the browser host serves).
 import { build as viteBuild } from 'vite';
 import { build as esbuild } from 'esbuild';
 import { fileURLToPath } from 'node:url';
@@ -7,7 +8,12 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const external = ['electron', 'better-sqlite3', 'serialport', '@serialport/*', 'usb', 'electron-store', 'pino', 'exceljs'];
 
-await viteBuild({ configFile: `${root}/vite.config.ts` });
+const rendererOnly = process.argv.includes('--renderer');
+await viteBuild({ configFile: `${root}/vite.config.ts`, ...(rendererOnly ? { logLevel: 'warn' } : {}) });
+if (rendererOnly) {
+  console.log('Built dist/renderer');
+  process.exit(0);
+}
 await esbuild({
   entryPoints: [`${root}/main/electron/main.ts`], outfile: `${root}/dist/electron/main.mjs`,
   bundle: true, platform: 'node', format: 'esm', target: 'node22', external, sourcemap: true,

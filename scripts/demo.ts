@@ -25,6 +25,7 @@ import type { FaultSet } from '../native/sim/types';
 import { openStationApp, type DemoHubAccess } from '../main/app';
 import type { StationApp } from '../main/api/app';
 import type { StationRuntime } from '../main/app';
+import { builtRenderer } from '../main/host/built-renderer';
 import { startBrowserHost, type BrowserHost } from '../main/host/server';
 
 const root = resolve(import.meta.dirname, '..');
@@ -206,13 +207,8 @@ export async function runDemo(args: readonly string[]): Promise<void> {
       return;
     }
 
-    const staticDir = join(root, 'dist/renderer');
-    if (!existsSync(join(staticDir, 'index.html'))) {
-      console.log('Building the renderer (vite build)…');
-      const { build } = await import('vite');
-      await step(build({ configFile: join(root, 'vite.config.ts'), logLevel: 'warn' }));
-      if (stopping) return;
-    }
+    const staticDir = await step(builtRenderer(root, console.log));
+    if (stopping) return;
     const demoEnv = env;
     app = await step(openStationApp({
       dataDir: stationDir, logger: log, demoHub: () => Promise.resolve(demoEnv.access), syncIntervalMs: 10_000,

@@ -1,8 +1,8 @@
-import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import pino from 'pino';
 import { logRedactPaths } from '../../common/log';
 import { openStationApp } from '../app';
+import { builtRenderer } from './built-renderer';
 import { startBrowserHost } from './server';
 
 /**
@@ -17,13 +17,7 @@ const arg = (name: string): string | undefined => { const i = args.indexOf(name)
 const port = Number(arg('--port') ?? 0);
 const dataDir = resolve(arg('--data') ?? process.env.STATION_DATA_DIR ?? '.station');
 const virtualDir = arg('--ports');
-const staticDir = resolve('dist/renderer');
-
-if (!existsSync(join(staticDir, 'index.html'))) {
-  console.log('Building the renderer (vite build)…');
-  const { build } = await import('vite');
-  await build({ configFile: resolve('vite.config.ts') });
-}
+const staticDir = await builtRenderer(join(import.meta.dirname, '..', '..'), console.log);
 
 const logger = pino({ level: process.env.STATION_LOG_LEVEL ?? 'info', redact: { paths: logRedactPaths, censor: '[redacted]' }, base: { service: 'station' } });
 const app = await openStationApp({ dataDir, logger, ...(virtualDir ? { discovery: { virtualDirs: [resolve(virtualDir)] } } : {}) });
