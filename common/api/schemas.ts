@@ -270,8 +270,9 @@ export const dashboardSchema = z.object({
   range: reportRangeSchema,
   from: isoTimeSchema,
   to: isoTimeSchema,
-  burnsPerHour: z.array(z.object({ hour: isoTimeSchema, verified: z.number().int().nonnegative(), failed: z.number().int().nonnegative() })),
-  failuresBySlot: z.array(z.object({ slotId: idSchema, label: z.string(), reasons: z.array(reasonCountSchema) })),
+  burnsPerHour: z.array(z.object({ hour: isoTimeSchema, verified: z.number().int().nonnegative(), failed: z.number().int().nonnegative(), suspect: z.number().int().nonnegative() })),
+  /** `number` is the slot's number on this station (null for a slot no longer in the layout; `label` then names it). */
+  failuresBySlot: z.array(z.object({ slotId: idSchema, label: z.string(), number: z.number().int().positive().nullable(), reasons: z.array(reasonCountSchema) })),
   failuresByGroup: z.array(z.object({ groupId: idSchema, label: z.string(), reasons: z.array(reasonCountSchema) })),
   totals: z.object({ verified: z.number().int().nonnegative(), failed: z.number().int().nonnegative(), suspect: z.number().int().nonnegative() }),
 });

@@ -1,12 +1,12 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { AppError, isAppError, toErrorInfo } from '../../common/errors';
 import { systemClock, type Clock } from '../../common/clock';
 import { silentLogger, type Logger } from '../../common/log';
 import type { GroupSummary, JobProgress, Language, OfflineOutcome, SetupState, SlotState, SyncStatus } from '../../common/api/schemas';
 import type { DiscoveryOptions } from '../../native/transport/discovery';
-import { burnReportCsv } from '../ledger';
+import { burnRecordsSince, burnReportCsv, burnStats } from '../ledger';
 import { JsonFileSettings, type SettingsStore } from '../settings';
 import { Station, toApiGroupCounts, toApiSlotState, type SlotSnapshot, type SlotTiming } from '../station';
 import { SyncEngine, TOKEN_SECRET } from '../sync';
@@ -15,7 +15,7 @@ import { EventHub, type StationServices } from '../api/services';
 import { SupervisorSessions, type PinRecord, type PinStore, type SupervisorSessionOptions } from '../api/supervisor-session';
 import { HubSupervisor } from './hub-supervisor';
 import { discoverSlotLayout, type SlotPlace } from './slot-layout';
-import { dashboard, groupSummary, historyEntry, operationHistory, refusedReports, shiftStart, updateRequest } from './views';
+import { dashboard, groupSummary, historyEntry, operationHistory, refusedReports, reportFrom, updateRequest } from './views';
 
 /** What the demo hub gives a station that asks for it (scripts/demo.ts starts one). */
 export interface DemoHubAccess {
@@ -605,10 +605,12 @@ export class StationRuntime {
         exportReport: (input) => {
           const { station } = this.#ready();
           this.#checkCode('report_export', input.code);
-          const now = this.#clock.now();
-          const from = input.range === 'shift' ? shiftStart(now) : now - 24 * 3600_000;
-          const records = station.ledger.burnRecords(input.groupId ? { groupId: input.groupId } : {}).filter((r) => r.at >= from);
-          const filePath = this.#writeExport(`burn-report-${input.range}-${this.#stamp()}.csv`, burnReportCsv(records));
+          const records = burnRecordsSince(station.vault.db, reportFrom(input.range, this.#clock.now()), input.groupId);
+          const names = new Map(station.groups().map((g) => [g.id, g.name]));
+          const filePath = this.#writeExport(`burn-report-${input.range}-${this.#stamp()}.csv`, burnReportCsv(records, {
+            group: (id) => names.get(id) ?? id,
+            slot: (id) => this.#layout.find((p) => p.slotId === id)?.number ?? null,
+          }));
           return { filePath, rows: records.length };
         },
       },
@@ -626,8 +628,9 @@ export class StationRuntime {
         dashboard: (input) => {
           const { station } = this.#ready();
           const names = new Map(station.groups().map((g) => [g.id, g.name]));
-          return dashboard(input.range, this.#clock.now(), station.ledger.burnRecords(), {
-            slot: (id) => { const p = this.#layout.find((x) => x.slotId === id); return p ? `Slot ${p.number} (${basename(p.port)})` : id; },
+          const now = this.#clock.now();
+          return dashboard(input.range, now, burnStats(station.vault.db, { from: reportFrom(input.range, now), to: now }), {
+            slot: (id) => { const p = this.#layout.find((x) => x.slotId === id); return p ? { label: `Slot ${p.number}`, number: p.number } : { label: id, number: null }; },
             group: (id) => names.get(id) ?? id,
           });
         },

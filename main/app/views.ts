@@ -1,7 +1,7 @@
 import type { BurnFailureCodeOut, Dashboard, GroupSummary, HistoryEntry, RefusedReport, UpdateRequest as ApiUpdateRequest } from '../../common/api/schemas';
 import { burnFailureCodeSchema, credentialStateSchema, deliveryModeSchema } from '../../common/api/schemas';
 import type { CredentialEvent, UpdateRequest as HubUpdateRequest } from '../../common/hub-api';
-import type { BurnRecord } from '../ledger';
+import type { BurnStatRow } from '../ledger';
 import type { StationGroup } from '../station';
 import { toApiGroupCounts } from '../station';
 import type { HubGroupMeta, OperationRow } from '../vault/sync-store';
@@ -90,45 +90,48 @@ export function shiftStart(now: number): number {
   return start.getTime();
 }
 
-/** Burns per hour and failure reasons per slot and per group, from the burn records (void and released-at-restart records are not burns). */
-export function dashboard(range: 'shift' | 'day', now: number, records: readonly BurnRecord[], labels: { slot: (id: string) => string; group: (id: string) => string }): Dashboard {
-  const from = range === 'shift' ? shiftStart(now) : now - 24 * 3600_000;
+/** Where a report range starts: the current shift, or 24 hours back. */
+export function reportFrom(range: 'shift' | 'day', now: number): number {
+  return range === 'shift' ? shiftStart(now) : now - 24 * 3600_000;
+}
+
+/**
+ * Burns per hour and failure reasons per slot and per group, from the burn
+ * records summed in SQL (`burnStats`, main/ledger/stats.ts). Every figure comes
+ * from the same rows: the totals are the sums of the hours, and the failed and
+ * suspect totals are the sums of the reasons per slot and per group.
+ */
+export function dashboard(range: 'shift' | 'day', now: number, rows: readonly BurnStatRow[], labels: { slot: (id: string) => { label: string; number: number | null }; group: (id: string) => string }): Dashboard {
+  const from = reportFrom(range, now);
   const hourMs = 3600_000;
   const firstHour = Math.floor(from / hourMs) * hourMs;
-  const hours = new Map<number, { verified: number; failed: number }>();
-  for (let h = firstHour; h <= now; h += hourMs) hours.set(h, { verified: 0, failed: 0 });
+  const hours = new Map<number, { verified: number; failed: number; suspect: number }>();
+  for (let h = firstHour; h <= now; h += hourMs) hours.set(h, { verified: 0, failed: 0, suspect: 0 });
   const bySlot = new Map<string, Map<BurnFailureCodeOut, number>>();
   const byGroup = new Map<string, Map<BurnFailureCodeOut, number>>();
   const totals = { verified: 0, failed: 0, suspect: 0 };
-  const bump = (m: Map<string, Map<BurnFailureCodeOut, number>>, key: string, code: BurnFailureCodeOut): void => {
+  const bump = (m: Map<string, Map<BurnFailureCodeOut, number>>, key: string, code: BurnFailureCodeOut, n: number): void => {
     const reasons = m.get(key) ?? new Map<BurnFailureCodeOut, number>();
-    reasons.set(code, (reasons.get(code) ?? 0) + 1);
+    reasons.set(code, (reasons.get(code) ?? 0) + n);
     m.set(key, reasons);
   };
-  for (const r of records) {
-    if (r.at < from || r.at > now || r.result === 'void') continue;
-    const bucket = hours.get(Math.floor(r.at / hourMs) * hourMs);
-    if (r.result === 'verified') {
-      // a suspect settled by reading the module back is not a second burn
-      if (r.reason === 'resolved by read-back') continue;
-      totals.verified++;
-      if (bucket) bucket.verified++;
-      continue;
-    }
-    if (r.slot === null) continue;
-    if (r.result === 'suspect') totals.suspect++;
-    else totals.failed++;
-    if (bucket) bucket.failed++;
-    const code = failureCode(r.reason);
-    bump(bySlot, r.slot, code);
-    bump(byGroup, r.groupId, code);
+  for (const r of rows) {
+    const bucket = hours.get(r.hour);
+    if (bucket === undefined) continue;
+    bucket[r.outcome] += r.n;
+    totals[r.outcome] += r.n;
+    if (r.outcome === 'verified' || r.slot === null || r.groupId === null) continue;
+    const code = failureCode(r.code === null ? null : `${r.code} at `);
+    bump(bySlot, r.slot, code, r.n);
+    bump(byGroup, r.groupId, code, r.n);
   }
-  const reasons = (m: Map<BurnFailureCodeOut, number>) => [...m].map(([code, count]) => ({ code, count })).sort((a, b) => b.count - a.count);
+  const reasons = (m: Map<BurnFailureCodeOut, number>) => [...m].map(([code, count]) => ({ code, count })).sort((a, b) => b.count - a.count || a.code.localeCompare(b.code));
   return {
     range, from: new Date(from).toISOString(), to: new Date(now).toISOString(),
     burnsPerHour: [...hours].map(([h, v]) => ({ hour: new Date(h).toISOString(), ...v })),
-    failuresBySlot: [...bySlot].sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true })).map(([slotId, m]) => ({ slotId, label: labels.slot(slotId), reasons: reasons(m) })),
-    failuresByGroup: [...byGroup].map(([groupId, m]) => ({ groupId, label: labels.group(groupId), reasons: reasons(m) })),
+    failuresBySlot: [...bySlot].map(([slotId, m]) => ({ slotId, ...labels.slot(slotId), reasons: reasons(m) }))
+      .sort((a, b) => (a.number ?? Infinity) - (b.number ?? Infinity) || a.slotId.localeCompare(b.slotId, 'en', { numeric: true })),
+    failuresByGroup: [...byGroup].map(([groupId, m]) => ({ groupId, label: labels.group(groupId), reasons: reasons(m) })).sort((a, b) => a.label.localeCompare(b.label)),
     totals,
   };
 }

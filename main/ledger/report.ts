@@ -22,11 +22,19 @@ export function csvField(value: string | null): string {
   return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
 }
 
+/** How the report names a group and a slot (the station gives the group's name and the slot's number; by default their ids). */
+export interface BurnReportLabels {
+  group: (groupId: string) => string;
+  slot: (slotId: string) => number | string | null;
+}
+
 /** The burn report (CRLF, header first). Built from burn records, which never hold an authkey. */
-export function burnReportCsv(records: readonly BurnRecord[]): string {
+export function burnReportCsv(records: readonly BurnRecord[], labels?: BurnReportLabels): string {
   const lines = [columns.join(',')];
   for (const r of records) {
-    lines.push([r.uuid, r.moduleMac, r.moduleSerial, r.slot, new Date(r.at).toISOString(), r.result, r.reason, r.groupId].map(csvField).join(','));
+    const slot = r.slot === null ? null : labels ? labels.slot(r.slot) ?? r.slot : r.slot;
+    const group = labels ? labels.group(r.groupId) : r.groupId;
+    lines.push([r.uuid, r.moduleMac, r.moduleSerial, slot === null ? null : String(slot), new Date(r.at).toISOString(), r.result, r.reason, group].map(csvField).join(','));
   }
   return lines.join('\r\n') + '\r\n';
 }

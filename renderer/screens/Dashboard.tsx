@@ -4,7 +4,7 @@ import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAx
 import type { BurnFailureCodeOut, Dashboard as DashboardData } from '../../common/api/schemas';
 import { useStation } from '../context';
 import { useStore } from '../state/store';
-import { pivotReasons } from '../state/charts';
+import { oneLine, pivotReasons } from '../state/charts';
 
 const reasonColours: Record<BurnFailureCodeOut, string> = {
   TIMEOUT: '#f2c230', CHECKSUM: '#b48cff', REFUSED: '#ff7ab6', ALREADY_AUTHORIZED: '#5ad1e6', VERIFY_MISMATCH: '#ff9f1a', DISCONNECTED: '#ff4d4d',
@@ -21,8 +21,8 @@ export function Dashboard() {
   const burned = useStore((s) => s.slots.reduce((n, x) => n + x.burnedThisShift + (x.phase === 'failed' ? 1 : 0), 0));
   useEffect(() => { void controller.run(api.reports.dashboard({ range })).then((d) => { if (d) setData(d); }); }, [api, controller, range, burned]);
   if (data === null) return <main><p>{t('app.loading')}</p></main>;
-  const perHour = data.burnsPerHour.map((h) => ({ hour: new Date(h.hour).toLocaleTimeString(i18n.language, { hour: '2-digit', minute: '2-digit' }), verified: h.verified, failed: h.failed }));
-  const bySlot = pivotReasons(data.failuresBySlot);
+  const perHour = data.burnsPerHour.map((h) => ({ hour: new Date(h.hour).toLocaleTimeString(i18n.language, { hour: '2-digit', minute: '2-digit' }), verified: h.verified, failed: h.failed, suspect: h.suspect }));
+  const bySlot = pivotReasons(data.failuresBySlot.map((x) => ({ ...x, label: x.number === null ? x.label : t('slot.title', { n: x.number }) })));
   const byGroup = pivotReasons(data.failuresByGroup);
   return (
     <main>
@@ -48,6 +48,7 @@ export function Dashboard() {
               <Legend />
               <Bar dataKey="verified" name={t('dashboard.verified')} stackId="a" fill="#2ec26a" isAnimationActive={false} />
               <Bar dataKey="failed" name={t('dashboard.failed')} stackId="a" fill="#ff4d4d" isAnimationActive={false} />
+              <Bar dataKey="suspect" name={t('dashboard.suspect')} stackId="a" fill="#f2c230" isAnimationActive={false} />
             </BarChart>
           </ResponsiveContainer>
         </section>
@@ -67,7 +68,7 @@ function ReasonChart({ title, rows, codes, empty }: { title: string; rows: Recor
         <ResponsiveContainer width="100%" height={260}>
           <BarChart data={rows} layout="vertical" margin={{ left: 20 }}>
             <CartesianGrid stroke="#3a4757" strokeDasharray="3 3" />
-            <XAxis type="number" tick={axis} allowDecimals={false} /><YAxis type="category" dataKey="label" tick={axis} width={140} />
+            <XAxis type="number" tick={axis} allowDecimals={false} /><YAxis type="category" dataKey="label" tick={<OneLineTick />} width={150} />
             <Tooltip cursor={{ fill: '#222c38' }} contentStyle={{ background: '#19212b', border: '1px solid #3a4757' }} />
             <Legend />
             {codes.map((c) => <Bar key={c} dataKey={c} name={t(`reason.${c}`)} stackId="r" fill={reasonColours[c]} isAnimationActive={false} />)}
@@ -75,5 +76,16 @@ function ReasonChart({ title, rows, codes, empty }: { title: string; rows: Recor
         </ResponsiveContainer>
       )}
     </section>
+  );
+}
+
+/** A category label on one line: a long name is cut with an ellipsis (the full name in its tooltip), never wrapped. */
+function OneLineTick({ x, y, payload }: { x?: number; y?: number; payload?: { value: string } }) {
+  const full = payload?.value ?? '';
+  const text = oneLine(full, 16);
+  return (
+    <text x={x} y={y} dy={5} textAnchor="end" fill={axis.stroke} fontSize={axis.fontSize}>
+      <title>{full}</title>{text}
+    </text>
   );
 }

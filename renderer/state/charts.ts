@@ -10,3 +10,19 @@ export function pivotReasons(list: { label: string; reasons: { code: BurnFailure
   });
   return { rows, codes: [...codes].sort() };
 }
+
+/** A label cut to `max` characters (a CJK character counts as two: it is twice as wide), with an ellipsis when cut. */
+export function oneLine(label: string, max: number): string {
+  const width = (c: string): number => (/[\u2e80-\u9fff\uac00-\ud7af\uff00-\uffef]/.test(c) ? 2 : 1);
+  let used = 0;
+  const chars = [...label];
+  const total = chars.reduce((n, c) => n + width(c), 0);
+  if (total <= max) return label;
+  let out = '';
+  for (const c of chars) {
+    if (used + width(c) > max - 1) break;
+    out += c;
+    used += width(c);
+  }
+  return `${out.trimEnd()}…`;
+}

@@ -305,6 +305,13 @@ describe('station UI in the browser host, on the real services', () => {
     expect(csv.split('\r\n')[0]).toBe('uuid,module_mac,module_serial,slot,time,result,reason,group');
     expect(csv).toContain('DISCONNECTED');
     expect(csv).not.toMatch(/(^|,)[0-9A-Za-z]{32}(,|$)/m);
+    // the slot by its number, the group by its name
+    const rows = csv.trim().split('\r\n').slice(1);
+    expect(rows.length).toBeGreaterThan(0);
+    for (const row of rows) expect(row).toMatch(/^[0-9a-z]{16},[^,]*,[^,]*,[1-4],/);
+    const groups = (await overview(st)).groups;
+    for (const g of groups) expect(csv).not.toContain(g.id);
+    expect(groups.some((g) => csv.includes(`,${g.name}\r\n`))).toBe(true);
     await page.getByTestId('tab-groups').click();
     await plugRow().click();
     await page.waitForTimeout(300);
@@ -313,6 +320,14 @@ describe('station UI in the browser host, on the real services', () => {
     await page.keyboard.press('F3');
     await page.getByTestId('dashboard-totals').waitFor();
     await page.waitForTimeout(300);
+    // the header is the sum of the hours and of the reasons
+    const d = await api<{ totals: { verified: number; failed: number; suspect: number }; burnsPerHour: { verified: number; failed: number; suspect: number }[]; failuresBySlot: { reasons: { count: number }[] }[]; failuresByGroup: { reasons: { count: number }[] }[] }>(st, 'reports.dashboard', { range: 'shift' });
+    const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
+    for (const k of ['verified', 'failed', 'suspect'] as const) expect(sum(d.burnsPerHour.map((h) => h[k]))).toBe(d.totals[k]);
+    expect(sum(d.failuresBySlot.flatMap((x) => x.reasons.map((r) => r.count)))).toBe(d.totals.failed + d.totals.suspect);
+    expect(sum(d.failuresByGroup.flatMap((x) => x.reasons.map((r) => r.count)))).toBe(d.totals.failed + d.totals.suspect);
+    expect(d.totals.verified).toBeGreaterThan(0);
+    expect(await page.getByTestId('dashboard-totals').textContent()).toContain(`Verified: ${d.totals.verified}`);
     await shot(page, 'dashboard');
     expect(errors).toEqual([]);
   }, 90_000);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { GroupSummary, SlotState } from '../../../common/api/schemas';
 import * as A from '../../../renderer/state/actions';
-import { pivotReasons } from '../../../renderer/state/charts';
+import { oneLine, pivotReasons } from '../../../renderer/state/charts';
 
 const slot = (n: number, over: Partial<SlotState> = {}): SlotState => ({
   slotId: `slot-${n}`, number: n, port: `/dev/ttyUSB${n}`, protocol: 'tuya-auc', groupId: null, connected: true, running: false,
@@ -75,5 +75,12 @@ describe('UI actions', () => {
     const p = pivotReasons([{ label: 'Slot 1', reasons: [{ code: 'TIMEOUT', count: 2 }] }, { label: 'Slot 2', reasons: [{ code: 'DISCONNECTED', count: 1 }, { code: 'TIMEOUT', count: 1 }] }]);
     expect(p.codes).toEqual(['DISCONNECTED', 'TIMEOUT']);
     expect(p.rows).toEqual([{ label: 'Slot 1', TIMEOUT: 2 }, { label: 'Slot 2', DISCONNECTED: 1, TIMEOUT: 1 }]);
+  });
+
+  it('a chart label stays on one line: cut with an ellipsis past its width, a CJK character counting twice', () => {
+    expect(oneLine('Slot 1', 16)).toBe('Slot 1');
+    expect(oneLine('Demo smart plug · 1a2b3c4d', 16)).toBe('Demo smart plug…');
+    expect(oneLine('演示智能插座分组一号', 16)).toBe('演示智能插座分…');
+    expect(oneLine('工位 1', 16)).toBe('工位 1');
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dashboardSchema, groupSummarySchema } from '../../../common/api/schemas';
-import type { BurnRecord } from '../../../main/ledger';
+import type { BurnStatRow } from '../../../main/ledger';
 import { dashboard, failureCode, groupSummary, historyEntry, shiftStart, updateRequest } from '../../../main/app/views';
 
 const counts = { total: 10, available: 6, reserved: 0, burning: 0, burned: 3, reported: 1, suspect: 1, void: 0, failed: 2 };
@@ -9,7 +9,6 @@ const meta = {
   purchased: 8, free: 2, parentId: 'p0', hubLineId: null, hubStationId: null, firmwareKey: 'k', chip: 'c', slotIds: ['slot-2'], localLine: 'Line 2',
 };
 const at = (iso: string): number => new Date(iso).getTime();
-const record = (over: Partial<BurnRecord>): BurnRecord => ({ id: 1, uuid: 'aaaaaaaaaaaaaaaa', groupId: 'g1', slot: 'slot-1', attempt: 'a', moduleMac: null, moduleSerial: null, result: 'verified', reason: null, at: 0, reportedAt: null, ...over });
 
 describe('what the screens show', () => {
   it('a group shows the hub state and product, the vault counts, its slots, and a block in the words the station gave', () => {
@@ -41,24 +40,38 @@ describe('what the screens show', () => {
     expect(shiftStart(local(3))).toBe(new Date(2026, 2, 9, 22).getTime());
   });
 
-  it('the dashboard counts burns per hour and failure reasons per slot and group; voids and read-back settlements are not burns', () => {
+  it('the dashboard sums the SQL rows per hour, per slot and per group; the totals are the sums of the hours and of the reasons', () => {
     const now = at('2026-03-10T12:30:00Z');
-    const records = [
-      record({ at: at('2026-03-10T11:10:00Z') }),
-      record({ at: at('2026-03-10T12:05:00Z'), slot: 'slot-2' }),
-      record({ at: at('2026-03-10T12:06:00Z'), result: 'failed', reason: 'TIMEOUT at connect: no answer', slot: 'slot-2' }),
-      record({ at: at('2026-03-10T12:07:00Z'), result: 'suspect', reason: 'DISCONNECTED at write: gone', slot: 'slot-2' }),
-      record({ at: at('2026-03-10T12:20:00Z'), result: 'verified', reason: 'resolved by read-back', slot: 'slot-2' }),
-      record({ at: at('2026-03-10T12:21:00Z'), result: 'void', reason: 'voided', slot: 'slot-2' }),
-      record({ at: at('2026-03-08T12:00:00Z') }),
+    const h11 = at('2026-03-10T11:00:00Z');
+    const h12 = at('2026-03-10T12:00:00Z');
+    const rows: BurnStatRow[] = [
+      { hour: h11, slot: 'slot-1', groupId: 'g1', outcome: 'verified', code: null, n: 1 },
+      { hour: h12, slot: 'slot-2', groupId: 'g1', outcome: 'verified', code: null, n: 1 },
+      { hour: h12, slot: 'slot-2', groupId: 'g1', outcome: 'failed', code: 'TIMEOUT', n: 1 },
+      { hour: h12, slot: 'slot-2', groupId: 'g1', outcome: 'suspect', code: 'DISCONNECTED', n: 1 },
+      { hour: h12, slot: 'slot-10', groupId: 'g2', outcome: 'failed', code: 'BOGUS', n: 2 },
+      // outside the range: not counted anywhere
+      { hour: at('2026-03-08T12:00:00Z'), slot: 'slot-1', groupId: 'g1', outcome: 'failed', code: 'TIMEOUT', n: 5 },
     ];
-    const d = dashboard('day', now, records, { slot: (id) => `Slot ${id.slice(5)}`, group: () => 'Plug' });
+    const d = dashboard('day', now, rows, { slot: (id) => (id === 'slot-10' ? { label: id, number: null } : { label: `Slot ${id.slice(5)}`, number: Number(id.slice(5)) }), group: (id) => (id === 'g1' ? 'Plug' : 'Bulb') });
     expect(dashboardSchema.parse(d)).toEqual(d);
-    expect(d.totals).toEqual({ verified: 2, failed: 1, suspect: 1 });
+    expect(d.totals).toEqual({ verified: 2, failed: 3, suspect: 1 });
     expect(d.burnsPerHour).toHaveLength(25);
-    expect(d.burnsPerHour.find((h) => h.hour === '2026-03-10T12:00:00.000Z')).toEqual({ hour: '2026-03-10T12:00:00.000Z', verified: 1, failed: 2 });
-    expect(d.failuresBySlot).toEqual([{ slotId: 'slot-2', label: 'Slot 2', reasons: [{ code: 'TIMEOUT', count: 1 }, { code: 'DISCONNECTED', count: 1 }] }]);
-    expect(d.failuresByGroup).toEqual([{ groupId: 'g1', label: 'Plug', reasons: [{ code: 'TIMEOUT', count: 1 }, { code: 'DISCONNECTED', count: 1 }] }]);
+    expect(d.burnsPerHour.find((h) => h.hour === '2026-03-10T12:00:00.000Z')).toEqual({ hour: '2026-03-10T12:00:00.000Z', verified: 1, failed: 3, suspect: 1 });
+    expect(d.failuresBySlot).toEqual([
+      { slotId: 'slot-2', label: 'Slot 2', number: 2, reasons: [{ code: 'DISCONNECTED', count: 1 }, { code: 'TIMEOUT', count: 1 }] },
+      { slotId: 'slot-10', label: 'slot-10', number: null, reasons: [{ code: 'INTERNAL', count: 2 }] },
+    ]);
+    expect(d.failuresByGroup).toEqual([
+      { groupId: 'g2', label: 'Bulb', reasons: [{ code: 'INTERNAL', count: 2 }] },
+      { groupId: 'g1', label: 'Plug', reasons: [{ code: 'DISCONNECTED', count: 1 }, { code: 'TIMEOUT', count: 1 }] },
+    ]);
+    // header, charts and groups agree
+    const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
+    for (const k of ['verified', 'failed', 'suspect'] as const) expect(sum(d.burnsPerHour.map((h) => h[k]))).toBe(d.totals[k]);
+    const reasons = (list: { reasons: { count: number }[] }[]): number => sum(list.flatMap((x) => x.reasons.map((r) => r.count)));
+    expect(reasons(d.failuresBySlot)).toBe(d.totals.failed + d.totals.suspect);
+    expect(reasons(d.failuresByGroup)).toBe(d.totals.failed + d.totals.suspect);
   });
 
   it('maps the hub update requests and history into the console words', () => {

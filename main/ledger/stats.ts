@@ -1,0 +1,65 @@
+import type { VaultDb } from '../vault/db';
+import type { BurnRecord } from './report';
+
+/**
+ * The burn records summed in SQL over every record (the dashboard, the shift
+ * report): each query reads only the time range through the index on `at`
+ * (vault migration 6), never the whole table into memory. The index also holds
+ * the result, slot, group and reason, so verified and failed records are summed
+ * from the index alone; only suspects read their license's state.
+ */
+
+/** What became of a burn attempt, as the dashboard counts it. */
+export type BurnStatOutcome = 'verified' | 'failed' | 'suspect';
+
+/**
+ * One group of burn attempts: same hour and outcome; failed and suspect ones
+ * also by slot, group and failure code (the dashboard names no slot or group
+ * for a verified burn, so those are summed per hour alone, from the index).
+ */
+export interface BurnStatRow {
+  /** Start of the hour, ms since the epoch. */
+  hour: number;
+  slot: string | null;
+  groupId: string | null;
+  outcome: BurnStatOutcome;
+  /** The code at the head of the ledger's reason ("TIMEOUT at write: ..."); null for a verified burn. */
+  code: string | null;
+  n: number;
+}
+
+/**
+ * A suspect record counts by what became of its license: still suspect, read
+ * back as burned (verified), or voided (failed). The read-back's own verified
+ * record is not a second burn, a void record is no burn, and a record without
+ * a slot (a read-back through a bare port) is not a slot's burn.
+ */
+export const burnStatsSql = `
+  SELECT (at / 3600000) * 3600000 AS hour, NULL AS slot, NULL AS groupId, 'verified' AS outcome, NULL AS code, count(*) AS n
+  FROM burn_records INDEXED BY burn_records_by_time
+  WHERE at >= @from AND at <= @to AND result = 'verified' AND slot IS NOT NULL AND reason IS NOT 'resolved by read-back'
+  GROUP BY 1
+  UNION ALL
+  SELECT hour, slot, groupId, outcome, code, count(*) FROM (
+    SELECT (b.at / 3600000) * 3600000 AS hour, b.slot AS slot, b.group_id AS groupId,
+      CASE b.result WHEN 'failed' THEN 'failed' ELSE
+        (SELECT CASE l.state WHEN 'suspect' THEN 'suspect' WHEN 'verified' THEN 'verified' WHEN 'reported' THEN 'verified' ELSE 'failed' END
+         FROM licenses l WHERE l.uuid = b.uuid) END AS outcome,
+      substr(b.reason, 1, instr(b.reason, ' at ') - 1) AS code
+    FROM burn_records b INDEXED BY burn_records_by_time
+    WHERE b.at >= @from AND b.at <= @to AND (b.result = 'failed' OR b.result = 'suspect') AND b.slot IS NOT NULL
+  )
+  GROUP BY 1, 2, 3, 4, 5`;
+
+export function burnStats(db: VaultDb, range: { from: number; to: number }): BurnStatRow[] {
+  return db.prepare<[{ from: number; to: number }], BurnStatRow>(burnStatsSql).all({ from: range.from, to: range.to }).map((r) => ({ ...r, outcome: r.outcome ?? 'failed', code: r.outcome === 'verified' || r.code === '' ? null : r.code }));
+}
+
+const recordColumns = 'id, uuid, group_id AS groupId, slot, attempt, module_mac AS moduleMac, module_serial AS moduleSerial, result, reason, at, reported_at AS reportedAt';
+
+/** Every burn record from `from` on (of one group, or all), oldest first: the shift and day reports. */
+export function burnRecordsSince(db: VaultDb, from: number, groupId?: string): BurnRecord[] {
+  return groupId === undefined
+    ? db.prepare<[number], BurnRecord>(`SELECT ${recordColumns} FROM burn_records WHERE at >= ? ORDER BY at, id`).all(from)
+    : db.prepare<[number, string], BurnRecord>(`SELECT ${recordColumns} FROM burn_records WHERE at >= ? AND group_id = ? ORDER BY at, id`).all(from, groupId);
+}
