@@ -21,12 +21,14 @@ import { logCodeSender } from './services/sender';
 import * as stations from './services/stations';
 import * as updates from './services/updates';
 import { createHubLogger, defaultDbPath, startHub } from './server';
-import { openStore } from './store';
+import { isPostgresUrl, openStore } from './store';
 
 const usage = `hub <command> [options]            (database: --db or HUB_DATABASE_URL; default ${defaultDbPath})
 
-  start [--port 8787] [--host 127.0.0.1] [--admin-token T] [--import-limit-mb 64]
-                                                      run the hub (HUB_PORT, HUB_HOST, HUB_ADMIN_TOKEN, HUB_IMPORT_LIMIT_MB)
+  start [--port 8787] [--host 127.0.0.1] [--import-limit-mb 64]
+        [--tls-cert FILE --tls-key FILE | --behind-tls-proxy]
+                                                      run the hub (HUB_PORT, HUB_HOST, HUB_IMPORT_LIMIT_MB, HUB_TLS_CERT,
+                                                      HUB_TLS_KEY, HUB_BEHIND_TLS_PROXY=1; the admin token only in HUB_ADMIN_TOKEN)
   migrate                                             create or upgrade the store, then exit
   demo                                                add demo products, credentials, a factory and an enrollment code
 
@@ -52,27 +54,61 @@ const usage = `hub <command> [options]            (database: --db or HUB_DATABAS
   reports credentials | reports stations
 `;
 
-const { values: opt, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    db: { type: 'string' }, schema: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, 'admin-token': { type: 'string' },
-    homekit: { type: 'boolean' }, findmy: { type: 'boolean' }, free: { type: 'boolean' }, replacement: { type: 'boolean' },
-    owner: { type: 'string' }, customer: { type: 'string' }, mode: { type: 'string' }, 'firmware-key': { type: 'string' }, chip: { type: 'string' },
-    factory: { type: 'string' }, line: { type: 'string' }, station: { type: 'string' }, 'ttl-minutes': { type: 'string' }, 'import-limit-mb': { type: 'string' }, help: { type: 'boolean', short: 'h' },
-  },
-});
+const options = {
+  db: { type: 'string' }, schema: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' },
+  'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'behind-tls-proxy': { type: 'boolean' },
+  homekit: { type: 'boolean' }, findmy: { type: 'boolean' }, free: { type: 'boolean' }, replacement: { type: 'boolean' },
+  owner: { type: 'string' }, customer: { type: 'string' }, mode: { type: 'string' }, 'firmware-key': { type: 'string' }, chip: { type: 'string' },
+  factory: { type: 'string' }, line: { type: 'string' }, station: { type: 'string' }, 'ttl-minutes': { type: 'string' }, 'import-limit-mb': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+} as const;
 
-const db = opt.db ?? process.env.HUB_DATABASE_URL ?? defaultDbPath;
-const envInt = (name: string): number | undefined => (process.env[name] ? Number(process.env[name]) : undefined);
+const usageError = (message: string): AppError => new AppError('CLI_USAGE', `${message}; see "hub --help"`);
+
+function parseCommandLine(argv: string[]) {
+  const negative = argv.find((a) => /^-\d/.test(a));
+  if (negative !== undefined) throw usageError(`"${negative}": numbers must be whole numbers from 0 up`);
+  try {
+    return parseArgs({ args: argv, allowPositionals: true, strict: true, options });
+  } catch (e) {
+    // parseArgs explains in a sentence, then suggests "--" for positionals: the first sentence is the point.
+    throw usageError((e as Error).message.split(/\. /)[0]!.replace(/\.$/, ''));
+  }
+}
+
+let opt: ReturnType<typeof parseCommandLine>['values'] = {};
+let db = defaultDbPath;
+
+const envInt = (name: string): number | undefined => (process.env[name] ? int(process.env[name], name) : undefined);
 
 function need(value: string | undefined, what: string): string {
-  if (value === undefined || value === '') throw new AppError('CLI_USAGE', `missing ${what}; see "hub --help"`);
+  if (value === undefined || value === '') throw usageError(`missing ${what}`);
   return value;
 }
-function int(value: string | undefined, what: string): number {
-  const n = Number(need(value, what));
-  if (!Number.isInteger(n) || n < 0) throw new AppError('CLI_USAGE', `${what} must be a whole number, got "${value}"`);
+/** Plain decimal digits only: "0x1", "1e3", "-1", " 1" and "1.0" are refused, not read as numbers. */
+function int(value: string | undefined, what: string, min = 0): number {
+  const text = need(value, what);
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < min) throw usageError(`${what} must be a whole number from ${min} up, written in digits, got "${text}"`);
   return n;
+}
+
+/** A file the operator named: its bytes, or a plain FILE_UNREADABLE. */
+function readOperatorFile(path: string, what: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'there is no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : (e as Error).message;
+    throw new AppError('FILE_UNREADABLE', `Cannot read the ${what} "${path}": ${why}.`, { path });
+  }
+}
+
+/** Anything given on the command line is visible to every user of the machine (ps): a database password may come only from the environment. */
+function databaseFromCommandLine(value: string): string {
+  if (isPostgresUrl(value) && /^postgres(ql)?:\/\/[^/@]*:[^/@]*@/i.test(value)) {
+    throw new AppError('SECRET_ON_COMMAND_LINE', 'The --db URL holds a password, which every user of this machine can read in the process list: put the URL in HUB_DATABASE_URL, or leave the password out and set PGPASSWORD.');
+  }
+  return value;
 }
 
 async function runStart(): Promise<void> {
@@ -85,11 +121,17 @@ async function runStart(): Promise<void> {
   if (delay !== undefined) jobsConfig.itemDelayMs = delay;
   if (poll !== undefined) jobsConfig.pollMs = poll;
   if (chunk !== undefined) jobsConfig.chunkSize = chunk;
-  const given = opt['admin-token'] ?? process.env.HUB_ADMIN_TOKEN;
+  const given = process.env.HUB_ADMIN_TOKEN;
+  const certFile = opt['tls-cert'] ?? process.env.HUB_TLS_CERT;
+  const keyFile = opt['tls-key'] ?? process.env.HUB_TLS_KEY;
+  if ((certFile === undefined) !== (keyFile === undefined)) throw usageError('TLS needs both --tls-cert and --tls-key');
+  const tls = certFile && keyFile ? { cert: readOperatorFile(certFile, 'TLS certificate'), key: readOperatorFile(keyFile, 'TLS key') } : undefined;
+  const behindTlsProxy = opt['behind-tls-proxy'] === true || process.env.HUB_BEHIND_TLS_PROXY === '1';
   const importMb = opt['import-limit-mb'] ?? process.env.HUB_IMPORT_LIMIT_MB;
   const hub = await startHub({
     db, ...(opt.schema ? { schema: opt.schema } : {}),
-    port: Number(opt.port ?? process.env.HUB_PORT ?? 8787), host: opt.host ?? process.env.HUB_HOST ?? '127.0.0.1',
+    port: int(opt.port ?? process.env.HUB_PORT ?? '8787', '--port'), host: opt.host ?? process.env.HUB_HOST ?? '127.0.0.1',
+    ...(tls ? { tls } : {}), behindTlsProxy,
     ...(given ? { adminToken: given } : {}), config: { jobs: jobsConfig },
     ...(importMb !== undefined ? { bodyLimits: { import: int(importMb, '--import-limit-mb') * 1024 * 1024 } } : {}),
   });
@@ -142,8 +184,8 @@ async function runCommand(cmd: string, args: string[]): Promise<unknown> {
       case 'reports stations': return await reports.stationReport(deps);
     }
     switch (cmd) {
-      case 'enroll-code': return await stations.createEnrollmentCode(deps, need(a, 'stationId'), opt['ttl-minutes'] ? int(opt['ttl-minutes'], '--ttl-minutes') : 24 * 60);
-      case 'import': return await importLicenseFile(deps, need(a, 'credential id'), opt.free ? 'free' : 'purchased', need(b, 'file'), readFileSync(need(b, 'file')));
+      case 'enroll-code': return await stations.createEnrollmentCode(deps, need(a, 'stationId'), opt['ttl-minutes'] !== undefined ? int(opt['ttl-minutes'], '--ttl-minutes', 1) : 24 * 60);
+      case 'import': return await importLicenseFile(deps, need(a, 'credential id'), opt.free ? 'free' : 'purchased', need(b, 'file'), readOperatorFile(need(b, 'file'), 'license list'));
       case 'split': return await credentials.splitCredential(deps, need(a, 'credential id'), { purchased: int(b, 'purchased'), free: int(c, 'free') });
       case 'assign': {
         const factory = need(opt.factory, '--factory');
@@ -154,14 +196,17 @@ async function runCommand(cmd: string, args: string[]): Promise<unknown> {
       case 'job': return await jobs.getJob(deps, need(a, 'job id'));
       case 'notices': return await jobs.listNotices(deps);
     }
-    throw new AppError('CLI_USAGE', `unknown command "${[cmd, ...args].join(' ')}"; see "hub --help"`);
+    throw usageError(`unknown command "${[cmd, ...args].join(' ')}"`);
   } finally {
     await store.close();
   }
 }
 
 async function main(): Promise<void> {
-  const [cmd, ...args] = positionals;
+  const parsed = parseCommandLine(process.argv.slice(2));
+  opt = parsed.values;
+  db = opt.db !== undefined ? databaseFromCommandLine(opt.db) : process.env.HUB_DATABASE_URL ?? defaultDbPath;
+  const [cmd, ...args] = parsed.positionals;
   if (opt.help || !cmd) {
     process.stdout.write(usage);
     return;
@@ -171,9 +216,19 @@ async function main(): Promise<void> {
   process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
 }
 
+/** Exit statuses (stable; docs/hub.md): 1 the hub refused, 2 how the command was called, 3 the machine around it, 70 a fault of the hub. */
+const exitStatusOf = (code: string): number => {
+  if (code === 'CLI_USAGE' || code === 'SECRET_ON_COMMAND_LINE' || code === 'HUB_TLS_REQUIRED') return 2;
+  if (code === 'FILE_UNREADABLE' || code === 'PORT_IN_USE' || code.startsWith('STORE_')) return 3;
+  if (code === 'INTERNAL') return 70;
+  return 1;
+};
+
 main().catch((e: unknown) => {
-  const info = toErrorInfo(e);
+  const errno = (e as NodeJS.ErrnoException | null)?.code;
+  const info = errno === 'EADDRINUSE' ? { code: 'PORT_IN_USE', message: 'The port is taken by another program: choose another with --port.' } : toErrorInfo(e);
+  // One line in plain words, never a stack trace.
   process.stderr.write(`error ${info.code}: ${info.message}\n`);
-  if (info.details && 'errors' in info.details) process.stderr.write(`${JSON.stringify(info.details.errors, null, 2)}\n`);
-  process.exit(1);
+  if ('details' in info && info.details && 'errors' in info.details) process.stderr.write(`${JSON.stringify(info.details.errors, null, 2)}\n`);
+  process.exit(exitStatusOf(info.code));
 });

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { systemClock, type Clock } from '../common/clock';
+import { AppError } from '../common/errors';
 import { newId } from '../common/ids';
 import { logRedactPaths, type Logger } from '../common/log';
 import { buildApp, type BodyLimits, type RateLimits } from './http/app';
@@ -27,6 +28,10 @@ export interface StartHubOptions {
   config?: Partial<Omit<HubConfig, 'jobs'>> & { jobs?: Partial<JobConfig> };
   rateLimits?: Partial<RateLimits>;
   bodyLimits?: Partial<BodyLimits>;
+  /** Serve HTTPS with this certificate and key (PEM text; the `hub` command reads them from --tls-cert / --tls-key files). */
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  /** The hub sits behind a proxy that terminates TLS: it may listen beyond loopback in plain HTTP, and takes client addresses from X-Forwarded-For. */
+  behindTlsProxy?: boolean;
   /** Run the background job loop in this process (default true). */
   runJobs?: boolean;
 }
@@ -46,6 +51,18 @@ export function createHubLogger(level = process.env.HUB_LOG_LEVEL ?? 'info'): pi
   return pino({ level, redact: { paths: logRedactPaths, censor: '[redacted]' }, base: { service: 'hub' } });
 }
 
+/** 127.0.0.0/8, ::1 and localhost: addresses no other machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || /^::ffff:127\./.test(h);
+}
+
+/** Tokens, codes and authkeys travel in the clear over plain HTTP: beyond loopback the hub needs TLS, its own or a proxy's. */
+export function assertTransportSafe(host: string, opts: Pick<StartHubOptions, 'tls' | 'behindTlsProxy'>): void {
+  if (isLoopbackHost(host) || opts.tls || opts.behindTlsProxy) return;
+  throw new AppError('HUB_TLS_REQUIRED', `The hub would listen on ${host} without TLS: give it a certificate (--tls-cert FILE --tls-key FILE), or say it sits behind a TLS proxy (--behind-tls-proxy), or listen on 127.0.0.1.`, { host });
+}
+
 const isPino = (l: Logger): l is Logger & FastifyBaseLogger => typeof (l as { levels?: unknown }).levels === 'object' && typeof (l as { level?: unknown }).level === 'string';
 
 /** Builds the app on an open store (tests use it with `app.inject()`; no port). */
@@ -54,7 +71,10 @@ export async function createHub(store: Store, opts: Omit<StartHubOptions, 'db' |
   const config: HubConfig = { ...defaultHubConfig, ...opts.config, jobs: { ...defaultHubConfig.jobs, ...opts.config?.jobs } };
   const deps: HubDeps = { instanceId: newId(), store, clock: opts.clock ?? systemClock, logger, sender: opts.sender ?? logCodeSender(logger), config };
   const adminToken = opts.adminToken ?? `hadm_${randomBytes(24).toString('base64url')}`;
-  const app = await buildApp({ deps, adminToken, ...(isPino(logger) ? { loggerInstance: logger } : {}), ...(opts.rateLimits ? { rateLimits: opts.rateLimits } : {}), ...(opts.bodyLimits ? { bodyLimits: opts.bodyLimits } : {}) });
+  const app = await buildApp({
+    deps, adminToken, ...(isPino(logger) ? { loggerInstance: logger } : {}), ...(opts.rateLimits ? { rateLimits: opts.rateLimits } : {}),
+    ...(opts.bodyLimits ? { bodyLimits: opts.bodyLimits } : {}), ...(opts.tls ? { https: opts.tls } : {}), trustProxy: opts.behindTlsProxy === true,
+  });
   const runner = opts.runJobs === false ? undefined : startJobRunner(deps, deps.instanceId);
   return {
     app, deps, adminToken, runner,
@@ -67,10 +87,12 @@ export async function createHub(store: Store, opts: Omit<StartHubOptions, 'db' |
 
 /** Opens the store (migrating it), listens, and runs the job loop. `close()` undoes all of it. */
 export async function startHub(opts: StartHubOptions = {}): Promise<RunningHub> {
+  const host = opts.host ?? '127.0.0.1';
+  assertTransportSafe(host, opts);
   const store = await openStore({ db: opts.db ?? defaultDbPath, ...(opts.schema ? { schema: opts.schema } : {}) });
   try {
     const hub = await createHub(store, opts);
-    const address = await hub.app.listen({ port: opts.port ?? 8787, host: opts.host ?? '127.0.0.1' });
+    const address = await hub.app.listen({ port: opts.port ?? 8787, host });
     hub.deps.logger.info({ url: address, store: store.location }, 'hub listening');
     return {
       url: address, adminToken: hub.adminToken, app: hub.app, store, deps: hub.deps,

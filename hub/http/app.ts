@@ -58,6 +58,10 @@ export interface BuildAppOptions {
   loggerInstance?: FastifyBaseLogger;
   rateLimits?: Partial<RateLimits>;
   bodyLimits?: Partial<BodyLimits>;
+  /** Serve HTTPS with this certificate and key (PEM). */
+  https?: { cert: string | Buffer; key: string | Buffer };
+  /** The hub sits behind a TLS-terminating proxy: take the client's address from X-Forwarded-For. */
+  trustProxy?: boolean;
   version?: string;
 }
 
@@ -90,6 +94,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   const adminDigest = digest(opts.adminToken);
   const app = Fastify({
     ...(opts.loggerInstance ? { loggerInstance: opts.loggerInstance } : { logger: false }),
+    ...(opts.https ? { https: { cert: opts.https.cert, key: opts.https.key } } : {}),
+    trustProxy: opts.trustProxy === true,
     // The global limit covers what any caller can reach before being known; authenticated routes set their own below.
     bodyLimit: bodyLimits.unauthenticated,
   });

@@ -99,6 +99,9 @@ export async function importLicenses(deps: HubDeps, credentialId: string, kind: 
  * can never hand out more than it holds.
  */
 export async function splitCredential(deps: HubDeps, credentialId: string, input: SplitInput): Promise<SplitResult> {
+  if (!Number.isSafeInteger(input.purchased) || !Number.isSafeInteger(input.free) || input.purchased < 0 || input.free < 0 || input.purchased + input.free === 0) {
+    throw new AppError('SPLIT_EMPTY', 'A split takes at least one license: give whole numbers of purchased and free licenses, not both 0.', { credentialId });
+  }
   const childId = newId();
   await deps.store.tx(async (trx) => {
     const parent = await lockCredential(deps, trx, credentialId);

@@ -77,8 +77,8 @@ export async function startHubProcess(dbPath: string, options: { port?: number }
       // Already running: a second process would lose the port race and the first would be left unowned (the old leak).
       if (child && alive(child)) return;
       stderr = '';
-      const c = spawn(process.execPath, ['--import', 'tsx', join(root, 'hub', 'cli.ts'), 'start', '--db', dbPath, '--port', String(port), '--host', '127.0.0.1', '--admin-token', adminToken], {
-        cwd: root, env: { ...process.env, HUB_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'pipe'], detached: true,
+      const c = spawn(process.execPath, ['--import', 'tsx', join(root, 'hub', 'cli.ts'), 'start', '--db', dbPath, '--port', String(port), '--host', '127.0.0.1'], {
+        cwd: root, env: { ...process.env, HUB_LOG_LEVEL: 'warn', HUB_ADMIN_TOKEN: adminToken }, stdio: ['ignore', 'ignore', 'pipe'], detached: true,
       });
       child = c;
       owned.add(c);

@@ -1,6 +1,7 @@
 // The ways in: the `hub` command, startHub() on a real port, and the demo seed the app's demo calls.
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { get as httpsGet } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -44,6 +45,30 @@ describe('hub command', () => {
   }, 60_000);
 });
 
+describe('hub command refusals', () => {
+  it('prints one plain line with a stable exit status, never a stack trace', async () => {
+    const cases: [string[], number, string][] = [
+      [['split', '0b5e3c1e-8a43-4c52-9a0e-000000000001', '0', '0'], 1, 'SPLIT_EMPTY'],
+      [['split', '0b5e3c1e-8a43-4c52-9a0e-000000000001', '-1', '0'], 2, 'CLI_USAGE'],
+      [['split', '0b5e3c1e-8a43-4c52-9a0e-000000000001', '0x1', '0'], 2, 'CLI_USAGE'],
+      [['products', 'list', '--colour', 'red'], 2, 'CLI_USAGE'],
+      [['import', '0b5e3c1e-8a43-4c52-9a0e-000000000001', join(dir, 'no-such.csv')], 3, 'FILE_UNREADABLE'],
+      [['start', '--port', '0', '--host', '0.0.0.0'], 2, 'HUB_TLS_REQUIRED'],
+    ];
+    // Three at a time: each is a Node process with tsx.
+    const results: Awaited<ReturnType<typeof hub>>[] = [];
+    for (let i = 0; i < cases.length; i += 3) results.push(...(await Promise.all(cases.slice(i, i + 3).map(([args]) => hub(...args)))));
+    results.forEach((r, i) => {
+      const [args, status, code] = cases[i]!;
+      expect({ args, status: r.code, err: r.err }).toEqual({ args, status, err: expect.stringMatching(new RegExp(`^error ${code}: [^\\n]+\\n$`)) });
+    });
+    // A database password on the command line is refused before anything connects.
+    const secret = await run(process.execPath, ['--import', 'tsx', 'hub/cli.ts', 'migrate', '--db', 'postgres://hub:s3cret@127.0.0.1:1/hub']).catch((e: { code: number; stderr: string }) => e);
+    expect(secret).toMatchObject({ code: 2, stderr: expect.stringMatching(/^error SECRET_ON_COMMAND_LINE: [^\n]*\n$/) });
+    expect((secret as { stderr: string }).stderr).not.toContain('s3cret');
+  }, 180_000);
+});
+
 describe('a running hub and the hub command on one SQLite file', () => {
   it('split at the same time through both: every split applies, none fails busy, none over-allocates', async () => {
     const db = join(dir, 'shared.sqlite');
@@ -67,6 +92,47 @@ describe('a running hub and the hub command on one SQLite file', () => {
       await running.close();
     }
   }, 60_000);
+});
+
+describe('startHub beyond loopback', () => {
+  const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
+  if (!hasOpenssl) console.log('[hub tests] the HTTPS case is skipped: openssl is not installed to make a test certificate.');
+
+  it('refuses to listen beyond loopback in plain HTTP, unless behind a TLS proxy', async () => {
+    await expect(startHub({ db: join(dir, 'tls.sqlite'), port: 0, host: '0.0.0.0', adminToken: 'x', logger: silentLogger })).rejects.toMatchObject({ code: 'HUB_TLS_REQUIRED' });
+    const proxied = await startHub({ db: join(dir, 'tls.sqlite'), port: 0, host: '0.0.0.0', behindTlsProxy: true, adminToken: 'x', logger: silentLogger });
+    try {
+      const port = new URL(proxied.url).port;
+      expect((await fetch(`http://127.0.0.1:${port}/v1/health`)).status).toBe(200);
+    } finally {
+      await proxied.close();
+    }
+  });
+
+  it.skipIf(!hasOpenssl)('serves HTTPS beyond loopback with the certificate and key given', async () => {
+    const key = join(dir, 'hub.key');
+    const cert = join(dir, 'hub.pem');
+    const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1']);
+    expect(r.status).toBe(0);
+    const tls = { cert: readFileSync(cert), key: readFileSync(key) };
+    const running = await startHub({ db: join(dir, 'tls.sqlite'), port: 0, host: '0.0.0.0', tls, adminToken: 'x', logger: silentLogger });
+    try {
+      expect(running.url).toMatch(/^https:/);
+      const port = new URL(running.url).port;
+      const body = await new Promise<string>((resolve, reject) => {
+        httpsGet({ host: '127.0.0.1', port, path: '/v1/health', ca: tls.cert }, (res) => {
+          let b = '';
+          res.on('data', (d) => (b += String(d)));
+          res.on('end', () => resolve(b));
+        }).on('error', reject);
+      });
+      expect(JSON.parse(body)).toMatchObject({ ok: true });
+      // Plain HTTP on that port gets no answer from the hub.
+      await expect(fetch(`http://127.0.0.1:${port}/v1/health`).then((x) => x.status)).rejects.toThrow();
+    } finally {
+      await running.close();
+    }
+  });
 });
 
 describe('startHub and the demo seed', () => {

@@ -12,8 +12,9 @@ interface HubProc { url: string; proc: ChildProcess; stop(): Promise<void> }
 const adminToken = `adm_${randomBytes(8).toString('hex')}`;
 
 async function spawnHub(tdb: TestDb, env: Record<string, string> = {}): Promise<HubProc> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'hub/cli.ts', 'start', '--port', '0', '--db', tdb.db, '--schema', tdb.schema!, '--admin-token', adminToken], {
-    env: { ...process.env, HUB_LOG_LEVEL: 'warn', ...env },
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'hub/cli.ts', 'start', '--port', '0', '--schema', tdb.schema!], {
+    // Secrets (the database password, the admin token) go by the environment, never on the command line.
+    env: { ...process.env, HUB_LOG_LEVEL: 'warn', HUB_DATABASE_URL: tdb.db, HUB_ADMIN_TOKEN: adminToken, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
