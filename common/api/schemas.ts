@@ -72,7 +72,7 @@ export type BurnStepOut = z.infer<typeof burnStepSchema>;
 export const slotPhaseSchema = z.enum(['idle', 'waiting', 'burning', 'done', 'failed']);
 export type SlotPhase = z.infer<typeof slotPhaseSchema>;
 
-export const burnFailureCodeSchema = z.enum(['TIMEOUT', 'CHECKSUM', 'REFUSED', 'ALREADY_AUTHORIZED', 'VERIFY_MISMATCH', 'DISCONNECTED', 'INVALID_LICENSE', 'CANCELED', 'NO_LICENSE_LEFT', 'GROUP_BLOCKED', 'LICENSE_DAMAGED', 'PORT_ERROR', 'INTERNAL']);
+export const burnFailureCodeSchema = z.enum(['TIMEOUT', 'CHECKSUM', 'REFUSED', 'ALREADY_AUTHORIZED', 'VERIFY_MISMATCH', 'DISCONNECTED', 'INVALID_LICENSE', 'CANCELED', 'MAC_UNREADABLE', 'OTP_UNSUPPORTED', 'DRIVER_INTERNAL', 'NO_LICENSE_LEFT', 'GROUP_BLOCKED', 'LICENSE_DAMAGED', 'PORT_ERROR', 'INTERNAL']);
 export type BurnFailureCodeOut = z.infer<typeof burnFailureCodeSchema>;
 
 /** Why a running slot stopped by itself (GROUP_BLOCKED, NO_LICENSE_LEFT, LICENSE_DAMAGED): an ErrorInfo whose code is a slot code. */

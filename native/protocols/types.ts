@@ -19,8 +19,14 @@ export interface ModuleIdentity {
   firmware?: { name: string; version: string } | undefined;
 }
 
-/** The failure codes every driver uses (issue 2). */
-export type BurnFailureCode = 'TIMEOUT' | 'CHECKSUM' | 'REFUSED' | 'ALREADY_AUTHORIZED' | 'VERIFY_MISMATCH' | 'DISCONNECTED' | 'INVALID_LICENSE' | 'CANCELED';
+/**
+ * The failure codes every driver uses (issue 2). `MAC_UNREADABLE` and
+ * `OTP_UNSUPPORTED` are firmware refusals that stored nothing (tuyaopen-cli);
+ * `DRIVER_INTERNAL` is a failure the driver does not recognise (a fault in the
+ * station itself, never a guess such as DISCONNECTED).
+ */
+export const burnFailureCodes = ['TIMEOUT', 'CHECKSUM', 'REFUSED', 'ALREADY_AUTHORIZED', 'VERIFY_MISMATCH', 'DISCONNECTED', 'INVALID_LICENSE', 'CANCELED', 'MAC_UNREADABLE', 'OTP_UNSUPPORTED', 'DRIVER_INTERNAL'] as const;
+export type BurnFailureCode = (typeof burnFailureCodes)[number];
 
 /**
  * Whether any byte of the write frame left the host: the ledger releases a

@@ -48,6 +48,9 @@ export const zhCN: Dictionary = {
     DISCONNECTED: '工位 {{slot}} 的模组或烧录器在烧录中被拔出：请重新插好，将该模组留给主管处理，然后按“重试”。',
     INVALID_LICENSE: '工位 {{slot}} 的模组拒绝了该授权：请联系主管。',
     CANCELED: '工位 {{slot}} 的烧录已停止。按“重试”继续。',
+    MAC_UNREADABLE: '工位 {{slot}} 的模组固件读不到本模组的 Wi-Fi MAC 地址，因此拒绝了该授权：请放入下一个模组。',
+    OTP_UNSUPPORTED: '工位 {{slot}} 的模组不能把授权存入一次性存储区（仅 T5 芯片支持）：请主管改为写入键值存储。',
+    DRIVER_INTERNAL: '工位 {{slot}} 烧录时工作站发生内部错误：请联系主管。',
     NO_LICENSE_LEFT: '工位 {{slot}} 没有剩余授权：请选择其他分组或联系主管。',
     GROUP_BLOCKED: '工位 {{slot}} 的分组已锁定：请选择其他分组或联系主管。',
     LICENSE_DAMAGED: '该分组的下一个授权码在保险库中未通过完整性校验，工位 {{slot}} 已在发送任何数据前停止：请改用其他分组，并请主管检查保险库。',
@@ -99,7 +102,7 @@ export const zhCN: Dictionary = {
   },
   reason: {
     TIMEOUT: '无应答', CHECKSUM: '应答损坏', REFUSED: '拒绝写入', ALREADY_AUTHORIZED: '已有授权', VERIFY_MISMATCH: '回读不一致',
-    DISCONNECTED: '被拔出', INVALID_LICENSE: '授权被拒', CANCELED: '已停止', NO_LICENSE_LEFT: '无剩余授权', GROUP_BLOCKED: '分组已锁定', LICENSE_DAMAGED: '授权码损坏', PORT_ERROR: '端口错误', INTERNAL: '意外错误',
+    DISCONNECTED: '被拔出', INVALID_LICENSE: '授权被拒', CANCELED: '已停止', MAC_UNREADABLE: 'MAC 读取失败', OTP_UNSUPPORTED: '芯片不支持 OTP', DRIVER_INTERNAL: '工作站错误', NO_LICENSE_LEFT: '无剩余授权', GROUP_BLOCKED: '分组已锁定', LICENSE_DAMAGED: '授权码损坏', PORT_ERROR: '端口错误', INTERNAL: '意外错误',
   },
   errors: {
     BAD_REQUEST: '请求被拒绝：输入内容无效。',

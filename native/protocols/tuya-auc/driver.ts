@@ -1,5 +1,6 @@
 import { AppError, isAppError, type ErrorInfo } from '../../../common/errors';
 import type { Transport } from '../../transport/types';
+import { driverInternal, isBurnFailureCode, isLostPort } from '../failure';
 import type { BurnFailureCode, BurnOptions, BurnOutcome, BurnStep, LicenseToBurn, ModuleDriver, ModuleIdentity } from '../types';
 import {
   AUC_MODULE_VERSIONS,
@@ -235,6 +236,8 @@ export class TuyaAucDriver implements ModuleDriver {
       try {
         chunk = await this.transport.read({ timeoutMs: Math.max(1, Math.ceil(left)), ...(signal ? { signal } : {}) });
       } catch (e) {
+        // A failed write explains a missing answer better than the silence does.
+        if (writeError !== null) throw writeError;
         if (isAppError(e, 'TIMEOUT')) throw timeout(this.transport.path, command, timeoutMs);
         throw e;
       }
@@ -265,13 +268,15 @@ function compareWritten(info: AucInfo, license: LicenseToBurn): string[] {
   return differs;
 }
 
-const failureCodes: readonly BurnFailureCode[] = ['TIMEOUT', 'CHECKSUM', 'REFUSED', 'ALREADY_AUTHORIZED', 'VERIFY_MISMATCH', 'DISCONNECTED', 'INVALID_LICENSE', 'CANCELED'];
-
-/** Turns any failure into a typed outcome error whose message tells the operator what to do. */
-function burnError(e: unknown, step: BurnStep, exposure: 'nothing-sent' | 'sent-outcome-unknown', path: string): ErrorInfo & { code: BurnFailureCode } {
-  const known = isAppError(e) && (failureCodes as readonly string[]).includes(e.code);
-  const code = (known ? (e as AppError).code : 'DISCONNECTED') as BurnFailureCode;
-  const base = isAppError(e) ? e.message : `Unexpected failure on ${path}: ${e instanceof Error ? e.message : String(e)}`;
+/**
+ * Turns a failure into a typed outcome error whose message tells the operator
+ * what to do: the driver's own codes, a lost port as DISCONNECTED, anything
+ * else as DRIVER_INTERNAL.
+ */
+function burnError(thrown: unknown, step: BurnStep, exposure: 'nothing-sent' | 'sent-outcome-unknown', path: string): ErrorInfo & { code: BurnFailureCode } {
+  const e = isAppError(thrown) && isBurnFailureCode(thrown.code) ? thrown : isLostPort(thrown) ? new AppError('DISCONNECTED', thrown.message, thrown.details) : driverInternal(thrown, path);
+  const code = e.code as BurnFailureCode;
+  const base = e.message;
   const advice: Record<BurnFailureCode, string> = {
     TIMEOUT: 'Reseat the module and retry; if it keeps happening, check the programmer and the baud rate.',
     CHECKSUM: 'Check the cable and the programmer, then retry.',
@@ -281,6 +286,10 @@ function burnError(e: unknown, step: BurnStep, exposure: 'nothing-sent' | 'sent-
     DISCONNECTED: "Check the programmer's cable and that the module is seated, then retry.",
     INVALID_LICENSE: '',
     CANCELED: '',
+    // Texts of tuyaopen-cli firmware: this protocol has none.
+    MAC_UNREADABLE: '',
+    OTP_UNSUPPORTED: '',
+    DRIVER_INTERNAL: '',
   };
   const exposureNote =
     exposure === 'sent-outcome-unknown'
@@ -289,6 +298,6 @@ function burnError(e: unknown, step: BurnStep, exposure: 'nothing-sent' | 'sent-
         ? ' Nothing was written; the license stays available.'
         : '';
   const message = [base, code === 'DISCONNECTED' && base.includes('Check') ? '' : advice[code]].filter((s) => s !== '').join(' ') + exposureNote;
-  const details = isAppError(e) ? e.details : undefined;
+  const details = e.details;
   return details === undefined ? { code, message } : { code, message, details };
 }

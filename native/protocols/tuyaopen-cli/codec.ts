@@ -10,9 +10,12 @@ import { AppError } from '../../../common/errors';
 export const PROMPT = 'tuya>';
 
 export type ConsoleEvent =
-  /** A line of output (CR LF stripped, backspaces applied). */
+  /** A line of output (CR LF stripped, backspaces applied, colour codes and log fragments removed). */
   | { type: 'line'; text: string }
-  /** A line that starts with `[`: a log line, printed by the firmware at any time. */
+  /**
+   * A log line, printed by the firmware at any time: a line that starts with
+   * `[`, or a log that landed inside another line (that line goes on after it).
+   */
   | { type: 'log'; text: string }
   /** `tuya>` at the start of a line (the optional space after it is consumed). */
   | { type: 'prompt' };
@@ -23,13 +26,24 @@ export type PromptStyle = 'spaced' | 'bare';
 /** A line longer than this without a newline is noise: it is cut so memory stays bounded. */
 export const MAX_LINE = 1024;
 
-// Colour codes some firmware wraps around its log lines (ESC is the point here).
-// eslint-disable-next-line no-control-regex
-const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
+/** The head of a firmware log line, `[MM-DD hh:mm:ss ty L]`, wherever it landed. */
+const LOG_HEAD = /\[\d\d-\d\d \d\d:\d\d:\d\d ty [A-Za-z0-9]\]/;
 
+/**
+ * Console output as events. Colour codes (`ESC [ ... letter`) are dropped
+ * wherever they are. Another firmware task can print a whole log line (ending
+ * in CR LF) at any byte of the console's own output, inside the echo or an
+ * answer line: the log comes out as a `log` event and the line it
+ * interrupted goes on as if the log had not been there (a prompt split by a
+ * log is still a prompt).
+ */
 export class ConsoleDecoder {
   private line = '';
   private afterPrompt = false;
+  /** A line started with `[` right after a prompt: if it is a log, the byte after it decides the prompt style. */
+  private logAfterPrompt = false;
+  /** 0 outside an escape sequence, 1 after ESC, 2 inside `ESC [`. */
+  private escape = 0;
   private style: PromptStyle | null = null;
   private noise = false;
 
@@ -38,7 +52,7 @@ export class ConsoleDecoder {
     return this.style;
   }
 
-  /** True once any byte outside printable ASCII (and CR, LF, BS, ESC sequences) arrived: a wrong baud rate or a bad cable. */
+  /** True once any byte outside printable ASCII (and CR, LF, BS, colour codes) arrived: a wrong baud rate or a bad cable. */
   get sawNoise(): boolean {
     return this.noise;
   }
@@ -52,6 +66,8 @@ export class ConsoleDecoder {
   reset(): void {
     this.line = '';
     this.afterPrompt = false;
+    this.logAfterPrompt = false;
+    this.escape = 0;
     this.style = null;
     this.noise = false;
   }
@@ -59,14 +75,34 @@ export class ConsoleDecoder {
   push(chunk: Uint8Array): ConsoleEvent[] {
     const events: ConsoleEvent[] = [];
     for (const byte of chunk) {
+      if (this.escape === 2) {
+        // Parameters and intermediates until the final letter.
+        if (byte >= 0x40 && byte <= 0x7e) this.escape = 0;
+        continue;
+      }
+      if (this.escape === 1) {
+        this.escape = 0;
+        if (byte === 0x5b) {
+          this.escape = 2;
+          continue;
+        }
+      }
+      if (byte === 0x1b) {
+        this.escape = 1;
+        continue;
+      }
       if (this.afterPrompt) {
         this.afterPrompt = false;
-        this.style = byte === 0x20 ? 'spaced' : 'bare';
-        if (byte === 0x20) continue;
+        if (byte === 0x5b && this.line === '') {
+          // Perhaps a log right after the prompt: the byte after the log tells the style.
+          this.logAfterPrompt = true;
+        } else {
+          this.style = byte === 0x20 ? 'spaced' : 'bare';
+          if (byte === 0x20) continue;
+        }
       }
       if (byte === 0x0a) {
-        events.push(lineEvent(this.line));
-        this.line = '';
+        this.endLine(events);
       } else if (byte === 0x0d) {
         // Lines end in CR LF: the LF ends them.
       } else if (byte === 0x08 || byte === 0x7f) {
@@ -74,24 +110,37 @@ export class ConsoleDecoder {
         this.line = this.line.slice(0, -1);
       } else {
         this.line += String.fromCharCode(byte);
-        if (byte >= 0x80 || (byte < 0x20 && byte !== 0x09 && byte !== 0x1b)) this.noise = true;
+        if (byte >= 0x80 || (byte < 0x20 && byte !== 0x09)) this.noise = true;
         if (this.line === PROMPT) {
           events.push({ type: 'prompt' });
           this.line = '';
           this.afterPrompt = true;
+          this.logAfterPrompt = false;
         } else if (this.line.length >= MAX_LINE) {
-          events.push(lineEvent(this.line));
+          events.push({ type: 'line', text: this.line });
           this.line = '';
         }
       }
     }
     return events;
   }
-}
 
-function lineEvent(raw: string): ConsoleEvent {
-  const text = raw.includes('\x1b') ? raw.replace(ANSI, '') : raw;
-  return text.startsWith('[') ? { type: 'log', text } : { type: 'line', text };
+  private endLine(events: ConsoleEvent[]): void {
+    const text = this.line;
+    this.line = '';
+    const at = text.startsWith('[') ? 0 : text.search(LOG_HEAD);
+    if (at < 0) {
+      if (this.logAfterPrompt) this.style = 'bare';
+      this.logAfterPrompt = false;
+      events.push({ type: 'line', text });
+      return;
+    }
+    events.push({ type: 'log', text: text.slice(at) });
+    // The interrupted line goes on after the log.
+    this.line = text.slice(0, at);
+    if (this.logAfterPrompt && at === 0) this.afterPrompt = true;
+    this.logAfterPrompt = false;
+  }
 }
 
 /** True when a line holds only printable ASCII: anything else is line noise. */
@@ -133,6 +182,10 @@ export const cliMessages = {
   badMac: 'mac length must be 12',
   unknownCommand: 'No command or file name',
   macFailed: 'Failed to get MAC address.',
+  /** A generation that needs the Wi-Fi MAC even for the key-value store, when it cannot read it (sic). Nothing stored. */
+  macWriteFailed: 'Authorization write flailure: tal_wifi_get_mac failed',
+  /** Storage 1 asked on a chip other than T5. Nothing stored. */
+  otpUnsupported: 'OTP storage is only supported on T5 platform.',
 } as const;
 
 /** What an `auth-read` answer says. */
@@ -150,16 +203,19 @@ export function parseAuthRead(lines: readonly string[]): AuthReadAnswer {
   return { kind: 'unexpected', lines };
 }
 
+/** What a `read_mac` answer says. */
+export type ReadMacAnswer = { kind: 'mac'; mac: string } | { kind: 'none' } | { kind: 'unexpected' };
+
 /**
  * Reads the answer of `read_mac` (current firmware only): the module's Wi-Fi
  * MAC as 12 upper-case hex digits without separators (firmware answers in
- * either case, `mac: 10:5a:17:...`); null when the firmware has no `read_mac`,
- * cannot read its MAC, or answers something else.
+ * either case, `mac: 10:5a:17:...`); `none` when the firmware has no
+ * `read_mac` or cannot read its MAC.
  */
-export function parseReadMac(lines: readonly string[]): string | null {
-  if (lines.length !== 1) return null;
-  const m = /^mac:\s*((?:[0-9A-Fa-f]{2}[:-]?){5}[0-9A-Fa-f]{2})\s*$/.exec(lines[0]!);
-  return m ? m[1]!.replace(/[:-]/g, '').toUpperCase() : null;
+export function parseReadMac(lines: readonly string[]): ReadMacAnswer {
+  if (lines.length === 1 && (lines[0] === cliMessages.macFailed || lines[0] === cliMessages.unknownCommand)) return { kind: 'none' };
+  const m = lines.length === 1 ? /^mac:\s*((?:[0-9A-Fa-f]{2}[:-]?){5}[0-9A-Fa-f]{2})\s*$/.exec(lines[0]!) : null;
+  return m ? { kind: 'mac', mac: m[1]!.replace(/[:-]/g, '').toUpperCase() } : { kind: 'unexpected' };
 }
 
 /** What an `auth` answer says. `refusedBeforeWrite` = the module checked its arguments and wrote nothing. */
@@ -168,6 +224,9 @@ export type AuthWriteAnswer =
   | { kind: 'failed' }
   | { kind: 'refused-arguments'; message: string; firmware: 'current' | 'legacy' | 'unknown' }
   | { kind: 'unsupported' }
+  /** Firmware refusals that stored nothing: it cannot read its Wi-Fi MAC, or it has no OTP (not a T5). */
+  | { kind: 'mac-unreadable' }
+  | { kind: 'otp-unsupported' }
   | { kind: 'unexpected'; lines: readonly string[] };
 
 const argumentErrors = new Set<string>([cliMessages.usage, cliMessages.lengthCurrent, cliMessages.lengthLegacy, cliMessages.badStorage, cliMessages.badMac]);
@@ -177,6 +236,8 @@ export function parseAuthWrite(lines: readonly string[], storage: 0 | 1 | undefi
   const [first, ...rest] = lines;
   if (first === undefined) return { kind: 'unexpected', lines };
   if (lines.length === 1 && first === cliMessages.unknownCommand) return { kind: 'unsupported' };
+  if (lines.length === 1 && first === cliMessages.macWriteFailed) return { kind: 'mac-unreadable' };
+  if (lines.length === 1 && first === cliMessages.otpUnsupported) return { kind: 'otp-unsupported' };
   if (lines.length === 1 && argumentErrors.has(first)) {
     const firmware = first === cliMessages.lengthLegacy ? 'legacy' : first === cliMessages.lengthCurrent || first === cliMessages.badStorage || first === cliMessages.badMac ? 'current' : 'unknown';
     return { kind: 'refused-arguments', message: first, firmware };

@@ -2,6 +2,7 @@ import { AppError, isAppError } from '../../../common/errors';
 import { systemClock, type Clock } from '../../../common/clock';
 import { silentLogger, type Logger } from '../../../common/log';
 import type { Transport } from '../../transport/types';
+import { driverInternal, isLostPort } from '../failure';
 import type { BurnFailureCode, BurnOptions, BurnOutcome, BurnStep, LicenseToBurn, ModuleDriver, ModuleIdentity } from '../types';
 import { ConsoleDecoder, encodeCommand, isCleanLine, parseAuthRead, parseAuthWrite, parseReadMac, cliMessages, type AuthReadAnswer, type ConsoleEvent } from './codec';
 
@@ -149,6 +150,7 @@ export class TuyaopenCliDriver implements ModuleDriver {
 
       enter('check');
       // The module's identity, recorded with the burn and used to recognise it when a suspect is settled.
+      this.moduleMac = null;
       this.moduleMac = await this.readMac(signal);
       const before = await this.authRead(signal);
       if (before.kind !== 'license' && before.kind !== 'empty') throw readAnswerError(before, this.transport.path, false);
@@ -178,18 +180,29 @@ export class TuyaopenCliDriver implements ModuleDriver {
       await this.beforeWrite(options, existing);
       if (signal?.aborted) throw canceled();
       sent = true;
-      const written = await this.exchange(command, this.timeouts.writeMs, signal);
-      this.checkWriteAnswer(written);
-
-      enter('verify');
-      const after = await this.authRead(signal);
+      const unclear = await this.write(command, signal);
+      let after: AuthReadAnswer | { kind: 'garbled' };
+      if (unclear === null) {
+        enter('verify');
+        after = await this.readBack(signal, false);
+      } else {
+        // A reset inside `auth`, an answer split by logs, garbled or missing: the module's flash tells, not its answer.
+        this.log.warn({ code: unclear.code }, 'no clear answer to the write: reading the module back');
+        const read = await this.readBack(signal, true).catch((e: unknown) => {
+          if (isAppError(e, 'TIMEOUT')) return null;
+          throw e;
+        });
+        if (read?.kind !== 'license') throw new AppError(unclear.code, unclear.message, { ...unclear.details, readBack: read?.kind ?? 'no answer' });
+        enter('verify');
+        after = read;
+      }
       if (after.kind === 'license') {
         const module = this.identity(after.uuid, after.authkey);
         if (after.uuid !== license.uuid || after.authkey !== license.authkey) {
           existing = module;
           throw new AppError(
             'VERIFY_MISMATCH',
-            `The module confirmed the write but reads back a different license (uuid ${after.uuid}). Keep the module aside for a supervisor: the license is marked suspect.`,
+            `The module ${unclear === null ? 'confirmed the write but' : 'gave no clear answer to the write and'} reads back a different license (uuid ${after.uuid}). Keep the module aside for a supervisor: the license is marked suspect.`,
             { readUuid: after.uuid, uuidMatches: after.uuid === license.uuid, authkeyMatches: after.authkey === license.authkey },
           );
         }
@@ -211,7 +224,6 @@ export class TuyaopenCliDriver implements ModuleDriver {
     await this.transport.flushInput();
     this.decoder.reset();
     this.learnedFirmware = null;
-    this.moduleMac = null;
     this.events = [];
     const deadline = this.clock.now() + timeoutMs;
     for (;;) {
@@ -230,10 +242,28 @@ export class TuyaopenCliDriver implements ModuleDriver {
     }
   }
 
-  /** `auth-read`, read again while its answer comes garbled. */
-  private async authRead(signal: AbortSignal | undefined): Promise<AuthReadAnswer | { kind: 'garbled' }> {
-    const answer = await this.read('auth-read', signal);
-    return answer ? parseAuthRead(answer.lines) : { kind: 'garbled' };
+  /** `auth-read`, read again while its answer comes garbled or unexpected. */
+  private authRead(signal: AbortSignal | undefined): Promise<AuthReadAnswer | { kind: 'garbled' }> {
+    return this.read('auth-read', parseAuthRead, signal);
+  }
+
+  /**
+   * The read-back after a write. A missing, garbled or unexpected answer is
+   * not a verdict: the prompt is found again (the module may have reset) and
+   * the module read once more. `reconnect`: find the prompt first.
+   */
+  private async readBack(signal: AbortSignal | undefined, reconnect: boolean): Promise<AuthReadAnswer | { kind: 'garbled' }> {
+    if (!reconnect) {
+      try {
+        const answer = await this.authRead(signal);
+        if (answer.kind !== 'garbled' && answer.kind !== 'unexpected') return answer;
+      } catch (e) {
+        if (!isAppError(e, 'TIMEOUT')) throw e;
+      }
+      this.log.warn({}, 'no clear read-back: finding the prompt again');
+    }
+    await this.connect(this.timeouts.connectMs, signal);
+    return this.authRead(signal);
   }
 
   /**
@@ -243,18 +273,22 @@ export class TuyaopenCliDriver implements ModuleDriver {
    */
   private async readMac(signal: AbortSignal | undefined): Promise<string | null> {
     if (this.firmware === 'legacy') return null;
-    const answer = await this.read('read_mac', signal);
-    return answer ? parseReadMac(answer.lines) : null;
+    const answer = await this.read('read_mac', parseReadMac, signal);
+    return answer.kind === 'mac' ? answer.mac : null;
   }
 
-  /** A command that only reads, typed again while its answer comes garbled; null when it stays garbled. */
-  private async read(command: string, signal: AbortSignal | undefined): Promise<Answer | null> {
+  /**
+   * A command that only reads, typed again while its answer comes garbled or
+   * unexpected (reads change nothing); the last reading when it stays so.
+   */
+  private async read<T extends { kind: string }>(command: string, parse: (lines: readonly string[]) => T, signal: AbortSignal | undefined): Promise<T | { kind: 'garbled' }> {
     const retries = this.options.readRetries ?? 2;
     for (let attempt = 0; ; attempt++) {
       const answer = await this.exchange(encodeCommand([command]), this.timeouts.readMs, signal);
-      if (!answer.garbled) return answer;
-      this.log.warn({ attempt, command }, 'garbled answer to a read');
-      if (attempt >= retries) return null;
+      const parsed = answer.garbled ? null : parse(answer.lines);
+      if (parsed !== null && parsed.kind !== 'unexpected') return parsed;
+      this.log.warn({ attempt, command, garbled: answer.garbled }, 'unreadable answer to a read');
+      if (attempt >= retries) return parsed ?? { kind: 'garbled' };
     }
   }
 
@@ -333,14 +367,29 @@ export class TuyaopenCliDriver implements ModuleDriver {
     return encodeCommand(words);
   }
 
-  private checkWriteAnswer(answer: Answer): void {
+  /**
+   * Types `auth` and reads its answer: null when the module confirmed; the
+   * error when its answer does not tell (garbled, unexpected such as boot
+   * output after a reset inside `auth`, or none in time), for a read-back to
+   * settle. A clear refusal is thrown.
+   */
+  private async write(command: Buffer, signal: AbortSignal | undefined): Promise<AppError | null> {
+    try {
+      return this.checkWriteAnswer(await this.exchange(command, this.timeouts.writeMs, signal));
+    } catch (e) {
+      if (isAppError(e, 'TIMEOUT')) return e;
+      throw e;
+    }
+  }
+
+  private checkWriteAnswer(answer: Answer): AppError | null {
     if (answer.garbled) {
-      throw new AppError('CHECKSUM', 'The module answered the write with garbled characters, so the station cannot tell whether it took the license. Keep the module aside for a supervisor: the license is marked suspect.');
+      return new AppError('CHECKSUM', 'The module answered the write with garbled characters, so the station cannot tell whether it took the license. Keep the module aside for a supervisor: the license is marked suspect.');
     }
     const parsed = parseAuthWrite(answer.lines, this.options.storage);
     switch (parsed.kind) {
       case 'written':
-        return;
+        return null;
       case 'failed':
         throw new AppError('REFUSED', `The module could not store the license ("${answer.lines[0]}"); part of it may be stored. Keep the module aside for a supervisor: the license is marked suspect.`);
       case 'refused-arguments':
@@ -352,8 +401,13 @@ export class TuyaopenCliDriver implements ModuleDriver {
         );
       case 'unsupported':
         throw new AppError('REFUSED', `The module's firmware has no "auth" command ("${cliMessages.unknownCommand}"). Flash firmware with the TuyaOpen authorization console; a supervisor can release the license after reading the module back.`, { moduleWroteNothing: true });
+      case 'mac-unreadable':
+        throw new AppError('MAC_UNREADABLE', `The module's firmware cannot read the module's Wi-Fi MAC address and refused the license ("${cliMessages.macWriteFailed}"); it stored nothing. Put the module aside: the license is marked suspect until a supervisor reads the module back.`, { moduleWroteNothing: true });
+      case 'otp-unsupported':
+        throw new AppError('OTP_UNSUPPORTED', `The module cannot store a license in one-time memory ("${cliMessages.otpUnsupported}"); it stored nothing. Turn off OTP storage for this slot; the license is marked suspect until a supervisor reads the module back.`, { moduleWroteNothing: true });
       case 'unexpected':
-        throw new AppError('REFUSED', `The module answered the write with "${answer.lines.join(' / ').slice(0, 120)}", not a confirmation. Keep the module aside for a supervisor: the license is marked suspect.`);
+        // Not a word of the answer goes into the message: it may hold log text (debug logs carry the authkey).
+        return new AppError('REFUSED', `The module answered the write with ${answer.lines.length} line(s) that are not a confirmation, and reading it back did not show the license. Keep the module aside for a supervisor: the license is marked suspect.`, { answerLines: answer.lines.length });
     }
   }
 
@@ -396,7 +450,7 @@ export class TuyaopenCliDriver implements ModuleDriver {
   /** Any failure as the AppError of the outcome, with a message that says what to do now. */
   private burnError(e: unknown, step: BurnStep, sent: boolean): AppError {
     const path = this.transport.path;
-    if (isAppError(e) && ['INVALID_LICENSE', 'ALREADY_AUTHORIZED', 'VERIFY_MISMATCH', 'REFUSED', 'CHECKSUM'].includes(e.code)) return e;
+    if (isAppError(e) && ['INVALID_LICENSE', 'ALREADY_AUTHORIZED', 'VERIFY_MISMATCH', 'REFUSED', 'CHECKSUM', 'MAC_UNREADABLE', 'OTP_UNSUPPORTED'].includes(e.code)) return e;
     if (isAppError(e, 'CANCELED') && e.details?.['step'] === 'write' && !sent) return e;
     const suspect = 'The license may be on the module: keep the module aside for a supervisor to read it back (the license is marked suspect).';
     const free = 'Nothing was written, so the license stays free.';
@@ -405,14 +459,16 @@ export class TuyaopenCliDriver implements ModuleDriver {
         return new AppError('CHECKSUM', `The module on ${path} prints garbled characters instead of a prompt: check that the port runs at 115200 baud and the cable is sound, then retry. ${free}`);
       }
       const what = step === 'connect' ? `No console prompt ("tuya>") on ${path} within ${this.timeouts.connectMs} ms. Check that a module sits in the jig, is powered and runs the TuyaOpen console, then retry.` : step === 'check' ? `The module on ${path} stopped answering while the station read it. Re-seat it and retry.` : step === 'write' ? `The module on ${path} did not confirm the write within ${this.timeouts.writeMs} ms.` : `The module on ${path} did not answer the read-back after the write.`;
-      return new AppError('TIMEOUT', `${what} ${sent ? suspect : free}`, { step });
+      return new AppError('TIMEOUT', `${what} ${sent ? suspect : free}`, { ...e.details, step });
     }
     if (isAppError(e, 'CANCELED')) return new AppError('CANCELED', `The burn was stopped. ${sent ? suspect : free}`, { step });
-    if (isAppError(e, 'DISCONNECTED') || (isAppError(e) && e.code.startsWith('PORT_'))) {
+    if (isLostPort(e)) {
       return new AppError('DISCONNECTED', `Lost the connection to ${path} (${e.message}). Check the module and the programmer's cable. ${sent ? suspect : free}`, { step, cause: e.code });
     }
-    const message = e instanceof Error ? e.message : String(e);
-    return new AppError('DISCONNECTED', `The burn on ${path} failed unexpectedly (${message}). ${sent ? suspect : free}`, { step });
+    // Not recognised: the station's own fault, not the module's or the cable's.
+    const internal = driverInternal(e, path);
+    this.log.error({ err: e instanceof Error ? e.stack : String(e), step }, 'internal error in a burn');
+    return new AppError('DRIVER_INTERNAL', `${internal.message} ${sent ? suspect : free}`, { ...internal.details, step });
   }
 }
 

@@ -208,6 +208,114 @@ describe('TuyaopenCliDriver burn', () => {
   });
 });
 
+describe('TuyaopenCliDriver and the firmware variety of the field', () => {
+  const coloured = (level: string, text: string) => `\x1b[0;36;49m[01-01 00:00:02 ty ${level}][tal_heap.c:314] ${text}\x1b[0m\r\n`;
+
+  it('settles a reset inside auth by reading back: boot output instead of the answer is a verified burn', async () => {
+    const flash = { uuid: null as string | null, authkey: null as string | null };
+    const base = flashConsole('current', flash);
+    // The firmware stores, then resets: boot logs, the logo and a fresh prompt come instead of the answer.
+    const s = await setup({ answer: (c, w) => (w[0] === 'auth' ? (base(c, w), ['[01-01 00:00:00 ty I][tuya_main.c:101] tuya open start', '  _____  ', ' |_   _| ']) : base(c, w)) });
+    const outcome = await s.driver.burn(license);
+    expect(outcome).toMatchObject({ ok: true, exposure: 'verified', module: { uuid: UUID, mac: '105A17AABBCC' } });
+    expect(s.commands.filter((c) => c === 'auth-read')).toHaveLength(2);
+
+    // Older firmware resets with no banner: just a fresh prompt.
+    const legacyFlash = { uuid: null as string | null, authkey: null as string | null };
+    const legacy = flashConsole('legacy', legacyFlash);
+    const old = await setup({ prompt: 'tuya>', answer: (c, w) => (w[0] === 'auth' ? (legacy(c, w), []) : legacy(c, w)) });
+    expect(await old.driver.burn(license)).toMatchObject({ ok: true, exposure: 'verified' });
+  });
+
+  it('reads back after a missing answer to the write, and stays suspect when the module holds nothing', async () => {
+    const s = await setup({ answer: flashConsole('current'), silentOn: (c) => c.startsWith('auth ') });
+    expect(await s.driver.burn(license)).toMatchObject({ ok: true, exposure: 'verified' });
+
+    const lost = await setup({ answer: (c, w) => (w[0] === 'auth' ? [] : flashConsole('current')(c, w)), silentOn: (c) => c.startsWith('auth ') });
+    const outcome = await lost.driver.burn(license);
+    expect(failure(outcome)).toEqual({ code: 'TIMEOUT', exposure: 'sent-outcome-unknown', step: 'write' });
+    expect(outcome.ok ? null : outcome.error.details).toMatchObject({ readBack: 'empty' });
+  });
+
+  it('reads back after a garbled or unexpected write answer before any verdict', async () => {
+    const flash = { uuid: null as string | null, authkey: null as string | null };
+    const base = flashConsole('current', flash);
+    const garbled = await setup({ answer: (c, w) => (w[0] === 'auth' ? (base(c, w), ['Aut\xe8ori\xfaation write succeeds.']) : base(c, w)) });
+    expect(await garbled.driver.burn(license)).toMatchObject({ ok: true, exposure: 'verified' });
+
+    // Unexpected words and nothing stored: suspect (bytes left), with what the read-back showed.
+    const odd = await setup({ answer: (c, w) => (w[0] === 'auth' ? ['Authorization write ok?'] : flashConsole('current')(c, w)) });
+    const outcome = await odd.driver.burn(license);
+    expect(failure(outcome)).toEqual({ code: 'REFUSED', exposure: 'sent-outcome-unknown', step: 'write' });
+    expect(outcome.ok ? null : outcome.error.details).toMatchObject({ readBack: 'empty' });
+
+    // Another license reads back: a mismatch, not a success.
+    const other = { uuid: 'uuidaaaaaaaaaaaaaaaa', authkey: 'K'.repeat(32) };
+    const mixed = await setup({ answer: (c, w) => (w[0] === 'auth' ? ['???'] : flashConsole('current', { ...other })(c, w)) });
+    expect(failure(await mixed.driver.burn(license, { allowReauthorize: true }))).toEqual({ code: 'VERIFY_MISMATCH', exposure: 'sent-outcome-unknown', step: 'verify' });
+  });
+
+  it('reads again an auth-read answer split into unexpected lines', async () => {
+    const flash = { uuid: null as string | null, authkey: null as string | null };
+    const base = flashConsole('current', flash);
+    let reads = 0;
+    const s = await setup({ answer: (c, w) => (w[0] === 'auth-read' && flash.uuid && reads++ === 0 ? [UUID.slice(0, 7), UUID.slice(7), KEY] : base(c, w)) });
+    expect(await s.driver.burn(license)).toMatchObject({ ok: true, exposure: 'verified' });
+    expect(reads).toBe(2);
+  });
+
+  it('strips log lines, coloured or not, that land anywhere inside the echo and the answers', async () => {
+    let seed = 11;
+    const rand = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+    const levels = ['D', 'I', 'N', 'W', 'E'];
+    // Up to two whole log lines at random points of each piece of output (a log line itself is printed whole).
+    const mangle = (text: string) => {
+      const points = Array.from({ length: rand(3) }, () => rand(text.length + 1)).sort((x, y) => y - x);
+      let out = text;
+      for (const at of points) {
+        const log = rand(2) ? coloured(levels[rand(5)]!, `heap free ${rand(200000)}`) : `[01-01 00:00:03 ty ${levels[rand(5)]}][wifi.c:12] scan done\r\n`;
+        out = out.slice(0, at) + log + out.slice(at);
+      }
+      return out;
+    };
+    for (let i = 0; i < 60; i++) {
+      const s = await setup({ answer: flashConsole(i % 2 ? 'current' : 'legacy'), prompt: i % 2 ? 'tuya> ' : 'tuya>', mangle });
+      const outcome = await s.driver.burn(license);
+      expect(outcome, JSON.stringify(outcome)).toMatchObject({ ok: true, exposure: 'verified', module: { firmware: { version: i % 2 ? 'current' : 'legacy' } } });
+    }
+  });
+
+  it('types the refusals of firmware that needs the Wi-Fi MAC or has no OTP', async () => {
+    const cases: [string, string, 0 | 1 | undefined][] = [
+      ['Authorization write flailure: tal_wifi_get_mac failed', 'MAC_UNREADABLE', undefined],
+      ['OTP storage is only supported on T5 platform.', 'OTP_UNSUPPORTED', 1],
+    ];
+    for (const [text, code, storage] of cases) {
+      const s = await setup({ answer: (c, w) => (w[0] === 'auth' ? [text] : flashConsole('current')(c, w)) }, { storage });
+      const outcome = await s.driver.burn({ ...license, mac: 'A0B1C2D3E4F5' });
+      expect(failure(outcome)).toEqual({ code, exposure: 'sent-outcome-unknown', step: 'write' });
+      expect(outcome.ok ? null : outcome.error).toMatchObject({ details: { moduleWroteNothing: true } });
+      expect(outcome.ok ? '' : outcome.error.message).toContain(text);
+      // A clear refusal needs no read-back.
+      expect(s.commands.filter((c) => c === 'auth-read')).toHaveLength(1);
+    }
+  });
+
+  it('calls an exception it does not recognise an internal error, never an unplug', async () => {
+    for (const when of ['auth-read', 'auth ']) {
+      const s = await setup({ answer: flashConsole('current') });
+      const write = s.host.write.bind(s.host);
+      s.host.write = async (data: Uint8Array) => {
+        if (Buffer.from(data).toString('latin1').startsWith(when)) throw new TypeError('cannot read properties of undefined');
+        return write(data);
+      };
+      const outcome = await s.driver.burn(license);
+      expect(failure(outcome)).toEqual({ code: 'DRIVER_INTERNAL', exposure: when === 'auth ' ? 'sent-outcome-unknown' : 'nothing-sent', step: when === 'auth ' ? 'write' : 'check' });
+      expect(outcome.ok ? '' : outcome.error.message).toMatch(/internal error.*supervisor/);
+    }
+  });
+});
+
 describe('TuyaopenCliDriver detect and readIdentity', () => {
   it('detects a module at its prompt and not a silent port', async () => {
     const s = await setup({ answer: flashConsole('current') });

@@ -18,6 +18,10 @@ export interface ScriptOptions {
   banner?: string;
   /** Pull the cable when this command arrives (after the echo). */
   unplugOn?: (command: string) => boolean;
+  /** The command runs (the answer is computed, the flash changes) but nothing after its echo is printed; the console goes on. */
+  silentOn?: (command: string) => boolean;
+  /** Changes each piece of output before it goes out (e.g. puts log lines inside it). */
+  mangle?: (text: string) => string;
 }
 
 export function scriptedConsole(options: ScriptOptions) {
@@ -27,7 +31,7 @@ export function scriptedConsole(options: ScriptOptions) {
   let line = '';
   let pokesLeft = options.bootPokes ?? 0;
   let hung = false;
-  const out = (text: string) => setImmediate(() => module.write(Buffer.from(text, 'latin1')).catch(() => undefined));
+  const out = (text: string) => setImmediate(() => module.write(Buffer.from(options.mangle ? options.mangle(text) : text, 'latin1')).catch(() => undefined));
   host.onWrite = (data) => {
     if (hung) return;
     let text = '';
@@ -60,6 +64,7 @@ export function scriptedConsole(options: ScriptOptions) {
         hung = true;
         break;
       }
+      if (options.silentOn?.(command)) continue;
       text += `\r\n${options.between?.(command) ?? ''}\r\n${answer.map((l) => `${l}\r\n`).join('')}${prompt}`;
       if (options.extraPrompt) text += `\r\n${prompt}`;
     }
