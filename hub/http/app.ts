@@ -106,7 +106,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     const r = (schema as unknown as z.ZodType).safeParse(data);
     return r.success ? { value: r.data } : { error: validationError(httpPart ?? 'request', r.error) };
   });
-  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  // Replies go through Fastify's own serializer, compiled from each route's reply schema (as JSON Schema): a
+  // field the schema does not name never leaves the hub, whatever a service returns by mistake.
 
   await app.register(swagger, {
     openapi: {
@@ -165,6 +166,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     void reply.code(status).send({ error: info });
   });
 
+  const errorJsonSchema = toJsonSchema(errorBodySchema, 'output');
   for (const [name, route] of Object.entries(hubRoutes) as [HubRouteName, HubRouteDef][]) {
     const limit = limited[name];
     app.route({
@@ -178,7 +180,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
         ...(route.params ? { params: route.params } : {}),
         ...(route.querystring ? { querystring: route.querystring } : {}),
         ...(route.body ? { body: route.body } : {}),
-        response: { 200: route.reply, '4xx': errorBodySchema, '5xx': errorBodySchema },
+        response: { 200: toJsonSchema(route.reply, 'output'), '4xx': errorJsonSchema, '5xx': errorJsonSchema },
       } as never,
       ...(limit ? { config: { rateLimit: { max: limits[limit], timeWindow: 60_000 } } } : {}),
       // onRequest: who is calling is settled before the body is parsed or validated.

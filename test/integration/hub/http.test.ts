@@ -3,6 +3,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { logRedactPaths } from '../../../common/log';
+import { handlers } from '../../../hub/http/handlers';
 import { bootHub, enrollStation, makeCredential, seedWorld, targets, type TestHub } from './harness';
 
 describe.each(targets())('hub HTTP boundary on %s', (target) => {
@@ -92,6 +93,23 @@ describe.each(targets())('hub HTTP boundary on %s', (target) => {
     expect(await status(`/v1/admin/credentials/${c.id}/import`, 200 * 1024 + 1, h.adminToken)).toBe(413);
     expect(await status('/v1/admin/products', 64 * 1024, h.adminToken)).toBe(400);
     expect(await status('/v1/admin/products', 64 * 1024 + 1, h.adminToken)).toBe(413);
+  });
+
+  it('serializes replies through their schemas: a column a service returns by mistake never leaves the hub', async () => {
+    h = await bootHub(target);
+    const w = await seedWorld(h);
+    const token = await enrollStation(h, w.s1);
+    const real = handlers.stationSelf;
+    // A service that leaks its row: the station's token hash, and a nested authkey.
+    handlers.stationSelf = (async (deps, ctx) => ({ ...(await real(deps, ctx)), token_hash: 'leaked-hash', extra: { authkey: 'leaked-key' } })) as typeof real;
+    try {
+      const r = await h.hub.app.inject({ method: 'GET', url: '/v1/station/me', headers: { authorization: `Bearer ${token}` } });
+      expect(r.statusCode).toBe(200);
+      expect(r.body).not.toContain('leaked');
+      expect(JSON.parse(r.body)).toEqual({ stationId: w.s1, stationName: 'A-1', factoryId: w.factoryId, lineId: w.lineA });
+    } finally {
+      handlers.stationSelf = real;
+    }
   });
 
   it('rate-limits enrollment attempts', async () => {
