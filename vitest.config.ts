@@ -1,4 +1,10 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
+
+// Vault anchors (main/vault/anchor.ts) of every test go to a temp folder, never the user's state folder.
+process.env.CS_STATE_DIR ??= mkdtempSync(join(tmpdir(), 'cs-test-state-'));
 
 export default defineConfig({
   test: {

@@ -72,10 +72,10 @@ export type BurnStepOut = z.infer<typeof burnStepSchema>;
 export const slotPhaseSchema = z.enum(['idle', 'waiting', 'burning', 'done', 'failed']);
 export type SlotPhase = z.infer<typeof slotPhaseSchema>;
 
-export const burnFailureCodeSchema = z.enum(['TIMEOUT', 'CHECKSUM', 'REFUSED', 'ALREADY_AUTHORIZED', 'VERIFY_MISMATCH', 'DISCONNECTED', 'INVALID_LICENSE', 'CANCELED', 'MAC_UNREADABLE', 'OTP_UNSUPPORTED', 'DRIVER_INTERNAL', 'NO_LICENSE_LEFT', 'GROUP_BLOCKED', 'LICENSE_DAMAGED', 'PORT_ERROR', 'INTERNAL']);
+export const burnFailureCodeSchema = z.enum(['TIMEOUT', 'CHECKSUM', 'REFUSED', 'ALREADY_AUTHORIZED', 'VERIFY_MISMATCH', 'DISCONNECTED', 'INVALID_LICENSE', 'CANCELED', 'MAC_UNREADABLE', 'OTP_UNSUPPORTED', 'DRIVER_INTERNAL', 'NO_LICENSE_LEFT', 'GROUP_BLOCKED', 'LICENSE_DAMAGED', 'VAULT_BEHIND', 'VAULT_DAMAGED', 'DISK_FULL', 'PORT_ERROR', 'INTERNAL']);
 export type BurnFailureCodeOut = z.infer<typeof burnFailureCodeSchema>;
 
-/** Why a running slot stopped by itself (GROUP_BLOCKED, NO_LICENSE_LEFT, LICENSE_DAMAGED): an ErrorInfo whose code is a slot code. */
+/** Why a running slot stopped by itself (GROUP_BLOCKED, NO_LICENSE_LEFT, LICENSE_DAMAGED, VAULT_BEHIND, VAULT_DAMAGED, DISK_FULL): an ErrorInfo whose code is a slot code. */
 export const slotStopReasonSchema = errorInfoSchema.extend({ code: burnFailureCodeSchema });
 export type SlotStopReason = z.infer<typeof slotStopReasonSchema>;
 

@@ -10,7 +10,7 @@ import { burnRecordsSince, burnReportCsv, burnStats } from '../ledger';
 import { JsonFileSettings, type SettingsStore } from '../settings';
 import { Station, toApiGroupCounts, toApiSlotState, type SlotSnapshot, type SlotTiming } from '../station';
 import { SyncEngine, TOKEN_SECRET } from '../sync';
-import { PassphraseWrapper, SafeStorageWrapper, Vault, type KeyWrapper, type SafeStorageLike, type ScryptParams } from '../vault';
+import { PassphraseWrapper, SafeStorageWrapper, Vault, defaultAnchorPath, type KeyWrapper, type SafeStorageLike, type ScryptParams } from '../vault';
 import { EventHub, type StationServices } from '../api/services';
 import { SupervisorSessions, type PinRecord, type PinStore, type SupervisorSessionOptions } from '../api/supervisor-session';
 import { HubSupervisor } from './hub-supervisor';
@@ -28,6 +28,8 @@ export interface StationServicesOptions {
   dataDir: string;
   /** Where reports and license downloads are written. Default: <dataDir>/exports. */
   exportDir?: string;
+  /** The vault's anchor (its newest durable audit head), outside dataDir. Default: the station's state folder (defaultAnchorPath). */
+  anchorPath?: string;
   /** electron-store in Electron; a JSON file otherwise. */
   settings?: SettingsStore;
   /** Electron's safeStorage, where the OS offers a keychain. */
@@ -165,7 +167,7 @@ export class StationRuntime {
   }
 
   async #open(wrapper: KeyWrapper, create: boolean): Promise<Station> {
-    const options = { vaultPath: this.#vaultPath, wrapper, clock: this.#clock, logger: this.#log, ...(this.#o.slotTiming ? { slotTiming: this.#o.slotTiming } : {}) };
+    const options = { vaultPath: this.#vaultPath, wrapper, clock: this.#clock, logger: this.#log, anchorPath: this.#o.anchorPath ?? defaultAnchorPath(this.#vaultPath), ...(this.#o.slotTiming ? { slotTiming: this.#o.slotTiming } : {}) };
     const station = create ? await Station.create(options) : await Station.open(options);
     station.subscribe((e) => {
       if (e.type === 'slot') this.events.emit('onSlotState', this.#apiSlot(e.slot));

@@ -31,9 +31,11 @@ Commands:
                               the burn report as CSV (uuid, module MAC, slot, time, result; no authkeys)
 
 Options for every command: --vault <file>, --passphrase-file <file>, --json (one JSON object per line).
-Exit codes: 0 done, 1 refused or failed (see the message), 2 bad usage, 3 port problem, 4 vault cannot be opened, 5 unexpected error.`;
+Exit codes: 0 done, 1 refused or failed (see the message), 2 bad usage, 3 port problem,
+4 vault cannot be opened (also: open in another station process), 5 unexpected error,
+6 vault damaged or older than its last known state (restore the newest copy), 7 disk full.`;
 
-export const stationExitCodes = { ok: 0, failed: 1, usage: 2, port: 3, vault: 4, internal: 5 } as const;
+export const stationExitCodes = { ok: 0, failed: 1, usage: 2, port: 3, vault: 4, internal: 5, damaged: 6, diskFull: 7 } as const;
 
 export interface SlotSpec {
   port: string;

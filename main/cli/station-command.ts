@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { isAppError, toErrorInfo } from '../../common/errors';
-import { MIN_PASSPHRASE_LENGTH, PassphraseWrapper, type ScryptParams } from '../vault';
+import { MIN_PASSPHRASE_LENGTH, PassphraseWrapper, defaultAnchorPath, type ScryptParams } from '../vault';
 import { Station, type SlotSnapshot, type StationEvent, type StationOptions } from '../station';
 import type { GroupCounts } from '../ledger';
 import { parseStationArgs, stationExitCodes as exit, stationUsage, type StationArgs, type StationCommand } from './station-args';
@@ -47,7 +47,7 @@ export async function runStationCommand(argv: readonly string[], io: StationCliI
     const passphrase = await readPassphrase(args, io);
     if (passphrase === null) return exit.usage;
     const wrapper = new PassphraseWrapper(passphrase, io.scrypt);
-    const options: StationOptions = { vaultPath, wrapper, ...io.stationOptions };
+    const options: StationOptions = { vaultPath, wrapper, anchorPath: defaultAnchorPath(vaultPath, io.env), ...io.stationOptions };
     if (args.cmd.command === 'create') {
       if (passphrase.length < MIN_PASSPHRASE_LENGTH) {
         io.stderr(`The passphrase needs at least ${MIN_PASSPHRASE_LENGTH} characters.\n`);
@@ -61,8 +61,12 @@ export async function runStationCommand(argv: readonly string[], io: StationCliI
       station = await Station.open(options);
     } catch (e) {
       io.stderr(`${toErrorInfo(e).message}\n`);
-      return exit.vault;
+      const code = exitCodeFor(e);
+      return code === exit.internal || code === exit.failed ? exit.vault : code;
     }
+    const rollback = station.vault.rollback;
+    // Said before anything else: the counts that follow may show burned licenses as available.
+    if (rollback && args.cmd.command !== 'run') out({ event: 'vault-behind', vaultSeq: rollback.vaultSeq, anchoredSeq: rollback.anchoredSeq, diverged: rollback.diverged, message: rollback.message }, rollback.message);
     const { released, suspected } = station.recovery;
     if (released.length + suspected.length > 0) {
       out(
@@ -72,15 +76,22 @@ export async function runStationCommand(argv: readonly string[], io: StationCliI
     }
     return await runCommand(station, args.cmd, io, out);
   } catch (e) {
-    const info = toErrorInfo(e);
-    io.stderr(`${info.message}\n`);
-    if (isAppError(e) && ['BAD_ARGUMENT', 'GROUP_NOT_FOUND', 'GROUP_AMBIGUOUS', 'LICENSE_NOT_FOUND', 'REASON_REQUIRED', 'UNKNOWN_PROTOCOL', 'PORT_IN_USE'].includes(e.code)) return exit.usage;
-    if (isAppError(e) && /^PORT_/.test(e.code)) return exit.port;
-    if (isAppError(e, 'VAULT_EXISTS') || isAppError(e, 'VAULT_NOT_FOUND') || isAppError(e, 'WRONG_PASSPHRASE')) return exit.vault;
-    return info.code === 'INTERNAL' ? exit.internal : exit.failed;
+    io.stderr(`${toErrorInfo(e).message}\n`);
+    return exitCodeFor(e);
   } finally {
     await station?.close({ abandon: true }).catch(() => undefined);
   }
+}
+
+/** The exit code for an error that ended a command. */
+function exitCodeFor(e: unknown): number {
+  if (!isAppError(e)) return exit.internal;
+  if (['BAD_ARGUMENT', 'GROUP_NOT_FOUND', 'GROUP_AMBIGUOUS', 'LICENSE_NOT_FOUND', 'REASON_REQUIRED', 'UNKNOWN_PROTOCOL', 'PORT_IN_USE'].includes(e.code)) return exit.usage;
+  if (/^PORT_/.test(e.code)) return exit.port;
+  if (['VAULT_EXISTS', 'VAULT_NOT_FOUND', 'WRONG_PASSPHRASE', 'VAULT_IN_USE'].includes(e.code)) return exit.vault;
+  if (e.code === 'VAULT_ROLLED_BACK' || e.code === 'VAULT_DAMAGED') return exit.damaged;
+  if (e.code === 'DISK_FULL') return exit.diskFull;
+  return e.code === 'INTERNAL' ? exit.internal : exit.failed;
 }
 
 async function readPassphrase(args: StationArgs, io: StationCliIo): Promise<string | null> {
@@ -211,7 +222,7 @@ async function run(station: Station, cmd: Extract<StationCommand, { command: 'ru
     station.start();
   } catch (e) {
     io.stderr(`${toErrorInfo(e).message}\n`);
-    return exit.failed;
+    return exitCodeFor(e);
   }
   out({ event: 'started', slots: station.slots().map((s) => ({ slotId: s.slotId, port: s.port, protocol: s.protocol, groupId: s.groupId })), count: cmd.count ?? null }, `Burning on ${cmd.slots.length} slot(s)${cmd.count ? ` until ${cmd.count} modules are verified` : ''}. Press Ctrl-C to stop after the burns under way.`);
   const onStop = () => finish('stopped');

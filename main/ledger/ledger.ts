@@ -201,6 +201,8 @@ export class Ledger {
    * attempt (or the license `uuid`, if given) and returns it with its authkey.
    */
   reserve(groupId: string, options: { slot: string; uuid?: string }): Reservation {
+    // A vault behind its anchor may hold burned licenses as available: it offers none.
+    this.vault.assertCurrent();
     const attempt = newId();
     let groupPid: string | null = null;
     const row = this.#commit('reserve', () => {
@@ -453,12 +455,7 @@ export class Ledger {
   /** One BEGIN IMMEDIATE transaction; fsynced unless losing it to a power cut changes nothing (see fsyncSkippable). */
   #commit<T>(action: LedgerAction, fn: () => T): T {
     if (!fsyncSkippable.has(action)) return this.#db.transaction(fn).immediate();
-    this.#db.pragma('synchronous = NORMAL');
-    try {
-      return this.#db.transaction(fn).immediate();
-    } finally {
-      this.#db.pragma('synchronous = FULL');
-    }
+    return this.vault.withoutFsync(() => this.#db.transaction(fn).immediate());
   }
 
   /** One transition inside the caller's transaction: state check, update, audit entry, burn record. */

@@ -1,7 +1,7 @@
 import type { BurnFailureCode } from '../../native/protocols/types';
 
 /** Codes a slot shows: the driver's failure codes plus what can go wrong around a burn. */
-export type SlotFailureCode = BurnFailureCode | 'NO_LICENSE_LEFT' | 'GROUP_BLOCKED' | 'LICENSE_DAMAGED' | 'PORT_ERROR' | 'INTERNAL';
+export type SlotFailureCode = BurnFailureCode | 'NO_LICENSE_LEFT' | 'GROUP_BLOCKED' | 'LICENSE_DAMAGED' | 'VAULT_BEHIND' | 'VAULT_DAMAGED' | 'DISK_FULL' | 'PORT_ERROR' | 'INTERNAL';
 
 /**
  * What the operator reads on the slot, in plain words, with what to do next.
@@ -25,6 +25,10 @@ export function failureMessage(code: SlotFailureCode, slot: number, context: { l
     NO_LICENSE_LEFT: `The group has no license left for ${where}: import more licenses or pick another group.`,
     GROUP_BLOCKED: `${context.group ? `Group ${context.group}` : `The group of ${where}`} is blocked${context.detail ? `: ${asClause(context.detail)}` : ''}. Pick another group or ask a supervisor.`,
     LICENSE_DAMAGED: `License ${context.uuid ?? ''} of ${context.group ? `group ${context.group}` : `the group of ${where}`} fails its integrity check in the vault (the vault file was altered or damaged), so ${where} stopped before sending anything. Burn from another group and call a supervisor to check the vault.`,
+    // The vault's own sentence says what to do.
+    VAULT_BEHIND: context.detail ?? `The vault is older than its last known state, so ${where} burns nothing: restore the newest copy, or reconcile with the hub.`,
+    VAULT_DAMAGED: context.detail ?? `The vault file is damaged, so ${where} burns nothing: restore the newest backup of the vault.`,
+    DISK_FULL: `The disk is full: set module ${slot} aside for a supervisor; burning stops until space is freed.`,
     // The transport's own sentence already says what to do ("Port … does not exist. Check that the programmer is plugged in.")
     PORT_ERROR: context.detail
       ? `The port of ${where} cannot be opened: ${asClause(context.detail)}. The slot keeps trying.`

@@ -339,6 +339,7 @@ export class Slot {
       return { code: 'LICENSE_DAMAGED', message: failureMessage('LICENSE_DAMAGED', number, { uuid, group: this.#ledger.vault.getGroup(groupId).name }) };
     }
     if (isAppError(e, 'NO_LICENSE_AVAILABLE')) return { code: 'NO_LICENSE_LEFT', message: failureMessage('NO_LICENSE_LEFT', number) };
+    if (isAppError(e, 'VAULT_ROLLED_BACK')) return { code: 'VAULT_BEHIND', message: failureMessage('VAULT_BEHIND', number, { detail: e.message }) };
     return null;
   }
 

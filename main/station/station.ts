@@ -5,7 +5,7 @@ import { isProtocolId } from '../../native/protocols';
 import type { ModuleDriver, ModuleIdentity, ProtocolId } from '../../native/protocols/types';
 import type { Transport } from '../../native/transport/types';
 import { Ledger, type GroupCounts, type LicenseInfo, type RecoveryReport, type LedgerVerification } from '../ledger';
-import { Vault, type CredentialGroup, type ImportOptions, type ImportReport, type KeyWrapper } from '../vault';
+import { Vault, type CredentialGroup, type ImportOptions, type ImportReport, type KeyWrapper, type VaultOptions } from '../vault';
 import { Slot, type SlotConfig, type SlotSnapshot, type SlotTiming } from './slot';
 
 /** A group as the station shows it: its counts, and why it is blocked (if it is). */
@@ -31,6 +31,8 @@ export interface StationOptions {
   openTransport?: (path: string, baudRate: number) => Transport;
   makeDriver?: (protocol: ProtocolId, transport: Transport) => ModuleDriver;
   slotTiming?: Partial<SlotTiming>;
+  /** The vault's anchor file, outside the vault's folder (see VaultOptions.anchorPath). */
+  anchorPath?: string;
 }
 
 export interface SlotRequest {
@@ -68,14 +70,18 @@ export class Station {
 
   /** Creates a new vault and opens the station on it. */
   static async create(options: StationOptions): Promise<Station> {
-    const vault = await Vault.create({ path: options.vaultPath, wrapper: options.wrapper, clock: options.clock ?? systemClock, logger: options.logger ?? silentLogger });
+    const vault = await Vault.create(Station.#vaultOptions(options));
     return Station.#wrap(vault, options);
   }
 
   /** Unlocks an existing vault and runs recovery before any slot can start. */
   static async open(options: StationOptions): Promise<Station> {
-    const vault = await Vault.open({ path: options.vaultPath, wrapper: options.wrapper, clock: options.clock ?? systemClock, logger: options.logger ?? silentLogger });
+    const vault = await Vault.open(Station.#vaultOptions(options));
     return Station.#wrap(vault, options);
+  }
+
+  static #vaultOptions(options: StationOptions): VaultOptions {
+    return { path: options.vaultPath, wrapper: options.wrapper, clock: options.clock ?? systemClock, logger: options.logger ?? silentLogger, ...(options.anchorPath !== undefined ? { anchorPath: options.anchorPath } : {}) };
   }
 
   static #wrap(vault: Vault, options: StationOptions): Station {
@@ -187,6 +193,7 @@ export class Station {
   /** Starts slots; a blocked group refuses with its reason and no slot of the request starts. */
   start(slotIds?: readonly string[]): SlotSnapshot[] {
     this.#open();
+    this.vault.assertCurrent();
     const targets = this.#targets(slotIds);
     for (const slot of targets) {
       const group = this.vault.getGroup(slot.config.groupId);

@@ -109,6 +109,16 @@ export class AuditLog {
     return { ...entry, prevHash, hash };
   }
 
+  /** The newest entry's sequence and hash, or null before the first entry. */
+  head(): { seq: number; hash: string } | null {
+    return this.#head.get() ?? null;
+  }
+
+  /** The hash of entry `seq`, or null when the log holds no such entry. */
+  hashAt(seq: number): string | null {
+    return this.#db.prepare<[number], { hash: string }>('SELECT hash FROM audit_log WHERE seq = ?').get(seq)?.hash ?? null;
+  }
+
   /** Walks the chain from the first entry to the head and names the first broken link. */
   verify(): AuditVerification {
     let expectedSeq = 1;

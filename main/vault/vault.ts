@@ -4,6 +4,7 @@ import { systemClock, type Clock } from '../../common/clock';
 import { newId } from '../../common/ids';
 import { silentLogger, type Logger } from '../../common/log';
 import { parseLicenseList, type LicenseListError, type LicenseListRow } from '../../common/import';
+import { AnchorFile, type AnchorState } from './anchor';
 import { AuditLog } from './audit';
 import { DataKey } from './crypto';
 import { openDatabase, type VaultDb } from './db';
@@ -17,6 +18,60 @@ export interface VaultOptions {
   wrapper: KeyWrapper;
   clock?: Clock;
   logger?: Logger;
+  /**
+   * Where the vault's anchor (its newest durable audit head) is kept, outside the vault's folder.
+   * With it, a vault found behind its anchor (a deleted WAL, an older copy restored) offers no license.
+   */
+  anchorPath?: string;
+}
+
+/** The vault is behind (or beside) the state its anchor recorded: it offers no license. */
+export interface VaultRollback {
+  /** The vault's newest entry. */
+  vaultSeq: number;
+  /** The newest entry the station knew durable. */
+  anchoredSeq: number;
+  /** True when the vault holds entry `anchoredSeq` but a different one (another history). */
+  diverged: boolean;
+  message: string;
+}
+
+const thousands = (n: number): string => n.toLocaleString('en-US');
+
+/** The refusal while a vault is behind its anchor. */
+export function rollbackMessage(vaultSeq: number, anchoredSeq: number, diverged: boolean): string {
+  return diverged
+    ? `This vault is not the copy of its last known state (its entry ${thousands(anchoredSeq)} differs): restore the newest copy, or reconcile with the hub.`
+    : `This vault is older than its last known state (entry ${thousands(vaultSeq)} of ${thousands(anchoredSeq)}): restore the newest copy, or reconcile with the hub.`;
+}
+
+/** What SQLite says when a file is damaged (or not a database at all). */
+export function isDamageError(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB');
+}
+
+export const damageAdvice = 'restore the newest backup of the vault (station restore); nothing is offered meanwhile.';
+
+/** A damaged vault as an AppError with its own code (never INTERNAL). */
+export function damagedError(e: unknown, where = 'The vault file'): AppError {
+  return new AppError('VAULT_DAMAGED', `${where} is damaged (${e instanceof Error ? e.message : String(e)}): ${damageAdvice}`, undefined, { cause: e });
+}
+
+/** Makes `onCommit` run after every outermost transaction of `db` that committed. */
+function observeCommits(db: VaultDb, onCommit: () => void): void {
+  const begin = db.transaction.bind(db);
+  const after = <F extends (...args: never[]) => unknown>(run: F): F =>
+    function (this: unknown, ...args: Parameters<F>) {
+      const outermost = !db.inTransaction;
+      const result = run.apply(this, args);
+      if (outermost) onCommit();
+      return result;
+    } as F;
+  db.transaction = ((fn: (...args: never[]) => unknown) => {
+    const t = begin(fn);
+    return Object.assign(after(t), { default: after(t.default), deferred: after(t.deferred), immediate: after(t.immediate), exclusive: after(t.exclusive) });
+  }) as VaultDb['transaction'];
 }
 
 export interface CredentialGroup {
@@ -145,6 +200,12 @@ export class Vault {
   readonly audit: AuditLog;
   #key: DataKey | null;
   readonly #lock: VaultLock;
+  #anchor: AnchorFile | null = null;
+  #anchored: AnchorState | null = null;
+  #rollback: VaultRollback | null = null;
+  #damage: string | null = null;
+  /** False while a commit runs without its fsync (see withoutFsync): such a commit is not anchored. */
+  #fsync = true;
 
   private constructor(db: VaultDb, path: string, key: DataKey, clock: Clock, logger: Logger, lock: VaultLock) {
     this.db = db;
@@ -154,6 +215,108 @@ export class Vault {
     this.clock = clock;
     this.logger = logger;
     this.audit = new AuditLog(db, clock);
+    observeCommits(db, () => this.#committed());
+  }
+
+  /** Set when the vault is behind its anchor: it offers no license until the newest copy is restored or the hub reconciled it. */
+  get rollback(): VaultRollback | null {
+    return this.#rollback;
+  }
+
+  /** Set when SQLite's quick_check on open (or a row read since) found the file damaged: the plain message. */
+  get damage(): string | null {
+    return this.#damage;
+  }
+
+  /**
+   * SQLite's quick_check: every page, every record's format, NOT NULL and CHECK constraints (a
+   * license state no longer one of the states), without matching indexes to tables. Null when
+   * the file is sound, else the first problems, with the page or row where SQLite names one.
+   */
+  checkIntegrity(max = 10): string[] | null {
+    let lines: string[];
+    try {
+      lines = this.db.prepare<[], { quick_check: string }>(`PRAGMA quick_check(${Math.max(1, Math.floor(max))})`).all().map((r) => r.quick_check);
+    } catch (e) {
+      if (!isDamageError(e)) throw e;
+      return [e instanceof Error ? e.message : String(e)];
+    }
+    return lines.length === 1 && lines[0] === 'ok' ? null : lines;
+  }
+
+  /** Marks the vault damaged (a row read back wrong): it offers nothing more. Returns the refusal. */
+  markDamaged(what: string): AppError {
+    this.#damage ??= `The vault file is damaged (${what}): ${damageAdvice}`;
+    this.logger.error({ path: this.path, what }, 'vault is damaged');
+    return new AppError('VAULT_DAMAGED', this.#damage);
+  }
+
+  /** Refuses with VAULT_DAMAGED or VAULT_ROLLED_BACK while the vault cannot be trusted to offer a license. */
+  assertCurrent(): void {
+    if (this.#damage) throw new AppError('VAULT_DAMAGED', this.#damage);
+    if (this.#rollback) throw new AppError('VAULT_ROLLED_BACK', this.#rollback.message, { vaultSeq: this.#rollback.vaultSeq, anchoredSeq: this.#rollback.anchoredSeq });
+  }
+
+  /**
+   * Runs `fn` (one transaction) committed without its fsync: for commits a power cut may lose without
+   * harm (the ledger's reserve and written). They are anchored with the next fsynced commit.
+   */
+  withoutFsync<T>(fn: () => T): T {
+    this.db.pragma('synchronous = NORMAL');
+    this.#fsync = false;
+    try {
+      return fn();
+    } finally {
+      this.#fsync = true;
+      this.db.pragma('synchronous = FULL');
+    }
+  }
+
+  /** Reads the anchor and compares the vault with it; anchors a new vault, or one that has no anchor yet. */
+  #attachAnchor(path: string, fresh: boolean): void {
+    const anchor = AnchorFile.open(path);
+    this.#anchor = anchor;
+    const known = fresh ? null : anchor.read();
+    const head = this.audit.head();
+    if (known && known.seq > 0) {
+      const hash = this.audit.hashAt(known.seq);
+      if (hash !== known.hash) {
+        const vaultSeq = head?.seq ?? 0;
+        const diverged = hash !== null;
+        this.#rollback = { vaultSeq, anchoredSeq: known.seq, diverged, message: rollbackMessage(vaultSeq, known.seq, diverged) };
+        this.logger.error({ path: this.path, vaultSeq, anchoredSeq: known.seq, diverged }, 'vault is behind its anchor');
+        return;
+      }
+    }
+    this.#anchored = known;
+    this.#writeAnchor();
+  }
+
+  /** After every committed transaction: the WAL is still there, and a durable new head is anchored. */
+  #committed(): void {
+    if (!this.#anchor || this.#rollback || !this.#fsync) return;
+    if (!existsSync(`${this.path}-wal`)) this.#restoreWal();
+    this.#writeAnchor();
+  }
+
+  #writeAnchor(): void {
+    const head = this.audit.head();
+    if (!this.#anchor || !head || (this.#anchored?.seq === head.seq && this.#anchored.hash === head.hash)) return;
+    const state = { seq: head.seq, hash: head.hash, at: this.clock.now() };
+    this.#anchor.write(state);
+    this.#anchored = state;
+  }
+
+  /**
+   * Someone deleted the WAL while the vault was open. The connection still holds it: switching the
+   * journal to DELETE checkpoints every committed transaction into the vault file, and back to WAL
+   * starts a new one, so nothing committed is lost.
+   */
+  #restoreWal(): void {
+    this.db.pragma('journal_mode = DELETE');
+    this.db.pragma('journal_mode = WAL');
+    this.logger.warn({ path: this.path }, 'the vault\'s WAL was deleted while it was open; its transactions were written into the vault file');
+    this.db.transaction(() => this.audit.append({ action: 'vault.wal-restored', detail: { reason: 'the WAL file was deleted while the vault was open' } })).immediate();
   }
 
   /** Creates a new vault file with a fresh random data key wrapped by `wrapper`. */
@@ -177,6 +340,7 @@ export class Vault {
         vault.db.prepare('INSERT INTO vault_key (id, wrap, key_check, created_at, updated_at) VALUES (1, ?, ?, ?, ?)').run(JSON.stringify(wrapped), key.sealKeyCheck(), now, now);
         vault.audit.append({ action: 'vault.created', detail: { wrapper: options.wrapper.kind, schema: latestVersion() } });
       }).immediate();
+      if (options.anchorPath !== undefined) vault.#attachAnchor(options.anchorPath, true);
       vault.logger.info({ path: options.path, wrapper: options.wrapper.kind }, 'vault created');
       return vault;
     } catch (e) {
@@ -215,11 +379,16 @@ export class Vault {
       const schema = migrate(db);
       const vault = new Vault(db, options.path, key, clock, options.logger ?? silentLogger, lock);
       if (schema.to !== schema.from) vault.logger.info({ path: options.path, from: schema.from, to: schema.to, ms: Date.now() - started }, 'vault schema upgraded');
+      const problems = vault.checkIntegrity();
+      if (problems) vault.markDamaged(problems.slice(0, 3).join('; '));
+      if (options.anchorPath !== undefined && !problems) vault.#attachAnchor(options.anchorPath, false);
       vault.logger.info({ path: options.path }, 'vault unlocked');
       return vault;
     } catch (e) {
       db?.close();
       lock.release();
+      // Too damaged to read even its key record: say so, with its own code.
+      if (isDamageError(e)) throw damagedError(e);
       throw e;
     }
   }
@@ -494,6 +663,8 @@ export class Vault {
   close(): void {
     this.#key = null;
     if (this.db.open) this.db.close();
+    this.#anchor?.close();
+    this.#anchor = null;
     this.#lock.release();
   }
 }

@@ -52,6 +52,9 @@ export const en = {
     NO_LICENSE_LEFT: 'No license left for slot {{slot}}: pick another group or call a supervisor.',
     GROUP_BLOCKED: 'The group of slot {{slot}} is blocked: pick another group or ask a supervisor.',
     LICENSE_DAMAGED: 'The next license of this group fails its integrity check in the vault, so slot {{slot}} stopped before sending anything: burn from another group and call a supervisor to check the vault.',
+    VAULT_BEHIND: 'The vault is older than its last known state, so slot {{slot}} burns nothing: restore the newest copy of the vault, or reconcile with the hub.',
+    VAULT_DAMAGED: 'The vault file is damaged, so slot {{slot}} burns nothing: restore the newest backup of the vault.',
+    DISK_FULL: 'The disk is full: set the module of slot {{slot}} aside for a supervisor; burning stops until space is freed.',
     PORT_ERROR: 'The programmer port of slot {{slot}} cannot be opened: check its USB cable, then press Retry.',
     INTERNAL: 'Something unexpected happened on slot {{slot}}: press Retry; if it happens again, call a supervisor.',
     suspect: 'The license {{uuid}} is suspect: a supervisor must read the module back or void it.',
@@ -100,7 +103,7 @@ export const en = {
   },
   reason: {
     TIMEOUT: 'No answer', CHECKSUM: 'Damaged answer', REFUSED: 'Write refused', ALREADY_AUTHORIZED: 'Already licensed', VERIFY_MISMATCH: 'Read-back mismatch',
-    DISCONNECTED: 'Unplugged', INVALID_LICENSE: 'License rejected', CANCELED: 'Stopped', MAC_UNREADABLE: 'MAC unreadable', OTP_UNSUPPORTED: 'No OTP on this chip', DRIVER_INTERNAL: 'Station error', NO_LICENSE_LEFT: 'No license left', GROUP_BLOCKED: 'Group blocked', LICENSE_DAMAGED: 'License damaged', PORT_ERROR: 'Port error', INTERNAL: 'Unexpected',
+    DISCONNECTED: 'Unplugged', INVALID_LICENSE: 'License rejected', CANCELED: 'Stopped', MAC_UNREADABLE: 'MAC unreadable', OTP_UNSUPPORTED: 'No OTP on this chip', DRIVER_INTERNAL: 'Station error', NO_LICENSE_LEFT: 'No license left', GROUP_BLOCKED: 'Group blocked', LICENSE_DAMAGED: 'License damaged', VAULT_BEHIND: 'Vault behind', VAULT_DAMAGED: 'Vault damaged', DISK_FULL: 'Disk full', PORT_ERROR: 'Port error', INTERNAL: 'Unexpected',
   },
   errors: {} as Record<string, string>,
   common: { cancel: 'Cancel', confirm: 'Confirm', refresh: 'Refresh', close: 'Close', yes: 'Yes', no: 'No' },

@@ -54,6 +54,9 @@ export const zhCN: Dictionary = {
     NO_LICENSE_LEFT: '工位 {{slot}} 没有剩余授权：请选择其他分组或联系主管。',
     GROUP_BLOCKED: '工位 {{slot}} 的分组已锁定：请选择其他分组或联系主管。',
     LICENSE_DAMAGED: '该分组的下一个授权码在保险库中未通过完整性校验，工位 {{slot}} 已在发送任何数据前停止：请改用其他分组，并请主管检查保险库。',
+    VAULT_BEHIND: '保险库比其最后已知状态更旧，工位 {{slot}} 不再烧录：请恢复保险库的最新副本，或与中心服务器对账。',
+    VAULT_DAMAGED: '保险库文件已损坏，工位 {{slot}} 不再烧录：请恢复保险库的最新备份。',
+    DISK_FULL: '磁盘已满：请将工位 {{slot}} 的模块交给主管；在释放空间之前停止烧录。',
     PORT_ERROR: '无法打开工位 {{slot}} 的烧录器端口：请检查 USB 线，然后按“重试”。',
     INTERNAL: '工位 {{slot}} 发生意外错误：请按“重试”；如再次发生，请联系主管。',
     suspect: '授权 {{uuid}} 状态可疑：需主管回读模组或作废。',
@@ -102,7 +105,7 @@ export const zhCN: Dictionary = {
   },
   reason: {
     TIMEOUT: '无应答', CHECKSUM: '应答损坏', REFUSED: '拒绝写入', ALREADY_AUTHORIZED: '已有授权', VERIFY_MISMATCH: '回读不一致',
-    DISCONNECTED: '被拔出', INVALID_LICENSE: '授权被拒', CANCELED: '已停止', MAC_UNREADABLE: 'MAC 读取失败', OTP_UNSUPPORTED: '芯片不支持 OTP', DRIVER_INTERNAL: '工作站错误', NO_LICENSE_LEFT: '无剩余授权', GROUP_BLOCKED: '分组已锁定', LICENSE_DAMAGED: '授权码损坏', PORT_ERROR: '端口错误', INTERNAL: '意外错误',
+    DISCONNECTED: '被拔出', INVALID_LICENSE: '授权被拒', CANCELED: '已停止', MAC_UNREADABLE: 'MAC 读取失败', OTP_UNSUPPORTED: '芯片不支持 OTP', DRIVER_INTERNAL: '工作站错误', NO_LICENSE_LEFT: '无剩余授权', GROUP_BLOCKED: '分组已锁定', LICENSE_DAMAGED: '授权码损坏', VAULT_BEHIND: '保险库回退', VAULT_DAMAGED: '保险库损坏', DISK_FULL: '磁盘已满', PORT_ERROR: '端口错误', INTERNAL: '意外错误',
   },
   errors: {
     BAD_REQUEST: '请求被拒绝：输入内容无效。',

@@ -1,5 +1,6 @@
 // The ledger's cost per burn: reserve + sending + written + verified for one
-// license, each committed with fsync (synchronous=FULL), audit chain included.
+// license, each committed with fsync (synchronous=FULL), audit chain included, and the
+// anchor (main/vault/anchor.ts) written with an fdatasync after each durable commit.
 // Run: npm run bench -- ledger
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +13,7 @@ const bench = (name: string, value: number, unit: string): void => console.log(`
 const dir = mkdtempSync(join(tmpdir(), 'ledger-bench-'));
 
 try {
-  const vault = await Vault.create({ path: join(dir, 'ledger.vault'), wrapper: new PassphraseWrapper('bench passphrase') });
+  const vault = await Vault.create({ path: join(dir, 'ledger.vault'), wrapper: new PassphraseWrapper('bench passphrase'), anchorPath: join(dir, 'state', 'ledger.anchor') });
   const report = await vault.importRows(fakeLicenses(50_000, { withMac: true }), { groupName: 'bench' });
   if (!report.ok) throw new Error('bench import refused');
   const ledger = new Ledger(vault);

@@ -54,7 +54,7 @@ async function cli(argv: string[], extra: Partial<StationCliIo> = {}) {
   const code = await runStationCommand([...argv.slice(0, 1), '--vault', vault, ...argv.slice(1)], {
     stdout: (t) => (stdout += t),
     stderr: (t) => (stderr += t),
-    env: { CS_PASSPHRASE: 'cli test passphrase' },
+    env: { CS_PASSPHRASE: 'cli test passphrase', CS_STATE_DIR: process.env.CS_STATE_DIR },
     scrypt: fastScrypt,
     ...extra,
   });

@@ -62,7 +62,7 @@ describe('one writer per vault', () => {
     // The headless command: every command refuses the same way (exit 4), the read-only ones too.
     for (const argv of [['run', '--slot', 'port=/dev/null,protocol=tuya-auc,group=shared'], ['groups'], ['verify'], ['report'], ['suspects']]) {
       let stderr = '';
-      const code = await runStationCommand([argv[0] as string, '--vault', path, ...argv.slice(1)], { stdout: () => undefined, stderr: (t) => (stderr += t), env: { CS_PASSPHRASE: 'correct horse battery' }, scrypt: fastScrypt });
+      const code = await runStationCommand([argv[0] as string, '--vault', path, ...argv.slice(1)], { stdout: () => undefined, stderr: (t) => (stderr += t), env: { CS_PASSPHRASE: 'correct horse battery', CS_STATE_DIR: process.env.CS_STATE_DIR }, scrypt: fastScrypt });
       expect(code, argv[0]).toBe(4);
       expect(stderr).toContain(`pid ${pid}`);
     }
