@@ -138,7 +138,12 @@ export const offlineOutcomeSchema = z.object({
   /** transfer_out / transfer_in: a transfer bundle exported here / imported here, settled by the hub when it hears of both ends. */
   kind: z.enum(['split', 'reassign', 'transfer_out', 'transfer_in']),
   summary: z.string(),
+  groupId: idSchema,
+  /** How many licenses it moved (split, bundle); null for a reassignment. */
+  licenses: z.number().int().nonnegative().nullable(),
   status: z.enum(['pending', 'applied', 'rejected']),
+  /** The hub's code when it refused the operation. */
+  code: z.string().nullable(),
   reason: z.string().nullable(),
   /** What the station did about a rejection, e.g. "split undone, 200 licenses returned to group A". */
   localAction: z.string().nullable(),
@@ -196,13 +201,50 @@ export const updateRequestSchema = z.object({
 });
 export type UpdateRequest = z.infer<typeof updateRequestSchema>;
 
+/** The currency of every price the hub names (products, price differences): amounts are its cents. */
+export const PRICE_CURRENCY = 'USD';
+
+/**
+ * What a history entry is about, as facts the screen writes a sentence from in
+ * its language (renderer/state/history-text.ts): names and amounts, never an id.
+ */
+export const historyFactsSchema = z.object({
+  licenses: z.number().int().nonnegative().nullable(),
+  purchased: z.number().int().nonnegative().nullable(),
+  free: z.number().int().nonnegative().nullable(),
+  /** Product names (the hub's, else the PID). */
+  product: z.string().nullable(),
+  fromProduct: z.string().nullable(),
+  toProduct: z.string().nullable(),
+  deliveryMode: deliveryModeSchema.nullable(),
+  /** In cents of PRICE_CURRENCY. */
+  amountCents: z.number().int().nullable(),
+  /** Whose doing, or where the group went: this station, another station, the hub operator. */
+  party: z.enum(['this_station', 'other_station', 'hub']).nullable(),
+  /** HomeKit / Find My, for third-party resources. */
+  kinds: z.array(z.enum(['homekit', 'findmy'])).nullable(),
+  /** A local operation's state and, when the hub refused it, its code and words. */
+  status: z.enum(['pending', 'applied', 'rejected']).nullable(),
+  code: z.string().nullable(),
+  reason: z.string().nullable(),
+});
+export type HistoryFacts = z.infer<typeof historyFactsSchema>;
+
+export const historyEventSchema = z.enum([
+  'created', 'confirmed', 'imported', 'split', 'created_by_split', 'assigned', 'downloaded', 'list_generated', 'third_party_job_started', 'third_party_job_done',
+  'transfer_out', 'transfer_in', 'update_requested', 'update_approved', 'update_paid', 'update_recalled', 'updated',
+  'local_split', 'local_reassign', 'local_transfer_out', 'local_transfer_in', 'other',
+]);
+export type HistoryEvent = z.infer<typeof historyEventSchema>;
+
 export const historyEntrySchema = z.object({
   id: idSchema,
   groupId: idSchema,
   kind: z.enum(['created', 'split', 'change_product', 'recall', 'updated', 'resources', 'download', 'reassign', 'import', 'void', 'transfer']),
+  /** The hub's event (or a local operation, `local_<kind>`); `other` for one this station does not know. */
+  event: historyEventSchema,
   at: isoTimeSchema,
-  summary: z.string(),
-  details: z.array(z.object({ label: z.string(), value: z.string() })),
+  facts: historyFactsSchema,
 });
 export type HistoryEntry = z.infer<typeof historyEntrySchema>;
 

@@ -496,7 +496,8 @@ export class StationRuntime {
           station.group(input.groupId);
           // an applied operation is in the hub's history; pending and refused ones are only here
           const local = sync.store.operations().filter((op) => op.groupId === input.groupId && op.status !== 'applied').map(operationHistory);
-          const hub = sync.store.meta(input.groupId) ? (await this.#hub.history(input.groupId).catch((e: unknown) => (isAppError(e, 'NOT_YOUR_GROUP') ? { events: [] } : Promise.reject(e)))).events.map(historyEntry) : [];
+          const context = { productName: sync.store.meta(input.groupId) ? await this.#productName() : (pid: string) => pid, stationId: sync.stationId };
+          const hub = sync.store.meta(input.groupId) ? (await this.#hub.history(input.groupId).catch((e: unknown) => (isAppError(e, 'NOT_YOUR_GROUP') ? { events: [] } : Promise.reject(e)))).events.map((e) => historyEntry(e, context)) : [];
           return [...hub, ...local].sort((a, b) => b.at.localeCompare(a.at));
         },
         generateResources: async (input) => {

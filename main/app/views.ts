@@ -1,5 +1,5 @@
-import type { BurnFailureCodeOut, Dashboard, GroupSummary, HistoryEntry, RefusedReport, UpdateRequest as ApiUpdateRequest } from '../../common/api/schemas';
-import { burnFailureCodeSchema, credentialStateSchema, deliveryModeSchema } from '../../common/api/schemas';
+import type { BurnFailureCodeOut, Dashboard, GroupSummary, HistoryEntry, HistoryFacts, RefusedReport, UpdateRequest as ApiUpdateRequest } from '../../common/api/schemas';
+import { burnFailureCodeSchema, credentialStateSchema, deliveryModeSchema, historyEventSchema } from '../../common/api/schemas';
 import type { CredentialEvent, UpdateRequest as HubUpdateRequest } from '../../common/hub-api';
 import type { BurnStatRow } from '../ledger';
 import type { StationGroup } from '../station';
@@ -49,23 +49,50 @@ export function updateRequest(u: HubUpdateRequest, productName: (pid: string) =>
 const historyKinds: Record<string, HistoryEntry['kind']> = {
   created: 'created', created_by_split: 'created', imported: 'import', split: 'split', assigned: 'reassign', confirmed: 'updated',
   update_requested: 'change_product', update_approved: 'change_product', update_paid: 'change_product', update_recalled: 'recall', updated: 'updated',
-  third_party_job_started: 'resources', third_party_job_done: 'resources', downloaded: 'download', exported: 'download',
+  third_party_job_started: 'resources', third_party_job_done: 'resources', downloaded: 'download', list_generated: 'download', exported: 'download',
   transfer_out: 'transfer', transfer_in: 'transfer',
 };
 
-const historySummary: Record<string, string> = {
-  created: 'Credential created', created_by_split: 'Created by a split', imported: 'Licenses imported', split: 'Split into a new credential', assigned: 'Assignment changed',
-  confirmed: 'Confirmed by the factory', update_requested: 'Product change requested', update_approved: 'Product change approved', update_paid: 'Price difference paid',
-  update_recalled: 'Product change recalled', updated: 'Product changed', third_party_job_started: 'Third-party resources started', third_party_job_done: 'Third-party resources generated',
+const noFacts: HistoryFacts = {
+  licenses: null, purchased: null, free: null, product: null, fromProduct: null, toProduct: null, deliveryMode: null, amountCents: null, party: null, kinds: null, status: null, code: null, reason: null,
 };
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : null);
+const int = (v: unknown): number | null => (typeof v === 'number' && Number.isInteger(v) ? v : null);
+const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+const sum = (a: number | null, b: number | null): number | null => (a === null && b === null ? null : (a ?? 0) + (b ?? 0));
 
-const detailValue = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
-
-export function historyEntry(e: CredentialEvent): HistoryEntry {
-  return {
-    id: e.id, groupId: e.credentialId, kind: historyKinds[e.kind] ?? 'updated', at: e.at, summary: historySummary[e.kind] ?? e.kind.replace(/_/g, ' '),
-    details: Object.entries(e.details).slice(0, 12).map(([label, value]) => ({ label, value: detailValue(value).slice(0, 200) })),
-  };
+/**
+ * A hub event as facts the screen words in its language: product names instead
+ * of PIDs, amounts in cents, whose doing it was; ids (updates, jobs, bundles,
+ * stations) and payment references are left out.
+ */
+export function historyEntry(e: CredentialEvent, context: { productName: (pid: string) => string; stationId: string | null }): HistoryEntry {
+  const d = e.details;
+  const product = (v: unknown): string | null => { const pid = str(v); return pid === null ? null : context.productName(pid); };
+  const mode = deliveryModeSchema.safeParse(d.deliveryMode ?? d.toDeliveryMode);
+  const station = (v: unknown): HistoryFacts['party'] => (str(v) === null ? null : v === context.stationId ? 'this_station' : 'other_station');
+  const facts: HistoryFacts = { ...noFacts, deliveryMode: mode.success ? mode.data : null };
+  switch (e.kind) {
+    case 'created': facts.product = product(d.pid); break;
+    case 'imported': facts.licenses = num(d.count); break;
+    case 'split': case 'created_by_split':
+      facts.purchased = num(d.purchased); facts.free = num(d.free); facts.licenses = sum(facts.purchased, facts.free);
+      facts.party = d.by === 'station' ? station(d.stationId) : 'hub';
+      break;
+    case 'assigned': facts.party = station(d.stationId); facts.licenses = num(d.licensesMoved); break;
+    case 'downloaded': case 'list_generated': case 'transfer_out': case 'transfer_in': facts.licenses = num(d.licenses); break;
+    case 'third_party_job_started': facts.kinds = Array.isArray(d.kinds) ? d.kinds.filter((k): k is 'homekit' | 'findmy' => k === 'homekit' || k === 'findmy') : null; break;
+    case 'third_party_job_done': facts.licenses = num(d.generated); break;
+    case 'update_requested':
+      facts.fromProduct = product(d.fromPid); facts.toProduct = product(d.toPid); facts.licenses = num(d.licenses); facts.amountCents = int(d.priceDifferenceCents);
+      break;
+    case 'update_approved': facts.amountCents = int(d.toPay); break;
+    case 'update_paid': facts.amountCents = int(d.amountCents); break;
+    case 'updated': facts.product = product(d.pid); break;
+    default: break;
+  }
+  const event = historyEventSchema.safeParse(e.kind);
+  return { id: e.id, groupId: e.credentialId, kind: historyKinds[e.kind] ?? 'updated', event: event.success ? event.data : 'other', at: e.at, facts };
 }
 
 /** The failure code at the start of a ledger reason ("TIMEOUT at write: ..."), or INTERNAL. */
@@ -138,9 +165,10 @@ export function dashboard(range: 'shift' | 'day', now: number, rows: readonly Bu
 
 /** A local operation in a group's history (pending or refused ones are known only here). */
 export function operationHistory(op: OperationRow): HistoryEntry {
+  const licenses = Array.isArray(op.detail.uuids) ? op.detail.uuids.length : null;
   return {
-    id: op.id, groupId: op.groupId, kind: op.kind === 'transfer_out' || op.kind === 'transfer_in' ? 'transfer' : op.kind, at: new Date(op.createdAt).toISOString(), summary: op.summary,
-    details: [{ label: 'status', value: op.status }, ...(op.reason ? [{ label: 'reason', value: op.reason }] : []), ...(op.localAction ? [{ label: 'station', value: op.localAction }] : [])],
+    id: op.id, groupId: op.groupId, kind: op.kind === 'transfer_out' || op.kind === 'transfer_in' ? 'transfer' : op.kind, event: `local_${op.kind}`, at: new Date(op.createdAt).toISOString(),
+    facts: { ...noFacts, licenses, purchased: num(op.detail.purchased), free: num(op.detail.free), status: op.status, code: op.status === 'rejected' ? op.code : null, reason: op.reason },
   };
 }
 

@@ -161,7 +161,8 @@ function undo(ctx: SyncContext, op: OperationRow, reason: string): string | null
 /** A local operation (split, reassign, transfer bundle out / in) with the hub's answer, as the supervisor console shows it. */
 export function offlineOutcome(op: OperationRow): OfflineOutcome {
   return {
-    id: op.id, kind: op.kind, summary: op.summary, status: op.status, reason: op.reason, localAction: op.localAction,
+    id: op.id, kind: op.kind, summary: op.summary, groupId: op.groupId, licenses: Array.isArray(op.detail.uuids) ? op.detail.uuids.length : null,
+    status: op.status, code: op.status === 'rejected' ? op.code : null, reason: op.reason, localAction: op.localAction,
     at: new Date(op.settledAt ?? op.createdAt).toISOString(),
   };
 }

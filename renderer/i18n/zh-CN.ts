@@ -1,3 +1,4 @@
+import { zhCNErrors } from './zh-CN-errors';
 import type { Dictionary } from './en';
 
 /** 简体中文 */
@@ -70,7 +71,7 @@ export const zhCN: Dictionary = {
     tabs: { groups: '分组', suspects: '可疑授权', import: '导入', transfers: '转移包', audit: '审计与报表', outcomes: '离线操作' },
     name: '名称', product: '产品', owner: '归属', mode: '交付方式', state: '状态', licenses: '剩余 / 总数', line: '产线', slots: '工位', pickGroup: '请在表格中选择一个分组。',
     split: { title: '拆分数量', purchased: '购买', free: '赠送', name: '新分组名称', button: '拆分', done: '新分组“{{name}}”，共 {{count}} 个授权。', queued: '已在本地拆分；下次同步时发送到中心。' },
-    change: { title: '更换产品', target: '新产品', mode: '交付方式', button: '申请更换', done: '已提交更换申请：中心决定前该分组处于审核中。', requests: '更新申请', recall: '撤回', none: '没有更新申请。', price: '差价 {{amount}}' },
+    change: { title: '更换产品', target: '新产品', mode: '交付方式', button: '申请更换', done: '已提交更换申请：中心决定前该分组处于审核中。', requests: '更新申请', recall: '撤回', recalled: '已撤回更换：该分组可以继续烧录。', none: '没有更新申请。', price: '差价 {{amount}}' },
     history: { title: '更新历史', none: '暂无记录。' },
     resources: { title: '第三方资源', homekit: '生成 HomeKit', findmy: '生成 Find My' },
     download: { title: '下载授权', request: '发送验证码', sent: '一次性验证码已发送至 {{to}}。', code: '一次性验证码', confirmGenerate: '生成授权清单（之后不能再拆分或更换产品）', button: '下载', done: '{{count}} 个授权已写入 {{path}}' },
@@ -82,6 +83,12 @@ export const zhCN: Dictionary = {
     outcomes: {
       title: '离线操作', none: '没有离线操作。', pending: '等待中心确认', applied: '已生效', rejected: '被拒绝',
       kinds: { split: '拆分', reassign: '重新分配', transfer_out: '转出转移包', transfer_in: '转入转移包' },
+      thisGroup: '该分组',
+      what: { split: '拆分“{{group}}”的 {{count}} 个授权', reassign: '重新分配“{{group}}”', transfer_out: '导出“{{group}}”的 {{count}} 个授权的转移包', transfer_in: '把 {{count}} 个授权的转移包导入“{{group}}”' },
+      local: {
+        moved: '未用授权已转到另一个站点。', split: '拆分已撤销：授权已回到原分组。', reassign: '已恢复原来的分配。',
+        transfer_out: '无需撤销：授权已随转移包离开。', transfer_in: '转移包分组已锁定；其未用授权已从本站移除。',
+      },
     },
     refused: {
       title: '中心拒绝的上报', none: '中心没有拒绝任何上报。', at: '时间', kind: '上报', license: '授权', reason: '中心给出的原因',
@@ -99,6 +106,28 @@ export const zhCN: Dictionary = {
       imported: '{{count}} 个授权已导入新分组 "{{group}}"。',
     },
   },
+  history: {
+    event: {
+      created: '为 {{product}} 创建', confirmed: '工厂已确认', imported: '导入了 {{count}} 个授权',
+      split: '由{{party}}拆分：{{count}} 个授权（购买 {{purchased}} 个，免费 {{free}} 个）移到新分组',
+      created_by_split: '由拆分产生：{{count}} 个授权（购买 {{purchased}} 个，免费 {{free}} 个）',
+      assigned: '分配给本站', assigned_away: '已转到另一个站点，带走 {{count}} 个未用授权',
+      downloaded: '下载了 {{count}} 个授权', list_generated: '已生成并下载 {{count}} 个授权的授权列表',
+      third_party_job_started: '开始生成 {{kinds}} 资源', third_party_job_done: '已为 {{count}} 个授权生成第三方资源',
+      transfer_out: '{{count}} 个授权随转移包转出', transfer_in: '{{count}} 个授权随转移包转入',
+      update_requested: '申请更换产品：{{from}} 改为 {{to}}，共 {{count}} 个授权，差价 {{amount}}',
+      update_requested_free: '申请更换产品：{{from}} 改为 {{to}}，共 {{count}} 个授权，无差价',
+      update_approved: '产品更换已批准：需支付 {{amount}}', update_approved_free: '产品更换已批准：无需付款',
+      update_paid: '已支付差价 {{amount}}', update_recalled: '产品更换已撤回', updated: '产品已更换为 {{product}}',
+      local_split: '在本站拆分：{{count}} 个授权（购买 {{purchased}} 个，免费 {{free}} 个）移到新分组',
+      local_reassign: '在本站重新分配', local_transfer_out: '本站用转移包转出 {{count}} 个授权',
+      local_transfer_in: '本站从转移包转入 {{count}} 个授权', other: '中心上的其他变更',
+    },
+    party: { this_station: '本站', other_station: '另一个站点', hub: '中心管理员' },
+    kinds: { homekit: 'HomeKit', findmy: 'Find My' }, and: '和',
+    unknownProduct: '未知产品', pending: '等待中心确认', rejected: '被中心拒绝：{{reason}}',
+  },
+  group: { imported: '导入的授权' },
   dashboard: {
     title: '生产', shift: '本班', day: '最近 24 小时', perHour: '每小时烧录数', verified: '已校验', failed: '失败', suspect: '可疑',
     bySlot: '各工位失败原因', byGroup: '各分组失败原因', noFailures: '该时段没有失败。',
@@ -107,26 +136,6 @@ export const zhCN: Dictionary = {
     TIMEOUT: '无应答', CHECKSUM: '应答损坏', REFUSED: '拒绝写入', ALREADY_AUTHORIZED: '已有授权', VERIFY_MISMATCH: '回读不一致',
     DISCONNECTED: '被拔出', INVALID_LICENSE: '授权被拒', CANCELED: '已停止', MAC_UNREADABLE: 'MAC 读取失败', OTP_UNSUPPORTED: '芯片不支持 OTP', DRIVER_INTERNAL: '工作站错误', NO_LICENSE_LEFT: '无剩余授权', GROUP_BLOCKED: '分组已锁定', LICENSE_DAMAGED: '授权码损坏', VAULT_BEHIND: '保险库回退', VAULT_DAMAGED: '保险库损坏', DISK_FULL: '磁盘已满', PORT_ERROR: '端口错误', INTERNAL: '意外错误',
   },
-  errors: {
-    BAD_REQUEST: '请求被拒绝：输入内容无效。',
-    WRONG_PIN: 'PIN 错误。',
-    PIN_LOCKED: '连续输错次数过多，主管 PIN 已锁定，请稍后再试。',
-    PIN_RATE_LIMITED: '尝试过于频繁：请等一秒再试。',
-    SUPERVISOR_REQUIRED: '此操作需要主管：请先输入主管 PIN。',
-    HOST_GONE: '与烧录站的连接已断开，正在自动重连；如未恢复，请刷新页面。',
-    GROUP_UNDER_REVIEW: '该分组的产品更换正在中心审核：批准或撤回前不能烧录。',
-    BAD_CODE: '一次性验证码错误或已过期：请重新获取并在 5 分钟内输入。',
-    BUNDLE_PASSPHRASE_WRONG: '口令打不开这个转移包（或文件头被改过）：请与制作它的站点核对口令。',
-    BUNDLE_TAMPERED: '这个文件不是转移包，或制作后被改动过：已拒绝。请让对方重新导出一个转移包。',
-    BUNDLE_ALREADY_IMPORTED: '这个转移包已经导入过：每个转移包只能导入一次。',
-    BUNDLE_OWN: '这个转移包是本站制作的，不能再导回本站：请在目标站点导入。',
-    BUNDLE_LICENSES_KNOWN: '转移包中的部分授权本站已有：已拒绝。',
-    BUNDLE_UNREADABLE: '转移包使用了本站无法处理的密钥参数：请重新导出。',
-    FILE_NOT_FOUND: '本站上没有这个文件：请检查路径。',
-    FILE_EXISTS: '该文件已存在：转移包不会覆盖已有文件，请再试一次。',
-    NOT_ENOUGH_LICENSES: '该分组在本站的未用授权不够：请减少数量。',
-    GROUP_NOT_FROM_HUB: '该分组不是从中心收到的（从文件导入）：只有中心的授权才能放入转移包。',
-    GROUP_BLOCKED: '该分组已锁定：现在不能转移它的授权。',
-  },
+  errors: zhCNErrors,
   common: { cancel: '取消', confirm: '确认', refresh: '刷新', close: '关闭', yes: '是', no: '否' },
 };

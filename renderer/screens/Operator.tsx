@@ -4,7 +4,7 @@ import type { GroupSummary, SlotState } from '../../common/api/schemas';
 import { useShallow } from 'zustand/react/shallow';
 import { useStore } from '../state/store';
 import { moveSlotSelection, selectAnyRunning, selectGroupsForPicker, selectSelectedGroup, selectSlotNumber, showNotice } from '../state/actions';
-import { groupBlockText, portText, stopText } from '../state/slot-text';
+import { groupBlockText, portText, productLabel, stopText } from '../state/slot-text';
 import { feedWedge, settleWedge, wedgeInitial, WEDGE_GAP_MS, type WedgeOutput } from '../state/wedge';
 import { useStation } from '../context';
 
@@ -105,7 +105,7 @@ function GroupButton({ group, checked, disabled, onPick }: { group: GroupSummary
   return (
     <button role="radio" aria-checked={checked} className={`group-btn${blocked ? ' blocked' : ''}`} onClick={onPick} disabled={blocked || (disabled && !checked)} data-testid="group-option" data-group-id={group.id}>
       <span className="gname">{group.name}</span>
-      <span className="muted">{group.productName} · {t(`owner.${group.owner}`)}</span>
+      <span className="muted">{productLabel(t, group)} · {t(`owner.${group.owner}`)}</span>
       {blocked ? <span className="why"><span className={`badge state ${group.state}`}>{t(`state.${group.state}`)}</span> {groupBlockText(t, i18n.language, group)}</span>
         : <span><strong>{t('operator.usable', { left: group.counts.left })}</strong> / {group.counts.total}</span>}
     </button>

@@ -1,6 +1,8 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { AuditCheck, DeliveryMode, GroupSummary, HistoryEntry, ImportReport, Product, Suspect, UpdateRequest } from '../../common/api/schemas';
+import type { AuditCheck, DeliveryMode, GroupSummary, HistoryEntry, ImportReport, OfflineOutcome, Product, Suspect, UpdateRequest } from '../../common/api/schemas';
+import { historyText, money, outcomeText } from '../state/history-text';
+import { productLabel } from '../state/slot-text';
 import { useStore } from '../state/store';
 import { applyGroups, applySession, showNotice } from '../state/actions';
 import { useStation } from '../context';
@@ -78,7 +80,7 @@ function GroupsTab() {
           <tbody>
             {groups.map((g) => (
               <tr key={g.id} className={`selectable${g.id === selected ? ' selected' : ''}`} onClick={() => setSelected(g.id)} tabIndex={0} onKeyDown={(e) => { if (e.key === 'Enter') setSelected(g.id); }} data-testid="group-row">
-                <td>{g.name}</td><td>{g.productName}</td><td>{t(`owner.${g.owner}`)}</td><td>{t(`mode.${g.deliveryMode}`)}</td>
+                <td>{g.name}</td><td>{productLabel(t, g)}</td><td>{t(`owner.${g.owner}`)}</td><td>{t(`mode.${g.deliveryMode}`)}</td>
                 <td><span className={`badge state ${g.state}`}>{t(`state.${g.state}`)}</span></td><td>{g.counts.left} / {g.counts.total}</td><td>{g.assignment.line ?? '—'}</td>
               </tr>
             ))}
@@ -125,7 +127,7 @@ function SplitPanel({ group, onDone }: { group: GroupSummary; onDone: () => Prom
 }
 
 function ChangeProductPanel({ group, onDone }: { group: GroupSummary; onDone: () => Promise<void> }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const { api, controller } = useStation();
   const apply = useStore((s) => s.apply);
   const [products, setProducts] = useState<Product[]>([]);
@@ -142,7 +144,8 @@ function ChangeProductPanel({ group, onDone }: { group: GroupSummary; onDone: ()
     e.preventDefault();
     if (await controller.run(api.supervisor.changeProduct({ groupId: group.id, targetPid: target, deliveryMode: mode }))) { apply(showNotice, 'success', t('supervisor.change.done'), Date.now()); await onDone(); await load(); }
   };
-  const recall = async (id: string): Promise<void> => { if (await controller.run(api.supervisor.recall({ requestId: id }))) { await onDone(); await load(); } };
+  // the notice that said "under review" is replaced: the group is usable again
+  const recall = async (id: string): Promise<void> => { if (await controller.run(api.supervisor.recall({ requestId: id }), t('supervisor.change.recalled'))) { await onDone(); await load(); } };
   return (
     <section className="panel" data-testid="change-panel">
       <h3>{t('supervisor.change.title')}</h3>
@@ -160,7 +163,7 @@ function ChangeProductPanel({ group, onDone }: { group: GroupSummary; onDone: ()
         <table><tbody>{requests.map((r) => (
           <tr key={r.id} data-testid="request-row">
             <td>{r.targetProductName}</td><td><span className={`badge state ${r.state}`}>{t(`state.${r.state}`)}</span></td>
-            <td className="muted">{r.priceDifferenceCents !== 0 ? t('supervisor.change.price', { amount: (r.priceDifferenceCents / 100).toFixed(2) }) : ''}</td>
+            <td className="muted">{r.priceDifferenceCents !== 0 ? t('supervisor.change.price', { amount: money(i18n.language, r.priceDifferenceCents) }) : ''}</td>
             <td>{r.state === 'confirming_update' || r.state === 'being_paid' ? <button className="small" onClick={() => void recall(r.id)} data-testid="recall">{t('supervisor.change.recall')}</button> : null}</td>
           </tr>))}</tbody></table>
       )}
@@ -172,16 +175,15 @@ function HistoryPanel({ group }: { group: GroupSummary }) {
   const { t, i18n } = useTranslation();
   const { api } = useStation();
   const [entries, setEntries] = useState<HistoryEntry[]>([]);
-  const [open, setOpen] = useState<string | null>(null);
   useEffect(() => { void api.supervisor.history({ groupId: group.id }).then((r) => { if (r.ok) setEntries(r.value); }); }, [api, group.id, group.state, group.counts.total]);
   return (
     <section className="panel">
       <h3>{t('supervisor.history.title')}</h3>
       {entries.length === 0 ? <p className="muted">{t('supervisor.history.none')}</p> : (
         <table><tbody>{entries.slice(0, 12).map((h) => (
-          <tr key={h.id} className="selectable" onClick={() => setOpen(open === h.id ? null : h.id)}>
+          <tr key={h.id}>
             <td className="muted">{new Date(h.at).toLocaleString(i18n.language)}</td>
-            <td>{h.summary}{open === h.id ? <ul>{h.details.map((d) => <li key={d.label}>{d.label}: {d.value}</li>)}</ul> : null}</td>
+            <td data-testid="history-entry">{historyText(t, (k) => i18n.exists(k), i18n.language, h)}</td>
           </tr>))}</tbody></table>
       )}
     </section>
@@ -364,8 +366,20 @@ function AuditTab() {
   );
 }
 
-function OutcomesTab() {
+function OutcomeRow({ outcome: o }: { outcome: OfflineOutcome }) {
   const { t, i18n } = useTranslation();
+  const groupName = useStore((s) => s.groups.find((g) => g.id === o.groupId)?.name ?? null);
+  const text = outcomeText(t, (k) => i18n.exists(k), i18n.language, o, groupName);
+  return (
+    <tr data-testid="outcome-row" data-kind={o.kind} data-status={o.status}>
+      <td className="muted">{new Date(o.at).toLocaleString(i18n.language)}</td><td>{t(`supervisor.outcomes.kinds.${o.kind}`)}</td><td>{text.what}</td>
+      <td><strong>{t(`supervisor.outcomes.${o.status}`)}</strong></td><td>{text.reason}{text.local ? ` — ${text.local}` : ''}</td>
+    </tr>
+  );
+}
+
+function OutcomesTab() {
+  const { t } = useTranslation();
   const outcomes = useStore((s) => s.outcomes);
   return (
     <>
@@ -373,10 +387,7 @@ function OutcomesTab() {
         <h3>{t('supervisor.outcomes.title')}</h3>
         {outcomes.length === 0 ? <p>{t('supervisor.outcomes.none')}</p> : (
           <table><tbody>{outcomes.map((o) => (
-            <tr key={o.id} data-testid="outcome-row" data-kind={o.kind} data-status={o.status}>
-              <td className="muted">{new Date(o.at).toLocaleString(i18n.language)}</td><td>{t(`supervisor.outcomes.kinds.${o.kind}`)}</td><td>{o.summary}</td>
-              <td><strong>{t(`supervisor.outcomes.${o.status}`)}</strong></td><td>{o.reason ?? ''}{o.localAction ? ` — ${o.localAction}` : ''}</td>
-            </tr>
+            <OutcomeRow key={o.id} outcome={o} />
           ))}</tbody></table>
         )}
       </section>

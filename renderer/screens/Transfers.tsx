@@ -160,7 +160,7 @@ export function RefusedReportsPanel() {
               <td className="muted">{new Date(r.at).toLocaleString(i18n.language)}</td>
               <td>{i18n.exists(`supervisor.refused.kinds.${r.kind}`) ? t(`supervisor.refused.kinds.${r.kind}`) : r.kind}</td>
               <td className="serial">{r.uuid ?? '—'}</td>
-              <td><code className="code">{r.code}</code> {r.reason}</td>
+              <td><code className="code">{r.code}</code> {errorText(t, (k) => i18n.exists(k), { code: r.code, message: r.reason }, i18n.language)}</td>
             </tr>))}</tbody>
         </table>
       )}

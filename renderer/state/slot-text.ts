@@ -37,3 +37,8 @@ export function portText(t: T, language: string, slot: SlotState): string | null
   // main's words carry the system's own detail (e.g. "No such file or directory"); a translation says what to do
   return language === 'en' ? slot.portProblem : t('slot.portProblem', { slot: slot.number });
 }
+
+/** A group's product: the hub's product name, or "Imported licenses" (translated) for a list imported from a file. */
+export function productLabel(t: T, group: Pick<GroupSummary, 'pid' | 'productName'>): string {
+  return group.pid === 'unknown' ? t('group.imported') : group.productName;
+}

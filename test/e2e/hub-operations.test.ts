@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { GroupSummary, JobProgress, OfflineOutcome, SyncStatus, UpdateRequest } from '../../common/api/schemas';
+import type { GroupSummary, HistoryEntry, JobProgress, OfflineOutcome, SyncStatus, UpdateRequest } from '../../common/api/schemas';
 import { openStationApp } from '../../main/app';
 import { startHub } from '../../hub/server';
 import { silentLogger } from '../../common/log';
@@ -58,8 +58,13 @@ describe('hub operations from the supervisor console', () => {
     await admin.payUpdate(req.id, 'INV-2026-001');
     const updated = await groupNow();
     expect(updated).toMatchObject({ state: 'updated', blocked: null, productName: 'Demo HomeKit bulb' });
-    const history = await call<{ kind: string; summary: string }[]>('supervisor.history', { groupId: group.id });
-    expect(history.map((h) => h.summary)).toEqual(expect.arrayContaining(['Product change requested', 'Product change approved', 'Price difference paid']));
+    const history = await call<HistoryEntry[]>('supervisor.history', { groupId: group.id });
+    expect(history.map((h) => h.event)).toEqual(expect.arrayContaining(['update_requested', 'update_approved', 'update_paid', 'updated']));
+    // facts with product names and the amount, never the update id or the payment reference
+    expect(history.find((h) => h.event === 'update_requested')!.facts).toMatchObject({ toProduct: 'Demo HomeKit bulb' });
+    expect(history.find((h) => h.event === 'update_paid')!.facts.amountCents).toBe(req.priceDifferenceCents);
+    expect(JSON.stringify(history)).not.toContain(req.id);
+    expect(JSON.stringify(history)).not.toContain('INV-2026-001');
 
     // the bulb supports HomeKit: the job's progress reaches the page as events
     const job = await call<JobProgress>('supervisor.generateResources', { groupId: group.id, kind: 'homekit' });

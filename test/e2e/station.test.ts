@@ -281,6 +281,18 @@ describe('station UI in the browser host, on the real services', () => {
     await change.getByTestId('recall').first().click();
     await expect.poll(() => plugRow().textContent()).toContain('Valid');
     expect((await hub.listUpdates(slot1.groupId!)).updates.map((u) => u.state)).toEqual(['recalled']);
+    // the notice that said "under review" is replaced
+    await expect.poll(() => page.getByTestId('notice').textContent()).toContain('Change recalled');
+    expect(await page.getByTestId('notice').textContent()).not.toContain('under review');
+    // the history reads as sentences, with product names, in both languages; no ids, no keys
+    const history = page.getByTestId('history-entry');
+    await expect.poll(() => history.allTextContents()).toEqual(expect.arrayContaining(['Product change recalled', expect.stringMatching(/^Product change requested: Demo smart plug to Demo HomeKit bulb for \d+ licenses/)]));
+    const groupIds = (await overview(st)).groups.map((g) => g.id);
+    for (const text of await history.allTextContents()) for (const id of groupIds) expect(text).not.toContain(id);
+    await page.getByTestId('lang-zh').click();
+    await expect.poll(() => history.allTextContents()).toEqual(expect.arrayContaining(['产品更换已撤回', expect.stringMatching(/^申请更换产品：Demo smart plug 改为 Demo HomeKit bulb/)]));
+    await shot(page, 'supervisor-history-zh');
+    await page.getByTestId('lang-en').click();
 
     await page.getByTestId('tab-suspects').click();
     await expect.poll(() => page.getByTestId('suspect-row').count()).toBe(1);

@@ -64,7 +64,7 @@ describe('UI actions', () => {
   });
 
   it('keeps one entry per offline operation and per job, newest first', () => {
-    const o = { id: 'o1', kind: 'split' as const, summary: 's', status: 'pending' as const, reason: null, localAction: null, at: 't' };
+    const o = { id: 'o1', kind: 'split' as const, summary: 's', groupId: 'g1', licenses: 3, status: 'pending' as const, code: null, reason: null, localAction: null, at: 't' };
     const s = A.applyOutcome(A.applyOutcome(ready, o), { ...o, status: 'rejected', reason: 'changed on the hub' });
     expect(s.outcomes).toHaveLength(1);
     expect(A.selectRejectedOutcomes(s)).toHaveLength(1);

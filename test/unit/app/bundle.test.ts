@@ -13,7 +13,8 @@ describe('transfer bundles on screen', () => {
 
   it('maps a bundle operation to an offline outcome of its own kind, with the hub answer and what the station did', () => {
     const op = { id: 'op1', kind: 'transfer_in' as const, groupId: 'g', summary: 'Bundle of 5 licenses imported from A', detail: {}, status: 'rejected' as const, code: 'BUNDLE_LICENSES_USED', reason: '3 of the 5 licenses were used meanwhile', localAction: 'Bundle group blocked; 2 unused licenses removed from this station.', createdAt: 1_000, settledAt: 2_000 };
-    expect(offlineOutcome(op)).toEqual({ id: 'op1', kind: 'transfer_in', summary: op.summary, status: 'rejected', reason: op.reason, localAction: op.localAction, at: new Date(2_000).toISOString() });
+    expect(offlineOutcome(op)).toEqual({ id: 'op1', kind: 'transfer_in', summary: op.summary, groupId: 'g', licenses: null, status: 'rejected', code: 'BUNDLE_LICENSES_USED', reason: op.reason, localAction: op.localAction, at: new Date(2_000).toISOString() });
+    expect(offlineOutcome({ ...op, detail: { uuids: ['a', 'b'] }, status: 'pending', code: null }).licenses).toBe(2);
     expect(offlineOutcome({ ...op, kind: 'transfer_out', status: 'pending', settledAt: null }).at).toBe(new Date(1_000).toISOString());
   });
 

@@ -56,7 +56,7 @@ describe('the API contract', () => {
   });
 
   it('offline outcomes cover transfer bundles out and in', () => {
-    const base = { id: 'op1', summary: 's', status: 'pending', reason: null, localAction: null, at: '2026-01-01T00:00:00.000Z' };
+    const base = { id: 'op1', summary: 's', groupId: 'g1', licenses: null, status: 'pending', code: null, reason: null, localAction: null, at: '2026-01-01T00:00:00.000Z' };
     for (const kind of ['split', 'reassign', 'transfer_out', 'transfer_in']) expect(apiEvents.onOfflineOutcome.safeParse({ ...base, kind }).success, kind).toBe(true);
     expect(apiEvents.onOfflineOutcome.safeParse({ ...base, kind: 'merge' }).success).toBe(false);
   });

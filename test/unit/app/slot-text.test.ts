@@ -47,7 +47,9 @@ describe('what a slot tile says about a stop and its port', () => {
     const review = group({ state: 'confirming_update', blocked: { code: 'GROUP_BLOCKED', message: 'A product change is under review on the hub.' } });
     expect(groupBlockText(tIn('en'), 'en', review)).toBe('A product change is under review on the hub.');
     expect(groupBlockText(tIn('zh-CN'), 'zh-CN', review)).toBe('产品更换正在中心审核中');
-    expect(groupBlockText(tIn('zh-CN'), 'zh-CN', group({ blocked: { code: 'GROUP_EMPTY', message: 'No license left in this group.' } }))).toBe('No license left in this group.');
+    expect(groupBlockText(tIn('zh-CN'), 'zh-CN', group({ blocked: { code: 'GROUP_EMPTY', message: 'No license left in this group.' } }))).toBe('该分组没有剩余授权：请选择其他分组，或请主管拆分或导入。');
+    // a code without a translation keeps the station's words
+    expect(groupBlockText(tIn('zh-CN'), 'zh-CN', group({ blocked: { code: 'SOMETHING_NEW', message: 'Blocked for a new reason.' } }))).toBe('Blocked for a new reason.');
     expect(groupBlockText(tIn('zh-CN'), 'zh-CN', group())).toBeNull();
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dashboardSchema, groupSummarySchema } from '../../../common/api/schemas';
+import { dashboardSchema, groupSummarySchema, historyEntrySchema } from '../../../common/api/schemas';
 import type { BurnStatRow } from '../../../main/ledger';
 import { dashboard, failureCode, groupSummary, historyEntry, shiftStart, updateRequest } from '../../../main/app/views';
 
@@ -80,7 +80,18 @@ describe('what the screens show', () => {
       state: 'recalled', createdAt: '2026-03-10T10:00:00.000Z', approvedAt: null, paidAt: null, paymentReference: null, completedAt: null, recalledAt: '2026-03-10T10:05:00.000Z',
     }, (pid) => (pid === 'bulb01' ? 'Bulb' : pid));
     expect(u).toMatchObject({ targetPid: 'bulb01', targetProductName: 'Bulb', state: 'recalled', priceDifferenceCents: 600, updatedAt: '2026-03-10T10:05:00.000Z' });
-    const h = historyEntry({ id: 'e1', credentialId: 'g1', at: '2026-03-10T10:05:00.000Z', kind: 'update_recalled', details: { updateId: 'u1', licenses: 10 } });
-    expect(h).toEqual({ id: 'e1', groupId: 'g1', kind: 'recall', at: '2026-03-10T10:05:00.000Z', summary: 'Product change recalled', details: [{ label: 'updateId', value: 'u1' }, { label: 'licenses', value: '10' }] });
+    const context = { productName: (pid: string) => (pid === 'bulb01' ? 'Bulb' : pid === 'plug01' ? 'Plug' : pid), stationId: 'st1' };
+    const h = historyEntry({ id: 'e1', credentialId: 'g1', at: '2026-03-10T10:05:00.000Z', kind: 'update_recalled', details: { updateId: 'u1', backTo: 'valid' } }, context);
+    expect(historyEntrySchema.parse(h)).toEqual(h);
+    expect(h).toMatchObject({ id: 'e1', groupId: 'g1', kind: 'recall', event: 'update_recalled', at: '2026-03-10T10:05:00.000Z' });
+    // facts, never ids: the update id and payment reference are not carried
+    const requested = historyEntry({ id: 'e2', credentialId: 'g1', at: '2026-03-10T10:00:00.000Z', kind: 'update_requested', details: { updateId: 'u1', fromPid: 'plug01', toPid: 'bulb01', toDeliveryMode: 'credential', licenses: 120, priceDifferenceCents: 720 } }, context);
+    expect(requested.facts).toMatchObject({ fromProduct: 'Plug', toProduct: 'Bulb', licenses: 120, amountCents: 720, deliveryMode: 'credential' });
+    expect(JSON.stringify(requested)).not.toContain('u1');
+    const paid = historyEntry({ id: 'e3', credentialId: 'g1', at: '2026-03-10T10:00:00.000Z', kind: 'update_paid', details: { updateId: 'u1', paymentReference: 'PAY-123', amountCents: 720 } }, context);
+    expect(paid.facts.amountCents).toBe(720);
+    expect(JSON.stringify(paid)).not.toContain('PAY-123');
+    expect(historyEntry({ id: 'e4', credentialId: 'g1', at: '2026-03-10T10:00:00.000Z', kind: 'assigned', details: { stationId: 'st2', lineId: 'l1' } }, context).facts.party).toBe('other_station');
+    expect(historyEntry({ id: 'e5', credentialId: 'g1', at: '2026-03-10T10:00:00.000Z', kind: 'something_new', details: {} }, context).event).toBe('other');
   });
 });
