@@ -107,6 +107,32 @@ for (const variant of ['current', 'legacy'] as const) {
       });
     }
 
+    it('verifies a module whose firmware resets inside auth, by reading it back', async () => {
+      const { outcome, flash } = await burnOn({ options: { resetInAuth: true, banner: variant === 'current' } });
+      expect(outcome, JSON.stringify(outcome)).toMatchObject({ ok: true, exposure: 'verified', module: { uuid: license.uuid } });
+      expect(flash).toMatchObject({ uuid: license.uuid, authkey: license.authkey });
+    });
+
+    it('verifies every burn while the firmware logs every millisecond, colour-wrapped, inside lines', async () => {
+      for (let i = 0; i < 4; i++) {
+        const lic = { ...license, uuid: `${license.uuid.slice(0, 18)}${String(i).padStart(2, '0')}` };
+        const { outcome, flash } = await burnOn({ options: { logEveryMs: 1, debugLogs: true } }, lic);
+        expect(outcome, JSON.stringify(outcome)).toMatchObject({ ok: true, exposure: 'verified', module: { uuid: lic.uuid } });
+        expect(flash).toMatchObject({ uuid: lic.uuid });
+      }
+    });
+
+    if (variant === 'current') {
+      it('types the refusal of firmware that cannot read its Wi-Fi MAC, and of a chip without OTP', async () => {
+        const noMac = await burnOn({ options: { needsMac: true, wifiMac: 'none' } });
+        expect(noMac.outcome).toMatchObject({ ok: false, exposure: 'sent-outcome-unknown', step: 'write', error: { code: 'MAC_UNREADABLE' }, module: { mac: null } });
+        expect(noMac.flash).toMatchObject({ uuid: null });
+        const noOtp = await burnOn({ options: { otp: false } }, { ...license, mac: 'A0B1C2D3E4F5' }, {}, { storage: 1 });
+        expect(noOtp.outcome).toMatchObject({ ok: false, exposure: 'sent-outcome-unknown', step: 'write', error: { code: 'OTP_UNSUPPORTED' } });
+        expect(noOtp.flash).toMatchObject({ uuid: null });
+      });
+    }
+
     if (variant === 'legacy') {
       it('refuses a 16-character uuid on older firmware before sending the write', async () => {
         const { outcome, flash } = await burnOn({}, { uuid: 'uuidcs0000000016', authkey: license.authkey });
