@@ -72,8 +72,17 @@ export const apiContract = {
     download: supervisor(z.object({ groupId: idSchema, code: oneTimeCode, confirmGenerate: z.boolean().optional() }).strict(), z.object({ filePath: z.string(), licenses: count, group: groupSummarySchema })),
     reassign: supervisor(z.object({ groupId: idSchema, slotIds: z.array(idSchema).max(64), line: z.string().trim().max(64).nullable().optional() }).strict(), z.object({ group: groupSummarySchema, queuedOffline: z.boolean() })),
     suspects: supervisor(none, z.array(suspectSchema)),
-    resolveSuspect: supervisor(z.object({ uuid: uuidSchema, action: z.enum(['read_back', 'void']), slotId: idSchema.optional() }).strict(),
-      z.object({ uuid: uuidSchema, state: z.enum(['verified', 'void', 'suspect']), message: z.string() })),
+    /**
+     * read_back settles the suspect on its own module only (same MAC, else the scanned `moduleSerial`,
+     * else `confirmUnidentified`); `otherLicense` is the supervisor's choice when it holds another license.
+     * void is for a lost module, with its `reason`.
+     */
+    resolveSuspect: supervisor(z.object({
+      uuid: uuidSchema, action: z.enum(['read_back', 'void']), slotId: idSchema.optional(),
+      moduleSerial: z.string().trim().min(1).max(64).optional(), confirmUnidentified: z.boolean().optional(), otherLicense: z.enum(['release', 'void']).optional(),
+      reason: z.string().trim().min(1).max(200).optional(),
+    }).strict(),
+      z.object({ uuid: uuidSchema, state: z.enum(['verified', 'released', 'void', 'suspect']), message: z.string() })),
     importLicenses: supervisor(z.object({
       fileName: z.string().trim().min(1).max(255).regex(/\.(csv|xlsx)$/i, 'only .csv and .xlsx license lists can be imported'),
       /** The file's bytes, base64 (at most 64 MiB of file). */

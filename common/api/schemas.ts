@@ -33,14 +33,17 @@ export const productSchema = z.object({
 export type Product = z.infer<typeof productSchema>;
 
 /** Left, burned, failed and suspect licenses of one group, as the operator sees them. */
+/** A group's licenses: left + burned + suspect + rejected + void = total. Failed attempts are attempts, not licenses. */
 export const groupCountsSchema = z.object({
   groupId: idSchema,
   total: z.number().int().nonnegative(),
   left: z.number().int().nonnegative(),
   burned: z.number().int().nonnegative(),
-  failed: z.number().int().nonnegative(),
   suspect: z.number().int().nonnegative(),
+  rejected: z.number().int().nonnegative(),
   void: z.number().int().nonnegative(),
+  /** Burns that failed with nothing sent during this shift (since the station opened). */
+  failedAttempts: z.number().int().nonnegative(),
 });
 export type GroupCounts = z.infer<typeof groupCountsSchema>;
 
@@ -72,7 +75,7 @@ export type BurnStepOut = z.infer<typeof burnStepSchema>;
 export const slotPhaseSchema = z.enum(['idle', 'waiting', 'burning', 'done', 'failed']);
 export type SlotPhase = z.infer<typeof slotPhaseSchema>;
 
-export const burnFailureCodeSchema = z.enum(['TIMEOUT', 'CHECKSUM', 'REFUSED', 'ALREADY_AUTHORIZED', 'VERIFY_MISMATCH', 'DISCONNECTED', 'INVALID_LICENSE', 'CANCELED', 'MAC_UNREADABLE', 'OTP_UNSUPPORTED', 'DRIVER_INTERNAL', 'NO_LICENSE_LEFT', 'GROUP_BLOCKED', 'LICENSE_DAMAGED', 'VAULT_BEHIND', 'VAULT_DAMAGED', 'DISK_FULL', 'PORT_ERROR', 'INTERNAL']);
+export const burnFailureCodeSchema = z.enum(['TIMEOUT', 'CHECKSUM', 'REFUSED', 'ALREADY_AUTHORIZED', 'VERIFY_MISMATCH', 'DISCONNECTED', 'INVALID_LICENSE', 'CANCELED', 'MAC_UNREADABLE', 'OTP_UNSUPPORTED', 'DRIVER_INTERNAL', 'NO_LICENSE_LEFT', 'GROUP_BLOCKED', 'LICENSE_DAMAGED', 'LICENSES_REJECTED', 'VAULT_BEHIND', 'VAULT_DAMAGED', 'DISK_FULL', 'PORT_ERROR', 'INTERNAL']);
 export type BurnFailureCodeOut = z.infer<typeof burnFailureCodeSchema>;
 
 /** Why a running slot stopped by itself (GROUP_BLOCKED, NO_LICENSE_LEFT, LICENSE_DAMAGED, VAULT_BEHIND, VAULT_DAMAGED, DISK_FULL): an ErrorInfo whose code is a slot code. */

@@ -31,7 +31,7 @@ export const licenseKindSchema = z.enum(['purchased', 'free']);
 export type LicenseKind = z.infer<typeof licenseKindSchema>;
 
 /** Hub-side state of one license: still to be used, burned into a module, voided by a station, or handed out in a download. */
-export const hubLicenseStatusSchema = z.enum(['unused', 'burned', 'spoiled', 'exported']);
+export const hubLicenseStatusSchema = z.enum(['unused', 'burned', 'spoiled', 'rejected', 'exported']);
 export type HubLicenseStatus = z.infer<typeof hubLicenseStatusSchema>;
 
 export const updateRequestStateSchema = z.enum(['confirming_update', 'being_paid', 'updated', 'recalled']);
@@ -135,7 +135,7 @@ export type CredentialInput = z.input<typeof credentialInputSchema>;
 export const assignmentSchema = z.object({ factoryId: idSchema.nullable(), lineId: idSchema.nullable(), stationId: idSchema.nullable() });
 export type Assignment = z.infer<typeof assignmentSchema>;
 
-export const licenseCountsSchema = z.object({ unused: z.number().int(), leased: z.number().int(), burned: z.number().int(), spoiled: z.number().int(), exported: z.number().int() });
+export const licenseCountsSchema = z.object({ unused: z.number().int(), leased: z.number().int(), burned: z.number().int(), spoiled: z.number().int(), rejected: z.number().int(), exported: z.number().int() });
 export type LicenseCounts = z.infer<typeof licenseCountsSchema>;
 
 export const credentialSchema = z.object({

@@ -117,6 +117,26 @@ export const spoiledItemSchema = z.strictObject({
   at: isoTimeSchema,
   reason: z.string().min(1).max(200),
 });
+/**
+ * A license the station set aside before sending any byte of it: these modules cannot take it
+ * (a uuid length the protocol refuses, a PID the firmware needs and the group lacks). Not spoiled:
+ * the hub keeps it out of every pull, with the reason.
+ */
+export const rejectedItemSchema = z.strictObject({
+  kind: z.literal('rejected'),
+  key: idempotencyKeySchema,
+  uuid: uuidSchema,
+  at: isoTimeSchema,
+  reason: z.string().min(1).max(200),
+});
+/** A supervisor set the group's product PID at the station (also offline). */
+export const setPidItemSchema = z.strictObject({
+  kind: z.literal('set_pid'),
+  key: idempotencyKeySchema,
+  credentialId: idSchema,
+  pid: pidSchema,
+  at: isoTimeSchema,
+});
 /** Give back licenses the station holds and will not burn (e.g. after its group was moved away). */
 export const releaseItemSchema = z.strictObject({
   kind: z.literal('release'),
@@ -165,7 +185,7 @@ export const transferInItemSchema = z.strictObject({
   at: isoTimeSchema,
 });
 
-export const pushItemSchema = z.discriminatedUnion('kind', [burnItemSchema, spoiledItemSchema, releaseItemSchema, splitItemSchema, reassignItemSchema, transferOutItemSchema, transferInItemSchema]);
+export const pushItemSchema = z.discriminatedUnion('kind', [burnItemSchema, spoiledItemSchema, rejectedItemSchema, releaseItemSchema, setPidItemSchema, splitItemSchema, reassignItemSchema, transferOutItemSchema, transferInItemSchema]);
 export type PushItem = z.infer<typeof pushItemSchema>;
 export type PushItemKind = PushItem['kind'];
 
@@ -174,7 +194,7 @@ export type PushRequest = z.infer<typeof pushRequestSchema>;
 
 export const pushOutcomeSchema = z.object({
   key: idempotencyKeySchema,
-  kind: z.enum(['burn', 'spoiled', 'release', 'split', 'reassign', 'transfer_out', 'transfer_in']),
+  kind: z.enum(['burn', 'spoiled', 'rejected', 'release', 'set_pid', 'split', 'reassign', 'transfer_out', 'transfer_in']),
   status: z.enum(['applied', 'rejected']),
   /** Stable reason code when rejected, e.g. LICENSE_NOT_HELD, ALREADY_BURNED, CREDENTIAL_UNDER_REVIEW. */
   code: z.string().optional(),

@@ -36,6 +36,8 @@ export interface LicenseListError {
   line: number;
   reason: string;
   code: LicenseListErrorCode;
+  /** The row's uuid, where the error is about it being known already (KNOWN_UUID). */
+  uuid?: string;
 }
 
 export type LicenseListFormat = 'csv' | 'xlsx';

@@ -78,7 +78,7 @@ export async function importLicenses(deps: HubDeps, credentialId: string, kind: 
     }
     const rows: LicenseTable[] = licenses.map((l) => ({
       uuid: l.uuid, credential_id: credentialId, authkey: l.authkey, mac: l.mac ? l.mac.toUpperCase() : null, kind, status: 'unused',
-      station_id: null, lease_seq: null, leased_at: null, burned_at: null, burned_pid: null, burned_mac: null, spoiled_reason: null, imported_at: now,
+      station_id: null, lease_seq: null, leased_at: null, burned_at: null, burned_pid: null, burned_mac: null, spoiled_reason: null, rejected_reason: null, imported_at: now,
     }));
     for (const part of chunks(rows, 1000)) await trx.insertInto('licenses').values(part).execute();
     await trx.updateTable('credentials')

@@ -164,6 +164,10 @@ function apply(deps: HubDeps, trx: Tx, station: StationTable, item: PushItem): P
       return applyBurn(deps, trx, station, item.uuid, item.burnedAt, item.mac ?? null);
     case 'spoiled':
       return applySpoiled(deps, trx, station, item.uuid, item.reason);
+    case 'rejected':
+      return applyRejected(deps, trx, station, item.uuid, item.reason);
+    case 'set_pid':
+      return applySetPid(deps, trx, station, item.credentialId, item.pid);
     case 'release':
       return applyRelease(deps, trx, station, item.uuids);
     case 'split':
@@ -190,6 +194,7 @@ async function heldLicense(deps: HubDeps, trx: Tx, station: StationTable, uuid: 
   }
   if (lic.status === 'burned') throw new AppError('ALREADY_BURNED', `License ${uuid} was already reported burned on ${lic.burned_at ?? 'an earlier sync'}.`, { uuid });
   if (lic.status === 'spoiled') throw new AppError('ALREADY_SPOILED', `License ${uuid} was already reported spoiled.`, { uuid });
+  if (lic.status === 'rejected') throw new AppError('ALREADY_REJECTED', `License ${uuid} was already reported rejected.`, { uuid });
   return lic;
 }
 
@@ -234,6 +239,25 @@ async function applyBurn(deps: HubDeps, trx: Tx, station: StationTable, uuid: st
 async function applySpoiled(deps: HubDeps, trx: Tx, station: StationTable, uuid: string, reason: string): Promise<void> {
   await heldLicense(deps, trx, station, uuid);
   await trx.updateTable('licenses').set({ status: 'spoiled', spoiled_reason: reason }).where('uuid', '=', uuid).execute();
+}
+
+/** Set aside by the station before any byte was sent: not spoiled, and never leased again (pulls lease only unused licenses). */
+async function applyRejected(deps: HubDeps, trx: Tx, station: StationTable, uuid: string, reason: string): Promise<void> {
+  const lic = await heldLicense(deps, trx, station, uuid);
+  await trx.updateTable('licenses').set({ status: 'rejected', rejected_reason: reason }).where('uuid', '=', uuid).execute();
+  await addEvent(trx, deps, lic.credential_id, 'license_rejected', { uuid, reason, stationId: station.id });
+}
+
+/**
+ * A supervisor set the group's PID at the station. On the hub a group's PID is its product's, so the
+ * station's PID is confirmed when it is that one; another PID is a product change, reviewed on the hub.
+ */
+async function applySetPid(deps: HubDeps, trx: Tx, station: StationTable, credentialId: string, pid: string): Promise<void> {
+  const cred = await lockVisibleGroup(deps, trx, station, credentialId, 'given a PID');
+  if (cred.pid !== pid) {
+    throw new AppError('PID_IS_PRODUCT', `Group ${credentialId} is product ${cred.pid} on the hub, not ${pid}: a group's PID is its product's. Ask for a product change on the hub if these modules are another product.`, { credentialId, pid: cred.pid });
+  }
+  await addEvent(trx, deps, credentialId, 'pid_confirmed', { pid, stationId: station.id });
 }
 
 async function heldUnused(deps: HubDeps, trx: Tx, station: StationTable, uuids: readonly string[], credentialId?: string) {

@@ -26,9 +26,9 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
 
 export type CredentialRow = CredentialTable;
 
-const emptyCounts = (): LicenseCounts => ({ unused: 0, leased: 0, burned: 0, spoiled: 0, exported: 0 });
+const emptyCounts = (): LicenseCounts => ({ unused: 0, leased: 0, burned: 0, spoiled: 0, rejected: 0, exported: 0 });
 
-/** License counts per credential: unused (at the hub), leased (unused, held by a station), burned, spoiled, exported. */
+/** License counts per credential: unused (at the hub), leased (unused, held by a station), burned, spoiled, rejected, exported. */
 export async function countLicenses(db: Db | Tx, credentialIds: readonly string[]): Promise<Map<string, LicenseCounts>> {
   const out = new Map<string, LicenseCounts>();
   for (const id of credentialIds) out.set(id, emptyCounts());
@@ -48,6 +48,7 @@ export async function countLicenses(db: Db | Tx, credentialIds: readonly string[
         else c.unused += n;
       } else if (r.status === 'burned') c.burned += n;
       else if (r.status === 'spoiled') c.spoiled += n;
+      else if (r.status === 'rejected') c.rejected += n;
       else if (r.status === 'exported') c.exported += n;
       out.set(r.credential_id, c);
     }

@@ -248,9 +248,23 @@ const m006: Migration = {
   },
 };
 
+/**
+ * A license a station set aside before sending any byte of it (status `rejected`): why, in the station's words.
+ * The status column is free text, so the new status needs no other change; pulls lease only `unused` licenses.
+ */
+const m007: Migration = {
+  async up(db: AnyDb) {
+    await db.schema.alterTable('licenses').addColumn('rejected_reason', 'text').execute();
+  },
+  async down(db: AnyDb) {
+    await db.schema.alterTable('licenses').dropColumn('rejected_reason').execute();
+  },
+};
+
 export const migrationsFor = (dialect: StoreDialect): Record<string, Migration> => ({
   '001_core': m001(dialect), '002_jobs': m002, '003_station_contact': m003, '004_lease_index': m004, '005_transfer_claims': m005,
   '006_license_leased_at': m006,
+  '007_rejected_licenses': m007,
 });
 
 export const migrationProvider = (dialect: StoreDialect): MigrationProvider => ({ getMigrations: () => Promise.resolve(migrationsFor(dialect)) });

@@ -25,7 +25,7 @@ export interface LicenseTable {
   /** When the hub leased it to the station that holds it (kept when a group or bundle moves it to another station). */
   leased_at: string | null;
   burned_at: string | null; burned_pid: string | null; burned_mac: string | null;
-  spoiled_reason: string | null; imported_at: string;
+  spoiled_reason: string | null; rejected_reason: string | null; imported_at: string;
 }
 export interface UpdateRequestTable {
   id: string; credential_id: string; from_pid: string; to_pid: string; from_mode: string; to_mode: string; license_count: number;

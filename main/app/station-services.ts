@@ -555,7 +555,7 @@ export class StationRuntime {
           const license = station.ledger.license(input.uuid);
           if (license.state !== 'suspect') throw new AppError('NOT_SUSPECT', 'That license is not suspect (it may have been resolved already): refresh the list.');
           if (input.action === 'void') {
-            station.voidSuspect(input.uuid, 'voided by a supervisor without a read-back');
+            station.voidSuspect(input.uuid, input.reason ?? 'module lost: voided by a supervisor without a read-back');
             this.#publishGroups();
             return { uuid: input.uuid, state: 'void' as const, message: 'License voided: it is reported to the hub as spoiled with the next sync.' };
           }
@@ -565,11 +565,15 @@ export class StationRuntime {
           // a read-back needs the port to itself: the slot finishes what it is doing and stops
           if (station.slot(slotId).running) await station.stop([slotId]);
           try {
-            const r = await station.resolveSuspectByReadBack(input.uuid, { slotId }, { by: 'supervisor' });
+            const { moduleSerial, confirmUnidentified, otherLicense } = input;
+            const r = await station.resolveSuspectByReadBack(input.uuid, { slotId }, { by: 'supervisor', ...(moduleSerial ? { moduleSerial } : {}), ...(confirmUnidentified ? { confirmUnidentified } : {}), ...(otherLicense ? { otherLicense } : {}) });
             this.#publishGroups();
-            return r.state === 'verified'
-              ? { uuid: input.uuid, state: 'verified' as const, message: `The module on slot ${place.number} holds this license: it is counted as burned.` }
-              : { uuid: input.uuid, state: 'void' as const, message: `The module on slot ${place.number} does not hold this license: it was voided and is reported to the hub as spoiled.` };
+            const message: Record<typeof r.state, string> = {
+              verified: `The module on slot ${place.number} holds this license: it is counted as burned.`,
+              released: 'The module holds no license: this one went back to its group.',
+              void: 'This license is voided and reported to the hub as spoiled.',
+            };
+            return { uuid: input.uuid, state: r.state, message: message[r.state] };
           } catch (e) {
             if (!isAppError(e) || !['TIMEOUT', 'PORT_ERROR', 'DISCONNECTED', 'CHECKSUM'].includes(e.code)) throw e;
             return { uuid: input.uuid, state: 'suspect' as const, message: `No module answered on slot ${place.number}: put the module back in the jig and read again, or void the license.` };

@@ -13,8 +13,12 @@ environment variable (never type it on the command line). The vault file is
 Commands:
   create                      create a new, empty vault
   import --file <list.csv|list.xlsx> [--name <group name>] [--pid <pid>]
-                              import a license list into a new group (all or nothing)
-  groups                      list groups with their counts
+                              import a license list into a new group (all or nothing);
+                              a list already imported, given with --pid, sets that group's PID
+  import --group <id|name> --pid <pid>
+                              set the product PID of a group (firmware that stores a PID asks for it)
+  groups                      list groups with their licenses (left + burned + suspect + rejected + void)
+  rejected [--group <id|name>]   licenses set aside because these modules cannot take them, with why
   block --group <id|name> --reason <text>    stop burning from a group
   unblock --group <id|name>
   run --slot port=<path>,protocol=<tuya-auc|tuyaopen-cli>,group=<id|name>[,baud=<rate>]
@@ -23,15 +27,19 @@ Commands:
                               or Ctrl-C (first: finish burns under way; second: abandon them)
   suspects [--group <id|name>]   licenses whose burn outcome is unknown
   resolve --uuid <uuid> --port <path> --protocol <p> [--baud <rate>]
-                              read the module in that jig back and settle the suspect
+          [--serial <label>] [--confirm-unidentified] [--other release|void]
+                              read the module on that port back and settle the suspect, only
+                              if it is the module of the burn (its MAC; else the scanned --serial;
+                              else --confirm-unidentified). Holds the license: verified; holds
+                              nothing: back to its group; holds another: --other decides
   resolve --uuid <uuid> --void --reason <text>
-                              void a suspect license (module lost or scrapped)
+                              void a suspect license whose module is lost or scrapped
   verify                      check the audit chain end to end
   report [--group <id|name>] [--out <file.csv>]
                               the burn report as CSV (uuid, module MAC, slot, time, result; no authkeys)
 
 Options for every command: --vault <file>, --passphrase-file <file>, --json (one JSON object per line).
-Exit codes: 0 done, 1 refused or failed (see the message), 2 bad usage, 3 port problem,
+Exit codes: 0 done, 1 refused or failed (see the message; also a port in use), 2 bad usage, 3 the port cannot be opened,
 4 vault cannot be opened (also: open in another station process), 5 unexpected error,
 6 vault damaged or older than its last known state (restore the newest copy), 7 disk full.`;
 
@@ -48,12 +56,14 @@ export type StationCommand =
   | { command: 'help' }
   | { command: 'create' }
   | { command: 'import'; file: string; name?: string; pid?: string }
+  | { command: 'set-pid'; group: string; pid: string }
+  | { command: 'rejected'; group?: string }
   | { command: 'groups' }
   | { command: 'block'; group: string; reason: string }
   | { command: 'unblock'; group: string }
   | { command: 'run'; slots: SlotSpec[]; count?: number }
   | { command: 'suspects'; group?: string }
-  | { command: 'resolve'; uuid: string; via: { port: string; protocol: ProtocolId; baudRate?: number } | { void: true; reason: string } }
+  | { command: 'resolve'; uuid: string; via: { port: string; protocol: ProtocolId; baudRate?: number } | { void: true; reason: string }; settle?: { moduleSerial?: string; confirmUnidentified?: boolean; otherLicense?: 'release' | 'void' } }
   | { command: 'verify' }
   | { command: 'report'; group?: string; out?: string };
 
@@ -118,6 +128,9 @@ export function parseStationArgs(argv: readonly string[]): StationArgs {
         protocol: { type: 'string' },
         baud: { type: 'string' },
         void: { type: 'boolean' },
+        serial: { type: 'string' },
+        'confirm-unidentified': { type: 'boolean' },
+        other: { type: 'string' },
         out: { type: 'string' },
         passphrase: { type: 'string' },
       },
@@ -134,13 +147,14 @@ export function parseStationArgs(argv: readonly string[]): StationArgs {
   };
   const allowed: Record<string, string[]> = {
     create: [],
-    import: ['file', 'name', 'pid'],
+    import: ['file', 'name', 'pid', 'group'],
+    rejected: ['group'],
     groups: [],
     block: ['group', 'reason'],
     unblock: ['group'],
     run: ['slot', 'count'],
     suspects: ['group'],
-    resolve: ['uuid', 'port', 'protocol', 'baud', 'void', 'reason'],
+    resolve: ['uuid', 'port', 'protocol', 'baud', 'void', 'reason', 'serial', 'confirm-unidentified', 'other'],
     verify: [],
     report: ['group', 'out'],
   };
@@ -157,6 +171,11 @@ export function parseStationArgs(argv: readonly string[]): StationArgs {
       cmd = { command };
       break;
     case 'import':
+      if (str('group') !== undefined) {
+        if (str('file') !== undefined || str('name') !== undefined) throw bad('"import --group" sets the PID of a group already here; it takes only --pid.');
+        cmd = { command: 'set-pid', group: need('group', '<id|name>'), pid: need('pid', '<product PID>') };
+        break;
+      }
       cmd = { command, file: need('file', '<list.csv|list.xlsx>'), ...(str('name') ? { name: str('name')! } : {}), ...(str('pid') ? { pid: str('pid')! } : {}) };
       break;
     case 'block':
@@ -173,6 +192,7 @@ export function parseStationArgs(argv: readonly string[]): StationArgs {
       break;
     }
     case 'suspects':
+    case 'rejected':
       cmd = { command, ...(str('group') ? { group: str('group')! } : {}) };
       break;
     case 'resolve': {
@@ -185,7 +205,10 @@ export function parseStationArgs(argv: readonly string[]): StationArgs {
         const protocol = need('protocol', '<tuya-auc|tuyaopen-cli>');
         if (!isProtocolId(protocol)) throw bad(`Unknown protocol "${protocol}": use tuya-auc or tuyaopen-cli.`);
         const baud = str('baud');
-        cmd = { command, uuid, via: { port, protocol, ...(baud !== undefined ? { baudRate: positiveInt('--baud', baud, 4_000_000) } : {}) } };
+        const other = str('other');
+        if (other !== undefined && other !== 'release' && other !== 'void') throw bad('--other is "release" (the license goes back to its group) or "void".');
+        const settle = { ...(str('serial') ? { moduleSerial: str('serial')! } : {}), ...(values['confirm-unidentified'] ? { confirmUnidentified: true } : {}), ...(other ? { otherLicense: other as 'release' | 'void' } : {}) };
+        cmd = { command, uuid, via: { port, protocol, ...(baud !== undefined ? { baudRate: positiveInt('--baud', baud, 4_000_000) } : {}) }, settle };
       }
       break;
     }

@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import { isAppError, toErrorInfo } from '../../common/errors';
 import { MIN_PASSPHRASE_LENGTH, PassphraseWrapper, defaultAnchorPath, type ScryptParams } from '../vault';
 import { Station, type SlotSnapshot, type StationEvent, type StationOptions } from '../station';
+import type { LicenseListError } from '../../common/import';
 import type { GroupCounts } from '../ledger';
 import { parseStationArgs, stationExitCodes as exit, stationUsage, type StationArgs, type StationCommand } from './station-args';
 
@@ -87,6 +88,8 @@ export async function runStationCommand(argv: readonly string[], io: StationCliI
 function exitCodeFor(e: unknown): number {
   if (!isAppError(e)) return exit.internal;
   if (['BAD_ARGUMENT', 'GROUP_NOT_FOUND', 'GROUP_AMBIGUOUS', 'LICENSE_NOT_FOUND', 'REASON_REQUIRED', 'UNKNOWN_PROTOCOL', 'PORT_IN_USE'].includes(e.code)) return exit.usage;
+  // A port in use is a refusal (close the other program, or stop burning on it); one that cannot be opened is a port problem.
+  if (e.code === 'PORT_BUSY') return exit.failed;
   if (/^PORT_/.test(e.code)) return exit.port;
   if (['VAULT_EXISTS', 'VAULT_NOT_FOUND', 'WRONG_PASSPHRASE', 'VAULT_IN_USE'].includes(e.code)) return exit.vault;
   if (e.code === 'VAULT_ROLLED_BACK' || e.code === 'VAULT_DAMAGED') return exit.damaged;
@@ -122,12 +125,22 @@ async function runCommand(station: Station, cmd: Exclude<StationCommand, { comma
         return exit.usage;
       }
       const report = await station.importLicenseList(bytes, basename(cmd.file), { ...(cmd.name ? { groupName: cmd.name } : {}), ...(cmd.pid ? { pid: cmd.pid } : {}) });
+      const again = !report.ok && cmd.pid !== undefined ? importedBefore(station, report.errors) : null;
+      if (again !== null) return setPid(station, again, cmd.pid!, out, `The licenses of ${cmd.file} are already group "${station.group(again).name}". `);
       if (!report.ok) {
         out({ event: 'import-refused', file: cmd.file, errors: report.errors }, [`Nothing was imported: ${report.errors.length} problem(s) in ${cmd.file}. Fix them and import the file again.`, ...report.errors.map((e) => `  line ${e.line}: ${e.reason}`)].join('\n'));
         return exit.failed;
       }
       const group = station.group(report.groupId);
       out({ event: 'imported', groupId: report.groupId, name: group.name, licenses: report.imported }, `Imported ${report.imported} licenses into group "${group.name}" (id ${report.groupId}).`);
+      return exit.ok;
+    }
+    case 'set-pid':
+      return setPid(station, station.findGroup(cmd.group).id, cmd.pid, out, '');
+    case 'rejected': {
+      const groupId = cmd.group !== undefined ? station.findGroup(cmd.group).id : undefined;
+      const rejected = station.listRejected(groupId).map((l) => ({ uuid: l.uuid, groupId: l.groupId, slot: l.slot, at: new Date(l.updatedAt).toISOString(), reason: l.reason }));
+      out({ event: 'rejected', rejected }, rejected.length === 0 ? 'No rejected licenses.' : rejected.map((r) => `${r.uuid}  slot ${r.slot ?? '?'}  ${r.at}  ${r.reason ?? ''}`).join('\n'));
       return exit.ok;
     }
     case 'groups': {
@@ -160,13 +173,13 @@ async function runCommand(station: Station, cmd: Exclude<StationCommand, { comma
         out({ event: 'resolved', uuid: cmd.uuid, state: 'void' }, `License ${cmd.uuid} is void; the hub will be told it is spoiled.`);
         return exit.ok;
       }
-      const { state, module } = await station.resolveSuspectByReadBack(cmd.uuid, cmd.via, { by: 'station-cli' });
-      out(
-        { event: 'resolved', uuid: cmd.uuid, state, moduleUuid: module.uuid, moduleMac: module.mac },
-        state === 'verified'
-          ? `The module on ${cmd.via.port} holds license ${cmd.uuid}: it is verified.`
-          : `The module on ${cmd.via.port} holds ${module.uuid ?? 'no license'}: license ${cmd.uuid} is void (it is in no module).`,
-      );
+      const { state, module } = await station.resolveSuspectByReadBack(cmd.uuid, cmd.via, { by: 'station-cli', ...cmd.settle });
+      const said: Record<typeof state, string> = {
+        verified: `The module on ${cmd.via.port} holds license ${cmd.uuid}: it is verified.`,
+        released: `The module on ${cmd.via.port} holds ${module.uuid ?? 'no license'}: license ${cmd.uuid} went back to its group.`,
+        void: `The module on ${cmd.via.port} holds ${module.uuid ?? 'no license'}: license ${cmd.uuid} is void; the hub will be told it is spoiled.`,
+      };
+      out({ event: 'resolved', uuid: cmd.uuid, state, moduleUuid: module.uuid, moduleMac: module.mac }, said[state]);
       return exit.ok;
     }
     case 'verify': {
@@ -195,7 +208,22 @@ async function runCommand(station: Station, cmd: Exclude<StationCommand, { comma
   }
 }
 
-const countsText = (c: GroupCounts) => `${c.total} licenses: ${c.available} left, ${c.burned} burned, ${c.failed} failed, ${c.suspect} suspect, ${c.void} void`;
+/** The group every row of a refused import belongs to, when the refusal is only that the whole list was imported before. */
+function importedBefore(station: Station, errors: readonly LicenseListError[]): string | null {
+  if (errors.length === 0 || errors.some((e) => e.code !== 'KNOWN_UUID')) return null;
+  const groups = new Set(errors.map((e) => (e.uuid === undefined ? null : station.ledger.license(e.uuid).groupId)));
+  return groups.size === 1 && !groups.has(null) ? [...groups][0]! : null;
+}
+
+function setPid(station: Station, groupId: string, pid: string, out: Out, prefix: string): number {
+  const group = station.setGroupPid(groupId, pid, { by: 'station-cli' });
+  out({ event: 'pid-set', groupId, pid: group.pid }, `${prefix}Group "${group.name}" now has PID ${group.pid ?? pid}; slots burn it into modules that ask for one.`);
+  return exit.ok;
+}
+
+/** Licenses first (they add up to the total), attempts apart. */
+const countsText = (c: GroupCounts) =>
+  `${c.total} licenses: ${c.left} left, ${c.burned} burned, ${c.suspect} suspect, ${c.rejected} rejected, ${c.void} void; ${c.failedAttempts} failed attempts this shift`;
 
 async function run(station: Station, cmd: Extract<StationCommand, { command: 'run' }>, io: StationCliIo, out: Out): Promise<number> {
   for (const spec of cmd.slots) {

@@ -33,19 +33,28 @@ export interface LicenseInfo {
   updatedAt: number;
 }
 
+/**
+ * A group's licenses by where they stand: left + burned + suspect + rejected + void = total, always.
+ * Attempts are not licenses: `failedAttempts` counts burns that failed with nothing sent (the
+ * license went back to the group), apart from the licenses.
+ */
 export interface GroupCounts {
   total: number;
+  /** Not burned yet: available, reserved or being burned. */
+  left: number;
   available: number;
   reserved: number;
-  /** sending or written: a burn is under way. */
+  /** sending or written: a burn is under way (part of `left`). */
   burning: number;
   /** verified or reported. */
   burned: number;
   reported: number;
   suspect: number;
+  /** Set aside: these modules cannot take them (nothing was sent). */
+  rejected: number;
   void: number;
-  /** Failed burn attempts (nothing was sent; the license went back to available). */
-  failed: number;
+  /** Failed burn attempts since `since` (the shift; all of them without it). Not licenses. */
+  failedAttempts: number;
 }
 
 export interface RecoveryReport {
@@ -61,6 +70,20 @@ export interface RecoveryReport {
 export type LedgerVerification =
   | (Extract<AuditVerification, { ok: true }> & { licenses: number })
   | (Extract<AuditVerification, { ok: false }> & { uuid: string | null; licenses: number | null });
+
+/** How a suspect is settled (resolveSuspect). */
+export interface SettleOptions {
+  by?: string;
+  /** The serial label scanned off the module in the jig: identifies it where no MAC was read at the burn. */
+  moduleSerial?: string | null;
+  /** The supervisor confirms this is the module of the burn though it cannot be identified. */
+  confirmUnidentified?: boolean;
+  /** The module holds another license: the supervisor's choice for this one. */
+  otherLicense?: 'release' | 'void';
+}
+
+/** What settling a suspect made of it: verified; released (back to its group); void. */
+export type Settlement = 'verified' | 'released' | 'void';
 
 export interface ModuleRecord {
   moduleMac?: string | null;
@@ -92,6 +115,14 @@ export const ledgerQueries = {
   suspects: `${selectLicense} WHERE ${unsettled} AND l.state = 'suspect' ORDER BY l.id`,
   spoiledToReport: `${selectLicense} WHERE l.state = 'void' AND l.spoiled_reported_at IS NULL ORDER BY l.id LIMIT ?`,
   countsByState: 'SELECT state, count(*) AS n FROM licenses WHERE group_key = ? GROUP BY state',
+  // The group's available licenses through licenses_by_group_state; stops at the first that fits.
+  uuidLengthAvailable: "SELECT 1 AS hit FROM licenses WHERE group_key = ? AND state = 'available' AND length(uuid) = ? LIMIT 1",
+  anyAvailable: "SELECT length(uuid) AS len FROM licenses WHERE group_key = ? AND state = 'available' LIMIT 1",
+  failedAttempts: "SELECT count(*) AS n FROM burn_records WHERE group_id = ? AND result = 'failed' AND at >= ?",
+  // The reason is the one the license was rejected with, from its audit entry (found through audit_by_license).
+  rejected: `SELECT l.*, g.id AS group_id,
+      (SELECT json_extract(a.detail, '$.reason') FROM audit_log a WHERE a.license_uuid = l.uuid AND a.action = 'license.reject' ORDER BY a.seq DESC LIMIT 1) AS reason
+    FROM licenses l JOIN credential_groups g ON g.key = l.group_key WHERE l.state = 'rejected' ORDER BY l.id`,
   group: 'SELECT key, id, name, pid, state, blocked_reason FROM credential_groups WHERE id = ?',
 } as const;
 
@@ -243,14 +274,27 @@ export class Ledger {
     return reservation;
   }
 
+  /**
+   * reserved -> rejected: the license cannot be burned into these modules (refused before any
+   * byte was sent). It is set aside for good with its reason and reported to the hub as rejected.
+   */
+  reject(uuid: string, attempt: string, reason: string): void {
+    this.#transition(uuid, 'reject', { attempt, detail: { reason }, burn: { result: 'rejected', reason } });
+  }
+
   /** reserved -> available: only while no byte of the write has left. */
   release(uuid: string, attempt: string, reason: string): void {
     this.#transition(uuid, 'release', { attempt, slot: null, detail: { reason }, burn: { result: 'failed', reason } });
   }
 
-  /** reserved -> sending, on disk (fsync) before it returns: call it just before the first byte of the write. */
-  markSending(uuid: string, attempt: string, existing?: ModuleIdentity): void {
-    this.#transition(uuid, 'send', { attempt, detail: existing?.uuid ? { replacesUuid: existing.uuid } : {} });
+  /**
+   * reserved -> sending, on disk (fsync) before it returns: call it just before the first byte of the write.
+   * Records the module's identity as read before the write (its MAC; else the scanned serial label), so a
+   * suspect is later settled on this module and no other.
+   */
+  markSending(uuid: string, attempt: string, existing?: ModuleIdentity, options: { moduleSerial?: string | null } = {}): void {
+    const module: ModuleRecord = { moduleMac: existing?.mac ?? null, moduleSerial: options.moduleSerial ?? null };
+    this.#transition(uuid, 'send', { attempt, module, detail: { ...(existing?.uuid ? { replacesUuid: existing.uuid } : {}), ...moduleDetail(module) } });
   }
 
   /** sending -> written: the module acknowledged the write. */
@@ -268,9 +312,9 @@ export class Ledger {
     this.#transition(uuid, 'suspect', { attempt, module, detail: { reason, ...moduleDetail(module) }, burn: { result: 'suspect', reason } });
   }
 
-  /** The driver's `beforeWrite` for a reservation: journals `sending` before the first byte. */
-  beforeWrite(reservation: Reservation): (existing: ModuleIdentity) => Promise<void> {
-    return async (existing) => this.markSending(reservation.uuid, reservation.attempt, existing);
+  /** The driver's `beforeWrite` for a reservation: journals `sending`, with the module's identity, before the first byte. */
+  beforeWrite(reservation: Reservation, options: { moduleSerial?: string | null } = {}): (existing: ModuleIdentity) => Promise<void> {
+    return async (existing) => this.markSending(reservation.uuid, reservation.attempt, existing, options);
   }
 
   /** The driver's `onStep` for a reservation: the write was acknowledged once verifying starts. */
@@ -282,7 +326,8 @@ export class Ledger {
 
   /**
    * Applies a driver's BurnOutcome and returns the license's final state:
-   * verified; released (nothing sent); or suspect. Once `sending` is on disk a
+   * verified; released (nothing sent); rejected (nothing sent, and the license
+   * cannot go into these modules: INVALID_LICENSE); or suspect. Once `sending` is on disk a
    * license is never released, whatever the driver says.
    */
   finishBurn(reservation: Reservation, outcome: BurnOutcome, module: { moduleSerial?: string | null } = {}): LicenseState {
@@ -298,6 +343,10 @@ export class Ledger {
     }
     const reason = `${outcome.error.code} at ${outcome.step}: ${outcome.error.message}`;
     if (state === 'reserved' && outcome.exposure === 'nothing-sent') {
+      if (outcome.error.code === 'INVALID_LICENSE') {
+        this.reject(uuid, attempt, outcome.error.message);
+        return 'rejected';
+      }
       this.release(uuid, attempt, reason);
       return 'available';
     }
@@ -310,21 +359,49 @@ export class Ledger {
   }
 
   /**
-   * A supervisor read the module back: if it holds this license (same uuid, and
-   * the same authkey when the module reports it), the license is verified; else void.
+   * Settles a suspect on the module read back from the jig. Holds this license -> verified (a license
+   * is in one module at most, so this is the module of the burn). Otherwise the module must be the one
+   * of the burn: the same MAC as recorded at `sending`, else the same scanned serial label, else a
+   * supervisor's explicit confirmation of a module that cannot be identified (recorded as such). Then:
+   * holds nothing -> released to its group (nothing of it is stored anywhere); holds this uuid with
+   * another authkey -> void; holds another license -> the supervisor's choice.
    */
-  resolveSuspect(uuid: string, readBack: ModuleIdentity | null, options: { by?: string; moduleSerial?: string | null } = {}): 'verified' | 'void' {
+  resolveSuspect(uuid: string, readBack: ModuleIdentity | null, options: SettleOptions = {}): Settlement {
     const row = this.#get(uuid);
     nextState('resolve-verified', row.state, uuid);
+    if (readBack === null) {
+      throw new AppError('MODULE_NOT_READ', `The module in the jig could not be read: check that it sits in the jig and read it again. If the module of license ${uuid} is lost, void the license with a reason.`, { uuid });
+    }
     const authkey = this.vault.openAuthkey(uuid, row.sealed_authkey);
-    const matches = readBack !== null && readBack.uuid === uuid && (readBack.authkey === null || readBack.authkey === authkey);
-    const module: ModuleRecord = { moduleMac: readBack?.mac ?? row.module_mac, moduleSerial: options.moduleSerial ?? row.module_serial };
-    const detail = { by: options.by ?? null, readBackUuid: readBack?.uuid ?? null, ...moduleDetail(module) };
-    if (matches) {
+    const module: ModuleRecord = { moduleMac: readBack.mac ?? row.module_mac, moduleSerial: options.moduleSerial ?? row.module_serial };
+    if (readBack.uuid === uuid && (readBack.authkey === null || readBack.authkey === authkey)) {
+      // A license is in one module at most: the module that holds it is the module of the burn.
+      const detail = { by: options.by ?? null, identifiedBy: 'license', readBackUuid: readBack.uuid, ...moduleDetail(module) };
       this.#transition(uuid, 'resolve-verified', { module, detail, burn: { result: 'verified', reason: 'resolved by read-back' } });
       return 'verified';
     }
-    const reason = readBack === null ? 'module could not be read back' : readBack.uuid === uuid ? 'module holds this uuid with a different authkey' : `module holds ${readBack.uuid ?? 'no license'}`;
+    // Anything else frees or spoils the license on the word of this module: it must be the module of the burn.
+    const identifiedBy = sameModule(row, readBack, options);
+    const detail = { by: options.by ?? null, identifiedBy, readBackUuid: readBack.uuid, ...moduleDetail(module) };
+    let choice: 'release' | 'void';
+    let reason: string;
+    if (readBack.uuid === null) {
+      choice = 'release';
+      reason = 'its module was read back holding no license';
+    } else if (readBack.uuid === uuid) {
+      choice = 'void';
+      reason = 'its module holds this uuid with a different authkey';
+    } else {
+      if (options.otherLicense === undefined) {
+        throw new AppError('CHOICE_REQUIRED', `The module holds another license (${readBack.uuid}), not ${uuid}: choose whether ${uuid} goes back to its group or is voided.`, { uuid, heldUuid: readBack.uuid });
+      }
+      choice = options.otherLicense;
+      reason = `its module holds another license (${readBack.uuid}); the supervisor chose to ${choice} it`;
+    }
+    if (choice === 'release') {
+      this.#transition(uuid, 'resolve-released', { slot: null, detail: { ...detail, reason }, burn: { result: 'released', reason } });
+      return 'released';
+    }
     this.#transition(uuid, 'void', { module, detail: { ...detail, reason }, burn: { result: 'void', reason } });
     return 'void';
   }
@@ -385,18 +462,61 @@ export class Ledger {
     return infoFromRow(this.#get(uuid));
   }
 
-  counts(groupId: string): GroupCounts {
+  /** The group's licenses by state, and its failed attempts since `since` (ms; all of them without it). */
+  counts(groupId: string, options: { since?: number } = {}): GroupCounts {
     const key = this.#groupKey(groupId);
-    const counts: GroupCounts = { total: 0, available: 0, reserved: 0, burning: 0, burned: 0, reported: 0, suspect: 0, void: 0, failed: 0 };
+    const counts: GroupCounts = { total: 0, left: 0, available: 0, reserved: 0, burning: 0, burned: 0, reported: 0, suspect: 0, rejected: 0, void: 0, failedAttempts: 0 };
     const rows = this.#db.prepare<[number], { state: LicenseState; n: number }>(ledgerQueries.countsByState).all(key);
     for (const { state, n } of rows) {
       counts.total += n;
-      if (state === 'available' || state === 'reserved' || state === 'suspect' || state === 'void' || state === 'reported') counts[state] += n;
+      if (state === 'available' || state === 'reserved' || state === 'suspect' || state === 'void' || state === 'rejected' || state === 'reported') counts[state] += n;
       if (state === 'sending' || state === 'written') counts.burning += n;
       if (state === 'verified' || state === 'reported') counts.burned += n;
     }
-    counts.failed = (this.#db.prepare<[string], { n: number }>("SELECT count(*) AS n FROM burn_records WHERE group_id = ? AND result = 'failed'").get(groupId)?.n ?? 0);
+    counts.left = counts.available + counts.reserved + counts.burning;
+    counts.failedAttempts = this.#db.prepare<[string, number], { n: number }>(ledgerQueries.failedAttempts).get(groupId, options.since ?? 0)?.n ?? 0;
     return counts;
+  }
+
+  /**
+   * Whether the group's available licenses include one whose uuid has one of `lengths` characters;
+   * `null` when nothing is available. Else the length the group has instead.
+   */
+  uuidsFit(groupId: string, lengths: readonly number[]): { fits: true } | { fits: false; length: number } | null {
+    const key = this.#groupKey(groupId);
+    const any = this.#db.prepare<[number], { len: number }>(ledgerQueries.anyAvailable).get(key);
+    if (!any) return null;
+    const probe = this.#db.prepare<[number, number], { hit: number }>(ledgerQueries.uuidLengthAvailable);
+    return lengths.some((n) => probe.get(key, n) !== undefined) ? { fits: true } : { fits: false, length: any.len };
+  }
+
+  /** Rejected licenses (of one group, or all) with the reason each was set aside for. */
+  listRejected(groupId?: string): (LicenseInfo & { reason: string | null })[] {
+    const rows = this.#db.prepare<[], LicenseRow & { reason: string | null }>(ledgerQueries.rejected).all();
+    return rows.filter((r) => groupId === undefined || r.group_id === groupId).map((r) => ({ ...infoFromRow(r), reason: r.reason }));
+  }
+
+  /**
+   * Sets a group's product PID (firmware that stores a PID asks for it). Audited with who set it;
+   * for a hub group the change also goes to the hub through the outbox (vault migration 6's trigger).
+   */
+  setGroupPid(groupId: string, pid: string, options: { by?: string } = {}): void {
+    const value = pid.trim();
+    if (value === '' || value.length > 32 || !/^[\x21-\x7e]+$/.test(value)) throw new AppError('BAD_PID', 'A product PID is 1 to 32 visible characters without spaces; check it on the product page.');
+    this.#db
+      .transaction(() => {
+        const group = this.vault.getGroup(groupId);
+        if (group.pid === value) return;
+        const now = this.vault.clock.now();
+        this.#db.prepare('UPDATE credential_groups SET pid = ? WHERE id = ?').run(value, groupId);
+        const { seq } = this.vault.audit.append({ action: 'group.pid-set', groupId, detail: { from: group.pid, to: value, by: options.by ?? null } });
+        if (group.hubCredentialId !== null) {
+          // Like a burn, the change reaches the hub through the outbox, in the same transaction.
+          this.#db.prepare("INSERT INTO sync_outbox (idem_key, kind, uuid, ref_id, op_id, payload, created_at) VALUES (?, 'set_pid', NULL, NULL, NULL, ?, ?)")
+            .run(`pid-${groupId}-${seq}`, JSON.stringify({ credentialId: group.hubCredentialId, pid: value, at: now }), now);
+        }
+      })
+      .immediate();
   }
 
   listSuspects(groupId?: string): LicenseInfo[] {
@@ -470,8 +590,9 @@ export class Ledger {
       state: to,
       slot: options.slot !== undefined ? options.slot : row.slot,
       attempt: to === 'available' ? null : action === 'reserve' ? (options.attempt ?? null) : row.attempt,
-      module_mac: options.module?.moduleMac ?? row.module_mac,
-      module_serial: options.module?.moduleSerial ?? row.module_serial,
+      // A license back in its group is in no module.
+      module_mac: to === 'available' ? null : (options.module?.moduleMac ?? row.module_mac),
+      module_serial: to === 'available' ? null : (options.module?.moduleSerial ?? row.module_serial),
       updated_at: now,
     };
     if (this.#update.run(next.state, next.slot, next.attempt, next.module_mac, next.module_serial, now, row.id, row.state).changes !== 1) {
@@ -493,6 +614,36 @@ export class Ledger {
       })
       .immediate();
   }
+}
+
+const normalMac = (mac: string | null | undefined): string | null => {
+  const hex = (mac ?? '').replace(/[^0-9a-fA-F]/g, '').toUpperCase();
+  return hex === '' ? null : hex;
+};
+
+/**
+ * Whether `readBack` is the module of the burn, and by what: the MAC recorded at `sending`, else the
+ * serial label, else the supervisor's word. Refuses another module in plain words.
+ */
+function sameModule(row: LicenseRow, readBack: ModuleIdentity, options: SettleOptions): 'mac' | 'serial' | 'supervisor' {
+  const burnedMac = normalMac(row.module_mac);
+  const readMac = normalMac(readBack.mac);
+  const scanned = options.moduleSerial?.trim() || null;
+  const slot = row.slot === null ? 'its slot' : `slot ${/^slot-(\d+)$/.exec(row.slot)?.[1] ?? row.slot}`;
+  const when = new Date(row.updated_at).toTimeString().slice(0, 5);
+  const wrong = (what: string) =>
+    new AppError('WRONG_MODULE', `This is not the module that was in ${slot} at ${when}, ${what}: put that module in the jig.`, { uuid: row.uuid, moduleMac: row.module_mac, moduleSerial: row.module_serial });
+  if (burnedMac !== null && readMac !== null) {
+    if (burnedMac !== readMac) throw wrong(`MAC ${burnedMac}`);
+    return 'mac';
+  }
+  if (row.module_serial !== null && scanned !== null) {
+    if (row.module_serial !== scanned) throw wrong(`serial label ${row.module_serial}`);
+    return 'serial';
+  }
+  if (options.confirmUnidentified === true) return 'supervisor';
+  const known = burnedMac !== null ? `MAC ${burnedMac}, which the module in the jig does not tell` : row.module_serial !== null ? `serial label ${row.module_serial}: scan the label of the module in the jig` : 'no MAC or serial label recorded at the burn';
+  throw new AppError('MODULE_UNIDENTIFIED', `The module of license ${row.uuid} cannot be identified (${known}). A supervisor who is sure this is the module from ${slot} at ${when} can confirm it.`, { uuid: row.uuid });
 }
 
 const moduleDetail = (m: ModuleRecord): Record<string, unknown> => ({ moduleMac: m.moduleMac ?? null, moduleSerial: m.moduleSerial ?? null });

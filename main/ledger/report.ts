@@ -7,7 +7,7 @@ export interface BurnRecord {
   attempt: string | null;
   moduleMac: string | null;
   moduleSerial: string | null;
-  result: 'verified' | 'failed' | 'suspect' | 'void';
+  result: 'verified' | 'failed' | 'suspect' | 'void' | 'rejected' | 'released';
   reason: string | null;
   at: number;
   reportedAt: number | null;

@@ -6,16 +6,22 @@ import type { LicenseState } from '../../common/license';
  *
  *   available -> reserved -> sending -> written -> verified -> reported
  *                   |                     |
- *                released           suspect (outcome unknown) -> verified | void
+ *          released | rejected      suspect (outcome unknown) -> verified | released | void
+ *
+ * `rejected`: refused before any byte was sent because the license cannot go
+ * into these modules (uuid length, a PID the group lacks): set aside for good.
+ * A suspect is `released` only when its own module was read back holding nothing.
  */
 export const ledgerActions = {
   reserve: { from: ['available'], to: 'reserved' },
   release: { from: ['reserved'], to: 'available' },
+  reject: { from: ['reserved'], to: 'rejected' },
   send: { from: ['reserved'], to: 'sending' },
   written: { from: ['sending'], to: 'written' },
   verify: { from: ['written'], to: 'verified' },
   suspect: { from: ['sending', 'written'], to: 'suspect' },
   'resolve-verified': { from: ['suspect'], to: 'verified' },
+  'resolve-released': { from: ['suspect'], to: 'available' },
   void: { from: ['suspect'], to: 'void' },
   report: { from: ['verified'], to: 'reported' },
   'recover-release': { from: ['reserved'], to: 'available' },
@@ -40,6 +46,7 @@ function refusal(action: LedgerAction, from: LicenseState, uuid: string): string
   if (action === 'release' && exposedStates.includes(from)) {
     return `License ${uuid} is ${from}: bytes of it were sent to a module, so it can never be released. Mark it suspect and resolve it by reading the module back.`;
   }
+  if (action === 'void' && from === 'rejected') return `License ${uuid} is rejected: nothing of it was sent, and it stays set aside with its reason; there is nothing to void.`;
   if (action === 'void' && from !== 'suspect') return `License ${uuid} is ${from}; only a suspect license can be voided.`;
   return `License ${uuid} is ${from}; "${action}" is allowed only from ${ledgerActions[action].from.join(' or ')}.`;
 }

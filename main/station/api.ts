@@ -40,5 +40,5 @@ export function toApiSlotState(s: SlotSnapshot): ApiSlotState {
 }
 
 export function toApiGroupCounts(groupId: string, c: GroupCounts): ApiGroupCounts {
-  return { groupId, total: c.total, left: c.available, burned: c.burned, failed: c.failed, suspect: c.suspect, void: c.void };
+  return { groupId, total: c.total, left: c.left, burned: c.burned, suspect: c.suspect, rejected: c.rejected, void: c.void, failedAttempts: c.failedAttempts };
 }

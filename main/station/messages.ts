@@ -1,7 +1,7 @@
 import type { BurnFailureCode } from '../../native/protocols/types';
 
 /** Codes a slot shows: the driver's failure codes plus what can go wrong around a burn. */
-export type SlotFailureCode = BurnFailureCode | 'NO_LICENSE_LEFT' | 'GROUP_BLOCKED' | 'LICENSE_DAMAGED' | 'VAULT_BEHIND' | 'VAULT_DAMAGED' | 'DISK_FULL' | 'PORT_ERROR' | 'INTERNAL';
+export type SlotFailureCode = BurnFailureCode | 'NO_LICENSE_LEFT' | 'GROUP_BLOCKED' | 'LICENSE_DAMAGED' | 'LICENSES_REJECTED' | 'VAULT_BEHIND' | 'VAULT_DAMAGED' | 'DISK_FULL' | 'PORT_ERROR' | 'INTERNAL';
 
 /**
  * What the operator reads on the slot, in plain words, with what to do next.
@@ -23,6 +23,8 @@ export function failureMessage(code: SlotFailureCode, slot: number, context: { l
     OTP_UNSUPPORTED: `The module on ${where} cannot keep a license in one-time memory (its firmware allows that only on T5 chips): ask a supervisor to burn it to the key-value store.`,
     DRIVER_INTERNAL: `The station hit an internal error while burning on ${where}${context.detail ? ` (${context.detail})` : ''}: call a supervisor.`,
     NO_LICENSE_LEFT: `The group has no license left for ${where}: import more licenses or pick another group.`,
+    // The group-level reason (rejectionStop) says it all; this is only its fallback.
+    LICENSES_REJECTED: `The modules on ${where} refuse this group's licenses${context.detail ? ` (${context.detail})` : ''}: pick another group.`,
     GROUP_BLOCKED: `${context.group ? `Group ${context.group}` : `The group of ${where}`} is blocked${context.detail ? `: ${asClause(context.detail)}` : ''}. Pick another group or ask a supervisor.`,
     LICENSE_DAMAGED: `License ${context.uuid ?? ''} of ${context.group ? `group ${context.group}` : `the group of ${where}`} fails its integrity check in the vault (the vault file was altered or damaged), so ${where} stopped before sending anything. Burn from another group and call a supervisor to check the vault.`,
     // The vault's own sentence says what to do.
@@ -48,4 +50,33 @@ export function failureMessage(code: SlotFailureCode, slot: number, context: { l
 function asClause(reason: string): string {
   const r = reason.trim().replace(/[.\s]+$/, '');
   return /^[A-Z](?![A-Z])/.test(r) ? r[0]!.toLowerCase() + r.slice(1) : r;
+}
+
+/** Why these modules refuse a license, as one kind per cause: N licenses in a row refused for the same kind stop the slot. */
+export type RejectionKind = 'pid-missing' | 'uuid-length' | 'mac-missing' | 'other';
+
+/**
+ * The kind of a driver's INVALID_LICENSE message, and a key that is the same for every
+ * license refused for the same cause (the license's own uuid taken out).
+ */
+export function rejectionKind(message: string, uuid: string): { kind: RejectionKind; key: string } {
+  if (/\bPID\b/.test(message) && /(none was given|asks? for|needs?)/i.test(message)) return { kind: 'pid-missing', key: 'pid-missing' };
+  if (/\buuid\b/i.test(message) && /characters/i.test(message)) return { kind: 'uuid-length', key: `uuid-length-${uuid.length}` };
+  if (/\bno MAC\b/i.test(message)) return { kind: 'mac-missing', key: 'mac-missing' };
+  return { kind: 'other', key: message.split(uuid).join('<uuid>') };
+}
+
+/** The group-level reason a slot stops with after `count` licenses in a row were refused for the same cause. */
+export function rejectionStop(kind: RejectionKind, context: { slot: number; group: string; count: number; uuidLength: number; detail: string }): string {
+  const { group, count } = context;
+  switch (kind) {
+    case 'pid-missing':
+      return `Group ${group} has no PID but these modules ask for one: a supervisor can set the group's PID.`;
+    case 'uuid-length':
+      return `The licenses of group ${group} have ${context.uuidLength}-character uuids, which the modules on slot ${context.slot} cannot take: pick a group made for these modules.`;
+    case 'mac-missing':
+      return `The licenses of group ${group} carry no MAC, which the modules on slot ${context.slot} need: pick a group whose license list has MACs.`;
+    case 'other':
+      return `The modules on slot ${context.slot} refused ${count} licenses of group ${group} in a row (${asClause(context.detail)}): ask a supervisor to check the group.`;
+  }
 }

@@ -7,7 +7,7 @@ import type { BurnOutcome, BurnStep, ModuleDriver, ModuleIdentity, ProtocolId } 
 import { SerialTransport } from '../../native/transport/serial';
 import type { Transport } from '../../native/transport/types';
 import type { Ledger, Reservation } from '../ledger';
-import { failureMessage, type SlotFailureCode } from './messages';
+import { failureMessage, rejectionKind, rejectionStop, type SlotFailureCode } from './messages';
 import { freshGuard, holdsGuard, needsIdentity, nextGuard, removalGuard, type JigProbe, type SwapGuard } from './swap-guard';
 
 export type SlotPhase = 'idle' | 'waiting-for-module' | 'burning' | 'done' | 'failed' | 'stopped';
@@ -58,9 +58,11 @@ export interface SlotTiming {
   removalMs: number;
   /** Pause between attempts to reopen a port that is gone. */
   reconnectMs: number;
+  /** Licenses refused in a row for the same cause (rejected) before the slot stops with the group-level reason. */
+  rejectLimit: number;
 }
 
-export const defaultSlotTiming: SlotTiming = { detectTimeoutMs: 250, pollMs: 50, removalMs: 400, reconnectMs: 500 };
+export const defaultSlotTiming: SlotTiming = { detectTimeoutMs: 250, pollMs: 50, removalMs: 400, reconnectMs: 500, rejectLimit: 3 };
 
 export interface SlotDeps {
   ledger: Ledger;
@@ -118,6 +120,8 @@ export class Slot {
   #abandon: AbortController | null = null;
   /** Wakes the wait loop when the operator presses Retry. */
   #wake: AbortController = new AbortController();
+  /** Licenses rejected in a row, all for the cause `key`. */
+  #rejections: { key: string; count: number } | null = null;
 
   constructor(config: SlotConfig, deps: SlotDeps) {
     this.config = { ...config };
@@ -185,7 +189,8 @@ export class Slot {
    * is blocked, so an operator sees why before anything happens.
    */
   start(): void {
-    if (this.#loop) return;
+    // A slot that stopped by itself may still be closing its port: the new run begins once that is done.
+    if (this.#loop && this.#state.running) return;
     const group = this.#ledger.vault.getGroup(this.config.groupId);
     if (group.state === 'blocked') {
       const message = failureMessage('GROUP_BLOCKED', this.config.number, { group: group.name, detail: group.blockedReason ?? 'no reason given' });
@@ -195,10 +200,19 @@ export class Slot {
     this.#stop = new AbortController();
     this.#abandon = new AbortController();
     this.#guard = freshGuard();
-    this.#set({ running: true, phase: 'waiting-for-module', step: null, progress: 0, stopReason: null });
-    this.#loop = this.#run(this.#stop.signal).finally(() => {
-      this.#loop = null;
-    });
+    this.#rejections = null;
+    const running = { running: true, phase: 'waiting-for-module', step: null, progress: 0, stopReason: null } as const;
+    this.#set(running);
+    const stop = this.#stop.signal;
+    const loop: Promise<void> = (this.#loop ?? Promise.resolve())
+      .then(() => {
+        this.#set(running);
+        return this.#run(stop);
+      })
+      .finally(() => {
+        if (this.#loop === loop) this.#loop = null;
+      });
+    this.#loop = loop;
   }
 
   /**
@@ -359,7 +373,7 @@ export class Slot {
     }
     this.#onLedgerChange(groupId);
     this.#set({ phase: 'burning', step: 'connect', progress: 0.05 });
-    const beforeWrite = this.#ledger.beforeWrite(reservation);
+    const beforeWrite = this.#ledger.beforeWrite(reservation, { moduleSerial: this.#state.pendingSerial });
     const ledgerStep = this.#ledger.onStep(reservation);
     let outcome: BurnOutcome;
     try {
@@ -380,6 +394,8 @@ export class Slot {
     const serial = this.#state.pendingSerial;
     const state: LicenseState = this.#ledger.finishBurn(reservation, outcome, { moduleSerial: serial });
     this.#onLedgerChange(groupId);
+    if (state === 'rejected' && !outcome.ok) return this.#rejected(reservation.uuid, outcome.error.message);
+    this.#rejections = null;
 
     if (outcome.ok) {
       this.#guard = holdsGuard(reservation.uuid);
@@ -395,6 +411,27 @@ export class Slot {
     this.#fail(outcome.error.code, outcome.step, reservation.uuid, license, { heldUuid: held, detail: outcome.error.message });
     if (outcome.error.code === 'CANCELED' && this.#stop?.signal.aborted) return 'stop';
     return 'next';
+  }
+
+  /**
+   * The license was set aside (these modules cannot take it) and nothing reached the module, so the
+   * module in the jig is burned with the next license at once; after `rejectLimit` in a row for the
+   * same cause the slot stops with that cause for the whole group.
+   */
+  #rejected(uuid: string, message: string): 'next' | 'stop' {
+    const { kind, key } = rejectionKind(message, uuid);
+    const count = this.#rejections?.key === key ? this.#rejections.count + 1 : 1;
+    this.#rejections = { key, count };
+    this.#log.warn({ uuid, reason: message }, 'license rejected: set aside');
+    this.#guard = freshGuard();
+    if (count < this.#timing.rejectLimit) {
+      this.#set({ phase: 'waiting-for-module', step: null, progress: 0 });
+      return 'next';
+    }
+    const group = this.#ledger.vault.getGroup(this.config.groupId).name;
+    const stopReason = { code: 'LICENSES_REJECTED' as const, message: rejectionStop(kind, { slot: this.config.number, group, count, uuidLength: uuid.length, detail: message }) };
+    this.#set({ stopReason, phase: 'stopped', running: false, step: null, progress: 0 });
+    return 'stop';
   }
 
   #fail(code: SlotFailureCode, step: BurnStep | null, uuid: string | null, license: 'released' | 'suspect' | 'none', context: { heldUuid?: string | null; detail?: string } = {}): void {

@@ -1,12 +1,19 @@
 import { AppError, toErrorInfo } from '../../common/errors';
 import { systemClock, type Clock } from '../../common/clock';
 import { silentLogger, type Logger } from '../../common/log';
-import { isProtocolId } from '../../native/protocols';
+import { createDriver, isProtocolId } from '../../native/protocols';
+import { SerialTransport } from '../../native/transport/serial';
 import type { ModuleDriver, ModuleIdentity, ProtocolId } from '../../native/protocols/types';
 import type { Transport } from '../../native/transport/types';
-import { Ledger, type GroupCounts, type LicenseInfo, type RecoveryReport, type LedgerVerification } from '../ledger';
+import { Ledger, type GroupCounts, type LicenseInfo, type RecoveryReport, type LedgerVerification, type SettleOptions, type Settlement } from '../ledger';
 import { Vault, type CredentialGroup, type ImportOptions, type ImportReport, type KeyWrapper, type VaultOptions } from '../vault';
 import { Slot, type SlotConfig, type SlotSnapshot, type SlotTiming } from './slot';
+
+/**
+ * The uuid lengths each protocol's modules take (the codecs' checks: tuya-auc's fixed layout holds 16;
+ * TuyaOpen console firmware takes 16 or 20, its older generation only 20, found out at the module).
+ */
+export const protocolUuidLengths: Readonly<Record<ProtocolId, readonly number[]>> = { 'tuya-auc': [16], 'tuyaopen-cli': [16, 20] };
 
 /** A group as the station shows it: its counts, and why it is blocked (if it is). */
 export interface StationGroup {
@@ -59,12 +66,15 @@ export class Station {
   readonly #options: StationOptions;
   readonly #slots = new Map<string, Slot>();
   readonly #listeners = new Set<(e: StationEvent) => void>();
+  /** When this shift began (the station opened): failed attempts are counted from here. */
+  readonly #shiftStart: number;
   #closed = false;
 
   private constructor(vault: Vault, options: StationOptions) {
     this.vault = vault;
     this.ledger = new Ledger(vault);
     this.#options = options;
+    this.#shiftStart = (options.clock ?? systemClock).now();
     this.recovery = this.ledger.recover();
   }
 
@@ -120,7 +130,7 @@ export class Station {
   }
 
   counts(groupId: string): GroupCounts {
-    return this.ledger.counts(groupId);
+    return this.ledger.counts(groupId, { since: this.#shiftStart });
   }
 
   async importLicenseList(bytes: Uint8Array, fileName: string, options: ImportOptions = {}): Promise<ImportReport> {
@@ -138,12 +148,24 @@ export class Station {
     this.ledger.unblockGroup(groupId);
   }
 
+  /** Sets a group's product PID (a supervisor's action, audited; a hub group's change is queued for the hub). */
+  setGroupPid(groupId: string, pid: string, options: { by?: string } = {}): StationGroup {
+    this.#open();
+    this.ledger.setGroupPid(groupId, pid, options);
+    return this.group(groupId);
+  }
+
+  /** Licenses set aside because these modules cannot take them, with why. */
+  listRejected(groupId?: string): ReturnType<Ledger['listRejected']> {
+    return this.ledger.listRejected(groupId);
+  }
+
   // ---- slots ----
 
   addSlot(request: SlotRequest): Slot {
     this.#open();
     if (!isProtocolId(request.protocol)) throw new AppError('UNKNOWN_PROTOCOL', `Unknown protocol "${request.protocol}": use tuya-auc or tuyaopen-cli.`);
-    this.vault.getGroup(request.groupId);
+    this.#checkUuidsFit(request.groupId, request.protocol);
     const taken = [...this.#slots.values()].find((s) => s.config.port === request.port);
     if (taken) throw new AppError('PORT_IN_USE', `Port ${request.port} is already slot ${taken.config.number}; each slot needs its own port.`);
     const number = request.number ?? Math.max(0, ...[...this.#slots.values()].map((s) => s.config.number)) + 1;
@@ -186,6 +208,7 @@ export class Station {
     const targets = this.#targets(slotIds);
     const running = targets.find((s) => s.running);
     if (running) throw new AppError('SLOT_RUNNING', `Slot ${running.config.number} is running: stop it before you change its group.`);
+    for (const slot of targets) this.#checkUuidsFit(groupId, slot.config.protocol);
     for (const slot of targets) slot.setGroup(groupId);
     return targets.map((s) => s.snapshot);
   }
@@ -232,16 +255,16 @@ export class Station {
   }
 
   /**
-   * Reads the module in a jig back and settles a suspect license with it:
-   * verified if the module holds it, void if it holds nothing or another one.
+   * Reads the module in a jig back and settles a suspect license with it, only if it is the
+   * module of the burn (Ledger.resolveSuspect): verified, released to its group, or void.
    * Through a stopped slot (`slotId`) or any port (`port` + `protocol`).
    */
-  async resolveSuspectByReadBack(uuid: string, via: { slotId: string } | { port: string; protocol: string; baudRate?: number }, options: { by?: string; moduleSerial?: string } = {}): Promise<{ state: 'verified' | 'void'; module: ModuleIdentity }> {
+  async resolveSuspectByReadBack(uuid: string, via: { slotId: string } | { port: string; protocol: string; baudRate?: number }, options: SettleOptions = {}): Promise<{ state: Settlement; module: ModuleIdentity }> {
     this.#open();
     const license = this.ledger.license(uuid);
     if (license.state !== 'suspect') throw new AppError('NOT_SUSPECT', `License ${uuid} is ${license.state}, not suspect: there is nothing to resolve.`);
     const module = await this.readModule(via);
-    const state = this.ledger.resolveSuspect(uuid, module, { ...(options.by ? { by: options.by } : {}), ...(options.moduleSerial ? { moduleSerial: options.moduleSerial } : {}) });
+    const state = this.ledger.resolveSuspect(uuid, module, options);
     this.#publishCounts(license.groupId);
     return { state, module: { ...module, authkey: null } };
   }
@@ -250,14 +273,17 @@ export class Station {
   async readModule(via: { slotId: string } | { port: string; protocol: string; baudRate?: number }): Promise<ModuleIdentity> {
     if ('slotId' in via) return this.slot(via.slotId).readModule();
     const busy = [...this.#slots.values()].find((s) => s.config.port === via.port && s.running);
-    if (busy) throw new AppError('SLOT_RUNNING', `Port ${via.port} is slot ${busy.config.number}, which is running: stop it first.`);
+    if (busy) throw new AppError('PORT_BUSY', `Port ${via.port} is burning modules right now: stop burning on it first, then read the module back.`, { path: via.port });
     if (!isProtocolId(via.protocol)) throw new AppError('UNKNOWN_PROTOCOL', `Unknown protocol "${via.protocol}": use tuya-auc or tuyaopen-cli.`);
-    const reader = new Slot({ id: `read-back`, number: 0, port: via.port, protocol: via.protocol, groupId: '', ...(via.baudRate ? { baudRate: via.baudRate } : {}) }, {
-      ledger: this.ledger,
-      ...(this.#options.openTransport ? { openTransport: this.#options.openTransport } : {}),
-      ...(this.#options.makeDriver ? { makeDriver: this.#options.makeDriver } : {}),
-    });
-    return reader.readModule();
+    // A port, not a slot: the transport's own words ("Port … is in use by another program. Close it there, then retry.") say what to do.
+    const transport = (this.#options.openTransport ?? ((path, baudRate) => new SerialTransport(path, { baudRate })))(via.port, via.baudRate ?? 115200);
+    const driver = (this.#options.makeDriver ?? ((protocol, t) => createDriver(protocol, t)))(via.protocol, transport);
+    await transport.open();
+    try {
+      return await driver.readIdentity();
+    } finally {
+      await transport.close().catch(() => undefined);
+    }
   }
 
   voidSuspect(uuid: string, reason: string, options: { by?: string } = {}): void {
@@ -284,6 +310,19 @@ export class Station {
     this.vault.close();
   }
 
+  /** A group none of whose licenses a slot's modules can take is refused when it is picked, not at the first module. */
+  #checkUuidsFit(groupId: string, protocol: ProtocolId): void {
+    const group = this.vault.getGroup(groupId);
+    const lengths = protocolUuidLengths[protocol];
+    const fit = this.ledger.uuidsFit(groupId, lengths);
+    if (fit === null || fit.fits) return;
+    throw new AppError(
+      'UUIDS_DO_NOT_FIT',
+      `Group ${group.name} has ${fit.length}-character uuids, and ${protocol} modules take ${lengths.join(' or ')}: pick a group made for these modules.`,
+      { groupId, protocol, uuidLength: fit.length },
+    );
+  }
+
   #open(): void {
     if (this.#closed) throw new AppError('STATION_CLOSED', 'The station is closed; open it again.');
   }
@@ -294,13 +333,13 @@ export class Station {
   }
 
   #groupView(g: CredentialGroup): StationGroup {
-    return { id: g.id, name: g.name, pid: g.pid, blocked: g.state === 'blocked' ? { reason: g.blockedReason ?? 'no reason given' } : null, counts: this.ledger.counts(g.id) };
+    return { id: g.id, name: g.name, pid: g.pid, blocked: g.state === 'blocked' ? { reason: g.blockedReason ?? 'no reason given' } : null, counts: this.counts(g.id) };
   }
 
   #publishCounts(groupId: string): void {
     if (this.#listeners.size === 0) return;
     try {
-      this.#emit({ type: 'counts', groupId, counts: this.ledger.counts(groupId) });
+      this.#emit({ type: 'counts', groupId, counts: this.counts(groupId) });
     } catch (e) {
       (this.#options.logger ?? silentLogger).warn({ err: toErrorInfo(e) }, 'counts not published');
     }

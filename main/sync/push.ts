@@ -27,6 +27,10 @@ export function toPushItem(row: OutboxRow): PushItem {
     }
     case 'spoiled':
       return { kind: 'spoiled', key: row.idemKey, uuid: row.uuid as string, at: iso(p.at), reason: String(p.reason).slice(0, 200) || 'voided at the station' };
+    case 'rejected':
+      return { kind: 'rejected', key: row.idemKey, uuid: row.uuid as string, at: iso(p.at), reason: String(p.reason).slice(0, 200) || 'refused before anything was sent' };
+    case 'set_pid':
+      return { kind: 'set_pid', key: row.idemKey, credentialId: String(p.credentialId), pid: String(p.pid), at: iso(p.at) };
     case 'release':
       return { kind: 'release', key: row.idemKey, uuids: p.uuids as string[] };
     case 'split':
@@ -41,7 +45,8 @@ export function toPushItem(row: OutboxRow): PushItem {
 }
 
 /** The hub already holds this fact (reported earlier under another key): the item is done. */
-const alreadyKnown = (row: OutboxRow, o: PushOutcome): boolean => (row.kind === 'burn' && o.code === 'ALREADY_BURNED') || (row.kind === 'spoiled' && o.code === 'ALREADY_SPOILED');
+const alreadyKnown = (row: OutboxRow, o: PushOutcome): boolean =>
+  (row.kind === 'burn' && o.code === 'ALREADY_BURNED') || (row.kind === 'spoiled' && o.code === 'ALREADY_SPOILED') || (row.kind === 'rejected' && o.code === 'ALREADY_REJECTED');
 
 /**
  * Sends the outbox in order, a batch at a time. An item leaves the outbox only

@@ -170,6 +170,103 @@ export const migrations: Migration[] = [
       db.exec('CREATE INDEX burn_records_by_time ON burn_records (at, result, slot, group_id, reason)');
     },
   },
+  {
+    version: 7,
+    name: 'rejected licenses; burn records of rejected and released licenses',
+    // `rejected`: refused before any byte was sent because it cannot be burned into these modules
+    // (ARCHITECTURE.md "License"). Burn records gain `rejected` and `released` (a suspect settled on
+    // its own module, which holds nothing), and a rejected license of a hub group goes to the outbox
+    // like a void one. CHECKs change by rebuilding the tables (as migration 5); the rebuilt burn_records
+    // gets its indexes (migration 6's time index too) and its outbox triggers back, word for word, plus the one for rejected licenses.
+    up(db) {
+      db.exec(`
+        CREATE TABLE licenses_v7 (
+          id INTEGER PRIMARY KEY,
+          group_key INTEGER NOT NULL REFERENCES credential_groups(key),
+          uuid TEXT NOT NULL UNIQUE,
+          sealed_authkey BLOB NOT NULL,
+          mac TEXT,
+          pid TEXT,
+          state TEXT NOT NULL DEFAULT 'available'
+            CHECK (state = 'available' OR state = 'reserved' OR state = 'sending' OR state = 'written'
+                   OR state = 'verified' OR state = 'reported' OR state = 'suspect' OR state = 'void'
+                   OR state = 'rejected'),
+          slot TEXT,
+          attempt TEXT,
+          module_mac TEXT,
+          module_serial TEXT,
+          spoiled_reported_at INTEGER,
+          created_at INTEGER NOT NULL,
+          updated_at INTEGER NOT NULL
+        ) STRICT;
+        INSERT INTO licenses_v7 SELECT * FROM licenses ORDER BY id;
+        DROP TABLE licenses;
+        ALTER TABLE licenses_v7 RENAME TO licenses;
+        CREATE INDEX licenses_by_group_state ON licenses (group_key, state);
+        CREATE INDEX licenses_unsettled ON licenses (state)
+          WHERE state = 'reserved' OR state = 'sending' OR state = 'written' OR state = 'suspect';
+        CREATE INDEX licenses_spoiled_unreported ON licenses (id) WHERE state = 'void' AND spoiled_reported_at IS NULL;
+        CREATE INDEX licenses_rejected ON licenses (id) WHERE state = 'rejected';
+
+        CREATE TABLE burn_records_v7 (
+          id INTEGER PRIMARY KEY,
+          uuid TEXT NOT NULL,
+          group_id TEXT NOT NULL,
+          slot TEXT,
+          attempt TEXT,
+          module_mac TEXT,
+          module_serial TEXT,
+          result TEXT NOT NULL
+            CHECK (result = 'verified' OR result = 'failed' OR result = 'suspect' OR result = 'void'
+                   OR result = 'rejected' OR result = 'released'),
+          reason TEXT,
+          at INTEGER NOT NULL,
+          reported_at INTEGER
+        ) STRICT;
+        INSERT INTO burn_records_v7 SELECT * FROM burn_records ORDER BY id;
+        DROP TABLE burn_records;
+        ALTER TABLE burn_records_v7 RENAME TO burn_records;
+        CREATE INDEX burn_records_by_group ON burn_records (group_id, id);
+        CREATE INDEX burn_records_unreported ON burn_records (id) WHERE reported_at IS NULL;
+        CREATE INDEX burn_records_by_time ON burn_records (at, result, slot, group_id, reason);
+
+        CREATE TABLE sync_outbox_v7 (
+          seq INTEGER PRIMARY KEY,
+          idem_key TEXT NOT NULL UNIQUE,
+          kind TEXT NOT NULL CHECK (kind IN ('burn', 'spoiled', 'rejected', 'release', 'split', 'reassign', 'set_pid', 'transfer_out', 'transfer_in')),
+          uuid TEXT,
+          ref_id INTEGER,
+          op_id TEXT,
+          payload TEXT NOT NULL,
+          created_at INTEGER NOT NULL,
+          attempts INTEGER NOT NULL DEFAULT 0,
+          last_error TEXT
+        ) STRICT;
+        INSERT INTO sync_outbox_v7 SELECT * FROM sync_outbox ORDER BY seq;
+        DROP TABLE sync_outbox;
+        ALTER TABLE sync_outbox_v7 RENAME TO sync_outbox;
+
+        CREATE TRIGGER sync_outbox_on_burn AFTER INSERT ON burn_records
+          WHEN NEW.result = 'verified' AND EXISTS (SELECT 1 FROM credential_groups g WHERE g.id = NEW.group_id AND g.hub_credential_id IS NOT NULL)
+        BEGIN
+          INSERT OR IGNORE INTO sync_outbox (idem_key, kind, uuid, ref_id, payload, created_at)
+          VALUES ('burn-' || NEW.uuid, 'burn', NEW.uuid, NEW.id, json_object('at', NEW.at, 'mac', NEW.module_mac), NEW.at);
+        END;
+        CREATE TRIGGER sync_outbox_on_void AFTER INSERT ON burn_records
+          WHEN NEW.result = 'void' AND EXISTS (SELECT 1 FROM credential_groups g WHERE g.id = NEW.group_id AND g.hub_credential_id IS NOT NULL)
+        BEGIN
+          INSERT OR IGNORE INTO sync_outbox (idem_key, kind, uuid, ref_id, payload, created_at)
+          VALUES ('spoiled-' || NEW.uuid, 'spoiled', NEW.uuid, NEW.id, json_object('at', NEW.at, 'reason', coalesce(NEW.reason, 'voided at the station')), NEW.at);
+        END;
+        CREATE TRIGGER sync_outbox_on_rejected AFTER INSERT ON burn_records
+          WHEN NEW.result = 'rejected' AND EXISTS (SELECT 1 FROM credential_groups g WHERE g.id = NEW.group_id AND g.hub_credential_id IS NOT NULL)
+        BEGIN
+          INSERT OR IGNORE INTO sync_outbox (idem_key, kind, uuid, ref_id, payload, created_at)
+          VALUES ('rejected-' || NEW.uuid, 'rejected', NEW.uuid, NEW.id, json_object('at', NEW.at, 'reason', coalesce(NEW.reason, 'refused before anything was sent')), NEW.at);
+        END;
+      `);
+    },
+  },
 ];
 
 export const latestVersion = (list: readonly Migration[] = migrations): number => list.at(-1)?.version ?? 0;

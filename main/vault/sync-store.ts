@@ -8,7 +8,7 @@ import type { VaultDb } from './db';
  * holds the rules; this file only reads and writes rows, always with bound values.
  */
 
-export type OutboxKind = 'burn' | 'spoiled' | 'release' | 'split' | 'reassign' | 'transfer_out' | 'transfer_in';
+export type OutboxKind = 'burn' | 'spoiled' | 'rejected' | 'release' | 'set_pid' | 'split' | 'reassign' | 'transfer_out' | 'transfer_in';
 export type OperationKind = 'split' | 'reassign' | 'transfer_out' | 'transfer_in';
 export type OperationStatus = 'pending' | 'applied' | 'rejected';
 

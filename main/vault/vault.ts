@@ -643,7 +643,7 @@ export class Vault {
         if (repeats.length > 0) return { ok: false, errors: repeats };
         return {
           ok: false,
-          errors: e.rows.map(({ row, index }) => ({ line: row.line ?? index + 1, code: 'KNOWN_UUID' as const, reason: `uuid ${row.uuid} is already in this vault (imported before); remove the row or import a fresh list.` })),
+          errors: e.rows.map(({ row, index }) => ({ line: row.line ?? index + 1, code: 'KNOWN_UUID' as const, uuid: row.uuid, reason: `uuid ${row.uuid} is already in this vault (imported before); remove the row or import a fresh list.` })),
         };
       }
       throw e;

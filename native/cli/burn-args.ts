@@ -27,6 +27,10 @@ export const burnUsage = `Burn one license into the module on a port, or list th
                   [--reset none|auto|<programmer model>] [--json]
   npm run burn -- --list-ports [--extra-port <path>]... [--virtual-dir <dir>]... [--json]
 
+  --mac   the MAC from the license list (tuya-auc writes it with the license)
+  --pid   the product PID: modules whose firmware stores a PID ask for it, and a
+          license burned without one is refused before anything is sent
+
 Exit codes: 0 burned and verified, 1 the burn failed (the outcome says why and
 whether the license left the station), 2 bad arguments, 3 the port could not be
 opened or reset, 4 unexpected error.`;

@@ -19,7 +19,7 @@ export const en = {
   unlock: { title: 'Unlock the station', text: 'Enter the station passphrase to open the license vault.', button: 'Unlock' },
   operator: {
     group: 'Group', pickGroup: 'Pick a group to burn from', noGroups: 'No group on this station yet: ask a supervisor to sync, split or import one.',
-    blocked: 'Blocked', usable: '{{left}} left', left: 'Left', burned: 'Burned', failed: 'Failed', suspect: 'Suspect',
+    blocked: 'Blocked', usable: '{{left}} left', left: 'Left', burned: 'Burned', suspect: 'Suspect', rejected: 'Rejected', void: 'Void', failedAttempts: 'Failed attempts this shift',
     startAll: 'Start all (S)', stopAll: 'Stop all (X)', start: 'Start', stop: 'Stop', retry: 'Retry (R)',
     keys: 'Keys: 1–9 select a slot · ←/→ move · Space start/stop the slot · R retry · S start all · X stop all · scan a serial label to attach it to the selected slot',
     serial: 'Serial', scanned: 'Serial {{serial}} attached to slot {{slot}}', noSlots: 'No slots configured.',
@@ -55,6 +55,7 @@ export const en = {
     VAULT_BEHIND: 'The vault is older than its last known state, so slot {{slot}} burns nothing: restore the newest copy of the vault, or reconcile with the hub.',
     VAULT_DAMAGED: 'The vault file is damaged, so slot {{slot}} burns nothing: restore the newest backup of the vault.',
     DISK_FULL: 'The disk is full: set the module of slot {{slot}} aside for a supervisor; burning stops until space is freed.',
+    LICENSES_REJECTED: 'The modules on slot {{slot}} cannot take the licenses of this group: pick another group.',
     PORT_ERROR: 'The programmer port of slot {{slot}} cannot be opened: check its USB cable, then press Retry.',
     INTERNAL: 'Something unexpected happened on slot {{slot}}: press Retry; if it happens again, call a supervisor.',
     suspect: 'The license {{uuid}} is suspect: a supervisor must read the module back or void it.',
@@ -131,7 +132,7 @@ export const en = {
   },
   reason: {
     TIMEOUT: 'No answer', CHECKSUM: 'Damaged answer', REFUSED: 'Write refused', ALREADY_AUTHORIZED: 'Already licensed', VERIFY_MISMATCH: 'Read-back mismatch',
-    DISCONNECTED: 'Unplugged', INVALID_LICENSE: 'License rejected', CANCELED: 'Stopped', MAC_UNREADABLE: 'MAC unreadable', OTP_UNSUPPORTED: 'No OTP on this chip', DRIVER_INTERNAL: 'Station error', NO_LICENSE_LEFT: 'No license left', GROUP_BLOCKED: 'Group blocked', LICENSE_DAMAGED: 'License damaged', VAULT_BEHIND: 'Vault behind', VAULT_DAMAGED: 'Vault damaged', DISK_FULL: 'Disk full', PORT_ERROR: 'Port error', INTERNAL: 'Unexpected',
+    DISCONNECTED: 'Unplugged', INVALID_LICENSE: 'License rejected', CANCELED: 'Stopped', MAC_UNREADABLE: 'MAC unreadable', OTP_UNSUPPORTED: 'No OTP on this chip', DRIVER_INTERNAL: 'Station error', NO_LICENSE_LEFT: 'No license left', GROUP_BLOCKED: 'Group blocked', LICENSE_DAMAGED: 'License damaged', LICENSES_REJECTED: 'Licenses rejected', VAULT_BEHIND: 'Vault behind', VAULT_DAMAGED: 'Vault damaged', DISK_FULL: 'Disk full', PORT_ERROR: 'Port error', INTERNAL: 'Unexpected',
   },
   errors: {} as Record<string, string>,
   common: { cancel: 'Cancel', confirm: 'Confirm', refresh: 'Refresh', close: 'Close', yes: 'Yes', no: 'No' },

@@ -22,7 +22,7 @@ export const zhCN: Dictionary = {
   unlock: { title: '解锁烧录站', text: '输入站点口令以打开授权库。', button: '解锁' },
   operator: {
     group: '分组', pickGroup: '选择要烧录的分组', noGroups: '本站还没有分组：请主管同步、拆分或导入。',
-    blocked: '已锁定', usable: '剩余 {{left}}', left: '剩余', burned: '已烧录', failed: '失败', suspect: '可疑',
+    blocked: '已锁定', usable: '剩余 {{left}}', left: '剩余', burned: '已烧录', suspect: '可疑', rejected: '已拒用', void: '作废', failedAttempts: '本班失败次数',
     startAll: '全部开始 (S)', stopAll: '全部停止 (X)', start: '开始', stop: '停止', retry: '重试 (R)',
     keys: '按键：1–9 选择工位 · ←/→ 移动 · 空格 开始/停止该工位 · R 重试 · S 全部开始 · X 全部停止 · 扫描序列号标签即关联到所选工位',
     serial: '序列号', scanned: '序列号 {{serial}} 已关联到工位 {{slot}}', noSlots: '尚未配置工位。',
@@ -58,6 +58,7 @@ export const zhCN: Dictionary = {
     VAULT_BEHIND: '保险库比其最后已知状态更旧，工位 {{slot}} 不再烧录：请恢复保险库的最新副本，或与中心服务器对账。',
     VAULT_DAMAGED: '保险库文件已损坏，工位 {{slot}} 不再烧录：请恢复保险库的最新备份。',
     DISK_FULL: '磁盘已满：请将工位 {{slot}} 的模块交给主管；在释放空间之前停止烧录。',
+    LICENSES_REJECTED: '工位 {{slot}} 上的模组无法写入该分组的授权码：请改选其他分组。',
     PORT_ERROR: '无法打开工位 {{slot}} 的烧录器端口：请检查 USB 线，然后按“重试”。',
     INTERNAL: '工位 {{slot}} 发生意外错误：请按“重试”；如再次发生，请联系主管。',
     suspect: '授权 {{uuid}} 状态可疑：需主管回读模组或作废。',
@@ -134,7 +135,7 @@ export const zhCN: Dictionary = {
   },
   reason: {
     TIMEOUT: '无应答', CHECKSUM: '应答损坏', REFUSED: '拒绝写入', ALREADY_AUTHORIZED: '已有授权', VERIFY_MISMATCH: '回读不一致',
-    DISCONNECTED: '被拔出', INVALID_LICENSE: '授权被拒', CANCELED: '已停止', MAC_UNREADABLE: 'MAC 读取失败', OTP_UNSUPPORTED: '芯片不支持 OTP', DRIVER_INTERNAL: '工作站错误', NO_LICENSE_LEFT: '无剩余授权', GROUP_BLOCKED: '分组已锁定', LICENSE_DAMAGED: '授权码损坏', VAULT_BEHIND: '保险库回退', VAULT_DAMAGED: '保险库损坏', DISK_FULL: '磁盘已满', PORT_ERROR: '端口错误', INTERNAL: '意外错误',
+    DISCONNECTED: '被拔出', INVALID_LICENSE: '授权被拒', CANCELED: '已停止', MAC_UNREADABLE: 'MAC 读取失败', OTP_UNSUPPORTED: '芯片不支持 OTP', DRIVER_INTERNAL: '工作站错误', NO_LICENSE_LEFT: '无剩余授权', GROUP_BLOCKED: '分组已锁定', LICENSE_DAMAGED: '授权码损坏', LICENSES_REJECTED: '授权被拒用', VAULT_BEHIND: '保险库回退', VAULT_DAMAGED: '保险库损坏', DISK_FULL: '磁盘已满', PORT_ERROR: '端口错误', INTERNAL: '意外错误',
   },
   errors: zhCNErrors,
   common: { cancel: '取消', confirm: '确认', refresh: '刷新', close: '关闭', yes: '是', no: '否' },

@@ -8,7 +8,7 @@ import { oneLine, pivotReasons } from '../state/charts';
 
 const reasonColours: Record<BurnFailureCodeOut, string> = {
   TIMEOUT: '#f2c230', CHECKSUM: '#b48cff', REFUSED: '#ff7ab6', ALREADY_AUTHORIZED: '#5ad1e6', VERIFY_MISMATCH: '#ff9f1a', DISCONNECTED: '#ff4d4d',
-  INVALID_LICENSE: '#c0e05a', CANCELED: '#8a99a8', MAC_UNREADABLE: '#7fd18b', OTP_UNSUPPORTED: '#d1a77f', DRIVER_INTERNAL: '#e6e6e6', NO_LICENSE_LEFT: '#6c7a89', GROUP_BLOCKED: '#9b6cff', LICENSE_DAMAGED: '#ff6fb5', VAULT_BEHIND: '#d4a373', VAULT_DAMAGED: '#e63946', DISK_FULL: '#adb5bd', PORT_ERROR: '#e07a5f', INTERNAL: '#ffffff',
+  INVALID_LICENSE: '#c0e05a', CANCELED: '#8a99a8', MAC_UNREADABLE: '#7fd18b', OTP_UNSUPPORTED: '#d1a77f', DRIVER_INTERNAL: '#e6e6e6', NO_LICENSE_LEFT: '#6c7a89', GROUP_BLOCKED: '#9b6cff', LICENSE_DAMAGED: '#ff6fb5', LICENSES_REJECTED: '#d9a441', VAULT_BEHIND: '#d4a373', VAULT_DAMAGED: '#e63946', DISK_FULL: '#adb5bd', PORT_ERROR: '#e07a5f', INTERNAL: '#ffffff',
 };
 const axis = { stroke: '#b4c0cc', fontSize: 15 };
 

@@ -76,8 +76,10 @@ export function Operator() {
           <div className="counts" data-testid="counts">
             <Count kind="left" n={group.counts.left} label={t('operator.left')} />
             <Count kind="burned" n={group.counts.burned} label={t('operator.burned')} />
-            <Count kind="failed" n={group.counts.failed} label={t('operator.failed')} />
             <Count kind="suspect" n={group.counts.suspect} label={t('operator.suspect')} />
+            {group.counts.rejected > 0 ? <Count kind="rejected" n={group.counts.rejected} label={t('operator.rejected')} /> : null}
+            {group.counts.void > 0 ? <Count kind="void" n={group.counts.void} label={t('operator.void')} /> : null}
+            <Count kind="failed" n={group.counts.failedAttempts} label={t('operator.failedAttempts')} />
           </div>
         ) : null}
         <div className="row">

@@ -226,7 +226,7 @@ it('never burns a license twice and never loses one while the station is killed 
         `CHAOS licenses interrupted by a kill: reserved ${recoveredFrom.reserved ?? 0} (released), sending ${recoveredFrom.sending ?? 0}, written ${recoveredFrom.written ?? 0} (suspect)`,
         `CHAOS suspects resolved by read-back: ${resolved.verified} verified, ${resolved.void} void (the write had not taken)`,
         `CHAOS modules holding a license ${modules.length} = verified licenses ${counts.burned}; uuids in two modules: ${twice.length}`,
-        `CHAOS group of ${LICENSES}: ${Object.entries(byState).map(([k, v]) => `${k} ${v}`).join(', ')}; failed attempts ${counts.failed}; slot failures seen ${figures.failedEvents}`,
+        `CHAOS group of ${LICENSES}: ${Object.entries(byState).map(([k, v]) => `${k} ${v}`).join(', ')}; failed attempts ${counts.failedAttempts}; slot failures seen ${figures.failedEvents}`,
         `CHAOS audit chain: ${audit.ok ? `verifies, ${audit.entries} entries, all ${audit.licenses} licenses agree with it` : 'BROKEN'}; ${seconds} s`,
       ].join('\n'),
     );

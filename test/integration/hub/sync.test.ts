@@ -211,6 +211,31 @@ describe.each(targets())('station sync on %s', (target) => {
       expect(dup.body.outcomes[0]).toMatchObject({ status: 'rejected', code: 'ALREADY_BURNED', replayed: false });
     });
 
+    it('a rejected license is kept out of pulls and counted apart from spoiled; a set PID is confirmed only as the group\'s product', async () => {
+      const t1 = await enrollStation(h, world.s1);
+      const c = await makeCredential(h, { purchased: 3 });
+      await assign(c.id, world.s1);
+      const { licenses } = await pullAll(t1);
+      const at = new Date(h.clock.now()).toISOString();
+      const item: PushItem = { kind: 'rejected', key: randomUUID(), uuid: licenses[0]!.uuid, at, reason: 'this module asks for the product PID and none was given' };
+      expect((await push(t1, [item])).body.outcomes[0]).toMatchObject({ kind: 'rejected', status: 'applied' });
+      expect((await push(t1, [{ ...item, key: randomUUID() }])).body.outcomes[0]).toMatchObject({ status: 'rejected', code: 'ALREADY_REJECTED' });
+      expect((await push(t1, [burn(licenses[0]!.uuid)])).body.outcomes[0]).toMatchObject({ status: 'rejected', code: 'ALREADY_REJECTED' });
+      const row = await h.store.db.selectFrom('licenses').select(['status', 'rejected_reason']).where('uuid', '=', licenses[0]!.uuid).executeTakeFirstOrThrow();
+      expect(row).toEqual({ status: 'rejected', rejected_reason: 'this module asks for the product PID and none was given' });
+      expect((await h.admin('GET', `/v1/admin/credentials/${c.id}`)).body.counts).toMatchObject({ rejected: 1, spoiled: 0, leased: 2 });
+      // Released back to the hub and pulled again, a rejected license is never handed out.
+      await push(t1, [{ kind: 'release', key: randomUUID(), uuids: [licenses[1]!.uuid, licenses[2]!.uuid] }]);
+      const again = await pullAll(t1);
+      expect(again.licenses.map((l) => l.uuid).sort()).toEqual([licenses[1]!.uuid, licenses[2]!.uuid].sort());
+
+      const pid = (await h.store.db.selectFrom('credentials').select('pid').where('id', '=', c.id).executeTakeFirstOrThrow()).pid;
+      const same = await push(t1, [{ kind: 'set_pid', key: randomUUID(), credentialId: c.id, pid, at }]);
+      expect(same.body.outcomes[0]).toMatchObject({ status: 'applied' });
+      const other = await push(t1, [{ kind: 'set_pid', key: randomUUID(), credentialId: c.id, pid: 'otherpid', at }]);
+      expect(other.body.outcomes[0]).toMatchObject({ status: 'rejected', code: 'PID_IS_PRODUCT' });
+    });
+
     it('concurrent retries of one item apply it once', async () => {
       const t1 = await enrollStation(h, world.s1);
       const c = await makeCredential(h, { purchased: 2 });

@@ -82,19 +82,24 @@ describe('slots against virtual modules over ptys', () => {
     });
     const counts = s.counts(groupId);
     expect(counts).toMatchObject({ suspect: 4, burned: 0, reserved: 0, burning: 0 });
-    expect(counts.failed).toBeGreaterThanOrEqual(3);
+    expect(counts.failedAttempts).toBeGreaterThanOrEqual(3);
+    expect(counts.left + counts.burned + counts.suspect + counts.rejected + counts.void).toBe(counts.total);
     expect(events.some((e) => e.type === 'counts' && e.groupId === groupId && e.counts.suspect === 4)).toBe(true);
     // The unplugged programmer shows as disconnected while its port is gone.
     await waitFor(() => !slots[5]!.snapshot.connected && slots[5]!.snapshot.portProblem, 'slot 6 to show disconnected');
     expect(slots[5]!.snapshot.lastResult).toMatchObject({ code: 'DISCONNECTED', license: 'suspect' });
-    // The supervisor: the refused write left the module blank, so reading it back voids the license; the timed-out one is voided by hand.
+    // The supervisor: the refused write left the module blank. A blank tuya-auc module has no MAC to tell it by, so
+    // the supervisor confirms it is that module; it holds nothing, so the license goes back to its group.
+    // The timed-out one's module is lost, so it is voided with a reason.
     await s.stop();
     const refused = results[3]!.lastResult!;
     const refusedUuid = refused.ok ? '' : refused.uuid!;
-    expect((await s.resolveSuspectByReadBack(refusedUuid, { slotId: slots[3]!.id })).state).toBe('void');
+    await expect(s.resolveSuspectByReadBack(refusedUuid, { slotId: slots[3]!.id })).rejects.toMatchObject({ code: 'MODULE_UNIDENTIFIED' });
+    expect((await s.resolveSuspectByReadBack(refusedUuid, { slotId: slots[3]!.id }, { confirmUnidentified: true })).state).toBe('released');
+    expect(s.ledger.license(refusedUuid).state).toBe('available');
     const timedOut = results[2]!.lastResult!;
     s.voidSuspect(timedOut.ok ? '' : timedOut.uuid!, 'module scrapped');
-    expect(s.counts(groupId)).toMatchObject({ suspect: 2, void: 2 });
+    expect(s.counts(groupId)).toMatchObject({ suspect: 2, void: 1 });
     expect(() => s.voidSuspect(refusedUuid, 'again')).toThrow(/only a suspect license can be voided/);
   });
 
@@ -129,20 +134,20 @@ describe('slots against virtual modules over ptys', () => {
     const uuid = first.lastResult!.ok ? first.lastResult!.uuid : '';
     // The module stays in the jig (it resets after EXIT and answers again): nothing more happens.
     await sleep(1800);
-    expect(s.counts(groupId)).toMatchObject({ burned: 1, available: 4, failed: 0 });
+    expect(s.counts(groupId)).toMatchObject({ burned: 1, available: 4, failedAttempts: 0 });
     expect((await f.readFlash(0))?.uuid).toBe(uuid);
     // Taken out and put back: still the same module (it carries the license), so still nothing.
     const flash = (await f.readFlash(0))!;
     await replaceModule(f, 0, { flash }, 600);
     await sleep(800);
-    expect(s.counts(groupId)).toMatchObject({ burned: 1, available: 4, failed: 0 });
+    expect(s.counts(groupId)).toMatchObject({ burned: 1, available: 4, failedAttempts: 0 });
     expect(slot.snapshot.phase).toBe('done');
     // A blank module: burned at once, with the next license.
     await f.swap(0);
     await waitFor(() => s.counts(groupId).burned === 2, 'the second burn');
     const second = (await f.readFlash(0))!;
     expect(second.uuid).not.toBe(uuid);
-    expect(s.counts(groupId)).toMatchObject({ burned: 2, available: 3, failed: 0 });
+    expect(s.counts(groupId)).toMatchObject({ burned: 2, available: 3, failedAttempts: 0 });
   });
 
   it('after a failure waits for Retry (same module) or for the module to be taken out', async () => {
@@ -153,7 +158,7 @@ describe('slots against virtual modules over ptys', () => {
     await f.setFaults(0, {});
     // The module still answers and nothing tells it from a new blank one: the slot waits for the operator.
     await sleep(900);
-    expect(s.counts(groupId)).toMatchObject({ burned: 0, failed: 1 });
+    expect(s.counts(groupId)).toMatchObject({ burned: 0, failedAttempts: 1 });
     expect(slot.snapshot.phase).toBe('failed');
     s.retry(slot.id);
     await waitFor(phaseOf(slot, 'done'), 'the burn after Retry');
@@ -162,7 +167,7 @@ describe('slots against virtual modules over ptys', () => {
     await waitFor(phaseOf(slot, 'failed'), 'the second failure');
     await replaceModule(f, 0, {}, 700);
     await waitFor(() => s.counts(groupId).burned === 2, 'the burn after the module was replaced');
-    expect(s.counts(groupId)).toMatchObject({ burned: 2, failed: 2, suspect: 0 });
+    expect(s.counts(groupId)).toMatchObject({ burned: 2, failedAttempts: 2, suspect: 0 });
   });
 
   it('sets an already authorized module aside without using a license and burns the next one', async () => {
@@ -177,6 +182,49 @@ describe('slots against virtual modules over ptys', () => {
     await f.swap(0, { faults: {} });
     await waitFor(phaseOf(slot, 'done'), 'the next module');
     expect(s.counts(groupId)).toMatchObject({ available: 4, burned: 1 });
+  });
+
+  it('sets aside licenses these modules cannot take, burns the same module with the next one, and after 3 in a row stops with the group-level reason', async () => {
+    const tmp = tempDir();
+    cleanup = tmp.cleanup;
+    fleet = await Fleet.start({ protocol: 'tuya-auc', count: 1, variant: 'pid', timing: { baudRate: 115200, flashWriteMs: 5 } });
+    const made = await newTestStation(tmp.dir, 6);
+    station = made.station;
+    const s = made.station;
+    const slot = s.addSlot({ port: fleet.portList[0]!.hostPath, protocol: 'tuya-auc', groupId: made.groupId });
+    s.start();
+    const stopped = await waitFor(phaseOf(slot, 'stopped'), 'the slot to stop');
+    expect(stopped.stopReason).toEqual({ code: 'LICENSES_REJECTED', message: `Group ${s.group(made.groupId).name} has no PID but these modules ask for one: a supervisor can set the group's PID.` });
+    const rejected = s.listRejected(made.groupId);
+    expect(rejected.map((l) => l.uuid)).toEqual(made.licenses.slice(0, 3).map((l) => l.uuid));
+    expect(rejected[0]!.reason).toMatch(/PID/);
+    const counts = s.counts(made.groupId);
+    expect(counts).toMatchObject({ total: 6, left: 3, rejected: 3, burned: 0, suspect: 0, failedAttempts: 0 });
+    expect((await fleet.readFlash(0))?.uuid).toBeNull();
+    // The supervisor sets the group's PID: the same module in the jig is burned with the next license.
+    s.setGroupPid(made.groupId, 'plug0001', { by: 'supervisor' });
+    s.start();
+    const done = await waitFor(phaseOf(slot, 'done'), 'the burn with a PID');
+    expect(done.lastResult).toMatchObject({ ok: true, uuid: made.licenses[3]!.uuid });
+    expect(s.counts(made.groupId)).toMatchObject({ left: 2, burned: 1, rejected: 3 });
+    expect(s.verifyAudit().ok).toBe(true);
+  });
+
+  it('tells at once when a group picked for a slot has uuids its protocol cannot take', async () => {
+    const { station: s, slots } = await setup(1, 2);
+    const twenty = Array.from({ length: 3 }, (_, i) => `uuid20chars${String(i).padStart(9, '0')}`);
+    const csv = Buffer.from(['uuid,authkey,mac', ...twenty.map((u, i) => `${u},${'A'.repeat(32)},D0C0B00000${String(i).padStart(2, '0')}`)].join('\r\n'));
+    const report = await s.importLicenseList(csv, 'long.csv', { groupName: 'Long uuids' });
+    if (!report.ok) throw new Error('import refused');
+    let error: unknown;
+    try {
+      s.selectGroup(report.groupId, [slots[0]!.id]);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ code: 'UUIDS_DO_NOT_FIT', message: 'Group Long uuids has 20-character uuids, and tuya-auc modules take 16: pick a group made for these modules.' });
+    expect(() => s.addSlot({ port: '/dev/null-2', protocol: 'tuya-auc', groupId: report.groupId })).toThrow(/20-character uuids/);
+    expect(s.addSlot({ port: '/dev/null-3', protocol: 'tuyaopen-cli', groupId: report.groupId }).config.groupId).toBe(report.groupId);
   });
 
   it('refuses to start on a blocked group with its reason, and stops a running slot before its next license', async () => {
@@ -195,7 +243,7 @@ describe('slots against virtual modules over ptys', () => {
     expect(stopped.stopReason!.message).toBe(`Group ${s.group(groupId).name} is blocked: update request under review. Pick another group or ask a supervisor.`);
     // the verified burn before the block is still the slot's last result
     expect(stopped.lastResult?.ok).toBe(true);
-    expect(s.counts(groupId)).toMatchObject({ burned: 1, available: 4, reserved: 0, failed: 0 });
+    expect(s.counts(groupId)).toMatchObject({ burned: 1, available: 4, reserved: 0, failedAttempts: 0 });
     expect((await f.readFlash(0))?.uuid).toBeNull();
   });
 

@@ -31,10 +31,10 @@ describe('the dispatcher', () => {
 
   it('passes the validated input to the service and returns its value', async () => {
     const seen: unknown[] = [];
-    const d = createDispatcher(partial({ station: { counts: (input: unknown) => { seen.push(input); return { groupId: 'g1', total: 3, left: 1, burned: 1, failed: 0, suspect: 1, void: 0 }; } } }), new SupervisorSessions(memoryPinStore()));
+    const d = createDispatcher(partial({ station: { counts: (input: unknown) => { seen.push(input); return { groupId: 'g1', total: 3, left: 1, burned: 1, suspect: 1, rejected: 0, void: 0, failedAttempts: 0 }; } } }), new SupervisorSessions(memoryPinStore()));
     const r = await d.dispatch('station.counts', { groupId: '  g1 ' }, ctx);
     expect(seen).toEqual([{ groupId: 'g1' }]);
-    expect(r).toEqual({ ok: true, value: { groupId: 'g1', total: 3, left: 1, burned: 1, failed: 0, suspect: 1, void: 0 } });
+    expect(r).toEqual({ ok: true, value: { groupId: 'g1', total: 3, left: 1, burned: 1, suspect: 1, rejected: 0, void: 0, failedAttempts: 0 } });
   });
 
   it('strips what the contract does not name from outputs and events (authkeys stay in main)', async () => {
@@ -47,7 +47,7 @@ describe('the dispatcher', () => {
     expect(JSON.stringify(r)).not.toContain('KKKK');
     const got: unknown[] = [];
     d.subscribe((_e, p) => got.push(p));
-    events.emit('onCounts', { groupId: 'g', total: 1, left: 1, burned: 0, failed: 0, suspect: 0, void: 0, authkey: 'K'.repeat(32) } as never);
+    events.emit('onCounts', { groupId: 'g', total: 1, left: 1, burned: 0, suspect: 0, rejected: 0, void: 0, failedAttempts: 0, authkey: 'K'.repeat(32) } as never);
     events.emit('onCounts', { groupId: 'g', total: -1 } as never);
     expect(got).toHaveLength(1);
     expect(JSON.stringify(got)).not.toContain('KKKK');
@@ -107,7 +107,7 @@ describe('the dispatcher', () => {
 
   it('refuses an export answer whose passphrase is not the one-time form, rather than show something else', async () => {
     const sessions = new SupervisorSessions(memoryPinStore(SupervisorSessions.newRecord('1234')));
-    const group = { id: 'g1', name: 'Plug', pid: 'p1', productName: 'Plug', owner: 'mine', deliveryMode: 'credential', state: 'valid', purchased: 10, free: 0, parentId: null, fromReplacement: false, assignment: { line: null, slotIds: [] }, counts: { groupId: 'g1', total: 10, left: 5, burned: 0, failed: 0, suspect: 0, void: 0 }, blocked: null };
+    const group = { id: 'g1', name: 'Plug', pid: 'p1', productName: 'Plug', owner: 'mine', deliveryMode: 'credential', state: 'valid', purchased: 10, free: 0, parentId: null, fromReplacement: false, assignment: { line: null, slotIds: [] }, counts: { groupId: 'g1', total: 10, left: 5, burned: 0, suspect: 0, rejected: 0, void: 0, failedAttempts: 0 }, blocked: null };
     let passphrase = 'ABCD-EFGH-JKMN-PQRS-TUVW-XYZ2';
     const d = createDispatcher(partial({ supervisor: { exportBundle: () => ({ bundleId: 'b1', filePath: '/x/t.bundle', licenses: 5, oneTimePassphrase: passphrase, group, authkeys: ['K'.repeat(32)] }) } }), sessions);
     await d.dispatch('supervisor.login', { pin: '1234' }, ctx);

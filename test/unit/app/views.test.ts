@@ -3,7 +3,7 @@ import { dashboardSchema, groupSummarySchema, historyEntrySchema } from '../../.
 import type { BurnStatRow } from '../../../main/ledger';
 import { dashboard, failureCode, groupSummary, historyEntry, shiftStart, updateRequest } from '../../../main/app/views';
 
-const counts = { total: 10, available: 6, reserved: 0, burning: 0, burned: 3, reported: 1, suspect: 1, void: 0, failed: 2 };
+const counts = { total: 10, left: 6, available: 6, reserved: 0, burning: 0, burned: 3, reported: 1, suspect: 1, rejected: 0, void: 0, failedAttempts: 2 };
 const meta = {
   groupId: 'g1', hubState: 'confirming_update', usable: false, assignedToYou: true, syncBlock: 'under review', productName: 'Plug', deliveryMode: 'license_list',
   purchased: 8, free: 2, parentId: 'p0', hubLineId: null, hubStationId: null, firmwareKey: 'k', chip: 'c', slotIds: ['slot-2'], localLine: 'Line 2',
@@ -15,12 +15,12 @@ describe('what the screens show', () => {
     const g = groupSummary({ id: 'g1', name: 'Plug · g1', pid: 'plug01', blocked: { reason: 'A product change is under review on the hub.' }, counts }, meta, ['slot-1']);
     expect(groupSummarySchema.parse(g)).toEqual(g);
     expect(g).toMatchObject({ state: 'confirming_update', deliveryMode: 'license_list', productName: 'Plug', purchased: 8, free: 2, parentId: 'p0', assignment: { line: 'Line 2', slotIds: ['slot-1', 'slot-2'] } });
-    expect(g.counts).toEqual({ groupId: 'g1', total: 10, left: 6, burned: 3, failed: 2, suspect: 1, void: 0 });
+    expect(g.counts).toEqual({ groupId: 'g1', total: 10, left: 6, burned: 3, suspect: 1, rejected: 0, void: 0, failedAttempts: 2 });
     expect(g.blocked).toEqual({ code: 'GROUP_BLOCKED', message: 'A product change is under review on the hub.' });
   });
 
   it('an imported group with no license left is blocked as empty, and is valid with its own counts', () => {
-    const g = groupSummary({ id: 'g2', name: 'list.csv', pid: null, blocked: null, counts: { ...counts, available: 0 } }, undefined, []);
+    const g = groupSummary({ id: 'g2', name: 'list.csv', pid: null, blocked: null, counts: { ...counts, available: 0, left: 0 } }, undefined, []);
     expect(g).toMatchObject({ state: 'valid', deliveryMode: 'credential', productName: 'Imported licenses', purchased: 10, free: 0, parentId: null });
     expect(g.blocked?.code).toBe('GROUP_EMPTY');
   });

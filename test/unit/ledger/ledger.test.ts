@@ -38,6 +38,7 @@ function licenseIn(state: LicenseState): Reservation & { uuid: string } {
     reported: () => (steps.verified(), f.ledger.markReported([uuid])),
     suspect: () => (steps.sending(), f.ledger.markSuspect(uuid, attempt, 'timeout')),
     void: () => (steps.suspect(), f.ledger.voidSuspect(uuid, 'module scrapped')),
+    rejected: () => f.ledger.reject(uuid, attempt, 'the uuid must be exactly 16 plain characters'),
   };
   steps[state]();
   expect(f.ledger.license(uuid).state).toBe(state);
@@ -52,11 +53,13 @@ const perform: Record<Exclude<LedgerAction, 'recover-release' | 'recover-suspect
   written: (r) => f.ledger.markWritten(r.uuid, r.attempt),
   verify: (r) => f.ledger.markVerified(r.uuid, r.attempt),
   suspect: (r) => f.ledger.markSuspect(r.uuid, r.attempt, 'timeout'),
-  'resolve-verified': (r) => f.ledger.resolveSuspect(r.uuid, identity(r.uuid)),
+  reject: (r) => f.ledger.reject(r.uuid, r.attempt, 'no PID'),
+  'resolve-verified': (r) => f.ledger.resolveSuspect(r.uuid, identity(r.uuid), { confirmUnidentified: true }),
+  'resolve-released': (r) => f.ledger.resolveSuspect(r.uuid, identity(null), { confirmUnidentified: true }),
   void: (r) => f.ledger.voidSuspect(r.uuid, 'scrapped'),
   report: (r) => f.ledger.markReported([r.uuid]),
 };
-const allStates: LicenseState[] = ['available', 'reserved', 'sending', 'written', 'verified', 'reported', 'suspect', 'void'];
+const allStates: LicenseState[] = ['available', 'reserved', 'sending', 'written', 'verified', 'reported', 'suspect', 'void', 'rejected'];
 
 describe('ledger: the burn path', () => {
   it('takes a license from available to reported, one audit entry per transition, and records the burn', () => {
@@ -233,37 +236,107 @@ describe('ledger: recovery, suspects and spoiled licenses', () => {
     expect(f.ledger.verifyAudit().ok).toBe(true);
   });
 
-  it('resolves a suspect as verified when the module reads back this license, else void', () => {
+  it('settles a suspect on its own module: holds it -> verified, holds nothing -> released, another -> the supervisor\'s choice, another authkey -> void', () => {
     const a = licenseIn('suspect');
     const b = licenseIn('suspect');
     const c = licenseIn('suspect');
     const d = licenseIn('suspect');
+    const confirmed = { confirmUnidentified: true } as const;
     expect(f.ledger.listSuspects().map((l) => l.uuid)).toEqual([a.uuid, b.uuid, c.uuid, d.uuid]);
-    expect(f.ledger.resolveSuspect(a.uuid, identity(a.uuid, a.authkey), { by: 'supervisor-1', moduleSerial: 'SN-9' })).toBe('verified');
-    expect(f.ledger.resolveSuspect(b.uuid, identity(f.licenses[19]?.uuid as string))).toBe('void');
-    expect(f.ledger.resolveSuspect(c.uuid, null)).toBe('void');
-    expect(f.ledger.resolveSuspect(d.uuid, identity(d.uuid, 'X'.repeat(32)))).toBe('void');
+    expect(f.ledger.resolveSuspect(a.uuid, identity(a.uuid, a.authkey), { by: 'supervisor-1', moduleSerial: 'SN-9', ...confirmed })).toBe('verified');
+    const other = f.licenses[19]?.uuid as string;
+    expect(codeOf(() => f.ledger.resolveSuspect(b.uuid, identity(other), confirmed))).toBe('CHOICE_REQUIRED');
+    expect(f.ledger.resolveSuspect(b.uuid, identity(other), { ...confirmed, otherLicense: 'void' })).toBe('void');
+    expect(codeOf(() => f.ledger.resolveSuspect(c.uuid, null, confirmed))).toBe('MODULE_NOT_READ');
+    expect(f.ledger.resolveSuspect(c.uuid, identity(null), confirmed)).toBe('released');
+    expect(f.ledger.resolveSuspect(d.uuid, identity(d.uuid, 'X'.repeat(32)), confirmed)).toBe('void');
     expect(f.ledger.license(a.uuid)).toMatchObject({ state: 'verified', moduleSerial: 'SN-9' });
+    expect(f.ledger.license(c.uuid)).toMatchObject({ state: 'available', slot: null, attempt: null, moduleMac: null, moduleSerial: null });
+    expect(f.vault.audit.entries({ uuid: c.uuid }).at(-1)).toMatchObject({ action: 'license.resolve-released', from: 'suspect', to: 'available', detail: expect.objectContaining({ identifiedBy: 'supervisor', reason: 'its module was read back holding no license' }) });
+    expect(f.vault.audit.entries({ uuid: b.uuid }).at(-1)?.detail).toMatchObject({ reason: expect.stringContaining('the supervisor chose to void it') });
+    expect(f.ledger.burnRecords({ limit: 100 }).filter((x) => x.uuid === c.uuid).at(-1)).toMatchObject({ result: 'released' });
     expect(f.ledger.listSuspects()).toEqual([]);
     expect(f.ledger.listSuspects(f.groupId)).toEqual([]);
+    // The released license is burned again later, by the next reservation in import order.
+    expect(f.ledger.reserve(f.groupId, { slot: 's3' }).uuid).toBe(c.uuid);
 
-    expect(f.ledger.spoiledToReport().map((l) => l.uuid)).toEqual([b.uuid, c.uuid, d.uuid]);
-    f.ledger.markSpoiledReported([b.uuid, c.uuid]);
+    expect(f.ledger.spoiledToReport().map((l) => l.uuid)).toEqual([b.uuid, d.uuid]);
+    f.ledger.markSpoiledReported([b.uuid]);
     expect(f.ledger.spoiledToReport().map((l) => l.uuid)).toEqual([d.uuid]);
     expect(codeOf(() => f.ledger.markSpoiledReported([b.uuid]))).toBe('ILLEGAL_TRANSITION');
     expect(codeOf(() => f.ledger.markSpoiledReported([a.uuid]))).toBe('ILLEGAL_TRANSITION');
     expect(f.ledger.spoiledToReport().map((l) => l.uuid)).toEqual([d.uuid]);
   });
 
-  it('counts a group per state, with failed attempts', () => {
+  it('settles a suspect only on the module of the burn: its MAC from sending, else its serial label, else a supervisor\'s word', async () => {
+    const byMac = f.ledger.reserve(f.groupId, { slot: 'slot-2' });
+    await f.ledger.beforeWrite(byMac, { moduleSerial: null })({ uuid: null, authkey: null, mac: 'A0B0C0D0E0F0' });
+    f.ledger.markSuspect(byMac.uuid, byMac.attempt, 'timeout');
+    expect(f.ledger.license(byMac.uuid)).toMatchObject({ state: 'suspect', moduleMac: 'A0B0C0D0E0F0' });
+    let message = '';
+    try {
+      f.ledger.resolveSuspect(byMac.uuid, { uuid: null, authkey: null, mac: 'A0B0C0D0E0F9' }, { confirmUnidentified: true });
+    } catch (e) {
+      expect(isAppError(e, 'WRONG_MODULE')).toBe(true);
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/^This is not the module that was in slot 2 at \d\d:\d\d, MAC A0B0C0D0E0F0: put that module in the jig\.$/);
+    expect(f.ledger.license(byMac.uuid).state).toBe('suspect');
+    // The same MAC in another spelling is the same module.
+    expect(f.ledger.resolveSuspect(byMac.uuid, { uuid: byMac.uuid, authkey: null, mac: 'a0:b0:c0:d0:e0:f0' })).toBe('verified');
+
+    const bySerial = f.ledger.reserve(f.groupId, { slot: 'slot-3' });
+    await f.ledger.beforeWrite(bySerial, { moduleSerial: 'SN-77' })({ uuid: null, authkey: null, mac: null });
+    f.ledger.markSuspect(bySerial.uuid, bySerial.attempt, 'timeout');
+    expect(codeOf(() => f.ledger.resolveSuspect(bySerial.uuid, identity(null)))).toBe('MODULE_UNIDENTIFIED');
+    expect(codeOf(() => f.ledger.resolveSuspect(bySerial.uuid, identity(null), { moduleSerial: 'SN-78' }))).toBe('WRONG_MODULE');
+    expect(f.ledger.resolveSuspect(bySerial.uuid, identity(null), { moduleSerial: 'SN-77' })).toBe('released');
+    expect(f.vault.audit.entries({ uuid: bySerial.uuid }).at(-1)?.detail).toMatchObject({ identifiedBy: 'serial' });
+  });
+
+  it('sets a rejected license aside for good, with its reason: never reserved again, never voided, listed with why', () => {
+    const r = f.ledger.reserve(f.groupId, { slot: 'slot-1' });
+    f.ledger.reject(r.uuid, r.attempt, 'this module asks for the product PID and none was given');
+    expect(f.ledger.license(r.uuid)).toMatchObject({ state: 'rejected' });
+    expect(f.ledger.reserve(f.groupId, { slot: 'slot-1' }).uuid).not.toBe(r.uuid);
+    expect(codeOf(() => f.ledger.reserve(f.groupId, { slot: 'slot-1', uuid: r.uuid }))).toBe('ILLEGAL_TRANSITION');
+    let message = '';
+    try {
+      f.ledger.voidSuspect(r.uuid, 'x');
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toContain('is rejected');
+    expect(f.ledger.listRejected()).toEqual([expect.objectContaining({ uuid: r.uuid, state: 'rejected', reason: 'this module asks for the product PID and none was given' })]);
+    expect(f.ledger.listRejected('other-group')).toEqual([]);
+    expect(f.vault.audit.entries({ uuid: r.uuid }).at(-1)).toMatchObject({ action: 'license.reject', from: 'reserved', to: 'rejected' });
+    expect(f.ledger.burnRecords().at(-1)).toMatchObject({ uuid: r.uuid, result: 'rejected' });
+    expect(f.ledger.verifyAudit()).toMatchObject({ ok: true });
+  });
+
+  it('sets a group\'s PID, audited with who set it; refuses a PID that is not one', () => {
+    f.ledger.setGroupPid(f.groupId, 'newpid01', { by: 'supervisor-1' });
+    expect(f.vault.getGroup(f.groupId).pid).toBe('newpid01');
+    expect(f.vault.audit.entries().at(-1)).toMatchObject({ action: 'group.pid-set', groupId: f.groupId, detail: { from: 'p1', to: 'newpid01', by: 'supervisor-1' } });
+    expect(codeOf(() => f.ledger.setGroupPid(f.groupId, 'has space'))).toBe('BAD_PID');
+    expect(codeOf(() => f.ledger.setGroupPid('nope', 'p2'))).toBe('GROUP_NOT_FOUND');
+    // Reservations carry the group's PID from now on.
+    expect(f.ledger.reserve(f.groupId, { slot: 's1' }).pid).toBe('newpid01');
+  });
+
+  it('counts a group\'s licenses so that they add up to its total, and failed attempts apart', () => {
     licenseIn('verified');
     licenseIn('reported');
     licenseIn('suspect');
     licenseIn('void');
+    licenseIn('rejected');
     licenseIn('sending');
     licenseIn('reserved');
     licenseIn('available'); // one failed attempt
-    expect(f.ledger.counts(f.groupId)).toEqual({ total: 20, available: 14, reserved: 1, burning: 1, burned: 2, reported: 1, suspect: 1, void: 1, failed: 1 });
+    const c = f.ledger.counts(f.groupId);
+    expect(c).toEqual({ total: 20, left: 15, available: 13, reserved: 1, burning: 1, burned: 2, reported: 1, suspect: 1, rejected: 1, void: 1, failedAttempts: 1 });
+    expect(c.left + c.burned + c.suspect + c.rejected + c.void).toBe(c.total);
+    expect(f.ledger.counts(f.groupId, { since: f.vault.clock.now() + 60_000 }).failedAttempts).toBe(0);
   });
 });
 
@@ -294,6 +367,18 @@ describe('ledger: driver outcomes', () => {
       ['suspect', 'ALREADY_AUTHORIZED at check: no answer'],
       ['suspect', 'TIMEOUT at write: no answer'],
     ]);
+  });
+
+  it('a license the module cannot take (INVALID_LICENSE, nothing sent) is rejected, not released: it never comes back first in line', () => {
+    const a = f.ledger.reserve(f.groupId, { slot: 's1' });
+    const invalid: BurnOutcome = { ok: false, exposure: 'nothing-sent', step: 'check', error: { code: 'INVALID_LICENSE', message: 'This license cannot be burned over tuya-auc: the uuid must be exactly 16 plain characters (it has 20).' }, durationMs: 1 };
+    expect(f.ledger.finishBurn(a, invalid)).toBe('rejected');
+    expect(f.ledger.reserve(f.groupId, { slot: 's1' }).uuid).not.toBe(a.uuid);
+    expect(f.ledger.burnRecords().map((x) => [x.uuid, x.result])).toEqual([[a.uuid, 'rejected']]);
+    // Once sending is journaled, even INVALID_LICENSE cannot set it aside: it may be in the module.
+    const b = f.ledger.reserve(f.groupId, { slot: 's2' });
+    f.ledger.markSending(b.uuid, b.attempt);
+    expect(f.ledger.finishBurn(b, invalid)).toBe('suspect');
   });
 
   it('records the truth when a driver skipped beforeWrite: verified if the module holds it, suspect if bytes left', () => {

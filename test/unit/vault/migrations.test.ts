@@ -111,4 +111,39 @@ describe('vault migrations', () => {
     expect(() => insert.run(1002, 'uuid0abcdefghij012345', Buffer.from([1]), null, null, 'available', null, null, null, null, null, 1, 1)).toThrow(/UNIQUE constraint failed: licenses.uuid/);
     db.close();
   });
+
+  it('migration 6 adds rejected licenses and burn records, keeps every row and the outbox triggers, and queues a rejected license of a hub group', () => {
+    const db = fresh();
+    migrate(db, { target: 5 });
+    db.prepare("INSERT INTO credential_groups (id, name, hub_credential_id, created_at) VALUES ('g1', 'hub group', 'g1', 1)").run();
+    db.prepare("INSERT INTO credential_groups (id, name, created_at) VALUES ('g2', 'local group', 1)").run();
+    const license = db.prepare("INSERT INTO licenses (group_key, uuid, sealed_authkey, state, created_at, updated_at) VALUES (?, ?, x'01', ?, 1, 1)");
+    license.run(1, 'aaaaaaaaaaaaaaaa', 'verified');
+    license.run(1, 'bbbbbbbbbbbbbbbb', 'reserved');
+    license.run(2, 'cccccccccccccccc', 'reserved');
+    const burn = db.prepare("INSERT INTO burn_records (uuid, group_id, result, reason, at) VALUES (?, ?, ?, ?, 5)");
+    burn.run('aaaaaaaaaaaaaaaa', 'g1', 'verified', null);
+    const rows = (t: string): unknown[] => db.prepare(`SELECT * FROM ${t} ORDER BY 1`).all();
+    const before = { licenses: rows('licenses'), burns: rows('burn_records'), outbox: rows('sync_outbox') };
+    expect(before.outbox).toHaveLength(1);
+
+    migrate(db, { target: 6 });
+
+    expect({ licenses: rows('licenses'), burns: rows('burn_records'), outbox: rows('sync_outbox') }).toEqual(before);
+    db.prepare("UPDATE licenses SET state = 'rejected' WHERE uuid IN ('bbbbbbbbbbbbbbbb', 'cccccccccccccccc')").run();
+    burn.run('bbbbbbbbbbbbbbbb', 'g1', 'rejected', 'no PID');
+    burn.run('cccccccccccccccc', 'g2', 'rejected', 'no PID');
+    burn.run('aaaaaaaaaaaaaaaa', 'g1', 'released', 'held nothing');
+    const outbox = db.prepare<[], { idem_key: string; kind: string; payload: string }>('SELECT idem_key, kind, payload FROM sync_outbox ORDER BY seq').all();
+    expect(outbox.map((o) => [o.idem_key, o.kind])).toEqual([['burn-aaaaaaaaaaaaaaaa', 'burn'], ['rejected-bbbbbbbbbbbbbbbb', 'rejected']]);
+    expect(JSON.parse(outbox[1]!.payload)).toEqual({ at: 5, reason: 'no PID' });
+    // The void trigger came back with the table.
+    burn.run('aaaaaaaaaaaaaaaa', 'g1', 'void', 'scrapped');
+    expect(db.prepare("SELECT count(*) AS n FROM sync_outbox WHERE kind = 'spoiled'").get()).toEqual({ n: 1 });
+    expect(() => db.prepare("UPDATE licenses SET state = 'gone' WHERE id = 1").run()).toThrow(/CHECK constraint failed/);
+    expect(() => burn.run('aaaaaaaaaaaaaaaa', 'g1', 'lost', null)).toThrow(/CHECK constraint failed/);
+    const plan = db.prepare<[], { detail: string }>("EXPLAIN QUERY PLAN SELECT id FROM licenses WHERE state = 'rejected'").all().map((r) => r.detail).join(' ');
+    expect(plan).toContain('licenses_rejected');
+    db.close();
+  });
 });
