@@ -86,6 +86,19 @@ describe('npm run station', () => {
     expect(groups[0]!.counts.available).toBe(12);
   });
 
+  it('sets the PID of a group already here: import --group --pid, or the same list imported again with --pid', async () => {
+    const set = await cli(['import', '--group', 'Plugs EU', '--pid', 'plug0001']);
+    expect(set.code).toBe(0);
+    expect(set.stdout).toBe('Group "Plugs EU" now has PID plug0001; slots burn it into modules that ask for one.\n');
+    const again = await cli(['import', '--file', join(tmp.dir, 'good.csv'), '--pid', 'plug0002', '--json']);
+    expect(again.code).toBe(0);
+    expect(again.json()[0]).toMatchObject({ event: 'pid-set', groupId, pid: 'plug0002' });
+    const groups = (await cli(['groups'])).stdout;
+    expect(groups).toContain('12 licenses: 12 left, 0 burned, 0 suspect, 0 rejected, 0 void; 0 failed attempts this shift');
+    expect((await cli(['import', '--group', 'Plugs EU', '--pid', 'two words'])).stderr).toMatch(/1 to 32 visible characters/);
+    expect((await cli(['rejected'])).stdout).toBe('No rejected licenses.\n');
+  });
+
   it('gives clear messages and exit codes on bad input', async () => {
     expect(await runStationCommand(['groups'], { stdout: () => undefined, stderr: () => undefined, env: {} })).toBe(2);
     const wrong = await cli(['groups'], { env: { CS_PASSPHRASE: 'not the passphrase' } });

@@ -112,9 +112,9 @@ describe('vault migrations', () => {
     db.close();
   });
 
-  it('migration 6 adds rejected licenses and burn records, keeps every row and the outbox triggers, and queues a rejected license of a hub group', () => {
+  it('migration 7 adds rejected licenses and burn records, keeps every row and the outbox triggers, and queues a rejected license of a hub group', () => {
     const db = fresh();
-    migrate(db, { target: 5 });
+    migrate(db, { target: 6 });
     db.prepare("INSERT INTO credential_groups (id, name, hub_credential_id, created_at) VALUES ('g1', 'hub group', 'g1', 1)").run();
     db.prepare("INSERT INTO credential_groups (id, name, created_at) VALUES ('g2', 'local group', 1)").run();
     const license = db.prepare("INSERT INTO licenses (group_key, uuid, sealed_authkey, state, created_at, updated_at) VALUES (?, ?, x'01', ?, 1, 1)");
@@ -127,7 +127,7 @@ describe('vault migrations', () => {
     const before = { licenses: rows('licenses'), burns: rows('burn_records'), outbox: rows('sync_outbox') };
     expect(before.outbox).toHaveLength(1);
 
-    migrate(db, { target: 6 });
+    migrate(db, { target: 7 });
 
     expect({ licenses: rows('licenses'), burns: rows('burn_records'), outbox: rows('sync_outbox') }).toEqual(before);
     db.prepare("UPDATE licenses SET state = 'rejected' WHERE uuid IN ('bbbbbbbbbbbbbbbb', 'cccccccccccccccc')").run();
@@ -144,6 +144,8 @@ describe('vault migrations', () => {
     expect(() => burn.run('aaaaaaaaaaaaaaaa', 'g1', 'lost', null)).toThrow(/CHECK constraint failed/);
     const plan = db.prepare<[], { detail: string }>("EXPLAIN QUERY PLAN SELECT id FROM licenses WHERE state = 'rejected'").all().map((r) => r.detail).join(' ');
     expect(plan).toContain('licenses_rejected');
+    const indexes = db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'burn_records' AND name NOT LIKE 'sqlite_%' ORDER BY name").all().map((r) => r.name);
+    expect(indexes).toEqual(['burn_records_by_group', 'burn_records_by_time', 'burn_records_unreported']);
     db.close();
   });
 });
