@@ -13,6 +13,7 @@ import { systemClock } from '../common/clock';
 import { seedDemo } from './demo';
 import { defaultHubConfig, type HubDeps } from './services/context';
 import * as credentials from './services/credentials';
+import { keyring, resealAuthkeys, resolveKeyring, writeMasterKeyFile, type Keyring } from './services/authkeys';
 import { importLicenseFile } from './services/import-file';
 import * as jobs from './services/jobs';
 import * as products from './services/products';
@@ -29,7 +30,11 @@ const usage = `hub <command> [options]            (database: --db or HUB_DATABAS
         [--tls-cert FILE --tls-key FILE | --behind-tls-proxy]
                                                       run the hub (HUB_PORT, HUB_HOST, HUB_IMPORT_LIMIT_MB, HUB_TLS_CERT,
                                                       HUB_TLS_KEY, HUB_BEHIND_TLS_PROXY=1; the admin token only in HUB_ADMIN_TOKEN)
-  migrate                                             create or upgrade the store, then exit
+  migrate                                             create or upgrade the store (and seal plain authkeys), then exit
+  master-key generate <file>                          a new random master key in a file only its owner reads
+  master-key rotate --new-key-file F                  re-seal every authkey under the key in F (then start hubs with it)
+                                                      master key: --master-key-file, HUB_MASTER_KEY_FILE or HUB_MASTER_KEY;
+                                                      during a rotation HUB_PREVIOUS_MASTER_KEY_FILE; SQLite default: hub.master-key by the database
   demo                                                add demo products, credentials, a factory and an enrollment code
 
   products list | products add <pid> <name> <priceCents> [--homekit] [--findmy]
@@ -59,7 +64,7 @@ const options = {
   'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'behind-tls-proxy': { type: 'boolean' },
   homekit: { type: 'boolean' }, findmy: { type: 'boolean' }, free: { type: 'boolean' }, replacement: { type: 'boolean' },
   owner: { type: 'string' }, customer: { type: 'string' }, mode: { type: 'string' }, 'firmware-key': { type: 'string' }, chip: { type: 'string' },
-  factory: { type: 'string' }, line: { type: 'string' }, station: { type: 'string' }, 'ttl-minutes': { type: 'string' }, 'import-limit-mb': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+  factory: { type: 'string' }, line: { type: 'string' }, station: { type: 'string' }, 'ttl-minutes': { type: 'string' }, 'import-limit-mb': { type: 'string' }, 'master-key-file': { type: 'string' }, 'new-key-file': { type: 'string' }, help: { type: 'boolean', short: 'h' },
 } as const;
 
 const usageError = (message: string): AppError => new AppError('CLI_USAGE', `${message}; see "hub --help"`);
@@ -131,7 +136,7 @@ async function runStart(): Promise<void> {
   const hub = await startHub({
     db, ...(opt.schema ? { schema: opt.schema } : {}),
     port: int(opt.port ?? process.env.HUB_PORT ?? '8787', '--port'), host: opt.host ?? process.env.HUB_HOST ?? '127.0.0.1',
-    ...(tls ? { tls } : {}), behindTlsProxy,
+    ...(tls ? { tls } : {}), behindTlsProxy, ...(opt['master-key-file'] ? { masterKeyFile: opt['master-key-file'] } : {}),
     ...(given ? { adminToken: given } : {}), config: { jobs: jobsConfig },
     ...(importMb !== undefined ? { bodyLimits: { import: int(importMb, '--import-limit-mb') * 1024 * 1024 } } : {}),
   });
@@ -151,11 +156,20 @@ async function runStart(): Promise<void> {
 async function runCommand(cmd: string, args: string[]): Promise<unknown> {
   const store = await openStore({ db, ...(opt.schema ? { schema: opt.schema } : {}) });
   const logger = process.env.HUB_LOG_LEVEL ? createHubLogger() : silentLogger;
-  const deps: HubDeps = { instanceId: `cli-${process.pid}`, store, clock: systemClock, logger, sender: logCodeSender(createHubLogger()), config: defaultHubConfig };
+  // The master key is read only by the commands that seal or open authkeys (import, master-key, migrate).
+  let ring: Keyring | undefined;
+  const keys = (): Keyring => (ring ??= resolveKeyring(store, process.env, opt['master-key-file']));
+  const lazyKeyring: Keyring = { get current() { return keys().current; }, get previous() { return keys().previous; } };
+  const deps: HubDeps = { instanceId: `cli-${process.pid}`, store, clock: systemClock, logger, sender: logCodeSender(createHubLogger()), keyring: lazyKeyring, config: defaultHubConfig };
   const [a, b, c] = args;
   try {
     switch (`${cmd} ${a ?? ''}`.trim()) {
-      case 'migrate': return { ok: true, store: store.location };
+      case 'migrate': return { ok: true, store: store.location, authkeysSealed: await resealAuthkeys(store, keys(), 'plain') };
+      case 'master-key rotate': {
+        const next = opt['new-key-file'] ?? process.env.HUB_NEW_MASTER_KEY_FILE;
+        const to = keyring(resolveKeyring(store, {}, need(next, '--new-key-file')).current, [keys().current, ...keys().previous]);
+        return { rotated: await resealAuthkeys(store, to, 'all'), keyId: to.current.id };
+      }
       case 'demo': return await seedDemo(deps);
       case 'products list': return await products.listProducts(deps);
       case 'products add': return await products.upsertProduct(deps, { pid: need(b, 'pid'), name: need(c, 'name'), priceCents: int(args[3], 'priceCents'), homekit: !!opt.homekit, findmy: !!opt.findmy });
@@ -184,6 +198,7 @@ async function runCommand(cmd: string, args: string[]): Promise<unknown> {
       case 'reports stations': return await reports.stationReport(deps);
     }
     switch (cmd) {
+      case 'master-key': if (a === 'generate') return { keyId: writeMasterKeyFile(need(b, 'file')).id, file: b }; break;
       case 'enroll-code': return await stations.createEnrollmentCode(deps, need(a, 'stationId'), opt['ttl-minutes'] !== undefined ? int(opt['ttl-minutes'], '--ttl-minutes', 1) : 24 * 60);
       case 'import': return await importLicenseFile(deps, need(a, 'credential id'), opt.free ? 'free' : 'purchased', need(b, 'file'), readOperatorFile(need(b, 'file'), 'license list'));
       case 'split': return await credentials.splitCredential(deps, need(a, 'credential id'), { purchased: int(b, 'purchased'), free: int(c, 'free') });

@@ -6,6 +6,7 @@ import { systemClock, type Clock } from '../common/clock';
 import { AppError } from '../common/errors';
 import { newId } from '../common/ids';
 import { logRedactPaths, type Logger } from '../common/log';
+import { resealAuthkeys, resolveKeyring, type Keyring } from './services/authkeys';
 import { buildApp, type BodyLimits, type RateLimits } from './http/app';
 import { defaultHubConfig, type HubConfig, type HubDeps, type JobConfig } from './services/context';
 import { startJobRunner } from './services/jobs';
@@ -25,6 +26,10 @@ export interface StartHubOptions {
   logger?: Logger;
   clock?: Clock;
   sender?: CodeSender;
+  /** The master key(s) sealing authkeys; default: from the environment or, on SQLite, `hub.master-key` next to the database (authkeys.ts). */
+  keyring?: Keyring;
+  /** Read the master key from this file (else HUB_MASTER_KEY_FILE / HUB_MASTER_KEY). */
+  masterKeyFile?: string;
   config?: Partial<Omit<HubConfig, 'jobs'>> & { jobs?: Partial<JobConfig> };
   rateLimits?: Partial<RateLimits>;
   bodyLimits?: Partial<BodyLimits>;
@@ -69,7 +74,10 @@ const isPino = (l: Logger): l is Logger & FastifyBaseLogger => typeof (l as { le
 export async function createHub(store: Store, opts: Omit<StartHubOptions, 'db' | 'schema' | 'port' | 'host'> = {}) {
   const logger: Logger = opts.logger ?? createHubLogger();
   const config: HubConfig = { ...defaultHubConfig, ...opts.config, jobs: { ...defaultHubConfig.jobs, ...opts.config?.jobs } };
-  const deps: HubDeps = { instanceId: newId(), store, clock: opts.clock ?? systemClock, logger, sender: opts.sender ?? logCodeSender(logger), config };
+  const keyring = opts.keyring ?? resolveKeyring(store, process.env, opts.masterKeyFile);
+  const deps: HubDeps = { instanceId: newId(), store, clock: opts.clock ?? systemClock, logger, sender: opts.sender ?? logCodeSender(logger), keyring, config };
+  const resealed = await resealAuthkeys(store, keyring, 'plain');
+  if (resealed > 0) logger.info({ licenses: resealed, keyId: keyring.current.id }, 'authkeys sealed under the current master key');
   const adminToken = opts.adminToken ?? `hadm_${randomBytes(24).toString('base64url')}`;
   const app = await buildApp({
     deps, adminToken, ...(isPino(logger) ? { loggerInstance: logger } : {}), ...(opts.rateLimits ? { rateLimits: opts.rateLimits } : {}),

@@ -1,6 +1,7 @@
 import type { Clock } from '../../common/clock';
 import type { Logger } from '../../common/log';
 import type { Store } from '../store';
+import type { Keyring } from './authkeys';
 import type { CodeSender } from './sender';
 
 /** Tunables of the hub; every field has a production default (see `defaultHubConfig`). */
@@ -43,5 +44,7 @@ export interface HubDeps {
   clock: Clock;
   logger: Logger;
   sender: CodeSender;
+  /** The master key(s) sealing authkeys at rest (authkeys.ts). */
+  keyring: Keyring;
   config: HubConfig;
 }

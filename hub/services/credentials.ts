@@ -5,6 +5,7 @@ import { assignInputSchema, credentialInputSchema } from '../../common/hub-api';
 import type { License } from '../../common/license';
 import type { Tx } from '../store';
 import type { CredentialTable, LicenseTable } from '../store/schema';
+import { sealAuthkey } from './authkeys';
 import type { HubDeps } from './context';
 import { getProduct } from './products';
 import { addEvent, assertNotListGenerated, assertOperable, chunks, countLicenses, credentialNotFound, loadCredential, nowIso, toCredential } from './util';
@@ -77,7 +78,7 @@ export async function importLicenses(deps: HubDeps, credentialId: string, kind: 
       }
     }
     const rows: LicenseTable[] = licenses.map((l) => ({
-      uuid: l.uuid, credential_id: credentialId, authkey: l.authkey, mac: l.mac ? l.mac.toUpperCase() : null, kind, status: 'unused',
+      uuid: l.uuid, credential_id: credentialId, authkey: sealAuthkey(deps.keyring, l.uuid, l.authkey), mac: l.mac ? l.mac.toUpperCase() : null, kind, status: 'unused',
       station_id: null, lease_seq: null, leased_at: null, burned_at: null, burned_pid: null, burned_mac: null, spoiled_reason: null, rejected_reason: null, imported_at: now,
     }));
     for (const part of chunks(rows, 1000)) await trx.insertInto('licenses').values(part).execute();

@@ -11,6 +11,7 @@ import { newId } from '../../common/ids';
 import type { Download, DownloadCode, DownloadCodeInput, DownloadInput } from '../../common/hub-api';
 import { downloadInputSchema } from '../../common/hub-api';
 import type { CredentialTable } from '../store/schema';
+import { openAuthkey } from './authkeys';
 import type { HubDeps } from './context';
 import { lockCredential } from './credentials';
 import { maskDestination } from './sender';
@@ -80,7 +81,7 @@ export async function downloadLicenses(deps: HubDeps, credentialId: string, raw:
       ok: true,
       download: {
         credentialId, deliveryMode: cred.delivery_mode as Download['deliveryMode'], state: state as Download['state'],
-        licenses: licenses.map((l) => ({ uuid: l.uuid, authkey: l.authkey, mac: l.mac, kind: l.kind as 'purchased' | 'free' })),
+        licenses: licenses.map((l) => ({ uuid: l.uuid, authkey: openAuthkey(deps.keyring, l.uuid, l.authkey), mac: l.mac, kind: l.kind as 'purchased' | 'free' })),
       },
     };
   });

@@ -11,6 +11,7 @@ import { pullRequestSchema } from '../../common/hub-api';
 import { type QueryCreator, sql } from 'kysely';
 import type { HubDatabase, StoreDialect, Tx } from '../store';
 import type { CredentialTable, StationTable } from '../store/schema';
+import { openAuthkey } from './authkeys';
 import type { HubDeps } from './context';
 import { createChild } from './credentials';
 import { addEvent, assertNotListGenerated, assertOperable, chunks, nowIso, underReviewStates, usableStates, visibleTo } from './util';
@@ -104,7 +105,7 @@ export async function pull(deps: HubDeps, station: StationTable, raw: PullReques
     const last = page[page.length - 1];
     return {
       groups,
-      licenses: page.map((l) => ({ uuid: l.uuid, authkey: l.authkey, mac: l.mac, credentialId: l.credential_id, kind: l.kind as 'purchased' | 'free' })),
+      licenses: page.map((l) => ({ uuid: l.uuid, authkey: openAuthkey(deps.keyring, l.uuid, l.authkey), mac: l.mac, credentialId: l.credential_id, kind: l.kind as 'purchased' | 'free' })),
       cursor: last ? encodeCursor({ seq: Number(last.lease_seq), uuid: last.uuid }) : req.cursor,
       hasMore: page.length === limit,
       serverTime: now,

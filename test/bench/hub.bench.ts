@@ -16,6 +16,7 @@ import type { License } from '../../common/license';
 import type { PullResponse, PushResponse } from '../../common/hub-api';
 import { systemClock } from '../../common/clock';
 import { defaultHubConfig, type HubDeps } from '../../hub/services/context';
+import { newMasterKeyText, resolveKeyring } from '../../hub/services/authkeys';
 import * as credentials from '../../hub/services/credentials';
 import * as products from '../../hub/services/products';
 import * as stations from '../../hub/services/stations';
@@ -41,10 +42,13 @@ async function post<T>(hub: Hub, path: string, body: unknown, token: string): Pr
   return json;
 }
 
+// One master key for the seeding (this process) and the hub it spawns (which inherits the environment).
+process.env.HUB_MASTER_KEY ??= newMasterKeyText();
+
 async function seeded(db: string, schema: string | undefined, fn: (deps: HubDeps) => Promise<void>): Promise<void> {
   const store = await openStore({ db, ...(schema ? { schema } : {}) });
   try {
-    await fn({ instanceId: 'bench-seed', store, clock: systemClock, logger: silentLogger, sender: { send: async () => undefined }, config: defaultHubConfig });
+    await fn({ instanceId: 'bench-seed', store, clock: systemClock, logger: silentLogger, sender: { send: async () => undefined }, keyring: resolveKeyring(store), config: defaultHubConfig });
   } finally {
     await store.close();
   }

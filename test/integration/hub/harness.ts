@@ -13,10 +13,13 @@ import type { Clock } from '../../../common/clock';
 import type { License } from '../../../common/license';
 import { silentLogger, type Logger } from '../../../common/log';
 import { hubRoutes } from '../../../common/hub-api';
+import { keyring, masterKey } from '../../../hub/services/authkeys';
 import { createHub, type StartHubOptions } from '../../../hub/server';
 import { openStore, type Store } from '../../../hub/store';
 
 export type Target = 'sqlite' | 'postgres';
+/** One master key for every test hub (a hub restarted on the same store reads what it sealed). */
+export const testKeyring = keyring(masterKey(Buffer.alloc(32, 7)));
 export const pgUrl = process.env.HUB_TEST_PG_URL;
 
 /** The stores every hub test runs on; says once why PostgreSQL is left out. */
@@ -96,6 +99,7 @@ export async function bootHub(target: Target, opts: Omit<StartHubOptions, 'db' |
     clock,
     sender: opts.sender ?? { send: async (m) => void sent.push({ destination: m.destination, code: m.code }) },
     runJobs: opts.runJobs ?? false,
+    keyring: opts.keyring ?? testKeyring,
   });
   const call: TestHub['call'] = async (method, url, body, token) => {
     const res = await hub.app.inject({

@@ -10,11 +10,12 @@ import { makeLicenses, pgUrl, testDb, type TestDb } from './harness';
 interface HubProc { url: string; proc: ChildProcess; stop(): Promise<void> }
 
 const adminToken = `adm_${randomBytes(8).toString('hex')}`;
+const masterKeyHex = randomBytes(32).toString('hex');
 
 async function spawnHub(tdb: TestDb, env: Record<string, string> = {}): Promise<HubProc> {
   const proc = spawn(process.execPath, ['--import', 'tsx', 'hub/cli.ts', 'start', '--port', '0', '--schema', tdb.schema!], {
     // Secrets (the database password, the admin token) go by the environment, never on the command line.
-    env: { ...process.env, HUB_LOG_LEVEL: 'warn', HUB_DATABASE_URL: tdb.db, HUB_ADMIN_TOKEN: adminToken, ...env },
+    env: { ...process.env, HUB_LOG_LEVEL: 'warn', HUB_DATABASE_URL: tdb.db, HUB_ADMIN_TOKEN: adminToken, HUB_MASTER_KEY: masterKeyHex, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
