@@ -18,7 +18,7 @@ import { importLicenseFile } from './services/import-file';
 import * as jobs from './services/jobs';
 import * as products from './services/products';
 import * as reports from './services/reports';
-import { logCodeSender } from './services/sender';
+import { channelSender, consoleCodeSender, sendersFromEnv } from './services/sender';
 import * as stations from './services/stations';
 import * as updates from './services/updates';
 import { createHubLogger, defaultDbPath, startHub } from './server';
@@ -27,7 +27,9 @@ import { isPostgresUrl, openStore } from './store';
 const usage = `hub <command> [options]            (database: --db or HUB_DATABASE_URL; default ${defaultDbPath})
 
   start [--port 8787] [--host 127.0.0.1] [--import-limit-mb 64]
-        [--tls-cert FILE --tls-key FILE | --behind-tls-proxy]
+        [--tls-cert FILE --tls-key FILE | --behind-tls-proxy] [--dev-sender]
+                                                      codes by email (HUB_SMTP_*) and SMS (HUB_SMS_*), see docs/hub.md;
+                                                      --dev-sender prints them on the console instead (development only)
                                                       run the hub (HUB_PORT, HUB_HOST, HUB_IMPORT_LIMIT_MB, HUB_TLS_CERT,
                                                       HUB_TLS_KEY, HUB_BEHIND_TLS_PROXY=1; the admin token only in HUB_ADMIN_TOKEN)
   migrate                                             create or upgrade the store (and seal plain authkeys), then exit
@@ -64,7 +66,7 @@ const options = {
   'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'behind-tls-proxy': { type: 'boolean' },
   homekit: { type: 'boolean' }, findmy: { type: 'boolean' }, free: { type: 'boolean' }, replacement: { type: 'boolean' },
   owner: { type: 'string' }, customer: { type: 'string' }, mode: { type: 'string' }, 'firmware-key': { type: 'string' }, chip: { type: 'string' },
-  factory: { type: 'string' }, line: { type: 'string' }, station: { type: 'string' }, 'ttl-minutes': { type: 'string' }, 'import-limit-mb': { type: 'string' }, 'master-key-file': { type: 'string' }, 'new-key-file': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+  factory: { type: 'string' }, line: { type: 'string' }, station: { type: 'string' }, 'ttl-minutes': { type: 'string' }, 'import-limit-mb': { type: 'string' }, 'master-key-file': { type: 'string' }, 'dev-sender': { type: 'boolean' }, 'new-key-file': { type: 'string' }, help: { type: 'boolean', short: 'h' },
 } as const;
 
 const usageError = (message: string): AppError => new AppError('CLI_USAGE', `${message}; see "hub --help"`);
@@ -136,7 +138,8 @@ async function runStart(): Promise<void> {
   const hub = await startHub({
     db, ...(opt.schema ? { schema: opt.schema } : {}),
     port: int(opt.port ?? process.env.HUB_PORT ?? '8787', '--port'), host: opt.host ?? process.env.HUB_HOST ?? '127.0.0.1',
-    ...(tls ? { tls } : {}), behindTlsProxy, ...(opt['master-key-file'] ? { masterKeyFile: opt['master-key-file'] } : {}),
+    ...(tls ? { tls } : {}), behindTlsProxy,
+    sender: opt['dev-sender'] ? consoleCodeSender() : channelSender(sendersFromEnv()), ...(opt['master-key-file'] ? { masterKeyFile: opt['master-key-file'] } : {}),
     ...(given ? { adminToken: given } : {}), config: { jobs: jobsConfig },
     ...(importMb !== undefined ? { bodyLimits: { import: int(importMb, '--import-limit-mb') * 1024 * 1024 } } : {}),
   });
@@ -160,7 +163,7 @@ async function runCommand(cmd: string, args: string[]): Promise<unknown> {
   let ring: Keyring | undefined;
   const keys = (): Keyring => (ring ??= resolveKeyring(store, process.env, opt['master-key-file']));
   const lazyKeyring: Keyring = { get current() { return keys().current; }, get previous() { return keys().previous; } };
-  const deps: HubDeps = { instanceId: `cli-${process.pid}`, store, clock: systemClock, logger, sender: logCodeSender(createHubLogger()), keyring: lazyKeyring, config: defaultHubConfig };
+  const deps: HubDeps = { instanceId: `cli-${process.pid}`, store, clock: systemClock, logger, sender: channelSender({}), keyring: lazyKeyring, config: defaultHubConfig };
   const [a, b, c] = args;
   try {
     switch (`${cmd} ${a ?? ''}`.trim()) {

@@ -10,7 +10,7 @@ import { resealAuthkeys, resolveKeyring, type Keyring } from './services/authkey
 import { buildApp, type BodyLimits, type RateLimits } from './http/app';
 import { defaultHubConfig, type HubConfig, type HubDeps, type JobConfig } from './services/context';
 import { startJobRunner } from './services/jobs';
-import { logCodeSender, type CodeSender } from './services/sender';
+import { channelSender, type CodeSender } from './services/sender';
 import { openStore, type Store } from './store';
 
 export interface StartHubOptions {
@@ -25,6 +25,7 @@ export interface StartHubOptions {
   /** A pino logger (request logs and service logs) or any `Logger`; default: pino to stdout with redaction. */
   logger?: Logger;
   clock?: Clock;
+  /** How codes reach people; default: none (sending a code is refused with the reason). */
   sender?: CodeSender;
   /** The master key(s) sealing authkeys; default: from the environment or, on SQLite, `hub.master-key` next to the database (authkeys.ts). */
   keyring?: Keyring;
@@ -75,7 +76,7 @@ export async function createHub(store: Store, opts: Omit<StartHubOptions, 'db' |
   const logger: Logger = opts.logger ?? createHubLogger();
   const config: HubConfig = { ...defaultHubConfig, ...opts.config, jobs: { ...defaultHubConfig.jobs, ...opts.config?.jobs } };
   const keyring = opts.keyring ?? resolveKeyring(store, process.env, opts.masterKeyFile);
-  const deps: HubDeps = { instanceId: newId(), store, clock: opts.clock ?? systemClock, logger, sender: opts.sender ?? logCodeSender(logger), keyring, config };
+  const deps: HubDeps = { instanceId: newId(), store, clock: opts.clock ?? systemClock, logger, sender: opts.sender ?? channelSender({}), keyring, config };
   const resealed = await resealAuthkeys(store, keyring, 'plain');
   if (resealed > 0) logger.info({ licenses: resealed, keyId: keyring.current.id }, 'authkeys sealed under the current master key');
   const adminToken = opts.adminToken ?? `hadm_${randomBytes(24).toString('base64url')}`;

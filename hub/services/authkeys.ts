@@ -5,7 +5,7 @@
  * hubs still read with the previous key. The key comes from a file or the environment, never the command line.
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createCipheriv, createDecipheriv, createHash, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, createSecretKey, hkdfSync, randomBytes, type KeyObject } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { sql } from 'kysely';
 import { AppError } from '../../common/errors';
@@ -71,6 +71,21 @@ export function resolveKeyring(store: Pick<Store, 'dialect' | 'location'>, env: 
   else throw new AppError('MASTER_KEY_MISSING', 'A hub on PostgreSQL needs its master key: set HUB_MASTER_KEY_FILE (every hub process the same; "hub master-key generate FILE" makes one).');
   const previous = env.HUB_PREVIOUS_MASTER_KEY_FILE ? [readKeyFile(env.HUB_PREVIOUS_MASTER_KEY_FILE, 'previous master key')] : env.HUB_PREVIOUS_MASTER_KEY ? [parseMasterKey(env.HUB_PREVIOUS_MASTER_KEY)] : [];
   return keyring(current, previous);
+}
+
+const codeKeys = new WeakMap<MasterKey, Buffer>();
+
+/**
+ * HMAC-SHA256 of a one-time code under a key derived (HKDF) from the current master key: a stolen database alone
+ * does not give the codes back (a plain hash of a 6-digit code is undone by trying all 10^6).
+ */
+export function codeMac(ring: Keyring, codeId: string, code: string): string {
+  let k = codeKeys.get(ring.current);
+  if (!k) {
+    k = Buffer.from(hkdfSync('sha256', ring.current.key.export(), Buffer.alloc(0), 'credential-hub one-time codes', 32));
+    codeKeys.set(ring.current, k);
+  }
+  return createHmac('sha256', k).update(`${codeId}:${code}`).digest('hex');
 }
 
 export function sealAuthkey(ring: Keyring, uuid: string, authkey: string): string {

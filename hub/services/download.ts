@@ -11,11 +11,11 @@ import { newId } from '../../common/ids';
 import type { Download, DownloadCode, DownloadCodeInput, DownloadInput } from '../../common/hub-api';
 import { downloadInputSchema } from '../../common/hub-api';
 import type { CredentialTable } from '../store/schema';
-import { openAuthkey } from './authkeys';
+import { codeMac, openAuthkey } from './authkeys';
 import type { HubDeps } from './context';
 import { lockCredential } from './credentials';
 import { maskDestination } from './sender';
-import { addEvent, assertOperable, chunks, credentialNotFound, isoIn, nowIso, sameHash, sha256, type CredentialGuard } from './util';
+import { addEvent, assertOperable, chunks, credentialNotFound, isoIn, nowIso, sameHash, type CredentialGuard } from './util';
 
 function assertDownloadable(row: CredentialTable): void {
   assertOperable(row, 'downloaded');
@@ -24,7 +24,6 @@ function assertDownloadable(row: CredentialTable): void {
   }
 }
 
-const codeHash = (codeId: string, code: string): string => sha256(`${codeId}:${code}`);
 
 export async function sendDownloadCode(deps: HubDeps, credentialId: string, input: DownloadCodeInput, guard?: CredentialGuard): Promise<DownloadCode> {
   const cred = await deps.store.db.selectFrom('credentials').selectAll().where('id', '=', credentialId).executeTakeFirst();
@@ -40,10 +39,16 @@ export async function sendDownloadCode(deps: HubDeps, credentialId: string, inpu
   const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
   const expiresAt = isoIn(deps, deps.config.downloadCodeTtlMs);
   await deps.store.db.insertInto('download_codes').values({
-    id: codeId, credential_id: credentialId, code_hash: codeHash(codeId, code), channel: input.channel, destination: input.destination,
+    id: codeId, credential_id: credentialId, code_hash: codeMac(deps.keyring, codeId, code), channel: input.channel, destination: input.destination,
     expires_at: expiresAt, used_at: null, attempts: 0, created_at: nowIso(deps),
   }).execute();
-  await deps.sender.send({ channel: input.channel, destination: input.destination, code, purpose: 'license download' });
+  try {
+    await deps.sender.send({ channel: input.channel, destination: input.destination, code, purpose: 'license download' });
+  } catch (e) {
+    // A code that never left the hub must not count against the group's codes, nor stay open.
+    await deps.store.db.deleteFrom('download_codes').where('id', '=', codeId).execute();
+    throw e;
+  }
   return { codeId, expiresAt, sentTo: maskDestination(input.destination) };
 }
 
@@ -59,7 +64,7 @@ export async function downloadLicenses(deps: HubDeps, credentialId: string, raw:
     if (row.used_at !== null) throw new AppError('DOWNLOAD_CODE_USED', 'This download code was already used: ask for a new code.');
     if (row.expires_at <= now) throw new AppError('DOWNLOAD_CODE_EXPIRED', 'This download code has expired: ask for a new code.');
     if (row.attempts >= deps.config.downloadCodeMaxAttempts) throw new AppError('DOWNLOAD_CODE_LOCKED', 'Too many wrong tries for this download code: ask for a new code.');
-    if (!sameHash(row.code_hash, codeHash(row.id, input.code))) {
+    if (!sameHash(row.code_hash, codeMac(deps.keyring, row.id, input.code))) {
       await trx.updateTable('download_codes').set({ attempts: row.attempts + 1 }).where('id', '=', row.id).execute();
       const left = deps.config.downloadCodeMaxAttempts - row.attempts - 1;
       return { ok: false, error: new AppError('DOWNLOAD_CODE_WRONG', `That code is wrong (${left} ${left === 1 ? 'try' : 'tries'} left).`, { triesLeft: left }) };
