@@ -221,4 +221,12 @@ export const zhCNErrors: Record<string, string> = {
   VAULT_BEHIND: '授权库比它的锚定记录旧（可能被恢复成了旧副本）：请联系主管。',
   VAULT_DAMAGED: '授权库已损坏：请联系主管。',
   VAULT_ROLLED_BACK: '授权库被回退到了旧版本：已停止使用，请联系主管。',
+  AUTHKEY_TAMPERED: '该授权的加密密钥无法解开：它被改动过或从另一个授权复制而来，请联系中心管理员。',
+  CODE_SENDER_MISSING: '中心尚未配置该发送方式（邮件或短信）：请联系中心管理员。',
+  CODE_SEND_FAILED: '邮件服务器或短信网关未接收验证码：请稍后重试，或联系中心管理员。',
+  MASTER_KEY_EXISTS: '该位置已有主密钥文件：主密钥从不覆盖，请换一个文件名。',
+  MASTER_KEY_INVALID: '主密钥必须是 32 个随机字节（64 位十六进制或 base64）。',
+  MASTER_KEY_MISSING: '使用 PostgreSQL 的中心需要主密钥：请设置 HUB_MASTER_KEY_FILE。',
+  MASTER_KEY_UNKNOWN: '授权密钥由中心未获得的主密钥加密：请设置旧主密钥或完成密钥轮换。',
+  MASTER_KEY_UNREADABLE: '无法读取主密钥文件：请检查路径和权限。',
 };
