@@ -4,24 +4,26 @@ import type { BurnFailureCode } from '../../native/protocols/types';
 export type SlotFailureCode = BurnFailureCode | 'NO_LICENSE_LEFT' | 'GROUP_BLOCKED' | 'LICENSE_DAMAGED' | 'LICENSES_REJECTED' | 'VAULT_BEHIND' | 'VAULT_DAMAGED' | 'DISK_FULL' | 'PORT_ERROR' | 'INTERNAL';
 
 /**
- * What the operator reads on the slot, in plain words, with what to do next.
- * `license` is what happened to the license: nothing of it left the station
- * (released), it may be in the module (suspect), or none was used.
+ * What the operator reads on the slot, in plain words: what happened, what became of the license,
+ * and one thing to do. `license` is what happened to the license: nothing of it left the station
+ * (released), it may be in the module (suspect: the one thing to do is then to put the module aside
+ * for a supervisor, whatever went wrong), or none was used.
  */
 export function failureMessage(code: SlotFailureCode, slot: number, context: { license?: 'released' | 'suspect' | 'none'; uuid?: string | null; heldUuid?: string | null; detail?: string; group?: string } = {}): string {
   const where = `slot ${slot}`;
-  const main: Record<SlotFailureCode, string> = {
-    TIMEOUT: `No answer from the module on ${where}: check that it sits in the jig and is powered, then press Retry (or place the next module).`,
-    CHECKSUM: `The module on ${where} sent a damaged answer: check the programmer cable, then press Retry.`,
-    REFUSED: `The module on ${where} refused the license: put it aside and place the next module.`,
-    ALREADY_AUTHORIZED: `The module on ${where} already holds license ${context.heldUuid ?? '(unknown)'}: put it aside for a supervisor and place the next module. No license was used.`,
-    VERIFY_MISMATCH: `The module on ${where} reads back something other than what was written: put it aside for a supervisor and place the next module.`,
-    DISCONNECTED: `The programmer or module on ${where} was disconnected during the burn: check the cable and that the module is seated, then press Retry.`,
-    INVALID_LICENSE: `The next license of this group cannot be burned over this protocol on ${where}${context.detail ? ` (${context.detail})` : ''}: ask a supervisor to check the group's license list.`,
+  // [what happened, the one instruction]; a whole sentence where the instruction is part of it
+  const said: Record<SlotFailureCode, [string, string] | string> = {
+    TIMEOUT: [`No answer from the module on ${where}.`, 'Check that it sits in the jig and is powered, then press Retry.'],
+    CHECKSUM: [`The module on ${where} sent a damaged answer.`, 'Check the programmer cable, then press Retry.'],
+    REFUSED: [`The module on ${where} refused the license.`, 'Put it aside.'],
+    ALREADY_AUTHORIZED: [`The module on ${where} already holds license ${context.heldUuid ?? '(unknown)'}; no license was used.`, 'Put it aside for a supervisor.'],
+    VERIFY_MISMATCH: [`The module on ${where} reads back something other than what was written.`, 'Put it aside for a supervisor.'],
+    DISCONNECTED: [`The programmer or module on ${where} was disconnected during the burn.`, 'Check the cable and that the module is seated, then press Retry.'],
+    INVALID_LICENSE: [`The next license of this group cannot be burned over this protocol on ${where}${context.detail ? ` (${context.detail})` : ''}.`, "Ask a supervisor to check the group's license list."],
     CANCELED: `The burn on ${where} was stopped.`,
-    MAC_UNREADABLE: `The firmware of the module on ${where} cannot read the module's Wi-Fi MAC address, so it refused the license: place the next module.`,
-    OTP_UNSUPPORTED: `The module on ${where} cannot keep a license in one-time memory (its firmware allows that only on T5 chips): ask a supervisor to burn it to the key-value store.`,
-    DRIVER_INTERNAL: `The station hit an internal error while burning on ${where}${context.detail ? ` (${context.detail})` : ''}: call a supervisor.`,
+    MAC_UNREADABLE: [`The firmware of the module on ${where} cannot read the module's Wi-Fi MAC address, so it refused the license.`, 'Place the next module.'],
+    OTP_UNSUPPORTED: [`The module on ${where} cannot keep a license in one-time memory (its firmware allows that only on T5 chips).`, 'Ask a supervisor to burn it to the key-value store.'],
+    DRIVER_INTERNAL: [`The station hit an internal error while burning on ${where}${context.detail ? ` (${context.detail})` : ''}.`, 'Call a supervisor.'],
     NO_LICENSE_LEFT: `The group has no license left for ${where}: import more licenses or pick another group.`,
     // The group-level reason (rejectionStop) says it all; this is only its fallback.
     LICENSES_REJECTED: `The modules on ${where} refuse this group's licenses${context.detail ? ` (${context.detail})` : ''}: pick another group.`,
@@ -35,15 +37,16 @@ export function failureMessage(code: SlotFailureCode, slot: number, context: { l
     PORT_ERROR: context.detail
       ? `The port of ${where} cannot be opened: ${asClause(context.detail)}. The slot keeps trying.`
       : `The port of ${where} cannot be opened: check that the programmer is plugged in; the slot keeps trying.`,
-    INTERNAL: `Something unexpected went wrong on ${where}${context.detail ? ` (${context.detail})` : ''}: press Retry; if it happens again, call a supervisor.`,
+    INTERNAL: [`Something unexpected went wrong on ${where}${context.detail ? ` (${context.detail})` : ''}.`, 'Press Retry; if it happens again, call a supervisor.'],
   };
-  const license =
-    context.license === 'suspect'
-      ? ` License ${context.uuid ?? ''} may be in this module: it is held as suspect until a supervisor reads the module back. Put the module aside.`
-      : context.license === 'released' && code !== 'ALREADY_AUTHORIZED'
-        ? ` Nothing was written; license ${context.uuid ?? ''} went back to the group.`
-        : '';
-  return main[code] + license;
+  const entry = said[code];
+  if (typeof entry === 'string') return entry;
+  const [what, todo] = entry;
+  if (context.license === 'suspect') {
+    return `${what} License ${context.uuid ?? ''} may be in this module: it is held as suspect until a supervisor reads the module back. Put the module aside for a supervisor.`;
+  }
+  const released = context.license === 'released' && code !== 'ALREADY_AUTHORIZED' ? ` Nothing was written; license ${context.uuid ?? ''} went back to the group.` : '';
+  return `${what}${released} ${todo}`;
 }
 
 /** A block reason is a sentence of its own ("A product change is under review on the hub."): fit it after a colon. */

@@ -64,13 +64,13 @@ describe('slots against virtual modules over ptys', () => {
     s.start();
     const results = await Promise.all(slots.map((slot) => waitFor(phaseOf(slot, 'failed'), `slot ${slot.config.number} to fail`, 15_000)));
     const expected: { code: string; license: 'released' | 'suspect'; words: RegExp }[] = [
-      { code: 'TIMEOUT', license: 'released', words: /No answer from the module on slot 1: check that it sits in the jig.*press Retry.*went back to the group/ },
+      { code: 'TIMEOUT', license: 'released', words: /No answer from the module on slot 1\. Nothing was written; license \S+ went back to the group\. Check that it sits in the jig.*press Retry\.$/ },
       { code: 'CHECKSUM', license: 'released', words: /slot 2 sent a damaged answer.*went back to the group/ },
-      { code: 'TIMEOUT', license: 'suspect', words: /slot 3.*held as suspect until a supervisor reads the module back/ },
+      { code: 'TIMEOUT', license: 'suspect', words: /slot 3.*held as suspect until a supervisor reads the module back\. Put the module aside for a supervisor\.$/ },
       { code: 'REFUSED', license: 'suspect', words: /slot 4 refused the license.*suspect/ },
       { code: 'VERIFY_MISMATCH', license: 'suspect', words: /slot 5 reads back something other.*suspect/ },
       { code: 'DISCONNECTED', license: 'suspect', words: /slot 6 was disconnected.*suspect/ },
-      { code: 'ALREADY_AUTHORIZED', license: 'released', words: /slot 7 already holds license simprevious00001: put it aside.*No license was used/ },
+      { code: 'ALREADY_AUTHORIZED', license: 'released', words: /slot 7 already holds license simprevious00001; no license was used\. Put it aside for a supervisor\.$/ },
     ];
     results.forEach((snap, i) => {
       const r = snap.lastResult!;

@@ -5,10 +5,28 @@ import { slotStateSchema } from '../../../common/api/schemas';
 describe('slot messages and the UI view', () => {
   it('says what happened, on which slot, and what to do', () => {
     expect(failureMessage('TIMEOUT', 3, { license: 'released', uuid: 'u1' })).toBe(
-      'No answer from the module on slot 3: check that it sits in the jig and is powered, then press Retry (or place the next module). Nothing was written; license u1 went back to the group.',
+      'No answer from the module on slot 3. Nothing was written; license u1 went back to the group. Check that it sits in the jig and is powered, then press Retry.',
     );
-    expect(failureMessage('TIMEOUT', 2, { license: 'suspect', uuid: 'u9' })).toMatch(/License u9 may be in this module: it is held as suspect until a supervisor reads the module back\. Put the module aside\.$/);
+    // A suspect: one instruction, to put the module aside; never also Retry.
+    expect(failureMessage('TIMEOUT', 2, { license: 'suspect', uuid: 'u9' })).toBe(
+      'No answer from the module on slot 2. License u9 may be in this module: it is held as suspect until a supervisor reads the module back. Put the module aside for a supervisor.',
+    );
+    expect(failureMessage('DISCONNECTED', 2, { license: 'suspect', uuid: 'u9' })).not.toMatch(/Retry/);
     expect(failureMessage('ALREADY_AUTHORIZED', 1, { license: 'released', heldUuid: 'old1' })).not.toMatch(/went back/);
+  });
+
+  it('gives one instruction per message, and says nothing twice', () => {
+    const codes = ['TIMEOUT', 'CHECKSUM', 'REFUSED', 'ALREADY_AUTHORIZED', 'VERIFY_MISMATCH', 'DISCONNECTED', 'INVALID_LICENSE', 'MAC_UNREADABLE', 'OTP_UNSUPPORTED', 'DRIVER_INTERNAL', 'INTERNAL'] as const;
+    for (const code of codes) {
+      for (const license of ['released', 'suspect', 'none'] as const) {
+        const text = failureMessage(code, 1, { license, uuid: 'u1', heldUuid: 'u0' });
+        const instructions = text.match(/\b(press Retry|Put (it|the module) aside|Place the next module|Ask a supervisor|Call a supervisor|call a supervisor)\b/gi) ?? [];
+        expect(instructions.length, `${code}/${license}: ${text}`).toBeLessThanOrEqual(code === 'INTERNAL' && license !== 'suspect' ? 2 : 1);
+        expect(text, `${code}/${license}`).not.toMatch(/\(or /);
+        const sentences = text.split(/(?<=\.) /);
+        expect(new Set(sentences).size, text).toBe(sentences.length);
+      }
+    }
   });
 
   it('names a blocked group and fits its reason into the sentence', () => {
