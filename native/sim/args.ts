@@ -33,7 +33,7 @@ the station should open for each. Runs until Ctrl-C.
                           noAnswer=<stage>, corruptChecksum=<stage>, unplugMidFrame=<stage>
                           (stage: ${simStages.join(' | ')}), writeRefused, readbackMismatch,
                           alreadyAuthorized, slowBootMs=<ms>
-  --option <key=value>    personality setting, e.g. watchdogMs=5000 (tuya-auc), repeatable
+  --option <key=value>    personality setting, e.g. watchdogMs=5000 (tuya-auc), logEveryMs=2 or resetInAuth=true (tuyaopen-cli), repeatable
   --dir <path>            where the port links and state files go (default: a temp dir)
   --json                  print JSON lines instead of sentences
   --help                  this text`;
