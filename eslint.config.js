@@ -1,21 +1,55 @@
 // Our top-level folders are our layers (ARCHITECTURE.md, STYLE.md): these rules
 // report an import that crosses a layer boundary, so review does not have to.
+// The rules themselves are in scripts/eslint-layers.mjs; test/unit/lint/ proves each one fires.
+import { readFileSync } from 'node:fs';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
+import layersPlugin from './scripts/eslint-layers.mjs';
 
-const nodeBuiltins = ['node:*', 'fs', 'fs/*', 'path', 'os', 'net', 'child_process', 'crypto', 'http', 'https', 'stream', 'events', 'url', 'util', 'worker_threads', 'zlib', 'tty', 'dgram', 'dns'];
-const ourFolders = (names) => names.flatMap((n) => [`**/${n}/*`, `**/${n}`, `../${n}/*`]);
+const { devDependencies } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
 
-const restrict = (patterns, paths = hardwarePaths) => ({
-  'no-restricted-imports': ['error', { patterns: patterns.map((group) => ({ group: [group], message: 'bad layering: see ARCHITECTURE.md "Layout"' })), paths }],
-});
+// What each layer may import of ours (`imports`; `typesOnly`: `import type` only) and whether it may use Node built-ins.
+// test/ and scripts/ are not layers: they may import everything.
+const layers = {
+  common: { imports: ['common'], builtins: false },
+  native: { imports: ['common', 'native'], builtins: true },
+  node: { imports: ['common', 'node'], builtins: true },
+  main: { imports: ['common', 'native', 'node', 'main'], builtins: true },
+  preload: { imports: ['common', 'preload'], builtins: false },
+  renderer: { imports: ['renderer'], typesOnly: ['common'], builtins: false },
+  console: { imports: ['console', 'common'], builtins: false },
+  hub: { imports: ['common', 'node', 'hub'], builtins: true },
+};
 
-// Bare package names go in `paths` (exact match): as gitignore-style patterns
-// they would also match our own files named usb.ts.
-const hardware = ['serialport/*', '@serialport/*', 'usb/*'];
-const hardwarePaths = ['serialport', 'usb'].map((name) => ({ name, message: 'bad layering: see ARCHITECTURE.md "Layout"' }));
-const sqlite = ['better-sqlite3'];
+// Packages that only some places may import (a folder ends with /; else one file).
+const react = ['renderer/', 'console/'];
+const packages = {
+  serialport: ['native/transport/'],
+  '@serialport/*': ['native/transport/'],
+  usb: ['native/transport/'],
+  'better-sqlite3': ['main/vault/', 'hub/store/'],
+  electron: ['main/electron/', 'preload/'],
+  'electron-store': ['main/electron/'],
+  conf: ['main/settings/'],
+  fastify: ['hub/'],
+  '@fastify/*': ['hub/'],
+  kysely: ['hub/'],
+  pg: ['hub/'],
+  react,
+  'react-dom': react,
+  'react-i18next': react,
+  zustand: react,
+  recharts: react,
+  pino: ['native/', 'node/', 'main/', 'hub/'],
+  // The one adapter over the xlsx package: swapping the reader is one file.
+  exceljs: ['node/xlsx.ts'],
+};
+
+// createRequire loads anything by any name: only these files, each for its reason.
+const createRequireAllowed = [
+  'native/transport/discovery.ts', // resolves serialport's entry for the isolated port-lister child process
+];
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', 'out/**', 'release/**', 'coverage/**'] },
@@ -23,59 +57,20 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     languageOptions: { globals: { ...globals.node }, ecmaVersion: 2023, sourceType: 'module' },
+    plugins: { layers: layersPlugin },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
+      'layers/imports': ['error', { layers, packages, devDependencies: Object.keys(devDependencies) }],
+      'layers/literal-import': 'error',
+      'layers/no-create-require': 'error',
     },
   },
-  // common/: pure; imports nothing with I/O and nothing of ours.
+  { files: createRequireAllowed, rules: { 'layers/no-create-require': 'off' } },
+  // migrations.ts imports sync-schema.ts; the way back would close a circle (the Migration type is in db.ts).
   {
-    files: ['common/**/*.ts'],
-    rules: restrict([...nodeBuiltins, ...hardware, ...sqlite, 'electron', 'pino', ...ourFolders(['native', 'main', 'preload', 'renderer', 'hub', 'test'])]),
+    files: ['main/vault/sync-schema.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: [{ name: './migrations', message: 'migrations.ts imports this file: take the Migration type from ./db.' }] }] },
   },
-  // native/: hardware core; no Electron, no database, nothing of ours but common/.
-  {
-    files: ['native/**/*.ts'],
-    ignores: ['native/transport/**'],
-    rules: restrict([...hardware, ...sqlite, 'electron', ...ourFolders(['main', 'preload', 'renderer', 'hub', 'test'])]),
-  },
-  {
-    files: ['native/transport/**/*.ts'],
-    rules: restrict([...sqlite, 'electron', ...ourFolders(['main', 'preload', 'renderer', 'hub', 'test'])], []),
-  },
-  // main/: native/ and common/; better-sqlite3 only in the vault; electron only in the shell.
-  {
-    files: ['main/**/*.ts'],
-    ignores: ['main/vault/**', 'main/electron/**'],
-    rules: restrict([...hardware, ...sqlite, 'electron', ...ourFolders(['preload', 'renderer', 'hub', 'test'])]),
-  },
-  {
-    files: ['main/vault/**/*.ts'],
-    rules: restrict([...hardware, 'electron', ...ourFolders(['preload', 'renderer', 'hub', 'test'])]),
-  },
-  {
-    files: ['main/electron/**/*.ts'],
-    rules: restrict([...hardware, ...sqlite, ...ourFolders(['preload', 'renderer', 'hub', 'test'])]),
-  },
-  // preload/: the typed API only.
-  {
-    files: ['preload/**/*.ts'],
-    rules: restrict([...hardware, ...sqlite, ...ourFolders(['native', 'main', 'renderer', 'hub', 'test'])]),
-  },
-  // renderer/: React; talks only to the preload API, never to node.
-  {
-    files: ['renderer/**/*.{ts,tsx}'],
-    languageOptions: { globals: { ...globals.browser } },
-    rules: restrict([...nodeBuiltins, ...hardware, ...sqlite, 'electron', 'pino', ...ourFolders(['native', 'main', 'preload', 'hub', 'test'])]),
-  },
-  // hub/: Fastify server; better-sqlite3 only in its store.
-  {
-    files: ['hub/**/*.ts'],
-    ignores: ['hub/store/**'],
-    rules: restrict([...hardware, ...sqlite, 'electron', ...ourFolders(['native', 'main', 'preload', 'renderer', 'test'])]),
-  },
-  {
-    files: ['hub/store/**/*.ts'],
-    rules: restrict([...hardware, 'electron', ...ourFolders(['native', 'main', 'preload', 'renderer', 'test'])]),
-  },
+  { files: ['renderer/**/*.{ts,tsx}', 'console/**/*.{ts,tsx}'], languageOptions: { globals: { ...globals.browser } } },
 );

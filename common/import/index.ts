@@ -9,4 +9,6 @@ export {
   type LicenseListParse,
   type KnownUuids,
   type ParseLicenseListOptions,
+  type SheetRow,
+  type XlsxReader,
 } from './license-list';

@@ -3,6 +3,8 @@ import { authkeySchema, macSchema, pidSchema, uuidSchema } from '../license';
 /**
  * The platform's License List download (CSV or XLSX) turned into validated
  * rows, or into a report naming every bad row. Pure: bytes in, result out.
+ * CSV is read here; an .xlsx workbook is read by the XlsxReader the caller
+ * passes (node/xlsx.ts), so no spreadsheet package is loaded from common/.
  */
 
 /** One good row. `line` is the 1-based line of the file (the header is line 1). */
@@ -51,9 +53,24 @@ export interface KnownUuids {
   has(uuid: string): boolean;
 }
 
+/** One non-empty row of a sheet: its 1-based row number in the file and the text of each cell. */
+export interface SheetRow {
+  line: number;
+  cells: string[];
+}
+
+/**
+ * Reads the first sheet of an .xlsx workbook that holds anything, as the text a
+ * person sees in each cell (the parser drops rows with nothing in them).
+ * Throws when the bytes are not a readable workbook.
+ */
+export type XlsxReader = (bytes: Uint8Array) => Promise<SheetRow[]>;
+
 export interface ParseLicenseListOptions {
   /** uuids already held elsewhere (the vault, earlier files): a row repeating one is refused. */
   knownUuids?: KnownUuids;
+  /** Reads .xlsx files; without it only CSV is read. */
+  readXlsx?: XlsxReader;
 }
 
 type Column = 'uuid' | 'authkey' | 'mac' | 'pid';
@@ -71,7 +88,7 @@ const normalizeHeader = (h: string): string => h.replace(/^\uFEFF/, '').trim().t
 
 /** A table as read from the file: each record with the file line it starts on. */
 interface Table {
-  records: { line: number; cells: string[] }[];
+  records: SheetRow[];
 }
 
 type Read = { ok: true; table: Table } | { ok: false; errors: LicenseListError[] };
@@ -84,7 +101,7 @@ export async function parseLicenseList(bytes: Uint8Array, fileName: string, opti
   if (bytes.length === 0) {
     return { ok: false, format, errors: [{ line: 1, code: 'EMPTY_FILE', reason: 'The file is empty; download the License List again from the platform.' }] };
   }
-  const read = format === 'xlsx' ? await readXlsx(bytes) : readCsv(bytes);
+  const read = format === 'xlsx' ? await readXlsx(bytes, options.readXlsx) : readCsv(bytes);
   if (!read.ok) return { ok: false, format, errors: read.errors };
   return { ...validateTable(read.table, options.knownUuids), format } as LicenseListParse;
 }
@@ -110,7 +127,7 @@ function detectFormat(bytes: Uint8Array, fileName: string): LicenseListFormat | 
   const name = fileName.toLowerCase();
   const zip = bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04;
   if (name.endsWith('.xlsx') || zip) return 'xlsx';
-  // An OLE2 compound file: the old .xls format that exceljs cannot read.
+  // An OLE2 compound file: the old binary .xls format, which no reader here takes.
   const ole = bytes.length >= 4 && bytes[0] === 0xd0 && bytes[1] === 0xcf && bytes[2] === 0x11 && bytes[3] === 0xe0;
   if (name.endsWith('.xls') || ole) return 'unsupported';
   return 'csv';
@@ -222,42 +239,13 @@ function splitPlainCsv(text: string, delimiter: string): Table['records'] {
   return records;
 }
 
-async function readXlsx(bytes: Uint8Array): Promise<Read> {
-  // Loaded on demand: CSV imports (and the hub's hot paths) never pay for exceljs.
-  const { default: ExcelJS } = await import('exceljs');
-  const workbook = new ExcelJS.Workbook();
+async function readXlsx(bytes: Uint8Array, reader: XlsxReader | undefined): Promise<Read> {
+  if (!reader) return { ok: false, errors: [{ line: 1, code: 'UNSUPPORTED_FORMAT', reason: 'Only .csv license lists can be read here; save the list as .csv and import that.' }] };
   try {
-    const copy = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-    await workbook.xlsx.load(copy);
+    return { ok: true, table: { records: (await reader(bytes)).filter((r) => r.cells.some((c) => c.trim() !== '')) } };
   } catch {
     return { ok: false, errors: [{ line: 1, code: 'UNREADABLE_FILE', reason: 'The .xlsx file cannot be read (damaged or not an Excel workbook); download the License List again.' }] };
   }
-  // The first sheet that holds anything: some exports put an empty sheet first.
-  const sheet = workbook.worksheets.find((ws) => ws.actualRowCount > 0);
-  const records: Table['records'] = [];
-  sheet?.eachRow({ includeEmpty: false }, (row, rowNumber) => {
-    const values = row.values as unknown[];
-    const cells: string[] = [];
-    for (let col = 1; col < values.length; col++) cells.push(cellText(values[col]));
-    if (cells.some((c) => c.trim() !== '')) records.push({ line: rowNumber, cells });
-  });
-  return { ok: true, table: { records } };
-}
-
-/** The text a person sees in a cell, whatever exceljs made of it. */
-function cellText(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
-  if (value instanceof Date) return value.toISOString();
-  if (typeof value === 'object') {
-    const v = value as { richText?: { text: string }[]; text?: unknown; result?: unknown; error?: unknown };
-    if (Array.isArray(v.richText)) return v.richText.map((r) => r.text).join('');
-    if (v.text !== undefined) return cellText(v.text);
-    if (v.result !== undefined) return cellText(v.result);
-    if (v.error !== undefined) return String(v.error);
-  }
-  return String(value);
 }
 
 function validateTable(table: Table, known: KnownUuids | undefined): { ok: true; rows: LicenseListRow[] } | { ok: false; errors: LicenseListError[] } {

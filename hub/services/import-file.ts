@@ -1,6 +1,7 @@
 import { AppError } from '../../common/errors';
 import type { ImportResult, LicenseKind } from '../../common/hub-api';
 import { describeLicenseListErrors, findKnownUuids, parseLicenseList, type LicenseListError } from '../../common/import';
+import { readXlsxSheet } from '../../node/xlsx';
 import type { HubDeps } from './context';
 import { getCredential, importLicenses } from './credentials';
 import { chunks } from './util';
@@ -12,7 +13,7 @@ import { chunks } from './util';
  */
 export async function importLicenseFile(deps: HubDeps, credentialId: string, kind: LicenseKind, fileName: string, bytes: Uint8Array): Promise<ImportResult> {
   const credential = await getCredential(deps, credentialId);
-  const parsed = await parseLicenseList(bytes, fileName);
+  const parsed = await parseLicenseList(bytes, fileName, { readXlsx: readXlsxSheet });
   const errors: LicenseListError[] = parsed.ok ? [] : [...parsed.errors];
   if (parsed.ok) {
     for (const r of parsed.rows) {

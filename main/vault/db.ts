@@ -7,6 +7,18 @@ import Database from 'better-sqlite3';
 export type VaultDb = Database.Database;
 export type { Statement as VaultStatement } from 'better-sqlite3';
 
+/**
+ * One numbered schema migration: takes a vault from user_version `version - 1`
+ * to `version` in one transaction. The list is in migrations.ts; parts that
+ * bring their own tables (sync-schema.ts) take this type from here, so the
+ * list imports them and not the other way round.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  up(db: VaultDb): void;
+}
+
 export function openDatabase(path: string, options: { readonly?: boolean; mustExist?: boolean } = {}): VaultDb {
   const db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.mustExist ?? false });
   db.pragma('busy_timeout = 5000');

@@ -1,7 +1,7 @@
 export { Vault, rollbackMessage, type VaultOptions, type VaultRollback, type CredentialGroup, type ImportOptions, type ImportProgress, type ImportReport, type LicenseInput } from './vault';
 export { PassphraseWrapper, SafeStorageWrapper, defaultScryptParams, MIN_PASSPHRASE_LENGTH, type KeyWrapper, type WrappedKey, type SafeStorageLike, type ScryptParams } from './key-wrappers';
 export { AuditLog, canonicalJson, auditHash, GENESIS_HASH, type AuditEntry, type AuditInput, type AuditVerification } from './audit';
-export { migrations, migrate, latestVersion, schemaVersion, type Migration } from './migrations';
-export { openDatabase, type VaultDb, type VaultStatement } from './db';
+export { migrations, migrate, latestVersion, schemaVersion } from './migrations';
+export { openDatabase, type Migration, type VaultDb, type VaultStatement } from './db';
 export { AnchorFile, defaultAnchorPath, type AnchorState } from './anchor';
 export { VaultLock, type LockHolder } from './lock';

@@ -1,5 +1,5 @@
 import { AppError } from '../../common/errors';
-import type { VaultDb } from './db';
+import type { Migration, VaultDb } from './db';
 import { syncMigration } from './sync-schema';
 
 /**
@@ -7,11 +7,6 @@ import { syncMigration } from './sync-schema';
  * to N in one transaction. Append new ones at the end (sync adds its outbox
  * this way); never edit one that has shipped.
  */
-export interface Migration {
-  version: number;
-  name: string;
-  up(db: VaultDb): void;
-}
 
 export const migrations: Migration[] = [
   {

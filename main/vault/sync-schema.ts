@@ -1,4 +1,4 @@
-import type { Migration } from './migrations';
+import type { Migration } from './db';
 
 /**
  * The sync tables (appended to the vault's migration list as one numbered

@@ -4,6 +4,7 @@ import { systemClock, type Clock } from '../../common/clock';
 import { newId } from '../../common/ids';
 import { silentLogger, type Logger } from '../../common/log';
 import { parseLicenseList, type LicenseListError, type LicenseListRow } from '../../common/import';
+import { readXlsxSheet } from '../../node/xlsx';
 import { AnchorFile, type AnchorState } from './anchor';
 import { AuditLog } from './audit';
 import { DataKey } from './crypto';
@@ -510,10 +511,10 @@ export class Vault {
    */
   async importLicenseList(bytes: Uint8Array, fileName: string, options: ImportOptions = {}): Promise<ImportReport> {
     options.onProgress?.({ phase: 'parse', done: 0, total: bytes.length });
-    const parse = await parseLicenseList(bytes, fileName);
+    const parse = await parseLicenseList(bytes, fileName, { readXlsx: readXlsxSheet });
     if (!parse.ok) {
       // A refused file is reported in full: parse again, this time also against the vault.
-      const full = await parseLicenseList(bytes, fileName, { knownUuids: { has: (u) => this.hasUuid(u) } });
+      const full = await parseLicenseList(bytes, fileName, { readXlsx: readXlsxSheet, knownUuids: { has: (u) => this.hasUuid(u) } });
       return { ok: false, errors: full.ok ? parse.errors : full.errors };
     }
     return this.#importValidated(parse.rows, { ...options, groupName: options.groupName ?? fileName, source: fileName });

@@ -71,7 +71,7 @@ export class Fleet implements FleetControl {
 
   static async start(options: FleetOptions): Promise<Fleet> {
     if (!Number.isInteger(options.count) || options.count < 1) throw new AppError('BAD_ARGUMENT', `A fleet needs at least one module (got ${options.count}).`);
-    const personality = await loadPersonality(options.protocol);
+    const personality = loadPersonality(options.protocol);
     const variant = options.variant ?? personality.variants[0];
     if (variant !== undefined && !personality.variants.includes(variant)) {
       throw new AppError('BAD_ARGUMENT', `Unknown ${options.protocol} firmware variant "${variant}": use one of ${personality.variants.join(', ')}.`);

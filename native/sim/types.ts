@@ -130,8 +130,8 @@ export interface Personality {
 export type PersonalityFactory = (ctx: ModuleContext) => Personality;
 
 /**
- * What every file native/sim/personalities/<protocol>.ts exports (the runtime
- * loads it by protocol name): `export const personality: PersonalityModule`.
+ * What every file native/sim/personalities/<protocol>.ts exports (listed in
+ * native/sim/personalities/index.ts): `export const personality: PersonalityModule`.
  */
 export interface PersonalityModule {
   readonly protocol: SimProtocol;

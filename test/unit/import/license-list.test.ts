@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { describeLicenseListErrors, findKnownUuids, parseLicenseList, type LicenseListParse } from '../../../common/import';
+import { readXlsxSheet } from '../../../node/xlsx';
 import { fakeLicenses, licensesCsv, licensesXlsx } from './license-fixtures';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
+const xlsx = { readXlsx: readXlsxSheet };
 const U1 = 'abcdefghij0123456789';
 const U2 = 'a1b2c3d4e5f6g7h8'; // 16 characters
 const K1 = 'AbCdEfGhIjKlMnOpQrStUvWxYz012345';
@@ -61,7 +63,7 @@ describe('parseLicenseList: good files', () => {
   it('reads an XLSX made by exceljs, with the header on row 1', async () => {
     const licenses = fakeLicenses(50, { withMac: true });
     const bytes = await licensesXlsx([['UUID', 'AuthKey', 'mac'], ...licenses.map((l) => [l.uuid, l.authkey, l.mac ?? null])]);
-    const rows = rowsOf(await parseLicenseList(bytes, 'License List.xlsx'));
+    const rows = rowsOf(await parseLicenseList(bytes, 'License List.xlsx', xlsx));
     expect(rows).toHaveLength(50);
     expect(rows[0]).toEqual({ line: 2, uuid: licenses[0]?.uuid, authkey: licenses[0]?.authkey, mac: licenses[0]?.mac });
     expect(rows[49]?.line).toBe(51);
@@ -69,7 +71,7 @@ describe('parseLicenseList: good files', () => {
 
   it('recognises XLSX by its bytes even with a .csv name', async () => {
     const bytes = await licensesXlsx([['uuid', 'authkey'], [U1, K1]]);
-    const parse = await parseLicenseList(bytes, 'download.csv');
+    const parse = await parseLicenseList(bytes, 'download.csv', xlsx);
     expect(parse.format).toBe('xlsx');
     expect(rowsOf(parse)).toEqual([{ line: 2, uuid: U1, authkey: K1 }]);
   });
@@ -151,23 +153,30 @@ describe('parseLicenseList: bad files name every bad row', () => {
     expect(errorsOf(await parseLicenseList(new Uint8Array(), 'empty.csv'))).toEqual([{ line: 1, code: 'EMPTY_FILE' }]);
     expect(errorsOf(await parseLicenseList(new Uint8Array([0xef, 0xbb, 0xbf, 0x0d, 0x0a]), 'bom.csv'))).toEqual([{ line: 1, code: 'EMPTY_FILE' }]);
     expect(errorsOf(await parseLicenseList(enc('uuid,authkey\r\n'), 'header.csv'))).toEqual([{ line: 1, code: 'NO_ROWS' }]);
-    expect(errorsOf(await parseLicenseList(await licensesXlsx([]), 'empty.xlsx'))).toEqual([{ line: 1, code: 'EMPTY_FILE' }]);
+    expect(errorsOf(await parseLicenseList(await licensesXlsx([]), 'empty.xlsx', xlsx))).toEqual([{ line: 1, code: 'EMPTY_FILE' }]);
   });
 
   it('refuses text that is not UTF-8, an unclosed quote, a damaged XLSX and an old .xls', async () => {
     expect(errorsOf(await parseLicenseList(new Uint8Array([0x75, 0x75, 0x69, 0x64, 0xff, 0xfe, 0x0a]), 'latin.csv'))).toEqual([{ line: 1, code: 'NOT_UTF8' }]);
     expect(errorsOf(await parseLicenseList(enc(`uuid,authkey\n${U1},${K1}\n"${U2},${K2}\n`), 'q.csv'))).toEqual([{ line: 3, code: 'UNCLOSED_QUOTE' }]);
-    const xlsx = await licensesXlsx([['uuid', 'authkey'], [U1, K1]]);
-    expect(errorsOf(await parseLicenseList(xlsx.slice(0, 200), 'cut.xlsx'))).toEqual([{ line: 1, code: 'UNREADABLE_FILE' }]);
+    const book = await licensesXlsx([['uuid', 'authkey'], [U1, K1]]);
+    expect(errorsOf(await parseLicenseList(book.slice(0, 200), 'cut.xlsx', xlsx))).toEqual([{ line: 1, code: 'UNREADABLE_FILE' }]);
     expect(errorsOf(await parseLicenseList(new Uint8Array([0xd0, 0xcf, 0x11, 0xe0, 1, 2]), 'old.xls'))).toEqual([{ line: 1, code: 'UNSUPPORTED_FORMAT' }]);
   });
 
   it('names bad rows of an XLSX by their sheet row numbers', async () => {
     const bytes = await licensesXlsx([['uuid', 'authkey'], [U1, K1], [U2, 'short'], [U1, K2]]);
-    expect(errorsOf(await parseLicenseList(bytes, 'bad.xlsx'))).toEqual([
+    expect(errorsOf(await parseLicenseList(bytes, 'bad.xlsx', xlsx))).toEqual([
       { line: 3, code: 'BAD_AUTHKEY' },
       { line: 4, code: 'DUPLICATE_UUID' },
     ]);
+  });
+
+  it('reads .xlsx only through the reader it is given: without one it asks for CSV; any reader\'s rows are validated alike', async () => {
+    const book = await licensesXlsx([['uuid', 'authkey'], [U1, K1]]);
+    expect(errorsOf(await parseLicenseList(book, 'list.xlsx'))).toEqual([{ line: 1, code: 'UNSUPPORTED_FORMAT' }]);
+    const rows = [{ line: 3, cells: ['uuid', 'authkey'] }, { line: 4, cells: ['', ' '] }, { line: 7, cells: [U2, K2] }];
+    expect(rowsOf(await parseLicenseList(book, 'list.xlsx', { readXlsx: () => Promise.resolve(rows) }))).toEqual([{ line: 7, uuid: U2, authkey: K2 }]);
   });
 
   it('describes errors as one plain line each', () => {
