@@ -7,7 +7,7 @@ import { silentLogger, type Logger } from '../../common/log';
 import type { GroupSummary, JobProgress, Language, OfflineOutcome, SetupState, SlotState, SyncStatus } from '../../common/api/schemas';
 import type { DiscoveryOptions } from '../../native/transport/discovery';
 import { burnRecordsSince, burnReportCsv, burnStats } from '../ledger';
-import { JsonFileSettings, type SettingsStore } from '../settings';
+import { fileSettings, type SettingsStore } from '../settings';
 import { Station, toApiGroupCounts, toApiSlotState, type SlotSnapshot, type SlotTiming } from '../station';
 import { SyncEngine, TOKEN_SECRET } from '../sync';
 import { PassphraseWrapper, SafeStorageWrapper, Vault, defaultAnchorPath, type KeyWrapper, type SafeStorageLike, type ScryptParams } from '../vault';
@@ -93,7 +93,7 @@ export class StationRuntime {
     mkdirSync(options.dataDir, { recursive: true });
     this.#vaultPath = join(options.dataDir, 'station.vault');
     this.#exportDir = options.exportDir ?? join(options.dataDir, 'exports');
-    this.settings = options.settings ?? new JsonFileSettings({ path: join(options.dataDir, 'settings.json') });
+    this.settings = options.settings ?? fileSettings({ path: join(options.dataDir, 'settings.json') });
     this.pinStore = { load: () => (this.settings.get('supervisorLock', null) as PinRecord | null), save: (r) => this.settings.set('supervisorLock', r) };
     this.sessions = new SupervisorSessions(this.pinStore, { ...options.session, ...(options.clock ? { clock: options.clock } : {}) });
     this.#hub = new HubSupervisor({ access: () => this.#hubAccess() });

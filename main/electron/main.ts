@@ -7,7 +7,7 @@ import pino from 'pino';
 import { logRedactPaths } from '../../common/log';
 import type { StationApp } from '../api/app';
 import { openStationApp, type DemoHubAccess } from '../app';
-import type { SettingsStore } from '../settings';
+import { openSettings } from '../settings';
 import { contentSecurityPolicy } from '../host/server';
 
 /**
@@ -49,7 +49,7 @@ if (!app.requestSingleInstanceLock()) {
     station = await openStationApp({
       dataDir: process.env.STATION_DATA_DIR ?? app.getPath('userData'),
       exportDir,
-      settings: new Store({ name: 'settings' }) as unknown as SettingsStore,
+      settings: openSettings(() => new Store({ name: 'settings' }), join(app.getPath('userData'), 'settings.json')),
       safeStorage,
       logger,
       ...(demoHub ? { demoHub: () => Promise.resolve(demoHub) } : {}),

@@ -1,1 +1,1 @@
-export { JsonFileSettings, type SettingsStore } from './settings';
+export { fileSettings, openSettings, type SettingsStore } from './settings';

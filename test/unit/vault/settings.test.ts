@@ -1,7 +1,8 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import Conf from 'conf';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { JsonFileSettings, type SettingsStore } from '../../../main/settings';
+import { fileSettings, openSettings, type SettingsStore } from '../../../main/settings';
 import { tempDir } from './helpers';
 
 interface StationSettings extends Record<string, unknown> {
@@ -15,9 +16,9 @@ let cleanup: () => void;
 beforeEach(() => ({ dir, cleanup } = tempDir()));
 afterEach(() => cleanup());
 
-const open = (): SettingsStore<StationSettings> => new JsonFileSettings<StationSettings>({ path: join(dir, 'config', 'settings.json'), defaults: { language: 'en', slots: [] } });
+const open = (): SettingsStore<StationSettings> => fileSettings<StationSettings>({ path: join(dir, 'config', 'settings.json'), defaults: { language: 'en', slots: [] } });
 
-describe('JsonFileSettings (electron-store API outside Electron)', () => {
+describe('settings on conf (electron-store\'s store, outside Electron too)', () => {
   it('starts from the defaults and persists set values across instances', () => {
     const s = open();
     expect(s.get('language')).toBe('en');
@@ -59,11 +60,12 @@ describe('JsonFileSettings (electron-store API outside Electron)', () => {
     expect(open().store).toEqual({ language: 'en', slots: [] });
   });
 
-  it('writes atomically: no temp file is left behind, and the file is never half-written', () => {
+  it('writes atomically, readable by its owner only: no temp file is left behind', () => {
     const s = open();
     for (let i = 0; i < 20; i++) s.set('lastGroup', `g-${i}`);
     expect(readdirSync(join(dir, 'config'))).toEqual(['settings.json']);
     expect(open().get('lastGroup')).toBe('g-19');
+    expect(statSync(s.path).mode & 0o777).toBe(0o600);
   });
 
   it('refuses secrets, which belong in the vault', () => {
@@ -72,14 +74,24 @@ describe('JsonFileSettings (electron-store API outside Electron)', () => {
       expect(() => s.set(key, 'x')).toThrow(expect.objectContaining({ code: 'SETTING_IS_SECRET' }));
     }
     expect(() => s.set({ token: 'x' } as never)).toThrow(expect.objectContaining({ code: 'SETTING_IS_SECRET' }));
-    expect(existsSync(s.path)).toBe(false);
+    expect(() => { s.store = { language: 'en', slots: [], secret: 'x' }; }).toThrow(expect.objectContaining({ code: 'SETTING_IS_SECRET' }));
+    expect(open().store).toEqual({ language: 'en', slots: [] });
     s.set('shipping', 'ok'); // "pin" inside a word is fine
+    expect(open().get('shipping')).toBe('ok');
+  });
+
+  it('puts the same rules on any conf store it is given (the Electron shell passes electron-store)', () => {
+    const s = openSettings(() => new Conf({ cwd: dir, configName: 'shell' }), join(dir, 'shell.json'));
+    expect(s.path).toBe(join(dir, 'shell.json'));
+    expect(() => s.set('hub.token', 'x')).toThrow(expect.objectContaining({ code: 'SETTING_IS_SECRET' }));
+    s.set('slotGroups.slot-1', 'g-1');
+    expect(JSON.parse(readFileSync(s.path, 'utf8'))).toEqual({ slotGroups: { 'slot-1': 'g-1' } });
   });
 
   it('says what to do with a corrupt file instead of losing it silently', () => {
     const path = join(dir, 'broken.json');
     writeFileSync(path, '{ not json');
-    expect(() => new JsonFileSettings({ path })).toThrow(expect.objectContaining({ code: 'SETTINGS_CORRUPT' }));
+    expect(() => fileSettings({ path })).toThrow(expect.objectContaining({ code: 'SETTINGS_CORRUPT' }));
     expect(readFileSync(path, 'utf8')).toBe('{ not json');
   });
 });
