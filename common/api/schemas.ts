@@ -206,6 +206,8 @@ export type UpdateRequest = z.infer<typeof updateRequestSchema>;
 
 /** The currency of every price the hub names (products, price differences): amounts are its cents. */
 export const PRICE_CURRENCY = 'USD';
+/** The renderer takes only types from common/: this type pins its copy of the literal to PRICE_CURRENCY. */
+export type PriceCurrency = typeof PRICE_CURRENCY;
 
 /**
  * What a history entry is about, as facts the screen writes a sentence from in

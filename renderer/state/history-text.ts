@@ -1,10 +1,13 @@
-import { PRICE_CURRENCY, type HistoryEntry, type OfflineOutcome } from '../../common/api/schemas';
+import type { HistoryEntry, OfflineOutcome, PriceCurrency } from '../../common/api/schemas';
+
+/** common's PRICE_CURRENCY; the type makes a change there fail to compile here (the renderer imports only types from common/). */
+const priceCurrency: PriceCurrency = 'USD';
 
 type T = (key: string, options?: Record<string, unknown>) => string;
 
 /** An amount in cents as money of the hub's currency, in the screen's language ("US$7.20", "US$7.20" in zh-CN). */
 export function money(language: string, cents: number): string {
-  return new Intl.NumberFormat(language, { style: 'currency', currency: PRICE_CURRENCY, currencyDisplay: 'symbol' }).format(cents / 100);
+  return new Intl.NumberFormat(language, { style: 'currency', currency: priceCurrency, currencyDisplay: 'symbol' }).format(cents / 100);
 }
 
 /** A hub refusal in the screen's language: the code's translation, else the hub's words. */
