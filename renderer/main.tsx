@@ -6,8 +6,8 @@ import { useStore } from './state/store';
 import { setConnected } from './state/actions';
 import { createController } from './state/controller';
 // Chinese glyphs ship with the app (served from its own files, CSP font-src 'self'): kiosks need no system CJK font
-import '@fontsource/noto-sans-sc/chinese-simplified-400.css';
-import '@fontsource/noto-sans-sc/chinese-simplified-700.css';
+import '@fontsource/noto-sans-sc/400.css';
+import '@fontsource/noto-sans-sc/700.css';
 import './styles.css';
 
 const api = createApiClient((up) => useStore.getState().apply(setConnected, up));

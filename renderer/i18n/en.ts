@@ -25,8 +25,9 @@ export const en = {
     serial: 'Serial', scanned: 'Serial {{serial}} attached to slot {{slot}}', noSlots: 'No slots configured.',
   },
   slot: {
+    retryNoPort: 'Slot {{slot}} has no programmer port: plug the programmer in; the slot picks it up by itself.',
     title: 'Slot {{n}}', selected: 'selected', unplugged: 'Programmer unplugged', noGroup: 'no group',
-    phase: { idle: 'Idle', waiting: 'Waiting for module', burning: 'Burning', done: 'Done', failed: 'Failed', stopped: 'Stopped' },
+    phase: { idle: 'Idle', waiting: 'Waiting for module', burning: 'Burning', done: 'Done', failed: 'Failed', stopped: 'Stopped' , noport: 'No port' },
     step: { connect: 'connecting', check: 'checking the module', write: 'writing the license', verify: 'verifying', finish: 'finishing' },
     ok: 'Verified {{uuid}} in {{seconds}} s', burnedShift: '{{count}} this shift',
     groupBlocked: 'Group {{group}} is blocked: {{reason}}. Pick another group or ask a supervisor.',

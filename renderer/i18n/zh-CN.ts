@@ -28,8 +28,9 @@ export const zhCN: Dictionary = {
     serial: '序列号', scanned: '序列号 {{serial}} 已关联到工位 {{slot}}', noSlots: '尚未配置工位。',
   },
   slot: {
+    retryNoPort: '工位 {{slot}} 没有烧录器端口：请插上烧录器，工位会自动重新连接。',
     title: '工位 {{n}}', selected: '已选', unplugged: '烧录器已拔出', noGroup: '无分组',
-    phase: { idle: '空闲', waiting: '等待模组', burning: '烧录中', done: '完成', failed: '失败', stopped: '已停止' },
+    phase: { idle: '空闲', waiting: '等待模组', burning: '烧录中', done: '完成', failed: '失败', stopped: '已停止' , noport: '无端口' },
     step: { connect: '连接中', check: '检查模组', write: '写入授权', verify: '校验中', finish: '收尾' },
     ok: '已校验 {{uuid}}，用时 {{seconds}} 秒', burnedShift: '本班 {{count}} 个',
     groupBlocked: '分组“{{group}}”已锁定：{{reason}}。请选择其他分组或联系主管。',

@@ -4,7 +4,7 @@ import type { GroupSummary, SlotState } from '../../common/api/schemas';
 import { useShallow } from 'zustand/react/shallow';
 import { useStore } from '../state/store';
 import { moveSlotSelection, selectAnyRunning, selectGroupsForPicker, selectSelectedGroup, selectSlotNumber, showNotice } from '../state/actions';
-import { groupBlockText, portText, productLabel, stopText } from '../state/slot-text';
+import { groupBlockText, portText, productLabel, slotLook, stopText } from '../state/slot-text';
 import { feedWedge, settleWedge, wedgeInitial, WEDGE_GAP_MS, type WedgeOutput } from '../state/wedge';
 import { useStation } from '../context';
 
@@ -39,7 +39,11 @@ export function Operator() {
       else if (key === 'ArrowRight' || key === 'ArrowDown') apply(moveSlotSelection, 1);
       else if (key === 'ArrowLeft' || key === 'ArrowUp') apply(moveSlotSelection, -1);
       else if (key === ' ' && state.selectedSlotId) void controller.toggleSlot(state.selectedSlotId);
-      else if ((key === 'r' || key === 'R') && state.selectedSlotId) void controller.retry(state.selectedSlotId);
+      else if ((key === 'r' || key === 'R') && state.selectedSlotId) {
+        const slot = state.slots.find((x) => x.slotId === state.selectedSlotId);
+        if (slot && slotLook(slot, false) === 'noport') apply(showNotice, 'error', t('slot.retryNoPort', { slot: slot.number }), Date.now());
+        else void controller.retry(state.selectedSlotId);
+      }
       else if (key === 's' || key === 'S') void controller.startAll();
       else if (key === 'x' || key === 'X') void controller.stopAll();
     };
@@ -121,32 +125,35 @@ export function SlotTile({ slot, selected }: { slot: SlotState; selected: boolea
   const group = useStore((s) => s.groups.find((g) => g.id === slot.groupId) ?? null);
   const r = slot.lastResult;
   const stopped = stopText(t, i18n.language, slot, group);
-  // A slot that stopped by itself (blocked group, no license left) says so, not just "Idle".
-  const look = stopped !== null && !slot.running && slot.phase === 'idle' ? 'stopped' : slot.phase;
+  const look = slotLook(slot, stopped !== null);
   const phaseText = t(`slot.phase.${look}`);
   const port = portText(t, i18n.language, slot);
+  // Retry needs the slot's port: without it the button is off and says why
+  const canRetry = look !== 'noport';
   return (
-    <article className={`tile ${look}${selected ? ' selected' : ''}`} data-testid={`slot-${slot.number}`} data-phase={slot.phase} aria-label={t('slot.title', { n: slot.number })} onClick={() => apply(selectSlotNumber, slot.number)}>
+    <article className={`tile ${look}${selected ? ' selected' : ''}`} data-testid={`slot-${slot.number}`} data-phase={slot.phase} data-look={look} aria-label={t('slot.title', { n: slot.number })} onClick={() => apply(selectSlotNumber, slot.number)}>
       <div className="head">
         <span className="num">{t('slot.title', { n: slot.number })}</span>
         <span className="grow" />
         <span className={`badge ${look}`} data-testid="slot-phase">{phaseText}</span>
       </div>
       <div className="port">{slot.port} · {slot.protocol}</div>
+      <div className="slot-group" data-testid="slot-group">{group === null ? <span className="muted">{t('slot.noGroup')}</span>
+        : <><strong>{group.name}</strong> <span className="muted">· {productLabel(t, group)} · {t('operator.usable', { left: group.counts.left })}</span></>}</div>
       {!slot.connected ? <div className="result-err" data-testid="slot-port">{port ?? t('slot.unplugged')}</div> : null}
       <div className="step" data-testid="slot-step">{slot.phase === 'burning' && slot.step ? `${phaseText}: ${t(`slot.step.${slot.step}`)}` : '\u00a0'}</div>
       <div className={`bar${slot.phase === 'done' ? ' done' : ''}`} role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(slot.progress * 100)}>
         <div style={{ width: `${Math.round(slot.progress * 100)}%` }} />
       </div>
       <div data-testid="slot-result">
-        {r === null ? <span className="muted">{slot.groupId === null ? t('slot.noGroup') : '\u00a0'}</span>
+        {r === null ? <span className="muted">{'\u00a0'}</span>
           : r.ok ? <span className="result-ok">✔ {t('slot.ok', { uuid: r.uuid, seconds: (r.durationMs / 1000).toFixed(1) })}{r.serial ? ` · ${t('operator.serial')} ${r.serial}` : ''}</span>
           : (
             <div className="row">
               <span className="result-err grow" data-testid="slot-error">✖ {t(`burnError.${r.code}`, { slot: slot.number })}
                 {r.suspect && r.uuid ? <><br /><span className="result-suspect">{t('burnError.suspect', { uuid: r.uuid })}</span></> : null}
               </span>
-              <button className="primary" onClick={(e) => { e.stopPropagation(); void controller.retry(slot.slotId); }} data-testid="retry">{t('operator.retry')}</button>
+              <button className="primary" onClick={(e) => { e.stopPropagation(); void controller.retry(slot.slotId); }} disabled={!canRetry} title={canRetry ? undefined : t('slot.retryNoPort', { slot: slot.number })} data-testid="retry">{t('operator.retry')}</button>
             </div>
           )}
       </div>

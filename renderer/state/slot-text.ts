@@ -42,3 +42,12 @@ export function portText(t: T, language: string, slot: SlotState): string | null
 export function productLabel(t: T, group: Pick<GroupSummary, 'pid' | 'productName'>): string {
   return group.pid === 'unknown' ? t('group.imported') : group.productName;
 }
+
+/** What the tile's badge shows: a slot without its port never shows Done; a slot that stopped by itself says Stopped, not Idle. */
+export type SlotLook = SlotState['phase'] | 'stopped' | 'noport';
+export function slotLook(slot: SlotState, stoppedByItself: boolean): SlotLook {
+  if (!slot.running && !slot.connected) return 'noport';
+  if (slot.portProblem !== null) return 'noport';
+  if (stoppedByItself && !slot.running && slot.phase === 'idle') return 'stopped';
+  return slot.phase;
+}

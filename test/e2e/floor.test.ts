@@ -41,6 +41,7 @@ describe('operator keyboard', () => {
     await expect.poll(async () => (await overview(st)).slots.every((s) => s.groupId !== null)).toBe(true);
     expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('group-option');
     await page.keyboard.press('2');
+    await page.waitForTimeout(100);
     await page.keyboard.press(' ');
     await expect.poll(() => running(st, 2)).toBe(true);
     expect(await running(st, 1)).toBe(false);
@@ -59,4 +60,34 @@ describe('operator keyboard', () => {
     await shot(page, 'operator-keyboard');
     expect(errors).toEqual([]);
   }, 60_000);
+
+  it('each tile shows its group; a slot whose port vanished never shows Done, and Retry says why instead of doing nothing', async () => {
+    const st = await station();
+    const { page, errors } = await openPage(browser, st.host.url);
+    await setUpDemo(page);
+    expect(await page.getByTestId('slot-1').getByTestId('slot-group').textContent()).toBe('no group');
+    await plugCard(page).click();
+    const plug = (await overview(st)).groups.find((g) => g.productName === 'Demo smart plug' && g.blocked === null)!;
+    for (const n of [1, 2, 3, 4]) await expect.poll(() => page.getByTestId(`slot-${n}`).getByTestId('slot-group').textContent()).toMatch(new RegExp(`^${plug.name} · Demo smart plug · \\d+ left$`));
+    await page.locator('body').click({ position: { x: 5, y: 400 } });
+    // keys far enough apart not to read as a scanner
+    await page.keyboard.press('1');
+    await page.waitForTimeout(100);
+    await page.keyboard.press(' ');
+    await expect.poll(() => page.getByTestId('slot-1').getAttribute('data-look'), { timeout: 15_000 }).toBe('done');
+    // the programmer is pulled while the slot waits for the next module
+    const slot1 = (await overview(st)).slots.find((s) => s.number === 1)!;
+    const port = st.env.portAt(slot1.port)!;
+    await port.fleet.unplug(port.index);
+    await expect.poll(() => page.getByTestId('slot-1').getAttribute('data-look'), { timeout: 15_000 }).toBe('noport');
+    expect(await page.getByTestId('slot-1').getByTestId('slot-phase').textContent()).toBe('No port');
+    await page.keyboard.press('r');
+    await expect.poll(() => page.getByTestId('notice').textContent()).toContain('Slot 1 has no programmer port');
+    await shot(page, 'operator-no-port');
+    await page.getByTestId('lang-zh').click();
+    await expect.poll(() => page.getByTestId('slot-1').getByTestId('slot-phase').textContent()).toBe('无端口');
+    await shot(page, 'operator-no-port-zh');
+    await page.getByTestId('lang-en').click();
+    expect(errors).toEqual([]);
+  }, 90_000);
 });

@@ -2,7 +2,7 @@ import i18next from 'i18next';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { GroupSummary, SlotState } from '../../../common/api/schemas';
 import { resources } from '../../../renderer/i18n';
-import { groupBlockText, portText, stopText } from '../../../renderer/state/slot-text';
+import { groupBlockText, portText, productLabel, slotLook, stopText } from '../../../renderer/state/slot-text';
 
 const i18n = i18next.createInstance();
 beforeAll(async () => { await i18n.init({ resources, lng: 'en', fallbackLng: 'en', interpolation: { escapeValue: false } }); });
@@ -58,5 +58,20 @@ describe('what a slot tile says about a stop and its port', () => {
     expect(portText(tIn('en'), 'en', s)).toBe(s.portProblem);
     expect(portText(tIn('zh-CN'), 'zh-CN', s)).toBe('无法打开工位 3 的烧录器端口：请检查烧录器是否插好；工位会自动重试。');
     expect(portText(tIn('en'), 'en', slot())).toBeNull();
+  });
+
+  it('a slot without its port never shows Done; a slot that stopped by itself shows Stopped', () => {
+    const done = slot({ phase: 'done', lastResult: { ok: true, uuid: 'abcdefghijklmnop', mac: null, serial: null, at: 't', durationMs: 1 } });
+    expect(slotLook(done, false)).toBe('done');
+    expect(slotLook({ ...done, connected: false }, false)).toBe('noport');
+    expect(slotLook({ ...done, running: true, portProblem: 'cannot open /dev/ttyUSB2' }, false)).toBe('noport');
+    expect(slotLook(slot(), true)).toBe('stopped');
+    expect(slotLook(slot({ running: true, phase: 'burning' }), false)).toBe('burning');
+  });
+
+  it('an imported group is named "Imported licenses" in the screen language, a hub group by its product', () => {
+    expect(productLabel(tIn('en'), { pid: 'unknown', productName: 'Imported licenses' })).toBe('Imported licenses');
+    expect(productLabel(tIn('zh-CN'), { pid: 'unknown', productName: 'Imported licenses' })).toBe('导入的授权');
+    expect(productLabel(tIn('zh-CN'), { pid: 'plug01', productName: 'Demo smart plug' })).toBe('Demo smart plug');
   });
 });
