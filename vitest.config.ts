@@ -12,6 +12,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // The suite's shared log sink is searched for secrets after every file (test/support/log-sink.ts).
+    setupFiles: ['test/support/log-secrets.setup.ts'],
     reporters: ['default'],
   },
 });

@@ -11,7 +11,8 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { Clock } from '../../../common/clock';
 import type { License } from '../../../common/license';
-import { silentLogger, type Logger } from '../../../common/log';
+import type { Logger } from '../../../common/log';
+import { registerSecret, registerSecretsIn, sinkLogger } from '../../support/log-sink';
 import { hubRoutes } from '../../../common/hub-api';
 import { keyring, masterKey } from '../../../hub/services/authkeys';
 import { createHub, type StartHubOptions } from '../../../hub/server';
@@ -91,13 +92,14 @@ export async function bootHub(target: Target, opts: Omit<StartHubOptions, 'db' |
   const clock = opts.clock instanceof TestClock ? opts.clock : new TestClock();
   const sent: { destination: string; code: string }[] = [];
   const adminToken = opts.adminToken ?? 'test-admin-token';
-  const logger: Logger = opts.logger ?? silentLogger;
+  const logger: Logger = opts.logger ?? sinkLogger();
+  registerSecret(adminToken);
   const hub = await createHub(store, {
     ...opts,
     adminToken,
     logger,
     clock,
-    sender: opts.sender ?? { send: async (m) => void sent.push({ destination: m.destination, code: m.code }) },
+    sender: opts.sender ?? { send: async (m) => { registerSecret(m.code); sent.push({ destination: m.destination, code: m.code }); } },
     runJobs: opts.runJobs ?? false,
     keyring: opts.keyring ?? testKeyring,
   });
@@ -108,6 +110,8 @@ export async function bootHub(target: Target, opts: Omit<StartHubOptions, 'db' |
       headers: token ? { authorization: `Bearer ${token}` } : {},
     });
     const parsed = res.body ? JSON.parse(res.body) : undefined;
+    registerSecretsIn(parsed);
+    registerSecretsIn(body);
     // Every 200 reply must match its route's reply schema: the station client parses replies with the same schemas.
     if (res.statusCode === 200) {
       const path = url.split('?')[0]!;
@@ -139,6 +143,7 @@ export function makeLicenses(n: number, withMac = true): License[] {
     serial++;
     const uuid = `u${tag}${serial.toString(36).padStart(9, '0')}`.slice(0, 16);
     const authkey = randomBytes(24).toString('base64').replace(/[^0-9A-Za-z]/g, 'x').slice(0, 32);
+    registerSecret(authkey);
     out.push(withMac ? { uuid, authkey, mac: (0x1c000000000 + serial).toString(16).toUpperCase().padStart(12, '0') } : { uuid, authkey });
   }
   return out;

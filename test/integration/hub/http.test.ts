@@ -4,6 +4,7 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { logRedactPaths } from '../../../common/log';
 import { handlers } from '../../../hub/http/handlers';
+import { findSecretsInLog, registerSecret, resetLogSink, sinkLogger } from '../../support/log-sink';
 import { bootHub, enrollStation, makeCredential, seedWorld, targets, type TestHub } from './harness';
 
 describe.each(targets())('hub HTTP boundary on %s', (target) => {
@@ -118,6 +119,13 @@ describe.each(targets())('hub HTTP boundary on %s', (target) => {
     for (let i = 0; i < 4; i++) codes.push((await h.call('POST', '/v1/station/enroll', { code: 'AAAA-BBBB-CCCC' })).status);
     expect(codes).toEqual([403, 403, 403, 429]);
     expect((await h.call('POST', '/v1/station/enroll', { code: 'AAAA-BBBB-CCCC' })).body.error.code).toBe('RATE_LIMITED');
+  });
+
+  it("the suite's log sink catches a registered secret in any line", () => {
+    registerSecret('hst_pretend-token-123');
+    sinkLogger().info({ note: 'a careless line with hst_pretend-token-123 in it' }, 'oops');
+    expect(findSecretsInLog()).toEqual([{ secret: 'hs…(21)', line: expect.stringContaining('oops') }]);
+    resetLogSink(); // this file's own check after all its tests must still pass
   });
 
   it('never writes an authkey or a token to the log', async () => {

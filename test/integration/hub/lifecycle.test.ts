@@ -327,7 +327,8 @@ describe.each(targets())('credential lifecycle on %s', (target) => {
 
     it('runs to the end with progress and leaves a notice', async () => {
       await h.close();
-      h = await bootHub(target, { runJobs: true, config: { jobs: { pollMs: 20, chunkSize: 4 } } });
+      // Slow enough per item that the second request meets the job still running, however loaded the machine.
+      h = await bootHub(target, { runJobs: true, config: { jobs: { pollMs: 20, chunkSize: 4, itemDelayMs: 40 } } });
       await seedWorld(h);
       const c = await makeCredential(h, { pid: 'p2', purchased: 7 });
       const job = await h.admin('POST', `/v1/admin/credentials/${c.id}/third-party-jobs`, {});
