@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { isAppError, toErrorInfo } from '../../common/errors';
-import { MIN_PASSPHRASE_LENGTH, PassphraseWrapper, defaultAnchorPath, type ScryptParams } from '../vault';
+import { MIN_PASSPHRASE_LENGTH, PassphraseWrapper, damagedError, defaultAnchorPath, isDamageError, type ScryptParams } from '../vault';
 import { Station, type SlotSnapshot, type StationEvent, type StationOptions } from '../station';
 import type { LicenseListError } from '../../common/import';
 import type { GroupCounts } from '../ledger';
@@ -65,6 +65,7 @@ export async function runStationCommand(argv: readonly string[], io: StationCliI
       const code = exitCodeFor(e);
       return code === exit.internal || code === exit.failed ? exit.vault : code;
     }
+    if (station.vault.damage && args.cmd.command !== 'run' && args.cmd.command !== 'verify') out({ event: 'vault-damaged', message: station.vault.damage }, station.vault.damage);
     const rollback = station.vault.rollback;
     // Said before anything else: the counts that follow may show burned licenses as available.
     if (rollback && args.cmd.command !== 'run') out({ event: 'vault-behind', vaultSeq: rollback.vaultSeq, anchoredSeq: rollback.anchoredSeq, diverged: rollback.diverged, message: rollback.message }, rollback.message);
@@ -76,7 +77,8 @@ export async function runStationCommand(argv: readonly string[], io: StationCliI
       );
     }
     return await runCommand(station, args.cmd, io, out);
-  } catch (e) {
+  } catch (thrown) {
+    const e = isDamageError(thrown) ? damagedError(thrown) : thrown;
     io.stderr(`${toErrorInfo(e).message}\n`);
     return exitCodeFor(e);
   } finally {
@@ -188,7 +190,8 @@ async function runCommand(station: Station, cmd: Exclude<StationCommand, { comma
         out({ event: 'audit', ...result }, `The audit chain verifies: ${result.entries} entries, head ${result.headHash.slice(0, 16)}…; all ${result.licenses} licenses agree with it.`);
         return exit.ok;
       }
-      out({ event: 'audit', ...result }, result.uuid === null ? `The audit chain is BROKEN at entry ${result.brokenAt}: ${result.reason}` : `A license DISAGREES with the audit chain: ${result.reason}`);
+      const text = result.damaged ? `The vault is DAMAGED: ${result.reason}` : result.uuid === null ? `The audit chain is BROKEN at entry ${result.brokenAt}: ${result.reason}` : `A license DISAGREES with the audit chain: ${result.reason}`;
+      out({ event: 'audit', ...result }, text);
       return exit.failed;
     }
     case 'report': {

@@ -1,8 +1,8 @@
 import { AppError, isAppError } from '../../common/errors';
 import { newId } from '../../common/ids';
-import type { LicenseState } from '../../common/license';
+import { licenseStates, type LicenseState } from '../../common/license';
 import type { BurnOutcome, BurnStep, ModuleIdentity } from '../../native/protocols/types';
-import type { AuditVerification, Vault, VaultDb } from '../vault';
+import { damageAdvice, isDamageError, type AuditVerification, type Vault, type VaultDb } from '../vault';
 import { nextState, type LedgerAction } from './states';
 import { burnReportCsv, type BurnRecord } from './report';
 
@@ -69,7 +69,7 @@ export interface RecoveryReport {
  */
 export type LedgerVerification =
   | (Extract<AuditVerification, { ok: true }> & { licenses: number })
-  | (Extract<AuditVerification, { ok: false }> & { uuid: string | null; licenses: number | null });
+  | (Extract<AuditVerification, { ok: false }> & { uuid: string | null; licenses: number | null; damaged?: string[] });
 
 /** How a suspect is settled (resolveSuspect). */
 export interface SettleOptions {
@@ -99,6 +99,8 @@ export interface ModuleRecord {
  * order. Every other transition is fsynced before it returns; `sending` above all.
  */
 const fsyncSkippable: ReadonlySet<LedgerAction> = new Set<LedgerAction>(['reserve', 'written']);
+
+const knownStates: ReadonlySet<string> = new Set(licenseStates);
 
 /** License rows carry the group's public id, joined from its compact key. */
 const selectLicense = 'SELECT l.*, g.id AS group_id FROM licenses l JOIN credential_groups g ON g.key = l.group_key';
@@ -212,7 +214,8 @@ export class Ledger {
       .transaction(() => {
         const rows = this.#db
           .prepare<[], LicenseRow>(ledgerQueries.inFlight)
-          .all();
+          .all()
+          .map((r) => this.#checked(r));
         for (const row of rows) {
           if (row.state === 'reserved') {
             this.#apply(row, 'recover-release', { slot: null, detail: { reason: 'station restarted before anything was sent' }, burn: { result: 'failed', reason: 'station restarted before anything was sent' } });
@@ -248,7 +251,7 @@ export class Ledger {
           license = this.#get(options.uuid);
           if (license.group_id !== groupId) throw new AppError('LICENSE_NOT_IN_GROUP', `License ${options.uuid} belongs to another group; pick it from its own group.`);
         } else {
-          license = this.#nextAvailable.get(group.key);
+          license = this.#checked(this.#nextAvailable.get(group.key));
           if (!license) throw new AppError('NO_LICENSE_AVAILABLE', `Group "${group.name}" has no available license left; import more licenses or pick another group.`, { groupId });
         }
         return this.#apply(license, 'reserve', { slot: options.slot, attempt, detail: { slot: options.slot, attempt } });
@@ -468,6 +471,7 @@ export class Ledger {
     const counts: GroupCounts = { total: 0, left: 0, available: 0, reserved: 0, burning: 0, burned: 0, reported: 0, suspect: 0, rejected: 0, void: 0, failedAttempts: 0 };
     const rows = this.#db.prepare<[number], { state: LicenseState; n: number }>(ledgerQueries.countsByState).all(key);
     for (const { state, n } of rows) {
+      if (!knownStates.has(state)) throw this.vault.markDamaged(`${n} license(s) of group ${groupId} read back with the state ${JSON.stringify(state)}`);
       counts.total += n;
       if (state === 'available' || state === 'reserved' || state === 'suspect' || state === 'void' || state === 'rejected' || state === 'reported') counts[state] += n;
       if (state === 'sending' || state === 'written') counts.burning += n;
@@ -540,6 +544,32 @@ export class Ledger {
 
   /** The chain end to end (naming its first broken link), then every license row against the chain. */
   verifyAudit(): LedgerVerification {
+    // A damaged file first: its chain and rows cannot be trusted, and reading them may fail.
+    const problems = this.vault.checkIntegrity();
+    if (problems) return damagedVerification([...problems, ...this.#badStateRows(problems)]);
+    try {
+      return this.#verifyChainAndRows();
+    } catch (e) {
+      if (isDamageError(e) || isAppError(e, 'VAULT_DAMAGED')) return damagedVerification([e instanceof Error ? e.message : String(e)]);
+      throw e;
+    }
+  }
+
+  /** After quick_check found a license state CHECK broken: the rows, read from the table itself (its index may say otherwise). */
+  #badStateRows(problems: string[]): string[] {
+    if (!problems.some((p) => p.includes('CHECK constraint failed in licenses'))) return [];
+    try {
+      const known = licenseStates.map((s) => `'${s}'`).join(', ');
+      return this.#db
+        .prepare<[], { id: number; uuid: string; state: string }>(`SELECT id, uuid, state FROM licenses NOT INDEXED WHERE state NOT IN (${known}) ORDER BY id LIMIT 10`)
+        .all()
+        .map((r) => `license ${r.uuid} (row ${r.id}) has the state ${JSON.stringify(r.state)}`);
+    } catch {
+      return [];
+    }
+  }
+
+  #verifyChainAndRows(): LedgerVerification {
     const chain = this.vault.audit.verify();
     if (!chain.ok) return { ...chain, uuid: null, licenses: null };
     const row = this.#db.prepare<[], { uuid: string; state: string; seq: number | null; to_state: string | null }>(disagreeingLicenseQuery).get();
@@ -562,8 +592,17 @@ export class Ledger {
     return group.key;
   }
 
+  /**
+   * The license-state CHECK on every row read: a state that is none of the states means the file
+   * was damaged (a flipped byte), and a damaged vault offers nothing more.
+   */
+  #checked<R extends { state: string; uuid: string } | undefined>(row: R): R {
+    if (row !== undefined && !knownStates.has(row.state)) throw this.vault.markDamaged(`license ${row.uuid} reads back with the state ${JSON.stringify(row.state)}`);
+    return row;
+  }
+
   #get(uuid: string): LicenseRow {
-    const row = this.#byUuid.get(uuid);
+    const row = this.#checked(this.#byUuid.get(uuid));
     if (!row) throw new AppError('LICENSE_NOT_FOUND', `License ${uuid} is not in this vault; check the uuid.`, { uuid });
     return row;
   }
@@ -645,6 +684,17 @@ function sameModule(row: LicenseRow, readBack: ModuleIdentity, options: SettleOp
   const known = burnedMac !== null ? `MAC ${burnedMac}, which the module in the jig does not tell` : row.module_serial !== null ? `serial label ${row.module_serial}: scan the label of the module in the jig` : 'no MAC or serial label recorded at the burn';
   throw new AppError('MODULE_UNIDENTIFIED', `The module of license ${row.uuid} cannot be identified (${known}). A supervisor who is sure this is the module from ${slot} at ${when} can confirm it.`, { uuid: row.uuid });
 }
+
+/** verifyAudit's answer for a damaged file: SQLite's own words, which name the page or row where it can. */
+const damagedVerification = (problems: string[]): LedgerVerification => ({
+  ok: false,
+  entries: 0,
+  brokenAt: 0,
+  uuid: null,
+  licenses: null,
+  damaged: problems,
+  reason: `the vault file is damaged: ${problems.slice(0, 5).join('; ')}. ${damageAdvice[0]!.toUpperCase()}${damageAdvice.slice(1)}`,
+});
 
 const moduleDetail = (m: ModuleRecord): Record<string, unknown> => ({ moduleMac: m.moduleMac ?? null, moduleSerial: m.moduleSerial ?? null });
 

@@ -7,6 +7,7 @@ import type { BurnOutcome, BurnStep, ModuleDriver, ModuleIdentity, ProtocolId } 
 import { SerialTransport } from '../../native/transport/serial';
 import type { Transport } from '../../native/transport/types';
 import type { Ledger, Reservation } from '../ledger';
+import { isDamageError } from '../vault';
 import { failureMessage, rejectionKind, rejectionStop, type SlotFailureCode } from './messages';
 import { freshGuard, holdsGuard, needsIdentity, nextGuard, removalGuard, type JigProbe, type SwapGuard } from './swap-guard';
 
@@ -353,6 +354,8 @@ export class Slot {
       return { code: 'LICENSE_DAMAGED', message: failureMessage('LICENSE_DAMAGED', number, { uuid, group: this.#ledger.vault.getGroup(groupId).name }) };
     }
     if (isAppError(e, 'NO_LICENSE_AVAILABLE')) return { code: 'NO_LICENSE_LEFT', message: failureMessage('NO_LICENSE_LEFT', number) };
+    if (isDamageError(e)) return { code: 'VAULT_DAMAGED', message: failureMessage('VAULT_DAMAGED', number, { detail: this.#ledger.vault.markDamaged(e instanceof Error ? e.message : String(e)).message }) };
+    if (isAppError(e, 'VAULT_DAMAGED')) return { code: 'VAULT_DAMAGED', message: failureMessage('VAULT_DAMAGED', number, { detail: e.message }) };
     if (isAppError(e, 'VAULT_ROLLED_BACK')) return { code: 'VAULT_BEHIND', message: failureMessage('VAULT_BEHIND', number, { detail: e.message }) };
     return null;
   }

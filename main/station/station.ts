@@ -75,7 +75,8 @@ export class Station {
     this.ledger = new Ledger(vault);
     this.#options = options;
     this.#shiftStart = (options.clock ?? systemClock).now();
-    this.recovery = this.ledger.recover();
+    // A damaged vault is not written to: recovery waits for the restored copy.
+    this.recovery = vault.damage ? { released: [], suspected: [] } : this.ledger.recover();
   }
 
   /** Creates a new vault and opens the station on it. */

@@ -235,21 +235,41 @@ export class Vault {
    * the file is sound, else the first problems, with the page or row where SQLite names one.
    */
   checkIntegrity(max = 10): string[] | null {
+    const check = (table?: string): string[] => this.db.prepare<[], { quick_check: string }>(`PRAGMA quick_check(${table !== undefined ? `"${table}"` : Math.max(1, Math.floor(max))})`).all().map((r) => r.quick_check);
     let lines: string[];
     try {
-      lines = this.db.prepare<[], { quick_check: string }>(`PRAGMA quick_check(${Math.max(1, Math.floor(max))})`).all().map((r) => r.quick_check);
+      lines = check();
     } catch (e) {
       if (!isDamageError(e)) throw e;
-      return [e instanceof Error ? e.message : String(e)];
+      // SQLite gives up on a page it cannot even parse: name the tables that hold one.
+      return this.#damagedTables(check) ?? [(e as Error).message];
     }
     return lines.length === 1 && lines[0] === 'ok' ? null : lines;
   }
 
+  #damagedTables(check: (table: string) => string[]): string[] | null {
+    try {
+      const tables = this.db.prepare<[], { name: string }>("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").all().map((r) => r.name);
+      const found = tables.flatMap((table) => {
+        try {
+          const lines = check(table);
+          return lines.length === 1 && lines[0] === 'ok' ? [] : lines.map((l) => `table ${table}: ${l}`);
+        } catch (e) {
+          return [`table ${table}: ${(e as Error).message}`];
+        }
+      });
+      return found.length > 0 ? found : null;
+    } catch {
+      return null;
+    }
+  }
+
   /** Marks the vault damaged (a row read back wrong): it offers nothing more. Returns the refusal. */
   markDamaged(what: string): AppError {
-    this.#damage ??= `The vault file is damaged (${what}): ${damageAdvice}`;
+    const message = `The vault file is damaged (${what}): ${damageAdvice}`;
+    this.#damage ??= message;
     this.logger.error({ path: this.path, what }, 'vault is damaged');
-    return new AppError('VAULT_DAMAGED', this.#damage);
+    return new AppError('VAULT_DAMAGED', message);
   }
 
   /** Refuses with VAULT_DAMAGED or VAULT_ROLLED_BACK while the vault cannot be trusted to offer a license. */

@@ -114,8 +114,13 @@ async function coldStart(): Promise<void> {
   const auditS = (performance.now() - t) / 1000;
   if (!audit.ok || audit.licenses !== 1_000_000) throw new Error(`bench audit check failed: ${audit.ok ? audit.licenses : audit.reason}`);
   console.log(`# audit check: ${audit.entries} chain entries, ${audit.licenses} licenses agree with it`);
+  // The integrity check that open runs (SQLite's quick_check over every page), timed alone.
+  t = performance.now();
+  if (opened.checkIntegrity() !== null) throw new Error('bench vault fails its integrity check');
+  const integrityMs = performance.now() - t;
   opened.close();
   bench('station_cold_start_1m_ms', readyMs, 'ms');
+  bench('vault_integrity_check_1m_ms', integrityMs, 'ms');
   bench('audit_verify_1m_s', auditS, 's');
 }
 
