@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { isAppError, toErrorInfo } from '../../common/errors';
-import { MIN_PASSPHRASE_LENGTH, PassphraseWrapper, damagedError, defaultAnchorPath, isDamageError, type ScryptParams } from '../vault';
+import { MIN_PASSPHRASE_LENGTH, PassphraseWrapper, damagedError, defaultAnchorPath, diskFullError, isDamageError, isDiskFullError, type ScryptParams } from '../vault';
 import { Station, type SlotSnapshot, type StationEvent, type StationOptions } from '../station';
 import type { LicenseListError } from '../../common/import';
 import type { GroupCounts } from '../ledger';
@@ -48,7 +48,8 @@ export async function runStationCommand(argv: readonly string[], io: StationCliI
     const passphrase = await readPassphrase(args, io);
     if (passphrase === null) return exit.usage;
     const wrapper = new PassphraseWrapper(passphrase, io.scrypt);
-    const options: StationOptions = { vaultPath, wrapper, anchorPath: defaultAnchorPath(vaultPath, io.env), ...io.stationOptions };
+    const minFreeMb = io.env.CS_MIN_FREE_MB;
+    const options: StationOptions = { vaultPath, wrapper, anchorPath: defaultAnchorPath(vaultPath, io.env), ...(minFreeMb ? { minFreeBytes: Number(minFreeMb) * 2 ** 20 } : {}), ...io.stationOptions };
     if (args.cmd.command === 'create') {
       if (passphrase.length < MIN_PASSPHRASE_LENGTH) {
         io.stderr(`The passphrase needs at least ${MIN_PASSPHRASE_LENGTH} characters.\n`);
@@ -78,7 +79,7 @@ export async function runStationCommand(argv: readonly string[], io: StationCliI
     }
     return await runCommand(station, args.cmd, io, out);
   } catch (thrown) {
-    const e = isDamageError(thrown) ? damagedError(thrown) : thrown;
+    const e = isDamageError(thrown) ? damagedError(thrown) : isDiskFullError(thrown) ? diskFullError(thrown) : thrown;
     io.stderr(`${toErrorInfo(e).message}\n`);
     return exitCodeFor(e);
   } finally {

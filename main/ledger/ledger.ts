@@ -191,6 +191,8 @@ export class Ledger {
   readonly #update;
   readonly #insertBurn;
   readonly #group;
+  /** Licenses held suspect in memory only: their transition could not be written (disk full). */
+  readonly #heldSuspect = new Map<string, { groupId: string; onDisk: LicenseState }>();
 
   constructor(vault: Vault) {
     this.vault = vault;
@@ -423,6 +425,18 @@ export class Ledger {
       .immediate();
   }
 
+  /**
+   * The disk is full and a transition of this license could not be written: it is suspect from now
+   * on, in memory (counts and license() say so). On disk it is still sending or written, which the
+   * next open's recovery makes suspect: the same state. A license still reserved on disk (nothing
+   * was sent) stays as it is; recovery releases it.
+   */
+  holdSuspect(uuid: string): LicenseState {
+    const row = this.#get(uuid);
+    if (row.state === 'sending' || row.state === 'written') this.#heldSuspect.set(uuid, { groupId: row.group_id, onDisk: row.state });
+    return this.#heldSuspect.has(uuid) ? 'suspect' : row.state;
+  }
+
   /** Void licenses the hub has not yet been told about (sync reports them as spoiled). */
   spoiledToReport(limit = 1000): LicenseInfo[] {
     return this.#db.prepare<[number], LicenseRow>(ledgerQueries.spoiledToReport).all(limit).map(infoFromRow);
@@ -462,7 +476,8 @@ export class Ledger {
   }
 
   license(uuid: string): LicenseInfo {
-    return infoFromRow(this.#get(uuid));
+    const info = infoFromRow(this.#get(uuid));
+    return this.#heldSuspect.has(uuid) ? { ...info, state: 'suspect' } : info;
   }
 
   /** The group's licenses by state, and its failed attempts since `since` (ms; all of them without it). */
@@ -476,6 +491,11 @@ export class Ledger {
       if (state === 'available' || state === 'reserved' || state === 'suspect' || state === 'void' || state === 'rejected' || state === 'reported') counts[state] += n;
       if (state === 'sending' || state === 'written') counts.burning += n;
       if (state === 'verified' || state === 'reported') counts.burned += n;
+    }
+    for (const held of this.#heldSuspect.values()) {
+      if (held.groupId !== groupId) continue;
+      counts.burning--;
+      counts.suspect++;
     }
     counts.left = counts.available + counts.reserved + counts.burning;
     counts.failedAttempts = this.#db.prepare<[string, number], { n: number }>(ledgerQueries.failedAttempts).get(groupId, options.since ?? 0)?.n ?? 0;

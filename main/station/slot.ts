@@ -7,7 +7,7 @@ import type { BurnOutcome, BurnStep, ModuleDriver, ModuleIdentity, ProtocolId } 
 import { SerialTransport } from '../../native/transport/serial';
 import type { Transport } from '../../native/transport/types';
 import type { Ledger, Reservation } from '../ledger';
-import { isDamageError } from '../vault';
+import { isDamageError, isDiskFullError } from '../vault';
 import { failureMessage, rejectionKind, rejectionStop, type SlotFailureCode } from './messages';
 import { freshGuard, holdsGuard, needsIdentity, nextGuard, removalGuard, type JigProbe, type SwapGuard } from './swap-guard';
 
@@ -354,6 +354,7 @@ export class Slot {
       return { code: 'LICENSE_DAMAGED', message: failureMessage('LICENSE_DAMAGED', number, { uuid, group: this.#ledger.vault.getGroup(groupId).name }) };
     }
     if (isAppError(e, 'NO_LICENSE_AVAILABLE')) return { code: 'NO_LICENSE_LEFT', message: failureMessage('NO_LICENSE_LEFT', number) };
+    if (isDiskFullError(e)) return { code: 'DISK_FULL', message: failureMessage('DISK_FULL', number) };
     if (isDamageError(e)) return { code: 'VAULT_DAMAGED', message: failureMessage('VAULT_DAMAGED', number, { detail: this.#ledger.vault.markDamaged(e instanceof Error ? e.message : String(e)).message }) };
     if (isAppError(e, 'VAULT_DAMAGED')) return { code: 'VAULT_DAMAGED', message: failureMessage('VAULT_DAMAGED', number, { detail: e.message }) };
     if (isAppError(e, 'VAULT_ROLLED_BACK')) return { code: 'VAULT_BEHIND', message: failureMessage('VAULT_BEHIND', number, { detail: e.message }) };
@@ -376,8 +377,29 @@ export class Slot {
     }
     this.#onLedgerChange(groupId);
     this.#set({ phase: 'burning', step: 'connect', progress: 0.05 });
-    const beforeWrite = this.#ledger.beforeWrite(reservation, { moduleSerial: this.#state.pendingSerial });
-    const ledgerStep = this.#ledger.onStep(reservation);
+    // A transition that cannot be written (disk full) ends the burn as a suspect and stops the slot.
+    let diskFull: unknown = null;
+    const noteDiskFull = (e: unknown): void => {
+      if (isDiskFullError(e)) diskFull ??= e;
+    };
+    const journalSending = this.#ledger.beforeWrite(reservation, { moduleSerial: this.#state.pendingSerial });
+    const beforeWrite = async (existing: ModuleIdentity): Promise<void> => {
+      try {
+        await journalSending(existing);
+      } catch (e) {
+        noteDiskFull(e);
+        throw e;
+      }
+    };
+    const journalStep = this.#ledger.onStep(reservation);
+    const ledgerStep = (step: BurnStep): void => {
+      try {
+        journalStep(step);
+      } catch (e) {
+        noteDiskFull(e);
+        if (diskFull === null) throw e;
+      }
+    };
     let outcome: BurnOutcome;
     try {
       outcome = await this.#driver.burn(
@@ -395,7 +417,15 @@ export class Slot {
       reservation.authkey = '';
     }
     const serial = this.#state.pendingSerial;
-    const state: LicenseState = this.#ledger.finishBurn(reservation, outcome, { moduleSerial: serial });
+    let state: LicenseState;
+    try {
+      if (diskFull !== null) throw diskFull;
+      state = this.#ledger.finishBurn(reservation, outcome, { moduleSerial: serial });
+    } catch (e) {
+      noteDiskFull(e);
+      if (diskFull === null) throw e;
+      return this.#stopOnDiskFull(reservation.uuid, outcome);
+    }
     this.#onLedgerChange(groupId);
     if (state === 'rejected' && !outcome.ok) return this.#rejected(reservation.uuid, outcome.error.message);
     this.#rejections = null;
@@ -434,6 +464,24 @@ export class Slot {
     const group = this.#ledger.vault.getGroup(this.config.groupId).name;
     const stopReason = { code: 'LICENSES_REJECTED' as const, message: rejectionStop(kind, { slot: this.config.number, group, count, uuidLength: uuid.length, detail: message }) };
     this.#set({ stopReason, phase: 'stopped', running: false, step: null, progress: 0 });
+    return 'stop';
+  }
+
+  /** The disk is full mid-burn: the license is suspect (in memory, and after recovery on disk), the module set aside, the slot stopped. */
+  #stopOnDiskFull(uuid: string, outcome: BurnOutcome): 'stop' {
+    const state = this.#ledger.holdSuspect(uuid);
+    this.#log.error({ uuid, state, step: outcome.ok ? null : outcome.step }, 'disk full: a ledger transition could not be written');
+    this.#onLedgerChange(this.config.groupId);
+    this.#guard = removalGuard();
+    const message = failureMessage('DISK_FULL', this.config.number);
+    this.#set({
+      phase: 'stopped',
+      running: false,
+      step: null,
+      progress: 0,
+      stopReason: { code: 'DISK_FULL', message },
+      lastResult: { ok: false, code: 'DISK_FULL', message, step: outcome.ok ? 'finish' : outcome.step, uuid, license: state === 'suspect' ? 'suspect' : 'none', at: this.#clock.now() },
+    });
     return 'stop';
   }
 

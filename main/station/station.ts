@@ -1,3 +1,5 @@
+import { statfsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { AppError, toErrorInfo } from '../../common/errors';
 import { systemClock, type Clock } from '../../common/clock';
 import { silentLogger, type Logger } from '../../common/log';
@@ -14,6 +16,9 @@ import { Slot, type SlotConfig, type SlotSnapshot, type SlotTiming } from './slo
  * TuyaOpen console firmware takes 16 or 20, its older generation only 20, found out at the module).
  */
 export const protocolUuidLengths: Readonly<Record<ProtocolId, readonly number[]>> = { 'tuya-auc': [16], 'tuyaopen-cli': [16, 20] };
+
+/** A run or an import needs this much free space on the vault's disk, unless configured otherwise. */
+export const DEFAULT_MIN_FREE_BYTES = 64 * 2 ** 20;
 
 /** A group as the station shows it: its counts, and why it is blocked (if it is). */
 export interface StationGroup {
@@ -38,6 +43,8 @@ export interface StationOptions {
   openTransport?: (path: string, baudRate: number) => Transport;
   makeDriver?: (protocol: ProtocolId, transport: Transport) => ModuleDriver;
   slotTiming?: Partial<SlotTiming>;
+  /** Free space the vault's disk must have to start a run or an import (default 64 MiB). */
+  minFreeBytes?: number;
   /** The vault's anchor file, outside the vault's folder (see VaultOptions.anchorPath). */
   anchorPath?: string;
 }
@@ -135,6 +142,7 @@ export class Station {
   }
 
   async importLicenseList(bytes: Uint8Array, fileName: string, options: ImportOptions = {}): Promise<ImportReport> {
+    this.#assertFreeSpace('import');
     const report = await this.vault.importLicenseList(bytes, fileName, options);
     if (report.ok) this.#publishCounts(report.groupId);
     return report;
@@ -218,6 +226,7 @@ export class Station {
   start(slotIds?: readonly string[]): SlotSnapshot[] {
     this.#open();
     this.vault.assertCurrent();
+    this.#assertFreeSpace('start burning');
     const targets = this.#targets(slotIds);
     for (const slot of targets) {
       const group = this.vault.getGroup(slot.config.groupId);
@@ -322,6 +331,17 @@ export class Station {
       `Group ${group.name} has ${fit.length}-character uuids, and ${protocol} modules take ${lengths.join(' or ')}: pick a group made for these modules.`,
       { groupId, protocol, uuidLength: fit.length },
     );
+  }
+
+  /** Refuses (DISK_FULL) when the vault's disk has less free space than minFreeBytes. */
+  #assertFreeSpace(what: string): void {
+    const needed = this.#options.minFreeBytes ?? DEFAULT_MIN_FREE_BYTES;
+    const fs = statfsSync(dirname(this.vault.path));
+    const free = fs.bavail * fs.bsize;
+    if (free < needed) {
+      const mib = (n: number) => `${Math.floor(n / 2 ** 20)} MiB`;
+      throw new AppError('DISK_FULL', `Only ${mib(free)} are free on the vault's disk (${what} needs at least ${mib(needed)}): free space on it, then try again.`, { free, needed });
+    }
   }
 
   #open(): void {

@@ -59,6 +59,17 @@ export function damagedError(e: unknown, where = 'The vault file'): AppError {
   return new AppError('VAULT_DAMAGED', `${where} is damaged (${e instanceof Error ? e.message : String(e)}): ${damageAdvice}`, undefined, { cause: e });
 }
 
+/** What SQLite (or the OS) says when the disk is full. */
+export function isDiskFullError(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_FULL' || code === 'ENOSPC';
+}
+
+/** A full disk as an AppError with its own code (never INTERNAL). */
+export function diskFullError(e?: unknown): AppError {
+  return new AppError('DISK_FULL', 'The disk of the vault is full: nothing more can be recorded. Free space on it, then start again.', undefined, e === undefined ? undefined : { cause: e });
+}
+
 /** Makes `onCommit` run after every outermost transaction of `db` that committed. */
 function observeCommits(db: VaultDb, onCommit: () => void): void {
   const begin = db.transaction.bind(db);
@@ -658,6 +669,7 @@ export class Vault {
     } catch (e) {
       if (foreignKeys) this.db.pragma('foreign_keys = ON');
       pipeline?.close();
+      if (isDiskFullError(e)) throw diskFullError(e);
       if (e instanceof DuplicatesFound) {
         // Rolled back. Repeats within the list are reported first, as a refused list is.
         const repeats = checkRows(rows, true);
