@@ -217,6 +217,7 @@ export const zhCNErrors: Record<string, string> = {
   FILE_UNREADABLE: '无法读取该文件：请检查路径和权限。',
   HUB_TLS_REQUIRED: '中心地址必须使用 https：请改用 https 地址。',
   SECRET_ON_COMMAND_LINE: '命令行中不能带密码（其他用户可在进程列表中看到）：请改用环境变量。',
+  DISK_FULL: '授权库所在磁盘已满：请释放空间后再试。',
   SPLIT_EMPTY: '拆分至少需要一个授权：购买和免费数量不能都为 0。',
   VAULT_BEHIND: '授权库比它的锚定记录旧（可能被恢复成了旧副本）：请联系主管。',
   VAULT_DAMAGED: '授权库已损坏：请联系主管。',
