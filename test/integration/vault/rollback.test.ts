@@ -73,7 +73,7 @@ async function expectRefused(groupId: string, vaultSeq: number, anchoredSeq: num
   const groups = await cli(['groups']);
   expect(groups.code).toBe(0);
   expect(groups.stdout.split('\n')[0]).toBe(message);
-  const run = await cli(['run', '--slot', 'port=/dev/null,protocol=tuya-auc,group=Plugs EU']);
+  const run = await cli(['run', '--slot', 'port=/dev/null,protocol=tuyaopen-cli,group=Plugs EU']);
   expect(run.code).toBe(6);
   expect(run.stderr).toBe(`${message}\n`);
   expect(run.stdout).toBe('');
