@@ -533,6 +533,7 @@ export class StationRuntime {
         },
         reassign: async (input) => {
           const { sync, station } = this.#ready();
+          if (input.slotIds.length === 0) throw new AppError('SLOTS_REQUIRED', 'Tick at least one slot: a group is not reassigned to no slot.');
           for (const id of input.slotIds) this.#place(id);
           const running = input.slotIds.find((id) => this.#hasSlot(id) && station.slot(id).running);
           if (running) throw new AppError('SLOT_RUNNING', `Slot ${this.#place(running).number} is burning: stop it before you reassign it.`);

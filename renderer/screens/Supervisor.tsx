@@ -258,7 +258,7 @@ function ReassignPanel({ group, onDone }: { group: GroupSummary; onDone: () => P
         ))}
       </div>
       <label className="field">{t('supervisor.reassign.line')}<input value={line} onChange={(e) => setLine(e.target.value)} /></label>
-      <div><button type="submit" className="primary">{t('supervisor.reassign.button')}</button></div>
+      <div><button type="submit" className="primary" disabled={chosen.length === 0} data-testid="reassign">{t('supervisor.reassign.button')}</button></div>
     </form>
   );
 }

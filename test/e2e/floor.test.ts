@@ -90,4 +90,25 @@ describe('operator keyboard', () => {
     await page.getByTestId('lang-en').click();
     expect(errors).toEqual([]);
   }, 90_000);
+
+  it('a supervisor reassigns a group to one slot: the tile shows it at once; a reassignment to no slot is refused', async () => {
+    const st = await station();
+    const { page, errors } = await openPage(browser, st.host.url);
+    await setUpDemo(page, '4321');
+    await plugCard(page).click();
+    const ctx = { sessionKey: 'test-supervisor' };
+    expect((await st.app.dispatcher.dispatch('supervisor.login', { pin: '4321' }, ctx)).ok).toBe(true);
+    const plug = (await overview(st)).groups.find((g) => g.productName === 'Demo smart plug' && g.blocked === null)!;
+    const split = await st.app.dispatcher.dispatch('supervisor.split', { groupId: plug.id, purchased: 5, free: 0, name: 'Plug for slot 2' }, ctx);
+    expect(split.ok).toBe(true);
+    const child = (split as { value: { group: GroupSummary } }).value.group;
+    const none = await st.app.dispatcher.dispatch('supervisor.reassign', { groupId: child.id, slotIds: [] }, ctx);
+    expect(none).toMatchObject({ ok: false, error: { code: 'SLOTS_REQUIRED' } });
+    const slot2 = (await overview(st)).slots.find((s) => s.number === 2)!;
+    expect((await st.app.dispatcher.dispatch('supervisor.reassign', { groupId: child.id, slotIds: [slot2.slotId] }, ctx)).ok).toBe(true);
+    await expect.poll(() => page.getByTestId('slot-2').getByTestId('slot-group').textContent()).toMatch(/^Plug for slot 2 · Demo smart plug · 5 left$/);
+    expect(await page.getByTestId('slot-1').getByTestId('slot-group').textContent()).toContain(plug.name);
+    await shot(page, 'operator-reassigned');
+    expect(errors).toEqual([]);
+  }, 90_000);
 });
