@@ -13,6 +13,9 @@ const matches = (pattern, name) => (pattern.endsWith('/*') ? name.startsWith(pat
 const repoPath = (cwd, file) => relative(cwd, file).split(sep).join('/');
 const under = (path, places) => places.some((p) => (p.endsWith('/') ? path.startsWith(p) : path === p));
 
+const isGetBuiltinModule = (call) => call.callee.type === 'MemberExpression' && call.callee.property.type === 'Identifier' && call.callee.property.name === 'getBuiltinModule';
+const problem = (description, messages, create, schema = []) => ({ meta: { type: 'problem', docs: { description }, schema, messages }, create });
+
 /** Every way a file can name another module: `[specifier node, typeOnly]`. */
 function moduleReferences(visit) {
   const literal = (node) => (node && node.type === 'Literal' && typeof node.value === 'string' ? node : null);
@@ -27,10 +30,7 @@ function moduleReferences(visit) {
     },
     TSImportEqualsDeclaration: (node) => node.moduleReference.type === 'TSExternalModuleReference' && literal(node.moduleReference.expression) && visit(node.moduleReference.expression, node.importKind === 'type'),
     // process.getBuiltinModule('fs') loads a built-in without an import.
-    CallExpression: (node) => {
-      const callee = node.callee;
-      if (callee.type === 'MemberExpression' && callee.property.type === 'Identifier' && callee.property.name === 'getBuiltinModule' && literal(node.arguments[0])) visit(node.arguments[0], false);
-    },
+    CallExpression: (node) => isGetBuiltinModule(node) && literal(node.arguments[0]) && visit(node.arguments[0], false),
   };
 }
 
@@ -40,21 +40,17 @@ function moduleReferences(visit) {
  * its allowed folders (or only their types), node built-ins when `builtins`, a package from the table only in
  * its places, and no devDependency. Files outside the layer folders (test/, scripts/, root configs) are not checked.
  */
-const imports = {
-  meta: {
-    type: 'problem',
-    docs: { description: 'Imports that cross a layer boundary (ARCHITECTURE.md "Layout")' },
-    schema: [{ type: 'object', properties: { layers: { type: 'object' }, packages: { type: 'object' }, devDependencies: { type: 'array' } }, additionalProperties: false }],
-    messages: {
-      folder: 'bad layering: {{layer}}/ may not import {{target}}/ (ARCHITECTURE.md "Layout").',
-      typesOnly: 'bad layering: {{layer}}/ may import only types from {{target}}/; write `import type`.',
-      outside: 'bad layering: {{spec}} is outside the layer folders.',
-      builtin: 'bad layering: {{layer}}/ does no I/O; "{{spec}}" is a Node built-in.',
-      package: 'bad layering: "{{name}}" is imported only under {{places}}.',
-      devDependency: '"{{name}}" is a devDependency: it is not installed where the app runs; only test/ and scripts/ may load it.',
-    },
+const imports = problem(
+  'Imports that cross a layer boundary (ARCHITECTURE.md "Layout")',
+  {
+    folder: 'bad layering: {{layer}}/ may not import {{target}}/ (ARCHITECTURE.md "Layout").',
+    typesOnly: 'bad layering: {{layer}}/ may import only types from {{target}}/; write `import type`.',
+    outside: 'bad layering: {{spec}} is outside the layer folders.',
+    builtin: 'bad layering: {{layer}}/ does no I/O; "{{spec}}" is a Node built-in.',
+    package: 'bad layering: "{{name}}" is imported only under {{places}}.',
+    devDependency: '"{{name}}" is a devDependency: it is not installed where the app runs; only test/ and scripts/ may load it.',
   },
-  create(context) {
+  (context) => {
     const { layers = {}, packages = {}, devDependencies = [] } = context.options[0] ?? {};
     const cwd = context.cwd;
     const file = repoPath(cwd, context.filename);
@@ -79,39 +75,29 @@ const imports = {
       if (devDependencies.includes(name)) report('devDependency', { name });
     });
   },
-};
+  [{ type: 'object', properties: { layers: { type: 'object' }, packages: { type: 'object' }, devDependencies: { type: 'array' } }, additionalProperties: false }],
+);
 
 /** `layers/literal-import`: `import()` and `process.getBuiltinModule()` only with a string literal, so the rules above can read them. */
-const literalImport = {
-  meta: {
-    type: 'problem',
-    docs: { description: 'A module loaded at run time is named by a string literal' },
-    schema: [],
-    messages: { literal: 'Name the module with a string literal: a computed path hides what this file loads from the layering lint.' },
-  },
-  create(context) {
+const literalImport = problem(
+  'A module loaded at run time is named by a string literal',
+  { literal: 'Name the module with a string literal: a computed path hides what this file loads from the layering lint.' },
+  (context) => {
     const check = (node, arg) => {
       if (!arg || arg.type !== 'Literal' || typeof arg.value !== 'string') context.report({ node, messageId: 'literal' });
     };
     return {
       ImportExpression: (node) => check(node, node.source),
-      CallExpression: (node) => {
-        const c = node.callee;
-        if (c.type === 'MemberExpression' && c.property.type === 'Identifier' && c.property.name === 'getBuiltinModule') check(node, node.arguments[0]);
-      },
+      CallExpression: (node) => isGetBuiltinModule(node) && check(node, node.arguments[0]),
     };
   },
-};
+);
 
 /** `layers/no-create-require`: `createRequire` loads anything by any name; only the files the config allows may use it. */
-const noCreateRequire = {
-  meta: {
-    type: 'problem',
-    docs: { description: 'createRequire only in the allowed files' },
-    schema: [],
-    messages: { createRequire: 'createRequire hides what this file loads from the layering lint; import the module, or add this file to the allow-list in eslint.config.js with the reason.' },
-  },
-  create(context) {
+const noCreateRequire = problem(
+  'createRequire only in the allowed files',
+  { createRequire: 'createRequire hides what this file loads from the layering lint; import the module, or add this file to the allow-list in eslint.config.js with the reason.' },
+  (context) => {
     const fromModule = (source) => source === 'module' || source === 'node:module';
     return {
       ImportDeclaration: (node) => {
@@ -127,12 +113,11 @@ const noCreateRequire = {
         if (node.source.type === 'Literal' && fromModule(node.source.value)) context.report({ node, messageId: 'createRequire' });
       },
       CallExpression: (node) => {
-        const c = node.callee;
         const arg = node.arguments[0];
-        if (c.type === 'MemberExpression' && c.property.name === 'getBuiltinModule' && arg?.type === 'Literal' && fromModule(arg.value)) context.report({ node, messageId: 'createRequire' });
+        if (isGetBuiltinModule(node) && arg?.type === 'Literal' && fromModule(arg.value)) context.report({ node, messageId: 'createRequire' });
       },
     };
   },
-};
+);
 
 export default { meta: { name: 'layers' }, rules: { imports, 'literal-import': literalImport, 'no-create-require': noCreateRequire } };
