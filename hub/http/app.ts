@@ -4,7 +4,7 @@
  * station client). Handlers are thin: parse, call one service, return.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -96,6 +96,10 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     ...(opts.loggerInstance ? { loggerInstance: opts.loggerInstance } : { logger: false }),
     ...(opts.https ? { https: { cert: opts.https.cert, key: opts.https.key } } : {}),
     trustProxy: opts.trustProxy === true,
+    // A path Fastify cannot even decode (a malformed %-escape) still gets the hub's error shape.
+    frameworkErrors: (_err, _req, reply) => {
+      void (reply as unknown as FastifyReply).code(400).send({ error: { code: 'BAD_URL', message: 'The request path is not a valid URL: check its %-escapes.' } });
+    },
     // The global limit covers what any caller can reach before being known; authenticated routes set their own below.
     bodyLimit: bodyLimits.unauthenticated,
   });

@@ -230,4 +230,5 @@ export const zhCNErrors: Record<string, string> = {
   MASTER_KEY_MISSING: '使用 PostgreSQL 的中心需要主密钥：请设置 HUB_MASTER_KEY_FILE。',
   MASTER_KEY_UNKNOWN: '授权密钥由中心未获得的主密钥加密：请设置旧主密钥或完成密钥轮换。',
   MASTER_KEY_UNREADABLE: '无法读取主密钥文件：请检查路径和权限。',
+  BAD_URL: '请求路径不是有效的网址：请检查其中的 % 转义。',
 };
