@@ -63,7 +63,7 @@ export interface SlotTiming {
   rejectLimit: number;
 }
 
-export const defaultSlotTiming: SlotTiming = { detectTimeoutMs: 250, pollMs: 50, removalMs: 400, reconnectMs: 500, rejectLimit: 3 };
+export const defaultSlotTiming: SlotTiming = { detectTimeoutMs: 250, pollMs: 50, removalMs: 200, reconnectMs: 500, rejectLimit: 3 };
 
 export interface SlotDeps {
   ledger: Ledger;
@@ -299,8 +299,11 @@ export class Slot {
       if (this.#wake.signal.aborted) this.#wake = new AbortController();
       const guardBefore = this.#guard;
       let probe: JigProbe;
+      const began = performance.now();
       try {
         probe = await this.#probe(needsIdentity(this.#guard), stop);
+        // The jig stayed silent for the whole unanswered look.
+        if (!probe.present) probe = { present: false, silentMs: performance.now() - began };
       } catch (e) {
         if (stop.aborted) return false;
         if (isAppError(e, 'DISCONNECTED') || !this.#transport.isOpen) {

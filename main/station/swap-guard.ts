@@ -16,6 +16,12 @@ import type { ModuleIdentity } from '../../native/protocols/types';
  *   or its content is unknown (suspect), so its flash cannot tell it from the
  *   next one. The slot waits until the jig was seen empty for `removalMs`
  *   (the module was taken out) and a module answers again, or for Retry.
+ *   The silence counts from when the unanswered look began (`silentMs`): one
+ *   look left unanswered for its whole wait (250 ms) is a removal, so a
+ *   module swapped in 200 ms after a failure is burned at once. A look that
+ *   missed an answer from the same module can count as a removal too; that
+ *   is harmless, because after a failure the module holds nothing of the
+ *   license or, if it does, the burn's own check refuses a module that holds one.
  */
 export type SwapGuard =
   | { kind: 'fresh' }
@@ -23,7 +29,7 @@ export type SwapGuard =
   | { kind: 'removal'; absentSince: number | null; removed: boolean };
 
 /** One look at the jig: nothing answers, or a module answers (with what it holds, when read). */
-export type JigProbe = { present: false } | { present: true; identity: ModuleIdentity | null };
+export type JigProbe = { present: false; silentMs?: number } | { present: true; identity: ModuleIdentity | null };
 
 export const freshGuard = (): SwapGuard => ({ kind: 'fresh' });
 export const holdsGuard = (uuid: string): SwapGuard => ({ kind: 'holds', uuid, absentSince: null, removed: false });
@@ -36,7 +42,7 @@ export const needsIdentity = (guard: SwapGuard): boolean => guard.kind === 'hold
 export function nextGuard(guard: SwapGuard, probe: JigProbe, now: number, removalMs: number): { guard: SwapGuard; burn: boolean } {
   if (guard.kind === 'fresh') return { guard, burn: probe.present };
   if (!probe.present) {
-    const absentSince = guard.absentSince ?? now;
+    const absentSince = guard.absentSince ?? now - (probe.silentMs ?? 0);
     return { guard: { ...guard, absentSince, removed: guard.removed || now - absentSince >= removalMs }, burn: false };
   }
   if (guard.kind === 'holds' && probe.identity !== null) {

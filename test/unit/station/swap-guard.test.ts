@@ -46,6 +46,13 @@ describe('swap guard', () => {
     expect(feed(removalGuard(), [[0, absent], [400, absent], [450, holding(null)]])).toEqual([false, false, true]);
   });
 
+  it('removal: one look left unanswered for its whole wait counts its silence, so a swap in 200 ms is seen', () => {
+    // The failed module is taken out at 0 and the next one is in at 200: the look sent at 20 waits 250 ms unanswered.
+    expect(feed(removalGuard(), [[270, { present: false, silentMs: 250 }], [275, holding(null)]], 200)).toEqual([false, true]);
+    // A look that failed at once (a port error) is no silence.
+    expect(feed(removalGuard(), [[270, { present: false, silentMs: 1 }], [275, holding(null)]], 200)).toEqual([false, false]);
+  });
+
   it('removal: a short gap (a missed answer) is not a removal', () => {
     expect(feed(removalGuard(), [[0, absent], [100, holding(null)], [200, absent], [450, holding(null)]])).toEqual([false, false, false, false]);
   });
