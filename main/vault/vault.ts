@@ -11,6 +11,7 @@ import { DataKey } from './crypto';
 import { openDatabase, type VaultDb } from './db';
 import type { KeyWrapper, WrappedKey } from './key-wrappers';
 import { VaultLock } from './lock';
+import { UnlockGuard } from './unlock-guard';
 import { latestVersion, migrate, schemaVersion } from './migrations';
 import { SealPipeline } from './seal-pipeline';
 
@@ -403,7 +404,9 @@ export class Vault {
       if (wrapped.kind !== options.wrapper.kind) {
         throw new AppError('WRAPPER_MISMATCH', `This vault is locked with "${wrapped.kind}", not "${options.wrapper.kind}"; unlock it with ${wrapped.kind === 'passphrase' ? 'the station passphrase' : "this computer's key storage"}.`, { expected: wrapped.kind });
       }
-      const raw = await options.wrapper.unwrap(wrapped);
+      const guard = new UnlockGuard(db, clock, schemaVersion(db));
+      guard.assertAllowed();
+      const raw = await guard.unlock(() => options.wrapper.unwrap(wrapped));
       const key = new DataKey(raw);
       raw.fill(0);
       if (!key.matchesKeyCheck(stored.key_check)) throw new AppError('VAULT_TAMPERED', 'The vault key does not match this vault (the key record was altered); restore the vault from a backup.');

@@ -219,6 +219,7 @@ export const zhCNErrors: Record<string, string> = {
   SECRET_ON_COMMAND_LINE: '命令行中不能带密码（其他用户可在进程列表中看到）：请改用环境变量。',
   DISK_FULL: '授权库所在磁盘已满：请释放空间后再试。',
   SPLIT_EMPTY: '拆分至少需要一个授权：购买和免费数量不能都为 0。',
+  UNLOCK_BACKOFF: '连续输错口令次数过多：请等待提示的秒数后再试。',
   VAULT_BEHIND: '授权库比它的锚定记录旧（可能被恢复成了旧副本）：请联系主管。',
   VAULT_DAMAGED: '授权库已损坏：请联系主管。',
   VAULT_ROLLED_BACK: '授权库被回退到了旧版本：已停止使用，请联系主管。',

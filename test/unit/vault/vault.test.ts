@@ -76,7 +76,7 @@ describe('vault: create, unlock, wrappers', () => {
     const reopened = await Vault.open({ path, wrapper: passphrase('second passphrase') });
     const row = reopened.db.prepare<[], { uuid: string; sealed_authkey: Buffer }>('SELECT uuid, sealed_authkey FROM licenses ORDER BY id LIMIT 1').get();
     expect(row && reopened.openAuthkey(row.uuid, row.sealed_authkey)).toBe(licenses[0]?.authkey);
-    expect(reopened.audit.entries().map((e) => e.action)).toEqual(['vault.created', 'group.imported', 'vault.rewrapped']);
+    expect(reopened.audit.entries().map((e) => e.action)).toEqual(['vault.created', 'group.imported', 'vault.rewrapped', 'vault.unlock-failed']);
     reopened.close();
   });
 
