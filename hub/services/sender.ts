@@ -118,6 +118,9 @@ export function sendersFromEnv(env: NodeJS.ProcessEnv = process.env): { email?: 
   if (env.HUB_SMTP_HOST) {
     const tls = (env.HUB_SMTP_TLS ?? 'starttls') as SmtpConfig['tls'];
     if (!['tls', 'starttls', 'none'].includes(tls)) throw new AppError('CLI_USAGE', 'HUB_SMTP_TLS is tls, starttls or none.');
+    if (tls === 'none' && !/^(localhost|::1|127\.\d+\.\d+\.\d+)$/.test(env.HUB_SMTP_HOST)) {
+      throw new AppError('CLI_USAGE', `HUB_SMTP_TLS=none sends codes and the mail password in the clear: it is allowed only for a relay on loopback, not ${env.HUB_SMTP_HOST}.`);
+    }
     const port = Number(env.HUB_SMTP_PORT ?? (tls === 'tls' ? 465 : 587));
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw new AppError('CLI_USAGE', 'HUB_SMTP_PORT is a port number.');
     const password = secret(env, 'HUB_SMTP_PASSWORD');

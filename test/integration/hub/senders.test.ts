@@ -112,6 +112,12 @@ describe.each(targets())('verification codes on %s', (target) => {
     expect(d.status).toBe(200);
   });
 
+  it('refuses SMTP without TLS to anything but a relay on loopback', () => {
+    expect(() => sendersFromEnv({ HUB_SMTP_HOST: 'mail.example.com', HUB_SMTP_TLS: 'none' })).toThrow(expect.objectContaining({ code: 'CLI_USAGE' }));
+    expect(() => sendersFromEnv({ HUB_SMTP_HOST: 'mail.example.com', HUB_SMTP_TLS: 'maybe' })).toThrow(expect.objectContaining({ code: 'CLI_USAGE' }));
+    expect(sendersFromEnv({ HUB_SMTP_HOST: '127.0.0.1', HUB_SMTP_TLS: 'none' }).email).toBeDefined();
+  });
+
   it('a gateway that refuses, or a hub with no sender, refuses to send with the reason and keeps no open code', async () => {
     h = await bootHub(target, { sender: envSenders('Bearer wrong') });
     await seedWorld(h);
