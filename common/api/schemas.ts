@@ -297,6 +297,8 @@ export const auditCheckSchema = z.object({
   licenses: z.number().int().nonnegative().nullable(),
   /** The first broken link, or the first license whose row disagrees with the chain (`uuid` set). */
   firstBroken: z.object({ seq: z.number().int().nonnegative(), reason: z.string(), uuid: z.string().nullable() }).nullable(),
+  /** Entries written while the station's clock was behind the entry before ("clock went back"); the order is the sequence. */
+  clockWentBack: z.number().int().nonnegative().default(0),
   checkedAt: isoTimeSchema,
 });
 export type AuditCheck = z.infer<typeof auditCheckSchema>;

@@ -591,8 +591,8 @@ export class StationRuntime {
         auditCheck: () => {
           const v = this.#ready().station.verifyAudit();
           const checkedAt = new Date(this.#clock.now()).toISOString();
-          if (v.ok) return { ok: true, entries: v.entries, licenses: v.licenses, firstBroken: null, checkedAt };
-          return { ok: false, entries: v.entries, licenses: v.licenses, firstBroken: { seq: v.brokenAt, reason: v.reason, uuid: v.uuid }, checkedAt };
+          if (v.ok) return { ok: true, entries: v.entries, licenses: v.licenses, firstBroken: null, clockWentBack: v.clockWentBack, checkedAt };
+          return { ok: false, entries: v.entries, licenses: v.licenses, firstBroken: { seq: v.brokenAt, reason: v.reason, uuid: v.uuid }, clockWentBack: 0, checkedAt };
         },
         exportBundle: async (input) => {
           const { sync } = this.#ready();

@@ -31,7 +31,8 @@ export interface AuditEntry {
 }
 
 export type AuditVerification =
-  | { ok: true; entries: number; headHash: string }
+  /** `clockWentBack`: entries whose wall time is earlier than the entry before (flagged when written). */
+  | { ok: true; entries: number; headHash: string; clockWentBack: number }
   | { ok: false; entries: number; brokenAt: number; reason: string };
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -84,12 +85,14 @@ export class AuditLog {
   readonly #head;
   readonly #insert;
   readonly #setHead;
+  readonly #atOf;
 
   constructor(db: VaultDb, clock: Clock) {
     this.#db = db;
     this.#clock = clock;
     this.#head = db.prepare<[], { seq: number; hash: string }>('SELECT seq, hash FROM audit_head WHERE id = 1');
     this.#insert = db.prepare('INSERT INTO audit_log (seq, at, action, group_id, license_uuid, from_state, to_state, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    this.#atOf = db.prepare<[number], { at: number }>('SELECT at FROM audit_log WHERE seq = ?');
     this.#setHead = db.prepare('INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash');
   }
 
@@ -102,9 +105,13 @@ export class AuditLog {
     }
     const head = this.#head.get();
     const prevHash = head?.hash ?? GENESIS_HASH;
-    const entry = { seq: (head?.seq ?? 0) + 1, at: this.#clock.now(), action: input.action, groupId: input.groupId ?? null, uuid: input.uuid ?? null, from: input.from ?? null, to: input.to ?? null, detail };
+    const at = this.#clock.now();
+    // The order is the sequence; a wall time earlier than the entry before says the clock went back.
+    const previousAt = head ? (this.#atOf.get(head.seq)?.at ?? null) : null;
+    const flagged = previousAt !== null && at < previousAt ? { ...detail, clockWentBackMs: previousAt - at } : detail;
+    const entry = { seq: (head?.seq ?? 0) + 1, at, action: input.action, groupId: input.groupId ?? null, uuid: input.uuid ?? null, from: input.from ?? null, to: input.to ?? null, detail: flagged };
     const hash = auditHash(prevHash, entry);
-    this.#insert.run(entry.seq, entry.at, entry.action, entry.groupId, entry.uuid, entry.from, entry.to, canonicalJson(detail), prevHash, hash);
+    this.#insert.run(entry.seq, entry.at, entry.action, entry.groupId, entry.uuid, entry.from, entry.to, canonicalJson(flagged), prevHash, hash);
     this.#setHead.run(entry.seq, hash);
     return { ...entry, prevHash, hash };
   }
@@ -123,6 +130,7 @@ export class AuditLog {
   verify(): AuditVerification {
     let expectedSeq = 1;
     let prevHash = GENESIS_HASH;
+    let clockWentBack = 0;
     const rows = this.#db.prepare<[], AuditRow>('SELECT * FROM audit_log ORDER BY seq').iterate();
     for (const row of rows) {
       const broken = (reason: string): AuditVerification => ({ ok: false, entries: expectedSeq - 1, brokenAt: row.seq, reason });
@@ -135,16 +143,17 @@ export class AuditLog {
         return broken(`entry ${row.seq} has an unreadable detail`);
       }
       if (canonicalJson(entry.detail) !== row.detail || auditHash(prevHash, entry) !== row.hash) return broken(`entry ${row.seq} was altered (its content does not match its hash)`);
+      if (typeof entry.detail.clockWentBackMs === 'number') clockWentBack++;
       prevHash = row.hash;
       expectedSeq++;
     }
     const count = expectedSeq - 1;
     const head = this.#head.get();
-    if (count === 0 && !head) return { ok: true, entries: 0, headHash: GENESIS_HASH };
+    if (count === 0 && !head) return { ok: true, entries: 0, headHash: GENESIS_HASH, clockWentBack };
     if (!head || head.seq !== count || head.hash !== prevHash) {
       return { ok: false, entries: count, brokenAt: count + 1, reason: `the log ends at entry ${count} but its head says ${head ? `entry ${head.seq}` : 'nothing'}: entries were removed from the end` };
     }
-    return { ok: true, entries: count, headHash: prevHash };
+    return { ok: true, entries: count, headHash: prevHash, clockWentBack };
   }
 
   entries(options: { uuid?: string; afterSeq?: number; limit?: number } = {}): AuditEntry[] {

@@ -80,7 +80,7 @@ export const zhCN: Dictionary = {
     reassign: { title: '重新分配到工位', line: '产线', button: '重新分配', done: '分组已重新分配。' },
     suspects: { none: '没有可疑授权。', uuid: '授权', group: '分组', slot: '工位', since: '时间', reason: '原因', readBack: '回读模组', void: '作废', voidConfirm: '作废授权 {{uuid}}？它将作为损耗上报中心。' },
     import: { title: '导入授权清单', file: '授权清单（.csv 或 .xlsx）', groupName: '分组名称', button: '导入', ok: '已导入 {{count}} 个授权到新分组。', bad: '未导入任何内容：请修正以下行后重新导入。', line: '行', column: '列', reason: '问题' },
-    audit: { title: '审计链', check: '校验审计链', ok: '审计链完整：已校验 {{count}} 条记录，{{licenses}} 个授权码均与之一致。', broken: '审计链在第 {{seq}} 条断开：{{reason}}。', disagrees: '授权码 {{uuid}} 与审计链不一致：{{reason}}。' },
+    audit: { title: '审计链', check: '校验审计链', ok: '审计链完整：已校验 {{count}} 条记录，{{licenses}} 个授权码均与之一致。', broken: '审计链在第 {{seq}} 条断开：{{reason}}。', disagrees: '授权码 {{uuid}} 与审计链不一致：{{reason}}。', clockWentBack: '工作站时钟回拨了 {{count}} 次：这些记录已标记为“时钟回拨”；顺序以序号为准。请检查时钟。' },
     report: { title: '烧录报表', range: '时段', shift: '本班', day: '最近 24 小时', button: '导出报表', done: '{{count}} 行已写入 {{path}}' },
     outcomes: {
       title: '离线操作', none: '没有离线操作。', pending: '等待中心确认', applied: '已生效', rejected: '被拒绝',

@@ -350,6 +350,7 @@ function AuditTab() {
         <h3>{t('supervisor.audit.title')}</h3>
         <div><button onClick={() => void controller.run(api.supervisor.auditCheck()).then(setAudit)} data-testid="audit-check">{t('supervisor.audit.check')}</button></div>
         {audit ? <p className={audit.ok ? 'result-ok' : 'result-err'} data-testid="audit-result">{auditMessage(audit)}</p> : null}
+        {audit && audit.clockWentBack > 0 ? <p className="result-err" data-testid="audit-clock">{t('supervisor.audit.clockWentBack', { count: audit.clockWentBack })}</p> : null}
       </section>
       <form className="panel" onSubmit={(e) => void exportReport(e)}>
         <h3>{t('supervisor.report.title')}</h3>
