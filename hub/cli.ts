@@ -6,11 +6,15 @@
  * `error CODE: message` on stderr with exit status 1.
  */
 import { readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { AppError, toErrorInfo } from '../common/errors';
 import { silentLogger } from '../common/log';
 import { systemClock } from '../common/clock';
+import type { Actor, Role } from '../common/hub-api';
 import { seedDemo } from './demo';
+import * as accounts from './services/accounts';
+import * as audit from './services/audit';
 import { defaultHubConfig, type HubDeps } from './services/context';
 import * as credentials from './services/credentials';
 import { keyring, resealAuthkeys, resolveKeyring, writeMasterKeyFile, type Keyring } from './services/authkeys';
@@ -31,13 +35,19 @@ const usage = `hub <command> [options]            (database: --db or HUB_DATABAS
                                                       codes by email (HUB_SMTP_*) and SMS (HUB_SMS_*), see docs/hub.md;
                                                       --dev-sender prints them on the console instead (development only)
                                                       run the hub (HUB_PORT, HUB_HOST, HUB_IMPORT_LIMIT_MB, HUB_TLS_CERT,
-                                                      HUB_TLS_KEY, HUB_BEHIND_TLS_PROXY=1; the admin token only in HUB_ADMIN_TOKEN)
+                                                      HUB_TLS_KEY, HUB_BEHIND_TLS_PROXY=1)
   migrate                                             create or upgrade the store (and seal plain authkeys), then exit
   master-key generate <file>                          a new random master key in a file only its owner reads
   master-key rotate --new-key-file F                  re-seal every authkey under the key in F (then start hubs with it)
                                                       master key: --master-key-file, HUB_MASTER_KEY_FILE or HUB_MASTER_KEY;
                                                       during a rotation HUB_PREVIOUS_MASTER_KEY_FILE; SQLite default: hub.master-key by the database
-  demo                                                add demo products, credentials, a factory and an enrollment code
+  demo                                                add demo products, credentials, a factory, an enrollment code and one account per role
+
+  user add <name> --role platform|owner|factory|auditor [--factory F] [--email E] [--phone P]   prints a one-time password, once
+  user list | user disable <name> | user reset-password <name> | user set-role <name> <role> [--factory F]
+  user api-key <name> <keyName>                       an API key for scripts, with the account's role (shown once)
+  audit [--actor A] [--credential C] [--kind K] [--from ISO] [--to ISO] [--after-seq N] [--limit N] [--csv]
+  audit verify                                        walk the audit log's hash chain; names the first broken link
 
   products list | products add <pid> <name> <priceCents> [--homekit] [--findmy]
   factories list | factories add <name>
@@ -62,6 +72,8 @@ const usage = `hub <command> [options]            (database: --db or HUB_DATABAS
 `;
 
 const options = {
+  role: { type: 'string' }, email: { type: 'string' }, phone: { type: 'string' }, actor: { type: 'string' }, credential: { type: 'string' }, kind: { type: 'string' },
+  from: { type: 'string' }, to: { type: 'string' }, 'after-seq': { type: 'string' }, limit: { type: 'string' }, csv: { type: 'boolean' },
   db: { type: 'string' }, schema: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' },
   'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'behind-tls-proxy': { type: 'boolean' },
   homekit: { type: 'boolean' }, findmy: { type: 'boolean' }, free: { type: 'boolean' }, replacement: { type: 'boolean' },
@@ -128,7 +140,6 @@ async function runStart(): Promise<void> {
   if (delay !== undefined) jobsConfig.itemDelayMs = delay;
   if (poll !== undefined) jobsConfig.pollMs = poll;
   if (chunk !== undefined) jobsConfig.chunkSize = chunk;
-  const given = process.env.HUB_ADMIN_TOKEN;
   const certFile = opt['tls-cert'] ?? process.env.HUB_TLS_CERT;
   const keyFile = opt['tls-key'] ?? process.env.HUB_TLS_KEY;
   if ((certFile === undefined) !== (keyFile === undefined)) throw usageError('TLS needs both --tls-cert and --tls-key');
@@ -140,12 +151,11 @@ async function runStart(): Promise<void> {
     port: int(opt.port ?? process.env.HUB_PORT ?? '8787', '--port'), host: opt.host ?? process.env.HUB_HOST ?? '127.0.0.1',
     ...(tls ? { tls } : {}), behindTlsProxy,
     sender: opt['dev-sender'] ? consoleCodeSender() : channelSender(sendersFromEnv()), ...(opt['master-key-file'] ? { masterKeyFile: opt['master-key-file'] } : {}),
-    ...(given ? { adminToken: given } : {}), config: { jobs: jobsConfig },
+    config: { jobs: jobsConfig },
     ...(importMb !== undefined ? { bodyLimits: { import: int(importMb, '--import-limit-mb') * 1024 * 1024 } } : {}),
   });
   // Printed, not logged: the operator needs it once, the log keeps no secrets.
   process.stdout.write(`hub listening on ${hub.url} (store: ${hub.store.location}); OpenAPI at ${hub.url}/docs\n`);
-  if (!given) process.stdout.write(`admin token (generated, set HUB_ADMIN_TOKEN to choose one): ${hub.adminToken}\n`);
   let closing = false;
   const stop = (): void => {
     if (closing) return;
@@ -156,6 +166,18 @@ async function runStart(): Promise<void> {
   process.on('SIGTERM', stop);
 }
 
+/** Commands that only read: everything else is recorded in the audit log with the operating-system user as its actor. */
+const readOnly = new Set(['products list', 'factories list', 'credentials list', 'credentials show', 'update list', 'update show', 'reports credentials', 'reports stations', 'user list', 'audit', 'audit verify', 'history', 'job', 'notices']);
+
+/** Commands whose id argument is a credential (for the audit's credential filter). */
+const aboutCredential = new Set(['hub import', 'hub split', 'hub assign', 'hub third-party', 'hub credentials confirm', 'hub update request']);
+
+const role = (value: string | undefined): Role => {
+  const r = need(value, '--role');
+  if (!['platform', 'owner', 'factory', 'auditor'].includes(r)) throw usageError(`--role must be platform, owner, factory or auditor, got "${r}"`);
+  return r as Role;
+};
+
 async function runCommand(cmd: string, args: string[]): Promise<unknown> {
   const store = await openStore({ db, ...(opt.schema ? { schema: opt.schema } : {}) });
   const logger = process.env.HUB_LOG_LEVEL ? createHubLogger() : silentLogger;
@@ -164,8 +186,13 @@ async function runCommand(cmd: string, args: string[]): Promise<unknown> {
   const keys = (): Keyring => (ring ??= resolveKeyring(store, process.env, opt['master-key-file']));
   const lazyKeyring: Keyring = { get current() { return keys().current; }, get previous() { return keys().previous; } };
   const deps: HubDeps = { instanceId: `cli-${process.pid}`, store, clock: systemClock, logger, sender: channelSender({}), keyring: lazyKeyring, config: defaultHubConfig };
+  const actor: Actor = { kind: 'cli', id: null, name: userInfo().username, role: null, via: null };
+  const kind = `hub ${args[0] && /^[a-z]+(-[a-z]+)*$/.test(args[0]) ? `${cmd} ${args[0]}` : cmd}`;
+  const readsOnly = readOnly.has(kind.slice(4)) || readOnly.has(cmd);
+  const target = args.find((x) => /^[0-9a-f]{8}-[0-9a-f]{4}-/i.test(x)) ?? null;
+  const record = (outcome: string) => audit.appendAudit(deps, { actor, address: 'local', kind, credentialId: aboutCredential.has(kind) ? target : null, target, outcome, details: {} });
   const [a, b, c] = args;
-  try {
+  const dispatch = async (): Promise<unknown> => {
     switch (`${cmd} ${a ?? ''}`.trim()) {
       case 'migrate': return { ok: true, store: store.location, authkeysSealed: await resealAuthkeys(store, keys(), 'plain') };
       case 'master-key rotate': {
@@ -199,6 +226,14 @@ async function runCommand(cmd: string, args: string[]): Promise<unknown> {
       case 'update show': return await updates.getUpdate(deps, need(b, 'update id'));
       case 'reports credentials': return await reports.credentialReport(deps);
       case 'reports stations': return await reports.stationReport(deps);
+      case 'user add':
+        return await accounts.createAccount(deps, { name: need(b, 'account name'), role: role(opt.role), ...(opt.factory ? { factoryId: opt.factory } : {}), ...(opt.email ? { email: opt.email } : {}), ...(opt.phone ? { phone: opt.phone } : {}) });
+      case 'user list': return await accounts.listAccounts(deps);
+      case 'user disable': return await accounts.disableAccount(deps, need(b, 'account name'));
+      case 'user reset-password': return await accounts.resetPassword(deps, need(b, 'account name'));
+      case 'user set-role': return await accounts.setRole(deps, need(b, 'account name'), { role: role(c), ...(opt.factory ? { factoryId: opt.factory } : {}) });
+      case 'user api-key': return await accounts.createApiKey(deps, need(b, 'account name'), need(c, 'key name'));
+      case 'audit verify': return await audit.verifyAudit(deps);
     }
     switch (cmd) {
       case 'master-key': if (a === 'generate') return { keyId: writeMasterKeyFile(need(b, 'file')).id, file: b }; break;
@@ -213,11 +248,32 @@ async function runCommand(cmd: string, args: string[]): Promise<unknown> {
       case 'third-party': return await jobs.startThirdPartyJob(deps, need(a, 'credential id'), {});
       case 'job': return await jobs.getJob(deps, need(a, 'job id'));
       case 'notices': return await jobs.listNotices(deps);
+      case 'audit': {
+        const { entries } = await audit.queryAudit(deps, {
+          ...(opt.actor ? { actor: opt.actor } : {}), ...(opt.credential ? { credential: opt.credential } : {}), ...(opt.kind ? { kind: opt.kind } : {}),
+          ...(opt.from ? { from: opt.from } : {}), ...(opt.to ? { to: opt.to } : {}),
+          ...(opt['after-seq'] ? { afterSeq: int(opt['after-seq'], '--after-seq') } : {}), ...(opt.limit ? { limit: int(opt.limit, '--limit') } : {}),
+        });
+        return opt.csv ? new CsvText(audit.auditToCsv(entries)) : { entries };
+      }
     }
     throw usageError(`unknown command "${[cmd, ...args].join(' ')}"`);
+  };
+  try {
+    const out = await audit.runAs({ actor, address: 'local' }, dispatch);
+    if (!readsOnly) await record('ok');
+    return out;
+  } catch (e) {
+    if (!readsOnly) await record(toErrorInfo(e).code).catch(() => undefined);
+    throw e;
   } finally {
     await store.close();
   }
+}
+
+/** Printed as it is, not as JSON. */
+class CsvText {
+  constructor(readonly text: string) {}
 }
 
 async function main(): Promise<void> {
@@ -231,7 +287,16 @@ async function main(): Promise<void> {
   }
   if (cmd === 'start') return runStart();
   const out = await runCommand(cmd, args);
+  if (out instanceof CsvText) {
+    process.stdout.write(out.text);
+    return;
+  }
   process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+  if (cmd === 'audit' && args[0] === 'verify' && (out as { ok: boolean }).ok === false) {
+    const v = out as { brokenAt: number; reason: string };
+    process.stderr.write(`error AUDIT_CHAIN_BROKEN: the audit log is broken at entry ${v.brokenAt}: ${v.reason}\n`);
+    process.exit(1);
+  }
 }
 
 /** Exit statuses (stable; docs/hub.md): 1 the hub refused, 2 how the command was called, 3 the machine around it, 70 a fault of the hub. */

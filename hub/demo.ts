@@ -2,14 +2,16 @@
  * Demo data for the hub: two products, a factory with two lines and three
  * stations, credentials with generated licenses (with MACs), one assigned to
  * the first station, a download contact for each station, and a one-time
- * enrollment code for the first. The app's demo
- * calls `seedDemo(hub.deps)` after `startHub()`. Running it again reuses the
- * demo factory and only issues a fresh enrollment code.
+ * enrollment code for the first, and one account per role (`demo-platform`,
+ * `demo-owner`, `demo-factory` of the demo factory, `demo-auditor`). The app's
+ * demo calls `seedDemo(hub.deps)` after `startHub()`. Running it again reuses
+ * the demo factory and only issues a fresh enrollment code and fresh passwords.
  */
 import { randomBytes, randomInt } from 'node:crypto';
-import type { Credential, EnrollmentCode, Product } from '../common/hub-api';
+import type { Credential, EnrollmentCode, Product, Role } from '../common/hub-api';
 import type { License } from '../common/license';
 import type { HubDeps } from './services/context';
+import * as accounts from './services/accounts';
 import * as credentials from './services/credentials';
 import * as products from './services/products';
 import * as stations from './services/stations';
@@ -22,6 +24,23 @@ export interface DemoSeed {
   credentials: Credential[];
   /** For the first station (`stationIds[0]`); enroll the demo station with it. */
   enrollmentCode: EnrollmentCode;
+  /** One account per role, with its password (new at every seeding); the platform account's second-factor secret. */
+  accounts: DemoAccount[];
+}
+
+export interface DemoAccount { id: string; role: Role; name: string; password: string; totpSecret: string | null }
+
+/** One account per role; passwords (and the platform account's TOTP secret) are made afresh each time, to be printed on the console. */
+async function seedDemoAccounts(deps: HubDeps, factoryId: string): Promise<DemoAccount[]> {
+  const out: DemoAccount[] = [];
+  for (const role of ['platform', 'owner', 'factory', 'auditor'] as const) {
+    const password = accounts.oneTimePassword();
+    const totpSecret = role === 'platform' ? accounts.newTotpSecret() : null;
+    const name = `demo-${role}`;
+    const a = await accounts.ensureDemoAccount(deps, { name, role, ...(role === 'factory' ? { factoryId } : {}), email: `${name}@demo.local` }, password, totpSecret ?? undefined);
+    out.push({ id: a.id, role, name, password, totpSecret });
+  }
+  return out;
 }
 
 const alnum = '0123456789abcdefghijklmnopqrstuvwxyz';
@@ -46,7 +65,10 @@ export async function seedDemo(deps: HubDeps, opts: { licensesPerCredential?: nu
   if (existing) {
     const stationIds = existing.lines.flatMap((l) => l.stations.map((s) => s.id));
     const creds = (await credentials.listCredentials(deps, {})).credentials.filter((c) => c.assignment.factoryId === existing.id);
-    return { products: [plug, bulb], factoryId: existing.id, lineIds: existing.lines.map((l) => l.id), stationIds, credentials: creds, enrollmentCode: await stations.createEnrollmentCode(deps, stationIds[0]!, 24 * 60) };
+    return {
+      products: [plug, bulb], factoryId: existing.id, lineIds: existing.lines.map((l) => l.id), stationIds, credentials: creds,
+      enrollmentCode: await stations.createEnrollmentCode(deps, stationIds[0]!, 24 * 60), accounts: await seedDemoAccounts(deps, existing.id),
+    };
   }
   const factory = await stations.createFactory(deps, 'Demo factory');
   const line1 = await stations.createLine(deps, factory.id, 'Line 1');
@@ -72,5 +94,6 @@ export async function seedDemo(deps: HubDeps, opts: { licensesPerCredential?: nu
   return {
     products: [plug, bulb], factoryId: factory.id, lineIds: [line1.id, line2.id], stationIds: st.map((s) => s.id),
     credentials: await Promise.all([mine.id, hk.id, cust.id].map((id) => credentials.getCredential(deps, id))), enrollmentCode,
+    accounts: await seedDemoAccounts(deps, factory.id),
   };
 }

@@ -1,5 +1,4 @@
 /** Starting and stopping a hub: store, services, HTTP app and background jobs, as one thing. */
-import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { systemClock, type Clock } from '../common/clock';
@@ -8,7 +7,7 @@ import { newId } from '../common/ids';
 import { logRedactPaths, type Logger } from '../common/log';
 import { resealAuthkeys, resolveKeyring, type Keyring } from './services/authkeys';
 import { buildApp, type BodyLimits, type RateLimits } from './http/app';
-import { defaultHubConfig, type HubConfig, type HubDeps, type JobConfig } from './services/context';
+import { defaultHubConfig, type AuthConfig, type HubConfig, type HubDeps, type JobConfig } from './services/context';
 import { startJobRunner } from './services/jobs';
 import { channelSender, type CodeSender } from './services/sender';
 import { openStore, type Store } from './store';
@@ -20,8 +19,6 @@ export interface StartHubOptions {
   schema?: string;
   port?: number;
   host?: string;
-  /** Token for the admin API; a random one is made (and returned) when absent. */
-  adminToken?: string;
   /** A pino logger (request logs and service logs) or any `Logger`; default: pino to stdout with redaction. */
   logger?: Logger;
   clock?: Clock;
@@ -31,7 +28,7 @@ export interface StartHubOptions {
   keyring?: Keyring;
   /** Read the master key from this file (else HUB_MASTER_KEY_FILE / HUB_MASTER_KEY). */
   masterKeyFile?: string;
-  config?: Partial<Omit<HubConfig, 'jobs'>> & { jobs?: Partial<JobConfig> };
+  config?: Partial<Omit<HubConfig, 'jobs' | 'auth'>> & { jobs?: Partial<JobConfig>; auth?: Partial<AuthConfig> };
   rateLimits?: Partial<RateLimits>;
   bodyLimits?: Partial<BodyLimits>;
   /** Serve HTTPS with this certificate and key (PEM text; the `hub` command reads them from --tls-cert / --tls-key files). */
@@ -44,7 +41,6 @@ export interface StartHubOptions {
 
 export interface RunningHub {
   url: string;
-  adminToken: string;
   app: FastifyInstance;
   store: Store;
   deps: HubDeps;
@@ -74,19 +70,18 @@ const isPino = (l: Logger): l is Logger & FastifyBaseLogger => typeof (l as { le
 /** Builds the app on an open store (tests use it with `app.inject()`; no port). */
 export async function createHub(store: Store, opts: Omit<StartHubOptions, 'db' | 'schema' | 'port' | 'host'> = {}) {
   const logger: Logger = opts.logger ?? createHubLogger();
-  const config: HubConfig = { ...defaultHubConfig, ...opts.config, jobs: { ...defaultHubConfig.jobs, ...opts.config?.jobs } };
+  const config: HubConfig = { ...defaultHubConfig, ...opts.config, jobs: { ...defaultHubConfig.jobs, ...opts.config?.jobs }, auth: { ...defaultHubConfig.auth, ...opts.config?.auth } };
   const keyring = opts.keyring ?? resolveKeyring(store, process.env, opts.masterKeyFile);
   const deps: HubDeps = { instanceId: newId(), store, clock: opts.clock ?? systemClock, logger, sender: opts.sender ?? channelSender({}), keyring, config };
   const resealed = await resealAuthkeys(store, keyring, 'plain');
   if (resealed > 0) logger.info({ licenses: resealed, keyId: keyring.current.id }, 'authkeys sealed under the current master key');
-  const adminToken = opts.adminToken ?? `hadm_${randomBytes(24).toString('base64url')}`;
   const app = await buildApp({
-    deps, adminToken, ...(isPino(logger) ? { loggerInstance: logger } : {}), ...(opts.rateLimits ? { rateLimits: opts.rateLimits } : {}),
+    deps, ...(isPino(logger) ? { loggerInstance: logger } : {}), ...(opts.rateLimits ? { rateLimits: opts.rateLimits } : {}),
     ...(opts.bodyLimits ? { bodyLimits: opts.bodyLimits } : {}), ...(opts.tls ? { https: opts.tls } : {}), trustProxy: opts.behindTlsProxy === true,
   });
   const runner = opts.runJobs === false ? undefined : startJobRunner(deps, deps.instanceId);
   return {
-    app, deps, adminToken, runner,
+    app, deps, runner,
     async close() {
       await runner?.stop();
       await app.close();
@@ -104,7 +99,7 @@ export async function startHub(opts: StartHubOptions = {}): Promise<RunningHub> 
     const address = await hub.app.listen({ port: opts.port ?? 8787, host });
     hub.deps.logger.info({ url: address, store: store.location }, 'hub listening');
     return {
-      url: address, adminToken: hub.adminToken, app: hub.app, store, deps: hub.deps,
+      url: address, app: hub.app, store, deps: hub.deps,
       async close() {
         await hub.close();
         await store.close();

@@ -127,6 +127,14 @@ function autoSwap(env: DemoEnvironment, holdMs: number): () => void {
   return () => clearInterval(timer);
 }
 
+/** The hub's demo accounts, one per role, with the passwords made for this run (and the platform account's second factor). */
+function hubAccountLines(seed: DemoSeed): string[] {
+  return [
+    '  Hub accounts (sign in at the hub; passwords are new at every start):',
+    ...seed.accounts.map((a) => `    ${a.role.padEnd(9)} ${a.name.padEnd(14)} ${a.password}${a.totpSecret ? `   authenticator secret ${a.totpSecret}` : ''}`),
+  ];
+}
+
 const DEMO_PIN = '2468';
 const DEMO_PASSPHRASE = 'demo station passphrase';
 
@@ -201,7 +209,7 @@ export async function runDemo(args: readonly string[]): Promise<void> {
       console.log([
         '', ...startedLines(env, `Electron, pid ${electron.pid ?? '?'} (data in ${stationDir})`), '',
         'On the first screen choose "Start the demo"; a supervisor PIN of your choice.',
-        `Hub admin token: ${env.hub.adminToken}`,
+        ...hubAccountLines(env.seed),
         'Press Ctrl+C here to stop everything.', '',
       ].join('\n'));
       return;
@@ -237,7 +245,7 @@ export async function runDemo(args: readonly string[]): Promise<void> {
       '',
       `  Open:            ${host.url}`,
       `  Supervisor PIN:  ${DEMO_PIN}      (F2 on the station)`,
-      `  Hub admin token: ${env.hub.adminToken}`,
+      ...hubAccountLines(env.seed),
       `  Data:            ${env.dir}`,
       '',
       'Pick the group, press "Start all" (or S): four virtual modules burn; each burned module is swapped for a blank one.',

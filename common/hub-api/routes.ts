@@ -5,15 +5,27 @@
  * can build typed calls from it: `RouteBody<'pull'>`, `RouteReply<'pull'>`.
  */
 import type { z } from 'zod';
+import * as a from './accounts';
+import type { Role } from './accounts';
 import * as s from './schemas';
 import * as sync from './sync';
 
-export type RouteAuth = 'none' | 'admin' | 'station';
+/**
+ * Who may call a route: nobody in particular; an account (its session cookie,
+ * or one of its API keys as `Authorization: Bearer hk_...`); a signed-in
+ * session only (the account's own sign-in matters: password, second factor,
+ * API keys); or a station with its token.
+ */
+export type RouteAuth = 'none' | 'account' | 'session' | 'station';
 
 export interface HubRouteDef {
   method: 'GET' | 'POST';
   url: string;
   auth: RouteAuth;
+  /** `account` routes: the roles allowed (a `factory` account only within its factory). */
+  roles?: readonly Role[];
+  /** Answered as this content type instead of JSON. */
+  contentType?: 'text/csv';
   summary: string;
   tags: readonly string[];
   params?: z.ZodType;
@@ -25,6 +37,17 @@ export interface HubRouteDef {
 
 const def = <T extends HubRouteDef>(d: T): T => d;
 const admin = ['admin'] as const;
+const auth = ['sign-in'] as const;
+const people = ['accounts'] as const;
+const audit = ['audit'] as const;
+
+// Who may do what (docs/hub.md "Roles"). A factory account reads and changes only what belongs to its factory.
+const anyone = ['platform', 'owner', 'factory', 'auditor'] as const;
+const platform = ['platform'] as const;
+const owner = ['owner'] as const;
+const ownerOrFactory = ['owner', 'factory'] as const;
+const readers = ['platform', 'owner', 'auditor'] as const;
+const peopleReaders = ['platform', 'auditor'] as const;
 const station = ['station'] as const;
 const stationSupervisor = ['station supervisor'] as const;
 
@@ -51,49 +74,72 @@ export const hubRoutes = {
   stationDownload: def({ method: 'POST', url: '/v1/station/credentials/:id/download', auth: 'station', summary: "Download the unused licenses of one of this station's groups with the one-time code", tags: stationSupervisor, params: s.idParamsSchema, body: s.downloadInputSchema, reply: s.downloadSchema }),
 
   // products
-  createProduct: def({ method: 'POST', url: '/v1/admin/products', auth: 'admin', summary: 'Create or update a product', tags: admin, body: s.productInputSchema, reply: s.productSchema }),
-  listProducts: def({ method: 'GET', url: '/v1/admin/products', auth: 'admin', summary: 'List products', tags: admin, reply: s.productListSchema }),
+  createProduct: def({ method: 'POST', url: '/v1/admin/products', auth: 'account', roles: platform, summary: 'Create or update a product', tags: admin, body: s.productInputSchema, reply: s.productSchema }),
+  listProducts: def({ method: 'GET', url: '/v1/admin/products', auth: 'account', roles: anyone, summary: 'List products', tags: admin, reply: s.productListSchema }),
 
   // factories, lines, stations
-  createFactory: def({ method: 'POST', url: '/v1/admin/factories', auth: 'admin', summary: 'Create a factory', tags: admin, body: s.nameInputSchema, reply: s.factorySchema }),
-  listFactories: def({ method: 'GET', url: '/v1/admin/factories', auth: 'admin', summary: 'Factories with their lines and stations', tags: admin, reply: s.factoryListSchema }),
-  createLine: def({ method: 'POST', url: '/v1/admin/factories/:id/lines', auth: 'admin', summary: 'Add a line to a factory', tags: admin, params: s.idParamsSchema, body: s.nameInputSchema, reply: s.lineSchema }),
-  createStation: def({ method: 'POST', url: '/v1/admin/lines/:id/stations', auth: 'admin', summary: 'Add a station to a line', tags: admin, params: s.idParamsSchema, body: s.nameInputSchema, reply: s.stationSchema }),
-  createEnrollmentCode: def({ method: 'POST', url: '/v1/admin/stations/:id/enrollment-codes', auth: 'admin', summary: 'One-time enrollment code for a station (shown once)', tags: admin, params: s.idParamsSchema, body: s.enrollmentCodeInputSchema, reply: s.enrollmentCodeSchema }),
-  setDownloadContact: def({ method: 'POST', url: '/v1/admin/stations/:id/download-contact', auth: 'admin', summary: "Where the hub sends the station's download codes (email or SMS)", tags: admin, params: s.idParamsSchema, body: s.downloadContactSchema, reply: s.stationSchema }),
-  revokeStation: def({ method: 'POST', url: '/v1/admin/stations/:id/revoke', auth: 'admin', summary: "Revoke a station's token", tags: admin, params: s.idParamsSchema, reply: s.stationSchema }),
+  createFactory: def({ method: 'POST', url: '/v1/admin/factories', auth: 'account', roles: owner, summary: 'Create a factory', tags: admin, body: s.nameInputSchema, reply: s.factorySchema }),
+  listFactories: def({ method: 'GET', url: '/v1/admin/factories', auth: 'account', roles: anyone, summary: 'Factories with their lines and stations', tags: admin, reply: s.factoryListSchema }),
+  createLine: def({ method: 'POST', url: '/v1/admin/factories/:id/lines', auth: 'account', roles: ownerOrFactory, summary: 'Add a line to a factory', tags: admin, params: s.idParamsSchema, body: s.nameInputSchema, reply: s.lineSchema }),
+  createStation: def({ method: 'POST', url: '/v1/admin/lines/:id/stations', auth: 'account', roles: ownerOrFactory, summary: 'Add a station to a line', tags: admin, params: s.idParamsSchema, body: s.nameInputSchema, reply: s.stationSchema }),
+  createEnrollmentCode: def({ method: 'POST', url: '/v1/admin/stations/:id/enrollment-codes', auth: 'account', roles: ownerOrFactory, summary: 'One-time enrollment code for a station (shown once)', tags: admin, params: s.idParamsSchema, body: s.enrollmentCodeInputSchema, reply: s.enrollmentCodeSchema }),
+  setDownloadContact: def({ method: 'POST', url: '/v1/admin/stations/:id/download-contact', auth: 'account', roles: ownerOrFactory, summary: "Where the hub sends the station's download codes (email or SMS)", tags: admin, params: s.idParamsSchema, body: s.downloadContactSchema, reply: s.stationSchema }),
+  revokeStation: def({ method: 'POST', url: '/v1/admin/stations/:id/revoke', auth: 'account', roles: ownerOrFactory, summary: "Revoke a station's token", tags: admin, params: s.idParamsSchema, reply: s.stationSchema }),
 
   // credentials
-  createCredential: def({ method: 'POST', url: '/v1/admin/credentials', auth: 'admin', summary: 'Create a credential (group); import its licenses next', tags: admin, body: s.credentialInputSchema, reply: s.credentialSchema }),
-  listCredentials: def({ method: 'GET', url: '/v1/admin/credentials', auth: 'admin', summary: "My credentials or customer's credentials", tags: admin, querystring: s.credentialListQuerySchema, reply: s.credentialListSchema }),
-  getCredential: def({ method: 'GET', url: '/v1/admin/credentials/:id', auth: 'admin', summary: 'One credential with its license counts', tags: admin, params: s.idParamsSchema, reply: s.credentialSchema }),
-  confirmCredential: def({ method: 'POST', url: '/v1/admin/credentials/:id/confirm', auth: 'admin', summary: "Confirm a customer's credential before use", tags: admin, params: s.idParamsSchema, reply: s.credentialSchema }),
-  importLicenses: def({ method: 'POST', url: '/v1/admin/credentials/:id/licenses', auth: 'admin', summary: 'Import licenses (all or nothing)', tags: admin, params: s.idParamsSchema, body: s.licenseImportSchema, reply: s.importResultSchema }),
-  importLicenseFile: def({ method: 'POST', url: '/v1/admin/credentials/:id/import', auth: 'admin', summary: 'Import a license list file with the shared parser (all or nothing)', tags: admin, params: s.idParamsSchema, body: s.licenseFileImportSchema, reply: s.importResultSchema }),
-  split: def({ method: 'POST', url: '/v1/admin/credentials/:id/split', auth: 'admin', summary: 'Split quantity: P purchased + F free unused licenses into a new credential', tags: admin, params: s.idParamsSchema, body: s.splitInputSchema, reply: s.splitResultSchema }),
-  assign: def({ method: 'POST', url: '/v1/admin/credentials/:id/assign', auth: 'admin', summary: 'Assign to a factory / line / station', tags: admin, params: s.idParamsSchema, body: s.assignInputSchema, reply: s.credentialSchema }),
-  history: def({ method: 'GET', url: '/v1/admin/credentials/:id/history', auth: 'admin', summary: 'Everything that happened to a credential', tags: admin, params: s.idParamsSchema, reply: s.credentialHistorySchema }),
+  createCredential: def({ method: 'POST', url: '/v1/admin/credentials', auth: 'account', roles: owner, summary: 'Create a credential (group); import its licenses next', tags: admin, body: s.credentialInputSchema, reply: s.credentialSchema }),
+  listCredentials: def({ method: 'GET', url: '/v1/admin/credentials', auth: 'account', roles: anyone, summary: "My credentials or customer's credentials", tags: admin, querystring: s.credentialListQuerySchema, reply: s.credentialListSchema }),
+  getCredential: def({ method: 'GET', url: '/v1/admin/credentials/:id', auth: 'account', roles: anyone, summary: 'One credential with its license counts', tags: admin, params: s.idParamsSchema, reply: s.credentialSchema }),
+  confirmCredential: def({ method: 'POST', url: '/v1/admin/credentials/:id/confirm', auth: 'account', roles: owner, summary: "Confirm a customer's credential before use", tags: admin, params: s.idParamsSchema, reply: s.credentialSchema }),
+  importLicenses: def({ method: 'POST', url: '/v1/admin/credentials/:id/licenses', auth: 'account', roles: owner, summary: 'Import licenses (all or nothing)', tags: admin, params: s.idParamsSchema, body: s.licenseImportSchema, reply: s.importResultSchema }),
+  importLicenseFile: def({ method: 'POST', url: '/v1/admin/credentials/:id/import', auth: 'account', roles: owner, summary: 'Import a license list file with the shared parser (all or nothing)', tags: admin, params: s.idParamsSchema, body: s.licenseFileImportSchema, reply: s.importResultSchema }),
+  split: def({ method: 'POST', url: '/v1/admin/credentials/:id/split', auth: 'account', roles: owner, summary: 'Split quantity: P purchased + F free unused licenses into a new credential', tags: admin, params: s.idParamsSchema, body: s.splitInputSchema, reply: s.splitResultSchema }),
+  assign: def({ method: 'POST', url: '/v1/admin/credentials/:id/assign', auth: 'account', roles: ownerOrFactory, summary: 'Assign to a factory / line / station', tags: admin, params: s.idParamsSchema, body: s.assignInputSchema, reply: s.credentialSchema }),
+  history: def({ method: 'GET', url: '/v1/admin/credentials/:id/history', auth: 'account', roles: anyone, summary: 'Everything that happened to a credential', tags: admin, params: s.idParamsSchema, reply: s.credentialHistorySchema }),
 
   // change product
-  requestUpdate: def({ method: 'POST', url: '/v1/admin/credentials/:id/update-requests', auth: 'admin', summary: 'Change product of the unused licenses (starts confirming_update)', tags: admin, params: s.idParamsSchema, body: s.updateRequestInputSchema, reply: s.updateTransitionSchema }),
-  listUpdates: def({ method: 'GET', url: '/v1/admin/credentials/:id/update-requests', auth: 'admin', summary: 'Update history of a credential', tags: admin, params: s.idParamsSchema, reply: s.updateRequestListSchema }),
-  getUpdate: def({ method: 'GET', url: '/v1/admin/update-requests/:id', auth: 'admin', summary: 'Details of one update', tags: admin, params: s.idParamsSchema, reply: s.updateDetailsSchema }),
-  approveUpdate: def({ method: 'POST', url: '/v1/admin/update-requests/:id/approve', auth: 'admin', summary: 'Approve: updated, or being_paid when there is a difference to pay', tags: admin, params: s.idParamsSchema, reply: s.updateTransitionSchema }),
-  payUpdate: def({ method: 'POST', url: '/v1/admin/update-requests/:id/pay', auth: 'admin', summary: 'Record the payment of the price difference: updated', tags: admin, params: s.idParamsSchema, body: s.payInputSchema, reply: s.updateTransitionSchema }),
-  recallUpdate: def({ method: 'POST', url: '/v1/admin/update-requests/:id/recall', auth: 'admin', summary: 'Recall a request under review: the credential is usable again', tags: admin, params: s.idParamsSchema, reply: s.updateTransitionSchema }),
+  requestUpdate: def({ method: 'POST', url: '/v1/admin/credentials/:id/update-requests', auth: 'account', roles: owner, summary: 'Change product of the unused licenses (starts confirming_update)', tags: admin, params: s.idParamsSchema, body: s.updateRequestInputSchema, reply: s.updateTransitionSchema }),
+  listUpdates: def({ method: 'GET', url: '/v1/admin/credentials/:id/update-requests', auth: 'account', roles: anyone, summary: 'Update history of a credential', tags: admin, params: s.idParamsSchema, reply: s.updateRequestListSchema }),
+  getUpdate: def({ method: 'GET', url: '/v1/admin/update-requests/:id', auth: 'account', roles: anyone, summary: 'Details of one update', tags: admin, params: s.idParamsSchema, reply: s.updateDetailsSchema }),
+  approveUpdate: def({ method: 'POST', url: '/v1/admin/update-requests/:id/approve', auth: 'account', roles: platform, summary: 'Approve: updated, or being_paid when there is a difference to pay', tags: admin, params: s.idParamsSchema, reply: s.updateTransitionSchema }),
+  payUpdate: def({ method: 'POST', url: '/v1/admin/update-requests/:id/pay', auth: 'account', roles: platform, summary: 'Record the payment of the price difference: updated', tags: admin, params: s.idParamsSchema, body: s.payInputSchema, reply: s.updateTransitionSchema }),
+  recallUpdate: def({ method: 'POST', url: '/v1/admin/update-requests/:id/recall', auth: 'account', roles: owner, summary: 'Recall a request under review: the credential is usable again', tags: admin, params: s.idParamsSchema, reply: s.updateTransitionSchema }),
 
   // third-party resources
-  startThirdPartyJob: def({ method: 'POST', url: '/v1/admin/credentials/:id/third-party-jobs', auth: 'admin', summary: 'Generate HomeKit / Find My resources (background job)', tags: admin, params: s.idParamsSchema, body: s.thirdPartyJobInputSchema, reply: s.jobSchema }),
-  getJob: def({ method: 'GET', url: '/v1/admin/jobs/:id', auth: 'admin', summary: 'Progress of a job', tags: admin, params: s.idParamsSchema, reply: s.jobSchema }),
-  listNotices: def({ method: 'GET', url: '/v1/admin/notices', auth: 'admin', summary: 'Notices (e.g. a job is done)', tags: admin, reply: s.noticeListSchema }),
+  startThirdPartyJob: def({ method: 'POST', url: '/v1/admin/credentials/:id/third-party-jobs', auth: 'account', roles: owner, summary: 'Generate HomeKit / Find My resources (background job)', tags: admin, params: s.idParamsSchema, body: s.thirdPartyJobInputSchema, reply: s.jobSchema }),
+  getJob: def({ method: 'GET', url: '/v1/admin/jobs/:id', auth: 'account', roles: anyone, summary: 'Progress of a job', tags: admin, params: s.idParamsSchema, reply: s.jobSchema }),
+  listNotices: def({ method: 'GET', url: '/v1/admin/notices', auth: 'account', roles: anyone, summary: 'Notices (e.g. a job is done)', tags: admin, reply: s.noticeListSchema }),
 
   // download
-  sendDownloadCode: def({ method: 'POST', url: '/v1/admin/credentials/:id/download-codes', auth: 'admin', summary: 'Send a one-time download code by email or SMS', tags: admin, params: s.idParamsSchema, body: s.downloadCodeInputSchema, reply: s.downloadCodeSchema }),
-  download: def({ method: 'POST', url: '/v1/admin/credentials/:id/download', auth: 'admin', summary: 'Download the unused licenses with the one-time code', tags: admin, params: s.idParamsSchema, body: s.downloadInputSchema, reply: s.downloadSchema }),
+  sendDownloadCode: def({ method: 'POST', url: '/v1/admin/credentials/:id/download-codes', auth: 'account', roles: owner, summary: 'Send a one-time download code by email or SMS', tags: admin, params: s.idParamsSchema, body: s.downloadCodeInputSchema, reply: s.downloadCodeSchema }),
+  download: def({ method: 'POST', url: '/v1/admin/credentials/:id/download', auth: 'account', roles: owner, summary: 'Download the unused licenses with the one-time code', tags: admin, params: s.idParamsSchema, body: s.downloadInputSchema, reply: s.downloadSchema }),
 
   // reports
-  credentialReport: def({ method: 'GET', url: '/v1/admin/reports/credentials', auth: 'admin', summary: 'Per credential: purchased, free, used, unused', tags: admin, reply: s.credentialReportSchema }),
-  stationReport: def({ method: 'GET', url: '/v1/admin/reports/stations', auth: 'admin', summary: 'Per station: leased, burned, spoiled, last seen', tags: admin, reply: s.stationReportSchema }),
+  // people: accounts, sign-in, API keys
+  login: def({ method: 'POST', url: '/v1/auth/login', auth: 'none', summary: 'Sign in: sets the session cookie and answers the CSRF token', tags: auth, body: a.loginInputSchema, reply: a.sessionSchema }),
+  session: def({ method: 'GET', url: '/v1/auth/session', auth: 'session', summary: 'The signed-in account, its CSRF token and what it must do first', tags: auth, reply: a.sessionSchema }),
+  logout: def({ method: 'POST', url: '/v1/auth/logout', auth: 'session', summary: 'Sign out (this session)', tags: auth, reply: a.signedOutSchema }),
+  logoutAll: def({ method: 'POST', url: '/v1/auth/logout-all', auth: 'session', summary: 'Sign out everywhere: ends every session of the account', tags: auth, reply: a.signedOutSchema }),
+  changePassword: def({ method: 'POST', url: '/v1/account/password', auth: 'session', summary: 'Change the password (ends the account\'s other sessions)', tags: auth, body: a.changePasswordInputSchema, reply: a.sessionSchema }),
+  setupTotp: def({ method: 'POST', url: '/v1/account/totp', auth: 'session', summary: 'Start setting up the second factor: a secret for the authenticator app', tags: auth, reply: a.totpSetupSchema }),
+  confirmTotp: def({ method: 'POST', url: '/v1/account/totp/confirm', auth: 'session', summary: 'Turn the second factor on with a code from the authenticator app', tags: auth, body: a.totpConfirmInputSchema, reply: a.sessionSchema }),
+  createApiKey: def({ method: 'POST', url: '/v1/account/api-keys', auth: 'session', summary: 'A named API key for scripts, with this account\'s role (shown once)', tags: auth, body: a.apiKeyInputSchema, reply: a.newApiKeySchema }),
+  listApiKeys: def({ method: 'GET', url: '/v1/account/api-keys', auth: 'session', summary: 'This account\'s API keys (never the keys themselves)', tags: auth, reply: a.apiKeyListSchema }),
+  revokeApiKey: def({ method: 'POST', url: '/v1/account/api-keys/:id/revoke', auth: 'session', summary: 'Revoke one of this account\'s API keys', tags: auth, params: s.idParamsSchema, reply: a.apiKeySchema }),
+
+  createUser: def({ method: 'POST', url: '/v1/admin/users', auth: 'account', roles: platform, summary: 'Add an account (answers its one-time password, once)', tags: people, body: a.accountInputSchema, reply: a.oneTimePasswordSchema }),
+  listUsers: def({ method: 'GET', url: '/v1/admin/users', auth: 'account', roles: peopleReaders, summary: 'Accounts and their roles', tags: people, reply: a.accountListSchema }),
+  disableUser: def({ method: 'POST', url: '/v1/admin/users/:id/disable', auth: 'account', roles: platform, summary: 'Disable an account: its sessions end and its API keys stop working', tags: people, params: s.idParamsSchema, reply: a.accountSchema }),
+  resetPassword: def({ method: 'POST', url: '/v1/admin/users/:id/reset-password', auth: 'account', roles: platform, summary: 'A new one-time password (shown once); the account\'s sessions end', tags: people, params: s.idParamsSchema, reply: a.oneTimePasswordSchema }),
+  setRole: def({ method: 'POST', url: '/v1/admin/users/:id/role', auth: 'account', roles: platform, summary: 'Change an account\'s role (and factory); its sessions end', tags: people, params: s.idParamsSchema, body: a.setRoleInputSchema, reply: a.accountSchema }),
+
+  // audit
+  audit: def({ method: 'GET', url: '/v1/audit', auth: 'account', roles: readers, summary: 'Who did what: filter by actor, credential, kind and time', tags: audit, querystring: a.auditQuerySchema, reply: a.auditListSchema }),
+  auditCsv: def({ method: 'GET', url: '/v1/audit/export.csv', auth: 'account', roles: readers, contentType: 'text/csv', summary: 'The same entries as CSV', tags: audit, querystring: a.auditQuerySchema, reply: a.auditCsvSchema }),
+  auditVerify: def({ method: 'GET', url: '/v1/audit/verify', auth: 'account', roles: readers, summary: 'Walk the hash chain of the audit log; names the first broken link', tags: audit, reply: a.auditVerificationSchema }),
+
+  credentialReport: def({ method: 'GET', url: '/v1/admin/reports/credentials', auth: 'account', roles: anyone, summary: 'Per credential: purchased, free, used, unused', tags: admin, reply: s.credentialReportSchema }),
+  stationReport: def({ method: 'GET', url: '/v1/admin/reports/stations', auth: 'account', roles: anyone, summary: 'Per station: leased, burned, spoiled, last seen', tags: admin, reply: s.stationReportSchema }),
 } as const;
 
 export type HubRouteName = keyof typeof hubRoutes;

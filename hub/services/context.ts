@@ -14,6 +14,23 @@ export interface HubConfig {
   /** How far a station's clock may be off: a burn dated later than now, or earlier than the lease, by more than this is refused. */
   stationClockSkewMs: number;
   jobs: JobConfig;
+  auth: AuthConfig;
+}
+
+/** Sign-in: session lifetimes, lockout with backoff, the password hash's cost. */
+export interface AuthConfig {
+  /** A session unused this long ends. */
+  sessionIdleMs: number;
+  /** A session ends this long after sign-in, used or not. */
+  sessionMaxMs: number;
+  /** Failed sign-ins of one account name before it is locked; each further failure doubles the lock. */
+  accountFailures: number;
+  /** Failed sign-ins from one address before it is locked (any account names). */
+  addressFailures: number;
+  lockBaseMs: number;
+  lockMaxMs: number;
+  /** scrypt's N (a power of two); memory = 128 x N x 8 bytes. */
+  scryptCost: number;
 }
 
 export interface JobConfig {
@@ -34,6 +51,7 @@ export const defaultHubConfig: HubConfig = {
   downloadCodeWindowMs: 15 * 60_000,
   stationClockSkewMs: 5 * 60_000,
   jobs: { pollMs: 1000, leaseMs: 30_000, chunkSize: 200, itemDelayMs: 0 },
+  auth: { sessionIdleMs: 30 * 60_000, sessionMaxMs: 12 * 3_600_000, accountFailures: 5, addressFailures: 20, lockBaseMs: 30_000, lockMaxMs: 3_600_000, scryptCost: 2 ** 15 },
 };
 
 /** What every service function receives. */

@@ -8,7 +8,7 @@ import type { CredentialTable, LicenseTable } from '../store/schema';
 import { sealAuthkey } from './authkeys';
 import type { HubDeps } from './context';
 import { getProduct } from './products';
-import { addEvent, assertNotListGenerated, assertOperable, chunks, countLicenses, credentialNotFound, loadCredential, nowIso, toCredential } from './util';
+import { addEvent, type CredentialGuard, assertNotListGenerated, assertOperable, chunks, countLicenses, credentialNotFound, loadCredential, nowIso, toCredential } from './util';
 
 export async function createCredential(deps: HubDeps, input: CredentialInput): Promise<Credential> {
   const c = credentialInputSchema.parse(input);
@@ -27,8 +27,10 @@ export async function createCredential(deps: HubDeps, input: CredentialInput): P
   return toCredential(row, undefined);
 }
 
-export async function listCredentials(deps: HubDeps, q: CredentialListQuery): Promise<{ credentials: Credential[] }> {
+/** Credentials, by owner and state; `factoryId`: only those assigned to that factory (a factory account's view). */
+export async function listCredentials(deps: HubDeps, q: CredentialListQuery, factoryId: string | null = null): Promise<{ credentials: Credential[] }> {
   let query = deps.store.db.selectFrom('credentials').selectAll();
+  if (factoryId !== null) query = query.where('factory_id', '=', factoryId);
   if (q.owner) query = query.where('owner', '=', q.owner);
   if (q.state) query = query.where('state', '=', q.state);
   const rows = await query.orderBy('created_at').orderBy('id').execute();
@@ -151,10 +153,11 @@ export async function createChild(
 }
 
 /** Assigns a credential to a factory, optionally a line of it and a station of that line. */
-export async function assignCredential(deps: HubDeps, credentialId: string, input: AssignInput): Promise<Credential> {
+export async function assignCredential(deps: HubDeps, credentialId: string, input: AssignInput, guard?: CredentialGuard): Promise<Credential> {
   const a = assignInputSchema.parse(input);
   await deps.store.tx(async (trx) => {
     const row = await lockCredential(deps, trx, credentialId);
+    guard?.(row);
     // Planning where a customer's credential goes is fine before it is confirmed; using it is not.
     assertOperable(row, 'changed', { needsConfirmation: false });
     const target = await resolveAssignment(trx, a.factoryId, a.lineId, a.stationId);

@@ -53,9 +53,10 @@ export async function getJob(deps: HubDeps, id: string): Promise<Job> {
   return toJob(row);
 }
 
-/** The latest notices; given a station, only those about the groups it sees. */
-export async function listNotices(deps: HubDeps, station?: StationTable): Promise<{ notices: Notice[] }> {
+/** The latest notices; given a station, only those about the groups it sees; given a factory, only those about its credentials. */
+export async function listNotices(deps: HubDeps, station?: StationTable, factoryId: string | null = null): Promise<{ notices: Notice[] }> {
   let q = deps.store.db.selectFrom('notices').selectAll('notices');
+  if (factoryId !== null) q = q.innerJoin('credentials as fc', 'fc.id', 'notices.credential_id').where('fc.factory_id', '=', factoryId);
   if (station) {
     q = q.innerJoin('credentials', 'credentials.id', 'notices.credential_id')
       .where((eb) => eb.or([eb('credentials.station_id', '=', station.id), eb.and([eb('credentials.station_id', 'is', null), eb('credentials.line_id', '=', station.line_id)])]));

@@ -3,8 +3,11 @@ import type { CredentialReport, StationReport } from '../../common/hub-api';
 import type { HubDeps } from './context';
 import { countLicenses } from './util';
 
-export async function credentialReport(deps: HubDeps): Promise<CredentialReport> {
-  const rows = await deps.store.db.selectFrom('credentials').select(['id', 'pid', 'owner', 'state', 'purchased_count', 'free_count']).orderBy('created_at').orderBy('id').execute();
+/** `factoryId`: only that factory's credentials / stations (a factory account's view). */
+export async function credentialReport(deps: HubDeps, factoryId: string | null = null): Promise<CredentialReport> {
+  let q = deps.store.db.selectFrom('credentials').select(['id', 'pid', 'owner', 'state', 'purchased_count', 'free_count']);
+  if (factoryId !== null) q = q.where('factory_id', '=', factoryId);
+  const rows = await q.orderBy('created_at').orderBy('id').execute();
   const counts = await countLicenses(deps.store.db, rows.map((r) => r.id));
   return {
     rows: rows.map((r) => ({
@@ -14,9 +17,11 @@ export async function credentialReport(deps: HubDeps): Promise<CredentialReport>
   };
 }
 
-export async function stationReport(deps: HubDeps): Promise<StationReport> {
+export async function stationReport(deps: HubDeps, factoryId: string | null = null): Promise<StationReport> {
   const db = deps.store.db;
-  const stations = await db.selectFrom('stations').selectAll().orderBy('created_at').orderBy('id').execute();
+  let q = db.selectFrom('stations').selectAll();
+  if (factoryId !== null) q = q.where('factory_id', '=', factoryId);
+  const stations = await q.orderBy('created_at').orderBy('id').execute();
   const tallies = await db.selectFrom('licenses').select(['station_id', 'status', sql<number>`count(*)`.as('n')]).where('station_id', 'is not', null).groupBy(['station_id', 'status']).execute();
   return {
     rows: stations.map((s) => {

@@ -20,10 +20,11 @@ export async function createFactory(deps: HubDeps, name: string): Promise<Factor
   return { id: row.id, name, createdAt: row.created_at, lines: [] };
 }
 
-export async function listFactories(deps: HubDeps): Promise<{ factories: Factory[] }> {
+/** Factories with their lines and stations; `factoryId`: that one only (a factory account's view). */
+export async function listFactories(deps: HubDeps, factoryId: string | null = null): Promise<{ factories: Factory[] }> {
   const db = deps.store.db;
   const [factories, lines, stations] = await Promise.all([
-    db.selectFrom('factories').selectAll().orderBy('created_at').orderBy('id').execute(),
+    (factoryId === null ? db.selectFrom('factories').selectAll() : db.selectFrom('factories').selectAll().where('id', '=', factoryId)).orderBy('created_at').orderBy('id').execute(),
     db.selectFrom('lines').selectAll().orderBy('created_at').orderBy('id').execute(),
     db.selectFrom('stations').selectAll().orderBy('created_at').orderBy('id').execute(),
   ]);

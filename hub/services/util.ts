@@ -5,6 +5,7 @@ import { newId } from '../../common/ids';
 import type { Credential, CredentialState, LicenseCounts } from '../../common/hub-api';
 import type { Db, Tx } from '../store';
 import type { CredentialTable, StationTable } from '../store/schema';
+import { currentActor } from './audit';
 import type { HubDeps } from './context';
 
 export const nowIso = (deps: Pick<HubDeps, 'clock'>): string => new Date(deps.clock.now()).toISOString();
@@ -87,8 +88,10 @@ export async function loadCredential(db: Db | Tx, id: string): Promise<Credentia
 
 export const credentialNotFound = (id: string): AppError => new AppError('CREDENTIAL_NOT_FOUND', `There is no credential ${id}.`, { credentialId: id });
 
+/** One event of a credential's history, naming who acted (the request's or command's actor). */
 export async function addEvent(trx: Tx, deps: Pick<HubDeps, 'clock'>, credentialId: string, kind: string, details: Record<string, unknown>): Promise<void> {
-  await trx.insertInto('credential_events').values({ id: newId(), credential_id: credentialId, at: nowIso(deps), kind, details: JSON.stringify(details) }).execute();
+  const actor = currentActor()?.actor;
+  await trx.insertInto('credential_events').values({ id: newId(), credential_id: credentialId, at: nowIso(deps), kind, details: JSON.stringify(actor ? { ...details, actor } : details) }).execute();
 }
 
 /**

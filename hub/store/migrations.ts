@@ -261,10 +261,96 @@ const m007: Migration = {
   },
 };
 
+/**
+ * People on the hub: accounts with roles, their sessions and API keys (hashes only), the sign-in
+ * throttle, and the hash-chained audit log with its head (one row, locked by every append).
+ */
+const m008: Migration = {
+  async up(db: AnyDb) {
+    await db.schema.createTable('accounts')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('name', 'text', (c) => c.notNull().unique())
+      .addColumn('role', 'text', (c) => c.notNull())
+      .addColumn('factory_id', 'text', (c) => c.references('factories.id'))
+      .addColumn('email', 'text')
+      .addColumn('email_verified_at', 'text')
+      .addColumn('phone', 'text')
+      .addColumn('phone_verified_at', 'text')
+      .addColumn('password_hash', 'text', (c) => c.notNull())
+      .addColumn('must_change_password', 'integer', (c) => c.notNull().defaultTo(1))
+      .addColumn('totp_secret', 'text')
+      .addColumn('totp_enabled_at', 'text')
+      .addColumn('totp_last_step', 'integer')
+      .addColumn('disabled_at', 'text')
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'text', (c) => c.notNull())
+      .addCheckConstraint('accounts_role_ck', sql`role in ('platform', 'owner', 'factory', 'auditor') and ((role = 'factory') = (factory_id is not null))`)
+      .execute();
+    await db.schema.createTable('sessions')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+      .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id'))
+      .addColumn('csrf_token', 'text', (c) => c.notNull())
+      .addColumn('address', 'text')
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('last_seen_at', 'text', (c) => c.notNull())
+      .addColumn('expires_at', 'text', (c) => c.notNull())
+      .addColumn('ended_at', 'text')
+      .execute();
+    await db.schema.createIndex('sessions_account_ix').on('sessions').columns(['account_id']).execute();
+    await db.schema.createTable('api_keys')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id'))
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('prefix', 'text', (c) => c.notNull())
+      .addColumn('key_hash', 'text', (c) => c.notNull().unique())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('last_used_at', 'text')
+      .addColumn('revoked_at', 'text')
+      .execute();
+    await db.schema.createIndex('api_keys_account_ix').on('api_keys').columns(['account_id']).execute();
+    await db.schema.createTable('auth_throttle')
+      .addColumn('key', 'text', (c) => c.primaryKey())
+      .addColumn('failures', 'integer', (c) => c.notNull())
+      .addColumn('locked_until', 'text')
+      .addColumn('last_failure_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createTable('audit_log')
+      .addColumn('seq', 'integer', (c) => c.primaryKey())
+      .addColumn('at', 'text', (c) => c.notNull())
+      .addColumn('actor_kind', 'text', (c) => c.notNull())
+      .addColumn('actor_id', 'text')
+      .addColumn('actor_name', 'text')
+      .addColumn('actor_role', 'text')
+      .addColumn('actor_via', 'text')
+      .addColumn('address', 'text')
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('credential_id', 'text')
+      .addColumn('target', 'text')
+      .addColumn('outcome', 'text', (c) => c.notNull())
+      .addColumn('details', 'text', (c) => c.notNull())
+      .addColumn('prev_hash', 'text', (c) => c.notNull())
+      .addColumn('hash', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('audit_log_credential_ix').on('audit_log').columns(['credential_id', 'seq']).execute();
+    await db.schema.createIndex('audit_log_actor_ix').on('audit_log').columns(['actor_id', 'seq']).execute();
+    await db.schema.createIndex('audit_log_at_ix').on('audit_log').columns(['at']).execute();
+    await db.schema.createTable('audit_head')
+      .addColumn('id', 'integer', (c) => c.primaryKey())
+      .addColumn('seq', 'integer', (c) => c.notNull())
+      .addColumn('hash', 'text', (c) => c.notNull())
+      .execute();
+    await db.insertInto('audit_head').values({ id: 1, seq: 0, hash: '0'.repeat(64) }).execute();
+  },
+  async down(db: AnyDb) {
+    for (const t of ['audit_head', 'audit_log', 'auth_throttle', 'api_keys', 'sessions', 'accounts']) await db.schema.dropTable(t).execute();
+  },
+};
+
 export const migrationsFor = (dialect: StoreDialect): Record<string, Migration> => ({
   '001_core': m001(dialect), '002_jobs': m002, '003_station_contact': m003, '004_lease_index': m004, '005_transfer_claims': m005,
   '006_license_leased_at': m006,
-  '007_rejected_licenses': m007,
+  '007_rejected_licenses': m007, '008_accounts': m008,
 });
 
 export const migrationProvider = (dialect: StoreDialect): MigrationProvider => ({ getMigrations: () => Promise.resolve(migrationsFor(dialect)) });

@@ -45,6 +45,26 @@ export interface NoticeTable { id: string; kind: string; message: string; creden
 /** A transfer bundle its target claimed (transfer_in applied); the source's transfer_out looks it up by bundle id. */
 export interface TransferClaimTable { bundle_id: string; credential_id: string; source_station_id: string; target_station_id: string; claimed_at: string }
 
+export interface AccountTable {
+  id: string; name: string; role: string; factory_id: string | null;
+  email: string | null; email_verified_at: string | null; phone: string | null; phone_verified_at: string | null;
+  /** `scrypt$N$r$p$salt$hash` (base64url). */
+  password_hash: string; must_change_password: number;
+  /** Base32; set while the second factor is set up, enabled once a code confirmed it. */
+  totp_secret: string | null; totp_enabled_at: string | null; totp_last_step: number | null;
+  disabled_at: string | null; created_at: string; updated_at: string;
+}
+/** A signed-in browser; the cookie holds the token, the hub its sha256. */
+export interface SessionTable { id: string; token_hash: string; account_id: string; csrf_token: string; address: string | null; created_at: string; last_seen_at: string; expires_at: string; ended_at: string | null }
+export interface ApiKeyTable { id: string; account_id: string; name: string; prefix: string; key_hash: string; created_at: string; last_used_at: string | null; revoked_at: string | null }
+/** Failed sign-ins per account name (`account:NAME`) and per client address (`address:IP`). */
+export interface AuthThrottleTable { key: string; failures: number; locked_until: string | null; last_failure_at: string }
+export interface AuditLogTable {
+  seq: number; at: string; actor_kind: string; actor_id: string | null; actor_name: string | null; actor_role: string | null; actor_via: string | null;
+  address: string | null; kind: string; credential_id: string | null; target: string | null; outcome: string; details: string; prev_hash: string; hash: string;
+}
+export interface AuditHeadTable { id: number; seq: number; hash: string }
+
 export interface HubDatabase {
   products: ProductTable;
   factories: FactoryTable;
@@ -61,4 +81,10 @@ export interface HubDatabase {
   third_party_resources: ThirdPartyResourceTable;
   notices: NoticeTable;
   transfer_claims: TransferClaimTable;
+  accounts: AccountTable;
+  sessions: SessionTable;
+  api_keys: ApiKeyTable;
+  auth_throttle: AuthThrottleTable;
+  audit_log: AuditLogTable;
+  audit_head: AuditHeadTable;
 }

@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
 import { AppError } from '../../common/errors';
 import type { Clock } from '../../common/clock';
+import { canonicalJson, GENESIS_HASH } from '../../common/canonical-json';
 import type { VaultDb } from './db';
+
+export { canonicalJson, GENESIS_HASH };
 
 /**
  * The hash-chained audit log: entry N's hash covers entry N-1's hash and
@@ -34,17 +37,6 @@ export type AuditVerification =
   /** `clockWentBack`: entries whose wall time is earlier than the entry before (flagged when written). */
   | { ok: true; entries: number; headHash: string; clockWentBack: number }
   | { ok: false; entries: number; brokenAt: number; reason: string };
-
-export const GENESIS_HASH = '0'.repeat(64);
-
-/** JSON with keys sorted at every level: the same entry always hashes the same. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null);
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
-}
 
 export function auditHash(prevHash: string, entry: Omit<AuditEntry, 'prevHash' | 'hash'>): string {
   const body = canonicalJson({ seq: entry.seq, at: entry.at, action: entry.action, groupId: entry.groupId, uuid: entry.uuid, from: entry.from, to: entry.to, detail: entry.detail });

@@ -56,7 +56,7 @@ async function seeded(db: string, schema: string | undefined, fn: (deps: HubDeps
 
 async function spawnHub(db: string, schema: string | undefined): Promise<Hub> {
   const proc = spawn(process.execPath, ['--import', 'tsx', 'hub/cli.ts', 'start', '--port', '0', ...(schema ? ['--schema', schema] : [])], {
-    env: { ...process.env, HUB_LOG_LEVEL: 'error', HUB_DATABASE_URL: db, HUB_ADMIN_TOKEN: 'bench-admin' }, stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, HUB_LOG_LEVEL: 'error', HUB_DATABASE_URL: db }, stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';

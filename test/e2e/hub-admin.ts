@@ -1,21 +1,26 @@
 import { errorBodySchema, hubRoutes, type HubRouteName, type RouteBody, type RouteQuery, type RouteReply } from '../../common/hub-api';
 import type { RunningHub } from '../../hub/server';
+import { operatorKeys, roleFor, type OperatorKeys } from '../support/hub-accounts';
 
 /**
- * The hub operator's side of the e2e tests: typed calls to the hub's admin API
- * with the admin token (approve, pay, reports), made beside the station as a
- * hub operator would make them. The station itself never holds this token.
+ * The hub operators' side of the e2e tests: typed calls to the hub's account
+ * API with an API key of the role each route is for (approve and pay as the
+ * platform, the rest as the owner), made beside the station as hub operators
+ * would make them. The station itself never holds an account's key.
  */
-export function hubAdmin(hub: Pick<RunningHub, 'url' | 'adminToken'>) {
+export function hubAdmin(hub: Pick<RunningHub, 'url' | 'deps'>) {
+  let keys: Promise<OperatorKeys> | undefined;
   const call = async <N extends HubRouteName>(name: N, parts: { params?: Record<string, string>; body?: unknown; query?: Record<string, string> } = {}): Promise<RouteReply<N>> => {
     const route = hubRoutes[name];
-    if (route.auth !== 'admin') throw new Error(`${name} is not an admin route`);
+    if (route.auth !== 'account') throw new Error(`${name} is not an account route`);
+    keys ??= operatorKeys(hub.deps);
+    const key = (await keys)[roleFor(route)];
     let path: string = route.url;
     for (const [k, v] of Object.entries(parts.params ?? {})) path = path.replace(`:${k}`, encodeURIComponent(v));
     const query = new URLSearchParams(parts.query ?? {}).toString();
     const res = await fetch(`${hub.url}${path}${query ? `?${query}` : ''}`, {
       method: route.method,
-      headers: { authorization: `Bearer ${hub.adminToken}`, ...(route.method === 'POST' ? { 'content-type': 'application/json' } : {}) },
+      headers: { authorization: `Bearer ${key}`, ...(route.method === 'POST' ? { 'content-type': 'application/json' } : {}) },
       ...(route.method === 'POST' ? { body: JSON.stringify(parts.body ?? {}) } : {}),
     });
     const json: unknown = await res.json();

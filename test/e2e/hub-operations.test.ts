@@ -97,7 +97,7 @@ describe('hub operations from the supervisor console', () => {
     const split = await call<{ group: GroupSummary; queuedOffline: boolean }>('supervisor.split', { groupId: group.id, purchased: Math.min(5, fresh.counts.left), free: 0, name: 'offline split' });
     expect(split.queuedOffline).toBe(true);
     expect((await call<OfflineOutcome[]>('sync.outcomes'))[0]).toMatchObject({ kind: 'split', status: 'pending' });
-    const again = await startHub({ db: join(env.dir, 'hub.sqlite'), port: Number(hubUrl.port), adminToken: env.hub.adminToken, logger: silentLogger });
+    const again = await startHub({ db: join(env.dir, 'hub.sqlite'), port: Number(hubUrl.port), logger: silentLogger });
     closers.push(() => again.close());
     await call('sync.syncNow');
     expect((await call<OfflineOutcome[]>('sync.outcomes'))[0]).toMatchObject({ kind: 'split', status: 'applied' });

@@ -39,8 +39,8 @@ describe('a station restarts with what it had', () => {
     await call('station.start', {});
     await expect.poll(async () => (await call<{ burned: number }>('station.counts', { groupId: group.id })).burned, { timeout: 15_000 }).toBe(2);
     await call('station.stop', {});
-    // a station set up by an older version kept the hub's admin token in its vault
-    app.runtime.station!.vault.putSecret('app.hubOperatorToken', env.hub.adminToken);
+    // a station set up by an older version kept the hub's (since removed) shared admin token in its vault
+    app.runtime.station!.vault.putSecret('app.hubOperatorToken', 'hadm_an-old-shared-admin-token');
     await app.close();
 
     app = await openStationApp(options(env));

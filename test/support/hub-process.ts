@@ -1,13 +1,15 @@
 /**
  * The real hub as a child process (`hub start` from hub/cli.ts) on a SQLite
- * file that survives restarts, plus the admin calls tests need to set up
- * products, stations, credentials and licenses.
+ * file that survives restarts, plus the hub operators' calls tests need to set
+ * up products, stations, credentials and licenses (API keys of a platform, an
+ * owner and an auditor account, made on the file before the hub starts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { keyFor, operatorKeysOn, type OperatorKeys } from './hub-accounts';
 
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 
@@ -54,7 +56,7 @@ export async function freePort(): Promise<number> {
 export interface HubProcess {
   url: string;
   port: number;
-  adminToken: string;
+  keys: OperatorKeys;
   dbPath: string;
   running: boolean;
   start(): Promise<void>;
@@ -63,14 +65,14 @@ export interface HubProcess {
 }
 
 export async function startHubProcess(dbPath: string, options: { port?: number } = {}): Promise<HubProcess> {
-  const adminToken = `hadm_${randomBytes(16).toString('hex')}`;
+  const keys = await operatorKeysOn(dbPath);
   const port = options.port ?? (await freePort());
   let child: ChildProcess | null = null;
   let stderr = '';
   const hub: HubProcess = {
     url: `http://127.0.0.1:${port}`,
     port,
-    adminToken,
+    keys,
     dbPath,
     running: false,
     async start() {
@@ -78,7 +80,7 @@ export async function startHubProcess(dbPath: string, options: { port?: number }
       if (child && alive(child)) return;
       stderr = '';
       const c = spawn(process.execPath, ['--import', 'tsx', join(root, 'hub', 'cli.ts'), 'start', '--db', dbPath, '--port', String(port), '--host', '127.0.0.1'], {
-        cwd: root, env: { ...process.env, HUB_LOG_LEVEL: 'warn', HUB_ADMIN_TOKEN: adminToken }, stdio: ['ignore', 'ignore', 'pipe'], detached: true,
+        cwd: root, env: { ...process.env, HUB_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'pipe'], detached: true,
       });
       child = c;
       owned.add(c);
@@ -109,7 +111,7 @@ export async function startHubProcess(dbPath: string, options: { port?: number }
     async admin(method, path, body) {
       const r = await fetch(hub.url + path, {
         method,
-        headers: { authorization: `Bearer ${adminToken}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        headers: { authorization: `Bearer ${keyFor(keys, method, path)}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       });
       const json = (await r.json()) as unknown;

@@ -1,7 +1,7 @@
 // The ways in: the `hub` command, startHub() on a real port, and the demo seed the app's demo calls.
 import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { get as httpsGet } from 'node:https';
+import { get as httpsGet, request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -9,6 +9,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../common/log';
 import { seedDemo } from '../../../hub/demo';
 import { startHub } from '../../../hub/server';
+import { createAccount, totpNow } from '../../../hub/services/accounts';
+import { keyFor, operatorKeys, testAuthConfig } from '../../support/hub-accounts';
 import { makeLicenses } from './harness';
 
 const run = promisify(execFile);
@@ -72,10 +74,11 @@ describe('hub command refusals', () => {
 describe('a running hub and the hub command on one SQLite file', () => {
   it('split at the same time through both: every split applies, none fails busy, none over-allocates', async () => {
     const db = join(dir, 'shared.sqlite');
-    const running = await startHub({ db, port: 0, host: '127.0.0.1', adminToken: 'shared-admin', logger: silentLogger });
+    const running = await startHub({ db, port: 0, host: '127.0.0.1', logger: silentLogger });
     try {
+      const keys = await operatorKeys(running.deps);
       const admin = async (path: string, body: unknown) => {
-        const r = await fetch(running.url + path, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer shared-admin' }, body: JSON.stringify(body) });
+        const r = await fetch(running.url + path, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${keyFor(keys, 'POST', path)}` }, body: JSON.stringify(body) });
         return { status: r.status, body: (await r.json()) as any }; // eslint-disable-line @typescript-eslint/no-explicit-any
       };
       await admin('/v1/admin/products', { pid: 'p1', name: 'P', priceCents: 1 });
@@ -86,7 +89,7 @@ describe('a running hub and the hub command on one SQLite file', () => {
       const statuses = await Promise.all([cli(3), cli(3), cli(3), http(3), http(3), http(3)]);
       expect(statuses).toEqual([200, 200, 200, 200, 200, 200]);
       expect((await http(3))).toBe(409); // 2 left
-      const all = await fetch(`${running.url}/v1/admin/credentials`, { headers: { authorization: 'Bearer shared-admin' } }).then((r) => r.json() as Promise<{ credentials: { counts: { unused: number } }[] }>);
+      const all = await fetch(`${running.url}/v1/admin/credentials`, { headers: { authorization: `Bearer ${keys.owner}` } }).then((r) => r.json() as Promise<{ credentials: { counts: { unused: number } }[] }>);
       expect(all.credentials.reduce((n, c) => n + c.counts.unused, 0)).toBe(20);
     } finally {
       await running.close();
@@ -99,8 +102,8 @@ describe('startHub beyond loopback', () => {
   if (!hasOpenssl) console.log('[hub tests] the HTTPS case is skipped: openssl is not installed to make a test certificate.');
 
   it('refuses to listen beyond loopback in plain HTTP, unless behind a TLS proxy', async () => {
-    await expect(startHub({ db: join(dir, 'tls.sqlite'), port: 0, host: '0.0.0.0', adminToken: 'x', logger: silentLogger })).rejects.toMatchObject({ code: 'HUB_TLS_REQUIRED' });
-    const proxied = await startHub({ db: join(dir, 'tls.sqlite'), port: 0, host: '0.0.0.0', behindTlsProxy: true, adminToken: 'x', logger: silentLogger });
+    await expect(startHub({ db: join(dir, 'tls.sqlite'), port: 0, host: '0.0.0.0', logger: silentLogger })).rejects.toMatchObject({ code: 'HUB_TLS_REQUIRED' });
+    const proxied = await startHub({ db: join(dir, 'tls.sqlite'), port: 0, host: '0.0.0.0', behindTlsProxy: true, logger: silentLogger });
     try {
       const port = new URL(proxied.url).port;
       expect((await fetch(`http://127.0.0.1:${port}/v1/health`)).status).toBe(200);
@@ -115,7 +118,7 @@ describe('startHub beyond loopback', () => {
     const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1']);
     expect(r.status).toBe(0);
     const tls = { cert: readFileSync(cert), key: readFileSync(key) };
-    const running = await startHub({ db: join(dir, 'tls.sqlite'), port: 0, host: '0.0.0.0', tls, adminToken: 'x', logger: silentLogger });
+    const running = await startHub({ db: join(dir, 'tls.sqlite'), port: 0, host: '0.0.0.0', tls, logger: silentLogger });
     try {
       expect(running.url).toMatch(/^https:/);
       const port = new URL(running.url).port;
@@ -127,6 +130,16 @@ describe('startHub beyond loopback', () => {
         }).on('error', reject);
       });
       expect(JSON.parse(body)).toMatchObject({ ok: true });
+      // Under TLS the session cookie is Secure.
+      await createAccount(running.deps, { name: 'tls-owner', role: 'owner' }, { trusted: { password: 'a long enough password' } });
+      const setCookie = await new Promise<string>((resolve, reject) => {
+        const req = httpsRequest({ host: '127.0.0.1', port, path: '/v1/auth/login', method: 'POST', ca: tls.cert, headers: { 'content-type': 'application/json' } }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(String(res.headers['set-cookie'])));
+        }).on('error', reject);
+        req.end(JSON.stringify({ name: 'tls-owner', password: 'a long enough password' }));
+      });
+      expect(setCookie).toMatch(/^hub_session=hs_[^;]+; Path=\/; HttpOnly; SameSite=Strict; Max-Age=\d+; Secure$/);
       // Plain HTTP on that port gets no answer from the hub.
       await expect(fetch(`http://127.0.0.1:${port}/v1/health`).then((x) => x.status)).rejects.toThrow();
     } finally {
@@ -137,7 +150,7 @@ describe('startHub beyond loopback', () => {
 
 describe('startHub and the demo seed', () => {
   it('listens on 127.0.0.1, serves the demo data, and a demo station enrolls and pulls its group', async () => {
-    const running = await startHub({ db: join(dir, 'demo.sqlite'), port: 0, host: '127.0.0.1', adminToken: 'demo-admin', logger: silentLogger });
+    const running = await startHub({ db: join(dir, 'demo.sqlite'), port: 0, host: '127.0.0.1', logger: silentLogger, config: { auth: testAuthConfig } });
     try {
       expect(running.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       const demo = await seedDemo(running.deps, { licensesPerCredential: 40 });
@@ -152,10 +165,17 @@ describe('startHub and the demo seed', () => {
       const page = await post('/v1/station/pull', { cursor: null, limit: 5000 }, enrolled.token);
       expect(page.licenses).toHaveLength(42); // 40 purchased + 2 free of the group assigned to station 1
       expect(page.licenses.every((l: { mac: string | null }) => /^[0-9A-F]{12}$/.test(l.mac ?? ''))).toBe(true);
-      // Seeding again reuses the demo factory and issues a fresh code.
+      // One account per role; each signs in with its printed password (the platform account with its second factor too).
+      expect(demo.accounts.map((a) => a.role)).toEqual(['platform', 'owner', 'factory', 'auditor']);
+      const signIn = (a: (typeof demo.accounts)[number]) => post('/v1/auth/login', { name: a.name, password: a.password, ...(a.totpSecret ? { totp: totpNow(a.totpSecret, Date.now()) } : {}) });
+      for (const a of demo.accounts) expect(await signIn(a)).toMatchObject({ account: { name: a.name, role: a.role }, pending: [] });
+      // Seeding again reuses the demo factory and issues a fresh code and fresh passwords.
       const again = await seedDemo(running.deps, { licensesPerCredential: 40 });
       expect(again.factoryId).toBe(demo.factoryId);
       expect(again.enrollmentCode.code).not.toBe(demo.enrollmentCode.code);
+      expect(again.accounts.map((a) => a.id)).toEqual(demo.accounts.map((a) => a.id));
+      expect((await post('/v1/auth/login', { name: 'demo-owner', password: demo.accounts[1]!.password })).error.code).toBe('SIGN_IN_FAILED');
+      expect(await signIn(again.accounts[1]!)).toMatchObject({ account: { name: 'demo-owner' } });
     } finally {
       await running.close();
     }

@@ -63,18 +63,20 @@ describe.each(targets())('hostile requests on %s', (target) => {
   };
 
   it('never answers 500, never crashes, and nothing changes for a caller without the right', async () => {
-    const caller = fc.constantFrom('nobody', 'made-up', 'station', 'admin');
+    const caller = fc.constantFrom('nobody', 'made-up', 'station', 'platform', 'owner', 'auditor');
     const path = fc.oneof(
       fc.record({ route: fc.constantFrom(...routes), id: fc.oneof(fc.constantFrom(...ids), anyString), suffix: fc.constantFrom('', '/', '?x=1', '?owner=%00', '//', '/../admin/products', '?__proto__[a]=1') })
-        .map(({ route, id, suffix }) => ({ method: route.method as string, url: route.url.replace(':id', encode(id)) + suffix, auth: route.auth })),
+        .map(({ route, id, suffix }) => ({ method: route.method as string, url: route.url.replace(':id', encode(id)) + suffix, auth: route.auth, roles: route.roles ?? [] })),
       fc.record({ method: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'), tail: fc.array(anyString, { maxLength: 4 }) })
-        .map(({ method, tail }) => ({ method, url: `/v1/${tail.map(encode).join('/')}`, auth: 'none' as const })),
+        .map(({ method, tail }) => ({ method, url: `/v1/${tail.map(encode).join('/')}`, auth: 'none' as const, roles: [] as readonly string[] })),
     );
     await fc.assert(
       fc.asyncProperty(caller, path, fc.option(rawBody, { nil: undefined }), contentType, fc.dictionary(fc.constantFrom('x-forwarded-for', 'accept', 'accept-encoding', 'origin', 'cookie', 'x-http-method-override'), fc.string({ maxLength: 30 })), async (who, p, body, ctype, extra) => {
-        const token = who === 'admin' ? h.adminToken : who === 'station' ? station : who === 'made-up' ? 'hst_made-up-token-that-is-not-one' : null;
+        const token = who === 'platform' || who === 'owner' || who === 'auditor' ? h.keys[who] : who === 'station' ? station : who === 'made-up' ? 'hst_made-up-token-that-is-not-one' : null;
         const headers: Record<string, string> = { ...extra, ...(body !== undefined && ctype ? { 'content-type': ctype } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) };
-        const withoutRight = who === 'nobody' || who === 'made-up' || (who === 'station' && p.auth === 'admin');
+        const account = who === 'platform' || who === 'owner' || who === 'auditor';
+        const withoutRight = who === 'nobody' || who === 'made-up' || (who === 'station' && (p.auth === 'account' || p.auth === 'session'))
+          || (account && (p.auth === 'station' || p.auth === 'session' || (p.auth === 'account' && !p.roles.includes(who))));
         const before = withoutRight ? await snapshot() : '';
         let res;
         try {

@@ -13,9 +13,9 @@ import type { Clock } from '../../../common/clock';
 import type { License } from '../../../common/license';
 import type { Logger } from '../../../common/log';
 import { registerSecret, registerSecretsIn, sinkLogger } from '../../support/log-sink';
-import { hubRoutes } from '../../../common/hub-api';
 import { keyring, masterKey } from '../../../hub/services/authkeys';
 import { createHub, type StartHubOptions } from '../../../hub/server';
+import { apiKeyFor, keyFor, operatorKeys, routeOf, testAuthConfig, type OperatorKeys } from '../../support/hub-accounts';
 import { openStore, type Store } from '../../../hub/store';
 
 export type Target = 'sqlite' | 'postgres';
@@ -78,11 +78,15 @@ export interface Reply<T = unknown> {
 export interface TestHub {
   store: Store;
   clock: TestClock;
-  adminToken: string;
+  /** An API key per role (the factory role: see `factoryKey`). */
+  keys: OperatorKeys;
   sent: { destination: string; code: string }[];
   hub: Awaited<ReturnType<typeof createHub>>;
-  call<T = any>(method: 'GET' | 'POST', url: string, body?: unknown, token?: string | null): Promise<Reply<T>>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  call<T = any>(method: 'GET' | 'POST', url: string, body?: unknown, token?: string | null, headers?: Record<string, string>): Promise<Reply<T>>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** As the account whose role the route is for (owner first, then platform, then auditor). */
   admin<T = any>(method: 'GET' | 'POST', url: string, body?: unknown): Promise<Reply<T>>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** An API key of a new `factory` account of that factory. */
+  factoryKey(factoryId: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -91,41 +95,46 @@ export async function bootHub(target: Target, opts: Omit<StartHubOptions, 'db' |
   const store = await openStore({ db: tdb.db, ...(tdb.schema ? { schema: tdb.schema } : {}) });
   const clock = opts.clock instanceof TestClock ? opts.clock : new TestClock();
   const sent: { destination: string; code: string }[] = [];
-  const adminToken = opts.adminToken ?? 'test-admin-token';
   const logger: Logger = opts.logger ?? sinkLogger();
-  registerSecret(adminToken);
   const hub = await createHub(store, {
     ...opts,
-    adminToken,
+    config: { ...opts.config, auth: { ...testAuthConfig, ...opts.config?.auth } },
     logger,
     clock,
     sender: opts.sender ?? { send: async (m) => { registerSecret(m.code); sent.push({ destination: m.destination, code: m.code }); } },
     runJobs: opts.runJobs ?? false,
     keyring: opts.keyring ?? testKeyring,
   });
-  const call: TestHub['call'] = async (method, url, body, token) => {
+  const call: TestHub['call'] = async (method, url, body, token, headers = {}) => {
     const res = await hub.app.inject({
       method, url,
       ...(body !== undefined ? { payload: body as Record<string, unknown> } : {}),
-      headers: token ? { authorization: `Bearer ${token}` } : {},
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
     });
-    const parsed = res.body ? JSON.parse(res.body) : undefined;
+    const json = (res.headers['content-type'] ?? '').toString().startsWith('application/json');
+    const parsed = res.body && json ? JSON.parse(res.body) : res.body || undefined;
     registerSecretsIn(parsed);
     registerSecretsIn(body);
     // Every 200 reply must match its route's reply schema: the station client parses replies with the same schemas.
     if (res.statusCode === 200) {
-      const path = url.split('?')[0]!;
-      const route = Object.values(hubRoutes).find((r) => r.method === method && new RegExp(`^${r.url.replace(/:[a-z]+/gi, '[^/]+')}$`).test(path));
+      const route = routeOf(method, url);
       if (route) {
         const check = route.reply.safeParse(parsed);
-        if (!check.success) throw new Error(`reply of ${method} ${path} does not match its schema: ${check.error.message}`);
+        if (!check.success) throw new Error(`reply of ${method} ${url} does not match its schema: ${check.error.message}`);
       }
     }
     return { status: res.statusCode, body: parsed };
   };
+  const keys = await operatorKeys(hub.deps);
+  for (const k of Object.values(keys)) registerSecret(k);
   return {
-    store, clock, adminToken, sent, hub, tdb, call,
-    admin: (method, url, body) => call(method, url, body, adminToken),
+    store, clock, keys, sent, hub, tdb, call,
+    admin: (method, url, body) => call(method, url, body, keyFor(keys, method, url)),
+    factoryKey: async (factoryId) => {
+      const key = await apiKeyFor(hub.deps, 'factory', factoryId);
+      registerSecret(key);
+      return key;
+    },
     async close() {
       await hub.close();
       await store.close();

@@ -16,7 +16,7 @@ describe.each(targets())('hub HTTP boundary on %s', (target) => {
 
   it('answers bad JSON, unknown fields and out-of-range values with 400 and a stable code', async () => {
     h = await bootHub(target);
-    const bad = await h.hub.app.inject({ method: 'POST', url: '/v1/admin/products', headers: { authorization: `Bearer ${h.adminToken}`, 'content-type': 'application/json' }, payload: '{"pid": "p1",' });
+    const bad = await h.hub.app.inject({ method: 'POST', url: '/v1/admin/products', headers: { authorization: `Bearer ${h.keys.platform}`, 'content-type': 'application/json' }, payload: '{"pid": "p1",' });
     expect(bad.statusCode).toBe(400);
     expect(JSON.parse(bad.body)).toEqual({ error: { code: 'BAD_JSON', message: expect.any(String) } });
     const unknown = await h.admin('POST', '/v1/admin/products', { pid: 'p1', name: 'x', priceCents: 1, colour: 'red' });
@@ -48,12 +48,13 @@ describe.each(targets())('hub HTTP boundary on %s', (target) => {
     expect(r3.body.error.code).toBe('OUT_OF_RANGE');
   });
 
-  it('admin routes need the admin token; a station token is not one', async () => {
+  it('account routes need a session or an API key; a station token is not one', async () => {
     h = await bootHub(target);
     const w = await seedWorld(h);
     const t = await enrollStation(h, w.s1);
     expect((await h.call('GET', '/v1/admin/products')).status).toBe(401);
     expect((await h.call('GET', '/v1/admin/products', undefined, 'wrong')).status).toBe(401);
+    expect((await h.call('GET', '/v1/admin/products', undefined, 'hk_wrong')).status).toBe(401);
     expect((await h.call('GET', '/v1/admin/products', undefined, t)).status).toBe(401);
     expect((await h.call('GET', '/v1/health')).body).toMatchObject({ ok: true, store: target });
   });
@@ -90,10 +91,10 @@ describe.each(targets())('hub HTTP boundary on %s', (target) => {
     expect(await status('/v1/station/push', 1024 * 1024 + 1, t)).toBe(413);
     expect(await status('/v1/station/push', 2 * 1024 * 1024)).toBe(401); // nobody: refused before the body is read
     const c = await makeCredential(h, { purchased: 0 });
-    expect(await status(`/v1/admin/credentials/${c.id}/licenses`, 200 * 1024, h.adminToken)).toBe(400);
-    expect(await status(`/v1/admin/credentials/${c.id}/import`, 200 * 1024 + 1, h.adminToken)).toBe(413);
-    expect(await status('/v1/admin/products', 64 * 1024, h.adminToken)).toBe(400);
-    expect(await status('/v1/admin/products', 64 * 1024 + 1, h.adminToken)).toBe(413);
+    expect(await status(`/v1/admin/credentials/${c.id}/licenses`, 200 * 1024, h.keys.owner)).toBe(400);
+    expect(await status(`/v1/admin/credentials/${c.id}/import`, 200 * 1024 + 1, h.keys.owner)).toBe(413);
+    expect(await status('/v1/admin/products', 64 * 1024, h.keys.platform)).toBe(400);
+    expect(await status('/v1/admin/products', 64 * 1024 + 1, h.keys.platform)).toBe(413);
   });
 
   it('serializes replies through their schemas: a column a service returns by mistake never leaves the hub', async () => {
@@ -145,6 +146,6 @@ describe.each(targets())('hub HTTP boundary on %s', (target) => {
     expect(lines.length).toBeGreaterThan(5);
     for (const l of c.purchased) expect(log).not.toContain(l.authkey);
     expect(log).not.toContain(token);
-    expect(log).not.toContain(h.adminToken);
+    for (const key of Object.values(h.keys)) expect(log).not.toContain(key);
   });
 });

@@ -5,17 +5,18 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../../hub/store';
+import { keyFor, operatorKeys, setupDeps, type OperatorKeys } from '../../support/hub-accounts';
 import { makeLicenses, pgUrl, testDb, type TestDb } from './harness';
 
 interface HubProc { url: string; proc: ChildProcess; stop(): Promise<void> }
 
-const adminToken = `adm_${randomBytes(8).toString('hex')}`;
+let keys: OperatorKeys;
 const masterKeyHex = randomBytes(32).toString('hex');
 
 async function spawnHub(tdb: TestDb, env: Record<string, string> = {}): Promise<HubProc> {
   const proc = spawn(process.execPath, ['--import', 'tsx', 'hub/cli.ts', 'start', '--port', '0', '--schema', tdb.schema!], {
-    // Secrets (the database password, the admin token) go by the environment, never on the command line.
-    env: { ...process.env, HUB_LOG_LEVEL: 'warn', HUB_DATABASE_URL: tdb.db, HUB_ADMIN_TOKEN: adminToken, HUB_MASTER_KEY: masterKeyHex, ...env },
+    // Secrets (the database password) go by the environment, never on the command line.
+    env: { ...process.env, HUB_LOG_LEVEL: 'warn', HUB_DATABASE_URL: tdb.db, HUB_MASTER_KEY: masterKeyHex, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -43,7 +44,8 @@ async function spawnHub(tdb: TestDb, env: Record<string, string> = {}): Promise<
   };
 }
 
-async function call<T = any>(base: string, method: string, path: string, body?: unknown, token = adminToken): Promise<{ status: number; body: T }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+async function call<T = any>(base: string, method: string, path: string, body?: unknown, stationToken?: string): Promise<{ status: number; body: T }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const token = stationToken ?? keyFor(keys, method, path);
   const res = await fetch(base + path, { method, headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
   return { status: res.status, body: (await res.json()) as T };
 }
@@ -62,6 +64,7 @@ describePg('two hub processes on one PostgreSQL', () => {
   beforeAll(async () => {
     tdb = await testDb('postgres');
     store = await openStore({ db: tdb.db, schema: tdb.schema! }); // migrated once, before both hubs start
+    keys = await operatorKeys(setupDeps(store));
     const env = { HUB_JOB_ITEM_DELAY_MS: '4', HUB_JOB_CHUNK: '5', HUB_JOB_LEASE_MS: '800', HUB_JOB_POLL_MS: '50' };
     [a, b] = await Promise.all([spawnHub(tdb, env), spawnHub(tdb, env)]);
     for (const [pid, homekit] of [['p1', false], ['p2', true]] as const) await call(a.url, 'POST', '/v1/admin/products', { pid, name: pid, priceCents: 100, homekit, findmy: homekit });

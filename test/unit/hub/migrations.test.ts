@@ -97,6 +97,24 @@ describe('hub store migrations', () => {
     expect(Object.keys((await sql<Record<string, unknown>>`select * from licenses`.execute(store.db)).rows[0]!)).not.toContain('leased_at');
   });
 
+  it('008 adds accounts, sessions, API keys, the sign-in throttle and the audit log with its head, keeping a 007 store, and goes back down', async () => {
+    store = await seed003();
+    await migrate(store, undefined, '007_rejected_licenses');
+    const tables = async () => (await sql<{ name: string }>`select name from sqlite_master where type = 'table'`.execute(store!.db)).rows.map((r) => r.name);
+    expect(await migrate(store, undefined, '008_accounts')).toEqual(['008_accounts']);
+    expect(await tables()).toEqual(expect.arrayContaining(['accounts', 'sessions', 'api_keys', 'auth_throttle', 'audit_log', 'audit_head']));
+    expect(await store.db.selectFrom('audit_head').selectAll().execute()).toEqual([{ id: 1, seq: 0, hash: '0'.repeat(64) }]);
+    expect(await store.db.selectFrom('licenses').select('uuid').execute()).toHaveLength(3);
+    const now = '2026-01-01T00:00:00.000Z';
+    const account = { id: 'a', name: 'x', role: 'factory', factory_id: null, password_hash: 'h', created_at: now, updated_at: now };
+    // a factory account names its factory; the other roles name none; no unknown role
+    await expect(store.db.insertInto('accounts').values(account as never).execute()).rejects.toThrow(/CHECK/);
+    await expect(store.db.insertInto('accounts').values({ ...account, role: 'root' } as never).execute()).rejects.toThrow(/CHECK/);
+    await store.db.insertInto('accounts').values({ ...account, factory_id: 'f' } as never).execute();
+    await migrate(store, undefined, '007_rejected_licenses');
+    expect(await tables()).not.toContain('accounts');
+  });
+
   it('a fresh store reaches the latest version and is not migrated twice', async () => {
     store = await openStore({ db: ':memory:' });
     expect(await migrate(store)).toEqual([]);
