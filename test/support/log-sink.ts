@@ -19,7 +19,7 @@ export function registerSecret(value: string | null | undefined): void {
 }
 
 /** Keys whose string values in a reply or a request are secrets. */
-const secretKey = /^(token|code|authkey|password|oneTimePassword|apiKey|key|secret|pin|currentPassword|newPassword|csrfToken|totp)$/i;
+const secretKey = /^(token|code|authkey|password|oneTimePassword|apiKey|secret|pin|currentPassword|newPassword|csrfToken|totp)$/i;
 
 /** Registers every secret-looking field of a JSON value (an `error` object's code is not one). */
 export function registerSecretsIn(value: unknown, parentKey = ''): void {

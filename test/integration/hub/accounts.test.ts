@@ -167,6 +167,7 @@ describe.each(targets())('hub accounts on %s', (target) => {
     const made = await as(s, 'POST', '/v1/account/api-keys', { name: 'nightly report' });
     expect(made.body.key).toMatch(/^hk_[A-Za-z0-9_-]{43}$/); // 256 random bits
     const key: string = made.body.key;
+    registerSecret(key);
     const rows = await h.store.db.selectFrom('api_keys').selectAll().execute();
     expect(JSON.stringify(rows)).not.toContain(key);
     expect((await h.call('GET', '/v1/admin/credentials', undefined, key)).status).toBe(200);
