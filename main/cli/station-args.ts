@@ -35,6 +35,7 @@ Commands:
   resolve --uuid <uuid> --void --reason <text>
                               void a suspect license whose module is lost or scrapped
   verify                      check the audit chain end to end
+  backup --out <file>         a consistent copy of the vault (also while slots burn); it opens with the same passphrase
   report [--group <id|name>] [--out <file.csv>]
                               the burn report as CSV (uuid, module MAC, slot, time, result; no authkeys)
 
@@ -65,6 +66,7 @@ export type StationCommand =
   | { command: 'suspects'; group?: string }
   | { command: 'resolve'; uuid: string; via: { port: string; protocol: ProtocolId; baudRate?: number } | { void: true; reason: string }; settle?: { moduleSerial?: string; confirmUnidentified?: boolean; otherLicense?: 'release' | 'void' } }
   | { command: 'verify' }
+  | { command: 'backup'; out: string }
   | { command: 'report'; group?: string; out?: string };
 
 export interface StationArgs {
@@ -156,6 +158,7 @@ export function parseStationArgs(argv: readonly string[]): StationArgs {
     suspects: ['group'],
     resolve: ['uuid', 'port', 'protocol', 'baud', 'void', 'reason', 'serial', 'confirm-unidentified', 'other'],
     verify: [],
+    backup: ['out'],
     report: ['group', 'out'],
   };
   const own = allowed[command];
@@ -212,6 +215,9 @@ export function parseStationArgs(argv: readonly string[]): StationArgs {
       }
       break;
     }
+    case 'backup':
+      cmd = { command, out: need('out', '<file for the copy>') };
+      break;
     case 'report':
       cmd = { command, ...(str('group') ? { group: str('group')! } : {}), ...(str('out') ? { out: str('out')! } : {}) };
       break;

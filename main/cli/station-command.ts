@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { isAppError, toErrorInfo } from '../../common/errors';
@@ -194,6 +195,15 @@ async function runCommand(station: Station, cmd: Exclude<StationCommand, { comma
       const text = result.damaged ? `The vault is DAMAGED: ${result.reason}` : result.uuid === null ? `The audit chain is BROKEN at entry ${result.brokenAt}: ${result.reason}` : `A license DISAGREES with the audit chain: ${result.reason}`;
       out({ event: 'audit', ...result }, text);
       return exit.failed;
+    }
+    case 'backup': {
+      if (existsSync(cmd.out)) {
+        io.stderr(`${cmd.out} already exists: give a new file for the copy (an older backup is never overwritten).\n`);
+        return exit.usage;
+      }
+      const { pages } = await station.vault.backupTo(cmd.out);
+      out({ event: 'backup', out: cmd.out, pages }, `Copied the vault to ${cmd.out} (${pages} pages). Keep it away from this computer; it opens with the same passphrase.`);
+      return exit.ok;
     }
     case 'report': {
       const groupId = cmd.group !== undefined ? station.findGroup(cmd.group).id : undefined;

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, renameSync, rmSync } from 'node:fs';
 import { AppError } from '../../common/errors';
 import { systemClock, type Clock } from '../../common/clock';
 import { newId } from '../../common/ids';
@@ -53,7 +53,7 @@ export function isDamageError(e: unknown): boolean {
   return typeof code === 'string' && (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB');
 }
 
-export const damageAdvice = 'restore the newest backup of the vault (station restore); nothing is offered meanwhile.';
+export const damageAdvice = 'put the newest backup of the vault (made with station backup) in its place; nothing is offered meanwhile.';
 
 /** A damaged vault as an AppError with its own code (never INTERNAL). */
 export function damagedError(e: unknown, where = 'The vault file'): AppError {
@@ -234,6 +234,23 @@ export class Vault {
   /** Set when the vault is behind its anchor: it offers no license until the newest copy is restored or the hub reconciled it. */
   get rollback(): VaultRollback | null {
     return this.#rollback;
+  }
+
+  /**
+   * A consistent copy of the vault as it stands (SQLite's backup API, safe while slots burn),
+   * written beside `file` and renamed onto it, so a copy cut short never looks like a backup.
+   * The copy is as sealed as the vault: it opens only with the same passphrase.
+   */
+  async backupTo(file: string): Promise<{ pages: number }> {
+    if (this.#damage !== null) throw new AppError('VAULT_DAMAGED', `${this.#damage} A copy of a damaged vault is no backup: nothing was written.`);
+    const partial = `${file}.partial`;
+    try {
+      const { totalPages } = await this.db.backup(partial);
+      renameSync(partial, file);
+      return { pages: totalPages };
+    } finally {
+      rmSync(partial, { force: true });
+    }
   }
 
   /** Set when SQLite's quick_check on open (or a row read since) found the file damaged: the plain message. */

@@ -175,6 +175,19 @@ describe('npm run station', () => {
     expect(verify.code).toBe(0);
     expect(verify.stdout).toMatch(/The audit chain verifies: \d+ entries, head [0-9a-f]{16}…; all 12 licenses agree with it\./);
 
+    // A backup is a consistent copy that opens with the same passphrase and holds the same chain; an existing file is never overwritten.
+    const copy = join(tmp.dir, 'line1-backup.vault');
+    const backup = await cli(['backup', '--out', copy]);
+    expect(backup.code).toBe(0);
+    expect(backup.stdout).toMatch(/Copied the vault to .*line1-backup\.vault \(\d+ pages\)/);
+    const twice = await cli(['backup', '--out', copy]);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toMatch(/already exists/);
+    let copyOut = '';
+    const copyCode = await runStationCommand(['verify', '--vault', copy], { stdout: (t) => (copyOut += t), stderr: () => undefined, env: { CS_PASSPHRASE: 'cli test passphrase', CS_STATE_DIR: process.env.CS_STATE_DIR }, scrypt: fastScrypt });
+    expect(copyCode).toBe(0);
+    expect(copyOut).toBe(verify.stdout);
+
     const out = join(tmp.dir, 'report.csv');
     expect((await cli(['report', '--group', 'Plugs EU', '--out', out])).code).toBe(0);
     const csv = readFileSync(out, 'utf8');
