@@ -59,7 +59,7 @@ describe('damage detection', () => {
     writeFileSync(vaultPath(), file);
 
     const station = await Station.open({ vaultPath: vaultPath(), wrapper: passphrase() });
-    expect(station.vault.damage).toMatch(/^The vault file is damaged \(.*CHECK constraint failed.*\): restore the newest backup of the vault \(station restore\); nothing is offered meanwhile\.$/);
+    expect(station.vault.damage).toMatch(/^The vault file is damaged \(.*CHECK constraint failed.*\): put the newest backup of the vault \(made with station backup\) in its place; nothing is offered meanwhile\.$/);
     expect(() => station.ledger.reserve(groupId, { slot: 'slot-1' })).toThrow(expect.objectContaining({ code: 'VAULT_DAMAGED' }) as Error);
     expect(() => station.start()).toThrow(expect.objectContaining({ code: 'VAULT_DAMAGED' }) as Error);
     // The row itself, read: the state CHECK on read names it.
