@@ -99,6 +99,7 @@ describe.each(targets())('hub audit log on %s', (target) => {
     expect(await verify()).toMatchObject({ ok: false, brokenAt: 6, reason: 'entry 6 is missing (the next one is 7)' });
   });
 
+  if (target !== 'sqlite') console.log(`[hub audit] on ${target}: the hub command test is skipped here: it hands the database to the command with --db, which refuses a PostgreSQL URL carrying a password (no secret on a command line); it runs on SQLite.`);
   it.runIf(target === 'sqlite')('the hub command records its work as the operating-system user and names the first broken link', async () => {
     h = await bootHub(target, { keepDb: true });
     await seedWorld(h);
