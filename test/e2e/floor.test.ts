@@ -1,39 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import type { GroupSummary, SlotState } from '../../common/api/schemas';
-import { ensureRendererBuilt, launchBrowser, openPage, setUpDemo, shot, startStation, type Station } from './harness';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import type { GroupSummary } from '../../common/api/schemas';
+import { browserAndStations, openPage, overview, setUpDemo, shot, type Station } from './harness';
 
 /**
  * The operator's screen as the floor uses it, in Chromium on the real services
  * (hub on SQLite, four virtual modules on ptys): the keyboard, the slot tiles.
  */
-let browser: Browser;
-const stations: Station[] = [];
-const station = async (): Promise<Station> => { const s = await startStation(); stations.push(s); return s; };
-
-beforeAll(async () => {
-  await ensureRendererBuilt();
-  browser = await launchBrowser();
-}, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  for (const s of stations) await s.close();
-}, 60_000);
-
-const api = async <T>(st: Station, channel: string, payload: unknown = {}): Promise<T> => {
-  const r = await st.app.dispatcher.dispatch(channel, payload, { sessionKey: 'test-check' });
-  if (!r.ok) throw new Error(`${channel}: ${r.error.message}`);
-  return r.value as T;
-};
-const overview = (st: Station) => api<{ groups: GroupSummary[]; slots: SlotState[] }>(st, 'station.overview');
+const files = browserAndStations();
+const station = files.station;
 const running = async (st: Station, n: number): Promise<boolean> => (await overview(st)).slots.find((s) => s.number === n)!.running;
 const plugCard = (page: Page) => page.locator('[data-testid=group-option]', { hasText: 'Demo smart plug' }).first();
 
 describe('operator keyboard', () => {
   it('Space starts and stops the selected slot wherever focus is; picking the picked group again is no error; Stop all only while something runs', async () => {
     const st = await station();
-    const { page, errors } = await openPage(browser, st.host.url);
+    const { page, errors } = await openPage(files.browser(), st.host.url);
     await setUpDemo(page);
     expect(await page.getByTestId('stop-all').isDisabled()).toBe(true);
     // the group card keeps the focus after the click
@@ -63,7 +45,7 @@ describe('operator keyboard', () => {
 
   it('each tile shows its group; a slot whose port vanished never shows Done, and Retry says why instead of doing nothing', async () => {
     const st = await station();
-    const { page, errors } = await openPage(browser, st.host.url);
+    const { page, errors } = await openPage(files.browser(), st.host.url);
     await setUpDemo(page);
     expect(await page.getByTestId('slot-1').getByTestId('slot-group').textContent()).toBe('no group');
     await plugCard(page).click();
@@ -93,7 +75,7 @@ describe('operator keyboard', () => {
 
   it('a supervisor reassigns a group to one slot: the tile shows it at once; a reassignment to no slot is refused', async () => {
     const st = await station();
-    const { page, errors } = await openPage(browser, st.host.url);
+    const { page, errors } = await openPage(files.browser(), st.host.url);
     await setUpDemo(page, '4321');
     await plugCard(page).click();
     const ctx = { sessionKey: 'test-supervisor' };

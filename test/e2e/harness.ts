@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync, statSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import type { SlotState } from '../../common/api/schemas';
+import { afterAll, beforeAll } from 'vitest';
+import type { GroupSummary, SlotState } from '../../common/api/schemas';
 import { openStationApp } from '../../main/app';
 import { startBrowserHost, type BrowserHost } from '../../main/host/server';
 import { startDemoEnvironment, type DemoEnvironment } from '../../scripts/demo';
@@ -38,6 +39,40 @@ export interface Station {
   swapBurned(limit: number): { burned: () => number; stop: () => void };
   close(): Promise<void>;
 }
+
+/**
+ * One Chromium for a test file and the stations its tests start, all closed after the file.
+ * Call at the top of the file; `browser()` is the browser once the file's tests run.
+ */
+export function browserAndStations(): { browser: () => Browser; station: () => Promise<Station> } {
+  let browser: Browser | undefined;
+  const stations: Station[] = [];
+  beforeAll(async () => {
+    await ensureRendererBuilt();
+    browser = await launchBrowser();
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    for (const s of stations) await s.close();
+  }, 60_000);
+  return {
+    browser: () => browser!,
+    station: async () => {
+      const s = await startStation();
+      stations.push(s);
+      return s;
+    },
+  };
+}
+
+/** A station service called as the UI calls it; a refusal fails the test with its message. */
+export async function callService<T>(st: Station, channel: string, payload: unknown = {}): Promise<T> {
+  const r = await st.app.dispatcher.dispatch(channel, payload, { sessionKey: 'test-check' });
+  if (!r.ok) throw new Error(`${channel}: ${r.error.message}`);
+  return r.value as T;
+}
+
+export const overview = (st: Station) => callService<{ groups: GroupSummary[]; slots: SlotState[] }>(st, 'station.overview');
 
 /**
  * A real station: a hub on SQLite seeded with the demo data, four virtual

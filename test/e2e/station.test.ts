@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import NodeWebSocket from 'ws';
-import type { Browser, Page } from 'playwright-core';
-import type { GroupSummary, SlotState } from '../../common/api/schemas';
-import { ensureRendererBuilt, launchBrowser, openPage, setUpDemo, shot, startStation, type Station } from './harness';
+import type { Page } from 'playwright-core';
+import { browserAndStations, callService, openPage, overview, setUpDemo, shot } from './harness';
 import { hubAdmin } from './hub-admin';
 
 /**
@@ -11,33 +10,15 @@ import { hubAdmin } from './hub-admin';
  * services: a hub on SQLite (demo seed), four virtual modules on ptys
  * (2 tuya-auc, 2 tuyaopen-cli at 115200 baud), the vault, ledger, slots and sync.
  */
-let browser: Browser;
-const stations: Station[] = [];
-const station = async (): Promise<Station> => { const s = await startStation(); stations.push(s); return s; };
-
-beforeAll(async () => {
-  await ensureRendererBuilt();
-  browser = await launchBrowser();
-}, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  for (const s of stations) await s.close();
-}, 60_000);
-
-const api = async <T>(st: Station, channel: string, payload: unknown = {}): Promise<T> => {
-  const r = await st.app.dispatcher.dispatch(channel, payload, { sessionKey: 'test-check' });
-  if (!r.ok) throw new Error(`${channel}: ${r.error.message}`);
-  return r.value as T;
-};
-const overview = (st: Station) => api<{ groups: GroupSummary[]; slots: SlotState[] }>(st, 'station.overview');
+const files = browserAndStations();
+const station = files.station;
 const count = async (page: Page, kind: string): Promise<number> => Number(await page.getByTestId(`count-${kind}`).locator('.n').textContent());
 const pickPlugGroup = (page: Page) => page.locator('[data-testid=group-option]:not([disabled])', { hasText: 'Demo smart plug' }).first().click();
 
 describe('station UI in the browser host, on the real services', () => {
   it('first run: enrolls with the demo hub, then shows a tile for each virtual module with its protocol', async () => {
     const st = await station();
-    const { page, errors } = await openPage(browser, st.host.url);
+    const { page, errors } = await openPage(files.browser(), st.host.url);
     await page.getByTestId('setup-submit').waitFor();
     await shot(page, 'first-run');
     // a PIN typed twice differently is caught before anything is sent
@@ -60,7 +41,7 @@ describe('station UI in the browser host, on the real services', () => {
 
   it('switches between English and Simplified Chinese at run time', async () => {
     const st = await station();
-    const { page, errors } = await openPage(browser, st.host.url);
+    const { page, errors } = await openPage(files.browser(), st.host.url);
     await setUpDemo(page);
     await page.getByTestId('lang-zh').click();
     await expect.poll(() => page.getByTestId('slot-1').textContent()).toContain('工位 1');
@@ -68,7 +49,7 @@ describe('station UI in the browser host, on the real services', () => {
     expect(await page.evaluate(() => document.documentElement.lang)).toBe('zh-CN');
     await shot(page, 'operator-zh');
     // the choice is the station's: a new page opens in Chinese
-    const again = await openPage(browser, st.host.url);
+    const again = await openPage(files.browser(), st.host.url);
     await expect.poll(() => again.page.getByTestId('slot-1').textContent()).toContain('工位 1');
     await page.getByTestId('lang-en').click();
     await expect.poll(() => page.getByTestId('slot-1').textContent()).toContain('Slot 1');
@@ -77,7 +58,7 @@ describe('station UI in the browser host, on the real services', () => {
 
   it('the API refuses a bad payload and a connection without the launch secret', async () => {
     const st = await station();
-    const { page } = await openPage(browser, st.host.url);
+    const { page } = await openPage(files.browser(), st.host.url);
     await setUpDemo(page);
     // from inside the page, as a compromised renderer would
     const answer = await page.evaluate(async (url) => new Promise<unknown>((resolve) => {
@@ -107,7 +88,7 @@ describe('station UI in the browser host, on the real services', () => {
 
   it('an operator burns 20 modules on 4 slots from the keyboard; counts, tiles and the hub agree; a scanned serial lands in the burn record', async () => {
     const st = await station();
-    const { page, errors } = await openPage(browser, st.host.url);
+    const { page, errors } = await openPage(files.browser(), st.host.url);
     await setUpDemo(page);
     await pickPlugGroup(page);
     await page.locator('body').click({ position: { x: 5, y: 400 } });
@@ -139,7 +120,7 @@ describe('station UI in the browser host, on the real services', () => {
     expect(records.find((r) => r.moduleSerial === 'SN-0042-XY')?.slot).toBe('slot-2');
     // after a sync the hub counts the same 20 burns for this station and this credential
     await page.getByRole('button', { name: 'Sync now' }).click();
-    await expect.poll(async () => (await api<{ outbox: number }>(st, 'sync.status')).outbox).toBe(0);
+    await expect.poll(async () => (await callService<{ outbox: number }>(st, 'sync.status')).outbox).toBe(0);
     const hub = hubAdmin(st.env.hub);
     const row = (await hub.credentialReport()).rows.find((r) => r.credentialId === plug.id)!;
     expect(row.counts.burned).toBe(20);
@@ -155,7 +136,7 @@ describe('station UI in the browser host, on the real services', () => {
 
   it('a module unplugged mid-burn shows the plain-words error, the license becomes suspect, and the slot burns again after Retry', async () => {
     const st = await station();
-    const { page, errors } = await openPage(browser, st.host.url);
+    const { page, errors } = await openPage(files.browser(), st.host.url);
     await setUpDemo(page);
     await pickPlugGroup(page);
     const slot2 = (await overview(st)).slots.find((s) => s.number === 2)!;
@@ -190,7 +171,7 @@ describe('station UI in the browser host, on the real services', () => {
 
   it('a product change under review stops a running slot before its next license: the tile says why, in English and Simplified Chinese', async () => {
     const st = await station();
-    const { page, errors } = await openPage(browser, st.host.url);
+    const { page, errors } = await openPage(files.browser(), st.host.url);
     await setUpDemo(page);
     await pickPlugGroup(page);
     await page.getByTestId('start-all').click();
@@ -199,7 +180,7 @@ describe('station UI in the browser host, on the real services', () => {
     const slot1 = (await overview(st)).slots.find((s) => s.number === 1)!;
     const hub = hubAdmin(st.env.hub);
     await hub.requestUpdate(slot1.groupId!, { targetPid: 'demobulb01', deliveryMode: 'credential' });
-    await api(st, 'sync.syncNow');
+    await callService(st, 'sync.syncNow');
     // the next module comes: slot 1 stops before it reserves a license
     const burned = st.app.runtime.station!.counts(slot1.groupId!).burned;
     await st.env.swap(slot1.port);
@@ -229,7 +210,7 @@ describe('station UI in the browser host, on the real services', () => {
 
   it('a supervisor splits a group, changes its product and recalls the request, resolves a suspect by reading the module back, and exports a report', async () => {
     const st = await station();
-    const { page, errors } = await openPage(browser, st.host.url);
+    const { page, errors } = await openPage(files.browser(), st.host.url);
     await setUpDemo(page, '97531');
     await pickPlugGroup(page);
     // a suspect on slot 1: the cable is pulled while the license is written
@@ -333,7 +314,7 @@ describe('station UI in the browser host, on the real services', () => {
     await page.getByTestId('dashboard-totals').waitFor();
     await page.waitForTimeout(300);
     // the header is the sum of the hours and of the reasons
-    const d = await api<{ totals: { verified: number; failed: number; suspect: number }; burnsPerHour: { verified: number; failed: number; suspect: number }[]; failuresBySlot: { reasons: { count: number }[] }[]; failuresByGroup: { reasons: { count: number }[] }[] }>(st, 'reports.dashboard', { range: 'shift' });
+    const d = await callService<{ totals: { verified: number; failed: number; suspect: number }; burnsPerHour: { verified: number; failed: number; suspect: number }[]; failuresBySlot: { reasons: { count: number }[] }[]; failuresByGroup: { reasons: { count: number }[] }[] }>(st, 'reports.dashboard', { range: 'shift' });
     const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
     for (const k of ['verified', 'failed', 'suspect'] as const) expect(sum(d.burnsPerHour.map((h) => h[k]))).toBe(d.totals[k]);
     expect(sum(d.failuresBySlot.flatMap((x) => x.reasons.map((r) => r.count)))).toBe(d.totals.failed + d.totals.suspect);
