@@ -36,6 +36,9 @@ Commands:
                               void a suspect license whose module is lost or scrapped
   verify                      check the audit chain end to end
   backup --out <file>         a consistent copy of the vault (also while slots burn); it opens with the same passphrase
+  restore --from <file>       put a copy back in the vault's place, after checking that it opens, is not
+                              damaged, verifies, and is not older than the vault's last known state
+                              (the replaced vault is kept beside it as <vault>.replaced-<time>)
   report [--group <id|name>] [--out <file.csv>]
                               the burn report as CSV (uuid, module MAC, slot, time, result; no authkeys)
 
@@ -67,6 +70,7 @@ export type StationCommand =
   | { command: 'resolve'; uuid: string; via: { port: string; protocol: ProtocolId; baudRate?: number } | { void: true; reason: string }; settle?: { moduleSerial?: string; confirmUnidentified?: boolean; otherLicense?: 'release' | 'void' } }
   | { command: 'verify' }
   | { command: 'backup'; out: string }
+  | { command: 'restore'; from: string }
   | { command: 'report'; group?: string; out?: string };
 
 export interface StationArgs {
@@ -134,6 +138,7 @@ export function parseStationArgs(argv: readonly string[]): StationArgs {
         'confirm-unidentified': { type: 'boolean' },
         other: { type: 'string' },
         out: { type: 'string' },
+        from: { type: 'string' },
         passphrase: { type: 'string' },
       },
     }));
@@ -159,6 +164,7 @@ export function parseStationArgs(argv: readonly string[]): StationArgs {
     resolve: ['uuid', 'port', 'protocol', 'baud', 'void', 'reason', 'serial', 'confirm-unidentified', 'other'],
     verify: [],
     backup: ['out'],
+    restore: ['from'],
     report: ['group', 'out'],
   };
   const own = allowed[command];
@@ -217,6 +223,9 @@ export function parseStationArgs(argv: readonly string[]): StationArgs {
     }
     case 'backup':
       cmd = { command, out: need('out', '<file for the copy>') };
+      break;
+    case 'restore':
+      cmd = { command, from: need('from', '<the backup to put back>') };
       break;
     case 'report':
       cmd = { command, ...(str('group') ? { group: str('group')! } : {}), ...(str('out') ? { out: str('out')! } : {}) };

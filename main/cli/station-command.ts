@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { isAppError, toErrorInfo } from '../../common/errors';
-import { MIN_PASSPHRASE_LENGTH, PassphraseWrapper, damagedError, defaultAnchorPath, diskFullError, isDamageError, isDiskFullError, type ScryptParams } from '../vault';
+import { MIN_PASSPHRASE_LENGTH, PassphraseWrapper, restoreVault, damagedError, defaultAnchorPath, diskFullError, isDamageError, isDiskFullError, type ScryptParams } from '../vault';
 import { Station, type SlotSnapshot, type StationEvent, type StationOptions } from '../station';
 import type { LicenseListError } from '../../common/import';
 import type { GroupCounts } from '../ledger';
@@ -60,6 +60,14 @@ export async function runStationCommand(argv: readonly string[], io: StationCliI
       out({ event: 'created', vault: vaultPath }, `Created the vault ${vaultPath}. Keep the passphrase safe: without it the licenses cannot be read.`);
       return exit.ok;
     }
+    if (args.cmd.command === 'restore') {
+      const restored = await restoreVault({ path: vaultPath, from: args.cmd.from, wrapper, anchorPath: options.anchorPath! });
+      out(
+        { event: 'restored', vault: vaultPath, from: args.cmd.from, ...restored },
+        `Restored ${vaultPath} from ${args.cmd.from}: it opens, verifies and holds the newest state this station knew${restored.anchoredSeq === null ? ' (this station knew none)' : ` (entry ${restored.anchoredSeq.toLocaleString('en-US')})`}.${restored.keptAs ? ` The vault it replaced is kept as ${restored.keptAs}.` : ''}`,
+      );
+      return exit.ok;
+    }
     try {
       station = await Station.open(options);
     } catch (e) {
@@ -96,7 +104,7 @@ function exitCodeFor(e: unknown): number {
   if (e.code === 'PORT_BUSY') return exit.failed;
   if (/^PORT_/.test(e.code)) return exit.port;
   if (['VAULT_EXISTS', 'VAULT_NOT_FOUND', 'WRONG_PASSPHRASE', 'VAULT_IN_USE'].includes(e.code)) return exit.vault;
-  if (e.code === 'VAULT_ROLLED_BACK' || e.code === 'VAULT_DAMAGED') return exit.damaged;
+  if (e.code === 'VAULT_ROLLED_BACK' || e.code === 'VAULT_DAMAGED' || e.code === 'RESTORE_BEHIND') return exit.damaged;
   if (e.code === 'DISK_FULL') return exit.diskFull;
   return e.code === 'INTERNAL' ? exit.internal : exit.failed;
 }
@@ -118,7 +126,7 @@ async function readPassphrase(args: StationArgs, io: StationCliIo): Promise<stri
 
 type Out = (json: object, text: string) => void;
 
-async function runCommand(station: Station, cmd: Exclude<StationCommand, { command: 'help' | 'create' }>, io: StationCliIo, out: Out): Promise<number> {
+async function runCommand(station: Station, cmd: Exclude<StationCommand, { command: 'help' | 'create' | 'restore' }>, io: StationCliIo, out: Out): Promise<number> {
   switch (cmd.command) {
     case 'import': {
       let bytes: Buffer;

@@ -5,3 +5,4 @@ export { migrations, migrate, latestVersion, schemaVersion } from './migrations'
 export { openDatabase, type Migration, type VaultDb, type VaultStatement } from './db';
 export { AnchorFile, defaultAnchorPath, type AnchorState } from './anchor';
 export { VaultLock, type LockHolder } from './lock';
+export { restoreVault, type RestoreOptions, type RestoreResult } from './restore';
