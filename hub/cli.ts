@@ -46,6 +46,9 @@ const usage = `hub <command> [options]            (database: --db or HUB_DATABAS
   user add <name> --role platform|owner|factory|auditor [--factory F] [--email E] [--phone P]   prints a one-time password, once
   user list | user disable <name> | user reset-password <name> | user set-role <name> <role> [--factory F]
   user api-key <name> <keyName>                       an API key for scripts, with the account's role (shown once)
+  user station-access <name> [--operator-number N|none] [--badge B|none] [--clear-station-pin]
+                                                      a factory account at its factory's stations (operator number, badge)
+  user station-pin <name> --pin-file F                a factory account's station PIN (supervisor), read from a file
   audit [--actor A] [--credential C] [--kind K] [--from ISO] [--to ISO] [--after-seq N] [--limit N] [--csv]
   audit verify                                        walk the audit log's hash chain; names the first broken link
 
@@ -78,7 +81,8 @@ const options = {
   'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'behind-tls-proxy': { type: 'boolean' },
   homekit: { type: 'boolean' }, findmy: { type: 'boolean' }, free: { type: 'boolean' }, replacement: { type: 'boolean' },
   owner: { type: 'string' }, customer: { type: 'string' }, mode: { type: 'string' }, 'firmware-key': { type: 'string' }, chip: { type: 'string' },
-  factory: { type: 'string' }, line: { type: 'string' }, station: { type: 'string' }, 'ttl-minutes': { type: 'string' }, 'import-limit-mb': { type: 'string' }, 'master-key-file': { type: 'string' }, 'dev-sender': { type: 'boolean' }, 'new-key-file': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+  factory: { type: 'string' }, line: { type: 'string' }, station: { type: 'string' }, 'ttl-minutes': { type: 'string' }, 'import-limit-mb': { type: 'string' }, 'master-key-file': { type: 'string' }, 'dev-sender': { type: 'boolean' }, 'new-key-file': { type: 'string' },
+  'operator-number': { type: 'string' }, badge: { type: 'string' }, 'clear-station-pin': { type: 'boolean' }, 'pin-file': { type: 'string' }, help: { type: 'boolean', short: 'h' },
 } as const;
 
 const usageError = (message: string): AppError => new AppError('CLI_USAGE', `${message}; see "hub --help"`);
@@ -233,6 +237,17 @@ async function runCommand(cmd: string, args: string[]): Promise<unknown> {
       case 'user reset-password': return await accounts.resetPassword(deps, need(b, 'account name'));
       case 'user set-role': return await accounts.setRole(deps, need(b, 'account name'), { role: role(c), ...(opt.factory ? { factoryId: opt.factory } : {}) });
       case 'user api-key': return await accounts.createApiKey(deps, need(b, 'account name'), need(c, 'key name'));
+      case 'user station-access': {
+        const orNone = (v: string | undefined): string | null | undefined => (v === undefined ? undefined : v === 'none' ? null : v);
+        return await accounts.setStationAccess(deps, need(b, 'account name'), {
+          ...(opt['operator-number'] !== undefined ? { operatorNumber: orNone(opt['operator-number']) } : {}),
+          ...(opt.badge !== undefined ? { badge: orNone(opt.badge) } : {}),
+          ...(opt['clear-station-pin'] ? { clearStationPin: true as const } : {}),
+        });
+      }
+      case 'user station-pin': {
+        return await accounts.setStationPin(deps, need(b, 'account name'), readOperatorFile(need(opt['pin-file'], '--pin-file'), 'PIN file').toString('utf8').trim());
+      }
       case 'audit verify': return await audit.verifyAudit(deps);
     }
     switch (cmd) {

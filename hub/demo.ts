@@ -26,6 +26,28 @@ export interface DemoSeed {
   enrollmentCode: EnrollmentCode;
   /** One account per role, with its password (new at every seeding); the platform account's second-factor secret. */
   accounts: DemoAccount[];
+  /** The people at the demo factory's stations (factory accounts): operators sign on with a number or a badge, the supervisor with a PIN. */
+  floor: DemoFloor;
+}
+
+export interface DemoFloor {
+  operators: { name: string; number: string; badge: string }[];
+  supervisor: { name: string; pin: string };
+}
+
+/** The demo factory's floor: two operators (the factory manager is one of them) and the manager as supervisor with its station PIN. */
+export const demoFloor: DemoFloor = {
+  operators: [{ name: 'demo-factory', number: '100', badge: 'BADGE-0100' }, { name: 'demo-operator', number: '101', badge: 'BADGE-0101' }],
+  supervisor: { name: 'demo-factory', pin: '1357' },
+};
+
+async function seedDemoFloor(deps: HubDeps, factoryId: string): Promise<DemoFloor> {
+  for (const o of demoFloor.operators) {
+    if (o.name !== 'demo-factory') await accounts.ensureDemoAccount(deps, { name: o.name, role: 'factory', factoryId }, accounts.oneTimePassword());
+    await accounts.setStationAccess(deps, o.name, { operatorNumber: o.number, badge: o.badge });
+  }
+  await accounts.setStationPin(deps, demoFloor.supervisor.name, demoFloor.supervisor.pin);
+  return demoFloor;
 }
 
 export interface DemoAccount { id: string; role: Role; name: string; password: string; totpSecret: string | null }
@@ -67,7 +89,7 @@ export async function seedDemo(deps: HubDeps, opts: { licensesPerCredential?: nu
     const creds = (await credentials.listCredentials(deps, {})).credentials.filter((c) => c.assignment.factoryId === existing.id);
     return {
       products: [plug, bulb], factoryId: existing.id, lineIds: existing.lines.map((l) => l.id), stationIds, credentials: creds,
-      enrollmentCode: await stations.createEnrollmentCode(deps, stationIds[0]!, 24 * 60), accounts: await seedDemoAccounts(deps, existing.id),
+      enrollmentCode: await stations.createEnrollmentCode(deps, stationIds[0]!, 24 * 60), accounts: await seedDemoAccounts(deps, existing.id), floor: await seedDemoFloor(deps, existing.id),
     };
   }
   const factory = await stations.createFactory(deps, 'Demo factory');
@@ -94,6 +116,6 @@ export async function seedDemo(deps: HubDeps, opts: { licensesPerCredential?: nu
   return {
     products: [plug, bulb], factoryId: factory.id, lineIds: [line1.id, line2.id], stationIds: st.map((s) => s.id),
     credentials: await Promise.all([mine.id, hk.id, cust.id].map((id) => credentials.getCredential(deps, id))), enrollmentCode,
-    accounts: await seedDemoAccounts(deps, factory.id),
+    accounts: await seedDemoAccounts(deps, factory.id), floor: await seedDemoFloor(deps, factory.id),
   };
 }

@@ -132,6 +132,9 @@ function hubAccountLines(seed: DemoSeed): string[] {
   return [
     '  Hub accounts (sign in at the hub; passwords are new at every start):',
     ...seed.accounts.map((a) => `    ${a.role.padEnd(9)} ${a.name.padEnd(14)} ${a.password}${a.totpSecret ? `   authenticator secret ${a.totpSecret}` : ''}`),
+    '  At the station (from the factory accounts): sign on as an operator with a number or a badge; supervisors pick their name and type their PIN:',
+    ...seed.floor.operators.map((o) => `    operator  ${o.name.padEnd(14)} number ${o.number}, badge ${o.badge}`),
+    `    supervisor ${seed.floor.supervisor.name.padEnd(13)} PIN ${seed.floor.supervisor.pin}`,
   ];
 }
 
@@ -244,11 +247,11 @@ export async function runDemo(args: readonly string[]): Promise<void> {
       ...startedLines(env, `${host.url}  (browser host, in this process; data in ${stationDir})`),
       '',
       `  Open:            ${host.url}`,
-      `  Supervisor PIN:  ${DEMO_PIN}      (F2 on the station)`,
+      `  Supervisor PIN:  ${DEMO_PIN}      (F2 on the station: "Station supervisor", the PIN set at first run)`,
       ...hubAccountLines(env.seed),
       `  Data:            ${env.dir}`,
       '',
-      'Pick the group, press "Start all" (or S): four virtual modules burn; each burned module is swapped for a blank one.',
+      `Sign on (operator number ${env.seed.floor.operators[1]!.number}), pick the group, press "Start all" (or S): four virtual modules burn; each burned module is swapped for a blank one.`,
       'Press Ctrl+C to stop everything.',
       '',
     ].join('\n'));

@@ -39,6 +39,11 @@ export const accountSchema = z.object({
   mustChangePassword: z.boolean(),
   disabled: z.boolean(),
   createdAt: isoTimeSchema,
+  /** At its factory's stations (a factory account): signs on as an operator with this number or badge. */
+  operatorNumber: z.string().nullable(),
+  badge: z.string().nullable(),
+  /** A station PIN is set: a supervisor at its factory's stations (only its hash is kept, and sent to those stations). */
+  stationPin: z.boolean(),
 });
 export type Account = z.infer<typeof accountSchema>;
 export const accountListSchema = z.object({ accounts: z.array(accountSchema) });
@@ -54,6 +59,21 @@ export const accountInputSchema = factoryScope(z.strictObject({
   phone: phoneSchema.optional(),
 }));
 export type AccountInput = z.input<typeof accountInputSchema>;
+
+export const operatorNumberSchema = z.string().trim().regex(/^[0-9A-Za-z-]{1,16}$/, 'an operator number is 1 to 16 letters, digits or dashes');
+export const badgeSchema = z.string().trim().regex(/^[\x21-\x7e]{4,64}$/, 'a badge is 4 to 64 printable characters without spaces');
+export const stationPinSchema = z.string().regex(/^[0-9]{4,8}$/, 'a station PIN is 4 to 8 digits');
+
+/** Who a factory account is at its factory's stations: operator number and badge (null clears one), and whether its station PIN is removed. */
+export const stationAccessInputSchema = z.strictObject({
+  operatorNumber: operatorNumberSchema.nullable().optional(),
+  badge: badgeSchema.nullable().optional(),
+  /** Removes the account's station PIN: it is no supervisor at the stations after their next pull. */
+  clearStationPin: z.literal(true).optional(),
+});
+export type StationAccessInput = z.input<typeof stationAccessInputSchema>;
+/** The account sets its own station PIN; the hub keeps a salted scrypt hash and sends only that to its factory's stations. */
+export const stationPinInputSchema = z.strictObject({ pin: stationPinSchema });
 
 export const setRoleInputSchema = factoryScope(z.strictObject({ role: roleSchema, factoryId: idSchema.nullable().optional() }));
 export type SetRoleInput = z.input<typeof setRoleInputSchema>;

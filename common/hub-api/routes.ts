@@ -48,6 +48,7 @@ const owner = ['owner'] as const;
 const ownerOrFactory = ['owner', 'factory'] as const;
 const readers = ['platform', 'owner', 'auditor'] as const;
 const peopleReaders = ['platform', 'auditor'] as const;
+const platformOrFactory = ['platform', 'factory'] as const;
 const station = ['station'] as const;
 const stationSupervisor = ['station supervisor'] as const;
 
@@ -123,6 +124,7 @@ export const hubRoutes = {
   changePassword: def({ method: 'POST', url: '/v1/account/password', auth: 'session', summary: 'Change the password (ends the account\'s other sessions)', tags: auth, body: a.changePasswordInputSchema, reply: a.sessionSchema }),
   setupTotp: def({ method: 'POST', url: '/v1/account/totp', auth: 'session', summary: 'Start setting up the second factor: a secret for the authenticator app', tags: auth, reply: a.totpSetupSchema }),
   confirmTotp: def({ method: 'POST', url: '/v1/account/totp/confirm', auth: 'session', summary: 'Turn the second factor on with a code from the authenticator app', tags: auth, body: a.totpConfirmInputSchema, reply: a.sessionSchema }),
+  setStationPin: def({ method: 'POST', url: '/v1/account/station-pin', auth: 'session', summary: "Set this factory account's own PIN for its factory's stations (they get its hash on their next pull)", tags: auth, body: a.stationPinInputSchema, reply: a.accountSchema }),
   createApiKey: def({ method: 'POST', url: '/v1/account/api-keys', auth: 'session', summary: 'A named API key for scripts, with this account\'s role (shown once)', tags: auth, body: a.apiKeyInputSchema, reply: a.newApiKeySchema }),
   listApiKeys: def({ method: 'GET', url: '/v1/account/api-keys', auth: 'session', summary: 'This account\'s API keys (never the keys themselves)', tags: auth, reply: a.apiKeyListSchema }),
   revokeApiKey: def({ method: 'POST', url: '/v1/account/api-keys/:id/revoke', auth: 'session', summary: 'Revoke one of this account\'s API keys', tags: auth, params: s.idParamsSchema, reply: a.apiKeySchema }),
@@ -131,6 +133,7 @@ export const hubRoutes = {
   listUsers: def({ method: 'GET', url: '/v1/admin/users', auth: 'account', roles: peopleReaders, summary: 'Accounts and their roles', tags: people, reply: a.accountListSchema }),
   disableUser: def({ method: 'POST', url: '/v1/admin/users/:id/disable', auth: 'account', roles: platform, summary: 'Disable an account: its sessions end and its API keys stop working', tags: people, params: s.idParamsSchema, reply: a.accountSchema }),
   resetPassword: def({ method: 'POST', url: '/v1/admin/users/:id/reset-password', auth: 'account', roles: platform, summary: 'A new one-time password (shown once); the account\'s sessions end', tags: people, params: s.idParamsSchema, reply: a.oneTimePasswordSchema }),
+  setStationAccess: def({ method: 'POST', url: '/v1/admin/users/:id/station-access', auth: 'account', roles: platformOrFactory, summary: "A factory account at its factory's stations: operator number, badge, or its station PIN removed", tags: people, params: s.idParamsSchema, body: a.stationAccessInputSchema, reply: a.accountSchema }),
   setRole: def({ method: 'POST', url: '/v1/admin/users/:id/role', auth: 'account', roles: platform, summary: 'Change an account\'s role (and factory); its sessions end', tags: people, params: s.idParamsSchema, body: a.setRoleInputSchema, reply: a.accountSchema }),
 
   // audit

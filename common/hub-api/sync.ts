@@ -84,6 +84,18 @@ export const stationLicenseSchema = z.object({
 });
 export type StationLicense = z.infer<typeof stationLicenseSchema>;
 
+/**
+ * Who works at the station's factory, from its factory accounts (sent on the last page of a pull): the
+ * factory's lines, operators (sign on with the number or the badge) and supervisors with the salted scrypt
+ * hash of their station PIN (`scrypt$N$r$p$salt$hash`; never the PIN). A station keeps the last list it got.
+ */
+export const stationPeopleSchema = z.object({
+  lines: z.array(z.object({ id: idSchema, name: z.string() })),
+  operators: z.array(z.object({ accountId: idSchema, name: z.string(), number: z.string(), badge: z.string().nullable() })),
+  supervisors: z.array(z.object({ accountId: idSchema, name: z.string(), pinHash: z.string() })),
+});
+export type StationPeople = z.infer<typeof stationPeopleSchema>;
+
 export const pullResponseSchema = z.object({
   /**
    * Every group assigned to the station (its state and assignment now), plus every group the station still holds
@@ -95,6 +107,8 @@ export const pullResponseSchema = z.object({
   cursor: cursorSchema.nullable(),
   hasMore: z.boolean(),
   serverTime: isoTimeSchema,
+  /** On the last page (hasMore false); an older hub sends none. */
+  people: stationPeopleSchema.optional(),
 });
 export type PullResponse = z.infer<typeof pullResponseSchema>;
 

@@ -174,6 +174,8 @@ export const handlers: { [N in HubRouteName]: Handler<N> } = {
   disableUser: (deps, c) => accounts.disableAccount(deps, c.params.id),
   resetPassword: (deps, c) => accounts.resetPassword(deps, c.params.id),
   setRole: (deps, c) => accounts.setRole(deps, c.params.id, c.body),
+  setStationAccess: (deps, c) => accounts.setStationAccess(deps, c.params.id, c.body, scope.factoryScope(c.principal)),
+  setStationPin: (deps, c) => accounts.setStationPin(deps, own(c.principal).account.id, c.body.pin),
 
   audit: (deps, c) => audit.queryAudit(deps, c.query),
   auditCsv: async (deps, c) => audit.auditToCsv((await audit.queryAudit(deps, c.query)).entries),

@@ -8,13 +8,15 @@
  * - API keys: `hk_` + 256 random bits, shown once, stored as sha256, bound to
  *   the account's role, revocable, last use recorded (to the minute).
  */
-import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { Secret, TOTP } from 'otpauth';
 import { AppError } from '../../common/errors';
 import { newId } from '../../common/ids';
 import {
-  accountInputSchema, setRoleInputSchema, type Account, type AccountInput, type ApiKey, type Role, type SetRoleInput, type Session,
+  accountInputSchema, setRoleInputSchema, stationAccessInputSchema, stationPinSchema,
+  type Account, type AccountInput, type ApiKey, type Role, type SetRoleInput, type Session, type StationAccessInput, type StationPeople,
 } from '../../common/hub-api';
+import { hashSecret, verifySecret } from '../../node/secret-hash';
 import type { Tx } from '../store';
 import type { AccountTable, ApiKeyTable, SessionTable } from '../store/schema';
 import type { HubDeps } from './context';
@@ -22,24 +24,8 @@ import { isoIn, nowIso, sha256 } from './util';
 
 // ---------- passwords ----------
 
-const scrypt = (password: string, salt: Buffer, keylen: number, opts: ScryptOptions): Promise<Buffer> =>
-  new Promise((resolve, reject) => scryptCb(password, salt, keylen, opts, (err, key) => (err ? reject(err) : resolve(key))));
-
-export async function hashPassword(password: string, cost: number): Promise<string> {
-  const salt = randomBytes(16);
-  const r = 8;
-  const p = 1;
-  const key = await scrypt(password, salt, 32, { N: cost, r, p, maxmem: 256 * cost * r });
-  return `scrypt$${cost}$${r}$${p}$${salt.toString('base64url')}$${key.toString('base64url')}`;
-}
-
-export async function verifyPassword(password: string, stored: string): Promise<boolean> {
-  const [scheme, n, r, p, salt, key] = stored.split('$');
-  if (scheme !== 'scrypt' || !n || !r || !p || !salt || !key) return false;
-  const expected = Buffer.from(key, 'base64url');
-  const got = await scrypt(password, Buffer.from(salt, 'base64url'), expected.length, { N: Number(n), r: Number(r), p: Number(p), maxmem: 256 * Number(n) * Number(r) });
-  return timingSafeEqual(got, expected);
-}
+export const hashPassword = hashSecret;
+export const verifyPassword = verifySecret;
 
 /** A one-time password: 20 characters a person can type (no 0/O/1/l/I), about 110 bits. */
 export function oneTimePassword(): string {
@@ -57,6 +43,7 @@ export function toAccount(r: AccountTable): Account {
     id: r.id, name: r.name, role: r.role as Role, factoryId: r.factory_id,
     email: r.email, emailVerified: r.email_verified_at !== null, phone: r.phone, phoneVerified: r.phone_verified_at !== null,
     totpEnabled: r.totp_enabled_at !== null, mustChangePassword: r.must_change_password === 1, disabled: r.disabled_at !== null, createdAt: r.created_at,
+    operatorNumber: r.operator_number, badge: r.badge, stationPin: r.station_pin_hash !== null,
   };
 }
 
@@ -91,7 +78,7 @@ export async function createAccount(deps: HubDeps, raw: AccountInput, opts: NewA
     email: input.email ?? null, email_verified_at: input.email ? verified : null, phone: input.phone ?? null, phone_verified_at: input.phone ? verified : null,
     password_hash: hash, must_change_password: opts.trusted ? 0 : 1,
     totp_secret: opts.trusted?.totpSecret ?? null, totp_enabled_at: opts.trusted?.totpSecret ? now : null, totp_last_step: null,
-    disabled_at: null, created_at: now, updated_at: now,
+    disabled_at: null, created_at: now, updated_at: now, operator_number: null, badge: null, station_pin_hash: null,
   };
   await deps.store.tx(async (trx) => {
     await assertFactory(deps, trx, row.factory_id);
@@ -183,6 +170,63 @@ export async function setRole(deps: HubDeps, idOrName: string, raw: SetRoleInput
     await endSessions(trx, row.id, now);
     return toAccount({ ...row, ...next });
   });
+}
+
+// ---------- people at the stations ----------
+
+const factoryOnly = (row: AccountTable): string => {
+  if (row.role !== 'factory' || row.factory_id === null) throw new AppError('NOT_A_FACTORY_ACCOUNT', `"${row.name}" is not a factory account: only a factory's accounts work at its stations.`, { accountId: row.id });
+  return row.factory_id;
+};
+
+/**
+ * Who a factory account is at its factory's stations: its operator number and badge (each unique within the
+ * factory), or its station PIN removed. `inFactory` limits a factory manager to its own factory's accounts.
+ */
+export async function setStationAccess(deps: HubDeps, idOrName: string, raw: StationAccessInput, inFactory?: string | null): Promise<Account> {
+  const input = stationAccessInputSchema.parse(raw);
+  return deps.store.tx(async (trx) => {
+    const row = await lockedAccount(deps, trx, idOrName);
+    const factoryId = factoryOnly(row);
+    if (inFactory != null && inFactory !== factoryId) throw accountNotFound(idOrName);
+    const next: Partial<AccountTable> = { updated_at: nowIso(deps) };
+    for (const [field, column, what] of [['operatorNumber', 'operator_number', 'operator number'], ['badge', 'badge', 'badge']] as const) {
+      const value = input[field];
+      if (value === undefined) continue;
+      if (value !== null) {
+        const taken = await trx.selectFrom('accounts').select('name').where('factory_id', '=', factoryId).where(column, '=', value).where('id', '!=', row.id).executeTakeFirst();
+        if (taken) throw new AppError('STATION_ACCESS_TAKEN', `The ${what} ${value} is already "${taken.name}"'s in this factory: choose another.`, { accountId: row.id });
+      }
+      next[column] = value;
+    }
+    if (input.clearStationPin) next.station_pin_hash = null;
+    await trx.updateTable('accounts').set(next).where('id', '=', row.id).execute();
+    return toAccount({ ...row, ...next });
+  });
+}
+
+/** A factory account sets its own station PIN; its factory's stations get the hash on their next pull. */
+export async function setStationPin(deps: HubDeps, idOrName: string, pin: string): Promise<Account> {
+  const row = await accountRow(deps, idOrName);
+  factoryOnly(row);
+  const hash = await hashSecret(stationPinSchema.parse(pin), deps.config.auth.scryptCost);
+  const now = nowIso(deps);
+  await deps.store.db.updateTable('accounts').set({ station_pin_hash: hash, updated_at: now }).where('id', '=', row.id).execute();
+  return toAccount({ ...row, station_pin_hash: hash, updated_at: now });
+}
+
+/** The people of a station's factory, as its pull delivers them: lines, operators and supervisors (PIN hashes only), enabled accounts only. */
+export async function stationPeople(deps: HubDeps, trx: Tx, factoryId: string): Promise<StationPeople> {
+  const lines = await trx.selectFrom('lines').select(['id', 'name']).where('factory_id', '=', factoryId).orderBy('name').orderBy('id').execute();
+  const rows = await trx.selectFrom('accounts').select(['id', 'name', 'operator_number', 'badge', 'station_pin_hash'])
+    .where('factory_id', '=', factoryId).where('role', '=', 'factory').where('disabled_at', 'is', null)
+    .where((eb) => eb.or([eb('operator_number', 'is not', null), eb('station_pin_hash', 'is not', null)]))
+    .orderBy('name').execute();
+  return {
+    lines,
+    operators: rows.filter((r) => r.operator_number !== null).map((r) => ({ accountId: r.id, name: r.name, number: r.operator_number!, badge: r.badge })),
+    supervisors: rows.filter((r) => r.station_pin_hash !== null).map((r) => ({ accountId: r.id, name: r.name, pinHash: r.station_pin_hash! })),
+  };
 }
 
 // ---------- sign-in throttle ----------

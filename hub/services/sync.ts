@@ -11,6 +11,7 @@ import { pullRequestSchema } from '../../common/hub-api';
 import { type QueryCreator, sql } from 'kysely';
 import type { HubDatabase, StoreDialect, Tx } from '../store';
 import type { CredentialTable, StationTable } from '../store/schema';
+import { stationPeople } from './accounts';
 import { openAuthkey } from './authkeys';
 import type { HubDeps } from './context';
 import { createChild } from './credentials';
@@ -103,11 +104,14 @@ export async function pull(deps: HubDeps, station: StationTable, raw: PullReques
       lineId: c.line_id, stationId: c.station_id, assignedToYou: visibleTo(c, st),
     }));
     const last = page[page.length - 1];
+    const hasMore = page.length === limit;
     return {
+      // who works at the station's factory, once per pull (on its last page)
+      ...(hasMore ? {} : { people: await stationPeople(deps, trx, st.factory_id) }),
       groups,
       licenses: page.map((l) => ({ uuid: l.uuid, authkey: openAuthkey(deps.keyring, l.uuid, l.authkey), mac: l.mac, credentialId: l.credential_id, kind: l.kind as 'purchased' | 'free' })),
       cursor: last ? encodeCursor({ seq: Number(last.lease_seq), uuid: last.uuid }) : req.cursor,
-      hasMore: page.length === limit,
+      hasMore,
       serverTime: now,
     };
   });

@@ -347,10 +347,29 @@ const m008: Migration = {
   },
 };
 
+/**
+ * People at the stations: a factory account may carry an operator number and a badge (an operator signs on at
+ * the factory's stations with either) and a station PIN hash (it is a supervisor there). Stations get them on pull.
+ */
+const m009: Migration = {
+  async up(db: AnyDb) {
+    await db.schema.alterTable('accounts').addColumn('operator_number', 'text').execute();
+    await db.schema.alterTable('accounts').addColumn('badge', 'text').execute();
+    await db.schema.alterTable('accounts').addColumn('station_pin_hash', 'text').execute();
+    await db.schema.createIndex('accounts_operator_number_ux').on('accounts').columns(['factory_id', 'operator_number']).unique().execute();
+    await db.schema.createIndex('accounts_badge_ux').on('accounts').columns(['factory_id', 'badge']).unique().execute();
+  },
+  async down(db: AnyDb) {
+    await db.schema.dropIndex('accounts_badge_ux').execute();
+    await db.schema.dropIndex('accounts_operator_number_ux').execute();
+    for (const c of ['station_pin_hash', 'badge', 'operator_number']) await db.schema.alterTable('accounts').dropColumn(c).execute();
+  },
+};
+
 export const migrationsFor = (dialect: StoreDialect): Record<string, Migration> => ({
   '001_core': m001(dialect), '002_jobs': m002, '003_station_contact': m003, '004_lease_index': m004, '005_transfer_claims': m005,
   '006_license_leased_at': m006,
-  '007_rejected_licenses': m007, '008_accounts': m008,
+  '007_rejected_licenses': m007, '008_accounts': m008, '009_station_people': m009,
 });
 
 export const migrationProvider = (dialect: StoreDialect): MigrationProvider => ({ getMigrations: () => Promise.resolve(migrationsFor(dialect)) });

@@ -53,6 +53,8 @@ export interface AccountTable {
   /** Base32; set while the second factor is set up, enabled once a code confirmed it. */
   totp_secret: string | null; totp_enabled_at: string | null; totp_last_step: number | null;
   disabled_at: string | null; created_at: string; updated_at: string;
+  /** A factory account at its factory's stations: signs on as an operator with the number or the badge; a supervisor with the PIN (its scrypt hash). */
+  operator_number: string | null; badge: string | null; station_pin_hash: string | null;
 }
 /** A signed-in browser; the cookie holds the token, the hub its sha256. */
 export interface SessionTable { id: string; token_hash: string; account_id: string; csrf_token: string; address: string | null; created_at: string; last_seen_at: string; expires_at: string; ended_at: string | null }
