@@ -6,7 +6,7 @@ import { build as esbuild } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const external = ['electron', 'better-sqlite3', 'serialport', '@serialport/*', 'usb', 'electron-store', 'conf', 'pino', 'exceljs'];
+const external = ['electron', 'better-sqlite3', 'serialport', '@serialport/*', 'usb', 'electron-store', 'conf', 'pino', '@e965/xlsx'];
 
 const rendererOnly = process.argv.includes('--renderer');
 await viteBuild({ configFile: `${root}/vite.config.ts`, ...(rendererOnly ? { logLevel: 'warn' } : {}) });

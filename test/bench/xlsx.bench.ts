@@ -1,5 +1,5 @@
 // The .xlsx reader of license lists (node/xlsx.ts) on a 100k-row License List:
-// the figure a candidate replacement of exceljs has to match (docs/vault-ledger.md).
+// SheetJS since it replaced exceljs (figures of both in docs/vault-ledger.md).
 // Run: npm run bench -- xlsx
 import { readXlsxSheet } from '../../node/xlsx';
 import { fakeLicenses, licensesXlsx } from '../unit/import/license-fixtures';
