@@ -5,6 +5,7 @@
  * can build typed calls from it: `RouteBody<'pull'>`, `RouteReply<'pull'>`.
  */
 import type { z } from 'zod';
+import * as con from '../console-api';
 import * as a from './accounts';
 import type { Role } from './accounts';
 import * as s from './schemas';
@@ -40,6 +41,7 @@ const admin = ['admin'] as const;
 const auth = ['sign-in'] as const;
 const people = ['accounts'] as const;
 const audit = ['audit'] as const;
+const consoleTag = ['console'] as const;
 
 // Who may do what (docs/hub.md "Roles"). A factory account reads and changes only what belongs to its factory.
 const anyone = ['platform', 'owner', 'factory', 'auditor'] as const;
@@ -140,6 +142,9 @@ export const hubRoutes = {
   audit: def({ method: 'GET', url: '/v1/audit', auth: 'account', roles: readers, summary: 'Who did what: filter by actor, credential, kind and time', tags: audit, querystring: a.auditQuerySchema, reply: a.auditListSchema }),
   auditCsv: def({ method: 'GET', url: '/v1/audit/export.csv', auth: 'account', roles: readers, contentType: 'text/csv', summary: 'The same entries as CSV', tags: audit, querystring: a.auditQuerySchema, reply: a.auditCsvSchema }),
   auditVerify: def({ method: 'GET', url: '/v1/audit/verify', auth: 'account', roles: readers, summary: 'Walk the hash chain of the audit log; names the first broken link', tags: audit, reply: a.auditVerificationSchema }),
+
+  // the hub console (console/): pages the browser shows, computed by the hub
+  consoleCredentials: def({ method: 'GET', url: '/v1/console/credentials', auth: 'account', roles: anyone, summary: 'One page of my or customer\'s credentials: searched, filtered, sorted, with counts and the actions allowed', tags: consoleTag, querystring: con.consoleCredentialQuerySchema, reply: con.consoleCredentialPageSchema }),
 
   credentialReport: def({ method: 'GET', url: '/v1/admin/reports/credentials', auth: 'account', roles: anyone, summary: 'Per credential: purchased, free, used, unused', tags: admin, reply: s.credentialReportSchema }),
   stationReport: def({ method: 'GET', url: '/v1/admin/reports/stations', auth: 'account', roles: anyone, summary: 'Per station: leased, burned, spoiled, last seen', tags: admin, reply: s.stationReportSchema }),

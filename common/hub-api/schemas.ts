@@ -129,6 +129,10 @@ export const credentialInputSchema = z.strictObject({
   firmwareKey: z.string().min(1).max(64),
   chip: z.string().min(1).max(64),
   origin: z.enum(['purchase', 'replacement']).default('purchase'),
+  /** What people call it; the console shows the product's name when there is none. */
+  name: nameSchema.optional(),
+  /** The order the licenses were bought with. */
+  orderNo: z.string().trim().min(1).max(64).optional(),
 });
 export type CredentialInput = z.input<typeof credentialInputSchema>;
 
@@ -140,6 +144,8 @@ export type LicenseCounts = z.infer<typeof licenseCountsSchema>;
 
 export const credentialSchema = z.object({
   id: idSchema,
+  name: z.string().nullable(),
+  orderNo: z.string().nullable(),
   pid: pidSchema,
   owner: ownerSchema,
   customerName: z.string().nullable(),

@@ -6,6 +6,7 @@ import type { Principal } from '../services/accounts';
 import * as audit from '../services/audit';
 import type { HubDeps } from '../services/context';
 import * as scope from '../services/scope';
+import * as consoleViews from '../services/console';
 import * as credentials from '../services/credentials';
 import * as download from '../services/download';
 import { importLicenseFile } from '../services/import-file';
@@ -141,6 +142,8 @@ export const handlers: { [N in HubRouteName]: Handler<N> } = {
 
   sendDownloadCode: (deps, c) => download.sendDownloadCode(deps, c.params.id, c.body),
   download: (deps, c) => download.downloadLicenses(deps, c.params.id, c.body),
+
+  consoleCredentials: (deps, c) => consoleViews.listConsoleCredentials(deps, own(c.principal), c.query),
 
   credentialReport: (deps, c) => reports.credentialReport(deps, scope.factoryScope(c.principal)),
   stationReport: (deps, c) => reports.stationReport(deps, scope.factoryScope(c.principal)),

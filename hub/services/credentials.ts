@@ -18,7 +18,7 @@ export async function createCredential(deps: HubDeps, input: CredentialInput): P
   const row: CredentialTable = {
     id: newId(), pid: c.pid, owner: c.owner, customer_name: c.customerName ?? null, confirmed_at: null, delivery_mode: c.deliveryMode,
     purchased_count: 0, free_count: 0, firmware_key: c.firmwareKey, chip: c.chip, parent_id: null, origin: c.origin,
-    factory_id: null, line_id: null, station_id: null, state: 'valid', created_at: now, updated_at: now,
+    factory_id: null, line_id: null, station_id: null, state: 'valid', created_at: now, updated_at: now, name: c.name ?? null, order_no: c.orderNo ?? null,
   };
   await deps.store.tx(async (trx) => {
     await trx.insertInto('credentials').values(row).execute();

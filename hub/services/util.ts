@@ -60,6 +60,8 @@ export async function countLicenses(db: Db | Tx, credentialIds: readonly string[
 export function toCredential(row: CredentialRow, counts: LicenseCounts | undefined): Credential {
   return {
     id: row.id,
+    name: row.name,
+    orderNo: row.order_no,
     pid: row.pid,
     owner: row.owner as Credential['owner'],
     customerName: row.customer_name,

@@ -366,10 +366,32 @@ const m009: Migration = {
   },
 };
 
+/**
+ * The hub console's credentials page: a credential has a name and an order number to search by, and the page
+ * filters one tab (owner) by state, product, factory or delivery mode and sorts by creation, so each has an index.
+ */
+const m010: Migration = {
+  async up(db: AnyDb) {
+    await db.schema.alterTable('credentials').addColumn('name', 'text').execute();
+    await db.schema.alterTable('credentials').addColumn('order_no', 'text').execute();
+    await db.schema.createIndex('credentials_owner_created_ix').on('credentials').columns(['owner', 'created_at', 'id']).execute();
+    await db.schema.createIndex('credentials_owner_state_ix').on('credentials').columns(['owner', 'state', 'created_at']).execute();
+    await db.schema.createIndex('credentials_owner_pid_ix').on('credentials').columns(['owner', 'pid', 'created_at']).execute();
+    await db.schema.createIndex('credentials_factory_ix').on('credentials').columns(['factory_id', 'owner', 'created_at']).execute();
+    await db.schema.createIndex('credentials_owner_mode_ix').on('credentials').columns(['owner', 'delivery_mode', 'created_at']).execute();
+    await db.schema.createIndex('jobs_credential_ix').on('jobs').columns(['credential_id', 'state']).execute();
+  },
+  async down(db: AnyDb) {
+    for (const ix of ['jobs_credential_ix', 'credentials_owner_mode_ix', 'credentials_factory_ix', 'credentials_owner_pid_ix', 'credentials_owner_state_ix', 'credentials_owner_created_ix']) await db.schema.dropIndex(ix).execute();
+    await db.schema.alterTable('credentials').dropColumn('order_no').execute();
+    await db.schema.alterTable('credentials').dropColumn('name').execute();
+  },
+};
+
 export const migrationsFor = (dialect: StoreDialect): Record<string, Migration> => ({
   '001_core': m001(dialect), '002_jobs': m002, '003_station_contact': m003, '004_lease_index': m004, '005_transfer_claims': m005,
   '006_license_leased_at': m006,
-  '007_rejected_licenses': m007, '008_accounts': m008, '009_station_people': m009,
+  '007_rejected_licenses': m007, '008_accounts': m008, '009_station_people': m009, '010_console_credentials': m010,
 });
 
 export const migrationProvider = (dialect: StoreDialect): MigrationProvider => ({ getMigrations: () => Promise.resolve(migrationsFor(dialect)) });

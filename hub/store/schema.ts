@@ -18,6 +18,8 @@ export interface CredentialTable {
   id: string; pid: string; owner: string; customer_name: string | null; confirmed_at: string | null; delivery_mode: string;
   purchased_count: number; free_count: number; firmware_key: string; chip: string; parent_id: string | null; origin: string;
   factory_id: string | null; line_id: string | null; station_id: string | null; state: string; created_at: string; updated_at: string;
+  /** What people call the credential, and the order it was bought with (both searchable in the console). */
+  name: string | null; order_no: string | null;
 }
 export interface LicenseTable {
   uuid: string; credential_id: string; authkey: string; mac: string | null; kind: string; status: string;
