@@ -426,6 +426,28 @@ export class Ledger {
   }
 
   /**
+   * A vault behind its last known state, put right with the hub's word: every license this vault
+   * would still offer (available, or reserved) that the hub holds as burned, spoiled or rejected is
+   * marked so (reported, void, rejected) and never offered again. Licenses already out of reach
+   * (sent, burned, suspect, void, rejected here) stay as they are. The vault then offers again.
+   */
+  reconcileWithHub(held: readonly { uuid: string; state: 'burned' | 'spoiled' | 'rejected' }[]): { burned: number; spoiled: number; rejected: number; unchanged: number } {
+    const count = { burned: 0, spoiled: 0, rejected: 0, unchanged: 0 };
+    return this.vault.reconcileRollback(() => {
+      for (const { uuid, state } of held) {
+        const row = this.#checked(this.#byUuid.get(uuid));
+        if (!row || (row.state !== 'available' && row.state !== 'reserved')) {
+          count.unchanged++;
+          continue;
+        }
+        this.#apply(row, `reconcile-${state}`, { slot: null, detail: { reason: `the hub holds it as ${state}` } });
+        count[state]++;
+      }
+      return count;
+    });
+  }
+
+  /**
    * The disk is full and a transition of this license could not be written: it is suspect from now
    * on, in memory (counts and license() say so). On disk it is still sending or written, which the
    * next open's recovery makes suspect: the same state. A license still reserved on disk (nothing

@@ -11,6 +11,9 @@ import type { LicenseState } from '../../common/license';
  * `rejected`: refused before any byte was sent because the license cannot go
  * into these modules (uuid length, a PID the group lacks): set aside for good.
  * A suspect is `released` only when its own module was read back holding nothing.
+ * `reconcile-*`: a vault found behind its last known state (an older copy, a
+ * lost WAL) takes the hub's word for licenses it offers that the hub holds as
+ * burned (-> reported), spoiled (-> void) or rejected.
  */
 export const ledgerActions = {
   reserve: { from: ['available'], to: 'reserved' },
@@ -26,6 +29,10 @@ export const ledgerActions = {
   report: { from: ['verified'], to: 'reported' },
   'recover-release': { from: ['reserved'], to: 'available' },
   'recover-suspect': { from: ['sending', 'written'], to: 'suspect' },
+  // A vault behind its last known state, put right with the hub's word on what it holds.
+  'reconcile-burned': { from: ['available', 'reserved'], to: 'reported' },
+  'reconcile-spoiled': { from: ['available', 'reserved'], to: 'void' },
+  'reconcile-rejected': { from: ['available', 'reserved'], to: 'rejected' },
 } as const satisfies Record<string, { from: readonly LicenseState[]; to: LicenseState }>;
 
 export type LedgerAction = keyof typeof ledgerActions;

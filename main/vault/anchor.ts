@@ -79,11 +79,21 @@ export class AnchorFile {
   }
 
   write(state: AnchorState): void {
+    this.#writeSlot(state, state.seq % 2);
+  }
+
+  #writeSlot(state: AnchorState, slotIndex: number): void {
     const fd = this.#live();
     const body = JSON.stringify({ seq: state.seq, hash: state.hash, at: state.at });
     const slot = Buffer.alloc(SLOT_BYTES, 0x20);
     slot.write(`${body} ${digest(body)}`, 0, 'utf8');
-    writeSync(fd, slot, 0, SLOT_BYTES, (state.seq % 2) * SLOT_BYTES);
+    writeSync(fd, slot, 0, SLOT_BYTES, slotIndex * SLOT_BYTES);
+  }
+
+  /** Both slots to `state`: an anchor that moves back (a vault reconciled with the hub) leaves no newer slot behind. */
+  reset(state: AnchorState): void {
+    this.#writeSlot(state, 0);
+    this.#writeSlot(state, 1);
   }
 
   close(): void {

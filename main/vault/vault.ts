@@ -322,6 +322,32 @@ export class Vault {
     }
   }
 
+  /**
+   * Ends a rollback with the hub's word: `apply` (the ledger marking every license the hub holds as
+   * burned, spoiled or rejected) runs in one transaction with a `vault.reconciled` entry; then the
+   * vault offers licenses again, and its anchor restarts at the new head (both slots, since the new
+   * head may be older than the entry the anchor held).
+   */
+  reconcileRollback<T extends Record<string, unknown>>(apply: () => T): T {
+    const rollback = this.#rollback;
+    if (!rollback) throw new AppError('NOT_ROLLED_BACK', 'This vault is not behind its last known state: there is nothing to reconcile.');
+    if (this.#damage) throw new AppError('VAULT_DAMAGED', this.#damage);
+    const result = this.db.transaction(() => {
+      const done = apply();
+      this.audit.append({ action: 'vault.reconciled', detail: { ...done, vaultSeq: rollback.vaultSeq, anchoredSeq: rollback.anchoredSeq, diverged: rollback.diverged } });
+      return done;
+    }).immediate();
+    this.#rollback = null;
+    const head = this.audit.head();
+    if (this.#anchor && head) {
+      const state = { seq: head.seq, hash: head.hash, at: this.clock.now() };
+      this.#anchor.reset(state);
+      this.#anchored = state;
+    }
+    this.logger.warn({ path: this.path, ...result, anchoredSeq: rollback.anchoredSeq }, 'vault reconciled with the hub after a rollback');
+    return result;
+  }
+
   /** Reads the anchor and compares the vault with it; anchors a new vault, or one that has no anchor yet. */
   #attachAnchor(path: string, fresh: boolean): void {
     const anchor = AnchorFile.open(path);

@@ -242,6 +242,7 @@ export const zhCNErrors: Record<string, string> = {
   UNLOCK_BACKOFF: '连续输错口令次数过多：请等待提示的秒数后再试。',
   VAULT_BEHIND: '授权库比它的锚定记录旧（可能被恢复成了旧副本）：请联系主管。',
   VAULT_DAMAGED: '授权库已损坏：请联系主管。',
+  NOT_ROLLED_BACK: '该授权库没有落后于其最后已知的状态：无需与中心核对。',
   RESTORE_NOT_FOUND: '找不到要恢复的备份：请检查备份文件的路径。',
   RESTORE_REFUSED: '该备份无法通过审计链校验（已被改动）：未恢复任何内容，请使用其他备份。',
   RESTORE_BEHIND: '该备份比授权库最后已知的状态更旧：恢复它会重新提供已烧录的授权。未恢复任何内容，请使用最新的备份。',

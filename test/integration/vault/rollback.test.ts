@@ -127,6 +127,54 @@ describe('rollback detection', () => {
     await newest.close();
   });
 
+  it('an older copy restored, then reconciled with the hub\'s word: what the hub holds is never offered again, and the vault burns on', async () => {
+    const groupId = await setUp();
+    const station = await open();
+    await burnOne(station.ledger, groupId);
+    station.vault.checkpoint();
+    copyFileSync(vaultPath(), join(dir, 'yesterday.vault'));
+    const later = [];
+    for (let i = 0; i < 3; i++) later.push((await burnOne(station.ledger, groupId)).uuid);
+    const anchored = station.vault.audit.head()!.seq;
+    await station.close();
+    putBack(join(dir, 'yesterday.vault'), { wal: false });
+
+    const behind = await open();
+    expect(behind.vault.rollback).toMatchObject({ anchoredSeq: anchored });
+    // The hub heard of the three later burns, and of one license spoiled and one rejected since.
+    const all = behind.vault.db.prepare<[], { uuid: string; state: string }>('SELECT uuid, state FROM licenses ORDER BY id').all();
+    const available = all.filter((l) => l.state === 'available').map((l) => l.uuid);
+    for (const uuid of later) expect(available).toContain(uuid);
+    const spoiled = available.at(-1)!;
+    const rejected = available.at(-2)!;
+    const burnedBefore = all.find((l) => l.state === 'verified')!.uuid;
+    const result = behind.ledger.reconcileWithHub([
+      ...later.map((uuid) => ({ uuid, state: 'burned' as const })),
+      { uuid: spoiled, state: 'spoiled' },
+      { uuid: rejected, state: 'rejected' },
+      { uuid: burnedBefore, state: 'burned' },
+      { uuid: 'notinthisvault000000', state: 'burned' },
+    ]);
+    expect(result).toEqual({ burned: 3, spoiled: 1, rejected: 1, unchanged: 2 });
+    expect(behind.vault.rollback).toBeNull();
+    for (const uuid of later) expect(behind.ledger.license(uuid).state).toBe('reported');
+    expect(behind.ledger.license(spoiled).state).toBe('void');
+    expect(behind.ledger.license(rejected).state).toBe('rejected');
+    expect(behind.ledger.license(burnedBefore).state).toBe('verified');
+    expect(behind.vault.audit.entries().filter((e) => e.action === 'vault.reconciled')).toEqual([expect.objectContaining({ detail: expect.objectContaining({ burned: 3, anchoredSeq: anchored }) })]);
+    // It burns on; none of the licenses the hub holds comes out.
+    const next = [];
+    for (let i = 0; i < 20; i++) next.push((await burnOne(behind.ledger, groupId)).uuid);
+    for (const uuid of [...later, spoiled, rejected, burnedBefore]) expect(next).not.toContain(uuid);
+    expect(behind.verifyAudit()).toMatchObject({ ok: true });
+    await behind.close();
+    // The anchor restarted at the reconciled history: the vault opens as current.
+    const reopened = await open();
+    expect(reopened.vault.rollback).toBeNull();
+    expect(() => reopened.ledger.reconcileWithHub([])).toThrow(expect.objectContaining({ code: 'NOT_ROLLED_BACK' }) as Error);
+    await reopened.close();
+  });
+
   it('an older copy burned on (another history) is refused too', async () => {
     const groupId = await setUp();
     const station = await open();
