@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { allowedActionSchema } from '../console-api';
 import { uuidSchema, macSchema, pidSchema } from '../license';
 
 /**
@@ -64,6 +65,10 @@ export const groupSummarySchema = z.object({
   counts: groupCountsSchema,
   /** Null when licenses may be burned from this group; else why not, in plain words. */
   blocked: errorInfoSchema.nullable(),
+  /** What the group's product supports; null until the station has read the hub's products. */
+  features: z.object({ homekit: z.boolean(), findmy: z.boolean() }).nullable(),
+  /** What the supervisor may do with the group, each refusal with its reason (common/credential-actions.ts, the hub console's rule). */
+  allowedActions: z.array(allowedActionSchema),
 });
 export type GroupSummary = z.infer<typeof groupSummarySchema>;
 

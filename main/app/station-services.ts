@@ -242,7 +242,14 @@ export class StationRuntime {
 
   #summary(groupId: string): GroupSummary {
     const { station, sync } = this.#ready();
-    return groupSummary(station.group(groupId), sync.store.meta(groupId), this.#boundSlots(groupId));
+    const meta = sync.store.meta(groupId);
+    return groupSummary(station.group(groupId), meta, this.#boundSlots(groupId), this.#featuresOf(station.group(groupId).pid));
+  }
+
+  /** What each product supports, as the hub said when its products were last read. */
+  readonly #features = new Map<string, { homekit: boolean; findmy: boolean }>();
+  #featuresOf(pid: string | null): { homekit: boolean; findmy: boolean } | null {
+    return pid === null ? null : (this.#features.get(pid) ?? null);
   }
 
   #boundSlots(groupId: string): string[] {
@@ -252,7 +259,7 @@ export class StationRuntime {
   #groups(): GroupSummary[] {
     const { station, sync } = this.#ready();
     const slots = station.slots();
-    return station.groups().map((g) => groupSummary(g, sync.store.meta(g.id), slots.filter((s) => s.groupId === g.id).map((s) => s.slotId)));
+    return station.groups().map((g) => groupSummary(g, sync.store.meta(g.id), slots.filter((s) => s.groupId === g.id).map((s) => s.slotId), this.#featuresOf(g.pid)));
   }
 
   #publishGroups(): void {
@@ -463,7 +470,11 @@ export class StationRuntime {
       supervisor: {
         products: async () => {
           this.#ready();
-          return (await this.#hub.products()).products.map((p) => ({ pid: p.pid, name: p.name, priceCents: p.priceCents, features: { homekit: p.homekit, findmy: p.findmy } }));
+          const products = (await this.#hub.products()).products.map((p) => ({ pid: p.pid, name: p.name, priceCents: p.priceCents, features: { homekit: p.homekit, findmy: p.findmy } }));
+          const known = products.every((p) => { const f = this.#features.get(p.pid); return f?.homekit === p.features.homekit && f.findmy === p.features.findmy; });
+          for (const p of products) this.#features.set(p.pid, p.features);
+          if (!known) this.#publishGroups();
+          return products;
         },
         split: (input) => {
           const { sync } = this.#ready();

@@ -1,5 +1,6 @@
 import type { BurnFailureCodeOut, Dashboard, GroupSummary, HistoryEntry, HistoryFacts, RefusedReport, UpdateRequest as ApiUpdateRequest } from '../../common/api/schemas';
 import { burnFailureCodeSchema, credentialStateSchema, deliveryModeSchema, historyEventSchema } from '../../common/api/schemas';
+import { allowedActions } from '../../common/credential-actions';
 import type { CredentialEvent, UpdateRequest as HubUpdateRequest } from '../../common/hub-api';
 import type { BurnStatRow } from '../ledger';
 import type { StationGroup } from '../station';
@@ -11,14 +12,28 @@ import type { HubGroupMeta, OperationRow } from '../vault/sync-store';
  * (common/api/schemas.ts). Tested without a station in test/unit/app/views.test.ts.
  */
 
-/** A group as the operator and the supervisor see it: the vault's counts and block, the hub's product and state. */
-export function groupSummary(g: StationGroup, meta: HubGroupMeta | undefined, boundSlots: readonly string[]): GroupSummary {
+/**
+ * A group as the operator and the supervisor see it: the vault's counts and block, the hub's product and state, and
+ * what the supervisor may do with it by the hub console's rule. A station knows less than the hub (the owner, the
+ * hub's own counts, jobs), so it takes the licenses it holds for the group's unused ones; the hub still refuses
+ * what it must. `features`: the product's, once the station has read the hub's products.
+ */
+export function groupSummary(g: StationGroup, meta: HubGroupMeta | undefined, boundSlots: readonly string[], features: GroupSummary['features'] = null): GroupSummary {
   const counts = toApiGroupCounts(g.id, g.counts);
   const state = credentialStateSchema.safeParse(meta?.hubState);
   const mode = deliveryModeSchema.safeParse(meta?.deliveryMode);
   let blocked: GroupSummary['blocked'] = null;
   if (g.blocked !== null) blocked = { code: 'GROUP_BLOCKED', message: g.blocked.reason };
   else if (counts.left === 0) blocked = { code: 'GROUP_EMPTY', message: 'No license left in this group: pick another group, or ask a supervisor to split or import one.' };
+  const hubState = state.success ? state.data : 'valid';
+  const deliveryMode = mode.success ? mode.data : 'credential';
+  const actions = allowedActions('station', {
+    state: hubState, owner: 'mine', deliveryMode, origin: 'purchase',
+    // the hub marks a valid or updated group unusable only while a customer's credential waits for confirmation
+    confirmed: !(meta && !meta.usable && (hubState === 'valid' || hubState === 'updated')),
+    features: features ?? { homekit: false, findmy: false },
+    unusedAtHub: counts.left, unused: counts.left, licenses: counts.total, jobRunning: false, updateRequests: 1,
+  }).map((a) => (a.action === 'generate_resources' && features === null ? { action: a.action, allowed: false, reason: "The hub's products are not read yet: open the supervisor console while the station is online." } : a));
   return {
     id: g.id,
     name: g.name,
@@ -26,8 +41,8 @@ export function groupSummary(g: StationGroup, meta: HubGroupMeta | undefined, bo
     productName: meta?.productName ?? g.pid ?? 'Imported licenses',
     // the hub tells a station nothing about the owner: a station burns customers' licenses the same way
     owner: 'mine',
-    deliveryMode: mode.success ? mode.data : 'credential',
-    state: state.success ? state.data : 'valid',
+    deliveryMode,
+    state: hubState,
     purchased: meta?.purchased ?? counts.total,
     free: meta?.free ?? 0,
     parentId: meta?.parentId ?? null,
@@ -35,6 +50,8 @@ export function groupSummary(g: StationGroup, meta: HubGroupMeta | undefined, bo
     assignment: { line: meta?.localLine ?? null, slotIds: [...new Set([...(meta?.slotIds ?? []), ...boundSlots])].sort() },
     counts,
     blocked,
+    features,
+    allowedActions: actions,
   };
 }
 

@@ -72,7 +72,7 @@ export const en = {
     split: { title: 'Split quantity', purchased: 'Purchased', free: 'Free', name: 'Name of the new group', button: 'Split', done: 'New group "{{name}}" with {{count}} licenses.', queued: 'Split done here; it is sent to the hub on the next sync.' },
     change: { title: 'Change product', target: 'New product', mode: 'Delivery mode', button: 'Request the change', done: 'Change requested: the group is under review until the hub decides.', requests: 'Update requests', recall: 'Recall', recalled: 'Change recalled: the group can be burned again.', none: 'No update requests.', price: 'price difference {{amount}}' },
     history: { title: 'Update history', none: 'Nothing recorded yet.' },
-    resources: { title: 'Third-party resources', homekit: 'Generate HomeKit', findmy: 'Generate Find My' },
+    resources: { title: 'Third-party resources', homekit: 'Generate HomeKit', findmy: 'Generate Find My', unsupported: 'This product supports neither HomeKit nor Find My.', unavailable: 'Third-party resources cannot be generated for this group now (hover for why).' },
     download: { title: 'Download licenses', request: 'Send me a code', sent: 'A one-time code was sent to {{to}}.', code: 'One-time code', confirmGenerate: 'Generate the license list (no more split or product change afterwards)', button: 'Download', done: '{{count}} licenses written to {{path}}' },
     reassign: { title: 'Reassign to slots', line: 'Line', button: 'Reassign', done: 'Group reassigned.' },
     suspects: { none: 'No suspect licenses.', uuid: 'License', group: 'Group', slot: 'Slot', since: 'Since', reason: 'Reason', readBack: 'Read module back', void: 'Void', voidConfirm: 'Void license {{uuid}}? It is reported to the hub as spoiled.' },

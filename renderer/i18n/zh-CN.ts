@@ -75,7 +75,7 @@ export const zhCN: Dictionary = {
     split: { title: '拆分数量', purchased: '购买', free: '赠送', name: '新分组名称', button: '拆分', done: '新分组“{{name}}”，共 {{count}} 个授权。', queued: '已在本地拆分；下次同步时发送到中心。' },
     change: { title: '更换产品', target: '新产品', mode: '交付方式', button: '申请更换', done: '已提交更换申请：中心决定前该分组处于审核中。', requests: '更新申请', recall: '撤回', recalled: '已撤回更换：该分组可以继续烧录。', none: '没有更新申请。', price: '差价 {{amount}}' },
     history: { title: '更新历史', none: '暂无记录。' },
-    resources: { title: '第三方资源', homekit: '生成 HomeKit', findmy: '生成 Find My' },
+    resources: { title: '第三方资源', homekit: '生成 HomeKit', findmy: '生成 Find My', unsupported: '该产品不支持 HomeKit 和 Find My。', unavailable: '该分组现在不能生成第三方资源（悬停查看原因）。' },
     download: { title: '下载授权', request: '发送验证码', sent: '一次性验证码已发送至 {{to}}。', code: '一次性验证码', confirmGenerate: '生成授权清单（之后不能再拆分或更换产品）', button: '下载', done: '{{count}} 个授权已写入 {{path}}' },
     reassign: { title: '重新分配到工位', line: '产线', button: '重新分配', done: '分组已重新分配。' },
     suspects: { none: '没有可疑授权。', uuid: '授权', group: '分组', slot: '工位', since: '时间', reason: '原因', readBack: '回读模组', void: '作废', voidConfirm: '作废授权 {{uuid}}？它将作为损耗上报中心。' },

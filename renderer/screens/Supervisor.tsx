@@ -195,13 +195,16 @@ function ResourcesPanel({ group }: { group: GroupSummary }) {
   const { api, controller } = useStation();
   const allJobs = useStore((s) => s.jobs);
   const jobs = allJobs.filter((j) => j.groupId === group.id);
+  const generate = group.allowedActions.find((a) => a.action === 'generate_resources');
   return (
     <section className="panel">
       <h3>{t('supervisor.resources.title')}</h3>
-      <div className="row">
-        <button onClick={() => void controller.run(api.supervisor.generateResources({ groupId: group.id, kind: 'homekit' }))}>{t('supervisor.resources.homekit')}</button>
-        <button onClick={() => void controller.run(api.supervisor.generateResources({ groupId: group.id, kind: 'findmy' }))}>{t('supervisor.resources.findmy')}</button>
-      </div>
+      {generate?.allowed ? (
+        <div className="row">
+          {group.features?.homekit ? <button onClick={() => void controller.run(api.supervisor.generateResources({ groupId: group.id, kind: 'homekit' }))}>{t('supervisor.resources.homekit')}</button> : null}
+          {group.features?.findmy ? <button onClick={() => void controller.run(api.supervisor.generateResources({ groupId: group.id, kind: 'findmy' }))}>{t('supervisor.resources.findmy')}</button> : null}
+        </div>
+      ) : <p className="muted" title={generate?.reason} data-testid="resources-unavailable">{t(group.features && !group.features.homekit && !group.features.findmy ? 'supervisor.resources.unsupported' : 'supervisor.resources.unavailable')}</p>}
       {jobs.map((j) => (
         <div key={j.jobId} className="job" data-testid="job">
           <span>{j.label} — {Math.round(j.progress * 100)}%{j.message ? ` · ${j.message}` : ''}</span>

@@ -9,7 +9,7 @@ const slot = (n: number, over: Partial<SlotState> = {}): SlotState => ({
 });
 const group = (id: string, over: Partial<GroupSummary> = {}): GroupSummary => ({
   id, name: id, pid: 'p1', productName: 'P', owner: 'mine', deliveryMode: 'credential', state: 'valid', purchased: 10, free: 0, parentId: null, fromReplacement: false,
-  assignment: { line: null, slotIds: [] }, counts: { groupId: id, total: 10, left: 10, burned: 0, suspect: 0, rejected: 0, void: 0, failedAttempts: 0 }, blocked: null, ...over,
+  assignment: { line: null, slotIds: [] }, counts: { groupId: id, total: 10, left: 10, burned: 0, suspect: 0, rejected: 0, void: 0, failedAttempts: 0 }, blocked: null, features: null, allowedActions: [], ...over,
 });
 const ready = A.applySetup(A.initialState, { stage: 'ready', mode: 'demo', keyProtection: 'passphrase', osKeychainAvailable: false, stationName: 'S', line: 'L', language: 'en', exportDir: null });
 

@@ -107,7 +107,7 @@ describe('the dispatcher', () => {
 
   it('refuses an export answer whose passphrase is not the one-time form, rather than show something else', async () => {
     const sessions = new SupervisorSessions(memoryPinStore(SupervisorSessions.newRecord('1234')));
-    const group = { id: 'g1', name: 'Plug', pid: 'p1', productName: 'Plug', owner: 'mine', deliveryMode: 'credential', state: 'valid', purchased: 10, free: 0, parentId: null, fromReplacement: false, assignment: { line: null, slotIds: [] }, counts: { groupId: 'g1', total: 10, left: 5, burned: 0, suspect: 0, rejected: 0, void: 0, failedAttempts: 0 }, blocked: null };
+    const group = { id: 'g1', name: 'Plug', pid: 'p1', productName: 'Plug', owner: 'mine', deliveryMode: 'credential', state: 'valid', purchased: 10, free: 0, parentId: null, fromReplacement: false, assignment: { line: null, slotIds: [] }, counts: { groupId: 'g1', total: 10, left: 5, burned: 0, suspect: 0, rejected: 0, void: 0, failedAttempts: 0 }, blocked: null, features: null, allowedActions: [] };
     let passphrase = 'ABCD-EFGH-JKMN-PQRS-TUVW-XYZ2';
     const d = createDispatcher(partial({ supervisor: { exportBundle: () => ({ bundleId: 'b1', filePath: '/x/t.bundle', licenses: 5, oneTimePassphrase: passphrase, group, authkeys: ['K'.repeat(32)] }) } }), sessions);
     await d.dispatch('supervisor.login', { pin: '1234' }, ctx);

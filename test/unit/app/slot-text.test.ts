@@ -14,7 +14,7 @@ const slot = (over: Partial<SlotState> = {}): SlotState => ({
 });
 const group = (over: Partial<GroupSummary> = {}): GroupSummary => ({
   id: 'g1', name: 'Plug EU', pid: 'p1', productName: 'P', owner: 'mine', deliveryMode: 'credential', state: 'valid', purchased: 10, free: 0, parentId: null, fromReplacement: false,
-  assignment: { line: null, slotIds: [] }, counts: { groupId: 'g1', total: 10, left: 10, burned: 0, suspect: 0, rejected: 0, void: 0, failedAttempts: 0 }, blocked: null, ...over,
+  assignment: { line: null, slotIds: [] }, counts: { groupId: 'g1', total: 10, left: 10, burned: 0, suspect: 0, rejected: 0, void: 0, failedAttempts: 0 }, blocked: null, features: null, allowedActions: [], ...over,
 });
 const mainWords = 'Group Plug EU is blocked: a product change is under review on the hub: burn nothing from this group until it is approved or recalled. Pick another group or ask a supervisor.';
 const blockedSlot = slot({ stopReason: { code: 'GROUP_BLOCKED', message: mainWords } });

@@ -25,6 +25,22 @@ describe('what the screens show', () => {
     expect(g.blocked?.code).toBe('GROUP_EMPTY');
   });
 
+  it("offers Generate third-party resources only for a product with HomeKit or Find My, by the hub console's rule", () => {
+    const usable = { ...meta, hubState: 'valid', usable: true, syncBlock: null, deliveryMode: 'credential' };
+    const group = { id: 'g1', name: 'Plug', pid: 'plug01', blocked: null, counts };
+    const generate = (features: { homekit: boolean; findmy: boolean } | null) => groupSummary(group, usable, [], features).allowedActions.find((a) => a.action === 'generate_resources');
+    expect(generate({ homekit: false, findmy: false })).toEqual({ action: 'generate_resources', allowed: false, reason: "The credential's product supports neither HomeKit nor Find My." });
+    expect(generate({ homekit: true, findmy: false })).toEqual({ action: 'generate_resources', allowed: true });
+    expect(generate(null)?.allowed).toBe(false);
+    const plug = groupSummary(group, usable, [], { homekit: false, findmy: false });
+    expect(groupSummarySchema.parse(plug)).toEqual(plug);
+    expect(plug.features).toEqual({ homekit: false, findmy: false });
+    // under review: recall is offered, split and the product change say why not
+    const review = groupSummary(group, meta, [], { homekit: true, findmy: true });
+    expect(review.allowedActions.filter((a) => a.allowed).map((a) => a.action)).toEqual(['update_details', 'update_history', 'recall']);
+    expect(review.allowedActions.find((a) => a.action === 'split')?.reason).toMatch(/under review/);
+  });
+
   it('reads the failure code off a ledger reason, INTERNAL for anything else', () => {
     expect(failureCode('DISCONNECTED at write: the port closed')).toBe('DISCONNECTED');
     expect(failureCode('station restarted before anything was sent')).toBe('INTERNAL');
