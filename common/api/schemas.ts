@@ -106,7 +106,12 @@ export const slotStateSchema = z.object({
   slotId: idSchema,
   /** The number printed on the jig (1-based). */
   number: z.number().int().positive(),
+  /** The tty the slot opens now (where its programmer was last found). */
   port: z.string(),
+  /** The stable key of the slot's programmer (vid:pid:serial, usb-port:<socket>, tty:<path>); null for a slot bound to a path. */
+  programmer: z.string().nullable(),
+  /** The slot's programmer is not plugged in: the tile says "Programmer missing", never Done, and the slot burns nothing. */
+  programmerMissing: z.boolean(),
   protocol: protocolSchema,
   groupId: idSchema.nullable(),
   /** False while the programmer is unplugged. */

@@ -283,7 +283,7 @@ export class StationRuntime {
 
   #slotState(place: SlotPlace): SlotState {
     if (this.#hasSlot(place.slotId)) return this.#apiSlot(this.#station!.slot(place.slotId).snapshot);
-    return { slotId: place.slotId, number: place.number, port: place.port, protocol: place.protocol, groupId: null, connected: existsSync(place.port), running: false, phase: 'idle', step: null, progress: 0, lastResult: null, stopReason: null, portProblem: null, pendingSerial: null, burnedThisShift: 0 };
+    return { slotId: place.slotId, number: place.number, port: place.port, programmer: null, programmerMissing: false, protocol: place.protocol, groupId: null, connected: existsSync(place.port), running: false, phase: 'idle', step: null, progress: 0, lastResult: null, stopReason: null, portProblem: null, pendingSerial: null, burnedThisShift: 0 };
   }
 
   /** A slot as the screen shows it. */

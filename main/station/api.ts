@@ -24,6 +24,8 @@ export function toApiSlotState(s: SlotSnapshot): ApiSlotState {
     slotId: s.slotId,
     number: s.number,
     port: s.port,
+    programmer: s.programmer,
+    programmerMissing: s.programmerMissing,
     protocol: s.protocol,
     groupId: s.groupId,
     connected: s.connected,

@@ -49,6 +49,11 @@ export function failureMessage(code: SlotFailureCode, slot: number, context: { l
   return `${what}${released} ${todo}`;
 }
 
+/** A slot whose programmer is not plugged in (its tile's "Programmer missing"): it opens nothing and burns nothing until it is back. */
+export function programmerMissingMessage(slot: number, programmer: string): string {
+  return `Programmer missing: the programmer of slot ${slot} (${programmer}) is not plugged in. Plug it back in; slot ${slot} burns nothing until then.`;
+}
+
 /** A block reason is a sentence of its own ("A product change is under review on the hub."): fit it after a colon. */
 function asClause(reason: string): string {
   const r = reason.trim().replace(/[.\s]+$/, '');

@@ -4,11 +4,12 @@ import { silentLogger, type Logger } from '../../common/log';
 import type { LicenseState } from '../../common/license';
 import { createDriver } from '../../native/protocols';
 import type { BurnOutcome, BurnStep, ModuleDriver, ModuleIdentity, ProtocolId } from '../../native/protocols/types';
+import { playResetSequence, type ResetSequence } from '../../native/transport/programmers';
 import { SerialTransport } from '../../native/transport/serial';
 import type { Transport } from '../../native/transport/types';
 import type { Ledger, Reservation } from '../ledger';
 import { isDamageError, isDiskFullError } from '../vault';
-import { failureMessage, rejectionKind, rejectionStop, type SlotFailureCode } from './messages';
+import { failureMessage, programmerMissingMessage, rejectionKind, rejectionStop, type SlotFailureCode } from './messages';
 import { freshGuard, holdsGuard, needsIdentity, nextGuard, removalGuard, type JigProbe, type SwapGuard } from './swap-guard';
 
 export type SlotPhase = 'idle' | 'waiting-for-module' | 'burning' | 'done' | 'failed' | 'stopped';
@@ -18,10 +19,23 @@ export interface SlotConfig {
   id: string;
   /** The number printed on the jig (1-based): what messages name. */
   number: number;
+  /** The tty the slot opens; for a slot bound to a programmer, where that programmer was last found. */
   port: string;
+  /**
+   * The stable key of the slot's programmer (ProgrammerWatcher: vid:pid:serial, usb-port:<socket>, tty:<path>).
+   * With a locator, the slot opens whatever tty the programmer has at every open, and nothing while it is missing.
+   */
+  programmer?: string;
+  /** Played on the modem lines each time the port is opened (jigs that wire the module's EN pin to DTR/RTS); default none. */
+  resetSequence?: ResetSequence;
   protocol: ProtocolId;
   groupId: string;
   baudRate?: number;
+}
+
+/** Where a programmer is now: its tty, or undefined while it is unplugged (ProgrammerWatcher.resolve). */
+export interface ProgrammerLocator {
+  resolve(key: string): string | undefined;
 }
 
 export type SlotResult =
@@ -33,6 +47,10 @@ export interface SlotSnapshot {
   slotId: string;
   number: number;
   port: string;
+  /** The programmer's stable key, or null for a slot bound to a tty path. */
+  programmer: string | null;
+  /** The slot's programmer is not plugged in: it opens nothing and burns nothing until it is back. */
+  programmerMissing: boolean;
   protocol: ProtocolId;
   groupId: string;
   connected: boolean;
@@ -69,6 +87,8 @@ export interface SlotDeps {
   ledger: Ledger;
   openTransport?: (path: string, baudRate: number) => Transport;
   makeDriver?: (protocol: ProtocolId, transport: Transport) => ModuleDriver;
+  /** Finds the slot's programmer by its key (config.programmer); without it the slot opens config.port. */
+  programmers?: ProgrammerLocator;
   timing?: Partial<SlotTiming>;
   clock?: Clock;
   logger?: Logger;
@@ -105,8 +125,14 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
 export class Slot {
   readonly config: Readonly<SlotConfig>;
   readonly #ledger: Ledger;
-  readonly #transport: Transport;
-  readonly #driver: ModuleDriver;
+  readonly #openTransport: (path: string, baudRate: number) => Transport;
+  readonly #makeDriver: (protocol: ProtocolId, transport: Transport) => ModuleDriver;
+  readonly #programmers: ProgrammerLocator | null;
+  /** The port as opened now; replaced (while closed) when the programmer comes back as another tty. */
+  #transport: Transport;
+  #driver: ModuleDriver;
+  /** The programmer was unplugged or moved since the port was opened: close it and find the programmer again before the next burn. */
+  #moved = false;
   readonly #timing: SlotTiming;
   readonly #clock: Clock;
   readonly #log: Logger;
@@ -131,13 +157,17 @@ export class Slot {
     this.#clock = deps.clock ?? systemClock;
     this.#log = (deps.logger ?? silentLogger).child({ slot: config.id });
     this.#onLedgerChange = deps.onLedgerChange ?? (() => undefined);
-    const baud = config.baudRate ?? 115200;
-    this.#transport = (deps.openTransport ?? ((path, baudRate) => new SerialTransport(path, { baudRate })))(config.port, baud);
-    this.#driver = (deps.makeDriver ?? ((protocol, transport) => createDriver(protocol, transport)))(config.protocol, this.#transport);
+    this.#openTransport = deps.openTransport ?? ((path, baudRate) => new SerialTransport(path, { baudRate }));
+    this.#makeDriver = deps.makeDriver ?? ((protocol, transport) => createDriver(protocol, transport));
+    this.#programmers = deps.programmers ?? null;
+    this.#transport = this.#openTransport(config.port, config.baudRate ?? 115200);
+    this.#driver = this.#makeDriver(config.protocol, this.#transport);
     this.#state = {
       slotId: config.id,
       number: config.number,
       port: config.port,
+      programmer: config.programmer ?? null,
+      programmerMissing: this.#locate() === null,
       protocol: config.protocol,
       groupId: config.groupId,
       connected: false,
@@ -240,6 +270,9 @@ export class Slot {
   /** Reads what the module in this slot's jig holds (supervisor read-back). Only while the slot is stopped. */
   async readModule(signal?: AbortSignal): Promise<ModuleIdentity> {
     if (this.running) throw new AppError('SLOT_RUNNING', `Slot ${this.config.number} is burning: stop it before reading a module back.`);
+    const path = this.#locate();
+    if (path === null) throw new AppError('PROGRAMMER_MISSING', programmerMissingMessage(this.config.number, this.config.programmer ?? ''), { programmer: this.config.programmer });
+    this.#retarget(path);
     await this.#transport.open().catch((e: unknown) => {
       throw new AppError('PORT_ERROR', failureMessage('PORT_ERROR', this.config.number, { detail: toErrorInfo(e).message }));
     });
@@ -256,7 +289,8 @@ export class Slot {
       while (!stop.aborted) {
         if (!(await this.#ensureOpen(stop))) break;
         const go = await this.#waitForModule(stop);
-        if (!go || stop.aborted) break;
+        if (go === 'stop' || stop.aborted) break;
+        if (go === 'reopen') continue;
         const verdict = await this.#burnOne();
         if (verdict === 'stop') break;
       }
@@ -270,20 +304,77 @@ export class Slot {
     }
   }
 
-  /** Opens the port, retrying while it is gone; false when stopped meanwhile. */
+  /**
+   * The programmer was unplugged, or came back as another tty (the station hears it from its
+   * ProgrammerWatcher): the slot closes its port and finds its programmer again before it burns
+   * anything more. A burn under way is not cut: the open port is still that programmer, and a
+   * real unplug ends the burn by itself (DISCONNECTED).
+   */
+  programmerMoved(): void {
+    if (this.config.programmer === undefined) return;
+    this.#moved = true;
+    this.#wake.abort();
+    if (!this.running) this.#set({ programmerMissing: this.#locate() === null });
+  }
+
+  /** The tty the slot's programmer has now (config.port for a slot bound to a path); null while it is missing. */
+  #locate(): string | null {
+    const key = this.config.programmer;
+    if (key === undefined || this.#programmers === null) return this.config.port;
+    return this.#programmers.resolve(key) ?? null;
+  }
+
+  /** Points the slot at the tty its programmer has now; only while the port is closed. */
+  #retarget(path: string): void {
+    if (path === this.config.port || this.#transport.isOpen) return;
+    (this.config as SlotConfig).port = path;
+    this.#transport = this.#openTransport(path, this.config.baudRate ?? 115200);
+    this.#driver = this.#makeDriver(this.config.protocol, this.#transport);
+    this.#log.info({ programmer: this.config.programmer, port: path }, 'programmer found on another port');
+    this.#set({ port: path });
+  }
+
+  /** Opens the port of the slot's programmer (and plays the jig's reset), retrying while it is gone; false when stopped meanwhile. */
   async #ensureOpen(stop: AbortSignal): Promise<boolean> {
-    let reported = false;
+    let reported: 'missing' | 'port' | null = null;
     while (!stop.aborted) {
+      if (this.#moved) {
+        this.#moved = false;
+        await this.#transport.close().catch(() => undefined);
+        this.#set({ connected: false });
+      }
       if (this.#transport.isOpen) return true;
+      const path = this.#locate();
+      if (path === null) {
+        // Never a stale Done: the tile says the programmer is missing until it is back.
+        if (reported !== 'missing') {
+          reported = 'missing';
+          this.#set({ connected: false, programmerMissing: true, portProblem: programmerMissingMessage(this.config.number, this.config.programmer ?? ''), ...(this.#state.phase === 'done' ? { phase: 'waiting-for-module' as const, step: null, progress: 0 } : {}) });
+        }
+        this.#guard = nextGuard(this.#guard, { present: false }, performance.now(), this.#timing.removalMs).guard;
+        if (this.#wake.signal.aborted) this.#wake = new AbortController();
+        await sleep(this.#timing.reconnectMs, AbortSignal.any([stop, this.#wake.signal]));
+        continue;
+      }
+      this.#retarget(path);
       try {
         await this.#transport.open();
-        this.#set({ connected: true, portProblem: null });
+        // Moved while the port was opening: this tty may be another programmer's now.
+        if (this.#locate() !== path) {
+          this.#moved = true;
+          continue;
+        }
+        if (this.config.resetSequence) await playResetSequence(this.#transport, this.config.resetSequence, { signal: stop });
+        this.#set({ connected: true, portProblem: null, programmerMissing: false });
         return true;
       } catch (e) {
+        // A reset that could not be played leaves the port open.
+        await this.#transport.close().catch(() => undefined);
+        if (stop.aborted) return false;
         // Beside lastResult, never in it: the burn before the unplug (a suspect above all) stays in view.
-        if (!reported) {
-          reported = true;
-          this.#set({ connected: false, portProblem: failureMessage('PORT_ERROR', this.config.number, { detail: toErrorInfo(e).message }) });
+        if (reported !== 'port') {
+          reported = 'port';
+          this.#set({ connected: false, programmerMissing: false, portProblem: failureMessage('PORT_ERROR', this.config.number, { detail: toErrorInfo(e).message }) });
         }
         // A vanished port also means the module left the jig.
         this.#guard = nextGuard(this.#guard, { present: false }, performance.now(), this.#timing.removalMs).guard;
@@ -293,9 +384,10 @@ export class Slot {
     return false;
   }
 
-  /** Polls the jig until the guard allows a burn; false when stopped. */
-  async #waitForModule(stop: AbortSignal): Promise<boolean> {
+  /** Polls the jig until the guard allows a burn; 'reopen' when the programmer moved meanwhile. */
+  async #waitForModule(stop: AbortSignal): Promise<'burn' | 'stop' | 'reopen'> {
     while (!stop.aborted) {
+      if (this.#moved) return 'reopen';
       if (this.#wake.signal.aborted) this.#wake = new AbortController();
       const guardBefore = this.#guard;
       let probe: JigProbe;
@@ -305,26 +397,26 @@ export class Slot {
         // The jig stayed silent for the whole unanswered look.
         if (!probe.present) probe = { present: false, silentMs: performance.now() - began };
       } catch (e) {
-        if (stop.aborted) return false;
+        if (stop.aborted) return 'stop';
         if (isAppError(e, 'DISCONNECTED') || !this.#transport.isOpen) {
           await this.#transport.close().catch(() => undefined);
           this.#set({ connected: false });
           this.#guard = nextGuard(this.#guard, { present: false }, performance.now(), this.#timing.removalMs).guard;
-          if (!(await this.#ensureOpen(stop))) return false;
-          continue;
+          return 'reopen';
         }
         this.#log.warn({ err: toErrorInfo(e) }, 'probe failed');
         probe = { present: true, identity: null };
       }
-      if (stop.aborted) return false;
+      if (stop.aborted) return 'stop';
+      if (this.#moved) return 'reopen';
       // Retry pressed while probing: the old guard's verdict no longer counts.
       if (this.#guard !== guardBefore) continue;
       const next = nextGuard(this.#guard, probe, performance.now(), this.#timing.removalMs);
       this.#guard = next.guard;
-      if (next.burn) return true;
+      if (next.burn) return 'burn';
       if (probe.present) await sleep(this.#timing.pollMs, AbortSignal.any([stop, this.#wake.signal]));
     }
-    return false;
+    return 'stop';
   }
 
   async #probe(withIdentity: boolean, signal: AbortSignal): Promise<JigProbe> {
@@ -367,6 +459,8 @@ export class Slot {
   /** One burn: reserve, burn with the ledger's hooks, record. 'stop' when the slot must stop by itself. */
   async #burnOne(): Promise<'next' | 'stop'> {
     const { groupId } = this.config;
+    // The programmer moved since the jig was looked at: nothing is reserved until the slot has found it again.
+    if (this.#moved) return 'next';
     let reservation: Reservation;
     try {
       reservation = this.#ledger.reserve(groupId, { slot: this.config.id });

@@ -4,6 +4,8 @@ import { AppError, toErrorInfo } from '../../common/errors';
 import { systemClock, type Clock } from '../../common/clock';
 import { silentLogger, type Logger } from '../../common/log';
 import { createDriver, isProtocolId } from '../../native/protocols';
+import type { ProgrammerWatcher } from '../../native/transport/programmer-watcher';
+import type { ResetSequence } from '../../native/transport/programmers';
 import { SerialTransport } from '../../native/transport/serial';
 import type { ModuleDriver, ModuleIdentity, ProtocolId } from '../../native/protocols/types';
 import type { Transport } from '../../native/transport/types';
@@ -47,10 +49,21 @@ export interface StationOptions {
   minFreeBytes?: number;
   /** The vault's anchor file, outside the vault's folder (see VaultOptions.anchorPath). */
   anchorPath?: string;
+  /**
+   * Where each programmer is now, by its stable key: slots bound to a programmer (SlotRequest.programmer)
+   * open the tty it has at every open, follow it when it is unplugged and comes back as another tty,
+   * and open nothing while it is missing.
+   */
+  programmers?: Pick<ProgrammerWatcher, 'resolve' | 'on' | 'off'>;
 }
 
 export interface SlotRequest {
-  port: string;
+  /** The tty to open; for a slot bound to a programmer, where it was last seen (shown until it is found). */
+  port?: string;
+  /** The programmer's stable key (see ProgrammerWatcher); needs StationOptions.programmers. */
+  programmer?: string;
+  /** DTR/RTS sequence played whenever the slot opens its port (a jig that wires the module's EN pin); default none. */
+  resetSequence?: ResetSequence;
   protocol: string;
   groupId: string;
   /** Defaults to `slot-<number>`. */
@@ -73,6 +86,10 @@ export class Station {
   readonly #options: StationOptions;
   readonly #slots = new Map<string, Slot>();
   readonly #listeners = new Set<(e: StationEvent) => void>();
+  /** Tells the slot bound to a programmer that it was unplugged or came back as another tty. */
+  readonly #onProgrammer = ({ key }: { key: string }): void => {
+    for (const slot of this.#slots.values()) if (slot.config.programmer === key) slot.programmerMoved();
+  };
   /** When this shift began (the station opened): failed attempts are counted from here. */
   readonly #shiftStart: number;
   #closed = false;
@@ -84,6 +101,8 @@ export class Station {
     this.#shiftStart = (options.clock ?? systemClock).now();
     // A damaged vault is not written to: recovery waits for the restored copy.
     this.recovery = vault.damage ? { released: [], suspected: [] } : this.ledger.recover();
+    options.programmers?.on('attach', this.#onProgrammer);
+    options.programmers?.on('detach', this.#onProgrammer);
   }
 
   /** Creates a new vault and opens the station on it. */
@@ -175,14 +194,29 @@ export class Station {
     this.#open();
     if (!isProtocolId(request.protocol)) throw new AppError('UNKNOWN_PROTOCOL', `Unknown protocol "${request.protocol}": use tuya-auc or tuyaopen-cli.`);
     this.#checkUuidsFit(request.groupId, request.protocol);
-    const taken = [...this.#slots.values()].find((s) => s.config.port === request.port);
-    if (taken) throw new AppError('PORT_IN_USE', `Port ${request.port} is already slot ${taken.config.number}; each slot needs its own port.`);
+    const { programmer } = request;
+    const programmers = this.#options.programmers;
+    if (programmer !== undefined) {
+      if (!programmers) throw new AppError('NO_PROGRAMMER_WATCH', `Slot with programmer ${programmer}: this station does not watch its programmers; give the slot a port instead.`);
+      const taken = [...this.#slots.values()].find((s) => s.config.programmer === programmer);
+      if (taken) throw new AppError('PROGRAMMER_IN_USE', `Programmer ${programmer} is already slot ${taken.config.number}'s; each slot needs its own programmer.`, { programmer });
+    }
+    const port = (programmer !== undefined ? programmers?.resolve(programmer) : undefined) ?? request.port;
+    if (port === undefined) throw new AppError('PORT_REQUIRED', 'A slot needs a port or a programmer.');
+    const taken = [...this.#slots.values()].find((s) => s.config.programmer === undefined && programmer === undefined && s.config.port === port);
+    if (taken) throw new AppError('PORT_IN_USE', `Port ${port} is already slot ${taken.config.number}; each slot needs its own port.`);
     const number = request.number ?? Math.max(0, ...[...this.#slots.values()].map((s) => s.config.number)) + 1;
     const id = request.id ?? `slot-${number}`;
     if (this.#slots.has(id)) throw new AppError('SLOT_EXISTS', `There is already a slot ${id}.`);
-    const config: SlotConfig = { id, number, port: request.port, protocol: request.protocol, groupId: request.groupId, ...(request.baudRate ? { baudRate: request.baudRate } : {}) };
+    const config: SlotConfig = {
+      id, number, port, protocol: request.protocol, groupId: request.groupId,
+      ...(programmer !== undefined ? { programmer } : {}),
+      ...(request.resetSequence ? { resetSequence: request.resetSequence } : {}),
+      ...(request.baudRate ? { baudRate: request.baudRate } : {}),
+    };
     const slot = new Slot(config, {
       ledger: this.ledger,
+      ...(programmers ? { programmers } : {}),
       ...(this.#options.openTransport ? { openTransport: this.#options.openTransport } : {}),
       ...(this.#options.makeDriver ? { makeDriver: this.#options.makeDriver } : {}),
       ...(this.#options.slotTiming ? { timing: this.#options.slotTiming } : {}),
@@ -316,6 +350,8 @@ export class Station {
   async close(options: { abandon?: boolean } = {}): Promise<void> {
     if (this.#closed) return;
     await this.stop(undefined, options);
+    this.#options.programmers?.off('attach', this.#onProgrammer);
+    this.#options.programmers?.off('detach', this.#onProgrammer);
     this.#closed = true;
     this.vault.close();
   }

@@ -4,7 +4,7 @@ import * as A from '../../../renderer/state/actions';
 import { oneLine, pivotReasons } from '../../../renderer/state/charts';
 
 const slot = (n: number, over: Partial<SlotState> = {}): SlotState => ({
-  slotId: `slot-${n}`, number: n, port: `/dev/ttyUSB${n}`, protocol: 'tuya-auc', groupId: null, connected: true, running: false,
+  slotId: `slot-${n}`, number: n, port: `/dev/ttyUSB${n}`, programmer: null, programmerMissing: false, protocol: 'tuya-auc', groupId: null, connected: true, running: false,
   phase: 'idle', step: null, progress: 0, lastResult: null, stopReason: null, portProblem: null, pendingSerial: null, burnedThisShift: 0, ...over,
 });
 const group = (id: string, over: Partial<GroupSummary> = {}): GroupSummary => ({

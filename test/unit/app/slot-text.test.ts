@@ -9,7 +9,7 @@ beforeAll(async () => { await i18n.init({ resources, lng: 'en', fallbackLng: 'en
 const tIn = (lng: string) => i18n.getFixedT(lng) as unknown as (key: string, options?: Record<string, unknown>) => string;
 
 const slot = (over: Partial<SlotState> = {}): SlotState => ({
-  slotId: 'slot-3', number: 3, port: '/dev/ttyUSB2', protocol: 'tuya-auc', groupId: 'g1', connected: true, running: false,
+  slotId: 'slot-3', number: 3, port: '/dev/ttyUSB2', programmer: null, programmerMissing: false, protocol: 'tuya-auc', groupId: 'g1', connected: true, running: false,
   phase: 'idle', step: null, progress: 0, lastResult: null, stopReason: null, portProblem: null, pendingSerial: null, burnedThisShift: 0, ...over,
 });
 const group = (over: Partial<GroupSummary> = {}): GroupSummary => ({

@@ -2,7 +2,7 @@ import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { discoverPorts } from '../../../native/transport/discovery';
-import { FakeMachine } from './fake-sysfs';
+import { FakeMachine } from '../../support/fake-sysfs';
 
 describe('port discovery from sysfs and /dev', () => {
   let machine: FakeMachine | undefined;

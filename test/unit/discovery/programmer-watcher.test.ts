@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { DiscoveredPort } from '../../../native/transport/discovery';
 import { keyPorts, ProgrammerWatcher, programmerKey, type TrackedPort } from '../../../native/transport/programmer-watcher';
 import { listUsbDevices, usbHotplug, type HotplugSource } from '../../../native/transport/usb';
-import { FakeMachine } from './fake-sysfs';
+import { FakeMachine } from '../../support/fake-sysfs';
 
 /** A hotplug source the test fires by hand, like the kernel would. */
 function manualHotplug(): HotplugSource & { fire(): void; stopped: boolean } {

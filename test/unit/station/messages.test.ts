@@ -47,7 +47,7 @@ describe('slot messages and the UI view', () => {
 
   it('maps a slot snapshot onto the contract the renderer validates', () => {
     const snap: SlotSnapshot = {
-      slotId: 'slot-1', number: 1, port: '/dev/ttyUSB0', protocol: 'tuya-auc', groupId: 'g1', connected: true, running: true,
+      slotId: 'slot-1', number: 1, port: '/dev/ttyUSB0', programmer: null, programmerMissing: false, protocol: 'tuya-auc', groupId: 'g1', connected: true, running: true,
       phase: 'waiting-for-module', step: null, progress: 0, portProblem: null, stopReason: null, pendingSerial: null, burned: 2,
       lastResult: { ok: false, code: 'TIMEOUT', message: 'm', step: 'write', uuid: 'abcdefghij012345', license: 'suspect', at: 0 },
     };
@@ -58,7 +58,7 @@ describe('slot messages and the UI view', () => {
 
   it('carries why a slot stopped and its port problem beside the last burn, GROUP_BLOCKED under its own code', () => {
     const snap: SlotSnapshot = {
-      slotId: 'slot-2', number: 2, port: '/dev/ttyUSB1', protocol: 'tuya-auc', groupId: 'g1', connected: false, running: false,
+      slotId: 'slot-2', number: 2, port: '/dev/ttyUSB1', programmer: '1a86:7523:A1', programmerMissing: true, protocol: 'tuya-auc', groupId: 'g1', connected: false, running: false,
       phase: 'stopped', step: null, progress: 0, pendingSerial: null, burned: 0,
       lastResult: { ok: false, code: 'DISCONNECTED', message: 'm', step: 'write', uuid: 'abcdefghij012345', license: 'suspect', at: 0 },
       stopReason: { code: 'GROUP_BLOCKED', message: 'Group Plug EU is blocked: QA hold. Pick another group or ask a supervisor.' },

@@ -20,6 +20,8 @@ export interface UsbSerialSpec {
   driver?: string;
   /** CDC-ACM devices hang the tty off the interface; usb-serial ones add a port device in between. */
   acm?: boolean;
+  /** The /dev node links here (a virtual module's pty, so the "programmer" can be opened); default: an empty placeholder file. */
+  devLink?: string;
 }
 
 export class FakeMachine {
@@ -70,7 +72,9 @@ export class FakeMachine {
     mkdirSync(ttyDir, { recursive: true });
     this.link(join(ttyDir, 'device'), deviceDir);
     this.link(join(this.sysRoot, 'class', 'tty', spec.tty), ttyDir);
-    writeFileSync(join(this.devRoot, spec.tty), '');
+    rmSync(join(this.devRoot, spec.tty), { force: true });
+    if (spec.devLink !== undefined) symlinkSync(spec.devLink, join(this.devRoot, spec.tty));
+    else writeFileSync(join(this.devRoot, spec.tty), '');
   }
 
   /** An on-board UART; uart type 0 is the kernel's "no UART here" placeholder. */
