@@ -37,6 +37,8 @@ export interface StartHubOptions {
   behindTlsProxy?: boolean;
   /** Run the background job loop in this process (default true). */
   runJobs?: boolean;
+  /** The built hub console served at /console/ (default dist/console of this tree); null: none. */
+  consoleDir?: string | null;
 }
 
 export interface RunningHub {
@@ -78,6 +80,7 @@ export async function createHub(store: Store, opts: Omit<StartHubOptions, 'db' |
   const app = await buildApp({
     deps, ...(isPino(logger) ? { loggerInstance: logger } : {}), ...(opts.rateLimits ? { rateLimits: opts.rateLimits } : {}),
     ...(opts.bodyLimits ? { bodyLimits: opts.bodyLimits } : {}), ...(opts.tls ? { https: opts.tls } : {}), trustProxy: opts.behindTlsProxy === true,
+    ...(opts.consoleDir !== undefined ? { consoleDir: opts.consoleDir } : {}),
   });
   const runner = opts.runJobs === false ? undefined : startJobRunner(deps, deps.instanceId);
   return {

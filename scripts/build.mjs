@@ -1,6 +1,8 @@
-// npm run build: the renderer with vite (dist/renderer), the Electron main process
-// and the preload with esbuild (dist/electron/main.mjs, dist/electron/preload.cjs).
+// npm run build: the renderer with vite (dist/renderer), the hub console with vite
+// (dist/console), the Electron main process and the preload with esbuild
+// (dist/electron/main.mjs, dist/electron/preload.cjs).
 // `--renderer`: the renderer only (what the browser host serves).
+// `--console`: the hub console only (what the hub serves at /console/).
 import { build as viteBuild } from 'vite';
 import { build as esbuild } from 'esbuild';
 import { fileURLToPath } from 'node:url';
@@ -9,11 +11,17 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const external = ['electron', 'better-sqlite3', 'serialport', '@serialport/*', 'usb', 'electron-store', 'conf', 'pino', '@e965/xlsx'];
 
 const rendererOnly = process.argv.includes('--renderer');
+if (process.argv.includes('--console')) {
+  await viteBuild({ configFile: `${root}/vite.console.config.ts`, logLevel: 'warn' });
+  console.log('Built dist/console');
+  process.exit(0);
+}
 await viteBuild({ configFile: `${root}/vite.config.ts`, ...(rendererOnly ? { logLevel: 'warn' } : {}) });
 if (rendererOnly) {
   console.log('Built dist/renderer');
   process.exit(0);
 }
+await viteBuild({ configFile: `${root}/vite.console.config.ts` });
 await esbuild({
   entryPoints: [`${root}/main/electron/main.ts`], outfile: `${root}/dist/electron/main.mjs`,
   bundle: true, platform: 'node', format: 'esm', target: 'node22', external, sourcemap: true,
@@ -25,4 +33,4 @@ await esbuild({
   entryPoints: [`${root}/preload/index.ts`], outfile: `${root}/dist/electron/preload.cjs`,
   bundle: true, platform: 'node', format: 'cjs', target: 'chrome130', external: ['electron'], sourcemap: 'inline',
 });
-console.log('Built dist/renderer, dist/electron/main.mjs, dist/electron/preload.cjs');
+console.log('Built dist/renderer, dist/console, dist/electron/main.mjs, dist/electron/preload.cjs');

@@ -5,6 +5,9 @@
  * Electron where its binary exists, else the browser host (URL printed).
  * Burned modules are swapped for blank ones, so burning goes on. Ctrl-C stops it all.
  *
+ * The hub serves its console at /console/ (built first when missing); the
+ * demo prints its address and one account per role.
+ *
  * Options: --dir DIR (keep hub and station data there; default a temp dir),
  * --browser (the browser host even where Electron exists), --port N (browser host port).
  *
@@ -128,13 +131,14 @@ function autoSwap(env: DemoEnvironment, holdMs: number): () => void {
 }
 
 /** The hub's demo accounts, one per role, with the passwords made for this run (and the platform account's second factor). */
-function hubAccountLines(seed: DemoSeed): string[] {
+function hubAccountLines(env: DemoEnvironment): string[] {
   return [
-    '  Hub accounts (sign in at the hub; passwords are new at every start):',
-    ...seed.accounts.map((a) => `    ${a.role.padEnd(9)} ${a.name.padEnd(14)} ${a.password}${a.totpSecret ? `   authenticator secret ${a.totpSecret}` : ''}`),
+    `  Hub console:     ${env.hub.url}/console/`,
+    '  Hub accounts (sign in at the hub console; passwords are new at every start):',
+    ...env.seed.accounts.map((a) => `    ${a.role.padEnd(9)} ${a.name.padEnd(14)} ${a.password}${a.totpSecret ? `   authenticator secret ${a.totpSecret}` : ''}`),
     '  At the station (from the factory accounts): sign on as an operator with a number or a badge; supervisors pick their name and type their PIN:',
-    ...seed.floor.operators.map((o) => `    operator  ${o.name.padEnd(14)} number ${o.number}, badge ${o.badge}`),
-    `    supervisor ${seed.floor.supervisor.name.padEnd(13)} PIN ${seed.floor.supervisor.pin}`,
+    ...env.seed.floor.operators.map((o) => `    operator  ${o.name.padEnd(14)} number ${o.number}, badge ${o.badge}`),
+    `    supervisor ${env.seed.floor.supervisor.name.padEnd(13)} PIN ${env.seed.floor.supervisor.pin}`,
   ];
 }
 
@@ -188,6 +192,9 @@ export async function runDemo(args: readonly string[]): Promise<void> {
   const step = <T>(p: Promise<T>): Promise<T> => { starting = p; return p; };
 
   try {
+    // the hub serves the console from dist/console: build it first when it is missing
+    await step(builtRenderer(root, console.log, 'console'));
+    if (stopping) return;
     console.log('Starting the demo hub and four virtual modules…');
     env = await step(startDemoEnvironment({
       ...(dir ? { dir } : {}), logger: log,
@@ -212,7 +219,7 @@ export async function runDemo(args: readonly string[]): Promise<void> {
       console.log([
         '', ...startedLines(env, `Electron, pid ${electron.pid ?? '?'} (data in ${stationDir})`), '',
         'On the first screen choose "Start the demo"; a supervisor PIN of your choice.',
-        ...hubAccountLines(env.seed),
+        ...hubAccountLines(env),
         'Press Ctrl+C here to stop everything.', '',
       ].join('\n'));
       return;
@@ -248,7 +255,7 @@ export async function runDemo(args: readonly string[]): Promise<void> {
       '',
       `  Open:            ${host.url}`,
       `  Supervisor PIN:  ${DEMO_PIN}      (F2 on the station: "Station supervisor", the PIN set at first run)`,
-      ...hubAccountLines(env.seed),
+      ...hubAccountLines(env),
       `  Data:            ${env.dir}`,
       '',
       `Sign on (operator number ${env.seed.floor.operators[1]!.number}), pick the group, press "Start all" (or S): four virtual modules burn; each burned module is swapped for a blank one.`,

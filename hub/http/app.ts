@@ -18,6 +18,7 @@ import type { HubDeps } from '../services/context';
 import { authenticateStation } from '../services/stations';
 import { handlers, type Ctx } from './handlers';
 import { statusFor, validationError } from './errors';
+import { defaultConsoleDir, registerConsole } from './console';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -74,6 +75,8 @@ export interface BuildAppOptions {
   /** The hub sits behind a TLS-terminating proxy: take the client's address from X-Forwarded-For. */
   trustProxy?: boolean;
   version?: string;
+  /** Serve the built hub console from this folder at /console/ (default dist/console of this tree); null: not at all. */
+  consoleDir?: string | null;
 }
 
 const limited: Partial<Record<HubRouteName, keyof RateLimits>> = {
@@ -299,6 +302,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     }
     return payload;
   });
+
+  if (opts.consoleDir !== null) registerConsole(app, opts.consoleDir ?? defaultConsoleDir);
 
   for (const [name, route] of Object.entries(hubRoutes) as [HubRouteName, HubRouteDef][]) {
     const limit = limited[name];

@@ -54,6 +54,13 @@ describe('npm start', () => {
         expect(existsSync(s.port)).toBe(true);
       }
       expect((await fetch(hubUrl!)).status).toBeLessThan(500);
+      // the hub console, served by the hub, and one account per role to sign in with
+      expect(out).toContain(`  Hub console:     ${hubUrl}/console/`);
+      const page = await fetch(`${hubUrl}/console/`);
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(page.headers.get('content-security-policy')).toContain("connect-src 'self'");
+      for (const role of ['platform', 'owner', 'factory', 'auditor']) expect(out).toMatch(new RegExp(`^ {4}${role} +demo-${role} +\\S{20}`, 'm'));
 
       process.kill(demo!.pid, signal);
       const code = await new Promise<number | null>((r) => npm!.once('exit', (c) => r(c)));

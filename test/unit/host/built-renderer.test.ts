@@ -40,3 +40,17 @@ describe('builtRenderer', () => {
     await expect(builtRenderer(root)).rejects.toMatchObject({ code: 'RENDERER_NOT_BUILT', message: expect.stringContaining('npm run build') });
   });
 });
+
+describe('builtRenderer for the hub console', () => {
+  it('builds a missing console through scripts/build.mjs --console', async () => {
+    tree(`mkdirSync('dist/console', { recursive: true }); writeFileSync('dist/console/index.html', 'console');`);
+    const dir = await builtRenderer(root, () => undefined, 'console');
+    expect(dir).toBe(join(root, 'dist', 'console'));
+    expect(JSON.parse(readFileSync(join(root, 'args.json'), 'utf8'))).toEqual(['--console']);
+  });
+
+  it('names the console when its build fails', async () => {
+    tree('process.exit(1);');
+    await expect(builtRenderer(root, () => undefined, 'console')).rejects.toMatchObject({ code: 'CONSOLE_NOT_BUILT', message: expect.stringContaining('hub console') });
+  });
+});
