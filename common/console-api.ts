@@ -4,7 +4,7 @@
  * every answer through these schemas.
  */
 import { z } from 'zod';
-import { credentialStateSchema, deliveryModeSchema, idSchema, isoTimeSchema, licenseCountsSchema } from './hub-api/schemas';
+import { credentialStateSchema, deliveryModeSchema, idSchema, isoTimeSchema, jobSchema, licenseCountsSchema, thirdPartyKindSchema } from './hub-api/schemas';
 
 /** What the Operation column can offer for one credential. */
 export const consoleActionSchema = z.enum(['download', 'split', 'change_product', 'generate_resources', 'update_details', 'update_history', 'confirm_generate_download', 'recall']);
@@ -89,3 +89,43 @@ export const fleetSchema = z.object({ stations: z.array(fleetStationSchema), gro
 export type Fleet = z.infer<typeof fleetSchema>;
 export type FleetStation = z.infer<typeof fleetStationSchema>;
 export type FleetGroup = z.infer<typeof fleetGroupSchema>;
+
+// ---------- third-party resources ----------
+
+/** `GET /v1/console/credentials/:id/resources`: the HomeKit / Find My resources of a credential's licenses, one page. */
+export const resourceQuerySchema = z.strictObject({
+  kind: thirdPartyKindSchema.optional(),
+  page: z.coerce.number().int().min(1).default(1),
+  pageSize: z.coerce.number().int().min(1).max(500).default(100),
+});
+export type ResourceQuery = z.input<typeof resourceQuerySchema>;
+
+export const resourceRowSchema = z.object({
+  uuid: z.string(),
+  mac: z.string().nullable(),
+  kind: thirdPartyKindSchema,
+  /** HomeKit: setupCode, setupId; Find My: serialNumber, pairingToken. */
+  fields: z.record(z.string(), z.string()),
+  createdAt: isoTimeSchema,
+});
+export type ResourceRow = z.infer<typeof resourceRowSchema>;
+
+export const resourceListSchema = z.object({
+  credentialId: idSchema,
+  /** Licenses of the credential now, and how many of them have each kind of resource. */
+  licenses: z.number().int(),
+  generated: z.object({ homekit: z.number().int(), findmy: z.number().int() }),
+  /** The credential's jobs, newest first (at most 10). */
+  jobs: z.array(jobSchema),
+  total: z.number().int(),
+  page: z.number().int(),
+  pageSize: z.number().int(),
+  rows: z.array(resourceRowSchema),
+});
+export type ResourceList = z.infer<typeof resourceListSchema>;
+
+/** `GET /v1/console/credentials/:id/resources/file`: every resource as CSV (the columns below, header first). */
+export const resourceFileQuerySchema = z.strictObject({ kind: thirdPartyKindSchema.optional() });
+export type ResourceFileQuery = z.input<typeof resourceFileQuerySchema>;
+export const resourceFileColumns = ['uuid', 'mac', 'kind', 'setup_code', 'setup_id', 'serial_number', 'pairing_token', 'created_at'] as const;
+export const resourceFileSchema = z.string();

@@ -22,6 +22,7 @@ import { importLicenseFile } from './services/import-file';
 import * as jobs from './services/jobs';
 import * as products from './services/products';
 import * as reports from './services/reports';
+import * as resources from './services/resources';
 import { channelSender, consoleCodeSender, sendersFromEnv } from './services/sender';
 import * as stations from './services/stations';
 import * as updates from './services/updates';
@@ -70,6 +71,7 @@ const usage = `hub <command> [options]            (database: --db or HUB_DATABAS
   update request <credentialId> <targetPid> <mode> | update approve <id> | update pay <id> <reference>
   update recall <id> | update list <credentialId> | update show <id>
   third-party <credentialId>                          queue HomeKit/Find My generation (a running hub works it)
+  resources <credentialId> [--kind homekit|findmy]   the credential's HomeKit / Find My resources as CSV on stdout
   job <jobId> | notices
   reports credentials | reports stations
 `;
@@ -174,7 +176,7 @@ async function runStart(): Promise<void> {
 const readOnly = new Set(['products list', 'factories list', 'credentials list', 'credentials show', 'update list', 'update show', 'reports credentials', 'reports stations', 'user list', 'audit', 'audit verify', 'history', 'job', 'notices']);
 
 /** Commands whose id argument is a credential (for the audit's credential filter). */
-const aboutCredential = new Set(['hub import', 'hub split', 'hub assign', 'hub third-party', 'hub credentials confirm', 'hub update request']);
+const aboutCredential = new Set(['hub import', 'hub split', 'hub assign', 'hub third-party', 'hub resources', 'hub credentials confirm', 'hub update request']);
 
 const role = (value: string | undefined): Role => {
   const r = need(value, '--role');
@@ -261,6 +263,10 @@ async function runCommand(cmd: string, args: string[]): Promise<unknown> {
       }
       case 'history': return await credentials.credentialHistory(deps, need(a, 'credential id'));
       case 'third-party': return await jobs.startThirdPartyJob(deps, need(a, 'credential id'), {});
+      case 'resources': {
+        if (opt.kind !== undefined && opt.kind !== 'homekit' && opt.kind !== 'findmy') throw usageError(`--kind is homekit or findmy, got "${opt.kind}"`);
+        return new CsvText(await resources.resourcesFile(deps, need(a, 'credential id'), opt.kind ? { kind: opt.kind } : {}));
+      }
       case 'job': return await jobs.getJob(deps, need(a, 'job id'));
       case 'notices': return await jobs.listNotices(deps);
       case 'audit': {

@@ -27,6 +27,8 @@ export interface HubRouteDef {
   roles?: readonly Role[];
   /** Answered as this content type instead of JSON. */
   contentType?: 'text/csv';
+  /** A GET that hands out something worth knowing who took (POSTs are always in the audit log). */
+  audited?: true;
   summary: string;
   tags: readonly string[];
   params?: z.ZodType;
@@ -145,6 +147,8 @@ export const hubRoutes = {
 
   // the hub console (console/): pages the browser shows, computed by the hub
   consoleCredentials: def({ method: 'GET', url: '/v1/console/credentials', auth: 'account', roles: anyone, summary: 'One page of my or customer\'s credentials: searched, filtered, sorted, with counts and the actions allowed', tags: consoleTag, querystring: con.consoleCredentialQuerySchema, reply: con.consoleCredentialPageSchema }),
+  consoleResources: def({ method: 'GET', url: '/v1/console/credentials/:id/resources', auth: 'account', roles: anyone, summary: 'The HomeKit / Find My resources of a credential\'s licenses, one page, with its jobs', tags: consoleTag, params: s.idParamsSchema, querystring: con.resourceQuerySchema, reply: con.resourceListSchema }),
+  consoleResourcesFile: def({ method: 'GET', url: '/v1/console/credentials/:id/resources/file', auth: 'account', roles: ownerOrFactory, contentType: 'text/csv', audited: true, summary: 'Every resource of a credential as a CSV file (recorded in the audit log)', tags: consoleTag, params: s.idParamsSchema, querystring: con.resourceFileQuerySchema, reply: con.resourceFileSchema }),
 
   credentialReport: def({ method: 'GET', url: '/v1/admin/reports/credentials', auth: 'account', roles: anyone, summary: 'Per credential: purchased, free, used, unused', tags: admin, reply: s.credentialReportSchema }),
   stationReport: def({ method: 'GET', url: '/v1/admin/reports/stations', auth: 'account', roles: anyone, summary: 'Per station: leased, burned, spoiled, last seen', tags: admin, reply: s.stationReportSchema }),

@@ -40,7 +40,8 @@ export type UpdateRequestState = z.infer<typeof updateRequestStateSchema>;
 export const thirdPartyKindSchema = z.enum(['homekit', 'findmy']);
 export type ThirdPartyKind = z.infer<typeof thirdPartyKindSchema>;
 
-export const jobStateSchema = z.enum(['queued', 'running', 'done', 'failed']);
+/** `canceled`: the credential's product no longer supports a kind the job was making (a notice says so). */
+export const jobStateSchema = z.enum(['queued', 'running', 'done', 'failed', 'canceled']);
 export type JobState = z.infer<typeof jobStateSchema>;
 
 /** Money in the smallest currency unit (cents), never floats. */

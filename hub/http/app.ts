@@ -292,8 +292,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
 
   app.addHook('onSend', async (req, reply, payload) => {
     const name = req.routeOptions.config.hubRoute;
-    const route = name ? hubRoutes[name] : undefined;
-    if (name && route?.method === 'POST') {
+    const route: HubRouteDef | undefined = name ? hubRoutes[name] : undefined;
+    if (name && (route?.method === 'POST' || route?.audited)) {
       try {
         await recordRequest(deps, req, reply, name, route);
       } catch (err) {

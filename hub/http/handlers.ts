@@ -13,6 +13,7 @@ import { importLicenseFile } from '../services/import-file';
 import * as jobs from '../services/jobs';
 import * as products from '../services/products';
 import * as reports from '../services/reports';
+import * as resources from '../services/resources';
 import * as stationSupervisor from '../services/station-supervisor';
 import * as stations from '../services/stations';
 import * as sync from '../services/sync';
@@ -144,6 +145,14 @@ export const handlers: { [N in HubRouteName]: Handler<N> } = {
   download: (deps, c) => download.downloadLicenses(deps, c.params.id, c.body),
 
   consoleCredentials: (deps, c) => consoleViews.listConsoleCredentials(deps, own(c.principal), c.query),
+  consoleResources: async (deps, c) => {
+    await scope.assertCredentialInScope(deps, c.principal, c.params.id);
+    return resources.listResources(deps, c.params.id, c.query);
+  },
+  consoleResourcesFile: async (deps, c) => {
+    await scope.assertCredentialInScope(deps, c.principal, c.params.id);
+    return resources.resourcesFile(deps, c.params.id, c.query);
+  },
 
   credentialReport: (deps, c) => reports.credentialReport(deps, scope.factoryScope(c.principal)),
   stationReport: (deps, c) => reports.stationReport(deps, scope.factoryScope(c.principal)),

@@ -8,6 +8,7 @@ import type { CredentialTable, LicenseTable } from '../store/schema';
 import { sealAuthkey } from './authkeys';
 import type { HubDeps } from './context';
 import { getProduct } from './products';
+import { divideJobs } from './resources';
 import { addEvent, type CredentialGuard, assertNotListGenerated, assertOperable, chunks, countLicenses, credentialNotFound, loadCredential, nowIso, toCredential } from './util';
 
 export async function createCredential(deps: HubDeps, input: CredentialInput): Promise<Credential> {
@@ -128,7 +129,7 @@ export async function splitCredential(deps: HubDeps, credentialId: string, input
       throw new AppError('SPLIT_EXCEEDS_UNUSED', `Credential ${credentialId} does not have that many unused licenses at the hub (${short.join('; ')}). Nothing was split.`, { credentialId, purchased: input.purchased, free: input.free });
     }
     await createChild(deps, trx, parent, childId, { factory_id: parent.factory_id, line_id: null, station_id: null }, input.purchased, input.free);
-    for (const part of chunks(picked, 1000)) await trx.updateTable('licenses').set({ credential_id: childId }).where('uuid', 'in', part).execute();
+    await moveToChild(deps, trx, credentialId, childId, picked);
     await addEvent(trx, deps, credentialId, 'split', { childId, purchased: input.purchased, free: input.free, by: 'admin' });
   });
   deps.logger.info({ credentialId, childId, ...input }, 'credential split');
@@ -150,6 +151,12 @@ export async function createChild(
     .where('id', '=', parent.id)
     .execute();
   await addEvent(trx, deps, childId, 'created_by_split', { parentId: parent.id, purchased, free });
+}
+
+/** Moves a split's licenses (with the resources made for them) to the child; the child gets a job for the resources still to make. */
+export async function moveToChild(deps: HubDeps, trx: Tx, parentId: string, childId: string, uuids: readonly string[]): Promise<void> {
+  for (const part of chunks(uuids, 1000)) await trx.updateTable('licenses').set({ credential_id: childId }).where('uuid', 'in', part).execute();
+  await divideJobs(deps, trx, parentId, childId);
 }
 
 /** Assigns a credential to a factory, optionally a line of it and a station of that line. */

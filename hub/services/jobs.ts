@@ -14,12 +14,7 @@ import type { JobTable, StationTable } from '../store/schema';
 import type { HubDeps } from './context';
 import { lockCredential } from './credentials';
 import { getProduct } from './products';
-import { addEvent, assertOperable, isoIn, nowIso, type CredentialGuard } from './util';
-
-const toJob = (r: JobTable): Job => ({
-  id: r.id, credentialId: r.credential_id, kinds: JSON.parse(r.kinds) as ThirdPartyKind[], state: r.state as Job['state'], total: r.total, done: r.done_count,
-  createdAt: r.created_at, startedAt: r.started_at, finishedAt: r.finished_at, error: r.error,
-});
+import { addEvent, assertOperable, isoIn, nowIso, toJob, type CredentialGuard } from './util';
 
 export async function startThirdPartyJob(deps: HubDeps, credentialId: string, input: ThirdPartyJobInput, guard?: CredentialGuard): Promise<Job> {
   const id = newId();

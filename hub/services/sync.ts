@@ -14,7 +14,7 @@ import type { CredentialTable, StationTable } from '../store/schema';
 import { stationPeople } from './accounts';
 import { openAuthkey } from './authkeys';
 import type { HubDeps } from './context';
-import { createChild } from './credentials';
+import { createChild, moveToChild } from './credentials';
 import { addEvent, assertNotListGenerated, assertOperable, chunks, nowIso, underReviewStates, usableStates, visibleTo } from './util';
 
 interface CursorPos { seq: number; uuid: string }
@@ -301,7 +301,7 @@ async function applySplit(deps: HubDeps, trx: Tx, station: StationTable, credent
   const rows = await heldUnused(deps, trx, station, uuids, credentialId);
   const purchased = rows.filter((r) => r.kind === 'purchased').length;
   await createChild(deps, trx, parent, newId, { factory_id: station.factory_id, line_id: station.line_id, station_id: station.id }, purchased, rows.length - purchased);
-  for (const part of chunks([...uuids], 1000)) await trx.updateTable('licenses').set({ credential_id: newId }).where('uuid', 'in', part).execute();
+  await moveToChild(deps, trx, credentialId, newId, uuids);
   await addEvent(trx, deps, credentialId, 'split', { childId: newId, purchased, free: rows.length - purchased, by: 'station', stationId: station.id });
 }
 

@@ -13,6 +13,7 @@ import type { UpdateRequestTable } from '../store/schema';
 import type { HubDeps } from './context';
 import { credentialHistory, getCredential, lockCredential } from './credentials';
 import { getProduct } from './products';
+import { cancelUnsupportedJobs } from './resources';
 import { addEvent, assertNotListGenerated, assertOperable, nowIso, type CredentialGuard } from './util';
 
 const toUpdate = (r: UpdateRequestTable): UpdateRequest => ({
@@ -66,6 +67,7 @@ async function complete(deps: HubDeps, trx: Tx, r: UpdateRequestTable, now: stri
   await trx.updateTable('credentials').set({ pid: r.to_pid, delivery_mode: r.to_mode, state: 'updated', updated_at: now }).where('id', '=', r.credential_id).execute();
   await trx.updateTable('update_requests').set({ state: 'updated', completed_at: now }).where('id', '=', r.id).execute();
   await addEvent(trx, deps, r.credential_id, 'updated', { updateId: r.id, pid: r.to_pid, deliveryMode: r.to_mode });
+  await cancelUnsupportedJobs(deps, trx, r.credential_id, r.to_pid);
 }
 
 /** The hub operator approves: done at once, or being_paid when the new product costs more. */

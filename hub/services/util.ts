@@ -2,9 +2,9 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { sql } from 'kysely';
 import { AppError } from '../../common/errors';
 import { newId } from '../../common/ids';
-import type { Credential, CredentialState, LicenseCounts } from '../../common/hub-api';
+import type { Credential, CredentialState, Job, LicenseCounts, ThirdPartyKind } from '../../common/hub-api';
 import type { Db, Tx } from '../store';
-import type { CredentialTable, StationTable } from '../store/schema';
+import type { CredentialTable, JobTable, StationTable } from '../store/schema';
 import { currentActor } from './audit';
 import type { HubDeps } from './context';
 
@@ -127,3 +127,8 @@ export function assertNotListGenerated(row: CredentialRow, action: string): void
     throw new AppError('LIST_GENERATED', `The license list of credential ${row.id} was already generated and downloaded: it can no longer be ${action}.`, { credentialId: row.id });
   }
 }
+
+export const toJob = (r: JobTable): Job => ({
+  id: r.id, credentialId: r.credential_id, kinds: JSON.parse(r.kinds) as ThirdPartyKind[], state: r.state as Job['state'], total: r.total, done: r.done_count,
+  createdAt: r.created_at, startedAt: r.started_at, finishedAt: r.finished_at, error: r.error,
+});

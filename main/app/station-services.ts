@@ -379,7 +379,7 @@ export class StationRuntime {
         this.#jobTimers.delete(timer);
         void this.#hub.getJob(jobId).then(async (j) => {
           const done = j.state === 'done';
-          const failed = j.state === 'failed';
+          const failed = j.state === 'failed' || j.state === 'canceled';
           // the hub's notice says what was made; the job is done whether or not it can be read
           const notice = done ? (await this.#hub.notices().catch(() => ({ notices: [] }))).notices.find((n) => n.jobId === jobId) : undefined;
           this.events.emit('onJobProgress', {
