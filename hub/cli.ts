@@ -53,7 +53,7 @@ const usage = `hub <command> [options]            (database: --db or HUB_DATABAS
   audit [--actor A] [--credential C] [--kind K] [--from ISO] [--to ISO] [--after-seq N] [--limit N] [--csv]
   audit verify                                        walk the audit log's hash chain; names the first broken link
 
-  products list | products add <pid> <name> <priceCents> [--homekit] [--findmy]
+  products list | products add <pid> <name> <priceCents> [--homekit] [--findmy] [--homekit-price CENTS] [--findmy-price CENTS]
   factories list | factories add <name>
   lines add <factoryId> <name>
   stations add <lineId> <name> | stations revoke <stationId>
@@ -81,7 +81,7 @@ const options = {
   from: { type: 'string' }, to: { type: 'string' }, 'after-seq': { type: 'string' }, limit: { type: 'string' }, csv: { type: 'boolean' },
   db: { type: 'string' }, schema: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' },
   'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'behind-tls-proxy': { type: 'boolean' },
-  homekit: { type: 'boolean' }, findmy: { type: 'boolean' }, free: { type: 'boolean' }, replacement: { type: 'boolean' },
+  homekit: { type: 'boolean' }, findmy: { type: 'boolean' }, 'homekit-price': { type: 'string' }, 'findmy-price': { type: 'string' }, free: { type: 'boolean' }, replacement: { type: 'boolean' },
   owner: { type: 'string' }, customer: { type: 'string' }, mode: { type: 'string' }, 'firmware-key': { type: 'string' }, chip: { type: 'string' },
   factory: { type: 'string' }, line: { type: 'string' }, station: { type: 'string' }, 'ttl-minutes': { type: 'string' }, 'import-limit-mb': { type: 'string' }, 'master-key-file': { type: 'string' }, 'dev-sender': { type: 'boolean' }, 'new-key-file': { type: 'string' },
   'operator-number': { type: 'string' }, badge: { type: 'string' }, 'clear-station-pin': { type: 'boolean' }, 'pin-file': { type: 'string' }, help: { type: 'boolean', short: 'h' },
@@ -208,7 +208,8 @@ async function runCommand(cmd: string, args: string[]): Promise<unknown> {
       }
       case 'demo': return await seedDemo(deps);
       case 'products list': return await products.listProducts(deps);
-      case 'products add': return await products.upsertProduct(deps, { pid: need(b, 'pid'), name: need(c, 'name'), priceCents: int(args[3], 'priceCents'), homekit: !!opt.homekit, findmy: !!opt.findmy });
+      case 'products add': return await products.upsertProduct(deps, { pid: need(b, 'pid'), name: need(c, 'name'), priceCents: int(args[3], 'priceCents'), homekit: !!opt.homekit, findmy: !!opt.findmy,
+        ...(opt['homekit-price'] !== undefined ? { homekitPriceCents: int(opt['homekit-price'], '--homekit-price') } : {}), ...(opt['findmy-price'] !== undefined ? { findmyPriceCents: int(opt['findmy-price'], '--findmy-price') } : {}) });
       case 'factories list': return await stations.listFactories(deps);
       case 'factories add': return await stations.createFactory(deps, need(b, 'name'));
       case 'lines add': return await stations.createLine(deps, need(b, 'factoryId'), need(c, 'name'));

@@ -66,9 +66,14 @@ export const okSchema = z.object({ ok: z.literal(true) });
 export const productInputSchema = z.strictObject({
   pid: pidSchema,
   name: nameSchema,
+  /** The price of one license. */
   priceCents: priceCentsSchema,
   homekit: z.boolean().default(false),
   findmy: z.boolean().default(false),
+  /** What HomeKit adds to the price of one license (when the product has it). */
+  homekitPriceCents: priceCentsSchema.default(0),
+  /** What Find My adds to the price of one license (when the product has it). */
+  findmyPriceCents: priceCentsSchema.default(0),
 });
 export type ProductInput = z.input<typeof productInputSchema>;
 
@@ -78,6 +83,10 @@ export const productSchema = z.object({
   priceCents: z.number().int(),
   homekit: z.boolean(),
   findmy: z.boolean(),
+  homekitPriceCents: z.number().int(),
+  findmyPriceCents: z.number().int(),
+  /** One license with its features: the license price plus the price of each feature the product has. */
+  unitPriceCents: z.number().int(),
   createdAt: isoTimeSchema,
 });
 export type Product = z.infer<typeof productSchema>;
@@ -209,7 +218,9 @@ export const updateRequestSchema = z.object({
   toDeliveryMode: deliveryModeSchema,
   /** Unused licenses the change applies to. */
   licenses: z.number().int(),
-  /** (new price - old price) x licenses; > 0 must be paid before the change is done. */
+  /** Purchased licenses among them: only these are charged (free licenses are not). */
+  chargedLicenses: z.number().int(),
+  /** (new unit price - old unit price) x purchased licenses; > 0 must be paid before the change is done. */
   priceDifferenceCents: z.number().int(),
   state: updateRequestStateSchema,
   createdAt: isoTimeSchema,
@@ -221,7 +232,11 @@ export const updateRequestSchema = z.object({
 });
 export type UpdateRequest = z.infer<typeof updateRequestSchema>;
 export const updateRequestListSchema = z.object({ updates: z.array(updateRequestSchema) });
-export const updateDetailsSchema = z.object({ update: updateRequestSchema, credential: credentialSchema, events: z.array(z.lazy(() => credentialEventSchema)) });
+/** Credential Update Details: the request, the credential, the request's events, and the products it moves between (name, PID, prices, features). */
+export const updateDetailsSchema = z.object({
+  update: updateRequestSchema, credential: credentialSchema, events: z.array(z.lazy(() => credentialEventSchema)),
+  fromProduct: productSchema.nullable(), toProduct: productSchema.nullable(),
+});
 export type UpdateDetails = z.infer<typeof updateDetailsSchema>;
 export const payInputSchema = z.strictObject({ paymentReference: z.string().min(1).max(120) });
 export type PayInput = z.infer<typeof payInputSchema>;

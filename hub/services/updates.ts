@@ -19,7 +19,7 @@ import { addEvent, assertNotListGenerated, assertOperable, nowIso, type Credenti
 const toUpdate = (r: UpdateRequestTable): UpdateRequest => ({
   id: r.id, credentialId: r.credential_id, fromPid: r.from_pid, toPid: r.to_pid,
   fromDeliveryMode: r.from_mode as UpdateRequest['fromDeliveryMode'], toDeliveryMode: r.to_mode as UpdateRequest['toDeliveryMode'],
-  licenses: r.license_count, priceDifferenceCents: r.price_diff_cents, state: r.state as UpdateRequest['state'],
+  licenses: r.license_count, chargedLicenses: r.charged_count ?? r.license_count, priceDifferenceCents: r.price_diff_cents, state: r.state as UpdateRequest['state'],
   createdAt: r.created_at, approvedAt: r.approved_at, paidAt: r.paid_at, paymentReference: r.payment_ref, completedAt: r.completed_at, recalledAt: r.recalled_at,
 });
 
@@ -38,21 +38,23 @@ export async function requestUpdate(deps: HubDeps, credentialId: string, input: 
     }
     const from = await getProduct(trx, cred.pid);
     const to = await getProduct(trx, input.targetPid);
-    const unused = await trx.selectFrom('licenses').select(sql<number>`count(*)`.as('n')).where('credential_id', '=', credentialId).where('status', '=', 'unused').executeTakeFirstOrThrow();
-    const licenses = Number(unused.n);
+    const unused = await trx.selectFrom('licenses').select(['kind', sql<number>`count(*)`.as('n')]).where('credential_id', '=', credentialId).where('status', '=', 'unused').groupBy('kind').execute();
+    const licenses = unused.reduce((n, r) => n + Number(r.n), 0);
     if (licenses === 0) throw new AppError('NO_UNUSED_LICENSES', `Credential ${credentialId} has no unused licenses to change.`, { credentialId });
-    const diff = (to.priceCents - from.priceCents) * licenses;
+    // Free licenses are not charged: the difference counts the purchased ones only.
+    const charged = Number(unused.find((r) => r.kind === 'purchased')?.n ?? 0);
+    const diff = (to.unitPriceCents - from.unitPriceCents) * charged;
     if (cred.owner === 'customer' && diff > 0) {
       throw new AppError('CUSTOMER_PRICE_INCREASE', `Product ${to.pid} costs more than ${from.pid}, and a customer's credential cannot pay a price difference: pick a product at the same or a lower price.`, { credentialId, priceDifferenceCents: diff });
     }
     const now = nowIso(deps);
     await trx.insertInto('update_requests').values({
       id, credential_id: credentialId, from_pid: from.pid, to_pid: to.pid, from_mode: cred.delivery_mode, to_mode: input.deliveryMode,
-      license_count: licenses, price_diff_cents: diff, prev_state: cred.state, state: 'confirming_update', created_at: now,
+      license_count: licenses, charged_count: charged, price_diff_cents: diff, prev_state: cred.state, state: 'confirming_update', created_at: now,
       approved_at: null, paid_at: null, payment_ref: null, completed_at: null, recalled_at: null,
     }).execute();
     await trx.updateTable('credentials').set({ state: 'confirming_update', updated_at: now }).where('id', '=', credentialId).execute();
-    await addEvent(trx, deps, credentialId, 'update_requested', { updateId: id, fromPid: from.pid, toPid: to.pid, toDeliveryMode: input.deliveryMode, licenses, priceDifferenceCents: diff });
+    await addEvent(trx, deps, credentialId, 'update_requested', { updateId: id, fromPid: from.pid, toPid: to.pid, toDeliveryMode: input.deliveryMode, licenses, chargedLicenses: charged, priceDifferenceCents: diff });
   });
   return transition(deps, id);
 }
@@ -139,5 +141,9 @@ export async function getUpdate(deps: HubDeps, id: string): Promise<UpdateDetail
   const r = await deps.store.db.selectFrom('update_requests').selectAll().where('id', '=', id).executeTakeFirst();
   if (!r) throw new AppError('UPDATE_NOT_FOUND', `There is no update request ${id}.`, { updateId: id });
   const { events } = await credentialHistory(deps, r.credential_id);
-  return { update: toUpdate(r), credential: await getCredential(deps, r.credential_id), events: events.filter((e) => e.details.updateId === id) };
+  const product = (pid: string) => getProduct(deps.store.db, pid).catch(() => null);
+  return {
+    update: toUpdate(r), credential: await getCredential(deps, r.credential_id), events: events.filter((e) => e.details.updateId === id),
+    fromProduct: await product(r.from_pid), toProduct: await product(r.to_pid),
+  };
 }

@@ -388,10 +388,27 @@ const m010: Migration = {
   },
 };
 
+/**
+ * Prices: a product's advanced features (HomeKit, Find My) each cost per license on top of the license price; an
+ * update request records how many of its licenses were purchased (only those are charged a price difference).
+ */
+const m011: Migration = {
+  async up(db: AnyDb) {
+    await db.schema.alterTable('products').addColumn('homekit_price_cents', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+    await db.schema.alterTable('products').addColumn('findmy_price_cents', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+    await db.schema.alterTable('update_requests').addColumn('charged_count', 'integer').execute();
+  },
+  async down(db: AnyDb) {
+    await db.schema.alterTable('update_requests').dropColumn('charged_count').execute();
+    await db.schema.alterTable('products').dropColumn('findmy_price_cents').execute();
+    await db.schema.alterTable('products').dropColumn('homekit_price_cents').execute();
+  },
+};
+
 export const migrationsFor = (dialect: StoreDialect): Record<string, Migration> => ({
   '001_core': m001(dialect), '002_jobs': m002, '003_station_contact': m003, '004_lease_index': m004, '005_transfer_claims': m005,
   '006_license_leased_at': m006,
-  '007_rejected_licenses': m007, '008_accounts': m008, '009_station_people': m009, '010_console_credentials': m010,
+  '007_rejected_licenses': m007, '008_accounts': m008, '009_station_people': m009, '010_console_credentials': m010, '011_feature_prices': m011,
 });
 
 export const migrationProvider = (dialect: StoreDialect): MigrationProvider => ({ getMigrations: () => Promise.resolve(migrationsFor(dialect)) });

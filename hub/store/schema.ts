@@ -1,7 +1,11 @@
 /** Table types of the hub's store (both dialects). Booleans are 0/1 integers and times ISO-8601 text, so one code path serves SQLite and PostgreSQL. */
 import type { Generated } from 'kysely';
 
-export interface ProductTable { pid: string; name: string; price_cents: number; homekit: number; findmy: number; created_at: string }
+export interface ProductTable {
+  pid: string; name: string; price_cents: number; homekit: number; findmy: number; created_at: string;
+  /** What each advanced feature adds to the price of one license (counted only when the product has the feature). */
+  homekit_price_cents: Generated<number>; findmy_price_cents: Generated<number>;
+}
 export interface FactoryTable { id: string; name: string; created_at: string }
 export interface LineTable { id: string; factory_id: string; name: string; created_at: string }
 export interface StationTable {
@@ -33,6 +37,8 @@ export interface UpdateRequestTable {
   id: string; credential_id: string; from_pid: string; to_pid: string; from_mode: string; to_mode: string; license_count: number;
   price_diff_cents: number; prev_state: string; state: string; created_at: string; approved_at: string | null; paid_at: string | null;
   payment_ref: string | null; completed_at: string | null; recalled_at: string | null;
+  /** Purchased licenses among license_count: the price difference is charged for these only (null: made before migration 011, all). */
+  charged_count: number | null;
 }
 export interface CredentialEventTable { id: string; credential_id: string; at: string; kind: string; details: string; seq: Generated<number> }
 export interface PushItemTable { station_id: string; idem_key: string; kind: string; status: string; code: string | null; reason: string | null; at: string }
