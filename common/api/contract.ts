@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import {
   auditCheckSchema, bundleExportSchema, bundleImportSchema, dashboardSchema, deliveryModeSchema, groupCountsSchema, groupSummarySchema, historyEntrySchema, idSchema, importReportSchema,
-  jobProgressSchema, keyProtectionInputSchema, languageSchema, offlineOutcomeSchema, productSchema, refusedReportSchema, reportRangeSchema, setupStateSchema, slotStateSchema,
+  jobProgressSchema, keyProtectionInputSchema, programmerSchema, languageSchema, offlineOutcomeSchema, productSchema, refusedReportSchema, reportRangeSchema, setupStateSchema, slotStateSchema,
   supervisorPinInputSchema, supervisorSessionSchema, suspectSchema, syncStatusSchema, updateRequestSchema, uuidSchema, pidSchema,
 } from './schemas';
 
@@ -100,6 +100,13 @@ export const apiContract = {
       passphrase: bundlePassphrase,
     }).strict().refine((v) => (v.filePath === undefined) !== (v.contentBase64 === undefined), { message: 'give either the path of the bundle file or its content, not both and not neither', path: ['filePath'] }), bundleImportSchema),
     exportReport: supervisor(z.object({ code: oneTimeCode, range: reportRangeSchema, groupId: idSchema.optional() }).strict(), z.object({ filePath: z.string(), rows: count })),
+    /** The programmers plugged in and the slots' programmers (missing ones too): a new programmer has no slot yet. */
+    programmers: supervisor(none, z.array(programmerSchema)),
+    /**
+     * Binds a new programmer to a slot: the named slot (stopped; it leaves its old programmer), or a new slot
+     * (its protocol found by asking the module in its jig).
+     */
+    assignProgrammer: supervisor(z.object({ key: z.string().trim().min(1).max(200), slotId: idSchema.optional() }).strict(), z.object({ slot: slotStateSchema, programmers: z.array(programmerSchema) })),
   },
   sync: {
     status: call(none, syncStatusSchema),
@@ -122,6 +129,8 @@ export const apiEvents = {
   onOfflineOutcome: offlineOutcomeSchema,
   onJobProgress: jobProgressSchema,
   onSupervisorSession: supervisorSessionSchema,
+  /** The programmers changed (one plugged in, unplugged or assigned). */
+  onProgrammers: z.array(programmerSchema),
 } as const;
 
 export type ApiContract = typeof apiContract;

@@ -133,6 +133,19 @@ export const slotStateSchema = z.object({
 });
 export type SlotState = z.infer<typeof slotStateSchema>;
 
+/** A programmer plugged into the station, and the slot it belongs to (null: new, for a supervisor to assign). */
+export const programmerSchema = z.object({
+  /** Stable across unplug and replug: vid:pid:serial, else usb-port:<socket>, else tty:<path>. */
+  key: z.string(),
+  /** The tty it has now; null while it is unplugged. */
+  port: z.string().nullable(),
+  /** The model from the station's programmer table (e.g. "Silicon Labs CP210x"), when known. */
+  model: z.string().nullable(),
+  slotId: idSchema.nullable(),
+  slotNumber: z.number().int().positive().nullable(),
+});
+export type Programmer = z.infer<typeof programmerSchema>;
+
 // ---- sync (issue 5) ----
 
 export const syncStatusSchema = z.object({

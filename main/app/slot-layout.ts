@@ -1,19 +1,26 @@
-import { toErrorInfo } from '../../common/errors';
 import { silentLogger, type Logger } from '../../common/log';
 import { createDriver, protocolIds, type ProtocolId } from '../../native/protocols';
-import { discoverPorts, type DiscoveredPort, type DiscoveryOptions } from '../../native/transport/discovery';
+import type { DiscoveredPort } from '../../native/transport/discovery';
+import type { TrackedPort } from '../../native/transport/programmer-watcher';
 import { SerialTransport } from '../../native/transport/serial';
 
-/** One jig position of the station: a programmer port, the protocol its modules speak, and the number printed on it. */
+/** One jig position of the station: its programmer, the protocol its modules speak, and the number printed on it. */
 export interface SlotPlace {
   slotId: string;
   number: number;
+  /** The tty its programmer had when last seen (the slot opens whatever tty the programmer has now). */
   port: string;
+  /** The programmer's stable key (ProgrammerWatcher: vid:pid:serial, usb-port:<socket>, tty:<path>). */
+  programmer: string;
   protocol: ProtocolId;
+  /** The jig wires the module's EN pin to DTR/RTS: the programmer's reset sequence is played whenever the slot opens its port. Default off. */
+  resetOnOpen?: boolean;
 }
 
+/** A layout as settings kept it: places saved before programmers were keys have only a port. */
+export type StoredSlotPlace = Omit<SlotPlace, 'programmer'> & { programmer?: string };
+
 export interface SlotLayoutOptions {
-  discovery?: DiscoveryOptions;
   /** How long a module gets to answer each protocol's presence check. */
   probeTimeoutMs?: number;
   baudRate?: number;
@@ -42,26 +49,24 @@ export async function probeProtocol(path: string, options: { timeoutMs?: number;
 }
 
 /**
- * The station's slots: the known layout (kept in settings, so numbers stay put
- * across restarts and unplugs) plus any new programmer port whose module
- * answers a protocol. Never throws: a port that cannot be read is left out.
+ * The station's slots from the programmers plugged in now (the watcher's list).
+ * A known place keeps its number and its programmer (a place saved with only a
+ * port gets the key of the programmer on that port now, else the port's own).
+ * On a station with no slot yet, every programmer whose module answers a
+ * protocol becomes a slot; afterwards a new programmer is only offered
+ * (`unassigned`): a supervisor binds it to a slot. Never throws.
  */
-export async function discoverSlotLayout(known: readonly SlotPlace[], options: SlotLayoutOptions = {}): Promise<SlotPlace[]> {
-  const log = options.logger ?? silentLogger;
-  const layout = [...known];
-  let found: DiscoveredPort[] = [];
-  try {
-    const result = await discoverPorts(options.discovery);
-    found = result.ports.filter(probeable).filter((p) => !layout.some((s) => s.port === p.path));
-    for (const w of result.warnings) log.info({ warning: w }, 'port discovery');
-  } catch (e) {
-    log.warn({ err: toErrorInfo(e) }, 'port discovery failed');
-  }
-  const probed = await Promise.all(found.map(async (p) => ({ port: p.path, protocol: await probeProtocol(p.path, { timeoutMs: options.probeTimeoutMs, baudRate: options.baudRate }) })));
-  for (const { port, protocol } of probed) {
+export async function discoverSlotLayout(known: readonly StoredSlotPlace[], ports: readonly TrackedPort[], options: SlotLayoutOptions = {}): Promise<{ layout: SlotPlace[]; unassigned: TrackedPort[] }> {
+  const layout: SlotPlace[] = known.map((p) => ({ ...p, programmer: p.programmer ?? ports.find((t) => t.path === p.port)?.key ?? `tty:${p.port}` }));
+  const programmers = ports.filter((t) => probeable(t.port));
+  const unassigned = programmers.filter((t) => !layout.some((p) => p.programmer === t.key));
+  if (layout.length > 0) return { layout, unassigned };
+  const probed = await Promise.all(unassigned.map(async (t) => ({ t, protocol: await probeProtocol(t.path, { timeoutMs: options.probeTimeoutMs, baudRate: options.baudRate }) })));
+  for (const { t, protocol } of probed) {
     if (protocol === null) continue;
     const number = Math.max(0, ...layout.map((s) => s.number)) + 1;
-    layout.push({ slotId: `slot-${number}`, number, port, protocol });
+    layout.push({ slotId: `slot-${number}`, number, port: t.path, programmer: t.key, protocol });
   }
-  return layout;
+  (options.logger ?? silentLogger).info({ slots: layout.length }, 'slots laid out on the programmers found');
+  return { layout, unassigned: unassigned.filter((t) => !layout.some((p) => p.programmer === t.key)) };
 }

@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import { AppError, isAppError, toErrorInfo } from '../../common/errors';
 import { systemClock, type Clock } from '../../common/clock';
 import { silentLogger, type Logger } from '../../common/log';
-import type { GroupSummary, JobProgress, Language, OfflineOutcome, SetupState, SlotState, SyncStatus } from '../../common/api/schemas';
+import type { GroupSummary, JobProgress, Language, OfflineOutcome, Programmer, SetupState, SlotState, SyncStatus } from '../../common/api/schemas';
 import type { DiscoveryOptions } from '../../native/transport/discovery';
+import { ProgrammerWatcher, type ProgrammerWatcherOptions } from '../../native/transport/programmer-watcher';
+import { findProgrammerByModel } from '../../native/transport/programmers';
 import { burnRecordsSince, burnReportCsv, burnStats } from '../ledger';
 import { fileSettings, type SettingsStore } from '../settings';
 import { Station, toApiGroupCounts, toApiSlotState, type SlotSnapshot, type SlotTiming } from '../station';
@@ -14,7 +16,7 @@ import { PassphraseWrapper, SafeStorageWrapper, Vault, defaultAnchorPath, type K
 import { EventHub, type StationServices } from '../api/services';
 import { SupervisorSessions, type PinRecord, type PinStore, type SupervisorSessionOptions } from '../api/supervisor-session';
 import { HubSupervisor } from './hub-supervisor';
-import { discoverSlotLayout, type SlotPlace } from './slot-layout';
+import { discoverSlotLayout, probeProtocol, type SlotPlace, type StoredSlotPlace } from './slot-layout';
 import { dashboard, groupSummary, historyEntry, operationHistory, refusedReports, reportFrom, updateRequest } from './views';
 
 /** What the demo hub gives a station that asks for it (scripts/demo.ts starts one). */
@@ -36,6 +38,8 @@ export interface StationServicesOptions {
   safeStorage?: SafeStorageLike | null;
   /** Which ports to look at for programmers (the virtual fleet's directory in demos and tests). */
   discovery?: DiscoveryOptions;
+  /** How programmers are watched: hotplug source and rescan period (default: USB hotplug where a bus exists, a rescan every 2 s). */
+  programmerWatch?: Pick<ProgrammerWatcherOptions, 'hotplug' | 'pollMs' | 'settleMs'>;
   probeTimeoutMs?: number;
   /** Starts (or reaches) the demo hub; absent in a build without the demo. */
   demoHub?: () => Promise<DemoHubAccess>;
@@ -78,6 +82,9 @@ export class StationRuntime {
   #sync: SyncEngine | null = null;
   readonly #hub: HubSupervisor;
   #layout: SlotPlace[] = [];
+  /** Where each programmer is now, by its stable key; slots open what it resolves. */
+  readonly #watcher: ProgrammerWatcher;
+  #watching: Promise<unknown> | null = null;
   #wasSyncing = false;
   readonly #codes = new Map<string, { code: string; until: number }>();
   readonly #downloadCodes = new Map<string, string>();
@@ -97,6 +104,10 @@ export class StationRuntime {
     this.pinStore = { load: () => (this.settings.get('supervisorLock', null) as PinRecord | null), save: (r) => this.settings.set('supervisorLock', r) };
     this.sessions = new SupervisorSessions(this.pinStore, { ...options.session, ...(options.clock ? { clock: options.clock } : {}) });
     this.#hub = new HubSupervisor({ access: () => this.#hubAccess() });
+    this.#watcher = new ProgrammerWatcher({ ...options.discovery, pollMs: 2000, ...options.programmerWatch });
+    this.#watcher.on('warning', (w) => this.#log.info({ warning: w }, 'programmers'));
+    this.#watcher.on('attach', (t) => this.#programmerChanged(t.key));
+    this.#watcher.on('detach', (t) => this.#programmerChanged(t.key));
     this.services = this.#build();
   }
 
@@ -128,6 +139,7 @@ export class StationRuntime {
     this.#jobTimers.clear();
     await this.#sync?.stop();
     await this.#station?.close();
+    await this.#watcher.stop();
     this.#station = null;
     this.#sync = null;
   }
@@ -167,7 +179,9 @@ export class StationRuntime {
   }
 
   async #open(wrapper: KeyWrapper, create: boolean): Promise<Station> {
-    const options = { vaultPath: this.#vaultPath, wrapper, clock: this.#clock, logger: this.#log, anchorPath: this.#o.anchorPath ?? defaultAnchorPath(this.#vaultPath), ...(this.#o.slotTiming ? { slotTiming: this.#o.slotTiming } : {}) };
+    this.#watching ??= this.#watcher.start();
+    await this.#watching;
+    const options = { vaultPath: this.#vaultPath, wrapper, clock: this.#clock, logger: this.#log, anchorPath: this.#o.anchorPath ?? defaultAnchorPath(this.#vaultPath), programmers: this.#watcher, ...(this.#o.slotTiming ? { slotTiming: this.#o.slotTiming } : {}) };
     const station = create ? await Station.create(options) : await Station.open(options);
     station.subscribe((e) => {
       if (e.type === 'slot') this.events.emit('onSlotState', this.#apiSlot(e.slot));
@@ -194,9 +208,11 @@ export class StationRuntime {
   }
 
   async #discoverSlots(): Promise<void> {
-    const known = (this.settings.get('slotLayout', []) as SlotPlace[]).filter((p) => typeof p.port === 'string');
-    this.#layout = await discoverSlotLayout(known, { logger: this.#log, ...(this.#o.discovery ? { discovery: this.#o.discovery } : {}), ...(this.#o.probeTimeoutMs ? { probeTimeoutMs: this.#o.probeTimeoutMs } : {}) });
-    if (this.#layout.length !== known.length) this.settings.set('slotLayout', this.#layout);
+    await this.#watcher.rescan();
+    const known = (this.settings.get('slotLayout', []) as StoredSlotPlace[]).filter((p) => typeof p.port === 'string');
+    const { layout } = await discoverSlotLayout(known, this.#watcher.list(), { logger: this.#log, ...(this.#o.probeTimeoutMs ? { probeTimeoutMs: this.#o.probeTimeoutMs } : {}) });
+    this.#layout = layout;
+    if (layout.length !== known.length || known.some((p) => p.programmer === undefined)) this.settings.set('slotLayout', this.#layout);
     // slots come back bound to the group they had
     const station = this.#station!;
     const bound = this.settings.get('slotGroups', {}) as Record<string, string>;
@@ -204,11 +220,76 @@ export class StationRuntime {
       const groupId = bound[place.slotId];
       if (groupId === undefined || station.slots().some((s) => s.slotId === place.slotId)) continue;
       try {
-        station.addSlot({ id: place.slotId, number: place.number, port: place.port, protocol: place.protocol, groupId });
+        this.#addSlot(place, groupId);
       } catch (e) {
         this.#log.warn({ slot: place.slotId, err: toErrorInfo(e) }, 'slot not restored');
       }
     }
+  }
+
+  /** A slot of the station on its place's programmer (with the programmer's reset where the jig wires DTR/RTS). */
+  #addSlot(place: SlotPlace, groupId: string): void {
+    let resetSequence;
+    if (place.resetOnOpen) {
+      const model = this.#watcher.list().find((t) => t.key === place.programmer)?.port.programmer?.model;
+      resetSequence = model !== undefined ? findProgrammerByModel(model)?.resetToAuthorization : undefined;
+      if (resetSequence === undefined) this.#log.warn({ slot: place.slotId, programmer: place.programmer }, 'no reset sequence known for this programmer: the slot opens its port without one');
+    }
+    this.#station!.addSlot({ id: place.slotId, number: place.number, port: place.port, programmer: place.programmer, protocol: place.protocol, groupId, ...(resetSequence ? { resetSequence } : {}) });
+  }
+
+  /** The programmers plugged in and the slots' programmers (also missing ones). */
+  #programmers(): Programmer[] {
+    const tracked = this.#watcher.list();
+    const out: Programmer[] = this.#layout.map((p) => {
+      const t = tracked.find((x) => x.key === p.programmer);
+      return { key: p.programmer, port: t?.path ?? null, model: t?.port.programmer?.name ?? null, slotId: p.slotId, slotNumber: p.number };
+    });
+    for (const t of tracked) {
+      if (t.port.kind !== 'usb' && t.port.kind !== 'virtual') continue;
+      if (!out.some((p) => p.key === t.key)) out.push({ key: t.key, port: t.path, model: t.port.programmer?.name ?? null, slotId: null, slotNumber: null });
+    }
+    return out;
+  }
+
+  /** A programmer came, went or moved: its slot's tile and the supervisor's list say so. */
+  #programmerChanged(key: string): void {
+    const place = this.#layout.find((p) => p.programmer === key);
+    if (place && this.#station !== null && !this.#hasSlot(place.slotId)) this.events.emit('onSlotState', this.#slotState(place));
+    // a bound slot republishes itself (Slot.programmerMoved); the station's own listener sends it on
+    if (this.#station !== null) this.events.emit('onProgrammers', this.#programmers());
+  }
+
+  /** Binds a new programmer to a slot (a stopped one, which leaves its old programmer) or to a new slot. */
+  async #assignProgrammer(key: string, slotId: string | undefined): Promise<SlotPlace> {
+    const station = this.#station!;
+    await this.#watcher.rescan();
+    const tracked = this.#watcher.list().find((t) => t.key === key);
+    if (!tracked) throw new AppError('PROGRAMMER_MISSING', `Programmer ${key} is not plugged in: plug it in, then assign it.`, { programmer: key });
+    const owner = this.#layout.find((p) => p.programmer === key);
+    if (owner) throw new AppError('PROGRAMMER_IN_USE', `Programmer ${key} is already slot ${owner.number}'s.`, { programmer: key });
+    if (slotId === undefined) {
+      const protocol = await probeProtocol(tracked.path, this.#o.probeTimeoutMs ? { timeoutMs: this.#o.probeTimeoutMs } : {});
+      if (protocol === null) throw new AppError('NO_MODULE_ANSWERS', `No module answers on programmer ${key}: place a module in its jig, then assign it again.`, { programmer: key });
+      const number = Math.max(0, ...this.#layout.map((p) => p.number)) + 1;
+      const place: SlotPlace = { slotId: `slot-${number}`, number, port: tracked.path, programmer: key, protocol };
+      this.#layout = [...this.#layout, place];
+      this.settings.set('slotLayout', this.#layout);
+      this.#log.info({ slot: place.slotId, programmer: key }, 'new programmer assigned to a new slot');
+      return place;
+    }
+    const old = this.#place(slotId);
+    if (this.#hasSlot(slotId) && station.slot(slotId).running) throw new AppError('SLOT_RUNNING', `Slot ${old.number} is burning: stop it before you give it another programmer.`);
+    const place: SlotPlace = { ...old, port: tracked.path, programmer: key };
+    this.#layout = this.#layout.map((p) => (p.slotId === slotId ? place : p));
+    this.settings.set('slotLayout', this.#layout);
+    if (this.#hasSlot(slotId)) {
+      const groupId = station.slot(slotId).snapshot.groupId;
+      await station.removeSlot(slotId);
+      this.#addSlot(place, groupId);
+    }
+    this.#log.info({ slot: slotId, programmer: key, previous: old.programmer }, 'programmer assigned to a slot');
+    return place;
   }
 
   /** After the vault is created: enroll, set the PIN, pull the groups, start syncing. */
@@ -283,13 +364,16 @@ export class StationRuntime {
 
   #slotState(place: SlotPlace): SlotState {
     if (this.#hasSlot(place.slotId)) return this.#apiSlot(this.#station!.slot(place.slotId).snapshot);
-    return { slotId: place.slotId, number: place.number, port: place.port, programmer: null, programmerMissing: false, protocol: place.protocol, groupId: null, connected: existsSync(place.port), running: false, phase: 'idle', step: null, progress: 0, lastResult: null, stopReason: null, portProblem: null, pendingSerial: null, burnedThisShift: 0 };
+    const port = this.#watcher.resolve(place.programmer);
+    return { slotId: place.slotId, number: place.number, port: port ?? place.port, programmer: place.programmer, programmerMissing: port === undefined, protocol: place.protocol, groupId: null, connected: port !== undefined, running: false, phase: 'idle', step: null, progress: 0, lastResult: null, stopReason: null, portProblem: null, pendingSerial: null, burnedThisShift: 0 };
   }
 
   /** A slot as the screen shows it. */
   #apiSlot(s: SlotSnapshot): SlotState {
-    // a stopped slot has its port closed: whether the programmer is there is whether its port is
-    return { ...toApiSlotState(s), ...(s.running ? {} : { connected: existsSync(s.port), progress: 0 }) };
+    if (s.running) return toApiSlotState(s);
+    // a stopped slot has its port closed: whether the programmer is there is whether the watcher sees it (a slot on a path: whether its port is)
+    const present = s.programmer !== null ? this.#watcher.resolve(s.programmer) !== undefined : existsSync(s.port);
+    return { ...toApiSlotState(s), connected: present, programmerMissing: s.programmer !== null && !present, progress: 0 };
   }
 
   /** The named slots, or every slot; each must have a group. */
@@ -312,7 +396,7 @@ export class StationRuntime {
     for (const id of slotIds) {
       const place = this.#place(id);
       if (this.#hasSlot(id)) station.selectGroup(groupId, [id]);
-      else station.addSlot({ id, number: place.number, port: place.port, protocol: place.protocol, groupId });
+      else this.#addSlot(place, groupId);
       this.settings.set(`slotGroups.${id}`, groupId);
     }
   }
@@ -620,6 +704,20 @@ export class StationRuntime {
           const r = await this.#withBundleFile(input, (path) => sync.importBundle(path, input.passphrase));
           this.#publishGroups();
           return { bundleId: r.bundleId, licenses: r.licenses, sourceStationId: r.sourceStationId, group: this.#summary(r.groupId) };
+        },
+        programmers: async () => {
+          this.#ready();
+          await this.#watcher.rescan();
+          return this.#programmers();
+        },
+        assignProgrammer: async (input) => {
+          this.#ready();
+          const place = await this.#assignProgrammer(input.key, input.slotId);
+          const programmers = this.#programmers();
+          this.events.emit('onProgrammers', programmers);
+          const slot = this.#slotState(place);
+          this.events.emit('onSlotState', slot);
+          return { slot, programmers };
         },
         exportReport: (input) => {
           const { station } = this.#ready();

@@ -25,6 +25,11 @@ Commands:
       [--slot ...] [--count <n>]
                               burn on every slot until <n> modules are verified
                               or Ctrl-C (first: finish burns under way; second: abandon them)
+  run --slot programmer=<key>,protocol=<p>,group=<id|name>[,reset=on] ...
+                              the same, each slot bound to its programmer by its stable key
+                              (npm run burn -- --list-ports shows them): it follows the programmer
+                              to whatever tty it has and burns nothing while it is unplugged;
+                              reset=on plays the programmer's DTR/RTS reset when the port opens
   suspects [--group <id|name>]   licenses whose burn outcome is unknown
   resolve --uuid <uuid> --port <path> --protocol <p> [--baud <rate>]
           [--serial <label>] [--confirm-unidentified] [--other release|void]
@@ -50,7 +55,11 @@ Exit codes: 0 done, 1 refused or failed (see the message; also a port in use), 2
 export const stationExitCodes = { ok: 0, failed: 1, usage: 2, port: 3, vault: 4, internal: 5, damaged: 6, diskFull: 7 } as const;
 
 export interface SlotSpec {
-  port: string;
+  port?: string;
+  /** The programmer's stable key (vid:pid:serial, usb-port:<socket>, tty:<path>), instead of a port. */
+  programmer?: string;
+  /** Play the programmer's DTR/RTS reset when the port opens (the jig wires the module's EN pin). */
+  reset?: boolean;
   protocol: ProtocolId;
   group: string;
   baudRate?: number;
@@ -88,25 +97,31 @@ function positiveInt(name: string, text: string, max: number): number {
   return n;
 }
 
-/** `port=/dev/ttyUSB0,protocol=tuya-auc,group=<id>[,baud=115200]` */
+/** `port=/dev/ttyUSB0,protocol=tuya-auc,group=<id>[,baud=115200]`, or `programmer=<key>,...[,reset=on]` */
 export function parseSlotSpec(text: string): SlotSpec {
   const fields = new Map<string, string>();
+  // a programmer key holds colons and may hold commas only in a usb-port path, never: split on commas
   for (const part of text.split(',')) {
     const eq = part.indexOf('=');
     if (eq <= 0) throw bad(`--slot "${text}": each part is key=value (port=..., protocol=..., group=...).`);
     const key = part.slice(0, eq).trim();
-    if (!['port', 'protocol', 'group', 'baud'].includes(key)) throw bad(`--slot "${text}": unknown key "${key}"; use port, protocol, group and optionally baud.`);
+    if (!['port', 'programmer', 'protocol', 'group', 'baud', 'reset'].includes(key)) throw bad(`--slot "${text}": unknown key "${key}"; use port (or programmer), protocol, group and optionally baud and reset.`);
     if (fields.has(key)) throw bad(`--slot "${text}": ${key} is given twice.`);
     fields.set(key, part.slice(eq + 1).trim());
   }
   const port = fields.get('port');
+  const programmer = fields.get('programmer');
   const protocol = fields.get('protocol');
   const group = fields.get('group');
-  if (!port) throw bad(`--slot "${text}" names no port (port=/dev/ttyUSB0).`);
+  const reset = fields.get('reset');
+  if (port && programmer) throw bad(`--slot "${text}": give either port or programmer, not both.`);
+  if (!port && !programmer) throw bad(`--slot "${text}" names no port (port=/dev/ttyUSB0) or programmer (programmer=<key>).`);
+  if (reset !== undefined && reset !== 'on' && reset !== 'off') throw bad(`--slot "${text}": reset is on or off.`);
+  if (reset === 'on' && !programmer) throw bad(`--slot "${text}": reset=on needs programmer=<key> (the reset comes from the programmer's model).`);
   if (!protocol || !isProtocolId(protocol)) throw bad(`--slot "${text}": protocol must be tuya-auc or tuyaopen-cli.`);
   if (!group) throw bad(`--slot "${text}" names no group (group=<id or name>; see the groups command).`);
   const baud = fields.get('baud');
-  return { port, protocol, group, ...(baud !== undefined ? { baudRate: positiveInt('baud', baud, 4_000_000) } : {}) };
+  return { ...(port ? { port } : { programmer: programmer! }), ...(reset === 'on' ? { reset: true } : {}), protocol, group, ...(baud !== undefined ? { baudRate: positiveInt('baud', baud, 4_000_000) } : {}) };
 }
 
 export function parseStationArgs(argv: readonly string[]): StationArgs {
@@ -196,6 +211,9 @@ export function parseStationArgs(argv: readonly string[]): StationArgs {
     case 'run': {
       const slots = ((values.slot as string[] | undefined) ?? []).map(parseSlotSpec);
       if (slots.length === 0) throw bad('"run" needs at least one --slot port=<path>,protocol=<p>,group=<id>.');
+      const keys = slots.flatMap((s) => (s.programmer ? [s.programmer] : []));
+      const twice = keys.find((k, i) => keys.indexOf(k) !== i);
+      if (twice !== undefined) throw bad(`Programmer ${twice} is given to two slots; each slot needs its own programmer.`);
       const count = str('count');
       cmd = { command, slots, ...(count !== undefined ? { count: positiveInt('--count', count, 10_000_000) } : {}) };
       break;

@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { isAppError, toErrorInfo } from '../../common/errors';
+import { AppError, isAppError, toErrorInfo } from '../../common/errors';
 import { MIN_PASSPHRASE_LENGTH, PassphraseWrapper, restoreVault, damagedError, defaultAnchorPath, diskFullError, isDamageError, isDiskFullError, type ScryptParams } from '../vault';
+import { ProgrammerWatcher } from '../../native/transport/programmer-watcher';
+import { findProgrammerByModel } from '../../native/transport/programmers';
 import { Station, type SlotSnapshot, type StationEvent, type StationOptions } from '../station';
 import type { LicenseListError } from '../../common/import';
 import type { GroupCounts } from '../ledger';
@@ -18,6 +20,8 @@ export interface StationCliIo {
   abandon?: AbortSignal;
   /** Tests and the chaos harness pass transports or timing; the command otherwise uses serial ports. */
   stationOptions?: Partial<StationOptions>;
+  /** Where `run --slot programmer=<key>` finds programmers (tests pass a fake sysfs tree); default: this machine's, with USB hotplug. */
+  programmerWatch?: ConstructorParameters<typeof ProgrammerWatcher>[0];
   /** scrypt cost for `create` (tests make it cheap); the vault stores it with the wrap. */
   scrypt?: ScryptParams;
 }
@@ -40,6 +44,7 @@ export async function runStationCommand(argv: readonly string[], io: StationCliI
     else if (text !== '') io.stdout(`${text}\n`);
   };
   let station: Station | undefined;
+  let watcher: ProgrammerWatcher | undefined;
   try {
     const vaultPath = args.vault ?? io.env.CS_VAULT;
     if (!vaultPath) {
@@ -68,6 +73,11 @@ export async function runStationCommand(argv: readonly string[], io: StationCliI
       );
       return exit.ok;
     }
+    if (args.cmd.command === 'run' && args.cmd.slots.some((s) => s.programmer !== undefined)) {
+      watcher = new ProgrammerWatcher(io.programmerWatch ?? {});
+      await watcher.start();
+      options.programmers = watcher;
+    }
     try {
       station = await Station.open(options);
     } catch (e) {
@@ -86,13 +96,14 @@ export async function runStationCommand(argv: readonly string[], io: StationCliI
         `Recovery after an interrupted run: ${released.length} reserved license(s) went back to their group; ${suspected.length} license(s) may be in a module and are now suspect (see the suspects command).`,
       );
     }
-    return await runCommand(station, args.cmd, io, out);
+    return await runCommand(station, args.cmd, io, out, watcher);
   } catch (thrown) {
     const e = isDamageError(thrown) ? damagedError(thrown) : isDiskFullError(thrown) ? diskFullError(thrown) : thrown;
     io.stderr(`${toErrorInfo(e).message}\n`);
     return exitCodeFor(e);
   } finally {
     await station?.close({ abandon: true }).catch(() => undefined);
+    await watcher?.stop();
   }
 }
 
@@ -126,7 +137,7 @@ async function readPassphrase(args: StationArgs, io: StationCliIo): Promise<stri
 
 type Out = (json: object, text: string) => void;
 
-async function runCommand(station: Station, cmd: Exclude<StationCommand, { command: 'help' | 'create' | 'restore' }>, io: StationCliIo, out: Out): Promise<number> {
+async function runCommand(station: Station, cmd: Exclude<StationCommand, { command: 'help' | 'create' | 'restore' }>, io: StationCliIo, out: Out, watcher?: ProgrammerWatcher): Promise<number> {
   switch (cmd.command) {
     case 'import': {
       let bytes: Buffer;
@@ -226,7 +237,7 @@ async function runCommand(station: Station, cmd: Exclude<StationCommand, { comma
       return exit.ok;
     }
     case 'run':
-      return run(station, cmd, io, out);
+      return run(station, cmd, io, out, watcher);
   }
 }
 
@@ -247,10 +258,19 @@ function setPid(station: Station, groupId: string, pid: string, out: Out, prefix
 const countsText = (c: GroupCounts) =>
   `${c.total} licenses: ${c.left} left, ${c.burned} burned, ${c.suspect} suspect, ${c.rejected} rejected, ${c.void} void; ${c.failedAttempts} failed attempts this shift`;
 
-async function run(station: Station, cmd: Extract<StationCommand, { command: 'run' }>, io: StationCliIo, out: Out): Promise<number> {
+async function run(station: Station, cmd: Extract<StationCommand, { command: 'run' }>, io: StationCliIo, out: Out, watcher: ProgrammerWatcher | undefined): Promise<number> {
   for (const spec of cmd.slots) {
     const group = station.findGroup(spec.group);
-    station.addSlot({ port: spec.port, protocol: spec.protocol, groupId: group.id, ...(spec.baudRate ? { baudRate: spec.baudRate } : {}) });
+    let resetSequence;
+    if (spec.reset && spec.programmer) {
+      const model = watcher?.list().find((t) => t.key === spec.programmer)?.port.programmer?.model;
+      resetSequence = model !== undefined ? findProgrammerByModel(model)?.resetToAuthorization : undefined;
+      if (resetSequence === undefined) throw new AppError('NO_RESET_SEQUENCE', `Programmer ${spec.programmer} is not plugged in or is not a model the station knows, so its reset is unknown: plug it in, or leave reset=on out.`);
+    }
+    station.addSlot({
+      ...(spec.port ? { port: spec.port } : {}), ...(spec.programmer ? { programmer: spec.programmer } : {}), ...(resetSequence ? { resetSequence } : {}),
+      protocol: spec.protocol, groupId: group.id, ...(spec.baudRate ? { baudRate: spec.baudRate } : {}),
+    });
   }
   let burned = 0;
   let finish: (why: string) => void = () => undefined;

@@ -27,11 +27,12 @@ export const en = {
   slot: {
     retryNoPort: 'Slot {{slot}} has no programmer port: plug the programmer in; the slot picks it up by itself.',
     title: 'Slot {{n}}', selected: 'selected', unplugged: 'Programmer unplugged', noGroup: 'no group',
-    phase: { idle: 'Idle', waiting: 'Waiting for module', burning: 'Burning', done: 'Done', failed: 'Failed', stopped: 'Stopped' , noport: 'No port' },
+    phase: { idle: 'Idle', waiting: 'Waiting for module', burning: 'Burning', done: 'Done', failed: 'Failed', stopped: 'Stopped' , noport: 'No port', missing: 'Programmer missing' },
     step: { connect: 'connecting', check: 'checking the module', write: 'writing the license', verify: 'verifying', finish: 'finishing' },
     ok: 'Verified {{uuid}} in {{seconds}} s', burnedShift: '{{count}} this shift',
     groupBlocked: 'Group {{group}} is blocked: {{reason}}. Pick another group or ask a supervisor.',
     portProblem: 'The programmer port of slot {{slot}} cannot be opened: check that the programmer is plugged in; the slot keeps trying.',
+    programmerMissing: 'Programmer missing: the programmer of slot {{slot}} ({{programmer}}) is not plugged in. Plug it back in; slot {{slot}} burns nothing until then.',
   },
   blockReason: {
     confirming_update: 'a product change is under review on the hub',
@@ -67,7 +68,7 @@ export const en = {
   supervisor: {
     title: 'Supervisor console', pinTitle: 'Supervisor PIN', pinText: 'Enter the supervisor PIN to open the console.', enter: 'Open console', logout: 'Lock console',
     attemptsLeft: '{{count}} attempts left', lockedUntil: 'Locked until {{time}}',
-    tabs: { groups: 'Groups', suspects: 'Suspects', import: 'Import', transfers: 'Transfer bundles', audit: 'Audit & reports', outcomes: 'Offline operations' },
+    tabs: { groups: 'Groups', suspects: 'Suspects', programmers: 'Programmers', import: 'Import', transfers: 'Transfer bundles', audit: 'Audit & reports', outcomes: 'Offline operations' },
     name: 'Name', product: 'Product', owner: 'Owner', mode: 'Delivery', state: 'State', licenses: 'Left / total', line: 'Line', slots: 'Slots', pickGroup: 'Pick a group in the table.',
     split: { title: 'Split quantity', purchased: 'Purchased', free: 'Free', name: 'Name of the new group', button: 'Split', done: 'New group "{{name}}" with {{count}} licenses.', queued: 'Split done here; it is sent to the hub on the next sync.' },
     change: { title: 'Change product', target: 'New product', mode: 'Delivery mode', button: 'Request the change', done: 'Change requested: the group is under review until the hub decides.', requests: 'Update requests', recall: 'Recall', recalled: 'Change recalled: the group can be burned again.', none: 'No update requests.', price: 'price difference {{amount}}' },
@@ -76,6 +77,7 @@ export const en = {
     download: { title: 'Download licenses', request: 'Send me a code', sent: 'A one-time code was sent to {{to}}.', code: 'One-time code', confirmGenerate: 'Generate the license list (no more split or product change afterwards)', button: 'Download', done: '{{count}} licenses written to {{path}}' },
     reassign: { title: 'Reassign to slots', line: 'Line', button: 'Reassign', done: 'Group reassigned.' },
     suspects: { none: 'No suspect licenses.', uuid: 'License', group: 'Group', slot: 'Slot', since: 'Since', reason: 'Reason', readBack: 'Read module back', void: 'Void', voidConfirm: 'Void license {{uuid}}? It is reported to the hub as spoiled.' },
+    programmers: { none: 'No programmer is plugged in.', key: 'Programmer', model: 'Model', port: 'Port', slot: 'Slot', new: 'New', to: 'Assign to', newSlot: 'a new slot', replace: 'slot {{n}} (replaces its programmer)', assign: 'Assign', assigned: 'Programmer {{key}} is now slot {{slot}}.' },
     import: { title: 'Import a license list', file: 'License list (.csv or .xlsx)', groupName: 'Group name', button: 'Import', ok: '{{count}} licenses imported into a new group.', bad: 'Nothing was imported: fix these rows and import the file again.', line: 'Line', column: 'Column', reason: 'Problem' },
     audit: { title: 'Audit chain', check: 'Check the audit chain', ok: 'The audit chain is intact: {{count}} entries checked, and all {{licenses}} licenses agree with it.', broken: 'The audit chain is broken at entry {{seq}}: {{reason}}.', disagrees: 'License {{uuid}} disagrees with the audit chain: {{reason}}.', clockWentBack: 'The station clock went back {{count}} time(s): those entries are flagged "clock went back"; the order is the sequence. Check the clock.' },
     report: { title: 'Burn report', range: 'Period', shift: 'This shift', day: 'Last 24 hours', button: 'Export report', done: '{{count}} rows written to {{path}}' },

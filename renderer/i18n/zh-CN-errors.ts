@@ -144,6 +144,7 @@ export const zhCNErrors: Record<string, string> = {
   NO_LICENSES: '该凭证还没有授权：请先导入。',
   NO_LICENSE_AVAILABLE: '该分组没有可用授权了：请导入更多授权或选择其他分组。',
   NO_LICENSE_LEFT: '该分组没有剩余授权：请选择其他分组或联系主管。',
+  NO_MODULE_ANSWERS: '该烧录器的治具中没有模块应答：请放入一个模块，然后再分配一次。',
   NO_OS_KEYCHAIN: '本机没有可供烧录站使用的钥匙串：请改用站点口令。',
   NO_PIN: '本站还没有设置主管 PIN：请完成首次设置。',
   NO_PROGRAMMER_WATCH: '此站点不监视烧录器：请给工位指定端口。',

@@ -30,11 +30,12 @@ export const zhCN: Dictionary = {
   slot: {
     retryNoPort: '工位 {{slot}} 没有烧录器端口：请插上烧录器，工位会自动重新连接。',
     title: '工位 {{n}}', selected: '已选', unplugged: '烧录器已拔出', noGroup: '无分组',
-    phase: { idle: '空闲', waiting: '等待模组', burning: '烧录中', done: '完成', failed: '失败', stopped: '已停止' , noport: '无端口' },
+    phase: { idle: '空闲', waiting: '等待模组', burning: '烧录中', done: '完成', failed: '失败', stopped: '已停止' , noport: '无端口', missing: '烧录器未插上' },
     step: { connect: '连接中', check: '检查模组', write: '写入授权', verify: '校验中', finish: '收尾' },
     ok: '已校验 {{uuid}}，用时 {{seconds}} 秒', burnedShift: '本班 {{count}} 个',
     groupBlocked: '分组“{{group}}”已锁定：{{reason}}。请选择其他分组或联系主管。',
     portProblem: '无法打开工位 {{slot}} 的烧录器端口：请检查烧录器是否插好；工位会自动重试。',
+    programmerMissing: '烧录器未插上：工位 {{slot}} 的烧录器（{{programmer}}）没有插上。请把它插回去；插回之前工位 {{slot}} 不烧录。',
   },
   blockReason: {
     confirming_update: '产品更换正在中心审核中',
@@ -70,7 +71,7 @@ export const zhCN: Dictionary = {
   supervisor: {
     title: '主管控制台', pinTitle: '主管 PIN', pinText: '输入主管 PIN 打开控制台。', enter: '打开控制台', logout: '锁定控制台',
     attemptsLeft: '还可尝试 {{count}} 次', lockedUntil: '锁定至 {{time}}',
-    tabs: { groups: '分组', suspects: '可疑授权', import: '导入', transfers: '转移包', audit: '审计与报表', outcomes: '离线操作' },
+    tabs: { groups: '分组', suspects: '可疑授权', programmers: '烧录器', import: '导入', transfers: '转移包', audit: '审计与报表', outcomes: '离线操作' },
     name: '名称', product: '产品', owner: '归属', mode: '交付方式', state: '状态', licenses: '剩余 / 总数', line: '产线', slots: '工位', pickGroup: '请在表格中选择一个分组。',
     split: { title: '拆分数量', purchased: '购买', free: '赠送', name: '新分组名称', button: '拆分', done: '新分组“{{name}}”，共 {{count}} 个授权。', queued: '已在本地拆分；下次同步时发送到中心。' },
     change: { title: '更换产品', target: '新产品', mode: '交付方式', button: '申请更换', done: '已提交更换申请：中心决定前该分组处于审核中。', requests: '更新申请', recall: '撤回', recalled: '已撤回更换：该分组可以继续烧录。', none: '没有更新申请。', price: '差价 {{amount}}' },
@@ -79,6 +80,7 @@ export const zhCN: Dictionary = {
     download: { title: '下载授权', request: '发送验证码', sent: '一次性验证码已发送至 {{to}}。', code: '一次性验证码', confirmGenerate: '生成授权清单（之后不能再拆分或更换产品）', button: '下载', done: '{{count}} 个授权已写入 {{path}}' },
     reassign: { title: '重新分配到工位', line: '产线', button: '重新分配', done: '分组已重新分配。' },
     suspects: { none: '没有可疑授权。', uuid: '授权', group: '分组', slot: '工位', since: '时间', reason: '原因', readBack: '回读模组', void: '作废', voidConfirm: '作废授权 {{uuid}}？它将作为损耗上报中心。' },
+    programmers: { none: '没有插上的烧录器。', key: '烧录器', model: '型号', port: '端口', slot: '工位', new: '新', to: '分配给', newSlot: '新工位', replace: '工位 {{n}}（替换其烧录器）', assign: '分配', assigned: '烧录器 {{key}} 现在属于工位 {{slot}}。' },
     import: { title: '导入授权清单', file: '授权清单（.csv 或 .xlsx）', groupName: '分组名称', button: '导入', ok: '已导入 {{count}} 个授权到新分组。', bad: '未导入任何内容：请修正以下行后重新导入。', line: '行', column: '列', reason: '问题' },
     audit: { title: '审计链', check: '校验审计链', ok: '审计链完整：已校验 {{count}} 条记录，{{licenses}} 个授权码均与之一致。', broken: '审计链在第 {{seq}} 条断开：{{reason}}。', disagrees: '授权码 {{uuid}} 与审计链不一致：{{reason}}。', clockWentBack: '工作站时钟回拨了 {{count}} 次：这些记录已标记为“时钟回拨”；顺序以序号为准。请检查时钟。' },
     report: { title: '烧录报表', range: '时段', shift: '本班', day: '最近 24 小时', button: '导出报表', done: '{{count}} 行已写入 {{path}}' },

@@ -129,7 +129,7 @@ export function SlotTile({ slot, selected }: { slot: SlotState; selected: boolea
   const phaseText = t(`slot.phase.${look}`);
   const port = portText(t, i18n.language, slot);
   // Retry needs the slot's port: without it the button is off and says why
-  const canRetry = look !== 'noport';
+  const canRetry = look !== 'noport' && look !== 'missing';
   return (
     <article className={`tile ${look}${selected ? ' selected' : ''}`} data-testid={`slot-${slot.number}`} data-phase={slot.phase} data-look={look} aria-label={t('slot.title', { n: slot.number })} onClick={() => apply(selectSlotNumber, slot.number)}>
       <div className="head">

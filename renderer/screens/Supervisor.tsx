@@ -7,10 +7,11 @@ import { useStore } from '../state/store';
 import { applyGroups, applySession, showNotice } from '../state/actions';
 import { useStation } from '../context';
 import { fileToBase64 } from '../state/files';
+import { ProgrammersTab } from './Programmers';
 import { RefusedReportsPanel, TransfersTab } from './Transfers';
 
-type Tab = 'groups' | 'suspects' | 'import' | 'transfers' | 'audit' | 'outcomes';
-const tabs: Tab[] = ['groups', 'suspects', 'import', 'transfers', 'audit', 'outcomes'];
+type Tab = 'groups' | 'suspects' | 'programmers' | 'import' | 'transfers' | 'audit' | 'outcomes';
+const tabs: Tab[] = ['groups', 'suspects', 'programmers', 'import', 'transfers', 'audit', 'outcomes'];
 const modes: DeliveryMode[] = ['credential', 'credential_auth_only', 'license_list'];
 
 export function Supervisor() {
@@ -55,6 +56,7 @@ function Console({ onLogout }: { onLogout: () => void }) {
       </div>
       {tab === 'groups' ? <GroupsTab /> : null}
       {tab === 'suspects' ? <SuspectsTab /> : null}
+      {tab === 'programmers' ? <ProgrammersTab /> : null}
       {tab === 'import' ? <ImportTab /> : null}
       {tab === 'transfers' ? <TransfersTab /> : null}
       {tab === 'audit' ? <AuditTab /> : null}

@@ -33,6 +33,7 @@ export function groupBlockText(t: T, language: string, group: GroupSummary): str
 
 /** Why the slot's port cannot be opened (it keeps trying), in the screen's language; null when there is no port problem. */
 export function portText(t: T, language: string, slot: SlotState): string | null {
+  if (slot.programmerMissing) return t('slot.programmerMissing', { slot: slot.number, programmer: slot.programmer ?? '' });
   if (slot.portProblem === null) return null;
   // main's words carry the system's own detail (e.g. "No such file or directory"); a translation says what to do
   return language === 'en' ? slot.portProblem : t('slot.portProblem', { slot: slot.number });
@@ -43,9 +44,10 @@ export function productLabel(t: T, group: Pick<GroupSummary, 'pid' | 'productNam
   return group.pid === 'unknown' ? t('group.imported') : group.productName;
 }
 
-/** What the tile's badge shows: a slot without its port never shows Done; a slot that stopped by itself says Stopped, not Idle. */
-export type SlotLook = SlotState['phase'] | 'stopped' | 'noport';
+/** What the tile's badge shows: a slot without its programmer or port never shows Done; a slot that stopped by itself says Stopped, not Idle. */
+export type SlotLook = SlotState['phase'] | 'stopped' | 'noport' | 'missing';
 export function slotLook(slot: SlotState, stoppedByItself: boolean): SlotLook {
+  if (slot.programmerMissing) return 'missing';
   if (!slot.running && !slot.connected) return 'noport';
   if (slot.portProblem !== null) return 'noport';
   if (stoppedByItself && !slot.running && slot.phase === 'idle') return 'stopped';

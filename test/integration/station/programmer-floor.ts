@@ -45,7 +45,7 @@ export async function programmerFloor(cleanups: (() => Promise<void> | void)[], 
   const r2 = await station.importLicenseList(licensesCsv(g2), 'g2.csv', { groupName: 'Jig B group' });
   if (!r1.ok || !r2.ok) throw new Error('import refused');
   await station.close();
-  return { fleet, machine, plug, unplug, watcher, open, groups: [r1.groupId, r2.groupId] as const, uuids: [new Set(g1.map((l) => l.uuid)), new Set(g2.map((l) => l.uuid))] as const };
+  return { fleet, machine, plug, unplug, watcher, open, vaultPath, groups: [r1.groupId, r2.groupId] as const, uuids: [new Set(g1.map((l) => l.uuid)), new Set(g2.map((l) => l.uuid))] as const };
 }
 
 /** Slot n+1 is bound to programmer n and burns group n, as the station's settings keep them across restarts. */

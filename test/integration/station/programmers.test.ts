@@ -8,6 +8,8 @@ import { MemoryTransport } from '../../../native/transport/memory';
 import { findProgrammerByModel } from '../../../native/transport/programmers';
 import type { SlotSnapshot } from '../../../main/station';
 import { Operator, sleep, waitFor } from './fixtures';
+import { runStationCommand } from '../../../main/cli/station-command';
+import { testPassphrase } from './fixtures';
 import { bindSlots, keyOf, programmerFloor, programmers } from './programmer-floor';
 
 let cleanups: (() => Promise<void> | void)[] = [];
@@ -152,5 +154,19 @@ describe('slots bound to their programmers', () => {
     expect(problem).toMatch(/^The port of slot 1 cannot be opened: could not set DTR\/RTS on .*ttyUSB1.*The slot keeps trying\.$/);
     await sleep(200);
     expect(real.counts(f.groups[1]).burned).toBe(0);
+  }, 30_000);
+
+  it('station run --slot programmer=<key> burns through the programmer wherever it is plugged in', async () => {
+    const f = await programmerFloor(cleanups);
+    f.plug(0, 'ttyUSB5');
+    const out: string[] = [];
+    const code = await runStationCommand(['run', '--vault', f.vaultPath, '--json', '--count', '1', '--slot', `programmer=${keyOf(programmers[0])},protocol=tuya-auc,group=${f.groups[0]}`], {
+      stdout: (t) => out.push(t), stderr: (t) => out.push(t), env: { CS_PASSPHRASE: testPassphrase, CS_STATE_DIR: process.env.CS_STATE_DIR },
+      programmerWatch: { sysRoot: f.machine.sysRoot, devRoot: f.machine.devRoot, udev: 'off', hotplug: 'off', pollMs: 0 },
+    });
+    expect(code, out.join('')).toBe(0);
+    const flash = await f.fleet.readFlash(programmers[0].jig);
+    expect(f.uuids[0].has(flash!.uuid!)).toBe(true);
+    expect(out.join('')).toContain(join(f.machine.devRoot, 'ttyUSB5'));
   }, 30_000);
 });

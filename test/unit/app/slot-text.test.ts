@@ -58,6 +58,9 @@ describe('what a slot tile says about a stop and its port', () => {
     expect(portText(tIn('en'), 'en', s)).toBe(s.portProblem);
     expect(portText(tIn('zh-CN'), 'zh-CN', s)).toBe('无法打开工位 3 的烧录器端口：请检查烧录器是否插好；工位会自动重试。');
     expect(portText(tIn('en'), 'en', slot())).toBeNull();
+    const missing = slot({ connected: false, programmer: '10c4:ea60:A1', programmerMissing: true, portProblem: null });
+    expect(portText(tIn('en'), 'en', missing)).toBe('Programmer missing: the programmer of slot 3 (10c4:ea60:A1) is not plugged in. Plug it back in; slot 3 burns nothing until then.');
+    expect(portText(tIn('zh-CN'), 'zh-CN', missing)).toBe('烧录器未插上：工位 3 的烧录器（10c4:ea60:A1）没有插上。请把它插回去；插回之前工位 3 不烧录。');
   });
 
   it('a slot without its port never shows Done; a slot that stopped by itself shows Stopped', () => {
@@ -66,6 +69,9 @@ describe('what a slot tile says about a stop and its port', () => {
     expect(slotLook({ ...done, connected: false }, false)).toBe('noport');
     expect(slotLook({ ...done, running: true, portProblem: 'cannot open /dev/ttyUSB2' }, false)).toBe('noport');
     expect(slotLook(slot(), true)).toBe('stopped');
+    // a missing programmer outranks everything the slot showed before it went
+    expect(slotLook({ ...done, programmer: '10c4:ea60:A1', programmerMissing: true }, false)).toBe('missing');
+    expect(slotLook({ ...done, running: true, programmer: '10c4:ea60:A1', programmerMissing: true, portProblem: 'x' }, false)).toBe('missing');
     expect(slotLook(slot({ running: true, phase: 'burning' }), false)).toBe('burning');
   });
 

@@ -34,7 +34,11 @@ describe('station command arguments', () => {
 
   it('names what is wrong in a slot', () => {
     expect(() => parseSlotSpec('port=/dev/x,protocol=xmodem,group=g')).toThrow(/protocol must be tuya-auc or tuyaopen-cli/);
-    expect(() => parseSlotSpec('protocol=tuya-auc,group=g')).toThrow(/names no port/);
+    expect(() => parseSlotSpec('protocol=tuya-auc,group=g')).toThrow(/names no port \(port=\/dev\/ttyUSB0\) or programmer/);
+    expect(parseSlotSpec('programmer=10c4:ea60:JIG-A,protocol=tuya-auc,group=g,reset=on')).toEqual({ programmer: '10c4:ea60:JIG-A', reset: true, protocol: 'tuya-auc', group: 'g' });
+    expect(() => parseSlotSpec('programmer=10c4:ea60:A,port=/dev/x,protocol=tuya-auc,group=g')).toThrow(/either port or programmer/);
+    expect(() => parseSlotSpec('port=/dev/x,protocol=tuya-auc,group=g,reset=on')).toThrow(/reset=on needs programmer/);
+    expect(() => parseStationArgs(['run', '--slot', 'programmer=k1,protocol=tuya-auc,group=g', '--slot', 'programmer=k1,protocol=tuya-auc,group=h'])).toThrow(/Programmer k1 is given to two slots/);
     expect(() => parseSlotSpec('port=/dev/x,protocol=tuya-auc')).toThrow(/names no group/);
     expect(() => parseSlotSpec('port=/dev/x,protocol=tuya-auc,group=g,speed=3')).toThrow(/unknown key "speed"/);
     expect(() => parseSlotSpec('port=/dev/x,protocol=tuya-auc,group=g,baud=fast')).toThrow(/baud must be a whole number/);
