@@ -48,9 +48,19 @@ export type StationSelf = z.infer<typeof stationSelfSchema>;
 export const cursorSchema = z.string().regex(/^c1\.\d{1,15}\.[0-9a-z]{0,20}$/, 'not a cursor this hub issued');
 export type Cursor = z.infer<typeof cursorSchema>;
 
+/** What a station tells the hub about itself on each pull and push (the hub console's fleet view shows it). */
+export const stationStatusSchema = z.strictObject({
+  /** Items in its outbox waiting to be pushed. */
+  outbox: z.number().int().min(0).max(100_000_000),
+  /** Licenses it holds as suspect (a burn whose outcome is unknown). */
+  suspects: z.number().int().min(0).max(100_000_000),
+});
+export type StationStatus = z.infer<typeof stationStatusSchema>;
+
 export const pullRequestSchema = z.strictObject({
   cursor: cursorSchema.nullable(),
   limit: z.number().int().min(1).max(5000).default(1000),
+  status: stationStatusSchema.optional(),
 });
 export type PullRequest = z.input<typeof pullRequestSchema>;
 
@@ -203,7 +213,7 @@ export const pushItemSchema = z.discriminatedUnion('kind', [burnItemSchema, spoi
 export type PushItem = z.infer<typeof pushItemSchema>;
 export type PushItemKind = PushItem['kind'];
 
-export const pushRequestSchema = z.strictObject({ items: z.array(pushItemSchema).min(1).max(200) });
+export const pushRequestSchema = z.strictObject({ items: z.array(pushItemSchema).min(1).max(200), status: stationStatusSchema.optional() });
 export type PushRequest = z.infer<typeof pushRequestSchema>;
 
 export const pushOutcomeSchema = z.object({

@@ -9,6 +9,7 @@ import * as scope from '../services/scope';
 import * as consoleViews from '../services/console';
 import * as credentials from '../services/credentials';
 import * as download from '../services/download';
+import * as fleet from '../services/fleet';
 import { importLicenseFile } from '../services/import-file';
 import * as jobs from '../services/jobs';
 import * as products from '../services/products';
@@ -60,7 +61,7 @@ export const handlers: { [N in HubRouteName]: Handler<N> } = {
   enroll: (deps, c) => stations.enroll(deps, c.body),
   stationSelf: async (_deps, c) => stations.stationSelf(station(c.station)),
   pull: (deps, c) => sync.pull(deps, station(c.station), c.body),
-  push: (deps, c) => sync.push(deps, station(c.station), c.body.items),
+  push: (deps, c) => sync.push(deps, station(c.station), c.body.items, c.body.status),
 
   stationProducts: (deps) => products.listProducts(deps),
   stationRequestUpdate: (deps, c) => stationSupervisor.requestUpdate(deps, station(c.station), c.params.id, c.body),
@@ -145,6 +146,7 @@ export const handlers: { [N in HubRouteName]: Handler<N> } = {
   download: (deps, c) => download.downloadLicenses(deps, c.params.id, c.body),
 
   consoleCredentials: (deps, c) => consoleViews.listConsoleCredentials(deps, own(c.principal), c.query),
+  consoleFleet: (deps, c) => fleet.fleet(deps, scope.factoryScope(c.principal)),
   consoleResources: async (deps, c) => {
     await scope.assertCredentialInScope(deps, c.principal, c.params.id);
     return resources.listResources(deps, c.params.id, c.query);

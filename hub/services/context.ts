@@ -13,6 +13,8 @@ export interface HubConfig {
   downloadCodeWindowMs: number;
   /** How far a station's clock may be off: a burn dated later than now, or earlier than the lease, by more than this is refused. */
   stationClockSkewMs: number;
+  /** The fleet view flags a group that runs dry within this time at its current burn rate. */
+  runsDrySoonMs: number;
   jobs: JobConfig;
   auth: AuthConfig;
 }
@@ -50,6 +52,7 @@ export const defaultHubConfig: HubConfig = {
   downloadCodesPerWindow: 5,
   downloadCodeWindowMs: 15 * 60_000,
   stationClockSkewMs: 5 * 60_000,
+  runsDrySoonMs: 2 * 3_600_000,
   jobs: { pollMs: 1000, leaseMs: 30_000, chunkSize: 200, itemDelayMs: 0 },
   auth: { sessionIdleMs: 30 * 60_000, sessionMaxMs: 12 * 3_600_000, accountFailures: 5, addressFailures: 20, lockBaseMs: 30_000, lockMaxMs: 3_600_000, scryptCost: 2 ** 15 },
 };

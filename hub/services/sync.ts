@@ -6,7 +6,7 @@
  * exactly once, keyed by (station, idempotency key).
  */
 import { AppError, isAppError } from '../../common/errors';
-import type { PullRequest, PullResponse, PushItem, PushOutcome, PushResponse, StationGroup } from '../../common/hub-api';
+import type { PullRequest, PullResponse, PushItem, PushOutcome, PushResponse, StationGroup, StationStatus } from '../../common/hub-api';
 import { pullRequestSchema } from '../../common/hub-api';
 import { type QueryCreator, sql } from 'kysely';
 import type { HubDatabase, StoreDialect, Tx } from '../store';
@@ -87,7 +87,7 @@ export async function pull(deps: HubDeps, station: StationTable, raw: PullReques
         for (const l of fresh) page.push({ ...l, lease_seq: seq });
       }
     }
-    await trx.updateTable('stations').set({ last_seen_at: now }).where('id', '=', st.id).execute();
+    await trx.updateTable('stations').set({ last_seen_at: now, ...statusColumns(req.status, now) }).where('id', '=', st.id).execute();
 
     // Every group assigned to the station, and every group it still holds unused licenses of (moved away: assignedToYou false).
     const groupRows = await trx.selectFrom('credentials').innerJoin('products', 'products.pid', 'credentials.pid').selectAll('credentials').select('products.name as product_name')
@@ -125,11 +125,16 @@ type Applied = { status: 'applied' } | { status: 'rejected'; code: string; reaso
  * goes on. Only an unexpected error rolls the whole batch back (the station
  * sends it again; nothing was applied).
  */
-export async function push(deps: HubDeps, station: StationTable, items: readonly PushItem[]): Promise<PushResponse> {
+/** The columns a station's status sets (nothing when the station sent none). */
+const statusColumns = (status: StationStatus | undefined, now: string) =>
+  status ? { outbox_length: status.outbox, suspect_count: status.suspects, status_at: now } : {};
+
+export async function push(deps: HubDeps, station: StationTable, items: readonly PushItem[], status?: StationStatus): Promise<PushResponse> {
   const outcomes = await deps.store.tx(async (trx) => {
     const out: PushOutcome[] = [];
     for (const item of items) out.push(await pushOne(deps, trx, station, item));
-    await trx.updateTable('stations').set({ last_seen_at: nowIso(deps) }).where('id', '=', station.id).execute();
+    const now = nowIso(deps);
+    await trx.updateTable('stations').set({ last_seen_at: now, ...statusColumns(status, now) }).where('id', '=', station.id).execute();
     return out;
   });
   for (const o of outcomes) if (o.status === 'rejected' && !o.replayed) deps.logger.info({ stationId: station.id, key: o.key, kind: o.kind, code: o.code }, 'push item rejected');

@@ -405,10 +405,24 @@ const m011: Migration = {
   },
 };
 
+/** The fleet view: what each station says about itself on pull and push, and burns found by time. */
+const m012: Migration = {
+  async up(db: AnyDb) {
+    await db.schema.alterTable('stations').addColumn('outbox_length', 'integer').execute();
+    await db.schema.alterTable('stations').addColumn('suspect_count', 'integer').execute();
+    await db.schema.alterTable('stations').addColumn('status_at', 'text').execute();
+    await db.schema.createIndex('licenses_burned_at_ix').on('licenses').columns(['burned_at', 'station_id', 'credential_id']).execute();
+  },
+  async down(db: AnyDb) {
+    await db.schema.dropIndex('licenses_burned_at_ix').execute();
+    for (const c of ['status_at', 'suspect_count', 'outbox_length']) await db.schema.alterTable('stations').dropColumn(c).execute();
+  },
+};
+
 export const migrationsFor = (dialect: StoreDialect): Record<string, Migration> => ({
   '001_core': m001(dialect), '002_jobs': m002, '003_station_contact': m003, '004_lease_index': m004, '005_transfer_claims': m005,
   '006_license_leased_at': m006,
-  '007_rejected_licenses': m007, '008_accounts': m008, '009_station_people': m009, '010_console_credentials': m010, '011_feature_prices': m011,
+  '007_rejected_licenses': m007, '008_accounts': m008, '009_station_people': m009, '010_console_credentials': m010, '011_feature_prices': m011, '012_fleet': m012,
 });
 
 export const migrationProvider = (dialect: StoreDialect): MigrationProvider => ({ getMigrations: () => Promise.resolve(migrationsFor(dialect)) });

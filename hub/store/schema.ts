@@ -16,6 +16,8 @@ export interface StationTable {
   /** Where the hub sends this station's download codes ('email' | 'sms' and the address); set by the hub operator. */
   contact_channel: string | null; contact_destination: string | null;
   created_at: string;
+  /** What the station last said about itself on a pull or push: outbox items, suspect licenses, and when. */
+  outbox_length: number | null; suspect_count: number | null; status_at: string | null;
 }
 export interface EnrollmentCodeTable { code_hash: string; station_id: string; expires_at: string; used_at: string | null; created_at: string }
 export interface CredentialTable {

@@ -1,5 +1,6 @@
 import type { Clock } from '../../common/clock';
 import type { Logger } from '../../common/log';
+import type { StationStatus } from '../../common/hub-api';
 import type { Ledger } from '../ledger';
 import type { Vault } from '../vault';
 import type { SyncStore } from '../vault/sync-store';
@@ -19,4 +20,6 @@ export interface SyncContext {
   pendingMoveAway(groupId: string): boolean;
   /** True for a group made by an offline split the hub has not answered yet. */
   pendingSplitChild(groupId: string): boolean;
+  /** What the station tells the hub about itself with each pull and push (outbox length, suspect licenses). */
+  status(): StationStatus;
 }

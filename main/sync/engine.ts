@@ -243,6 +243,7 @@ export class SyncEngine {
       vault: this.vault, ledger: this.ledger, store: this.store, client, clock: this.clock, logger: this.logger, stationId,
       pendingMoveAway: (groupId) => hasPendingMoveAway({ store: this.store }, groupId),
       pendingSplitChild: (groupId) => hasPendingSplitChild({ store: this.store }, groupId),
+      status: () => ({ outbox: this.store.outboxCount(), suspects: this.ledger.listSuspects().length }),
     };
   }
 

@@ -20,7 +20,7 @@ export interface PullReport {
 export async function pullAll(ctx: SyncContext, pageSize: number): Promise<PullReport> {
   const report: PullReport = { pages: 0, licensesAdded: 0, blocked: [], unblocked: [], released: 0 };
   const fetchPage = (cursor: string | null): Promise<PullResponse> => {
-    const p = ctx.client.pull({ cursor, limit: pageSize });
+    const p = ctx.client.pull({ cursor, limit: pageSize, status: ctx.status() });
     p.catch(() => undefined); // a prefetch nobody waits for (the sync failed meanwhile) must not crash the process
     return p;
   };

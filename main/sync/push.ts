@@ -82,7 +82,7 @@ export async function pushAll(ctx: SyncContext, batchSize: number, onProgress?: 
   }
 }
 
-const send = async (ctx: SyncContext, rows: readonly OutboxRow[]): Promise<PushOutcome[]> => (await ctx.client.push({ items: rows.map(toPushItem) as PushItem[] })).outcomes;
+const send = async (ctx: SyncContext, rows: readonly OutboxRow[]): Promise<PushOutcome[]> => (await ctx.client.push({ items: rows.map(toPushItem) as PushItem[], status: ctx.status() })).outcomes;
 /** The hub refused the request itself as unreadable (not one item's business rule). */
 const malformed = (e: unknown): boolean => e instanceof AppError && e.details?.httpStatus === 400 && ['INVALID_REQUEST', 'UNKNOWN_FIELD', 'OUT_OF_RANGE', 'DUPLICATE_LICENSE'].includes(e.code);
 

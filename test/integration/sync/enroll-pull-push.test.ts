@@ -84,6 +84,15 @@ describe('station sync against a real hub process', () => {
     expect(st.ledger.counts(group.id)).toMatchObject({ reported: 5, void: 1 });
     const rep = await hub.admin('GET', '/v1/admin/reports/stations');
     expect(rep.rows[0]).toMatchObject({ burned: 5, spoiled: 1 });
+    // the station told the hub its outbox and suspects with the sync; the fleet view shows them with the burns
+    const fleet = await hub.admin('GET', '/v1/console/fleet');
+    expect(fleet.stations[0]).toMatchObject({ outbox: 0, suspects: 0, burnsLastHour: 5 });
+    const db = new Database(join(dir, 'hub.sqlite'), { readonly: true });
+    try {
+      expect(db.prepare('SELECT outbox_length, suspect_count, status_at FROM stations WHERE id = ?').get(fx.stationIds[0])).toMatchObject({ outbox_length: 0, suspect_count: 0, status_at: expect.any(String) });
+    } finally {
+      db.close();
+    }
   });
 
   it('an item the hub cannot read is taken out with the hub\'s reason and does not hold up the others', async () => {
