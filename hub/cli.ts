@@ -61,6 +61,7 @@ const usage = `hub <command> [options]            (database: --db or HUB_DATABAS
   enroll-code <stationId> [--ttl-minutes 1440]          one-time enrollment code (shown once)
 
   credentials list [--owner mine|customer] | credentials show <id> | credentials confirm <id>
+  credentials pid <id> <pid>                          set a group's PID (on the hub it is its product's: only that PID is accepted)
   credentials add <pid> --mode credential|credential_auth_only|license_list --firmware-key K --chip C
                   [--owner mine|customer] [--customer NAME] [--replacement]
   import <credentialId> <file.csv|file.xlsx> [--free]  all-or-nothing license list import
@@ -176,7 +177,7 @@ async function runStart(): Promise<void> {
 const readOnly = new Set(['products list', 'factories list', 'credentials list', 'credentials show', 'update list', 'update show', 'reports credentials', 'reports stations', 'user list', 'audit', 'audit verify', 'history', 'job', 'notices']);
 
 /** Commands whose id argument is a credential (for the audit's credential filter). */
-const aboutCredential = new Set(['hub import', 'hub split', 'hub assign', 'hub third-party', 'hub resources', 'hub credentials confirm', 'hub update request']);
+const aboutCredential = new Set(['hub import', 'hub split', 'hub assign', 'hub third-party', 'hub resources', 'hub credentials confirm', 'hub credentials pid', 'hub update request']);
 
 const role = (value: string | undefined): Role => {
   const r = need(value, '--role');
@@ -219,6 +220,7 @@ async function runCommand(cmd: string, args: string[]): Promise<unknown> {
       case 'credentials list': return await credentials.listCredentials(deps, opt.owner ? { owner: opt.owner as 'mine' | 'customer' } : {});
       case 'credentials show': return await credentials.getCredential(deps, need(b, 'credential id'));
       case 'credentials confirm': return await credentials.confirmCredential(deps, need(b, 'credential id'));
+      case 'credentials pid': return await credentials.setCredentialPid(deps, need(b, 'credential id'), need(c, 'pid'));
       case 'credentials add':
         return await credentials.createCredential(deps, {
           pid: need(b, 'pid'), owner: (opt.owner ?? 'mine') as 'mine' | 'customer', deliveryMode: need(opt.mode, '--mode') as 'credential',

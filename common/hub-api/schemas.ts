@@ -197,6 +197,10 @@ export const splitInputSchema = z
   .strictObject({ purchased: countSchema, free: countSchema })
   .refine((v) => v.purchased + v.free > 0, { message: 'a split needs at least one license (purchased + free > 0)' });
 export type SplitInput = z.infer<typeof splitInputSchema>;
+
+/** A group's PID, set by a person on the hub: on the hub a group's PID is its product's, so only that PID is accepted. */
+export const setPidInputSchema = z.object({ pid: pidSchema }).strict();
+export type SetPidInput = z.infer<typeof setPidInputSchema>;
 export const splitResultSchema = z.object({ parent: credentialSchema, child: credentialSchema });
 export type SplitResult = z.infer<typeof splitResultSchema>;
 

@@ -111,6 +111,10 @@ export const handlers: { [N in HubRouteName]: Handler<N> } = {
   importLicenses: (deps, c) => credentials.importLicenses(deps, c.params.id, c.body.kind, c.body.licenses),
   importLicenseFile: (deps, c) => importLicenseFile(deps, c.params.id, c.body.kind, c.body.fileName, decodeBase64(c.body.contentBase64)),
   split: (deps, c) => credentials.splitCredential(deps, c.params.id, c.body),
+  setPid: async (deps, c) => {
+    await scope.assertCredentialInScope(deps, c.principal, c.params.id);
+    return credentials.setCredentialPid(deps, c.params.id, c.body.pid);
+  },
   assign: async (deps, c) => {
     // A factory account moves credentials between its lines and stations, never to another factory.
     await scope.assertCredentialInScope(deps, c.principal, c.params.id);

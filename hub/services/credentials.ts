@@ -60,6 +60,29 @@ export async function confirmCredential(deps: HubDeps, id: string): Promise<Cred
   return getCredential(deps, id);
 }
 
+/**
+ * A person sets a group's PID on the hub (as a station supervisor does with the `set_pid` sync item).
+ * On the hub a group's PID is its product's: that PID is confirmed and recorded, another is refused
+ * (PID_IS_PRODUCT), since modules of another product need a product change.
+ */
+export async function setCredentialPid(deps: HubDeps, id: string, pid: string): Promise<Credential> {
+  await deps.store.tx(async (trx) => {
+    const cred = await lockCredential(deps, trx, id);
+    assertOperable(cred, 'given a PID');
+    assertNotListGenerated(cred, 'given a PID');
+    await confirmPid(deps, trx, cred, pid, {});
+  });
+  return getCredential(deps, id);
+}
+
+/** Confirms `pid` as the group's PID (it must be its product's) and records it in the group's history with `details`. */
+export async function confirmPid(deps: HubDeps, trx: Tx, cred: CredentialTable, pid: string, details: Record<string, unknown>): Promise<void> {
+  if (cred.pid !== pid) {
+    throw new AppError('PID_IS_PRODUCT', `Group ${cred.id} is product ${cred.pid} on the hub, not ${pid}: a group's PID is its product's. Ask for a product change on the hub if these modules are another product.`, { credentialId: cred.id, pid: cred.pid });
+  }
+  await addEvent(trx, deps, cred.id, 'pid_confirmed', { pid, ...details });
+}
+
 /** Imports licenses into a credential, all or nothing: one bad, duplicated or already known license refuses the whole list. */
 export async function importLicenses(deps: HubDeps, credentialId: string, kind: LicenseKind, licenses: readonly License[]): Promise<ImportResult> {
   const seen = new Map<string, number>();

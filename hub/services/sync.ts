@@ -14,7 +14,7 @@ import type { CredentialTable, StationTable } from '../store/schema';
 import { stationPeople } from './accounts';
 import { openAuthkey } from './authkeys';
 import type { HubDeps } from './context';
-import { createChild, moveToChild } from './credentials';
+import { confirmPid, createChild, moveToChild } from './credentials';
 import { addEvent, assertNotListGenerated, assertOperable, chunks, nowIso, underReviewStates, usableStates, visibleTo } from './util';
 
 interface CursorPos { seq: number; uuid: string }
@@ -264,10 +264,7 @@ async function applyRejected(deps: HubDeps, trx: Tx, station: StationTable, uuid
  */
 async function applySetPid(deps: HubDeps, trx: Tx, station: StationTable, credentialId: string, pid: string): Promise<void> {
   const cred = await lockVisibleGroup(deps, trx, station, credentialId, 'given a PID');
-  if (cred.pid !== pid) {
-    throw new AppError('PID_IS_PRODUCT', `Group ${credentialId} is product ${cred.pid} on the hub, not ${pid}: a group's PID is its product's. Ask for a product change on the hub if these modules are another product.`, { credentialId, pid: cred.pid });
-  }
-  await addEvent(trx, deps, credentialId, 'pid_confirmed', { pid, stationId: station.id });
+  await confirmPid(deps, trx, cred, pid, { stationId: station.id });
 }
 
 async function heldUnused(deps: HubDeps, trx: Tx, station: StationTable, uuids: readonly string[], credentialId?: string) {

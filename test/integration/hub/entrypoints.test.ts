@@ -44,6 +44,11 @@ describe('hub command', () => {
     const again = await hub('import', cred.id, file);
     expect(again.code).toBe(1);
     expect(again.err).toContain('LICENSE_LIST_INVALID');
+    // A group's PID: its product's is confirmed, another is a product change
+    expect(JSON.parse((await hub('credentials', 'pid', cred.id, 'plug01')).out)).toMatchObject({ id: cred.id, pid: 'plug01' });
+    const otherPid = await hub('credentials', 'pid', cred.id, 'bulb0001');
+    expect(otherPid.code).toBe(1);
+    expect(otherPid.err).toMatch(/^error PID_IS_PRODUCT: Group \S+ is product plug01 on the hub, not bulb0001/);
   }, 60_000);
 });
 
