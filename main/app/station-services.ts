@@ -722,7 +722,7 @@ export class StationRuntime {
         exportReport: (input) => {
           const { station } = this.#ready();
           this.#checkCode('report_export', input.code);
-          const records = burnRecordsSince(station.vault.db, reportFrom(input.range, this.#clock.now()), input.groupId);
+          const records = burnRecordsSince(station.vault.db, reportFrom(input.range, this.#clock.now()), { groupId: input.groupId });
           const names = new Map(station.groups().map((g) => [g.id, g.name]));
           const filePath = this.#writeExport(`burn-report-${input.range}-${this.#stamp()}.csv`, burnReportCsv(records, {
             group: (id) => names.get(id) ?? id,

@@ -16,6 +16,8 @@ export interface Reservation {
   groupId: string;
   slot: string;
   attempt: string;
+  /** Who was signed on at the station when it was reserved (their operator number), written on its burn records. */
+  operator: string | null;
 }
 
 /** A license as the ledger shows it: never with its authkey. */
@@ -150,6 +152,7 @@ interface LicenseRow {
   attempt: string | null;
   module_mac: string | null;
   module_serial: string | null;
+  operator: string | null;
   updated_at: number;
 }
 
@@ -191,6 +194,8 @@ export class Ledger {
   readonly #update;
   readonly #insertBurn;
   readonly #group;
+  /** The operator signed on at the station: the next reservations and their burn records name them. */
+  #operator: string | null = null;
   /** Licenses held suspect in memory only: their transition could not be written (disk full). */
   readonly #heldSuspect = new Map<string, { groupId: string; onDisk: LicenseState }>();
 
@@ -200,9 +205,18 @@ export class Ledger {
     const db = this.#db;
     this.#byUuid = db.prepare<[string], LicenseRow>(ledgerQueries.byUuid);
     this.#nextAvailable = db.prepare<[number], LicenseRow>(ledgerQueries.nextAvailable);
-    this.#update = db.prepare('UPDATE licenses SET state = ?, slot = ?, attempt = ?, module_mac = ?, module_serial = ?, updated_at = ? WHERE id = ? AND state = ?');
-    this.#insertBurn = db.prepare('INSERT INTO burn_records (uuid, group_id, slot, attempt, module_mac, module_serial, result, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    this.#update = db.prepare('UPDATE licenses SET state = ?, slot = ?, attempt = ?, module_mac = ?, module_serial = ?, operator = ?, updated_at = ? WHERE id = ? AND state = ?');
+    this.#insertBurn = db.prepare('INSERT INTO burn_records (uuid, group_id, slot, attempt, module_mac, module_serial, result, reason, at, operator) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
     this.#group = db.prepare<[string], { key: number; id: string; state: 'active' | 'blocked'; blocked_reason: string | null; name: string; pid: string | null }>(ledgerQueries.group);
+  }
+
+  /** Who is at the station from now on (their operator number; null: nobody signed on). Reservations made from now on name them. */
+  setOperator(operator: string | null): void {
+    this.#operator = operator;
+  }
+
+  get operator(): string | null {
+    return this.#operator;
   }
 
   /**
@@ -258,7 +272,7 @@ export class Ledger {
         }
         return this.#apply(license, 'reserve', { slot: options.slot, attempt, detail: { slot: options.slot, attempt } });
       });
-    const reservation: Reservation = { licenseId: row.id, uuid: row.uuid, authkey: '', groupId, slot: options.slot, attempt };
+    const reservation: Reservation = { licenseId: row.id, uuid: row.uuid, authkey: '', groupId, slot: options.slot, attempt, operator: row.operator };
     try {
       reservation.authkey = this.vault.openAuthkey(row.uuid, row.sealed_authkey);
     } catch (e) {
@@ -674,14 +688,16 @@ export class Ledger {
       // A license back in its group is in no module.
       module_mac: to === 'available' ? null : (options.module?.moduleMac ?? row.module_mac),
       module_serial: to === 'available' ? null : (options.module?.moduleSerial ?? row.module_serial),
+      // the operator of the burn: set when reserved, kept until the license is back in its group
+      operator: action === 'reserve' ? this.#operator : to === 'available' ? null : row.operator,
       updated_at: now,
     };
-    if (this.#update.run(next.state, next.slot, next.attempt, next.module_mac, next.module_serial, now, row.id, row.state).changes !== 1) {
+    if (this.#update.run(next.state, next.slot, next.attempt, next.module_mac, next.module_serial, next.operator, now, row.id, row.state).changes !== 1) {
       throw new AppError('CONCURRENT_CHANGE', `License ${row.uuid} changed while it was being updated; try again.`);
     }
     this.vault.audit.append({ action: `license.${action}`, groupId: row.group_id, uuid: row.uuid, from: row.state, to, detail: { slot: next.slot, ...options.detail } });
     if (options.burn) {
-      this.#insertBurn.run(row.uuid, row.group_id, next.slot ?? row.slot, row.attempt ?? options.attempt ?? null, next.module_mac, next.module_serial, options.burn.result, options.burn.reason ?? null, now);
+      this.#insertBurn.run(row.uuid, row.group_id, next.slot ?? row.slot, row.attempt ?? options.attempt ?? null, next.module_mac, next.module_serial, options.burn.result, options.burn.reason ?? null, now, row.operator);
     }
     return next;
   }
@@ -752,6 +768,7 @@ interface BurnRecordRow {
   reason: string | null;
   at: number;
   reported_at: number | null;
+  operator: string | null;
 }
 
 const burnFromRow = (r: BurnRecordRow): BurnRecord => ({
@@ -766,4 +783,5 @@ const burnFromRow = (r: BurnRecordRow): BurnRecord => ({
   reason: r.reason,
   at: r.at,
   reportedAt: r.reported_at,
+  operator: r.operator,
 });

@@ -11,9 +11,11 @@ export interface BurnRecord {
   reason: string | null;
   at: number;
   reportedAt: number | null;
+  /** The operator signed on when the license was reserved (their number); null before operators signed on, or from the command line. */
+  operator: string | null;
 }
 
-const columns = ['uuid', 'module_mac', 'module_serial', 'slot', 'time', 'result', 'reason', 'group'] as const;
+const columns = ['uuid', 'module_mac', 'module_serial', 'slot', 'time', 'result', 'reason', 'group', 'operator'] as const;
 
 /** A CSV field: quoted when needed; a leading = + - @ is defused so spreadsheets do not run it as a formula. */
 export function csvField(value: string | null): string {
@@ -26,6 +28,8 @@ export function csvField(value: string | null): string {
 export interface BurnReportLabels {
   group: (groupId: string) => string;
   slot: (slotId: string) => number | string | null;
+  /** The operator's name with their number; by default the number. */
+  operator?: (operator: string) => string;
 }
 
 /** The burn report (CRLF, header first). Built from burn records, which never hold an authkey. */
@@ -34,7 +38,8 @@ export function burnReportCsv(records: readonly BurnRecord[], labels?: BurnRepor
   for (const r of records) {
     const slot = r.slot === null ? null : labels ? labels.slot(r.slot) ?? r.slot : r.slot;
     const group = labels ? labels.group(r.groupId) : r.groupId;
-    lines.push([r.uuid, r.moduleMac, r.moduleSerial, slot === null ? null : String(slot), new Date(r.at).toISOString(), r.result, r.reason, group].map(csvField).join(','));
+    const operator = r.operator === null ? null : labels?.operator ? labels.operator(r.operator) : r.operator;
+    lines.push([r.uuid, r.moduleMac, r.moduleSerial, slot === null ? null : String(slot), new Date(r.at).toISOString(), r.result, r.reason, group, operator].map(csvField).join(','));
   }
   return lines.join('\r\n') + '\r\n';
 }

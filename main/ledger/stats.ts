@@ -32,12 +32,16 @@ export interface BurnStatRow {
  * A suspect record counts by what became of its license: still suspect, read
  * back as burned (verified), or voided (failed). The read-back's own verified
  * record is not a second burn, a void record is no burn, and a record without
- * a slot (a read-back through a bare port) is not a slot's burn.
+ * a slot (a read-back through a bare port) is not a slot's burn. With an
+ * operator, only their records, through the operator index (vault migration 8).
  */
-export const burnStatsSql = `
+const statsSql = (byOperator: boolean): string => {
+  const from = byOperator ? 'burn_records INDEXED BY burn_records_by_operator' : 'burn_records INDEXED BY burn_records_by_time';
+  const who = byOperator ? ' AND operator = @operator' : '';
+  return `
   SELECT (at / 3600000) * 3600000 AS hour, NULL AS slot, NULL AS groupId, 'verified' AS outcome, NULL AS code, count(*) AS n
-  FROM burn_records INDEXED BY burn_records_by_time
-  WHERE at >= @from AND at <= @to AND result = 'verified' AND slot IS NOT NULL AND reason IS NOT 'resolved by read-back'
+  FROM ${from}
+  WHERE at >= @from AND at <= @to${who} AND result = 'verified' AND slot IS NOT NULL AND reason IS NOT 'resolved by read-back'
   GROUP BY 1
   UNION ALL
   SELECT hour, slot, groupId, outcome, code, count(*) FROM (
@@ -46,20 +50,38 @@ export const burnStatsSql = `
         (SELECT CASE l.state WHEN 'suspect' THEN 'suspect' WHEN 'verified' THEN 'verified' WHEN 'reported' THEN 'verified' ELSE 'failed' END
          FROM licenses l WHERE l.uuid = b.uuid) END AS outcome,
       substr(b.reason, 1, instr(b.reason, ' at ') - 1) AS code
-    FROM burn_records b INDEXED BY burn_records_by_time
-    WHERE b.at >= @from AND b.at <= @to AND (b.result = 'failed' OR b.result = 'suspect') AND b.slot IS NOT NULL
+    FROM ${from.replace('burn_records', 'burn_records b')}
+    WHERE b.at >= @from AND b.at <= @to${who.replace('operator', 'b.operator')} AND (b.result = 'failed' OR b.result = 'suspect') AND b.slot IS NOT NULL
   )
   GROUP BY 1, 2, 3, 4, 5`;
+};
 
-export function burnStats(db: VaultDb, range: { from: number; to: number }): BurnStatRow[] {
-  return db.prepare<[{ from: number; to: number }], BurnStatRow>(burnStatsSql).all({ from: range.from, to: range.to }).map((r) => ({ ...r, outcome: r.outcome ?? 'failed', code: r.outcome === 'verified' || r.code === '' ? null : r.code }));
+export const burnStatsSql = statsSql(false);
+export const burnStatsByOperatorSql = statsSql(true);
+
+export interface BurnRange {
+  from: number;
+  to: number;
+  /** Only the burns of this operator (their number). */
+  operator?: string | undefined;
 }
 
-const recordColumns = 'id, uuid, group_id AS groupId, slot, attempt, module_mac AS moduleMac, module_serial AS moduleSerial, result, reason, at, reported_at AS reportedAt';
+export function burnStats(db: VaultDb, range: BurnRange): BurnStatRow[] {
+  const rows = range.operator === undefined
+    ? db.prepare<[{ from: number; to: number }], BurnStatRow>(burnStatsSql).all({ from: range.from, to: range.to })
+    : db.prepare<[{ from: number; to: number; operator: string }], BurnStatRow>(burnStatsByOperatorSql).all({ from: range.from, to: range.to, operator: range.operator });
+  return rows.map((r) => ({ ...r, outcome: r.outcome ?? 'failed', code: r.outcome === 'verified' || r.code === '' ? null : r.code }));
+}
 
-/** Every burn record from `from` on (of one group, or all), oldest first: the shift and day reports. */
-export function burnRecordsSince(db: VaultDb, from: number, groupId?: string): BurnRecord[] {
-  return groupId === undefined
-    ? db.prepare<[number], BurnRecord>(`SELECT ${recordColumns} FROM burn_records WHERE at >= ? ORDER BY at, id`).all(from)
-    : db.prepare<[number, string], BurnRecord>(`SELECT ${recordColumns} FROM burn_records WHERE at >= ? AND group_id = ? ORDER BY at, id`).all(from, groupId);
+/** The operators who burned in a time range (their numbers), for the dashboard's and the report's filter. */
+export function operatorsSince(db: VaultDb, from: number): string[] {
+  return db.prepare<[number], { operator: string }>('SELECT DISTINCT operator FROM burn_records INDEXED BY burn_records_by_time WHERE at >= ? AND operator IS NOT NULL ORDER BY operator').all(from).map((r) => r.operator);
+}
+
+const recordColumns = 'id, uuid, group_id AS groupId, slot, attempt, module_mac AS moduleMac, module_serial AS moduleSerial, result, reason, at, reported_at AS reportedAt, operator';
+
+/** Every burn record from `from` on (of one group and / or one operator, or all), oldest first: the shift and day reports. */
+export function burnRecordsSince(db: VaultDb, from: number, filter: { groupId?: string | undefined; operator?: string | undefined } = {}): BurnRecord[] {
+  const where = ['at >= @from', ...(filter.groupId !== undefined ? ['group_id = @groupId'] : []), ...(filter.operator !== undefined ? ['operator = @operator'] : [])];
+  return db.prepare<[Record<string, unknown>], BurnRecord>(`SELECT ${recordColumns} FROM burn_records WHERE ${where.join(' AND ')} ORDER BY at, id`).all({ from, ...filter });
 }

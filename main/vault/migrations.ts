@@ -262,6 +262,20 @@ export const migrations: Migration[] = [
       `);
     },
   },
+  {
+    version: 8,
+    name: 'the operator of each burn',
+    // who was signed on at the station when the license was reserved: kept on the license through its
+    // burn and written on each burn record; the dashboard and the reports filter by it through its own index
+    // (the same columns as the time index, behind the operator)
+    up(db) {
+      db.exec(`
+        ALTER TABLE licenses ADD COLUMN operator TEXT;
+        ALTER TABLE burn_records ADD COLUMN operator TEXT;
+        CREATE INDEX burn_records_by_operator ON burn_records (operator, at, result, slot, group_id, reason);
+      `);
+    },
+  },
 ];
 
 export const latestVersion = (list: readonly Migration[] = migrations): number => list.at(-1)?.version ?? 0;

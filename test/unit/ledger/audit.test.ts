@@ -97,9 +97,9 @@ describe('burn report CSV', () => {
   it('lists every burn with uuid, module MAC, serial, slot, time and result, never an authkey', () => {
     const csv = f.ledger.exportBurnReportCsv({ groupId: f.groupId });
     const lines = csv.trimEnd().split('\r\n');
-    expect(lines[0]).toBe('uuid,module_mac,module_serial,slot,time,result,reason,group');
+    expect(lines[0]).toBe('uuid,module_mac,module_serial,slot,time,result,reason,group,operator');
     expect(lines).toHaveLength(4);
-    expect(lines[1]).toMatch(new RegExp(`^${f.licenses[0]?.uuid},A0B0C0D0E0F0,,s0,\\d{4}-\\d\\d-\\d\\dT[^,]+Z,verified,,${f.groupId}$`));
+    expect(lines[1]).toMatch(new RegExp(`^${f.licenses[0]?.uuid},A0B0C0D0E0F0,,s0,\\d{4}-\\d\\d-\\d\\dT[^,]+Z,verified,,${f.groupId},$`));
     for (const l of f.licenses) expect(csv).not.toContain(l.authkey);
   });
 
@@ -108,7 +108,7 @@ describe('burn report CSV', () => {
     expect(csvField('say "hi"')).toBe('"say ""hi"""');
     expect(csvField('=HYPERLINK("x")')).toBe(`"'=HYPERLINK(""x"")"`);
     expect(csvField(null)).toBe('');
-    expect(burnReportCsv([])).toBe('uuid,module_mac,module_serial,slot,time,result,reason,group\r\n');
+    expect(burnReportCsv([])).toBe('uuid,module_mac,module_serial,slot,time,result,reason,group,operator\r\n');
   });
 });
 

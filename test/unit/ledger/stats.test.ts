@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { burnRecordsSince, burnStats, burnStatsSql } from '../../../main/ledger';
+import { burnRecordsSince, burnReportCsv, burnStats, burnStatsByOperatorSql, burnStatsSql, operatorsSince } from '../../../main/ledger';
 import { ledgerFixture, type LedgerFixture } from './helpers';
 
 /** The burn records summed in SQL: what became of each attempt, over every record, through the time index. */
@@ -48,8 +48,36 @@ describe('burn statistics in SQL', () => {
     const rows = burnStats(f.vault.db, { from: start - 24 * 3600_000, to: start + 3600_000 });
     expect(total(rows, 'verified')).toBe(50);
     expect(burnRecordsSince(f.vault.db, start - 24 * 3600_000)).toHaveLength(50);
-    expect(burnRecordsSince(f.vault.db, start - 24 * 3600_000, 'another group')).toHaveLength(0);
+    expect(burnRecordsSince(f.vault.db, start - 24 * 3600_000, { groupId: 'another group' })).toHaveLength(0);
     const plan = f.vault.db.prepare(`EXPLAIN QUERY PLAN ${burnStatsSql}`).all({ from: 0, to: 1 }) as { detail: string }[];
     expect(plan.map((p) => p.detail).join('\n')).toContain('burn_records_by_time');
+  });
+
+  it('names the operator signed on at the reservation on every burn record of that license, and filters by operator through its index', () => {
+    f.ledger.setOperator('17');
+    burn('slot-1', 'verified');
+    burn('slot-1', 'failed');
+    const suspect = burn('slot-2', 'suspect');
+    // a new operator signs on: the suspect's later records stay the first operator's
+    f.ledger.setOperator('21');
+    burn('slot-1', 'verified');
+    f.ledger.voidSuspect(suspect, 'module lost');
+    f.ledger.setOperator(null);
+    burn('slot-3', 'verified');
+    const records = burnRecordsSince(f.vault.db, start);
+    expect(records.map((r) => `${r.slot} ${r.result} ${r.operator}`)).toEqual([
+      'slot-1 verified 17', 'slot-1 failed 17', 'slot-2 suspect 17', 'slot-1 verified 21', 'slot-2 void 17', 'slot-3 verified null',
+    ]);
+    expect(burnRecordsSince(f.vault.db, start, { operator: '17' })).toHaveLength(4);
+    expect(total(burnStats(f.vault.db, { from: start, to: start + 3600_000, operator: '17' }), 'verified')).toBe(1);
+    expect(total(burnStats(f.vault.db, { from: start, to: start + 3600_000, operator: '17' }), 'failed')).toBe(2);
+    expect(total(burnStats(f.vault.db, { from: start, to: start + 3600_000, operator: '21' }), 'verified')).toBe(1);
+    expect(total(burnStats(f.vault.db, { from: start, to: start + 3600_000 }), 'verified')).toBe(3);
+    expect(operatorsSince(f.vault.db, start)).toEqual(['17', '21']);
+    const plan = f.vault.db.prepare(`EXPLAIN QUERY PLAN ${burnStatsByOperatorSql}`).all({ from: 0, to: 1, operator: '17' }) as { detail: string }[];
+    expect(plan.map((p) => p.detail).join('\n')).toContain('burn_records_by_operator');
+    const csv = burnReportCsv(records, { group: () => 'Plugs', slot: (id) => Number(id.slice(5)), operator: (n) => `li.wang (${n})` });
+    expect(csv.split('\r\n')[0]).toBe('uuid,module_mac,module_serial,slot,time,result,reason,group,operator');
+    expect(csv.split('\r\n')[1]).toMatch(/,verified,,Plugs,li\.wang \(17\)$/);
   });
 });
