@@ -3,6 +3,7 @@ import {
   auditCheckSchema, bundleExportSchema, bundleImportSchema, dashboardSchema, deliveryModeSchema, groupCountsSchema, groupSummarySchema, historyEntrySchema, idSchema, importReportSchema,
   jobProgressSchema, keyProtectionInputSchema, programmerSchema, languageSchema, offlineOutcomeSchema, productSchema, refusedReportSchema, reportRangeSchema, setupStateSchema, slotStateSchema,
   supervisorPinInputSchema, supervisorSessionSchema, suspectSchema, syncStatusSchema, updateRequestSchema, uuidSchema, pidSchema,
+  operatorNumberInputSchema, operatorSessionSchema, peopleSchema, supervisorNameInputSchema, supervisorRefSchema,
 } from './schemas';
 
 /**
@@ -14,9 +15,12 @@ import {
  * access: `open` needs nothing; `supervisor` needs a PIN session.
  */
 type Access = 'open' | 'supervisor';
-interface CallSpec<I extends z.ZodType, O extends z.ZodType> { input: I; output: O; access: Access }
-const call = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O, access: Access = 'open'): CallSpec<I, O> => ({ input, output, access });
-const supervisor = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O): CallSpec<I, O> => call(input, output, 'supervisor');
+/** `action`: a supervisor call that changes something or sends something; each is recorded with the supervisor's name. */
+interface CallSpec<I extends z.ZodType, O extends z.ZodType> { input: I; output: O; access: Access; action: boolean }
+const call = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O, access: Access = 'open', action = false): CallSpec<I, O> => ({ input, output, access, action });
+const supervisor = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O): CallSpec<I, O> => call(input, output, 'supervisor', true);
+/** A supervisor call that only reads. */
+const supervisorRead = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O): CallSpec<I, O> => call(input, output, 'supervisor');
 
 /** Calls with no input take an empty object (undefined is accepted too). */
 const none = z.object({}).strict().optional();
@@ -52,26 +56,43 @@ export const apiContract = {
     /** A module's serial number from the barcode scanner, for the next burn record on the slot. */
     scanSerial: call(z.object({ slotId: idSchema, serial: serialSchema }).strict(), slotStateSchema),
     counts: call(z.object({ groupId: idSchema }).strict(), groupCountsSchema),
+    /** An operator signs on with their operator number or by scanning their badge (no password); no burn starts without one. */
+    signOn: call(z.object({ code: z.string().trim().min(1, 'scan your badge or type your operator number').max(64) }).strict(), operatorSessionSchema),
+    /** Signs the operator off; the slots stop (a burn under way is finished and recorded). */
+    signOff: call(none, operatorSessionSchema),
+    operator: call(none, operatorSessionSchema),
   },
   supervisor: {
-    login: call(z.object({ pin: z.string().regex(/^[0-9]{1,16}$/, 'a PIN holds digits only') }).strict(), supervisorSessionSchema),
+    /** `supervisorId` names who signs in (from `supervisors`); it may be left out while the station knows one supervisor only. */
+    login: call(z.object({ pin: z.string().regex(/^[0-9]{1,16}$/, 'a PIN holds digits only'), supervisorId: z.string().min(1).max(64).optional() }).strict(), supervisorSessionSchema),
     logout: call(none, supervisorSessionSchema),
     session: call(none, supervisorSessionSchema),
-    products: supervisor(none, z.array(productSchema)),
+    /** The supervisors' names, for the sign-in (never a PIN or its hash). */
+    supervisors: call(none, z.array(supervisorRefSchema)),
+    people: supervisorRead(none, peopleSchema),
+    /** The station's own operators and supervisors, kept by a supervisor (also offline); the hub's come from its factory accounts. */
+    addOperator: supervisor(z.object({ number: operatorNumberInputSchema, name: z.string().trim().min(1).max(64), badge: z.string().trim().regex(/^[\x21-\x7e]{4,64}$/, 'a badge is 4 to 64 printable characters without spaces').optional() }).strict(), peopleSchema),
+    removeOperator: supervisor(z.object({ number: operatorNumberInputSchema }).strict(), peopleSchema),
+    addSupervisor: supervisor(z.object({ name: supervisorNameInputSchema, pin: supervisorPinInputSchema }).strict(), peopleSchema),
+    removeSupervisor: supervisor(z.object({ id: z.string().min(1).max(64) }).strict(), peopleSchema),
+    /** Retires the PIN set at first run ("Station supervisor"): only a named supervisor may, once another named supervisor exists. */
+    retireSharedPin: supervisor(none, peopleSchema),
+    setIdleSignOff: supervisor(z.object({ minutes: z.number().int().min(0).max(24 * 60) }).strict(), peopleSchema),
+    products: supervisorRead(none, z.array(productSchema)),
     split: supervisor(z.object({ groupId: idSchema, purchased: count, free: count, name: z.string().trim().max(64).optional() }).strict()
       .refine((v) => v.purchased + v.free > 0, { message: 'a split needs at least one license (purchased + free)' }),
     z.object({ group: groupSummarySchema, queuedOffline: z.boolean() })),
     changeProduct: supervisor(z.object({ groupId: idSchema, targetPid: pidSchema, deliveryMode: deliveryModeSchema }).strict(), updateRequestSchema),
     recall: supervisor(z.object({ requestId: idSchema }).strict(), updateRequestSchema),
-    requests: supervisor(z.object({ groupId: idSchema.optional() }).strict(), z.array(updateRequestSchema)),
-    history: supervisor(z.object({ groupId: idSchema }).strict(), z.array(historyEntrySchema)),
+    requests: supervisorRead(z.object({ groupId: idSchema.optional() }).strict(), z.array(updateRequestSchema)),
+    history: supervisorRead(z.object({ groupId: idSchema }).strict(), z.array(historyEntrySchema)),
     generateResources: supervisor(z.object({ groupId: idSchema, kind: z.enum(['homekit', 'findmy']) }).strict(), jobProgressSchema),
     /** Sends a one-time code by the configured channel (logged in development). */
     requestCode: supervisor(z.object({ purpose: z.enum(['download', 'report_export']), groupId: idSchema.optional() }).strict(), z.object({ sentTo: z.string(), expiresAt: z.string() })),
     /** Writes the license file into the station's export folder: authkeys never reach the screen. */
     download: supervisor(z.object({ groupId: idSchema, code: oneTimeCode, confirmGenerate: z.boolean().optional() }).strict(), z.object({ filePath: z.string(), licenses: count, group: groupSummarySchema })),
     reassign: supervisor(z.object({ groupId: idSchema, slotIds: z.array(idSchema).max(64), line: z.string().trim().max(64).nullable().optional() }).strict(), z.object({ group: groupSummarySchema, queuedOffline: z.boolean() })),
-    suspects: supervisor(none, z.array(suspectSchema)),
+    suspects: supervisorRead(none, z.array(suspectSchema)),
     /**
      * read_back settles the suspect on its own module only (same MAC, else the scanned `moduleSerial`,
      * else `confirmUnidentified`); `otherLicense` is the supervisor's choice when it holds another license.
@@ -90,7 +111,7 @@ export const apiContract = {
       groupName: z.string().trim().max(64).optional(),
       pid: pidSchema.optional(),
     }).strict(), importReportSchema),
-    auditCheck: supervisor(none, auditCheckSchema),
+    auditCheck: supervisorRead(none, auditCheckSchema),
     /** Moves unused licenses of a group into an encrypted bundle file in the export folder; they leave the group at once. */
     exportBundle: supervisor(z.object({ groupId: idSchema, count: z.number().int().positive('a bundle holds at least 1 license').max(100_000, 'a bundle holds at most 100000 licenses').optional() }).strict(), bundleExportSchema),
     /** Takes a bundle made at another station, once: a file on this station or its bytes (an upload). */
@@ -99,9 +120,9 @@ export const apiContract = {
       contentBase64: z.string().min(1, 'the file is empty').max(90_000_000, 'the file is larger than 64 MiB').optional(),
       passphrase: bundlePassphrase,
     }).strict().refine((v) => (v.filePath === undefined) !== (v.contentBase64 === undefined), { message: 'give either the path of the bundle file or its content, not both and not neither', path: ['filePath'] }), bundleImportSchema),
-    exportReport: supervisor(z.object({ code: oneTimeCode, range: reportRangeSchema, groupId: idSchema.optional() }).strict(), z.object({ filePath: z.string(), rows: count })),
+    exportReport: supervisor(z.object({ code: oneTimeCode, range: reportRangeSchema, groupId: idSchema.optional(), operator: operatorNumberInputSchema.optional() }).strict(), z.object({ filePath: z.string(), rows: count })),
     /** The programmers plugged in and the slots' programmers (missing ones too): a new programmer has no slot yet. */
-    programmers: supervisor(none, z.array(programmerSchema)),
+    programmers: supervisorRead(none, z.array(programmerSchema)),
     /**
      * Binds a new programmer to a slot: the named slot (stopped; it leaves its old programmer), or a new slot
      * (its protocol found by asking the module in its jig).
@@ -113,10 +134,10 @@ export const apiContract = {
     syncNow: call(none, syncStatusSchema),
     outcomes: call(none, z.array(offlineOutcomeSchema)),
     /** Burn records, spoiled licenses and give-backs the hub refused, with its reason (newest first). */
-    refusedReports: supervisor(none, z.array(refusedReportSchema)),
+    refusedReports: supervisorRead(none, z.array(refusedReportSchema)),
   },
   reports: {
-    dashboard: call(z.object({ range: reportRangeSchema }).strict(), dashboardSchema),
+    dashboard: call(z.object({ range: reportRangeSchema, operator: operatorNumberInputSchema.optional() }).strict(), dashboardSchema),
   },
 } as const;
 
@@ -131,6 +152,7 @@ export const apiEvents = {
   onSupervisorSession: supervisorSessionSchema,
   /** The programmers changed (one plugged in, unplugged or assigned). */
   onProgrammers: z.array(programmerSchema),
+  onOperator: operatorSessionSchema,
 } as const;
 
 export type ApiContract = typeof apiContract;
@@ -143,6 +165,8 @@ export type Channel = { [G in ApiGroup]: ChannelOf<G> }[ApiGroup];
 /** Every channel, e.g. `station.start`: the preload and the browser client are built from this list. */
 export const apiChannels = (Object.keys(apiContract) as ApiGroup[]).flatMap((g) => Object.keys(apiContract[g]).map((m) => `${g}.${m}` as Channel));
 export const apiEventNames = Object.keys(apiEvents) as ApiEventName[];
+
+export type { CallSpec };
 
 export function specOf(channel: string): CallSpec<z.ZodType, z.ZodType> | undefined {
   const dot = channel.indexOf('.');

@@ -326,11 +326,44 @@ export const auditCheckSchema = z.object({
 });
 export type AuditCheck = z.infer<typeof auditCheckSchema>;
 
+// ---- people at the station ----
+
+/** Where a person at the station comes from: the hub's factory accounts, the station's own list (kept by a supervisor), or the PIN set at first run. */
+export const personSourceSchema = z.enum(['hub', 'station', 'shared']);
+export const supervisorRefSchema = z.object({ id: z.string(), name: z.string(), source: personSourceSchema });
+export type SupervisorRef = z.infer<typeof supervisorRefSchema>;
+export const operatorRefSchema = z.object({ number: z.string(), name: z.string() });
+export const operatorSchema = operatorRefSchema.extend({ hasBadge: z.boolean(), source: personSourceSchema });
+export type Operator = z.infer<typeof operatorSchema>;
+
+/** Who is signed on at the station (one operator at a time); idle sign-off after `idleMinutes` without a burn or a key (0: never). */
+export const operatorSessionSchema = z.object({
+  operator: operatorRefSchema.nullable(),
+  since: isoTimeSchema.nullable(),
+  idleMinutes: z.number().int().nonnegative(),
+  /** Why the last operator was signed off by the station itself (idle), until someone signs on. */
+  signedOff: z.enum(['idle']).nullable(),
+});
+export type OperatorSession = z.infer<typeof operatorSessionSchema>;
+
+export const peopleSchema = z.object({
+  operators: z.array(operatorSchema),
+  supervisors: z.array(supervisorRefSchema),
+  idleMinutes: z.number().int().nonnegative(),
+});
+export type People = z.infer<typeof peopleSchema>;
+
+export const operatorNumberInputSchema = z.string().trim().regex(/^[0-9A-Za-z-]{1,16}$/, 'an operator number is 1 to 16 letters, digits or dashes');
+/** A supervisor's name goes to the hub with their actions (x-station-supervisor): letters, digits, spaces and . _ @ # -. */
+export const supervisorNameInputSchema = z.string().trim().min(2, 'a name has at least 2 characters').max(64).regex(/^[A-Za-z0-9 ._@#-]+$/, 'a supervisor\'s name may hold letters, digits, spaces and . _ @ # - only');
+
 export const supervisorSessionSchema = z.object({
   active: z.boolean(),
   expiresAt: isoTimeSchema.nullable(),
   lockedUntil: isoTimeSchema.nullable(),
   attemptsLeft: z.number().int().nonnegative(),
+  /** The supervisor signed in (named on every action they take). */
+  supervisor: supervisorRefSchema.nullable(),
 });
 export type SupervisorSession = z.infer<typeof supervisorSessionSchema>;
 
@@ -347,6 +380,9 @@ export const dashboardSchema = z.object({
   failuresBySlot: z.array(z.object({ slotId: idSchema, label: z.string(), number: z.number().int().positive().nullable(), reasons: z.array(reasonCountSchema) })),
   failuresByGroup: z.array(z.object({ groupId: idSchema, label: z.string(), reasons: z.array(reasonCountSchema) })),
   totals: z.object({ verified: z.number().int().nonnegative(), failed: z.number().int().nonnegative(), suspect: z.number().int().nonnegative() }),
+  /** The operator the figures are of (null: everyone), and who burned in the range, for the filter. */
+  operator: z.string().nullable(),
+  operators: z.array(operatorRefSchema),
 });
 export type Dashboard = z.infer<typeof dashboardSchema>;
 

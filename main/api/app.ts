@@ -1,6 +1,6 @@
 import type { Logger } from '../../common/log';
 import { silentLogger } from '../../common/log';
-import { createDispatcher, type Dispatcher } from './dispatcher';
+import { createDispatcher, type Dispatcher, type SupervisorAction } from './dispatcher';
 import type { StationServices } from './services';
 import type { SupervisorSessions } from './supervisor-session';
 
@@ -13,9 +13,9 @@ export interface StationApp {
   close(): Promise<void>;
 }
 
-export function createStationApp(options: { services: StationServices; sessions: SupervisorSessions; log?: Logger; close?: () => Promise<void> }): StationApp {
+export function createStationApp(options: { services: StationServices; sessions: SupervisorSessions; log?: Logger; close?: () => Promise<void>; onSupervisorAction?: (a: SupervisorAction) => void }): StationApp {
   return {
-    dispatcher: createDispatcher(options.services, options.sessions, options.log ?? silentLogger),
+    dispatcher: createDispatcher(options.services, options.sessions, options.log ?? silentLogger, options.onSupervisorAction),
     sessions: options.sessions,
     services: options.services,
     close: options.close ?? (() => Promise.resolve()),

@@ -24,14 +24,14 @@ type GroupServices<G extends keyof ApiContract, Omitted extends string = never> 
  * - setup:      main/settings + main/vault (first run, unlock) + main/sync (enroll)
  * - station:    main/station (slots, orchestrator) over main/ledger
  * - supervisor: main/ledger (suspects, audit), common/import + main/vault (import), main/sync (hub operations, offline split/reassign)
- *               login/logout/session are answered by main/api/supervisor-session, not by services.
+ *               login/logout/session/supervisors are answered by main/api/supervisor-session, not by services.
  * - sync:       main/sync
  * - reports:    main/ledger
  */
 export interface StationServices {
   setup: GroupServices<'setup'>;
   station: GroupServices<'station'>;
-  supervisor: GroupServices<'supervisor', 'login' | 'logout' | 'session'>;
+  supervisor: GroupServices<'supervisor', 'login' | 'logout' | 'session' | 'supervisors'>;
   sync: GroupServices<'sync'>;
   reports: GroupServices<'reports'>;
   /** Live events for the page (slot states, counts, sync status, job progress). */

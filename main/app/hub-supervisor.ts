@@ -1,5 +1,5 @@
 import { AppError } from '../../common/errors';
-import { errorBodySchema, hubRoutes, type HubRouteName, type RouteBody, type RouteReply } from '../../common/hub-api';
+import { errorBodySchema, hubRoutes, supervisorHeader, type HubRouteName, type RouteBody, type RouteReply } from '../../common/hub-api';
 
 /** Where the hub is and the station's own token (sealed in the vault by enrollment); null before enrollment. */
 export type HubAccess = () => { baseUrl: string; token: string } | null;
@@ -15,10 +15,17 @@ export type HubAccess = () => { baseUrl: string; token: string } | null;
 export class HubSupervisor {
   readonly #access: HubAccess;
   readonly #timeoutMs: number;
+  readonly #supervisor: string | null;
 
-  constructor(options: { access: HubAccess; timeoutMs?: number }) {
+  constructor(options: { access: HubAccess; timeoutMs?: number; supervisor?: string | null }) {
     this.#access = options.access;
     this.#timeoutMs = options.timeoutMs ?? 15_000;
+    this.#supervisor = options.supervisor ?? null;
+  }
+
+  /** The same calls on behalf of a supervisor: each names them in `x-station-supervisor`, so the hub's audit does. */
+  as(supervisor: string | null): HubSupervisor {
+    return new HubSupervisor({ access: this.#access, timeoutMs: this.#timeoutMs, supervisor });
   }
 
   products = (): Promise<RouteReply<'stationProducts'>> => this.#call('stationProducts', {});
@@ -40,6 +47,7 @@ export class HubSupervisor {
     let path: string = route.url;
     for (const [k, v] of Object.entries(parts.params ?? {})) path = path.replace(`:${k}`, encodeURIComponent(v));
     const headers: Record<string, string> = { accept: 'application/json', authorization: `Bearer ${access.token}` };
+    if (this.#supervisor !== null) headers[supervisorHeader] = this.#supervisor;
     // Fastify refuses a POST with a JSON content type and no body: send {} when the route takes none.
     const body = route.method === 'POST' ? JSON.stringify(parts.body ?? {}) : undefined;
     if (body !== undefined) headers['content-type'] = 'application/json';

@@ -8,14 +8,16 @@ import type { GroupSummary, JobProgress, Language, OfflineOutcome, Programmer, S
 import type { DiscoveryOptions } from '../../native/transport/discovery';
 import { ProgrammerWatcher, type ProgrammerWatcherOptions } from '../../native/transport/programmer-watcher';
 import { findProgrammerByModel } from '../../native/transport/programmers';
-import { burnRecordsSince, burnReportCsv, burnStats } from '../ledger';
+import { burnRecordsSince, burnReportCsv, burnStats, operatorsSince } from '../ledger';
 import { fileSettings, type SettingsStore } from '../settings';
 import { Station, toApiGroupCounts, toApiSlotState, type SlotSnapshot, type SlotTiming } from '../station';
 import { SyncEngine, TOKEN_SECRET } from '../sync';
 import { PassphraseWrapper, SafeStorageWrapper, Vault, defaultAnchorPath, type KeyWrapper, type SafeStorageLike, type ScryptParams } from '../vault';
-import { EventHub, type StationServices } from '../api/services';
+import { EventHub, type CallContext, type StationServices } from '../api/services';
+import type { SupervisorAction } from '../api/dispatcher';
 import { SupervisorSessions, type PinRecord, type PinStore, type SupervisorSessionOptions } from '../api/supervisor-session';
 import { HubSupervisor } from './hub-supervisor';
+import { DEFAULT_IDLE_MINUTES, FloorPeople } from './people';
 import { discoverSlotLayout, probeProtocol, type SlotPlace, type StoredSlotPlace } from './slot-layout';
 import { dashboard, groupSummary, historyEntry, operationHistory, refusedReports, reportFrom, updateRequest } from './views';
 
@@ -73,6 +75,9 @@ export class StationRuntime {
   readonly settings: SettingsStore;
   readonly pinStore: PinStore;
   readonly sessions: SupervisorSessions;
+  /** Who is at the station: operators (signed on one at a time) and supervisors. */
+  readonly people: FloorPeople;
+  #idleTimer: NodeJS.Timeout | null = null;
   readonly #o: StationServicesOptions;
   readonly #clock: Clock;
   readonly #log: Logger;
@@ -102,7 +107,17 @@ export class StationRuntime {
     this.#exportDir = options.exportDir ?? join(options.dataDir, 'exports');
     this.settings = options.settings ?? fileSettings({ path: join(options.dataDir, 'settings.json') });
     this.pinStore = { load: () => (this.settings.get('supervisorLock', null) as PinRecord | null), save: (r) => this.settings.set('supervisorLock', r) };
-    this.sessions = new SupervisorSessions(this.pinStore, { ...options.session, ...(options.clock ? { clock: options.clock } : {}) });
+    this.people = new FloorPeople({
+      clock: this.#clock,
+      vault: () => this.#station?.vault ?? null,
+      idleMinutes: () => this.settings.get('operatorIdleMinutes', DEFAULT_IDLE_MINUTES) as number,
+      onOperator: (number, session) => {
+        this.#station?.ledger.setOperator(number);
+        this.events.emit('onOperator', session);
+      },
+      stopSlots: async () => { await this.#station?.stop(); },
+    });
+    this.sessions = new SupervisorSessions(this.pinStore, { ...options.session, ...(options.clock ? { clock: options.clock } : {}), directory: () => this.people.supervisors() });
     this.#hub = new HubSupervisor({ access: () => this.#hubAccess() });
     this.#watcher = new ProgrammerWatcher({ ...options.discovery, pollMs: 2000, ...options.programmerWatch });
     this.#watcher.on('warning', (w) => this.#log.info({ warning: w }, 'programmers'));
@@ -134,7 +149,16 @@ export class StationRuntime {
     return this.#sync;
   }
 
+  /** Every supervisor action, in the vault's audit chain with the supervisor's name (the dispatcher calls it). */
+  recordSupervisorAction(a: SupervisorAction): void {
+    const vault = this.#station?.vault;
+    vault?.db.transaction(() => vault.audit.append({ action: `supervisor.${a.channel.slice(a.channel.indexOf('.') + 1)}`, detail: { by: a.supervisor.name, supervisorId: a.supervisor.id, outcome: a.outcome } })).immediate();
+  }
+
   async close(): Promise<void> {
+    if (this.#idleTimer !== null) clearInterval(this.#idleTimer);
+    this.#idleTimer = null;
+    this.people.reset();
     for (const t of this.#jobTimers) clearTimeout(t);
     this.#jobTimers.clear();
     await this.#sync?.stop();
@@ -184,7 +208,11 @@ export class StationRuntime {
     const options = { vaultPath: this.#vaultPath, wrapper, clock: this.#clock, logger: this.#log, anchorPath: this.#o.anchorPath ?? defaultAnchorPath(this.#vaultPath), programmers: this.#watcher, ...(this.#o.slotTiming ? { slotTiming: this.#o.slotTiming } : {}) };
     const station = create ? await Station.create(options) : await Station.open(options);
     station.subscribe((e) => {
-      if (e.type === 'slot') this.events.emit('onSlotState', this.#apiSlot(e.slot));
+      if (e.type === 'slot') {
+        // a burn is the operator at work
+        if (e.slot.phase === 'burning') this.people.touch();
+        this.events.emit('onSlotState', this.#apiSlot(e.slot));
+      }
       else if (e.type === 'counts') {
         this.events.emit('onCounts', toApiGroupCounts(e.groupId, e.counts));
         this.#sync?.outboxChanged();
@@ -202,6 +230,11 @@ export class StationRuntime {
     });
     this.#station = station;
     this.#sync = sync;
+    station.ledger.setOperator(null);
+    if (this.#idleTimer === null) {
+      this.#idleTimer = setInterval(() => void this.people.checkIdle().catch((e: unknown) => this.#log.warn({ err: toErrorInfo(e) }, 'idle sign-off failed')), 15_000);
+      this.#idleTimer.unref();
+    }
     if (station.vault.deleteValue(OLD_OPERATOR_TOKEN)) this.#log.info('the hub admin token this station kept was removed: supervisor operations use the station token');
     await this.#discoverSlots();
     return station;
@@ -401,6 +434,20 @@ export class StationRuntime {
     }
   }
 
+  /** The hub on behalf of the supervisor of this call (named in x-station-supervisor). */
+  #hubFor(ctx: CallContext): HubSupervisor {
+    return this.#hub.as(this.sessions.who(ctx.sessionKey)?.name ?? null);
+  }
+
+  #requireOperator(): void {
+    if (this.people.current === null) throw new AppError('OPERATOR_REQUIRED', 'Nobody is signed on at this station: scan your badge or type your operator number first.');
+  }
+
+  #people() {
+    this.#ready();
+    return { operators: this.people.operators(), supervisors: this.sessions.list(), idleMinutes: this.settings.get('operatorIdleMinutes', DEFAULT_IDLE_MINUTES) as number };
+  }
+
   async #productName(): Promise<(pid: string) => string> {
     const { products } = await this.#hub.products();
     return (pid) => products.find((p) => p.pid === pid)?.name ?? pid;
@@ -512,6 +559,7 @@ export class StationRuntime {
           return { groups: this.#groups(), slots: this.#layout.map((p) => this.#slotState(p)) };
         },
         selectGroup: async (input) => {
+          this.people.touch();
           const summary = this.#summary(input.groupId);
           if (summary.blocked !== null) throw new AppError(summary.blocked.code, summary.blocked.message);
           if (this.#layout.length === 0) await this.#discoverSlots();
@@ -527,11 +575,14 @@ export class StationRuntime {
         },
         start: (input) => {
           const { station } = this.#ready();
+          this.#requireOperator();
+          this.people.touch();
           const ids = this.#boundTargets(input.slotIds);
           station.start(ids);
           return this.#states(ids);
         },
         stop: async (input) => {
+          this.people.touch();
           const { station } = this.#ready();
           const ids = input.slotIds?.length ? input.slotIds.filter((id) => this.#place(id) && this.#hasSlot(id)) : this.#layout.filter((p) => this.#hasSlot(p.slotId)).map((p) => p.slotId);
           if (ids.length > 0) await station.stop(ids);
@@ -539,22 +590,56 @@ export class StationRuntime {
         },
         retry: (input) => {
           const { station } = this.#ready();
+          this.#requireOperator();
           const [id] = this.#boundTargets([input.slotId]);
           station.retry(id!);
           return this.#slotState(this.#place(id!));
         },
         scanSerial: (input) => {
+          this.people.touch();
           const { station } = this.#ready();
           const [id] = this.#boundTargets([input.slotId]);
           station.setNextModuleSerial(id!, input.serial);
           return this.#slotState(this.#place(id!));
         },
         counts: (input) => toApiGroupCounts(input.groupId, this.#ready().station.counts(input.groupId)),
+        signOn: (input) => {
+          this.#ready();
+          return this.people.signOn(input.code);
+        },
+        signOff: () => this.people.signOff(),
+        operator: () => this.people.session(),
       },
       supervisor: {
-        products: async () => {
+        people: () => this.#people(),
+        addOperator: (input) => {
+          this.people.addOperator(input);
+          return this.#people();
+        },
+        removeOperator: (input) => {
+          this.people.removeOperator(input.number);
+          return this.#people();
+        },
+        addSupervisor: async (input) => {
+          await this.people.addSupervisor(input, this.sessions.list());
+          return this.#people();
+        },
+        removeSupervisor: (input, ctx) => {
+          this.people.removeSupervisor(input.id, this.sessions.require(ctx.sessionKey));
+          return this.#people();
+        },
+        retireSharedPin: (_input, ctx) => {
+          this.sessions.retireSharedPin(this.sessions.require(ctx.sessionKey));
+          return this.#people();
+        },
+        setIdleSignOff: (input) => {
+          this.settings.set('operatorIdleMinutes', input.minutes);
+          this.events.emit('onOperator', this.people.session());
+          return this.#people();
+        },
+        products: async (_input, ctx) => {
           this.#ready();
-          const products = (await this.#hub.products()).products.map((p) => ({ pid: p.pid, name: p.name, priceCents: p.priceCents, features: { homekit: p.homekit, findmy: p.findmy } }));
+          const products = (await this.#hubFor(ctx).products()).products.map((p) => ({ pid: p.pid, name: p.name, priceCents: p.priceCents, features: { homekit: p.homekit, findmy: p.findmy } }));
           const known = products.every((p) => { const f = this.#features.get(p.pid); return f?.homekit === p.features.homekit && f.findmy === p.features.findmy; });
           for (const p of products) this.#features.set(p.pid, p.features);
           if (!known) this.#publishGroups();
@@ -566,43 +651,43 @@ export class StationRuntime {
           this.#publishGroups();
           return { group: this.#summary(r.groupId), queuedOffline: r.queuedOffline };
         },
-        changeProduct: async (input) => {
+        changeProduct: async (input, ctx) => {
           this.#ready();
-          const r = await this.#hub.requestUpdate(input.groupId, { targetPid: input.targetPid, deliveryMode: input.deliveryMode });
+          const r = await this.#hubFor(ctx).requestUpdate(input.groupId, { targetPid: input.targetPid, deliveryMode: input.deliveryMode });
           await this.#resync();
           return updateRequest(r.update, await this.#productName());
         },
-        recall: async (input) => {
+        recall: async (input, ctx) => {
           this.#ready();
-          const r = await this.#hub.recallUpdate(input.requestId);
+          const r = await this.#hubFor(ctx).recallUpdate(input.requestId);
           await this.#resync();
           return updateRequest(r.update, await this.#productName());
         },
-        requests: async (input) => {
+        requests: async (input, ctx) => {
           const { sync } = this.#ready();
           const ids = input.groupId ? [input.groupId] : sync.store.allMeta().filter((m) => m.assignedToYou).map((m) => m.groupId);
           const name = await this.#productName();
           // a group moved away since the last sync is no longer this station's to read
-          const lists = await Promise.all(ids.map((id) => this.#hub.listUpdates(id).then((r) => r.updates, (e: unknown) => (isAppError(e, 'NOT_YOUR_GROUP') ? [] : Promise.reject(e)))));
+          const lists = await Promise.all(ids.map((id) => this.#hubFor(ctx).listUpdates(id).then((r) => r.updates, (e: unknown) => (isAppError(e, 'NOT_YOUR_GROUP') ? [] : Promise.reject(e)))));
           return lists.flat().sort((a, b) => b.createdAt.localeCompare(a.createdAt)).map((u) => updateRequest(u, name));
         },
-        history: async (input) => {
+        history: async (input, ctx) => {
           const { station, sync } = this.#ready();
           station.group(input.groupId);
           // an applied operation is in the hub's history; pending and refused ones are only here
           const local = sync.store.operations().filter((op) => op.groupId === input.groupId && op.status !== 'applied').map(operationHistory);
           const context = { productName: sync.store.meta(input.groupId) ? await this.#productName() : (pid: string) => pid, stationId: sync.stationId };
-          const hub = sync.store.meta(input.groupId) ? (await this.#hub.history(input.groupId).catch((e: unknown) => (isAppError(e, 'NOT_YOUR_GROUP') ? { events: [] } : Promise.reject(e)))).events.map((e) => historyEntry(e, context)) : [];
+          const hub = sync.store.meta(input.groupId) ? (await this.#hubFor(ctx).history(input.groupId).catch((e: unknown) => (isAppError(e, 'NOT_YOUR_GROUP') ? { events: [] } : Promise.reject(e)))).events.map((e) => historyEntry(e, context)) : [];
           return [...hub, ...local].sort((a, b) => b.at.localeCompare(a.at));
         },
-        generateResources: async (input) => {
+        generateResources: async (input, ctx) => {
           const group = this.#summary(input.groupId);
-          const j = await this.#hub.startThirdPartyJob(input.groupId, { kinds: [input.kind] });
+          const j = await this.#hubFor(ctx).startThirdPartyJob(input.groupId, { kinds: [input.kind] });
           const job: JobProgress = { jobId: j.id, kind: 'third_party_resources', groupId: input.groupId, label: `${input.kind === 'homekit' ? 'HomeKit' : 'Find My'} resources for ${group.name}`, progress: 0, state: 'running', message: null };
           this.#watchJob(job, j.id);
           return job;
         },
-        requestCode: async (input) => {
+        requestCode: async (input, ctx) => {
           this.#ready();
           const expiresAt = new Date(this.#clock.now() + CODE_TTL_MS).toISOString();
           if (input.purpose === 'report_export') {
@@ -611,15 +696,15 @@ export class StationRuntime {
             return { sentTo, expiresAt };
           }
           if (!input.groupId) throw new AppError('GROUP_REQUIRED', 'Pick the group to download first, then ask for the code.');
-          const r = await this.#hub.sendDownloadCode(input.groupId);
+          const r = await this.#hubFor(ctx).sendDownloadCode(input.groupId);
           this.#downloadCodes.set(input.groupId, r.codeId);
           return { sentTo: r.sentTo, expiresAt: r.expiresAt };
         },
-        download: async (input) => {
+        download: async (input, ctx) => {
           this.#ready();
           const codeId = this.#downloadCodes.get(input.groupId);
           if (codeId === undefined) throw new AppError('CODE_EXPIRED', 'Ask for a one-time code for this group first, then enter it.');
-          const r = await this.#hub.download(input.groupId, { codeId, code: input.code, confirmGenerate: input.confirmGenerate ?? false });
+          const r = await this.#hubFor(ctx).download(input.groupId, { codeId, code: input.code, confirmGenerate: input.confirmGenerate ?? false });
           this.#downloadCodes.delete(input.groupId);
           const csv = ['uuid,authkey,mac,kind', ...r.licenses.map((l) => `${l.uuid},${l.authkey},${l.mac ?? ''},${l.kind}`)].join('\r\n') + '\r\n';
           const filePath = this.#writeExport(`licenses-${input.groupId.slice(0, 8)}-${this.#stamp()}.csv`, csv);
@@ -646,12 +731,13 @@ export class StationRuntime {
           }
           return suspects.map((l) => ({ uuid: l.uuid, groupId: l.groupId, slotId: l.slot, since: new Date(l.updatedAt).toISOString(), reason: reasons.get(l.uuid) ?? 'The outcome of the write is unknown.' }));
         },
-        resolveSuspect: async (input) => {
+        resolveSuspect: async (input, ctx) => {
           const { station } = this.#ready();
+          const by = this.sessions.who(ctx.sessionKey)?.name ?? 'supervisor';
           const license = station.ledger.license(input.uuid);
           if (license.state !== 'suspect') throw new AppError('NOT_SUSPECT', 'That license is not suspect (it may have been resolved already): refresh the list.');
           if (input.action === 'void') {
-            station.voidSuspect(input.uuid, input.reason ?? 'module lost: voided by a supervisor without a read-back');
+            station.voidSuspect(input.uuid, input.reason ?? 'module lost: voided by a supervisor without a read-back', { by });
             this.#publishGroups();
             return { uuid: input.uuid, state: 'void' as const, message: 'License voided: it is reported to the hub as spoiled with the next sync.' };
           }
@@ -662,7 +748,7 @@ export class StationRuntime {
           if (station.slot(slotId).running) await station.stop([slotId]);
           try {
             const { moduleSerial, confirmUnidentified, otherLicense } = input;
-            const r = await station.resolveSuspectByReadBack(input.uuid, { slotId }, { by: 'supervisor', ...(moduleSerial ? { moduleSerial } : {}), ...(confirmUnidentified ? { confirmUnidentified } : {}), ...(otherLicense ? { otherLicense } : {}) });
+            const r = await station.resolveSuspectByReadBack(input.uuid, { slotId }, { by, ...(moduleSerial ? { moduleSerial } : {}), ...(confirmUnidentified ? { confirmUnidentified } : {}), ...(otherLicense ? { otherLicense } : {}) });
             this.#publishGroups();
             const message: Record<typeof r.state, string> = {
               verified: `The module on slot ${place.number} holds this license: it is counted as burned.`,
@@ -722,11 +808,12 @@ export class StationRuntime {
         exportReport: (input) => {
           const { station } = this.#ready();
           this.#checkCode('report_export', input.code);
-          const records = burnRecordsSince(station.vault.db, reportFrom(input.range, this.#clock.now()), { groupId: input.groupId });
+          const records = burnRecordsSince(station.vault.db, reportFrom(input.range, this.#clock.now()), { groupId: input.groupId, operator: input.operator });
           const names = new Map(station.groups().map((g) => [g.id, g.name]));
           const filePath = this.#writeExport(`burn-report-${input.range}-${this.#stamp()}.csv`, burnReportCsv(records, {
             group: (id) => names.get(id) ?? id,
             slot: (id) => this.#layout.find((p) => p.slotId === id)?.number ?? null,
+            operator: (n) => this.people.operatorLabel(n),
           }));
           return { filePath, rows: records.length };
         },
@@ -746,10 +833,12 @@ export class StationRuntime {
           const { station } = this.#ready();
           const names = new Map(station.groups().map((g) => [g.id, g.name]));
           const now = this.#clock.now();
-          return dashboard(input.range, now, burnStats(station.vault.db, { from: reportFrom(input.range, now), to: now }), {
+          const from = reportFrom(input.range, now);
+          const who = { operator: input.operator ?? null, operators: operatorsSince(station.vault.db, from).map((number) => ({ number, name: this.people.operatorName(number) })) };
+          return dashboard(input.range, now, burnStats(station.vault.db, { from, to: now, operator: input.operator }), {
             slot: (id) => { const p = this.#layout.find((x) => x.slotId === id); return p ? { label: `Slot ${p.number}`, number: p.number } : { label: id, number: null }; },
             group: (id) => names.get(id) ?? id,
-          });
+          }, who);
         },
       },
     };

@@ -145,7 +145,8 @@ export function reportFrom(range: 'shift' | 'day', now: number): number {
  * from the same rows: the totals are the sums of the hours, and the failed and
  * suspect totals are the sums of the reasons per slot and per group.
  */
-export function dashboard(range: 'shift' | 'day', now: number, rows: readonly BurnStatRow[], labels: { slot: (id: string) => { label: string; number: number | null }; group: (id: string) => string }): Dashboard {
+export function dashboard(range: 'shift' | 'day', now: number, rows: readonly BurnStatRow[], labels: { slot: (id: string) => { label: string; number: number | null }; group: (id: string) => string },
+  who: { operator: string | null; operators: { number: string; name: string }[] } = { operator: null, operators: [] }): Dashboard {
   const from = reportFrom(range, now);
   const hourMs = 3600_000;
   const firstHour = Math.floor(from / hourMs) * hourMs;
@@ -176,7 +177,7 @@ export function dashboard(range: 'shift' | 'day', now: number, rows: readonly Bu
     failuresBySlot: [...bySlot].map(([slotId, m]) => ({ slotId, ...labels.slot(slotId), reasons: reasons(m) }))
       .sort((a, b) => (a.number ?? Infinity) - (b.number ?? Infinity) || a.slotId.localeCompare(b.slotId, 'en', { numeric: true })),
     failuresByGroup: [...byGroup].map(([groupId, m]) => ({ groupId, label: labels.group(groupId), reasons: reasons(m) })).sort((a, b) => a.label.localeCompare(b.label)),
-    totals,
+    totals, operator: who.operator, operators: who.operators,
   };
 }
 

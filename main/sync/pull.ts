@@ -5,6 +5,8 @@ import type { NewLicense } from '../vault/sync-store';
 import type { SyncContext } from './context';
 
 export const CURSOR_KEY = 'sync.cursor';
+/** The people of the station's factory as the hub last sent them (lines, operators, supervisors' PIN hashes), sealed. */
+export const PEOPLE_KEY = 'sync.people';
 /** Releases carry at most this many licenses each (the hub's limit is 10 000). */
 const RELEASE_CHUNK = 5000;
 
@@ -103,6 +105,7 @@ export function applyPage(ctx: SyncContext, page: PullResponse, report: PullRepo
       store.upsertMeta({ ...m, assignedToYou: false });
       applyGroupState(ctx, { id: m.groupId, state: m.hubState as StationGroup['state'], usable: m.usable, assignedToYou: false }, report);
     }
+    if (page.people !== undefined) vault.putSecret(PEOPLE_KEY, JSON.stringify(page.people));
     if (page.cursor !== null) vault.putValue(CURSOR_KEY, page.cursor);
   });
 }

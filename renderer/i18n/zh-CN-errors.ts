@@ -5,6 +5,20 @@
  * the details; these say what happened and what to do.
  */
 export const zhCNErrors: Record<string, string> = {
+  BADGE_TAKEN: '该工牌已经属于另一位操作员：请换一个工牌。',
+  NAMED_SUPERVISOR_REQUIRED: '请用您自己的姓名和 PIN 登录，才能停用共用的工站 PIN。',
+  NOT_A_FACTORY_ACCOUNT: '这不是工厂账户：只有工厂的账户才能在其工站上工作。',
+  NO_NAMED_SUPERVISOR: '请先添加一位有自己 PIN 的主管：目前共用的工站 PIN 是唯一的登录方式。',
+  OPERATOR_EXISTS: '该操作员编号已被占用：请换一个编号。',
+  OPERATOR_FROM_HUB: '该操作员来自中心的工厂账户：请在中心上移除其编号。',
+  OPERATOR_REQUIRED: '本站没有操作员登录：请先刷工牌或输入操作员编号。',
+  OPERATOR_UNKNOWN: '没有操作员使用这个编号或工牌：请核对，或请主管添加您。',
+  STATION_ACCESS_TAKEN: '该操作员编号或工牌在本工厂已被占用：请换一个。',
+  SUPERVISOR_EXISTS: '已有同名主管：请换一个名字。',
+  SUPERVISOR_FROM_HUB: '该主管来自中心的工厂账户：请在中心上移除其工站 PIN。',
+  SUPERVISOR_NAME_REQUIRED: '请先选择您的名字，再输入 PIN。',
+  SUPERVISOR_SELF: '不能移除您自己：请让另一位主管操作。',
+  SUPERVISOR_UNKNOWN: '本站不认识这位主管：请从列表中选择您的名字。',
   ACCOUNT_DISABLED: '该账户已停用。',
   ACCOUNT_NAME_TAKEN: '已有同名账户：请换一个名字。',
   ACCOUNT_NOT_FOUND: '中心上没有这个账户。',

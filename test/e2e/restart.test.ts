@@ -36,6 +36,7 @@ describe('a station restarts with what it had', () => {
     expect(first.slots.map((s) => s.protocol)).toEqual(['tuya-auc', 'tuya-auc', 'tuyaopen-cli', 'tuyaopen-cli']);
     const group = first.groups[0]!;
     await call('station.selectGroup', { groupId: group.id, slotIds: ['slot-1', 'slot-3'] });
+    await call('station.signOn', { code: env.seed.floor.operators[1]!.number });
     await call('station.start', {});
     await expect.poll(async () => (await call<{ burned: number }>('station.counts', { groupId: group.id })).burned, { timeout: 15_000 }).toBe(2);
     await call('station.stop', {});
@@ -53,7 +54,10 @@ describe('a station restarts with what it had', () => {
     const again = await call<{ groups: GroupSummary[]; slots: SlotState[] }>('station.overview');
     expect(again.slots.map((s) => [s.slotId, s.groupId])).toEqual([['slot-1', group.id], ['slot-2', null], ['slot-3', group.id], ['slot-4', null]]);
     expect(again.groups.find((g) => g.id === group.id)?.counts).toMatchObject({ burned: 2, suspect: 0 });
-    await expect(call('supervisor.login', { pin: '1357' })).resolves.toMatchObject({ active: true });
+    // the first-run PIN signs in as "Station supervisor", beside the hub's supervisors
+    await expect(call('supervisor.login', { pin: '1357', supervisorId: 'station' })).resolves.toMatchObject({ active: true });
+    // nobody is signed on after a restart
+    await expect(call('station.start', {})).rejects.toMatchObject({ code: 'OPERATOR_REQUIRED' });
     // the sync engine carried the burns to the hub
     await call('sync.syncNow');
     expect((await call<{ outbox: number; enrolled: boolean }>('sync.status'))).toMatchObject({ outbox: 0, enrolled: true });

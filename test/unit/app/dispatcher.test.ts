@@ -75,6 +75,20 @@ describe('the dispatcher', () => {
     expect(await app.dispatcher.dispatch('supervisor.suspects', {}, { sessionKey: 'other-window' })).toMatchObject({ ok: false, error: { code: 'SUPERVISOR_REQUIRED' } });
   });
 
+  it('records every supervisor action (not the reads) with the supervisor\'s name and how it ended', async () => {
+    const sessions = new SupervisorSessions(memoryPinStore());
+    sessions.setPin('2468');
+    const actions: unknown[] = [];
+    const d = createDispatcher(partial({ supervisor: { suspects: () => [], split: () => { throw new AppError('NOT_ENOUGH_LICENSES', 'Too few.'); } } }), sessions, undefined, (a) => actions.push(a));
+    await d.dispatch('supervisor.login', { pin: '2468' }, ctx);
+    await d.dispatch('supervisor.suspects', {}, ctx);
+    await d.dispatch('supervisor.split', { groupId: 'g1', purchased: 1, free: 0 }, ctx);
+    expect(actions).toEqual([{ channel: 'supervisor.split', supervisor: { id: 'station', name: 'Station supervisor', source: 'shared' }, outcome: 'NOT_ENOUGH_LICENSES' }]);
+    // without a session nothing is the supervisor's
+    await d.dispatch('supervisor.split', { groupId: 'g1', purchased: 1, free: 0 }, { sessionKey: 'nobody' });
+    expect(actions).toHaveLength(1);
+  });
+
   it('refuses bad transfer-bundle payloads with BAD_REQUEST naming the field, before the PIN and the service', async () => {
     const sessions = new SupervisorSessions(memoryPinStore(SupervisorSessions.newRecord('1234')));
     const calls: unknown[] = [];
