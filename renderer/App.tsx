@@ -25,6 +25,7 @@ export function App({ api, controller }: { api: StationApi; controller: Controll
   const setup = useStore((s) => s.setup);
   const language = useStore((s) => s.language);
   const connected = useStore((s) => s.connected);
+  const operator = useStore((s) => s.operator?.operator ?? null);
   const { t, i18n } = useTranslation();
 
   useEffect(() => { if (i18n.language !== language) void i18n.changeLanguage(language); document.documentElement.lang = language; }, [language, i18n]);
@@ -56,6 +57,12 @@ export function App({ api, controller }: { api: StationApi; controller: Controll
           </nav>
         ) : null}
         <span className="spacer" />
+        {ready && operator ? (
+          <span className="operator-on" data-testid="operator-on">
+            {t('operator.signedOn', { name: operator.name, number: operator.number })}
+            <button className="small" onClick={() => void controller.signOff()} data-testid="sign-off">{t('operator.signOff')}</button>
+          </span>
+        ) : null}
         <SyncBar />
         <div className="lang" role="group" aria-label={t('nav.language')}>
           <button className="small" aria-pressed={language === 'en'} onClick={() => switchLanguage('en')} data-testid="lang-en">EN</button>

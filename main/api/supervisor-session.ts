@@ -113,22 +113,26 @@ export class SupervisorSessions {
     return this.#all().map(({ id, name, source }) => ({ id, name, source }));
   }
 
+  /**
+   * Signs a supervisor in. With `supervisorId` only that supervisor's PIN counts; without it the PIN picks the
+   * supervisor, as long as it is the PIN of exactly one (two with the same PIN must pick their name).
+   */
   async login(sessionKey: string, pin: string, supervisorId?: string): Promise<SupervisorSession> {
     const all = this.#all();
     if (all.length === 0) throw new AppError('NO_PIN', 'No supervisor PIN is set on this station yet: finish the first-run setup.');
-    const who = supervisorId !== undefined ? all.find((s) => s.id === supervisorId) : all.length === 1 ? all[0] : undefined;
-    if (who === undefined) {
-      throw supervisorId === undefined
-        ? new AppError('SUPERVISOR_NAME_REQUIRED', 'Pick your name, then type your PIN.')
-        : new AppError('SUPERVISOR_UNKNOWN', 'This station does not know that supervisor (any more): pick your name from the list.');
-    }
+    const candidates = supervisorId === undefined ? all : all.filter((s) => s.id === supervisorId);
+    if (candidates.length === 0) throw new AppError('SUPERVISOR_UNKNOWN', 'This station does not know that supervisor (any more): pick your name from the list.');
     const record = this.store.load() ?? { salt: '', hash: '', failures: 0, lockedUntil: null, retiredAt: this.clock.now() };
     const now = this.clock.now();
     if (record.lockedUntil !== null && record.lockedUntil > now) throw this.lockedError(record.lockedUntil);
     // One attempt per second: a scanner or a script cannot hammer the PIN.
     if (now - this.lastAttemptAt < 1000) throw new AppError('PIN_RATE_LIMITED', 'Too many PIN attempts at once: wait a second and try again.');
     this.lastAttemptAt = now;
-    if (!(await verifySecret(pin, who.hash))) {
+    const matches: SupervisorEntry[] = [];
+    for (const c of candidates) if (await verifySecret(pin, c.hash)) matches.push(c);
+    if (matches.length > 1) throw new AppError('SUPERVISOR_NAME_REQUIRED', 'Pick your name, then type your PIN.');
+    const who = matches[0];
+    if (who === undefined) {
       const failures = record.failures + 1;
       const locked = failures >= this.maxFailures;
       this.store.save({ ...record, failures: locked ? 0 : failures, lockedUntil: locked ? now + this.lockMs : null });

@@ -23,6 +23,10 @@ export const en = {
     startAll: 'Start all (S)', stopAll: 'Stop all (X)', start: 'Start', stop: 'Stop', retry: 'Retry (R)',
     keys: 'Keys: 1–9 select a slot · ←/→ move · Space start/stop the slot · R retry · S start all · X stop all · scan a serial label to attach it to the selected slot',
     serial: 'Serial', scanned: 'Serial {{serial}} attached to slot {{slot}}', noSlots: 'No slots configured.',
+    scope: 'Pick the group for', scopeAll: 'All slots', scopeSlot: 'Slot {{n}} only',
+    signOnTitle: 'Sign on', signOnText: 'Scan your badge or type your operator number: no burn starts until someone is signed on.',
+    signedOffIdle: 'You were signed off after a while without a burn or a key. Scan your badge or type your operator number.',
+    signOn: 'Sign on', signedOn: 'Operator {{name}} ({{number}})', signOff: 'Sign off',
   },
   slot: {
     retryNoPort: 'Slot {{slot}} has no programmer port: plug the programmer in; the slot picks it up by itself.',
@@ -66,9 +70,18 @@ export const en = {
   owner: { mine: 'Mine', customer: "Customer's" },
   mode: { credential: 'Credential', credential_auth_only: 'Credential (auth only)', license_list: 'License list' },
   supervisor: {
-    title: 'Supervisor console', pinTitle: 'Supervisor PIN', pinText: 'Enter the supervisor PIN to open the console.', enter: 'Open console', logout: 'Lock console',
+    title: 'Supervisor console', pinTitle: 'Supervisor PIN', pinText: 'Enter your PIN to open the console (pick your name if you share a PIN).', enter: 'Open console', logout: 'Lock console',
+    who: 'Supervisor', byPin: 'Known by the PIN', signedInAs: 'Signed in: {{name}}',
+    people: {
+      operators: 'Operators', supervisors: 'Supervisors', number: 'Operator number', badge: 'Badge', badgeOptional: 'Badge (optional)', from: 'From',
+      source: { hub: 'hub account', station: 'this station', shared: 'first-run PIN' }, shared: 'Station supervisor (shared PIN)',
+      addOperator: 'Add operator', addSupervisor: 'Add supervisor', remove: 'Remove', added: 'Added.', saved: 'Saved.',
+      idle: 'Sign an idle operator off after (minutes, 0: never)', save: 'Save',
+      sharedText: 'The PIN set at first run still opens the console as "Station supervisor". Retire it once every supervisor has their own PIN.',
+      retire: 'Retire the shared PIN', retired: 'The shared PIN no longer opens the console.',
+    },
     attemptsLeft: '{{count}} attempts left', lockedUntil: 'Locked until {{time}}',
-    tabs: { groups: 'Groups', suspects: 'Suspects', programmers: 'Programmers', import: 'Import', transfers: 'Transfer bundles', audit: 'Audit & reports', outcomes: 'Offline operations' },
+    tabs: { groups: 'Groups', suspects: 'Suspects', programmers: 'Programmers', import: 'Import', transfers: 'Transfer bundles', audit: 'Audit & reports', outcomes: 'Offline operations', people: 'People' },
     name: 'Name', product: 'Product', owner: 'Owner', mode: 'Delivery', state: 'State', licenses: 'Left / total', line: 'Line', slots: 'Slots', pickGroup: 'Pick a group in the table.',
     split: { title: 'Split quantity', purchased: 'Purchased', free: 'Free', name: 'Name of the new group', button: 'Split', done: 'New group "{{name}}" with {{count}} licenses.', queued: 'Split done here; it is sent to the hub on the next sync.' },
     change: { title: 'Change product', target: 'New product', mode: 'Delivery mode', button: 'Request the change', done: 'Change requested: the group is under review until the hub decides.', requests: 'Update requests', recall: 'Recall', recalled: 'Change recalled: the group can be burned again.', none: 'No update requests.', price: 'price difference {{amount}}' },
@@ -132,6 +145,7 @@ export const en = {
   dashboard: {
     title: 'Production', shift: 'This shift', day: 'Last 24 hours', perHour: 'Burns per hour', verified: 'Verified', failed: 'Failed', suspect: 'Suspect',
     bySlot: 'Failure reasons per slot', byGroup: 'Failure reasons per group', noFailures: 'No failures in this period.',
+    operator: 'Operator', everyone: 'Everyone',
   },
   reason: {
     TIMEOUT: 'No answer', CHECKSUM: 'Damaged answer', REFUSED: 'Write refused', ALREADY_AUTHORIZED: 'Already licensed', VERIFY_MISMATCH: 'Read-back mismatch',

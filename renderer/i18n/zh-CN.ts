@@ -26,6 +26,10 @@ export const zhCN: Dictionary = {
     startAll: '全部开始 (S)', stopAll: '全部停止 (X)', start: '开始', stop: '停止', retry: '重试 (R)',
     keys: '按键：1–9 选择工位 · ←/→ 移动 · 空格 开始/停止该工位 · R 重试 · S 全部开始 · X 全部停止 · 扫描序列号标签即关联到所选工位',
     serial: '序列号', scanned: '序列号 {{serial}} 已关联到工位 {{slot}}', noSlots: '尚未配置工位。',
+    scope: '分组用于', scopeAll: '全部工位', scopeSlot: '仅工位 {{n}}',
+    signOnTitle: '登录', signOnText: '请刷工牌或输入操作员编号：没有人登录时不能开始烧录。',
+    signedOffIdle: '长时间没有烧录或按键，您已被自动登出。请刷工牌或输入操作员编号。',
+    signOn: '登录', signedOn: '操作员 {{name}}（{{number}}）', signOff: '登出',
   },
   slot: {
     retryNoPort: '工位 {{slot}} 没有烧录器端口：请插上烧录器，工位会自动重新连接。',
@@ -69,9 +73,18 @@ export const zhCN: Dictionary = {
   owner: { mine: '我的', customer: '客户的' },
   mode: { credential: '凭证', credential_auth_only: '凭证（仅授权）', license_list: '授权清单' },
   supervisor: {
-    title: '主管控制台', pinTitle: '主管 PIN', pinText: '输入主管 PIN 打开控制台。', enter: '打开控制台', logout: '锁定控制台',
+    title: '主管控制台', pinTitle: '主管 PIN', pinText: '输入您的 PIN 打开控制台（与他人 PIN 相同时请选择您的名字）。', enter: '打开控制台', logout: '锁定控制台',
+    who: '主管', byPin: '按 PIN 识别', signedInAs: '已登录：{{name}}',
+    people: {
+      operators: '操作员', supervisors: '主管', number: '操作员编号', badge: '工牌', badgeOptional: '工牌（可选）', from: '来源',
+      source: { hub: '中心账户', station: '本站', shared: '首次设置的 PIN' }, shared: '工站主管（共用 PIN）',
+      addOperator: '添加操作员', addSupervisor: '添加主管', remove: '移除', added: '已添加。', saved: '已保存。',
+      idle: '操作员空闲多少分钟后自动登出（0：从不）', save: '保存',
+      sharedText: '首次设置的 PIN 仍可作为“工站主管”打开控制台。每位主管都有自己的 PIN 后，请停用它。',
+      retire: '停用共用 PIN', retired: '共用 PIN 已不能再打开控制台。',
+    },
     attemptsLeft: '还可尝试 {{count}} 次', lockedUntil: '锁定至 {{time}}',
-    tabs: { groups: '分组', suspects: '可疑授权', programmers: '烧录器', import: '导入', transfers: '转移包', audit: '审计与报表', outcomes: '离线操作' },
+    tabs: { groups: '分组', suspects: '可疑授权', programmers: '烧录器', import: '导入', transfers: '转移包', audit: '审计与报表', outcomes: '离线操作', people: '人员' },
     name: '名称', product: '产品', owner: '归属', mode: '交付方式', state: '状态', licenses: '剩余 / 总数', line: '产线', slots: '工位', pickGroup: '请在表格中选择一个分组。',
     split: { title: '拆分数量', purchased: '购买', free: '赠送', name: '新分组名称', button: '拆分', done: '新分组“{{name}}”，共 {{count}} 个授权。', queued: '已在本地拆分；下次同步时发送到中心。' },
     change: { title: '更换产品', target: '新产品', mode: '交付方式', button: '申请更换', done: '已提交更换申请：中心决定前该分组处于审核中。', requests: '更新申请', recall: '撤回', recalled: '已撤回更换：该分组可以继续烧录。', none: '没有更新申请。', price: '差价 {{amount}}' },
@@ -135,6 +148,7 @@ export const zhCN: Dictionary = {
   dashboard: {
     title: '生产', shift: '本班', day: '最近 24 小时', perHour: '每小时烧录数', verified: '已校验', failed: '失败', suspect: '可疑',
     bySlot: '各工位失败原因', byGroup: '各分组失败原因', noFailures: '该时段没有失败。',
+    operator: '操作员', everyone: '全部',
   },
   reason: {
     TIMEOUT: '无应答', CHECKSUM: '应答损坏', REFUSED: '拒绝写入', ALREADY_AUTHORIZED: '已有授权', VERIFY_MISMATCH: '回读不一致',

@@ -16,10 +16,11 @@ export function Dashboard() {
   const { t, i18n } = useTranslation();
   const { api, controller } = useStation();
   const [range, setRange] = useState<'shift' | 'day'>('shift');
+  const [operator, setOperator] = useState('');
   const [data, setData] = useState<DashboardData | null>(null);
   // slot events move the figures: reload when a burn ends
   const burned = useStore((s) => s.slots.reduce((n, x) => n + x.burnedThisShift + (x.phase === 'failed' ? 1 : 0), 0));
-  useEffect(() => { void controller.run(api.reports.dashboard({ range })).then((d) => { if (d) setData(d); }); }, [api, controller, range, burned]);
+  useEffect(() => { void controller.run(api.reports.dashboard({ range, ...(operator ? { operator } : {}) })).then((d) => { if (d) setData(d); }); }, [api, controller, range, operator, burned]);
   if (data === null) return <main><p>{t('app.loading')}</p></main>;
   const perHour = data.burnsPerHour.map((h) => ({ hour: new Date(h.hour).toLocaleTimeString(i18n.language, { hour: '2-digit', minute: '2-digit' }), verified: h.verified, failed: h.failed, suspect: h.suspect }));
   const bySlot = pivotReasons(data.failuresBySlot.map((x) => ({ ...x, label: x.number === null ? x.label : t('slot.title', { n: x.number }) })));
@@ -28,6 +29,12 @@ export function Dashboard() {
     <main>
       <div className="row">
         <h1 className="grow">{t('dashboard.title')}</h1>
+        <label className="field">{t('dashboard.operator')}
+          <select value={operator} onChange={(e) => setOperator(e.target.value)} data-testid="dashboard-operator">
+            <option value="">{t('dashboard.everyone')}</option>
+            {data.operators.map((o) => <option key={o.number} value={o.number}>{o.name} ({o.number})</option>)}
+          </select>
+        </label>
         <div className="tabs" role="tablist">
           {(['shift', 'day'] as const).map((r) => <button key={r} role="tab" aria-selected={range === r} onClick={() => setRange(r)}>{t(`dashboard.${r}`)}</button>)}
         </div>

@@ -1,9 +1,9 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { GroupSummary, SlotState } from '../../common/api/schemas';
 import { useShallow } from 'zustand/react/shallow';
 import { useStore } from '../state/store';
-import { moveSlotSelection, selectAnyRunning, selectGroupsForPicker, selectSelectedGroup, selectSlotNumber, showNotice } from '../state/actions';
+import { moveSlotSelection, selectAnyRunning, selectGroupsForPicker, selectSelectedGroup, selectSelectedSlot, selectSignedOn, selectSlotNumber, showNotice } from '../state/actions';
 import { groupBlockText, portText, productLabel, slotLook, stopText } from '../state/slot-text';
 import { feedWedge, settleWedge, wedgeInitial, WEDGE_GAP_MS, type WedgeOutput } from '../state/wedge';
 import { useStation } from '../context';
@@ -19,6 +19,10 @@ export function Operator() {
   const slots = useStore((s) => s.slots);
   const selectedSlotId = useStore((s) => s.selectedSlotId);
   const running = useStore(selectAnyRunning);
+  const signedOn = useStore(selectSignedOn);
+  const selectedSlot = useStore(selectSelectedSlot);
+  // the operator's pick goes to every slot, or to the selected slot only
+  const [scope, setScope] = useState<'all' | 'slot'>('all');
   const wedge = useRef(wedgeInitial);
 
   useEffect(() => { void controller.refreshOverview(); }, [controller]);
@@ -28,6 +32,8 @@ export function Operator() {
     const act = (out: WedgeOutput): void => {
       if (out.kind === 'scan') {
         const state = useStore.getState();
+        // nobody signed on: a scanned label is a badge
+        if (!selectSignedOn(state)) { void controller.signOn(out.serial); return; }
         const slot = state.slots.find((s) => s.slotId === state.selectedSlotId);
         void controller.scanSerial(out.serial).then(() => { if (slot) apply(showNotice, 'info', t('operator.scanned', { serial: out.serial, slot: slot.number }), Date.now()); });
         return;
@@ -69,11 +75,18 @@ export function Operator() {
 
   return (
     <main>
+      {signedOn ? null : <SignOn />}
       <section className="panel" aria-labelledby="group-title">
-        <div className="row"><h2 id="group-title">{t('operator.pickGroup')}</h2></div>
+        <div className="row">
+          <h2 id="group-title" className="grow">{t('operator.pickGroup')}</h2>
+          <div className="tabs" role="radiogroup" aria-label={t('operator.scope')}>
+            <button role="radio" aria-checked={scope === 'all'} onClick={() => setScope('all')} data-testid="scope-all">{t('operator.scopeAll')}</button>
+            <button role="radio" aria-checked={scope === 'slot'} onClick={() => setScope('slot')} disabled={selectedSlot === null} data-testid="scope-slot">{t('operator.scopeSlot', { n: selectedSlot?.number ?? '' })}</button>
+          </div>
+        </div>
         {groups.length === 0 ? <p>{t('operator.noGroups')}</p> : (
           <div className="groups" role="radiogroup" aria-labelledby="group-title">
-            {groups.map((g) => <GroupButton key={g.id} group={g} checked={g.id === group?.id} disabled={running} onPick={() => void controller.pickGroup(g.id)} />)}
+            {groups.map((g) => <GroupButton key={g.id} group={g} checked={g.id === group?.id} disabled={running && scope === 'all'} onPick={() => void controller.pickGroup(g.id, scope === 'slot' && selectedSlot ? [selectedSlot.slotId] : undefined)} />)}
           </div>
         )}
         {group ? (
@@ -98,6 +111,25 @@ export function Operator() {
         </section>
       )}
     </main>
+  );
+}
+
+/** Nobody is signed on: the operator scans a badge (the scanner types into the field) or types their operator number. */
+function SignOn() {
+  const { t } = useTranslation();
+  const { controller } = useStation();
+  const idle = useStore((s) => s.operator?.signedOff === 'idle');
+  const [code, setCode] = useState('');
+  const submit = async (e: FormEvent): Promise<void> => { e.preventDefault(); if (await controller.signOn(code)) setCode(''); };
+  return (
+    <form className="panel sign-on" onSubmit={(e) => void submit(e)} aria-labelledby="sign-on-title" data-testid="sign-on-panel">
+      <h2 id="sign-on-title">{t('operator.signOnTitle')}</h2>
+      <p>{idle ? t('operator.signedOffIdle') : t('operator.signOnText')}</p>
+      <div className="row">
+        <input name="operator-code" autoFocus autoComplete="off" value={code} onChange={(e) => setCode(e.target.value)} aria-label={t('operator.signOnTitle')} data-testid="sign-on-code" maxLength={64} />
+        <button type="submit" className="primary" disabled={code.trim() === ''} data-testid="sign-on">{t('operator.signOn')}</button>
+      </div>
+    </form>
   );
 }
 

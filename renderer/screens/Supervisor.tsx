@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { AuditCheck, DeliveryMode, GroupSummary, HistoryEntry, ImportReport, OfflineOutcome, Product, Suspect, UpdateRequest } from '../../common/api/schemas';
+import type { AuditCheck, DeliveryMode, GroupSummary, HistoryEntry, ImportReport, OfflineOutcome, People, Product, Suspect, SupervisorRef, UpdateRequest } from '../../common/api/schemas';
 import { historyText, money, outcomeText } from '../state/history-text';
 import { productLabel } from '../state/slot-text';
 import { useStore } from '../state/store';
@@ -10,8 +10,8 @@ import { fileToBase64 } from '../state/files';
 import { ProgrammersTab } from './Programmers';
 import { RefusedReportsPanel, TransfersTab } from './Transfers';
 
-type Tab = 'groups' | 'suspects' | 'programmers' | 'import' | 'transfers' | 'audit' | 'outcomes';
-const tabs: Tab[] = ['groups', 'suspects', 'programmers', 'import', 'transfers', 'audit', 'outcomes'];
+type Tab = 'groups' | 'suspects' | 'programmers' | 'import' | 'transfers' | 'audit' | 'outcomes' | 'people';
+const tabs: Tab[] = ['groups', 'suspects', 'programmers', 'import', 'transfers', 'audit', 'outcomes', 'people'];
 const modes: DeliveryMode[] = ['credential', 'credential_auth_only', 'license_list'];
 
 export function Supervisor() {
@@ -25,15 +25,26 @@ export function Supervisor() {
 
 function PinPrompt() {
   const { t, i18n } = useTranslation();
-  const { controller } = useStation();
+  const { api, controller } = useStation();
   const session = useStore((s) => s.session);
   const [pin, setPin] = useState('');
-  const submit = async (e: FormEvent): Promise<void> => { e.preventDefault(); await controller.login(pin); setPin(''); };
+  const [supervisors, setSupervisors] = useState<SupervisorRef[]>([]);
+  const [who, setWho] = useState('');
+  useEffect(() => { void controller.run(api.supervisor.supervisors()).then((l) => { if (l) setSupervisors(l); }); }, [api, controller]);
+  const submit = async (e: FormEvent): Promise<void> => { e.preventDefault(); await controller.login(pin, who || undefined); setPin(''); };
   return (
     <main className="pin">
       <form className="panel" onSubmit={(e) => void submit(e)} aria-label={t('supervisor.pinTitle')}>
         <h1>{t('supervisor.pinTitle')}</h1>
         <p>{t('supervisor.pinText')}</p>
+        {supervisors.length > 1 ? (
+          <label className="field">{t('supervisor.who')}
+            <select value={who} onChange={(e) => setWho(e.target.value)} data-testid="supervisor-name">
+              <option value="">{t('supervisor.byPin')}</option>
+              {supervisors.map((x) => <option key={x.id} value={x.id}>{supervisorLabel(t, x)}</option>)}
+            </select>
+          </label>
+        ) : null}
         <input type="password" inputMode="numeric" autoFocus value={pin} onChange={(e) => setPin(e.target.value.replace(/\D/g, ''))} aria-label={t('supervisor.pinTitle')} data-testid="pin" maxLength={8} />
         {session?.lockedUntil ? <p className="result-err">{t('supervisor.lockedUntil', { time: new Date(session.lockedUntil).toLocaleTimeString(i18n.language) })}</p> : null}
         <button type="submit" className="primary" disabled={pin.length === 0}>{t('supervisor.enter')}</button>
@@ -42,13 +53,17 @@ function PinPrompt() {
   );
 }
 
+const supervisorLabel = (t: (k: string, o?: Record<string, unknown>) => string, x: SupervisorRef): string => (x.source === 'shared' ? t('supervisor.people.shared') : x.name);
+
 function Console({ onLogout }: { onLogout: () => void }) {
   const { t } = useTranslation();
   const [tab, setTab] = useState<Tab>('groups');
+  const me = useStore((s) => s.session?.supervisor ?? null);
   return (
     <main>
       <div className="row">
         <h1 className="grow">{t('supervisor.title')}</h1>
+        {me ? <span className="muted" data-testid="supervisor-me">{t('supervisor.signedInAs', { name: supervisorLabel(t, me) })}</span> : null}
         <button onClick={onLogout} data-testid="logout">{t('supervisor.logout')}</button>
       </div>
       <div className="tabs" role="tablist">
@@ -61,6 +76,7 @@ function Console({ onLogout }: { onLogout: () => void }) {
       {tab === 'transfers' ? <TransfersTab /> : null}
       {tab === 'audit' ? <AuditTab /> : null}
       {tab === 'outcomes' ? <OutcomesTab /> : null}
+      {tab === 'people' ? <PeopleTab /> : null}
     </main>
   );
 }
@@ -399,5 +415,80 @@ function OutcomesTab() {
       </section>
       <RefusedReportsPanel />
     </>
+  );
+}
+
+/** Who may work at the station: the hub's factory accounts (read-only here) and the station's own operators and supervisors. */
+function PeopleTab() {
+  const { t } = useTranslation();
+  const { api, controller } = useStation();
+  const me = useStore((s) => s.session?.supervisor ?? null);
+  const [people, setPeople] = useState<People | null>(null);
+  const [op, setOp] = useState({ number: '', name: '', badge: '' });
+  const [sup, setSup] = useState({ name: '', pin: '' });
+  const [idle, setIdle] = useState('');
+  useEffect(() => { void controller.run(api.supervisor.people()).then((p) => { if (p) { setPeople(p); setIdle(String(p.idleMinutes)); } }); }, [api, controller]);
+  const done = (p: People | null): boolean => { if (p) setPeople(p); return p !== null; };
+  const addOperator = async (e: FormEvent): Promise<void> => {
+    e.preventDefault();
+    if (done(await controller.run(api.supervisor.addOperator({ number: op.number, name: op.name, ...(op.badge.trim() ? { badge: op.badge } : {}) }), t('supervisor.people.added')))) setOp({ number: '', name: '', badge: '' });
+  };
+  const addSupervisor = async (e: FormEvent): Promise<void> => {
+    e.preventDefault();
+    if (done(await controller.run(api.supervisor.addSupervisor(sup), t('supervisor.people.added')))) setSup({ name: '', pin: '' });
+  };
+  if (people === null) return <p>{t('app.loading')}</p>;
+  const source = (x: { source: string }): string => t(`supervisor.people.source.${x.source}`);
+  const shared = people.supervisors.some((x) => x.source === 'shared');
+  return (
+    <div className="detail">
+      <section className="panel">
+        <h3>{t('supervisor.people.operators')}</h3>
+        <table data-testid="operators-table">
+          <thead><tr><th>{t('supervisor.people.number')}</th><th>{t('supervisor.name')}</th><th>{t('supervisor.people.badge')}</th><th>{t('supervisor.people.from')}</th><th /></tr></thead>
+          <tbody>
+            {people.operators.map((o) => (
+              <tr key={o.number}><td>{o.number}</td><td>{o.name}</td><td>{o.hasBadge ? '✔' : ''}</td><td>{source(o)}</td>
+                <td>{o.source === 'station' ? <button className="small" onClick={() => void controller.run(api.supervisor.removeOperator({ number: o.number })).then(done)}>{t('supervisor.people.remove')}</button> : null}</td></tr>
+            ))}
+          </tbody>
+        </table>
+        <form className="row" onSubmit={(e) => void addOperator(e)}>
+          <input placeholder={t('supervisor.people.number')} value={op.number} onChange={(e) => setOp({ ...op, number: e.target.value })} data-testid="op-number" maxLength={16} />
+          <input placeholder={t('supervisor.name')} value={op.name} onChange={(e) => setOp({ ...op, name: e.target.value })} data-testid="op-name" maxLength={64} />
+          <input placeholder={t('supervisor.people.badgeOptional')} value={op.badge} onChange={(e) => setOp({ ...op, badge: e.target.value })} data-testid="op-badge" maxLength={64} />
+          <button type="submit" className="primary" disabled={!op.number.trim() || !op.name.trim()} data-testid="op-add">{t('supervisor.people.addOperator')}</button>
+        </form>
+        <form className="row" onSubmit={(e) => { e.preventDefault(); void controller.run(api.supervisor.setIdleSignOff({ minutes: Number(idle) }), t('supervisor.people.saved')).then(done); }}>
+          <label className="field">{t('supervisor.people.idle')}
+            <input type="number" min={0} max={1440} value={idle} onChange={(e) => setIdle(e.target.value)} data-testid="idle-minutes" />
+          </label>
+          <button type="submit">{t('supervisor.people.save')}</button>
+        </form>
+      </section>
+      <section className="panel">
+        <h3>{t('supervisor.people.supervisors')}</h3>
+        <table data-testid="supervisors-table">
+          <thead><tr><th>{t('supervisor.name')}</th><th>{t('supervisor.people.from')}</th><th /></tr></thead>
+          <tbody>
+            {people.supervisors.map((x) => (
+              <tr key={x.id}><td>{supervisorLabel(t, x)}</td><td>{source(x)}</td>
+                <td>{x.source === 'station' && x.id !== me?.id ? <button className="small" onClick={() => void controller.run(api.supervisor.removeSupervisor({ id: x.id })).then(done)}>{t('supervisor.people.remove')}</button> : null}</td></tr>
+            ))}
+          </tbody>
+        </table>
+        <form className="row" onSubmit={(e) => void addSupervisor(e)}>
+          <input placeholder={t('supervisor.name')} value={sup.name} onChange={(e) => setSup({ ...sup, name: e.target.value })} data-testid="sup-name" maxLength={64} />
+          <input type="password" inputMode="numeric" placeholder={t('supervisor.pinTitle')} value={sup.pin} onChange={(e) => setSup({ ...sup, pin: e.target.value.replace(/\D/g, '') })} data-testid="sup-pin" maxLength={8} />
+          <button type="submit" className="primary" disabled={!sup.name.trim() || sup.pin.length < 4} data-testid="sup-add">{t('supervisor.people.addSupervisor')}</button>
+        </form>
+        {shared ? (
+          <div className="row">
+            <span className="grow muted">{t('supervisor.people.sharedText')}</span>
+            <button onClick={() => void controller.run(api.supervisor.retireSharedPin(), t('supervisor.people.retired')).then(done)} disabled={me?.source === 'shared'} data-testid="retire-shared">{t('supervisor.people.retire')}</button>
+          </div>
+        ) : null}
+      </section>
+    </div>
   );
 }

@@ -1,5 +1,5 @@
 import type {
-  GroupCounts, GroupSummary, JobProgress, Language, OfflineOutcome, SetupState, SlotState, SupervisorSession, SyncStatus,
+  GroupCounts, GroupSummary, JobProgress, Language, OfflineOutcome, OperatorSession, SetupState, SlotState, SupervisorSession, SyncStatus,
 } from '../../common/api/schemas';
 import type { ErrorInfo } from '../../common/errors';
 
@@ -24,13 +24,15 @@ export interface UiState {
   sync: SyncStatus | null;
   outcomes: OfflineOutcome[];
   session: SupervisorSession | null;
+  /** Who is signed on at the station (the header shows them; nobody: the operator screen asks for a badge or number). */
+  operator: OperatorSession | null;
   jobs: JobProgress[];
   notice: Notice | null;
 }
 
 export const initialState: UiState = {
   screen: 'loading', connected: true, language: 'en', setup: null, groups: [], slots: [], selectedGroupId: null, selectedSlotId: null,
-  sync: null, outcomes: [], session: null, jobs: [], notice: null,
+  sync: null, outcomes: [], session: null, operator: null, jobs: [], notice: null,
 };
 
 const bySlotNumber = (a: SlotState, b: SlotState): number => a.number - b.number;
@@ -84,6 +86,10 @@ export function applySession(state: UiState, session: SupervisorSession): UiStat
   return { ...state, session };
 }
 
+export function applyOperator(state: UiState, operator: OperatorSession): UiState {
+  return { ...state, operator };
+}
+
 export function chooseGroup(state: UiState, groupId: string | null): UiState {
   return { ...state, selectedGroupId: groupId };
 }
@@ -128,6 +134,7 @@ export function setConnected(state: UiState, connected: boolean): UiState {
 export const selectSelectedGroup = (s: UiState): GroupSummary | null => s.groups.find((g) => g.id === s.selectedGroupId) ?? null;
 export const selectSelectedSlot = (s: UiState): SlotState | null => s.slots.find((x) => x.slotId === s.selectedSlotId) ?? null;
 export const selectAnyRunning = (s: UiState): boolean => s.slots.some((x) => x.running);
+export const selectSignedOn = (s: UiState): boolean => s.operator?.operator != null;
 /** Usable groups first, then blocked ones (shown with their reason). */
 export const selectGroupsForPicker = (s: UiState): GroupSummary[] => [...s.groups].sort((a, b) => Number(a.blocked !== null) - Number(b.blocked !== null) || a.name.localeCompare(b.name));
 export const selectPendingOutcomes = (s: UiState): number => s.outcomes.filter((o) => o.status === 'pending').length;

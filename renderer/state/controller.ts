@@ -22,6 +22,8 @@ export function createController(api: StationApi, apply: Apply, get: () => UiSta
   const refreshOverview = async (): Promise<void> => {
     const o = await run(api.station.overview());
     if (o) apply(A.applyOverview, o);
+    const who = await run(api.station.operator());
+    if (who) apply(A.applyOperator, who);
   };
 
   return {
@@ -36,6 +38,7 @@ export function createController(api: StationApi, apply: Apply, get: () => UiSta
       api.onOfflineOutcome((o) => apply(A.applyOutcome, o));
       api.onJobProgress((j) => apply(A.applyJob, j));
       api.onSupervisorSession((s) => apply(A.applySession, s));
+      api.onOperator((o) => apply(A.applyOperator, o));
       const setup = await run(api.setup.state());
       if (setup) apply(A.applySetup, setup);
       const sync = await run(api.sync.status());
@@ -58,10 +61,22 @@ export function createController(api: StationApi, apply: Apply, get: () => UiSta
       if (s) apply(A.applySetup, s);
     },
 
-    async pickGroup(groupId: string): Promise<void> {
+    async pickGroup(groupId: string, slotIds?: string[]): Promise<void> {
       apply(A.chooseGroup, groupId);
-      const slots = await run(api.station.selectGroup({ groupId }));
+      const slots = await run(api.station.selectGroup({ groupId, ...(slotIds ? { slotIds } : {}) }));
       if (slots) apply(A.applySlotStates, slots);
+    },
+
+    async signOn(code: string): Promise<boolean> {
+      const o = await run(api.station.signOn({ code }));
+      if (o) { apply(A.applyOperator, o); apply(A.clearNotice); }
+      return o !== null;
+    },
+
+    async signOff(): Promise<void> {
+      const o = await run(api.station.signOff());
+      if (o) apply(A.applyOperator, o);
+      await refreshOverview();
     },
 
     async startAll(): Promise<void> {
@@ -93,8 +108,8 @@ export function createController(api: StationApi, apply: Apply, get: () => UiSta
       if (slot) apply(A.applySlotState, slot);
     },
 
-    async login(pin: string): Promise<boolean> {
-      const s = await run(api.supervisor.login({ pin }));
+    async login(pin: string, supervisorId?: string): Promise<boolean> {
+      const s = await run(api.supervisor.login({ pin, ...(supervisorId ? { supervisorId } : {}) }));
       if (s) { apply(A.applySession, s); apply(A.clearNotice); }
       return s !== null;
     },

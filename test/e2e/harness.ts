@@ -131,8 +131,17 @@ export async function shot(page: Page, name: string): Promise<string> {
   return path;
 }
 
-/** Runs the first-run form for the demo with a passphrase and the given PIN. */
-export async function setUpDemo(page: Page, pin = '4321'): Promise<void> {
+/** The demo's operator (a hub factory account with an operator number) signs on by typing the number. */
+export const DEMO_OPERATOR = '101';
+
+export async function signOn(page: Page, code = DEMO_OPERATOR): Promise<void> {
+  await page.getByTestId('sign-on-code').fill(code);
+  await page.getByTestId('sign-on').click();
+  await page.getByTestId('operator-on').waitFor();
+}
+
+/** Runs the first-run form for the demo with a passphrase and the given PIN, then signs the demo operator on (unless told not to). */
+export async function setUpDemo(page: Page, pin = '4321', options: { signOn?: boolean } = {}): Promise<void> {
   await page.getByTestId('choose-demo').click();
   await page.locator('input[name=passphrase]').fill('correct horse battery');
   await page.locator('input[name=passphrase2]').fill('correct horse battery');
@@ -140,4 +149,5 @@ export async function setUpDemo(page: Page, pin = '4321'): Promise<void> {
   await page.locator('input[name=pin2]').fill(pin);
   await page.getByTestId('setup-submit').click();
   await page.getByTestId('slot-1').waitFor();
+  if (options.signOn !== false) await signOn(page);
 }

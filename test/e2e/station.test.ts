@@ -295,7 +295,7 @@ describe('station UI in the browser host, on the real services', () => {
     await expect.poll(() => page.getByTestId('notice').textContent()).toContain('rows written to');
     const path = (await page.getByTestId('notice').textContent())!.match(/written to (\S+\.csv)/)![1]!;
     const csv = readFileSync(path, 'utf8');
-    expect(csv.split('\r\n')[0]).toBe('uuid,module_mac,module_serial,slot,time,result,reason,group');
+    expect(csv.split('\r\n')[0]).toBe('uuid,module_mac,module_serial,slot,time,result,reason,group,operator');
     expect(csv).toContain('DISCONNECTED');
     expect(csv).not.toMatch(/(^|,)[0-9A-Za-z]{32}(,|$)/m);
     // the slot by its number, the group by its name
@@ -304,7 +304,8 @@ describe('station UI in the browser host, on the real services', () => {
     for (const row of rows) expect(row).toMatch(/^[0-9a-z]{16},[^,]*,[^,]*,[1-4],/);
     const groups = (await overview(st)).groups;
     for (const g of groups) expect(csv).not.toContain(g.id);
-    expect(groups.some((g) => csv.includes(`,${g.name}\r\n`))).toBe(true);
+    // the group by its name, then the operator who burned (signed on by setUpDemo) by name and number
+    expect(groups.some((g) => csv.includes(`,${g.name},demo-operator (101)\r\n`))).toBe(true);
     await page.getByTestId('tab-groups').click();
     await plugRow().click();
     await page.waitForTimeout(300);

@@ -56,8 +56,9 @@ describe('people at the station', () => {
       // supervisors: the first-run PIN ("Station supervisor") and the hub's, each by name
       const supervisors = await call<SupervisorRef[]>('supervisor.supervisors');
       expect(supervisors).toEqual([{ id: 'station', name: 'Station supervisor', source: 'shared' }, { id: expect.stringMatching(/^hub:/), name: 'demo-factory', source: 'hub' }]);
-      await expect(call('supervisor.login', { pin: '1357' })).rejects.toMatchObject({ code: 'SUPERVISOR_NAME_REQUIRED' });
       const hubSupervisor = supervisors[1]!;
+      await expect(call('supervisor.login', { pin: env.seed.floor.supervisor.pin, supervisorId: 'station' })).rejects.toMatchObject({ code: 'WRONG_PIN' });
+      await new Promise((r) => setTimeout(r, 1000));
       expect(await call('supervisor.login', { pin: env.seed.floor.supervisor.pin, supervisorId: hubSupervisor.id })).toMatchObject({ active: true, supervisor: { name: 'demo-factory' } });
       // a supervisor keeps the station's own operators, also offline
       const people = await call<People>('supervisor.addOperator', { number: '7', name: 'Zhao Min', badge: 'LOCAL-0007' });

@@ -191,7 +191,7 @@ describe('npm run station', () => {
     const out = join(tmp.dir, 'report.csv');
     expect((await cli(['report', '--group', 'Plugs EU', '--out', out])).code).toBe(0);
     const csv = readFileSync(out, 'utf8');
-    expect(csv.split('\r\n')[0]).toBe('uuid,module_mac,module_serial,slot,time,result,reason,group');
+    expect(csv.split('\r\n')[0]).toBe('uuid,module_mac,module_serial,slot,time,result,reason,group,operator');
     expect(csv).toMatch(/,slot-1,.*,verified,/);
     expect(csv).toMatch(new RegExp(`${uuid},.*,suspect,`));
     expect(csv).toMatch(new RegExp(`${uuid},.*,verified,resolved by read-back`));

@@ -81,13 +81,18 @@ describe('supervisor PIN sessions', () => {
     ];
     const s = new SupervisorSessions(memoryPinStore(SupervisorSessions.newRecord('1234')), { clock, directory: () => directory });
     expect(s.list().map((x) => x.name)).toEqual(['Station supervisor', 'chen.mei', 'Wang Li']);
-    // with more than one supervisor, the name comes first
-    expect(await codeOf(() => s.login('w', '4826'))).toBe('SUPERVISOR_NAME_REQUIRED');
+    // the PIN alone picks its supervisor; a name picked counts only that supervisor's PIN
+    expect((await s.login('p', '9911')).supervisor?.name).toBe('Wang Li');
+    clock.advance(1000);
     expect(await codeOf(() => s.login('w', '4826', 'hub:nobody'))).toBe('SUPERVISOR_UNKNOWN');
-    // another supervisor's PIN is a wrong PIN
     expect(await codeOf(() => s.login('w', '9911', 'hub:a1'))).toBe('WRONG_PIN');
     clock.advance(1000);
     expect((await s.login('w', '4826', 'hub:a1')).supervisor).toEqual({ id: 'hub:a1', name: 'chen.mei', source: 'hub' });
+    // two supervisors with the same PIN must pick their name
+    directory.push({ id: 'local:c3', name: 'Twin', source: 'station', hash: await hashSecret('4826', 1024) });
+    clock.advance(1000);
+    expect(await codeOf(() => s.login('x', '4826'))).toBe('SUPERVISOR_NAME_REQUIRED');
+    directory.pop();
     clock.advance(1000);
     await s.login('shared', '1234', 'station');
     // the shared PIN cannot retire itself; a named supervisor can

@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import type { GroupSummary } from '../../common/api/schemas';
+import { DEMO_OPERATOR, browserAndStations, callService, openPage, overview, setUpDemo, shot, signOn } from './harness';
+
+/**
+ * Who is at the station, in Chromium on the real services and the demo hub: an operator signs on with a
+ * number or a badge before anything burns, the header names them in both languages, signing off stops
+ * everything; supervisors sign in by their own PIN and name and keep the station's own people; the operator
+ * picks a group for every slot or for the selected slot only.
+ */
+const files = browserAndStations();
+
+describe('people at the station, in the browser', () => {
+  it('no burn starts until an operator signs on (typed number or scanned badge); the header names them; signing off stops it all', async () => {
+    const st = await files.station();
+    const { page, errors } = await openPage(files.browser(), st.host.url);
+    await setUpDemo(page, '4321', { signOn: false });
+    await page.getByTestId('sign-on-panel').waitFor();
+    await page.locator('[data-testid=group-option]:not([disabled])', { hasText: 'Demo smart plug' }).first().click();
+    await page.getByTestId('start-all').click();
+    await expect.poll(() => page.getByTestId('notice').textContent()).toContain('Nobody is signed on at this station');
+    expect((await overview(st)).slots.every((s) => !s.running)).toBe(true);
+    await shot(page, 'sign-on');
+    // an unknown number is refused in plain words
+    await page.getByTestId('sign-on-code').fill('999');
+    await page.getByTestId('sign-on').click();
+    await expect.poll(() => page.getByTestId('notice').textContent()).toContain('No operator has this number or badge');
+    await signOn(page, DEMO_OPERATOR);
+    expect(await page.getByTestId('operator-on').textContent()).toContain('Operator demo-operator (101)');
+    expect(await page.getByTestId('sign-on-panel').count()).toBe(0);
+    await page.getByTestId('start-all').click();
+    await expect.poll(async () => (await overview(st)).slots.some((s) => s.running)).toBe(true);
+    await page.getByTestId('lang-zh').click();
+    await expect.poll(() => page.getByTestId('operator-on').textContent()).toContain('操作员 demo-operator（101）');
+    await page.getByTestId('sign-off').click();
+    await expect.poll(async () => (await overview(st)).slots.every((s) => !s.running)).toBe(true);
+    await expect.poll(() => page.getByTestId('sign-on-panel').textContent()).toContain('请刷工牌或输入操作员编号');
+    await shot(page, 'sign-on-zh');
+    // a badge scanner types fast and ends with Enter: the field takes it
+    await page.getByTestId('sign-on-code').focus();
+    await page.keyboard.type('BADGE-0100', { delay: 5 });
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByTestId('operator-on').textContent()).toContain('demo-factory（100）');
+    await page.getByTestId('lang-en').click();
+    expect(errors).toEqual([]);
+  }, 90_000);
+
+  it('a supervisor signs in by name and PIN, is named in the console, and keeps the station\'s own operators', async () => {
+    const st = await files.station();
+    const { page, errors } = await openPage(files.browser(), st.host.url);
+    await setUpDemo(page, '4321');
+    await page.keyboard.press('F2');
+    // the hub's supervisor (a factory account with a station PIN) and the first-run PIN
+    await page.getByTestId('supervisor-name').waitFor();
+    const names = await page.getByTestId('supervisor-name').locator('option').allTextContents();
+    expect(names).toEqual(['Known by the PIN', 'Station supervisor (shared PIN)', 'demo-factory']);
+    await page.getByTestId('supervisor-name').selectOption({ label: 'demo-factory' });
+    await page.getByTestId('pin').fill(st.env.seed.floor.supervisor.pin);
+    await page.getByTestId('pin').press('Enter');
+    await expect.poll(() => page.getByTestId('supervisor-me').textContent()).toContain('Signed in: demo-factory');
+    await page.getByTestId('tab-people').click();
+    await page.getByTestId('operators-table').waitFor();
+    await page.getByTestId('op-number').fill('7');
+    await page.getByTestId('op-name').fill('Zhao Min');
+    await page.getByTestId('op-add').click();
+    await expect.poll(() => page.getByTestId('operators-table').textContent()).toContain('Zhao Min');
+    expect(await page.getByTestId('supervisors-table').textContent()).toContain('demo-factory');
+    await shot(page, 'supervisor-people');
+    await page.getByTestId('lang-zh').click();
+    await expect.poll(() => page.getByTestId('supervisor-me').textContent()).toContain('已登录：demo-factory');
+    await expect.poll(() => page.getByTestId('operators-table').textContent()).toContain('中心账户');
+    await shot(page, 'supervisor-people-zh');
+    await page.getByTestId('lang-en').click();
+    // the new operator signs on at once, also offline of the hub
+    await page.getByTestId('logout').click();
+    await page.getByTestId('sign-off').click();
+    await signOn(page, '7');
+    expect(await page.getByTestId('operator-on').textContent()).toContain('Zhao Min (7)');
+    expect(errors).toEqual([]);
+  }, 90_000);
+
+  it('the operator picks a group for all slots or for the selected slot only', async () => {
+    const st = await files.station();
+    const { page, errors } = await openPage(files.browser(), st.host.url);
+    await setUpDemo(page, '4321');
+    const plug = (await overview(st)).groups.find((g) => g.name.includes('Demo smart plug') && g.blocked === null)!;
+    await callService(st, 'supervisor.login', { pin: '4321' });
+    const split = (await callService<{ group: GroupSummary }>(st, 'supervisor.split', { groupId: plug.id, purchased: 5, free: 0, name: 'Plug split' })).group;
+    await page.locator('[data-testid=group-option]', { hasText: 'Demo smart plug' }).first().click();
+    await expect.poll(() => page.getByTestId('slot-4').getByTestId('slot-group').textContent()).toContain(plug.name);
+    await page.getByTestId('slot-2').click();
+    await page.getByTestId('scope-slot').click();
+    expect(await page.getByTestId('scope-slot').textContent()).toContain('Slot 2 only');
+    await page.locator('[data-testid=group-option]', { hasText: 'Plug split' }).first().click();
+    await expect.poll(() => page.getByTestId('slot-2').getByTestId('slot-group').textContent()).toContain('Plug split');
+    for (const n of [1, 3, 4]) expect(await page.getByTestId(`slot-${n}`).getByTestId('slot-group').textContent()).toContain(plug.name);
+    expect((await overview(st)).slots.map((s) => s.groupId)).toEqual([plug.id, split.id, plug.id, plug.id]);
+    await shot(page, 'group-per-slot');
+    // back to every slot
+    await page.getByTestId('scope-all').click();
+    await page.locator('[data-testid=group-option]', { hasText: 'Plug split' }).first().click();
+    await expect.poll(async () => (await overview(st)).slots.every((s) => s.groupId === split.id)).toBe(true);
+    expect(errors).toEqual([]);
+  }, 90_000);
+});
