@@ -13,7 +13,7 @@ export const en = {
   credentials: {
     title: 'Manage credentials', mine: 'My credentials', customers: "Customer's credentials", search: 'Search', searchHint: 'name, order number, PID or id',
     filterState: 'State', filterProduct: 'Product', filterFactory: 'Factory', filterDelivery: 'Delivery mode', all: 'All', clear: 'Clear filters',
-    empty: 'No credential matches.', count: '{{count}} credentials', page: 'Page {{page}} of {{pages}}', prev: 'Previous page', next: 'Next page', pageSize: 'Rows per page',
+    empty: 'No credential matches.', count: '{{count}} credentials', count_one: '{{count}} credential', page: 'Page {{page}} of {{pages}}', prev: 'Previous page', next: 'Next page', pageSize: 'Rows per page',
     sortBy: 'Sort by {{column}}', refresh: 'Refresh',
     col: {
       name: 'Name / order no.', product: 'Product', purchased: 'Purchased', free: 'Free', total: 'Total', unused: 'Unused', leased: 'Leased', burned: 'Burned', spoiled: 'Spoiled', exported: 'Exported',

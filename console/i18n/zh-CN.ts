@@ -18,7 +18,7 @@ export const zhCN: Words<typeof en> = {
   credentials: {
     title: '管理凭证', mine: '我的凭证', customers: '客户的凭证', search: '搜索', searchHint: '名称、订单号、PID 或编号',
     filterState: '状态', filterProduct: '产品', filterFactory: '工厂', filterDelivery: '交付方式', all: '全部', clear: '清除筛选',
-    empty: '没有符合条件的凭证。', count: '共 {{count}} 个凭证', page: '第 {{page}} 页，共 {{pages}} 页', prev: '上一页', next: '下一页', pageSize: '每页行数',
+    empty: '没有符合条件的凭证。', count: '共 {{count}} 个凭证', count_one: '共 {{count}} 个凭证', page: '第 {{page}} 页，共 {{pages}} 页', prev: '上一页', next: '下一页', pageSize: '每页行数',
     sortBy: '按{{column}}排序', refresh: '刷新',
     col: {
       name: '名称 / 订单号', product: '产品', purchased: '购买', free: '赠送', total: '总数', unused: '未使用', leased: '已分配', burned: '已烧录', spoiled: '已损坏', exported: '已导出',

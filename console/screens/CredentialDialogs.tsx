@@ -138,10 +138,10 @@ function SplitDialog({ row, onClose, onChanged }: Props) {
         <p><strong>{row.name}</strong> · {row.product.name} ({row.product.pid})</p>
         <div className="row">
           <label className="field">{t('split.purchased')}<small>{t('split.available', { count: Math.min(row.purchased, available) })}</small>
-            <input type="number" min={0} max={row.purchased} value={purchased} onChange={(e) => setPurchased(Math.max(0, Number(e.target.value) || 0))} data-testid="split-purchased" />
+            <input type="number" min={0} value={purchased} onChange={(e) => setPurchased(Math.max(0, Number(e.target.value) || 0))} data-testid="split-purchased" />
           </label>
           <label className="field">{t('split.free')}<small>{t('split.available', { count: Math.min(row.free, available) })}</small>
-            <input type="number" min={0} max={row.free} value={free} onChange={(e) => setFree(Math.max(0, Number(e.target.value) || 0))} data-testid="split-free" />
+            <input type="number" min={0} value={free} onChange={(e) => setFree(Math.max(0, Number(e.target.value) || 0))} data-testid="split-free" />
           </label>
         </div>
         <p role="status">{t('split.newTotal', { count: purchased + free })}</p>
@@ -230,17 +230,18 @@ function GenerateDialog({ row, onClose, onChanged }: Props) {
   const [job, setJob] = useState<Job | null>(null);
   const [error, setError] = useState<ErrorInfo | null>(null);
   useEffect(() => { void client.call('listProducts').then((r) => setProduct(r.products.find((p) => p.pid === row.product.pid) ?? null)).catch(() => undefined); }, [client, row.product.pid]);
+  const track = (next: Job): void => {
+    setJob(next);
+    if (next.state === 'done') { say({ kind: 'success', key: 'generate.done' }); onChanged(); }
+  };
   // progress: ask the hub every second until the job ends
   useEffect(() => {
     if (!job || job.state === 'done' || job.state === 'failed') return;
-    const timer = setTimeout(() => { void client.call('getJob', { id: job.id }).then(setJob).catch((e: unknown) => setError(infoOf(e))); }, 1000);
+    const timer = setTimeout(() => { void client.call('getJob', { id: job.id }).then(track).catch((e: unknown) => setError(infoOf(e))); }, 1000);
     return () => clearTimeout(timer);
-  }, [client, job]);
-  useEffect(() => {
-    if (job?.state === 'done') { say({ kind: 'success', key: 'generate.done' }); onChanged(); }
-  }, [job?.state, onChanged]);
+  });
   const start = async (): Promise<void> => {
-    try { setJob(await client.call('startThirdPartyJob', { id: row.id, body: {} })); } catch (e) { setError(infoOf(e)); }
+    try { track(await client.call('startThirdPartyJob', { id: row.id, body: {} })); } catch (e) { setError(infoOf(e)); }
   };
   return (
     <Dialog title={t('generate.title')} onClose={onClose} testId="generate-dialog">

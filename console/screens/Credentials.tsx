@@ -7,7 +7,7 @@ import { useHub } from '../context';
 import { ErrorLine } from '../components/ErrorLine';
 import { dateTime } from '../i18n';
 import { infoOf } from '../state/errors';
-import { useStore } from '../state/store';
+import { say, useStore } from '../state/store';
 import { CredentialDialog, type OpenDialog } from './CredentialDialogs';
 
 const columns: { key: string; sort?: ConsoleSort; numeric?: boolean }[] = [
@@ -117,7 +117,7 @@ export function Credentials() {
                 <td><span className={`badge ${row.state}`} data-testid="state">{t(`state.${row.state}`)}</span></td>
                 <td><Assignment row={row} /></td>
                 <td>{dateTime(row.createdAt, language)}</td>
-                <td><Operations row={row} onOpen={(action) => setOpen({ action, row })} /></td>
+                <td><Operations row={row} onOpen={(action) => { say(null); setOpen({ action, row }); }} /></td>
               </tr>
             ))}
           </tbody>

@@ -29,11 +29,11 @@ export function Fleet() {
       <ErrorLine error={error} />
       <section className="panel" aria-labelledby="fleet-stations">
         <h1 id="fleet-stations">{t('fleet.title')} · {t('fleet.stations')}</h1>
-        {fleet && fleet.stations.length === 0 ? <p className="muted">{t('fleet.none')}</p> : (
+        {!fleet ? null : fleet.stations.length === 0 ? <p className="muted">{t('fleet.none')}</p> : (
           <table data-testid="fleet-stations">
             <thead><tr><th scope="col">{t('fleet.station')}</th><th scope="col">{t('fleet.lastSync')}</th><th scope="col" className="num">{t('fleet.outbox')}</th><th scope="col" className="num">{t('fleet.burnsHour')}</th><th scope="col" className="num">{t('fleet.suspects')}</th></tr></thead>
             <tbody>
-              {fleet?.stations.map((s) => (
+              {fleet.stations.map((s) => (
                 <tr key={s.id} data-testid="fleet-station">
                   <td>{s.name}<div className="muted">{s.factory} · {s.line}</div></td>
                   <td>{s.lastSyncAt ? dateTime(s.lastSyncAt, language) : t('fleet.never')}</td>
@@ -47,11 +47,11 @@ export function Fleet() {
       </section>
       <section className="panel" aria-labelledby="fleet-groups">
         <h2 id="fleet-groups">{t('fleet.groups')}</h2>
-        {fleet && fleet.groups.length === 0 ? <p className="muted">{t('fleet.none')}</p> : (
+        {!fleet ? null : fleet.groups.length === 0 ? <p className="muted">{t('fleet.none')}</p> : (
           <table data-testid="fleet-groups">
             <thead><tr><th scope="col">{t('fleet.group')}</th><th scope="col" className="num">{t('fleet.left')}</th><th scope="col" className="num">{t('fleet.rate')}</th><th scope="col">{t('fleet.runsDry')}</th></tr></thead>
             <tbody>
-              {fleet?.groups.map((g) => (
+              {fleet.groups.map((g) => (
                 <tr key={g.credentialId} className={g.runsDrySoon ? 'runs-dry' : undefined} data-testid="fleet-group" data-soon={g.runsDrySoon}>
                   <td>{g.name}<div className="muted">{g.pid}</div></td>
                   <td className="num">{g.left}</td>

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, statSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
@@ -27,6 +27,25 @@ export async function ensureRendererBuilt(): Promise<void> {
   if (existsSync(index) && statSync(index).mtimeMs > Math.max(newest(join(root, 'renderer')), newest(join(root, 'common/api')))) return;
   const { build } = await import('vite');
   await build({ configFile: join(root, 'vite.config.ts'), logLevel: 'error' });
+}
+
+/** Builds dist/console (the hub console) when it is missing or older than console/ or common/. */
+export async function ensureConsoleBuilt(): Promise<void> {
+  const index = join(root, 'dist/console/index.html');
+  if (existsSync(index) && statSync(index).mtimeMs > Math.max(newest(join(root, 'console')), newest(join(root, 'common')))) return;
+  const { build } = await import('vite');
+  await build({ configFile: join(root, 'vite.console.config.ts'), logLevel: 'error' });
+}
+
+/** axe-core's serious and critical violations on the page as it is now (run through the debugger protocol, so the page's CSP stays on). */
+export async function axeViolations(page: Page): Promise<{ id: string; impact: string; help: string; targets: string[] }[]> {
+  const source = readFileSync(join(root, 'node_modules/axe-core/axe.min.js'), 'utf8');
+  await page.evaluate(source);
+  return page.evaluate(async () => {
+    const axe = (globalThis as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[] }> } }).axe;
+    const r = await axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => ({ id: v.id, impact: v.impact!, help: v.help, targets: v.nodes.map((n) => String(n.target[0])) }));
+  });
 }
 
 export interface Station {

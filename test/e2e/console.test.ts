@@ -1,0 +1,322 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Secret, TOTP } from 'otpauth';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDemoEnvironment, type DemoEnvironment } from '../../scripts/demo';
+import { readXlsxSheet } from '../../node/xlsx';
+import { axeViolations, ensureConsoleBuilt, launchBrowser, openPage } from './harness';
+
+/**
+ * The hub console in Debian's Chromium, against a real demo hub: each role
+ * signs in and walks its screens; the credential manager goes through every
+ * operation of the Operation column while the platform approves in another
+ * browser; refusals show the hub's reasons. Every screen passes axe-core with
+ * no serious or critical violation; screenshots go to docs/screenshots/console-*.png.
+ */
+const shots = resolve(import.meta.dirname, '../../docs/screenshots');
+let env: DemoEnvironment;
+let browser: Browser;
+const pages: Page[] = [];
+const errors: string[] = [];
+
+beforeAll(async () => {
+  await ensureConsoleBuilt();
+  env = await startDemoEnvironment({ licenses: 60 });
+  browser = await launchBrowser();
+}, 180_000);
+afterAll(async () => {
+  await browser?.close();
+  await env?.close();
+}, 60_000);
+
+const account = (role: string) => env.seed.accounts.find((a) => a.role === role)!;
+/** The whole page; with a dialog open, the window as the user sees it (the dialog's backdrop covers the window). */
+const shot = async (page: Page, name: string): Promise<void> => {
+  mkdirSync(shots, { recursive: true });
+  const dialog = (await page.locator('dialog[open]').count()) > 0;
+  await page.screenshot({ path: join(shots, `console-${name}.png`), fullPage: !dialog });
+};
+/** No serious or critical accessibility violation on what the page shows now. */
+const accessible = async (page: Page, screen: string): Promise<void> => {
+  expect(await axeViolations(page), screen).toEqual([]);
+};
+
+async function signIn(role: string, ctx: { newContext?: boolean } = {}): Promise<Page> {
+  const { page, errors: pageErrors } = ctx.newContext
+    ? await (async () => { const c = await browser.newContext({ viewport: { width: 1440, height: 1000 } }); const p = await c.newPage(); const e: string[] = []; p.on('pageerror', (x) => e.push(x.message)); await p.goto(`${env.hub.url}/console/`); return { page: p, errors: e }; })()
+    : await openPage(browser, `${env.hub.url}/console/`);
+  page.setDefaultTimeout(10_000);
+  pages.push(page);
+  errors.push(...pageErrors);
+  const a = account(role);
+  await page.locator('input[name=name]').fill(a.name);
+  await page.locator('input[name=password]').fill(a.password);
+  await page.getByTestId('sign-in-submit').click();
+  if (a.totpSecret) {
+    await page.locator('input[name=totp]').waitFor();
+    await page.locator('input[name=totp]').fill(new TOTP({ secret: Secret.fromBase32(a.totpSecret) }).generate());
+    await page.getByTestId('sign-in-submit').click();
+  }
+  await page.getByTestId('who').waitFor();
+  return page;
+}
+
+const row = (page: Page, text: string) => page.getByTestId('credential-row').filter({ hasText: text }).first();
+const op = (page: Page, text: string, action: string) => row(page, text).getByTestId(`op-${action}`);
+const notice = (page: Page) => page.getByTestId('notice');
+const lastCode = (): string => env.hubCodes.at(-1)!.code;
+
+describe('the hub console', { timeout: 120_000 }, () => {
+  it('refuses a wrong password and asks the platform account for its second factor', async () => {
+    const { page } = await openPage(browser, `${env.hub.url}/console/`);
+    pages.push(page);
+    await page.locator('input[name=name]').fill('demo-owner');
+    await page.locator('input[name=password]').fill('not the password at all');
+    await page.getByTestId('sign-in-submit').click();
+    await expect.poll(() => page.getByTestId('error').getAttribute('data-code')).toBe('SIGN_IN_FAILED');
+    await accessible(page, 'sign-in');
+    await shot(page, 'sign-in');
+
+    await page.locator('input[name=name]').fill('demo-platform');
+    await page.locator('input[name=password]').fill(account('platform').password);
+    await page.getByTestId('sign-in-submit').click();
+    await page.locator('input[name=totp]').fill('000000');
+    await page.getByTestId('sign-in-submit').click();
+    await expect.poll(() => page.getByTestId('error').getAttribute('data-code')).toBe('SIGN_IN_FAILED');
+    expect(await page.getByTestId('who').count()).toBe(0);
+  });
+
+  it('the credential manager: the page, search, filters, sort, paging, and split', async () => {
+    const page = await signIn('owner');
+    await row(page, 'Demo smart plug').waitFor();
+    expect(await page.getByTestId('credential-row').count()).toBe(2);
+    await accessible(page, 'credentials');
+    await shot(page, 'credentials');
+
+    // an allowed and an unavailable action, the latter with the hub's reason on hover
+    expect(await op(page, 'Demo smart plug', 'split').getAttribute('aria-disabled')).toBe('false');
+    expect(await op(page, 'Demo smart plug', 'generate_resources').getAttribute('title')).toMatch(/neither HomeKit nor Find My/);
+    await op(page, 'Demo smart plug', 'generate_resources').click({ force: true });
+    expect(await page.getByTestId('generate-dialog').count()).toBe(0);
+
+    // search and filters are the hub's
+    await page.getByTestId('search').fill('bulb');
+    await expect.poll(() => page.getByTestId('credential-row').count()).toBe(1);
+    await page.getByTestId('search').fill('');
+    await page.getByTestId('filter-product').selectOption('demoplug01');
+    await expect.poll(() => page.getByTestId('credential-row').count()).toBe(1);
+    await page.getByTestId('filter-product').selectOption('');
+    await page.getByTestId('sort-total').click();
+    await expect.poll(async () => (await page.getByTestId('credential-row').first().textContent()) ?? '').toContain('Demo HomeKit bulb');
+    await page.getByTestId('sort-total').click();
+    await expect.poll(async () => (await page.getByTestId('credential-row').first().textContent()) ?? '').toContain('Demo smart plug');
+
+    // Split Quantity: 5 purchased + 1 free into a new credential
+    await op(page, 'Demo smart plug', 'split').click();
+    await page.getByTestId('split-purchased').fill('5');
+    await page.getByTestId('split-free').fill('1');
+    await expect.poll(() => page.getByTestId('split-dialog').textContent()).toContain('holds 6 licenses');
+    await accessible(page, 'split dialog');
+    await shot(page, 'split');
+    await page.getByTestId('split-submit').click();
+    await expect.poll(() => notice(page).textContent()).toContain('6 licenses');
+    await expect.poll(() => page.getByTestId('credential-row').count()).toBe(3);
+    // paging: two rows a page
+    await page.getByTestId('page-size').selectOption('10');
+    expect(await page.getByTestId('total').textContent()).toContain('3');
+
+    // a split beyond what is there is refused with the hub's words
+    await op(page, 'Demo smart plug', 'split').click();
+    await page.getByTestId('split-purchased').fill('100000');
+    await page.getByTestId('split-submit').click();
+    await expect.poll(() => page.getByTestId('split-dialog').getByTestId('error').getAttribute('data-code')).toMatch(/SPLIT_EXCEEDS_UNUSED|OUT_OF_RANGE|INVALID_REQUEST/);
+    await page.getByTestId('dialog-close').click();
+  });
+
+  it('Change Product, approved and paid by the platform in another browser, then Credential Update Details', async () => {
+    const owner = pages.at(-1)!;
+    const plug = row(owner, 'Demo smart plug').filter({ hasText: '55' });
+    await plug.getByTestId('op-change_product').click();
+    await owner.getByTestId('product-search').fill('bulb');
+    await owner.getByTestId('pick-demobulb01').click();
+    await owner.getByTestId('confirm-update-info').waitFor();
+    // 55 purchased unused licenses x (1.80 - 1.20): free licenses are not charged
+    expect(await owner.getByTestId('price-difference').textContent()).toContain('$33.00');
+    await accessible(owner, 'confirm update info');
+    await shot(owner, 'change-product');
+    await owner.getByTestId('change-submit').click();
+    await expect.poll(() => notice(owner).textContent()).toContain('sent for approval');
+    await expect.poll(() => row(owner, '55').getByTestId('state').textContent()).toBe('Confirming update');
+    expect(await row(owner, '55').getByTestId('op-download').getAttribute('title')).toMatch(/under review/);
+
+    // Update Details: the request under review, with Recall
+    await row(owner, '55').getByTestId('op-update_details').click();
+    await expect.poll(() => owner.getByTestId('update-state').first().textContent()).toBe('Under review');
+    expect(await owner.getByTestId('recall').count()).toBe(1);
+    await accessible(owner, 'update details');
+    await shot(owner, 'update-details');
+    await owner.getByTestId('dialog-close').click();
+
+    // the platform's approver, in another browser
+    const platform = await signIn('platform', { newContext: true });
+    await platform.getByTestId('nav-approvals').click();
+    await platform.getByTestId('approval-row').first().waitFor();
+    await accessible(platform, 'approvals');
+    await shot(platform, 'approvals');
+    await platform.getByTestId('approve').first().click();
+    await platform.getByTestId('payment-row').first().waitFor();
+    await platform.getByTestId('payment-ref').first().fill('WIRE-2026-0042');
+    await platform.getByTestId('pay').first().click();
+    await expect.poll(() => notice(platform).textContent()).toContain('Payment recorded');
+    expect(await platform.getByTestId('payment-row').count()).toBe(0);
+    // the platform reads credentials but has no operation of the credential manager
+    await platform.getByTestId('nav-credentials').click();
+    await row(platform, '55').waitFor();
+    expect(await row(platform, '55').getByTestId('op-split').getAttribute('title')).toMatch(/Only the credential manager/);
+
+    await owner.getByTestId('refresh').click();
+    await expect.poll(() => row(owner, '55').getByTestId('state').textContent()).toBe('Updated');
+    await row(owner, '55').getByTestId('op-update_history').click();
+    await expect.poll(() => owner.getByTestId('update-details').textContent()).toContain('Demo HomeKit bulb');
+    expect(await owner.getByTestId('update-details').textContent()).toContain('demobulb01');
+    expect(await owner.getByTestId('update-details').textContent()).toContain('HomeKit');
+    await shot(owner, 'update-history');
+    await owner.getByTestId('dialog-close').click();
+  });
+
+  it('Download Credential with the code sent to the account, as XLSX; Generate third-party resources to the end', async () => {
+    const owner = pages.at(-2)!;
+    await row(owner, '55').getByTestId('op-download').click();
+    await owner.getByTestId('send-code').click();
+    await owner.getByTestId('code').waitFor();
+    // a wrong code is refused
+    await owner.getByTestId('code').fill('000000');
+    await owner.getByTestId('download-submit').click();
+    await expect.poll(() => owner.getByTestId('download-dialog').getByTestId('error').getAttribute('data-code')).toMatch(/CODE/);
+    await owner.getByTestId('code').fill(lastCode());
+    await owner.getByTestId('format-xlsx').check();
+    await accessible(owner, 'download dialog');
+    await shot(owner, 'download');
+    const [download] = await Promise.all([owner.waitForEvent('download'), owner.getByTestId('download-submit').click()]);
+    expect(download.suggestedFilename()).toMatch(/^demobulb01-.*\.xlsx$/);
+    const sheet = await readXlsxSheet(new Uint8Array(readFileSync((await download.path())!)));
+    expect(sheet[0]!.cells).toEqual(['uuid', 'authkey', 'mac', 'pid']);
+    // the unused licenses at the hub: 55 purchased and 2 free
+    expect(sheet.length - 1).toBe(57);
+    await expect.poll(() => notice(owner).textContent()).toContain('57 licenses');
+    await expect.poll(() => owner.getByTestId('credential-row').filter({ hasText: 'demobulb01' }).filter({ hasText: 'Line 1' }).locator('td').nth(9).textContent()).toBe('57');
+
+    // third-party resources for the HomeKit bulb
+    await op(owner, 'Line 2', 'generate_resources').click();
+    await owner.getByTestId('generate-start').click();
+    await expect.poll(() => owner.getByTestId('generate-dialog').textContent(), { timeout: 30_000 }).toContain('The resources are ready.');
+    await shot(owner, 'generate');
+    await owner.getByTestId('dialog-close').click();
+  });
+
+  it("a customer's credential: refused until confirmed, then Confirm to Generate and Download locks it", async () => {
+    const owner = pages.at(-2)!;
+    await owner.getByTestId('tab-customers').click();
+    await row(owner, 'Demo').waitFor();
+    expect(await row(owner, 'Demo').getByTestId('op-confirm_generate_download').getAttribute('title')).toMatch(/not confirmed/);
+    await owner.getByTestId('nav-approvals').click();
+    await owner.getByTestId('confirm-row').waitFor();
+    await accessible(owner, 'confirmations');
+    await owner.getByTestId('confirm').click();
+    await expect.poll(() => notice(owner).textContent()).toContain('Confirmed');
+    await owner.getByTestId('nav-credentials').click();
+    await owner.getByTestId('tab-customers').click();
+    await expect.poll(() => row(owner, 'Demo').getByTestId('op-confirm_generate_download').getAttribute('aria-disabled')).toBe('false');
+    await row(owner, 'Demo').getByTestId('op-confirm_generate_download').click();
+    expect(await owner.getByTestId('download-dialog').textContent()).toContain('can no longer be split');
+    await owner.getByTestId('send-code').click();
+    await owner.getByTestId('code').fill(lastCode());
+    const [download] = await Promise.all([owner.waitForEvent('download'), owner.getByTestId('download-submit').click()]);
+    const csv = readFileSync((await download.path())!, 'utf8').trim().split(/\r?\n/);
+    expect(csv[0]).toBe('uuid,authkey,mac,pid');
+    expect(csv).toHaveLength(16);
+    await expect.poll(() => row(owner, 'Demo').getByTestId('state').textContent()).toBe('List generated');
+    for (const a of ['split', 'change_product']) expect(await row(owner, 'Demo').getByTestId(`op-${a}`).getAttribute('title')).toMatch(/locked/);
+    await shot(owner, 'customers');
+  });
+
+  it('the factory manager: its factory, a new station, an enrollment code as text and QR code, revoke; no credential operation', async () => {
+    const page = await signIn('factory');
+    expect(await page.getByTestId('nav-approvals').count()).toBe(0);
+    await row(page, 'Demo smart plug').waitFor();
+    expect(await op(page, 'Demo smart plug', 'download').getAttribute('title')).toMatch(/Only the credential manager/);
+    await page.getByTestId('nav-factories').click();
+    await page.getByTestId('factory').first().waitFor();
+    const add = page.getByTestId('add-station').first();
+    await add.locator('input').fill('Line 1 / bench 3');
+    await add.locator('button').click();
+    await page.locator('[data-testid=station-row][data-name="Line 1 / bench 3"]').waitFor();
+    await page.locator('[data-testid=station-row][data-name="Line 1 / bench 3"]').getByTestId('enroll-code').click();
+    const code = (await page.getByTestId('enrollment-code').textContent())!;
+    expect(code.length).toBeGreaterThan(6);
+    await page.getByTestId('qr').waitFor();
+    await accessible(page, 'enrollment code');
+    await shot(page, 'enrollment-code');
+    await page.getByTestId('dialog-close').click();
+    // the station enrolls with the code; then the manager revokes it
+    const enrolled = await fetch(`${env.hub.url}/v1/station/enroll`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code }) });
+    expect(enrolled.status).toBe(200);
+    const { token } = (await enrolled.json()) as { token: string };
+    await page.getByTestId('nav-fleet').click();
+    await page.getByTestId('nav-factories').click();
+    const bench3 = page.locator('[data-testid=station-row][data-name="Line 1 / bench 3"]');
+    await bench3.getByTestId('revoke').click();
+    await expect.poll(() => notice(page).textContent()).toContain('revoked');
+    await accessible(page, 'factories');
+    await shot(page, 'factories');
+    expect((await fetch(`${env.hub.url}/v1/station/me`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(401);
+  });
+
+  it('the auditor: every action above with its actor, filtered, exported as CSV; the fleet', async () => {
+    const page = await signIn('auditor');
+    await page.getByTestId('nav-audit').click();
+    await page.getByTestId('audit-row').first().waitFor();
+    await page.getByTestId('audit-kind').fill('approveUpdate');
+    await page.getByTestId('audit-apply').click();
+    await expect.poll(() => page.getByTestId('audit-row').count()).toBe(1);
+    expect(await page.getByTestId('audit-row').textContent()).toContain('demo-platform');
+    await page.getByTestId('audit-kind').fill('');
+    await page.getByTestId('audit-actor').fill('demo-owner');
+    await page.getByTestId('audit-apply').click();
+    for (const kind of ['split', 'requestUpdate', 'download', 'confirmCredential', 'startThirdPartyJob']) {
+      await expect.poll(() => page.locator(`[data-testid=audit-row][data-kind=${kind}]`).count(), { message: kind }).toBeGreaterThan(0);
+    }
+    await accessible(page, 'audit');
+    await shot(page, 'audit');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('audit-export').click()]);
+    const csv = readFileSync((await download.path())!, 'utf8');
+    expect(csv.split('\n')[0]).toContain('actor_name');
+    expect(csv).toContain('demo-owner');
+    expect(csv).not.toContain('demo-platform');
+
+    await page.getByTestId('nav-fleet').click();
+    await page.locator('#fleet-groups').waitFor();
+    await accessible(page, 'fleet');
+    await shot(page, 'fleet');
+  });
+
+  it('Simplified Chinese, sign-out, and a session that ended', async () => {
+    const page = pages.at(-1)!;
+    await page.getByTestId('nav-credentials').click();
+    await page.getByTestId('lang-zh-CN').click();
+    await expect.poll(() => page.locator('h1').first().textContent()).toBe('管理凭证');
+    await row(page, 'Demo smart plug').waitFor();
+    await accessible(page, 'credentials in Chinese');
+    await shot(page, 'credentials-zh');
+    await page.getByTestId('lang-en').click();
+    // the session ends on the hub's side (here: the cookie is gone): the next request brings the sign-in page back
+    await page.context().clearCookies();
+    await page.getByTestId('refresh').click();
+    await expect.poll(() => page.getByTestId('signed-out-reason').textContent()).toContain('session ended');
+    const again = await signIn('owner');
+    await again.getByTestId('sign-out').click();
+    await expect.poll(() => again.getByTestId('signed-out-reason').textContent()).toContain('signed out');
+    expect(errors.filter((e) => !/status of 40[14]/.test(e))).toEqual([]);
+  });
+});
