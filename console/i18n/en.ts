@@ -79,7 +79,7 @@ export const en = {
     createFactory: 'Factory added', createLine: 'Line added', createStation: 'Station added', createEnrollmentCode: 'Enrollment code issued',
     setDownloadContact: 'Download contact set', revokeStation: 'Station revoked', createCredential: 'Credential created',
     confirmCredential: 'Customer credential confirmed', importLicenses: 'Licenses imported', importLicenseFile: 'License file imported', split: 'Quantity split',
-    assign: 'Credential assigned', requestUpdate: 'Product change requested', approveUpdate: 'Product change approved', payUpdate: 'Payment recorded',
+    assign: 'Credential assigned', setPid: 'PID set', requestUpdate: 'Product change requested', approveUpdate: 'Product change approved', payUpdate: 'Payment recorded',
     recallUpdate: 'Product change recalled', startThirdPartyJob: 'Third-party resources started', sendDownloadCode: 'Download code sent',
     download: 'Licenses downloaded', login: 'Signed in', logout: 'Signed out', logoutAll: 'Signed out everywhere', changePassword: 'Password changed',
     setupTotp: 'Second factor set-up started', confirmTotp: 'Second factor turned on', createApiKey: 'API key made', revokeApiKey: 'API key revoked',

@@ -83,6 +83,7 @@ export const zhCNErrors: Record<string, string> = {
   NOT_UTF8: '文件不是 UTF-8 编码。',
   NOT_YOUR_GROUP: '该分组没有分配给本站：请中心管理员分配。',
   NO_LICENSES: '该凭证还没有授权：请先导入。',
+  NO_RESOURCES: '此凭证还没有第三方资源：请先生成。',
   NO_ROWS: '文件中没有授权行。',
   NO_UNUSED_LICENSES: '该凭证没有可更换的未用授权。',
   OUT_OF_RANGE: '数值超出允许范围。',

@@ -80,7 +80,7 @@ export const zhCN: Words<typeof en> = {
     enroll: '工位注册', pull: '工位领取授权', push: '工位上报结果', stationRequestUpdate: '工位申请更换产品', stationRecallUpdate: '工位撤回更换申请', stationStartThirdPartyJob: '工位开始生成第三方资源',
     stationSendDownloadCode: '工位申请下载验证码', stationDownload: '工位下载授权', createProduct: '保存产品', createFactory: '添加工厂', createLine: '添加产线', createStation: '添加工位',
     createEnrollmentCode: '签发注册码', setDownloadContact: '设置下载联系人', revokeStation: '吊销工位', createCredential: '创建凭证', confirmCredential: '确认客户凭证', importLicenses: '导入授权',
-    importLicenseFile: '导入授权文件', split: '拆分数量', assign: '分配凭证', requestUpdate: '申请更换产品', approveUpdate: '批准更换产品', payUpdate: '登记付款', recallUpdate: '撤回更换申请',
+    importLicenseFile: '导入授权文件', split: '拆分数量', assign: '分配凭证', setPid: '设置 PID', requestUpdate: '申请更换产品', approveUpdate: '批准更换产品', payUpdate: '登记付款', recallUpdate: '撤回更换申请',
     startThirdPartyJob: '开始生成第三方资源', sendDownloadCode: '发送下载验证码', download: '下载授权', login: '登录', logout: '退出登录', logoutAll: '全部退出登录', changePassword: '修改密码',
     setupTotp: '开始设置第二重验证', confirmTotp: '启用第二重验证', createApiKey: '创建 API 密钥', revokeApiKey: '吊销 API 密钥', createUser: '添加账户', disableUser: '停用账户', resetPassword: '重置密码',
     setRole: '更改角色', setStationPin: '设置工位 PIN', setStationAccess: '更改工位权限',
