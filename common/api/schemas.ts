@@ -350,6 +350,9 @@ export const peopleSchema = z.object({
   operators: z.array(operatorSchema),
   supervisors: z.array(supervisorRefSchema),
   idleMinutes: z.number().int().nonnegative(),
+  /** The factory's lines as the hub last sent them (a group is reassigned to one of these), and this station's. */
+  lines: z.array(z.string()),
+  stationLine: z.string().nullable(),
 });
 export type People = z.infer<typeof peopleSchema>;
 

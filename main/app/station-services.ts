@@ -439,13 +439,50 @@ export class StationRuntime {
     return this.#hub.as(this.sessions.who(ctx.sessionKey)?.name ?? null);
   }
 
+  /** The name of the line this station is on (the hub's list, as last synced), or null. */
+  #stationLine(): string | null {
+    const lineId = this.#station?.vault.getValue('sync.lineId') ?? null;
+    return this.people.lines().find((l) => l.id === lineId)?.name ?? null;
+  }
+
+  /**
+   * A slot burns only a group assigned to it, or (no slots named) to its line: a group a supervisor reassigned
+   * to other slots, or to another line, is refused in plain words. Groups imported from a file are anyone's.
+   */
+  #assertMayBurn(groupId: string, slotId: string): void {
+    const meta = this.#sync?.store.meta(groupId);
+    if (!meta) return;
+    const number = this.#place(slotId).number;
+    const name = this.#station!.vault.getGroup(groupId).name;
+    if (meta.slotIds.length > 0 && !meta.slotIds.includes(slotId)) {
+      const slots = meta.slotIds.map((id) => this.#layout.find((p) => p.slotId === id)?.number ?? id).join(', ');
+      throw new AppError('GROUP_NOT_FOR_SLOT', `Group "${name}" is assigned to slot${meta.slotIds.length === 1 ? '' : 's'} ${slots}, not to slot ${number}: pick another group for slot ${number}, or ask a supervisor to reassign it.`);
+    }
+    const line = this.#stationLine();
+    if (meta.slotIds.length === 0 && meta.localLine !== null && line !== null && meta.localLine !== line) {
+      throw new AppError('GROUP_NOT_FOR_SLOT', `Group "${name}" is assigned to ${meta.localLine}, and slot ${number} is on ${line}: pick another group, or ask a supervisor to reassign it.`);
+    }
+  }
+
+  /** A line is picked from the hub's list as last synced, never typed. */
+  #assertKnownLine(line: string): void {
+    const lines = this.people.lines();
+    if (lines.some((l) => l.name === line)) return;
+    throw new AppError('LINE_UNKNOWN', lines.length === 0
+      ? 'This station has no list of lines yet: sync with the hub once, then pick the line.'
+      : `There is no line "${line}" at this factory: pick one of ${lines.map((l) => l.name).join(', ')}.`);
+  }
+
   #requireOperator(): void {
     if (this.people.current === null) throw new AppError('OPERATOR_REQUIRED', 'Nobody is signed on at this station: scan your badge or type your operator number first.');
   }
 
   #people() {
     this.#ready();
-    return { operators: this.people.operators(), supervisors: this.sessions.list(), idleMinutes: this.settings.get('operatorIdleMinutes', DEFAULT_IDLE_MINUTES) as number };
+    return {
+      operators: this.people.operators(), supervisors: this.sessions.list(), idleMinutes: this.settings.get('operatorIdleMinutes', DEFAULT_IDLE_MINUTES) as number,
+      lines: this.people.lines().map((l) => l.name), stationLine: this.#stationLine(),
+    };
   }
 
   async #productName(): Promise<(pid: string) => string> {
@@ -569,6 +606,7 @@ export class StationRuntime {
           const change = ids.map((id) => this.#place(id)).filter((p) => !(this.#hasSlot(p.slotId) && this.#station!.slot(p.slotId).snapshot.groupId === input.groupId));
           const running = change.find((p) => this.#hasSlot(p.slotId) && this.#station!.slot(p.slotId).running);
           if (running) throw new AppError('SLOT_RUNNING', `Slot ${running.number} is burning: stop it before you change its group.`);
+          for (const p of change) this.#assertMayBurn(input.groupId, p.slotId);
           this.#bind(input.groupId, change.map((p) => p.slotId));
           this.#publishGroups();
           return this.#states(ids);
@@ -578,6 +616,7 @@ export class StationRuntime {
           this.#requireOperator();
           this.people.touch();
           const ids = this.#boundTargets(input.slotIds);
+          for (const id of ids) this.#assertMayBurn(station.slot(id).snapshot.groupId, id);
           station.start(ids);
           return this.#states(ids);
         },
@@ -717,6 +756,7 @@ export class StationRuntime {
           for (const id of input.slotIds) this.#place(id);
           const running = input.slotIds.find((id) => this.#hasSlot(id) && station.slot(id).running);
           if (running) throw new AppError('SLOT_RUNNING', `Slot ${this.#place(running).number} is burning: stop it before you reassign it.`);
+          if (input.line != null) this.#assertKnownLine(input.line);
           const r = sync.reassign(input.groupId, { slotIds: input.slotIds, ...(input.line !== undefined ? { line: input.line } : {}) });
           if (this.#summary(input.groupId).blocked === null) this.#bind(input.groupId, input.slotIds);
           this.#publishGroups();

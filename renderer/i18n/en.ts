@@ -88,7 +88,7 @@ export const en = {
     history: { title: 'Update history', none: 'Nothing recorded yet.' },
     resources: { title: 'Third-party resources', homekit: 'Generate HomeKit', findmy: 'Generate Find My', unsupported: 'This product supports neither HomeKit nor Find My.', unavailable: 'Third-party resources cannot be generated for this group now (hover for why).' },
     download: { title: 'Download licenses', request: 'Send me a code', sent: 'A one-time code was sent to {{to}}.', code: 'One-time code', confirmGenerate: 'Generate the license list (no more split or product change afterwards)', button: 'Download', done: '{{count}} licenses written to {{path}}' },
-    reassign: { title: 'Reassign to slots', line: 'Line', button: 'Reassign', done: 'Group reassigned.' },
+    reassign: { title: 'Reassign to slots', line: 'Line', noLine: 'No line (the slots ticked)', button: 'Reassign', done: 'Group reassigned.' },
     suspects: { none: 'No suspect licenses.', uuid: 'License', group: 'Group', slot: 'Slot', since: 'Since', reason: 'Reason', readBack: 'Read module back', void: 'Void', voidConfirm: 'Void license {{uuid}}? It is reported to the hub as spoiled.' },
     programmers: { none: 'No programmer is plugged in.', key: 'Programmer', model: 'Model', port: 'Port', slot: 'Slot', new: 'New', to: 'Assign to', newSlot: 'a new slot', replace: 'slot {{n}} (replaces its programmer)', assign: 'Assign', assigned: 'Programmer {{key}} is now slot {{slot}}.' },
     import: { title: 'Import a license list', file: 'License list (.csv or .xlsx)', groupName: 'Group name', button: 'Import', ok: '{{count}} licenses imported into a new group.', bad: 'Nothing was imported: fix these rows and import the file again.', line: 'Line', column: 'Column', reason: 'Problem' },

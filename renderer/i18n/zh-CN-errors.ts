@@ -5,6 +5,9 @@
  * the details; these say what happened and what to do.
  */
 export const zhCNErrors: Record<string, string> = {
+  CONSOLE_NOT_BUILT: '中心控制台尚未构建：请先构建后再启动。',
+  NO_RESOURCES: '该凭证还没有第三方资源：请先生成。',
+  LINE_UNKNOWN: '请从中心的产线列表中选择产线（离线时为上次同步的列表）。',
   BADGE_TAKEN: '该工牌已经属于另一位操作员：请换一个工牌。',
   NAMED_SUPERVISOR_REQUIRED: '请用您自己的姓名和 PIN 登录，才能停用共用的工站 PIN。',
   NOT_A_FACTORY_ACCOUNT: '这不是工厂账户：只有工厂的账户才能在其工站上工作。',

@@ -91,7 +91,7 @@ export const zhCN: Dictionary = {
     history: { title: '更新历史', none: '暂无记录。' },
     resources: { title: '第三方资源', homekit: '生成 HomeKit', findmy: '生成 Find My', unsupported: '该产品不支持 HomeKit 和 Find My。', unavailable: '该分组现在不能生成第三方资源（悬停查看原因）。' },
     download: { title: '下载授权', request: '发送验证码', sent: '一次性验证码已发送至 {{to}}。', code: '一次性验证码', confirmGenerate: '生成授权清单（之后不能再拆分或更换产品）', button: '下载', done: '{{count}} 个授权已写入 {{path}}' },
-    reassign: { title: '重新分配到工位', line: '产线', button: '重新分配', done: '分组已重新分配。' },
+    reassign: { title: '重新分配到工位', line: '产线', noLine: '不指定产线（仅勾选的工位）', button: '重新分配', done: '分组已重新分配。' },
     suspects: { none: '没有可疑授权。', uuid: '授权', group: '分组', slot: '工位', since: '时间', reason: '原因', readBack: '回读模组', void: '作废', voidConfirm: '作废授权 {{uuid}}？它将作为损耗上报中心。' },
     programmers: { none: '没有插上的烧录器。', key: '烧录器', model: '型号', port: '端口', slot: '工位', new: '新', to: '分配给', newSlot: '新工位', replace: '工位 {{n}}（替换其烧录器）', assign: '分配', assigned: '烧录器 {{key}} 现在属于工位 {{slot}}。' },
     import: { title: '导入授权清单', file: '授权清单（.csv 或 .xlsx）', groupName: '分组名称', button: '导入', ok: '已导入 {{count}} 个授权到新分组。', bad: '未导入任何内容：请修正以下行后重新导入。', line: '行', column: '列', reason: '问题' },

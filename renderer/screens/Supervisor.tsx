@@ -265,9 +265,12 @@ function ReassignPanel({ group, onDone }: { group: GroupSummary; onDone: () => P
   const slots = useStore((s) => s.slots);
   const [chosen, setChosen] = useState<string[]>(group.assignment.slotIds);
   const [line, setLine] = useState(group.assignment.line ?? '');
+  // lines from the hub's list (offline: as last synced), never typed
+  const [lines, setLines] = useState<string[]>([]);
+  useEffect(() => { void controller.run(api.supervisor.people()).then((p) => { if (p) setLines(p.lines); }); }, [api, controller]);
   const submit = async (e: FormEvent): Promise<void> => {
     e.preventDefault();
-    const r = await controller.run(api.supervisor.reassign({ groupId: group.id, slotIds: chosen, line: line.trim() || null }));
+    const r = await controller.run(api.supervisor.reassign({ groupId: group.id, slotIds: chosen, line: line || null }));
     if (r) { apply(showNotice, 'success', r.queuedOffline ? t('supervisor.split.queued') : t('supervisor.reassign.done'), Date.now()); await onDone(); }
   };
   return (
@@ -278,7 +281,12 @@ function ReassignPanel({ group, onDone }: { group: GroupSummary; onDone: () => P
           <label key={s.slotId} className="row"><input type="checkbox" checked={chosen.includes(s.slotId)} onChange={(e) => setChosen(e.target.checked ? [...chosen, s.slotId] : chosen.filter((x) => x !== s.slotId))} />{s.number}</label>
         ))}
       </div>
-      <label className="field">{t('supervisor.reassign.line')}<input value={line} onChange={(e) => setLine(e.target.value)} /></label>
+      <label className="field">{t('supervisor.reassign.line')}
+        <select value={line} onChange={(e) => setLine(e.target.value)} data-testid="reassign-line">
+          <option value="">{t('supervisor.reassign.noLine')}</option>
+          {[...new Set([...lines, ...(line ? [line] : [])])].map((l) => <option key={l} value={l}>{l}</option>)}
+        </select>
+      </label>
       <div><button type="submit" className="primary" disabled={chosen.length === 0} data-testid="reassign">{t('supervisor.reassign.button')}</button></div>
     </form>
   );
