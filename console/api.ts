@@ -28,10 +28,6 @@ export interface CallParts<N extends HubRouteName> {
 
 export interface HubClient {
   call<N extends HubRouteName>(name: N, parts?: CallParts<N>): Promise<RouteReply<N>>;
-  /** A GET by path, its answer read through `schema` (the console's routes of common/console-api.ts). */
-  get<T>(path: string, schema: { parse(v: unknown): T }, query?: Query): Promise<T>;
-  /** A GET by path, for answers read as text (CSV). */
-  text(path: string, query?: Query): Promise<string>;
   setCsrfToken(token: string | null): void;
 }
 
@@ -74,15 +70,8 @@ export function createHubClient(options: { base?: string; onSessionLost?: (e: Hu
       const route = hubRoutes[name];
       const path = route.url.replace(':id', encodeURIComponent(parts.id ?? '')) + queryString(parts.query as Query | undefined);
       const res = await send(route.method, path, parts.body);
-      return (await res.json()) as never;
-    },
-    async get(path, schema, query) {
-      const res = await send('GET', path + queryString(query), undefined);
-      return schema.parse(await res.json());
-    },
-    async text(path, query) {
-      const res = await send('GET', path + queryString(query), undefined);
-      return res.text();
+      // CSV answers (the audit export, resource files) are text; everything else JSON
+      return ('contentType' in route ? await res.text() : await res.json()) as never;
     },
     setCsrfToken(token) { csrf = token; },
   };

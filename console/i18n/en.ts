@@ -47,7 +47,8 @@ export const en = {
   feature: { homekit: 'HomeKit', findmy: 'Find My', none: 'none' },
   generate: {
     title: 'Generate third-party resources', text: 'Generate {{kinds}} resources for the {{count}} licenses of this credential?', start: 'Generate',
-    progress: '{{done}} of {{total}} done', done: 'The resources are ready.', failed: 'The job failed: {{reason}}', resources: 'Resources', file: 'Download the resources',
+    progress: '{{done}} of {{total}} done', done: 'The resources are ready.', failed: 'The job failed: {{reason}}', resources: 'Resources', file: 'Download the resources (CSV)', saved: 'Saved {{file}}.',
+    generated: '{{kind}}: {{count}} of {{licenses}} licenses', noResources: 'No resources yet.', license: 'License', kind: 'Kind', resource: 'Resource',
   },
   updates: {
     title: 'Update Details', none: 'No update request for this credential.', from: 'From', to: 'To', licenses: 'Licenses', difference: 'Price difference', state: 'State', created: 'Requested', recall: 'Recall', recalled: 'The request was recalled.',

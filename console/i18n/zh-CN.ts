@@ -52,7 +52,8 @@ export const zhCN: Words<typeof en> = {
   feature: { homekit: 'HomeKit', findmy: 'Find My', none: '无' },
   generate: {
     title: '生成第三方资源', text: '为此凭证的 {{count}} 个授权生成 {{kinds}} 资源？', start: '生成',
-    progress: '已完成 {{done}} / {{total}}', done: '资源已生成。', failed: '任务失败：{{reason}}', resources: '资源', file: '下载资源',
+    progress: '已完成 {{done}} / {{total}}', done: '资源已生成。', failed: '任务失败：{{reason}}', resources: '资源', file: '下载资源（CSV）', saved: '已保存 {{file}}。',
+    generated: '{{kind}}：{{licenses}} 个授权中的 {{count}} 个', noResources: '还没有资源。', license: '授权', kind: '类型', resource: '资源',
   },
   updates: {
     title: '更新详情', none: '此凭证没有更新申请。', from: '原', to: '新', licenses: '授权数', difference: '差价', state: '状态', created: '申请时间', recall: '撤回', recalled: '申请已撤回。',

@@ -33,7 +33,7 @@ export function Audit() {
 
   const exportCsv = async (): Promise<void> => {
     try {
-      const csv = await client.text('/v1/audit/export.csv', query(applied));
+      const csv = await client.call('auditCsv', { query: query(applied) });
       const file = `audit-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}.csv`;
       saveFile(file, csv, 'text/csv');
       say({ kind: 'success', key: 'audit.exported', vars: { file } });

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { ConsoleAction, ConsoleCredentialRow } from '../../common/console-api';
+import type { ConsoleAction, ConsoleCredentialRow, ResourceList } from '../../common/console-api';
 import { deliveryModeSchema, type Credential, type DeliveryMode, type Job, type Product, type UpdateRequest } from '../../common/hub-api';
 import type { ErrorInfo } from '../../common/errors';
 import { licenseListCsv, licenseListXlsx } from '../../common/license-file';
@@ -32,6 +32,11 @@ export function CredentialDialog({ open, onClose, onChanged }: { open: OpenDialo
 
 const features = (p: Pick<Product, 'homekit' | 'findmy'>, t: (k: string) => string): string =>
   [p.homekit ? t('feature.homekit') : null, p.findmy ? t('feature.findmy') : null].filter(Boolean).join(', ') || t('feature.none');
+/** One license's price with what each feature adds: "$1.20 + HomeKit $0.60 = $1.80". */
+const unitPrice = (p: Product, t: (k: string) => string, language: string): string => {
+  const parts = [money(p.priceCents, language), ...(p.homekit && p.homekitPriceCents ? [`${t('feature.homekit')} ${money(p.homekitPriceCents, language)}`] : []), ...(p.findmy && p.findmyPriceCents ? [`${t('feature.findmy')} ${money(p.findmyPriceCents, language)}`] : [])];
+  return parts.length > 1 ? `${parts.join(' + ')} = ${money(p.unitPriceCents, language)}` : money(p.unitPriceCents, language);
+};
 
 function DownloadDialog({ row, onClose, onChanged, confirmGenerate }: Props & { confirmGenerate: boolean }) {
   const { t } = useTranslation();
@@ -166,9 +171,9 @@ function ChangeProductDialog({ row, onClose, onChanged }: Props) {
   const current = products.find((p) => p.pid === row.product.pid);
   const q = query.trim().toLowerCase();
   const matches = products.filter((p) => p.pid !== row.product.pid && (!q || p.name.toLowerCase().includes(q) || p.pid.toLowerCase().includes(q)));
-  // the hub charges purchased licenses that are still unused; free licenses cost nothing
+  // the hub charges the purchased licenses that are still unused (free licenses cost nothing): at most this many
   const charged = Math.max(0, Math.min(row.purchased, row.counts.unused));
-  const difference = picked && current ? (picked.priceCents - current.priceCents) * charged : 0;
+  const difference = picked && current ? (picked.unitPriceCents - current.unitPriceCents) * charged : 0;
 
   const submit = async (): Promise<void> => {
     if (!picked) return;
@@ -190,7 +195,7 @@ function ChangeProductDialog({ row, onClose, onChanged }: Props) {
             {matches.map((p) => (
               <li key={p.pid}>
                 <button onClick={() => setPicked(p)} aria-label={t('change.pick', { name: p.name })} data-testid={`pick-${p.pid}`}>
-                  <strong>{p.name}</strong> <span className="muted">{p.pid} · {money(p.priceCents, language)} · {features(p, t)}</span>
+                  <strong>{p.name}</strong> <span className="muted">{p.pid} · {money(p.unitPriceCents, language)} · {features(p, t)}</span>
                 </button>
               </li>
             ))}
@@ -202,7 +207,7 @@ function ChangeProductDialog({ row, onClose, onChanged }: Props) {
           <dl className="facts">
             <dt>{t('change.newProduct')}</dt><dd>{picked.name}</dd>
             <dt>{t('change.pid')}</dt><dd>{picked.pid}</dd>
-            <dt>{t('change.price')}</dt><dd>{money(picked.priceCents, language)}</dd>
+            <dt>{t('change.price')}</dt><dd>{unitPrice(picked, t, language)}</dd>
             <dt>{t('change.features')}</dt><dd>{features(picked, t)}</dd>
             <dt>{t('change.difference')}</dt>
             <dd data-testid="price-difference">{difference > 0 ? t('change.differenceText', { amount: money(difference, language), count: charged }) : t('change.noDifference')}</dd>
@@ -252,8 +257,48 @@ function GenerateDialog({ row, onClose, onChanged }: Props) {
           <p role="status" data-testid="job-progress">{job.state === 'done' ? t('generate.done') : job.state === 'failed' ? t('generate.failed', { reason: job.error ?? '' }) : t('generate.progress', { done: job.done, total: job.total })}</p>
         </div>
       )}
+      <ResourcesPanel credentialId={row.id} pid={row.product.pid} refresh={job?.state ?? 'none'} />
       <ErrorLine error={error} />
     </Dialog>
+  );
+}
+
+/** The resources a credential's licenses have: counts per kind, the first of them, and all of them as a CSV file. */
+function ResourcesPanel({ credentialId, pid, refresh }: { credentialId: string; pid: string; refresh: string }) {
+  const { t } = useTranslation();
+  const client = useHub();
+  const [list, setList] = useState<ResourceList | null>(null);
+  const [error, setError] = useState<ErrorInfo | null>(null);
+  useEffect(() => {
+    void client.call('consoleResources', { id: credentialId, query: { pageSize: 5 } }).then(setList).catch((e: unknown) => setError(infoOf(e)));
+  }, [client, credentialId, refresh]);
+  const save = async (): Promise<void> => {
+    try {
+      const file = `${pid}-${credentialId.slice(0, 8)}-resources.csv`;
+      saveFile(file, await client.call('consoleResourcesFile', { id: credentialId, query: {} }), 'text/csv');
+      say({ kind: 'success', key: 'generate.saved', vars: { file } });
+    } catch (e) { setError(infoOf(e)); }
+  };
+  if (!list) return <ErrorLine error={error} />;
+  return (
+    <section className="stack" aria-labelledby="resources-title" data-testid="resources">
+      <h3 id="resources-title">{t('generate.resources')}</h3>
+      <p data-testid="resources-count">
+        {t('generate.generated', { kind: t('feature.homekit'), count: list.generated.homekit, licenses: list.licenses })} · {t('generate.generated', { kind: t('feature.findmy'), count: list.generated.findmy, licenses: list.licenses })}
+      </p>
+      {list.rows.length > 0 ? (
+        <table>
+          <thead><tr><th scope="col">{t('generate.license')}</th><th scope="col">{t('generate.kind')}</th><th scope="col">{t('generate.resource')}</th></tr></thead>
+          <tbody>
+            {list.rows.map((r) => (
+              <tr key={`${r.uuid}-${r.kind}`} data-testid="resource-row"><td>{r.uuid}</td><td>{t(`feature.${r.kind}`)}</td><td><code>{Object.entries(r.fields).map(([k, v]) => `${k} ${v}`).join(' · ')}</code></td></tr>
+            ))}
+          </tbody>
+        </table>
+      ) : <p className="muted">{t('generate.noResources')}</p>}
+      {list.total > 0 ? <button onClick={() => void save()} data-testid="resources-file">{t('generate.file')}</button> : null}
+      <ErrorLine error={error} />
+    </section>
   );
 }
 
@@ -322,10 +367,10 @@ function UpdateHistoryDialog({ row, onClose }: Props) {
         <dl className="facts" key={update.id} data-testid="update-details">
           <dt>{t('updates.newProduct')}</dt><dd>{product?.name ?? update.toPid}</dd>
           <dt>{t('change.pid')}</dt><dd>{update.toPid}</dd>
-          <dt>{t('change.price')}</dt><dd>{product ? money(product.priceCents, language) : '—'}</dd>
+          <dt>{t('change.price')}</dt><dd>{product ? unitPrice(product, t, language) : '—'}</dd>
           <dt>{t('change.features')}</dt><dd>{product ? features(product, t) : '—'}</dd>
           <dt>{t('change.delivery')}</dt><dd>{t(`delivery.${update.toDeliveryMode}`)}</dd>
-          <dt>{t('updates.difference')}</dt><dd>{money(update.priceDifferenceCents, language)}</dd>
+          <dt>{t('updates.difference')}</dt><dd>{t('change.differenceText', { amount: money(update.priceDifferenceCents, language), count: update.chargedLicenses })}</dd>
           <dt>{t('updateState.updated')}</dt><dd>{dateTime(update.completedAt, language)}</dd>
         </dl>
       ))}

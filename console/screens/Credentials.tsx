@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { consoleCredentialPageSchema, type AllowedAction, type ConsoleCredentialPage, type ConsoleCredentialRow, type ConsoleSort, type ConsoleTab } from '../../common/console-api';
+import { type AllowedAction, type ConsoleCredentialPage, type ConsoleCredentialRow, type ConsoleSort, type ConsoleTab } from '../../common/console-api';
 import { credentialStateSchema, deliveryModeSchema, type Factory, type Product } from '../../common/hub-api';
 import type { ErrorInfo } from '../../common/errors';
 import { useHub } from '../context';
@@ -51,7 +51,7 @@ export function Credentials() {
 
   const load = useCallback(async (): Promise<void> => {
     try {
-      setData(await client.get('/v1/console/credentials', consoleCredentialPageSchema, { tab, ...filters, sort: sort.by, dir: sort.dir, page, pageSize }));
+      setData(await client.call('consoleCredentials', { query: { tab, ...filters, sort: sort.by, dir: sort.dir, page, pageSize } }));
       setError(null);
     } catch (e) {
       setError(infoOf(e));

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { fleetSchema, type Fleet as FleetData } from '../../common/console-api';
+import type { Fleet as FleetData } from '../../common/console-api';
 import type { ErrorInfo } from '../../common/errors';
 import { useHub } from '../context';
 import { ErrorLine } from '../components/ErrorLine';
@@ -16,7 +16,7 @@ export function Fleet() {
   const [fleet, setFleet] = useState<FleetData | null>(null);
   const [error, setError] = useState<ErrorInfo | null>(null);
   const load = useCallback(async (): Promise<void> => {
-    try { setFleet(await client.get('/v1/console/fleet', fleetSchema)); setError(null); } catch (e) { setError(infoOf(e)); }
+    try { setFleet(await client.call('consoleFleet')); setError(null); } catch (e) { setError(infoOf(e)); }
   }, [client]);
   useEffect(() => {
     void load();

@@ -162,6 +162,8 @@ describe('the hub console', { timeout: 120_000 }, () => {
     const platform = await signIn('platform', { newContext: true });
     await platform.getByTestId('nav-approvals').click();
     await platform.getByTestId('approval-row').first().waitFor();
+    // the hub's price difference is the one the manager was shown
+    expect(await platform.getByTestId('approval-row').first().textContent()).toContain('$33.00');
     await accessible(platform, 'approvals');
     await shot(platform, 'approvals');
     await platform.getByTestId('approve').first().click();
@@ -211,7 +213,15 @@ describe('the hub console', { timeout: 120_000 }, () => {
     await op(owner, 'Line 2', 'generate_resources').click();
     await owner.getByTestId('generate-start').click();
     await expect.poll(() => owner.getByTestId('generate-dialog').textContent(), { timeout: 30_000 }).toContain('The resources are ready.');
+    // the resources, listed and fetched as a file: one per license
+    await expect.poll(() => owner.getByTestId('resources-count').textContent()).toContain('HomeKit: 30 of 30 licenses');
+    expect(await owner.getByTestId('resource-row').count()).toBe(5);
+    await accessible(owner, 'resources');
     await shot(owner, 'generate');
+    const [file] = await Promise.all([owner.waitForEvent('download'), owner.getByTestId('resources-file').click()]);
+    const lines = readFileSync((await file.path())!, 'utf8').trim().split(/\r?\n/);
+    expect(lines[0]).toContain('setup_code');
+    expect(lines).toHaveLength(31);
     await owner.getByTestId('dialog-close').click();
   });
 
@@ -296,7 +306,11 @@ describe('the hub console', { timeout: 120_000 }, () => {
     expect(csv).not.toContain('demo-platform');
 
     await page.getByTestId('nav-fleet').click();
-    await page.locator('#fleet-groups').waitFor();
+    await page.getByTestId('fleet-group').first().waitFor();
+    // the demo factory's three stations (the revoked one is out of the fleet) and its groups with licenses left
+    expect(await page.getByTestId('fleet-station').count()).toBe(3);
+    expect(await page.getByTestId('fleet-stations').textContent()).toContain('Line 1 / bench 1');
+    expect(await page.getByTestId('fleet-groups').textContent()).toContain('demoplug01');
     await accessible(page, 'fleet');
     await shot(page, 'fleet');
   });
