@@ -89,6 +89,8 @@ export const apiContract = {
     generateResources: supervisor(z.object({ groupId: idSchema, kind: z.enum(['homekit', 'findmy']) }).strict(), jobProgressSchema),
     /** Sends a one-time code by the configured channel (logged in development). */
     requestCode: supervisor(z.object({ purpose: z.enum(['download', 'report_export']), groupId: idSchema.optional() }).strict(), z.object({ sentTo: z.string(), expiresAt: z.string() })),
+    /** How many licenses a download would hand out now, before a code is asked for (those the stations hold are not among them). */
+    downloadPreview: supervisorRead(z.object({ groupId: idSchema }).strict(), z.object({ licenses: count, heldByStations: count })),
     /** Writes the license file into the station's export folder: authkeys never reach the screen. */
     download: supervisor(z.object({ groupId: idSchema, code: oneTimeCode, confirmGenerate: z.boolean().optional() }).strict(), z.object({ filePath: z.string(), licenses: count, group: groupSummarySchema })),
     reassign: supervisor(z.object({ groupId: idSchema, slotIds: z.array(idSchema).max(64), line: z.string().trim().max(64).nullable().optional() }).strict(), z.object({ group: groupSummarySchema, queuedOffline: z.boolean() })),

@@ -76,6 +76,7 @@ export const hubRoutes = {
   stationGetJob: def({ method: 'GET', url: '/v1/station/jobs/:id', auth: 'station', summary: 'Progress of a job of a group this station sees', tags: stationSupervisor, params: s.idParamsSchema, reply: s.jobSchema }),
   stationNotices: def({ method: 'GET', url: '/v1/station/notices', auth: 'station', summary: 'Notices about the groups this station sees', tags: stationSupervisor, reply: s.noticeListSchema }),
   stationSendDownloadCode: def({ method: 'POST', url: '/v1/station/credentials/:id/download-codes', auth: 'station', summary: "Send a one-time download code to the contact the hub operator set for this station", tags: stationSupervisor, params: s.idParamsSchema, body: s.stationDownloadCodeInputSchema, reply: s.downloadCodeSchema }),
+  stationDownloadPreview: def({ method: 'GET', url: '/v1/station/credentials/:id/download-preview', auth: 'station', summary: "How many licenses a download of one of this station's groups would hand out, before a code is asked for", tags: stationSupervisor, params: s.idParamsSchema, reply: s.downloadPreviewSchema }),
   stationDownload: def({ method: 'POST', url: '/v1/station/credentials/:id/download', auth: 'station', summary: "Download the unused licenses of one of this station's groups with the one-time code", tags: stationSupervisor, params: s.idParamsSchema, body: s.downloadInputSchema, reply: s.downloadSchema }),
 
   // products

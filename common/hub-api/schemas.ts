@@ -283,6 +283,9 @@ export const noticeListSchema = z.object({ notices: z.array(noticeSchema) });
 export const downloadCodeInputSchema = z.strictObject({ channel: z.enum(['email', 'sms']), destination: z.string().min(3).max(200) });
 export type DownloadCodeInput = z.infer<typeof downloadCodeInputSchema>;
 export const downloadCodeSchema = z.object({ codeId: idSchema, expiresAt: isoTimeSchema, sentTo: z.string() });
+/** What a download would hand out now, before a code is asked for: the unused licenses no station holds (those held by stations are burned there). */
+export const downloadPreviewSchema = z.object({ credentialId: idSchema, licenses: z.number().int().nonnegative(), heldByStations: z.number().int().nonnegative(), deliveryMode: deliveryModeSchema });
+export type DownloadPreview = z.infer<typeof downloadPreviewSchema>;
 export type DownloadCode = z.infer<typeof downloadCodeSchema>;
 /** A station asks for a code and names no address: the hub sends it to the contact its operator set for the station. */
 export const stationDownloadCodeInputSchema = z.strictObject({});

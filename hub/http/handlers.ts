@@ -73,6 +73,7 @@ export const handlers: { [N in HubRouteName]: Handler<N> } = {
   stationGetJob: (deps, c) => stationSupervisor.getJob(deps, station(c.station), c.params.id),
   stationNotices: (deps, c) => stationSupervisor.notices(deps, station(c.station)),
   stationSendDownloadCode: (deps, c) => stationSupervisor.sendDownloadCode(deps, station(c.station), c.params.id),
+  stationDownloadPreview: (deps, c) => stationSupervisor.downloadPreview(deps, station(c.station), c.params.id),
   stationDownload: (deps, c) => stationSupervisor.downloadLicenses(deps, station(c.station), c.params.id, c.body),
 
   createProduct: (deps, c) => products.upsertProduct(deps, c.body),

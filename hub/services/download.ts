@@ -8,7 +8,7 @@ import { randomInt } from 'node:crypto';
 import { sql } from 'kysely';
 import { AppError } from '../../common/errors';
 import { newId } from '../../common/ids';
-import type { Download, DownloadCode, DownloadCodeInput, DownloadInput } from '../../common/hub-api';
+import type { Download, DownloadCode, DownloadCodeInput, DownloadInput, DownloadPreview } from '../../common/hub-api';
 import { downloadInputSchema } from '../../common/hub-api';
 import type { CredentialTable } from '../store/schema';
 import { codeMac, openAuthkey } from './authkeys';
@@ -24,12 +24,37 @@ function assertDownloadable(row: CredentialTable): void {
   }
 }
 
+/** The licenses a download of the credential would hand out now: its unused ones no station holds. */
+async function downloadableCount(deps: HubDeps, credentialId: string): Promise<number> {
+  const r = await deps.store.db.selectFrom('licenses').select(sql<number>`count(*)`.as('n'))
+    .where('credential_id', '=', credentialId).where('status', '=', 'unused').where('station_id', 'is', null).executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+/** How many licenses a download would hand out, before any code is asked for (nothing is sent or counted). */
+export async function downloadPreview(deps: HubDeps, credentialId: string, guard?: CredentialGuard): Promise<DownloadPreview> {
+  const cred = await deps.store.db.selectFrom('credentials').selectAll().where('id', '=', credentialId).executeTakeFirst();
+  if (!cred) throw credentialNotFound(credentialId);
+  guard?.(cred);
+  assertDownloadable(cred);
+  const licenses = await downloadableCount(deps, credentialId);
+  const held = await deps.store.db.selectFrom('licenses').select(sql<number>`count(*)`.as('n'))
+    .where('credential_id', '=', credentialId).where('status', '=', 'unused').where('station_id', 'is not', null).executeTakeFirstOrThrow();
+  return { credentialId, licenses, heldByStations: Number(held.n), deliveryMode: cred.delivery_mode as DownloadPreview['deliveryMode'] };
+}
 
 export async function sendDownloadCode(deps: HubDeps, credentialId: string, input: DownloadCodeInput, guard?: CredentialGuard): Promise<DownloadCode> {
   const cred = await deps.store.db.selectFrom('credentials').selectAll().where('id', '=', credentialId).executeTakeFirst();
   if (!cred) throw credentialNotFound(credentialId);
   guard?.(cred);
   assertDownloadable(cred);
+  // nothing to hand out: say why, and no code is made or counted
+  const { licenses, heldByStations } = await downloadPreview(deps, credentialId);
+  if (licenses === 0) {
+    throw new AppError('DOWNLOAD_NOTHING', heldByStations > 0
+      ? `Credential ${credentialId} has no license to download: its ${heldByStations} unused licenses are held by stations, which burn them. No code was sent.`
+      : `Credential ${credentialId} has no unused license left to download. No code was sent.`, { credentialId, heldByStations });
+  }
   const since = isoIn(deps, -deps.config.downloadCodeWindowMs);
   const recent = await deps.store.db.selectFrom('download_codes').select(sql<number>`count(*)`.as('n')).where('credential_id', '=', credentialId).where('created_at', '>', since).executeTakeFirstOrThrow();
   if (Number(recent.n) >= deps.config.downloadCodesPerWindow) {

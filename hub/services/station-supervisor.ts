@@ -7,7 +7,7 @@
  * Approve and pay stay with the hub operator.
  */
 import { AppError } from '../../common/errors';
-import type { Download, DownloadCode, DownloadInput, Job, Notice, ThirdPartyJobInput, UpdateDetails, UpdateRequest, UpdateRequestInput, UpdateTransition, CredentialEvent } from '../../common/hub-api';
+import type { Download, DownloadCode, DownloadInput, DownloadPreview, Job, Notice, ThirdPartyJobInput, UpdateDetails, UpdateRequest, UpdateRequestInput, UpdateTransition, CredentialEvent } from '../../common/hub-api';
 import type { CredentialTable, StationTable } from '../store/schema';
 import type { HubDeps } from './context';
 import { credentialHistory } from './credentials';
@@ -103,6 +103,11 @@ export async function sendDownloadCode(deps: HubDeps, station: StationTable, cre
   }
   const channel = station.contact_channel === 'sms' ? 'sms' : 'email';
   return download.sendDownloadCode(deps, credentialId, { channel, destination: station.contact_destination }, ownedGuard(station));
+}
+
+export async function downloadPreview(deps: HubDeps, station: StationTable, credentialId: string): Promise<DownloadPreview> {
+  await assertOwns(deps, station, credentialId);
+  return download.downloadPreview(deps, credentialId, ownedGuard(station));
 }
 
 export async function downloadLicenses(deps: HubDeps, station: StationTable, credentialId: string, input: DownloadInput): Promise<Download> {

@@ -38,6 +38,7 @@ export class HubSupervisor {
   notices = (): Promise<RouteReply<'stationNotices'>> => this.#call('stationNotices', {});
   /** The hub sends the code to the contact its operator set for this station; the answer says where, never the code. */
   sendDownloadCode = (id: string): Promise<RouteReply<'stationSendDownloadCode'>> => this.#call('stationSendDownloadCode', { params: { id } });
+  downloadPreview = (id: string): Promise<RouteReply<'stationDownloadPreview'>> => this.#call('stationDownloadPreview', { params: { id } });
   download = (id: string, body: RouteBody<'stationDownload'>): Promise<RouteReply<'stationDownload'>> => this.#call('stationDownload', { params: { id }, body });
 
   async #call<N extends HubRouteName>(name: N, parts: { params?: Record<string, string>; body?: unknown }): Promise<RouteReply<N>> {

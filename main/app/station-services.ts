@@ -739,12 +739,17 @@ export class StationRuntime {
           this.#downloadCodes.set(input.groupId, r.codeId);
           return { sentTo: r.sentTo, expiresAt: r.expiresAt };
         },
+        downloadPreview: async (input, ctx) => {
+          this.#ready();
+          const p = await this.#hubFor(ctx).downloadPreview(input.groupId);
+          return { licenses: p.licenses, heldByStations: p.heldByStations };
+        },
         download: async (input, ctx) => {
           this.#ready();
           const codeId = this.#downloadCodes.get(input.groupId);
           if (codeId === undefined) throw new AppError('CODE_EXPIRED', 'Ask for a one-time code for this group first, then enter it.');
           const r = await this.#hubFor(ctx).download(input.groupId, { codeId, code: input.code, confirmGenerate: input.confirmGenerate ?? false });
-          this.#downloadCodes.delete(input.groupId);
+          // the code stays known: typed again, the hub answers that it was already used
           const csv = ['uuid,authkey,mac,kind', ...r.licenses.map((l) => `${l.uuid},${l.authkey},${l.mac ?? ''},${l.kind}`)].join('\r\n') + '\r\n';
           const filePath = this.#writeExport(`licenses-${input.groupId.slice(0, 8)}-${this.#stamp()}.csv`, csv);
           await this.#resync();

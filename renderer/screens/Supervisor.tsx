@@ -239,6 +239,9 @@ function DownloadPanel({ group, onDone }: { group: GroupSummary; onDone: () => P
   const apply = useStore((s) => s.apply);
   const [code, setCode] = useState('');
   const [confirmGenerate, setConfirm] = useState(false);
+  // what a download would hand out, before any code is asked for
+  const [preview, setPreview] = useState<{ licenses: number; heldByStations: number } | null>(null);
+  useEffect(() => { setPreview(null); void controller.run(api.supervisor.downloadPreview({ groupId: group.id })).then(setPreview); }, [api, controller, group.id, group.counts.left]);
   const request = async (): Promise<void> => { const r = await controller.run(api.supervisor.requestCode({ purpose: 'download', groupId: group.id })); if (r) apply(showNotice, 'info', t('supervisor.download.sent', { to: r.sentTo }), Date.now()); };
   const submit = async (e: FormEvent): Promise<void> => {
     e.preventDefault();
@@ -248,8 +251,13 @@ function DownloadPanel({ group, onDone }: { group: GroupSummary; onDone: () => P
   return (
     <form className="panel" onSubmit={(e) => void submit(e)}>
       <h3>{t('supervisor.download.title')}</h3>
+      {preview ? (
+        <p className={preview.licenses === 0 ? 'result-err' : ''} data-testid="download-preview">
+          {preview.licenses > 0 ? t('supervisor.download.preview', { count: preview.licenses }) : preview.heldByStations > 0 ? t('supervisor.download.nothingHeld', { count: preview.heldByStations }) : t('supervisor.download.nothing')}
+        </p>
+      ) : null}
       <div className="row">
-        <button type="button" onClick={() => void request()}>{t('supervisor.download.request')}</button>
+        <button type="button" onClick={() => void request()} disabled={preview?.licenses === 0} data-testid="download-request">{t('supervisor.download.request')}</button>
         <label className="field">{t('supervisor.download.code')}<input value={code} onChange={(e) => setCode(e.target.value.replace(/\D/g, ''))} maxLength={6} inputMode="numeric" name="downloadCode" /></label>
       </div>
       {group.deliveryMode === 'license_list' ? <label className="row"><input type="checkbox" checked={confirmGenerate} onChange={(e) => setConfirm(e.target.checked)} />{t('supervisor.download.confirmGenerate')}</label> : null}

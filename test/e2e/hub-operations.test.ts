@@ -6,6 +6,8 @@ import { openStationApp } from '../../main/app';
 import { startHub } from '../../hub/server';
 import { silentLogger } from '../../common/log';
 import { startDemoEnvironment, type DemoEnvironment } from '../../scripts/demo';
+import { generateDemoLicenses } from '../../hub/demo';
+import { importLicenses } from '../../hub/services/credentials';
 import { hubAdmin } from './hub-admin';
 
 /**
@@ -74,6 +76,14 @@ describe('hub operations from the supervisor console', () => {
     const done = events.find((e) => e.event === 'onJobProgress' && (e.payload as JobProgress).state === 'done')!.payload as JobProgress;
     expect(done.message).toMatch(/^Third-party resources \(homekit\) for credential .* are ready: \d+ generated\.$/);
 
+    // every license the group had is leased to this station: a download would hand out nothing, so no code is used
+    expect(await call('supervisor.downloadPreview', { groupId: group.id })).toEqual({ licenses: 0, heldByStations: expect.any(Number) });
+    const codesBefore = env.hubCodes.length;
+    await expect(call('supervisor.requestCode', { purpose: 'download', groupId: group.id })).rejects.toMatchObject({ code: 'DOWNLOAD_NOTHING' });
+    expect(env.hubCodes).toHaveLength(codesBefore);
+    // the brand adds 3 licenses on the hub (no station holds them yet): the console says so before any code
+    await importLicenses(env.hub.deps, group.id, 'purchased', generateDemoLicenses(3, 'dlxx'));
+    expect(await call('supervisor.downloadPreview', { groupId: group.id })).toEqual({ licenses: 3, heldByStations: expect.any(Number) });
     // download: the hub sends the code; the file holds the authkeys, the answer only its path
     const sent = await call<{ sentTo: string }>('supervisor.requestCode', { purpose: 'download', groupId: group.id });
     // to the contact the hub operator set for this station, not to an address the station names
@@ -83,10 +93,10 @@ describe('hub operations from the supervisor console', () => {
     expect(JSON.stringify(dl)).not.toMatch(/[0-9A-Za-z]{32}/);
     const rows = readFileSync(dl.filePath, 'utf8').trim().split('\r\n');
     expect(rows[0]).toBe('uuid,authkey,mac,kind');
-    // every license of this group is leased to this station: the hub hands out only those no station holds
-    expect(dl.licenses).toBe(0);
-    expect(rows).toHaveLength(1);
-    await expect(call('supervisor.download', { groupId: group.id, code })).rejects.toMatchObject({ code: 'CODE_EXPIRED' });
+    expect(dl.licenses).toBe(3);
+    expect(rows).toHaveLength(4);
+    // the same code again: the hub says it was used
+    await expect(call('supervisor.download', { groupId: group.id, code })).rejects.toMatchObject({ code: 'DOWNLOAD_CODE_USED', message: 'This download code was already used: ask for a new code.' });
 
     // the hub goes away: a split is made here, queued, and applied when the hub is back
     const hubUrl = new URL(env.hub.url);

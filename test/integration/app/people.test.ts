@@ -67,9 +67,12 @@ describe('people at the station', () => {
       await expect(call('supervisor.removeOperator', { number: '101' })).rejects.toMatchObject({ code: 'OPERATOR_FROM_HUB' });
       expect((await call<OperatorSession>('station.signOn', { code: 'LOCAL-0007' })).operator?.name).toBe('Zhao Min');
       // a hub call the supervisor makes names them in the hub's audit
-      await call('supervisor.requestCode', { purpose: 'download', groupId: group.id });
+      // every unused license of the group is this station's: a download would hand out nothing, so no code is sent
+      expect(await call('supervisor.downloadPreview', { groupId: group.id })).toMatchObject({ licenses: 0 });
+      await expect(call('supervisor.requestCode', { purpose: 'download', groupId: group.id })).rejects.toMatchObject({ code: 'DOWNLOAD_NOTHING', message: expect.stringMatching(/held by stations, which burn them\. No code was sent\.$/) });
       const audited = await env.hub.deps.store.db.selectFrom('audit_log').select(['kind', 'actor_kind', 'actor_via']).where('actor_via', '=', 'demo-factory').execute();
       expect(audited.map((a) => a.kind)).toContain('stationSendDownloadCode');
+      expect(env.hubCodes.filter((c) => c.purpose === 'license download')).toEqual([]);
       // and the station's audit chain names them on each action
       const local = app.runtime.station!.vault.db.prepare("SELECT action, detail FROM audit_log WHERE action LIKE 'supervisor.%' ORDER BY seq").all() as { action: string; detail: string }[];
       expect(local.map((e) => e.action)).toEqual(['supervisor.addOperator', 'supervisor.addOperator', 'supervisor.removeOperator', 'supervisor.requestCode']);

@@ -124,6 +124,20 @@ describe.each(targets())('station supervisor routes on %s', (target) => {
       expect(again.body.error.code).toBe('DOWNLOAD_CODE_USED');
     });
 
+    it('says how many licenses a download would hand out before any code; with none, it explains and sends no code', async () => {
+      const id = await groupOf(world.s1, { pid: 'p1', purchased: 4 });
+      await contact(world.s1);
+      expect((await st(t1, 'GET', `/v1/station/credentials/${id}/download-preview`)).body).toEqual({ credentialId: id, licenses: 4, heldByStations: 0, deliveryMode: 'credential' });
+      // the station pulls: its licenses are leased to it (it burns them), so a download hands out nothing
+      expect((await st(t1, 'POST', '/v1/station/pull', { cursor: null })).status).toBe(200);
+      expect((await st(t1, 'GET', `/v1/station/credentials/${id}/download-preview`)).body).toMatchObject({ licenses: 0, heldByStations: 4 });
+      const before = h.sent.length;
+      const refused = await st(t1, 'POST', `/v1/station/credentials/${id}/download-codes`);
+      expect(refused.body.error.code).toBe('DOWNLOAD_NOTHING');
+      expect(refused.body.error.message).toBe(`Credential ${id} has no license to download: its 4 unused licenses are held by stations, which burn them. No code was sent.`);
+      expect(h.sent).toHaveLength(before);
+    });
+
     it('codes expire and are rate-limited per group', async () => {
       const id = await groupOf(world.s1, { pid: 'p1', purchased: 2 });
       await contact(world.s1);
@@ -215,7 +229,7 @@ describe.each(targets())('station supervisor routes on %s', (target) => {
   const bodyFor = (r: HubRouteDef) => (r.method === 'POST' ? {} : undefined);
 
   it('a revoked token or no token is refused on every station supervisor route', async () => {
-    expect(stationSupervisorRoutes.length).toBe(11);
+    expect(stationSupervisorRoutes.length).toBe(12);
     const id = await groupOf(world.s1, { pid: 'p1' });
     await h.admin('POST', `/v1/admin/stations/${world.s1}/revoke`);
     for (const [name, r] of stationSupervisorRoutes) {
