@@ -42,6 +42,7 @@ export const zhCNErrors: Record<string, string> = {
   DOWNLOAD_CODE_WRONG: '验证码错误：请核对后重新输入。',
   DOWNLOAD_CONTACT_INVALID: '下载联系方式应为邮箱或短信，地址长度 3 到 200 个字符。',
   DOWNLOAD_CONTACT_MISSING: '中心没有本站接收下载验证码的电话或邮箱：请中心管理员设置。',
+  DOWNLOAD_NOTHING: '这个凭证现在没有可下载的授权：不会发送验证码。',
   DOWNLOAD_NOT_ALLOWED: '只有有效或已更新的凭证才能下载授权。',
   DUPLICATE_COLUMN: '表头中有重复的列。',
   DUPLICATE_LICENSE: '列表中有重复的授权：没有导入任何内容。',
