@@ -251,6 +251,23 @@ describe('the hub console', { timeout: 120_000 }, () => {
     await shot(owner, 'customers');
   });
 
+  it('Recall: a product change taken back while under review leaves the credential valid', async () => {
+    const owner = await signIn('owner');
+    const child = () => owner.getByTestId('credential-row').filter({ hasText: 'demoplug01' }).filter({ hasText: 'any line' }).first();
+    await child().waitFor();
+    await child().getByTestId('op-change_product').click();
+    await owner.getByTestId('pick-demobulb01').click();
+    await owner.getByTestId('change-submit').click();
+    await expect.poll(() => child().getByTestId('state').textContent()).toBe('Confirming update');
+    await child().getByTestId('op-recall').click();
+    await owner.getByTestId('recall').click();
+    await expect.poll(() => owner.getByTestId('update-state').first().textContent()).toBe('Recalled');
+    expect(await owner.getByTestId('recall').count()).toBe(0);
+    await owner.getByTestId('dialog-close').click();
+    await expect.poll(() => child().getByTestId('state').textContent()).toBe('Valid');
+    expect(await child().getByTestId('op-recall').getAttribute('aria-disabled')).toBe('true');
+  });
+
   it('the factory manager: its factory, a new station, an enrollment code as text and QR code, revoke; no credential operation', async () => {
     const page = await signIn('factory');
     expect(await page.getByTestId('nav-approvals').count()).toBe(0);
