@@ -174,7 +174,7 @@ export function SlotTile({ slot, selected }: { slot: SlotState; selected: boolea
         : <><strong>{group.name}</strong> <span className="muted">· {productLabel(t, group)} · {t('operator.usable', { left: group.counts.left })}</span></>}</div>
       {!slot.connected ? <div className="result-err" data-testid="slot-port">{port ?? t('slot.unplugged')}</div> : null}
       <div className="step" data-testid="slot-step">{slot.phase === 'burning' && slot.step ? `${phaseText}: ${t(`slot.step.${slot.step}`)}` : '\u00a0'}</div>
-      <div className={`bar${slot.phase === 'done' ? ' done' : ''}`} role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(slot.progress * 100)}>
+      <div className={`bar${look === 'done' ? ' done' : ''}`} role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(slot.progress * 100)}>
         <div style={{ width: `${Math.round(slot.progress * 100)}%` }} />
       </div>
       <div data-testid="slot-result">

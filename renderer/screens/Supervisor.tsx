@@ -305,13 +305,16 @@ function SuspectsTab() {
   const { api, controller } = useStation();
   const apply = useStore((s) => s.apply);
   const groups = useStore((s) => s.groups);
+  const slots = useStore((s) => s.slots);
   const [list, setList] = useState<Suspect[]>([]);
   const load = useCallback(async () => { const r = await controller.run(api.supervisor.suspects()); if (r) setList(r); }, [api, controller]);
   useEffect(() => { void load(); }, [load]);
   const resolve = async (s: Suspect, action: 'read_back' | 'void'): Promise<void> => {
     if (action === 'void' && !window.confirm(t('supervisor.suspects.voidConfirm', { uuid: s.uuid }))) return;
     const r = await controller.run(api.supervisor.resolveSuspect({ uuid: s.uuid, action, ...(s.slotId ? { slotId: s.slotId } : {}) }));
-    if (r) { apply(showNotice, r.state === 'suspect' ? 'error' : 'success', r.message, Date.now()); await load(); }
+    // in the station's language: what became of the license, by its state (main's sentence is English)
+    const slot = slots.find((x) => x.slotId === s.slotId)?.number ?? '?';
+    if (r) { apply(showNotice, r.state === 'suspect' ? 'error' : 'success', t(`supervisor.suspects.result.${action === 'void' ? 'voided' : r.state}`, { slot }), Date.now()); await load(); }
   };
   return (
     <section className="panel" data-testid="suspects">

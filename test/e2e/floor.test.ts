@@ -63,6 +63,8 @@ describe('operator keyboard', () => {
     await port.fleet.unplug(port.index);
     await expect.poll(() => page.getByTestId('slot-1').getAttribute('data-look'), { timeout: 15_000 }).toBe('noport');
     expect(await page.getByTestId('slot-1').getByTestId('slot-phase').textContent()).toBe('No port');
+    // nor a green progress bar
+    expect(await page.getByTestId('slot-1').getByRole('progressbar').getAttribute('class')).toBe('bar');
     await page.keyboard.press('r');
     await expect.poll(() => page.getByTestId('notice').textContent()).toContain('Slot 1 has no programmer port');
     await shot(page, 'operator-no-port');
