@@ -43,6 +43,15 @@ describe('layering lint', () => {
     expect(await rules('renderer/sample.ts', "import type { SlotState } from '../common/api/schemas';\nexport type S = SlotState;\n")).toEqual([]);
   });
 
+  it('console/ imports common/ (values too) and nothing else of ours; no hub, renderer or Node-only package', async () => {
+    expect(await rules('console/sample.ts', "import { hubRoutes } from '../common/hub-api';\nimport { licenseListCsv } from '../common/license-file';\nexport const n = [hubRoutes, licenseListCsv];\n")).toEqual([]);
+    expect(await lint('console/sample.ts', "import { buildApp } from '../hub/http/app';\nexport const b = buildApp;\n")).toEqual([{ rule: 'layers/imports', message: expect.stringContaining('console/ may not import hub/') }]);
+    expect(await rules('console/sample.ts', "import type { Store } from '../renderer/state/store';\nexport type S = Store;\n")).toEqual(['layers/imports']);
+    expect(await rules('console/sample.ts', "export const x = async () => import('../node/xlsx');\n")).toEqual(['layers/imports']);
+    expect(await rules('console/sample.ts', "import ExcelJS from 'exceljs';\nexport const e = ExcelJS;\n")).toEqual(['layers/imports']);
+    expect(await rules('console/sample.ts', "import Fastify from 'fastify';\nexport const f = Fastify;\n")).toEqual(['layers/imports']);
+  });
+
   it('common/ does no I/O: no Node built-in in any spelling, no xlsx package', async () => {
     expect(await rules('common/sample.ts', "import { readFileSync } from 'node:fs';\nexport const r = readFileSync;\n")).toEqual(['layers/imports']);
     expect(await rules('common/sample.ts', "import { connect } from 'net';\nexport const c = connect;\n")).toEqual(['layers/imports']);
