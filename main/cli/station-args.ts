@@ -22,8 +22,9 @@ Commands:
   block --group <id|name> --reason <text>    stop burning from a group
   unblock --group <id|name>
   run --slot port=<path>,protocol=<tuya-auc|tuyaopen-cli>,group=<id|name>[,baud=<rate>]
-      [--slot ...] [--count <n>]
+      [--slot ...] [--count <n>] [--operator <number>]
                               burn on every slot until <n> modules are verified
+                              (each burn record names the operator, as at the station app)
                               or Ctrl-C (first: finish burns under way; second: abandon them)
   run --slot programmer=<key>,protocol=<p>,group=<id|name>[,reset=on] ...
                               the same, each slot bound to its programmer by its stable key
@@ -74,7 +75,7 @@ export type StationCommand =
   | { command: 'groups' }
   | { command: 'block'; group: string; reason: string }
   | { command: 'unblock'; group: string }
-  | { command: 'run'; slots: SlotSpec[]; count?: number }
+  | { command: 'run'; slots: SlotSpec[]; count?: number; operator?: string }
   | { command: 'suspects'; group?: string }
   | { command: 'resolve'; uuid: string; via: { port: string; protocol: ProtocolId; baudRate?: number } | { void: true; reason: string }; settle?: { moduleSerial?: string; confirmUnidentified?: boolean; otherLicense?: 'release' | 'void' } }
   | { command: 'verify' }
@@ -144,6 +145,7 @@ export function parseStationArgs(argv: readonly string[]): StationArgs {
         reason: { type: 'string' },
         slot: { type: 'string', multiple: true },
         count: { type: 'string' },
+        operator: { type: 'string' },
         uuid: { type: 'string' },
         port: { type: 'string' },
         protocol: { type: 'string' },
@@ -174,7 +176,7 @@ export function parseStationArgs(argv: readonly string[]): StationArgs {
     groups: [],
     block: ['group', 'reason'],
     unblock: ['group'],
-    run: ['slot', 'count'],
+    run: ['slot', 'count', 'operator'],
     suspects: ['group'],
     resolve: ['uuid', 'port', 'protocol', 'baud', 'void', 'reason', 'serial', 'confirm-unidentified', 'other'],
     verify: [],
@@ -215,7 +217,9 @@ export function parseStationArgs(argv: readonly string[]): StationArgs {
       const twice = keys.find((k, i) => keys.indexOf(k) !== i);
       if (twice !== undefined) throw bad(`Programmer ${twice} is given to two slots; each slot needs its own programmer.`);
       const count = str('count');
-      cmd = { command, slots, ...(count !== undefined ? { count: positiveInt('--count', count, 10_000_000) } : {}) };
+      const operator = str('operator');
+      if (operator !== undefined && !/^[0-9A-Za-z-]{1,16}$/.test(operator)) throw bad('--operator is an operator number: 1 to 16 letters, digits or dashes.');
+      cmd = { command, slots, ...(count !== undefined ? { count: positiveInt('--count', count, 10_000_000) } : {}), ...(operator !== undefined ? { operator } : {}) };
       break;
     }
     case 'suspects':

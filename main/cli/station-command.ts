@@ -288,6 +288,7 @@ async function run(station: Station, cmd: Extract<StationCommand, { command: 'ru
     }
     if (!s.running && station.slots().every((x) => !x.running)) finish('slots-stopped');
   });
+  station.ledger.setOperator(cmd.operator ?? null);
   try {
     station.start();
   } catch (e) {
