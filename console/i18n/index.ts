@@ -3,6 +3,7 @@ import { initReactI18next } from 'react-i18next';
 import type { ErrorInfo } from '../../common/errors';
 import { en } from './en';
 import { zhCN } from './zh-CN';
+import { zhCNReasons } from './zh-CN-reasons';
 import type { Language } from '../state/store';
 
 export const resources = { en: { translation: en }, 'zh-CN': { translation: zhCN } } as const;
@@ -17,6 +18,9 @@ export function errorText(error: Pick<ErrorInfo, 'code' | 'message'>, language: 
   const words = language === 'zh-CN' ? zhCN.errors[error.code] : undefined;
   return words ?? error.message;
 }
+
+/** Why the hub does not allow an action, in the current language (the hub's English sentence when there are no words for it). */
+export const reasonText = (reason: string, language: string): string => (language === 'zh-CN' ? zhCNReasons[reason] : undefined) ?? reason;
 
 /** Money in cents as the console shows it. */
 export const money = (cents: number, language: string): string =>

@@ -5,7 +5,7 @@ import { credentialStateSchema, deliveryModeSchema, type Factory, type Product }
 import type { ErrorInfo } from '../../common/errors';
 import { useHub } from '../context';
 import { ErrorLine } from '../components/ErrorLine';
-import { dateTime } from '../i18n';
+import { dateTime, reasonText } from '../i18n';
 import { infoOf } from '../state/errors';
 import { say, useStore } from '../state/store';
 import { CredentialDialog, type OpenDialog } from './CredentialDialogs';
@@ -166,11 +166,12 @@ function Assignment({ row }: { row: ConsoleCredentialRow }) {
  */
 function Operations({ row, onOpen }: { row: ConsoleCredentialRow; onOpen: (a: AllowedAction['action']) => void }) {
   const { t } = useTranslation();
+  const language = useStore((s) => s.language);
   return (
     <div className="ops">
       {row.allowedActions.map((a) => (
-        <button key={a.action} className={`small op${a.allowed ? '' : ' unavailable'}`} aria-disabled={!a.allowed} title={a.allowed ? undefined : a.reason}
-          aria-label={a.allowed || !a.reason ? undefined : `${t(`action.${a.action}`)}: ${a.reason}`}
+        <button key={a.action} className={`small op${a.allowed ? '' : ' unavailable'}`} aria-disabled={!a.allowed} title={a.allowed || !a.reason ? undefined : reasonText(a.reason, language)}
+          aria-label={a.allowed || !a.reason ? undefined : `${t(`action.${a.action}`)}: ${reasonText(a.reason, language)}`}
           onClick={() => { if (a.allowed) onOpen(a.action); }} data-testid={`op-${a.action}`} data-allowed={a.allowed}>
           {t(`action.${a.action}`)}
         </button>

@@ -338,6 +338,8 @@ describe('the hub console', { timeout: 120_000 }, () => {
     await page.getByTestId('lang-zh-CN').click();
     await expect.poll(() => page.locator('h1').first().textContent()).toBe('管理凭证');
     await row(page, 'Demo smart plug').waitFor();
+    // the hub's reason for an action not allowed, in Chinese too
+    expect(await op(page, 'Demo smart plug', 'split').getAttribute('title')).toBe('只有凭证管理员能拆分凭证。');
     await accessible(page, 'credentials in Chinese');
     await shot(page, 'credentials-zh');
     await page.getByTestId('lang-en').click();

@@ -4,6 +4,8 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { en } from '../../../console/i18n/en';
 import { zhCN } from '../../../console/i18n/zh-CN';
+import { zhCNReasons } from '../../../console/i18n/zh-CN-reasons';
+import { allowedActions, type ActionRole, type ActionSubject } from '../../../common/credential-actions';
 import { screensFor } from '../../../console/state/store';
 import { consoleActionSchema } from '../../../common/console-api';
 import { credentialStateSchema, deliveryModeSchema, hubRoutes, roles, updateRequestStateSchema } from '../../../common/hub-api';
@@ -78,6 +80,21 @@ describe('console translations', () => {
     expect(codes).toContain('CREDENTIAL_UNDER_REVIEW');
     expect(codes).toContain('HUB_UNREACHABLE');
     const missing = codes.filter((c) => !/[\u4e00-\u9fff]/.test(zhCN.errors[c] ?? ''));
+    expect(missing).toEqual([]);
+  });
+
+  it('Simplified Chinese words for every reason the Operation column can give for an action not allowed', () => {
+    // every role and every kind of credential the rule tells apart
+    const reasons = new Set<string>();
+    const roles: ActionRole[] = ['platform', 'owner', 'factory', 'auditor', 'station'];
+    for (const role of roles) for (const state of credentialStateSchema.options) for (const owner of ['mine', 'customer'] as const) for (const confirmed of [true, false])
+      for (const deliveryMode of deliveryModeSchema.options) for (const origin of ['purchase', 'split', 'replacement'] as const) for (const homekit of [true, false]) for (const findmy of [true, false])
+        for (const n of [0, 1]) for (const jobRunning of [true, false]) for (const updateRequests of [0, 1]) {
+          const s: ActionSubject = { state, owner, confirmed, deliveryMode, origin, features: { homekit, findmy }, unusedAtHub: n, unused: n, licenses: n, jobRunning, updateRequests };
+          for (const a of allowedActions(role, s)) if (a.reason) reasons.add(a.reason);
+        }
+    expect(reasons.size).toBeGreaterThan(15);
+    const missing = [...reasons].filter((r) => !/[\u4e00-\u9fff]/.test(zhCNReasons[r] ?? ''));
     expect(missing).toEqual([]);
   });
 });
