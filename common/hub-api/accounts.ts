@@ -175,3 +175,14 @@ export const auditVerificationSchema = z.union([
   z.object({ ok: z.literal(false), entries: z.number().int(), brokenAt: z.number().int(), reason: z.string() }),
 ]);
 export type AuditVerification = z.infer<typeof auditVerificationSchema>;
+
+// ---------- contacts ----------
+
+/** Sets the account's email or phone (unverified) and sends a code to it; the contact counts once the code came back. */
+export const contactInputSchema = z.discriminatedUnion('channel', [
+  z.strictObject({ channel: z.literal('email'), destination: emailSchema }),
+  z.strictObject({ channel: z.literal('sms'), destination: phoneSchema }),
+]);
+export type ContactInput = z.infer<typeof contactInputSchema>;
+export const contactCodeSchema = z.object({ codeId: idSchema, expiresAt: isoTimeSchema, sentTo: z.string() });
+export const contactVerifyInputSchema = z.strictObject({ codeId: idSchema, code: z.string().regex(/^\d{6}$/, 'the code has 6 digits') });

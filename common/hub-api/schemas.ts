@@ -280,7 +280,11 @@ export const noticeListSchema = z.object({ notices: z.array(noticeSchema) });
 
 // ---------- download ----------
 
-export const downloadCodeInputSchema = z.strictObject({ channel: z.enum(['email', 'sms']), destination: z.string().min(3).max(200) });
+/**
+ * An account's download code goes to its own verified email (`email`) or phone (`sms`). `destination` may be left
+ * out; when given it must be that verified contact (clients written before the contacts were verified send it).
+ */
+export const downloadCodeInputSchema = z.strictObject({ channel: z.enum(['email', 'sms']), destination: z.string().min(3).max(200).optional() });
 export type DownloadCodeInput = z.infer<typeof downloadCodeInputSchema>;
 export const downloadCodeSchema = z.object({ codeId: idSchema, expiresAt: isoTimeSchema, sentTo: z.string() });
 /** What a download would hand out now, before a code is asked for: the unused licenses no station holds (those held by stations are burned there). */

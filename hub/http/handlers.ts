@@ -7,6 +7,7 @@ import * as audit from '../services/audit';
 import type { HubDeps } from '../services/context';
 import * as scope from '../services/scope';
 import * as consoleViews from '../services/console';
+import * as contacts from '../services/contacts';
 import * as credentials from '../services/credentials';
 import * as download from '../services/download';
 import * as fleet from '../services/fleet';
@@ -147,7 +148,7 @@ export const handlers: { [N in HubRouteName]: Handler<N> } = {
   },
   listNotices: (deps, c) => jobs.listNotices(deps, undefined, scope.factoryScope(c.principal)),
 
-  sendDownloadCode: (deps, c) => download.sendDownloadCode(deps, c.params.id, c.body),
+  sendDownloadCode: (deps, c) => download.sendDownloadCode(deps, c.params.id, contacts.verifiedContact(own(c.principal).account, c.body)),
   download: (deps, c) => download.downloadLicenses(deps, c.params.id, c.body),
 
   consoleCredentials: (deps, c) => consoleViews.listConsoleCredentials(deps, own(c.principal), c.query),
@@ -184,6 +185,8 @@ export const handlers: { [N in HubRouteName]: Handler<N> } = {
   changePassword: (deps, c) => accounts.changePassword(deps, own(c.principal), c.body.currentPassword, c.body.newPassword),
   setupTotp: (deps, c) => accounts.setupTotp(deps, own(c.principal)),
   confirmTotp: (deps, c) => accounts.confirmTotp(deps, own(c.principal), c.body.code),
+  setContact: (deps, c) => contacts.setContact(deps, own(c.principal), c.body),
+  verifyContact: (deps, c) => contacts.verifyContact(deps, own(c.principal), c.body),
   createApiKey: (deps, c) => accounts.createApiKey(deps, own(c.principal).account.id, c.body.name),
   listApiKeys: (deps, c) => accounts.listApiKeys(deps, own(c.principal).account.id),
   revokeApiKey: (deps, c) => accounts.revokeApiKey(deps, own(c.principal).account.id, c.params.id),

@@ -4,18 +4,18 @@
  * license_list mode the download is "confirm to generate and download" and
  * moves the credential to list_generated.
  */
-import { randomInt } from 'node:crypto';
 import { sql } from 'kysely';
 import { AppError } from '../../common/errors';
 import { newId } from '../../common/ids';
-import type { Download, DownloadCode, DownloadCodeInput, DownloadInput, DownloadPreview } from '../../common/hub-api';
+import type { Download, DownloadCode, DownloadInput, DownloadPreview } from '../../common/hub-api';
 import { downloadInputSchema } from '../../common/hub-api';
 import type { CredentialTable } from '../store/schema';
 import { codeMac, openAuthkey } from './authkeys';
+import { judgeCode, newCode, type Contact } from './one-time-codes';
 import type { HubDeps } from './context';
 import { lockCredential } from './credentials';
 import { maskDestination } from './sender';
-import { addEvent, assertOperable, chunks, credentialNotFound, isoIn, nowIso, sameHash, type CredentialGuard } from './util';
+import { addEvent, assertOperable, chunks, credentialNotFound, isoIn, nowIso, type CredentialGuard } from './util';
 
 function assertDownloadable(row: CredentialTable): void {
   assertOperable(row, 'downloaded');
@@ -43,7 +43,8 @@ export async function downloadPreview(deps: HubDeps, credentialId: string, guard
   return { credentialId, licenses, heldByStations: Number(held.n), deliveryMode: cred.delivery_mode as DownloadPreview['deliveryMode'] };
 }
 
-export async function sendDownloadCode(deps: HubDeps, credentialId: string, input: DownloadCodeInput, guard?: CredentialGuard): Promise<DownloadCode> {
+/** Sends a code for a download of `credentialId` to `to`: the signed-in account's verified contact, or the station's contact set by the hub operator. */
+export async function sendDownloadCode(deps: HubDeps, credentialId: string, input: Contact, guard?: CredentialGuard): Promise<DownloadCode> {
   const cred = await deps.store.db.selectFrom('credentials').selectAll().where('id', '=', credentialId).executeTakeFirst();
   if (!cred) throw credentialNotFound(credentialId);
   guard?.(cred);
@@ -61,7 +62,7 @@ export async function sendDownloadCode(deps: HubDeps, credentialId: string, inpu
     throw new AppError('DOWNLOAD_CODE_RATE_LIMITED', `Too many download codes were sent for credential ${credentialId} recently: wait a few minutes and try again.`, { credentialId });
   }
   const codeId = newId();
-  const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
+  const code = newCode();
   const expiresAt = isoIn(deps, deps.config.downloadCodeTtlMs);
   await deps.store.db.insertInto('download_codes').values({
     id: codeId, credential_id: credentialId, code_hash: codeMac(deps.keyring, codeId, code), channel: input.channel, destination: input.destination,
@@ -86,13 +87,11 @@ export async function downloadLicenses(deps: HubDeps, credentialId: string, raw:
     const row = await deps.store.lockForUpdate(trx.selectFrom('download_codes').selectAll().where('id', '=', input.codeId)).executeTakeFirst();
     const now = nowIso(deps);
     if (!row || row.credential_id !== credentialId) throw new AppError('DOWNLOAD_CODE_INVALID', 'This download code is not valid for this credential: ask for a new code.');
-    if (row.used_at !== null) throw new AppError('DOWNLOAD_CODE_USED', 'This download code was already used: ask for a new code.');
-    if (row.expires_at <= now) throw new AppError('DOWNLOAD_CODE_EXPIRED', 'This download code has expired: ask for a new code.');
-    if (row.attempts >= deps.config.downloadCodeMaxAttempts) throw new AppError('DOWNLOAD_CODE_LOCKED', 'Too many wrong tries for this download code: ask for a new code.');
-    if (!sameHash(row.code_hash, codeMac(deps.keyring, row.id, input.code))) {
+    const refused = judgeCode(deps, row, input.code, 'DOWNLOAD_CODE', 'download code');
+    if (refused && !refused.wrong) throw refused.error;
+    if (refused) {
       await trx.updateTable('download_codes').set({ attempts: row.attempts + 1 }).where('id', '=', row.id).execute();
-      const left = deps.config.downloadCodeMaxAttempts - row.attempts - 1;
-      return { ok: false, error: new AppError('DOWNLOAD_CODE_WRONG', `That code is wrong (${left} ${left === 1 ? 'try' : 'tries'} left).`, { triesLeft: left }) };
+      return { ok: false, error: refused.error };
     }
     const cred = await lockCredential(deps, trx, credentialId);
     guard?.(cred);

@@ -419,10 +419,31 @@ const m012: Migration = {
   },
 };
 
+/** An account's email or phone is verified by a one-time code sent to it (stored as an HMAC, like download codes). */
+const m013: Migration = {
+  async up(db: AnyDb) {
+    await db.schema.createTable('contact_codes')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id'))
+      .addColumn('channel', 'text', (c) => c.notNull())
+      .addColumn('destination', 'text', (c) => c.notNull())
+      .addColumn('code_hash', 'text', (c) => c.notNull())
+      .addColumn('expires_at', 'text', (c) => c.notNull())
+      .addColumn('used_at', 'text')
+      .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('contact_codes_account_ix').on('contact_codes').columns(['account_id', 'created_at']).execute();
+  },
+  async down(db: AnyDb) {
+    await db.schema.dropTable('contact_codes').execute();
+  },
+};
+
 export const migrationsFor = (dialect: StoreDialect): Record<string, Migration> => ({
   '001_core': m001(dialect), '002_jobs': m002, '003_station_contact': m003, '004_lease_index': m004, '005_transfer_claims': m005,
   '006_license_leased_at': m006,
-  '007_rejected_licenses': m007, '008_accounts': m008, '009_station_people': m009, '010_console_credentials': m010, '011_feature_prices': m011, '012_fleet': m012,
+  '007_rejected_licenses': m007, '008_accounts': m008, '009_station_people': m009, '010_console_credentials': m010, '011_feature_prices': m011, '012_fleet': m012, '013_contact_codes': m013,
 });
 
 export const migrationProvider = (dialect: StoreDialect): MigrationProvider => ({ getMigrations: () => Promise.resolve(migrationsFor(dialect)) });

@@ -44,6 +44,8 @@ export interface UpdateRequestTable {
 }
 export interface CredentialEventTable { id: string; credential_id: string; at: string; kind: string; details: string; seq: Generated<number> }
 export interface PushItemTable { station_id: string; idem_key: string; kind: string; status: string; code: string | null; reason: string | null; at: string }
+/** A code sent to an account's email or phone to verify it. */
+export interface ContactCodeTable { id: string; account_id: string; channel: string; destination: string; code_hash: string; expires_at: string; used_at: string | null; attempts: number; created_at: string }
 export interface DownloadCodeTable { id: string; credential_id: string; code_hash: string; channel: string; destination: string; expires_at: string; used_at: string | null; attempts: number; created_at: string }
 export interface JobTable {
   id: string; credential_id: string; kind: string; kinds: string; state: string; total: number; done_count: number;
@@ -89,6 +91,7 @@ export interface HubDatabase {
   credential_events: CredentialEventTable;
   push_items: PushItemTable;
   download_codes: DownloadCodeTable;
+  contact_codes: ContactCodeTable;
   jobs: JobTable;
   third_party_resources: ThirdPartyResourceTable;
   notices: NoticeTable;

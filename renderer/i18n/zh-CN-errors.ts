@@ -279,4 +279,13 @@ export const zhCNErrors: Record<string, string> = {
   MASTER_KEY_UNKNOWN: '授权密钥由中心未获得的主密钥加密：请设置旧主密钥或完成密钥轮换。',
   MASTER_KEY_UNREADABLE: '无法读取主密钥文件：请检查路径和权限。',
   BAD_URL: '请求路径不是有效的网址：请检查其中的 % 转义。',
+  CONTACT_CHANGED: '发送验证码之后联系方式已更改：请用新联系方式收到的验证码进行验证。',
+  CONTACT_CODE_EXPIRED: '联系方式验证码已过期：请重新获取。',
+  CONTACT_CODE_INVALID: '该验证码不适用于你的账户：请重新获取。',
+  CONTACT_CODE_LOCKED: '该验证码输错次数过多：请重新获取。',
+  CONTACT_CODE_RATE_LIMITED: '近期为你的账户发送的验证码过多：请稍等几分钟再试。',
+  CONTACT_CODE_USED: '这个验证码已经用过了：请重新获取。',
+  CONTACT_CODE_WRONG: '验证码错误：请核对后重新输入。',
+  CONTACT_NOT_VERIFIED: '你的账户没有已验证的邮箱或手机号来接收验证码：请先添加并验证。',
+  CONTACT_NOT_YOURS: '验证码只发送到你账户已验证的联系方式：请不要填写其他地址。',
 };

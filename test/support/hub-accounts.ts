@@ -21,7 +21,9 @@ export const testAuthConfig = { scryptCost: 2 ** 10 };
 
 /** A new account of `role` (of `factoryId` for the factory role) and an API key of it. */
 export async function apiKeyFor(deps: HubDeps, role: Role, factoryId?: string): Promise<string> {
-  const { account } = await createAccount(deps, { name: `test-${role}-${randomBytes(3).toString('hex')}`, role, ...(factoryId ? { factoryId } : {}) }, { trusted: {} });
+  const name = `test-${role}-${randomBytes(3).toString('hex')}`;
+  // Verified contacts (trusted), so the account's download codes have somewhere to go.
+  const { account } = await createAccount(deps, { name, role, ...(factoryId ? { factoryId } : {}), email: `${name}@test.example`, phone: '+15550001234' }, { trusted: {} });
   return (await createApiKey(deps, account.id, 'tests')).key;
 }
 

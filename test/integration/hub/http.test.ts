@@ -139,8 +139,8 @@ describe.each(targets())('hub HTTP boundary on %s', (target) => {
     const c = await makeCredential(h, { purchased: 3 });
     await h.admin('POST', `/v1/admin/credentials/${c.id}/assign`, { factoryId: w.factoryId, stationId: w.s1 });
     await h.call('POST', '/v1/station/pull', { cursor: null }, token);
-    await h.admin('POST', `/v1/admin/credentials/${c.id}/download-codes`, { channel: 'email', destination: 'a@b.cd' });
-    await h.admin('POST', `/v1/admin/credentials/${c.id}/download`, { codeId: (await h.admin('POST', `/v1/admin/credentials/${c.id}/download-codes`, { channel: 'email', destination: 'a@b.cd' })).body.codeId, code: h.sent.at(-1)!.code });
+    await h.admin('POST', `/v1/admin/credentials/${c.id}/download-codes`, { channel: 'email' });
+    await h.admin('POST', `/v1/admin/credentials/${c.id}/download`, { codeId: (await h.admin('POST', `/v1/admin/credentials/${c.id}/download-codes`, { channel: 'email' })).body.codeId, code: h.sent.at(-1)!.code });
     await h.admin('GET', '/v1/admin/nothing-here');
     const log = lines.join('');
     expect(lines.length).toBeGreaterThan(5);

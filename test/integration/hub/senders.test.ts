@@ -11,6 +11,9 @@ import { SMTPServer } from 'smtp-server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { logRedactPaths } from '../../../common/log';
 import { channelSender, consoleCodeSender, sendersFromEnv } from '../../../hub/services/sender';
+import { createAccount } from '../../../hub/services/accounts';
+import { csrfHeader } from '../../../common/hub-api';
+import { registerSecret } from '../../support/log-sink';
 import { bootHub, makeCredential, seedWorld, targets, type TestHub } from './harness';
 
 const mails: string[] = [];
@@ -72,25 +75,58 @@ describe.each(targets())('verification codes on %s', (target) => {
     h = undefined;
   });
 
-  it('sends the code by email over SMTP; the code read from the mail opens the download', async () => {
+  it("verifies the account's email by a code over SMTP, then sends its download codes there only; the code read from the mail opens the download", async () => {
     h = await bootHub(target, { sender: envSenders() });
     await seedWorld(h);
     const c = await makeCredential(h, { purchased: 2 });
+    // An owner with no verified email yet, signed in.
+    const password = 'owner-password-1234';
+    registerSecret(password);
+    await createAccount(h.hub.deps, { name: 'olivia', role: 'owner' }, { trusted: { password } });
+    const login = await h.hub.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { name: 'olivia', password } });
+    const cookie = /hub_session=[^;]*/.exec(String(login.headers['set-cookie']))![0];
+    const session = { cookie, [csrfHeader]: JSON.parse(login.body).csrfToken as string };
+    registerSecret(cookie);
+    const as = (url: string, body: unknown) => h!.call('POST', url, body, null, session);
+
+    const refused = await as(`/v1/admin/credentials/${c.id}/download-codes`, { channel: 'email' });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe('CONTACT_NOT_VERIFIED');
+
     const before = mails.length;
-    const sent = await h.admin('POST', `/v1/admin/credentials/${c.id}/download-codes`, { channel: 'email', destination: 'owner@brand.example' });
+    const asked = await as('/v1/account/contact', { channel: 'email', destination: 'olivia@brand.example' });
+    expect(asked.status).toBe(200);
+    expect(asked.body.sentTo).toBe('o***@brand.example');
+    expect(mails.length).toBe(before + 1);
+    expect(mails.at(-1)).toMatch(/^To: olivia@brand\.example/m);
+    const verifyCode = /code is (\d{6})/.exec(mails.at(-1)!)![1]!;
+    const wrong = await as('/v1/account/contact/verify', { codeId: asked.body.codeId, code: verifyCode === '000000' ? '000001' : '000000' });
+    expect(wrong.body.error.code).toBe('CONTACT_CODE_WRONG');
+    const verified = await as('/v1/account/contact/verify', { codeId: asked.body.codeId, code: verifyCode });
+    expect(verified.status).toBe(200);
+    expect(verified.body.account).toMatchObject({ email: 'olivia@brand.example', emailVerified: true });
+    expect((await as('/v1/account/contact/verify', { codeId: asked.body.codeId, code: verifyCode })).body.error.code).toBe('CONTACT_CODE_USED');
+
+    // Another address named by the client is refused; the code goes to the verified one.
+    expect((await as(`/v1/admin/credentials/${c.id}/download-codes`, { channel: 'email', destination: 'thief@elsewhere.example' })).body.error.code).toBe('CONTACT_NOT_YOURS');
+    const sent = await as(`/v1/admin/credentials/${c.id}/download-codes`, { channel: 'email' });
     expect(sent.status).toBe(200);
     expect(sent.body.sentTo).toBe('o***@brand.example');
-    expect(mails.length).toBe(before + 1);
+    expect(mails.length).toBe(before + 2);
     const mail = mails.at(-1)!;
-    expect(mail).toMatch(/^To: owner@brand\.example/m);
+    expect(mail).toMatch(/^To: olivia@brand\.example/m);
     const code = /code is (\d{6})/.exec(mail)![1]!;
     // Stored as an HMAC under the hub's secret, not as a hash anyone can reverse by trying the 10^6 codes.
     const row = await h.store.db.selectFrom('download_codes').select(['id', 'code_hash']).where('id', '=', sent.body.codeId).executeTakeFirstOrThrow();
     expect(row.code_hash).not.toBe(createHash('sha256').update(`${row.id}:${code}`).digest('hex'));
     expect(row.code_hash).not.toContain(code);
-    const d = await h.admin('POST', `/v1/admin/credentials/${c.id}/download`, { codeId: sent.body.codeId, code });
+    const d = await as(`/v1/admin/credentials/${c.id}/download`, { codeId: sent.body.codeId, code });
     expect(d.status).toBe(200);
     expect(d.body.licenses).toHaveLength(2);
+
+    // A new address is unverified again until its own code comes back.
+    await as('/v1/account/contact', { channel: 'email', destination: 'olivia@new.example' });
+    expect((await as(`/v1/admin/credentials/${c.id}/download-codes`, { channel: 'email' })).body.error.code).toBe('CONTACT_NOT_VERIFIED');
   });
 
   it("sends a station's code by SMS through the HTTP gateway, with its authorization and body template", async () => {
@@ -122,14 +158,14 @@ describe.each(targets())('verification codes on %s', (target) => {
     h = await bootHub(target, { sender: envSenders('Bearer wrong') });
     await seedWorld(h);
     const c = await makeCredential(h, { purchased: 1 });
-    const refused = await h.admin('POST', `/v1/admin/credentials/${c.id}/download-codes`, { channel: 'sms', destination: '+8613800001234' });
+    const refused = await h.admin('POST', `/v1/admin/credentials/${c.id}/download-codes`, { channel: 'sms' });
     expect(refused.body.error).toMatchObject({ code: 'CODE_SEND_FAILED', message: expect.stringContaining('HTTP 401') });
     await h.close();
     h = await bootHub(target, { sender: channelSender({}) });
     await seedWorld(h);
     const c2 = await makeCredential(h, { purchased: 1 });
     for (const channel of ['email', 'sms'] as const) {
-      const r = await h.admin('POST', `/v1/admin/credentials/${c2.id}/download-codes`, { channel, destination: channel === 'email' ? 'a@b.cd' : '+8613800001234' });
+      const r = await h.admin('POST', `/v1/admin/credentials/${c2.id}/download-codes`, { channel });
       expect(r.status).toBe(409);
       expect(r.body.error.code).toBe('CODE_SENDER_MISSING');
       expect(r.body.error.message).toContain(channel === 'email' ? 'HUB_SMTP_HOST' : 'HUB_SMS_URL');
@@ -144,7 +180,7 @@ describe.each(targets())('verification codes on %s', (target) => {
     h = await bootHub(target, { sender: consoleCodeSender((l) => printed.push(l)), logger });
     await seedWorld(h);
     const c = await makeCredential(h, { purchased: 1 });
-    const sent = await h.admin('POST', `/v1/admin/credentials/${c.id}/download-codes`, { channel: 'email', destination: 'a@b.cd' });
+    const sent = await h.admin('POST', `/v1/admin/credentials/${c.id}/download-codes`, { channel: 'email' });
     const code = /: (\d{6})$/m.exec(printed.join(''))![1]!;
     expect((await h.admin('POST', `/v1/admin/credentials/${c.id}/download`, { codeId: sent.body.codeId, code })).status).toBe(200);
     expect(lines.length).toBeGreaterThan(3);
