@@ -280,8 +280,14 @@ export const suspectSchema = z.object({
   uuid: uuidSchema,
   groupId: idSchema,
   slotId: idSchema.nullable(),
+  /** The number printed on that slot's jig, when the slot is still on this station. */
+  slotNumber: z.number().int().positive().nullable(),
   since: isoTimeSchema,
   reason: z.string(),
+  /** The module of the burn, as read before the write: only that module settles the suspect (put it back in the jig). */
+  moduleMac: z.string().nullable(),
+  /** The serial label scanned for that module, if any. */
+  moduleSerial: z.string().nullable(),
 });
 export type Suspect = z.infer<typeof suspectSchema>;
 

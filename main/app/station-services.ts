@@ -774,7 +774,10 @@ export class StationRuntime {
           for (const groupId of new Set(suspects.map((s) => s.groupId))) {
             for (const r of station.ledger.burnRecords({ groupId })) if (r.result === 'suspect' && r.reason) reasons.set(r.uuid, r.reason);
           }
-          return suspects.map((l) => ({ uuid: l.uuid, groupId: l.groupId, slotId: l.slot, since: new Date(l.updatedAt).toISOString(), reason: reasons.get(l.uuid) ?? 'The outcome of the write is unknown.' }));
+          return suspects.map((l) => ({
+            uuid: l.uuid, groupId: l.groupId, slotId: l.slot, slotNumber: this.#layout.find((p) => p.slotId === l.slot)?.number ?? null,
+            since: new Date(l.updatedAt).toISOString(), reason: reasons.get(l.uuid) ?? 'The outcome of the write is unknown.', moduleMac: l.moduleMac, moduleSerial: l.moduleSerial,
+          }));
         },
         resolveSuspect: async (input, ctx) => {
           const { station } = this.#ready();
@@ -791,13 +794,15 @@ export class StationRuntime {
           const place = this.#place(slotId);
           // a read-back needs the port to itself: the slot finishes what it is doing and stops
           if (station.slot(slotId).running) await station.stop([slotId]);
+          // the programmer may have been replugged since the last look (the watcher polls every 2 s)
+          await this.#watcher.rescan();
           try {
             const { moduleSerial, confirmUnidentified, otherLicense } = input;
             const r = await station.resolveSuspectByReadBack(input.uuid, { slotId }, { by, ...(moduleSerial ? { moduleSerial } : {}), ...(confirmUnidentified ? { confirmUnidentified } : {}), ...(otherLicense ? { otherLicense } : {}) });
             this.#publishGroups();
             const message: Record<typeof r.state, string> = {
               verified: `The module on slot ${place.number} holds this license: it is counted as burned.`,
-              released: 'The module holds no license: this one went back to its group.',
+              released: `This license went back to its group: the module on slot ${place.number} does not hold this license.`,
               void: 'This license is voided and reported to the hub as spoiled.',
             };
             return { uuid: input.uuid, state: r.state, message: message[r.state] };

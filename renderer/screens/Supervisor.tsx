@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { AuditCheck, DeliveryMode, GroupSummary, HistoryEntry, ImportReport, OfflineOutcome, People, Product, Suspect, SupervisorRef, UpdateRequest } from '../../common/api/schemas';
+import type { AuditCheck, DeliveryMode, GroupSummary, HistoryEntry, ImportReport, OfflineOutcome, People, Product, SupervisorRef, UpdateRequest } from '../../common/api/schemas';
 import { historyText, money, outcomeText } from '../state/history-text';
 import { productLabel } from '../state/slot-text';
 import { useStore } from '../state/store';
@@ -8,6 +8,7 @@ import { applyGroups, applySession, showNotice } from '../state/actions';
 import { useStation } from '../context';
 import { fileToBase64 } from '../state/files';
 import { ProgrammersTab } from './Programmers';
+import { SuspectsTab } from './Suspects';
 import { RefusedReportsPanel, TransfersTab } from './Transfers';
 
 type Tab = 'groups' | 'suspects' | 'programmers' | 'import' | 'transfers' | 'audit' | 'outcomes' | 'people';
@@ -297,39 +298,6 @@ function ReassignPanel({ group, onDone }: { group: GroupSummary; onDone: () => P
       </label>
       <div><button type="submit" className="primary" disabled={chosen.length === 0} data-testid="reassign">{t('supervisor.reassign.button')}</button></div>
     </form>
-  );
-}
-
-function SuspectsTab() {
-  const { t, i18n } = useTranslation();
-  const { api, controller } = useStation();
-  const apply = useStore((s) => s.apply);
-  const groups = useStore((s) => s.groups);
-  const slots = useStore((s) => s.slots);
-  const [list, setList] = useState<Suspect[]>([]);
-  const load = useCallback(async () => { const r = await controller.run(api.supervisor.suspects()); if (r) setList(r); }, [api, controller]);
-  useEffect(() => { void load(); }, [load]);
-  const resolve = async (s: Suspect, action: 'read_back' | 'void'): Promise<void> => {
-    if (action === 'void' && !window.confirm(t('supervisor.suspects.voidConfirm', { uuid: s.uuid }))) return;
-    const r = await controller.run(api.supervisor.resolveSuspect({ uuid: s.uuid, action, ...(s.slotId ? { slotId: s.slotId } : {}) }));
-    // in the station's language: what became of the license, by its state (main's sentence is English)
-    const slot = slots.find((x) => x.slotId === s.slotId)?.number ?? '?';
-    if (r) { apply(showNotice, r.state === 'suspect' ? 'error' : 'success', t(`supervisor.suspects.result.${action === 'void' ? 'voided' : r.state}`, { slot }), Date.now()); await load(); }
-  };
-  return (
-    <section className="panel" data-testid="suspects">
-      {list.length === 0 ? <p>{t('supervisor.suspects.none')}</p> : (
-        <table>
-          <thead><tr><th>{t('supervisor.suspects.uuid')}</th><th>{t('supervisor.suspects.group')}</th><th>{t('supervisor.suspects.slot')}</th><th>{t('supervisor.suspects.since')}</th><th>{t('supervisor.suspects.reason')}</th><th /></tr></thead>
-          <tbody>{list.map((s) => (
-            <tr key={s.uuid} data-testid="suspect-row">
-              <td className="serial">{s.uuid}</td><td>{groups.find((g) => g.id === s.groupId)?.name ?? s.groupId}</td><td>{s.slotId ?? '—'}</td>
-              <td>{new Date(s.since).toLocaleTimeString(i18n.language)}</td><td>{s.reason}</td>
-              <td className="row"><button className="small" onClick={() => void resolve(s, 'read_back')} data-testid="read-back">{t('supervisor.suspects.readBack')}</button><button className="small stop" onClick={() => void resolve(s, 'void')} data-testid="void">{t('supervisor.suspects.void')}</button></td>
-            </tr>))}</tbody>
-        </table>
-      )}
-    </section>
   );
 }
 

@@ -64,7 +64,7 @@ describe('the API contract', () => {
   it('drops a field the contract does not name (an authkey a service lets slip never leaves main)', () => {
     const slot = apiContract.station.overview.output.parse({ groups: [], slots: [] });
     expect(slot).toEqual({ groups: [], slots: [] });
-    const suspect = apiContract.supervisor.suspects.output.parse([{ uuid: 'abcdefghijklmnop', groupId: 'g', slotId: null, since: 'now', reason: 'x', authkey: 'A'.repeat(32) }]);
+    const suspect = apiContract.supervisor.suspects.output.parse([{ uuid: 'abcdefghijklmnop', groupId: 'g', slotId: null, slotNumber: null, since: 'now', reason: 'x', moduleMac: null, moduleSerial: null, authkey: 'A'.repeat(32) }]);
     expect(JSON.stringify(suspect)).not.toContain('AAAA');
   });
 
