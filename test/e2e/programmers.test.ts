@@ -50,6 +50,7 @@ describe('slots on programmers that move', () => {
     ]);
     const group = first.groups[0]!;
     await call('station.selectGroup', { groupId: group.id });
+    await call('station.signOn', { code: env.seed.floor.operators[1]!.number });
     await call('station.start', {});
     await expect.poll(async () => (await call<{ burned: number }>('station.counts', { groupId: group.id })).burned, { timeout: 20_000 }).toBe(2);
     await call('station.stop', {});
@@ -69,6 +70,7 @@ describe('slots on programmers that move', () => {
       ['slot-1', key(0), join(m.devRoot, 'ttyUSB1'), group.id],
       ['slot-2', key(1), join(m.devRoot, 'ttyUSB0'), group.id],
     ]);
+    await call('station.signOn', { code: env.seed.floor.operators[1]!.number });
     await call('station.start', {});
     await expect.poll(async () => (await call<{ burned: number }>('station.counts', { groupId: group.id })).burned, { timeout: 20_000 }).toBe(4);
     await call('station.stop', {});
