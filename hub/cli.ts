@@ -147,6 +147,11 @@ async function runStart(): Promise<void> {
   if (delay !== undefined) jobsConfig.itemDelayMs = delay;
   if (poll !== undefined) jobsConfig.pollMs = poll;
   if (chunk !== undefined) jobsConfig.chunkSize = chunk;
+  const pushGroup = { ...defaultHubConfig.pushGroup };
+  const windowMs = envInt('HUB_PUSH_WINDOW_MS');
+  const groupItems = envInt('HUB_PUSH_GROUP_ITEMS');
+  if (windowMs !== undefined) pushGroup.windowMs = windowMs;
+  if (groupItems !== undefined) pushGroup.maxItems = groupItems;
   const certFile = opt['tls-cert'] ?? process.env.HUB_TLS_CERT;
   const keyFile = opt['tls-key'] ?? process.env.HUB_TLS_KEY;
   if ((certFile === undefined) !== (keyFile === undefined)) throw usageError('TLS needs both --tls-cert and --tls-key');
@@ -158,7 +163,7 @@ async function runStart(): Promise<void> {
     port: int(opt.port ?? process.env.HUB_PORT ?? '8787', '--port'), host: opt.host ?? process.env.HUB_HOST ?? '127.0.0.1',
     ...(tls ? { tls } : {}), behindTlsProxy,
     sender: opt['dev-sender'] ? consoleCodeSender() : channelSender(sendersFromEnv()), ...(opt['master-key-file'] ? { masterKeyFile: opt['master-key-file'] } : {}),
-    config: { jobs: jobsConfig },
+    config: { jobs: jobsConfig, pushGroup },
     ...(importMb !== undefined ? { bodyLimits: { import: int(importMb, '--import-limit-mb') * 1024 * 1024 } } : {}),
   });
   // Printed, not logged: the operator needs it once, the log keeps no secrets.

@@ -7,7 +7,7 @@ import { newId } from '../common/ids';
 import { logRedactPaths, type Logger } from '../common/log';
 import { resealAuthkeys, resolveKeyring, type Keyring } from './services/authkeys';
 import { buildApp, type BodyLimits, type RateLimits } from './http/app';
-import { defaultHubConfig, type AuthConfig, type HubConfig, type HubDeps, type JobConfig } from './services/context';
+import { defaultHubConfig, type AuthConfig, type HubConfig, type HubDeps, type JobConfig, type PushGroupConfig } from './services/context';
 import { startJobRunner } from './services/jobs';
 import { channelSender, type CodeSender } from './services/sender';
 import { openStore, type Store } from './store';
@@ -28,7 +28,7 @@ export interface StartHubOptions {
   keyring?: Keyring;
   /** Read the master key from this file (else HUB_MASTER_KEY_FILE / HUB_MASTER_KEY). */
   masterKeyFile?: string;
-  config?: Partial<Omit<HubConfig, 'jobs' | 'auth'>> & { jobs?: Partial<JobConfig>; auth?: Partial<AuthConfig> };
+  config?: Partial<Omit<HubConfig, 'jobs' | 'auth' | 'pushGroup'>> & { jobs?: Partial<JobConfig>; auth?: Partial<AuthConfig>; pushGroup?: Partial<PushGroupConfig> };
   rateLimits?: Partial<RateLimits>;
   bodyLimits?: Partial<BodyLimits>;
   /** Serve HTTPS with this certificate and key (PEM text; the `hub` command reads them from --tls-cert / --tls-key files). */
@@ -72,7 +72,7 @@ const isPino = (l: Logger): l is Logger & FastifyBaseLogger => typeof (l as { le
 /** Builds the app on an open store (tests use it with `app.inject()`; no port). */
 export async function createHub(store: Store, opts: Omit<StartHubOptions, 'db' | 'schema' | 'port' | 'host'> = {}) {
   const logger: Logger = opts.logger ?? createHubLogger();
-  const config: HubConfig = { ...defaultHubConfig, ...opts.config, jobs: { ...defaultHubConfig.jobs, ...opts.config?.jobs }, auth: { ...defaultHubConfig.auth, ...opts.config?.auth } };
+  const config: HubConfig = { ...defaultHubConfig, ...opts.config, jobs: { ...defaultHubConfig.jobs, ...opts.config?.jobs }, auth: { ...defaultHubConfig.auth, ...opts.config?.auth }, pushGroup: { ...defaultHubConfig.pushGroup, ...opts.config?.pushGroup } };
   const keyring = opts.keyring ?? resolveKeyring(store, process.env, opts.masterKeyFile);
   const deps: HubDeps = { instanceId: newId(), store, clock: opts.clock ?? systemClock, logger, sender: opts.sender ?? channelSender({}), keyring, config };
   const resealed = await resealAuthkeys(store, keyring, 'plain');

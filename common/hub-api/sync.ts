@@ -14,7 +14,9 @@
  *    hub applies each item exactly once and answers one outcome per item, in
  *    order. Sending the same key again returns the stored outcome with
  *    `replayed: true`, never a second effect. An item is `rejected` with a stable
- *    `code` and a plain-words `reason` to show the supervisor.
+ *    `code` and a plain-words `reason` to show the supervisor. With `auditHead`
+ *    (its newest audit entry) the station lets the hub notice a vault restored
+ *    from an older copy: the whole push is refused with STATION_ROLLED_BACK.
  */
 import { z } from 'zod';
 import { authkeySchema, macSchema, pidSchema, uuidSchema } from '../license';
@@ -213,7 +215,18 @@ export const pushItemSchema = z.discriminatedUnion('kind', [burnItemSchema, spoi
 export type PushItem = z.infer<typeof pushItemSchema>;
 export type PushItemKind = PushItem['kind'];
 
-export const pushRequestSchema = z.strictObject({ items: z.array(pushItemSchema).min(1).max(200), status: stationStatusSchema.optional() });
+/**
+ * The station's audit head when it sends the push: the sequence of its newest audit entry and that entry's hash.
+ * The hub keeps the newest one each station reported and refuses a push whose head is older (or the same
+ * sequence with another hash): the station's vault was rolled back (STATION_ROLLED_BACK).
+ */
+export const stationAuditHeadSchema = z.strictObject({
+  seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  hash: z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 in lower-case hex'),
+});
+export type StationAuditHead = z.infer<typeof stationAuditHeadSchema>;
+
+export const pushRequestSchema = z.strictObject({ items: z.array(pushItemSchema).min(1).max(200), status: stationStatusSchema.optional(), auditHead: stationAuditHeadSchema.optional() });
 export type PushRequest = z.infer<typeof pushRequestSchema>;
 
 export const pushOutcomeSchema = z.object({

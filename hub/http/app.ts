@@ -293,7 +293,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   app.addHook('onSend', async (req, reply, payload) => {
     const name = req.routeOptions.config.hubRoute;
     const route: HubRouteDef | undefined = name ? hubRoutes[name] : undefined;
-    if (name && (route?.method === 'POST' || route?.audited)) {
+    // An answered push wrote its entry in its own transaction (push.ts); a refused one is recorded here.
+    if (name && (route?.method === 'POST' || route?.audited) && !(name === 'push' && reply.statusCode === 200)) {
       try {
         await recordRequest(deps, req, reply, name, route);
       } catch (err) {

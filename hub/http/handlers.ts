@@ -14,6 +14,7 @@ import * as fleet from '../services/fleet';
 import { importLicenseFile } from '../services/import-file';
 import * as jobs from '../services/jobs';
 import * as products from '../services/products';
+import * as pushes from '../services/push';
 import * as reports from '../services/reports';
 import * as resources from '../services/resources';
 import * as stationSupervisor from '../services/station-supervisor';
@@ -62,7 +63,7 @@ export const handlers: { [N in HubRouteName]: Handler<N> } = {
   enroll: (deps, c) => stations.enroll(deps, c.body),
   stationSelf: async (_deps, c) => stations.stationSelf(station(c.station)),
   pull: (deps, c) => sync.pull(deps, station(c.station), c.body),
-  push: (deps, c) => sync.push(deps, station(c.station), c.body.items, c.body.status),
+  push: (deps, c) => pushes.push(deps, station(c.station), c.body.items, { auditHead: c.body.auditHead, status: c.body.status }),
 
   stationProducts: (deps) => products.listProducts(deps),
   stationRequestUpdate: (deps, c) => stationSupervisor.requestUpdate(deps, station(c.station), c.params.id, c.body),

@@ -14,6 +14,7 @@ import { auditCsvColumns, auditQuerySchema, type Actor, type AuditEntry, type Au
 import type { Tx } from '../store';
 import type { AuditLogTable } from '../store/schema';
 import type { HubDeps } from './context';
+import { chunks } from './util';
 
 export interface AuditRecord {
   actor: Actor;
@@ -63,20 +64,34 @@ const fromRow = (r: AuditLogTable): AuditEntry => ({
   details: JSON.parse(r.details) as Record<string, unknown>, prevHash: r.prev_hash, hash: r.hash,
 });
 
-/** Appends one entry inside `trx`; the head row is locked, so appends are one at a time across hub processes. */
-export async function appendAuditIn(deps: Pick<HubDeps, 'store' | 'clock'>, trx: Tx, rec: AuditRecord): Promise<AuditEntry> {
+/**
+ * Appends entries, in order, inside `trx` (a push writes its entry in its own transaction). The head row is
+ * locked, so appends are one at a time across hub processes; a group of pushes locks it once.
+ */
+export async function appendAuditIn(deps: Pick<HubDeps, 'store' | 'clock'>, trx: Tx, recs: readonly AuditRecord[]): Promise<AuditEntry[]> {
+  if (recs.length === 0) return [];
   const head = await deps.store.lockForUpdate(trx.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1)).executeTakeFirstOrThrow();
-  const entry = { seq: Number(head.seq) + 1, at: new Date(deps.clock.now()).toISOString(), ...rec, details: JSON.parse(canonicalJson(rec.details)) as Record<string, unknown> };
-  const hash = entryHash(head.hash, entry);
-  await trx.insertInto('audit_log').values({
-    seq: entry.seq, at: entry.at, actor_kind: rec.actor.kind, actor_id: rec.actor.id, actor_name: rec.actor.name, actor_role: rec.actor.role, actor_via: rec.actor.via,
-    address: rec.address, kind: rec.kind, credential_id: rec.credentialId, target: rec.target, outcome: rec.outcome, details: canonicalJson(rec.details), prev_hash: head.hash, hash,
-  }).execute();
-  await trx.updateTable('audit_head').set({ seq: entry.seq, hash }).where('id', '=', 1).execute();
-  return { ...entry, prevHash: head.hash, hash };
+  const at = new Date(deps.clock.now()).toISOString();
+  let seq = Number(head.seq);
+  let prevHash = head.hash;
+  const entries: AuditEntry[] = [];
+  const rows: AuditLogTable[] = [];
+  for (const rec of recs) {
+    const entry = { seq: ++seq, at, ...rec, details: JSON.parse(canonicalJson(rec.details)) as Record<string, unknown> };
+    const hash = entryHash(prevHash, entry);
+    rows.push({
+      seq: entry.seq, at, actor_kind: rec.actor.kind, actor_id: rec.actor.id, actor_name: rec.actor.name, actor_role: rec.actor.role, actor_via: rec.actor.via,
+      address: rec.address, kind: rec.kind, credential_id: rec.credentialId, target: rec.target, outcome: rec.outcome, details: canonicalJson(rec.details), prev_hash: prevHash, hash,
+    });
+    entries.push({ ...entry, prevHash, hash });
+    prevHash = hash;
+  }
+  for (const part of chunks(rows, 200)) await trx.insertInto('audit_log').values(part).execute();
+  await trx.updateTable('audit_head').set({ seq, hash: prevHash }).where('id', '=', 1).execute();
+  return entries;
 }
 
-export const appendAudit = (deps: Pick<HubDeps, 'store' | 'clock'>, rec: AuditRecord): Promise<AuditEntry> => deps.store.tx((trx) => appendAuditIn(deps, trx, rec));
+export const appendAudit = async (deps: Pick<HubDeps, 'store' | 'clock'>, rec: AuditRecord): Promise<AuditEntry> => (await deps.store.tx((trx) => appendAuditIn(deps, trx, [rec])))[0]!;
 
 /** Walks the chain from the first entry to the head; names the first broken link. */
 export async function verifyAudit(deps: Pick<HubDeps, 'store'>): Promise<AuditVerification> {

@@ -17,6 +17,15 @@ export interface HubConfig {
   runsDrySoonMs: number;
   jobs: JobConfig;
   auth: AuthConfig;
+  pushGroup: PushGroupConfig;
+}
+
+/** Group commit of station pushes (push.ts). */
+export interface PushGroupConfig {
+  /** How long the first push of a group waits for others before its transaction starts (pushes arriving while a group commits need no wait). */
+  windowMs: number;
+  /** Most items in one group's transaction; a group starts at once when this many wait. */
+  maxItems: number;
 }
 
 /** Sign-in: session lifetimes, lockout with backoff, the password hash's cost. */
@@ -54,6 +63,7 @@ export const defaultHubConfig: HubConfig = {
   stationClockSkewMs: 5 * 60_000,
   runsDrySoonMs: 2 * 3_600_000,
   jobs: { pollMs: 1000, leaseMs: 30_000, chunkSize: 200, itemDelayMs: 0 },
+  pushGroup: { windowMs: 2, maxItems: 2000 },
   auth: { sessionIdleMs: 30 * 60_000, sessionMaxMs: 12 * 3_600_000, accountFailures: 5, addressFailures: 20, lockBaseMs: 30_000, lockMaxMs: 3_600_000, scryptCost: 2 ** 15 },
 };
 

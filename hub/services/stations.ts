@@ -47,7 +47,7 @@ export async function createLine(deps: HubDeps, factoryId: string, name: string)
 export async function createStation(deps: HubDeps, lineId: string, name: string): Promise<Station> {
   const line = await deps.store.db.selectFrom('lines').selectAll().where('id', '=', lineId).executeTakeFirst();
   if (!line) throw new AppError('LINE_NOT_FOUND', `There is no line ${lineId}.`, { lineId });
-  const row: StationTable = { id: newId(), factory_id: line.factory_id, line_id: lineId, name, token_hash: null, hostname: null, enrolled_at: null, revoked_at: null, last_seen_at: null, lease_counter: 0, contact_channel: null, contact_destination: null, created_at: nowIso(deps), outbox_length: null, suspect_count: null, status_at: null };
+  const row: StationTable = { id: newId(), factory_id: line.factory_id, line_id: lineId, name, token_hash: null, hostname: null, enrolled_at: null, revoked_at: null, last_seen_at: null, lease_counter: 0, contact_channel: null, contact_destination: null, created_at: nowIso(deps), outbox_length: null, suspect_count: null, status_at: null, audit_seq: null, audit_hash: null };
   await deps.store.db.insertInto('stations').values(row).execute();
   return toStation(row);
 }

@@ -2,11 +2,11 @@
  * Station sync. Pull leases licenses to the station that asks (row locks with
  * SKIP LOCKED: two stations never get the same license) and pages through the
  * station's leases with a keyset cursor (lease batch, uuid), so a page can be
- * asked again and an interrupted pull resumes. Push applies each outbox item
- * exactly once, keyed by (station, idempotency key).
+ * asked again and an interrupted pull resumes. The offline operations a push
+ * carries are applied here, one at a time, inside the push's group (push.ts).
  */
-import { AppError, isAppError } from '../../common/errors';
-import type { PullRequest, PullResponse, PushItem, PushOutcome, PushResponse, StationGroup, StationStatus } from '../../common/hub-api';
+import { AppError } from '../../common/errors';
+import type { PullRequest, PullResponse, PushItem, StationGroup, StationStatus } from '../../common/hub-api';
 import { pullRequestSchema } from '../../common/hub-api';
 import { type QueryCreator, sql } from 'kysely';
 import type { HubDatabase, StoreDialect, Tx } from '../store';
@@ -15,7 +15,7 @@ import { stationPeople } from './accounts';
 import { openAuthkey } from './authkeys';
 import type { HubDeps } from './context';
 import { confirmPid, createChild, moveToChild } from './credentials';
-import { addEvent, assertNotListGenerated, assertOperable, chunks, nowIso, underReviewStates, usableStates, visibleTo } from './util';
+import { addEvent, assertNotListGenerated, assertOperable, chunks, nowIso, usableStates, visibleTo } from './util';
 
 interface CursorPos { seq: number; uuid: string }
 const encodeCursor = (c: CursorPos): string => `c1.${c.seq}.${c.uuid}`;
@@ -117,65 +117,16 @@ export async function pull(deps: HubDeps, station: StationTable, raw: PullReques
   });
 }
 
-type Applied = { status: 'applied' } | { status: 'rejected'; code: string; reason: string };
+/** The offline operations a push may carry (burn, spoiled and rejected records are applied set-based: push.ts). */
+export type OperationItem = Exclude<PushItem, { kind: 'burn' | 'spoiled' | 'rejected' }>;
 
-/**
- * Applies a batch in one transaction, item by item. A refusal is an answer, not
- * a failure: it is stored with its key like an applied item, and the batch
- * goes on. Only an unexpected error rolls the whole batch back (the station
- * sends it again; nothing was applied).
- */
 /** The columns a station's status sets (nothing when the station sent none). */
-const statusColumns = (status: StationStatus | undefined, now: string) =>
+export const statusColumns = (status: StationStatus | undefined, now: string) =>
   status ? { outbox_length: status.outbox, suspect_count: status.suspects, status_at: now } : {};
 
-export async function push(deps: HubDeps, station: StationTable, items: readonly PushItem[], status?: StationStatus): Promise<PushResponse> {
-  const outcomes = await deps.store.tx(async (trx) => {
-    const out: PushOutcome[] = [];
-    for (const item of items) out.push(await pushOne(deps, trx, station, item));
-    const now = nowIso(deps);
-    await trx.updateTable('stations').set({ last_seen_at: now, ...statusColumns(status, now) }).where('id', '=', station.id).execute();
-    return out;
-  });
-  for (const o of outcomes) if (o.status === 'rejected' && !o.replayed) deps.logger.info({ stationId: station.id, key: o.key, kind: o.kind, code: o.code }, 'push item rejected');
-  return { outcomes };
-}
-
-async function stored(trx: Tx, stationId: string, item: PushItem): Promise<PushOutcome> {
-  const row = await trx.selectFrom('push_items').selectAll().where('station_id', '=', stationId).where('idem_key', '=', item.key).executeTakeFirstOrThrow();
-  if (row.kind !== item.kind) {
-    return { key: item.key, kind: item.kind, status: 'rejected', code: 'IDEMPOTENCY_KEY_REUSED', reason: `Key ${item.key} was already used for a ${row.kind} item; every outbox item needs its own key.`, replayed: true };
-  }
-  return { key: item.key, kind: item.kind, status: row.status as PushOutcome['status'], ...(row.code ? { code: row.code } : {}), ...(row.reason ? { reason: row.reason } : {}), replayed: true };
-}
-
-async function pushOne(deps: HubDeps, trx: Tx, station: StationTable, item: PushItem): Promise<PushOutcome> {
-  // The key row goes in first. A concurrent retry of the same item waits on it (PostgreSQL) and then inserts nothing.
-  const ins = await trx.insertInto('push_items').values({ station_id: station.id, idem_key: item.key, kind: item.kind, status: 'pending', code: null, reason: null, at: nowIso(deps) })
-    .onConflict((oc) => oc.columns(['station_id', 'idem_key']).doNothing()).executeTakeFirst();
-  if (Number(ins.numInsertedOrUpdatedRows ?? 0) === 0) return stored(trx, station.id, item);
-  let r: Applied;
-  try {
-    await apply(deps, trx, station, item);
-    r = { status: 'applied' };
-  } catch (e) {
-    // Every apply step checks before it writes, so a refusal leaves nothing half done.
-    if (!isAppError(e)) throw e;
-    r = { status: 'rejected', code: e.code, reason: e.message };
-  }
-  await trx.updateTable('push_items').set({ status: r.status, code: r.status === 'rejected' ? r.code : null, reason: r.status === 'rejected' ? r.reason : null })
-    .where('station_id', '=', station.id).where('idem_key', '=', item.key).execute();
-  return { key: item.key, kind: item.kind, ...r, replayed: false };
-}
-
-function apply(deps: HubDeps, trx: Tx, station: StationTable, item: PushItem): Promise<void> {
+/** Applies one operation inside the push's transaction; a refusal is an AppError thrown before anything is written. */
+export function applyOperation(deps: HubDeps, trx: Tx, station: StationTable, item: OperationItem): Promise<void> {
   switch (item.kind) {
-    case 'burn':
-      return applyBurn(deps, trx, station, item.uuid, item.burnedAt, item.mac ?? null);
-    case 'spoiled':
-      return applySpoiled(deps, trx, station, item.uuid, item.reason);
-    case 'rejected':
-      return applyRejected(deps, trx, station, item.uuid, item.reason);
     case 'set_pid':
       return applySetPid(deps, trx, station, item.credentialId, item.pid);
     case 'release':
@@ -189,73 +140,6 @@ function apply(deps: HubDeps, trx: Tx, station: StationTable, item: PushItem): P
     case 'transfer_in':
       return applyTransferIn(deps, trx, station, item.bundleId, item.sourceStationId, item.credentialId, item.uuids);
   }
-}
-
-/** The license with its group's state, locked; refused unless this station holds it unused. */
-async function heldLicense(deps: HubDeps, trx: Tx, station: StationTable, uuid: string) {
-  const lic = await deps.store.lockForUpdate(
-    trx.selectFrom('licenses').innerJoin('credentials', 'credentials.id', 'licenses.credential_id')
-      .select(['licenses.uuid', 'licenses.station_id', 'licenses.status', 'licenses.burned_at', 'licenses.leased_at', 'licenses.mac', 'licenses.credential_id', 'credentials.pid', 'credentials.state', 'credentials.owner', 'credentials.confirmed_at'])
-      .where('licenses.uuid', '=', uuid),
-    { of: 'licenses' },
-  ).executeTakeFirst();
-  if (!lic || lic.station_id !== station.id || lic.status === 'exported') {
-    throw new AppError('LICENSE_NOT_HELD', `License ${uuid} is not held by this station (never leased to it, released, or moved to another station).`, { uuid });
-  }
-  if (lic.status === 'burned') throw new AppError('ALREADY_BURNED', `License ${uuid} was already reported burned on ${lic.burned_at ?? 'an earlier sync'}.`, { uuid });
-  if (lic.status === 'spoiled') throw new AppError('ALREADY_SPOILED', `License ${uuid} was already reported spoiled.`, { uuid });
-  if (lic.status === 'rejected') throw new AppError('ALREADY_REJECTED', `License ${uuid} was already reported rejected.`, { uuid });
-  return lic;
-}
-
-/** An ISO-8601 date and time with a zone (`Z` or `+hh:mm`), as UTC ISO text; null when it is not one. */
-export function isoInstant(text: string): string | null {
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/.test(text)) return null;
-  const [y, mo, d, h, mi, sec] = text.split(/[-T:.Z+]/).map(Number);
-  const t = Date.parse(text);
-  // Date.parse rolls 2026-02-30 over to March: the parts must be a real date and time.
-  if (Number.isNaN(t) || mo! < 1 || mo! > 12 || d! < 1 || d! > new Date(Date.UTC(y!, mo!, 0)).getUTCDate() || h! > 23 || mi! > 59 || (sec ?? 0) > 59) return null;
-  return new Date(t).toISOString();
-}
-
-/**
- * A burn record is the station's word for when it burned. The hub holds it to its own record: the time is a
- * real ISO-8601 instant, not before the hub leased the license, and not later than now (both within the
- * stated clock skew). Under a product change review, a burn counts only for a license the hub leased before
- * the review began, and only if the station dates it before the review too.
- */
-async function applyBurn(deps: HubDeps, trx: Tx, station: StationTable, uuid: string, burnedAtText: string, mac: string | null): Promise<void> {
-  const lic = await heldLicense(deps, trx, station, uuid);
-  const burnedAt = isoInstant(burnedAtText);
-  if (burnedAt === null) throw new AppError('BURN_TIME_INVALID', `The burn time of license ${uuid} is not an ISO-8601 date and time with a zone (like 2026-01-05T08:00:00.000Z).`, { uuid });
-  const skew = deps.config.stationClockSkewMs;
-  const t = Date.parse(burnedAt);
-  if (t > deps.clock.now() + skew) {
-    throw new AppError('BURN_TIME_IN_FUTURE', `License ${uuid} is reported burned at ${burnedAt}, later than the hub's clock allows: set the station's clock right and sync again.`, { uuid, burnedAt });
-  }
-  if (lic.leased_at !== null && t < Date.parse(lic.leased_at) - skew) {
-    throw new AppError('BURN_BEFORE_LEASE', `License ${uuid} is reported burned at ${burnedAt}, before the hub leased it to this station (${lic.leased_at}): set the station's clock right and sync again.`, { uuid, burnedAt, leasedAt: lic.leased_at });
-  }
-  if (underReviewStates.includes(lic.state)) {
-    // A burn done before the station could know of the request is a fact; one after it is refused.
-    const open = await trx.selectFrom('update_requests').select('created_at').where('credential_id', '=', lic.credential_id).where('state', 'in', underReviewStates).executeTakeFirst();
-    if (!open || lic.leased_at === null || lic.leased_at >= open.created_at || burnedAt >= open.created_at) {
-      throw new AppError('CREDENTIAL_UNDER_REVIEW', `Group ${lic.credential_id} has a product change under review (${lic.state}): nothing can be burned from it until the request is approved or recalled.`, { credentialId: lic.credential_id });
-    }
-  }
-  await trx.updateTable('licenses').set({ status: 'burned', burned_at: burnedAt, burned_pid: lic.pid, burned_mac: mac ? mac.toUpperCase() : lic.mac }).where('uuid', '=', uuid).execute();
-}
-
-async function applySpoiled(deps: HubDeps, trx: Tx, station: StationTable, uuid: string, reason: string): Promise<void> {
-  await heldLicense(deps, trx, station, uuid);
-  await trx.updateTable('licenses').set({ status: 'spoiled', spoiled_reason: reason }).where('uuid', '=', uuid).execute();
-}
-
-/** Set aside by the station before any byte was sent: not spoiled, and never leased again (pulls lease only unused licenses). */
-async function applyRejected(deps: HubDeps, trx: Tx, station: StationTable, uuid: string, reason: string): Promise<void> {
-  const lic = await heldLicense(deps, trx, station, uuid);
-  await trx.updateTable('licenses').set({ status: 'rejected', rejected_reason: reason }).where('uuid', '=', uuid).execute();
-  await addEvent(trx, deps, lic.credential_id, 'license_rejected', { uuid, reason, stationId: station.id });
 }
 
 /**

@@ -440,10 +440,27 @@ const m013: Migration = {
   },
 };
 
+/**
+ * The newest audit head each station reported with a push (its audit sequence and that entry's hash): a station
+ * whose head goes backwards was restored from an older copy or lost its newest writes, and is refused until it is
+ * put right (push.ts, STATION_ROLLED_BACK).
+ */
+const m014: Migration = {
+  async up(db: AnyDb) {
+    await db.schema.alterTable('stations').addColumn('audit_seq', 'bigint').execute();
+    await db.schema.alterTable('stations').addColumn('audit_hash', 'text').execute();
+  },
+  async down(db: AnyDb) {
+    await db.schema.alterTable('stations').dropColumn('audit_hash').execute();
+    await db.schema.alterTable('stations').dropColumn('audit_seq').execute();
+  },
+};
+
 export const migrationsFor = (dialect: StoreDialect): Record<string, Migration> => ({
   '001_core': m001(dialect), '002_jobs': m002, '003_station_contact': m003, '004_lease_index': m004, '005_transfer_claims': m005,
   '006_license_leased_at': m006,
   '007_rejected_licenses': m007, '008_accounts': m008, '009_station_people': m009, '010_console_credentials': m010, '011_feature_prices': m011, '012_fleet': m012, '013_contact_codes': m013,
+  '014_station_audit_head': m014,
 });
 
 export const migrationProvider = (dialect: StoreDialect): MigrationProvider => ({ getMigrations: () => Promise.resolve(migrationsFor(dialect)) });

@@ -18,6 +18,8 @@ export interface StationTable {
   created_at: string;
   /** What the station last said about itself on a pull or push: outbox items, suspect licenses, and when. */
   outbox_length: number | null; suspect_count: number | null; status_at: string | null;
+  /** The newest audit head the station reported with a push (sequence and hash); null before its first report. */
+  audit_seq: number | null; audit_hash: string | null;
 }
 export interface EnrollmentCodeTable { code_hash: string; station_id: string; expires_at: string; used_at: string | null; created_at: string }
 export interface CredentialTable {
