@@ -189,12 +189,15 @@ async function freshSchema(url: string): Promise<{ schema: string; drop(): Promi
   };
 }
 
+/** HUB_BENCH_CASES=pull,push,soak (comma-separated) runs only those; all by default. */
+const cases = new Set((process.env.HUB_BENCH_CASES ?? 'pull,crowded,push,soak').split(','));
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'hub-bench-'));
   try {
-    await benchPull(join(dir, 'pull.sqlite'), undefined, '');
-    await benchPull(join(dir, 'pull-crowded.sqlite'), undefined, '', true);
-    await benchPush(join(dir, 'push.sqlite'), undefined, 'sqlite');
+    if (cases.has('pull')) await benchPull(join(dir, 'pull.sqlite'), undefined, '');
+    if (cases.has('crowded')) await benchPull(join(dir, 'pull-crowded.sqlite'), undefined, '', true);
+    if (cases.has('push')) await benchPush(join(dir, 'push.sqlite'), undefined, 'sqlite');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -204,7 +207,11 @@ async function main(): Promise<void> {
     return;
   }
   try {
-    for (const run of [(u: string, s: string) => benchPull(u, s, '_pg'), (u: string, s: string) => benchPull(u, s, '_pg', true), (u: string, s: string) => benchPush(u, s, 'pg')]) {
+    const runs: [string, (u: string, s: string) => Promise<void>][] = [
+      ['pull', (u, s) => benchPull(u, s, '_pg')], ['crowded', (u, s) => benchPull(u, s, '_pg', true)], ['push', (u, s) => benchPush(u, s, 'pg')],
+    ];
+    for (const [name, run] of runs) {
+      if (!cases.has(name)) continue;
       const s = await freshSchema(pgdb.url);
       try {
         await run(pgdb.url, s.schema);
