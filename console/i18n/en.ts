@@ -85,6 +85,7 @@ export const en = {
     download: 'Licenses downloaded', login: 'Signed in', logout: 'Signed out', logoutAll: 'Signed out everywhere', changePassword: 'Password changed',
     setupTotp: 'Second factor set-up started', confirmTotp: 'Second factor turned on', createApiKey: 'API key made', revokeApiKey: 'API key revoked',
     createUser: 'Account added', disableUser: 'Account disabled', resetPassword: 'Password reset', setRole: 'Role changed', setStationPin: 'Station PIN set', setStationAccess: 'Station access changed',
+    setContact: 'Contact set (code sent)', verifyContact: 'Contact verified',
   } as Record<string, string>,
   notice: { saved: 'Saved.' },
   errors: {} as Record<string, string>,

@@ -85,6 +85,7 @@ export const zhCN: Words<typeof en> = {
     startThirdPartyJob: '开始生成第三方资源', sendDownloadCode: '发送下载验证码', download: '下载授权', login: '登录', logout: '退出登录', logoutAll: '全部退出登录', changePassword: '修改密码',
     setupTotp: '开始设置第二重验证', confirmTotp: '启用第二重验证', createApiKey: '创建 API 密钥', revokeApiKey: '吊销 API 密钥', createUser: '添加账户', disableUser: '停用账户', resetPassword: '重置密码',
     setRole: '更改角色', setStationPin: '设置工位 PIN', setStationAccess: '更改工位权限',
+    setContact: '设置联系方式（已发送验证码）', verifyContact: '验证联系方式',
   },
   notice: { saved: '已保存。' },
   errors: zhCNErrors,

@@ -288,4 +288,5 @@ export const zhCNErrors: Record<string, string> = {
   CONTACT_CODE_WRONG: '验证码错误：请核对后重新输入。',
   CONTACT_NOT_VERIFIED: '你的账户没有已验证的邮箱或手机号来接收验证码：请先添加并验证。',
   CONTACT_NOT_YOURS: '验证码只发送到你账户已验证的联系方式：请不要填写其他地址。',
+  STATION_ROLLED_BACK: '该工位的保险库比它上次上报时旧（保险库被替换或回退）：请恢复该工位最新的保险库备份，或让主管与中心核对。',
 };

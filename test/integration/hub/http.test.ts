@@ -138,9 +138,10 @@ describe.each(targets())('hub HTTP boundary on %s', (target) => {
     const token = await enrollStation(h, w.s1);
     const c = await makeCredential(h, { purchased: 3 });
     await h.admin('POST', `/v1/admin/credentials/${c.id}/assign`, { factoryId: w.factoryId, stationId: w.s1 });
-    await h.call('POST', '/v1/station/pull', { cursor: null }, token);
-    await h.admin('POST', `/v1/admin/credentials/${c.id}/download-codes`, { channel: 'email' });
-    await h.admin('POST', `/v1/admin/credentials/${c.id}/download`, { codeId: (await h.admin('POST', `/v1/admin/credentials/${c.id}/download-codes`, { channel: 'email' })).body.codeId, code: h.sent.at(-1)!.code });
+    await h.call('POST', '/v1/station/pull', { cursor: null, limit: 2 }, token); // one license stays at the hub to download
+    const dc = await h.admin('POST', `/v1/admin/credentials/${c.id}/download-codes`, { channel: 'email' });
+    const d = await h.admin('POST', `/v1/admin/credentials/${c.id}/download`, { codeId: dc.body.codeId, code: h.sent.at(-1)!.code });
+    expect(d.body.licenses).toHaveLength(1);
     await h.admin('GET', '/v1/admin/nothing-here');
     const log = lines.join('');
     expect(lines.length).toBeGreaterThan(5);
