@@ -2,4 +2,5 @@
 export * from './schemas';
 export * from './accounts';
 export * from './sync';
+export * from './reconcile';
 export * from './routes';

@@ -9,6 +9,7 @@ import * as con from '../console-api';
 import * as a from './accounts';
 import type { Role } from './accounts';
 import * as s from './schemas';
+import * as rec from './reconcile';
 import * as sync from './sync';
 
 /**
@@ -64,6 +65,7 @@ export const hubRoutes = {
   stationSelf: def({ method: 'GET', url: '/v1/station/me', auth: 'station', summary: 'Who the token belongs to', tags: station, reply: sync.stationSelfSchema }),
   pull: def({ method: 'POST', url: '/v1/station/pull', auth: 'station', summary: 'Groups and leased licenses since a cursor, one page', tags: station, body: sync.pullRequestSchema, reply: sync.pullResponseSchema }),
   push: def({ method: 'POST', url: '/v1/station/push', auth: 'station', summary: 'Burn records, spoiled licenses and offline operations, each applied once', tags: station, body: sync.pushRequestSchema, reply: sync.pushResponseSchema }),
+  stationReconcile: def({ method: 'POST', url: '/v1/station/reconcile', auth: 'station', summary: "The station's licenses the hub holds as burned, spoiled or rejected, one page by uuid; the first page clears the audit head the hub recorded (a vault that went back)", tags: station, body: rec.reconcileRequestSchema, reply: rec.reconcileResponseSchema }),
 
   // the station's supervisor console: only the groups assigned to the calling station (others: 403 NOT_YOUR_GROUP)
   stationProducts: def({ method: 'GET', url: '/v1/station/products', auth: 'station', summary: 'Products, to pick the target of a product change', tags: stationSupervisor, reply: s.productListSchema }),

@@ -74,7 +74,7 @@ export const en = {
   },
   /** Audit entry kinds (the hub's route names); a `hub` command shows as it is. */
   auditKind: {
-    enroll: 'Station enrolled', pull: 'Station pulled licenses', push: 'Station pushed results', stationRequestUpdate: 'Station requested a product change',
+    enroll: 'Station enrolled', pull: 'Station pulled licenses', push: 'Station pushed results', stationReconcile: 'Station reconciled its vault with the hub', stationRequestUpdate: 'Station requested a product change',
     stationRecallUpdate: 'Station recalled a product change', stationStartThirdPartyJob: 'Station started third-party resources',
     stationSendDownloadCode: 'Station asked for a download code', stationDownload: 'Station downloaded licenses', createProduct: 'Product saved',
     createFactory: 'Factory added', createLine: 'Line added', createStation: 'Station added', createEnrollmentCode: 'Enrollment code issued',

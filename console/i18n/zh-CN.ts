@@ -78,7 +78,7 @@ export const zhCN: Words<typeof en> = {
     seq: '#', at: '时间', address: '地址', outcome: '结果', details: '详情', exported: '已保存 {{file}}。',
   },
   auditKind: {
-    enroll: '工位注册', pull: '工位领取授权', push: '工位上报结果', stationRequestUpdate: '工位申请更换产品', stationRecallUpdate: '工位撤回更换申请', stationStartThirdPartyJob: '工位开始生成第三方资源',
+    enroll: '工位注册', pull: '工位领取授权', push: '工位上报结果', stationReconcile: '工位与中心核对保险库', stationRequestUpdate: '工位申请更换产品', stationRecallUpdate: '工位撤回更换申请', stationStartThirdPartyJob: '工位开始生成第三方资源',
     stationSendDownloadCode: '工位申请下载验证码', stationDownload: '工位下载授权', createProduct: '保存产品', createFactory: '添加工厂', createLine: '添加产线', createStation: '添加工位',
     createEnrollmentCode: '签发注册码', setDownloadContact: '设置下载联系人', revokeStation: '吊销工位', createCredential: '创建凭证', confirmCredential: '确认客户凭证', importLicenses: '导入授权',
     importLicenseFile: '导入授权文件', split: '拆分数量', assign: '分配凭证', setPid: '设置 PID', requestUpdate: '申请更换产品', approveUpdate: '批准更换产品', payUpdate: '登记付款', recallUpdate: '撤回更换申请',

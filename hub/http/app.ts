@@ -79,6 +79,9 @@ export interface BuildAppOptions {
   consoleDir?: string | null;
 }
 
+/** Routes whose service writes the audit entry of an answered request in its own transaction. */
+const auditedInService: ReadonlySet<HubRouteName> = new Set(['push', 'stationReconcile']);
+
 const limited: Partial<Record<HubRouteName, keyof RateLimits>> = {
   enroll: 'enrollPerMinute',
   sendDownloadCode: 'downloadCodePerMinute', stationSendDownloadCode: 'downloadCodePerMinute',
@@ -293,8 +296,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   app.addHook('onSend', async (req, reply, payload) => {
     const name = req.routeOptions.config.hubRoute;
     const route: HubRouteDef | undefined = name ? hubRoutes[name] : undefined;
-    // An answered push wrote its entry in its own transaction (push.ts); a refused one is recorded here.
-    if (name && (route?.method === 'POST' || route?.audited) && !(name === 'push' && reply.statusCode === 200)) {
+    // An answered push or reconcile wrote its entry in its own transaction (push.ts, reconcile.ts); a refused one is recorded here.
+    if (name && (route?.method === 'POST' || route?.audited) && !(auditedInService.has(name) && reply.statusCode === 200)) {
       try {
         await recordRequest(deps, req, reply, name, route);
       } catch (err) {

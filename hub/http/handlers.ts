@@ -14,6 +14,7 @@ import * as fleet from '../services/fleet';
 import { importLicenseFile } from '../services/import-file';
 import * as jobs from '../services/jobs';
 import * as products from '../services/products';
+import { reconcile } from '../services/reconcile';
 import * as pushes from '../services/push';
 import * as reports from '../services/reports';
 import * as resources from '../services/resources';
@@ -64,6 +65,7 @@ export const handlers: { [N in HubRouteName]: Handler<N> } = {
   stationSelf: async (_deps, c) => stations.stationSelf(station(c.station)),
   pull: (deps, c) => sync.pull(deps, station(c.station), c.body),
   push: (deps, c) => pushes.push(deps, station(c.station), c.body.items, { auditHead: c.body.auditHead, status: c.body.status }),
+  stationReconcile: (deps, c) => reconcile(deps, station(c.station), c.body),
 
   stationProducts: (deps) => products.listProducts(deps),
   stationRequestUpdate: (deps, c) => stationSupervisor.requestUpdate(deps, station(c.station), c.params.id, c.body),
