@@ -2,7 +2,7 @@ import { writeFile, rename } from 'node:fs/promises';
 import { SerialTransport } from '../transport/serial';
 import type { Transport } from '../transport/types';
 import { isAppError } from '../../common/errors';
-import { scheduler, type ScheduledTask } from './scheduler';
+import { scheduler, type ScheduledTask, type SimClock } from './scheduler';
 import { blankFlash, defaultTiming, type FaultSet, type Flash, type ModuleContext, type ModuleSpec, type Personality, type PersonalityModule, type SimTiming, type TimerHandle } from './types';
 
 /** Bits on the wire per byte: 8N1 = start + 8 data + stop. */
@@ -50,6 +50,8 @@ export interface VirtualModuleOptions extends ModuleSpec {
   log?: ((message: string) => void) | undefined;
   /** For tests: a transport to use instead of opening `path` with serialport. */
   transport?: Transport | undefined;
+  /** What times the module's bytes, flash writes and firmware timers; default the process's precise scheduler on wall time (tests pass a ManualClock). */
+  clock?: SimClock | undefined;
 }
 
 /**
@@ -62,6 +64,7 @@ export class VirtualModule {
   faults: FaultSet;
   private flash_: Flash;
   private readonly transport: Transport;
+  private readonly clock_: SimClock;
   private personality: Personality | null = null;
   private generation = 0;
   private timers = new Set<ScheduledTask>();
@@ -91,6 +94,7 @@ export class VirtualModule {
     const start: Flash = { ...blankFlash(), ...options.flash };
     if (this.faults.alreadyAuthorized && start.uuid === null) Object.assign(start, options.personality.sampleLicense ?? {});
     this.flash_ = start;
+    this.clock_ = options.clock ?? scheduler;
     this.transport = options.transport ?? new SerialTransport(options.path, { baudRate: this.timing.baudRate, drainWrites: false });
   }
 
@@ -163,7 +167,7 @@ export class VirtualModule {
       if (this.personality) this.personality.receive(chunk);
       return;
     }
-    const start = Math.max(scheduler.now(), this.rxFreeAt);
+    const start = Math.max(this.clock_.now(), this.rxFreeAt);
     this.rxFreeAt = start + chunk.length * this.byteMs;
     this.rxQueue.push({ chunk, offset: 0, start, gen: this.generation });
     if (!this.rxTask) this.armRx();
@@ -174,12 +178,12 @@ export class VirtualModule {
     const head = this.rxQueue[0];
     if (!head) return;
     const at = head.start + (head.offset + 1) * this.byteMs;
-    this.rxTask = scheduler.at(at, () => this.deliverRx());
+    this.rxTask = this.clock_.at(at, () => this.deliverRx());
   }
 
   private deliverRx(): void {
     this.rxTask = null;
-    const now = scheduler.now();
+    const now = this.clock_.now();
     // A late wake delivers every byte already due, each stamped with its own arrival time.
     while (this.rxQueue.length > 0) {
       const head = this.rxQueue[0]!;
@@ -202,11 +206,11 @@ export class VirtualModule {
   private powerOn(): void {
     const gen = ++this.generation;
     this.personality = null;
-    this.advance(scheduler.now());
+    this.advance(this.clock_.now());
     const bootMs = (this.timing.zero ? 0 : this.timing.bootMs) + (this.faults.slowBootMs ?? 0);
     const boot = () => {
       if (gen !== this.generation) return;
-      this.advance(scheduler.now());
+      this.advance(this.clock_.now());
       const personality = this.options.personality.create(this.context(gen));
       this.personality = personality;
       personality.boot();
@@ -218,17 +222,17 @@ export class VirtualModule {
   private powerOff(): void {
     this.generation++;
     this.personality = null;
-    for (const t of this.timers) scheduler.cancel(t);
+    for (const t of this.timers) this.clock_.cancel(t);
     this.timers.clear();
     // Bytes that already left the TX line are on the wire: they still reach the host.
     if (this.txQueue.length > 0) this.flushTx(true);
     // Bytes still arriving or still queued on TX die with the firmware.
     this.rxQueue = [];
-    if (this.rxTask) scheduler.cancel(this.rxTask);
+    if (this.rxTask) this.clock_.cancel(this.rxTask);
     this.rxTask = null;
     this.txQueue = [];
     this.txUnwritten = 0;
-    if (this.txTask) scheduler.cancel(this.txTask);
+    if (this.txTask) this.clock_.cancel(this.txTask);
     this.txTask = null;
     if (this.txImmediate) clearImmediate(this.txImmediate);
     this.txImmediate = null;
@@ -237,8 +241,8 @@ export class VirtualModule {
 
   private timer(gen: number, ms: number, fn: () => void): ScheduledTask {
     // A timer set while handling a byte runs from that byte's time, not from whenever this code got to run.
-    const at = Math.max(this.clock, scheduler.now() - MAX_CLOCK_LAG_MS) + ms;
-    const task = scheduler.at(at, () => {
+    const at = Math.max(this.clock, this.clock_.now() - MAX_CLOCK_LAG_MS) + ms;
+    const task = this.clock_.at(at, () => {
       this.timers.delete(task);
       if (gen !== this.generation) return;
       this.advance(at);
@@ -259,14 +263,14 @@ export class VirtualModule {
       void this.write(bytes);
       return Promise.resolve();
     }
-    const start = Math.max(this.clock, scheduler.now() - MAX_CLOCK_LAG_MS, this.txFreeAt);
+    const start = Math.max(this.clock, this.clock_.now() - MAX_CLOCK_LAG_MS, this.txFreeAt);
     const end = start + bytes.length * this.byteMs;
     this.txFreeAt = end;
     this.txQueue.push({ bytes, offset: 0, start });
     this.txUnwritten += bytes.length;
     this.armTx();
     return new Promise<void>((resolve) => {
-      const task = scheduler.at(end, () => {
+      const task = this.clock_.at(end, () => {
         this.timers.delete(task);
         if (gen === this.generation) this.advance(end);
         resolve();
@@ -281,7 +285,7 @@ export class VirtualModule {
    * bridge delivers in bursts too), so a typed echo is not one write per byte.
    */
   private armTx(): void {
-    if (this.txTask) scheduler.cancel(this.txTask);
+    if (this.txTask) this.clock_.cancel(this.txTask);
     this.txTask = null;
     if (this.txUnwritten === 0) return;
     const last = this.txQueue.at(-1)!;
@@ -298,7 +302,7 @@ export class VirtualModule {
         need -= left;
       }
     }
-    this.txTask = scheduler.at(at, () => {
+    this.txTask = this.clock_.at(at, () => {
       this.txTask = null;
       // Let the firmware react to this same instant first (an echo continues the typing), then decide.
       if (!this.txImmediate) this.txImmediate = setImmediate(() => this.flushTx());
@@ -307,7 +311,7 @@ export class VirtualModule {
 
   private flushTx(final = false): void {
     this.txImmediate = null;
-    const now = scheduler.now();
+    const now = this.clock_.now();
     const last = this.txQueue.at(-1);
     if (!last) return;
     const dry = final || last.start + last.bytes.length * this.byteMs <= now;
@@ -384,7 +388,7 @@ export class VirtualModule {
       clearTimer: (handle) => {
         const task = (handle as SimTimer | null | undefined)?.task;
         if (!task) return;
-        scheduler.cancel(task);
+        this.clock_.cancel(task);
         this.timers.delete(task);
       },
       reboot: () => {
@@ -402,7 +406,7 @@ export class VirtualModule {
         if (this.options.onUnplug) this.options.onUnplug();
         else void Promise.all(this.inflight).then(() => this.transport.close()).catch(() => undefined);
       },
-      now: () => scheduler.now(),
+      now: () => this.clock_.now(),
       log: (message) => this.log(message),
     };
   }

@@ -11,11 +11,66 @@ export interface ScheduledTask {
   readonly at: number;
 }
 
+/**
+ * The virtual module's clock: what time it is and what runs when. A module
+ * reads the time and sets every deadline through it, so a test can hand it a
+ * ManualClock and move time itself; by default it is this process's
+ * PreciseScheduler on monotonic wall time.
+ */
+export interface SimClock {
+  now(): number;
+  /** Runs `fn` at time `at` (ms on this clock's scale); tasks due at the same time run in order. */
+  at(at: number, fn: () => void): ScheduledTask;
+  cancel(task: ScheduledTask | null | undefined): void;
+}
+
 interface Task extends ScheduledTask {
   at: number;
-  seq: number;
   fn: () => void;
   canceled: boolean;
+}
+
+/** Tasks in deadline order; tasks due at the same time keep the order they were set in. */
+export class DeadlineQueue {
+  private tasks: Task[] = [];
+
+  /** Adds a task; true when it is now the first one due. */
+  add(at: number, fn: () => void): { task: ScheduledTask; first: boolean } {
+    const task: Task = { at, fn, canceled: false };
+    // Tasks are few (a handful per module): a sorted insert is cheaper than a heap.
+    let i = this.tasks.length;
+    while (i > 0 && this.tasks[i - 1]!.at > at) i--;
+    this.tasks.splice(i, 0, task);
+    return { task, first: i === 0 };
+  }
+
+  /** Removes a task that has not run; false when it already ran or was removed. */
+  remove(task: ScheduledTask | null | undefined): boolean {
+    const t = task as Task | null | undefined;
+    if (!t || t.canceled) return false;
+    t.canceled = true;
+    const i = this.tasks.indexOf(t);
+    if (i >= 0) this.tasks.splice(i, 1);
+    return true;
+  }
+
+  /** The deadline of the first task, or undefined when none is left. */
+  get next(): number | undefined {
+    return this.tasks[0]?.at;
+  }
+
+  /** Takes the first task out if it is due at `now`. */
+  takeDue(now: number): { at: number; fn: () => void } | undefined {
+    const next = this.tasks[0];
+    if (!next || next.at > now) return undefined;
+    this.tasks.shift();
+    next.canceled = true;
+    return next;
+  }
+
+  get size(): number {
+    return this.tasks.length;
+  }
 }
 
 /** Bounds of the measured setTimeout overshoot we aim early by. */
@@ -32,9 +87,8 @@ const SLEEP_SLICE_MS = 0.1;
 const MIN_SLEEP_MS = 0.03;
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
-export class PreciseScheduler {
-  private tasks: Task[] = [];
-  private seq = 0;
+export class PreciseScheduler implements SimClock {
+  private readonly tasks = new DeadlineQueue();
   private timer: ReturnType<typeof setTimeout> | null = null;
   private immediate: ReturnType<typeof setImmediate> | null = null;
   private running = false;
@@ -48,31 +102,13 @@ export class PreciseScheduler {
 
   /** Runs `fn` at monotonic time `at` (ms, performance.now() scale); tasks due at the same time run in order. */
   at(at: number, fn: () => void): ScheduledTask {
-    const task: Task = { at, seq: this.seq++, fn, canceled: false };
-    // Tasks are few (a handful per module): a sorted insert is cheaper than a heap.
-    let i = this.tasks.length;
-    while (i > 0 && this.tasks[i - 1]!.at > at) i--;
-    this.tasks.splice(i, 0, task);
-    if (i === 0 && !this.running) this.arm();
+    const { task, first } = this.tasks.add(at, fn);
+    if (first && !this.running) this.arm();
     return task;
   }
 
-  after(ms: number, fn: () => void): ScheduledTask {
-    return this.at(this.now() + ms, fn);
-  }
-
   cancel(task: ScheduledTask | null | undefined): void {
-    if (!task) return;
-    const t = task as Task;
-    if (t.canceled) return;
-    t.canceled = true;
-    const i = this.tasks.indexOf(t);
-    if (i >= 0) this.tasks.splice(i, 1);
-    if (this.tasks.length === 0) this.disarm();
-  }
-
-  get size(): number {
-    return this.tasks.length;
+    if (this.tasks.remove(task) && this.tasks.size === 0) this.disarm();
   }
 
   private disarm(): void {
@@ -84,10 +120,10 @@ export class PreciseScheduler {
 
   private arm(): void {
     this.disarm();
-    const next = this.tasks[0];
-    if (!next) return;
+    const next = this.tasks.next;
+    if (next === undefined) return;
     const now = this.now();
-    const delay = Math.floor(next.at - now - this.lead);
+    const delay = Math.floor(next - now - this.lead);
     if (delay >= 1) {
       this.timerAimedAt = now + delay;
       this.timer = setTimeout(() => this.onTimer(), delay);
@@ -97,9 +133,9 @@ export class PreciseScheduler {
   /** Sleeps briefly toward the next deadline (I/O is polled between naps), then runs what is due. */
   private nap(): void {
     this.immediate = null;
-    const next = this.tasks[0];
-    if (next) {
-      const left = next.at - this.now();
+    const next = this.tasks.next;
+    if (next !== undefined) {
+      const left = next - this.now();
       if (left > MIN_SLEEP_MS) Atomics.wait(sleeper, 0, 0, Math.min(left - MIN_SLEEP_MS / 2, SLEEP_SLICE_MS));
     }
     this.tick();
@@ -116,11 +152,7 @@ export class PreciseScheduler {
     this.immediate = null;
     this.running = true;
     try {
-      for (;;) {
-        const next = this.tasks[0];
-        if (!next || next.at > this.now()) break;
-        this.tasks.shift();
-        next.canceled = true;
+      for (let next = this.tasks.takeDue(this.now()); next; next = this.tasks.takeDue(this.now())) {
         try {
           next.fn();
         } catch (e) {
