@@ -5,7 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassphraseWrapper } from '../../../main/vault';
 import { Station, type StationEvent, type SlotSnapshot, type StationOptions } from '../../../main/station';
+import { createDriver } from '../../../native/protocols';
+import type { ModuleDriver, ProtocolId } from '../../../native/protocols/types';
 import type { FleetControl } from '../../../native/sim/fleet';
+import type { Transport } from '../../../native/transport/types';
 import type { Flash, ModuleSpec } from '../../../native/sim/types';
 
 export const fastScrypt = { N: 2 ** 10, r: 8, p: 1 };
@@ -60,6 +63,70 @@ export async function waitFor<T>(probe: () => T | undefined | false | null | Pro
     await sleep(20);
   }
 }
+
+/**
+ * The looks each slot takes at its jig (every presence check), so that a test
+ * asserting "nothing happened" waits until the slot has looked at the module
+ * and decided, rather than sleeping. Give the station `makeDriver`.
+ */
+export class JigWatch {
+  /** Per port: one entry per presence check begun, true or false once it is answered or not. */
+  readonly #looks = new Map<string, (boolean | null)[]>();
+  readonly #changed = new Set<() => void>();
+
+  readonly makeDriver = (protocol: ProtocolId, transport: Transport): ModuleDriver => {
+    const driver = createDriver(protocol, transport);
+    const detect = driver.detect.bind(driver);
+    driver.detect = async (options) => {
+      const looks = this.#looks.get(transport.path) ?? [];
+      this.#looks.set(transport.path, looks);
+      const i = looks.push(null) - 1;
+      this.#notify();
+      const answered = await detect(options);
+      looks[i] = answered;
+      return answered;
+    };
+    return driver;
+  };
+
+  #notify(): void {
+    for (const listener of [...this.#changed]) listener();
+  }
+
+  /**
+   * Resolves once the slot on `port` has decided on looks (begun after this
+   * call) that satisfy `enough`: a look counts once the slot began the next
+   * one, so its verdict (burn or wait) is taken. Fails after `timeoutMs`.
+   */
+  until(port: string, enough: (decided: boolean[]) => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+    const from = this.#looks.get(port)?.length ?? 0;
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const decided = (this.#looks.get(port) ?? []).slice(from, -1) as boolean[];
+        if (!enough(decided)) return;
+        done();
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what} (looks at ${port} since: ${JSON.stringify((this.#looks.get(port) ?? []).slice(from))})`));
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        this.#changed.delete(check);
+      };
+      this.#changed.add(check);
+    });
+  }
+}
+
+/** `n` looks answered by a module. */
+export const answeredLooks = (n: number) => (decided: boolean[]): boolean => decided.filter(Boolean).length >= n;
+/** A look left unanswered (the jig silent), then `n` answered ones. */
+export const answeredAfterSilence = (n: number) => (decided: boolean[]): boolean => {
+  const silent = decided.indexOf(false);
+  return silent >= 0 && answeredLooks(n)(decided.slice(silent + 1));
+};
 
 /**
  * Takes the module out of a jig and puts another in, as an operator does:

@@ -2,11 +2,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Fleet } from '../../../native/sim/fleet';
 import type { FaultSet } from '../../../native/sim/types';
 import type { Slot, Station, SlotSnapshot, StationEvent } from '../../../main/station';
-import { Operator, newTestStation, replaceModule, sleep, tempDir, waitFor } from './fixtures';
+import { JigWatch, Operator, answeredAfterSilence, answeredLooks, newTestStation, replaceModule, tempDir, waitFor } from './fixtures';
 
 let cleanup: (() => void) | undefined;
 let fleet: Fleet | undefined;
 let station: Station | undefined;
+let jig: JigWatch;
 
 afterEach(async () => {
   await station?.close({ abandon: true }).catch(() => undefined);
@@ -20,7 +21,8 @@ async function setup(modules: number, licenses: number, faults: (FaultSet | unde
   const tmp = tempDir();
   cleanup = tmp.cleanup;
   fleet = await Fleet.start({ protocol: 'tuya-auc', count: modules, timing: { baudRate: 115200, flashWriteMs: 5 }, modules: faults.map((f) => (f ? { faults: f } : undefined)) });
-  const made = await newTestStation(tmp.dir, licenses);
+  jig = new JigWatch();
+  const made = await newTestStation(tmp.dir, licenses, { makeDriver: jig.makeDriver });
   station = made.station;
   const events: StationEvent[] = [];
   station.subscribe((e) => events.push(e));
@@ -133,13 +135,13 @@ describe('slots against virtual modules over ptys', () => {
     const first = await waitFor(phaseOf(slot, 'done'), 'the first burn');
     const uuid = first.lastResult!.ok ? first.lastResult!.uuid : '';
     // The module stays in the jig (it resets after EXIT and answers again): nothing more happens.
-    await sleep(1800);
+    await jig.until(slot.config.port, answeredAfterSilence(3), 'three looks at the burned module after its reset');
     expect(s.counts(groupId)).toMatchObject({ burned: 1, available: 4, failedAttempts: 0 });
     expect((await f.readFlash(0))?.uuid).toBe(uuid);
     // Taken out and put back: still the same module (it carries the license), so still nothing.
     const flash = (await f.readFlash(0))!;
     await replaceModule(f, 0, { flash }, 600);
-    await sleep(800);
+    await jig.until(slot.config.port, answeredLooks(3), 'three looks at the module put back');
     expect(s.counts(groupId)).toMatchObject({ burned: 1, available: 4, failedAttempts: 0 });
     expect(slot.snapshot.phase).toBe('done');
     // A blank module: burned at once, with the next license.
@@ -157,7 +159,7 @@ describe('slots against virtual modules over ptys', () => {
     await waitFor(phaseOf(slot, 'failed'), 'the checksum failure');
     await f.setFaults(0, {});
     // The module still answers and nothing tells it from a new blank one: the slot waits for the operator.
-    await sleep(900);
+    await jig.until(slot.config.port, answeredLooks(3), 'three looks at the failed module');
     expect(s.counts(groupId)).toMatchObject({ burned: 0, failedAttempts: 1 });
     expect(slot.snapshot.phase).toBe('failed');
     s.retry(slot.id);
@@ -177,7 +179,7 @@ describe('slots against virtual modules over ptys', () => {
     await waitFor(phaseOf(slot, 'failed'), 'the set-aside');
     expect(s.counts(groupId)).toMatchObject({ available: 5, burned: 0, suspect: 0 });
     expect((await f.readFlash(0))?.uuid).toBe('simprevious00001');
-    await sleep(600);
+    await jig.until(slot.config.port, answeredLooks(3), 'three looks at the module set aside');
     expect(slot.snapshot.phase).toBe('failed');
     await f.swap(0, { faults: {} });
     await waitFor(phaseOf(slot, 'done'), 'the next module');
