@@ -1,6 +1,6 @@
 /**
  * The real hub as a child process (`hub start` from hub/cli.ts) on a SQLite
- * file that survives restarts, plus the hub operators' calls tests need to set
+ * file that survives restarts (or a PostgreSQL schema: `options.schema`), plus the hub operators' calls tests need to set
  * up products, stations, credentials and licenses (API keys of a platform, an
  * owner and an auditor account, made on the file before the hub starts).
  */
@@ -64,8 +64,18 @@ export interface HubProcess {
   admin<T = any>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T>; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
-export async function startHubProcess(dbPath: string, options: { port?: number } = {}): Promise<HubProcess> {
-  const keys = await operatorKeysOn(dbPath);
+export interface HubProcessOptions {
+  port?: number;
+  /** A PostgreSQL schema: `dbPath` is then the database URL, passed in HUB_DATABASE_URL (a password never goes on the command line). */
+  schema?: string;
+  /** More environment for the hub (HUB_MASTER_KEY, HUB_PUSH_WINDOW_MS, ...). */
+  env?: Record<string, string>;
+}
+
+export async function startHubProcess(dbPath: string, options: HubProcessOptions = {}): Promise<HubProcess> {
+  const keys = await operatorKeysOn(dbPath, options.schema);
+  const store = options.schema ? ['--schema', options.schema] : ['--db', dbPath];
+  const storeEnv = options.schema ? { HUB_DATABASE_URL: dbPath } : {};
   const port = options.port ?? (await freePort());
   let child: ChildProcess | null = null;
   let stderr = '';
@@ -79,8 +89,8 @@ export async function startHubProcess(dbPath: string, options: { port?: number }
       // Already running: a second process would lose the port race and the first would be left unowned (the old leak).
       if (child && alive(child)) return;
       stderr = '';
-      const c = spawn(process.execPath, ['--import', 'tsx', join(root, 'hub', 'cli.ts'), 'start', '--db', dbPath, '--port', String(port), '--host', '127.0.0.1'], {
-        cwd: root, env: { ...process.env, HUB_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'pipe'], detached: true,
+      const c = spawn(process.execPath, ['--import', 'tsx', join(root, 'hub', 'cli.ts'), 'start', ...store, '--port', String(port), '--host', '127.0.0.1'], {
+        cwd: root, env: { ...process.env, HUB_LOG_LEVEL: 'warn', ...storeEnv, ...options.env }, stdio: ['ignore', 'ignore', 'pipe'], detached: true,
       });
       child = c;
       owned.add(c);
