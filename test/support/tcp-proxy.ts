@@ -1,5 +1,7 @@
 /**
- * A TCP proxy for sync tests: sits between a station and the hub and can cut
+ * A TCP proxy for sync tests: sits between stations and the hub (or several hub
+ * processes, taking them in turn per connection, as a round-robin load
+ * balancer does) and can cut
  * connections in the middle of a request or of its answer, refuse connections
  * (hub "gone"), and replay every request a second time on its own connection
  * (duplicate delivery). It works on bytes; only to tell when every replayed
@@ -21,9 +23,11 @@ export interface ProxyChaos {
 export interface TcpProxy {
   port: number;
   url: string;
-  setTarget(port: number): void;
+  /** The hub's port, or several: each new connection goes to the next one in turn. */
+  setTarget(port: number | readonly number[]): void;
   chaos: ProxyChaos;
-  stats: { connections: number; cuts: number; replays: number; refused: number };
+  /** `perTarget`: connections sent to each port. */
+  stats: { connections: number; cuts: number; replays: number; refused: number; perTarget: Record<number, number> };
   /** Resolves once the hub has answered every replayed request sent so far (or its connection closed). */
   replaysAnswered(): Promise<void>;
   /** Cuts every open connection now. */
@@ -31,11 +35,12 @@ export interface TcpProxy {
   close(): Promise<void>;
 }
 
-export async function startTcpProxy(targetPort: number, options: { random?: () => number } = {}): Promise<TcpProxy> {
+export async function startTcpProxy(targetPort: number | readonly number[], options: { random?: () => number } = {}): Promise<TcpProxy> {
   const random = options.random ?? Math.random;
-  let target = targetPort;
+  let targets = ([] as number[]).concat(targetPort);
+  let turn = 0;
   const open = new Set<Socket>();
-  const stats = { connections: 0, cuts: 0, replays: 0, refused: 0 };
+  const stats: TcpProxy['stats'] = { connections: 0, cuts: 0, replays: 0, refused: 0, perTarget: {} };
   const chaos: ProxyChaos = {};
   // Replayed requests sent (or scheduled) and not answered yet, over all replay connections.
   let unanswered = 0;
@@ -59,6 +64,8 @@ export async function startTcpProxy(targetPort: number, options: { random?: () =
       client.destroy();
       return;
     }
+    const target = targets[turn++ % targets.length]!;
+    stats.perTarget[target] = (stats.perTarget[target] ?? 0) + 1;
     const upstream = track(connect({ host: '127.0.0.1', port: target }));
     // Decided again for every burst of request bytes (a keep-alive connection carries many requests).
     let cutRequest = false;
@@ -132,7 +139,7 @@ export async function startTcpProxy(targetPort: number, options: { random?: () =
   return {
     port,
     url: `http://127.0.0.1:${port}`,
-    setTarget: (p) => { target = p; },
+    setTarget: (p) => { targets = ([] as number[]).concat(p); },
     chaos,
     stats,
     replaysAnswered: () => (unanswered === 0 ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve))),
