@@ -363,8 +363,11 @@ export const peopleSchema = z.object({
 export type People = z.infer<typeof peopleSchema>;
 
 export const operatorNumberInputSchema = z.string().trim().regex(/^[0-9A-Za-z-]{1,16}$/, 'an operator number is 1 to 16 letters, digits or dashes');
-/** A supervisor's name goes to the hub with their actions (x-station-supervisor): letters, digits, spaces and . _ @ # -. */
-export const supervisorNameInputSchema = z.string().trim().min(2, 'a name has at least 2 characters').max(64).regex(/^[A-Za-z0-9 ._@#-]+$/, 'a supervisor\'s name may hold letters, digits, spaces and . _ @ # - only');
+/**
+ * A supervisor's name goes to the hub with their actions (x-station-supervisor, percent-encoded): letters of any
+ * script (王芳), digits, spaces and . _ @ # -; trimmed, 2 to 64 characters.
+ */
+export const supervisorNameInputSchema = z.string().trim().min(2, 'a name has at least 2 characters').max(64, 'a name has at most 64 characters').regex(/^[\p{L}\p{M}\p{N} ._@#-]+$/u, 'a supervisor\'s name may hold letters, digits, spaces and . _ @ # - only');
 
 export const supervisorSessionSchema = z.object({
   active: z.boolean(),

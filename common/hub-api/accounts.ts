@@ -15,6 +15,20 @@ export const roles: readonly Role[] = roleSchema.options;
 
 /** The station names the supervisor who acts at it in this header (a name or number, as the station knows them). */
 export const supervisorHeader = 'x-station-supervisor';
+/** A supervisor's name as stations send it: up to 120 letters (any script), digits, spaces and . _ @ # -. */
+export const stationSupervisorNameSchema = z.string().min(1).max(120).regex(/^[\p{L}\p{M}\p{N} ._@#-]+$/u, 'letters, digits, spaces and . _ @ # - only');
+/** An HTTP header carries bytes, not Chinese: the name travels percent-encoded (UTF-8), and plain ASCII names read the same either way. */
+export const encodeSupervisorHeader = (name: string): string => encodeURIComponent(name);
+/** The name in the header, or null when it is not a supervisor's name. */
+export function decodeSupervisorHeader(value: string): string | null {
+  let name: string;
+  try {
+    name = decodeURIComponent(value);
+  } catch {
+    return null;
+  }
+  return stationSupervisorNameSchema.safeParse(name).success ? name : null;
+}
 /** A signed-in browser sends its session's CSRF token in this header with every state-changing request. */
 export const csrfHeader = 'x-csrf-token';
 /** The session cookie (httpOnly, SameSite=Strict, Secure under TLS). */

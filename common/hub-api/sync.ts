@@ -21,6 +21,7 @@
 import { z } from 'zod';
 import { authkeySchema, macSchema, pidSchema, uuidSchema } from '../license';
 import { credentialStateSchema, deliveryModeSchema, idSchema, isoTimeSchema, licenseKindSchema } from './schemas';
+import { stationSupervisorNameSchema } from './accounts';
 
 // ---------- enroll ----------
 
@@ -173,6 +174,8 @@ export const releaseItemSchema = z.strictObject({
 export const splitItemSchema = z.strictObject({
   kind: z.literal('split'),
   key: idempotencyKeySchema,
+  /** The supervisor who did it at the station (the hub's audit names them). */
+  supervisor: stationSupervisorNameSchema.optional(),
   credentialId: idSchema,
   newCredentialId: idSchema,
   uuids: z.array(uuidSchema).min(1).max(100_000),
@@ -182,6 +185,8 @@ export const splitItemSchema = z.strictObject({
 export const reassignItemSchema = z.strictObject({
   kind: z.literal('reassign'),
   key: idempotencyKeySchema,
+  /** The supervisor who did it at the station (the hub's audit names them). */
+  supervisor: stationSupervisorNameSchema.optional(),
   credentialId: idSchema,
   stationId: idSchema,
   at: isoTimeSchema,
@@ -195,6 +200,8 @@ export const reassignItemSchema = z.strictObject({
 export const transferOutItemSchema = z.strictObject({
   kind: z.literal('transfer_out'),
   key: idempotencyKeySchema,
+  /** The supervisor who did it at the station (the hub's audit names them). */
+  supervisor: stationSupervisorNameSchema.optional(),
   bundleId: idSchema,
   credentialId: idSchema,
   uuids: z.array(uuidSchema).min(1).max(100_000),
@@ -204,6 +211,8 @@ export const transferOutItemSchema = z.strictObject({
 export const transferInItemSchema = z.strictObject({
   kind: z.literal('transfer_in'),
   key: idempotencyKeySchema,
+  /** The supervisor who did it at the station (the hub's audit names them). */
+  supervisor: stationSupervisorNameSchema.optional(),
   bundleId: idSchema,
   sourceStationId: idSchema,
   credentialId: idSchema,

@@ -86,6 +86,7 @@ export const en = {
     setupTotp: 'Second factor set-up started', confirmTotp: 'Second factor turned on', createApiKey: 'API key made', revokeApiKey: 'API key revoked',
     createUser: 'Account added', disableUser: 'Account disabled', resetPassword: 'Password reset', setRole: 'Role changed', setStationPin: 'Station PIN set', setStationAccess: 'Station access changed',
     setContact: 'Contact set (code sent)', verifyContact: 'Contact verified',
+    stationTransferOut: 'Station sent licenses in a transfer bundle', stationTransferIn: 'Station took in a transfer bundle',
   } as Record<string, string>,
   notice: { saved: 'Saved.' },
   errors: {} as Record<string, string>,

@@ -86,6 +86,7 @@ export const zhCN: Words<typeof en> = {
     setupTotp: '开始设置第二重验证', confirmTotp: '启用第二重验证', createApiKey: '创建 API 密钥', revokeApiKey: '吊销 API 密钥', createUser: '添加账户', disableUser: '停用账户', resetPassword: '重置密码',
     setRole: '更改角色', setStationPin: '设置工位 PIN', setStationAccess: '更改工位权限',
     setContact: '设置联系方式（已发送验证码）', verifyContact: '验证联系方式',
+    stationTransferOut: '工位以转移包发出授权', stationTransferIn: '工位接收转移包',
   },
   notice: { saved: '已保存。' },
   errors: zhCNErrors,

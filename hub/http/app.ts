@@ -10,7 +10,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { z } from 'zod';
 import { AppError, isAppError, toErrorInfo } from '../../common/errors';
-import { csrfHeader, errorBodySchema, hubRoutes, sessionCookie, supervisorHeader, type Actor, type HubRouteDef, type HubRouteName } from '../../common/hub-api';
+import { csrfHeader, decodeSupervisorHeader, errorBodySchema, hubRoutes, sessionCookie, supervisorHeader, type Actor, type HubRouteDef, type HubRouteName } from '../../common/hub-api';
 import type { StationTable } from '../store/schema';
 import { authenticateApiKey, authenticateSession, isApiKey, pendingSteps, type Principal } from '../services/accounts';
 import { accountActor, anonymousActor, appendAudit, credentialOf, runAs, safeDetails, stationActor } from '../services/audit';
@@ -156,10 +156,9 @@ async function authenticateAccount(deps: HubDeps, req: FastifyRequest, route: Hu
 function supervisorOf(req: FastifyRequest): string | null {
   const h = req.headers[supervisorHeader];
   if (h === undefined) return null;
-  if (typeof h !== 'string' || h.length === 0 || h.length > 120 || !/^[\p{L}\p{N} ._@#-]+$/u.test(h)) {
-    throw new AppError('INVALID_REQUEST', `The ${supervisorHeader} header names the supervisor: up to 120 letters, digits, spaces and . _ @ # -.`);
-  }
-  return h;
+  const name = typeof h === 'string' ? decodeSupervisorHeader(h) : null;
+  if (name === null) throw new AppError('INVALID_REQUEST', `The ${supervisorHeader} header names the supervisor (percent-encoded UTF-8): up to 120 letters, digits, spaces and . _ @ # -.`);
+  return name;
 }
 
 function actorOf(req: FastifyRequest): Actor {

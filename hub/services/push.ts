@@ -38,6 +38,12 @@ type Applied = { status: 'applied' } | { status: 'rejected'; code: string; reaso
 
 const refusal = (e: AppError): Applied => ({ status: 'rejected', code: e.code, reason: e.message });
 
+/** The audit kind of each offline operation a station supervisor does (it names them). */
+const supervisedKinds: Partial<Record<PushItem['kind'], string>> = { split: 'split', reassign: 'assign', transfer_out: 'stationTransferOut', transfer_in: 'stationTransferIn' };
+/** Who does an item: the pushing station, through the supervisor the item names. */
+const actingFor = (e: Entry): ActingAs =>
+  ('supervisor' in e.item && e.item.supervisor !== undefined ? { actor: stationActor(e.station, e.item.supervisor), address: e.who.address } : e.who);
+
 /**
  * Applies a push (the station's items, in order) and answers one outcome per item; records what the station says
  * of itself (`status`). Refused as a whole, with STATION_ROLLED_BACK, when the station's audit head is behind the
@@ -198,7 +204,7 @@ function applyGroup(deps: HubDeps, jobs: readonly PushJob[]): Promise<JobResult[
       }
       await applyRecords(deps, trx, run, applied);
       run = [];
-      applied.set(e, await runAs(e.who, async () => {
+      applied.set(e, await runAs(actingFor(e), async () => {
         try {
           await applyOperation(deps, trx, e.station, e.item as OperationItem);
           return { status: 'applied' } as const;
@@ -236,6 +242,13 @@ function applyGroup(deps: HubDeps, jobs: readonly PushJob[]): Promise<JobResult[
 
     // The push's audit entry, in the push's own transaction.
     const records: AuditRecord[] = accepted.map((j) => ({ actor: jobs[j]!.who.actor, address: jobs[j]!.who.address, kind: 'push', credentialId: null, target: null, outcome: 'ok', details: { items: jobs[j]!.items.length } }));
+    // An operation a supervisor did at the station gets its own entry naming them.
+    for (const [e, r] of applied) {
+      const kind = supervisedKinds[e.item.kind];
+      if (kind === undefined || !('supervisor' in e.item) || e.item.supervisor === undefined) continue;
+      const acting = actingFor(e);
+      records.push({ actor: acting.actor, address: acting.address, kind, credentialId: 'credentialId' in e.item ? e.item.credentialId : null, target: null, outcome: r.status === 'applied' ? 'ok' : r.code, details: { key: e.item.key } });
+    }
     await appendAuditIn(deps, trx, records);
     return results;
   });

@@ -1,5 +1,5 @@
 import { AppError } from '../../common/errors';
-import { errorBodySchema, hubRoutes, supervisorHeader, type HubRouteName, type RouteBody, type RouteReply } from '../../common/hub-api';
+import { encodeSupervisorHeader, errorBodySchema, hubRoutes, supervisorHeader, type HubRouteName, type RouteBody, type RouteReply } from '../../common/hub-api';
 
 /** Where the hub is and the station's own token (sealed in the vault by enrollment); null before enrollment. */
 export type HubAccess = () => { baseUrl: string; token: string } | null;
@@ -48,7 +48,7 @@ export class HubSupervisor {
     let path: string = route.url;
     for (const [k, v] of Object.entries(parts.params ?? {})) path = path.replace(`:${k}`, encodeURIComponent(v));
     const headers: Record<string, string> = { accept: 'application/json', authorization: `Bearer ${access.token}` };
-    if (this.#supervisor !== null) headers[supervisorHeader] = this.#supervisor;
+    if (this.#supervisor !== null) headers[supervisorHeader] = encodeSupervisorHeader(this.#supervisor);
     // Fastify refuses a POST with a JSON content type and no body: send {} when the route takes none.
     const body = route.method === 'POST' ? JSON.stringify(parts.body ?? {}) : undefined;
     if (body !== undefined) headers['content-type'] = 'application/json';

@@ -434,9 +434,14 @@ export class StationRuntime {
     }
   }
 
+  /** The supervisor of this call, by name (the hub's audit names them). */
+  #supervisorName(ctx: CallContext): string | null {
+    return this.sessions.who(ctx.sessionKey)?.name ?? null;
+  }
+
   /** The hub on behalf of the supervisor of this call (named in x-station-supervisor). */
   #hubFor(ctx: CallContext): HubSupervisor {
-    return this.#hub.as(this.sessions.who(ctx.sessionKey)?.name ?? null);
+    return this.#hub.as(this.#supervisorName(ctx));
   }
 
   /** The name of the line this station is on (the hub's list, as last synced), or null. */
@@ -684,9 +689,9 @@ export class StationRuntime {
           if (!known) this.#publishGroups();
           return products;
         },
-        split: (input) => {
+        split: (input, ctx) => {
           const { sync } = this.#ready();
-          const r = sync.split(input.groupId, { purchased: input.purchased, free: input.free, ...(input.name ? { name: input.name } : {}) });
+          const r = sync.split(input.groupId, { purchased: input.purchased, free: input.free, ...(input.name ? { name: input.name } : {}), by: this.#supervisorName(ctx) });
           this.#publishGroups();
           return { group: this.#summary(r.groupId), queuedOffline: r.queuedOffline };
         },
@@ -755,14 +760,14 @@ export class StationRuntime {
           await this.#resync();
           return { filePath, licenses: r.licenses.length, group: this.#summary(input.groupId) };
         },
-        reassign: async (input) => {
+        reassign: async (input, ctx) => {
           const { sync, station } = this.#ready();
           if (input.slotIds.length === 0) throw new AppError('SLOTS_REQUIRED', 'Tick at least one slot: a group is not reassigned to no slot.');
           for (const id of input.slotIds) this.#place(id);
           const running = input.slotIds.find((id) => this.#hasSlot(id) && station.slot(id).running);
           if (running) throw new AppError('SLOT_RUNNING', `Slot ${this.#place(running).number} is burning: stop it before you reassign it.`);
           if (input.line != null) this.#assertKnownLine(input.line);
-          const r = sync.reassign(input.groupId, { slotIds: input.slotIds, ...(input.line !== undefined ? { line: input.line } : {}) });
+          const r = sync.reassign(input.groupId, { slotIds: input.slotIds, ...(input.line !== undefined ? { line: input.line } : {}), by: this.#supervisorName(ctx) });
           if (this.#summary(input.groupId).blocked === null) this.#bind(input.groupId, input.slotIds);
           this.#publishGroups();
           return { group: this.#summary(input.groupId), queuedOffline: r.queuedOffline };
@@ -781,7 +786,7 @@ export class StationRuntime {
         },
         resolveSuspect: async (input, ctx) => {
           const { station } = this.#ready();
-          const by = this.sessions.who(ctx.sessionKey)?.name ?? 'supervisor';
+          const by = this.#supervisorName(ctx) ?? 'supervisor';
           const license = station.ledger.license(input.uuid);
           if (license.state !== 'suspect') throw new AppError('NOT_SUSPECT', 'That license is not suspect (it may have been resolved already): refresh the list.');
           if (input.action === 'void') {
@@ -825,19 +830,19 @@ export class StationRuntime {
           if (v.ok) return { ok: true, entries: v.entries, licenses: v.licenses, firstBroken: null, clockWentBack: v.clockWentBack, checkedAt };
           return { ok: false, entries: v.entries, licenses: v.licenses, firstBroken: { seq: v.brokenAt, reason: v.reason, uuid: v.uuid }, clockWentBack: 0, checkedAt };
         },
-        exportBundle: async (input) => {
+        exportBundle: async (input, ctx) => {
           const { sync } = this.#ready();
           this.#summary(input.groupId);
           mkdirSync(this.#exportDir, { recursive: true });
           const filePath = join(this.#exportDir, `transfer-${input.groupId.slice(0, 8)}-${this.#stamp()}.bundle`);
-          const r = await sync.exportBundle({ groupId: input.groupId, filePath, ...(input.count !== undefined ? { count: input.count } : {}) });
+          const r = await sync.exportBundle({ groupId: input.groupId, filePath, ...(input.count !== undefined ? { count: input.count } : {}), by: this.#supervisorName(ctx) });
           this.#publishGroups();
           // the passphrase is answered once and kept nowhere: the supervisor reads it off the screen
           return { bundleId: r.bundleId, filePath: r.filePath, licenses: r.licenses, oneTimePassphrase: r.passphrase, group: this.#summary(input.groupId) };
         },
-        importBundle: async (input) => {
+        importBundle: async (input, ctx) => {
           const { sync } = this.#ready();
-          const r = await this.#withBundleFile(input, (path) => sync.importBundle(path, input.passphrase));
+          const r = await this.#withBundleFile(input, (path) => sync.importBundle(path, input.passphrase, this.#supervisorName(ctx)));
           this.#publishGroups();
           return { bundleId: r.bundleId, licenses: r.licenses, sourceStationId: r.sourceStationId, group: this.#summary(r.groupId) };
         },

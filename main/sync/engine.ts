@@ -308,8 +308,8 @@ export class SyncEngine {
   }
 
   /** Imports a bundle once; the hub hears of it on the next sync. */
-  async importBundle(filePath: string, passphrase: string): Promise<ImportResult> {
-    const r = await importBundle(this.#localContext(), filePath, passphrase);
+  async importBundle(filePath: string, passphrase: string, by: string | null = null): Promise<ImportResult> {
+    const r = await importBundle(this.#localContext(), filePath, passphrase, by);
     this.#afterLocalOperation();
     return r;
   }

@@ -9,7 +9,12 @@ export interface SplitInput {
   purchased: number;
   free: number;
   name?: string;
+  /** The supervisor who splits (the hub's audit names them). */
+  by?: string | null;
 }
+
+/** The outbox payload's field naming the supervisor of an operation, when one is known. */
+export const supervisorOf = (by: string | null | undefined): { supervisor?: string } => (by ? { supervisor: by } : {});
 
 export interface ReassignInput {
   /** The slots of this station that burn from the group (taken from any other group). */
@@ -18,6 +23,8 @@ export interface ReassignInput {
   line?: string | null;
   /** Another station of the factory that takes the group (its unused licenses go with it); default: this station. */
   stationId?: string;
+  /** The supervisor who reassigns (the hub's audit names them). */
+  by?: string | null;
 }
 
 interface SplitDetail { parentId: string; childId: string; uuids: string[]; purchased: number; free: number }
@@ -60,7 +67,7 @@ export function splitGroup(ctx: SyncContext, groupId: string, input: SplitInput)
     const opId = newId();
     const detail: SplitDetail = { parentId: groupId, childId, uuids, purchased: input.purchased, free: input.free };
     store.insertOperation({ id: opId, kind: 'split', groupId, summary: `Split ${uuids.length} licenses of "${group.name}" into "${name}"`, detail: { ...detail } });
-    store.enqueue({ key: `split-${opId}`, kind: 'split', opId, payload: { credentialId: groupId, newCredentialId: childId, uuids, at: ctx.clock.now() } });
+    store.enqueue({ key: `split-${opId}`, kind: 'split', opId, payload: { credentialId: groupId, newCredentialId: childId, uuids, at: ctx.clock.now(), ...supervisorOf(input.by) } });
     vault.audit.append({ action: 'sync.offline-split', groupId, detail: { childId, count: uuids.length, operationId: opId } });
     return { groupId: childId, operationId: opId };
   });
@@ -84,7 +91,7 @@ export function reassignGroup(ctx: SyncContext, groupId: string, input: Reassign
     const opId = newId();
     const where = movesAway ? `station ${toStationId.slice(0, 8)}` : `${detail.slotIds.length} slot${detail.slotIds.length === 1 ? '' : 's'}${detail.line ? ` on ${detail.line}` : ''}`;
     store.insertOperation({ id: opId, kind: 'reassign', groupId, summary: `Reassign "${group.name}" to ${where}`, detail: { ...detail } });
-    store.enqueue({ key: `reassign-${opId}`, kind: 'reassign', opId, payload: { credentialId: groupId, stationId: toStationId, at: ctx.clock.now() } });
+    store.enqueue({ key: `reassign-${opId}`, kind: 'reassign', opId, payload: { credentialId: groupId, stationId: toStationId, at: ctx.clock.now(), ...supervisorOf(input.by) } });
     vault.audit.append({ action: 'sync.offline-reassign', groupId, detail: { toStationId, slotIds: detail.slotIds, line: detail.line, operationId: opId } });
     return { operationId: opId };
   });

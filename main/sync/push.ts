@@ -11,6 +11,8 @@ export interface PushReport {
 }
 
 const iso = (ms: unknown): string => new Date(Number(ms)).toISOString();
+/** The supervisor an operation names (kept in its outbox payload), for the hub's audit. */
+const by = (p: Record<string, unknown>): { supervisor?: string } => (typeof p.supervisor === 'string' ? { supervisor: p.supervisor } : {});
 /** A module MAC in any usual spelling (AA:BB:..., aa-bb-...) as the hub wants it, or nothing. */
 export function hubMac(raw: unknown): string | undefined {
   if (typeof raw !== 'string') return undefined;
@@ -34,13 +36,13 @@ export function toPushItem(row: OutboxRow): PushItem {
     case 'release':
       return { kind: 'release', key: row.idemKey, uuids: p.uuids as string[] };
     case 'split':
-      return { kind: 'split', key: row.idemKey, credentialId: String(p.credentialId), newCredentialId: String(p.newCredentialId), uuids: p.uuids as string[], at: iso(p.at) };
+      return { kind: 'split', key: row.idemKey, credentialId: String(p.credentialId), newCredentialId: String(p.newCredentialId), uuids: p.uuids as string[], at: iso(p.at), ...by(p) };
     case 'reassign':
-      return { kind: 'reassign', key: row.idemKey, credentialId: String(p.credentialId), stationId: String(p.stationId), at: iso(p.at) };
+      return { kind: 'reassign', key: row.idemKey, credentialId: String(p.credentialId), stationId: String(p.stationId), at: iso(p.at), ...by(p) };
     case 'transfer_out':
-      return { kind: 'transfer_out', key: row.idemKey, bundleId: String(p.bundleId), credentialId: String(p.credentialId), uuids: p.uuids as string[], at: iso(p.at) };
+      return { kind: 'transfer_out', key: row.idemKey, bundleId: String(p.bundleId), credentialId: String(p.credentialId), uuids: p.uuids as string[], at: iso(p.at), ...by(p) };
     case 'transfer_in':
-      return { kind: 'transfer_in', key: row.idemKey, bundleId: String(p.bundleId), sourceStationId: String(p.sourceStationId), credentialId: String(p.credentialId), uuids: p.uuids as string[], at: iso(p.at) };
+      return { kind: 'transfer_in', key: row.idemKey, bundleId: String(p.bundleId), sourceStationId: String(p.sourceStationId), credentialId: String(p.credentialId), uuids: p.uuids as string[], at: iso(p.at), ...by(p) };
   }
 }
 

@@ -6,6 +6,7 @@ import { newId } from '../../common/ids';
 import { authkeySchema, macSchema, uuidSchema } from '../../common/license';
 import { canonicalJson } from '../vault';
 import type { SyncContext } from './context';
+import { supervisorOf } from './operations';
 
 /**
  * Transfer bundles: licenses carried on a file between two stations that are
@@ -74,6 +75,8 @@ export interface ExportInput {
   filePath: string;
   cost?: ScryptCost;
   stationName?: string | null;
+  /** The supervisor who exports (the hub's audit names them). */
+  by?: string | null;
 }
 
 export interface ExportResult {
@@ -131,7 +134,7 @@ export async function exportBundle(ctx: SyncContext, input: ExportInput): Promis
       store.tombstone(removed, bundleId, group.id);
       const uuids = removed;
       store.insertOperation({ id: operationId, kind: 'transfer_out', groupId: group.id, summary: `Bundle of ${uuids.length} licenses of "${group.name}" exported`, detail: { bundleId, uuids } });
-      store.enqueue({ key: `transfer_out-${bundleId}`, kind: 'transfer_out', opId: operationId, payload: { bundleId, credentialId: header.group.id, uuids, at: ctx.clock.now() } });
+      store.enqueue({ key: `transfer_out-${bundleId}`, kind: 'transfer_out', opId: operationId, payload: { bundleId, credentialId: header.group.id, uuids, at: ctx.clock.now(), ...supervisorOf(input.by) } });
       vault.audit.append({ action: 'sync.bundle-exported', groupId: group.id, detail: { bundleId, licenses: uuids.length } });
       writeDurably(tmp, JSON.stringify(file));
       count = uuids.length;
@@ -164,7 +167,7 @@ export interface ImportResult {
 }
 
 /** Opens a bundle (refused if changed, if the passphrase is wrong, or if this station already took it) and adds its licenses. */
-export async function importBundle(ctx: SyncContext, filePath: string, passphrase: string): Promise<ImportResult> {
+export async function importBundle(ctx: SyncContext, filePath: string, passphrase: string, by: string | null = null): Promise<ImportResult> {
   const { store, vault } = ctx;
   let parsed: z.infer<typeof fileSchema>;
   try {
@@ -206,7 +209,7 @@ export async function importBundle(ctx: SyncContext, filePath: string, passphras
     store.recordImport(header.bundleId, header.sourceStationId, groupId, sealed.length);
     const uuids = sealed.map((l) => l.uuid);
     store.insertOperation({ id: operationId, kind: 'transfer_in', groupId, summary: `Bundle of ${uuids.length} licenses imported from ${header.sourceStationName ?? header.sourceStationId}`, detail: { bundleId: header.bundleId, sourceStationId: header.sourceStationId, hubGroupId: header.group.id } });
-    store.enqueue({ key: `transfer_in-${header.bundleId}`, kind: 'transfer_in', opId: operationId, payload: { bundleId: header.bundleId, sourceStationId: header.sourceStationId, credentialId: header.group.id, uuids, at: ctx.clock.now() } });
+    store.enqueue({ key: `transfer_in-${header.bundleId}`, kind: 'transfer_in', opId: operationId, payload: { bundleId: header.bundleId, sourceStationId: header.sourceStationId, credentialId: header.group.id, uuids, at: ctx.clock.now(), ...supervisorOf(by) } });
     vault.audit.append({ action: 'sync.bundle-imported', groupId, detail: { bundleId: header.bundleId, sourceStationId: header.sourceStationId, licenses: uuids.length } });
   });
   ctx.logger.info({ bundleId: header.bundleId, licenses: sealed.length }, 'transfer bundle imported');

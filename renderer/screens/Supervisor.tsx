@@ -1,6 +1,8 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { AuditCheck, DeliveryMode, GroupSummary, HistoryEntry, ImportReport, OfflineOutcome, People, Product, SupervisorRef, UpdateRequest } from '../../common/api/schemas';
+import type { Result } from '../../common/result';
+import { errorText } from '../i18n';
 import { historyText, money, outcomeText } from '../state/history-text';
 import { productLabel } from '../state/slot-text';
 import { useStore } from '../state/store';
@@ -235,14 +237,15 @@ function ResourcesPanel({ group }: { group: GroupSummary }) {
 }
 
 function DownloadPanel({ group, onDone }: { group: GroupSummary; onDone: () => Promise<void> }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const { api, controller } = useStation();
   const apply = useStore((s) => s.apply);
   const [code, setCode] = useState('');
   const [confirmGenerate, setConfirm] = useState(false);
   // what a download would hand out, before any code is asked for
-  const [preview, setPreview] = useState<{ licenses: number; heldByStations: number } | null>(null);
-  useEffect(() => { setPreview(null); void controller.run(api.supervisor.downloadPreview({ groupId: group.id })).then(setPreview); }, [api, controller, group.id, group.counts.left]);
+  const [preview, setPreview] = useState<Result<{ licenses: number; heldByStations: number }> | null>(null);
+  // read in the panel, not as a notice: offline, it would replace the notice of every other operation
+  useEffect(() => { setPreview(null); void api.supervisor.downloadPreview({ groupId: group.id }).then(setPreview); }, [api, group.id, group.counts.left]);
   const request = async (): Promise<void> => { const r = await controller.run(api.supervisor.requestCode({ purpose: 'download', groupId: group.id })); if (r) apply(showNotice, 'info', t('supervisor.download.sent', { to: r.sentTo }), Date.now()); };
   const submit = async (e: FormEvent): Promise<void> => {
     e.preventDefault();
@@ -252,13 +255,13 @@ function DownloadPanel({ group, onDone }: { group: GroupSummary; onDone: () => P
   return (
     <form className="panel" onSubmit={(e) => void submit(e)}>
       <h3>{t('supervisor.download.title')}</h3>
-      {preview ? (
-        <p className={preview.licenses === 0 ? 'result-err' : ''} data-testid="download-preview">
-          {preview.licenses > 0 ? t('supervisor.download.preview', { count: preview.licenses }) : preview.heldByStations > 0 ? t('supervisor.download.nothingHeld', { count: preview.heldByStations }) : t('supervisor.download.nothing')}
+      {preview === null ? null : !preview.ok ? <p className="result-err" data-testid="download-preview">{errorText(t, (k) => i18n.exists(k), preview.error, i18n.language)}</p> : (
+        <p className={preview.value.licenses === 0 ? 'result-err' : ''} data-testid="download-preview">
+          {preview.value.licenses > 0 ? t('supervisor.download.preview', { count: preview.value.licenses }) : preview.value.heldByStations > 0 ? t('supervisor.download.nothingHeld', { count: preview.value.heldByStations }) : t('supervisor.download.nothing')}
         </p>
-      ) : null}
+      )}
       <div className="row">
-        <button type="button" onClick={() => void request()} disabled={preview?.licenses === 0} data-testid="download-request">{t('supervisor.download.request')}</button>
+        <button type="button" onClick={() => void request()} disabled={preview?.ok === true && preview.value.licenses === 0} data-testid="download-request">{t('supervisor.download.request')}</button>
         <label className="field">{t('supervisor.download.code')}<input value={code} onChange={(e) => setCode(e.target.value.replace(/\D/g, ''))} maxLength={6} inputMode="numeric" name="downloadCode" /></label>
       </div>
       {group.deliveryMode === 'license_list' ? <label className="row"><input type="checkbox" checked={confirmGenerate} onChange={(e) => setConfirm(e.target.checked)} />{t('supervisor.download.confirmGenerate')}</label> : null}
@@ -280,7 +283,7 @@ function ReassignPanel({ group, onDone }: { group: GroupSummary; onDone: () => P
   const submit = async (e: FormEvent): Promise<void> => {
     e.preventDefault();
     const r = await controller.run(api.supervisor.reassign({ groupId: group.id, slotIds: chosen, line: line || null }));
-    if (r) { apply(showNotice, 'success', r.queuedOffline ? t('supervisor.split.queued') : t('supervisor.reassign.done'), Date.now()); await onDone(); }
+    if (r) { apply(showNotice, 'success', r.queuedOffline ? t('supervisor.reassign.queued') : t('supervisor.reassign.done'), Date.now()); await onDone(); }
   };
   return (
     <form className="panel" onSubmit={(e) => void submit(e)}>

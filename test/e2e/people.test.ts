@@ -1,5 +1,8 @@
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { GroupSummary } from '../../common/api/schemas';
+import type { GroupSummary, OfflineOutcome } from '../../common/api/schemas';
+import { silentLogger } from '../../common/log';
+import { startHub } from '../../hub/server';
 import { DEMO_OPERATOR, browserAndStations, callService, openPage, overview, setUpDemo, shot, signOn } from './harness';
 
 /**
@@ -102,4 +105,72 @@ describe('people at the station, in the browser', () => {
     await expect.poll(async () => (await overview(st)).slots.every((s) => s.groupId === split.id)).toBe(true);
     expect(errors).toEqual([]);
   }, 90_000);
+
+  it('a supervisor the station keeps may have a Chinese name; the hub\'s audit names them on a product change and on a split and a reassignment queued while the hub was down', async () => {
+    const st = await files.station();
+    const { page, errors } = await openPage(files.browser(), st.host.url);
+    await setUpDemo(page, '4321');
+    await page.getByTestId('lang-zh').click();
+    await page.keyboard.press('F2');
+    await page.getByTestId('supervisor-name').selectOption({ value: 'station' });
+    await page.getByTestId('pin').fill('4321');
+    await page.getByTestId('pin').press('Enter');
+    await page.getByTestId('tab-people').click();
+    // the name is trimmed; one letter, or a sign that is no letter, is refused
+    await page.getByTestId('sup-name').fill('  王芳 ');
+    await page.getByTestId('sup-pin').fill('8642');
+    await page.getByTestId('sup-add').click();
+    await expect.poll(() => page.getByTestId('supervisors-table').textContent()).toContain('王芳');
+    for (const name of ['王', '王芳<b>', 'x'.repeat(65)]) {
+      const r = await st.app.dispatcher.dispatch('supervisor.addSupervisor', { name, pin: '9753' }, { sessionKey: 'test-check' });
+      expect(r, name).toMatchObject({ ok: false, error: { code: expect.stringMatching(/BAD_REQUEST|SUPERVISOR_REQUIRED/) } });
+    }
+    await page.getByTestId('logout').click();
+    await page.keyboard.press('F2');
+    await page.getByTestId('supervisor-name').selectOption({ label: '王芳' });
+    await page.getByTestId('pin').fill('8642');
+    await page.getByTestId('pin').press('Enter');
+    await expect.poll(() => page.getByTestId('supervisor-me').textContent()).toBe('已登录：王芳');
+    await shot(page, 'supervisor-unicode-name-zh');
+    const plug = (await overview(st)).groups.find((g) => g.productName === 'Demo smart plug' && g.blocked === null)!;
+
+    // online: a product change carries the name in x-station-supervisor (percent-encoded: a header is bytes)
+    await page.getByTestId('group-row').filter({ hasText: plug.name }).click();
+    await page.getByTestId('change-panel').getByRole('button', { name: '申请更换' }).click();
+    await expect.poll(() => page.getByTestId('request-row').count()).toBe(1);
+    await page.getByTestId('recall').click();
+    await expect.poll(() => page.getByTestId('notice').textContent()).toContain('已撤回');
+
+    // the hub goes away: a split and a reassignment are queued here, and sent when it is back
+    const hubUrl = new URL(st.env.hub.url);
+    await st.env.hub.close();
+    await callService(st, 'sync.syncNow').catch(() => undefined);
+    const panel = page.getByTestId('split-panel');
+    await panel.locator('input[name=purchased]').fill('3');
+    await panel.locator('input[name=splitName]').fill('王芳的分组');
+    await panel.getByRole('button', { name: '拆分' }).click();
+    await expect.poll(() => page.getByTestId('notice').textContent()).toContain('已在本地拆分');
+    await page.getByTestId('group-row').filter({ hasText: '王芳的分组' }).click();
+    await page.locator('form', { has: page.getByTestId('reassign') }).getByRole('checkbox').nth(1).check();
+    await page.getByTestId('reassign-line').selectOption('Line 1');
+    await page.getByTestId('reassign').click();
+    await expect.poll(() => page.getByTestId('notice').textContent()).toContain('已在本地重新分配');
+    await expect.poll(async () => (await callService<OfflineOutcome[]>(st, 'sync.outcomes')).filter((o) => o.status === 'pending').map((o) => o.kind).sort()).toEqual(['reassign', 'split']);
+    const again = await startHub({ db: join(st.env.dir, 'hub.sqlite'), port: Number(hubUrl.port), logger: silentLogger });
+    try {
+      await callService(st, 'sync.syncNow');
+      expect((await callService<OfflineOutcome[]>(st, 'sync.outcomes')).map((o) => o.status)).toEqual(['applied', 'applied']);
+      const audited = await again.deps.store.db.selectFrom('audit_log').select(['kind', 'actor_kind', 'actor_via', 'outcome']).where('actor_via', '=', '王芳').orderBy('seq').execute();
+      expect(audited.map((a) => a.kind)).toEqual(['stationRequestUpdate', 'stationRecallUpdate', 'split', 'assign']);
+      expect(audited.every((a) => a.actor_kind === 'station' && a.outcome === 'ok')).toBe(true);
+      // the credential's history names them too
+      const events = await again.deps.store.db.selectFrom('credential_events').select(['kind', 'details']).where('credential_id', '=', plug.id).where('kind', '=', 'split').execute();
+      expect(events.map((e) => (JSON.parse(e.details) as { actor?: { via?: string } }).actor?.via)).toEqual(['王芳']);
+    } finally {
+      await again.close();
+    }
+    await shot(page, 'supervisor-unicode-name-offline-zh');
+    await page.getByTestId('lang-en').click();
+    expect(errors).toEqual([]);
+  }, 120_000);
 });
