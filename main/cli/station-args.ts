@@ -45,15 +45,22 @@ Commands:
   restore --from <file>       put a copy back in the vault's place, after checking that it opens, is not
                               damaged, verifies, and is not older than the vault's last known state
                               (the replaced vault is kept beside it as <vault>.replaced-<time>)
+  reconcile --by <supervisor name>
+                              a vault older than its last known state (or than what the hub heard
+                              of it): ask the hub which of its licenses are burned, spoiled or
+                              rejected, mark them so (never offered again), and offer the rest
+                              again; the hub's audit names the supervisor. Needs the hub the vault
+                              is enrolled with
   report [--group <id|name>] [--out <file.csv>]
                               the burn report as CSV (uuid, module MAC, slot, time, result; no authkeys)
 
 Options for every command: --vault <file>, --passphrase-file <file>, --json (one JSON object per line).
 Exit codes: 0 done, 1 refused or failed (see the message; also a port in use), 2 bad usage, 3 the port cannot be opened,
 4 vault cannot be opened (also: open in another station process), 5 unexpected error,
-6 vault damaged or older than its last known state (restore the newest copy), 7 disk full.`;
+6 vault damaged or older than its last known state (restore the newest copy, or reconcile), 7 disk full,
+8 the hub cannot be reached (reconcile: nothing was changed; try again when it is).`;
 
-export const stationExitCodes = { ok: 0, failed: 1, usage: 2, port: 3, vault: 4, internal: 5, damaged: 6, diskFull: 7 } as const;
+export const stationExitCodes = { ok: 0, failed: 1, usage: 2, port: 3, vault: 4, internal: 5, damaged: 6, diskFull: 7, hubUnreachable: 8 } as const;
 
 export interface SlotSpec {
   port?: string;
@@ -81,6 +88,7 @@ export type StationCommand =
   | { command: 'verify' }
   | { command: 'backup'; out: string }
   | { command: 'restore'; from: string }
+  | { command: 'reconcile'; by: string }
   | { command: 'report'; group?: string; out?: string };
 
 export interface StationArgs {
@@ -156,6 +164,7 @@ export function parseStationArgs(argv: readonly string[]): StationArgs {
         other: { type: 'string' },
         out: { type: 'string' },
         from: { type: 'string' },
+        by: { type: 'string' },
         passphrase: { type: 'string' },
       },
     }));
@@ -182,6 +191,7 @@ export function parseStationArgs(argv: readonly string[]): StationArgs {
     verify: [],
     backup: ['out'],
     restore: ['from'],
+    reconcile: ['by'],
     report: ['group', 'out'],
   };
   const own = allowed[command];
@@ -249,6 +259,12 @@ export function parseStationArgs(argv: readonly string[]): StationArgs {
     case 'restore':
       cmd = { command, from: need('from', '<the backup to put back>') };
       break;
+    case 'reconcile': {
+      const by = need('by', '<supervisor name> (the hub\'s audit names who reconciled)').trim();
+      if (!/^[\p{L}\p{N} ._@#-]{1,120}$/u.test(by)) throw bad('--by names the supervisor: up to 120 letters, digits, spaces and . _ @ # -.');
+      cmd = { command, by };
+      break;
+    }
     case 'report':
       cmd = { command, ...(str('group') ? { group: str('group')! } : {}), ...(str('out') ? { out: str('out')! } : {}) };
       break;

@@ -5,6 +5,7 @@ import { AppError, isAppError, toErrorInfo } from '../../common/errors';
 import { MIN_PASSPHRASE_LENGTH, PassphraseWrapper, restoreVault, damagedError, defaultAnchorPath, diskFullError, isDamageError, isDiskFullError, type ScryptParams } from '../vault';
 import { ProgrammerWatcher } from '../../native/transport/programmer-watcher';
 import { findProgrammerByModel } from '../../native/transport/programmers';
+import { SyncEngine } from '../sync';
 import { Station, type SlotSnapshot, type StationEvent, type StationOptions } from '../station';
 import type { LicenseListError } from '../../common/import';
 import type { GroupCounts } from '../ledger';
@@ -117,6 +118,7 @@ function exitCodeFor(e: unknown): number {
   if (['VAULT_EXISTS', 'VAULT_NOT_FOUND', 'WRONG_PASSPHRASE', 'VAULT_IN_USE'].includes(e.code)) return exit.vault;
   if (e.code === 'VAULT_ROLLED_BACK' || e.code === 'VAULT_DAMAGED' || e.code === 'RESTORE_BEHIND') return exit.damaged;
   if (e.code === 'DISK_FULL') return exit.diskFull;
+  if (e.code === 'HUB_UNREACHABLE') return exit.hubUnreachable;
   return e.code === 'INTERNAL' ? exit.internal : exit.failed;
 }
 
@@ -222,6 +224,14 @@ async function runCommand(station: Station, cmd: Exclude<StationCommand, { comma
       }
       const { pages } = await station.vault.backupTo(cmd.out);
       out({ event: 'backup', out: cmd.out, pages }, `Copied the vault to ${cmd.out} (${pages} pages). Keep it away from this computer; it opens with the same passphrase.`);
+      return exit.ok;
+    }
+    case 'reconcile': {
+      const r = await new SyncEngine({ vault: station.vault, ledger: station.ledger }).reconcile(cmd.by);
+      out(
+        { event: 'reconciled', by: cmd.by, ...r },
+        `Reconciled with the hub (by ${cmd.by}): ${r.burned} license(s) the hub holds as burned, ${r.spoiled} as spoiled and ${r.rejected} as rejected will not be offered again; ${r.unchanged} more were already used here. The vault offers its other licenses again; its outbox goes to the hub at the next sync.`,
+      );
       return exit.ok;
     }
     case 'report': {

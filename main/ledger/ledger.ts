@@ -445,7 +445,7 @@ export class Ledger {
    * marked so (reported, void, rejected) and never offered again. Licenses already out of reach
    * (sent, burned, suspect, void, rejected here) stay as they are. The vault then offers again.
    */
-  reconcileWithHub(held: readonly { uuid: string; state: 'burned' | 'spoiled' | 'rejected' }[]): { burned: number; spoiled: number; rejected: number; unchanged: number } {
+  reconcileWithHub(held: readonly { uuid: string; state: 'burned' | 'spoiled' | 'rejected' }[], options: { by?: string } = {}): { burned: number; spoiled: number; rejected: number; unchanged: number } {
     const count = { burned: 0, spoiled: 0, rejected: 0, unchanged: 0 };
     return this.vault.reconcileRollback(() => {
       for (const { uuid, state } of held) {
@@ -458,7 +458,7 @@ export class Ledger {
         count[state]++;
       }
       return count;
-    });
+    }, options);
   }
 
   /**

@@ -44,6 +44,22 @@ export interface SyncEngineOptions {
   random?: () => number;
 }
 
+/** What reconciling a vault that went back did (counts of the vault's licenses, and the entries on each side). */
+export interface ReconcileReport {
+  /** Licenses the vault still offered that the hub holds as burned / spoiled / rejected: now reported / void / rejected here. */
+  burned: number;
+  spoiled: number;
+  rejected: number;
+  /** Licenses the hub listed that this vault does not offer anyway (already used here, or not in this copy). */
+  unchanged: number;
+  /** Where the vault was, and the newer entry known elsewhere (its anchor, or the hub). */
+  vaultSeq: number;
+  anchoredSeq: number;
+  /** The entry the hub had last heard of from this station (null: none recorded). */
+  hubSeq: number | null;
+  source: 'anchor' | 'hub';
+}
+
 export interface SyncReport {
   pushed: PushReport;
   pulled: PullReport;
@@ -68,7 +84,8 @@ export class SyncEngine {
   readonly #fetch: typeof fetch | undefined;
   #client: HubClient | null = null;
   #status: SyncStatus;
-  #running: Promise<SyncReport> | null = null;
+  /** The sync (or reconcile) under way: one at a time. */
+  #running: Promise<unknown> | null = null;
   #timer: NodeJS.Timeout | null = null;
   #outboxTimer: NodeJS.Timeout | null = null;
   #failures = 0;
@@ -210,6 +227,14 @@ export class SyncEngine {
   async #syncOnce(): Promise<SyncReport> {
     const client = this.#client;
     if (!client) throw new AppError('NOT_ENROLLED', 'This station is not enrolled with a hub: enroll it with the hub address and a one-time code.');
+    const behind = this.vault.rollback;
+    if (behind) {
+      // A vault that went back sends nothing (its outbox stays) until a supervisor reconciles it with the hub.
+      const refusal = new AppError(behind.source === 'hub' ? 'STATION_ROLLED_BACK' : 'VAULT_ROLLED_BACK', behind.message, { vaultSeq: behind.vaultSeq, anchoredSeq: behind.anchoredSeq });
+      this.#set({ syncing: false, lastError: { code: refusal.code, message: refusal.message }, outbox: this.store.outboxCount() });
+      this.#schedule(this.#opts.intervalMs);
+      throw refusal;
+    }
     this.#set({ syncing: true });
     try {
       const ctx = this.#context(client);
@@ -224,8 +249,14 @@ export class SyncEngine {
       this.#set({ syncing: false, online: true, lastSyncAt: now, lastError: null, outbox: this.store.outboxCount() });
       this.#schedule(this.#opts.intervalMs);
       return { pushed, pulled, pushedAfter };
-    } catch (e) {
+    } catch (thrown) {
       this.#announceSettled();
+      let e = thrown;
+      if (isAppError(thrown, 'STATION_ROLLED_BACK')) {
+        // The hub heard of a newer state of this vault: it is behind, offers nothing and pushes nothing more until reconciled.
+        const behindHub = this.vault.markBehindHub(Number(thrown.details?.hubSeq ?? 0));
+        e = new AppError('STATION_ROLLED_BACK', behindHub.message, { vaultSeq: behindHub.vaultSeq, hubSeq: behindHub.anchoredSeq });
+      }
       const offline = isUnreachable(e);
       if (offline) this.#failures++;
       this.#set({ syncing: false, online: !offline, lastError: toErrorInfo(e), outbox: this.store.outboxCount() });
@@ -233,6 +264,45 @@ export class SyncEngine {
       this.logger[offline ? 'info' : 'warn']({ err: toErrorInfo(e), retryInMs: delay }, offline ? 'hub unreachable; retrying' : 'sync failed');
       this.#schedule(delay);
       throw e;
+    }
+  }
+
+  /**
+   * Puts right a vault that went back (behind its anchor, or refused by the hub), with the hub's word: every
+   * license the hub holds as burned, spoiled or rejected is marked so here and never offered again; the hub
+   * clears the head it recorded, so the next push (of this vault, outbox kept) is taken. Needs the hub; `by`
+   * names the supervisor in both audits. Runs between syncs, never during one.
+   */
+  async reconcile(by: string): Promise<ReconcileReport> {
+    const client = this.#client;
+    if (!client) throw new AppError('NOT_ENROLLED', 'This station is not enrolled with a hub: reconciling needs the hub. Restore the newest copy of the vault instead.');
+    while (this.#running) await this.#running.catch(() => undefined);
+    const rollback = this.vault.rollback;
+    // Asked before the hub is: clearing the head the hub holds for a current vault would only weaken its guard.
+    if (!rollback) throw new AppError('NOT_ROLLED_BACK', 'This vault is not behind its last known state: there is nothing to reconcile.');
+    const run = (async (): Promise<ReconcileReport> => {
+      const held: { uuid: string; state: 'burned' | 'spoiled' | 'rejected' }[] = [];
+      let after: string | null = null;
+      let hubSeq: number | null = null;
+      for (let first = true; ; first = false) {
+        const page: Awaited<ReturnType<HubClient['reconcile']>> = await client.reconcile({ after, limit: 5000 }, by);
+        if (first) hubSeq = page.clearedHead?.seq ?? null;
+        held.push(...page.licenses);
+        if (page.next === null) break;
+        after = page.next;
+      }
+      const counts = this.ledger.reconcileWithHub(held, { by });
+      this.logger.warn({ ...counts, by, hubSeq, source: rollback.source }, 'vault reconciled with the hub');
+      return { ...counts, vaultSeq: rollback.vaultSeq, anchoredSeq: rollback.anchoredSeq, hubSeq, source: rollback.source };
+    })();
+    this.#running = run;
+    try {
+      const report = await run;
+      this.#set({ online: true, lastError: null });
+      if (this.#started) this.#schedule(0);
+      return report;
+    } finally {
+      if (this.#running === run) this.#running = null;
     }
   }
 

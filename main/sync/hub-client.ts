@@ -1,5 +1,5 @@
 import { AppError } from '../../common/errors';
-import { errorBodySchema, hubRoutes, type HubRouteName, type RouteBody, type RouteReply } from '../../common/hub-api';
+import { errorBodySchema, hubRoutes, supervisorHeader, type HubRouteName, type RouteBody, type RouteReply } from '../../common/hub-api';
 
 export interface HubClientOptions {
   baseUrl: string;
@@ -48,9 +48,14 @@ export class HubClient {
     return this.call('push', body);
   }
 
-  async call<N extends HubRouteName>(name: N, body: N extends 'health' | 'stationSelf' ? undefined : RouteBody<N>): Promise<RouteReply<N>> {
+  /** One page of the station's licenses the hub holds as used up; the first page clears the head the hub recorded. `supervisor` is named in the hub's audit. */
+  reconcile(body: RouteBody<'stationReconcile'>, supervisor: string): Promise<RouteReply<'stationReconcile'>> {
+    return this.call('stationReconcile', body, { [supervisorHeader]: supervisor });
+  }
+
+  async call<N extends HubRouteName>(name: N, body: N extends 'health' | 'stationSelf' ? undefined : RouteBody<N>, extraHeaders: Record<string, string> = {}): Promise<RouteReply<N>> {
     const route = hubRoutes[name];
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = { accept: 'application/json', ...extraHeaders };
     if (route.auth === 'station') {
       if (this.#token === null) throw new AppError('NOT_ENROLLED', 'This station is not enrolled with a hub: enroll it with the hub address and a one-time code.');
       headers.authorization = `Bearer ${this.#token}`;

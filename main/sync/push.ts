@@ -84,7 +84,11 @@ export async function pushAll(ctx: SyncContext, batchSize: number, onProgress?: 
   }
 }
 
-const send = async (ctx: SyncContext, rows: readonly OutboxRow[]): Promise<PushOutcome[]> => (await ctx.client.push({ items: rows.map(toPushItem) as PushItem[], status: ctx.status() })).outcomes;
+/** Each push carries the vault's durable audit head: the hub refuses a head that went backwards (STATION_ROLLED_BACK). */
+const send = async (ctx: SyncContext, rows: readonly OutboxRow[]): Promise<PushOutcome[]> => {
+  const auditHead = ctx.vault.durableHead();
+  return (await ctx.client.push({ items: rows.map(toPushItem) as PushItem[], status: ctx.status(), ...(auditHead ? { auditHead } : {}) })).outcomes;
+};
 /** The hub refused the request itself as unreadable (not one item's business rule). */
 const malformed = (e: unknown): boolean => e instanceof AppError && e.details?.httpStatus === 400 && ['INVALID_REQUEST', 'UNKNOWN_FIELD', 'OUT_OF_RANGE', 'DUPLICATE_LICENSE'].includes(e.code);
 

@@ -27,16 +27,23 @@ export interface VaultOptions {
   anchorPath?: string;
 }
 
-/** The vault is behind (or beside) the state its anchor recorded: it offers no license. */
+/**
+ * The vault is behind (or beside) a state known to be newer: it offers no license. `anchor`: its own anchor
+ * said so on open; `hub`: the hub refused its push (STATION_ROLLED_BACK), remembered in the vault until reconciled.
+ */
 export interface VaultRollback {
+  source: 'anchor' | 'hub';
   /** The vault's newest entry. */
   vaultSeq: number;
-  /** The newest entry the station knew durable. */
+  /** The newest entry known elsewhere: anchored durable at this station, or reported to the hub. */
   anchoredSeq: number;
   /** True when the vault holds entry `anchoredSeq` but a different one (another history). */
   diverged: boolean;
   message: string;
 }
+
+/** Where a refusal by the hub is remembered (kv), so a restart offline still offers nothing. */
+const HUB_ROLLBACK_KEY = 'vault.hubRollback';
 
 const thousands = (n: number): string => n.toLocaleString('en-US');
 
@@ -45,6 +52,11 @@ export function rollbackMessage(vaultSeq: number, anchoredSeq: number, diverged:
   return diverged
     ? `This vault is not the copy of its last known state (its entry ${thousands(anchoredSeq)} differs): restore the newest copy, or reconcile with the hub.`
     : `This vault is older than its last known state (entry ${thousands(vaultSeq)} of ${thousands(anchoredSeq)}): restore the newest copy, or reconcile with the hub.`;
+}
+
+/** The refusal while the hub says the vault went back (its push was refused with STATION_ROLLED_BACK). */
+export function hubRollbackMessage(vaultSeq: number, hubSeq: number): string {
+  return `The hub says this vault is older than what it reported before (entry ${thousands(vaultSeq)} of ${thousands(hubSeq)}): a supervisor must reconcile with the hub.`;
 }
 
 /** Makes `onCommit` run after every outermost transaction of `db` that committed. */
@@ -117,6 +129,8 @@ export class Vault {
   #anchored: AnchorState | null = null;
   #rollback: VaultRollback | null = null;
   #damage: string | null = null;
+  /** The audit head as of the last fsynced commit: what the station reports to the hub. */
+  #durable: { seq: number; hash: string } | null = null;
   /** False while a commit runs without its fsync (see withoutFsync): such a commit is not anchored. */
   #fsync = true;
 
@@ -128,7 +142,41 @@ export class Vault {
     this.clock = clock;
     this.logger = logger;
     this.audit = new AuditLog(db, clock);
+    this.#durable = this.audit.head();
     observeCommits(db, () => this.#committed());
+  }
+
+  /**
+   * The newest audit entry a power cut cannot take back (as of the last fsynced commit; a commit made
+   * without its fsync is not in it until the next one): what the station reports to the hub with a push.
+   */
+  durableHead(): { seq: number; hash: string } | null {
+    return this.#durable;
+  }
+
+  /**
+   * The hub refused this vault's push: its audit head is behind the one the station reported before
+   * (`hubSeq`). From now on, and after a restart too, it offers no license until it is reconciled
+   * with the hub (or the newest copy is put back, which does not carry this mark).
+   */
+  markBehindHub(hubSeq: number): VaultRollback {
+    if (this.#rollback) return this.#rollback;
+    const vaultSeq = this.audit.head()?.seq ?? 0;
+    this.#rollback = { source: 'hub', vaultSeq, anchoredSeq: hubSeq, diverged: vaultSeq >= hubSeq, message: hubRollbackMessage(vaultSeq, hubSeq) };
+    this.db.transaction(() => {
+      this.putValue(HUB_ROLLBACK_KEY, JSON.stringify({ vaultSeq, hubSeq }));
+      this.audit.append({ action: 'vault.behind-hub', detail: { vaultSeq, hubSeq } });
+    }).immediate();
+    this.logger.error({ path: this.path, vaultSeq, hubSeq }, 'the hub says this vault went back');
+    return this.#rollback;
+  }
+
+  /** A refusal by the hub remembered from an earlier run. */
+  #readHubRollback(): void {
+    const raw = this.getValue(HUB_ROLLBACK_KEY);
+    if (raw === null || this.#rollback) return;
+    const { vaultSeq, hubSeq } = JSON.parse(raw) as { vaultSeq: number; hubSeq: number };
+    this.#rollback = { source: 'hub', vaultSeq, anchoredSeq: hubSeq, diverged: vaultSeq >= hubSeq, message: hubRollbackMessage(vaultSeq, hubSeq) };
   }
 
   /** Set when the vault is behind its anchor: it offers no license until the newest copy is restored or the hub reconciled it. */
@@ -228,16 +276,18 @@ export class Vault {
    * vault offers licenses again, and its anchor restarts at the new head (both slots, since the new
    * head may be older than the entry the anchor held).
    */
-  reconcileRollback<T extends Record<string, unknown>>(apply: () => T): T {
+  reconcileRollback<T extends Record<string, unknown>>(apply: () => T, options: { by?: string } = {}): T {
     const rollback = this.#rollback;
     if (!rollback) throw new AppError('NOT_ROLLED_BACK', 'This vault is not behind its last known state: there is nothing to reconcile.');
     if (this.#damage) throw new AppError('VAULT_DAMAGED', this.#damage);
     const result = this.db.transaction(() => {
       const done = apply();
-      this.audit.append({ action: 'vault.reconciled', detail: { ...done, vaultSeq: rollback.vaultSeq, anchoredSeq: rollback.anchoredSeq, diverged: rollback.diverged } });
+      this.deleteValue(HUB_ROLLBACK_KEY);
+      this.audit.append({ action: 'vault.reconciled', detail: { ...done, by: options.by ?? null, source: rollback.source, vaultSeq: rollback.vaultSeq, anchoredSeq: rollback.anchoredSeq, diverged: rollback.diverged } });
       return done;
     }).immediate();
     this.#rollback = null;
+    this.#durable = this.audit.head();
     const head = this.audit.head();
     if (this.#anchor && head) {
       const state = { seq: head.seq, hash: head.hash, at: this.clock.now() };
@@ -259,7 +309,7 @@ export class Vault {
       if (hash !== known.hash) {
         const vaultSeq = head?.seq ?? 0;
         const diverged = hash !== null;
-        this.#rollback = { vaultSeq, anchoredSeq: known.seq, diverged, message: rollbackMessage(vaultSeq, known.seq, diverged) };
+        this.#rollback = { source: 'anchor', vaultSeq, anchoredSeq: known.seq, diverged, message: rollbackMessage(vaultSeq, known.seq, diverged) };
         this.logger.error({ path: this.path, vaultSeq, anchoredSeq: known.seq, diverged }, 'vault is behind its anchor');
         return;
       }
@@ -270,6 +320,7 @@ export class Vault {
 
   /** After every committed transaction: the WAL is still there, and a durable new head is anchored. */
   #committed(): void {
+    if (this.#fsync) this.#durable = this.audit.head();
     if (!this.#anchor || this.#rollback || !this.#fsync) return;
     if (!existsSync(`${this.path}-wal`)) this.#restoreWal();
     this.#writeAnchor();
@@ -360,6 +411,7 @@ export class Vault {
       const problems = vault.checkIntegrity();
       if (problems) vault.markDamaged(problems.slice(0, 3).join('; '));
       if (options.anchorPath !== undefined && !problems) vault.#attachAnchor(options.anchorPath, false);
+      if (!problems) vault.#readHubRollback();
       vault.logger.info({ path: options.path }, 'vault unlocked');
       return vault;
     } catch (e) {

@@ -14,8 +14,10 @@ export interface TestStation {
   close(): Promise<void>;
 }
 
-export async function openTestStation(dir: string, name: string, options: Partial<SyncEngineOptions> = {}): Promise<TestStation> {
-  const vault = await Vault.create({ path: join(dir, `${name}.vault`), wrapper: testWrapper() });
+/** A new vault `<dir>/<name>.vault`; with `reopen`, the one already there. With `anchorPath`, the vault keeps its anchor there. */
+export async function openTestStation(dir: string, name: string, options: Partial<SyncEngineOptions> = {}, at: { reopen?: boolean; anchorPath?: string } = {}): Promise<TestStation> {
+  const vaultOptions = { path: join(dir, `${name}.vault`), wrapper: testWrapper(), ...(at.anchorPath ? { anchorPath: at.anchorPath } : {}) };
+  const vault = at.reopen ? await Vault.open(vaultOptions) : await Vault.create(vaultOptions);
   const ledger = new Ledger(vault);
   const sync = new SyncEngine({ vault, ledger, intervalMs: 60_000, backoff: { baseMs: 50, maxMs: 400 }, requestTimeoutMs: 5000, ...options });
   return {
