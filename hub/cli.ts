@@ -17,7 +17,7 @@ import * as accounts from './services/accounts';
 import * as audit from './services/audit';
 import { defaultHubConfig, type HubDeps } from './services/context';
 import * as credentials from './services/credentials';
-import { keyring, resealAuthkeys, resolveKeyring, writeMasterKeyFile, type Keyring } from './services/authkeys';
+import { keyring, resolveKeyring, sealAtRest, writeMasterKeyFile, type Keyring } from './services/authkeys';
 import { importLicenseFile } from './services/import-file';
 import * as jobs from './services/jobs';
 import * as products from './services/products';
@@ -193,7 +193,7 @@ const role = (value: string | undefined): Role => {
 async function runCommand(cmd: string, args: string[]): Promise<unknown> {
   const store = await openStore({ db, ...(opt.schema ? { schema: opt.schema } : {}) });
   const logger = process.env.HUB_LOG_LEVEL ? createHubLogger() : silentLogger;
-  // The master key is read only by the commands that seal or open authkeys (import, master-key, migrate).
+  // The master key is read only by the commands that seal or open secrets (import, enroll-code, demo, master-key, migrate).
   let ring: Keyring | undefined;
   const keys = (): Keyring => (ring ??= resolveKeyring(store, process.env, opt['master-key-file']));
   const lazyKeyring: Keyring = { get current() { return keys().current; }, get previous() { return keys().previous; } };
@@ -206,11 +206,15 @@ async function runCommand(cmd: string, args: string[]): Promise<unknown> {
   const [a, b, c] = args;
   const dispatch = async (): Promise<unknown> => {
     switch (`${cmd} ${a ?? ''}`.trim()) {
-      case 'migrate': return { ok: true, store: store.location, authkeysSealed: await resealAuthkeys(store, keys(), 'plain') };
+      case 'migrate': {
+        const sealed = await sealAtRest(store, keys(), 'plain');
+        return { ok: true, store: store.location, authkeysSealed: sealed.authkeys, totpSecretsSealed: sealed.totpSecrets, enrollmentCodesRekeyed: sealed.enrollmentCodes };
+      }
       case 'master-key rotate': {
         const next = opt['new-key-file'] ?? process.env.HUB_NEW_MASTER_KEY_FILE;
         const to = keyring(resolveKeyring(store, {}, need(next, '--new-key-file')).current, [keys().current, ...keys().previous]);
-        return { rotated: await resealAuthkeys(store, to, 'all'), keyId: to.current.id };
+        const sealed = await sealAtRest(store, to, 'all');
+        return { rotated: sealed.authkeys, totpSecretsRotated: sealed.totpSecrets, keyId: to.current.id };
       }
       case 'demo': return await seedDemo(deps);
       case 'products list': return await products.listProducts(deps);

@@ -5,7 +5,7 @@ import { systemClock, type Clock } from '../common/clock';
 import { AppError } from '../common/errors';
 import { newId } from '../common/ids';
 import { logRedactPaths, type Logger } from '../common/log';
-import { resealAuthkeys, resolveKeyring, type Keyring } from './services/authkeys';
+import { resolveKeyring, sealAtRest, type Keyring } from './services/authkeys';
 import { buildApp, type BodyLimits, type RateLimits } from './http/app';
 import { defaultHubConfig, type AuthConfig, type HubConfig, type HubDeps, type JobConfig, type PushGroupConfig } from './services/context';
 import { startJobRunner } from './services/jobs';
@@ -75,8 +75,8 @@ export async function createHub(store: Store, opts: Omit<StartHubOptions, 'db' |
   const config: HubConfig = { ...defaultHubConfig, ...opts.config, jobs: { ...defaultHubConfig.jobs, ...opts.config?.jobs }, auth: { ...defaultHubConfig.auth, ...opts.config?.auth }, pushGroup: { ...defaultHubConfig.pushGroup, ...opts.config?.pushGroup } };
   const keyring = opts.keyring ?? resolveKeyring(store, process.env, opts.masterKeyFile);
   const deps: HubDeps = { instanceId: newId(), store, clock: opts.clock ?? systemClock, logger, sender: opts.sender ?? channelSender({}), keyring, config };
-  const resealed = await resealAuthkeys(store, keyring, 'plain');
-  if (resealed > 0) logger.info({ licenses: resealed, keyId: keyring.current.id }, 'authkeys sealed under the current master key');
+  const sealed = await sealAtRest(store, keyring, 'plain');
+  if (sealed.authkeys + sealed.totpSecrets + sealed.enrollmentCodes > 0) logger.info({ ...sealed, keyId: keyring.current.id }, 'secrets sealed under the current master key');
   const app = await buildApp({
     deps, ...(isPino(logger) ? { loggerInstance: logger } : {}), ...(opts.rateLimits ? { rateLimits: opts.rateLimits } : {}),
     ...(opts.bodyLimits ? { bodyLimits: opts.bodyLimits } : {}), ...(opts.tls ? { https: opts.tls } : {}), trustProxy: opts.behindTlsProxy === true,

@@ -4,7 +4,8 @@
  * - Sessions: a random token in an httpOnly cookie, its sha256 on the hub, a
  *   per-session CSRF token; idle and absolute expiry; sign out everywhere.
  * - Lockout with backoff per account name and per client address.
- * - TOTP second factor (otpauth): optional for all, required for `platform`.
+ * - TOTP second factor (otpauth): optional for all, required for `platform`; the secret sealed under the
+ *   hub's master key (authkeys.ts), so a dump of the database gives no second factor.
  * - API keys: `hk_` + 256 random bits, shown once, stored as sha256, bound to
  *   the account's role, revocable, last use recorded (to the minute).
  */
@@ -19,6 +20,7 @@ import {
 import { hashSecret, verifySecret } from '../../node/secret-hash';
 import type { Tx } from '../store';
 import type { AccountTable, ApiKeyTable, SessionTable } from '../store/schema';
+import { openTotpSecret, sealTotpSecret } from './authkeys';
 import type { HubDeps } from './context';
 import { isoIn, nowIso, sha256 } from './util';
 
@@ -73,11 +75,12 @@ export async function createAccount(deps: HubDeps, raw: AccountInput, opts: NewA
   const hash = await hashPassword(password, deps.config.auth.scryptCost);
   const now = nowIso(deps);
   const verified = opts.trusted ? now : null;
+  const id = newId();
   const row: AccountTable = {
-    id: newId(), name: input.name, role: input.role, factory_id: input.factoryId ?? null,
+    id, name: input.name, role: input.role, factory_id: input.factoryId ?? null,
     email: input.email ?? null, email_verified_at: input.email ? verified : null, phone: input.phone ?? null, phone_verified_at: input.phone ? verified : null,
     password_hash: hash, must_change_password: opts.trusted ? 0 : 1,
-    totp_secret: opts.trusted?.totpSecret ?? null, totp_enabled_at: opts.trusted?.totpSecret ? now : null, totp_last_step: null,
+    totp_secret: opts.trusted?.totpSecret ? sealTotpSecret(deps.keyring, id, opts.trusted.totpSecret) : null, totp_enabled_at: opts.trusted?.totpSecret ? now : null, totp_last_step: null,
     disabled_at: null, created_at: now, updated_at: now, operator_number: null, badge: null, station_pin_hash: null,
   };
   await deps.store.tx(async (trx) => {
@@ -96,7 +99,7 @@ export async function ensureDemoAccount(deps: HubDeps, input: AccountInput, pass
   const now = nowIso(deps);
   const next = {
     password_hash: await hashPassword(password, deps.config.auth.scryptCost), must_change_password: 0, disabled_at: null,
-    totp_secret: totpSecret ?? null, totp_enabled_at: totpSecret ? now : null, totp_last_step: null, updated_at: now,
+    totp_secret: totpSecret ? sealTotpSecret(deps.keyring, existing.id, totpSecret) : null, totp_enabled_at: totpSecret ? now : null, totp_last_step: null, updated_at: now,
   };
   await deps.store.db.updateTable('accounts').set(next).where('id', '=', existing.id).execute();
   return toAccount({ ...existing, ...next });
@@ -321,7 +324,7 @@ export async function login(deps: HubDeps, input: { name: string; password: stri
   let step: number | null = null;
   if (row.totp_enabled_at !== null && row.totp_secret !== null) {
     if (input.totp === undefined) throw new AppError('SECOND_FACTOR_REQUIRED', 'This account signs in with a code from its authenticator app too: send it as "totp".');
-    step = totpStep(deps, row, row.totp_secret, input.totp);
+    step = totpStep(deps, row, openTotpSecret(deps.keyring, row.id, row.totp_secret), input.totp);
     if (step === null || (row.totp_last_step !== null && step <= row.totp_last_step)) return fail('SIGN_IN_FAILED', 'The authenticator code is wrong or was already used: wait for the next one.');
   }
   const token = sessionToken();
@@ -415,7 +418,7 @@ export async function setupTotp(deps: HubDeps, p: Principal): Promise<{ secret: 
   if (!p.session) throw new AppError('SESSION_REQUIRED', 'This needs a signed-in session, not an API key.');
   if (p.account.totp_enabled_at !== null) throw new AppError('TOTP_ALREADY_ON', 'The second factor is already on; a platform account can reset it with a password reset.');
   const secret = newTotpSecret();
-  await deps.store.db.updateTable('accounts').set({ totp_secret: secret, updated_at: nowIso(deps) }).where('id', '=', p.account.id).execute();
+  await deps.store.db.updateTable('accounts').set({ totp_secret: sealTotpSecret(deps.keyring, p.account.id, secret), updated_at: nowIso(deps) }).where('id', '=', p.account.id).execute();
   return { secret, uri: totpFor(p.account, secret).toString() };
 }
 
@@ -425,7 +428,7 @@ export async function confirmTotp(deps: HubDeps, p: Principal, code: string): Pr
   const a = p.account;
   if (a.totp_enabled_at !== null) throw new AppError('TOTP_ALREADY_ON', 'The second factor is already on.');
   if (a.totp_secret === null) throw new AppError('TOTP_NOT_STARTED', 'Start the set-up first (POST /v1/account/totp).');
-  const step = totpStep(deps, a, a.totp_secret, code);
+  const step = totpStep(deps, a, openTotpSecret(deps.keyring, a.id, a.totp_secret), code);
   if (step === null) throw new AppError('TOTP_WRONG', 'That code does not match: check the clock of the device and try the next code.');
   const now = nowIso(deps);
   await deps.store.db.updateTable('accounts').set({ totp_enabled_at: now, totp_last_step: step, updated_at: now }).where('id', '=', a.id).execute();

@@ -1,8 +1,12 @@
 /**
- * Authkeys at rest: each one sealed with AES-256-GCM under the hub's master key, the license uuid as associated
- * data (a sealed authkey copied to another row does not open). Stored as `e1.<key id>.<base64url(iv | ciphertext | tag)>`;
- * the key id (first 8 hex of the key's SHA-256) says which master key sealed it, so a rotation can run while
- * hubs still read with the previous key. The key comes from a file or the environment, never the command line.
+ * The hub's keyring: its master key(s) and what they protect at rest.
+ * - Authkeys and TOTP secrets: sealed with AES-256-GCM, with associated data naming their place (the license uuid;
+ *   `totp:` + the account id), so a sealed value copied to another row does not open. Stored as
+ *   `e1.<key id>.<base64url(iv | ciphertext | tag)>`; the key id (first 8 hex of the key's SHA-256) says which master
+ *   key sealed it, so a rotation can run while hubs still read with the previous key.
+ * - One-time codes (download, contact, enrollment): HMAC-SHA256 under keys derived (HKDF) from the master key, so a
+ *   stolen database does not give them back by trying every code.
+ * The key comes from a file or the environment, never the command line.
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createCipheriv, createDecipheriv, createHash, createHmac, createSecretKey, hkdfSync, randomBytes, type KeyObject } from 'node:crypto';
@@ -73,47 +77,94 @@ export function resolveKeyring(store: Pick<Store, 'dialect' | 'location'>, env: 
   return keyring(current, previous);
 }
 
-const codeKeys = new WeakMap<MasterKey, Buffer>();
+const derivedKeys = new WeakMap<MasterKey, Map<string, Buffer>>();
+
+/** A key for one purpose, derived (HKDF) from a master key. */
+function derivedKey(mk: MasterKey, purpose: string): Buffer {
+  let byPurpose = derivedKeys.get(mk);
+  if (!byPurpose) derivedKeys.set(mk, (byPurpose = new Map()));
+  let k = byPurpose.get(purpose);
+  if (!k) byPurpose.set(purpose, (k = Buffer.from(hkdfSync('sha256', mk.key.export(), Buffer.alloc(0), `credential-hub ${purpose}`, 32))));
+  return k;
+}
 
 /**
- * HMAC-SHA256 of a one-time code under a key derived (HKDF) from the current master key: a stolen database alone
+ * HMAC-SHA256 of a one-time code under a key derived from the current master key: a stolen database alone
  * does not give the codes back (a plain hash of a 6-digit code is undone by trying all 10^6).
  */
 export function codeMac(ring: Keyring, codeId: string, code: string): string {
-  let k = codeKeys.get(ring.current);
-  if (!k) {
-    k = Buffer.from(hkdfSync('sha256', ring.current.key.export(), Buffer.alloc(0), 'credential-hub one-time codes', 32));
-    codeKeys.set(ring.current, k);
-  }
-  return createHmac('sha256', k).update(`${codeId}:${code}`).digest('hex');
+  return createHmac('sha256', derivedKey(ring.current, 'one-time codes')).update(`${codeId}:${code}`).digest('hex');
 }
 
-export function sealAuthkey(ring: Keyring, uuid: string, authkey: string): string {
+const keyedPrefix = 'h1.';
+const enrollmentMac = (mk: MasterKey, plainHash: string): string =>
+  `${keyedPrefix}${mk.id}.${createHmac('sha256', derivedKey(mk, 'enrollment codes')).update(plainHash).digest('hex')}`;
+
+/**
+ * How an enrollment code is stored: `h1.<key id>.` + HMAC of the code's sha256 (the sha256 is what older hubs
+ * stored, so their rows are converted without the codes: `rekeyEnrollmentCodes`). Sealed under the current key.
+ */
+export const enrollmentCodeHash = (ring: Keyring, normalisedCode: string): string => enrollmentMac(ring.current, sha256Hex(normalisedCode));
+
+/** What a typed enrollment code may be stored as: under the current key, or a previous one during a rotation. */
+export const enrollmentCodeCandidates = (ring: Keyring, normalisedCode: string): string[] => {
+  const plain = sha256Hex(normalisedCode);
+  return [ring.current, ...ring.previous].map((mk) => enrollmentMac(mk, plain));
+};
+
+const sha256Hex = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/** Enrollment codes stored as a plain sha256 (before keyed hashes) become keyed hashes; returns how many. */
+export async function rekeyEnrollmentCodes(store: Store, ring: Keyring): Promise<number> {
+  return store.tx(async (trx) => {
+    const rows = await store.lockForUpdate(trx.selectFrom('enrollment_codes').select('code_hash')
+      .where(sql<boolean>`substr(code_hash, 1, ${keyedPrefix.length}) <> ${keyedPrefix}`)).execute();
+    for (const r of rows) await trx.updateTable('enrollment_codes').set({ code_hash: enrollmentMac(ring.current, r.code_hash) }).where('code_hash', '=', r.code_hash).execute();
+    return rows.length;
+  });
+}
+
+/** AES-256-GCM under the current master key; `aad` ties the sealed value to its place. */
+function seal(ring: Keyring, aad: string, text: string): string {
   const iv = randomBytes(12);
   const c = createCipheriv('aes-256-gcm', ring.current.key, iv);
-  c.setAAD(Buffer.from(uuid, 'latin1'));
-  const body = Buffer.concat([iv, c.update(authkey, 'latin1'), c.final(), c.getAuthTag()]);
+  c.setAAD(Buffer.from(aad, 'latin1'));
+  const body = Buffer.concat([iv, c.update(text, 'latin1'), c.final(), c.getAuthTag()]);
   return `${prefix}${ring.current.id}.${body.toString('base64url')}`;
 }
 
 const isSealed = (stored: string): boolean => stored.startsWith(prefix);
 
-export function openAuthkey(ring: Keyring, uuid: string, stored: string): string {
-  if (!isSealed(stored)) return stored; // sealed at the next start (sealPlainAuthkeys)
+/** Opens what `seal` made; a value that is not sealed yet (an older store, sealed at the next start) is returned as it is. */
+function open(ring: Keyring, aad: string, stored: string, tampered: (cause: unknown) => AppError): string {
+  if (!isSealed(stored)) return stored;
   const id = stored.slice(prefix.length, prefix.length + 8);
   const k = ring.current.id === id ? ring.current : ring.previous.find((p) => p.id === id);
-  if (!k) throw new AppError('MASTER_KEY_UNKNOWN', `An authkey is sealed with master key ${id}, which this hub was not given: set HUB_PREVIOUS_MASTER_KEY_FILE to it, or finish the rotation.`, { keyId: id });
+  if (!k) throw new AppError('MASTER_KEY_UNKNOWN', `A secret is sealed with master key ${id}, which this hub was not given: set HUB_PREVIOUS_MASTER_KEY_FILE to it, or finish the rotation.`, { keyId: id });
   const body = Buffer.from(stored.slice(prefix.length + 9), 'base64url');
   const d = createDecipheriv('aes-256-gcm', k.key, body.subarray(0, 12));
-  d.setAAD(Buffer.from(uuid, 'latin1'));
+  d.setAAD(Buffer.from(aad, 'latin1'));
   d.setAuthTag(body.subarray(body.length - 16));
   const text = d.update(body.subarray(12, body.length - 16), undefined, 'latin1');
   try {
     return text + d.final('latin1');
   } catch (e) {
-    throw new AppError('AUTHKEY_TAMPERED', `The sealed authkey of license ${uuid} does not open: it was changed or copied from another license.`, { uuid }, { cause: e });
+    throw tampered(e);
   }
 }
+
+export const sealAuthkey = (ring: Keyring, uuid: string, authkey: string): string => seal(ring, uuid, authkey);
+
+export const openAuthkey = (ring: Keyring, uuid: string, stored: string): string => open(ring, uuid, stored, (cause) =>
+  new AppError('AUTHKEY_TAMPERED', `The sealed authkey of license ${uuid} does not open: it was changed or copied from another license.`, { uuid }, { cause }));
+
+const totpPlace = (accountId: string): string => `totp:${accountId}`;
+
+/** An account's TOTP secret (base32), sealed like an authkey: a dump of the database gives no second factor. */
+export const sealTotpSecret = (ring: Keyring, accountId: string, secret: string): string => seal(ring, totpPlace(accountId), secret);
+
+export const openTotpSecret = (ring: Keyring, accountId: string, stored: string): string => open(ring, totpPlace(accountId), stored, (cause) =>
+  new AppError('TOTP_SECRET_TAMPERED', 'The second factor of this account does not open on this hub: a platform account must reset its password (which resets the second factor).', { accountId }, { cause }));
 
 /**
  * Seals, under the keyring's current key, the authkeys that are not under it yet: `plain` ones only (a store from
@@ -137,7 +188,45 @@ export async function resealAuthkeys(store: Store, ring: Keyring, which: 'plain'
     if (batch.length < 1000) break;
     after = batch[batch.length - 1]!.uuid;
   }
-  // Plain text freed by the rewrite must not linger in SQLite's free pages.
-  if (done > 0 && store.dialect === 'sqlite') await sql`vacuum`.execute(store.db);
+  if (done > 0) await scrubFreedPages(store);
   return done;
+}
+
+/** TOTP secrets not sealed under the current key yet (`plain`, or `all` for a rotation) are sealed; returns how many. */
+export async function resealTotpSecrets(store: Store, ring: Keyring, which: 'plain' | 'all'): Promise<number> {
+  const mine = which === 'all' ? `${prefix}${ring.current.id}.` : prefix;
+  return store.tx(async (trx) => {
+    const rows = await store.lockForUpdate(trx.selectFrom('accounts').select(['id', 'totp_secret']).where('totp_secret', 'is not', null)
+      .where(sql<boolean>`substr(totp_secret, 1, ${mine.length}) <> ${mine}`)).execute();
+    for (const r of rows) {
+      await trx.updateTable('accounts').set({ totp_secret: sealTotpSecret(ring, r.id, openTotpSecret(ring, r.id, r.totp_secret!)) }).where('id', '=', r.id).execute();
+    }
+    return rows.length;
+  });
+}
+
+/**
+ * Plain values a rewrite freed must not linger in SQLite's free pages, nor in the old pages the write-ahead log
+ * keeps: vacuum, then checkpoint the log into the file and empty it. (PostgreSQL's dead rows are not in a dump.)
+ */
+async function scrubFreedPages(store: Store): Promise<void> {
+  if (store.dialect !== 'sqlite') return;
+  await sql`vacuum`.execute(store.db);
+  await sql`pragma wal_checkpoint(truncate)`.execute(store.db);
+}
+
+export interface SealedAtRest { authkeys: number; totpSecrets: number; enrollmentCodes: number }
+
+/**
+ * Everything the keyring protects, brought under it: at every start and `hub migrate` (`plain`: what an older
+ * store kept in clear), and by `hub master-key rotate` (`all`: also what a previous key sealed; enrollment codes
+ * made under the previous key keep working while the hubs are given it, then ask for new ones).
+ */
+export async function sealAtRest(store: Store, ring: Keyring, which: 'plain' | 'all'): Promise<SealedAtRest> {
+  const authkeys = await resealAuthkeys(store, ring, which);
+  const totpSecrets = await resealTotpSecrets(store, ring, which);
+  const enrollmentCodes = await rekeyEnrollmentCodes(store, ring);
+  if (authkeys === 0 && totpSecrets + enrollmentCodes > 0) await scrubFreedPages(store); // resealAuthkeys scrubs for its own
+
+  return { authkeys, totpSecrets, enrollmentCodes };
 }

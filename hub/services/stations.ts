@@ -6,6 +6,7 @@ import { downloadContactSchema } from '../../common/hub-api';
 import type { Tx } from '../store';
 import type { StationTable } from '../store/schema';
 import type { HubDeps } from './context';
+import { enrollmentCodeCandidates, enrollmentCodeHash } from './authkeys';
 import { isoIn, nowIso, randomToken, sha256 } from './util';
 
 export const toStation = (r: StationTable): Station => ({
@@ -72,7 +73,7 @@ export async function createEnrollmentCode(deps: HubDeps, stationId: string, ttl
   await deps.store.tx(async (trx) => {
     // Only the newest code of a station is open: one handed out earlier (and maybe lost) stops working.
     await cancelOpenCodes(trx, stationId, now);
-    await trx.insertInto('enrollment_codes').values({ code_hash: sha256(raw), station_id: stationId, expires_at: expiresAt, used_at: null, created_at: now }).execute();
+    await trx.insertInto('enrollment_codes').values({ code_hash: enrollmentCodeHash(deps.keyring, raw), station_id: stationId, expires_at: expiresAt, used_at: null, created_at: now }).execute();
   });
   deps.logger.info({ stationId, expiresAt }, 'enrollment code created');
   return { stationId, code, expiresAt };
@@ -80,15 +81,16 @@ export async function createEnrollmentCode(deps: HubDeps, stationId: string, ttl
 
 /** Trades a one-time enrollment code for a new station token (any older token of the station stops working). */
 export async function enroll(deps: HubDeps, req: EnrollRequest): Promise<EnrollResponse> {
-  const hash = sha256(normaliseCode(req.code));
+  // Kept as a keyed hash (authkeys.ts): a stolen database does not give the codes back by trying them.
+  const candidates = enrollmentCodeCandidates(deps.keyring, normaliseCode(req.code));
   const now = nowIso(deps);
   const token = randomToken('hst_');
   const station = await deps.store.tx(async (trx) => {
-    const code = await deps.store.lockForUpdate(trx.selectFrom('enrollment_codes').selectAll().where('code_hash', '=', hash)).executeTakeFirst();
+    const code = await deps.store.lockForUpdate(trx.selectFrom('enrollment_codes').selectAll().where('code_hash', 'in', candidates)).executeTakeFirst();
     if (!code) throw new AppError('ENROLLMENT_CODE_INVALID', 'This enrollment code is not valid: check it, or ask the hub administrator for a new one.');
     if (code.used_at !== null) throw new AppError('ENROLLMENT_CODE_USED', 'This enrollment code was already used: ask the hub administrator for a new one.');
     if (code.expires_at <= now) throw new AppError('ENROLLMENT_CODE_EXPIRED', 'This enrollment code has expired: ask the hub administrator for a new one.');
-    await trx.updateTable('enrollment_codes').set({ used_at: now }).where('code_hash', '=', hash).execute();
+    await trx.updateTable('enrollment_codes').set({ used_at: now }).where('code_hash', '=', code.code_hash).execute();
     await trx.updateTable('stations').set({ token_hash: sha256(token), enrolled_at: now, revoked_at: null, hostname: req.hostname ?? null, last_seen_at: now }).where('id', '=', code.station_id).execute();
     return trx.selectFrom('stations').selectAll().where('id', '=', code.station_id).executeTakeFirstOrThrow();
   });

@@ -64,7 +64,7 @@ export interface AccountTable {
   email: string | null; email_verified_at: string | null; phone: string | null; phone_verified_at: string | null;
   /** `scrypt$N$r$p$salt$hash` (base64url). */
   password_hash: string; must_change_password: number;
-  /** Base32; set while the second factor is set up, enabled once a code confirmed it. */
+  /** Base32, sealed under the master key (`e1.` ..., authkeys.ts); set while the second factor is set up, enabled once a code confirmed it. */
   totp_secret: string | null; totp_enabled_at: string | null; totp_last_step: number | null;
   disabled_at: string | null; created_at: string; updated_at: string;
   /** A factory account at its factory's stations: signs on as an operator with the number or the badge; a supervisor with the PIN (its scrypt hash). */

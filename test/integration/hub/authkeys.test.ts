@@ -1,6 +1,8 @@
-// Authkeys at rest: sealed with AES-256-GCM under the hub's master key; a dump of the database holds none in clear,
-// plain ones from an older store are sealed at start, and a rotation re-seals them under a new key.
+// Secrets at rest: authkeys and TOTP secrets sealed with AES-256-GCM under the hub's master key, enrollment codes
+// kept as keyed hashes; a dump of the database holds none in clear, what an older store kept in clear is sealed at
+// start, and a rotation re-seals under a new key.
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,10 +10,15 @@ import { promisify } from 'node:util';
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PullResponse } from '../../../common/hub-api';
-import { keyring, masterKey, parseMasterKey, resealAuthkeys } from '../../../hub/services/authkeys';
+import { keyring, masterKey, parseMasterKey, resealAuthkeys, sealAtRest } from '../../../hub/services/authkeys';
+import { createAccount, newTotpSecret, totpNow } from '../../../hub/services/accounts';
+import { registerSecret } from '../../support/log-sink';
 import { bootHub, enrollStation, makeCredential, makeLicenses, seedWorld, targets, testKeyring, testDb, type TestHub } from './harness';
 
-const tables = ['products', 'factories', 'lines', 'stations', 'enrollment_codes', 'credentials', 'licenses', 'update_requests', 'credential_events', 'push_items', 'download_codes', 'jobs', 'third_party_resources', 'notices', 'transfer_claims'];
+const tables = ['accounts', 'products', 'factories', 'lines', 'stations', 'enrollment_codes', 'credentials', 'licenses', 'update_requests', 'credential_events', 'push_items', 'download_codes', 'jobs', 'third_party_resources', 'notices', 'transfer_claims'];
+
+/** The SQLite file and its write-ahead log, as text. */
+const fileBytes = (file: string): string => Buffer.concat([readFileSync(file), ...(existsSync(`${file}-wal`) ? [readFileSync(`${file}-wal`)] : [])]).toString('latin1');
 
 /** Every row of every table, as text: what a dump of the database would hold. */
 async function dump(h: TestHub): Promise<string> {
@@ -39,8 +46,7 @@ describe.each(targets())('authkeys at rest on %s', (target) => {
     const rows = await h.store.db.selectFrom('licenses').select('authkey').execute();
     expect(rows.every((r) => r.authkey.startsWith(`e1.${testKeyring.current.id}.`))).toBe(true);
     if (target === 'sqlite') {
-      const file = tdb.db;
-      const bytes = Buffer.concat([readFileSync(file), ...(existsSync(`${file}-wal`) ? [readFileSync(`${file}-wal`)] : [])]).toString('latin1');
+      const bytes = fileBytes(tdb.db);
       for (const l of c.purchased) expect(bytes).not.toContain(l.authkey);
     }
     const page = await h.call<PullResponse>('POST', '/v1/station/pull', { cursor: null, limit: 3 }, token);
@@ -98,6 +104,87 @@ describe.each(targets())('authkeys at rest on %s', (target) => {
     const old = await h.call('POST', '/v1/station/pull', { cursor: null }, token);
     expect(old.body.error.code).toBe('MASTER_KEY_UNKNOWN');
   });
+
+  it('seals TOTP secrets: no dump holds one, a plain one of an older store is sealed at start, and a rotation re-seals them; sign-in works throughout', async () => {
+    const tdb = await testDb(target);
+    h = await bootHub(target, { tdb, keepDb: true });
+    const password = 'a long enough password 1';
+    registerSecret(password);
+    const secrets = { paula: newTotpSecret(), quinn: newTotpSecret() };
+    Object.values(secrets).forEach(registerSecret);
+    await createAccount(h.hub.deps, { name: 'paula', role: 'platform' }, { trusted: { password, totpSecret: secrets.paula } });
+    const olivia = (await createAccount(h.hub.deps, { name: 'olivia', role: 'owner' }, { trusted: { password } })).account;
+    const login = async (name: string, totp?: string) => (await h!.hub.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { name, password, ...(totp ? { totp } : {}) } }));
+    // olivia sets up her second factor through the API: the secret answered once is kept sealed
+    const signed = await login('olivia');
+    const cookie = /hub_session=[^;]*/.exec(String(signed.headers['set-cookie']))![0];
+    registerSecret(cookie);
+    const setup = await h.call('POST', '/v1/account/totp', undefined, null, { cookie, 'x-csrf-token': JSON.parse(signed.body).csrfToken });
+    const oliviaSecret = setup.body.secret as string;
+    expect((await h.call('POST', '/v1/account/totp/confirm', { code: totpNow(oliviaSecret, h.clock.now()) }, null, { cookie, 'x-csrf-token': JSON.parse(signed.body).csrfToken })).status).toBe(200);
+    // quinn's secret as a hub from before sealing kept it: in clear
+    const quinn = (await createAccount(h.hub.deps, { name: 'quinn', role: 'owner' }, { trusted: { password } })).account;
+    await h.store.db.updateTable('accounts').set({ totp_secret: secrets.quinn, totp_enabled_at: '2026-01-01T00:00:00.000Z' }).where('id', '=', quinn.id).execute();
+    await h.close();
+
+    h = await bootHub(target, { tdb, keepDb: true });
+    const all = [secrets.paula, secrets.quinn, oliviaSecret];
+    const stored = await h.store.db.selectFrom('accounts').select(['name', 'totp_secret']).where('totp_secret', 'is not', null).execute();
+    expect(stored.map((r) => r.name).sort()).toEqual(['olivia', 'paula', 'quinn']);
+    for (const r of stored) expect(r.totp_secret).toMatch(new RegExp(`^e1\\.${testKeyring.current.id}\\.`));
+    const text = await dump(h);
+    for (const s of all) expect(text).not.toContain(s);
+    if (target === 'sqlite') for (const s of all) expect(fileBytes(tdb.db).includes(s), 'a TOTP secret in the SQLite file').toBe(false);
+    expect((await login('quinn', totpNow(secrets.quinn, h.clock.now()))).statusCode).toBe(200);
+    h.clock.advance(30_000); // olivia's code of the set-up step was used
+    expect((await login('olivia', totpNow(oliviaSecret, h.clock.now()))).statusCode).toBe(200);
+    // A sealed secret copied onto another account does not open there.
+    const paulaRow = stored.find((r) => r.name === 'paula')!;
+    await h.store.db.updateTable('accounts').set({ totp_secret: paulaRow.totp_secret }).where('id', '=', olivia.id).execute();
+    expect(JSON.parse((await login('olivia', totpNow(secrets.paula, h.clock.now()))).body).error.code).toBe('TOTP_SECRET_TAMPERED');
+    await h.store.db.updateTable('accounts').set({ totp_secret: stored.find((r) => r.name === 'olivia')!.totp_secret }).where('id', '=', olivia.id).execute();
+
+    const next = keyring(masterKey(Buffer.alloc(32, 9)), [testKeyring.current]);
+    expect(await sealAtRest(h.store, next, 'all')).toMatchObject({ totpSecrets: 3 });
+    await h.close();
+    h = await bootHub(target, { tdb, keyring: keyring(masterKey(Buffer.alloc(32, 9))) });
+    h.clock.advance(60_000);
+    expect((await login('paula', totpNow(secrets.paula, h.clock.now()))).statusCode).toBe(200);
+  });
+
+  it('keeps enrollment codes as keyed hashes: not the sha256 an older hub kept, which is re-keyed at start and still enrolls; a rotation keeps open codes working while the old key is given', async () => {
+    const tdb = await testDb(target);
+    h = await bootHub(target, { tdb, keepDb: true });
+    const w = await seedWorld(h);
+    const made = await h.admin('POST', `/v1/admin/stations/${w.s1}/enrollment-codes`, {});
+    const plainHash = createHash('sha256').update((made.body.code as string).replace(/-/g, '')).digest('hex');
+    const row = await h.store.db.selectFrom('enrollment_codes').select('code_hash').where('station_id', '=', w.s1).executeTakeFirstOrThrow();
+    expect(row.code_hash).toMatch(new RegExp(`^h1\\.${testKeyring.current.id}\\.[0-9a-f]{64}$`));
+    expect(row.code_hash).not.toContain(plainHash);
+    // a code an older hub stored as its plain sha256
+    const older = 'ABCD-EFGH-JKMN';
+    registerSecret(older);
+    const olderHash = createHash('sha256').update(older.replace(/-/g, '')).digest('hex');
+    await h.store.db.insertInto('enrollment_codes').values({ code_hash: olderHash, station_id: w.s2, expires_at: '2099-01-01T00:00:00.000Z', used_at: null, created_at: '2026-01-01T00:00:00.000Z' }).execute();
+    await h.close();
+
+    h = await bootHub(target, { tdb, keepDb: true });
+    const hashes = (await h.store.db.selectFrom('enrollment_codes').select('code_hash').execute()).map((r) => r.code_hash);
+    expect(hashes).toHaveLength(2);
+    expect(hashes.every((x) => x.startsWith('h1.'))).toBe(true);
+    expect(await dump(h)).not.toContain(olderHash);
+    if (target === 'sqlite') expect(fileBytes(tdb.db).includes(olderHash), 'the plain hash in the SQLite file').toBe(false);
+    expect((await h.call('POST', '/v1/station/enroll', { code: older.toLowerCase() })).status).toBe(200);
+    await h.close();
+
+    // rotated: the open code made under the old key works while the hubs are given it, and not after
+    const next = keyring(masterKey(Buffer.alloc(32, 9)), [testKeyring.current]);
+    h = await bootHub(target, { tdb, keepDb: true, keyring: keyring(masterKey(Buffer.alloc(32, 9))) });
+    expect((await h.call('POST', '/v1/station/enroll', { code: made.body.code })).body.error.code).toBe('ENROLLMENT_CODE_INVALID');
+    await h.close();
+    h = await bootHub(target, { tdb, keyring: next });
+    expect((await h.call('POST', '/v1/station/enroll', { code: made.body.code })).status).toBe(200);
+  });
 });
 
 describe('the hub command and the master key', () => {
@@ -112,7 +199,7 @@ describe('the hub command and the master key', () => {
       expect(statSync(file).mode & 0o777).toBe(0o600);
       expect(gen.keyId).toBe(parseMasterKey(readFileSync(file, 'utf8')).id);
       // Rotating reads the current key (a SQLite store makes hub.master-key next to it on first use) and re-seals under the new one.
-      expect(await hub('master-key', 'rotate', '--new-key-file', file)).toEqual({ rotated: 0, keyId: gen.keyId });
+      expect(await hub('master-key', 'rotate', '--new-key-file', file)).toEqual({ rotated: 0, totpSecretsRotated: 0, keyId: gen.keyId });
       expect(existsSync(join(dir, 'hub.master-key'))).toBe(true);
     } finally {
       rmSync(dir, { recursive: true, force: true });
