@@ -164,7 +164,7 @@ async function runCommand(station: Station, cmd: Exclude<StationCommand, { comma
       return setPid(station, station.findGroup(cmd.group).id, cmd.pid, out, '');
     case 'rejected': {
       const groupId = cmd.group !== undefined ? station.findGroup(cmd.group).id : undefined;
-      const rejected = station.listRejected(groupId).map((l) => ({ uuid: l.uuid, groupId: l.groupId, slot: l.slot, at: new Date(l.updatedAt).toISOString(), reason: l.reason }));
+      const rejected = station.listRejected(groupId).map((l) => ({ uuid: l.uuid, groupId: l.groupId, slot: l.slot, at: new Date(l.updatedAt).toISOString(), cause: l.cause, reason: l.reason }));
       out({ event: 'rejected', rejected }, rejected.length === 0 ? 'No rejected licenses.' : rejected.map((r) => `${r.uuid}  slot ${r.slot ?? '?'}  ${r.at}  ${r.reason ?? ''}`).join('\n'));
       return exit.ok;
     }

@@ -1,7 +1,7 @@
 import { AppError, isAppError } from '../../common/errors';
 import { newId } from '../../common/ids';
 import { licenseStates, type LicenseState } from '../../common/license';
-import type { BurnOutcome, BurnStep, ModuleIdentity } from '../../native/protocols/types';
+import { rejectionOf, type BurnOutcome, type BurnStep, type LicenseRejection, type ModuleIdentity } from '../../native/protocols/types';
 import { damageAdvice, isDamageError, type AuditVerification, type Vault, type VaultDb } from '../vault';
 import { nextState, type LedgerAction } from './states';
 import { burnReportCsv, type BurnRecord } from './report';
@@ -123,9 +123,9 @@ export const ledgerQueries = {
   uuidLengthAvailable: "SELECT 1 AS hit FROM licenses WHERE group_key = ? AND state = 'available' AND length(uuid) = ? LIMIT 1",
   anyAvailable: "SELECT length(uuid) AS len FROM licenses WHERE group_key = ? AND state = 'available' LIMIT 1",
   failedAttempts: "SELECT count(*) AS n FROM burn_records WHERE group_id = ? AND result = 'failed' AND at >= ?",
-  // The reason is the one the license was rejected with, from its audit entry (found through audit_by_license).
+  // The reason and cause are the ones the license was rejected with, from its audit entry (found through audit_by_license).
   rejected: `SELECT l.*, g.id AS group_id,
-      (SELECT json_extract(a.detail, '$.reason') FROM audit_log a WHERE a.license_uuid = l.uuid AND a.action = 'license.reject' ORDER BY a.seq DESC LIMIT 1) AS reason
+      (SELECT a.detail FROM audit_log a WHERE a.license_uuid = l.uuid AND a.action = 'license.reject' ORDER BY a.seq DESC LIMIT 1) AS detail
     FROM licenses l JOIN credential_groups g ON g.key = l.group_key WHERE l.state = 'rejected' ORDER BY l.id`,
   group: 'SELECT key, id, name, pid, state, blocked_reason FROM credential_groups WHERE id = ?',
 } as const;
@@ -297,8 +297,8 @@ export class Ledger {
    * reserved -> rejected: the license cannot be burned into these modules (refused before any
    * byte was sent). It is set aside for good with its reason and reported to the hub as rejected.
    */
-  reject(uuid: string, attempt: string, reason: string): void {
-    this.#transition(uuid, 'reject', { attempt, detail: { reason }, burn: { result: 'rejected', reason } });
+  reject(uuid: string, attempt: string, reason: string, cause: LicenseRejection | null = null): void {
+    this.#transition(uuid, 'reject', { attempt, detail: { reason, ...(cause ? { cause } : {}) }, burn: { result: 'rejected', reason } });
   }
 
   /** reserved -> available: only while no byte of the write has left. */
@@ -363,7 +363,7 @@ export class Ledger {
     const reason = `${outcome.error.code} at ${outcome.step}: ${outcome.error.message}`;
     if (state === 'reserved' && outcome.exposure === 'nothing-sent') {
       if (outcome.error.code === 'INVALID_LICENSE') {
-        this.reject(uuid, attempt, outcome.error.message);
+        this.reject(uuid, attempt, outcome.error.message, rejectionOf(outcome.error));
         return 'rejected';
       }
       this.release(uuid, attempt, reason);
@@ -550,10 +550,13 @@ export class Ledger {
     return lengths.some((n) => probe.get(key, n) !== undefined) ? { fits: true } : { fits: false, length: any.len };
   }
 
-  /** Rejected licenses (of one group, or all) with the reason each was set aside for. */
-  listRejected(groupId?: string): (LicenseInfo & { reason: string | null })[] {
-    const rows = this.#db.prepare<[], LicenseRow & { reason: string | null }>(ledgerQueries.rejected).all();
-    return rows.filter((r) => groupId === undefined || r.group_id === groupId).map((r) => ({ ...infoFromRow(r), reason: r.reason }));
+  /** Rejected licenses (of one group, or all) with the reason each was set aside for and its typed cause (null before causes were recorded). */
+  listRejected(groupId?: string): (LicenseInfo & { reason: string | null; cause: LicenseRejection | null })[] {
+    const rows = this.#db.prepare<[], LicenseRow & { detail: string | null }>(ledgerQueries.rejected).all();
+    return rows.filter((r) => groupId === undefined || r.group_id === groupId).map((r) => {
+      const detail = r.detail === null ? {} : (JSON.parse(r.detail) as { reason?: string; cause?: LicenseRejection });
+      return { ...infoFromRow(r), reason: detail.reason ?? null, cause: detail.cause ?? null };
+    });
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { BurnFailureCode } from '../../native/protocols/types';
+import type { BurnFailureCode, LicenseRejection } from '../../native/protocols/types';
 
 /** Codes a slot shows: the driver's failure codes plus what can go wrong around a burn. */
 export type SlotFailureCode = BurnFailureCode | 'NO_LICENSE_LEFT' | 'GROUP_BLOCKED' | 'LICENSE_DAMAGED' | 'LICENSES_REJECTED' | 'VAULT_BEHIND' | 'VAULT_DAMAGED' | 'DISK_FULL' | 'PORT_ERROR' | 'INTERNAL';
@@ -60,31 +60,32 @@ function asClause(reason: string): string {
   return /^[A-Z](?![A-Z])/.test(r) ? r[0]!.toLowerCase() + r.slice(1) : r;
 }
 
-/** Why these modules refuse a license, as one kind per cause: N licenses in a row refused for the same kind stop the slot. */
-export type RejectionKind = 'pid-missing' | 'uuid-length' | 'mac-missing' | 'other';
-
 /**
- * The kind of a driver's INVALID_LICENSE message, and a key that is the same for every
- * license refused for the same cause (the license's own uuid taken out).
+ * The same for every license refused for the same cause: the driver's typed rejection (a uuid length is
+ * part of it, as a group may mix lengths); a driver that did not type it, by its message without the uuid.
  */
-export function rejectionKind(message: string, uuid: string): { kind: RejectionKind; key: string } {
-  if (/\bPID\b/.test(message) && /(none was given|asks? for|needs?)/i.test(message)) return { kind: 'pid-missing', key: 'pid-missing' };
-  if (/\buuid\b/i.test(message) && /characters/i.test(message)) return { kind: 'uuid-length', key: `uuid-length-${uuid.length}` };
-  if (/\bno MAC\b/i.test(message)) return { kind: 'mac-missing', key: 'mac-missing' };
-  return { kind: 'other', key: message.split(uuid).join('<uuid>') };
+export function rejectionKey(rejection: LicenseRejection | null, uuid: string, message: string): string {
+  if (rejection === 'uuid') return `uuid-${uuid.length}`;
+  return rejection ?? `other:${message.split(uuid).join('<uuid>')}`;
 }
 
 /** The group-level reason a slot stops with after `count` licenses in a row were refused for the same cause. */
-export function rejectionStop(kind: RejectionKind, context: { slot: number; group: string; count: number; uuidLength: number; detail: string }): string {
-  const { group, count } = context;
-  switch (kind) {
+export function rejectionStop(rejection: LicenseRejection | null, context: { slot: number; group: string; count: number; uuidLength: number; detail: string }): string {
+  const { group, count, slot } = context;
+  switch (rejection) {
     case 'pid-missing':
       return `Group ${group} has no PID but these modules ask for one: a supervisor can set the group's PID.`;
-    case 'uuid-length':
-      return `The licenses of group ${group} have ${context.uuidLength}-character uuids, which the modules on slot ${context.slot} cannot take: pick a group made for these modules.`;
+    case 'pid':
+      return `Group ${group} has a PID these modules cannot take (too long, or with spaces or quotes): a supervisor can set the group's PID.`;
+    case 'uuid':
+      return `The licenses of group ${group} have ${context.uuidLength}-character uuids, which the modules on slot ${slot} cannot take: pick a group made for these modules.`;
     case 'mac-missing':
-      return `The licenses of group ${group} carry no MAC, which the modules on slot ${context.slot} need: pick a group whose license list has MACs.`;
-    case 'other':
-      return `The modules on slot ${context.slot} refused ${count} licenses of group ${group} in a row (${asClause(context.detail)}): ask a supervisor to check the group.`;
+      return `The licenses of group ${group} carry no MAC, which the modules on slot ${slot} need: pick a group whose license list has MACs.`;
+    case 'mac':
+      return `The licenses of group ${group} carry MACs that are not 12 hexadecimal digits, which the modules on slot ${slot} cannot take: pick another group.`;
+    case 'authkey':
+      return `The licenses of group ${group} have authkeys the modules on slot ${slot} cannot take (32 plain characters): pick another group.`;
+    case null:
+      return `The modules on slot ${slot} refused ${count} licenses of group ${group} in a row (${asClause(context.detail)}): pick another group.`;
   }
 }

@@ -1,15 +1,15 @@
-import { AppError, isAppError, toErrorInfo } from '../../common/errors';
+import { AppError, isAppError, toErrorInfo, type ErrorInfo } from '../../common/errors';
 import { systemClock, type Clock } from '../../common/clock';
 import { silentLogger, type Logger } from '../../common/log';
 import type { LicenseState } from '../../common/license';
 import { createDriver } from '../../native/protocols';
-import type { BurnOutcome, BurnStep, ModuleDriver, ModuleIdentity, ProtocolId } from '../../native/protocols/types';
+import { rejectionOf, type BurnOutcome, type BurnStep, type ModuleDriver, type ModuleIdentity, type ProtocolId } from '../../native/protocols/types';
 import { playResetSequence, type ResetSequence } from '../../native/transport/programmers';
 import { SerialTransport } from '../../native/transport/serial';
 import type { Transport } from '../../native/transport/types';
 import type { Ledger, Reservation } from '../ledger';
 import { isDamageError, isDiskFullError } from '../vault';
-import { failureMessage, programmerMissingMessage, rejectionKind, rejectionStop, type SlotFailureCode } from './messages';
+import { failureMessage, programmerMissingMessage, rejectionKey, rejectionStop, type SlotFailureCode } from './messages';
 import { freshGuard, holdsGuard, needsIdentity, nextGuard, removalGuard, type JigProbe, type SwapGuard } from './swap-guard';
 
 export type SlotPhase = 'idle' | 'waiting-for-module' | 'burning' | 'done' | 'failed' | 'stopped';
@@ -524,7 +524,7 @@ export class Slot {
       return this.#stopOnDiskFull(reservation.uuid, outcome);
     }
     this.#onLedgerChange(groupId);
-    if (state === 'rejected' && !outcome.ok) return this.#rejected(reservation.uuid, outcome.error.message);
+    if (state === 'rejected' && !outcome.ok) return this.#rejected(reservation.uuid, outcome.error);
     this.#rejections = null;
 
     if (outcome.ok) {
@@ -548,18 +548,19 @@ export class Slot {
    * module in the jig is burned with the next license at once; after `rejectLimit` in a row for the
    * same cause the slot stops with that cause for the whole group.
    */
-  #rejected(uuid: string, message: string): 'next' | 'stop' {
-    const { kind, key } = rejectionKind(message, uuid);
+  #rejected(uuid: string, error: ErrorInfo): 'next' | 'stop' {
+    const rejection = rejectionOf(error);
+    const key = rejectionKey(rejection, uuid, error.message);
     const count = this.#rejections?.key === key ? this.#rejections.count + 1 : 1;
     this.#rejections = { key, count };
-    this.#log.warn({ uuid, reason: message }, 'license rejected: set aside');
+    this.#log.warn({ uuid, rejection, reason: error.message }, 'license rejected: set aside');
     this.#guard = freshGuard();
     if (count < this.#timing.rejectLimit) {
       this.#set({ phase: 'waiting-for-module', step: null, progress: 0 });
       return 'next';
     }
     const group = this.#ledger.vault.getGroup(this.config.groupId).name;
-    const stopReason = { code: 'LICENSES_REJECTED' as const, message: rejectionStop(kind, { slot: this.config.number, group, count, uuidLength: uuid.length, detail: message }) };
+    const stopReason = { code: 'LICENSES_REJECTED' as const, message: rejectionStop(rejection, { slot: this.config.number, group, count, uuidLength: uuid.length, detail: error.message }) };
     this.#set({ stopReason, phase: 'stopped', running: false, step: null, progress: 0 });
     return 'stop';
   }

@@ -29,6 +29,21 @@ export const burnFailureCodes = ['TIMEOUT', 'CHECKSUM', 'REFUSED', 'ALREADY_AUTH
 export type BurnFailureCode = (typeof burnFailureCodes)[number];
 
 /**
+ * Why a license cannot go into these modules: the `rejection` in INVALID_LICENSE's details, set by every
+ * driver. A slot sets such a license aside, and stops when licenses keep being refused for the same cause.
+ * `uuid`, `authkey`, `mac`, `pid`: the field has a length or characters these modules cannot take;
+ * `mac-missing`, `pid-missing`: the modules need the field and the license (or its group) has none.
+ */
+export const licenseRejections = ['uuid', 'authkey', 'mac', 'mac-missing', 'pid', 'pid-missing'] as const;
+export type LicenseRejection = (typeof licenseRejections)[number];
+
+/** The typed cause of an INVALID_LICENSE failure, or null (another failure, or a driver that did not say). */
+export function rejectionOf(error: ErrorInfo): LicenseRejection | null {
+  const cause = error.code === 'INVALID_LICENSE' ? error.details?.['rejection'] : undefined;
+  return (licenseRejections as readonly unknown[]).includes(cause) ? (cause as LicenseRejection) : null;
+}
+
+/**
  * Whether any byte of the write frame left the host: the ledger releases a
  * license only on `nothing-sent`; `sent-outcome-unknown` makes it suspect.
  */

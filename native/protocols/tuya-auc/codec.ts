@@ -1,4 +1,5 @@
 import { AppError } from '../../../common/errors';
+import type { LicenseRejection } from '../types';
 
 /**
  * The tuya-auc frame codec (../shared/protocols/tuya-auc.md): pure functions
@@ -236,14 +237,14 @@ const SAFE_TEXT = /^[\x21\x23-\x5b\x5d-\x7e]+$/; // printable ASCII without quot
  * INVALID_LICENSE error to show the operator, or null when it fits.
  */
 export function checkAuthInfo(info: { uuid: string; authkey: string; mac?: string | undefined; pid?: string | undefined }, options: { pidRequired: boolean }): AppError | null {
-  const bad = (why: string) => new AppError('INVALID_LICENSE', `This license cannot be burned over tuya-auc: ${why}. Nothing was sent; set this license aside and pick one made for this module.`);
-  if (info.uuid.length !== 16 || !SAFE_TEXT.test(info.uuid)) return bad(`the uuid must be exactly 16 plain characters (it has ${info.uuid.length})`);
-  if (info.authkey.length !== 32 || !SAFE_TEXT.test(info.authkey)) return bad(`the authkey must be exactly 32 plain characters (it has ${info.authkey.length})`);
-  if (info.mac === undefined || info.mac === '') return bad('it carries no MAC address, and this protocol needs one from the license list');
-  if (!/^[0-9A-Fa-f]{12}$/.test(info.mac)) return bad('the MAC must be 12 hexadecimal digits');
+  const bad = (rejection: LicenseRejection, why: string) => new AppError('INVALID_LICENSE', `This license cannot be burned over tuya-auc: ${why}. Nothing was sent; set this license aside and pick one made for this module.`, { rejection, uuidLength: info.uuid.length });
+  if (info.uuid.length !== 16 || !SAFE_TEXT.test(info.uuid)) return bad('uuid', `the uuid must be exactly 16 plain characters (it has ${info.uuid.length})`);
+  if (info.authkey.length !== 32 || !SAFE_TEXT.test(info.authkey)) return bad('authkey', `the authkey must be exactly 32 plain characters (it has ${info.authkey.length})`);
+  if (info.mac === undefined || info.mac === '') return bad('mac-missing', 'it carries no MAC address, and this protocol needs one from the license list');
+  if (!/^[0-9A-Fa-f]{12}$/.test(info.mac)) return bad('mac', 'the MAC must be 12 hexadecimal digits');
   if (options.pidRequired) {
-    if (info.pid === undefined || info.pid === '') return bad('this module asks for the product PID and none was given');
-    if (info.pid.length > AUC_MAX_PID || !SAFE_TEXT.test(info.pid)) return bad(`the product PID must be 1 to ${AUC_MAX_PID} plain characters (it has ${info.pid.length})`);
+    if (info.pid === undefined || info.pid === '') return bad('pid-missing', 'this module asks for the product PID and none was given');
+    if (info.pid.length > AUC_MAX_PID || !SAFE_TEXT.test(info.pid)) return bad('pid', `the product PID must be 1 to ${AUC_MAX_PID} plain characters (it has ${info.pid.length})`);
   }
   return null;
 }

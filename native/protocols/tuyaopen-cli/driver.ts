@@ -3,7 +3,7 @@ import { systemClock, type Clock } from '../../../common/clock';
 import { silentLogger, type Logger } from '../../../common/log';
 import type { Transport } from '../../transport/types';
 import { driverInternal, isLostPort } from '../failure';
-import type { BurnFailureCode, BurnOptions, BurnOutcome, BurnStep, LicenseToBurn, ModuleDriver, ModuleIdentity } from '../types';
+import type { BurnFailureCode, BurnOptions, BurnOutcome, BurnStep, LicenseRejection, LicenseToBurn, ModuleDriver, ModuleIdentity } from '../types';
 import { ConsoleDecoder, encodeCommand, isCleanLine, parseAuthRead, parseAuthWrite, parseReadMac, cliMessages, type AuthReadAnswer, type ConsoleEvent } from './codec';
 
 const LF = Buffer.from('\n');
@@ -422,19 +422,19 @@ export class TuyaopenCliDriver implements ModuleDriver {
   }
 
   private checkLicense(license: LicenseToBurn, firmware: CliFirmware | null): void {
-    const invalid = (message: string) => new AppError('INVALID_LICENSE', `${message} Nothing was sent to the module; set this license aside and report it.`);
+    const invalid = (rejection: LicenseRejection, message: string) => new AppError('INVALID_LICENSE', `${message} Nothing was sent to the module; set this license aside and report it.`, { rejection, uuidLength: license.uuid.length });
     const visible = /^[\x21-\x7e]+$/;
-    if (license.authkey.length !== 32 || !visible.test(license.authkey)) throw invalid(`The license's authkey has ${license.authkey.length} characters (or spaces); modules take exactly 32 visible characters.`);
-    if (![16, 20].includes(license.uuid.length) || !visible.test(license.uuid)) throw invalid(`The license's uuid "${license.uuid}" has ${license.uuid.length} characters; modules take 16 or 20 without spaces.`);
+    if (license.authkey.length !== 32 || !visible.test(license.authkey)) throw invalid('authkey', `The license's authkey has ${license.authkey.length} characters (or spaces); modules take exactly 32 visible characters.`);
+    if (![16, 20].includes(license.uuid.length) || !visible.test(license.uuid)) throw invalid('uuid', `The license's uuid "${license.uuid}" has ${license.uuid.length} characters; modules take 16 or 20 without spaces.`);
     if (this.options.storage !== undefined && license.mac !== undefined && !/^[0-9A-Fa-f]{12}$/.test(license.mac)) {
-      throw invalid(`The license's MAC "${license.mac}" is not 12 hexadecimal digits.`);
+      throw invalid('mac', `The license's MAC "${license.mac}" is not 12 hexadecimal digits.`);
     }
     if (firmware === null) return;
     if (!cliFirmwares[firmware].uuidLengths.includes(license.uuid.length)) {
       throw new AppError(
         'INVALID_LICENSE',
         `This module runs older console firmware (prompt "tuya>" without a space) that takes only 20-character uuids; this license's uuid has ${license.uuid.length}. Nothing was sent: use a group with 20-character uuids or update the module's firmware.`,
-        { firmware },
+        { firmware, rejection: 'uuid' satisfies LicenseRejection, uuidLength: license.uuid.length },
       );
     }
     if (this.options.storage !== undefined && !cliFirmwares[firmware].storageForm) {

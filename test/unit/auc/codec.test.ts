@@ -14,6 +14,7 @@ import {
   reverseMacBytes,
   type AucDecodeEvent,
 } from '../../../native/protocols/tuya-auc/codec';
+import { rejectionOf } from '../../../native/protocols/types';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const license = { authkey: '0123456789abcdefABCDEF0123456789', uuid: 'tuya1234abcd5678', mac: 'DC2345678901' };
@@ -69,16 +70,17 @@ describe('WRITE_AUTH_INFO layout', () => {
   });
 
   it.each([
-    ['a 20-character uuid', { ...license, uuid: 'tuya1234abcd5678efgh' }, false, /uuid must be exactly 16/],
-    ['a short authkey', { ...license, authkey: 'x'.repeat(31) }, false, /authkey must be exactly 32/],
-    ['no MAC', { ...license, mac: undefined }, false, /no MAC/],
-    ['a MAC that is not hex', { ...license, mac: 'DC23456789XY' }, false, /12 hexadecimal/],
-    ['a quote inside the uuid (it would move the offsets)', { ...license, uuid: 'tuya1234abcd567"' }, false, /uuid/],
-    ['no pid when the module wants one', license, true, /asks for the product PID/],
-    ['a pid longer than 16 when the module wants one', { ...license, pid: 'p'.repeat(17) }, true, /PID must be 1 to 16/],
-  ])('refuses %s as INVALID_LICENSE', (_name, info, pidRequired, message) => {
+    ['a 20-character uuid', { ...license, uuid: 'tuya1234abcd5678efgh' }, false, /uuid must be exactly 16/, 'uuid'],
+    ['a short authkey', { ...license, authkey: 'x'.repeat(31) }, false, /authkey must be exactly 32/, 'authkey'],
+    ['no MAC', { ...license, mac: undefined }, false, /no MAC/, 'mac-missing'],
+    ['a MAC that is not hex', { ...license, mac: 'DC23456789XY' }, false, /12 hexadecimal/, 'mac'],
+    ['a quote inside the uuid (it would move the offsets)', { ...license, uuid: 'tuya1234abcd567"' }, false, /uuid/, 'uuid'],
+    ['no pid when the module wants one', license, true, /asks for the product PID/, 'pid-missing'],
+    ['a pid longer than 16 when the module wants one', { ...license, pid: 'p'.repeat(17) }, true, /PID must be 1 to 16/, 'pid'],
+  ])('refuses %s as INVALID_LICENSE, with its typed cause', (_name, info, pidRequired, message, rejection) => {
     const error = checkAuthInfo(info, { pidRequired });
-    expect(error).toMatchObject({ code: 'INVALID_LICENSE' });
+    expect(error).toMatchObject({ code: 'INVALID_LICENSE', details: { rejection, uuidLength: info.uuid.length } });
+    expect(rejectionOf(error!.toJSON())).toBe(rejection);
     expect(error?.message).toMatch(message);
     expect(error?.message).toMatch(/Nothing was sent/);
   });

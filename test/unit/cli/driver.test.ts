@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TuyaopenCliDriver, type TuyaopenCliDriverOptions } from '../../../native/protocols/tuyaopen-cli/driver';
-import type { BurnOutcome } from '../../../native/protocols/types';
+import { rejectionOf, type BurnOutcome } from '../../../native/protocols/types';
 import { flashConsole, scriptedConsole, type ScriptOptions } from './scripted-console';
 
 const UUID = 'uuid1234567890abcdef';
@@ -62,10 +62,11 @@ describe('TuyaopenCliDriver burn', () => {
   });
 
   it('refuses a license no module can take, sending nothing', async () => {
-    for (const bad of [{ uuid: UUID, authkey: KEY.slice(1) }, { uuid: 'short', authkey: KEY }, { uuid: `${UUID.slice(1)} `, authkey: KEY }]) {
+    for (const [bad, rejection] of [[{ uuid: UUID, authkey: KEY.slice(1) }, 'authkey'], [{ uuid: 'short', authkey: KEY }, 'uuid'], [{ uuid: `${UUID.slice(1)} `, authkey: KEY }, 'uuid']] as const) {
       const s = await setup({ answer: flashConsole('current') });
       const outcome = await s.driver.burn(bad);
       expect(failure(outcome)).toEqual({ code: 'INVALID_LICENSE', exposure: 'nothing-sent', step: 'connect' });
+      expect(outcome.ok ? null : rejectionOf(outcome.error)).toBe(rejection);
       expect(s.host.writes).toHaveLength(0);
     }
   });
@@ -75,6 +76,7 @@ describe('TuyaopenCliDriver burn', () => {
     const outcome = await s.driver.burn({ uuid: UUID16, authkey: KEY });
     expect(failure(outcome)).toEqual({ code: 'INVALID_LICENSE', exposure: 'nothing-sent', step: 'check' });
     expect(outcome.ok ? '' : outcome.error.message).toMatch(/20-character uuids/);
+    expect(outcome.ok ? null : outcome.error.details).toMatchObject({ rejection: 'uuid', uuidLength: 16 });
     expect(s.written()).toEqual(['\n', 'read_mac\n', 'auth-read\n']);
     // Current firmware takes it.
     const c = await setup({ answer: flashConsole('current') });
@@ -87,7 +89,9 @@ describe('TuyaopenCliDriver burn', () => {
     expect(s.written()[3]).toBe(`auth ${UUID} ${KEY} 1 a0b1c2d3e4f5\n`);
 
     const bad = await setup({ answer: flashConsole('current') }, { storage: 1 });
-    expect(failure(await bad.driver.burn({ ...license, mac: 'a0:b1:c2:d3' }))).toEqual({ code: 'INVALID_LICENSE', exposure: 'nothing-sent', step: 'connect' });
+    const badMac = await bad.driver.burn({ ...license, mac: 'a0:b1:c2:d3' });
+    expect(failure(badMac)).toEqual({ code: 'INVALID_LICENSE', exposure: 'nothing-sent', step: 'connect' });
+    expect(badMac.ok ? null : rejectionOf(badMac.error)).toBe('mac');
     expect(bad.host.writes).toHaveLength(0);
 
     const legacy = await setup({ prompt: 'tuya>', answer: flashConsole('legacy') }, { storage: 0 });

@@ -372,8 +372,10 @@ describe('ledger: driver outcomes', () => {
 
   it('a license the module cannot take (INVALID_LICENSE, nothing sent) is rejected, not released: it never comes back first in line', () => {
     const a = f.ledger.reserve(f.groupId, { slot: 's1' });
-    const invalid: BurnOutcome = { ok: false, exposure: 'nothing-sent', step: 'check', error: { code: 'INVALID_LICENSE', message: 'This license cannot be burned over tuya-auc: the uuid must be exactly 16 plain characters (it has 20).' }, durationMs: 1 };
+    const invalid: BurnOutcome = { ok: false, exposure: 'nothing-sent', step: 'check', error: { code: 'INVALID_LICENSE', message: 'This license cannot be burned over tuya-auc: the uuid must be exactly 16 plain characters (it has 20).', details: { rejection: 'uuid', uuidLength: 20 } }, durationMs: 1 };
     expect(f.ledger.finishBurn(a, invalid)).toBe('rejected');
+    // the driver's typed cause is kept with the reason
+    expect(f.ledger.listRejected()).toEqual([expect.objectContaining({ uuid: a.uuid, cause: 'uuid', reason: invalid.error.message })]);
     expect(f.ledger.reserve(f.groupId, { slot: 's1' }).uuid).not.toBe(a.uuid);
     expect(f.ledger.burnRecords().map((x) => [x.uuid, x.result])).toEqual([[a.uuid, 'rejected']]);
     // Once sending is journaled, even INVALID_LICENSE cannot set it aside: it may be in the module.

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { failureMessage, toApiSlotState, type SlotSnapshot } from '../../../main/station';
+import { rejectionKey, rejectionStop } from '../../../main/station/messages';
+import { licenseRejections } from '../../../native/protocols/types';
 import { slotStateSchema } from '../../../common/api/schemas';
 
 describe('slot messages and the UI view', () => {
@@ -27,6 +29,25 @@ describe('slot messages and the UI view', () => {
         expect(new Set(sentences).size, text).toBe(sentences.length);
       }
     }
+  });
+
+  it('stops on licenses refused for one cause with that cause for the whole group, one instruction each', () => {
+    const context = { slot: 2, group: 'Plugs EU', count: 3, uuidLength: 20, detail: 'The module says no.' };
+    expect(rejectionStop('pid-missing', context)).toBe("Group Plugs EU has no PID but these modules ask for one: a supervisor can set the group's PID.");
+    expect(rejectionStop('uuid', context)).toBe('The licenses of group Plugs EU have 20-character uuids, which the modules on slot 2 cannot take: pick a group made for these modules.');
+    expect(rejectionStop(null, context)).toBe('The modules on slot 2 refused 3 licenses of group Plugs EU in a row (the module says no): pick another group.');
+    const texts = [...licenseRejections, null].map((r) => rejectionStop(r, context));
+    expect(new Set(texts).size).toBe(texts.length);
+    for (const text of texts) expect(text.match(/: (a supervisor can|pick)/g), text).toHaveLength(1);
+  });
+
+  it('counts licenses refused in a row by their typed cause, never by the words of the message', () => {
+    // the same cause with different words (two drivers) is one cause; uuid lengths are told apart
+    expect(rejectionKey('pid-missing', 'u1', 'this module asks for the product PID')).toBe(rejectionKey('pid-missing', 'u2', 'PID needed'));
+    expect(rejectionKey('uuid', 'a'.repeat(20), 'x')).not.toBe(rejectionKey('uuid', 'a'.repeat(16), 'x'));
+    // an untyped refusal: the same message apart from the license's own uuid
+    expect(rejectionKey(null, 'u1', 'license u1 refused')).toBe(rejectionKey(null, 'u2', 'license u2 refused'));
+    expect(rejectionKey(null, 'u1', 'license u1 refused')).not.toBe(rejectionKey('pid-missing', 'u1', 'license u1 refused'));
   });
 
   it('names a blocked group and fits its reason into the sentence', () => {
