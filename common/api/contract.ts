@@ -94,6 +94,11 @@ export const apiContract = {
     /** Writes the license file into the station's export folder: authkeys never reach the screen. */
     download: supervisor(z.object({ groupId: idSchema, code: oneTimeCode, confirmGenerate: z.boolean().optional() }).strict(), z.object({ filePath: z.string(), licenses: count, group: groupSummarySchema })),
     reassign: supervisor(z.object({ groupId: idSchema, slotIds: z.array(idSchema).max(64), line: z.string().trim().max(64).nullable().optional() }).strict(), z.object({ group: groupSummarySchema, queuedOffline: z.boolean() })),
+    /**
+     * Sets a group's product PID, which PID-storing firmware asks for (a slot stops with LICENSES_REJECTED
+     * while its group has none): audited with the supervisor's name, sent to the hub with the next sync (queued while offline).
+     */
+    setGroupPid: supervisor(z.object({ groupId: idSchema, pid: z.string().trim().min(1, 'type the PID').max(32, 'a PID is at most 32 characters').regex(/^[\x21-\x7e]+$/, 'a PID has no spaces') }).strict(), groupSummarySchema),
     suspects: supervisorRead(none, z.array(suspectSchema)),
     /**
      * read_back settles the suspect on its own module only (same MAC, else the scanned `moduleSerial`,

@@ -426,6 +426,7 @@ export class StationRuntime {
 
   #bind(groupId: string, slotIds: readonly string[]): void {
     const station = this.#station!;
+    this.#assertUuidsFit(groupId, slotIds);
     for (const id of slotIds) {
       const place = this.#place(id);
       if (this.#hasSlot(id)) station.selectGroup(groupId, [id]);
@@ -437,6 +438,14 @@ export class StationRuntime {
   /** The supervisor of this call, by name (the hub's audit names them). */
   #supervisorName(ctx: CallContext): string | null {
     return this.sessions.who(ctx.sessionKey)?.name ?? null;
+  }
+
+  /** Every slot named can take the group's uuids, checked before any slot changes (UUIDS_DO_NOT_FIT names the first that cannot). */
+  #assertUuidsFit(groupId: string, slotIds: readonly string[]): void {
+    for (const id of slotIds) {
+      const place = this.#place(id);
+      this.#station!.assertUuidsFit(groupId, place.protocol, place.number);
+    }
   }
 
   /** The hub on behalf of the supervisor of this call (named in x-station-supervisor). */
@@ -767,10 +776,17 @@ export class StationRuntime {
           const running = input.slotIds.find((id) => this.#hasSlot(id) && station.slot(id).running);
           if (running) throw new AppError('SLOT_RUNNING', `Slot ${this.#place(running).number} is burning: stop it before you reassign it.`);
           if (input.line != null) this.#assertKnownLine(input.line);
+          this.#assertUuidsFit(input.groupId, input.slotIds);
           const r = sync.reassign(input.groupId, { slotIds: input.slotIds, ...(input.line !== undefined ? { line: input.line } : {}), by: this.#supervisorName(ctx) });
           if (this.#summary(input.groupId).blocked === null) this.#bind(input.groupId, input.slotIds);
           this.#publishGroups();
           return { group: this.#summary(input.groupId), queuedOffline: r.queuedOffline };
+        },
+        setGroupPid: (input, ctx) => {
+          const { station } = this.#ready();
+          station.setGroupPid(input.groupId, input.pid, { by: this.#supervisorName(ctx) ?? 'supervisor' });
+          this.#publishGroups();
+          return this.#summary(input.groupId);
         },
         suspects: () => {
           const { station } = this.#ready();

@@ -193,7 +193,6 @@ export class Station {
   addSlot(request: SlotRequest): Slot {
     this.#open();
     if (!isProtocolId(request.protocol)) throw new AppError('UNKNOWN_PROTOCOL', `Unknown protocol "${request.protocol}": use tuya-auc or tuyaopen-cli.`);
-    this.#checkUuidsFit(request.groupId, request.protocol);
     const { programmer } = request;
     const programmers = this.#options.programmers;
     if (programmer !== undefined) {
@@ -206,6 +205,7 @@ export class Station {
     const taken = [...this.#slots.values()].find((s) => s.config.programmer === undefined && programmer === undefined && s.config.port === port);
     if (taken) throw new AppError('PORT_IN_USE', `Port ${port} is already slot ${taken.config.number}; each slot needs its own port.`);
     const number = request.number ?? Math.max(0, ...[...this.#slots.values()].map((s) => s.config.number)) + 1;
+    this.assertUuidsFit(request.groupId, request.protocol, number);
     const id = request.id ?? `slot-${number}`;
     if (this.#slots.has(id)) throw new AppError('SLOT_EXISTS', `There is already a slot ${id}.`);
     const config: SlotConfig = {
@@ -251,7 +251,7 @@ export class Station {
     const targets = this.#targets(slotIds);
     const running = targets.find((s) => s.running);
     if (running) throw new AppError('SLOT_RUNNING', `Slot ${running.config.number} is running: stop it before you change its group.`);
-    for (const slot of targets) this.#checkUuidsFit(groupId, slot.config.protocol);
+    for (const slot of targets) this.assertUuidsFit(groupId, slot.config.protocol, slot.config.number);
     for (const slot of targets) slot.setGroup(groupId);
     return targets.map((s) => s.snapshot);
   }
@@ -356,16 +356,19 @@ export class Station {
     this.vault.close();
   }
 
-  /** A group none of whose licenses a slot's modules can take is refused when it is picked, not at the first module. */
-  #checkUuidsFit(groupId: string, protocol: ProtocolId): void {
+  /**
+   * A group none of whose licenses the modules of slot `slotNumber` (speaking `protocol`) can take is refused
+   * when it is picked (UUIDS_DO_NOT_FIT), not at the first module.
+   */
+  assertUuidsFit(groupId: string, protocol: ProtocolId, slotNumber: number): void {
     const group = this.vault.getGroup(groupId);
     const lengths = protocolUuidLengths[protocol];
     const fit = this.ledger.uuidsFit(groupId, lengths);
     if (fit === null || fit.fits) return;
     throw new AppError(
       'UUIDS_DO_NOT_FIT',
-      `Group ${group.name} has ${fit.length}-character uuids, and ${protocol} modules take ${lengths.join(' or ')}: pick a group made for these modules.`,
-      { groupId, protocol, uuidLength: fit.length },
+      `Group ${group.name} has ${fit.length}-character uuids, and the ${protocol} modules on slot ${slotNumber} take ${lengths.join(' or ')}: pick another group for slot ${slotNumber}.`,
+      { groupId, protocol, uuidLength: fit.length, slot: slotNumber },
     );
   }
 

@@ -91,6 +91,7 @@ export const en = {
       preview: 'A download now hands out {{count}} licenses: the unused ones no station holds.',
       nothingHeld: 'Nothing to download: all {{count}} unused licenses of this group are held by stations, which burn them. No code is sent.',
       nothing: 'Nothing to download: this group has no unused license left. No code is sent.' },
+    pid: { title: 'Product PID', label: 'PID', button: 'Set PID', current: 'PID {{pid}}: burned into modules whose firmware asks for one.', none: 'This group has no PID. Modules whose firmware asks for one refuse its licenses until it has one.', done: 'Group "{{name}}" now has PID {{pid}}; the hub is told with the next sync.' },
     reassign: { title: 'Reassign to slots', line: 'Line', noLine: 'No line (the slots ticked)', button: 'Reassign', done: 'Group reassigned.', queued: 'Reassigned here; it is sent to the hub on the next sync.' },
     suspects: {
       none: 'No suspect licenses.', readBack: 'Read module back', void: 'Void',

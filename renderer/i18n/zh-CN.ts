@@ -94,6 +94,7 @@ export const zhCN: Dictionary = {
       preview: '现在下载将交出 {{count}} 个授权：即没有工站持有的未使用授权。',
       nothingHeld: '没有可下载的授权：本分组全部 {{count}} 个未使用授权都由工站持有并烧录。不会发送验证码。',
       nothing: '没有可下载的授权：本分组已没有未使用的授权。不会发送验证码。' },
+    pid: { title: '产品 PID', label: 'PID', button: '设置 PID', current: 'PID {{pid}}：会写入需要 PID 的固件模块。', none: '该分组没有 PID。固件需要 PID 的模块会拒用它的授权，直到设置 PID。', done: '分组"{{name}}"的 PID 已设为 {{pid}}；下次同步时告知中心。' },
     reassign: { title: '重新分配到工位', line: '产线', noLine: '不指定产线（仅勾选的工位）', button: '重新分配', done: '分组已重新分配。', queued: '已在本地重新分配；下次同步时发送到中心。' },
     suspects: {
       none: '没有可疑授权。', readBack: '回读模组', void: '作废',

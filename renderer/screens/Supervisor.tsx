@@ -110,6 +110,7 @@ function GroupsTab() {
       </section>
       {group === null ? <p className="muted">{t('supervisor.pickGroup')}</p> : (
         <div className="detail" key={group.id}>
+          <PidPanel group={group} onDone={refresh} />
           <SplitPanel group={group} onDone={refresh} />
           <ChangeProductPanel group={group} onDone={refresh} />
           <HistoryPanel group={group} />
@@ -119,6 +120,30 @@ function GroupsTab() {
         </div>
       )}
     </>
+  );
+}
+
+/** The group's product PID, which firmware that stores one asks for: a group imported without one gets it here. */
+function PidPanel({ group, onDone }: { group: GroupSummary; onDone: () => Promise<void> }) {
+  const { t } = useTranslation();
+  const { api, controller } = useStation();
+  const apply = useStore((s) => s.apply);
+  const current = group.pid === 'unknown' ? '' : group.pid;
+  const [pid, setPid] = useState(current);
+  const submit = async (e: FormEvent): Promise<void> => {
+    e.preventDefault();
+    const r = await controller.run(api.supervisor.setGroupPid({ groupId: group.id, pid: pid.trim() }));
+    if (r) { apply(showNotice, 'success', t('supervisor.pid.done', { name: r.name, pid: r.pid }), Date.now()); await onDone(); }
+  };
+  return (
+    <form className="panel" onSubmit={(e) => void submit(e)} data-testid="pid-panel">
+      <h3>{t('supervisor.pid.title')}</h3>
+      <p className="muted">{current === '' ? t('supervisor.pid.none') : t('supervisor.pid.current', { pid: current })}</p>
+      <div className="row">
+        <label className="field">{t('supervisor.pid.label')}<input value={pid} onChange={(e) => setPid(e.target.value)} name="pid" maxLength={32} autoComplete="off" /></label>
+        <button type="submit" className="primary" disabled={pid.trim() === '' || pid.trim() === current} data-testid="pid-set">{t('supervisor.pid.button')}</button>
+      </div>
+    </form>
   );
 }
 

@@ -224,7 +224,7 @@ describe('slots against virtual modules over ptys', () => {
     } catch (e) {
       error = e;
     }
-    expect(error).toMatchObject({ code: 'UUIDS_DO_NOT_FIT', message: 'Group Long uuids has 20-character uuids, and tuya-auc modules take 16: pick a group made for these modules.' });
+    expect(error).toMatchObject({ code: 'UUIDS_DO_NOT_FIT', message: 'Group Long uuids has 20-character uuids, and the tuya-auc modules on slot 1 take 16: pick another group for slot 1.' });
     expect(() => s.addSlot({ port: '/dev/null-2', protocol: 'tuya-auc', groupId: report.groupId })).toThrow(/20-character uuids/);
     expect(s.addSlot({ port: '/dev/null-3', protocol: 'tuyaopen-cli', groupId: report.groupId }).config.groupId).toBe(report.groupId);
   });
