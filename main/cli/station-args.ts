@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { AppError } from '../../common/errors';
+import { stationSupervisorNameSchema } from '../../common/hub-api';
 import { isProtocolId } from '../../native/protocols';
 import type { ProtocolId } from '../../native/protocols/types';
 
@@ -261,7 +262,7 @@ export function parseStationArgs(argv: readonly string[]): StationArgs {
       break;
     case 'reconcile': {
       const by = need('by', '<supervisor name> (the hub\'s audit names who reconciled)').trim();
-      if (!/^[\p{L}\p{N} ._@#-]{1,120}$/u.test(by)) throw bad('--by names the supervisor: up to 120 letters, digits, spaces and . _ @ # -.');
+      if (!stationSupervisorNameSchema.safeParse(by).success) throw bad('--by names the supervisor: up to 120 letters, digits, spaces and . _ @ # -.');
       cmd = { command, by };
       break;
     }

@@ -1,5 +1,5 @@
 import { AppError } from '../../common/errors';
-import { errorBodySchema, hubRoutes, supervisorHeader, type HubRouteName, type RouteBody, type RouteReply } from '../../common/hub-api';
+import { encodeSupervisorHeader, errorBodySchema, hubRoutes, supervisorHeader, type HubRouteName, type RouteBody, type RouteReply } from '../../common/hub-api';
 
 export interface HubClientOptions {
   baseUrl: string;
@@ -50,7 +50,7 @@ export class HubClient {
 
   /** One page of the station's licenses the hub holds as used up; the first page clears the head the hub recorded. `supervisor` is named in the hub's audit. */
   reconcile(body: RouteBody<'stationReconcile'>, supervisor: string): Promise<RouteReply<'stationReconcile'>> {
-    return this.call('stationReconcile', body, { [supervisorHeader]: supervisor });
+    return this.call('stationReconcile', body, { [supervisorHeader]: encodeSupervisorHeader(supervisor) });
   }
 
   async call<N extends HubRouteName>(name: N, body: N extends 'health' | 'stationSelf' ? undefined : RouteBody<N>, extraHeaders: Record<string, string> = {}): Promise<RouteReply<N>> {

@@ -155,7 +155,7 @@ describe('a vault that went back, reconciled with a real hub', () => {
     await expect(st.sync.syncNow()).rejects.toMatchObject({ code: 'STATION_ROLLED_BACK' });
     expect(st.sync.status().outbox).toBe(5);
 
-    const report = await st.sync.reconcile('Li Wei');
+    const report = await st.sync.reconcile('王芳');
     // The 10 later burns were available in the copy; the 5 early ones are verified here already.
     expect(report).toMatchObject({ burned: 10, spoiled: 0, unchanged: 5, source: 'hub', hubSeq: hubHead });
     for (const uuid of later) expect(st.ledger.license(uuid).state).toBe('reported');
@@ -174,7 +174,7 @@ describe('a vault that went back, reconciled with a real hub', () => {
     const audit = new Database(hub.dbPath, { readonly: true });
     const entries = audit.prepare<[string], { actor_via: string }>("SELECT actor_via FROM audit_log WHERE kind = 'stationReconcile' AND actor_id = ?").all(stationId);
     audit.close();
-    expect(entries).toEqual([{ actor_via: 'Li Wei' }]);
+    expect(entries).toEqual([{ actor_via: '王芳' }]);
     await st.close();
   }, 60_000);
 
