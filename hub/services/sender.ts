@@ -22,6 +22,8 @@ export interface SmtpConfig {
   user?: string;
   password?: string;
   from: string;
+  /** PEM certificate(s) of a private CA the mail server's certificate comes from (else the system's CAs). */
+  ca?: string | Buffer;
 }
 
 export interface SmsGatewayConfig {
@@ -39,7 +41,7 @@ export const codeText = (m: CodeMessage): string => `Your ${m.purpose} code is $
 export function smtpCodeSender(cfg: SmtpConfig): CodeSender {
   const transport = nodemailer.createTransport({
     host: cfg.host, port: cfg.port, secure: cfg.tls === 'tls', requireTLS: cfg.tls === 'starttls', ignoreTLS: cfg.tls === 'none',
-    ...(cfg.user ? { auth: { user: cfg.user, pass: cfg.password ?? '' } } : {}),
+    ...(cfg.user ? { auth: { user: cfg.user, pass: cfg.password ?? '' } } : {}), ...(cfg.ca ? { tls: { ca: cfg.ca } } : {}),
     connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 20_000, logger: false, debug: false,
   });
   return {
@@ -48,11 +50,28 @@ export function smtpCodeSender(cfg: SmtpConfig): CodeSender {
       try {
         await transport.sendMail({ from: cfg.from, to: m.destination, subject: `Your ${m.purpose} code`, text: codeText(m) });
       } catch (e) {
+        const tlsFault = tlsFailure(e);
+        if (tlsFault) {
+          throw new AppError('SMTP_TLS_FAILED', `The mail server's TLS could not be set up (${tlsFault}): check HUB_SMTP_TLS (tls for port 465, starttls for 587) and that the server's certificate is trusted (HUB_SMTP_CA_FILE for a private CA).`, { channel: 'email', reason: tlsFault });
+        }
         // The server's words may quote the message; only its kind is told.
         throw new AppError('CODE_SEND_FAILED', `The mail server did not take the code (${(e as { code?: string }).code ?? 'error'}): try again, or tell the hub administrator.`, { channel: 'email' });
       }
     },
   };
+}
+
+/**
+ * Why TLS with the mail server failed, or null when it was not TLS: the certificate not trusted (an OpenSSL
+ * verification code such as DEPTH_ZERO_SELF_SIGNED_CERT, or a name mismatch), TLS spoken to a plain port
+ * (ERR_SSL_*), or a server that offers no STARTTLS when it is required (nodemailer's ETLS).
+ */
+function tlsFailure(e: unknown): string | null {
+  const err = e as { code?: string; originalCode?: string };
+  if (err.code === 'ETLS') return 'the server offers no STARTTLS';
+  const c = err.originalCode ?? '';
+  if (/CERT|SIGNATURE|ISSUER|^ERR_SSL_|^ERR_TLS_/.test(c)) return c;
+  return null;
 }
 
 export function smsGatewaySender(cfg: SmsGatewayConfig): CodeSender {
@@ -96,21 +115,22 @@ export const consoleCodeSender = (write: (line: string) => void = (l) => process
   },
 });
 
+function readConfigFile(file: string, variable: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    throw new AppError('FILE_UNREADABLE', `Cannot read ${variable} (${file}).`, { path: file });
+  }
+}
+
 function secret(env: NodeJS.ProcessEnv, name: string): string | undefined {
   const file = env[`${name}_FILE`];
-  if (file) {
-    try {
-      return readFileSync(file, 'utf8').trim();
-    } catch {
-      throw new AppError('FILE_UNREADABLE', `Cannot read ${name}_FILE (${file}).`, { path: file });
-    }
-  }
-  return env[name];
+  return file ? readConfigFile(file, `${name}_FILE`).trim() : env[name];
 }
 
 /**
  * The senders the environment sets up: SMTP from HUB_SMTP_HOST, HUB_SMTP_PORT, HUB_SMTP_TLS (tls|starttls|none),
- * HUB_SMTP_USER, HUB_SMTP_PASSWORD[_FILE], HUB_SMTP_FROM; SMS from HUB_SMS_URL, HUB_SMS_AUTHORIZATION[_FILE],
+ * HUB_SMTP_USER, HUB_SMTP_PASSWORD[_FILE], HUB_SMTP_FROM, HUB_SMTP_CA_FILE; SMS from HUB_SMS_URL, HUB_SMS_AUTHORIZATION[_FILE],
  * HUB_SMS_BODY (template), HUB_SMS_CONTENT_TYPE. Secrets only from the environment or a file.
  */
 export function sendersFromEnv(env: NodeJS.ProcessEnv = process.env): { email?: CodeSender; sms?: CodeSender } {
@@ -124,7 +144,11 @@ export function sendersFromEnv(env: NodeJS.ProcessEnv = process.env): { email?: 
     const port = Number(env.HUB_SMTP_PORT ?? (tls === 'tls' ? 465 : 587));
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw new AppError('CLI_USAGE', 'HUB_SMTP_PORT is a port number.');
     const password = secret(env, 'HUB_SMTP_PASSWORD');
-    out.email = smtpCodeSender({ host: env.HUB_SMTP_HOST, port, tls, from: env.HUB_SMTP_FROM ?? `credential hub <hub@${env.HUB_SMTP_HOST}>`, ...(env.HUB_SMTP_USER ? { user: env.HUB_SMTP_USER } : {}), ...(password ? { password } : {}) });
+    const ca = env.HUB_SMTP_CA_FILE ? readConfigFile(env.HUB_SMTP_CA_FILE, 'HUB_SMTP_CA_FILE') : undefined;
+    out.email = smtpCodeSender({
+      host: env.HUB_SMTP_HOST, port, tls, from: env.HUB_SMTP_FROM ?? `credential hub <hub@${env.HUB_SMTP_HOST}>`,
+      ...(env.HUB_SMTP_USER ? { user: env.HUB_SMTP_USER } : {}), ...(password ? { password } : {}), ...(ca ? { ca } : {}),
+    });
   }
   if (env.HUB_SMS_URL) {
     const authorization = secret(env, 'HUB_SMS_AUTHORIZATION');

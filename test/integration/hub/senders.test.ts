@@ -1,13 +1,16 @@
 // Verification codes delivered for real: email through an SMTP server (smtp-server, with authentication) and SMS
 // through an HTTP gateway; the code is read from what arrived and opens the download. No sender: a clear refusal.
+// Each SMTP TLS mode (none, STARTTLS, TLS from the first byte) against a real server with a self-signed certificate
+// made here with openssl, and a clear SMTP_TLS_FAILED when the certificate is not trusted or the modes do not match.
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { SMTPServer } from 'smtp-server';
+import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { logRedactPaths } from '../../../common/log';
 import { channelSender, consoleCodeSender, sendersFromEnv } from '../../../hub/services/sender';
@@ -57,6 +60,88 @@ afterAll(async () => {
   await new Promise<void>((r) => smtp.close(() => r()));
   await new Promise<void>((r) => http.close(() => r()));
   rmSync(dir, { recursive: true, force: true });
+});
+
+// ---------- SMTP over TLS ----------
+
+const noOpenssl = 'openssl is not installed, so no certificate can be made for the test servers';
+/** A self-signed certificate for 127.0.0.1 (openssl), or null without openssl. */
+function selfSigned(): { cert: string; key: string; certFile: string } | null {
+  const keyFile = join(dir, 'smtp-key.pem');
+  const certFile = join(dir, 'smtp-cert.pem');
+  try {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyFile, '-out', certFile,
+      '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'ignore' });
+  } catch {
+    return null;
+  }
+  return { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8'), certFile };
+}
+
+const tlsFiles = selfSigned();
+/** What each TLS test server received, and whether the session was encrypted when it did. */
+const tlsMails: { mode: string; secure: boolean; body: string }[] = [];
+const tlsServers: Record<'starttls' | 'tls', { server: SMTPServer; port: number }> = {} as never;
+
+async function smtpServer(mode: string, options: SMTPServerOptions): Promise<{ server: SMTPServer; port: number }> {
+  const server = new SMTPServer({
+    logger: false, authOptional: true, ...options,
+    onData(stream, session, cb) {
+      let b = '';
+      stream.on('data', (d: Buffer) => (b += d.toString()));
+      stream.on('end', () => {
+        tlsMails.push({ mode, secure: session.secure, body: b });
+        cb();
+      });
+    },
+  });
+  server.on('error', () => undefined); // a client that gives up on the handshake is not the server's fault
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return { server, port: (server.server.address() as { port: number }).port };
+}
+
+beforeAll(async () => {
+  if (!tlsFiles) return;
+  tlsServers.starttls = await smtpServer('starttls', { key: tlsFiles.key, cert: tlsFiles.cert });
+  tlsServers.tls = await smtpServer('tls', { key: tlsFiles.key, cert: tlsFiles.cert, secure: true });
+});
+afterAll(async () => {
+  for (const s of Object.values(tlsServers)) await new Promise<void>((r) => s.server.close(() => r()));
+});
+
+describe('SMTP TLS modes against a real server', () => {
+  const send = (env: Record<string, string>) => channelSender(sendersFromEnv({ HUB_SMTP_HOST: '127.0.0.1', HUB_SMTP_FROM: 'hub@factory.example', ...env }))
+    .send({ channel: 'email', destination: 'sam@factory.example', code: '482913', purpose: 'license download' });
+  const refusal = async (env: Record<string, string>) => send(env).then(() => null, (e: { code: string; details?: { reason?: string } }) => ({ code: e.code, reason: e.details?.reason }));
+
+  it('delivers with STARTTLS and with TLS from the first byte when the certificate is trusted (HUB_SMTP_CA_FILE), encrypted; in the clear only with none', async () => {
+    if (!tlsFiles) return void console.log(`[senders] SMTP TLS modes not tested: ${noOpenssl}`);
+    for (const mode of ['starttls', 'tls'] as const) {
+      const before = tlsMails.length;
+      await send({ HUB_SMTP_PORT: String(tlsServers[mode].port), HUB_SMTP_TLS: mode, HUB_SMTP_CA_FILE: tlsFiles.certFile });
+      expect(tlsMails.slice(before), mode).toEqual([{ mode, secure: true, body: expect.stringMatching(/code is 482913/) }]);
+    }
+    // none: the plain relay of the tests above, which offers no STARTTLS
+    const before = mails.length;
+    await send({ HUB_SMTP_PORT: String(smtpPort), HUB_SMTP_TLS: 'none', HUB_SMTP_USER: 'hub', HUB_SMTP_PASSWORD: 'mail-pass' });
+    expect(mails.length).toBe(before + 1);
+  });
+
+  it('refuses with SMTP_TLS_FAILED naming why: an untrusted certificate in either mode, a server without STARTTLS, TLS spoken to a STARTTLS port', async () => {
+    if (!tlsFiles) return void console.log(`[senders] SMTP TLS failures not tested: ${noOpenssl}`);
+    const before = tlsMails.length;
+    expect(await refusal({ HUB_SMTP_PORT: String(tlsServers.starttls.port), HUB_SMTP_TLS: 'starttls' })).toEqual({ code: 'SMTP_TLS_FAILED', reason: 'DEPTH_ZERO_SELF_SIGNED_CERT' });
+    expect(await refusal({ HUB_SMTP_PORT: String(tlsServers.tls.port), HUB_SMTP_TLS: 'tls' })).toEqual({ code: 'SMTP_TLS_FAILED', reason: 'DEPTH_ZERO_SELF_SIGNED_CERT' });
+    // STARTTLS required, and the server does not offer it: the hub does not fall back to the clear (nor send its password)
+    expect(await refusal({ HUB_SMTP_PORT: String(smtpPort), HUB_SMTP_TLS: 'starttls', HUB_SMTP_USER: 'hub', HUB_SMTP_PASSWORD: 'mail-pass', HUB_SMTP_CA_FILE: tlsFiles.certFile }))
+      .toEqual({ code: 'SMTP_TLS_FAILED', reason: 'the server offers no STARTTLS' });
+    expect(await refusal({ HUB_SMTP_PORT: String(tlsServers.starttls.port), HUB_SMTP_TLS: 'tls', HUB_SMTP_CA_FILE: tlsFiles.certFile })).toEqual({ code: 'SMTP_TLS_FAILED', reason: 'ERR_SSL_WRONG_VERSION_NUMBER' });
+    expect(tlsMails.length).toBe(before);
+  });
+
+  it('reads the CA from a file and says so when it cannot', () => {
+    expect(() => sendersFromEnv({ HUB_SMTP_HOST: 'mail.example.com', HUB_SMTP_CA_FILE: join(dir, 'missing.pem') })).toThrow(expect.objectContaining({ code: 'FILE_UNREADABLE' }));
+  });
 });
 
 function envSenders(smsAuth = 'Bearer gw-secret') {
@@ -170,6 +255,17 @@ describe.each(targets())('verification codes on %s', (target) => {
       expect(r.body.error.code).toBe('CODE_SENDER_MISSING');
       expect(r.body.error.message).toContain(channel === 'email' ? 'HUB_SMTP_HOST' : 'HUB_SMS_URL');
     }
+    expect(await h.store.db.selectFrom('download_codes').select('id').execute()).toEqual([]);
+  });
+
+  it('a mail server whose certificate the hub does not trust is refused with SMTP_TLS_FAILED, and no code stays open', async () => {
+    if (!tlsFiles) return void console.log(`[senders] SMTP TLS through the hub not tested: ${noOpenssl}`);
+    h = await bootHub(target, { sender: channelSender(sendersFromEnv({ HUB_SMTP_HOST: '127.0.0.1', HUB_SMTP_PORT: String(tlsServers.starttls.port), HUB_SMTP_TLS: 'starttls' })) });
+    await seedWorld(h);
+    const c = await makeCredential(h, { purchased: 1 });
+    const r = await h.admin('POST', `/v1/admin/credentials/${c.id}/download-codes`, { channel: 'email' });
+    expect(r.status).toBe(409);
+    expect(r.body.error).toMatchObject({ code: 'SMTP_TLS_FAILED', details: { reason: 'DEPTH_ZERO_SELF_SIGNED_CERT' } });
     expect(await h.store.db.selectFrom('download_codes').select('id').execute()).toEqual([]);
   });
 
