@@ -70,7 +70,7 @@ const usage = `hub <command> [options]            (database: --db or HUB_DATABAS
   history <credentialId>
 
   update request <credentialId> <targetPid> <mode> | update approve <id> | update pay <id> <reference>
-  update recall <id> | update list <credentialId> | update show <id>
+  update reject <id> <reason...> | update recall <id> | update list <credentialId> | update show <id>
   third-party <credentialId>                          queue HomeKit/Find My generation (a running hub works it)
   resources <credentialId> [--kind homekit|findmy]   the credential's HomeKit / Find My resources as CSV on stdout
   job <jobId> | notices
@@ -239,6 +239,7 @@ async function runCommand(cmd: string, args: string[]): Promise<unknown> {
       case 'update request': return await updates.requestUpdate(deps, need(b, 'credential id'), { targetPid: need(c, 'target pid'), deliveryMode: need(args[3], 'delivery mode') as 'credential' });
       case 'update approve': return await updates.approveUpdate(deps, need(b, 'update id'));
       case 'update pay': return await updates.payUpdate(deps, need(b, 'update id'), need(c, 'payment reference'));
+      case 'update reject': return await updates.rejectUpdate(deps, need(b, 'update id'), need(args.slice(2).join(' ') || undefined, 'reason'));
       case 'update recall': return await updates.recallUpdate(deps, need(b, 'update id'));
       case 'update list': return await updates.listUpdates(deps, need(b, 'credential id'));
       case 'update show': return await updates.getUpdate(deps, need(b, 'update id'));

@@ -108,10 +108,12 @@ export const hubRoutes = {
 
   // change product
   requestUpdate: def({ method: 'POST', url: '/v1/admin/credentials/:id/update-requests', auth: 'account', roles: owner, summary: 'Change product of the unused licenses (starts confirming_update)', tags: admin, params: s.idParamsSchema, body: s.updateRequestInputSchema, reply: s.updateTransitionSchema }),
+  previewUpdate: def({ method: 'GET', url: '/v1/admin/credentials/:id/update-preview', auth: 'account', roles: owner, summary: 'Confirm Update Info: the licenses a product change would apply to and its price difference, as the request would compute them', tags: admin, params: s.idParamsSchema, querystring: s.updateRequestInputSchema, reply: s.updatePreviewSchema }),
   listUpdates: def({ method: 'GET', url: '/v1/admin/credentials/:id/update-requests', auth: 'account', roles: anyone, summary: 'Update history of a credential', tags: admin, params: s.idParamsSchema, reply: s.updateRequestListSchema }),
   getUpdate: def({ method: 'GET', url: '/v1/admin/update-requests/:id', auth: 'account', roles: anyone, summary: 'Details of one update', tags: admin, params: s.idParamsSchema, reply: s.updateDetailsSchema }),
   approveUpdate: def({ method: 'POST', url: '/v1/admin/update-requests/:id/approve', auth: 'account', roles: platform, summary: 'Approve: updated, or being_paid when there is a difference to pay', tags: admin, params: s.idParamsSchema, reply: s.updateTransitionSchema }),
   payUpdate: def({ method: 'POST', url: '/v1/admin/update-requests/:id/pay', auth: 'account', roles: platform, summary: 'Record the payment of the price difference: updated', tags: admin, params: s.idParamsSchema, body: s.payInputSchema, reply: s.updateTransitionSchema }),
+  rejectUpdate: def({ method: 'POST', url: '/v1/admin/update-requests/:id/reject', auth: 'account', roles: platform, summary: 'Reject a request under review with a reason: the credential is usable again as it was', tags: admin, params: s.idParamsSchema, body: s.rejectInputSchema, reply: s.updateTransitionSchema }),
   recallUpdate: def({ method: 'POST', url: '/v1/admin/update-requests/:id/recall', auth: 'account', roles: owner, summary: 'Recall a request under review: the credential is usable again', tags: admin, params: s.idParamsSchema, reply: s.updateTransitionSchema }),
 
   // third-party resources

@@ -34,7 +34,8 @@ export type LicenseKind = z.infer<typeof licenseKindSchema>;
 export const hubLicenseStatusSchema = z.enum(['unused', 'burned', 'spoiled', 'rejected', 'exported']);
 export type HubLicenseStatus = z.infer<typeof hubLicenseStatusSchema>;
 
-export const updateRequestStateSchema = z.enum(['confirming_update', 'being_paid', 'updated', 'recalled']);
+/** `rejected`: the platform refused the change with a reason; the credential went back to the state it had before. */
+export const updateRequestStateSchema = z.enum(['confirming_update', 'being_paid', 'updated', 'recalled', 'rejected']);
 export type UpdateRequestState = z.infer<typeof updateRequestStateSchema>;
 
 export const thirdPartyKindSchema = z.enum(['homekit', 'findmy']);
@@ -212,6 +213,24 @@ export type AssignInput = z.input<typeof assignInputSchema>;
 
 export const updateRequestInputSchema = z.strictObject({ targetPid: pidSchema, deliveryMode: deliveryModeSchema });
 export type UpdateRequestInput = z.infer<typeof updateRequestInputSchema>;
+/**
+ * Confirm Update Info before OK: what the request would be now, as the hub computes it (the same checks and the
+ * same figures as the request itself; a change the hub would refuse is refused here with the same code).
+ */
+export const updatePreviewSchema = z.object({
+  credentialId: idSchema,
+  fromPid: pidSchema,
+  toPid: pidSchema,
+  deliveryMode: deliveryModeSchema,
+  /** Unused licenses the change would apply to, and the purchased ones among them (only those are charged). */
+  licenses: z.number().int(),
+  chargedLicenses: z.number().int(),
+  /** (new unit price - old unit price) x charged licenses, in cents of `currency`; > 0 is paid before the change is done. */
+  priceDifferenceCents: z.number().int(),
+  /** ISO 4217 code of every price the hub names. */
+  currency: z.string().length(3),
+});
+export type UpdatePreview = z.infer<typeof updatePreviewSchema>;
 
 export const updateRequestSchema = z.object({
   id: idSchema,
@@ -233,6 +252,9 @@ export const updateRequestSchema = z.object({
   paymentReference: z.string().nullable(),
   completedAt: isoTimeSchema.nullable(),
   recalledAt: isoTimeSchema.nullable(),
+  rejectedAt: isoTimeSchema.nullable(),
+  /** Why the platform rejected the change (null unless rejected). */
+  rejectionReason: z.string().nullable(),
 });
 export type UpdateRequest = z.infer<typeof updateRequestSchema>;
 export const updateRequestListSchema = z.object({ updates: z.array(updateRequestSchema) });
@@ -244,6 +266,9 @@ export const updateDetailsSchema = z.object({
 export type UpdateDetails = z.infer<typeof updateDetailsSchema>;
 export const payInputSchema = z.strictObject({ paymentReference: z.string().min(1).max(120) });
 export type PayInput = z.infer<typeof payInputSchema>;
+/** The platform rejects a change request: the reason is required (blank: REJECT_REASON_REQUIRED) and shown to whoever asked for the change. */
+export const rejectInputSchema = z.strictObject({ reason: z.string().trim().max(500) });
+export type RejectInput = z.infer<typeof rejectInputSchema>;
 export const updateTransitionSchema = z.object({ update: updateRequestSchema, credential: credentialSchema });
 export type UpdateTransition = z.infer<typeof updateTransitionSchema>;
 

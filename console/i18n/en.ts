@@ -27,7 +27,7 @@ export const en = {
     download: 'Download Credential', split: 'Split Quantity', change_product: 'Change Product', generate_resources: 'Generate third-party resources',
     update_details: 'Update Details', update_history: 'Credential Update Details', confirm_generate_download: 'Confirm to Generate and Download', recall: 'Recall', confirm: 'Confirm',
   },
-  updateState: { confirming_update: 'Under review', being_paid: 'Waiting for payment', updated: 'Updated', recalled: 'Recalled' },
+  updateState: { confirming_update: 'Under review', being_paid: 'Waiting for payment', updated: 'Updated', recalled: 'Recalled', rejected: 'Rejected' },
   dialog: { close: 'Close', cancel: 'Cancel', ok: 'OK', back: 'Back', working: 'Working…' },
   download: {
     title: 'Download Credential', listTitle: 'Confirm to Generate and Download', channel: 'Send the verification code by', email: 'Email ({{to}})', sms: 'SMS ({{to}})', noContact: 'Your account has no verified email or phone: ask the platform to add one.',
@@ -41,7 +41,7 @@ export const en = {
   change: {
     title: 'Change Product', search: 'Search products', searchHint: 'name or PID', none: 'No product matches.', pick: 'Choose {{name}}', current: 'current product',
     confirmTitle: 'Confirm Update Info', newProduct: 'New product', pid: 'PID', price: 'Price per license', features: 'Features', delivery: 'License Delivery Mode',
-    difference: 'Price difference', differenceText: '{{amount}} for {{count}} purchased licenses (free licenses are not charged)', noDifference: 'No price difference.',
+    difference: 'Price difference', differenceText: '{{amount}} for {{count}} purchased licenses (free licenses are not charged)', noDifference: 'No price difference.', lowerText: '{{amount}} less for {{count}} purchased licenses (nothing to pay)',
     submit: 'OK', done: 'The change was sent for approval.',
   },
   feature: { homekit: 'HomeKit', findmy: 'Find My', none: 'none' },
@@ -52,11 +52,14 @@ export const en = {
   },
   updates: {
     title: 'Update Details', none: 'No update request for this credential.', from: 'From', to: 'To', licenses: 'Licenses', difference: 'Price difference', state: 'State', created: 'Requested', recall: 'Recall', recalled: 'The request was recalled.',
-    detailsTitle: 'Credential Update Details', noneDone: 'This credential has not been updated.', newProduct: 'New product',
+    reason: 'Why it was rejected', rejectedOn: 'Rejected on',
+    detailsTitle: 'Credential Update Details', noneDone: 'No product change of this credential was approved or rejected yet.', newProduct: 'New product',
   },
   approvals: {
     title: 'Requests waiting for approval', none: 'No request waits for approval.', paymentsTitle: 'Payments to record', noPayments: 'No payment to record.',
     credential: 'Credential', change: 'Change', approve: 'Approve', approved: 'Approved.', reference: 'Payment reference', record: 'Record payment', paid: 'Payment recorded: the credential is updated.',
+    reject: 'Reject', rejectTitle: 'Reject the product change', rejectText: 'The credential goes back to how it was; whoever asked for the change sees your reason.',
+    reason: 'Reason (required)', reasonHint: 'e.g. the order for the new product is not signed', rejectSubmit: 'Reject the change', rejected: 'Rejected: the credential is usable again as it was.',
     confirmTitle: "Customer's credentials to confirm", noConfirm: "No customer's credential waits for confirmation.", confirmed: 'Confirmed: the credential can be used.',
   },
   factories: {
@@ -81,7 +84,7 @@ export const en = {
     setDownloadContact: 'Download contact set', revokeStation: 'Station revoked', createCredential: 'Credential created',
     confirmCredential: 'Customer credential confirmed', importLicenses: 'Licenses imported', importLicenseFile: 'License file imported', split: 'Quantity split',
     assign: 'Credential assigned', setPid: 'PID set', requestUpdate: 'Product change requested', approveUpdate: 'Product change approved', payUpdate: 'Payment recorded',
-    recallUpdate: 'Product change recalled', startThirdPartyJob: 'Third-party resources started', sendDownloadCode: 'Download code sent',
+    recallUpdate: 'Product change recalled', rejectUpdate: 'Product change rejected', startThirdPartyJob: 'Third-party resources started', sendDownloadCode: 'Download code sent',
     download: 'Licenses downloaded', login: 'Signed in', logout: 'Signed out', logoutAll: 'Signed out everywhere', changePassword: 'Password changed',
     setupTotp: 'Second factor set-up started', confirmTotp: 'Second factor turned on', createApiKey: 'API key made', revokeApiKey: 'API key revoked',
     createUser: 'Account added', disableUser: 'Account disabled', resetPassword: 'Password reset', setRole: 'Role changed', setStationPin: 'Station PIN set', setStationAccess: 'Station access changed',

@@ -22,9 +22,9 @@ export function errorText(error: Pick<ErrorInfo, 'code' | 'message'>, language: 
 /** Why the hub does not allow an action, in the current language (the hub's English sentence when there are no words for it). */
 export const reasonText = (reason: string, language: string): string => (language === 'zh-CN' ? zhCNReasons[reason] : undefined) ?? reason;
 
-/** Money in cents as the console shows it. */
-export const money = (cents: number, language: string): string =>
-  new Intl.NumberFormat(language, { style: 'currency', currency: 'USD' }).format(cents / 100);
+/** Money in cents of `currency` (the hub names it where it computes an amount) as the console shows it. */
+export const money = (cents: number, language: string, currency = 'USD'): string =>
+  new Intl.NumberFormat(language, { style: 'currency', currency }).format(cents / 100);
 
 export const dateTime = (iso: string | null | undefined, language: string): string =>
   iso ? new Intl.DateTimeFormat(language, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso)) : '—';

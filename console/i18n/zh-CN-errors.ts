@@ -129,6 +129,8 @@ export const zhCNErrors: Record<string, string> = {
   UPDATE_NOT_FOUND: '没有这个更换请求。',
   UPDATE_NOT_PENDING: '只有审核中的更换请求才能批准。',
   UPDATE_NOT_RECALLABLE: '只有审核中或等待付款的请求才能撤回。',
+  UPDATE_NOT_REJECTABLE: '只有等待审批的更换请求才能拒绝。',
+  REJECT_REASON_REQUIRED: '请填写拒绝的原因：申请更换的人会看到它。',
   CONTACT_CHANGED: '发送验证码之后联系方式已更改：请用新联系方式收到的验证码进行验证。',
   CONTACT_CODE_EXPIRED: '联系方式验证码已过期：请重新获取。',
   CONTACT_CODE_INVALID: '该验证码不适用于你的账户：请重新获取。',

@@ -32,7 +32,7 @@ export const zhCN: Words<typeof en> = {
     download: '下载凭证', split: '拆分数量', change_product: '更换产品', generate_resources: '生成第三方资源',
     update_details: '更新详情', update_history: '凭证更新详情', confirm_generate_download: '确认生成并下载', recall: '撤回', confirm: '确认',
   },
-  updateState: { confirming_update: '审核中', being_paid: '等待付款', updated: '已更新', recalled: '已撤回' },
+  updateState: { confirming_update: '审核中', being_paid: '等待付款', updated: '已更新', recalled: '已撤回', rejected: '已拒绝' },
   dialog: { close: '关闭', cancel: '取消', ok: '确定', back: '返回', working: '处理中…' },
   download: {
     title: '下载凭证', listTitle: '确认生成并下载', channel: '验证码发送方式', email: '电子邮件（{{to}}）', sms: '短信（{{to}}）', noContact: '您的账户没有已验证的邮箱或手机：请联系平台添加。',
@@ -46,7 +46,7 @@ export const zhCN: Words<typeof en> = {
   change: {
     title: '更换产品', search: '搜索产品', searchHint: '名称或 PID', none: '没有符合条件的产品。', pick: '选择 {{name}}', current: '当前产品',
     confirmTitle: '确认更新信息', newProduct: '新产品', pid: 'PID', price: '每个授权的价格', features: '功能', delivery: '授权交付方式',
-    difference: '差价', differenceText: '{{count}} 个购买的授权共 {{amount}}（赠送的授权不收费）', noDifference: '没有差价。',
+    difference: '差价', differenceText: '{{count}} 个购买的授权共 {{amount}}（赠送的授权不收费）', lowerText: '{{count}} 个购买的授权共便宜 {{amount}}（无需付款）', noDifference: '没有差价。',
     submit: '确定', done: '更换申请已提交审批。',
   },
   feature: { homekit: 'HomeKit', findmy: 'Find My', none: '无' },
@@ -57,11 +57,14 @@ export const zhCN: Words<typeof en> = {
   },
   updates: {
     title: '更新详情', none: '此凭证没有更新申请。', from: '原', to: '新', licenses: '授权数', difference: '差价', state: '状态', created: '申请时间', recall: '撤回', recalled: '申请已撤回。',
-    detailsTitle: '凭证更新详情', noneDone: '此凭证尚未更新。', newProduct: '新产品',
+    reason: '拒绝原因', rejectedOn: '拒绝时间',
+    detailsTitle: '凭证更新详情', noneDone: '此凭证还没有已批准或已拒绝的产品更换。', newProduct: '新产品',
   },
   approvals: {
     title: '待审批的申请', none: '没有待审批的申请。', paymentsTitle: '待登记的付款', noPayments: '没有待登记的付款。',
     credential: '凭证', change: '更换', approve: '批准', approved: '已批准。', reference: '付款凭据号', record: '登记付款', paid: '付款已登记：凭证已更新。',
+    reject: '拒绝', rejectTitle: '拒绝产品更换', rejectText: '凭证将恢复原状；申请更换的人会看到您填写的原因。',
+    reason: '原因（必填）', reasonHint: '例如：新产品的订单尚未签署', rejectSubmit: '拒绝更换', rejected: '已拒绝：凭证恢复原状，可以继续使用。',
     confirmTitle: '待确认的客户凭证', noConfirm: '没有待确认的客户凭证。', confirmed: '已确认：该凭证可以使用了。',
   },
   factories: {
@@ -81,7 +84,7 @@ export const zhCN: Words<typeof en> = {
     enroll: '工位注册', pull: '工位领取授权', push: '工位上报结果', stationReconcile: '工位与中心核对保险库', stationRequestUpdate: '工位申请更换产品', stationRecallUpdate: '工位撤回更换申请', stationStartThirdPartyJob: '工位开始生成第三方资源',
     stationSendDownloadCode: '工位申请下载验证码', stationDownload: '工位下载授权', createProduct: '保存产品', createFactory: '添加工厂', createLine: '添加产线', createStation: '添加工位',
     createEnrollmentCode: '签发注册码', setDownloadContact: '设置下载联系人', revokeStation: '吊销工位', createCredential: '创建凭证', confirmCredential: '确认客户凭证', importLicenses: '导入授权',
-    importLicenseFile: '导入授权文件', split: '拆分数量', assign: '分配凭证', setPid: '设置 PID', requestUpdate: '申请更换产品', approveUpdate: '批准更换产品', payUpdate: '登记付款', recallUpdate: '撤回更换申请',
+    importLicenseFile: '导入授权文件', split: '拆分数量', assign: '分配凭证', setPid: '设置 PID', requestUpdate: '申请更换产品', approveUpdate: '批准更换产品', payUpdate: '登记付款', recallUpdate: '撤回更换申请', rejectUpdate: '拒绝更换产品',
     startThirdPartyJob: '开始生成第三方资源', sendDownloadCode: '发送下载验证码', download: '下载授权', login: '登录', logout: '退出登录', logoutAll: '全部退出登录', changePassword: '修改密码',
     setupTotp: '开始设置第二重验证', confirmTotp: '启用第二重验证', createApiKey: '创建 API 密钥', revokeApiKey: '吊销 API 密钥', createUser: '添加账户', disableUser: '停用账户', resetPassword: '重置密码',
     setRole: '更改角色', setStationPin: '设置工位 PIN', setStationAccess: '更改工位权限',

@@ -1,14 +1,15 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Credential, Product, UpdateRequest } from '../../common/hub-api';
 import type { ErrorInfo } from '../../common/errors';
 import { useHub } from '../context';
+import { Dialog } from '../components/Dialog';
 import { ErrorLine } from '../components/ErrorLine';
 import { dateTime, money } from '../i18n';
 import { infoOf } from '../state/errors';
 import { say, useStore } from '../state/store';
 
-/** Platform: product changes waiting for approval and payments to record. Owner: customer's credentials to confirm. */
+/** Platform: product changes waiting for approval (approve, or reject with a reason) and payments to record. Owner: customer's credentials to confirm. */
 export function Approvals() {
   const role = useStore((s) => s.session?.account.role);
   return role === 'platform' ? <PlatformApprovals /> : <CustomerConfirmations />;
@@ -24,6 +25,7 @@ function PlatformApprovals() {
   const [products, setProducts] = useState<Product[]>([]);
   const [refs, setRefs] = useState<Record<string, string>>({});
   const [error, setError] = useState<ErrorInfo | null>(null);
+  const [rejecting, setRejecting] = useState<Open | null>(null);
 
   const load = useCallback(async (): Promise<void> => {
     try {
@@ -53,7 +55,7 @@ function PlatformApprovals() {
   );
   const cells = (o: Open) => (
     <>
-      <td>{o.credential.customerName ?? o.credential.pid}<div className="muted">{o.credential.id.slice(0, 8)}</div></td>
+      <td>{o.credential.name ?? o.credential.customerName ?? o.credential.pid}<div className="muted">{o.credential.id.slice(0, 8)}</div></td>
       <td>{name(o.update.fromPid)} → <strong>{name(o.update.toPid)}</strong><div className="muted">{t(`delivery.${o.update.toDeliveryMode}`)}</div></td>
       <td className="num">{o.update.licenses}</td>
       <td className="num">{money(o.update.priceDifferenceCents, language)}</td>
@@ -70,7 +72,10 @@ function PlatformApprovals() {
           <table data-testid="approvals-table">{head}<tbody>
             {waiting.map((o) => (
               <tr key={o.update.id} data-testid="approval-row">{cells(o)}
-                <td><button className="small primary" onClick={() => void act(() => client.call('approveUpdate', { id: o.update.id }), 'approvals.approved')} data-testid="approve">{t('approvals.approve')}</button></td>
+                <td className="row">
+                  <button className="small primary" onClick={() => void act(() => client.call('approveUpdate', { id: o.update.id }), 'approvals.approved')} data-testid="approve">{t('approvals.approve')}</button>
+                  <button className="small stop" onClick={() => setRejecting(o)} data-testid="reject">{t('approvals.reject')}</button>
+                </td>
               </tr>
             ))}
           </tbody></table>
@@ -93,7 +98,37 @@ function PlatformApprovals() {
           </tbody></table>
         )}
       </section>
+      {rejecting ? <RejectDialog open={rejecting} name={name} onClose={() => setRejecting(null)} onDone={() => { setRejecting(null); void load(); }} /> : null}
     </>
+  );
+}
+
+/** Reject a product change: the reason is required (the hub refuses a blank one too) and shown to whoever asked. */
+function RejectDialog({ open, name, onClose, onDone }: { open: Open; name: (pid: string) => string; onClose: () => void; onDone: () => void }) {
+  const { t } = useTranslation();
+  const client = useHub();
+  const [reason, setReason] = useState('');
+  const [error, setError] = useState<ErrorInfo | null>(null);
+  const submit = async (e: FormEvent): Promise<void> => {
+    e.preventDefault();
+    try {
+      await client.call('rejectUpdate', { id: open.update.id, body: { reason: reason.trim() } });
+      say({ kind: 'success', key: 'approvals.rejected' });
+      onDone();
+    } catch (err) { setError(infoOf(err)); }
+  };
+  return (
+    <Dialog title={t('approvals.rejectTitle')} onClose={onClose} testId="reject-dialog">
+      <form onSubmit={(e) => void submit(e)} className="stack">
+        <p><strong>{open.credential.name ?? open.credential.customerName ?? open.credential.pid}</strong> · {name(open.update.fromPid)} → {name(open.update.toPid)}</p>
+        <p className="muted">{t('approvals.rejectText')}</p>
+        <label className="field">{t('approvals.reason')}
+          <textarea value={reason} onChange={(e) => setReason(e.target.value)} placeholder={t('approvals.reasonHint')} required maxLength={500} rows={3} data-testid="reject-reason" />
+        </label>
+        <ErrorLine error={error} />
+        <button className="primary stop" type="submit" disabled={reason.trim() === ''} data-testid="reject-submit">{t('approvals.rejectSubmit')}</button>
+      </form>
+    </Dialog>
   );
 }
 

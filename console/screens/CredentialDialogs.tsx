@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useMemo, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ConsoleAction, ConsoleCredentialRow, ResourceList } from '../../common/console-api';
-import { deliveryModeSchema, type Credential, type DeliveryMode, type Job, type Product, type UpdateRequest } from '../../common/hub-api';
+import { deliveryModeSchema, type Credential, type DeliveryMode, type Job, type Product, type UpdatePreview, type UpdateRequest } from '../../common/hub-api';
 import type { ErrorInfo } from '../../common/errors';
 import { licenseListCsv, licenseListXlsx } from '../../common/license-file';
 import { useHub } from '../context';
@@ -167,13 +167,21 @@ function ChangeProductDialog({ row, onClose, onChanged }: Props) {
   const [picked, setPicked] = useState<Product | null>(null);
   const [delivery, setDelivery] = useState<DeliveryMode>(row.delivery);
   const [error, setError] = useState<ErrorInfo | null>(null);
+  // Confirm Update Info: the hub's own figures for this product and mode, or the refusal the request would meet
+  const [preview, setPreview] = useState<UpdatePreview | ErrorInfo | null>(null);
   useEffect(() => { void client.call('listProducts').then((r) => setProducts(r.products)).catch((e: unknown) => setError(infoOf(e))); }, [client]);
-  const current = products.find((p) => p.pid === row.product.pid);
+  useEffect(() => {
+    setPreview(null);
+    if (!picked) return;
+    let live = true;
+    void client.call('previewUpdate', { id: row.id, query: { targetPid: picked.pid, deliveryMode: delivery } })
+      .then((p) => { if (live) setPreview(p); }, (e: unknown) => { if (live) setPreview(infoOf(e)); });
+    return () => { live = false; };
+  }, [client, row.id, picked, delivery]);
   const q = query.trim().toLowerCase();
   const matches = products.filter((p) => p.pid !== row.product.pid && (!q || p.name.toLowerCase().includes(q) || p.pid.toLowerCase().includes(q)));
-  // the hub charges the purchased licenses that are still unused (free licenses cost nothing): at most this many
-  const charged = Math.max(0, Math.min(row.purchased, row.counts.unused));
-  const difference = picked && current ? (picked.unitPriceCents - current.unitPriceCents) * charged : 0;
+  const figures = preview && 'priceDifferenceCents' in preview ? preview : null;
+  const refused = preview && 'code' in preview ? preview : null;
 
   const submit = async (): Promise<void> => {
     if (!picked) return;
@@ -210,16 +218,20 @@ function ChangeProductDialog({ row, onClose, onChanged }: Props) {
             <dt>{t('change.price')}</dt><dd>{unitPrice(picked, t, language)}</dd>
             <dt>{t('change.features')}</dt><dd>{features(picked, t)}</dd>
             <dt>{t('change.difference')}</dt>
-            <dd data-testid="price-difference">{difference > 0 ? t('change.differenceText', { amount: money(difference, language), count: charged }) : t('change.noDifference')}</dd>
+            <dd data-testid="price-difference" aria-busy={preview === null}>{!figures ? (refused ? '—' : t('dialog.working'))
+              : figures.priceDifferenceCents > 0 ? t('change.differenceText', { amount: money(figures.priceDifferenceCents, language, figures.currency), count: figures.chargedLicenses })
+                : figures.priceDifferenceCents < 0 ? t('change.lowerText', { amount: money(-figures.priceDifferenceCents, language, figures.currency), count: figures.chargedLicenses })
+                  : t('change.noDifference')}</dd>
           </dl>
           <label className="field">{t('change.delivery')}
             <select value={delivery} onChange={(e) => setDelivery(e.target.value as DeliveryMode)} data-testid="delivery-mode">
               {deliveryModeSchema.options.map((d) => <option key={d} value={d}>{t(`delivery.${d}`)}</option>)}
             </select>
           </label>
+          <ErrorLine error={refused} />
           <div className="row">
             <button onClick={() => setPicked(null)}>{t('dialog.back')}</button>
-            <button className="primary" onClick={() => void submit()} data-testid="change-submit">{t('change.submit')}</button>
+            <button className="primary" onClick={() => void submit()} disabled={!figures} data-testid="change-submit">{t('change.submit')}</button>
           </div>
         </div>
       )}
@@ -335,7 +347,10 @@ function UpdatesDialog({ row, onClose, onChanged }: Props) {
                 <td>{u.toPid}<div className="muted">{t(`delivery.${u.toDeliveryMode}`)}</div></td>
                 <td className="num">{u.licenses}</td>
                 <td className="num">{money(u.priceDifferenceCents, language)}</td>
-                <td><span className={`badge ${u.state}`} data-testid="update-state">{t(`updateState.${u.state}`)}</span></td>
+                <td>
+                  <span className={`badge ${u.state}`} data-testid="update-state">{t(`updateState.${u.state}`)}</span>
+                  {u.rejectionReason !== null ? <div className="muted" data-testid="rejection-reason">{t('updates.reason')}: {u.rejectionReason}</div> : null}
+                </td>
                 <td>{dateTime(u.createdAt, language)}</td>
                 <td>{role === 'owner' && (u.state === 'confirming_update' || u.state === 'being_paid') ? <button className="small" onClick={() => void recall(u)} data-testid="recall">{t('updates.recall')}</button> : null}</td>
               </tr>
@@ -356,7 +371,7 @@ function UpdateHistoryDialog({ row, onClose }: Props) {
   const [error, setError] = useState<ErrorInfo | null>(null);
   useEffect(() => {
     void Promise.all([client.call('listUpdates', { id: row.id }), client.call('listProducts')])
-      .then(([u, p]) => setDone(u.updates.filter((x) => x.state === 'updated').map((update) => ({ update, product: p.products.find((x) => x.pid === update.toPid) ?? null }))))
+      .then(([u, p]) => setDone(u.updates.filter((x) => x.state === 'updated' || x.state === 'rejected').map((update) => ({ update, product: p.products.find((x) => x.pid === update.toPid) ?? null }))))
       .catch((e: unknown) => setError(infoOf(e)));
   }, [client, row.id]);
   return (
@@ -364,14 +379,19 @@ function UpdateHistoryDialog({ row, onClose }: Props) {
       <p><strong>{row.name}</strong></p>
       {done && done.length === 0 ? <p className="muted">{t('updates.noneDone')}</p> : null}
       {done?.map(({ update, product }) => (
-        <dl className="facts" key={update.id} data-testid="update-details">
+        <dl className="facts" key={update.id} data-testid="update-details" data-state={update.state}>
           <dt>{t('updates.newProduct')}</dt><dd>{product?.name ?? update.toPid}</dd>
           <dt>{t('change.pid')}</dt><dd>{update.toPid}</dd>
           <dt>{t('change.price')}</dt><dd>{product ? unitPrice(product, t, language) : '—'}</dd>
           <dt>{t('change.features')}</dt><dd>{product ? features(product, t) : '—'}</dd>
           <dt>{t('change.delivery')}</dt><dd>{t(`delivery.${update.toDeliveryMode}`)}</dd>
           <dt>{t('updates.difference')}</dt><dd>{t('change.differenceText', { amount: money(update.priceDifferenceCents, language), count: update.chargedLicenses })}</dd>
-          <dt>{t('updateState.updated')}</dt><dd>{dateTime(update.completedAt, language)}</dd>
+          {update.state === 'rejected' ? (
+            <>
+              <dt>{t('updates.rejectedOn')}</dt><dd>{dateTime(update.rejectedAt, language)}</dd>
+              <dt>{t('updates.reason')}</dt><dd data-testid="rejection-reason">{update.rejectionReason}</dd>
+            </>
+          ) : <><dt>{t('updateState.updated')}</dt><dd>{dateTime(update.completedAt, language)}</dd></>}
         </dl>
       ))}
       <ErrorLine error={error} />

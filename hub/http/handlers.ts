@@ -132,6 +132,7 @@ export const handlers: { [N in HubRouteName]: Handler<N> } = {
   },
 
   requestUpdate: (deps, c) => updates.requestUpdate(deps, c.params.id, c.body),
+  previewUpdate: (deps, c) => updates.previewUpdate(deps, c.params.id, c.query),
   listUpdates: async (deps, c) => {
     await scope.assertCredentialInScope(deps, c.principal, c.params.id);
     return updates.listUpdates(deps, c.params.id);
@@ -142,6 +143,7 @@ export const handlers: { [N in HubRouteName]: Handler<N> } = {
   },
   approveUpdate: (deps, c) => updates.approveUpdate(deps, c.params.id),
   payUpdate: (deps, c) => updates.payUpdate(deps, c.params.id, c.body.paymentReference),
+  rejectUpdate: (deps, c) => updates.rejectUpdate(deps, c.params.id, c.body.reason),
   recallUpdate: (deps, c) => updates.recallUpdate(deps, c.params.id),
 
   startThirdPartyJob: (deps, c) => jobs.startThirdPartyJob(deps, c.params.id, c.body),

@@ -456,11 +456,23 @@ const m014: Migration = {
   },
 };
 
+/** The platform rejects a product change with a reason: when, and why (shown to the credential manager and the station). */
+const m015: Migration = {
+  async up(db: AnyDb) {
+    await db.schema.alterTable('update_requests').addColumn('rejected_at', 'text').execute();
+    await db.schema.alterTable('update_requests').addColumn('reject_reason', 'text').execute();
+  },
+  async down(db: AnyDb) {
+    await db.schema.alterTable('update_requests').dropColumn('reject_reason').execute();
+    await db.schema.alterTable('update_requests').dropColumn('rejected_at').execute();
+  },
+};
+
 export const migrationsFor = (dialect: StoreDialect): Record<string, Migration> => ({
   '001_core': m001(dialect), '002_jobs': m002, '003_station_contact': m003, '004_lease_index': m004, '005_transfer_claims': m005,
   '006_license_leased_at': m006,
   '007_rejected_licenses': m007, '008_accounts': m008, '009_station_people': m009, '010_console_credentials': m010, '011_feature_prices': m011, '012_fleet': m012, '013_contact_codes': m013,
-  '014_station_audit_head': m014,
+  '014_station_audit_head': m014, '015_update_rejection': m015,
 });
 
 export const migrationProvider = (dialect: StoreDialect): MigrationProvider => ({ getMigrations: () => Promise.resolve(migrationsFor(dialect)) });

@@ -41,6 +41,8 @@ export interface UpdateRequestTable {
   id: string; credential_id: string; from_pid: string; to_pid: string; from_mode: string; to_mode: string; license_count: number;
   price_diff_cents: number; prev_state: string; state: string; created_at: string; approved_at: string | null; paid_at: string | null;
   payment_ref: string | null; completed_at: string | null; recalled_at: string | null;
+  /** The platform refused the change (migration 015), with its reason. */
+  rejected_at: string | null; reject_reason: string | null;
   /** Purchased licenses among license_count: the price difference is charged for these only (null: made before migration 011, all). */
   charged_count: number | null;
 }

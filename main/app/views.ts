@@ -59,7 +59,7 @@ export function updateRequest(u: HubUpdateRequest, productName: (pid: string) =>
   return {
     id: u.id, groupId: u.credentialId, fromPid: u.fromPid, targetPid: u.toPid, targetProductName: productName(u.toPid), deliveryMode: u.toDeliveryMode,
     state: u.state, priceDifferenceCents: u.priceDifferenceCents, createdAt: u.createdAt,
-    updatedAt: u.recalledAt ?? u.completedAt ?? u.paidAt ?? u.approvedAt ?? u.createdAt,
+    updatedAt: u.rejectedAt ?? u.recalledAt ?? u.completedAt ?? u.paidAt ?? u.approvedAt ?? u.createdAt,
   };
 }
 

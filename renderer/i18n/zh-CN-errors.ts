@@ -241,6 +241,8 @@ export const zhCNErrors: Record<string, string> = {
   UPDATE_NOT_FOUND: '没有这个更换请求。',
   UPDATE_NOT_PENDING: '只有审核中的更换请求才能批准。',
   UPDATE_NOT_RECALLABLE: '只有审核中或等待付款的请求才能撤回。',
+  UPDATE_NOT_REJECTABLE: '只有等待审批的更换请求才能拒绝。',
+  REJECT_REASON_REQUIRED: '请填写拒绝的原因：申请更换的人会看到它。',
   USAGE: '用法错误：请查看帮助。',
   UUIDS_DO_NOT_FIT: '该分组的 UUID 长度不是这些模块能接受的：请选择为这些模块准备的分组。',
   VAULT_EXISTS: '这里已经有授权库：请解锁它，而不是新建。',

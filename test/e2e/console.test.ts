@@ -18,6 +18,8 @@ const shots = resolve(import.meta.dirname, '../../docs/screenshots');
 let env: DemoEnvironment;
 let browser: Browser;
 const pages: Page[] = [];
+/** The platform's approver, signed in in its own browser context. */
+let platformPage: Page;
 const errors: string[] = [];
 
 beforeAll(async () => {
@@ -141,8 +143,8 @@ describe('the hub console', { timeout: 120_000 }, () => {
     await owner.getByTestId('product-search').fill('bulb');
     await owner.getByTestId('pick-demobulb01').click();
     await owner.getByTestId('confirm-update-info').waitFor();
-    // 55 purchased unused licenses x (1.80 - 1.20): free licenses are not charged
-    expect(await owner.getByTestId('price-difference').textContent()).toContain('$33.00');
+    // the hub's own figure (its update preview): 55 purchased unused licenses x (1.80 - 1.20), free licenses not charged
+    await expect.poll(() => owner.getByTestId('price-difference').textContent()).toContain('$33.00 for 55 purchased licenses');
     await accessible(owner, 'confirm update info');
     await shot(owner, 'change-product');
     await owner.getByTestId('change-submit').click();
@@ -160,6 +162,7 @@ describe('the hub console', { timeout: 120_000 }, () => {
 
     // the platform's approver, in another browser
     const platform = await signIn('platform', { newContext: true });
+    platformPage = platform;
     await platform.getByTestId('nav-approvals').click();
     await platform.getByTestId('approval-row').first().waitFor();
     // the hub's price difference is the one the manager was shown
@@ -251,7 +254,7 @@ describe('the hub console', { timeout: 120_000 }, () => {
     await shot(owner, 'customers');
   });
 
-  it('Recall: a product change taken back while under review leaves the credential valid', async () => {
+  it('Recall: a product change taken back while under review leaves the credential valid; one the platform rejects shows its reason', async () => {
     const owner = await signIn('owner');
     const child = () => owner.getByTestId('credential-row').filter({ hasText: 'demoplug01' }).filter({ hasText: 'any line' }).first();
     await child().waitFor();
@@ -266,6 +269,36 @@ describe('the hub console', { timeout: 120_000 }, () => {
     await owner.getByTestId('dialog-close').click();
     await expect.poll(() => child().getByTestId('state').textContent()).toBe('Valid');
     expect(await child().getByTestId('op-recall').getAttribute('aria-disabled')).toBe('true');
+
+    // asked again; the platform rejects it, saying why (a reason is required)
+    await child().getByTestId('op-change_product').click();
+    await owner.getByTestId('pick-demobulb01').click();
+    await owner.getByTestId('change-submit').click();
+    await expect.poll(() => child().getByTestId('state').textContent()).toBe('Confirming update');
+    const platform = platformPage;
+    await platform.getByTestId('nav-fleet').click();
+    await platform.getByTestId('nav-approvals').click();
+    await platform.getByTestId('approval-row').first().waitFor();
+    await platform.getByTestId('reject').first().click();
+    expect(await platform.getByTestId('reject-submit').isDisabled()).toBe(true);
+    await platform.getByTestId('reject-reason').fill('The customer has not signed the order for the HomeKit bulb.');
+    await accessible(platform, 'reject dialog');
+    await shot(platform, 'reject');
+    await platform.getByTestId('reject-submit').click();
+    await expect.poll(() => notice(platform).textContent()).toContain('Rejected');
+    await expect.poll(() => platform.getByTestId('approval-row').count()).toBe(0);
+
+    await owner.getByTestId('refresh').click();
+    await expect.poll(() => child().getByTestId('state').textContent()).toBe('Valid');
+    expect(await child().getByTestId('op-recall').getAttribute('aria-disabled')).toBe('true');
+    await child().getByTestId('op-update_details').click();
+    await expect.poll(() => owner.getByTestId('update-state').allTextContents()).toEqual(['Recalled', 'Rejected']);
+    expect(await owner.getByTestId('rejection-reason').textContent()).toContain('has not signed the order');
+    await owner.getByTestId('dialog-close').click();
+    await child().getByTestId('op-update_history').click();
+    await expect.poll(() => owner.locator('[data-testid=update-details][data-state=rejected]').textContent()).toContain('has not signed the order');
+    await accessible(owner, 'credential update details, rejected');
+    await owner.getByTestId('dialog-close').click();
   });
 
   it('the factory manager: its factory, a new station, an enrollment code as text and QR code, revoke; no credential operation', async () => {
@@ -308,10 +341,14 @@ describe('the hub console', { timeout: 120_000 }, () => {
     await page.getByTestId('audit-apply').click();
     await expect.poll(() => page.getByTestId('audit-row').count()).toBe(1);
     expect(await page.getByTestId('audit-row').textContent()).toContain('demo-platform');
+    await page.getByTestId('audit-kind').fill('rejectUpdate');
+    await page.getByTestId('audit-apply').click();
+    await expect.poll(() => page.getByTestId('audit-row').count()).toBe(1);
+    expect(await page.getByTestId('audit-row').textContent()).toContain('demo-platform');
     await page.getByTestId('audit-kind').fill('');
     await page.getByTestId('audit-actor').fill('demo-owner');
     await page.getByTestId('audit-apply').click();
-    for (const kind of ['split', 'requestUpdate', 'download', 'confirmCredential', 'startThirdPartyJob']) {
+    for (const kind of ['split', 'requestUpdate', 'recallUpdate', 'download', 'confirmCredential', 'startThirdPartyJob']) {
       await expect.poll(() => page.locator(`[data-testid=audit-row][data-kind=${kind}]`).count(), { message: kind }).toBeGreaterThan(0);
     }
     await accessible(page, 'audit');

@@ -28,6 +28,29 @@ describe.each(targets())('prices on %s', (target) => {
     expect((await h.admin('POST', `/v1/admin/update-requests/${req.body.update.id}/approve`)).body.update.state).toBe('being_paid');
   });
 
+  it('Confirm Update Info: the preview is the figure the request then records, with its currency; it changes nothing and meets the same refusals', async () => {
+    const c = await makeCredential(h, { pid: 'p1', purchased: 4, free: 3 });
+    // two purchased licenses leave with a split: the preview counts what is left, as the request will
+    await h.admin('POST', `/v1/admin/credentials/${c.id}/split`, { purchased: 2, free: 0 });
+    const preview = await h.admin('GET', `/v1/admin/credentials/${c.id}/update-preview?targetPid=p3&deliveryMode=license_list`);
+    expect(preview.body).toEqual({ credentialId: c.id, fromPid: 'p1', toPid: 'p3', deliveryMode: 'license_list', licenses: 5, chargedLicenses: 2, priceDifferenceCents: 1000, currency: 'USD' });
+    expect((await h.admin('GET', `/v1/admin/credentials/${c.id}`)).body.state).toBe('valid');
+    expect((await h.admin('GET', `/v1/admin/credentials/${c.id}/update-requests`)).body.updates).toEqual([]);
+    const req = await h.admin('POST', `/v1/admin/credentials/${c.id}/update-requests`, { targetPid: 'p3', deliveryMode: 'license_list' });
+    expect(req.body.update).toMatchObject({ licenses: preview.body.licenses, chargedLicenses: preview.body.chargedLicenses, priceDifferenceCents: preview.body.priceDifferenceCents });
+    // under review now: the preview says so, as a second request would
+    expect((await h.admin('GET', `/v1/admin/credentials/${c.id}/update-preview?targetPid=p0&deliveryMode=credential`)).body.error.code).toBe('CREDENTIAL_UNDER_REVIEW');
+
+    const customer = await makeCredential(h, { owner: 'customer', pid: 'p1', purchased: 2 });
+    await h.admin('POST', `/v1/admin/credentials/${customer.id}/confirm`);
+    const dearer = await h.admin('GET', `/v1/admin/credentials/${customer.id}/update-preview?targetPid=p3&deliveryMode=credential`);
+    expect([dearer.status, dearer.body.error.code]).toEqual([409, 'CUSTOMER_PRICE_INCREASE']);
+    expect((await h.admin('GET', `/v1/admin/credentials/${customer.id}/update-preview?targetPid=p1&deliveryMode=credential`)).body.error.code).toBe('NOTHING_TO_CHANGE');
+    expect((await h.admin('GET', `/v1/admin/credentials/${customer.id}/update-preview?targetPid=p0&deliveryMode=credential`)).body).toMatchObject({ chargedLicenses: 2, priceDifferenceCents: -1000 });
+    expect((await h.admin('GET', `/v1/admin/credentials/${customer.id}/update-preview?targetPid=nope&deliveryMode=credential`)).body.error.code).toBe('PRODUCT_NOT_FOUND');
+    expect((await h.call('GET', `/v1/admin/credentials/${customer.id}/update-preview?targetPid=p0&deliveryMode=credential`, undefined, h.keys.auditor)).body.error.code).toBe('FORBIDDEN');
+  });
+
   it('free licenses alone cost nothing to change: approved straight to updated', async () => {
     const c = await makeCredential(h, { pid: 'p1', purchased: 0, free: 5 });
     const req = await h.admin('POST', `/v1/admin/credentials/${c.id}/update-requests`, { targetPid: 'p3', deliveryMode: 'credential' });

@@ -93,7 +93,7 @@ describe('what the screens show', () => {
   it('maps the hub update requests and history into the console words', () => {
     const u = updateRequest({
       id: 'u1', credentialId: 'g1', fromPid: 'plug01', toPid: 'bulb01', fromDeliveryMode: 'credential', toDeliveryMode: 'credential', licenses: 10, chargedLicenses: 10, priceDifferenceCents: 600,
-      state: 'recalled', createdAt: '2026-03-10T10:00:00.000Z', approvedAt: null, paidAt: null, paymentReference: null, completedAt: null, recalledAt: '2026-03-10T10:05:00.000Z',
+      state: 'recalled', createdAt: '2026-03-10T10:00:00.000Z', approvedAt: null, paidAt: null, paymentReference: null, completedAt: null, recalledAt: '2026-03-10T10:05:00.000Z', rejectedAt: null, rejectionReason: null,
     }, (pid) => (pid === 'bulb01' ? 'Bulb' : pid));
     expect(u).toMatchObject({ targetPid: 'bulb01', targetProductName: 'Bulb', state: 'recalled', priceDifferenceCents: 600, updatedAt: '2026-03-10T10:05:00.000Z' });
     const context = { productName: (pid: string) => (pid === 'bulb01' ? 'Bulb' : pid === 'plug01' ? 'Plug' : pid), stationId: 'st1' };
