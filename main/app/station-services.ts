@@ -775,6 +775,9 @@ export class StationRuntime {
           for (const id of input.slotIds) this.#place(id);
           const running = input.slotIds.find((id) => this.#hasSlot(id) && station.slot(id).running);
           if (running) throw new AppError('SLOT_RUNNING', `Slot ${this.#place(running).number} is burning: stop it before you reassign it.`);
+          // a slot that burns the group and is not among the new slots would burn a group no longer its own
+          const burning = station.slots().find((s) => s.running && s.groupId === input.groupId && !input.slotIds.includes(s.slotId));
+          if (burning) throw new AppError('SLOT_RUNNING', `Slot ${this.#place(burning.slotId).number} is burning group "${station.group(input.groupId).name}": stop it before you reassign the group to other slots.`);
           if (input.line != null) this.#assertKnownLine(input.line);
           this.#assertUuidsFit(input.groupId, input.slotIds);
           const r = sync.reassign(input.groupId, { slotIds: input.slotIds, ...(input.line !== undefined ? { line: input.line } : {}), by: this.#supervisorName(ctx) });

@@ -62,9 +62,9 @@ export function createController(api: StationApi, apply: Apply, get: () => UiSta
     },
 
     async pickGroup(groupId: string, slotIds?: string[]): Promise<void> {
-      apply(A.chooseGroup, groupId);
       const slots = await run(api.station.selectGroup({ groupId, ...(slotIds ? { slotIds } : {}) }));
-      if (slots) apply(A.applySlotStates, slots);
+      // a refused pick leaves the picker on the group the slots have
+      if (slots) { apply(A.chooseGroup, groupId); apply(A.applySlotStates, slots); }
     },
 
     async signOn(code: string): Promise<boolean> {
