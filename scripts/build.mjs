@@ -1,6 +1,6 @@
 // npm run build: the renderer with vite (dist/renderer), the hub console with vite
 // (dist/console), the Electron main process and the preload with esbuild
-// (dist/electron/main.mjs, dist/electron/preload.cjs).
+// (dist/electron/main.mjs with its seal worker seal-worker.mjs, dist/electron/preload.cjs).
 // `--renderer`: the renderer only (what the browser host serves).
 // `--console`: the hub console only (what the hub serves at /console/).
 import { build as viteBuild } from 'vite';
@@ -22,8 +22,10 @@ if (rendererOnly) {
   process.exit(0);
 }
 await viteBuild({ configFile: `${root}/vite.console.config.ts` });
+// The import's seal worker is a file of its own next to main.mjs (main/vault/seal-pipeline.ts starts it).
 await esbuild({
-  entryPoints: [`${root}/main/electron/main.ts`], outfile: `${root}/dist/electron/main.mjs`,
+  entryPoints: { main: `${root}/main/electron/main.ts`, 'seal-worker': `${root}/main/vault/seal-worker.ts` },
+  outdir: `${root}/dist/electron`, outExtension: { '.js': '.mjs' },
   bundle: true, platform: 'node', format: 'esm', target: 'node22', external, sourcemap: true,
   // ESM bundles of CommonJS dependencies need require()
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
@@ -33,4 +35,4 @@ await esbuild({
   entryPoints: [`${root}/preload/index.ts`], outfile: `${root}/dist/electron/preload.cjs`,
   bundle: true, platform: 'node', format: 'cjs', target: 'chrome130', external: ['electron'], sourcemap: 'inline',
 });
-console.log('Built dist/renderer, dist/console, dist/electron/main.mjs, dist/electron/preload.cjs');
+console.log('Built dist/renderer, dist/console, dist/electron/main.mjs, dist/electron/seal-worker.mjs, dist/electron/preload.cjs');

@@ -1,67 +1,78 @@
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { AppError } from '../../common/errors';
+import { NONCE_BYTES, TAG_BYTES } from './crypto';
 
 /**
  * Seals a big import on a worker thread while the main thread inserts rows in
  * its (synchronous) write transaction: row i's sealed authkey is waited for
  * with Atomics.wait, so the transaction never yields to the event loop and no
- * other ledger write can slip into it. Same layout as DataKey (nonce | tag |
- * ciphertext, AAD "license:<uuid>"); a test opens worker-sealed values with DataKey.
+ * other ledger write can slip into it. The worker (seal-worker.ts) seals with
+ * the vault's own sealer (crypto.ts), the one DataKey uses.
  */
-const IN = 64; // [uuid length][uuid, 20 bytes max][authkey, 32 bytes]
-const OUT = 60; // nonce 12 | tag 16 | ciphertext 32
+
+/** One input row: [uuid length][uuid, 20 bytes max][authkey, 32 bytes]. */
+export const IN = 64;
+export const UUID_AT = 1;
+export const UUID_MAX = 20;
+export const AUTHKEY_AT = UUID_AT + UUID_MAX;
+export const AUTHKEY_BYTES = 32;
+/** One sealed authkey: nonce | tag | ciphertext. */
+export const OUT = NONCE_BYTES + TAG_BYTES + AUTHKEY_BYTES;
 
 /** Rows per chunk: the worker and the inserting thread claim chunks from a shared counter. */
-const CHUNK = 128;
+export const CHUNK = 128;
 
-// Shared state, Int32: [0] next chunk to claim, [1] failure flag, [2] rows copied in, [3 + c] chunk c sealed (1).
-const NEXT = 0;
-const FAILED = 1;
-const READY = 2;
-const SEALED = 3;
+// Shared state, Int32: [NEXT] next chunk to claim, [FAILED] failure flag, [READY] rows copied in, [SEALED + c] chunk c sealed (1).
+export const NEXT = 0;
+export const FAILED = 1;
+export const READY = 2;
+export const SEALED = 3;
 
-const workerSource = `
-const { workerData } = require('node:worker_threads');
-const { createCipheriv, createSecretKey, randomFillSync } = require('node:crypto');
-const { key, input, output, progress, count } = workerData;
-const state = new Int32Array(progress);
-try {
-  const keyObject = createSecretKey(Buffer.from(key));
-  key.fill(0);
-  const inBuf = Buffer.from(input);
-  const outBuf = Buffer.from(output);
-  const nonces = Buffer.alloc(12 * ${CHUNK});
-  // Associated data "license:<uuid>" built in one reused buffer: no string per row.
-  const aad = Buffer.alloc(28);
-  aad.write('license:', 0, 'latin1');
-  while (Atomics.load(state, ${READY}) === 0) Atomics.wait(state, ${READY}, 0);
-  for (;;) {
-    const c = Atomics.add(state, ${NEXT}, 1);
-    if (c * ${CHUNK} >= count) break;
-    randomFillSync(nonces);
-    const end = Math.min(count, (c + 1) * ${CHUNK});
-    for (let i = c * ${CHUNK}, n = 0; i < end; i++, n += 12) {
-      const at = i * ${IN};
-      const nonce = nonces.subarray(n, n + 12);
-      const cipher = createCipheriv('aes-256-gcm', keyObject, nonce);
-      inBuf.copy(aad, 8, at + 1, at + 1 + inBuf[at]);
-      cipher.setAAD(aad.subarray(0, 8 + inBuf[at]));
-      const body = cipher.update(inBuf.subarray(at + 21, at + 53));
-      cipher.final();
-      const o = i * ${OUT};
-      nonce.copy(outBuf, o);
-      cipher.getAuthTag().copy(outBuf, o + 12);
-      body.copy(outBuf, o + 28);
-    }
-    Atomics.store(state, ${SEALED} + c, 1);
-    Atomics.notify(state, ${SEALED} + c);
-  }
-} catch (e) {
-  Atomics.store(state, ${FAILED}, 1);
-  const chunks = Math.ceil(count / ${CHUNK});
-  for (let c = 0; c < chunks; c++) Atomics.notify(state, ${SEALED} + c);
+/** What the seal worker is started with: the raw data key (it wipes its copy) and the shared buffers. */
+export interface SealWorkerData {
+  key: Uint8Array;
+  input: SharedArrayBuffer;
+  output: SharedArrayBuffer;
+  progress: SharedArrayBuffer;
+  count: number;
 }
-`;
+
+/**
+ * The seal worker: the file scripts/build.mjs builds next to the bundle, or,
+ * when the station runs from source (tsx, vitest), the TypeScript module
+ * itself. Node 20 gives a worker none of the parent's loader hooks (nor runs
+ * an --import given in its execArgv), so from source the worker's first line
+ * registers tsx (a development dependency, which running from source needs
+ * anyway) and requires the module: tsx's CommonJS hook boots about twice as
+ * fast in a worker as its ESM loader, which starts a thread of its own.
+ */
+export function startSealWorker(workerData: SealWorkerData): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./seal-worker.mjs', import.meta.url), { workerData });
+  const tsx = JSON.stringify(import.meta.resolve('tsx/cjs/api'));
+  const module = JSON.stringify(fileURLToPath(new URL('./seal-worker.ts', import.meta.url)));
+  return new Worker(`import(${tsx}).then((tsx) => { tsx.register(); require(${module}); })`, { eval: true, workerData });
+}
+
+/**
+ * Copies the rows into the worker's input, by character code: twice as fast as
+ * Buffer.write per field. The rows are not validated yet; a bad row's bytes do
+ * not matter, because a list with one is refused and nothing is written. Nor
+ * may a bad row throw here (a field that is not a string): the worker would
+ * wait for READY forever.
+ */
+export function copyRows(rows: readonly { uuid: string; authkey: string }[], input: Buffer): void {
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i] as { uuid: unknown; authkey: unknown } | undefined;
+    const at = i * IN;
+    const uuid = typeof row?.uuid === 'string' ? row.uuid : '';
+    const uuidLength = Math.min(uuid.length, UUID_MAX);
+    input[at] = uuidLength;
+    for (let j = 0; j < uuidLength; j++) input[at + UUID_AT + j] = uuid.charCodeAt(j);
+    const authkey = typeof row?.authkey === 'string' ? row.authkey : '';
+    for (let j = 0; j < AUTHKEY_BYTES && j < authkey.length; j++) input[at + AUTHKEY_AT + j] = authkey.charCodeAt(j);
+  }
+}
 
 /** Time without progress after which the import gives up (the worker died or never started). */
 const STALL_MS = 15_000;
@@ -86,23 +97,10 @@ export class SealPipeline {
     this.#output = Buffer.from(output);
     this.#state = new Int32Array(progress);
     // The worker boots while the rows are copied in, and starts on READY.
-    this.#worker = new Worker(workerSource, { eval: true, workerData: { key: new Uint8Array(rawKey), input, output, progress, count: rows.length } });
+    this.#worker = startSealWorker({ key: new Uint8Array(rawKey), input, output, progress, count: rows.length });
     // Errors surface through the shared flag; keep an unhandled 'error' event from crashing the process.
     this.#worker.on('error', () => Atomics.store(this.#state, FAILED, 1));
-    // By character code: twice as fast as Buffer.write per field. The rows are not validated yet;
-    // a bad row's bytes do not matter, because a list with one is refused and nothing is written.
-    // Nor may a bad row throw here (a field that is not a string): the worker would wait for READY forever.
-    const input8 = this.#input;
-    for (let i = 0; i < rows.length; i++) {
-      const row = rows[i] as { uuid: unknown; authkey: unknown } | undefined;
-      const at = i * IN;
-      const uuid = typeof row?.uuid === 'string' ? row.uuid : '';
-      const uuidLength = Math.min(uuid.length, 20);
-      input8[at] = uuidLength;
-      for (let j = 0; j < uuidLength; j++) input8[at + 1 + j] = uuid.charCodeAt(j);
-      const authkey = typeof row?.authkey === 'string' ? row.authkey : '';
-      for (let j = 0; j < 32 && j < authkey.length; j++) input8[at + 21 + j] = authkey.charCodeAt(j);
-    }
+    copyRows(rows, this.#input);
     Atomics.store(this.#state, READY, 1);
     Atomics.notify(this.#state, READY);
   }
