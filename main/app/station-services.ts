@@ -51,6 +51,8 @@ export interface StationServicesOptions {
   scrypt?: ScryptParams;
   slotTiming?: Partial<SlotTiming>;
   session?: SupervisorSessionOptions;
+  /** How often an idle operator is looked for (default 15 s; tests make it short). */
+  idleCheckMs?: number;
   clock?: Clock;
   logger?: Logger;
 }
@@ -232,7 +234,7 @@ export class StationRuntime {
     this.#sync = sync;
     station.ledger.setOperator(null);
     if (this.#idleTimer === null) {
-      this.#idleTimer = setInterval(() => void this.people.checkIdle().catch((e: unknown) => this.#log.warn({ err: toErrorInfo(e) }, 'idle sign-off failed')), 15_000);
+      this.#idleTimer = setInterval(() => void this.people.checkIdle().catch((e: unknown) => this.#log.warn({ err: toErrorInfo(e) }, 'idle sign-off failed')), this.#o.idleCheckMs ?? 15_000);
       this.#idleTimer.unref();
     }
     if (station.vault.deleteValue(OLD_OPERATOR_TOKEN)) this.#log.info('the hub admin token this station kept was removed: supervisor operations use the station token');

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
 import type { GroupSummary, SlotState } from '../../common/api/schemas';
+import type { Clock } from '../../common/clock';
 import { openStationApp } from '../../main/app';
 import { startBrowserHost, type BrowserHost } from '../../main/host/server';
 import { startDemoEnvironment, type DemoEnvironment } from '../../scripts/demo';
@@ -63,7 +64,7 @@ export interface Station {
  * One Chromium for a test file and the stations its tests start, all closed after the file.
  * Call at the top of the file; `browser()` is the browser once the file's tests run.
  */
-export function browserAndStations(): { browser: () => Browser; station: () => Promise<Station> } {
+export function browserAndStations(): { browser: () => Browser; station: (options?: StationOptions) => Promise<Station> } {
   let browser: Browser | undefined;
   const stations: Station[] = [];
   beforeAll(async () => {
@@ -76,8 +77,8 @@ export function browserAndStations(): { browser: () => Browser; station: () => P
   }, 60_000);
   return {
     browser: () => browser!,
-    station: async () => {
-      const s = await startStation();
+    station: async (options?: StationOptions) => {
+      const s = await startStation(options);
       stations.push(s);
       return s;
     },
@@ -98,7 +99,14 @@ export const overview = (st: Station) => callService<{ groups: GroupSummary[]; s
  * modules on ptys (2 tuya-auc, 2 tuyaopen-cli at 115200 baud), and the
  * station's real services behind the browser host.
  */
-export async function startStation(): Promise<Station> {
+export interface StationOptions {
+  /** The station's clock (a test moves it on to make an operator idle). */
+  clock?: Clock;
+  /** How often the station looks for an idle operator. */
+  idleCheckMs?: number;
+}
+
+export async function startStation(options: StationOptions = {}): Promise<Station> {
   const env = await startDemoEnvironment({ licenses: 60 });
   const codes = new Map<string, string>();
   const app = await openStationApp({
@@ -109,6 +117,7 @@ export async function startStation(): Promise<Station> {
     // a quick key derivation: the tests are not about scrypt's cost
     scrypt: { N: 2 ** 12, r: 8, p: 1 },
     syncIntervalMs: 60_000,
+    ...options,
   });
   const host = await startBrowserHost({ dispatcher: app.dispatcher, staticDir: rendererDir });
   const swapBurned = (limit: number): { burned: () => number; stop: () => void } => {

@@ -173,4 +173,49 @@ describe('people at the station, in the browser', () => {
     await page.getByTestId('lang-en').click();
     expect(errors).toEqual([]);
   }, 120_000);
+
+  it('an operator idle for the set time is signed off: the slots stop and the screen says why, in English and Chinese', async () => {
+    // the station's clock runs ahead when the test says so; it looks for an idle operator every 200 ms
+    let ahead = 0;
+    const st = await files.station({ clock: { now: () => Date.now() + ahead }, idleCheckMs: 200 });
+    const { page, errors } = await openPage(files.browser(), st.host.url);
+    await setUpDemo(page, '4321');
+    // a supervisor sets the time in the People tab
+    await page.getByTestId('lang-zh').click();
+    await page.keyboard.press('F2');
+    await page.getByTestId('pin').fill('4321');
+    await page.getByTestId('pin').press('Enter');
+    await page.getByTestId('tab-people').click();
+    await page.getByTestId('idle-minutes').fill('5');
+    await page.getByRole('button', { name: '保存' }).click();
+    await expect.poll(async () => (await callService<{ idleMinutes: number }>(st, 'station.operator')).idleMinutes).toBe(5);
+    await page.getByTestId('logout').click();
+    await page.getByTestId('lang-en').click();
+    // the operator burns the module in each jig, then leaves the station
+    await page.locator('[data-testid=group-option]:not([disabled])', { hasText: 'Demo smart plug' }).first().click();
+    await page.getByTestId('start-all').click();
+    await expect.poll(async () => (await overview(st)).slots.every((s) => s.running && s.lastResult?.ok === true), { timeout: 30_000 }).toBe(true);
+    // four minutes later they are still on
+    ahead = 4 * 60_000;
+    await st.app.runtime.people.checkIdle();
+    expect((await callService<{ operator: unknown }>(st, 'station.operator')).operator).not.toBeNull();
+    // six: signed off, the slots stopped, and the screen says why
+    ahead = 6 * 60_000;
+    await page.getByTestId('sign-on-panel').waitFor();
+    expect(await page.getByTestId('sign-on-panel').textContent()).toContain('You were signed off after a while without a burn or a key.');
+    expect(await page.getByTestId('operator-on').count()).toBe(0);
+    expect((await overview(st)).slots.every((s) => !s.running)).toBe(true);
+    await expect(callService(st, 'station.start', {})).rejects.toThrow(/Nobody is signed on/);
+    await shot(page, 'operator-idle-signed-off');
+    await page.getByTestId('lang-zh').click();
+    await expect.poll(() => page.getByTestId('sign-on-panel').textContent()).toContain('长时间没有烧录或按键，您已被自动登出。');
+    await shot(page, 'operator-idle-signed-off-zh');
+    await page.getByTestId('lang-en').click();
+    const audit = st.app.runtime.station!.vault.db.prepare("SELECT detail FROM audit_log WHERE action = 'operator.signed-off'").all() as { detail: string }[];
+    expect(audit.map((a) => JSON.parse(a.detail) as unknown)).toEqual([{ operator: DEMO_OPERATOR, reason: 'idle' }]);
+    // signing on again clears the word
+    await signOn(page);
+    expect(await page.getByTestId('sign-on-panel').count()).toBe(0);
+    expect(errors).toEqual([]);
+  }, 120_000);
 });
