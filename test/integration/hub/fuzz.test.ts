@@ -105,7 +105,7 @@ describe.each(targets())('hostile requests on %s', (target) => {
       fc.asyncProperty(caller, path, fc.option(rawBody, { nil: undefined }), contentType, fc.dictionary(fc.constantFrom('x-forwarded-for', 'accept', 'accept-encoding', 'origin', 'cookie', 'x-http-method-override'), fc.string({ maxLength: 30 })), async (who, p, body, ctype, extra) => {
         const token = who === 'platform' || who === 'owner' || who === 'auditor' ? h.keys[who] : who === 'factory' || who === 'other-factory' ? factoryKeys[who]
           : who === 'station' ? station : who === 'made-up' ? 'hst_made-up-token-that-is-not-one' : null;
-        const session = who === 'owner-session' ? { cookie: ownerSession.cookie, [csrfHeader]: ownerSession.csrf } : who === 'owner-cookie-no-csrf' ? { cookie: ownerSession.cookie } : {};
+        const session: Record<string, string> = who === 'owner-session' ? { cookie: ownerSession.cookie, [csrfHeader]: ownerSession.csrf } : who === 'owner-cookie-no-csrf' ? { cookie: ownerSession.cookie } : {};
         const headers: Record<string, string> = { ...extra, ...session, ...(body !== undefined && ctype ? { 'content-type': ctype } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) };
         // What role the caller acts with on an account route (an API key: never on a session route).
         const role = who === 'owner-session' ? 'owner' : who === 'factory' ? 'factory' : who === 'platform' || who === 'owner' || who === 'auditor' ? who : null;
