@@ -3,17 +3,20 @@
 //   hub_pull_100k_crowded_s[_pg]  the same while another station's 100k-license group lies unleased on the hub
 //   hub_push_p99_ms_{sqlite,pg} and hub_push_per_s_{sqlite,pg}
 //                              50 stations at once, each pushing 200 burn records in batches of 10
+//   hub_soak_500_*_{sqlite,pg} 500 stations for HUB_SOAK_SECONDS (default 120): each pushes 5 burn records every 2 s
+//                              and pulls a page of 20 when it holds fewer than 5; p99 of pushes and of pulls,
+//                              records/s, the hub's RSS at start and end, records lost and doubled counted on the hub
 // The hub runs in its own process (`hub start`), seeded beforehand through the services; the clients run here.
 // PostgreSQL: HUB_TEST_PG_URL if set, else a throwaway cluster from scripts/ci-postgres.sh when PostgreSQL is installed.
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { silentLogger } from '../../common/log';
 import type { License } from '../../common/license';
-import type { PullResponse, PushResponse } from '../../common/hub-api';
+import type { PushResponse } from '../../common/hub-api';
 import { systemClock } from '../../common/clock';
 import { defaultHubConfig, type HubDeps } from '../../hub/services/context';
 import { newMasterKeyText, resolveKeyring } from '../../hub/services/authkeys';
@@ -21,6 +24,8 @@ import * as credentials from '../../hub/services/credentials';
 import * as products from '../../hub/services/products';
 import * as stations from '../../hub/services/stations';
 import { openStore } from '../../hub/store';
+import { burnItems, pullAll, pullPage, PushLedger, tallyOnHub, type FleetStation } from '../support/hub-fleet';
+import { seededRandom } from '../support/seeded-random';
 
 const bench = (name: string, value: number, unit: string): void => console.log(`BENCH ${name} ${Number(value.toFixed(3))} ${unit}`);
 
@@ -33,7 +38,7 @@ function licenses(n: number): License[] {
   });
 }
 
-interface Hub { url: string; stop(): Promise<void> }
+interface Hub { url: string; pid: number; stop(): Promise<void> }
 
 async function post<T>(hub: Hub, path: string, body: unknown, token: string): Promise<T> {
   const res = await fetch(hub.url + path, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -67,7 +72,7 @@ async function spawnHub(db: string, schema: string | undefined): Promise<Hub> {
     });
     proc.once('exit', (code) => reject(new Error(`hub exited (${code})`)));
   });
-  return { url, stop: () => new Promise<void>((r) => { proc.once('exit', () => r()); proc.kill('SIGTERM'); }) };
+  return { url, pid: proc.pid!, stop: () => new Promise<void>((r) => { proc.once('exit', () => r()); proc.kill('SIGTERM'); }) };
 }
 
 async function world(deps: HubDeps, stationCount: number) {
@@ -90,17 +95,6 @@ async function group(deps: HubDeps, factoryId: string, stationId: string, n: num
   return c.id;
 }
 
-async function pullAll(hub: Hub, token: string, limit: number): Promise<string[]> {
-  const uuids: string[] = [];
-  let cursor: string | null = null;
-  for (;;) {
-    const r: PullResponse = await post<PullResponse>(hub, '/v1/station/pull', { cursor, limit }, token);
-    for (const l of r.licenses) uuids.push(l.uuid);
-    cursor = r.cursor;
-    if (!r.hasMore) return uuids;
-  }
-}
-
 async function benchPull(db: string, schema: string | undefined, suffix: string, crowded = false): Promise<void> {
   let w!: Awaited<ReturnType<typeof world>>;
   await seeded(db, schema, async (deps) => {
@@ -112,7 +106,7 @@ async function benchPull(db: string, schema: string | undefined, suffix: string,
   const hub = await spawnHub(db, schema);
   try {
     const t0 = performance.now();
-    const got = await pullAll(hub, w.stations[0]!.token, 5000);
+    const got = await pullAll(hub.url, w.stations[0]!.token, 5000);
     const s = (performance.now() - t0) / 1000;
     if (new Set(got).size !== 100_000) throw new Error(`pulled ${got.length} licenses, expected 100000`);
     bench(crowded ? `hub_pull_100k_crowded_s${suffix}` : `hub_pull_100k_s${suffix}`, s, 's');
@@ -120,6 +114,8 @@ async function benchPull(db: string, schema: string | undefined, suffix: string,
     await hub.stop();
   }
 }
+
+const percentile = (sorted: readonly number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(sorted.length * q) - 1))] ?? NaN;
 
 async function benchPush(db: string, schema: string | undefined, suffix: string): Promise<void> {
   let w!: Awaited<ReturnType<typeof world>>;
@@ -130,7 +126,7 @@ async function benchPush(db: string, schema: string | undefined, suffix: string)
   const hub = await spawnHub(db, schema);
   try {
     const held: string[][] = [];
-    for (const s of w.stations) held.push(await pullAll(hub, s.token, 1000));
+    for (const s of w.stations) held.push(await pullAll(hub.url, s.token, 1000));
     // Each station opens its connection first (stations keep theirs alive); the figure is the pushes, not TCP set-up.
     await Promise.all(w.stations.map((s) => fetch(`${hub.url}/v1/station/me`, { headers: { authorization: `Bearer ${s.token}` } }).then((r) => r.text())));
     const latencies: number[] = [];
@@ -147,13 +143,98 @@ async function benchPush(db: string, schema: string | undefined, suffix: string)
     }));
     const seconds = (performance.now() - t0) / 1000;
     latencies.sort((a, b) => a - b);
-    const p99 = latencies[Math.min(latencies.length - 1, Math.ceil(latencies.length * 0.99) - 1)]!;
     bench(`hub_push_p50_ms_${suffix}`, latencies[Math.floor(latencies.length / 2)]!, 'ms');
-    bench(`hub_push_p99_ms_${suffix}`, p99, 'ms');
+    bench(`hub_push_p99_ms_${suffix}`, percentile(latencies, 0.99), 'ms');
     bench(`hub_push_per_s_${suffix}`, (50 * 200) / seconds, 'records/s');
   } finally {
     await hub.stop();
   }
+}
+
+/** A process's resident set, in MiB (Linux). */
+const rssMiB = (pid: number): number => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+
+const SOAK_STATIONS = 500;
+const SOAK_PERIOD_MS = 2000;
+const SOAK_BATCH = 5;
+const SOAK_PAGE = 20;
+
+/**
+ * 500 stations on the hub at once for a bounded time: each, every 2 s (its phase drawn at random), pushes a batch
+ * of burn records of licenses it pulled, and pulls a page when its stock runs low; a station that falls behind
+ * goes on at once (no catching up in bursts). Each holds a group big enough for the whole run, so the count is
+ * bounded too. Lost and doubled records are counted on the hub's tables afterwards.
+ */
+async function benchSoak(db: string, schema: string | undefined, suffix: string): Promise<void> {
+  const seconds = Number(process.env.HUB_SOAK_SECONDS ?? '120');
+  if (!(seconds > 0)) throw new Error(`HUB_SOAK_SECONDS must be a number of seconds above 0, got "${process.env.HUB_SOAK_SECONDS}"`);
+  const stock = SOAK_BATCH * Math.ceil((seconds * 1000) / SOAK_PERIOD_MS) + 2 * SOAK_PAGE;
+  let w!: Awaited<ReturnType<typeof world>>;
+  await seeded(db, schema, async (deps) => {
+    w = await world(deps, SOAK_STATIONS);
+    for (const s of w.stations) await group(deps, w.factoryId, s.id, stock);
+  });
+  const hub = await spawnHub(db, schema);
+  const ledger = new PushLedger();
+  const pullMs: number[] = [];
+  let unanswered = 0;
+  let rssStart: number;
+  let rssEnd: number;
+  let elapsed: number;
+  try {
+    // Warm-up, not measured: each station opens its connection and pulls its first page.
+    const stations = w.stations.map((s): FleetStation & { held: string[]; cursor: string | null } => ({ ...s, held: [], cursor: null }));
+    for (const part of [stations.slice(0, 250), stations.slice(250)]) {
+      await Promise.all(part.map(async (s) => {
+        const page = await pullPage(hub.url, s.token, null, SOAK_PAGE);
+        s.held.push(...page.licenses.map((l) => l.uuid));
+        s.cursor = page.cursor;
+      }));
+    }
+    rssStart = rssMiB(hub.pid);
+    const random = seededRandom(0x5eed);
+    const t0 = performance.now();
+    const end = t0 + seconds * 1000;
+    await Promise.all(stations.map(async (s) => {
+      let next = t0 + random() * SOAK_PERIOD_MS;
+      for (;;) {
+        const wait = next - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        if (performance.now() >= end) return;
+        next = Math.max(next + SOAK_PERIOD_MS, performance.now());
+        if (s.held.length < SOAK_BATCH) {
+          const t = performance.now();
+          const page = await pullPage(hub.url, s.token, s.cursor, SOAK_PAGE);
+          pullMs.push(performance.now() - t);
+          s.held.push(...page.licenses.map((l) => l.uuid));
+          s.cursor = page.cursor;
+        }
+        if (s.held.length === 0) return; // its group is used up: the count bound
+        if ((await ledger.push(hub.url, s, burnItems(s.held.splice(0, SOAK_BATCH)))) === 'unknown') unanswered++;
+      }
+    }));
+    elapsed = (performance.now() - t0) / 1000;
+    rssEnd = rssMiB(hub.pid);
+  } finally {
+    await hub.stop();
+  }
+  const store = await openStore({ db, ...(schema ? { schema } : {}), migrate: false });
+  const tally = await tallyOnHub(store, ledger).finally(() => store.close());
+  const pushes = [...ledger.latenciesMs].sort((a, b) => a - b);
+  pullMs.sort((a, b) => a - b);
+  bench(`hub_soak_500_push_p50_ms_${suffix}`, percentile(pushes, 0.5), 'ms');
+  bench(`hub_soak_500_push_p99_ms_${suffix}`, percentile(pushes, 0.99), 'ms');
+  bench(`hub_soak_500_pull_p99_ms_${suffix}`, percentile(pullMs, 0.99), 'ms');
+  bench(`hub_soak_500_per_s_${suffix}`, tally.acknowledged / elapsed, 'records/s');
+  bench(`hub_soak_500_pushes_${suffix}`, pushes.length, 'requests');
+  bench(`hub_soak_500_pulls_${suffix}`, pullMs.length, 'requests');
+  bench(`hub_soak_500_rss_start_mib_${suffix}`, rssStart, 'MiB');
+  bench(`hub_soak_500_rss_end_mib_${suffix}`, rssEnd, 'MiB');
+  bench(`hub_soak_500_rss_growth_pct_${suffix}`, ((rssEnd - rssStart) / rssStart) * 100, '%');
+  bench(`hub_soak_500_lost_${suffix}`, tally.lost, 'records');
+  bench(`hub_soak_500_doubled_${suffix}`, tally.doubled, 'records');
+  bench(`hub_soak_500_unanswered_${suffix}`, unanswered, 'requests');
+  console.log(`# hub_soak_500 ${suffix}: ${seconds} s asked, ${elapsed.toFixed(1)} s run, ${tally.sent} records sent, ${tally.onHub} on the hub, ${tally.partial} pushes partial, ${tally.strays} strays`);
 }
 
 /** A PostgreSQL to measure on: the given URL, or a throwaway cluster that lives as long as the returned stop(). */
@@ -198,6 +279,7 @@ async function main(): Promise<void> {
     if (cases.has('pull')) await benchPull(join(dir, 'pull.sqlite'), undefined, '');
     if (cases.has('crowded')) await benchPull(join(dir, 'pull-crowded.sqlite'), undefined, '', true);
     if (cases.has('push')) await benchPush(join(dir, 'push.sqlite'), undefined, 'sqlite');
+    if (cases.has('soak')) await benchSoak(join(dir, 'soak.sqlite'), undefined, 'sqlite');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -209,6 +291,7 @@ async function main(): Promise<void> {
   try {
     const runs: [string, (u: string, s: string) => Promise<void>][] = [
       ['pull', (u, s) => benchPull(u, s, '_pg')], ['crowded', (u, s) => benchPull(u, s, '_pg', true)], ['push', (u, s) => benchPush(u, s, 'pg')],
+      ['soak', (u, s) => benchSoak(u, s, 'pg')],
     ];
     for (const [name, run] of runs) {
       if (!cases.has(name)) continue;
