@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { allowedActionSchema } from '../console-api';
 import { uuidSchema, macSchema, pidSchema } from '../license';
+import { protocolIds } from '../protocols';
 
 /**
  * What the renderer may see of the station. Every object here is what crosses
@@ -74,7 +75,7 @@ export type GroupSummary = z.infer<typeof groupSummarySchema>;
 
 // ---- slots (issue 3 §4) ----
 
-export const protocolSchema = z.enum(['tuya-auc', 'tuyaopen-cli']);
+export const protocolSchema = z.enum(protocolIds);
 export const burnStepSchema = z.enum(['connect', 'check', 'write', 'verify', 'finish']);
 export type BurnStepOut = z.infer<typeof burnStepSchema>;
 export const slotPhaseSchema = z.enum(['idle', 'waiting', 'burning', 'done', 'failed']);

@@ -35,7 +35,7 @@ export async function probeProtocol(path: string, options: { timeoutMs?: number;
   const transport = new SerialTransport(path, { baudRate: options.baudRate ?? 115200 });
   try {
     await transport.open();
-    // tuya-auc first: a checksummed binary frame that a text console ignores; the console's line commands come second.
+    // In detection order (common/protocols.ts).
     for (const protocol of protocolIds) {
       await transport.flushInput();
       if (await createDriver(protocol, transport).detect({ timeoutMs: options.timeoutMs ?? 400 }).catch(() => false)) return protocol;

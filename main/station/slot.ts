@@ -98,13 +98,6 @@ export interface SlotDeps {
 
 const stepProgress: Record<BurnStep, number> = { connect: 0.1, check: 0.25, write: 0.5, verify: 0.8, finish: 0.95 };
 
-/** tuya-auc exposes ENTER and QUERY_INFO: reading what a module holds that way leaves it in authorization mode (no EXIT and its 1 s reset). */
-interface PeekableDriver {
-  enter(signal?: AbortSignal): Promise<unknown>;
-  queryInfo(signal?: AbortSignal): Promise<{ uuid: string | null; authkey: string | null; mac: string | null }>;
-}
-const isPeekable = (d: unknown): d is PeekableDriver => typeof (d as PeekableDriver).enter === 'function' && typeof (d as PeekableDriver).queryInfo === 'function';
-
 const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
     if (signal.aborted) return resolve();
@@ -424,11 +417,8 @@ export class Slot {
     if (!present) return { present: false };
     if (!withIdentity) return { present: true, identity: null };
     try {
-      if (isPeekable(this.#driver)) {
-        const info = await this.#driver.queryInfo(signal);
-        return { present: true, identity: { uuid: info.uuid, authkey: info.authkey, mac: info.mac } };
-      }
-      return { present: true, identity: await this.#driver.readIdentity({ signal }) };
+      const identity = this.#driver.peekIdentity ? await this.#driver.peekIdentity({ signal }) : await this.#driver.readIdentity({ signal });
+      return { present: true, identity };
     } catch (e) {
       if (isAppError(e, 'DISCONNECTED')) throw e;
       return { present: true, identity: null };

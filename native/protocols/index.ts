@@ -2,7 +2,8 @@ import { AppError } from '../../common/errors';
 import type { Transport } from '../transport/types';
 import { TuyaAucDriver, type AucDriverOptions } from './tuya-auc/driver';
 import { TuyaopenCliDriver, type TuyaopenCliDriverOptions } from './tuyaopen-cli/driver';
-import { protocolIds, type ModuleDriver, type ProtocolId } from './types';
+import { isProtocolId, protocolIds, type ProtocolId } from '../../common/protocols';
+import type { ModuleDriver } from './types';
 
 /**
  * The one place that knows which driver speaks which protocol. Slots, the
@@ -19,10 +20,6 @@ const drivers: { [P in ProtocolId]: (transport: Transport, options: DriverOption
   'tuyaopen-cli': (transport, options) => new TuyaopenCliDriver(transport, options),
 };
 
-export function isProtocolId(value: unknown): value is ProtocolId {
-  return typeof value === 'string' && (protocolIds as readonly string[]).includes(value);
-}
-
 /** A driver for `protocol` over `transport`; an unknown protocol is an UNKNOWN_PROTOCOL error naming the known ones. */
 export function createDriver<P extends ProtocolId>(protocol: P, transport: Transport, options?: DriverOptionsByProtocol[P]): ModuleDriver;
 export function createDriver(protocol: string, transport: Transport, options?: object): ModuleDriver;
@@ -34,4 +31,4 @@ export function createDriver(protocol: string, transport: Transport, options: ob
   return make(transport, options);
 }
 
-export { protocolIds, type ModuleDriver, type ProtocolId };
+export { isProtocolId, protocolIds, type ModuleDriver, type ProtocolId };

@@ -1,7 +1,7 @@
 import type { ErrorInfo } from '../../common/errors';
+import type { ProtocolId } from '../../common/protocols';
 
-export type ProtocolId = 'tuya-auc' | 'tuyaopen-cli';
-export const protocolIds: readonly ProtocolId[] = ['tuya-auc', 'tuyaopen-cli'];
+export { protocolIds, type ProtocolId } from '../../common/protocols';
 
 /** What a burn writes. `mac` is required by tuya-auc, `pid` when the module asks for it. */
 export interface LicenseToBurn {
@@ -73,5 +73,11 @@ export interface ModuleDriver {
   detect(options: { timeoutMs: number; signal?: AbortSignal }): Promise<boolean>;
   /** Reads what the module holds (used to check and to resolve suspects). */
   readIdentity(options?: { signal?: AbortSignal }): Promise<ModuleIdentity>;
+  /**
+   * Reads what the module holds right after `detect` answered, the quickest
+   * way the protocol has, leaving the module as it is (a slot's look at the
+   * module in its jig after a burn). Without it, the slot uses readIdentity.
+   */
+  peekIdentity?(options?: { signal?: AbortSignal }): Promise<ModuleIdentity>;
   burn(license: LicenseToBurn, options?: BurnOptions): Promise<BurnOutcome>;
 }

@@ -1,10 +1,11 @@
 import { parseArgs } from 'node:util';
 import { AppError } from '../../common/errors';
-import { faultNames, simProtocols, simStages, type FaultSet, type PersonalityOptions, type SimProtocol, type SimStage, type SimTiming } from './types';
+import { protocolIds, type ProtocolId } from '../../common/protocols';
+import { faultNames, simStages, type FaultSet, type PersonalityOptions, type SimStage, type SimTiming } from './types';
 
 /** What `npm run sim -- ...` was asked to start. */
 export interface SimCliOptions {
-  protocol: SimProtocol;
+  protocol: ProtocolId;
   variant: string | undefined;
   count: number;
   timing: SimTiming;
@@ -96,8 +97,8 @@ export function parseSimArgs(argv: readonly string[]): SimCliOptions {
     const why = (e instanceof Error ? e.message : String(e)).replace(/\. To specify.*$/s, '').replace(/\.?$/, '.');
     throw bad(why);
   }
-  const protocol = (values.protocol ?? 'tuya-auc') as SimProtocol;
-  if (!simProtocols.includes(protocol)) throw bad(`Unknown protocol "${values.protocol}": use ${simProtocols.join(' or ')}.`);
+  const protocol = (values.protocol ?? 'tuya-auc') as ProtocolId;
+  if (!protocolIds.includes(protocol)) throw bad(`Unknown protocol "${values.protocol}": use ${protocolIds.join(' or ')}.`);
   const faults: FaultSet = {};
   for (const f of values.fault ?? []) parseFault(f, faults);
   const options: Record<string, string | number | boolean> = {};

@@ -1,3 +1,5 @@
+import type { ProtocolId } from '../../common/protocols';
+
 /**
  * The virtual module's contract: a runtime (native/sim/module.ts) owns the
  * pty, the timing model, the flash file and the faults; a personality (one
@@ -5,9 +7,6 @@
  * answers. A personality never touches I/O or wall-clock timers directly:
  * everything goes through its ModuleContext, so the timing model holds.
  */
-
-export type SimProtocol = 'tuya-auc' | 'tuyaopen-cli';
-export const simProtocols: readonly SimProtocol[] = ['tuya-auc', 'tuyaopen-cli'];
 
 /** What the module keeps across resets and power cycles (the JSON state file). Empty fields are null. */
 export interface Flash {
@@ -88,7 +87,7 @@ export interface TimerHandle {
 export interface ModuleContext {
   /** A name for logs, e.g. `module-3`. */
   readonly id: string;
-  readonly protocol: SimProtocol;
+  readonly protocol: ProtocolId;
   /** Firmware variant, personality-specific (tuya-auc: `standard` | `pid`; tuyaopen-cli: `current` | `legacy`). */
   readonly variant: string;
   readonly options: PersonalityOptions;
@@ -134,7 +133,7 @@ export type PersonalityFactory = (ctx: ModuleContext) => Personality;
  * native/sim/personalities/index.ts): `export const personality: PersonalityModule`.
  */
 export interface PersonalityModule {
-  readonly protocol: SimProtocol;
+  readonly protocol: ProtocolId;
   /** Firmware variants; the first is the default. */
   readonly variants: readonly string[];
   readonly create: PersonalityFactory;
@@ -144,7 +143,7 @@ export interface PersonalityModule {
 
 /** How to build one virtual module. */
 export interface ModuleSpec {
-  protocol: SimProtocol;
+  protocol: ProtocolId;
   variant?: string | undefined;
   options?: PersonalityOptions | undefined;
   faults?: FaultSet | undefined;

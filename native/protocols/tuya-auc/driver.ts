@@ -119,6 +119,11 @@ export class TuyaAucDriver implements ModuleDriver {
     await this.request(AucCommand.EXIT, undefined, this.timeouts.exit, signal);
   }
 
+  /** QUERY_INFO in the authorization mode `detect` entered: no EXIT, so the module does not reset (1 s) after the look. */
+  async peekIdentity(options: { signal?: AbortSignal } = {}): Promise<ModuleIdentity> {
+    return identityOf(await this.queryInfo(options.signal));
+  }
+
   async readIdentity(options: { signal?: AbortSignal } = {}): Promise<ModuleIdentity> {
     await this.transport.flushInput();
     this.reset();

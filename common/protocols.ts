@@ -1,0 +1,15 @@
+/**
+ * The protocols the station speaks: the one list every other list derives
+ * from (the ProtocolId union, the UI contract's zod enum, the simulator's
+ * protocols, the drivers, the personalities and the uuid lengths, which are
+ * maps keyed by ProtocolId, so the compiler refuses one left out). The order
+ * is the detection order: a port is asked in this order which protocol its
+ * module speaks (tuya-auc first: a checksummed binary frame that a text
+ * console ignores; the console's line commands come second).
+ */
+export const protocolIds = ['tuya-auc', 'tuyaopen-cli'] as const;
+export type ProtocolId = (typeof protocolIds)[number];
+
+export function isProtocolId(value: unknown): value is ProtocolId {
+  return typeof value === 'string' && (protocolIds as readonly string[]).includes(value);
+}
