@@ -55,6 +55,10 @@ export const en = {
     reason: 'Why it was rejected', rejectedOn: 'Rejected on',
     detailsTitle: 'Credential Update Details', noneDone: 'No product change of this credential was approved or rejected yet.', newProduct: 'New product',
   },
+  assign: {
+    button: 'Assign', title: 'Assign the credential', titleFor: 'Assign {{name}}', text: 'Where its licenses are burned: a factory, optionally one of its lines, optionally one station of that line. The stations get it at their next sync.',
+    factory: 'Factory', line: 'Line', station: 'Station', submit: 'Assign', done: '{{name}} is assigned to {{where}}.',
+  },
   approvals: {
     title: 'Requests waiting for approval', none: 'No request waits for approval.', paymentsTitle: 'Payments to record', noPayments: 'No payment to record.',
     credential: 'Credential', change: 'Change', approve: 'Approve', approved: 'Approved.', reference: 'Payment reference', record: 'Record payment', paid: 'Payment recorded: the credential is updated.',
@@ -65,6 +69,9 @@ export const en = {
   factories: {
     title: 'Factories, lines and stations', addFactory: 'Add a factory', addLine: 'Add a line', addStation: 'Add a station', name: 'Name', add: 'Add', none: 'No factory yet.',
     station: 'Station', enrolled: 'Enrolled', notEnrolled: 'Not enrolled', revoked: 'Revoked', code: 'Enrollment code', revoke: 'Revoke',
+    contact: 'Download contact', contactCol: 'Download codes go to', noContact: 'not set', contactTitle: 'Download contact of {{station}}',
+    contactText: 'The hub sends the one-time code for a download asked for at this station to this address or phone.', channel: 'Send codes by', email: 'Email', sms: 'SMS (text message)',
+    destination: 'Email address or phone number', contactSave: 'Save the contact', contactSaved: 'Download codes for {{station}} go to {{to}}.',
     codeTitle: 'Enrollment code for {{station}}', codeText: 'Enter this code at the station (or scan it); it works once and ends at {{time}}.', qr: 'QR code of the enrollment code', revokedDone: '{{station}} was revoked: its token no longer works.',
   },
   fleet: {

@@ -60,6 +60,10 @@ export const zhCN: Words<typeof en> = {
     reason: '拒绝原因', rejectedOn: '拒绝时间',
     detailsTitle: '凭证更新详情', noneDone: '此凭证还没有已批准或已拒绝的产品更换。', newProduct: '新产品',
   },
+  assign: {
+    button: '分配', title: '分配凭证', titleFor: '分配 {{name}}', text: '在哪里烧录它的授权：一个工厂，可选该工厂的一条产线，可选该产线的一个工位。工位在下次同步时收到。',
+    factory: '工厂', line: '产线', station: '工位', submit: '分配', done: '{{name}} 已分配到 {{where}}。',
+  },
   approvals: {
     title: '待审批的申请', none: '没有待审批的申请。', paymentsTitle: '待登记的付款', noPayments: '没有待登记的付款。',
     credential: '凭证', change: '更换', approve: '批准', approved: '已批准。', reference: '付款凭据号', record: '登记付款', paid: '付款已登记：凭证已更新。',
@@ -70,6 +74,9 @@ export const zhCN: Words<typeof en> = {
   factories: {
     title: '工厂、产线和工位', addFactory: '添加工厂', addLine: '添加产线', addStation: '添加工位', name: '名称', add: '添加', none: '还没有工厂。',
     station: '工位', enrolled: '已注册', notEnrolled: '未注册', revoked: '已吊销', code: '注册码', revoke: '吊销',
+    contact: '下载联系方式', contactCol: '下载验证码发送到', noContact: '未设置', contactTitle: '{{station}} 的下载联系方式',
+    contactText: '在此工位申请下载时，中心把一次性验证码发送到这个邮箱或手机。', channel: '验证码发送方式', email: '电子邮件', sms: '短信',
+    destination: '邮箱地址或手机号码', contactSave: '保存联系方式', contactSaved: '{{station}} 的下载验证码将发送到 {{to}}。',
     codeTitle: '{{station}} 的注册码', codeText: '在工位上输入（或扫描）此代码；只能使用一次，{{time}} 失效。', qr: '注册码的二维码', revokedDone: '{{station}} 已吊销：其令牌不再有效。',
   },
   fleet: {

@@ -8,6 +8,7 @@ import { ErrorLine } from '../components/ErrorLine';
 import { dateTime, reasonText } from '../i18n';
 import { infoOf } from '../state/errors';
 import { say, useStore } from '../state/store';
+import { AssignDialog } from './AssignDialog';
 import { CredentialDialog, type OpenDialog } from './CredentialDialogs';
 
 const columns: { key: string; sort?: ConsoleSort; numeric?: boolean }[] = [
@@ -26,6 +27,9 @@ export function Credentials() {
   const { t } = useTranslation();
   const client = useHub();
   const language = useStore((s) => s.language);
+  const role = useStore((s) => s.session?.account.role);
+  // the credential manager and a factory's manager (within its factory) say where a credential is burned
+  const mayAssign = role === 'owner' || role === 'factory';
   const [tab, setTab] = useState<ConsoleTab>('mine');
   const [filters, setFilters] = useState<Filters>(noFilters);
   const [search, setSearch] = useState('');
@@ -37,6 +41,7 @@ export function Credentials() {
   const [products, setProducts] = useState<Product[]>([]);
   const [factories, setFactories] = useState<Factory[]>([]);
   const [open, setOpen] = useState<OpenDialog | null>(null);
+  const [assigning, setAssigning] = useState<ConsoleCredentialRow | null>(null);
 
   useEffect(() => {
     void client.call('listProducts').then((r) => setProducts(r.products)).catch(() => undefined);
@@ -115,7 +120,10 @@ export function Credentials() {
                 <td className="num">{row.counts.spoiled}</td><td className="num">{row.counts.exported}</td>
                 <td>{t(`delivery.${row.delivery}`)}</td>
                 <td><span className={`badge ${row.state}`} data-testid="state">{t(`state.${row.state}`)}</span></td>
-                <td><Assignment row={row} /></td>
+                <td>
+                  <Assignment row={row} />
+                  {mayAssign ? <button className="small" onClick={() => { say(null); setAssigning(row); }} aria-label={t('assign.titleFor', { name: row.name })} data-testid="assign">{t('assign.button')}</button> : null}
+                </td>
                 <td>{dateTime(row.createdAt, language)}</td>
                 <td><Operations row={row} onOpen={(action) => { say(null); setOpen({ action, row }); }} /></td>
               </tr>
@@ -137,6 +145,7 @@ export function Credentials() {
         <button className="small" disabled={page >= pages} onClick={() => setPage((p) => p + 1)} data-testid="next">{t('credentials.next')}</button>
       </nav>
       {open ? <CredentialDialog open={open} onClose={() => setOpen(null)} onChanged={() => void load()} /> : null}
+      {assigning ? <AssignDialog row={assigning} factories={factories} canUnassign={role === 'owner'} onClose={() => setAssigning(null)} onChanged={() => void load()} /> : null}
     </section>
   );
 }

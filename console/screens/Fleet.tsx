@@ -52,7 +52,7 @@ export function Fleet() {
             <thead><tr><th scope="col">{t('fleet.group')}</th><th scope="col" className="num">{t('fleet.left')}</th><th scope="col" className="num">{t('fleet.rate')}</th><th scope="col">{t('fleet.runsDry')}</th></tr></thead>
             <tbody>
               {fleet.groups.map((g) => (
-                <tr key={g.credentialId} className={g.runsDrySoon ? 'runs-dry' : undefined} data-testid="fleet-group" data-soon={g.runsDrySoon}>
+                <tr key={g.credentialId} className={g.runsDrySoon ? 'runs-dry' : undefined} data-testid="fleet-group" data-id={g.credentialId} data-soon={g.runsDrySoon}>
                   <td>{g.name}<div className="muted">{g.pid}</div></td>
                   <td className="num">{g.left}</td>
                   <td className="num">{g.burnRatePerHour > 0 ? g.burnRatePerHour.toFixed(1) : t('fleet.noRate')}</td>

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Secret, TOTP } from 'otpauth';
@@ -5,6 +6,9 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoEnvironment, type DemoEnvironment } from '../../scripts/demo';
 import { readXlsxSheet } from '../../node/xlsx';
+import { generateDemoLicenses } from '../../hub/demo';
+import * as hubCredentials from '../../hub/services/credentials';
+import * as hubStations from '../../hub/services/stations';
 import { axeViolations, ensureConsoleBuilt, launchBrowser, openPage } from './harness';
 
 /**
@@ -68,6 +72,38 @@ const row = (page: Page, text: string) => page.getByTestId('credential-row').fil
 const op = (page: Page, text: string, action: string) => row(page, text).getByTestId(`op-${action}`);
 const notice = (page: Page) => page.getByTestId('notice');
 const lastCode = (): string => env.hubCodes.at(-1)!.code;
+
+/**
+ * Two groups at a station that burns through the hub's own routes (enroll, pull, push): "Hot group" has 4 of 12
+ * licenses left after 8 burns in the last hour (dry in 30 minutes: soon), "Cool group" 39 of 40 after one
+ * burn (dry in 39 hours). Returns their ids.
+ */
+async function seedBurningGroups(): Promise<{ hot: string; cool: string }> {
+  const deps = env.hub.deps;
+  const stationId = env.seed.stationIds[1]!;
+  const group = async (name: string, n: number): Promise<string> => {
+    const c = await hubCredentials.createCredential(deps, { pid: env.seed.products[0]!.pid, owner: 'mine', deliveryMode: 'credential', firmwareKey: 'keydemo0fleet001', chip: 'BK7231N', name });
+    await hubCredentials.importLicenses(deps, c.id, 'purchased', generateDemoLicenses(n));
+    await hubCredentials.assignCredential(deps, c.id, { factoryId: env.seed.factoryId, stationId });
+    return c.id;
+  };
+  const hot = await group('Hot group', 12);
+  const cool = await group('Cool group', 40);
+  const post = async (path: string, body: unknown, token?: string): Promise<any> => { // eslint-disable-line @typescript-eslint/no-explicit-any
+    const r = await fetch(`${env.hub.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
+    expect(r.status, path).toBe(200);
+    return r.json();
+  };
+  const { code } = await hubStations.createEnrollmentCode(deps, stationId, 60);
+  const { token } = await post('/v1/station/enroll', { code });
+  const pulled = await post('/v1/station/pull', { cursor: null, limit: 100 }, token);
+  const of = (id: string): string[] => (pulled.licenses as { uuid: string; credentialId: string }[]).filter((l) => l.credentialId === id).map((l) => l.uuid);
+  // burned just after the lease (the hub refuses a burn dated before its license was leased)
+  const burn = (uuid: string) => ({ kind: 'burn', key: randomUUID(), uuid, burnedAt: new Date().toISOString() });
+  const pushed = await post('/v1/station/push', { items: [...of(hot).slice(0, 8).map(burn), ...of(cool).slice(0, 1).map(burn)] }, token);
+  expect(pushed.outcomes.map((o: { status: string; code?: string }) => o.code ?? o.status)).toEqual(Array(9).fill('applied'));
+  return { hot, cool };
+}
 
 describe('the hub console', { timeout: 120_000 }, () => {
   it('refuses a wrong password and asks the platform account for its second factor', async () => {
@@ -301,11 +337,29 @@ describe('the hub console', { timeout: 120_000 }, () => {
     await owner.getByTestId('dialog-close').click();
   });
 
-  it('the factory manager: its factory, a new station, an enrollment code as text and QR code, revoke; no credential operation', async () => {
+  it('the factory manager: assigns its credentials to lines and stations; its factory, a new station, an enrollment code as text and QR code, a download contact, revoke; no credential operation', async () => {
     const page = await signIn('factory');
     expect(await page.getByTestId('nav-approvals').count()).toBe(0);
     await row(page, 'Demo smart plug').waitFor();
     expect(await op(page, 'Demo smart plug', 'download').getAttribute('title')).toMatch(/Only the credential manager/);
+    // assign the split-off plug credential (its factory's, no line yet) to a line and a station of it
+    const childId = (await page.getByTestId('credential-row').filter({ hasText: 'any line' }).filter({ hasText: 'demoplug01' }).first().getAttribute('data-id'))!;
+    const byId = () => page.locator(`[data-testid=credential-row][data-id="${childId}"]`);
+    await byId().getByTestId('assign').click();
+    // a factory's manager keeps the credential in its own factory: no other factory, no "not assigned"
+    expect(await page.getByTestId('assign-factory').locator('option').allTextContents()).toEqual(['Demo factory']);
+    await page.getByTestId('assign-line').selectOption({ label: 'Line 1' });
+    await page.getByTestId('assign-station').selectOption({ label: 'Line 1 / bench 2' });
+    await accessible(page, 'assign dialog');
+    await shot(page, 'assign');
+    await page.getByTestId('assign-submit').click();
+    await expect.poll(() => notice(page).textContent()).toContain('Line 1 / bench 2');
+    await expect.poll(() => byId().locator('td').nth(12).textContent()).toContain('Line 1 · Line 1 / bench 2');
+    // and back to the whole line (any station of it)
+    await byId().getByTestId('assign').click();
+    await page.getByTestId('assign-station').selectOption('');
+    await page.getByTestId('assign-submit').click();
+    await expect.poll(() => byId().locator('td').nth(12).textContent()).toContain('Line 1 · any station');
     await page.getByTestId('nav-factories').click();
     await page.getByTestId('factory').first().waitFor();
     const add = page.getByTestId('add-station').first();
@@ -331,6 +385,18 @@ describe('the hub console', { timeout: 120_000 }, () => {
     await accessible(page, 'factories');
     await shot(page, 'factories');
     expect((await fetch(`${env.hub.url}/v1/station/me`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(401);
+
+    // where a station's download codes go: set by the factory manager, shown on the station's row
+    const bench2 = page.locator('[data-testid=station-row][data-name="Line 1 / bench 2"]');
+    expect(await bench2.getByTestId('station-contact').textContent()).toBe('Email: supervisor@factory.local');
+    await bench2.getByTestId('set-contact').click();
+    await page.getByTestId('contact-sms').check();
+    await page.getByTestId('contact-destination').fill('+8613800138000');
+    await accessible(page, 'download contact dialog');
+    await shot(page, 'download-contact');
+    await page.getByTestId('contact-save').click();
+    await expect.poll(() => notice(page).textContent()).toContain('+8613800138000');
+    await expect.poll(() => bench2.getByTestId('station-contact').textContent()).toBe('SMS (text message): +8613800138000');
   });
 
   it('the auditor: every action above with its actor, filtered, exported as CSV; the fleet', async () => {
@@ -353,14 +419,36 @@ describe('the hub console', { timeout: 120_000 }, () => {
     }
     await accessible(page, 'audit');
     await shot(page, 'audit');
+    // the factory manager's assignments and download contact, in the audit with its name
+    await page.getByTestId('audit-actor').fill('demo-factory');
+    await page.getByTestId('audit-apply').click();
+    for (const kind of ['assign', 'setDownloadContact', 'revokeStation']) {
+      await expect.poll(() => page.locator(`[data-testid=audit-row][data-kind=${kind}]`).count(), { message: kind }).toBeGreaterThan(0);
+    }
+    await page.getByTestId('audit-actor').fill('demo-owner');
+    await page.getByTestId('audit-apply').click();
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('audit-export').click()]);
     const csv = readFileSync((await download.path())!, 'utf8');
     expect(csv.split('\n')[0]).toContain('actor_name');
     expect(csv).toContain('demo-owner');
     expect(csv).not.toContain('demo-platform');
 
+    const { hot, cool } = await seedBurningGroups();
     await page.getByTestId('nav-fleet').click();
     await page.getByTestId('fleet-group').first().waitFor();
+    // the group about to run dry is highlighted and said to run dry soon; the one burning slowly is not
+    const hotRow = page.locator(`[data-testid=fleet-group][data-id="${hot}"]`);
+    const coolRow = page.locator(`[data-testid=fleet-group][data-id="${cool}"]`);
+    expect(await hotRow.getAttribute('data-soon')).toBe('true');
+    expect(await hotRow.locator('td').nth(1).textContent()).toBe('4');
+    expect(await hotRow.textContent()).toContain('runs dry soon');
+    expect(await coolRow.getAttribute('data-soon')).toBe('false');
+    expect(await coolRow.textContent()).not.toContain('runs dry soon');
+    const background = (row: typeof hotRow) => row.locator('td').first().evaluate((td) => getComputedStyle(td).backgroundColor);
+    expect(await background(hotRow)).toBe('rgb(61, 46, 5)');
+    expect(await background(coolRow)).not.toBe(await background(hotRow));
+    // soonest first
+    expect(await page.getByTestId('fleet-group').first().getAttribute('data-id')).toBe(hot);
     // the demo factory's three stations (the revoked one is out of the fleet) and its groups with licenses left
     expect(await page.getByTestId('fleet-station').count()).toBe(3);
     expect(await page.getByTestId('fleet-stations').textContent()).toContain('Line 1 / bench 1');
