@@ -270,15 +270,17 @@ function DownloadPanel({ group, onDone }: { group: GroupSummary; onDone: () => P
   // what a download would hand out, before any code is asked for
   const [preview, setPreview] = useState<Result<{ licenses: number; heldByStations: number }> | null>(null);
   // read in the panel, not as a notice: offline, it would replace the notice of every other operation
-  useEffect(() => { setPreview(null); void api.supervisor.downloadPreview({ groupId: group.id }).then(setPreview); }, [api, group.id, group.counts.left]);
+  // and read again after a download: what it handed out is gone from the hub's count
+  const [downloads, setDownloads] = useState(0);
+  useEffect(() => { setPreview(null); void api.supervisor.downloadPreview({ groupId: group.id }).then(setPreview); }, [api, group.id, group.counts.left, downloads]);
   const request = async (): Promise<void> => { const r = await controller.run(api.supervisor.requestCode({ purpose: 'download', groupId: group.id })); if (r) apply(showNotice, 'info', t('supervisor.download.sent', { to: r.sentTo }), Date.now()); };
   const submit = async (e: FormEvent): Promise<void> => {
     e.preventDefault();
     const r = await controller.run(api.supervisor.download({ groupId: group.id, code, ...(group.deliveryMode === 'license_list' ? { confirmGenerate } : {}) }));
-    if (r) { apply(showNotice, 'success', t('supervisor.download.done', { count: r.licenses, path: r.filePath }), Date.now()); setCode(''); await onDone(); }
+    if (r) { apply(showNotice, 'success', t('supervisor.download.done', { count: r.licenses, path: r.filePath }), Date.now()); setCode(''); setDownloads((n) => n + 1); await onDone(); }
   };
   return (
-    <form className="panel" onSubmit={(e) => void submit(e)}>
+    <form className="panel" onSubmit={(e) => void submit(e)} data-testid="download-panel">
       <h3>{t('supervisor.download.title')}</h3>
       {preview === null ? null : !preview.ok ? <p className="result-err" data-testid="download-preview">{errorText(t, (k) => i18n.exists(k), preview.error, i18n.language)}</p> : (
         <p className={preview.value.licenses === 0 ? 'result-err' : ''} data-testid="download-preview">

@@ -155,6 +155,8 @@ export async function openPage(browser: Browser, url: string): Promise<{ page: P
 export async function shot(page: Page, name: string): Promise<string> {
   mkdirSync(screenshotDir, { recursive: true });
   const path = join(screenshotDir, `${name}.png`);
+  // from the top: scrolled, the sticky header would be drawn across the middle of a full-page shot
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path, fullPage: true });
   return path;
 }
