@@ -135,6 +135,8 @@ export const apiContract = {
      * (its protocol found by asking the module in its jig).
      */
     assignProgrammer: supervisor(z.object({ key: z.string().trim().min(1).max(200), slotId: idSchema.optional() }).strict(), z.object({ slot: slotStateSchema, programmers: z.array(programmerSchema) })),
+    /** Turns a stopped slot's DTR/RTS reset on or off: on, the slot plays its programmer's reset sequence whenever it opens the port. */
+    setSlotReset: supervisor(z.object({ slotId: idSchema, on: z.boolean() }).strict(), z.object({ slot: slotStateSchema, programmers: z.array(programmerSchema) })),
   },
   sync: {
     status: call(none, syncStatusSchema),

@@ -144,6 +144,10 @@ export const programmerSchema = z.object({
   model: z.string().nullable(),
   slotId: idSchema.nullable(),
   slotNumber: z.number().int().positive().nullable(),
+  /** Its slot plays the programmer's DTR/RTS reset whenever it opens the port (jigs that wire the module's EN pin); false without a slot. */
+  resetOnOpen: z.boolean(),
+  /** Whether the station knows this programmer's reset sequence (its model is in the programmer table). */
+  resetKnown: z.boolean(),
 });
 export type Programmer = z.infer<typeof programmerSchema>;
 

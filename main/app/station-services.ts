@@ -7,7 +7,7 @@ import { silentLogger, type Logger } from '../../common/log';
 import type { GroupSummary, JobProgress, Language, OfflineOutcome, Programmer, SetupState, SlotState, SyncStatus } from '../../common/api/schemas';
 import type { DiscoveryOptions } from '../../native/transport/discovery';
 import { ProgrammerWatcher, type ProgrammerWatcherOptions } from '../../native/transport/programmer-watcher';
-import { findProgrammerByModel } from '../../native/transport/programmers';
+import { findProgrammerByModel, type ResetSequence } from '../../native/transport/programmers';
 import { burnRecordsSince, burnReportCsv, burnStats, operatorsSince } from '../ledger';
 import { fileSettings, type SettingsStore } from '../settings';
 import { Station, toApiGroupCounts, toApiSlotState, type SlotSnapshot, type SlotTiming } from '../station';
@@ -264,13 +264,15 @@ export class StationRuntime {
 
   /** A slot of the station on its place's programmer (with the programmer's reset where the jig wires DTR/RTS). */
   #addSlot(place: SlotPlace, groupId: string): void {
-    let resetSequence;
-    if (place.resetOnOpen) {
-      const model = this.#watcher.list().find((t) => t.key === place.programmer)?.port.programmer?.model;
-      resetSequence = model !== undefined ? findProgrammerByModel(model)?.resetToAuthorization : undefined;
-      if (resetSequence === undefined) this.#log.warn({ slot: place.slotId, programmer: place.programmer }, 'no reset sequence known for this programmer: the slot opens its port without one');
-    }
+    const resetSequence = place.resetOnOpen ? this.#resetSequenceOf(place.programmer) : undefined;
+    if (place.resetOnOpen && resetSequence === undefined) this.#log.warn({ slot: place.slotId, programmer: place.programmer }, 'no reset sequence known for this programmer: the slot opens its port without one');
     this.#station!.addSlot({ id: place.slotId, number: place.number, port: place.port, programmer: place.programmer, protocol: place.protocol, groupId, ...(resetSequence ? { resetSequence } : {}) });
+  }
+
+  /** The reset sequence of the programmer's model, from the programmer table; undefined while it is unplugged or its model is unknown. */
+  #resetSequenceOf(key: string): ResetSequence | undefined {
+    const model = this.#watcher.list().find((t) => t.key === key)?.port.programmer?.model;
+    return model !== undefined ? findProgrammerByModel(model)?.resetToAuthorization : undefined;
   }
 
   /** The programmers plugged in and the slots' programmers (also missing ones). */
@@ -278,13 +280,38 @@ export class StationRuntime {
     const tracked = this.#watcher.list();
     const out: Programmer[] = this.#layout.map((p) => {
       const t = tracked.find((x) => x.key === p.programmer);
-      return { key: p.programmer, port: t?.path ?? null, model: t?.port.programmer?.name ?? null, slotId: p.slotId, slotNumber: p.number };
+      return { key: p.programmer, port: t?.path ?? null, model: t?.port.programmer?.name ?? null, slotId: p.slotId, slotNumber: p.number, resetOnOpen: p.resetOnOpen === true, resetKnown: this.#resetSequenceOf(p.programmer) !== undefined };
     });
     for (const t of tracked) {
       if (t.port.kind !== 'usb' && t.port.kind !== 'virtual') continue;
-      if (!out.some((p) => p.key === t.key)) out.push({ key: t.key, port: t.path, model: t.port.programmer?.name ?? null, slotId: null, slotNumber: null });
+      if (!out.some((p) => p.key === t.key)) out.push({ key: t.key, port: t.path, model: t.port.programmer?.name ?? null, slotId: null, slotNumber: null, resetOnOpen: false, resetKnown: this.#resetSequenceOf(t.key) !== undefined });
     }
     return out;
+  }
+
+  /** A slot's place changed (its programmer or reset): kept in the layout, and a bound slot is made again on it with its group. */
+  async #replacePlace(place: SlotPlace): Promise<void> {
+    const station = this.#station!;
+    this.#layout = this.#layout.map((p) => (p.slotId === place.slotId ? place : p));
+    this.settings.set('slotLayout', this.#layout);
+    if (!this.#hasSlot(place.slotId)) return;
+    const groupId = station.slot(place.slotId).snapshot.groupId;
+    await station.removeSlot(place.slotId);
+    this.#addSlot(place, groupId);
+  }
+
+  /** A stopped slot's DTR/RTS reset turned on or off; kept in the layout, and a bound slot is made again with it. */
+  async #setSlotReset(slotId: string, on: boolean): Promise<SlotPlace> {
+    const station = this.#station!;
+    const old = this.#place(slotId);
+    if (this.#hasSlot(slotId) && station.slot(slotId).running) throw new AppError('SLOT_RUNNING', `Slot ${old.number} is burning: stop it before you change its reset.`);
+    if (on && this.#resetSequenceOf(old.programmer) === undefined) {
+      throw new AppError('NO_RESET_SEQUENCE', `The station does not know how to reset programmer ${old.programmer} of slot ${old.number} (it is unplugged, or its model is not in the programmer table): leave the reset off.`, { programmer: old.programmer });
+    }
+    const place: SlotPlace = { ...old, resetOnOpen: on };
+    await this.#replacePlace(place);
+    this.#log.info({ slot: slotId, programmer: place.programmer, resetOnOpen: on }, 'slot reset changed');
+    return place;
   }
 
   /** A programmer came, went or moved: its slot's tile and the supervisor's list say so. */
@@ -293,6 +320,15 @@ export class StationRuntime {
     if (place && this.#station !== null && !this.#hasSlot(place.slotId)) this.events.emit('onSlotState', this.#slotState(place));
     // a bound slot republishes itself (Slot.programmerMoved); the station's own listener sends it on
     if (this.#station !== null) this.events.emit('onProgrammers', this.#programmers());
+  }
+
+  /** A slot's programmer or its reset changed: the supervisor's list and the slot's tile say so. */
+  #programmerChange(place: SlotPlace): { slot: SlotState; programmers: Programmer[] } {
+    const programmers = this.#programmers();
+    this.events.emit('onProgrammers', programmers);
+    const slot = this.#slotState(place);
+    this.events.emit('onSlotState', slot);
+    return { slot, programmers };
   }
 
   /** Binds a new programmer to a slot (a stopped one, which leaves its old programmer) or to a new slot. */
@@ -316,13 +352,7 @@ export class StationRuntime {
     const old = this.#place(slotId);
     if (this.#hasSlot(slotId) && station.slot(slotId).running) throw new AppError('SLOT_RUNNING', `Slot ${old.number} is burning: stop it before you give it another programmer.`);
     const place: SlotPlace = { ...old, port: tracked.path, programmer: key };
-    this.#layout = this.#layout.map((p) => (p.slotId === slotId ? place : p));
-    this.settings.set('slotLayout', this.#layout);
-    if (this.#hasSlot(slotId)) {
-      const groupId = station.slot(slotId).snapshot.groupId;
-      await station.removeSlot(slotId);
-      this.#addSlot(place, groupId);
-    }
+    await this.#replacePlace(place);
     this.#log.info({ slot: slotId, programmer: key, previous: old.programmer }, 'programmer assigned to a slot');
     return place;
   }
@@ -874,12 +904,11 @@ export class StationRuntime {
         },
         assignProgrammer: async (input) => {
           this.#ready();
-          const place = await this.#assignProgrammer(input.key, input.slotId);
-          const programmers = this.#programmers();
-          this.events.emit('onProgrammers', programmers);
-          const slot = this.#slotState(place);
-          this.events.emit('onSlotState', slot);
-          return { slot, programmers };
+          return this.#programmerChange(await this.#assignProgrammer(input.key, input.slotId));
+        },
+        setSlotReset: async (input) => {
+          this.#ready();
+          return this.#programmerChange(await this.#setSlotReset(input.slotId, input.on));
         },
         exportReport: (input) => {
           const { station } = this.#ready();

@@ -165,7 +165,7 @@ export const zhCNErrors: Record<string, string> = {
   NO_OS_KEYCHAIN: '本机没有可供烧录站使用的钥匙串：请改用站点口令。',
   NO_PIN: '本站还没有设置主管 PIN：请完成首次设置。',
   NO_PROGRAMMER_WATCH: '此站点不监视烧录器：请给工位指定端口。',
-  NO_RESET_SEQUENCE: '该烧录器未插上或型号未知，因此不知道它的复位时序：请插上它，或去掉 reset=on。',
+  NO_RESET_SEQUENCE: '站点不知道该烧录器的复位时序（未插上，或型号不在烧录器表中）：请保持复位关闭。',
   NO_ROWS: '文件中没有授权行。',
   NO_SLOTS: '本站没有应答的烧录器：请插上烧录器、放入模块，然后重新选择分组。',
   NO_UNUSED_LICENSES: '该凭证没有可更换的未用授权。',

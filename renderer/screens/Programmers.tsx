@@ -9,7 +9,8 @@ import { useStation } from '../context';
  * The programmers plugged into the station and the slot each belongs to. A
  * new programmer (no slot) is assigned by the supervisor: to a new slot, or to
  * a slot whose programmer was replaced. A slot's missing programmer is listed
- * without a port.
+ * without a port. A slot's DTR/RTS reset (for jigs that wire the module's EN
+ * pin) is turned on or off here; off by default.
  */
 export function ProgrammersTab() {
   const { t } = useTranslation();
@@ -25,10 +26,14 @@ export function ProgrammersTab() {
     const r = await controller.run(api.supervisor.assignProgrammer({ key: p.key, ...(slotId ? { slotId } : {}) }));
     if (r) { setList(r.programmers); apply(showNotice, 'success', t('supervisor.programmers.assigned', { key: p.key, slot: r.slot.number }), Date.now()); await controller.refreshOverview(); }
   };
+  const setReset = async (p: Programmer, on: boolean): Promise<void> => {
+    const r = await controller.run(api.supervisor.setSlotReset({ slotId: p.slotId!, on }));
+    if (r) { setList(r.programmers); apply(showNotice, 'success', t(on ? 'supervisor.programmers.resetOn' : 'supervisor.programmers.resetOff', { n: r.slot.number }), Date.now()); await controller.refreshOverview(); }
+  };
   return (
     <section className="panel" data-testid="programmers">
       <table>
-        <thead><tr><th>{t('supervisor.programmers.key')}</th><th>{t('supervisor.programmers.model')}</th><th>{t('supervisor.programmers.port')}</th><th>{t('supervisor.programmers.slot')}</th></tr></thead>
+        <thead><tr><th>{t('supervisor.programmers.key')}</th><th>{t('supervisor.programmers.model')}</th><th>{t('supervisor.programmers.port')}</th><th>{t('supervisor.programmers.slot')}</th><th>{t('supervisor.programmers.reset')}</th></tr></thead>
         <tbody>
           {list.map((p) => (
             <tr key={p.key} data-testid="programmer-row" data-key={p.key}>
@@ -46,6 +51,12 @@ export function ProgrammersTab() {
                     <button className="small primary" onClick={() => void assign(p)} data-testid="assign">{t('supervisor.programmers.assign')}</button>
                   </span>
                 )}
+              </td>
+              <td>
+                {p.slotNumber !== null ? (
+                  <input type="checkbox" checked={p.resetOnOpen} disabled={!p.resetOnOpen && !p.resetKnown} onChange={(e) => void setReset(p, e.target.checked)}
+                    aria-label={t('supervisor.programmers.resetLabel', { n: p.slotNumber })} title={p.resetKnown ? undefined : t('supervisor.programmers.resetUnknown')} data-testid="slot-reset" />
+                ) : null}
               </td>
             </tr>
           ))}

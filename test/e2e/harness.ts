@@ -4,7 +4,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
 import type { GroupSummary, SlotState } from '../../common/api/schemas';
 import type { Clock } from '../../common/clock';
-import { openStationApp } from '../../main/app';
+import { openStationApp, type StationServicesOptions } from '../../main/app';
 import { startBrowserHost, type BrowserHost } from '../../main/host/server';
 import { startDemoEnvironment, type DemoEnvironment } from '../../scripts/demo';
 
@@ -104,6 +104,8 @@ export interface StationOptions {
   clock?: Clock;
   /** How often the station looks for an idle operator. */
   idleCheckMs?: number;
+  /** More options of the station's services, given the demo environment (e.g. programmers on a fake sysfs tree leading to its modules). */
+  services?: (env: DemoEnvironment) => Partial<StationServicesOptions>;
 }
 
 export async function startStation(options: StationOptions = {}): Promise<Station> {
@@ -117,7 +119,9 @@ export async function startStation(options: StationOptions = {}): Promise<Statio
     // a quick key derivation: the tests are not about scrypt's cost
     scrypt: { N: 2 ** 12, r: 8, p: 1 },
     syncIntervalMs: 60_000,
-    ...options,
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.idleCheckMs !== undefined ? { idleCheckMs: options.idleCheckMs } : {}),
+    ...options.services?.(env),
   });
   const host = await startBrowserHost({ dispatcher: app.dispatcher, staticDir: rendererDir });
   const swapBurned = (limit: number): { burned: () => number; stop: () => void } => {
