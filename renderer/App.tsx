@@ -8,6 +8,7 @@ import { useStore } from './state/store';
 import { clearNotice, goTo, type Screen } from './state/actions';
 import { SyncBar } from './components/SyncBar';
 import { NoticeBar } from './components/NoticeBar';
+import { VaultGuardBar } from './components/VaultGuardBar';
 import { FirstRun, Unlock } from './screens/FirstRun';
 import { Operator } from './screens/Operator';
 import { Supervisor } from './screens/Supervisor';
@@ -70,6 +71,7 @@ export function App({ api, controller }: { api: StationApi; controller: Controll
         </div>
       </header>
       {!connected ? <div className="offline-banner" role="alert">{t('app.hostGone')}</div> : null}
+      {ready ? <VaultGuardBar /> : null}
       <NoticeBar />
       {screen === 'loading' ? <main><p>{t('app.loading')}</p></main> : null}
       {screen === 'setup' ? <FirstRun /> : null}

@@ -3,7 +3,7 @@ import {
   auditCheckSchema, bundleExportSchema, bundleImportSchema, dashboardSchema, deliveryModeSchema, groupCountsSchema, groupSummarySchema, historyEntrySchema, idSchema, importReportSchema,
   jobProgressSchema, keyProtectionInputSchema, programmerSchema, languageSchema, offlineOutcomeSchema, productSchema, refusedReportSchema, reportRangeSchema, setupStateSchema, slotStateSchema,
   supervisorPinInputSchema, supervisorSessionSchema, suspectSchema, syncStatusSchema, updateRequestSchema, uuidSchema, pidSchema,
-  operatorNumberInputSchema, operatorSessionSchema, peopleSchema, supervisorNameInputSchema, supervisorRefSchema,
+  operatorNumberInputSchema, operatorSessionSchema, peopleSchema, supervisorNameInputSchema, supervisorRefSchema, vaultGuardSchema, reconcileResultSchema,
 } from './schemas';
 
 /**
@@ -61,6 +61,8 @@ export const apiContract = {
     /** Signs the operator off; the slots stop (a burn under way is finished and recorded). */
     signOff: call(none, operatorSessionSchema),
     operator: call(none, operatorSessionSchema),
+    /** Whether the vault went back (behind its anchor, or by the hub's word): then it offers nothing until reconciled. */
+    vaultGuard: call(none, vaultGuardSchema),
   },
   supervisor: {
     /** `supervisorId` names who signs in (from `supervisors`); it may be left out while the station knows one supervisor only. */
@@ -119,6 +121,8 @@ export const apiContract = {
       pid: pidSchema.optional(),
     }).strict(), importReportSchema),
     auditCheck: supervisorRead(none, auditCheckSchema),
+    /** A vault that went back, put right with the hub's word (needs the hub): what it holds as used up is never offered again. */
+    reconcile: supervisor(none, reconcileResultSchema),
     /** Moves unused licenses of a group into an encrypted bundle file in the export folder; they leave the group at once. */
     exportBundle: supervisor(z.object({ groupId: idSchema, count: z.number().int().positive('a bundle holds at least 1 license').max(100_000, 'a bundle holds at most 100000 licenses').optional() }).strict(), bundleExportSchema),
     /** Takes a bundle made at another station, once: a file on this station or its bytes (an upload). */

@@ -164,6 +164,34 @@ export const syncStatusSchema = z.object({
 });
 export type SyncStatus = z.infer<typeof syncStatusSchema>;
 
+const seqSchema = z.number().int().nonnegative();
+/**
+ * Whether the vault may be trusted to offer licenses: `rolled-back`, it is behind its own anchor (entry `vaultSeq`
+ * of `anchoredSeq`, or another history: `diverged`); `hub-rolled-back`, the hub refused its push because it heard
+ * of a newer state (entry `vaultSeq` of `hubSeq`). Either way nothing is offered until the newest copy is put back
+ * or a supervisor reconciles with the hub. `message` is the station's words for it.
+ */
+export const vaultGuardSchema = z.discriminatedUnion('state', [
+  z.object({ state: z.literal('ok') }),
+  z.object({ state: z.literal('rolled-back'), vaultSeq: seqSchema, anchoredSeq: seqSchema, diverged: z.boolean(), message: z.string() }),
+  z.object({ state: z.literal('hub-rolled-back'), vaultSeq: seqSchema, hubSeq: seqSchema, message: z.string() }),
+]);
+export type VaultGuard = z.infer<typeof vaultGuardSchema>;
+
+/** What reconciling with the hub did: the vault's licenses the hub holds as used up, now never offered again. */
+export const reconcileResultSchema = z.object({
+  burned: seqSchema,
+  spoiled: seqSchema,
+  rejected: seqSchema,
+  /** Licenses the hub listed that this vault did not offer anyway. */
+  unchanged: seqSchema,
+  /** The entry the hub had last heard of from this station (null: none). */
+  hubSeq: seqSchema.nullable(),
+  /** The supervisor who reconciled. */
+  by: z.string(),
+});
+export type ReconcileResult = z.infer<typeof reconcileResultSchema>;
+
 export const offlineOutcomeSchema = z.object({
   id: idSchema,
   /** transfer_out / transfer_in: a transfer bundle exported here / imported here, settled by the hub when it hears of both ends. */

@@ -19,7 +19,7 @@ import { SupervisorSessions, type PinRecord, type PinStore, type SupervisorSessi
 import { HubSupervisor } from './hub-supervisor';
 import { DEFAULT_IDLE_MINUTES, FloorPeople } from './people';
 import { discoverSlotLayout, probeProtocol, type SlotPlace, type StoredSlotPlace } from './slot-layout';
-import { dashboard, groupSummary, historyEntry, operationHistory, refusedReports, reportFrom, updateRequest } from './views';
+import { dashboard, groupSummary, historyEntry, operationHistory, refusedReports, reportFrom, updateRequest, vaultGuard } from './views';
 
 /** What the demo hub gives a station that asks for it (scripts/demo.ts starts one). */
 export interface DemoHubAccess {
@@ -694,6 +694,7 @@ export class StationRuntime {
         },
         signOff: () => this.people.signOff(),
         operator: () => this.people.session(),
+        vaultGuard: () => vaultGuard(this.#station?.vault.rollback ?? null),
       },
       supervisor: {
         people: () => this.#people(),
@@ -880,6 +881,13 @@ export class StationRuntime {
           const checkedAt = new Date(this.#clock.now()).toISOString();
           if (v.ok) return { ok: true, entries: v.entries, licenses: v.licenses, firstBroken: null, clockWentBack: v.clockWentBack, checkedAt };
           return { ok: false, entries: v.entries, licenses: v.licenses, firstBroken: { seq: v.brokenAt, reason: v.reason, uuid: v.uuid }, clockWentBack: 0, checkedAt };
+        },
+        reconcile: async (_input, ctx) => {
+          const { sync } = this.#ready();
+          const by = this.#supervisorName(ctx) ?? 'supervisor';
+          const r = await sync.reconcile(by);
+          this.#publishGroups();
+          return { burned: r.burned, spoiled: r.spoiled, rejected: r.rejected, unchanged: r.unchanged, hubSeq: r.hubSeq, by };
         },
         exportBundle: async (input, ctx) => {
           const { sync } = this.#ready();

@@ -1,10 +1,11 @@
-import type { BurnFailureCodeOut, Dashboard, GroupSummary, HistoryEntry, HistoryFacts, RefusedReport, UpdateRequest as ApiUpdateRequest } from '../../common/api/schemas';
+import type { BurnFailureCodeOut, Dashboard, GroupSummary, HistoryEntry, HistoryFacts, RefusedReport, UpdateRequest as ApiUpdateRequest, VaultGuard } from '../../common/api/schemas';
 import { burnFailureCodeSchema, credentialStateSchema, deliveryModeSchema, historyEventSchema } from '../../common/api/schemas';
 import { allowedActions } from '../../common/credential-actions';
 import type { CredentialEvent, UpdateRequest as HubUpdateRequest } from '../../common/hub-api';
 import type { BurnStatRow } from '../ledger';
 import type { StationGroup } from '../station';
 import { toApiGroupCounts } from '../station';
+import type { VaultRollback } from '../vault';
 import type { HubGroupMeta, OperationRow } from '../vault/sync-store';
 
 /**
@@ -193,4 +194,11 @@ export function operationHistory(op: OperationRow): HistoryEntry {
 /** What the hub refused of the station's reports, newest first. */
 export function refusedReports(rows: readonly { key: string; kind: string; uuid: string | null; code: string; reason: string; at: number }[]): RefusedReport[] {
   return [...rows].sort((a, b) => b.at - a.at).map((r) => ({ key: r.key, kind: r.kind, uuid: r.uuid, code: r.code, reason: r.reason, at: new Date(r.at).toISOString() }));
+}
+
+/** The vault guard as the screen shows it, from the vault's rollback (null: the vault is current). */
+export function vaultGuard(rollback: VaultRollback | null): VaultGuard {
+  if (rollback === null) return { state: 'ok' };
+  if (rollback.source === 'hub') return { state: 'hub-rolled-back', vaultSeq: rollback.vaultSeq, hubSeq: rollback.anchoredSeq, message: rollback.message };
+  return { state: 'rolled-back', vaultSeq: rollback.vaultSeq, anchoredSeq: rollback.anchoredSeq, diverged: rollback.diverged, message: rollback.message };
 }

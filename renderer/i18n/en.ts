@@ -7,6 +7,15 @@ export const en = {
     syncNow: 'Sync now', pendingOps: '{{count}} offline operations waiting', rejectedOps: '{{count}} offline operations rejected',
   },
   notice: { dismiss: 'Dismiss (Esc)' },
+  vaultGuard: {
+    rolledBack: 'This vault is older than its last known state (entry {{vaultSeq}} of {{anchoredSeq}}): nothing is offered until the newest copy is restored or a supervisor reconciles with the hub.',
+    diverged: 'This vault is not the copy of its last known state (its entry {{anchoredSeq}} differs): nothing is offered until the newest copy is restored or a supervisor reconciles with the hub.',
+    hubRolledBack: 'The hub says this vault is older than what it reported before (entry {{vaultSeq}} of {{hubSeq}}): a supervisor must reconcile with the hub. Nothing is offered meanwhile; the outbox is kept.',
+    signIn: 'A supervisor signs in (F2) to reconcile with the hub.',
+    reconcile: 'Reconcile with hub', reconciling: 'Reconciling with the hub…',
+    done: 'Reconciled with the hub by {{by}}: {{burned}} burned, {{spoiled}} spoiled and {{rejected}} rejected licenses will never be offered again ({{unchanged}} more were already used here). Burning can start again.',
+    dismiss: 'OK',
+  },
   setup: {
     title: 'Set up this station', intro: 'Connect this station to your credential hub, or try it with the demo and virtual modules.',
     hub: 'Connect to a hub', demo: 'Start the demo', demoText: 'Demo products and groups, four virtual slots. Nothing leaves this computer.',

@@ -10,6 +10,15 @@ export const zhCN: Dictionary = {
     syncNow: '立即同步', pendingOps: '{{count}} 项离线操作待处理', rejectedOps: '{{count}} 项离线操作被拒绝',
   },
   notice: { dismiss: '关闭 (Esc)' },
+  vaultGuard: {
+    rolledBack: '此授权库比其最后已知状态旧（第 {{vaultSeq}} 条，应为第 {{anchoredSeq}} 条）：在恢复最新副本或主管与中心核对之前，不提供任何授权。',
+    diverged: '此授权库不是其最后已知状态的副本（第 {{anchoredSeq}} 条记录不同）：在恢复最新副本或主管与中心核对之前，不提供任何授权。',
+    hubRolledBack: '中心表示此授权库比之前上报的旧（第 {{vaultSeq}} 条，中心已知第 {{hubSeq}} 条）：需要主管与中心核对。在此之前不提供任何授权，待上传记录保留。',
+    signIn: '请主管登录（F2）后与中心核对。',
+    reconcile: '与中心核对', reconciling: '正在与中心核对…',
+    done: '已由 {{by}} 与中心核对：{{burned}} 个已烧录、{{spoiled}} 个已作废、{{rejected}} 个已拒绝的授权不会再被提供（另有 {{unchanged}} 个已在本机使用）。可以重新开始烧录。',
+    dismiss: '知道了',
+  },
   setup: {
     title: '设置本烧录站', intro: '将本站连接到凭证中心，或使用演示模式和虚拟模组试用。',
     hub: '连接到中心', demo: '启动演示', demoText: '演示产品和分组，四个虚拟工位。数据不会离开本机。',

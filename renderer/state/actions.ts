@@ -1,5 +1,5 @@
 import type {
-  GroupCounts, GroupSummary, JobProgress, Language, OfflineOutcome, OperatorSession, SetupState, SlotState, SupervisorSession, SyncStatus,
+  GroupCounts, GroupSummary, JobProgress, Language, OfflineOutcome, OperatorSession, ReconcileResult, SetupState, SlotState, SupervisorSession, SyncStatus, VaultGuard,
 } from '../../common/api/schemas';
 import type { ErrorInfo } from '../../common/errors';
 
@@ -28,11 +28,15 @@ export interface UiState {
   operator: OperatorSession | null;
   jobs: JobProgress[];
   notice: Notice | null;
+  /** Whether the vault went back (then nothing is offered until a supervisor reconciles with the hub). */
+  vaultGuard: VaultGuard | null;
+  /** What the last reconcile with the hub did, shown until the vault guard is read again as ok and dismissed. */
+  reconciled: ReconcileResult | null;
 }
 
 export const initialState: UiState = {
   screen: 'loading', connected: true, language: 'en', setup: null, groups: [], slots: [], selectedGroupId: null, selectedSlotId: null,
-  sync: null, outcomes: [], session: null, operator: null, jobs: [], notice: null,
+  sync: null, outcomes: [], session: null, operator: null, jobs: [], notice: null, vaultGuard: null, reconciled: null,
 };
 
 const bySlotNumber = (a: SlotState, b: SlotState): number => a.number - b.number;
@@ -139,3 +143,16 @@ export const selectSignedOn = (s: UiState): boolean => s.operator?.operator != n
 export const selectGroupsForPicker = (s: UiState): GroupSummary[] => [...s.groups].sort((a, b) => Number(a.blocked !== null) - Number(b.blocked !== null) || a.name.localeCompare(b.name));
 export const selectPendingOutcomes = (s: UiState): number => s.outcomes.filter((o) => o.status === 'pending').length;
 export const selectRejectedOutcomes = (s: UiState): OfflineOutcome[] => s.outcomes.filter((o) => o.status === 'rejected');
+
+export function applyVaultGuard(state: UiState, vaultGuard: VaultGuard): UiState {
+  return { ...state, vaultGuard };
+}
+
+/** A reconcile ended: the vault is current again, and its counts are shown. */
+export function applyReconciled(state: UiState, reconciled: ReconcileResult): UiState {
+  return { ...state, reconciled, vaultGuard: { state: 'ok' } };
+}
+
+export function dismissReconciled(state: UiState): UiState {
+  return { ...state, reconciled: null };
+}

@@ -26,15 +26,26 @@ export function createController(api: StationApi, apply: Apply, get: () => UiSta
     if (who) apply(A.applyOperator, who);
   };
 
+  const refreshVaultGuard = async (): Promise<void> => {
+    if (get().setup?.stage !== 'ready') return;
+    const r = await api.station.vaultGuard();
+    if (r.ok) apply(A.applyVaultGuard, r.value);
+  };
+
   return {
     run,
     refreshOverview,
+    refreshVaultGuard,
 
     async boot(): Promise<void> {
       api.onSlotState((s) => apply(A.applySlotState, s));
       api.onCounts((c) => apply(A.applyCounts, c));
       api.onGroups((g) => apply(A.applyGroups, g));
-      api.onSyncStatus((s) => apply(A.applySyncStatus, s));
+      api.onSyncStatus((s) => {
+        apply(A.applySyncStatus, s);
+        // The hub may just have refused this vault's push (it went back): the guard says so.
+        void refreshVaultGuard();
+      });
       api.onOfflineOutcome((o) => apply(A.applyOutcome, o));
       api.onJobProgress((j) => apply(A.applyJob, j));
       api.onSupervisorSession((s) => apply(A.applySession, s));
@@ -46,6 +57,7 @@ export function createController(api: StationApi, apply: Apply, get: () => UiSta
       const outcomes = await run(api.sync.outcomes());
       if (outcomes) for (const o of [...outcomes].reverse()) apply(A.applyOutcome, o);
       if (setup?.stage === 'ready') await refreshOverview();
+      await refreshVaultGuard();
     },
 
     async afterSetup(setup: Parameters<typeof A.applySetup>[1] | null): Promise<void> {
@@ -54,6 +66,7 @@ export function createController(api: StationApi, apply: Apply, get: () => UiSta
       const sync = await run(api.sync.status());
       if (sync) apply(A.applySyncStatus, sync);
       await refreshOverview();
+      await refreshVaultGuard();
     },
 
     async setLanguage(language: Language): Promise<void> {
@@ -120,9 +133,19 @@ export function createController(api: StationApi, apply: Apply, get: () => UiSta
       apply(A.goTo, 'operator');
     },
 
+    /** A supervisor reconciles a vault that went back with the hub; the counts are shown in the guard's bar. */
+    async reconcile(): Promise<void> {
+      const r = await run(api.supervisor.reconcile());
+      if (r) apply(A.applyReconciled, r);
+      await refreshOverview();
+    },
+
     async syncNow(): Promise<void> {
-      const s = await run(api.sync.syncNow());
-      if (s) apply(A.applySyncStatus, s);
+      const r = await api.sync.syncNow();
+      if (r.ok) { apply(A.applySyncStatus, r.value); return; }
+      // A vault that went back is said by the vault guard's banner, once.
+      if (r.error.code === 'STATION_ROLLED_BACK' || r.error.code === 'VAULT_ROLLED_BACK') { await refreshVaultGuard(); return; }
+      apply(A.showError, r.error, now());
     },
   };
 }

@@ -84,3 +84,14 @@ describe('UI actions', () => {
     expect(oneLine('工位 1', 16)).toBe('工位 1');
   });
 });
+
+describe('the vault guard', () => {
+  it('shows what the guard says, then after a reconcile the vault is ok and the counts stay until dismissed', () => {
+    const behind = A.applyVaultGuard(A.initialState, { state: 'hub-rolled-back', vaultSeq: 51, hubSeq: 63, message: 'm' });
+    expect(behind.vaultGuard?.state).toBe('hub-rolled-back');
+    const done = A.applyReconciled(behind, { burned: 10, spoiled: 2, rejected: 0, unchanged: 5, hubSeq: 63, by: 'Li Wei' });
+    expect(done.vaultGuard).toEqual({ state: 'ok' });
+    expect(done.reconciled).toMatchObject({ burned: 10, by: 'Li Wei' });
+    expect(A.dismissReconciled(done).reconciled).toBeNull();
+  });
+});

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { dashboardSchema, groupSummarySchema, historyEntrySchema } from '../../../common/api/schemas';
+import { dashboardSchema, groupSummarySchema, historyEntrySchema, vaultGuardSchema } from '../../../common/api/schemas';
 import type { BurnStatRow } from '../../../main/ledger';
-import { dashboard, failureCode, groupSummary, historyEntry, shiftStart, updateRequest } from '../../../main/app/views';
+import { dashboard, failureCode, groupSummary, historyEntry, shiftStart, updateRequest, vaultGuard } from '../../../main/app/views';
 
 const counts = { total: 10, left: 6, available: 6, reserved: 0, burning: 0, burned: 3, reported: 1, suspect: 1, rejected: 0, void: 0, failedAttempts: 2 };
 const meta = {
@@ -109,5 +109,14 @@ describe('what the screens show', () => {
     expect(JSON.stringify(paid)).not.toContain('PAY-123');
     expect(historyEntry({ id: 'e4', credentialId: 'g1', at: '2026-03-10T10:00:00.000Z', kind: 'assigned', details: { stationId: 'st2', lineId: 'l1' } }, context).facts.party).toBe('other_station');
     expect(historyEntry({ id: 'e5', credentialId: 'g1', at: '2026-03-10T10:00:00.000Z', kind: 'something_new', details: {} }, context).event).toBe('other');
+  });
+});
+
+describe('the vault guard on the screen', () => {
+  it('says ok for a current vault, names the entries behind its anchor, or the hub’s entry when the hub refused it', () => {
+    expect(vaultGuard(null)).toEqual({ state: 'ok' });
+    expect(vaultGuard({ source: 'anchor', vaultSeq: 4210, anchoredSeq: 4388, diverged: false, message: 'm1' })).toEqual({ state: 'rolled-back', vaultSeq: 4210, anchoredSeq: 4388, diverged: false, message: 'm1' });
+    expect(vaultGuard({ source: 'hub', vaultSeq: 51, anchoredSeq: 63, diverged: false, message: 'm2' })).toEqual({ state: 'hub-rolled-back', vaultSeq: 51, hubSeq: 63, message: 'm2' });
+    for (const g of [vaultGuard(null), vaultGuard({ source: 'hub', vaultSeq: 1, anchoredSeq: 2, diverged: false, message: 'm' })]) expect(vaultGuardSchema.parse(g)).toEqual(g);
   });
 });
