@@ -9,7 +9,7 @@ import { silentLogger } from '../../common/log';
 import { systemClock } from '../../common/clock';
 import { createAccount, createApiKey } from '../../hub/services/accounts';
 import { defaultHubConfig, type HubDeps } from '../../hub/services/context';
-import { keyring, masterKey } from '../../hub/services/authkeys';
+import { keyring, masterKey, type Keyring } from '../../hub/services/authkeys';
 import { channelSender } from '../../hub/services/sender';
 import { openStore, type Store } from '../../hub/store';
 
@@ -31,10 +31,12 @@ export async function operatorKeys(deps: HubDeps): Promise<OperatorKeys> {
   return { platform: await apiKeyFor(deps, 'platform'), owner: await apiKeyFor(deps, 'owner'), auditor: await apiKeyFor(deps, 'auditor') };
 }
 
-/** Services straight on a store, for setting up what a test or bench needs. */
-export const setupDeps = (store: Store): HubDeps => ({
-  // Accounts and keys only: no authkey is sealed or opened here, so any master key does.
-  instanceId: 'test-setup', store, clock: systemClock, logger: silentLogger, sender: channelSender({}), keyring: keyring(masterKey(randomBytes(32))),
+/**
+ * Services straight on a store, for setting up what a test or bench needs. Without `ring`, any master key: fine for
+ * accounts and API keys, not for what the hub's own key seals or keys (authkeys, TOTP secrets, enrollment codes).
+ */
+export const setupDeps = (store: Store, ring: Keyring = keyring(masterKey(randomBytes(32)))): HubDeps => ({
+  instanceId: 'test-setup', store, clock: systemClock, logger: silentLogger, sender: channelSender({}), keyring: ring,
   config: { ...defaultHubConfig, auth: { ...defaultHubConfig.auth, ...testAuthConfig } },
 });
 

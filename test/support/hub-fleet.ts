@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { PullResponse, PushItem, PushResponse } from '../../common/hub-api';
+import { keyring, parseMasterKey } from '../../hub/services/authkeys';
 import { enroll } from '../../hub/services/stations';
 import { chunks } from '../../hub/services/util';
 import type { Store } from '../../hub/store';
@@ -13,9 +14,9 @@ import { setupDeps } from './hub-accounts';
 export interface FleetStation { id: string; token: string }
 type BurnItem = Extract<PushItem, { kind: 'burn' }>;
 
-/** Trades each enrollment code for a station token, on the store. */
-export async function enrollOnStore(store: Store, codes: readonly string[]): Promise<FleetStation[]> {
-  const deps = setupDeps(store);
+/** Trades each enrollment code for a station token, on the store (the hub's master key, in hex: codes are keyed hashes). */
+export async function enrollOnStore(store: Store, codes: readonly string[], masterKeyHex: string): Promise<FleetStation[]> {
+  const deps = setupDeps(store, keyring(parseMasterKey(masterKeyHex)));
   const out: FleetStation[] = [];
   for (const code of codes) {
     const r = await enroll(deps, { code });

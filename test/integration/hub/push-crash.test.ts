@@ -26,11 +26,12 @@ describe.each(targets())('a hub killed in the middle of group commits, on %s', (
     const random = seededRandom(seedFromEnv('PUSH_CRASH_SEED', `push crash on ${target}`));
     tdb = await testDb(target);
     // A window of a few ms, so that groups hold several pushes when the kill comes.
-    const hub: HubProcess = await startHubProcess(tdb.db, { ...(tdb.schema ? { schema: tdb.schema } : {}), env: { HUB_MASTER_KEY: randomBytes(32).toString('hex'), HUB_PUSH_WINDOW_MS: '5' } });
+    const masterKey = randomBytes(32).toString('hex');
+    const hub: HubProcess = await startHubProcess(tdb.db, { ...(tdb.schema ? { schema: tdb.schema } : {}), env: { HUB_MASTER_KEY: masterKey, HUB_PUSH_WINDOW_MS: '5' } });
     store = await openStore({ db: tdb.db, ...(tdb.schema ? { schema: tdb.schema } : {}), migrate: false });
     const fx = await seedFactory(hub, STATIONS);
     for (const id of fx.stationIds) await seedGroup(hub, fx, { purchased: LICENSES, stationId: id });
-    const stations = await enrollOnStore(store, fx.codes);
+    const stations = await enrollOnStore(store, fx.codes, masterKey);
     const held = new Map<FleetStation, string[]>();
     for (const s of stations) held.set(s, await pullAll(hub.url, s.token));
 
