@@ -122,6 +122,15 @@ for (const variant of ['current', 'legacy'] as const) {
       }
     });
 
+    it('verifies burns while the firmware logs plain lines (no colour codes) every millisecond, and while it logs and resets inside auth', async () => {
+      const lic = (n: number) => ({ ...license, uuid: `${license.uuid.slice(0, 18)}${String(50 + n)}` });
+      const plain = await burnOn({ options: { logEveryMs: 1, logColor: false } }, lic(0));
+      expect(plain.outcome, JSON.stringify(plain.outcome)).toMatchObject({ ok: true, exposure: 'verified', module: { uuid: lic(0).uuid } });
+      const reset = await burnOn({ options: { logEveryMs: 2, resetInAuth: true, banner: variant === 'current' } }, lic(1));
+      expect(reset.outcome, JSON.stringify(reset.outcome)).toMatchObject({ ok: true, exposure: 'verified', module: { uuid: lic(1).uuid } });
+      expect(reset.flash).toMatchObject({ uuid: lic(1).uuid, authkey: license.authkey });
+    });
+
     if (variant === 'current') {
       it('types the refusal of firmware that cannot read its Wi-Fi MAC, and of a chip without OTP', async () => {
         const noMac = await burnOn({ options: { needsMac: true, wifiMac: 'none' } });
