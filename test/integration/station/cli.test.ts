@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runStationCommand, type StationCliIo } from '../../../main/cli/station-command';
 import { Fleet } from '../../../native/sim/fleet';
+import { SerialTransport } from '../../../native/transport/serial';
 import { fastScrypt, licensesCsv, sleep, stationLicenses, tempDir, type TestLicense } from './fixtures';
 
 const tmp = tempDir('station-cli-');
@@ -162,6 +163,18 @@ describe('npm run station', () => {
     expect(suspects).toHaveLength(1);
     expect(suspects[0]!.slot).toBe('slot-1');
     const uuid = suspects[0]!.uuid;
+    // Another program holds the port: the command speaks of that port (never of a slot), says one thing to do, exits 1.
+    const port = fleet.portList[0]!.hostPath;
+    const holder = new SerialTransport(port, { baudRate: 115200 });
+    await holder.open();
+    try {
+      const busy = await cli(['resolve', '--uuid', uuid, '--port', port, '--protocol', 'tuya-auc']);
+      expect(busy.code).toBe(1);
+      expect(busy.stderr).toBe(`Port ${port} is in use by another program. Close it there, then retry.\n`);
+    } finally {
+      await holder.close();
+    }
+    expect((await cli(['suspects', '--json'])).json()[0]!.suspects).toHaveLength(1);
     // Read back through the jig: the module stored the license before its answer was lost, so it is verified.
     expect((await fleet.readFlash(0))?.uuid).toBe(uuid);
     const resolved = await cli(['resolve', '--uuid', uuid, '--port', fleet.portList[0]!.hostPath, '--protocol', 'tuya-auc']);
