@@ -1,5 +1,6 @@
 import { AppError, isAppError, type ErrorInfo } from '../../../common/errors';
 import type { Transport } from '../../transport/types';
+import { existingLicenseVerdict } from '../burn-rules';
 import { driverInternal, isBurnFailureCode, isLostPort } from '../failure';
 import type { BurnFailureCode, BurnOptions, BurnOutcome, BurnStep, LicenseToBurn, ModuleDriver, ModuleIdentity } from '../types';
 import {
@@ -147,6 +148,14 @@ export class TuyaAucDriver implements ModuleDriver {
       step = s;
       options.onStep?.(s);
     };
+    // The ledger journals `sending` here; if it refuses, the burn stops with nothing sent.
+    const journal = async (held: ModuleIdentity): Promise<void> => {
+      try {
+        await options.beforeWrite?.(held);
+      } catch (e) {
+        throw new AppError('CANCELED', `The burn was stopped before writing, nothing was sent: ${isAppError(e) ? e.message : String(e)}`);
+      }
+    };
 
     // Refuse what this protocol cannot carry before a single byte goes out.
     const invalid = checkAuthInfo(license, { pidRequired: false });
@@ -161,25 +170,20 @@ export class TuyaAucDriver implements ModuleDriver {
       enterStep('check');
       const before = await this.queryInfo(signal);
       existing = identityOf(before);
-      if ((existing.uuid !== null || existing.authkey !== null) && !options.allowReauthorize) {
-        throw new AppError(
-          'ALREADY_AUTHORIZED',
-          `This module already holds license ${existing.uuid ?? '(uuid empty)'}. Set it aside, or ask a supervisor to allow re-authorization.`,
-          { uuid: existing.uuid },
-        );
+      const verdict = existingLicenseVerdict(existing, license, options.allowReauthorize);
+      if (verdict === 'holds-this') {
+        enterStep('write');
+        await journal(existing);
+        enterStep('finish');
+        await this.exit(signal).catch(() => undefined);
+        return { ok: true, exposure: 'verified', module: existing, durationMs: this.now() - started };
       }
       if (pidInvalid) throw pidInvalid;
       const data = encodeAuthInfo({ authkey: license.authkey, uuid: license.uuid, mac: license.mac!, pid: flags.wantsPid ? license.pid : undefined });
       const frame = encodeHostFrame(AucCommand.WRITE_AUTH_INFO, data);
 
       enterStep('write');
-      if (options.beforeWrite) {
-        try {
-          await options.beforeWrite(existing);
-        } catch (e) {
-          throw new AppError('CANCELED', `The burn was stopped before writing, nothing was sent: ${isAppError(e) ? e.message : String(e)}`);
-        }
-      }
+      await journal(existing);
       if (signal?.aborted) throw new AppError('CANCELED', 'The burn was cancelled before writing; nothing was sent.');
       exposure = 'sent-outcome-unknown';
       const answer = parseRetAnswer((await this.requestFrame(AucCommand.WRITE_AUTH_INFO, frame, this.timeouts.write, signal)).data);

@@ -2,6 +2,7 @@ import { AppError, isAppError } from '../../../common/errors';
 import { systemClock, type Clock } from '../../../common/clock';
 import { silentLogger, type Logger } from '../../../common/log';
 import type { Transport } from '../../transport/types';
+import { existingLicenseVerdict } from '../burn-rules';
 import { driverInternal, isLostPort } from '../failure';
 import type { BurnFailureCode, BurnOptions, BurnOutcome, BurnStep, LicenseRejection, LicenseToBurn, ModuleDriver, ModuleIdentity } from '../types';
 import { ConsoleDecoder, encodeCommand, isCleanLine, parseAuthRead, parseAuthWrite, parseReadMac, cliMessages, type AuthReadAnswer, type ConsoleEvent } from './codec';
@@ -157,21 +158,11 @@ export class TuyaopenCliDriver implements ModuleDriver {
       existing = before.kind === 'license' ? this.identity(before.uuid, before.authkey) : this.identity(null, null);
       // The prompt style is known now (the echo followed it): refuse what this generation cannot take.
       this.checkLicense(license, this.firmware);
-      if (before.kind === 'license') {
-        if (before.uuid === license.uuid && before.authkey === license.authkey) {
-          // The module already holds this very license (e.g. a retried burn): it must never go to another module.
-          enter('write');
-          await this.beforeWrite(options, existing);
-          enter('finish');
-          return { ok: true, exposure: 'verified', module: existing, durationMs: this.clock.now() - started };
-        }
-        if (!options.allowReauthorize) {
-          throw new AppError(
-            'ALREADY_AUTHORIZED',
-            `This module already carries a license (uuid ${before.uuid}). Nothing was written. Put the module aside; a supervisor can allow re-authorization if it must be overwritten.`,
-            { uuid: before.uuid },
-          );
-        }
+      if (existingLicenseVerdict(existing, license, options.allowReauthorize) === 'holds-this') {
+        enter('write');
+        await this.beforeWrite(options, existing);
+        enter('finish');
+        return { ok: true, exposure: 'verified', module: existing, durationMs: this.clock.now() - started };
       }
 
       enter('write');
