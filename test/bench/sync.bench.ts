@@ -14,7 +14,7 @@ import { openTestStation } from '../support/station';
 const bench = (name: string, value: number, unit: string): void => console.log(`BENCH ${name} ${Number(value.toPrecision(4))} ${unit}`);
 const dir = mkdtempSync(join(tmpdir(), 'sync-bench-'));
 const PAGE = 5000;
-const hub = await startHubProcess(join(dir, 'hub.sqlite'));
+const hub = await startHubProcess(join(dir, 'hub.sqlite'), { logLevel: 'warn' }); // as before: a debug log would cost the figures
 
 try {
   const fx = await seedFactory(hub, 3);

@@ -10,6 +10,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { keyFor, operatorKeysOn, type OperatorKeys } from './hub-accounts';
+import { processLogLines, registerSecret, registerSecretsIn } from './log-sink';
 
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 
@@ -70,10 +71,14 @@ export interface HubProcessOptions {
   schema?: string;
   /** More environment for the hub (HUB_MASTER_KEY, HUB_PUSH_WINDOW_MS, ...). */
   env?: Record<string, string>;
+  /** The hub's log level (default debug: everything it writes joins the suite's log sink, searched for secrets). */
+  logLevel?: string;
 }
 
 export async function startHubProcess(dbPath: string, options: HubProcessOptions = {}): Promise<HubProcess> {
   const keys = await operatorKeysOn(dbPath, options.schema);
+  for (const k of Object.values(keys)) registerSecret(k);
+  for (const v of Object.values(options.env ?? {})) if (/^[0-9a-f]{64}$/i.test(v)) registerSecret(v); // a master key given in HUB_MASTER_KEY
   const store = options.schema ? ['--schema', options.schema] : ['--db', dbPath];
   const storeEnv = options.schema ? { HUB_DATABASE_URL: dbPath } : {};
   const port = options.port ?? (await freePort());
@@ -90,12 +95,19 @@ export async function startHubProcess(dbPath: string, options: HubProcessOptions
       if (child && alive(child)) return;
       stderr = '';
       const c = spawn(process.execPath, ['--import', 'tsx', join(root, 'hub', 'cli.ts'), 'start', ...store, '--port', String(port), '--host', '127.0.0.1'], {
-        cwd: root, env: { ...process.env, HUB_LOG_LEVEL: 'warn', ...storeEnv, ...options.env }, stdio: ['ignore', 'ignore', 'pipe'], detached: true,
+        cwd: root, env: { ...process.env, HUB_LOG_LEVEL: options.logLevel ?? 'debug', ...storeEnv, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true,
       });
       child = c;
       owned.add(c);
       c.once('exit', () => owned.delete(c));
-      c.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
+      // Everything the hub writes (its pino log on stdout, errors on stderr) joins the suite's log sink: a secret in
+      // it fails the test file, as for hubs run in the test's own process.
+      const out = processLogLines();
+      const err = processLogLines();
+      c.stdout?.on('data', (d: Buffer) => out.write(d));
+      c.stdout?.on('end', () => out.end());
+      c.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); err.write(d); });
+      c.stderr?.on('end', () => err.end());
       const deadline = Date.now() + 20_000;
       try {
         for (;;) {
@@ -125,6 +137,7 @@ export async function startHubProcess(dbPath: string, options: HubProcessOptions
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       });
       const json = (await r.json()) as unknown;
+      registerSecretsIn(json);
       if (!r.ok) throw new Error(`${method} ${path} -> ${r.status} ${JSON.stringify(json)}`);
       return json as any; // eslint-disable-line @typescript-eslint/no-explicit-any
     },
@@ -136,7 +149,11 @@ export async function startHubProcess(dbPath: string, options: HubProcessOptions
 const alphabet = '0123456789abcdefghijklmnopqrstuvwxyz';
 const keyAlphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const pick = (a: string, n: number): string => Array.from(randomBytes(n), (b) => a[b % a.length]).join('');
-export const makeLicenses = (n: number): { uuid: string; authkey: string }[] => Array.from({ length: n }, () => ({ uuid: pick(alphabet, 20), authkey: pick(keyAlphabet, 32) }));
+export const makeLicenses = (n: number): { uuid: string; authkey: string }[] => Array.from({ length: n }, () => {
+  const authkey = pick(keyAlphabet, 32);
+  registerSecret(authkey);
+  return { uuid: pick(alphabet, 20), authkey };
+});
 
 export interface HubFixture {
   factoryId: string;

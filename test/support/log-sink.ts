@@ -18,6 +18,11 @@ export function registerSecret(value: string | null | undefined): void {
   if (typeof value === 'string' && value.length >= minLength) secrets.add(value);
 }
 
+/** A value registered only to show where log lines come from (a test of the sink itself), forgotten again. */
+export function forgetSecret(value: string): void {
+  secrets.delete(value);
+}
+
 /** Keys whose string values in a reply or a request are secrets. */
 const secretKey = /^(token|code|authkey|password|oneTimePassword|apiKey|secret|pin|currentPassword|newPassword|csrfToken|totp)$/i;
 
@@ -42,6 +47,25 @@ const sink = new Writable({
     cb();
   },
 });
+
+/**
+ * For a process the tests start (a hub as a child process): feed it what the process writes, chunk by chunk; each
+ * whole line joins the sink (a secret split across two chunks is still found). `end()` adds an unfinished last line.
+ */
+export function processLogLines(): { write(chunk: Buffer | string): void; end(): void } {
+  let partial = '';
+  return {
+    write(chunk) {
+      const parts = (partial + String(chunk)).split('\n');
+      partial = parts.pop()!;
+      for (const line of parts) if (line) lines.push(line);
+    },
+    end() {
+      if (partial) lines.push(partial);
+      partial = '';
+    },
+  };
+}
 
 let shared: pino.Logger | undefined;
 /** The suite's logger: pino with the production redaction, into the shared sink. */

@@ -2,7 +2,8 @@
 import { join } from 'node:path';
 import { Ledger, type Reservation } from '../../main/ledger';
 import { PassphraseWrapper, Vault } from '../../main/vault';
-import { SyncEngine, type SyncEngineOptions } from '../../main/sync';
+import { SyncEngine, TOKEN_SECRET, type SyncEngineOptions } from '../../main/sync';
+import { registerSecret } from './log-sink';
 
 /** Cheap scrypt for tests only. */
 export const testWrapper = (): PassphraseWrapper => new PassphraseWrapper('test station passphrase', { N: 1024, r: 8, p: 1 });
@@ -20,6 +21,11 @@ export async function openTestStation(dir: string, name: string, options: Partia
   const vault = at.reopen ? await Vault.open(vaultOptions) : await Vault.create(vaultOptions);
   const ledger = new Ledger(vault);
   const sync = new SyncEngine({ vault, ledger, intervalMs: 60_000, backoff: { baseMs: 50, maxMs: 400 }, requestTimeoutMs: 5000, ...options });
+  // The station's hub token is a secret the hub's log must never hold (test/support/log-sink.ts).
+  registerSecret(vault.getSecret(TOKEN_SECRET));
+  sync.subscribe((event, payload) => {
+    if (event === 'onSyncStatus' && 'enrolled' in payload && payload.enrolled) registerSecret(vault.getSecret(TOKEN_SECRET));
+  });
   return {
     vault, ledger, sync,
     async close() {

@@ -1,10 +1,14 @@
 // The HTTP boundary: validation answers, authentication, rate limits, the OpenAPI page, and logs without secrets.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { logRedactPaths } from '../../../common/log';
 import { handlers } from '../../../hub/http/handlers';
-import { findSecretsInLog, registerSecret, resetLogSink, sinkLogger } from '../../support/log-sink';
+import { seedFactory, seedGroup, startHubProcess, stopAllHubProcesses } from '../../support/hub-process';
+import { findSecretsInLog, forgetSecret, registerSecret, resetLogSink, sinkLogger } from '../../support/log-sink';
 import { bootHub, enrollStation, makeCredential, seedWorld, targets, type TestHub } from './harness';
 
 describe.each(targets())('hub HTTP boundary on %s', (target) => {
@@ -149,4 +153,31 @@ describe.each(targets())('hub HTTP boundary on %s', (target) => {
     expect(log).not.toContain(token);
     for (const key of Object.values(h.keys)) expect(log).not.toContain(key);
   });
+});
+
+describe('a hub run as a child process', () => {
+  it("writes its log into the suite's sink, so the secrets check covers it too", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hub-child-log-'));
+    try {
+      const hub = await startHubProcess(join(dir, 'hub.sqlite'));
+      const fx = await seedFactory(hub, 1);
+      const group = await seedGroup(hub, fx, { purchased: 3, stationId: fx.stationIds[0]! });
+      const enrolled = await fetch(`${hub.url}/v1/station/enroll`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: fx.codes[0] }) });
+      const { token } = (await enrolled.json()) as { token: string };
+      registerSecret(token);
+      const pulled = await fetch(`${hub.url}/v1/station/pull`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ cursor: null }) });
+      expect(((await pulled.json()) as { licenses: unknown[] }).licenses).toHaveLength(group.uuids.length);
+      await hub.stop();
+      // The child's own lines are in the sink: its "station enrolled" line names the station id, found when registered.
+      const probe = fx.stationIds[0]!;
+      registerSecret(probe);
+      expect(findSecretsInLog().some((l) => l.line.includes('station enrolled'))).toBe(true);
+      forgetSecret(probe);
+      // ... and nothing it wrote holds a key, a code, a token or an authkey (the file's check says so again after all its tests).
+      expect(findSecretsInLog()).toEqual([]);
+    } finally {
+      await stopAllHubProcesses();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
