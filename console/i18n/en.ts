@@ -53,7 +53,7 @@ export const en = {
   updates: {
     title: 'Update Details', none: 'No update request for this credential.', from: 'From', to: 'To', licenses: 'Licenses', difference: 'Price difference', state: 'State', created: 'Requested', recall: 'Recall', recalled: 'The request was recalled.',
     reason: 'Why it was rejected', rejectedOn: 'Rejected on',
-    detailsTitle: 'Credential Update Details', noneDone: 'No product change of this credential was approved or rejected yet.', newProduct: 'New product',
+    detailsTitle: 'Credential Update Details', noneDone: 'No product change of this credential was approved or rejected yet.', oldProduct: 'Product before', newProduct: 'New product',
   },
   assign: {
     button: 'Assign', title: 'Assign the credential', titleFor: 'Assign {{name}}', text: 'Where its licenses are burned: a factory, optionally one of its lines, optionally one station of that line. The stations get it at their next sync.',
@@ -71,7 +71,7 @@ export const en = {
     station: 'Station', enrolled: 'Enrolled', notEnrolled: 'Not enrolled', revoked: 'Revoked', code: 'Enrollment code', revoke: 'Revoke',
     contact: 'Download contact', contactCol: 'Download codes go to', noContact: 'not set', contactTitle: 'Download contact of {{station}}',
     contactText: 'The hub sends the one-time code for a download asked for at this station to this address or phone.', channel: 'Send codes by', email: 'Email', sms: 'SMS (text message)',
-    destination: 'Email address or phone number', contactSave: 'Save the contact', contactSaved: 'Download codes for {{station}} go to {{to}}.',
+    emailAddress: 'Email address', phone: 'Mobile phone number', contactSave: 'Save the contact', contactSaved: 'Download codes for {{station}} go to {{to}}.',
     codeTitle: 'Enrollment code for {{station}}', codeText: 'Enter this code at the station (or scan it); it works once and ends at {{time}}.', qr: 'QR code of the enrollment code', revokedDone: '{{station}} was revoked: its token no longer works.',
   },
   fleet: {
@@ -91,7 +91,7 @@ export const en = {
     setDownloadContact: 'Download contact set', revokeStation: 'Station revoked', createCredential: 'Credential created',
     confirmCredential: 'Customer credential confirmed', importLicenses: 'Licenses imported', importLicenseFile: 'License file imported', split: 'Quantity split',
     assign: 'Credential assigned', setPid: 'PID set', requestUpdate: 'Product change requested', approveUpdate: 'Product change approved', payUpdate: 'Payment recorded',
-    recallUpdate: 'Product change recalled', rejectUpdate: 'Product change rejected', startThirdPartyJob: 'Third-party resources started', sendDownloadCode: 'Download code sent',
+    recallUpdate: 'Product change recalled', rejectUpdate: 'Product change rejected', consoleResourcesFile: 'Resources file downloaded', startThirdPartyJob: 'Third-party resources started', sendDownloadCode: 'Download code sent',
     download: 'Licenses downloaded', login: 'Signed in', logout: 'Signed out', logoutAll: 'Signed out everywhere', changePassword: 'Password changed',
     setupTotp: 'Second factor set-up started', confirmTotp: 'Second factor turned on', createApiKey: 'API key made', revokeApiKey: 'API key revoked',
     createUser: 'Account added', disableUser: 'Account disabled', resetPassword: 'Password reset', setRole: 'Role changed', setStationPin: 'Station PIN set', setStationAccess: 'Station access changed',

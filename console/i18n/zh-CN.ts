@@ -58,7 +58,7 @@ export const zhCN: Words<typeof en> = {
   updates: {
     title: '更新详情', none: '此凭证没有更新申请。', from: '原', to: '新', licenses: '授权数', difference: '差价', state: '状态', created: '申请时间', recall: '撤回', recalled: '申请已撤回。',
     reason: '拒绝原因', rejectedOn: '拒绝时间',
-    detailsTitle: '凭证更新详情', noneDone: '此凭证还没有已批准或已拒绝的产品更换。', newProduct: '新产品',
+    detailsTitle: '凭证更新详情', noneDone: '此凭证还没有已批准或已拒绝的产品更换。', oldProduct: '原产品', newProduct: '新产品',
   },
   assign: {
     button: '分配', title: '分配凭证', titleFor: '分配 {{name}}', text: '在哪里烧录它的授权：一个工厂，可选该工厂的一条产线，可选该产线的一个工位。工位在下次同步时收到。',
@@ -76,7 +76,7 @@ export const zhCN: Words<typeof en> = {
     station: '工位', enrolled: '已注册', notEnrolled: '未注册', revoked: '已吊销', code: '注册码', revoke: '吊销',
     contact: '下载联系方式', contactCol: '下载验证码发送到', noContact: '未设置', contactTitle: '{{station}} 的下载联系方式',
     contactText: '在此工位申请下载时，中心把一次性验证码发送到这个邮箱或手机。', channel: '验证码发送方式', email: '电子邮件', sms: '短信',
-    destination: '邮箱地址或手机号码', contactSave: '保存联系方式', contactSaved: '{{station}} 的下载验证码将发送到 {{to}}。',
+    emailAddress: '邮箱地址', phone: '手机号码', contactSave: '保存联系方式', contactSaved: '{{station}} 的下载验证码将发送到 {{to}}。',
     codeTitle: '{{station}} 的注册码', codeText: '在工位上输入（或扫描）此代码；只能使用一次，{{time}} 失效。', qr: '注册码的二维码', revokedDone: '{{station}} 已吊销：其令牌不再有效。',
   },
   fleet: {
@@ -91,7 +91,7 @@ export const zhCN: Words<typeof en> = {
     enroll: '工位注册', pull: '工位领取授权', push: '工位上报结果', stationReconcile: '工位与中心核对保险库', stationRequestUpdate: '工位申请更换产品', stationRecallUpdate: '工位撤回更换申请', stationStartThirdPartyJob: '工位开始生成第三方资源',
     stationSendDownloadCode: '工位申请下载验证码', stationDownload: '工位下载授权', createProduct: '保存产品', createFactory: '添加工厂', createLine: '添加产线', createStation: '添加工位',
     createEnrollmentCode: '签发注册码', setDownloadContact: '设置下载联系人', revokeStation: '吊销工位', createCredential: '创建凭证', confirmCredential: '确认客户凭证', importLicenses: '导入授权',
-    importLicenseFile: '导入授权文件', split: '拆分数量', assign: '分配凭证', setPid: '设置 PID', requestUpdate: '申请更换产品', approveUpdate: '批准更换产品', payUpdate: '登记付款', recallUpdate: '撤回更换申请', rejectUpdate: '拒绝更换产品',
+    importLicenseFile: '导入授权文件', split: '拆分数量', assign: '分配凭证', setPid: '设置 PID', requestUpdate: '申请更换产品', approveUpdate: '批准更换产品', payUpdate: '登记付款', recallUpdate: '撤回更换申请', rejectUpdate: '拒绝更换产品', consoleResourcesFile: '下载资源文件',
     startThirdPartyJob: '开始生成第三方资源', sendDownloadCode: '发送下载验证码', download: '下载授权', login: '登录', logout: '退出登录', logoutAll: '全部退出登录', changePassword: '修改密码',
     setupTotp: '开始设置第二重验证', confirmTotp: '启用第二重验证', createApiKey: '创建 API 密钥', revokeApiKey: '吊销 API 密钥', createUser: '添加账户', disableUser: '停用账户', resetPassword: '重置密码',
     setRole: '更改角色', setStationPin: '设置工位 PIN', setStationAccess: '更改工位权限',

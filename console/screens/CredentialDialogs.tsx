@@ -367,19 +367,22 @@ function UpdateHistoryDialog({ row, onClose }: Props) {
   const { t } = useTranslation();
   const client = useHub();
   const language = useStore((s) => s.language);
-  const [done, setDone] = useState<{ update: UpdateRequest; product: Product | null }[] | null>(null);
+  const [done, setDone] = useState<{ update: UpdateRequest; product: Product | null; from: Product | null }[] | null>(null);
   const [error, setError] = useState<ErrorInfo | null>(null);
   useEffect(() => {
     void Promise.all([client.call('listUpdates', { id: row.id }), client.call('listProducts')])
-      .then(([u, p]) => setDone(u.updates.filter((x) => x.state === 'updated' || x.state === 'rejected').map((update) => ({ update, product: p.products.find((x) => x.pid === update.toPid) ?? null }))))
+      .then(([u, p]) => setDone(u.updates.filter((x) => x.state === 'updated' || x.state === 'rejected').map((update) => ({
+        update, product: p.products.find((x) => x.pid === update.toPid) ?? null, from: p.products.find((x) => x.pid === update.fromPid) ?? null,
+      }))))
       .catch((e: unknown) => setError(infoOf(e)));
   }, [client, row.id]);
   return (
     <Dialog title={t('updates.detailsTitle')} onClose={onClose} testId="update-history-dialog">
       <p><strong>{row.name}</strong></p>
       {done && done.length === 0 ? <p className="muted">{t('updates.noneDone')}</p> : null}
-      {done?.map(({ update, product }) => (
+      {done?.map(({ update, product, from }) => (
         <dl className="facts" key={update.id} data-testid="update-details" data-state={update.state}>
+          <dt>{t('updates.oldProduct')}</dt><dd>{from?.name ?? update.fromPid} ({update.fromPid})</dd>
           <dt>{t('updates.newProduct')}</dt><dd>{product?.name ?? update.toPid}</dd>
           <dt>{t('change.pid')}</dt><dd>{update.toPid}</dd>
           <dt>{t('change.price')}</dt><dd>{product ? unitPrice(product, t, language) : '—'}</dd>

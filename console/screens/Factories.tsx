@@ -107,7 +107,7 @@ function ContactDialog({ station, onClose, onSaved }: { station: Station; onClos
             <label key={c} className="inline"><input type="radio" name="contact-channel" checked={channel === c} onChange={() => setChannel(c)} data-testid={`contact-${c}`} />{t(`factories.${c}`)}</label>
           ))}
         </fieldset>
-        <label className="field">{t('factories.destination')}
+        <label className="field">{t(channel === 'email' ? 'factories.emailAddress' : 'factories.phone')}
           <input value={destination} onChange={(e) => setDestination(e.target.value)} type={channel === 'email' ? 'email' : 'tel'} required minLength={3} maxLength={200} data-testid="contact-destination" />
         </label>
         <ErrorLine error={error} />

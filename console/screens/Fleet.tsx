@@ -53,7 +53,7 @@ export function Fleet() {
             <tbody>
               {fleet.groups.map((g) => (
                 <tr key={g.credentialId} className={g.runsDrySoon ? 'runs-dry' : undefined} data-testid="fleet-group" data-id={g.credentialId} data-soon={g.runsDrySoon}>
-                  <td>{g.name}<div className="muted">{g.pid}</div></td>
+                  <td>{g.name}<div className="muted">{g.pid} · {g.credentialId.slice(0, 8)}</div></td>
                   <td className="num">{g.left}</td>
                   <td className="num">{g.burnRatePerHour > 0 ? g.burnRatePerHour.toFixed(1) : t('fleet.noRate')}</td>
                   <td>{g.runsDryAt ? dateTime(g.runsDryAt, language) : '—'}{g.runsDrySoon ? <strong className="soon"> · {t('fleet.soon')}</strong> : null}</td>

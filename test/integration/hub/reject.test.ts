@@ -1,10 +1,14 @@
 // The platform rejects a product change with a reason: the request ends `rejected`, the credential is usable again as it was,
 // the reason is kept and shown (Update Details, the station's update history), and the audit names who did it.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { bootHub, enrollStation, makeCredential, seedWorld, targets, type TestHub } from './harness';
+import { bootHub, enrollStation, makeCredential, seedWorld, targets, type TestDb, type TestHub } from './harness';
+
+const run = promisify(execFile);
 
 describe.each(targets())('rejecting a product change on %s', (target) => {
-  let h: TestHub;
+  let h: TestHub & { tdb: TestDb };
   let world: Awaited<ReturnType<typeof seedWorld>>;
   beforeEach(async () => {
     h = await bootHub(target);
@@ -92,4 +96,16 @@ describe.each(targets())('rejecting a product change on %s', (target) => {
     // the group can be burned again: it is valid in the station's next pull
     expect((await h.admin('GET', `/v1/admin/credentials/${c.id}`)).body.state).toBe('valid');
   });
+
+  if (target !== 'sqlite') console.log(`[hub reject] on ${target}: the hub command test is skipped here: the command takes the database with --db, which refuses a PostgreSQL URL carrying a password; it runs on SQLite.`);
+  it.runIf(target === 'sqlite')('hub update reject <id> <reason...> rejects with the words after the id, recorded as the operating-system user', async () => {
+    const c = await makeCredential(h, { pid: 'p1', purchased: 2 });
+    const r = await request(c.id, 'p0');
+    const out = await run(process.execPath, ['--import', 'tsx', 'hub/cli.ts', 'update', 'reject', r.body.update.id, 'Wrong', 'product', 'picked', '--db', h.tdb.db]);
+    expect(JSON.parse(out.stdout)).toMatchObject({ update: { state: 'rejected', rejectionReason: 'Wrong product picked' }, credential: { state: 'valid' } });
+    const entries = (await h.call('GET', '/v1/audit?kind=hub%20update%20reject', undefined, h.keys.auditor)).body.entries as { actor: { kind: string }; outcome: string }[];
+    expect(entries).toMatchObject([{ actor: { kind: 'cli' }, outcome: 'ok' }]);
+    const missing = await run(process.execPath, ['--import', 'tsx', 'hub/cli.ts', 'update', 'reject', r.body.update.id, '--db', h.tdb.db]).catch((e: { code: number; stderr: string }) => e);
+    expect(missing).toMatchObject({ code: 2, stderr: expect.stringContaining('missing reason') });
+  }, 60_000);
 });

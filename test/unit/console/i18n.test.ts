@@ -67,8 +67,9 @@ describe('console translations', () => {
     }
   });
 
-  it('every audit kind (each state-changing route of the hub) has words in both languages', () => {
-    const kinds = Object.entries(hubRoutes).filter(([, r]) => r.method === 'POST').map(([name]) => name);
+  it('every audit kind (each state-changing route of the hub, and each GET it records) has words in both languages', () => {
+    const kinds = Object.entries(hubRoutes).filter(([, r]) => r.method === 'POST' || ('audited' in r && r.audited)).map(([name]) => name);
+    expect(kinds).toContain('consoleResourcesFile');
     expect(kinds.length).toBeGreaterThan(30);
     const missing = kinds.filter((k) => !en.auditKind[k] || !zhCN.auditKind[k]);
     expect(missing).toEqual([]);
