@@ -2,6 +2,7 @@
 // both USB programmers are unplugged (the slots see them go) and come back in the other order,
 // or in the same order, under new tty names. Each slot must follow its own programmer: no
 // license is burned twice, none lands in the other slot's jig, and the ledger agrees with the modules.
+// Each suspect is first read back on the wrong module (refused, nothing changes), then on its own.
 import { afterEach, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { seededRandom, seedFromEnv } from '../support/seeded-random';
@@ -86,9 +87,17 @@ it('burns nothing twice and nothing into the wrong jig while the programmers are
   }
 
   // The supervisor settles each suspect on its own module, put back in its jig (a module holding nothing: confirmed unidentified).
-  const settled = { verified: 0, released: 0 };
+  // First the wrong module goes in: one of the jig's modules holding another license (else a blank one); it is refused and nothing changes.
+  const settled = { verified: 0, released: 0, wrongRefused: 0 };
   for (const [i, slot] of slots.entries()) {
     for (const suspect of station.listSuspects(f.groups[i])) {
+      const other = [...taken[programmers[i]!.jig]!.values()].find((m) => m.uuid !== suspect.uuid && station.ledger.license(m.uuid!).state === 'verified');
+      await f.fleet.swap(programmers[i]!.jig, other ? { flash: other } : {});
+      const refused = await station.resolveSuspectByReadBack(suspect.uuid, { slotId: slot.id }, { by: 'chaos supervisor' }).then(() => 'settled', (e: unknown) => (e as { code?: string }).code);
+      expect(['WRONG_MODULE', 'MODULE_UNIDENTIFIED'], `read-back of ${suspect.uuid} on the wrong module`).toContain(refused);
+      expect(station.ledger.license(suspect.uuid).state).toBe('suspect');
+      if (other) expect(station.ledger.license(other.uuid!).state).toBe('verified');
+      settled.wrongRefused++;
       const flash = taken[programmers[i]!.jig]!.get(suspect.uuid);
       await f.fleet.swap(programmers[i]!.jig, flash ? { flash } : {});
       const { state } = await station.resolveSuspectByReadBack(suspect.uuid, { slotId: slot.id }, { by: 'chaos supervisor', ...(flash ? {} : { confirmUnidentified: true }) });
@@ -117,7 +126,7 @@ it('burns nothing twice and nothing into the wrong jig while the programmers are
     [
       `CHAOS programmer swaps: ${SWAPS} unplug/replug rounds mid-run (${figures.swapped} in the other order, ${figures.sameOrder} in the same order, new tty names each time)`,
       `CHAOS modules holding a license: jig 1 ${counts[0]!.burned}, jig 2 ${counts[1]!.burned}; in the wrong jig ${wrongJig.length}; uuids in two modules ${twice.length}`,
-      `CHAOS burns cut by an unplug (suspects): ${settled.verified} verified on their module, ${settled.released} released; failed attempts ${counts[0]!.failedAttempts + counts[1]!.failedAttempts}`,
+      `CHAOS burns cut by an unplug (suspects): ${settled.verified} verified on their module, ${settled.released} released, ${settled.wrongRefused} read-backs on the wrong module refused first; failed attempts ${counts[0]!.failedAttempts + counts[1]!.failedAttempts}`,
     ].join('\n'),
   );
 });
