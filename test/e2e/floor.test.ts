@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { GroupSummary } from '../../common/api/schemas';
-import { browserAndStations, openPage, overview, setUpDemo, shot, type Station } from './harness';
+import { join } from 'node:path';
+import { browserAndStations, openPage, overview, screenshotDir, setUpDemo, shot, type Station } from './harness';
 
 /**
  * The operator's screen as the floor uses it, in Chromium on the real services
@@ -151,4 +152,34 @@ describe('operator keyboard', () => {
     await expect(sv('station.start', { slotIds: ['slot-1'] })).rejects.toMatchObject({ code: 'GROUP_NOT_FOR_SLOT' });
     expect(errors).toEqual([]);
   }, 120_000);
+
+  it('the header keeps to one row at 1280×800 and to two at 1024×768, nothing cut off, in English and Chinese', async () => {
+    const st = await station();
+    const { page, errors } = await openPage(files.browser(), st.host.url);
+    await setUpDemo(page, '4321');
+    await plugCard(page).click();
+    for (const [width, height, rows] of [[1280, 800, 1], [1024, 768, 2]] as const) {
+      await page.setViewportSize({ width, height });
+      for (const lang of ['en', 'zh'] as const) {
+        await page.getByTestId(`lang-${lang}`).click();
+        await expect.poll(() => page.evaluate(() => document.documentElement.lang)).toBe(lang === 'en' ? 'en' : 'zh-CN');
+        const header = await page.locator('header.topbar').evaluate((h) => {
+          // rows: each child starts a new one when it sits below the bottom of the row before
+          const items = [...h.children].map((c) => c.getBoundingClientRect()).filter((r) => r.width > 0).sort((a, b) => a.top - b.top);
+          const tops = items.reduce<DOMRect[]>((rows, r) => (rows.length > 0 && r.top < rows[rows.length - 1]!.bottom - 2 ? rows : [...rows, r]), []);
+          const clipped = [...h.querySelectorAll('*')].filter((e) => e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflow !== 'visible' && !e.matches('.station')).map((e) => e.className || e.tagName);
+          return { height: h.getBoundingClientRect().height, rows: tops.length, clipped, overflow: h.scrollWidth > h.clientWidth };
+        });
+        console.log(`[header] ${width}x${height} ${lang}: ${JSON.stringify(header)}`);
+        await page.screenshot({ path: join(screenshotDir, `header-${width}-${lang}.png`), clip: { x: 0, y: 0, width, height: Math.ceil(header.height) + 8 } });
+        expect(header.rows, `${width} ${lang}`).toBeLessThanOrEqual(rows);
+        expect(header.overflow).toBe(false);
+        expect(header.clipped).toEqual([]);
+      }
+    }
+    await page.getByTestId('lang-en').click();
+    await page.setViewportSize({ width: 1024, height: 768 });
+    await shot(page, 'operator-1024');
+    expect(errors).toEqual([]);
+  }, 90_000);
 });

@@ -173,7 +173,8 @@ describe('transfer bundles in the supervisor console', () => {
     await expect.poll(() => inRow.getAttribute('data-status')).toBe('applied');
     expect((await call<OfflineOutcome[]>(a, 'sync.outcomes')).filter((o) => o.kind === 'transfer_out').map((o) => o.status)).toEqual(['applied']);
     expect(await pb.page.getByTestId('refused-reports').textContent()).toContain('The hub refused no report.');
-    await expect.poll(() => pb.page.getByTestId('sync-status').textContent()).toMatch(/Online.*outbox 0/);
+    // an empty outbox takes no room in the status
+    await expect.poll(() => pb.page.getByTestId('sync-status').textContent()).toMatch(/^Online(?!.*outbox)/);
     await shot(pb.page, 'transfer-outcomes');
 
     // a copy of the file taken in at a third station: the station cannot know, the hub can — refused, shown with the hub's reason and what the station did
