@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { AppError, toErrorInfo } from '../../common/errors';
 import { systemClock, type Clock } from '../../common/clock';
 import { silentLogger, type Logger } from '../../common/log';
-import { createDriver, isProtocolId } from '../../native/protocols';
+import { createDriver, isProtocolId, protocolDescriptor } from '../../native/protocols';
 import type { ProgrammerWatcher } from '../../native/transport/programmer-watcher';
 import type { ResetSequence } from '../../native/transport/programmers';
 import { SerialTransport } from '../../native/transport/serial';
@@ -12,12 +12,6 @@ import type { Transport } from '../../native/transport/types';
 import { Ledger, type GroupCounts, type LicenseInfo, type RecoveryReport, type LedgerVerification, type SettleOptions, type Settlement } from '../ledger';
 import { Vault, type CredentialGroup, type ImportOptions, type ImportReport, type KeyWrapper, type VaultOptions } from '../vault';
 import { Slot, type SlotConfig, type SlotSnapshot, type SlotTiming } from './slot';
-
-/**
- * The uuid lengths each protocol's modules take (the codecs' checks: tuya-auc's fixed layout holds 16;
- * TuyaOpen console firmware takes 16 or 20, its older generation only 20, found out at the module).
- */
-export const protocolUuidLengths: Readonly<Record<ProtocolId, readonly number[]>> = { 'tuya-auc': [16], 'tuyaopen-cli': [16, 20] };
 
 /** A run or an import needs this much free space on the vault's disk, unless configured otherwise. */
 export const DEFAULT_MIN_FREE_BYTES = 64 * 2 ** 20;
@@ -362,7 +356,7 @@ export class Station {
    */
   assertUuidsFit(groupId: string, protocol: ProtocolId, slotNumber: number): void {
     const group = this.vault.getGroup(groupId);
-    const lengths = protocolUuidLengths[protocol];
+    const lengths = protocolDescriptor(protocol).uuidLengths;
     const fit = this.ledger.uuidsFit(groupId, lengths);
     if (fit === null || fit.fits) return;
     throw new AppError(

@@ -1,5 +1,6 @@
 import type { ErrorInfo } from '../../common/errors';
 import type { ProtocolId } from '../../common/protocols';
+import type { Transport } from '../transport/types';
 
 export { protocolIds, type ProtocolId } from '../../common/protocols';
 
@@ -65,6 +66,14 @@ export interface BurnOptions {
   beforeWrite?: (existing: ModuleIdentity) => Promise<void>;
   onStep?: (step: BurnStep) => void;
   signal?: AbortSignal;
+}
+
+/** What the station knows of a protocol, as data: one per folder native/protocols/<name>/descriptor.ts, listed in native/protocols/index.ts. */
+export interface ProtocolDescriptor<P extends ProtocolId = ProtocolId, Options extends object = object> {
+  readonly id: P;
+  /** The uuid lengths this protocol's modules take: a group none of whose licenses fit is refused when picked for a slot. */
+  readonly uuidLengths: readonly number[];
+  createDriver(transport: Transport, options?: Options): ModuleDriver;
 }
 
 export interface ModuleDriver {
