@@ -93,8 +93,13 @@ function derivedKey(mk: MasterKey, purpose: string): Buffer {
  * does not give the codes back (a plain hash of a 6-digit code is undone by trying all 10^6).
  */
 export function codeMac(ring: Keyring, codeId: string, code: string): string {
-  return createHmac('sha256', derivedKey(ring.current, 'one-time codes')).update(`${codeId}:${code}`).digest('hex');
+  return macUnder(ring.current, codeId, code);
 }
+
+const macUnder = (mk: MasterKey, codeId: string, code: string): string => createHmac('sha256', derivedKey(mk, 'one-time codes')).update(`${codeId}:${code}`).digest('hex');
+
+/** The code's HMAC under each key of the ring: a code sent just before a rotation still opens while the hubs hold the previous key. */
+export const codeMacs = (ring: Keyring, codeId: string, code: string): string[] => [ring.current, ...ring.previous].map((mk) => macUnder(mk, codeId, code));
 
 const keyedPrefix = 'h1.';
 const enrollmentMac = (mk: MasterKey, plainHash: string): string =>

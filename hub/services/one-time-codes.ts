@@ -4,7 +4,7 @@
  */
 import { randomInt } from 'node:crypto';
 import { AppError } from '../../common/errors';
-import { codeMac } from './authkeys';
+import { codeMacs } from './authkeys';
 import type { HubDeps } from './context';
 import { nowIso, sameHash } from './util';
 
@@ -24,7 +24,7 @@ export function judgeCode(deps: Pick<HubDeps, 'clock' | 'keyring' | 'config'>, r
   if (row.expires_at <= nowIso(deps)) return { error: new AppError(`${prefix}_EXPIRED`, `This ${noun} has expired: ask for a new code.`), wrong: false };
   const max = deps.config.downloadCodeMaxAttempts;
   if (row.attempts >= max) return { error: new AppError(`${prefix}_LOCKED`, `Too many wrong tries for this ${noun}: ask for a new code.`), wrong: false };
-  if (sameHash(row.code_hash, codeMac(deps.keyring, row.id, code))) return null;
+  if (codeMacs(deps.keyring, row.id, code).some((mac) => sameHash(row.code_hash, mac))) return null;
   const left = max - row.attempts - 1;
   return { error: new AppError(`${prefix}_WRONG`, `That code is wrong (${left} ${left === 1 ? 'try' : 'tries'} left).`, { triesLeft: left }), wrong: true };
 }

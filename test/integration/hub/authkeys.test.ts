@@ -185,6 +185,21 @@ describe.each(targets())('authkeys at rest on %s', (target) => {
     h = await bootHub(target, { tdb, keyring: next });
     expect((await h.call('POST', '/v1/station/enroll', { code: made.body.code })).status).toBe(200);
   });
+
+  it('a download code sent just before a rotation opens while the previous key is given, and not without it', async () => {
+    const tdb = await testDb(target);
+    h = await bootHub(target, { tdb, keepDb: true });
+    await seedWorld(h);
+    const c = await makeCredential(h, { purchased: 2 });
+    const sent = await h.admin('POST', `/v1/admin/credentials/${c.id}/download-codes`, { channel: 'email' });
+    const code = h.sent.at(-1)!.code;
+    await h.close();
+    h = await bootHub(target, { tdb, keepDb: true, keyring: keyring(masterKey(Buffer.alloc(32, 9))) });
+    expect((await h.admin('POST', `/v1/admin/credentials/${c.id}/download`, { codeId: sent.body.codeId, code })).body.error.code).toBe('DOWNLOAD_CODE_WRONG');
+    await h.close();
+    h = await bootHub(target, { tdb, keyring: keyring(masterKey(Buffer.alloc(32, 9)), [testKeyring.current]) });
+    expect((await h.admin('POST', `/v1/admin/credentials/${c.id}/download`, { codeId: sent.body.codeId, code })).body.licenses).toHaveLength(2);
+  });
 });
 
 describe('the hub command and the master key', () => {
