@@ -42,6 +42,10 @@ export const consoleCredentialRowSchema = z.object({
   id: idSchema,
   name: z.string(),
   orderNo: z.string().nullable(),
+  /** Whose credential it is, on the customer's tab (null for "mine"). */
+  customerName: z.string().nullable(),
+  /** False for a customer's credential the owner has not confirmed yet (nothing can be done with it before). */
+  confirmed: z.boolean(),
   product: z.object({ id: z.string(), name: z.string(), pid: z.string() }),
   purchased: z.number().int(),
   free: z.number().int(),

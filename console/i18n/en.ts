@@ -19,7 +19,7 @@ export const en = {
       name: 'Name / order no.', product: 'Product', purchased: 'Purchased', free: 'Free', total: 'Total', unused: 'Unused', leased: 'Leased', burned: 'Burned', spoiled: 'Spoiled', exported: 'Exported',
       delivery: 'Delivery mode', state: 'State', assignment: 'Assignment', created: 'Created', operation: 'Operation',
     },
-    unassigned: 'not assigned', anyLine: 'any line', anyStation: 'any station',
+    unassigned: 'not assigned', anyLine: 'any line', anyStation: 'any station', customer: 'customer: {{name}}', unconfirmed: 'not confirmed yet',
   },
   state: { valid: 'Valid', confirming_update: 'Confirming update', being_paid: 'Being paid', updated: 'Updated', list_generated: 'List generated' },
   delivery: { credential: 'Credential', credential_auth_only: 'Credential (authorization only)', license_list: 'License list' },

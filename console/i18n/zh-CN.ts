@@ -24,7 +24,7 @@ export const zhCN: Words<typeof en> = {
       name: '名称 / 订单号', product: '产品', purchased: '购买', free: '赠送', total: '总数', unused: '未使用', leased: '已分配', burned: '已烧录', spoiled: '已损坏', exported: '已导出',
       delivery: '交付方式', state: '状态', assignment: '分配', created: '创建时间', operation: '操作',
     },
-    unassigned: '未分配', anyLine: '任意产线', anyStation: '任意工位',
+    unassigned: '未分配', anyLine: '任意产线', anyStation: '任意工位', customer: '客户：{{name}}', unconfirmed: '尚未确认',
   },
   state: { valid: '有效', confirming_update: '更新确认中', being_paid: '待付款', updated: '已更新', list_generated: '清单已生成' },
   delivery: { credential: '凭证', credential_auth_only: '凭证（仅授权）', license_list: '授权清单' },

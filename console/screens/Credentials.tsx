@@ -113,13 +113,19 @@ export function Credentials() {
           <tbody>
             {data?.rows.map((row) => (
               <tr key={row.id} data-testid="credential-row" data-id={row.id}>
-                <td><strong>{row.name}</strong>{row.orderNo ? <div className="muted">{row.orderNo}</div> : null}</td>
+                <td>
+                  <strong>{row.name}</strong>{row.orderNo ? <div className="muted">{row.orderNo}</div> : null}
+                  {row.customerName ? <div className="muted" data-testid="customer">{t('credentials.customer', { name: row.customerName })}</div> : null}
+                </td>
                 <td>{row.product.name}<div className="muted">{row.product.pid}</div></td>
                 <td className="num">{row.purchased}</td><td className="num">{row.free}</td><td className="num">{row.total}</td>
                 <td className="num">{row.counts.unused}</td><td className="num">{row.counts.leased}</td><td className="num">{row.counts.burned}</td>
                 <td className="num">{row.counts.spoiled}</td><td className="num">{row.counts.exported}</td>
                 <td>{t(`delivery.${row.delivery}`)}</td>
-                <td><span className={`badge ${row.state}`} data-testid="state">{t(`state.${row.state}`)}</span></td>
+                <td>
+                  <span className={`badge ${row.state}`} data-testid="state">{t(`state.${row.state}`)}</span>
+                  {row.confirmed ? null : <div className="muted" data-testid="unconfirmed">{t('credentials.unconfirmed')}</div>}
+                </td>
                 <td>
                   <Assignment row={row} />
                   {mayAssign ? <button className="small" onClick={() => { say(null); setAssigning(row); }} aria-label={t('assign.titleFor', { name: row.name })} data-testid="assign">{t('assign.button')}</button> : null}

@@ -95,6 +95,8 @@ export async function listConsoleCredentials(deps: HubDeps, principal: Principal
         id: r.id,
         name: r.name ?? r.product_name ?? r.pid,
         orderNo: r.order_no,
+        customerName: r.customer_name,
+        confirmed: r.owner === 'mine' || r.confirmed_at !== null,
         product: { id: r.pid, name: r.product_name ?? r.pid, pid: r.pid },
         purchased: r.purchased_count,
         free: r.free_count,

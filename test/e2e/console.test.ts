@@ -269,6 +269,9 @@ describe('the hub console', { timeout: 120_000 }, () => {
     await owner.getByTestId('tab-customers').click();
     await row(owner, 'Demo').waitFor();
     expect(await row(owner, 'Demo').getByTestId('op-confirm_generate_download').getAttribute('title')).toMatch(/not confirmed/);
+    // whose it is and that it waits for confirmation, on the row itself
+    expect(await row(owner, 'Demo').getByTestId('customer').textContent()).toBe('customer: Demo customer Ltd');
+    expect(await row(owner, 'Demo').getByTestId('unconfirmed').textContent()).toBe('not confirmed yet');
     await owner.getByTestId('nav-approvals').click();
     await owner.getByTestId('confirm-row').waitFor();
     await accessible(owner, 'confirmations');
@@ -277,6 +280,7 @@ describe('the hub console', { timeout: 120_000 }, () => {
     await owner.getByTestId('nav-credentials').click();
     await owner.getByTestId('tab-customers').click();
     await expect.poll(() => row(owner, 'Demo').getByTestId('op-confirm_generate_download').getAttribute('aria-disabled')).toBe('false');
+    expect(await row(owner, 'Demo').getByTestId('unconfirmed').count()).toBe(0);
     await row(owner, 'Demo').getByTestId('op-confirm_generate_download').click();
     expect(await owner.getByTestId('download-dialog').textContent()).toContain('can no longer be split');
     await owner.getByTestId('send-code').click();

@@ -42,7 +42,10 @@ describe.each(targets())('console credentials on %s', (target) => {
     expect(third.rows.map((r) => r.name)).toEqual(['mine-0']);
     const customers = await page('?tab=customers');
     expect(customers.total).toBe(1);
-    expect(customers.rows[0]!.name).toBe('theirs');
+    expect(customers.rows[0]).toMatchObject({ name: 'theirs', customerName: 'Acme', confirmed: false });
+    expect(first.rows[0]).toMatchObject({ customerName: null, confirmed: true });
+    await h.admin('POST', `/v1/admin/credentials/${customers.rows[0]!.id}/confirm`);
+    expect((await page('?tab=customers')).rows[0]!.confirmed).toBe(true);
   });
 
   it('searches by name or order number (wildcards are letters) and filters by state, product, factory and delivery mode', async () => {
