@@ -7,7 +7,7 @@ import { afterEach, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { seededRandom, seedFromEnv } from '../support/seeded-random';
 import type { Flash } from '../../native/sim/types';
-import { sleep, waitFor } from '../integration/station/fixtures';
+import { replaceModule, sleep, waitFor } from '../integration/station/fixtures';
 import { bindSlots, programmerFloor, programmers } from '../integration/station/programmer-floor';
 
 const SWAPS = 12;
@@ -36,13 +36,15 @@ it('burns nothing twice and nothing into the wrong jig while the programmers are
   const queue: Promise<void>[] = [Promise.resolve(), Promise.resolve()];
   const handled = new Map<string, string>();
   let stopped = false;
-  const takeOut = (jig: number) => {
+  // A failed module is taken out by hand: the jig stays empty a moment, which is how the slot knows it left
+  // (its flash cannot tell it from the next blank one); a burned one the slot knows by the license it holds.
+  const takeOut = (jig: number, failed: boolean) => {
     queue[jig] = queue[jig]!.then(async () => {
       await sleep(20);
       if (stopped) return;
       const flash = await f.fleet.readFlash(jig);
       if (flash?.uuid) taken[jig]!.set(flash.uuid, flash);
-      await f.fleet.swap(jig);
+      await replaceModule(f.fleet, jig, {}, failed ? 300 : 0);
     }).catch(() => undefined);
   };
   const sawMissing = new Set<string>();
@@ -54,7 +56,7 @@ it('burns nothing twice and nothing into the wrong jig while the programmers are
     const mark = `${r.ok ? r.uuid : r.at}`;
     if (handled.get(e.slot.slotId) === mark) return;
     handled.set(e.slot.slotId, mark);
-    takeOut(programmers[e.slot.number - 1]!.jig);
+    takeOut(programmers[e.slot.number - 1]!.jig, !r.ok);
   });
   station.start();
 
