@@ -107,7 +107,7 @@ const enrollmentMac = (mk: MasterKey, plainHash: string): string =>
 
 /**
  * How an enrollment code is stored: `h1.<key id>.` + HMAC of the code's sha256 (the sha256 is what older hubs
- * stored, so their rows are converted without the codes: `rekeyEnrollmentCodes`). Sealed under the current key.
+ * stored, so their rows are converted without the codes: `rekeyEnrollmentCodes`), under the current key.
  */
 export const enrollmentCodeHash = (ring: Keyring, normalisedCode: string): string => enrollmentMac(ring.current, sha256Hex(normalisedCode));
 
