@@ -90,7 +90,7 @@ export const apiContract = {
     history: supervisorRead(z.object({ groupId: idSchema }).strict(), z.array(historyEntrySchema)),
     generateResources: supervisor(z.object({ groupId: idSchema, kind: z.enum(['homekit', 'findmy']) }).strict(), jobProgressSchema),
     /** Sends a one-time code by the configured channel (logged in development). */
-    requestCode: supervisor(z.object({ purpose: z.enum(['download', 'report_export']), groupId: idSchema.optional() }).strict(), z.object({ sentTo: z.string(), expiresAt: z.string() })),
+    requestCode: supervisor(z.object({ purpose: z.enum(['download', 'report_export']), groupId: idSchema.optional() }).strict(), z.object({ sentTo: z.string(), expiresAt: z.string(), /** the development sender: the code is in the station's log (the screen says so in its language) */ toStationLog: z.boolean().optional() })),
     /** How many licenses a download would hand out now, before a code is asked for (those the stations hold are not among them). */
     downloadPreview: supervisorRead(z.object({ groupId: idSchema }).strict(), z.object({ licenses: count, heldByStations: count })),
     /** Writes the license file into the station's export folder: authkeys never reach the screen. */

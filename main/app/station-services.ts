@@ -778,8 +778,8 @@ export class StationRuntime {
           const expiresAt = new Date(this.#clock.now() + CODE_TTL_MS).toISOString();
           if (input.purpose === 'report_export') {
             const code = this.#newCode(input.purpose);
-            const sentTo = this.#o.sendCode?.(input.purpose, code) ?? logCode(this.#log, input.purpose, code);
-            return { sentTo, expiresAt };
+            if (this.#o.sendCode) return { sentTo: this.#o.sendCode(input.purpose, code), expiresAt };
+            return { sentTo: logCode(this.#log, input.purpose, code), expiresAt, toStationLog: true };
           }
           if (!input.groupId) throw new AppError('GROUP_REQUIRED', 'Pick the group to download first, then ask for the code.');
           const r = await this.#hubFor(ctx).sendDownloadCode(input.groupId);

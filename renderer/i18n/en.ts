@@ -96,7 +96,7 @@ export const en = {
     change: { title: 'Change product', target: 'New product', mode: 'Delivery mode', button: 'Request the change', done: 'Change requested: the group is under review until the hub decides.', requests: 'Update requests', recall: 'Recall', recalled: 'Change recalled: the group can be burned again.', none: 'No update requests.', price: 'price difference {{amount}}' },
     history: { title: 'Update history', none: 'Nothing recorded yet.' },
     resources: { title: 'Third-party resources', homekit: 'Generate HomeKit', findmy: 'Generate Find My', unsupported: 'This product supports neither HomeKit nor Find My.', unavailable: 'Third-party resources cannot be generated for this group now (hover for why).' },
-    download: { title: 'Download licenses', request: 'Send me a code', sent: 'A one-time code was sent to {{to}}.', code: 'One-time code', confirmGenerate: 'Generate the license list (no more split or product change afterwards)', button: 'Download', done: '{{count}} licenses written to {{path}}',
+    download: { title: 'Download licenses', request: 'Send me a code', sent: 'A one-time code was sent to {{to}}.', sentToLog: 'The one-time code is in the station log (development sender): read it there.', code: 'One-time code', confirmGenerate: 'Generate the license list (no more split or product change afterwards)', button: 'Download', done: '{{count}} licenses written to {{path}}',
       preview: 'A download now hands out {{count}} licenses: the unused ones no station holds.',
       nothingHeld: 'Nothing to download: all {{count}} unused licenses of this group are held by stations, which burn them. No code is sent.',
       nothing: 'Nothing to download: this group has no unused license left. No code is sent.' },

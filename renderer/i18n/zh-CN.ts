@@ -99,7 +99,7 @@ export const zhCN: Dictionary = {
     change: { title: '更换产品', target: '新产品', mode: '交付方式', button: '申请更换', done: '已提交更换申请：中心决定前该分组处于审核中。', requests: '更新申请', recall: '撤回', recalled: '已撤回更换：该分组可以继续烧录。', none: '没有更新申请。', price: '差价 {{amount}}' },
     history: { title: '更新历史', none: '暂无记录。' },
     resources: { title: '第三方资源', homekit: '生成 HomeKit', findmy: '生成 Find My', unsupported: '该产品不支持 HomeKit 和 Find My。', unavailable: '该分组现在不能生成第三方资源（悬停查看原因）。' },
-    download: { title: '下载授权', request: '发送验证码', sent: '一次性验证码已发送至 {{to}}。', code: '一次性验证码', confirmGenerate: '生成授权清单（之后不能再拆分或更换产品）', button: '下载', done: '{{count}} 个授权已写入 {{path}}',
+    download: { title: '下载授权', request: '发送验证码', sent: '一次性验证码已发送至 {{to}}。', sentToLog: '一次性验证码在本站日志中（开发用发送方式）：请在日志中查看。', code: '一次性验证码', confirmGenerate: '生成授权清单（之后不能再拆分或更换产品）', button: '下载', done: '{{count}} 个授权已写入 {{path}}',
       preview: '现在下载将交出 {{count}} 个授权：即没有工站持有的未使用授权。',
       nothingHeld: '没有可下载的授权：本分组全部 {{count}} 个未使用授权都由工站持有并烧录。不会发送验证码。',
       nothing: '没有可下载的授权：本分组已没有未使用的授权。不会发送验证码。' },

@@ -56,6 +56,10 @@ function PinPrompt() {
   );
 }
 
+/** Where a one-time code went: the hub's masked contact, or (the development sender) the station's log, in the screen's words. */
+const codeSentText = (t: (k: string, o?: Record<string, unknown>) => string, r: { sentTo: string; toStationLog?: boolean | undefined }): string =>
+  (r.toStationLog ? t('supervisor.download.sentToLog') : t('supervisor.download.sent', { to: r.sentTo }));
+
 const supervisorLabel = (t: (k: string, o?: Record<string, unknown>) => string, x: SupervisorRef): string => (x.source === 'shared' ? t('supervisor.people.shared') : x.name);
 
 function Console({ onLogout }: { onLogout: () => void }) {
@@ -273,7 +277,7 @@ function DownloadPanel({ group, onDone }: { group: GroupSummary; onDone: () => P
   // and read again after a download: what it handed out is gone from the hub's count
   const [downloads, setDownloads] = useState(0);
   useEffect(() => { setPreview(null); void api.supervisor.downloadPreview({ groupId: group.id }).then(setPreview); }, [api, group.id, group.counts.left, downloads]);
-  const request = async (): Promise<void> => { const r = await controller.run(api.supervisor.requestCode({ purpose: 'download', groupId: group.id })); if (r) apply(showNotice, 'info', t('supervisor.download.sent', { to: r.sentTo }), Date.now()); };
+  const request = async (): Promise<void> => { const r = await controller.run(api.supervisor.requestCode({ purpose: 'download', groupId: group.id })); if (r) apply(showNotice, 'info', codeSentText(t, r), Date.now()); };
   const submit = async (e: FormEvent): Promise<void> => {
     e.preventDefault();
     const r = await controller.run(api.supervisor.download({ groupId: group.id, code, ...(group.deliveryMode === 'license_list' ? { confirmGenerate } : {}) }));
@@ -376,7 +380,7 @@ function AuditTab() {
   };
   const [range, setRange] = useState<'shift' | 'day'>('shift');
   const [code, setCode] = useState('');
-  const request = async (): Promise<void> => { const r = await controller.run(api.supervisor.requestCode({ purpose: 'report_export' })); if (r) apply(showNotice, 'info', t('supervisor.download.sent', { to: r.sentTo }), Date.now()); };
+  const request = async (): Promise<void> => { const r = await controller.run(api.supervisor.requestCode({ purpose: 'report_export' })); if (r) apply(showNotice, 'info', codeSentText(t, r), Date.now()); };
   const exportReport = async (e: FormEvent): Promise<void> => {
     e.preventDefault();
     const r = await controller.run(api.supervisor.exportReport({ code, range }));
