@@ -76,9 +76,15 @@ export async function requestUpdate(deps: HubDeps, credentialId: string, input: 
   return transition(deps, id);
 }
 
-async function lockRequest(deps: HubDeps, trx: Tx, id: string): Promise<UpdateRequestTable> {
+/** Locks a request's credential, then the request: the same lock order as requestUpdate. `guard` checks the credential. */
+async function lockRequest(deps: HubDeps, trx: Tx, id: string, guard?: CredentialGuard): Promise<UpdateRequestTable> {
+  const notFound = () => new AppError('UPDATE_NOT_FOUND', `There is no update request ${id}.`, { updateId: id });
+  const peek = await trx.selectFrom('update_requests').select('credential_id').where('id', '=', id).executeTakeFirst();
+  if (!peek) throw notFound();
+  const cred = await lockCredential(deps, trx, peek.credential_id);
+  guard?.(cred);
   const row = await deps.store.lockForUpdate(trx.selectFrom('update_requests').selectAll().where('id', '=', id)).executeTakeFirst();
-  if (!row) throw new AppError('UPDATE_NOT_FOUND', `There is no update request ${id}.`, { updateId: id });
+  if (!row) throw notFound();
   return row;
 }
 
@@ -92,10 +98,6 @@ async function complete(deps: HubDeps, trx: Tx, r: UpdateRequestTable, now: stri
 /** The hub operator approves: done at once, or being_paid when the new product costs more. */
 export async function approveUpdate(deps: HubDeps, id: string): Promise<UpdateTransition> {
   await deps.store.tx(async (trx) => {
-    // Credential first, then request: the same lock order as requestUpdate.
-    const peek = await trx.selectFrom('update_requests').select('credential_id').where('id', '=', id).executeTakeFirst();
-    if (!peek) throw new AppError('UPDATE_NOT_FOUND', `There is no update request ${id}.`, { updateId: id });
-    await lockCredential(deps, trx, peek.credential_id);
     const r = await lockRequest(deps, trx, id);
     if (r.state !== 'confirming_update') throw new AppError('UPDATE_NOT_PENDING', `Update ${id} is ${r.state}: only a request in confirming_update can be approved.`, { updateId: id, state: r.state });
     const now = nowIso(deps);
@@ -114,9 +116,6 @@ export async function approveUpdate(deps: HubDeps, id: string): Promise<UpdateTr
 
 export async function payUpdate(deps: HubDeps, id: string, paymentReference: string): Promise<UpdateTransition> {
   await deps.store.tx(async (trx) => {
-    const peek = await trx.selectFrom('update_requests').select('credential_id').where('id', '=', id).executeTakeFirst();
-    if (!peek) throw new AppError('UPDATE_NOT_FOUND', `There is no update request ${id}.`, { updateId: id });
-    await lockCredential(deps, trx, peek.credential_id);
     const r = await lockRequest(deps, trx, id);
     if (r.state !== 'being_paid') throw new AppError('UPDATE_NOT_AWAITING_PAYMENT', `Update ${id} is ${r.state}: there is nothing to pay.`, { updateId: id, state: r.state });
     const now = nowIso(deps);
@@ -130,10 +129,7 @@ export async function payUpdate(deps: HubDeps, id: string, paymentReference: str
 /** Recalls a request that is not done: the credential goes back to the state it had before. */
 export async function recallUpdate(deps: HubDeps, id: string, guard?: CredentialGuard): Promise<UpdateTransition> {
   await deps.store.tx(async (trx) => {
-    const peek = await trx.selectFrom('update_requests').select('credential_id').where('id', '=', id).executeTakeFirst();
-    if (!peek) throw new AppError('UPDATE_NOT_FOUND', `There is no update request ${id}.`, { updateId: id });
-    guard?.(await lockCredential(deps, trx, peek.credential_id));
-    const r = await lockRequest(deps, trx, id);
+    const r = await lockRequest(deps, trx, id, guard);
     if (r.state !== 'confirming_update' && r.state !== 'being_paid') throw new AppError('UPDATE_NOT_RECALLABLE', `Update ${id} is ${r.state}: only a request under review or awaiting payment can be recalled.`, { updateId: id, state: r.state });
     const now = nowIso(deps);
     await trx.updateTable('update_requests').set({ state: 'recalled', recalled_at: now }).where('id', '=', id).execute();
@@ -147,9 +143,6 @@ export async function recallUpdate(deps: HubDeps, id: string, guard?: Credential
 export async function rejectUpdate(deps: HubDeps, id: string, reason: string): Promise<UpdateTransition> {
   if (reason.trim() === '') throw new AppError('REJECT_REASON_REQUIRED', 'Say why the change is rejected: the reason is shown to whoever asked for it.', { updateId: id });
   await deps.store.tx(async (trx) => {
-    const peek = await trx.selectFrom('update_requests').select('credential_id').where('id', '=', id).executeTakeFirst();
-    if (!peek) throw new AppError('UPDATE_NOT_FOUND', `There is no update request ${id}.`, { updateId: id });
-    await lockCredential(deps, trx, peek.credential_id);
     const r = await lockRequest(deps, trx, id);
     if (r.state !== 'confirming_update') {
       throw new AppError('UPDATE_NOT_REJECTABLE', `Update ${id} is ${r.state}: only a request waiting for approval can be rejected.`, { updateId: id, state: r.state });
