@@ -329,6 +329,8 @@ export const jobProgressSchema = z.object({
   kind: z.enum(['third_party_resources', 'import', 'report_export', 'download']),
   groupId: idSchema.nullable(),
   label: z.string(),
+  /** Which third-party resources (the screen names the job in its language from this and the group). */
+  resource: z.enum(['homekit', 'findmy']).optional(),
   /** 0..1 */
   progress: z.number().min(0).max(1),
   state: z.enum(['running', 'done', 'failed']),

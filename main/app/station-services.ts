@@ -769,7 +769,7 @@ export class StationRuntime {
         generateResources: async (input, ctx) => {
           const group = this.#summary(input.groupId);
           const j = await this.#hubFor(ctx).startThirdPartyJob(input.groupId, { kinds: [input.kind] });
-          const job: JobProgress = { jobId: j.id, kind: 'third_party_resources', groupId: input.groupId, label: `${input.kind === 'homekit' ? 'HomeKit' : 'Find My'} resources for ${group.name}`, progress: 0, state: 'running', message: null };
+          const job: JobProgress = { jobId: j.id, kind: 'third_party_resources', groupId: input.groupId, label: `${input.kind === 'homekit' ? 'HomeKit' : 'Find My'} resources for ${group.name}`, resource: input.kind, progress: 0, state: 'running', message: null };
           this.#watchJob(job, j.id);
           return job;
         },

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { AuditCheck, DeliveryMode, GroupSummary, HistoryEntry, ImportReport, OfflineOutcome, People, Product, SupervisorRef, UpdateRequest } from '../../common/api/schemas';
+import type { AuditCheck, DeliveryMode, GroupSummary, HistoryEntry, ImportReport, JobProgress, OfflineOutcome, People, Product, SupervisorRef, UpdateRequest } from '../../common/api/schemas';
 import type { Result } from '../../common/result';
 import { errorText } from '../i18n';
 import { historyText, money, outcomeText } from '../state/history-text';
@@ -241,7 +241,13 @@ function HistoryPanel({ group }: { group: GroupSummary }) {
 }
 
 function ResourcesPanel({ group }: { group: GroupSummary }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
+  // English shows the station's and the hub's own sentences; other languages say the same from the job's facts
+  const jobText = (j: JobProgress): string => {
+    if (i18n.language === 'en' || j.resource === undefined) return `${j.label}${j.message ? ` · ${j.message}` : ''}`;
+    const label = t('supervisor.resources.job', { kind: j.resource === 'homekit' ? 'HomeKit' : 'Find My', group: group.name });
+    return j.state === 'running' ? label : `${label} · ${t(`supervisor.resources.${j.state}`)}`;
+  };
   const { api, controller } = useStation();
   const allJobs = useStore((s) => s.jobs);
   const jobs = allJobs.filter((j) => j.groupId === group.id);
@@ -257,7 +263,7 @@ function ResourcesPanel({ group }: { group: GroupSummary }) {
       ) : <p className="muted" title={generate?.reason} data-testid="resources-unavailable">{t(group.features && !group.features.homekit && !group.features.findmy ? 'supervisor.resources.unsupported' : 'supervisor.resources.unavailable')}</p>}
       {jobs.map((j) => (
         <div key={j.jobId} className="job" data-testid="job">
-          <span>{j.label} — {Math.round(j.progress * 100)}%{j.message ? ` · ${j.message}` : ''}</span>
+          <span>{Math.round(j.progress * 100)}% — {jobText(j)}</span>
           <div className={`bar${j.state === 'done' ? ' done' : ''}`}><div style={{ width: `${Math.round(j.progress * 100)}%` }} /></div>
         </div>
       ))}
