@@ -72,7 +72,12 @@ export default tseslint.config(
   // migrations.ts imports sync-schema.ts; the way back would close a circle (the Migration type is in db.ts).
   {
     files: ['main/vault/sync-schema.ts'],
-    rules: { 'no-restricted-imports': ['error', { paths: [{ name: './migrations', message: 'migrations.ts imports this file: take the Migration type from ./db.' }] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: './migrations', message: 'migrations.ts imports this file: take the Migration type from ./db.' }] },
+      ],
+    },
   },
   { files: ['renderer/**/*.{ts,tsx}', 'console/**/*.{ts,tsx}'], languageOptions: { globals: { ...globals.browser } } },
 );

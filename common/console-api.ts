@@ -4,10 +4,27 @@
  * every answer through these schemas.
  */
 import { z } from 'zod';
-import { credentialStateSchema, deliveryModeSchema, idSchema, isoTimeSchema, jobSchema, licenseCountsSchema, thirdPartyKindSchema } from './hub-api/schemas';
+import {
+  credentialStateSchema,
+  deliveryModeSchema,
+  idSchema,
+  isoTimeSchema,
+  jobSchema,
+  licenseCountsSchema,
+  thirdPartyKindSchema,
+} from './hub-api/schemas';
 
 /** What the Operation column can offer for one credential. */
-export const consoleActionSchema = z.enum(['download', 'split', 'change_product', 'generate_resources', 'update_details', 'update_history', 'confirm_generate_download', 'recall']);
+export const consoleActionSchema = z.enum([
+  'download',
+  'split',
+  'change_product',
+  'generate_resources',
+  'update_details',
+  'update_history',
+  'confirm_generate_download',
+  'recall',
+]);
 export type ConsoleAction = z.infer<typeof consoleActionSchema>;
 
 /** One action for this credential, this account's role and the product's capabilities; `reason` in plain words when it is not allowed. */
@@ -16,7 +33,21 @@ export type AllowedAction = z.infer<typeof allowedActionSchema>;
 
 export const consoleTabSchema = z.enum(['mine', 'customers']);
 export type ConsoleTab = z.infer<typeof consoleTabSchema>;
-export const consoleSortSchema = z.enum(['name', 'product', 'purchased', 'free', 'total', 'unused', 'leased', 'burned', 'spoiled', 'exported', 'delivery', 'state', 'createdAt']);
+export const consoleSortSchema = z.enum([
+  'name',
+  'product',
+  'purchased',
+  'free',
+  'total',
+  'unused',
+  'leased',
+  'burned',
+  'spoiled',
+  'exported',
+  'delivery',
+  'state',
+  'createdAt',
+]);
 export type ConsoleSort = z.infer<typeof consoleSortSchema>;
 
 /** `GET /v1/console/credentials`: one page of the credentials list, searched, filtered and sorted by the hub. */
@@ -131,5 +162,14 @@ export type ResourceList = z.infer<typeof resourceListSchema>;
 /** `GET /v1/console/credentials/:id/resources/file`: every resource as CSV (the columns below, header first). */
 export const resourceFileQuerySchema = z.strictObject({ kind: thirdPartyKindSchema.optional() });
 export type ResourceFileQuery = z.input<typeof resourceFileQuerySchema>;
-export const resourceFileColumns = ['uuid', 'mac', 'kind', 'setup_code', 'setup_id', 'serial_number', 'pairing_token', 'created_at'] as const;
+export const resourceFileColumns = [
+  'uuid',
+  'mac',
+  'kind',
+  'setup_code',
+  'setup_id',
+  'serial_number',
+  'pairing_token',
+  'created_at',
+] as const;
 export const resourceFileSchema = z.string();

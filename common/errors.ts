@@ -15,7 +15,9 @@ export class AppError extends Error {
   }
 
   toJSON(): ErrorInfo {
-    return this.details === undefined ? { code: this.code, message: this.message } : { code: this.code, message: this.message, details: this.details };
+    return this.details === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, details: this.details };
   }
 }
 

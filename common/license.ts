@@ -14,5 +14,15 @@ export const licenseSchema = z.object({
 export type License = z.infer<typeof licenseSchema>;
 
 /** Station-side license states (ARCHITECTURE.md "License"). */
-export const licenseStates = ['available', 'reserved', 'sending', 'written', 'verified', 'reported', 'suspect', 'void', 'rejected'] as const;
+export const licenseStates = [
+  'available',
+  'reserved',
+  'sending',
+  'written',
+  'verified',
+  'reported',
+  'suspect',
+  'void',
+  'rejected',
+] as const;
 export type LicenseState = (typeof licenseStates)[number];

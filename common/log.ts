@@ -10,7 +10,20 @@ export interface Logger {
   child(bindings: Record<string, unknown>): Logger;
 }
 
-export const logRedactPaths = ['authkey', '*.authkey', 'auzkey', '*.auzkey', 'token', '*.token', 'passphrase', '*.passphrase', 'pin', '*.pin', 'headers.authorization', 'req.headers.authorization'];
+export const logRedactPaths = [
+  'authkey',
+  '*.authkey',
+  'auzkey',
+  '*.auzkey',
+  'token',
+  '*.token',
+  'passphrase',
+  '*.passphrase',
+  'pin',
+  '*.pin',
+  'headers.authorization',
+  'req.headers.authorization',
+];
 
 export const silentLogger: Logger = {
   debug: () => undefined,

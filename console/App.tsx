@@ -19,7 +19,11 @@ export function App({ client }: { client: HubClient }) {
   useEffect(() => {
     if (i18n.language !== language) void i18n.changeLanguage(language);
     document.documentElement.lang = language;
-    try { localStorage.setItem('console.language', language); } catch { /* private mode: the choice lasts this page */ }
+    try {
+      localStorage.setItem('console.language', language);
+    } catch {
+      /* private mode: the choice lasts this page */
+    }
   }, [language, i18n]);
 
   // the session's absolute end: back to the sign-in page without waiting for the next click
@@ -40,21 +44,42 @@ export function App({ client }: { client: HubClient }) {
         {stage === 'signedIn' && session ? (
           <nav aria-label={t('app.screens')}>
             {screens.map((s) => (
-              <button key={s} aria-current={screen === s ? 'page' : undefined} onClick={() => set({ screen: s, notice: null })} data-testid={`nav-${s}`}>{t(`nav.${s}`)}</button>
+              <button
+                key={s}
+                aria-current={screen === s ? 'page' : undefined}
+                onClick={() => set({ screen: s, notice: null })}
+                data-testid={`nav-${s}`}
+              >
+                {t(`nav.${s}`)}
+              </button>
             ))}
           </nav>
         ) : null}
         <span className="spacer" />
-        {session ? <span className="who" data-testid="who">{t('app.signedInAs', { name: session.account.name, role: t(`role.${session.account.role}`) })}</span> : null}
+        {session ? (
+          <span className="who" data-testid="who">
+            {t('app.signedInAs', { name: session.account.name, role: t(`role.${session.account.role}`) })}
+          </span>
+        ) : null}
         <div className="lang" role="group" aria-label={t('app.language')}>
           {languages.map((l) => (
-            <button key={l} className="small" aria-pressed={language === l} onClick={() => setLanguage(l)} data-testid={`lang-${l}`}>{l === 'en' ? 'EN' : '中文'}</button>
+            <button key={l} className="small" aria-pressed={language === l} onClick={() => setLanguage(l)} data-testid={`lang-${l}`}>
+              {l === 'en' ? 'EN' : '中文'}
+            </button>
           ))}
         </div>
-        {session ? <button className="small" onClick={() => void signOut(client)} data-testid="sign-out">{t('app.signOut')}</button> : null}
+        {session ? (
+          <button className="small" onClick={() => void signOut(client)} data-testid="sign-out">
+            {t('app.signOut')}
+          </button>
+        ) : null}
       </header>
       <NoticeBar />
-      {stage === 'loading' ? <main><p>{t('app.loading')}</p></main> : null}
+      {stage === 'loading' ? (
+        <main>
+          <p>{t('app.loading')}</p>
+        </main>
+      ) : null}
       {stage === 'signedOut' || (stage === 'signedIn' && session && session.pending.length > 0) ? <SignIn /> : null}
       {stage === 'signedIn' && session && session.pending.length === 0 ? (
         <main>

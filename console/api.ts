@@ -9,11 +9,18 @@ import { csrfHeader, hubRoutes, type HubRouteName, type RouteBody, type RouteQue
 import type { ErrorInfo } from '../common/errors';
 
 export class HubError extends Error {
-  constructor(readonly code: string, message: string, readonly status: number, readonly details?: Record<string, unknown>) {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: number,
+    readonly details?: Record<string, unknown>,
+  ) {
     super(message);
     this.name = 'HubError';
   }
-  toInfo(): ErrorInfo { return { code: this.code, message: this.message }; }
+  toInfo(): ErrorInfo {
+    return { code: this.code, message: this.message };
+  }
 }
 
 /** Codes that mean the session is gone (expired, ended elsewhere, or never was). */
@@ -39,7 +46,9 @@ export const queryString = (q: Query | undefined): string => {
   return s ? `?${s}` : '';
 };
 
-export function createHubClient(options: { base?: string; onSessionLost?: (e: HubError) => void; fetchImpl?: typeof fetch } = {}): HubClient {
+export function createHubClient(
+  options: { base?: string; onSessionLost?: (e: HubError) => void; fetchImpl?: typeof fetch } = {},
+): HubClient {
   const base = options.base ?? '';
   const doFetch = options.fetchImpl ?? ((input, init) => fetch(input, init));
   let csrf: string | null = null;
@@ -52,12 +61,19 @@ export function createHubClient(options: { base?: string; onSessionLost?: (e: Hu
     }
     let res: Response;
     try {
-      res = await doFetch(base + path, { method, headers, credentials: 'same-origin', ...(method === 'POST' ? { body: JSON.stringify(body ?? {}) } : {}) });
+      res = await doFetch(base + path, {
+        method,
+        headers,
+        credentials: 'same-origin',
+        ...(method === 'POST' ? { body: JSON.stringify(body ?? {}) } : {}),
+      });
     } catch {
       throw new HubError('HUB_UNREACHABLE', 'The hub does not answer: check the network, then try again.', 0);
     }
     if (res.ok) return res;
-    const parsed = (await res.json().catch(() => null)) as { error?: { code?: unknown; message?: unknown; details?: Record<string, unknown> } } | null;
+    const parsed = (await res.json().catch(() => null)) as {
+      error?: { code?: unknown; message?: unknown; details?: Record<string, unknown> };
+    } | null;
     const code = typeof parsed?.error?.code === 'string' ? parsed.error.code : `HTTP_${res.status}`;
     const message = typeof parsed?.error?.message === 'string' ? parsed.error.message : `The hub answered ${res.status}.`;
     const err = new HubError(code, message, res.status, parsed?.error?.details);
@@ -73,6 +89,8 @@ export function createHubClient(options: { base?: string; onSessionLost?: (e: Hu
       // CSV answers (the audit export, resource files) are text; everything else JSON
       return ('contentType' in route ? await res.text() : await res.json()) as never;
     },
-    setCsrfToken(token) { csrf = token; },
+    setCsrfToken(token) {
+      csrf = token;
+    },
   };
 }

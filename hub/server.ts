@@ -28,7 +28,11 @@ export interface StartHubOptions {
   keyring?: Keyring;
   /** Read the master key from this file (else HUB_MASTER_KEY_FILE / HUB_MASTER_KEY). */
   masterKeyFile?: string;
-  config?: Partial<Omit<HubConfig, 'jobs' | 'auth' | 'pushGroup'>> & { jobs?: Partial<JobConfig>; auth?: Partial<AuthConfig>; pushGroup?: Partial<PushGroupConfig> };
+  config?: Partial<Omit<HubConfig, 'jobs' | 'auth' | 'pushGroup'>> & {
+    jobs?: Partial<JobConfig>;
+    auth?: Partial<AuthConfig>;
+    pushGroup?: Partial<PushGroupConfig>;
+  };
   rateLimits?: Partial<RateLimits>;
   bodyLimits?: Partial<BodyLimits>;
   /** Serve HTTPS with this certificate and key (PEM text; the `hub` command reads them from --tls-cert / --tls-key files). */
@@ -64,27 +68,53 @@ export function isLoopbackHost(host: string): boolean {
 /** Tokens, codes and authkeys travel in the clear over plain HTTP: beyond loopback the hub needs TLS, its own or a proxy's. */
 export function assertTransportSafe(host: string, opts: Pick<StartHubOptions, 'tls' | 'behindTlsProxy'>): void {
   if (isLoopbackHost(host) || opts.tls || opts.behindTlsProxy) return;
-  throw new AppError('HUB_TLS_REQUIRED', `The hub would listen on ${host} without TLS: give it a certificate (--tls-cert FILE --tls-key FILE), or say it sits behind a TLS proxy (--behind-tls-proxy), or listen on 127.0.0.1.`, { host });
+  throw new AppError(
+    'HUB_TLS_REQUIRED',
+    `The hub would listen on ${host} without TLS: give it a certificate (--tls-cert FILE --tls-key FILE), or say it sits behind a TLS proxy (--behind-tls-proxy), or listen on 127.0.0.1.`,
+    { host },
+  );
 }
 
-const isPino = (l: Logger): l is Logger & FastifyBaseLogger => typeof (l as { levels?: unknown }).levels === 'object' && typeof (l as { level?: unknown }).level === 'string';
+const isPino = (l: Logger): l is Logger & FastifyBaseLogger =>
+  typeof (l as { levels?: unknown }).levels === 'object' && typeof (l as { level?: unknown }).level === 'string';
 
 /** Builds the app on an open store (tests use it with `app.inject()`; no port). */
 export async function createHub(store: Store, opts: Omit<StartHubOptions, 'db' | 'schema' | 'port' | 'host'> = {}) {
   const logger: Logger = opts.logger ?? createHubLogger();
-  const config: HubConfig = { ...defaultHubConfig, ...opts.config, jobs: { ...defaultHubConfig.jobs, ...opts.config?.jobs }, auth: { ...defaultHubConfig.auth, ...opts.config?.auth }, pushGroup: { ...defaultHubConfig.pushGroup, ...opts.config?.pushGroup } };
+  const config: HubConfig = {
+    ...defaultHubConfig,
+    ...opts.config,
+    jobs: { ...defaultHubConfig.jobs, ...opts.config?.jobs },
+    auth: { ...defaultHubConfig.auth, ...opts.config?.auth },
+    pushGroup: { ...defaultHubConfig.pushGroup, ...opts.config?.pushGroup },
+  };
   const keyring = opts.keyring ?? resolveKeyring(store, process.env, opts.masterKeyFile);
-  const deps: HubDeps = { instanceId: newId(), store, clock: opts.clock ?? systemClock, logger, sender: opts.sender ?? channelSender({}), keyring, config };
+  const deps: HubDeps = {
+    instanceId: newId(),
+    store,
+    clock: opts.clock ?? systemClock,
+    logger,
+    sender: opts.sender ?? channelSender({}),
+    keyring,
+    config,
+  };
   const sealed = await sealAtRest(store, keyring, 'plain');
-  if (sealed.authkeys + sealed.totpSecrets + sealed.enrollmentCodes > 0) logger.info({ ...sealed, keyId: keyring.current.id }, 'secrets sealed under the current master key');
+  if (sealed.authkeys + sealed.totpSecrets + sealed.enrollmentCodes > 0)
+    logger.info({ ...sealed, keyId: keyring.current.id }, 'secrets sealed under the current master key');
   const app = await buildApp({
-    deps, ...(isPino(logger) ? { loggerInstance: logger } : {}), ...(opts.rateLimits ? { rateLimits: opts.rateLimits } : {}),
-    ...(opts.bodyLimits ? { bodyLimits: opts.bodyLimits } : {}), ...(opts.tls ? { https: opts.tls } : {}), trustProxy: opts.behindTlsProxy === true,
+    deps,
+    ...(isPino(logger) ? { loggerInstance: logger } : {}),
+    ...(opts.rateLimits ? { rateLimits: opts.rateLimits } : {}),
+    ...(opts.bodyLimits ? { bodyLimits: opts.bodyLimits } : {}),
+    ...(opts.tls ? { https: opts.tls } : {}),
+    trustProxy: opts.behindTlsProxy === true,
     ...(opts.consoleDir !== undefined ? { consoleDir: opts.consoleDir } : {}),
   });
   const runner = opts.runJobs === false ? undefined : startJobRunner(deps, deps.instanceId);
   return {
-    app, deps, runner,
+    app,
+    deps,
+    runner,
     async close() {
       await runner?.stop();
       await app.close();
@@ -102,7 +132,10 @@ export async function startHub(opts: StartHubOptions = {}): Promise<RunningHub> 
     const address = await hub.app.listen({ port: opts.port ?? 8787, host });
     hub.deps.logger.info({ url: address, store: store.location }, 'hub listening');
     return {
-      url: address, app: hub.app, store, deps: hub.deps,
+      url: address,
+      app: hub.app,
+      store,
+      deps: hub.deps,
       async close() {
         await hub.close();
         await store.close();

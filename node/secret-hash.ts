@@ -21,7 +21,8 @@ export async function hashSecret(secret: string, cost: number): Promise<string> 
   return formatHash(cost, r, p, salt, key);
 }
 
-export const formatHash = (cost: number, r: number, p: number, salt: Buffer, key: Buffer): string => `scrypt$${cost}$${r}$${p}$${salt.toString('base64url')}$${key.toString('base64url')}`;
+export const formatHash = (cost: number, r: number, p: number, salt: Buffer, key: Buffer): string =>
+  `scrypt$${cost}$${r}$${p}$${salt.toString('base64url')}$${key.toString('base64url')}`;
 
 /** Whether `stored` is a hash this module can check (the form above, with sane parameters). */
 export function isSecretHash(stored: string): boolean {
@@ -35,6 +36,11 @@ export async function verifySecret(secret: string, stored: string): Promise<bool
   if (!isSecretHash(stored)) return false;
   const [, n, r, p, salt, key] = stored.split('$') as [string, string, string, string, string, string];
   const expected = Buffer.from(key, 'base64url');
-  const got = await scrypt(secret, Buffer.from(salt, 'base64url'), expected.length, { N: Number(n), r: Number(r), p: Number(p), maxmem: 256 * Number(n) * Number(r) + 1024 * 1024 });
+  const got = await scrypt(secret, Buffer.from(salt, 'base64url'), expected.length, {
+    N: Number(n),
+    r: Number(r),
+    p: Number(p),
+    maxmem: 256 * Number(n) * Number(r) + 1024 * 1024,
+  });
   return got.length === expected.length && timingSafeEqual(got, expected);
 }

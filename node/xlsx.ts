@@ -11,7 +11,14 @@ export const readXlsxSheet: XlsxReader = async (bytes) => {
   // trying other formats on some such files before it gives up, so it is refused here at once.
   if (!hasZipEnd(bytes)) throw new Error('The file ends before its table of contents: it was cut short or damaged.');
   const XLSX = await import('@e965/xlsx');
-  const workbook = XLSX.read(bytes, { type: 'buffer', dense: true, cellDates: true, cellFormula: false, cellHTML: false, cellStyles: false });
+  const workbook = XLSX.read(bytes, {
+    type: 'buffer',
+    dense: true,
+    cellDates: true,
+    cellFormula: false,
+    cellHTML: false,
+    cellStyles: false,
+  });
   // The first sheet that holds anything: some exports put an empty sheet first.
   for (const name of workbook.SheetNames) {
     const sheet = workbook.Sheets[name];

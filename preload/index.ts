@@ -18,9 +18,13 @@ for (const channel of apiChannels) {
 }
 for (const name of apiEventNames) {
   api[name] = (listener: (payload: unknown) => void) => {
-    const handler = (_e: unknown, msg: { event: string; payload: unknown }): void => { if (msg.event === name) listener(msg.payload); };
+    const handler = (_e: unknown, msg: { event: string; payload: unknown }): void => {
+      if (msg.event === name) listener(msg.payload);
+    };
     ipcRenderer.on(IPC_EVENT, handler);
-    return () => { ipcRenderer.removeListener(IPC_EVENT, handler); };
+    return () => {
+      ipcRenderer.removeListener(IPC_EVENT, handler);
+    };
   };
 }
 

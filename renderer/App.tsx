@@ -15,7 +15,9 @@ import { Supervisor } from './screens/Supervisor';
 import { Dashboard } from './screens/Dashboard';
 
 const screens: { id: Screen; key: 'operator' | 'supervisor' | 'dashboard'; fkey: string }[] = [
-  { id: 'operator', key: 'operator', fkey: 'F1' }, { id: 'supervisor', key: 'supervisor', fkey: 'F2' }, { id: 'dashboard', key: 'dashboard', fkey: 'F3' },
+  { id: 'operator', key: 'operator', fkey: 'F1' },
+  { id: 'supervisor', key: 'supervisor', fkey: 'F2' },
+  { id: 'dashboard', key: 'dashboard', fkey: 'F3' },
 ];
 
 export function App({ api, controller }: { api: StationApi; controller: Controller }) {
@@ -29,25 +31,38 @@ export function App({ api, controller }: { api: StationApi; controller: Controll
   const operator = useStore((s) => s.operator?.operator ?? null);
   const { t, i18n } = useTranslation();
 
-  useEffect(() => { if (i18n.language !== language) void i18n.changeLanguage(language); document.documentElement.lang = language; }, [language, i18n]);
+  useEffect(() => {
+    if (i18n.language !== language) void i18n.changeLanguage(language);
+    document.documentElement.lang = language;
+  }, [language, i18n]);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent): void => {
       const target = screens.find((s) => s.fkey === e.key);
-      if (target) { e.preventDefault(); apply(goTo, target.id); return; }
+      if (target) {
+        e.preventDefault();
+        apply(goTo, target.id);
+        return;
+      }
       if (e.key === 'Escape') apply(clearNotice);
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
   }, [apply]);
 
-  const switchLanguage = (l: Language): void => { void controller.setLanguage(l); };
+  const switchLanguage = (l: Language): void => {
+    void controller.setLanguage(l);
+  };
 
   return (
     <StationContext.Provider value={ctx}>
       <header className="topbar">
         <span className="brand">{t('app.title')}</span>
-        {setup?.stationName ? <span className="station">{setup.line ? t('app.station', { name: setup.stationName, line: setup.line }) : setup.stationName}</span> : null}
+        {setup?.stationName ? (
+          <span className="station">
+            {setup.line ? t('app.station', { name: setup.stationName, line: setup.line }) : setup.stationName}
+          </span>
+        ) : null}
         {ready ? (
           <nav aria-label="screens">
             {screens.map((s) => (
@@ -61,19 +76,33 @@ export function App({ api, controller }: { api: StationApi; controller: Controll
         {ready && operator ? (
           <span className="operator-on" data-testid="operator-on">
             {t('operator.signedOn', { name: operator.name, number: operator.number })}
-            <button className="small" onClick={() => void controller.signOff()} data-testid="sign-off">{t('operator.signOff')}</button>
+            <button className="small" onClick={() => void controller.signOff()} data-testid="sign-off">
+              {t('operator.signOff')}
+            </button>
           </span>
         ) : null}
         <SyncBar />
         <div className="lang" role="group" aria-label={t('nav.language')}>
-          <button className="small" aria-pressed={language === 'en'} onClick={() => switchLanguage('en')} data-testid="lang-en">EN</button>
-          <button className="small" aria-pressed={language === 'zh-CN'} onClick={() => switchLanguage('zh-CN')} data-testid="lang-zh">中文</button>
+          <button className="small" aria-pressed={language === 'en'} onClick={() => switchLanguage('en')} data-testid="lang-en">
+            EN
+          </button>
+          <button className="small" aria-pressed={language === 'zh-CN'} onClick={() => switchLanguage('zh-CN')} data-testid="lang-zh">
+            中文
+          </button>
         </div>
       </header>
-      {!connected ? <div className="offline-banner" role="alert">{t('app.hostGone')}</div> : null}
+      {!connected ? (
+        <div className="offline-banner" role="alert">
+          {t('app.hostGone')}
+        </div>
+      ) : null}
       {ready ? <VaultGuardBar /> : null}
       <NoticeBar />
-      {screen === 'loading' ? <main><p>{t('app.loading')}</p></main> : null}
+      {screen === 'loading' ? (
+        <main>
+          <p>{t('app.loading')}</p>
+        </main>
+      ) : null}
       {screen === 'setup' ? <FirstRun /> : null}
       {screen === 'unlock' ? <Unlock /> : null}
       {screen === 'operator' ? <Operator /> : null}

@@ -2,12 +2,17 @@ import type { StationApi } from '../common/api/types';
 import type { Result } from '../common/result';
 
 declare global {
-  interface Window { api?: StationApi }
+  interface Window {
+    api?: StationApi;
+  }
 }
 
 type Pending = { resolve: (r: Result<unknown>) => void };
 
-const lost: Result<never> = { ok: false, error: { code: 'HOST_GONE', message: 'Lost the connection to the station. It reconnects by itself; if it does not, reload the page.' } };
+const lost: Result<never> = {
+  ok: false,
+  error: { code: 'HOST_GONE', message: 'Lost the connection to the station. It reconnects by itself; if it does not, reload the page.' },
+};
 
 /**
  * The StationApi over the browser host's WebSocket (same interface as the
@@ -32,8 +37,14 @@ export function createWebSocketApi(wsUrl: string, options: { timeoutMs?: number;
     };
     socket.onmessage = (ev) => {
       const msg = JSON.parse(String(ev.data)) as { id?: number | null; result?: Result<unknown>; event?: string; payload?: unknown };
-      if (msg.event !== undefined) { for (const l of listeners.get(msg.event) ?? []) l(msg.payload); return; }
-      if (typeof msg.id === 'number' && msg.result !== undefined) { pending.get(msg.id)?.resolve(msg.result); pending.delete(msg.id); }
+      if (msg.event !== undefined) {
+        for (const l of listeners.get(msg.event) ?? []) l(msg.payload);
+        return;
+      }
+      if (typeof msg.id === 'number' && msg.result !== undefined) {
+        pending.get(msg.id)?.resolve(msg.result);
+        pending.delete(msg.id);
+      }
     };
     socket.onclose = () => {
       options.onConnection?.(false);
@@ -46,27 +57,46 @@ export function createWebSocketApi(wsUrl: string, options: { timeoutMs?: number;
   };
   connect();
 
-  const call = (channel: string, payload: unknown): Promise<Result<unknown>> => new Promise((resolve) => {
-    const id = nextId++;
-    const timer = setTimeout(() => { pending.delete(id); resolve({ ok: false, error: { code: 'TIMEOUT', message: 'The station did not answer in time. Try again; if it keeps happening, restart the station.' } }); }, timeoutMs);
-    pending.set(id, { resolve: (r) => { clearTimeout(timer); resolve(r); } });
-    const text = JSON.stringify({ id, channel, payload });
-    if (socket.readyState === WebSocket.OPEN) socket.send(text); else queue.push(text);
-  });
+  const call = (channel: string, payload: unknown): Promise<Result<unknown>> =>
+    new Promise((resolve) => {
+      const id = nextId++;
+      const timer = setTimeout(() => {
+        pending.delete(id);
+        resolve({
+          ok: false,
+          error: { code: 'TIMEOUT', message: 'The station did not answer in time. Try again; if it keeps happening, restart the station.' },
+        });
+      }, timeoutMs);
+      pending.set(id, {
+        resolve: (r) => {
+          clearTimeout(timer);
+          resolve(r);
+        },
+      });
+      const text = JSON.stringify({ id, channel, payload });
+      if (socket.readyState === WebSocket.OPEN) socket.send(text);
+      else queue.push(text);
+    });
 
   // Names come from the contract's types: group.method is a call, onX is an event.
-  return new Proxy({}, {
-    get(_t, group: string) {
-      if (/^on[A-Z]/.test(group)) {
-        return (listener: (payload: unknown) => void) => {
-          const set = listeners.get(group) ?? new Set();
-          set.add(listener); listeners.set(group, set);
-          return () => { set.delete(listener); };
-        };
-      }
-      return new Proxy({}, { get: (_g, method: string) => (input?: unknown) => call(`${group}.${method}`, input) });
+  return new Proxy(
+    {},
+    {
+      get(_t, group: string) {
+        if (/^on[A-Z]/.test(group)) {
+          return (listener: (payload: unknown) => void) => {
+            const set = listeners.get(group) ?? new Set();
+            set.add(listener);
+            listeners.set(group, set);
+            return () => {
+              set.delete(listener);
+            };
+          };
+        }
+        return new Proxy({}, { get: (_g, method: string) => (input?: unknown) => call(`${group}.${method}`, input) });
+      },
     },
-  }) as StationApi;
+  ) as StationApi;
 }
 
 /** `window.api` in Electron; else the browser host's WebSocket, whose secret comes in the page URL. */

@@ -25,14 +25,26 @@ await viteBuild({ configFile: `${root}/vite.console.config.ts` });
 // The import's seal worker is a file of its own next to main.mjs (main/vault/seal-pipeline.ts starts it).
 await esbuild({
   entryPoints: { main: `${root}/main/electron/main.ts`, 'seal-worker': `${root}/main/vault/seal-worker.ts` },
-  outdir: `${root}/dist/electron`, outExtension: { '.js': '.mjs' },
-  bundle: true, platform: 'node', format: 'esm', target: 'node22', external, sourcemap: true,
+  outdir: `${root}/dist/electron`,
+  outExtension: { '.js': '.mjs' },
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node22',
+  external,
+  sourcemap: true,
   // ESM bundles of CommonJS dependencies need require()
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
 });
 // A sandboxed preload must be one CommonJS file that requires only electron.
 await esbuild({
-  entryPoints: [`${root}/preload/index.ts`], outfile: `${root}/dist/electron/preload.cjs`,
-  bundle: true, platform: 'node', format: 'cjs', target: 'chrome130', external: ['electron'], sourcemap: 'inline',
+  entryPoints: [`${root}/preload/index.ts`],
+  outfile: `${root}/dist/electron/preload.cjs`,
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'chrome130',
+  external: ['electron'],
+  sourcemap: 'inline',
 });
 console.log('Built dist/renderer, dist/console, dist/electron/main.mjs, dist/electron/seal-worker.mjs, dist/electron/preload.cjs');

@@ -59,7 +59,9 @@ export interface DemoEnvironment {
 }
 
 /** Hub + seed + fleets, without the station. */
-export async function startDemoEnvironment(options: { dir?: string; licenses?: number; logger?: Logger; onCode?: (purpose: string, code: string, destination: string) => void } = {}): Promise<DemoEnvironment> {
+export async function startDemoEnvironment(
+  options: { dir?: string; licenses?: number; logger?: Logger; onCode?: (purpose: string, code: string, destination: string) => void } = {},
+): Promise<DemoEnvironment> {
   const ownDir = options.dir === undefined;
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'credential-demo-'));
   mkdirSync(dir, { recursive: true });
@@ -71,19 +73,35 @@ export async function startDemoEnvironment(options: { dir?: string; licenses?: n
       return Promise.resolve();
     },
   };
-  const hub = await startHub({ db: join(dir, 'hub.sqlite'), port: 0, logger: options.logger ?? silentLogger, sender, config: { jobs: { pollMs: 200, itemDelayMs: 2 } } });
+  const hub = await startHub({
+    db: join(dir, 'hub.sqlite'),
+    port: 0,
+    logger: options.logger ?? silentLogger,
+    sender,
+    config: { jobs: { pollMs: 200, itemDelayMs: 2 } },
+  });
   const fleets: Fleet[] = [];
   try {
     const seed = await seedDemo(hub.deps, { licensesPerCredential: options.licenses ?? 200 });
     // one directory per protocol; the station numbers slots in the order of the paths
     const portDirs = [join(dir, 'ports-1-auc'), join(dir, 'ports-2-cli')];
-    for (const d of portDirs) { rmSync(d, { recursive: true, force: true }); mkdirSync(d, { recursive: true }); }
+    for (const d of portDirs) {
+      rmSync(d, { recursive: true, force: true });
+      mkdirSync(d, { recursive: true });
+    }
     fleets.push(await Fleet.start({ protocol: 'tuya-auc', count: 2, dir: portDirs[0] }));
     fleets.push(await Fleet.start({ protocol: 'tuyaopen-cli', count: 2, dir: portDirs[1] }));
     const ports = (): DemoPort[] => fleets.flatMap((fleet) => fleet.portList.map((info) => ({ fleet, index: info.index, info })));
     const portAt = (hostPath: string): DemoPort | undefined => ports().find((p) => p.info.hostPath === hostPath);
     return {
-      dir, hub, seed, fleets, hubCodes, portDirs, ports, portAt,
+      dir,
+      hub,
+      seed,
+      fleets,
+      hubCodes,
+      portDirs,
+      ports,
+      portAt,
       access: { hubUrl: hub.url, enrollmentCode: seed.enrollmentCode.code },
       swap: async (hostPath, faults) => {
         const p = portAt(hostPath);
@@ -117,15 +135,23 @@ function autoSwap(env: DemoEnvironment, holdMs: number): () => void {
       for (const p of env.ports()) {
         const flash = await p.fleet.readFlash(p.index).catch(() => null);
         const key = p.info.hostPath;
-        if (!flash?.uuid) { since.delete(key); continue; }
+        if (!flash?.uuid) {
+          since.delete(key);
+          continue;
+        }
         const seen = since.get(key);
-        if (!seen || seen.uuid !== flash.uuid) { since.set(key, { uuid: flash.uuid, at: Date.now() }); continue; }
+        if (!seen || seen.uuid !== flash.uuid) {
+          since.set(key, { uuid: flash.uuid, at: Date.now() });
+          continue;
+        }
         if (Date.now() - seen.at >= holdMs) {
           since.delete(key);
           await p.fleet.swap(p.index).catch(() => undefined);
         }
       }
-    })().finally(() => { busy = false; });
+    })().finally(() => {
+      busy = false;
+    });
   }, 200);
   return () => clearInterval(timer);
 }
@@ -135,7 +161,9 @@ function hubAccountLines(env: DemoEnvironment): string[] {
   return [
     `  Hub console:     ${env.hub.url}/console/`,
     '  Hub accounts (sign in at the hub console; passwords are new at every start):',
-    ...env.seed.accounts.map((a) => `    ${a.role.padEnd(9)} ${a.name.padEnd(14)} ${a.password}${a.totpSecret ? `   authenticator secret ${a.totpSecret}` : ''}`),
+    ...env.seed.accounts.map(
+      (a) => `    ${a.role.padEnd(9)} ${a.name.padEnd(14)} ${a.password}${a.totpSecret ? `   authenticator secret ${a.totpSecret}` : ''}`,
+    ),
     '  At the station (from the factory accounts): sign on as an operator with a number or a badge; supervisors pick their name and type their PIN:',
     ...env.seed.floor.operators.map((o) => `    operator  ${o.name.padEnd(14)} number ${o.number}, badge ${o.badge}`),
     `    supervisor ${env.seed.floor.supervisor.name.padEnd(13)} PIN ${env.seed.floor.supervisor.pin}`,
@@ -150,7 +178,9 @@ function startedLines(env: DemoEnvironment, station: string): string[] {
   return [
     'Started:',
     `  hub              ${env.hub.url}  (SQLite ${join(env.dir, 'hub.sqlite')}, in this process, pid ${process.pid})`,
-    ...env.ports().map((p, i) => `  module ${i + 1}         ${p.info.protocol} on ${p.info.hostPath}  (socat pid ${p.info.socatPid ?? 'none'})`),
+    ...env
+      .ports()
+      .map((p, i) => `  module ${i + 1}         ${p.info.protocol} on ${p.info.hostPath}  (socat pid ${p.info.socatPid ?? 'none'})`),
     `  station          ${station}`,
   ];
 }
@@ -161,7 +191,10 @@ function startedLines(env: DemoEnvironment, station: string): string[] {
  * prints "Stopped.". `npm start` runs it in the process npm started.
  */
 export async function runDemo(args: readonly string[]): Promise<void> {
-  const arg = (name: string): string | undefined => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
+  const arg = (name: string): string | undefined => {
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
   const dirArg = arg('--dir');
   const dir = dirArg ? resolve(dirArg) : undefined;
   const log = pino({ level: process.env.DEMO_LOG_LEVEL ?? 'warn', redact: { paths: logRedactPaths, censor: '[redacted]' } });
@@ -180,7 +213,10 @@ export async function runDemo(args: readonly string[]): Promise<void> {
     // a signal during start-up: let the step under way finish, then undo everything
     await starting.catch(() => undefined);
     stopSwap();
-    if (electron && electron.exitCode === null && electron.signalCode === null) { electron.kill('SIGTERM'); await new Promise((r) => electron!.once('exit', r)); }
+    if (electron && electron.exitCode === null && electron.signalCode === null) {
+      electron.kill('SIGTERM');
+      await new Promise((r) => electron!.once('exit', r));
+    }
     await host?.close().catch(() => undefined);
     await app?.close().catch(() => undefined);
     await env?.close().catch(() => undefined);
@@ -189,17 +225,23 @@ export async function runDemo(args: readonly string[]): Promise<void> {
   };
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
-  const step = <T>(p: Promise<T>): Promise<T> => { starting = p; return p; };
+  const step = <T>(p: Promise<T>): Promise<T> => {
+    starting = p;
+    return p;
+  };
 
   try {
     // the hub serves the console from dist/console: build it first when it is missing
     await step(builtRenderer(root, console.log, 'console'));
     if (stopping) return;
     console.log('Starting the demo hub and four virtual modules…');
-    env = await step(startDemoEnvironment({
-      ...(dir ? { dir } : {}), logger: log,
-      onCode: (purpose, code, destination) => console.log(`\n  [hub] one-time ${purpose} code for ${destination}: ${code}\n`),
-    }));
+    env = await step(
+      startDemoEnvironment({
+        ...(dir ? { dir } : {}),
+        logger: log,
+        onCode: (purpose, code, destination) => console.log(`\n  [hub] one-time ${purpose} code for ${destination}: ${code}\n`),
+      }),
+    );
     if (stopping) return;
     const stationDir = join(env.dir, 'station');
     const useElectron = existsSync(join(root, 'node_modules/electron/dist')) && !args.includes('--browser');
@@ -207,38 +249,73 @@ export async function runDemo(args: readonly string[]): Promise<void> {
 
     if (useElectron) {
       console.log('Building the Electron app…');
-      await step(new Promise<void>((ok, fail) => spawn(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root, stdio: 'inherit' }).once('exit', (c) => (c === 0 ? ok() : fail(new Error(`build failed (${c})`))))));
+      await step(
+        new Promise<void>((ok, fail) =>
+          spawn(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root, stdio: 'inherit' }).once('exit', (c) =>
+            c === 0 ? ok() : fail(new Error(`build failed (${c})`)),
+          ),
+        ),
+      );
       if (stopping) return;
       // the Electron binary itself, not its node launcher: a signal to it reaches the app
-      const electronBin = join(root, 'node_modules/electron/dist', process.platform === 'win32' ? 'electron.exe' : process.platform === 'darwin' ? 'Electron.app/Contents/MacOS/Electron' : 'electron');
+      const electronBin = join(
+        root,
+        'node_modules/electron/dist',
+        process.platform === 'win32' ? 'electron.exe' : process.platform === 'darwin' ? 'Electron.app/Contents/MacOS/Electron' : 'electron',
+      );
       electron = spawn(electronBin, [join(root, 'dist/electron/main.mjs')], {
-        cwd: root, stdio: 'inherit',
-        env: { ...process.env, STATION_DATA_DIR: stationDir, STATION_DEMO_HUB: JSON.stringify(env.access), STATION_VIRTUAL_PORTS: env.portDirs.join(':') },
+        cwd: root,
+        stdio: 'inherit',
+        env: {
+          ...process.env,
+          STATION_DATA_DIR: stationDir,
+          STATION_DEMO_HUB: JSON.stringify(env.access),
+          STATION_VIRTUAL_PORTS: env.portDirs.join(':'),
+        },
       });
       electron.once('exit', () => void stop());
-      console.log([
-        '', ...startedLines(env, `Electron, pid ${electron.pid ?? '?'} (data in ${stationDir})`), '',
-        'On the first screen choose "Start the demo"; a supervisor PIN of your choice.',
-        ...hubAccountLines(env),
-        'Press Ctrl+C here to stop everything.', '',
-      ].join('\n'));
+      console.log(
+        [
+          '',
+          ...startedLines(env, `Electron, pid ${electron.pid ?? '?'} (data in ${stationDir})`),
+          '',
+          'On the first screen choose "Start the demo"; a supervisor PIN of your choice.',
+          ...hubAccountLines(env),
+          'Press Ctrl+C here to stop everything.',
+          '',
+        ].join('\n'),
+      );
       return;
     }
 
     const staticDir = await step(builtRenderer(root, console.log));
     if (stopping) return;
     const demoEnv = env;
-    app = await step(openStationApp({
-      dataDir: stationDir, logger: log, demoHub: () => Promise.resolve(demoEnv.access), syncIntervalMs: 10_000,
-      discovery: { virtualDirs: env.portDirs, udev: 'off' },
-      sendCode: (purpose, code) => { console.log(`\n  [station] one-time ${purpose} code: ${code}\n`); return 'the demo console'; },
-    }));
+    app = await step(
+      openStationApp({
+        dataDir: stationDir,
+        logger: log,
+        demoHub: () => Promise.resolve(demoEnv.access),
+        syncIntervalMs: 10_000,
+        discovery: { virtualDirs: env.portDirs, udev: 'off' },
+        sendCode: (purpose, code) => {
+          console.log(`\n  [station] one-time ${purpose} code: ${code}\n`);
+          return 'the demo console';
+        },
+      }),
+    );
     if (stopping) return;
     const ctx = { sessionKey: 'demo-setup' };
     const setup = await app.dispatcher.dispatch('setup.state', {}, ctx);
     if (setup.ok && (setup.value as { stage: string }).stage === 'new') {
       console.log('Enrolling the station with the demo hub and pulling its licenses…');
-      const r = await step(app.dispatcher.dispatch('setup.startDemo', { keyProtection: { kind: 'passphrase', passphrase: DEMO_PASSPHRASE }, supervisorPin: DEMO_PIN }, ctx));
+      const r = await step(
+        app.dispatcher.dispatch(
+          'setup.startDemo',
+          { keyProtection: { kind: 'passphrase', passphrase: DEMO_PASSPHRASE }, supervisorPin: DEMO_PIN },
+          ctx,
+        ),
+      );
       if (!r.ok) throw new Error(r.error.message);
     } else if (setup.ok && (setup.value as { stage: string }).stage === 'locked') {
       const r = await step(app.dispatcher.dispatch('setup.unlock', { passphrase: DEMO_PASSPHRASE }, ctx));
@@ -247,21 +324,23 @@ export async function runDemo(args: readonly string[]): Promise<void> {
     if (stopping) return;
     host = await step(startBrowserHost({ dispatcher: app.dispatcher, staticDir, port: Number(arg('--port') ?? 0), log }));
     if (stopping) return;
-    console.log([
-      '',
-      'Credential Station demo is ready.',
-      '',
-      ...startedLines(env, `${host.url}  (browser host, in this process; data in ${stationDir})`),
-      '',
-      `  Open:            ${host.url}`,
-      `  Supervisor PIN:  ${DEMO_PIN}      (F2 on the station: "Station supervisor", the PIN set at first run)`,
-      ...hubAccountLines(env),
-      `  Data:            ${env.dir}`,
-      '',
-      `Sign on (operator number ${env.seed.floor.operators[1]!.number}), pick the group, press "Start all" (or S): four virtual modules burn; each burned module is swapped for a blank one.`,
-      'Press Ctrl+C to stop everything.',
-      '',
-    ].join('\n'));
+    console.log(
+      [
+        '',
+        'Credential Station demo is ready.',
+        '',
+        ...startedLines(env, `${host.url}  (browser host, in this process; data in ${stationDir})`),
+        '',
+        `  Open:            ${host.url}`,
+        `  Supervisor PIN:  ${DEMO_PIN}      (F2 on the station: "Station supervisor", the PIN set at first run)`,
+        ...hubAccountLines(env),
+        `  Data:            ${env.dir}`,
+        '',
+        `Sign on (operator number ${env.seed.floor.operators[1]!.number}), pick the group, press "Start all" (or S): four virtual modules burn; each burned module is swapped for a blank one.`,
+        'Press Ctrl+C to stop everything.',
+        '',
+      ].join('\n'),
+    );
   } catch (e) {
     if (stopping) return;
     console.error(`The demo could not start: ${e instanceof Error ? e.message : String(e)}`);

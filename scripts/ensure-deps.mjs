@@ -6,5 +6,8 @@ import { execSync } from 'node:child_process';
 
 if (!existsSync('node_modules/.package-lock.json')) {
   console.log('Installing dependencies (npm ci)...');
-  execSync('npm ci', { stdio: 'inherit', env: { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: process.env.ELECTRON_SKIP_BINARY_DOWNLOAD ?? '1' } });
+  execSync('npm ci', {
+    stdio: 'inherit',
+    env: { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: process.env.ELECTRON_SKIP_BINARY_DOWNLOAD ?? '1' },
+  });
 }

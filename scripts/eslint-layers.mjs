@@ -13,8 +13,12 @@ const matches = (pattern, name) => (pattern.endsWith('/*') ? name.startsWith(pat
 const repoPath = (cwd, file) => relative(cwd, file).split(sep).join('/');
 const under = (path, places) => places.some((p) => (p.endsWith('/') ? path.startsWith(p) : path === p));
 
-const isGetBuiltinModule = (call) => call.callee.type === 'MemberExpression' && call.callee.property.type === 'Identifier' && call.callee.property.name === 'getBuiltinModule';
-const problem = (description, messages, create, schema = []) => ({ meta: { type: 'problem', docs: { description }, schema, messages }, create });
+const isGetBuiltinModule = (call) =>
+  call.callee.type === 'MemberExpression' && call.callee.property.type === 'Identifier' && call.callee.property.name === 'getBuiltinModule';
+const problem = (description, messages, create, schema = []) => ({
+  meta: { type: 'problem', docs: { description }, schema, messages },
+  create,
+});
 
 /** Every way a file can name another module: `[specifier node, typeOnly]`. */
 function moduleReferences(visit) {
@@ -28,7 +32,10 @@ function moduleReferences(visit) {
       const source = literal('source' in node ? node.source : (node.argument?.literal ?? node.argument));
       if (source) visit(source, true);
     },
-    TSImportEqualsDeclaration: (node) => node.moduleReference.type === 'TSExternalModuleReference' && literal(node.moduleReference.expression) && visit(node.moduleReference.expression, node.importKind === 'type'),
+    TSImportEqualsDeclaration: (node) =>
+      node.moduleReference.type === 'TSExternalModuleReference' &&
+      literal(node.moduleReference.expression) &&
+      visit(node.moduleReference.expression, node.importKind === 'type'),
     // process.getBuiltinModule('fs') loads a built-in without an import.
     CallExpression: (node) => isGetBuiltinModule(node) && literal(node.arguments[0]) && visit(node.arguments[0], false),
   };
@@ -75,7 +82,13 @@ const imports = problem(
       if (devDependencies.includes(name)) report('devDependency', { name });
     });
   },
-  [{ type: 'object', properties: { layers: { type: 'object' }, packages: { type: 'object' }, devDependencies: { type: 'array' } }, additionalProperties: false }],
+  [
+    {
+      type: 'object',
+      properties: { layers: { type: 'object' }, packages: { type: 'object' }, devDependencies: { type: 'array' } },
+      additionalProperties: false,
+    },
+  ],
 );
 
 /** `layers/literal-import`: `import()` and `process.getBuiltinModule()` only with a string literal, so the rules above can read them. */
@@ -96,25 +109,31 @@ const literalImport = problem(
 /** `layers/no-create-require`: `createRequire` loads anything by any name; only the files the config allows may use it. */
 const noCreateRequire = problem(
   'createRequire only in the allowed files',
-  { createRequire: 'createRequire hides what this file loads from the layering lint; import the module, or add this file to the allow-list in eslint.config.js with the reason.' },
+  {
+    createRequire:
+      'createRequire hides what this file loads from the layering lint; import the module, or add this file to the allow-list in eslint.config.js with the reason.',
+  },
   (context) => {
     const fromModule = (source) => source === 'module' || source === 'node:module';
     return {
       ImportDeclaration: (node) => {
         if (!fromModule(node.source.value)) return;
         for (const s of node.specifiers) {
-          if (s.type !== 'ImportSpecifier' || (s.imported.name ?? s.imported.value) === 'createRequire') context.report({ node: s, messageId: 'createRequire' });
+          if (s.type !== 'ImportSpecifier' || (s.imported.name ?? s.imported.value) === 'createRequire')
+            context.report({ node: s, messageId: 'createRequire' });
         }
       },
       MemberExpression: (node) => {
-        if (node.property.type === 'Identifier' && node.property.name === 'createRequire') context.report({ node, messageId: 'createRequire' });
+        if (node.property.type === 'Identifier' && node.property.name === 'createRequire')
+          context.report({ node, messageId: 'createRequire' });
       },
       ImportExpression: (node) => {
         if (node.source.type === 'Literal' && fromModule(node.source.value)) context.report({ node, messageId: 'createRequire' });
       },
       CallExpression: (node) => {
         const arg = node.arguments[0];
-        if (isGetBuiltinModule(node) && arg?.type === 'Literal' && fromModule(arg.value)) context.report({ node, messageId: 'createRequire' });
+        if (isGetBuiltinModule(node) && arg?.type === 'Literal' && fromModule(arg.value))
+          context.report({ node, messageId: 'createRequire' });
       },
     };
   },

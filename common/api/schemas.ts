@@ -81,7 +81,28 @@ export type BurnStepOut = z.infer<typeof burnStepSchema>;
 export const slotPhaseSchema = z.enum(['idle', 'waiting', 'burning', 'done', 'failed']);
 export type SlotPhase = z.infer<typeof slotPhaseSchema>;
 
-export const burnFailureCodeSchema = z.enum(['TIMEOUT', 'CHECKSUM', 'REFUSED', 'ALREADY_AUTHORIZED', 'VERIFY_MISMATCH', 'DISCONNECTED', 'INVALID_LICENSE', 'CANCELED', 'MAC_UNREADABLE', 'OTP_UNSUPPORTED', 'DRIVER_INTERNAL', 'NO_LICENSE_LEFT', 'GROUP_BLOCKED', 'LICENSE_DAMAGED', 'LICENSES_REJECTED', 'VAULT_BEHIND', 'VAULT_DAMAGED', 'DISK_FULL', 'PORT_ERROR', 'INTERNAL']);
+export const burnFailureCodeSchema = z.enum([
+  'TIMEOUT',
+  'CHECKSUM',
+  'REFUSED',
+  'ALREADY_AUTHORIZED',
+  'VERIFY_MISMATCH',
+  'DISCONNECTED',
+  'INVALID_LICENSE',
+  'CANCELED',
+  'MAC_UNREADABLE',
+  'OTP_UNSUPPORTED',
+  'DRIVER_INTERNAL',
+  'NO_LICENSE_LEFT',
+  'GROUP_BLOCKED',
+  'LICENSE_DAMAGED',
+  'LICENSES_REJECTED',
+  'VAULT_BEHIND',
+  'VAULT_DAMAGED',
+  'DISK_FULL',
+  'PORT_ERROR',
+  'INTERNAL',
+]);
 export type BurnFailureCodeOut = z.infer<typeof burnFailureCodeSchema>;
 
 /** Why a running slot stopped by itself (GROUP_BLOCKED, NO_LICENSE_LEFT, LICENSE_DAMAGED, VAULT_BEHIND, VAULT_DAMAGED, DISK_FULL): an ErrorInfo whose code is a slot code. */
@@ -89,7 +110,14 @@ export const slotStopReasonSchema = errorInfoSchema.extend({ code: burnFailureCo
 export type SlotStopReason = z.infer<typeof slotStopReasonSchema>;
 
 export const slotResultSchema = z.discriminatedUnion('ok', [
-  z.object({ ok: z.literal(true), uuid: uuidSchema, mac: macSchema.nullable(), serial: z.string().nullable(), at: isoTimeSchema, durationMs: z.number().nonnegative() }),
+  z.object({
+    ok: z.literal(true),
+    uuid: uuidSchema,
+    mac: macSchema.nullable(),
+    serial: z.string().nullable(),
+    at: isoTimeSchema,
+    durationMs: z.number().nonnegative(),
+  }),
   z.object({
     ok: z.literal(false),
     code: burnFailureCodeSchema,
@@ -292,16 +320,47 @@ export const historyFactsSchema = z.object({
 export type HistoryFacts = z.infer<typeof historyFactsSchema>;
 
 export const historyEventSchema = z.enum([
-  'created', 'confirmed', 'imported', 'split', 'created_by_split', 'assigned', 'downloaded', 'list_generated', 'third_party_job_started', 'third_party_job_done',
-  'transfer_out', 'transfer_in', 'update_requested', 'update_approved', 'update_paid', 'update_recalled', 'updated',
-  'local_split', 'local_reassign', 'local_transfer_out', 'local_transfer_in', 'other',
+  'created',
+  'confirmed',
+  'imported',
+  'split',
+  'created_by_split',
+  'assigned',
+  'downloaded',
+  'list_generated',
+  'third_party_job_started',
+  'third_party_job_done',
+  'transfer_out',
+  'transfer_in',
+  'update_requested',
+  'update_approved',
+  'update_paid',
+  'update_recalled',
+  'updated',
+  'local_split',
+  'local_reassign',
+  'local_transfer_out',
+  'local_transfer_in',
+  'other',
 ]);
 export type HistoryEvent = z.infer<typeof historyEventSchema>;
 
 export const historyEntrySchema = z.object({
   id: idSchema,
   groupId: idSchema,
-  kind: z.enum(['created', 'split', 'change_product', 'recall', 'updated', 'resources', 'download', 'reassign', 'import', 'void', 'transfer']),
+  kind: z.enum([
+    'created',
+    'split',
+    'change_product',
+    'recall',
+    'updated',
+    'resources',
+    'download',
+    'reassign',
+    'import',
+    'void',
+    'transfer',
+  ]),
   /** The hub's event (or a local operation, `local_<kind>`); `other` for one this station does not know. */
   event: historyEventSchema,
   at: isoTimeSchema,
@@ -397,12 +456,20 @@ export const peopleSchema = z.object({
 });
 export type People = z.infer<typeof peopleSchema>;
 
-export const operatorNumberInputSchema = z.string().trim().regex(/^[0-9A-Za-z-]{1,16}$/, 'an operator number is 1 to 16 letters, digits or dashes');
+export const operatorNumberInputSchema = z
+  .string()
+  .trim()
+  .regex(/^[0-9A-Za-z-]{1,16}$/, 'an operator number is 1 to 16 letters, digits or dashes');
 /**
  * A supervisor's name goes to the hub with their actions (x-station-supervisor, percent-encoded): letters of any
  * script (王芳), digits, spaces and . _ @ # -; trimmed, 2 to 64 characters.
  */
-export const supervisorNameInputSchema = z.string().trim().min(2, 'a name has at least 2 characters').max(64, 'a name has at most 64 characters').regex(/^[\p{L}\p{M}\p{N} ._@#-]+$/u, 'a supervisor\'s name may hold letters, digits, spaces and . _ @ # - only');
+export const supervisorNameInputSchema = z
+  .string()
+  .trim()
+  .min(2, 'a name has at least 2 characters')
+  .max(64, 'a name has at most 64 characters')
+  .regex(/^[\p{L}\p{M}\p{N} ._@#-]+$/u, "a supervisor's name may hold letters, digits, spaces and . _ @ # - only");
 
 export const supervisorSessionSchema = z.object({
   active: z.boolean(),
@@ -422,11 +489,24 @@ export const dashboardSchema = z.object({
   range: reportRangeSchema,
   from: isoTimeSchema,
   to: isoTimeSchema,
-  burnsPerHour: z.array(z.object({ hour: isoTimeSchema, verified: z.number().int().nonnegative(), failed: z.number().int().nonnegative(), suspect: z.number().int().nonnegative() })),
+  burnsPerHour: z.array(
+    z.object({
+      hour: isoTimeSchema,
+      verified: z.number().int().nonnegative(),
+      failed: z.number().int().nonnegative(),
+      suspect: z.number().int().nonnegative(),
+    }),
+  ),
   /** `number` is the slot's number on this station (null for a slot no longer in the layout; `label` then names it). */
-  failuresBySlot: z.array(z.object({ slotId: idSchema, label: z.string(), number: z.number().int().positive().nullable(), reasons: z.array(reasonCountSchema) })),
+  failuresBySlot: z.array(
+    z.object({ slotId: idSchema, label: z.string(), number: z.number().int().positive().nullable(), reasons: z.array(reasonCountSchema) }),
+  ),
   failuresByGroup: z.array(z.object({ groupId: idSchema, label: z.string(), reasons: z.array(reasonCountSchema) })),
-  totals: z.object({ verified: z.number().int().nonnegative(), failed: z.number().int().nonnegative(), suspect: z.number().int().nonnegative() }),
+  totals: z.object({
+    verified: z.number().int().nonnegative(),
+    failed: z.number().int().nonnegative(),
+    suspect: z.number().int().nonnegative(),
+  }),
   /** The operator the figures are of (null: everyone), and who burned in the range, for the filter. */
   operator: z.string().nullable(),
   operators: z.array(operatorRefSchema),
@@ -437,7 +517,10 @@ export type Dashboard = z.infer<typeof dashboardSchema>;
 
 export const keyProtectionInputSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('os_keychain') }),
-  z.object({ kind: z.literal('passphrase'), passphrase: z.string().min(10, 'the station passphrase needs at least 10 characters').max(256) }),
+  z.object({
+    kind: z.literal('passphrase'),
+    passphrase: z.string().min(10, 'the station passphrase needs at least 10 characters').max(256),
+  }),
 ]);
 export const supervisorPinInputSchema = z.string().regex(/^[0-9]{4,8}$/, 'the supervisor PIN is 4 to 8 digits');
 

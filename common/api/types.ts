@@ -7,7 +7,8 @@ export type InputOf<S> = S extends { input: infer I extends z.ZodType } ? z.inpu
 export type OutputOf<S> = S extends { output: infer O extends z.ZodType } ? z.output<O> : never;
 
 /** Calls that take only an optional empty object may be called with no argument. */
-type CallFn<S> = undefined extends InputOf<S> ? (input?: InputOf<S>) => Promise<Result<OutputOf<S>>> : (input: InputOf<S>) => Promise<Result<OutputOf<S>>>;
+type CallFn<S> =
+  undefined extends InputOf<S> ? (input?: InputOf<S>) => Promise<Result<OutputOf<S>>> : (input: InputOf<S>) => Promise<Result<OutputOf<S>>>;
 
 export type Unsubscribe = () => void;
 export type EventPayload<E extends keyof ApiEvents> = z.output<ApiEvents[E]>;

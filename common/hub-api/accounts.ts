@@ -16,7 +16,11 @@ export const roles: readonly Role[] = roleSchema.options;
 /** The station names the supervisor who acts at it in this header (a name or number, as the station knows them). */
 export const supervisorHeader = 'x-station-supervisor';
 /** A supervisor's name as stations send it: up to 120 letters (any script), digits, spaces and . _ @ # -. */
-export const stationSupervisorNameSchema = z.string().min(1).max(120).regex(/^[\p{L}\p{M}\p{N} ._@#-]+$/u, 'letters, digits, spaces and . _ @ # - only');
+export const stationSupervisorNameSchema = z
+  .string()
+  .min(1)
+  .max(120)
+  .regex(/^[\p{L}\p{M}\p{N} ._@#-]+$/u, 'letters, digits, spaces and . _ @ # - only');
 /** An HTTP header carries bytes, not Chinese: the name travels percent-encoded (UTF-8), and plain ASCII names read the same either way. */
 export const encodeSupervisorHeader = (name: string): string => encodeURIComponent(name);
 /** The name in the header, or null when it is not a supervisor's name. */
@@ -34,7 +38,12 @@ export const csrfHeader = 'x-csrf-token';
 /** The session cookie (httpOnly, SameSite=Strict, Secure under TLS). */
 export const sessionCookie = 'hub_session';
 
-export const accountNameSchema = z.string().trim().min(2).max(64).regex(/^[A-Za-z0-9._@-]+$/, 'letters, digits and . _ @ - only');
+export const accountNameSchema = z
+  .string()
+  .trim()
+  .min(2)
+  .max(64)
+  .regex(/^[A-Za-z0-9._@-]+$/, 'letters, digits and . _ @ - only');
 export const passwordSchema = z.string().min(12, 'at least 12 characters').max(256);
 export const emailSchema = z.email().max(200);
 export const phoneSchema = z.string().regex(/^\+[0-9]{6,15}$/, 'international form: + and 6 to 15 digits');
@@ -63,19 +72,30 @@ export type Account = z.infer<typeof accountSchema>;
 export const accountListSchema = z.object({ accounts: z.array(accountSchema) });
 
 const factoryScope = <T extends z.ZodType<{ role: Role; factoryId?: string | null | undefined }>>(s: T) =>
-  s.refine((v) => (v.role === 'factory') === (v.factoryId !== undefined && v.factoryId !== null), { message: 'a factory account names its factory (factoryId); the other roles name none', path: ['factoryId'] });
+  s.refine((v) => (v.role === 'factory') === (v.factoryId !== undefined && v.factoryId !== null), {
+    message: 'a factory account names its factory (factoryId); the other roles name none',
+    path: ['factoryId'],
+  });
 
-export const accountInputSchema = factoryScope(z.strictObject({
-  name: accountNameSchema,
-  role: roleSchema,
-  factoryId: idSchema.nullable().optional(),
-  email: emailSchema.optional(),
-  phone: phoneSchema.optional(),
-}));
+export const accountInputSchema = factoryScope(
+  z.strictObject({
+    name: accountNameSchema,
+    role: roleSchema,
+    factoryId: idSchema.nullable().optional(),
+    email: emailSchema.optional(),
+    phone: phoneSchema.optional(),
+  }),
+);
 export type AccountInput = z.input<typeof accountInputSchema>;
 
-export const operatorNumberSchema = z.string().trim().regex(/^[0-9A-Za-z-]{1,16}$/, 'an operator number is 1 to 16 letters, digits or dashes');
-export const badgeSchema = z.string().trim().regex(/^[\x21-\x7e]{4,64}$/, 'a badge is 4 to 64 printable characters without spaces');
+export const operatorNumberSchema = z
+  .string()
+  .trim()
+  .regex(/^[0-9A-Za-z-]{1,16}$/, 'an operator number is 1 to 16 letters, digits or dashes');
+export const badgeSchema = z
+  .string()
+  .trim()
+  .regex(/^[\x21-\x7e]{4,64}$/, 'a badge is 4 to 64 printable characters without spaces');
 export const stationPinSchema = z.string().regex(/^[0-9]{4,8}$/, 'a station PIN is 4 to 8 digits');
 
 /** Who a factory account is at its factory's stations: operator number and badge (null clears one), and whether its station PIN is removed. */
@@ -99,7 +119,10 @@ export const loginInputSchema = z.strictObject({
   name: z.string().min(1).max(64),
   password: z.string().min(1).max(256),
   /** The 6-digit code of the authenticator app, for an account with a second factor. */
-  totp: z.string().regex(/^[0-9]{6}$/).optional(),
+  totp: z
+    .string()
+    .regex(/^[0-9]{6}$/)
+    .optional(),
 });
 
 export const sessionSchema = z.object({
@@ -182,7 +205,22 @@ export type AuditQuery = z.input<typeof auditQuerySchema>;
 export const auditListSchema = z.object({ entries: z.array(auditEntrySchema) });
 /** The same entries as CSV (`text/csv`, header line first). */
 export const auditCsvSchema = z.string();
-export const auditCsvColumns = ['seq', 'at', 'actor_kind', 'actor_id', 'actor_name', 'role', 'via', 'address', 'kind', 'credential_id', 'target', 'outcome', 'details', 'hash'] as const;
+export const auditCsvColumns = [
+  'seq',
+  'at',
+  'actor_kind',
+  'actor_id',
+  'actor_name',
+  'role',
+  'via',
+  'address',
+  'kind',
+  'credential_id',
+  'target',
+  'outcome',
+  'details',
+  'hash',
+] as const;
 
 export const auditVerificationSchema = z.union([
   z.object({ ok: z.literal(true), entries: z.number().int(), headHash: z.string() }),

@@ -115,14 +115,27 @@ export const stationSchema = z.object({
 });
 export type Station = z.infer<typeof stationSchema>;
 
-export const lineSchema = z.object({ id: idSchema, factoryId: idSchema, name: z.string(), createdAt: isoTimeSchema, stations: z.array(stationSchema) });
+export const lineSchema = z.object({
+  id: idSchema,
+  factoryId: idSchema,
+  name: z.string(),
+  createdAt: isoTimeSchema,
+  stations: z.array(stationSchema),
+});
 export type Line = z.infer<typeof lineSchema>;
 
 export const factorySchema = z.object({ id: idSchema, name: z.string(), createdAt: isoTimeSchema, lines: z.array(lineSchema) });
 export type Factory = z.infer<typeof factorySchema>;
 export const factoryListSchema = z.object({ factories: z.array(factorySchema) });
 
-export const enrollmentCodeInputSchema = z.strictObject({ ttlMinutes: z.number().int().min(1).max(7 * 24 * 60).default(24 * 60) });
+export const enrollmentCodeInputSchema = z.strictObject({
+  ttlMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 60)
+    .default(24 * 60),
+});
 export type EnrollmentCodeInput = z.input<typeof enrollmentCodeInputSchema>;
 /** The code is shown once; the hub keeps only its hash. */
 export const enrollmentCodeSchema = z.object({ stationId: idSchema, code: z.string(), expiresAt: isoTimeSchema });
@@ -150,7 +163,14 @@ export type CredentialInput = z.input<typeof credentialInputSchema>;
 export const assignmentSchema = z.object({ factoryId: idSchema.nullable(), lineId: idSchema.nullable(), stationId: idSchema.nullable() });
 export type Assignment = z.infer<typeof assignmentSchema>;
 
-export const licenseCountsSchema = z.object({ unused: z.number().int(), leased: z.number().int(), burned: z.number().int(), spoiled: z.number().int(), rejected: z.number().int(), exported: z.number().int() });
+export const licenseCountsSchema = z.object({
+  unused: z.number().int(),
+  leased: z.number().int(),
+  burned: z.number().int(),
+  spoiled: z.number().int(),
+  rejected: z.number().int(),
+  exported: z.number().int(),
+});
 export type LicenseCounts = z.infer<typeof licenseCountsSchema>;
 
 export const credentialSchema = z.object({
@@ -182,7 +202,10 @@ export type CredentialListQuery = z.infer<typeof credentialListQuerySchema>;
 export const credentialListSchema = z.object({ credentials: z.array(credentialSchema) });
 
 export const licenseRowSchema = z.strictObject({ uuid: uuidSchema, authkey: authkeySchema, mac: macSchema.optional() });
-export const licenseImportSchema = z.strictObject({ kind: licenseKindSchema.default('purchased'), licenses: z.array(licenseRowSchema).min(1).max(200_000) });
+export const licenseImportSchema = z.strictObject({
+  kind: licenseKindSchema.default('purchased'),
+  licenses: z.array(licenseRowSchema).min(1).max(200_000),
+});
 export type LicenseImport = z.input<typeof licenseImportSchema>;
 /** A license list file (csv/xlsx/txt as the station's importer reads it), base64, parsed by the shared parser. */
 export const licenseFileImportSchema = z.strictObject({
@@ -191,7 +214,12 @@ export const licenseFileImportSchema = z.strictObject({
   contentBase64: z.string().min(1).max(40_000_000),
 });
 export type LicenseFileImport = z.input<typeof licenseFileImportSchema>;
-export const importResultSchema = z.object({ credentialId: idSchema, imported: z.number().int(), purchased: z.number().int(), free: z.number().int() });
+export const importResultSchema = z.object({
+  credentialId: idSchema,
+  imported: z.number().int(),
+  purchased: z.number().int(),
+  free: z.number().int(),
+});
 export type ImportResult = z.infer<typeof importResultSchema>;
 
 export const splitInputSchema = z
@@ -206,7 +234,11 @@ export const splitResultSchema = z.object({ parent: credentialSchema, child: cre
 export type SplitResult = z.infer<typeof splitResultSchema>;
 
 /** Assign to a factory, optionally a line of it, optionally a station of that line. All null = unassigned. */
-export const assignInputSchema = z.strictObject({ factoryId: idSchema.nullable(), lineId: idSchema.nullable().default(null), stationId: idSchema.nullable().default(null) });
+export const assignInputSchema = z.strictObject({
+  factoryId: idSchema.nullable(),
+  lineId: idSchema.nullable().default(null),
+  stationId: idSchema.nullable().default(null),
+});
 export type AssignInput = z.input<typeof assignInputSchema>;
 
 // ---------- change product (update requests) ----------
@@ -260,8 +292,11 @@ export type UpdateRequest = z.infer<typeof updateRequestSchema>;
 export const updateRequestListSchema = z.object({ updates: z.array(updateRequestSchema) });
 /** Credential Update Details: the request, the credential, the request's events, and the products it moves between (name, PID, prices, features). */
 export const updateDetailsSchema = z.object({
-  update: updateRequestSchema, credential: credentialSchema, events: z.array(z.lazy(() => credentialEventSchema)),
-  fromProduct: productSchema.nullable(), toProduct: productSchema.nullable(),
+  update: updateRequestSchema,
+  credential: credentialSchema,
+  events: z.array(z.lazy(() => credentialEventSchema)),
+  fromProduct: productSchema.nullable(),
+  toProduct: productSchema.nullable(),
 });
 export type UpdateDetails = z.infer<typeof updateDetailsSchema>;
 export const payInputSchema = z.strictObject({ paymentReference: z.string().min(1).max(120) });
@@ -299,7 +334,14 @@ export const jobSchema = z.object({
   error: z.string().nullable(),
 });
 export type Job = z.infer<typeof jobSchema>;
-export const noticeSchema = z.object({ id: idSchema, kind: z.string(), message: z.string(), credentialId: idSchema.nullable(), jobId: idSchema.nullable(), createdAt: isoTimeSchema });
+export const noticeSchema = z.object({
+  id: idSchema,
+  kind: z.string(),
+  message: z.string(),
+  credentialId: idSchema.nullable(),
+  jobId: idSchema.nullable(),
+  createdAt: isoTimeSchema,
+});
 export type Notice = z.infer<typeof noticeSchema>;
 export const noticeListSchema = z.object({ notices: z.array(noticeSchema) });
 
@@ -309,11 +351,19 @@ export const noticeListSchema = z.object({ notices: z.array(noticeSchema) });
  * An account's download code goes to its own verified email (`email`) or phone (`sms`). `destination` may be left
  * out; when given it must be that verified contact (clients written before the contacts were verified send it).
  */
-export const downloadCodeInputSchema = z.strictObject({ channel: z.enum(['email', 'sms']), destination: z.string().min(3).max(200).optional() });
+export const downloadCodeInputSchema = z.strictObject({
+  channel: z.enum(['email', 'sms']),
+  destination: z.string().min(3).max(200).optional(),
+});
 export type DownloadCodeInput = z.infer<typeof downloadCodeInputSchema>;
 export const downloadCodeSchema = z.object({ codeId: idSchema, expiresAt: isoTimeSchema, sentTo: z.string() });
 /** What a download would hand out now, before a code is asked for: the unused licenses no station holds (those held by stations are burned there). */
-export const downloadPreviewSchema = z.object({ credentialId: idSchema, licenses: z.number().int().nonnegative(), heldByStations: z.number().int().nonnegative(), deliveryMode: deliveryModeSchema });
+export const downloadPreviewSchema = z.object({
+  credentialId: idSchema,
+  licenses: z.number().int().nonnegative(),
+  heldByStations: z.number().int().nonnegative(),
+  deliveryMode: deliveryModeSchema,
+});
 export type DownloadPreview = z.infer<typeof downloadPreviewSchema>;
 export type DownloadCode = z.infer<typeof downloadCodeSchema>;
 /** A station asks for a code and names no address: the hub sends it to the contact its operator set for the station. */
@@ -337,14 +387,39 @@ export type Download = z.infer<typeof downloadSchema>;
 
 export const credentialReportSchema = z.object({
   rows: z.array(
-    z.object({ credentialId: idSchema, pid: pidSchema, owner: ownerSchema, state: credentialStateSchema, purchased: z.number().int(), free: z.number().int(), counts: licenseCountsSchema }),
+    z.object({
+      credentialId: idSchema,
+      pid: pidSchema,
+      owner: ownerSchema,
+      state: credentialStateSchema,
+      purchased: z.number().int(),
+      free: z.number().int(),
+      counts: licenseCountsSchema,
+    }),
   ),
 });
 export type CredentialReport = z.infer<typeof credentialReportSchema>;
 export const stationReportSchema = z.object({
-  rows: z.array(z.object({ stationId: idSchema, name: z.string(), lineId: idSchema, enrolled: z.boolean(), revoked: z.boolean(), leased: z.number().int(), burned: z.number().int(), spoiled: z.number().int(), lastSeenAt: isoTimeSchema.nullable() })),
+  rows: z.array(
+    z.object({
+      stationId: idSchema,
+      name: z.string(),
+      lineId: idSchema,
+      enrolled: z.boolean(),
+      revoked: z.boolean(),
+      leased: z.number().int(),
+      burned: z.number().int(),
+      spoiled: z.number().int(),
+      lastSeenAt: isoTimeSchema.nullable(),
+    }),
+  ),
 });
 export type StationReport = z.infer<typeof stationReportSchema>;
 
 /** `instanceId` names this hub process (several may share one PostgreSQL). */
-export const healthSchema = z.object({ ok: z.literal(true), store: z.enum(['sqlite', 'postgres']), version: z.string(), instanceId: z.string() });
+export const healthSchema = z.object({
+  ok: z.literal(true),
+  store: z.enum(['sqlite', 'postgres']),
+  version: z.string(),
+  instanceId: z.string(),
+});

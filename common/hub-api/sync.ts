@@ -220,7 +220,17 @@ export const transferInItemSchema = z.strictObject({
   at: isoTimeSchema,
 });
 
-export const pushItemSchema = z.discriminatedUnion('kind', [burnItemSchema, spoiledItemSchema, rejectedItemSchema, releaseItemSchema, setPidItemSchema, splitItemSchema, reassignItemSchema, transferOutItemSchema, transferInItemSchema]);
+export const pushItemSchema = z.discriminatedUnion('kind', [
+  burnItemSchema,
+  spoiledItemSchema,
+  rejectedItemSchema,
+  releaseItemSchema,
+  setPidItemSchema,
+  splitItemSchema,
+  reassignItemSchema,
+  transferOutItemSchema,
+  transferInItemSchema,
+]);
 export type PushItem = z.infer<typeof pushItemSchema>;
 export type PushItemKind = PushItem['kind'];
 
@@ -235,7 +245,11 @@ export const stationAuditHeadSchema = z.strictObject({
 });
 export type StationAuditHead = z.infer<typeof stationAuditHeadSchema>;
 
-export const pushRequestSchema = z.strictObject({ items: z.array(pushItemSchema).min(1).max(200), status: stationStatusSchema.optional(), auditHead: stationAuditHeadSchema.optional() });
+export const pushRequestSchema = z.strictObject({
+  items: z.array(pushItemSchema).min(1).max(200),
+  status: stationStatusSchema.optional(),
+  auditHead: stationAuditHeadSchema.optional(),
+});
 export type PushRequest = z.infer<typeof pushRequestSchema>;
 
 export const pushOutcomeSchema = z.object({

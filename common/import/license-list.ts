@@ -84,7 +84,12 @@ const columnAliases: Record<Column, readonly string[]> = {
 };
 const requiredColumns: readonly Column[] = ['uuid', 'authkey'];
 
-const normalizeHeader = (h: string): string => h.replace(/^\uFEFF/, '').trim().toLowerCase().replace(/[\s_-]+/g, '');
+const normalizeHeader = (h: string): string =>
+  h
+    .replace(/^\uFEFF/, '')
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_-]+/g, '');
 
 /** A table as read from the file: each record with the file line it starts on. */
 interface Table {
@@ -93,13 +98,31 @@ interface Table {
 
 type Read = { ok: true; table: Table } | { ok: false; errors: LicenseListError[] };
 
-export async function parseLicenseList(bytes: Uint8Array, fileName: string, options: ParseLicenseListOptions = {}): Promise<LicenseListParse> {
+export async function parseLicenseList(
+  bytes: Uint8Array,
+  fileName: string,
+  options: ParseLicenseListOptions = {},
+): Promise<LicenseListParse> {
   const format = detectFormat(bytes, fileName);
   if (format === 'unsupported') {
-    return { ok: false, format: null, errors: [{ line: 1, code: 'UNSUPPORTED_FORMAT', reason: `"${fileName}" is an old binary Excel file (.xls); save it as .xlsx or .csv and import that.` }] };
+    return {
+      ok: false,
+      format: null,
+      errors: [
+        {
+          line: 1,
+          code: 'UNSUPPORTED_FORMAT',
+          reason: `"${fileName}" is an old binary Excel file (.xls); save it as .xlsx or .csv and import that.`,
+        },
+      ],
+    };
   }
   if (bytes.length === 0) {
-    return { ok: false, format, errors: [{ line: 1, code: 'EMPTY_FILE', reason: 'The file is empty; download the License List again from the platform.' }] };
+    return {
+      ok: false,
+      format,
+      errors: [{ line: 1, code: 'EMPTY_FILE', reason: 'The file is empty; download the License List again from the platform.' }],
+    };
   }
   const read = format === 'xlsx' ? await readXlsx(bytes, options.readXlsx) : readCsv(bytes);
   if (!read.ok) return { ok: false, format, errors: read.errors };
@@ -113,7 +136,12 @@ export async function parseLicenseList(bytes: Uint8Array, fileName: string, opti
 export function findKnownUuids(rows: readonly Pick<LicenseListRow, 'line' | 'uuid'>[], known: KnownUuids): LicenseListError[] {
   const errors: LicenseListError[] = [];
   for (const row of rows) {
-    if (known.has(row.uuid)) errors.push({ line: row.line, code: 'KNOWN_UUID', reason: `uuid ${row.uuid} is already held (imported before); remove the row or import a fresh list.` });
+    if (known.has(row.uuid))
+      errors.push({
+        line: row.line,
+        code: 'KNOWN_UUID',
+        reason: `uuid ${row.uuid} is already held (imported before); remove the row or import a fresh list.`,
+      });
   }
   return errors;
 }
@@ -139,7 +167,10 @@ function readCsv(bytes: Uint8Array): Read {
     // Strips a UTF-8 BOM; refuses bytes that are not UTF-8 instead of guessing.
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    return { ok: false, errors: [{ line: 1, code: 'NOT_UTF8', reason: 'The file is not UTF-8 text; export it again as "CSV UTF-8" or as .xlsx.' }] };
+    return {
+      ok: false,
+      errors: [{ line: 1, code: 'NOT_UTF8', reason: 'The file is not UTF-8 text; export it again as "CSV UTF-8" or as .xlsx.' }],
+    };
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const firstLine = text.slice(0, text.search(/\r?\n|$/));
@@ -217,7 +248,16 @@ function parseCsvText(text: string, delimiter: string): Read {
     }
   }
   if (quoted) {
-    return { ok: false, errors: [{ line: quoteStartLine, code: 'UNCLOSED_QUOTE', reason: 'A quoted field is never closed (a " is missing); fix the file or download it again.' }] };
+    return {
+      ok: false,
+      errors: [
+        {
+          line: quoteStartLine,
+          code: 'UNCLOSED_QUOTE',
+          reason: 'A quoted field is never closed (a " is missing); fix the file or download it again.',
+        },
+      ],
+    };
   }
   if (field !== '' || cells.length > 0) endRecord();
   return { ok: true, table: { records } };
@@ -240,17 +280,41 @@ function splitPlainCsv(text: string, delimiter: string): Table['records'] {
 }
 
 async function readXlsx(bytes: Uint8Array, reader: XlsxReader | undefined): Promise<Read> {
-  if (!reader) return { ok: false, errors: [{ line: 1, code: 'UNSUPPORTED_FORMAT', reason: 'Only .csv license lists can be read here; save the list as .csv and import that.' }] };
+  if (!reader)
+    return {
+      ok: false,
+      errors: [
+        { line: 1, code: 'UNSUPPORTED_FORMAT', reason: 'Only .csv license lists can be read here; save the list as .csv and import that.' },
+      ],
+    };
   try {
     return { ok: true, table: { records: (await reader(bytes)).filter((r) => r.cells.some((c) => c.trim() !== '')) } };
   } catch {
-    return { ok: false, errors: [{ line: 1, code: 'UNREADABLE_FILE', reason: 'The .xlsx file cannot be read (damaged or not an Excel workbook); download the License List again.' }] };
+    return {
+      ok: false,
+      errors: [
+        {
+          line: 1,
+          code: 'UNREADABLE_FILE',
+          reason: 'The .xlsx file cannot be read (damaged or not an Excel workbook); download the License List again.',
+        },
+      ],
+    };
   }
 }
 
-function validateTable(table: Table, known: KnownUuids | undefined): { ok: true; rows: LicenseListRow[] } | { ok: false; errors: LicenseListError[] } {
+function validateTable(
+  table: Table,
+  known: KnownUuids | undefined,
+): { ok: true; rows: LicenseListRow[] } | { ok: false; errors: LicenseListError[] } {
   const [header, ...body] = table.records;
-  if (!header) return { ok: false, errors: [{ line: 1, code: 'EMPTY_FILE', reason: 'The file holds no header and no rows; download the License List again from the platform.' }] };
+  if (!header)
+    return {
+      ok: false,
+      errors: [
+        { line: 1, code: 'EMPTY_FILE', reason: 'The file holds no header and no rows; download the License List again from the platform.' },
+      ],
+    };
 
   const errors: LicenseListError[] = [];
   const index: Partial<Record<Column, number>> = {};
@@ -259,7 +323,11 @@ function validateTable(table: Table, known: KnownUuids | undefined): { ok: true;
     for (const column of Object.keys(columnAliases) as Column[]) {
       if (!columnAliases[column].includes(name)) continue;
       if (index[column] !== undefined) {
-        errors.push({ line: header.line, code: 'DUPLICATE_COLUMN', reason: `The header has two "${column}" columns ("${cell.trim()}" is the second); keep one.` });
+        errors.push({
+          line: header.line,
+          code: 'DUPLICATE_COLUMN',
+          reason: `The header has two "${column}" columns ("${cell.trim()}" is the second); keep one.`,
+        });
       } else {
         index[column] = col;
       }
@@ -268,11 +336,16 @@ function validateTable(table: Table, known: KnownUuids | undefined): { ok: true;
   for (const column of requiredColumns) {
     if (index[column] === undefined) {
       const names = columnAliases[column].join('", "');
-      errors.push({ line: header.line, code: 'MISSING_COLUMN', reason: `The header (line ${header.line}) has no ${column} column (expected one of "${names}"); found: ${header.cells.map((c) => `"${c.trim()}"`).join(', ')}.` });
+      errors.push({
+        line: header.line,
+        code: 'MISSING_COLUMN',
+        reason: `The header (line ${header.line}) has no ${column} column (expected one of "${names}"); found: ${header.cells.map((c) => `"${c.trim()}"`).join(', ')}.`,
+      });
     }
   }
   if (errors.length > 0) return { ok: false, errors };
-  if (body.length === 0) return { ok: false, errors: [{ line: header.line, code: 'NO_ROWS', reason: 'The file has a header but no licenses under it.' }] };
+  if (body.length === 0)
+    return { ok: false, errors: [{ line: header.line, code: 'NO_ROWS', reason: 'The file has a header but no licenses under it.' }] };
 
   const cell = (cells: string[], column: Column): string | undefined => {
     const col = index[column];
@@ -294,7 +367,8 @@ function validateTable(table: Table, known: KnownUuids | undefined): { ok: true;
     const pid = cell(cells, 'pid');
 
     if (uuid === '') bad('BAD_UUID', 'uuid is empty.');
-    else if (!uuidSchema.safeParse(uuid).success) bad('BAD_UUID', `uuid "${uuid}" is ${describeMismatch(uuid, 'uuid')}; a uuid is 16 or 20 characters of 0-9 and a-z.`);
+    else if (!uuidSchema.safeParse(uuid).success)
+      bad('BAD_UUID', `uuid "${uuid}" is ${describeMismatch(uuid, 'uuid')}; a uuid is 16 or 20 characters of 0-9 and a-z.`);
     else {
       const first = firstLineOfUuid.get(uuid);
       if (first !== undefined) bad('DUPLICATE_UUID', `uuid ${uuid} is repeated (first on line ${first}); each license may appear once.`);
@@ -302,7 +376,8 @@ function validateTable(table: Table, known: KnownUuids | undefined): { ok: true;
     }
     // Never echo the authkey itself: the report may be logged or shown on screen.
     if (authkey === '') bad('BAD_AUTHKEY', 'authkey is empty.');
-    else if (!authkeySchema.safeParse(authkey).success) bad('BAD_AUTHKEY', `authkey is ${describeMismatch(authkey, 'authkey')}; an authkey is 32 characters of 0-9, a-z and A-Z.`);
+    else if (!authkeySchema.safeParse(authkey).success)
+      bad('BAD_AUTHKEY', `authkey is ${describeMismatch(authkey, 'authkey')}; an authkey is 32 characters of 0-9, a-z and A-Z.`);
 
     let mac: string | undefined;
     if (rawMac !== undefined && rawMac !== '') {
@@ -316,7 +391,8 @@ function validateTable(table: Table, known: KnownUuids | undefined): { ok: true;
         else firstLineOfMac.set(mac, line);
       }
     }
-    if (pid !== undefined && pid !== '' && !pidSchema.safeParse(pid).success) bad('BAD_PID', `pid "${pid.slice(0, 40)}" is longer than 32 characters.`);
+    if (pid !== undefined && pid !== '' && !pidSchema.safeParse(pid).success)
+      bad('BAD_PID', `pid "${pid.slice(0, 40)}" is longer than 32 characters.`);
 
     if (good) {
       const row: LicenseListRow = { line, uuid, authkey };
@@ -337,7 +413,9 @@ function describeMismatch(value: string, kind: 'uuid' | 'authkey'): string {
   if (!allowed.test(value)) {
     const badChar = [...value].find((ch) => !allowed.test(ch)) ?? '';
     const shown = /\s/.test(badChar) ? 'a space' : `"${badChar}"`;
-    return lengthOk ? `using a character that is not allowed (${shown})` : `${value.length} characters long and uses a character that is not allowed (${shown})`;
+    return lengthOk
+      ? `using a character that is not allowed (${shown})`
+      : `${value.length} characters long and uses a character that is not allowed (${shown})`;
   }
   return `${value.length} characters long`;
 }

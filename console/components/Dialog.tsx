@@ -11,10 +11,21 @@ export function Dialog({ title, onClose, children, testId }: { title: string; on
     return () => d?.close();
   }, []);
   return (
-    <dialog ref={ref} className="dialog" aria-labelledby="dialog-title" onCancel={(e) => { e.preventDefault(); onClose(); }} data-testid={testId}>
+    <dialog
+      ref={ref}
+      className="dialog"
+      aria-labelledby="dialog-title"
+      onCancel={(e) => {
+        e.preventDefault();
+        onClose();
+      }}
+      data-testid={testId}
+    >
       <div className="dialog-head">
         <h2 id="dialog-title">{title}</h2>
-        <button className="small" onClick={onClose} data-testid="dialog-close">{t('dialog.close')}</button>
+        <button className="small" onClick={onClose} data-testid="dialog-close">
+          {t('dialog.close')}
+        </button>
       </div>
       {children}
     </dialog>

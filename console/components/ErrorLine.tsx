@@ -6,5 +6,9 @@ import { useStore } from '../state/store';
 export function ErrorLine({ error }: { error: ErrorInfo | null }) {
   const language = useStore((s) => s.language);
   if (!error) return null;
-  return <p className="error-line" role="alert" data-testid="error" data-code={error.code}>{errorText(error, language)}</p>;
+  return (
+    <p className="error-line" role="alert" data-testid="error" data-code={error.code}>
+      {errorText(error, language)}
+    </p>
+  );
 }

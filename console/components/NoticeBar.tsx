@@ -13,7 +13,9 @@ export function NoticeBar() {
   return (
     <div className={`notice ${notice.kind}`} role={notice.kind === 'error' ? 'alert' : 'status'} data-testid="notice">
       <span className="text">{text}</span>
-      <button className="small" onClick={() => set({ notice: null })}>{t('app.dismiss')}</button>
+      <button className="small" onClick={() => set({ notice: null })}>
+        {t('app.dismiss')}
+      </button>
     </div>
   );
 }

@@ -6,8 +6,12 @@ export function QrCode({ text, label }: { text: string; label: string }) {
   const [src, setSrc] = useState<string | null>(null);
   useEffect(() => {
     let live = true;
-    void QRCode.toDataURL(text, { margin: 2, width: 220, errorCorrectionLevel: 'M' }).then((url) => { if (live) setSrc(url); });
-    return () => { live = false; };
+    void QRCode.toDataURL(text, { margin: 2, width: 220, errorCorrectionLevel: 'M' }).then((url) => {
+      if (live) setSrc(url);
+    });
+    return () => {
+      live = false;
+    };
   }, [text]);
   return src ? <img className="qr" src={src} alt={label} width={220} height={220} data-testid="qr" /> : null;
 }

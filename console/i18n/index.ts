@@ -9,7 +9,9 @@ import type { Language } from '../state/store';
 export const resources = { en: { translation: en }, 'zh-CN': { translation: zhCN } } as const;
 
 export async function initI18n(language: Language): Promise<typeof i18next> {
-  await i18next.use(initReactI18next).init({ resources, lng: language, fallbackLng: 'en', interpolation: { escapeValue: false }, returnNull: false });
+  await i18next
+    .use(initReactI18next)
+    .init({ resources, lng: language, fallbackLng: 'en', interpolation: { escapeValue: false }, returnNull: false });
   return i18next;
 }
 

@@ -26,7 +26,8 @@ export const zhCNErrors: Record<string, string> = {
   CLI_USAGE: '命令缺少参数：请查看帮助。',
   CODE_SENDER_MISSING: '中心尚未配置该发送方式（邮件或短信）：请联系中心管理员。',
   CODE_SEND_FAILED: '邮件服务器或短信网关未接收验证码：请稍后重试，或联系中心管理员。',
-  SMTP_TLS_FAILED: '无法与邮件服务器建立 TLS 连接：请检查 HUB_SMTP_TLS（465 端口用 tls，587 用 starttls）以及服务器证书是否受信任（私有 CA 用 HUB_SMTP_CA_FILE）。',
+  SMTP_TLS_FAILED:
+    '无法与邮件服务器建立 TLS 连接：请检查 HUB_SMTP_TLS（465 端口用 tls，587 用 starttls）以及服务器证书是否受信任（私有 CA 用 HUB_SMTP_CA_FILE）。',
   CREDENTIAL_EXISTS: '已存在相同编号的分组：站点需要使用新的编号。',
   CREDENTIAL_NOT_CONFIRMED: '该凭证由客户移交，工厂尚未确认：请先确认。',
   CREDENTIAL_NOT_FOUND: '中心没有这个凭证。',

@@ -5,8 +5,10 @@
  * rule can give and fails on one missing here.
  */
 export const zhCNReasons: Record<string, string> = {
-  'A product change is under review (waiting for approval): recall it or wait for it to finish.': '更换产品的申请正在审核（等待批准）：撤回申请或等待完成。',
-  'A product change is under review (waiting for payment): recall it or wait for it to finish.': '更换产品的申请正在审核（等待付款）：撤回申请或等待完成。',
+  'A product change is under review (waiting for approval): recall it or wait for it to finish.':
+    '更换产品的申请正在审核（等待批准）：撤回申请或等待完成。',
+  'A product change is under review (waiting for payment): recall it or wait for it to finish.':
+    '更换产品的申请正在审核（等待付款）：撤回申请或等待完成。',
   'No product change was requested for this credential.': '此凭证没有更换产品的申请。',
   'No unused licenses are left at the hub to download.': '中心上已没有可下载的未使用授权。',
   'No unused licenses are left at the hub to put in the list.': '中心上已没有可放入清单的未使用授权。',

@@ -33,7 +33,11 @@ function SignInForm() {
     const r = await signIn(client, name.trim(), password, needTotp ? totp.trim() : undefined);
     setBusy(false);
     if (r.ok) return;
-    if (r.needTotp) { setNeedTotp(true); setError(needTotp ? r.error.toInfo() : null); return; }
+    if (r.needTotp) {
+      setNeedTotp(true);
+      setError(needTotp ? r.error.toInfo() : null);
+      return;
+    }
     setError(r.error.toInfo());
   };
 
@@ -41,16 +45,47 @@ function SignInForm() {
     <main className="narrow">
       <form className="panel" onSubmit={(e) => void submit(e)} data-testid="sign-in">
         <h1>{t('signIn.title')}</h1>
-        {reason ? <p className="notice-inline" role="status" data-testid="signed-out-reason">{t(reason === 'expired' ? 'signIn.expired' : 'signIn.signedOut')}</p> : null}
-        <label className="field">{t('signIn.name')}<input name="name" autoComplete="username" value={name} onChange={(e) => setName(e.target.value)} required /></label>
-        <label className="field">{t('signIn.password')}<input name="password" type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} required /></label>
+        {reason ? (
+          <p className="notice-inline" role="status" data-testid="signed-out-reason">
+            {t(reason === 'expired' ? 'signIn.expired' : 'signIn.signedOut')}
+          </p>
+        ) : null}
+        <label className="field">
+          {t('signIn.name')}
+          <input name="name" autoComplete="username" value={name} onChange={(e) => setName(e.target.value)} required />
+        </label>
+        <label className="field">
+          {t('signIn.password')}
+          <input
+            name="password"
+            type="password"
+            autoComplete="current-password"
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            required
+          />
+        </label>
         {needTotp ? (
-          <label className="field">{t('signIn.totp')}<small>{t('signIn.totpHint')}</small>
-            <input name="totp" inputMode="numeric" autoComplete="one-time-code" pattern="[0-9]{6}" maxLength={6} value={totp} onChange={(e) => setTotp(e.target.value)} required autoFocus />
+          <label className="field">
+            {t('signIn.totp')}
+            <small>{t('signIn.totpHint')}</small>
+            <input
+              name="totp"
+              inputMode="numeric"
+              autoComplete="one-time-code"
+              pattern="[0-9]{6}"
+              maxLength={6}
+              value={totp}
+              onChange={(e) => setTotp(e.target.value)}
+              required
+              autoFocus
+            />
           </label>
         ) : null}
         <ErrorLine error={error} />
-        <button className="primary" type="submit" disabled={busy} data-testid="sign-in-submit">{t('signIn.submit')}</button>
+        <button className="primary" type="submit" disabled={busy} data-testid="sign-in-submit">
+          {t('signIn.submit')}
+        </button>
       </form>
     </main>
   );
@@ -65,21 +100,51 @@ function ChangePassword() {
   const [error, setError] = useState<ErrorInfo | null>(null);
   const submit = async (e: FormEvent): Promise<void> => {
     e.preventDefault();
-    if (next !== again) { setError({ code: 'PASSWORD_MISMATCH', message: t('signIn.mismatch') }); return; }
+    if (next !== again) {
+      setError({ code: 'PASSWORD_MISMATCH', message: t('signIn.mismatch') });
+      return;
+    }
     try {
       refreshSession(client, await client.call('changePassword', { body: { currentPassword: current, newPassword: next } }));
-    } catch (err) { setError(infoOf(err)); }
+    } catch (err) {
+      setError(infoOf(err));
+    }
   };
   return (
     <main className="narrow">
       <form className="panel" onSubmit={(e) => void submit(e)} data-testid="change-password">
         <h1>{t('signIn.changeTitle')}</h1>
         <p>{t('signIn.changeText')}</p>
-        <label className="field">{t('signIn.current')}<input type="password" autoComplete="current-password" value={current} onChange={(e) => setCurrent(e.target.value)} required /></label>
-        <label className="field">{t('signIn.newPassword')}<input type="password" autoComplete="new-password" minLength={12} value={next} onChange={(e) => setNext(e.target.value)} required /></label>
-        <label className="field">{t('signIn.newPassword2')}<input type="password" autoComplete="new-password" minLength={12} value={again} onChange={(e) => setAgain(e.target.value)} required /></label>
+        <label className="field">
+          {t('signIn.current')}
+          <input type="password" autoComplete="current-password" value={current} onChange={(e) => setCurrent(e.target.value)} required />
+        </label>
+        <label className="field">
+          {t('signIn.newPassword')}
+          <input
+            type="password"
+            autoComplete="new-password"
+            minLength={12}
+            value={next}
+            onChange={(e) => setNext(e.target.value)}
+            required
+          />
+        </label>
+        <label className="field">
+          {t('signIn.newPassword2')}
+          <input
+            type="password"
+            autoComplete="new-password"
+            minLength={12}
+            value={again}
+            onChange={(e) => setAgain(e.target.value)}
+            required
+          />
+        </label>
         <ErrorLine error={error} />
-        <button className="primary" type="submit">{t('signIn.change')}</button>
+        <button className="primary" type="submit">
+          {t('signIn.change')}
+        </button>
       </form>
     </main>
   );
@@ -92,11 +157,19 @@ function SetUpTotp() {
   const [code, setCode] = useState('');
   const [error, setError] = useState<ErrorInfo | null>(null);
   const start = async (): Promise<void> => {
-    try { setSetup(await client.call('setupTotp')); } catch (err) { setError(infoOf(err)); }
+    try {
+      setSetup(await client.call('setupTotp'));
+    } catch (err) {
+      setError(infoOf(err));
+    }
   };
   const submit = async (e: FormEvent): Promise<void> => {
     e.preventDefault();
-    try { refreshSession(client, await client.call('confirmTotp', { body: { code: code.trim() } })); } catch (err) { setError(infoOf(err)); }
+    try {
+      refreshSession(client, await client.call('confirmTotp', { body: { code: code.trim() } }));
+    } catch (err) {
+      setError(infoOf(err));
+    }
   };
   return (
     <main className="narrow">
@@ -106,11 +179,22 @@ function SetUpTotp() {
         {setup ? (
           <>
             <QrCode text={setup.uri} label={t('signIn.totpQr')} />
-            <p>{t('signIn.secret')}: <code data-testid="totp-secret">{setup.secret}</code></p>
-            <label className="field">{t('signIn.totp')}<input inputMode="numeric" pattern="[0-9]{6}" maxLength={6} value={code} onChange={(e) => setCode(e.target.value)} required /></label>
-            <button className="primary" type="submit">{t('signIn.confirm')}</button>
+            <p>
+              {t('signIn.secret')}: <code data-testid="totp-secret">{setup.secret}</code>
+            </p>
+            <label className="field">
+              {t('signIn.totp')}
+              <input inputMode="numeric" pattern="[0-9]{6}" maxLength={6} value={code} onChange={(e) => setCode(e.target.value)} required />
+            </label>
+            <button className="primary" type="submit">
+              {t('signIn.confirm')}
+            </button>
           </>
-        ) : <button type="button" className="primary" onClick={() => void start()}>{t('signIn.totpTitle')}</button>}
+        ) : (
+          <button type="button" className="primary" onClick={() => void start()}>
+            {t('signIn.totpTitle')}
+          </button>
+        )}
         <ErrorLine error={error} />
       </form>
     </main>

@@ -7,7 +7,9 @@ const signedIn = (client: HubClient, session: Session): void => {
   client.setCsrfToken(session.csrfToken);
   const { screen } = useStore.getState();
   const screens = screensFor[session.account.role];
-  useStore.getState().set({ stage: 'signedIn', session, signedOutReason: null, screen: screens.includes(screen) ? screen : screens[0]!, notice: null });
+  useStore
+    .getState()
+    .set({ stage: 'signedIn', session, signedOutReason: null, screen: screens.includes(screen) ? screen : screens[0]!, notice: null });
 };
 
 /** On load: an open session of this browser continues, else the sign-in page. */

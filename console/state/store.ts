@@ -15,7 +15,8 @@ export const screensFor: Record<Role, readonly Screen[]> = {
 };
 
 /** A line at the top: a translated message (`key` with `vars`) or a hub refusal (its code, translated when the language has it). */
-export type Notice = { kind: 'success' | 'info' | 'error'; key: string; vars?: Record<string, unknown> } | { kind: 'error'; error: ErrorInfo };
+export type Notice =
+  { kind: 'success' | 'info' | 'error'; key: string; vars?: Record<string, unknown> } | { kind: 'error'; error: ErrorInfo };
 
 export interface ConsoleState {
   stage: 'loading' | 'signedOut' | 'signedIn';
@@ -41,7 +42,12 @@ const savedLanguage = (): Language => {
 };
 
 export const useStore = create<Store>()((set) => ({
-  stage: 'loading', session: null, signedOutReason: null, screen: 'credentials', language: savedLanguage(), notice: null,
+  stage: 'loading',
+  session: null,
+  signedOutReason: null,
+  screen: 'credentials',
+  language: savedLanguage(),
+  notice: null,
   set: (patch) => set(patch),
 }));
 

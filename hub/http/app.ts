@@ -10,7 +10,17 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { z } from 'zod';
 import { AppError, isAppError, toErrorInfo } from '../../common/errors';
-import { csrfHeader, decodeSupervisorHeader, errorBodySchema, hubRoutes, sessionCookie, supervisorHeader, type Actor, type HubRouteDef, type HubRouteName } from '../../common/hub-api';
+import {
+  csrfHeader,
+  decodeSupervisorHeader,
+  errorBodySchema,
+  hubRoutes,
+  sessionCookie,
+  supervisorHeader,
+  type Actor,
+  type HubRouteDef,
+  type HubRouteName,
+} from '../../common/hub-api';
 import type { StationTable } from '../store/schema';
 import { authenticateApiKey, authenticateSession, isApiKey, pendingSteps, type Principal } from '../services/accounts';
 import { accountActor, anonymousActor, appendAudit, credentialOf, runAs, safeDetails, stationActor } from '../services/audit';
@@ -84,8 +94,10 @@ const auditedInService: ReadonlySet<HubRouteName> = new Set(['push', 'stationRec
 
 const limited: Partial<Record<HubRouteName, keyof RateLimits>> = {
   enroll: 'enrollPerMinute',
-  sendDownloadCode: 'downloadCodePerMinute', stationSendDownloadCode: 'downloadCodePerMinute',
-  download: 'downloadPerMinute', stationDownload: 'downloadPerMinute',
+  sendDownloadCode: 'downloadCodePerMinute',
+  stationSendDownloadCode: 'downloadCodePerMinute',
+  download: 'downloadPerMinute',
+  stationDownload: 'downloadPerMinute',
 };
 
 function bearerOrNull(req: FastifyRequest): string | null {
@@ -134,20 +146,34 @@ async function authenticateAccount(deps: HubDeps, req: FastifyRequest, route: Hu
     if (route.auth === 'session') throw new AppError('SESSION_REQUIRED', 'This needs a signed-in session, not an API key.');
   } else {
     const sessionToken = cookie(req, sessionCookie);
-    if (sessionToken === null) throw new AppError('UNAUTHORIZED', 'Sign in first (POST /v1/auth/login), or send an API key: "Authorization: Bearer hk_...".');
+    if (sessionToken === null)
+      throw new AppError('UNAUTHORIZED', 'Sign in first (POST /v1/auth/login), or send an API key: "Authorization: Bearer hk_...".');
     p = await authenticateSession(deps, sessionToken);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       const given = req.headers[csrfHeader];
-      if (typeof given !== 'string' || !sameText(given, p.session!.csrf_token)) throw new AppError('CSRF_INVALID', `Send the session's CSRF token in the ${csrfHeader} header (it comes with the sign-in and GET /v1/auth/session).`);
+      if (typeof given !== 'string' || !sameText(given, p.session!.csrf_token))
+        throw new AppError(
+          'CSRF_INVALID',
+          `Send the session's CSRF token in the ${csrfHeader} header (it comes with the sign-in and GET /v1/auth/session).`,
+        );
     }
     if (route.auth === 'account') {
       const pending = pendingSteps(p.account);
-      if (pending.includes('change_password')) throw new AppError('PASSWORD_CHANGE_REQUIRED', 'Change the one-time password first (POST /v1/account/password).');
-      if (pending.includes('setup_totp')) throw new AppError('TOTP_SETUP_REQUIRED', 'A platform account signs in with a second factor: set it up first (POST /v1/account/totp).');
+      if (pending.includes('change_password'))
+        throw new AppError('PASSWORD_CHANGE_REQUIRED', 'Change the one-time password first (POST /v1/account/password).');
+      if (pending.includes('setup_totp'))
+        throw new AppError(
+          'TOTP_SETUP_REQUIRED',
+          'A platform account signs in with a second factor: set it up first (POST /v1/account/totp).',
+        );
     }
   }
   if (route.roles && !route.roles.includes(p.account.role as never)) {
-    throw new AppError('FORBIDDEN', `The ${p.account.role} role may not do this (${route.summary.toLowerCase()}); it is for: ${route.roles.join(', ')}.`, { role: p.account.role, allowed: [...route.roles] });
+    throw new AppError(
+      'FORBIDDEN',
+      `The ${p.account.role} role may not do this (${route.summary.toLowerCase()}); it is for: ${route.roles.join(', ')}.`,
+      { role: p.account.role, allowed: [...route.roles] },
+    );
   }
   return p;
 }
@@ -157,7 +183,11 @@ function supervisorOf(req: FastifyRequest): string | null {
   const h = req.headers[supervisorHeader];
   if (h === undefined) return null;
   const name = typeof h === 'string' ? decodeSupervisorHeader(h) : null;
-  if (name === null) throw new AppError('INVALID_REQUEST', `The ${supervisorHeader} header names the supervisor (percent-encoded UTF-8): up to 120 letters, digits, spaces and . _ @ # -.`);
+  if (name === null)
+    throw new AppError(
+      'INVALID_REQUEST',
+      `The ${supervisorHeader} header names the supervisor (percent-encoded UTF-8): up to 120 letters, digits, spaces and . _ @ # -.`,
+    );
   return name;
 }
 
@@ -177,16 +207,26 @@ function sessionCookieHeader(req: FastifyRequest, token: string | null, maxAgeMs
 }
 
 /** One audit entry per state-changing request, whatever its outcome (refusals too). */
-async function recordRequest(deps: HubDeps, req: FastifyRequest, reply: FastifyReply, name: HubRouteName, route: HubRouteDef): Promise<void> {
+async function recordRequest(
+  deps: HubDeps,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  name: HubRouteName,
+  route: HubRouteDef,
+): Promise<void> {
   const params = req.params as { id?: unknown } | undefined;
   const target = typeof params?.id === 'string' && params.id.length <= 64 ? params.id : null;
   const body = req.body as Record<string, unknown> | undefined;
   const details = safeDetails(body);
   if (body && Array.isArray(body.items)) details.items = body.items.length;
   await appendAudit(deps, {
-    actor: actorOf(req), address: req.ip ?? null, kind: name,
+    actor: actorOf(req),
+    address: req.ip ?? null,
+    kind: name,
     credentialId: reply.statusCode === 200 || target ? await credentialOf(deps, route.url, target).catch(() => null) : null,
-    target, outcome: reply.statusCode === 200 ? 'ok' : (req.errorCode ?? `HTTP_${reply.statusCode}`), details,
+    target,
+    outcome: reply.statusCode === 200 ? 'ok' : (req.errorCode ?? `HTTP_${reply.statusCode}`),
+    details,
   });
 }
 
@@ -207,7 +247,9 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     trustProxy: opts.trustProxy === true,
     // A path Fastify cannot even decode (a malformed %-escape) still gets the hub's error shape.
     frameworkErrors: (_err, _req, reply) => {
-      void (reply as unknown as FastifyReply).code(400).send({ error: { code: 'BAD_URL', message: 'The request path is not a valid URL: check its %-escapes.' } });
+      void (reply as unknown as FastifyReply)
+        .code(400)
+        .send({ error: { code: 'BAD_URL', message: 'The request path is not a valid URL: check its %-escapes.' } });
     },
     // The global limit covers what any caller can reach before being known; authenticated routes set their own below.
     bodyLimit: bodyLimits.unauthenticated,
@@ -229,12 +271,25 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
-      info: { title: 'Credential hub', version: opts.version ?? '0.1.0', description: 'Credential lifecycle, station enrollment and sync. Errors: `{ error: { code, message } }`.' },
+      info: {
+        title: 'Credential hub',
+        version: opts.version ?? '0.1.0',
+        description: 'Credential lifecycle, station enrollment and sync. Errors: `{ error: { code, message } }`.',
+      },
       components: {
         securitySchemes: {
-          session: { type: 'apiKey', in: 'cookie', name: sessionCookie, description: `Sign in at POST /v1/auth/login; send the CSRF token in ${csrfHeader} with every POST.` },
+          session: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: sessionCookie,
+            description: `Sign in at POST /v1/auth/login; send the CSRF token in ${csrfHeader} with every POST.`,
+          },
           apiKey: { type: 'http', scheme: 'bearer', description: "An account's API key (hk_...), with the account's role." },
-          station: { type: 'http', scheme: 'bearer', description: `A station's token; the supervisor acting at it in ${supervisorHeader}.` },
+          station: {
+            type: 'http',
+            scheme: 'bearer',
+            description: `A station's token; the supervisor acting at it in ${supervisorHeader}.`,
+          },
         },
       },
     },
@@ -245,14 +300,18 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
       if (s.body) out.body = toJsonSchema(s.body, 'input');
       if (s.params) out.params = toJsonSchema(s.params, 'input');
       if (s.querystring) out.querystring = toJsonSchema(s.querystring, 'input');
-      if (s.response) out.response = Object.fromEntries(Object.entries(s.response as Record<string, unknown>).map(([k, v]) => [k, toJsonSchema(v, 'output')]));
+      if (s.response)
+        out.response = Object.fromEntries(
+          Object.entries(s.response as Record<string, unknown>).map(([k, v]) => [k, toJsonSchema(v, 'output')]),
+        );
       return { schema: out as typeof schema, url };
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(rateLimit, {
     global: false,
-    errorResponseBuilder: (_req, ctx) => Object.assign(new AppError('RATE_LIMITED', `Too many requests: try again in ${Math.ceil(ctx.ttl / 1000)} s.`), { statusCode: 429 }),
+    errorResponseBuilder: (_req, ctx) =>
+      Object.assign(new AppError('RATE_LIMITED', `Too many requests: try again in ${Math.ceil(ctx.ttl / 1000)} s.`), { statusCode: 429 }),
   });
 
   app.setNotFoundHandler((req, reply) => {
@@ -264,11 +323,16 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     let status: number;
     if (isAppError(err)) {
       status = (err as { statusCode?: number }).statusCode ?? statusFor(err.code);
-      if (status === 400 && (err as { validationContext?: string }).validationContext === undefined && statusFor(err.code) !== 400) status = statusFor(err.code);
+      if (status === 400 && (err as { validationContext?: string }).validationContext === undefined && statusFor(err.code) !== 400)
+        status = statusFor(err.code);
     } else {
       const fe = err as FastifyError;
       const code = fe.code ?? '';
-      if (code === 'FST_ERR_CTP_INVALID_JSON_BODY' || code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || (fe.statusCode === 400 && err instanceof SyntaxError)) {
+      if (
+        code === 'FST_ERR_CTP_INVALID_JSON_BODY' ||
+        code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ||
+        (fe.statusCode === 400 && err instanceof SyntaxError)
+      ) {
         info = { code: 'BAD_JSON', message: 'The request body is not valid JSON.' };
         status = 400;
       } else if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
@@ -317,7 +381,11 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
       schema: {
         summary: route.summary,
         tags: [...route.tags],
-        ...(route.auth === 'account' ? { security: [{ session: [] }, { apiKey: [] }] } : route.auth === 'none' ? {} : { security: [{ [route.auth === 'session' ? 'session' : 'station']: [] }] }),
+        ...(route.auth === 'account'
+          ? { security: [{ session: [] }, { apiKey: [] }] }
+          : route.auth === 'none'
+            ? {}
+            : { security: [{ [route.auth === 'session' ? 'session' : 'station']: [] }] }),
         ...(route.params ? { params: route.params } : {}),
         ...(route.querystring ? { querystring: route.querystring } : {}),
         ...(route.body ? { body: route.body } : {}),
@@ -336,11 +404,18 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
       handler: async (req, reply) => {
         const h = handlers[name] as (deps: HubDeps, ctx: Ctx<HubRouteName>) => Promise<unknown>;
         const ctx = {
-          body: req.body, params: req.params, query: req.query, station: req.station, principal: req.principal,
+          body: req.body,
+          params: req.params,
+          query: req.query,
+          station: req.station,
+          principal: req.principal,
           http: {
             address: req.ip ?? null,
-            setSession: (token: string | null) => void reply.header('set-cookie', sessionCookieHeader(req, token, deps.config.auth.sessionMaxMs)),
-            signedIn: (a: { id: string; name: string; role: string }) => { req.signedInAs = accountActor(a); },
+            setSession: (token: string | null) =>
+              void reply.header('set-cookie', sessionCookieHeader(req, token, deps.config.auth.sessionMaxMs)),
+            signedIn: (a: { id: string; name: string; role: string }) => {
+              req.signedInAs = accountActor(a);
+            },
           },
         } as Ctx<HubRouteName>;
         const result = await runAs({ actor: actorOf(req), address: req.ip ?? null }, () => h(deps, ctx));

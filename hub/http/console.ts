@@ -9,14 +9,30 @@ import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 
 const mime: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml',
-  '.png': 'image/png', '.ico': 'image/x-icon', '.woff2': 'font/woff2', '.woff': 'font/woff', '.json': 'application/json', '.map': 'application/json',
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.woff': 'font/woff',
+  '.json': 'application/json',
+  '.map': 'application/json',
 };
 
 /** Same policy as the station's pages; the console talks only to the hub that served it. */
 export const consoleContentSecurityPolicy = [
-  `default-src 'none'`, `script-src 'self'`, `style-src 'self'`, `img-src 'self' data:`, `font-src 'self'`, `connect-src 'self'`,
-  `base-uri 'none'`, `form-action 'none'`, `frame-ancestors 'none'`, `object-src 'none'`,
+  `default-src 'none'`,
+  `script-src 'self'`,
+  `style-src 'self'`,
+  `img-src 'self' data:`,
+  `font-src 'self'`,
+  `connect-src 'self'`,
+  `base-uri 'none'`,
+  `form-action 'none'`,
+  `frame-ancestors 'none'`,
+  `object-src 'none'`,
 ].join('; ');
 
 /** The built console of this tree (dist/console next to hub/). */
@@ -34,16 +50,23 @@ export function registerConsole(app: FastifyInstance, dir: string): void {
     if (!file.startsWith(root + sep)) return notFound(reply, `There is no console file ${rel}.`);
     const info = await stat(file).catch(() => null);
     if (!info?.isFile()) {
-      return notFound(reply, rel === 'index.html' ? 'The console is not built: run "npm run build -- --console" on the hub, then reload.' : `There is no console file ${rel}.`);
+      return notFound(
+        reply,
+        rel === 'index.html'
+          ? 'The console is not built: run "npm run build -- --console" on the hub, then reload.'
+          : `There is no console file ${rel}.`,
+      );
     }
     const body = await readFile(file);
-    return reply
-      .header('content-type', mime[extname(file)] ?? 'application/octet-stream')
-      .header('content-security-policy', consoleContentSecurityPolicy)
-      .header('x-content-type-options', 'nosniff')
-      .header('referrer-policy', 'no-referrer')
-      // hashed asset names may be kept; the page itself always asks again
-      .header('cache-control', rel.startsWith('assets/') ? 'public, max-age=31536000, immutable' : 'no-store')
-      .send(body);
+    return (
+      reply
+        .header('content-type', mime[extname(file)] ?? 'application/octet-stream')
+        .header('content-security-policy', consoleContentSecurityPolicy)
+        .header('x-content-type-options', 'nosniff')
+        .header('referrer-policy', 'no-referrer')
+        // hashed asset names may be kept; the page itself always asks again
+        .header('cache-control', rel.startsWith('assets/') ? 'public, max-age=31536000, immutable' : 'no-store')
+        .send(body)
+    );
   });
 }

@@ -14,8 +14,18 @@ import { Secret, TOTP } from 'otpauth';
 import { AppError } from '../../common/errors';
 import { newId } from '../../common/ids';
 import {
-  accountInputSchema, setRoleInputSchema, stationAccessInputSchema, stationPinSchema,
-  type Account, type AccountInput, type ApiKey, type Role, type SetRoleInput, type Session, type StationAccessInput, type StationPeople,
+  accountInputSchema,
+  setRoleInputSchema,
+  stationAccessInputSchema,
+  stationPinSchema,
+  type Account,
+  type AccountInput,
+  type ApiKey,
+  type Role,
+  type SetRoleInput,
+  type Session,
+  type StationAccessInput,
+  type StationPeople,
 } from '../../common/hub-api';
 import { hashSecret, verifySecret } from '../../node/secret-hash';
 import type { Tx } from '../store';
@@ -42,17 +52,32 @@ export function oneTimePassword(): string {
 
 export function toAccount(r: AccountTable): Account {
   return {
-    id: r.id, name: r.name, role: r.role as Role, factoryId: r.factory_id,
-    email: r.email, emailVerified: r.email_verified_at !== null, phone: r.phone, phoneVerified: r.phone_verified_at !== null,
-    totpEnabled: r.totp_enabled_at !== null, mustChangePassword: r.must_change_password === 1, disabled: r.disabled_at !== null, createdAt: r.created_at,
-    operatorNumber: r.operator_number, badge: r.badge, stationPin: r.station_pin_hash !== null,
+    id: r.id,
+    name: r.name,
+    role: r.role as Role,
+    factoryId: r.factory_id,
+    email: r.email,
+    emailVerified: r.email_verified_at !== null,
+    phone: r.phone,
+    phoneVerified: r.phone_verified_at !== null,
+    totpEnabled: r.totp_enabled_at !== null,
+    mustChangePassword: r.must_change_password === 1,
+    disabled: r.disabled_at !== null,
+    createdAt: r.created_at,
+    operatorNumber: r.operator_number,
+    badge: r.badge,
+    stationPin: r.station_pin_hash !== null,
   };
 }
 
 const accountNotFound = (id: string): AppError => new AppError('ACCOUNT_NOT_FOUND', `There is no account ${id}.`, { accountId: id });
 
 async function accountRow(deps: HubDeps, idOrName: string): Promise<AccountTable> {
-  const row = await deps.store.db.selectFrom('accounts').selectAll().where((eb) => eb.or([eb('id', '=', idOrName), eb('name', '=', idOrName)])).executeTakeFirst();
+  const row = await deps.store.db
+    .selectFrom('accounts')
+    .selectAll()
+    .where((eb) => eb.or([eb('id', '=', idOrName), eb('name', '=', idOrName)]))
+    .executeTakeFirst();
   if (!row) throw accountNotFound(idOrName);
   return row;
 }
@@ -69,7 +94,11 @@ export interface NewAccountOptions {
 }
 
 /** A new account with a one-time password (shown once; changed at the first sign-in). */
-export async function createAccount(deps: HubDeps, raw: AccountInput, opts: NewAccountOptions = {}): Promise<{ account: Account; oneTimePassword: string }> {
+export async function createAccount(
+  deps: HubDeps,
+  raw: AccountInput,
+  opts: NewAccountOptions = {},
+): Promise<{ account: Account; oneTimePassword: string }> {
   const input = accountInputSchema.parse(raw);
   const password = opts.trusted?.password ?? oneTimePassword();
   const hash = await hashPassword(password, deps.config.auth.scryptCost);
@@ -77,16 +106,31 @@ export async function createAccount(deps: HubDeps, raw: AccountInput, opts: NewA
   const verified = opts.trusted ? now : null;
   const id = newId();
   const row: AccountTable = {
-    id, name: input.name, role: input.role, factory_id: input.factoryId ?? null,
-    email: input.email ?? null, email_verified_at: input.email ? verified : null, phone: input.phone ?? null, phone_verified_at: input.phone ? verified : null,
-    password_hash: hash, must_change_password: opts.trusted ? 0 : 1,
-    totp_secret: opts.trusted?.totpSecret ? sealTotpSecret(deps.keyring, id, opts.trusted.totpSecret) : null, totp_enabled_at: opts.trusted?.totpSecret ? now : null, totp_last_step: null,
-    disabled_at: null, created_at: now, updated_at: now, operator_number: null, badge: null, station_pin_hash: null,
+    id,
+    name: input.name,
+    role: input.role,
+    factory_id: input.factoryId ?? null,
+    email: input.email ?? null,
+    email_verified_at: input.email ? verified : null,
+    phone: input.phone ?? null,
+    phone_verified_at: input.phone ? verified : null,
+    password_hash: hash,
+    must_change_password: opts.trusted ? 0 : 1,
+    totp_secret: opts.trusted?.totpSecret ? sealTotpSecret(deps.keyring, id, opts.trusted.totpSecret) : null,
+    totp_enabled_at: opts.trusted?.totpSecret ? now : null,
+    totp_last_step: null,
+    disabled_at: null,
+    created_at: now,
+    updated_at: now,
+    operator_number: null,
+    badge: null,
+    station_pin_hash: null,
   };
   await deps.store.tx(async (trx) => {
     await assertFactory(deps, trx, row.factory_id);
     const taken = await trx.selectFrom('accounts').select('id').where('name', '=', row.name).executeTakeFirst();
-    if (taken) throw new AppError('ACCOUNT_NAME_TAKEN', `There is already an account named "${row.name}": choose another name.`, { name: row.name });
+    if (taken)
+      throw new AppError('ACCOUNT_NAME_TAKEN', `There is already an account named "${row.name}": choose another name.`, { name: row.name });
     await trx.insertInto('accounts').values(row).execute();
   });
   return { account: toAccount(row), oneTimePassword: password };
@@ -98,8 +142,13 @@ export async function ensureDemoAccount(deps: HubDeps, input: AccountInput, pass
   if (!existing) return (await createAccount(deps, input, { trusted: { password, ...(totpSecret ? { totpSecret } : {}) } })).account;
   const now = nowIso(deps);
   const next = {
-    password_hash: await hashPassword(password, deps.config.auth.scryptCost), must_change_password: 0, disabled_at: null,
-    totp_secret: totpSecret ? sealTotpSecret(deps.keyring, existing.id, totpSecret) : null, totp_enabled_at: totpSecret ? now : null, totp_last_step: null, updated_at: now,
+    password_hash: await hashPassword(password, deps.config.auth.scryptCost),
+    must_change_password: 0,
+    disabled_at: null,
+    totp_secret: totpSecret ? sealTotpSecret(deps.keyring, existing.id, totpSecret) : null,
+    totp_enabled_at: totpSecret ? now : null,
+    totp_last_step: null,
+    updated_at: now,
   };
   await deps.store.db.updateTable('accounts').set(next).where('id', '=', existing.id).execute();
   return toAccount({ ...existing, ...next });
@@ -122,12 +171,30 @@ async function endSessions(trx: Tx, accountId: string, now: string, except?: str
 /** The hub keeps at least one enabled platform account: someone must approve, pay and manage accounts. */
 async function assertNotLastPlatform(trx: Tx, row: AccountTable, what: string): Promise<void> {
   if (row.role !== 'platform' || row.disabled_at !== null) return;
-  const others = await trx.selectFrom('accounts').select('id').where('role', '=', 'platform').where('disabled_at', 'is', null).where('id', '!=', row.id).executeTakeFirst();
-  if (!others) throw new AppError('LAST_PLATFORM_ACCOUNT', `"${row.name}" is the only enabled platform account: add another platform account before it can be ${what}.`, { accountId: row.id });
+  const others = await trx
+    .selectFrom('accounts')
+    .select('id')
+    .where('role', '=', 'platform')
+    .where('disabled_at', 'is', null)
+    .where('id', '!=', row.id)
+    .executeTakeFirst();
+  if (!others)
+    throw new AppError(
+      'LAST_PLATFORM_ACCOUNT',
+      `"${row.name}" is the only enabled platform account: add another platform account before it can be ${what}.`,
+      { accountId: row.id },
+    );
 }
 
 async function lockedAccount(deps: HubDeps, trx: Tx, idOrName: string): Promise<AccountTable> {
-  const row = await deps.store.lockForUpdate(trx.selectFrom('accounts').selectAll().where((eb) => eb.or([eb('id', '=', idOrName), eb('name', '=', idOrName)]))).executeTakeFirst();
+  const row = await deps.store
+    .lockForUpdate(
+      trx
+        .selectFrom('accounts')
+        .selectAll()
+        .where((eb) => eb.or([eb('id', '=', idOrName), eb('name', '=', idOrName)])),
+    )
+    .executeTakeFirst();
   if (!row) throw accountNotFound(idOrName);
   return row;
 }
@@ -152,7 +219,14 @@ export async function resetPassword(deps: HubDeps, idOrName: string): Promise<{ 
   return deps.store.tx(async (trx) => {
     const row = await lockedAccount(deps, trx, idOrName);
     const now = nowIso(deps);
-    const next = { password_hash: hash, must_change_password: 1, totp_secret: null, totp_enabled_at: null, totp_last_step: null, updated_at: now };
+    const next = {
+      password_hash: hash,
+      must_change_password: 1,
+      totp_secret: null,
+      totp_enabled_at: null,
+      totp_last_step: null,
+      updated_at: now,
+    };
     await trx.updateTable('accounts').set(next).where('id', '=', row.id).execute();
     await trx.deleteFrom('auth_throttle').where('key', '=', throttleKey('account', row.name)).execute();
     await endSessions(trx, row.id, now);
@@ -178,7 +252,10 @@ export async function setRole(deps: HubDeps, idOrName: string, raw: SetRoleInput
 // ---------- people at the stations ----------
 
 const factoryOnly = (row: AccountTable): string => {
-  if (row.role !== 'factory' || row.factory_id === null) throw new AppError('NOT_A_FACTORY_ACCOUNT', `"${row.name}" is not a factory account: only a factory's accounts work at its stations.`, { accountId: row.id });
+  if (row.role !== 'factory' || row.factory_id === null)
+    throw new AppError('NOT_A_FACTORY_ACCOUNT', `"${row.name}" is not a factory account: only a factory's accounts work at its stations.`, {
+      accountId: row.id,
+    });
   return row.factory_id;
 };
 
@@ -186,19 +263,36 @@ const factoryOnly = (row: AccountTable): string => {
  * Who a factory account is at its factory's stations: its operator number and badge (each unique within the
  * factory), or its station PIN removed. `inFactory` limits a factory manager to its own factory's accounts.
  */
-export async function setStationAccess(deps: HubDeps, idOrName: string, raw: StationAccessInput, inFactory?: string | null): Promise<Account> {
+export async function setStationAccess(
+  deps: HubDeps,
+  idOrName: string,
+  raw: StationAccessInput,
+  inFactory?: string | null,
+): Promise<Account> {
   const input = stationAccessInputSchema.parse(raw);
   return deps.store.tx(async (trx) => {
     const row = await lockedAccount(deps, trx, idOrName);
     const factoryId = factoryOnly(row);
     if (inFactory != null && inFactory !== factoryId) throw accountNotFound(idOrName);
     const next: Partial<AccountTable> = { updated_at: nowIso(deps) };
-    for (const [field, column, what] of [['operatorNumber', 'operator_number', 'operator number'], ['badge', 'badge', 'badge']] as const) {
+    for (const [field, column, what] of [
+      ['operatorNumber', 'operator_number', 'operator number'],
+      ['badge', 'badge', 'badge'],
+    ] as const) {
       const value = input[field];
       if (value === undefined) continue;
       if (value !== null) {
-        const taken = await trx.selectFrom('accounts').select('name').where('factory_id', '=', factoryId).where(column, '=', value).where('id', '!=', row.id).executeTakeFirst();
-        if (taken) throw new AppError('STATION_ACCESS_TAKEN', `The ${what} ${value} is already "${taken.name}"'s in this factory: choose another.`, { accountId: row.id });
+        const taken = await trx
+          .selectFrom('accounts')
+          .select('name')
+          .where('factory_id', '=', factoryId)
+          .where(column, '=', value)
+          .where('id', '!=', row.id)
+          .executeTakeFirst();
+        if (taken)
+          throw new AppError('STATION_ACCESS_TAKEN', `The ${what} ${value} is already "${taken.name}"'s in this factory: choose another.`, {
+            accountId: row.id,
+          });
       }
       next[column] = value;
     }
@@ -220,15 +314,30 @@ export async function setStationPin(deps: HubDeps, idOrName: string, pin: string
 
 /** The people of a station's factory, as its pull delivers them: lines, operators and supervisors (PIN hashes only), enabled accounts only. */
 export async function stationPeople(deps: HubDeps, trx: Tx, factoryId: string): Promise<StationPeople> {
-  const lines = await trx.selectFrom('lines').select(['id', 'name']).where('factory_id', '=', factoryId).orderBy('name').orderBy('id').execute();
-  const rows = await trx.selectFrom('accounts').select(['id', 'name', 'operator_number', 'badge', 'station_pin_hash'])
-    .where('factory_id', '=', factoryId).where('role', '=', 'factory').where('disabled_at', 'is', null)
+  const lines = await trx
+    .selectFrom('lines')
+    .select(['id', 'name'])
+    .where('factory_id', '=', factoryId)
+    .orderBy('name')
+    .orderBy('id')
+    .execute();
+  const rows = await trx
+    .selectFrom('accounts')
+    .select(['id', 'name', 'operator_number', 'badge', 'station_pin_hash'])
+    .where('factory_id', '=', factoryId)
+    .where('role', '=', 'factory')
+    .where('disabled_at', 'is', null)
     .where((eb) => eb.or([eb('operator_number', 'is not', null), eb('station_pin_hash', 'is not', null)]))
-    .orderBy('name').execute();
+    .orderBy('name')
+    .execute();
   return {
     lines,
-    operators: rows.filter((r) => r.operator_number !== null).map((r) => ({ accountId: r.id, name: r.name, number: r.operator_number!, badge: r.badge })),
-    supervisors: rows.filter((r) => r.station_pin_hash !== null).map((r) => ({ accountId: r.id, name: r.name, pinHash: r.station_pin_hash! })),
+    operators: rows
+      .filter((r) => r.operator_number !== null)
+      .map((r) => ({ accountId: r.id, name: r.name, number: r.operator_number!, badge: r.badge })),
+    supervisors: rows
+      .filter((r) => r.station_pin_hash !== null)
+      .map((r) => ({ accountId: r.id, name: r.name, pinHash: r.station_pin_hash! })),
   };
 }
 
@@ -257,7 +366,8 @@ async function recordFailure(deps: HubDeps, keys: { key: string; threshold: numb
       // Failures older than the longest lock are forgiven.
       const previous = row && now - Date.parse(row.last_failure_at) < lockMaxMs ? row.failures : 0;
       const failures = previous + 1;
-      const lockedUntil = failures >= threshold ? new Date(now + Math.min(lockMaxMs, lockBaseMs * 2 ** (failures - threshold))).toISOString() : null;
+      const lockedUntil =
+        failures >= threshold ? new Date(now + Math.min(lockMaxMs, lockBaseMs * 2 ** (failures - threshold))).toISOString() : null;
       const values = { key, failures, locked_until: lockedUntil, last_failure_at: new Date(now).toISOString() };
       if (row) await trx.updateTable('auth_throttle').set(values).where('key', '=', key).execute();
       else await trx.insertInto('auth_throttle').values(values).execute();
@@ -283,13 +393,26 @@ export function pendingSteps(a: AccountTable): Session['pending'] {
 
 function toSession(deps: HubDeps, account: AccountTable, s: SessionTable): Session {
   const idle = Math.min(Date.parse(s.last_seen_at) + deps.config.auth.sessionIdleMs, Date.parse(s.expires_at));
-  return { account: toAccount(account), csrfToken: s.csrf_token, expiresAt: s.expires_at, idleExpiresAt: new Date(idle).toISOString(), pending: pendingSteps(account) };
+  return {
+    account: toAccount(account),
+    csrfToken: s.csrf_token,
+    expiresAt: s.expires_at,
+    idleExpiresAt: new Date(idle).toISOString(),
+    pending: pendingSteps(account),
+  };
 }
 
 export const sessionToken = (): string => `hs_${randomBytes(32).toString('base64url')}`;
 
 function totpFor(account: Pick<AccountTable, 'name'>, secret: string): TOTP {
-  return new TOTP({ issuer: 'Credential hub', label: account.name, secret: Secret.fromBase32(secret), algorithm: 'SHA1', digits: 6, period: 30 });
+  return new TOTP({
+    issuer: 'Credential hub',
+    label: account.name,
+    secret: Secret.fromBase32(secret),
+    algorithm: 'SHA1',
+    digits: 6,
+    period: 30,
+  });
 }
 
 /** The time step a code belongs to, or null when it is not one of the current window's codes. */
@@ -303,35 +426,56 @@ function totpStep(deps: HubDeps, account: AccountTable, secret: string, code: st
 // A real hash to compare with when the name is unknown: the answer takes as long as for a wrong password.
 let decoyHash: Promise<string> | undefined;
 
-export interface LoginResult { session: Session; token: string; account: AccountTable }
+export interface LoginResult {
+  session: Session;
+  token: string;
+  account: AccountTable;
+}
 
 /**
  * Signs in: the lock is checked before the password; a wrong password (or
  * name, or second-factor code) counts against the name and the address, and
  * the answer is the same for an unknown name and a wrong password.
  */
-export async function login(deps: HubDeps, input: { name: string; password: string; totp?: string | undefined }, address: string | null): Promise<LoginResult> {
+export async function login(
+  deps: HubDeps,
+  input: { name: string; password: string; totp?: string | undefined },
+  address: string | null,
+): Promise<LoginResult> {
   const keys = [throttleKey('account', input.name), ...(address ? [throttleKey('address', address)] : [])];
   await assertNotLocked(deps, keys);
   const row = await deps.store.db.selectFrom('accounts').selectAll().where('name', '=', input.name).executeTakeFirst();
   decoyHash ??= hashPassword(randomBytes(16).toString('hex'), deps.config.auth.scryptCost);
   const passwordOk = await verifyPassword(input.password, row?.password_hash ?? (await decoyHash));
   const fail = async (code: string, message: string): Promise<never> => {
-    await recordFailure(deps, [{ key: keys[0]!, threshold: deps.config.auth.accountFailures }, ...(keys[1] ? [{ key: keys[1], threshold: deps.config.auth.addressFailures }] : [])]);
+    await recordFailure(deps, [
+      { key: keys[0]!, threshold: deps.config.auth.accountFailures },
+      ...(keys[1] ? [{ key: keys[1], threshold: deps.config.auth.addressFailures }] : []),
+    ]);
     throw new AppError(code, message);
   };
-  if (!row || !passwordOk || row.disabled_at !== null) return fail('SIGN_IN_FAILED', 'The name or the password is wrong (or the account is disabled).');
+  if (!row || !passwordOk || row.disabled_at !== null)
+    return fail('SIGN_IN_FAILED', 'The name or the password is wrong (or the account is disabled).');
   let step: number | null = null;
   if (row.totp_enabled_at !== null && row.totp_secret !== null) {
-    if (input.totp === undefined) throw new AppError('SECOND_FACTOR_REQUIRED', 'This account signs in with a code from its authenticator app too: send it as "totp".');
+    if (input.totp === undefined)
+      throw new AppError('SECOND_FACTOR_REQUIRED', 'This account signs in with a code from its authenticator app too: send it as "totp".');
     step = totpStep(deps, row, openTotpSecret(deps.keyring, row.id, row.totp_secret), input.totp);
-    if (step === null || (row.totp_last_step !== null && step <= row.totp_last_step)) return fail('SIGN_IN_FAILED', 'The authenticator code is wrong or was already used: wait for the next one.');
+    if (step === null || (row.totp_last_step !== null && step <= row.totp_last_step))
+      return fail('SIGN_IN_FAILED', 'The authenticator code is wrong or was already used: wait for the next one.');
   }
   const token = sessionToken();
   const now = nowIso(deps);
   const session: SessionTable = {
-    id: newId(), token_hash: sha256(token), account_id: row.id, csrf_token: randomBytes(32).toString('base64url'), address,
-    created_at: now, last_seen_at: now, expires_at: isoIn(deps, deps.config.auth.sessionMaxMs), ended_at: null,
+    id: newId(),
+    token_hash: sha256(token),
+    account_id: row.id,
+    csrf_token: randomBytes(32).toString('base64url'),
+    address,
+    created_at: now,
+    last_seen_at: now,
+    expires_at: isoIn(deps, deps.config.auth.sessionMaxMs),
+    ended_at: null,
   };
   await deps.store.tx(async (trx) => {
     await trx.insertInto('sessions').values(session).execute();
@@ -350,7 +494,11 @@ export async function authenticateSession(deps: HubDeps, token: string): Promise
   if (!s || s.ended_at !== null) throw unauthorized('You are signed out: sign in again.');
   const now = deps.clock.now();
   if (now >= Date.parse(s.expires_at) || now >= Date.parse(s.last_seen_at) + deps.config.auth.sessionIdleMs) {
-    await db.updateTable('sessions').set({ ended_at: new Date(now).toISOString() }).where('id', '=', s.id).execute();
+    await db
+      .updateTable('sessions')
+      .set({ ended_at: new Date(now).toISOString() })
+      .where('id', '=', s.id)
+      .execute();
     throw unauthorized('Your session has expired: sign in again.');
   }
   const account = await db.selectFrom('accounts').selectAll().where('id', '=', s.account_id).executeTakeFirstOrThrow();
@@ -375,7 +523,11 @@ export async function authenticateApiKey(deps: HubDeps, key: string): Promise<Pr
   if (account.disabled_at !== null) throw unauthorized('The account of this API key is disabled.');
   const now = deps.clock.now();
   if (k.last_used_at === null || now - Date.parse(k.last_used_at) >= 60_000) {
-    await db.updateTable('api_keys').set({ last_used_at: new Date(now).toISOString() }).where('id', '=', k.id).execute();
+    await db
+      .updateTable('api_keys')
+      .set({ last_used_at: new Date(now).toISOString() })
+      .where('id', '=', k.id)
+      .execute();
   }
   return { account, session: null, apiKey: { id: k.id, name: k.name } };
 }
@@ -391,7 +543,12 @@ export async function logout(deps: HubDeps, p: Principal, everywhere: boolean): 
   const now = nowIso(deps);
   const n = await deps.store.tx(async (trx) => {
     if (everywhere) return endSessions(trx, p.account.id, now);
-    const r = await trx.updateTable('sessions').set({ ended_at: now }).where('id', '=', s.id).where('ended_at', 'is', null).executeTakeFirst();
+    const r = await trx
+      .updateTable('sessions')
+      .set({ ended_at: now })
+      .where('id', '=', s.id)
+      .where('ended_at', 'is', null)
+      .executeTakeFirst();
     return Number(r.numUpdatedRows);
   });
   return { ok: true, sessionsEnded: n };
@@ -401,13 +558,19 @@ export async function logout(deps: HubDeps, p: Principal, everywhere: boolean): 
 export async function changePassword(deps: HubDeps, p: Principal, currentPassword: string, newPassword: string): Promise<Session> {
   const s = p.session;
   if (!s) throw new AppError('SESSION_REQUIRED', 'This needs a signed-in session, not an API key.');
-  if (!(await verifyPassword(currentPassword, p.account.password_hash))) throw new AppError('PASSWORD_WRONG', 'The current password is wrong.');
+  if (!(await verifyPassword(currentPassword, p.account.password_hash)))
+    throw new AppError('PASSWORD_WRONG', 'The current password is wrong.');
   if (newPassword === currentPassword) throw new AppError('PASSWORD_UNCHANGED', 'Choose a new password that differs from the current one.');
-  if (newPassword.toLowerCase().includes(p.account.name.toLowerCase())) throw new AppError('PASSWORD_WEAK', 'The password must not contain the account name.');
+  if (newPassword.toLowerCase().includes(p.account.name.toLowerCase()))
+    throw new AppError('PASSWORD_WEAK', 'The password must not contain the account name.');
   const hash = await hashPassword(newPassword, deps.config.auth.scryptCost);
   const now = nowIso(deps);
   await deps.store.tx(async (trx) => {
-    await trx.updateTable('accounts').set({ password_hash: hash, must_change_password: 0, updated_at: now }).where('id', '=', p.account.id).execute();
+    await trx
+      .updateTable('accounts')
+      .set({ password_hash: hash, must_change_password: 0, updated_at: now })
+      .where('id', '=', p.account.id)
+      .execute();
     await endSessions(trx, p.account.id, now, s.id);
   });
   return toSession(deps, { ...p.account, password_hash: hash, must_change_password: 0 }, s);
@@ -416,9 +579,14 @@ export async function changePassword(deps: HubDeps, p: Principal, currentPasswor
 /** Starts setting up the second factor: a fresh secret, turned on once a code from it is confirmed. */
 export async function setupTotp(deps: HubDeps, p: Principal): Promise<{ secret: string; uri: string }> {
   if (!p.session) throw new AppError('SESSION_REQUIRED', 'This needs a signed-in session, not an API key.');
-  if (p.account.totp_enabled_at !== null) throw new AppError('TOTP_ALREADY_ON', 'The second factor is already on; a platform account can reset it with a password reset.');
+  if (p.account.totp_enabled_at !== null)
+    throw new AppError('TOTP_ALREADY_ON', 'The second factor is already on; a platform account can reset it with a password reset.');
   const secret = newTotpSecret();
-  await deps.store.db.updateTable('accounts').set({ totp_secret: sealTotpSecret(deps.keyring, p.account.id, secret), updated_at: nowIso(deps) }).where('id', '=', p.account.id).execute();
+  await deps.store.db
+    .updateTable('accounts')
+    .set({ totp_secret: sealTotpSecret(deps.keyring, p.account.id, secret), updated_at: nowIso(deps) })
+    .where('id', '=', p.account.id)
+    .execute();
   return { secret, uri: totpFor(p.account, secret).toString() };
 }
 
@@ -431,7 +599,11 @@ export async function confirmTotp(deps: HubDeps, p: Principal, code: string): Pr
   const step = totpStep(deps, a, openTotpSecret(deps.keyring, a.id, a.totp_secret), code);
   if (step === null) throw new AppError('TOTP_WRONG', 'That code does not match: check the clock of the device and try the next code.');
   const now = nowIso(deps);
-  await deps.store.db.updateTable('accounts').set({ totp_enabled_at: now, totp_last_step: step, updated_at: now }).where('id', '=', a.id).execute();
+  await deps.store.db
+    .updateTable('accounts')
+    .set({ totp_enabled_at: now, totp_last_step: step, updated_at: now })
+    .where('id', '=', a.id)
+    .execute();
   return toSession(deps, { ...a, totp_enabled_at: now, totp_last_step: step }, s);
 }
 
@@ -440,20 +612,42 @@ export const totpNow = (secret: string, at: number): string => TOTP.generate({ s
 
 // ---------- API keys ----------
 
-const toApiKey = (k: ApiKeyTable): ApiKey => ({ id: k.id, name: k.name, prefix: k.prefix, createdAt: k.created_at, lastUsedAt: k.last_used_at, revokedAt: k.revoked_at });
+const toApiKey = (k: ApiKeyTable): ApiKey => ({
+  id: k.id,
+  name: k.name,
+  prefix: k.prefix,
+  createdAt: k.created_at,
+  lastUsedAt: k.last_used_at,
+  revokedAt: k.revoked_at,
+});
 
 /** A named key for scripts, acting with the account's role; the key is answered once and kept as its hash. */
 export async function createApiKey(deps: HubDeps, accountIdOrName: string, name: string): Promise<{ apiKey: ApiKey; key: string }> {
   const account = await accountRow(deps, accountIdOrName);
   if (account.disabled_at !== null) throw new AppError('ACCOUNT_DISABLED', `Account "${account.name}" is disabled.`);
   const key = `hk_${randomBytes(32).toString('base64url')}`;
-  const row: ApiKeyTable = { id: newId(), account_id: account.id, name, prefix: key.slice(0, 10), key_hash: sha256(key), created_at: nowIso(deps), last_used_at: null, revoked_at: null };
+  const row: ApiKeyTable = {
+    id: newId(),
+    account_id: account.id,
+    name,
+    prefix: key.slice(0, 10),
+    key_hash: sha256(key),
+    created_at: nowIso(deps),
+    last_used_at: null,
+    revoked_at: null,
+  };
   await deps.store.db.insertInto('api_keys').values(row).execute();
   return { apiKey: toApiKey(row), key };
 }
 
 export async function listApiKeys(deps: HubDeps, accountId: string): Promise<{ apiKeys: ApiKey[] }> {
-  const rows = await deps.store.db.selectFrom('api_keys').selectAll().where('account_id', '=', accountId).orderBy('created_at').orderBy('id').execute();
+  const rows = await deps.store.db
+    .selectFrom('api_keys')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
   return { apiKeys: rows.map(toApiKey) };
 }
 

@@ -10,7 +10,15 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import { canonicalJson, GENESIS_HASH } from '../../common/canonical-json';
-import { auditCsvColumns, auditQuerySchema, type Actor, type AuditEntry, type AuditQuery, type AuditVerification, type Role } from '../../common/hub-api';
+import {
+  auditCsvColumns,
+  auditQuerySchema,
+  type Actor,
+  type AuditEntry,
+  type AuditQuery,
+  type AuditVerification,
+  type Role,
+} from '../../common/hub-api';
 import type { Tx } from '../store';
 import type { AuditLogTable } from '../store/schema';
 import type { HubDeps } from './context';
@@ -27,7 +35,10 @@ export interface AuditRecord {
 }
 
 /** Who is acting in the current request or command (the credential history names them too). */
-export interface ActingAs { actor: Actor; address: string | null }
+export interface ActingAs {
+  actor: Actor;
+  address: string | null;
+}
 const acting = new AsyncLocalStorage<ActingAs>();
 
 export const runAs = <T>(who: ActingAs, fn: () => Promise<T>): Promise<T> => acting.run(who, fn);
@@ -35,9 +46,20 @@ export const currentActor = (): ActingAs | undefined => acting.getStore();
 
 export const systemActor: Actor = { kind: 'system', id: null, name: 'hub', role: null, via: null };
 export const anonymousActor: Actor = { kind: 'anonymous', id: null, name: null, role: null, via: null };
-export const accountActor = (a: { id: string; name: string; role: string }, apiKeyId?: string | null): Actor =>
-  ({ kind: apiKeyId ? 'api_key' : 'account', id: a.id, name: a.name, role: a.role as Role, via: apiKeyId ?? null });
-export const stationActor = (s: { id: string; name: string }, supervisor: string | null): Actor => ({ kind: 'station', id: s.id, name: s.name, role: null, via: supervisor });
+export const accountActor = (a: { id: string; name: string; role: string }, apiKeyId?: string | null): Actor => ({
+  kind: apiKeyId ? 'api_key' : 'account',
+  id: a.id,
+  name: a.name,
+  role: a.role as Role,
+  via: apiKeyId ?? null,
+});
+export const stationActor = (s: { id: string; name: string }, supervisor: string | null): Actor => ({
+  kind: 'station',
+  id: s.id,
+  name: s.name,
+  role: null,
+  via: supervisor,
+});
 
 /** Secrets never enter the log: these detail keys are dropped. */
 const secretKey = /pass|code|token|secret|auth_?key|totp|^key$|licenses|content/i;
@@ -53,15 +75,32 @@ export function safeDetails(body: unknown): Record<string, unknown> {
 }
 
 function entryHash(prevHash: string, e: Omit<AuditEntry, 'prevHash' | 'hash'>): string {
-  const body = canonicalJson({ seq: e.seq, at: e.at, actor: e.actor, address: e.address, kind: e.kind, credentialId: e.credentialId, target: e.target, outcome: e.outcome, details: e.details });
+  const body = canonicalJson({
+    seq: e.seq,
+    at: e.at,
+    actor: e.actor,
+    address: e.address,
+    kind: e.kind,
+    credentialId: e.credentialId,
+    target: e.target,
+    outcome: e.outcome,
+    details: e.details,
+  });
   return createHash('sha256').update(prevHash).update('\n').update(body).digest('hex');
 }
 
 const fromRow = (r: AuditLogTable): AuditEntry => ({
-  seq: Number(r.seq), at: r.at,
+  seq: Number(r.seq),
+  at: r.at,
   actor: { kind: r.actor_kind as Actor['kind'], id: r.actor_id, name: r.actor_name, role: r.actor_role as Role | null, via: r.actor_via },
-  address: r.address, kind: r.kind, credentialId: r.credential_id, target: r.target, outcome: r.outcome,
-  details: JSON.parse(r.details) as Record<string, unknown>, prevHash: r.prev_hash, hash: r.hash,
+  address: r.address,
+  kind: r.kind,
+  credentialId: r.credential_id,
+  target: r.target,
+  outcome: r.outcome,
+  details: JSON.parse(r.details) as Record<string, unknown>,
+  prevHash: r.prev_hash,
+  hash: r.hash,
 });
 
 /**
@@ -70,7 +109,9 @@ const fromRow = (r: AuditLogTable): AuditEntry => ({
  */
 export async function appendAuditIn(deps: Pick<HubDeps, 'store' | 'clock'>, trx: Tx, recs: readonly AuditRecord[]): Promise<AuditEntry[]> {
   if (recs.length === 0) return [];
-  const head = await deps.store.lockForUpdate(trx.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1)).executeTakeFirstOrThrow();
+  const head = await deps.store
+    .lockForUpdate(trx.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1))
+    .executeTakeFirstOrThrow();
   const at = new Date(deps.clock.now()).toISOString();
   let seq = Number(head.seq);
   let prevHash = head.hash;
@@ -80,8 +121,21 @@ export async function appendAuditIn(deps: Pick<HubDeps, 'store' | 'clock'>, trx:
     const entry = { seq: ++seq, at, ...rec, details: JSON.parse(canonicalJson(rec.details)) as Record<string, unknown> };
     const hash = entryHash(prevHash, entry);
     rows.push({
-      seq: entry.seq, at, actor_kind: rec.actor.kind, actor_id: rec.actor.id, actor_name: rec.actor.name, actor_role: rec.actor.role, actor_via: rec.actor.via,
-      address: rec.address, kind: rec.kind, credential_id: rec.credentialId, target: rec.target, outcome: rec.outcome, details: canonicalJson(rec.details), prev_hash: prevHash, hash,
+      seq: entry.seq,
+      at,
+      actor_kind: rec.actor.kind,
+      actor_id: rec.actor.id,
+      actor_name: rec.actor.name,
+      actor_role: rec.actor.role,
+      actor_via: rec.actor.via,
+      address: rec.address,
+      kind: rec.kind,
+      credential_id: rec.credentialId,
+      target: rec.target,
+      outcome: rec.outcome,
+      details: canonicalJson(rec.details),
+      prev_hash: prevHash,
+      hash,
     });
     entries.push({ ...entry, prevHash, hash });
     prevHash = hash;
@@ -91,7 +145,8 @@ export async function appendAuditIn(deps: Pick<HubDeps, 'store' | 'clock'>, trx:
   return entries;
 }
 
-export const appendAudit = async (deps: Pick<HubDeps, 'store' | 'clock'>, rec: AuditRecord): Promise<AuditEntry> => (await deps.store.tx((trx) => appendAuditIn(deps, trx, [rec])))[0]!;
+export const appendAudit = async (deps: Pick<HubDeps, 'store' | 'clock'>, rec: AuditRecord): Promise<AuditEntry> =>
+  (await deps.store.tx((trx) => appendAuditIn(deps, trx, [rec])))[0]!;
 
 /** Walks the chain from the first entry to the head; names the first broken link. */
 export async function verifyAudit(deps: Pick<HubDeps, 'store'>): Promise<AuditVerification> {
@@ -104,7 +159,13 @@ export async function verifyAudit(deps: Pick<HubDeps, 'store'>): Promise<AuditVe
     for (const row of rows) {
       const seq = Number(row.seq);
       const broken = (reason: string): AuditVerification => ({ ok: false, entries: expectedSeq - 1, brokenAt: seq, reason });
-      if (seq !== expectedSeq) return { ok: false, entries: expectedSeq - 1, brokenAt: expectedSeq, reason: `entry ${expectedSeq} is missing (the next one is ${seq})` };
+      if (seq !== expectedSeq)
+        return {
+          ok: false,
+          entries: expectedSeq - 1,
+          brokenAt: expectedSeq,
+          reason: `entry ${expectedSeq} is missing (the next one is ${seq})`,
+        };
       if (row.prev_hash !== prevHash) return broken(`entry ${seq} does not link to entry ${seq - 1} (its previous hash differs)`);
       let entry: AuditEntry;
       try {
@@ -112,7 +173,8 @@ export async function verifyAudit(deps: Pick<HubDeps, 'store'>): Promise<AuditVe
       } catch {
         return broken(`entry ${seq} has unreadable details`);
       }
-      if (canonicalJson(entry.details) !== row.details || entryHash(prevHash, entry) !== row.hash) return broken(`entry ${seq} was altered (its content does not match its hash)`);
+      if (canonicalJson(entry.details) !== row.details || entryHash(prevHash, entry) !== row.hash)
+        return broken(`entry ${seq} was altered (its content does not match its hash)`);
       prevHash = row.hash;
       expectedSeq++;
     }
@@ -120,7 +182,12 @@ export async function verifyAudit(deps: Pick<HubDeps, 'store'>): Promise<AuditVe
   const count = expectedSeq - 1;
   const head = await db.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1).executeTakeFirst();
   if (!head || Number(head.seq) !== count || head.hash !== prevHash) {
-    return { ok: false, entries: count, brokenAt: count + 1, reason: `the log ends at entry ${count} but its head says ${head ? `entry ${head.seq}` : 'nothing'}: entries were removed from the end` };
+    return {
+      ok: false,
+      entries: count,
+      brokenAt: count + 1,
+      reason: `the log ends at entry ${count} but its head says ${head ? `entry ${head.seq}` : 'nothing'}: entries were removed from the end`,
+    };
   }
   return { ok: true, entries: count, headHash: prevHash };
 }
@@ -130,7 +197,8 @@ export async function queryAudit(deps: Pick<HubDeps, 'store'>, raw: AuditQuery):
   const q = auditQuerySchema.parse(raw);
   let query = deps.store.db.selectFrom('audit_log').selectAll();
   const actor = q.actor;
-  if (actor !== undefined) query = query.where((eb) => eb.or([eb('actor_id', '=', actor), eb('actor_name', '=', actor), eb('actor_via', '=', actor)]));
+  if (actor !== undefined)
+    query = query.where((eb) => eb.or([eb('actor_id', '=', actor), eb('actor_name', '=', actor), eb('actor_via', '=', actor)]));
   if (q.credential !== undefined) query = query.where('credential_id', '=', q.credential);
   if (q.kind !== undefined) query = query.where('kind', '=', q.kind);
   if (q.from !== undefined) query = query.where('at', '>=', new Date(q.from).toISOString());
@@ -150,7 +218,26 @@ const csvCell = (v: unknown): string => {
 export function auditToCsv(entries: readonly AuditEntry[]): string {
   const lines = [auditCsvColumns.join(',')];
   for (const e of entries) {
-    lines.push([e.seq, e.at, e.actor.kind, e.actor.id, e.actor.name, e.actor.role, e.actor.via, e.address, e.kind, e.credentialId, e.target, e.outcome, canonicalJson(e.details), e.hash].map(csvCell).join(','));
+    lines.push(
+      [
+        e.seq,
+        e.at,
+        e.actor.kind,
+        e.actor.id,
+        e.actor.name,
+        e.actor.role,
+        e.actor.via,
+        e.address,
+        e.kind,
+        e.credentialId,
+        e.target,
+        e.outcome,
+        canonicalJson(e.details),
+        e.hash,
+      ]
+        .map(csvCell)
+        .join(','),
+    );
   }
   return `${lines.join('\n')}\n`;
 }

@@ -9,21 +9,37 @@
  * The key comes from a file or the environment, never the command line.
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createCipheriv, createDecipheriv, createHash, createHmac, createSecretKey, hkdfSync, randomBytes, type KeyObject } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  createSecretKey,
+  hkdfSync,
+  randomBytes,
+  type KeyObject,
+} from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { sql } from 'kysely';
 import { AppError } from '../../common/errors';
 import type { Store } from '../store';
 import { chunks } from './util';
 
-export interface MasterKey { id: string; key: KeyObject }
+export interface MasterKey {
+  id: string;
+  key: KeyObject;
+}
 /** The key new authkeys are sealed with, and older ones still accepted for reading (during a rotation). */
-export interface Keyring { current: MasterKey; previous: MasterKey[] }
+export interface Keyring {
+  current: MasterKey;
+  previous: MasterKey[];
+}
 
 const prefix = 'e1.';
 
 export function masterKey(raw: Buffer): MasterKey {
-  if (raw.length !== 32) throw new AppError('MASTER_KEY_INVALID', 'A hub master key is 32 random bytes, written as 64 hex digits or in base64.');
+  if (raw.length !== 32)
+    throw new AppError('MASTER_KEY_INVALID', 'A hub master key is 32 random bytes, written as 64 hex digits or in base64.');
   return { id: createHash('sha256').update(raw).digest('hex').slice(0, 8), key: createSecretKey(raw) };
 }
 
@@ -34,13 +50,17 @@ export function parseMasterKey(text: string): MasterKey {
   return masterKey(raw);
 }
 
-export const keyring = (current: MasterKey, previous: MasterKey[] = []): Keyring => ({ current, previous: previous.filter((k) => k.id !== current.id) });
+export const keyring = (current: MasterKey, previous: MasterKey[] = []): Keyring => ({
+  current,
+  previous: previous.filter((k) => k.id !== current.id),
+});
 
 export const newMasterKeyText = (): string => randomBytes(32).toString('hex');
 
 /** Writes a new random master key file readable by its owner only. */
 export function writeMasterKeyFile(path: string): MasterKey {
-  if (existsSync(path)) throw new AppError('MASTER_KEY_EXISTS', `There is already a file at ${path}: a master key is never overwritten.`, { path });
+  if (existsSync(path))
+    throw new AppError('MASTER_KEY_EXISTS', `There is already a file at ${path}: a master key is never overwritten.`, { path });
   mkdirSync(dirname(path), { recursive: true });
   const text = newMasterKeyText();
   writeFileSync(path, `${text}\n`, { mode: 0o600, flag: 'wx' });
@@ -72,8 +92,16 @@ export function resolveKeyring(store: Pick<Store, 'dialect' | 'location'>, env: 
     const path = join(dirname(store.location), 'hub.master-key');
     current = existsSync(path) ? readKeyFile(path, 'master key') : writeMasterKeyFile(path);
   } else if (store.dialect === 'sqlite') current = masterKey(randomBytes(32));
-  else throw new AppError('MASTER_KEY_MISSING', 'A hub on PostgreSQL needs its master key: set HUB_MASTER_KEY_FILE (every hub process the same; "hub master-key generate FILE" makes one).');
-  const previous = env.HUB_PREVIOUS_MASTER_KEY_FILE ? [readKeyFile(env.HUB_PREVIOUS_MASTER_KEY_FILE, 'previous master key')] : env.HUB_PREVIOUS_MASTER_KEY ? [parseMasterKey(env.HUB_PREVIOUS_MASTER_KEY)] : [];
+  else
+    throw new AppError(
+      'MASTER_KEY_MISSING',
+      'A hub on PostgreSQL needs its master key: set HUB_MASTER_KEY_FILE (every hub process the same; "hub master-key generate FILE" makes one).',
+    );
+  const previous = env.HUB_PREVIOUS_MASTER_KEY_FILE
+    ? [readKeyFile(env.HUB_PREVIOUS_MASTER_KEY_FILE, 'previous master key')]
+    : env.HUB_PREVIOUS_MASTER_KEY
+      ? [parseMasterKey(env.HUB_PREVIOUS_MASTER_KEY)]
+      : [];
   return keyring(current, previous);
 }
 
@@ -96,10 +124,12 @@ export function codeMac(ring: Keyring, codeId: string, code: string): string {
   return macUnder(ring.current, codeId, code);
 }
 
-const macUnder = (mk: MasterKey, codeId: string, code: string): string => createHmac('sha256', derivedKey(mk, 'one-time codes')).update(`${codeId}:${code}`).digest('hex');
+const macUnder = (mk: MasterKey, codeId: string, code: string): string =>
+  createHmac('sha256', derivedKey(mk, 'one-time codes')).update(`${codeId}:${code}`).digest('hex');
 
 /** The code's HMAC under each key of the ring: a code sent just before a rotation still opens while the hubs hold the previous key. */
-export const codeMacs = (ring: Keyring, codeId: string, code: string): string[] => [ring.current, ...ring.previous].map((mk) => macUnder(mk, codeId, code));
+export const codeMacs = (ring: Keyring, codeId: string, code: string): string[] =>
+  [ring.current, ...ring.previous].map((mk) => macUnder(mk, codeId, code));
 
 const keyedPrefix = 'h1.';
 const enrollmentMac = (mk: MasterKey, plainHash: string): string =>
@@ -122,9 +152,20 @@ const sha256Hex = (text: string): string => createHash('sha256').update(text).di
 /** Enrollment codes stored as a plain sha256 (before keyed hashes) become keyed hashes; returns how many. */
 export async function rekeyEnrollmentCodes(store: Store, ring: Keyring): Promise<number> {
   return store.tx(async (trx) => {
-    const rows = await store.lockForUpdate(trx.selectFrom('enrollment_codes').select('code_hash')
-      .where(sql<boolean>`substr(code_hash, 1, ${keyedPrefix.length}) <> ${keyedPrefix}`)).execute();
-    for (const r of rows) await trx.updateTable('enrollment_codes').set({ code_hash: enrollmentMac(ring.current, r.code_hash) }).where('code_hash', '=', r.code_hash).execute();
+    const rows = await store
+      .lockForUpdate(
+        trx
+          .selectFrom('enrollment_codes')
+          .select('code_hash')
+          .where(sql<boolean>`substr(code_hash, 1, ${keyedPrefix.length}) <> ${keyedPrefix}`),
+      )
+      .execute();
+    for (const r of rows)
+      await trx
+        .updateTable('enrollment_codes')
+        .set({ code_hash: enrollmentMac(ring.current, r.code_hash) })
+        .where('code_hash', '=', r.code_hash)
+        .execute();
     return rows.length;
   });
 }
@@ -145,7 +186,12 @@ function open(ring: Keyring, aad: string, stored: string, tampered: (cause: unkn
   if (!isSealed(stored)) return stored;
   const id = stored.slice(prefix.length, prefix.length + 8);
   const k = ring.current.id === id ? ring.current : ring.previous.find((p) => p.id === id);
-  if (!k) throw new AppError('MASTER_KEY_UNKNOWN', `A secret is sealed with master key ${id}, which this hub was not given: set HUB_PREVIOUS_MASTER_KEY_FILE to it, or finish the rotation.`, { keyId: id });
+  if (!k)
+    throw new AppError(
+      'MASTER_KEY_UNKNOWN',
+      `A secret is sealed with master key ${id}, which this hub was not given: set HUB_PREVIOUS_MASTER_KEY_FILE to it, or finish the rotation.`,
+      { keyId: id },
+    );
   const body = Buffer.from(stored.slice(prefix.length + 9), 'base64url');
   const d = createDecipheriv('aes-256-gcm', k.key, body.subarray(0, 12));
   d.setAAD(Buffer.from(aad, 'latin1'));
@@ -160,16 +206,38 @@ function open(ring: Keyring, aad: string, stored: string, tampered: (cause: unkn
 
 export const sealAuthkey = (ring: Keyring, uuid: string, authkey: string): string => seal(ring, uuid, authkey);
 
-export const openAuthkey = (ring: Keyring, uuid: string, stored: string): string => open(ring, uuid, stored, (cause) =>
-  new AppError('AUTHKEY_TAMPERED', `The sealed authkey of license ${uuid} does not open: it was changed or copied from another license.`, { uuid }, { cause }));
+export const openAuthkey = (ring: Keyring, uuid: string, stored: string): string =>
+  open(
+    ring,
+    uuid,
+    stored,
+    (cause) =>
+      new AppError(
+        'AUTHKEY_TAMPERED',
+        `The sealed authkey of license ${uuid} does not open: it was changed or copied from another license.`,
+        { uuid },
+        { cause },
+      ),
+  );
 
 const totpPlace = (accountId: string): string => `totp:${accountId}`;
 
 /** An account's TOTP secret (base32), sealed like an authkey: a dump of the database gives no second factor. */
 export const sealTotpSecret = (ring: Keyring, accountId: string, secret: string): string => seal(ring, totpPlace(accountId), secret);
 
-export const openTotpSecret = (ring: Keyring, accountId: string, stored: string): string => open(ring, totpPlace(accountId), stored, (cause) =>
-  new AppError('TOTP_SECRET_TAMPERED', 'The second factor of this account does not open on this hub: a platform account must reset its password (which resets the second factor).', { accountId }, { cause }));
+export const openTotpSecret = (ring: Keyring, accountId: string, stored: string): string =>
+  open(
+    ring,
+    totpPlace(accountId),
+    stored,
+    (cause) =>
+      new AppError(
+        'TOTP_SECRET_TAMPERED',
+        'The second factor of this account does not open on this hub: a platform account must reset its password (which resets the second factor).',
+        { accountId },
+        { cause },
+      ),
+  );
 
 /**
  * Seals, under the keyring's current key, the authkeys that are not under it yet: `plain` ones only (a store from
@@ -182,10 +250,24 @@ export async function resealAuthkeys(store: Store, ring: Keyring, which: 'plain'
   let after = '';
   for (;;) {
     const batch = await store.tx(async (trx) => {
-      const rows = await store.lockForUpdate(trx.selectFrom('licenses').select(['uuid', 'authkey']).where('uuid', '>', after)
-        .where(sql<boolean>`substr(authkey, 1, ${mine.length}) <> ${mine}`).orderBy('uuid').limit(1000)).execute();
+      const rows = await store
+        .lockForUpdate(
+          trx
+            .selectFrom('licenses')
+            .select(['uuid', 'authkey'])
+            .where('uuid', '>', after)
+            .where(sql<boolean>`substr(authkey, 1, ${mine.length}) <> ${mine}`)
+            .orderBy('uuid')
+            .limit(1000),
+        )
+        .execute();
       for (const part of chunks(rows, 200)) {
-        for (const r of part) await trx.updateTable('licenses').set({ authkey: sealAuthkey(ring, r.uuid, openAuthkey(ring, r.uuid, r.authkey)) }).where('uuid', '=', r.uuid).execute();
+        for (const r of part)
+          await trx
+            .updateTable('licenses')
+            .set({ authkey: sealAuthkey(ring, r.uuid, openAuthkey(ring, r.uuid, r.authkey)) })
+            .where('uuid', '=', r.uuid)
+            .execute();
       }
       return rows;
     });
@@ -201,10 +283,21 @@ export async function resealAuthkeys(store: Store, ring: Keyring, which: 'plain'
 export async function resealTotpSecrets(store: Store, ring: Keyring, which: 'plain' | 'all'): Promise<number> {
   const mine = which === 'all' ? `${prefix}${ring.current.id}.` : prefix;
   return store.tx(async (trx) => {
-    const rows = await store.lockForUpdate(trx.selectFrom('accounts').select(['id', 'totp_secret']).where('totp_secret', 'is not', null)
-      .where(sql<boolean>`substr(totp_secret, 1, ${mine.length}) <> ${mine}`)).execute();
+    const rows = await store
+      .lockForUpdate(
+        trx
+          .selectFrom('accounts')
+          .select(['id', 'totp_secret'])
+          .where('totp_secret', 'is not', null)
+          .where(sql<boolean>`substr(totp_secret, 1, ${mine.length}) <> ${mine}`),
+      )
+      .execute();
     for (const r of rows) {
-      await trx.updateTable('accounts').set({ totp_secret: sealTotpSecret(ring, r.id, openTotpSecret(ring, r.id, r.totp_secret!)) }).where('id', '=', r.id).execute();
+      await trx
+        .updateTable('accounts')
+        .set({ totp_secret: sealTotpSecret(ring, r.id, openTotpSecret(ring, r.id, r.totp_secret!)) })
+        .where('id', '=', r.id)
+        .execute();
     }
     return rows.length;
   });
@@ -220,7 +313,11 @@ async function scrubFreedPages(store: Store): Promise<void> {
   await sql`pragma wal_checkpoint(truncate)`.execute(store.db);
 }
 
-export interface SealedAtRest { authkeys: number; totpSecrets: number; enrollmentCodes: number }
+export interface SealedAtRest {
+  authkeys: number;
+  totpSecrets: number;
+  enrollmentCodes: number;
+}
 
 /**
  * Everything the keyring protects, brought under it: at every start and `hub migrate` (`plain`: what an older

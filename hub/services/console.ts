@@ -37,7 +37,10 @@ const sortColumns = {
 } as const;
 
 function baseQuery(db: Db, q: ReturnType<typeof consoleCredentialQuerySchema.parse>, factoryId: string | null) {
-  let query = db.selectFrom('credentials as c').leftJoin('products as p', 'p.pid', 'c.pid').where('c.owner', '=', q.tab === 'mine' ? 'mine' : 'customer');
+  let query = db
+    .selectFrom('credentials as c')
+    .leftJoin('products as p', 'p.pid', 'c.pid')
+    .where('c.owner', '=', q.tab === 'mine' ? 'mine' : 'customer');
   if (factoryId !== null) query = query.where('c.factory_id', '=', factoryId);
   if (q.state) query = query.where('c.state', '=', q.state);
   if (q.productId) query = query.where('c.pid', '=', q.productId);
@@ -46,23 +49,31 @@ function baseQuery(db: Db, q: ReturnType<typeof consoleCredentialQuerySchema.par
   if (q.q) {
     const pattern = likePattern(q.q);
     const text = q.q;
-    query = query.where((eb) => eb.or([
-      sql<SqlBool>`lower(coalesce(c.name, p.name, '')) like ${pattern} escape '\\'`,
-      sql<SqlBool>`lower(coalesce(c.order_no, '')) like ${pattern} escape '\\'`,
-      sql<SqlBool>`lower(coalesce(c.customer_name, '')) like ${pattern} escape '\\'`,
-      eb('c.pid', '=', text),
-      eb('c.id', '=', text),
-    ] as Expression<SqlBool>[]));
+    query = query.where((eb) =>
+      eb.or([
+        sql<SqlBool>`lower(coalesce(c.name, p.name, '')) like ${pattern} escape '\\'`,
+        sql<SqlBool>`lower(coalesce(c.order_no, '')) like ${pattern} escape '\\'`,
+        sql<SqlBool>`lower(coalesce(c.customer_name, '')) like ${pattern} escape '\\'`,
+        eb('c.pid', '=', text),
+        eb('c.id', '=', text),
+      ] as Expression<SqlBool>[]),
+    );
   }
   return query;
 }
 
 /** One page of credentials for this account. */
-export async function listConsoleCredentials(deps: HubDeps, principal: Principal, raw: ConsoleCredentialQuery): Promise<ConsoleCredentialPage> {
+export async function listConsoleCredentials(
+  deps: HubDeps,
+  principal: Principal,
+  raw: ConsoleCredentialQuery,
+): Promise<ConsoleCredentialPage> {
   const q = consoleCredentialQuerySchema.parse(raw);
   const db = deps.store.db;
   const scope = factoryScope(principal);
-  const totalRow = await baseQuery(db, q, scope).select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow();
+  const totalRow = await baseQuery(db, q, scope)
+    .select(sql<number>`count(*)`.as('n'))
+    .executeTakeFirstOrThrow();
   const dir = q.dir === 'asc' ? sql`asc` : sql`desc`;
   const rows = await baseQuery(db, q, scope)
     .leftJoin('factories as f', 'f.id', 'c.factory_id')
@@ -80,8 +91,19 @@ export async function listConsoleCredentials(deps: HubDeps, principal: Principal
   const busy = new Set<string>();
   const requests = new Map<string, number>();
   if (ids.length > 0) {
-    for (const j of await db.selectFrom('jobs').select('credential_id').where('credential_id', 'in', ids).where('state', 'in', ['queued', 'running']).execute()) busy.add(j.credential_id);
-    const ur = await db.selectFrom('update_requests').select(['credential_id', sql<number>`count(*)`.as('n')]).where('credential_id', 'in', ids).groupBy('credential_id').execute();
+    for (const j of await db
+      .selectFrom('jobs')
+      .select('credential_id')
+      .where('credential_id', 'in', ids)
+      .where('state', 'in', ['queued', 'running'])
+      .execute())
+      busy.add(j.credential_id);
+    const ur = await db
+      .selectFrom('update_requests')
+      .select(['credential_id', sql<number>`count(*)`.as('n')])
+      .where('credential_id', 'in', ids)
+      .groupBy('credential_id')
+      .execute();
     for (const r of ur) requests.set(r.credential_id, Number(r.n));
   }
   const role = principal.account.role as ActionRole;
@@ -110,7 +132,10 @@ export async function listConsoleCredentials(deps: HubDeps, principal: Principal
           station: r.station_id && r.station_name !== null ? { id: r.station_id, name: r.station_name } : null,
         },
         createdAt: r.created_at,
-        allowedActions: allowedActions(role, actionSubject(r, { homekit: r.homekit === 1, findmy: r.findmy === 1 }, c, busy.has(r.id), requests.get(r.id) ?? 0)),
+        allowedActions: allowedActions(
+          role,
+          actionSubject(r, { homekit: r.homekit === 1, findmy: r.findmy === 1 }, c, busy.has(r.id), requests.get(r.id) ?? 0),
+        ),
       };
     }),
   };
@@ -119,7 +144,10 @@ export async function listConsoleCredentials(deps: HubDeps, principal: Principal
 /** What the action rule needs, from a credential row and what the hub knows around it. */
 export function actionSubject(
   r: { state: string; owner: string; confirmed_at: string | null; delivery_mode: string; origin: string },
-  features: { homekit: boolean; findmy: boolean }, c: LicenseCounts, jobRunning: boolean, updateRequests: number,
+  features: { homekit: boolean; findmy: boolean },
+  c: LicenseCounts,
+  jobRunning: boolean,
+  updateRequests: number,
 ): ActionSubject {
   return {
     state: r.state as ActionSubject['state'],

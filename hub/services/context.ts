@@ -64,7 +64,15 @@ export const defaultHubConfig: HubConfig = {
   runsDrySoonMs: 2 * 3_600_000,
   jobs: { pollMs: 1000, leaseMs: 30_000, chunkSize: 200, itemDelayMs: 0 },
   pushGroup: { windowMs: 2, maxItems: 2000 },
-  auth: { sessionIdleMs: 30 * 60_000, sessionMaxMs: 12 * 3_600_000, accountFailures: 5, addressFailures: 20, lockBaseMs: 30_000, lockMaxMs: 3_600_000, scryptCost: 2 ** 15 },
+  auth: {
+    sessionIdleMs: 30 * 60_000,
+    sessionMaxMs: 12 * 3_600_000,
+    accountFailures: 5,
+    addressFailures: 20,
+    lockBaseMs: 30_000,
+    lockMaxMs: 3_600_000,
+    scryptCost: 2 ** 15,
+  },
 };
 
 /** What every service function receives. */

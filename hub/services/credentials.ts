@@ -1,6 +1,16 @@
 import { AppError } from '../../common/errors';
 import { newId } from '../../common/ids';
-import type { AssignInput, Credential, CredentialEvent, CredentialInput, CredentialListQuery, ImportResult, LicenseKind, SplitInput, SplitResult } from '../../common/hub-api';
+import type {
+  AssignInput,
+  Credential,
+  CredentialEvent,
+  CredentialInput,
+  CredentialListQuery,
+  ImportResult,
+  LicenseKind,
+  SplitInput,
+  SplitResult,
+} from '../../common/hub-api';
 import { assignInputSchema, credentialInputSchema } from '../../common/hub-api';
 import type { License } from '../../common/license';
 import type { Tx } from '../store';
@@ -9,17 +19,46 @@ import { sealAuthkey } from './authkeys';
 import type { HubDeps } from './context';
 import { getProduct } from './products';
 import { divideJobs } from './resources';
-import { addEvent, type CredentialGuard, assertNotListGenerated, assertOperable, chunks, countLicenses, credentialNotFound, loadCredential, nowIso, toCredential } from './util';
+import {
+  addEvent,
+  type CredentialGuard,
+  assertNotListGenerated,
+  assertOperable,
+  chunks,
+  countLicenses,
+  credentialNotFound,
+  loadCredential,
+  nowIso,
+  toCredential,
+} from './util';
 
 export async function createCredential(deps: HubDeps, input: CredentialInput): Promise<Credential> {
   const c = credentialInputSchema.parse(input);
-  if (c.owner === 'customer' && !c.customerName) throw new AppError('CUSTOMER_NAME_REQUIRED', "A customer's credential needs the customer's name (customerName).");
+  if (c.owner === 'customer' && !c.customerName)
+    throw new AppError('CUSTOMER_NAME_REQUIRED', "A customer's credential needs the customer's name (customerName).");
   await getProduct(deps.store.db, c.pid);
   const now = nowIso(deps);
   const row: CredentialTable = {
-    id: newId(), pid: c.pid, owner: c.owner, customer_name: c.customerName ?? null, confirmed_at: null, delivery_mode: c.deliveryMode,
-    purchased_count: 0, free_count: 0, firmware_key: c.firmwareKey, chip: c.chip, parent_id: null, origin: c.origin,
-    factory_id: null, line_id: null, station_id: null, state: 'valid', created_at: now, updated_at: now, name: c.name ?? null, order_no: c.orderNo ?? null,
+    id: newId(),
+    pid: c.pid,
+    owner: c.owner,
+    customer_name: c.customerName ?? null,
+    confirmed_at: null,
+    delivery_mode: c.deliveryMode,
+    purchased_count: 0,
+    free_count: 0,
+    firmware_key: c.firmwareKey,
+    chip: c.chip,
+    parent_id: null,
+    origin: c.origin,
+    factory_id: null,
+    line_id: null,
+    station_id: null,
+    state: 'valid',
+    created_at: now,
+    updated_at: now,
+    name: c.name ?? null,
+    order_no: c.orderNo ?? null,
   };
   await deps.store.tx(async (trx) => {
     await trx.insertInto('credentials').values(row).execute();
@@ -29,13 +68,20 @@ export async function createCredential(deps: HubDeps, input: CredentialInput): P
 }
 
 /** Credentials, by owner and state; `factoryId`: only those assigned to that factory (a factory account's view). */
-export async function listCredentials(deps: HubDeps, q: CredentialListQuery, factoryId: string | null = null): Promise<{ credentials: Credential[] }> {
+export async function listCredentials(
+  deps: HubDeps,
+  q: CredentialListQuery,
+  factoryId: string | null = null,
+): Promise<{ credentials: Credential[] }> {
   let query = deps.store.db.selectFrom('credentials').selectAll();
   if (factoryId !== null) query = query.where('factory_id', '=', factoryId);
   if (q.owner) query = query.where('owner', '=', q.owner);
   if (q.state) query = query.where('state', '=', q.state);
   const rows = await query.orderBy('created_at').orderBy('id').execute();
-  const counts = await countLicenses(deps.store.db, rows.map((r) => r.id));
+  const counts = await countLicenses(
+    deps.store.db,
+    rows.map((r) => r.id),
+  );
   return { credentials: rows.map((r) => toCredential(r, counts.get(r.id))) };
 }
 
@@ -51,8 +97,14 @@ export async function lockCredential(deps: HubDeps, trx: Tx, id: string): Promis
 export async function confirmCredential(deps: HubDeps, id: string): Promise<Credential> {
   await deps.store.tx(async (trx) => {
     const row = await lockCredential(deps, trx, id);
-    if (row.owner !== 'customer') throw new AppError('NOT_A_CUSTOMER_CREDENTIAL', `Credential ${id} is the factory's own: only a customer's credential needs confirming.`, { credentialId: id });
-    if (row.confirmed_at !== null) throw new AppError('ALREADY_CONFIRMED', `Credential ${id} was already confirmed on ${row.confirmed_at}.`, { credentialId: id });
+    if (row.owner !== 'customer')
+      throw new AppError(
+        'NOT_A_CUSTOMER_CREDENTIAL',
+        `Credential ${id} is the factory's own: only a customer's credential needs confirming.`,
+        { credentialId: id },
+      );
+    if (row.confirmed_at !== null)
+      throw new AppError('ALREADY_CONFIRMED', `Credential ${id} was already confirmed on ${row.confirmed_at}.`, { credentialId: id });
     const now = nowIso(deps);
     await trx.updateTable('credentials').set({ confirmed_at: now, updated_at: now }).where('id', '=', id).execute();
     await addEvent(trx, deps, id, 'confirmed', {});
@@ -76,19 +128,39 @@ export async function setCredentialPid(deps: HubDeps, id: string, pid: string): 
 }
 
 /** Confirms `pid` as the group's PID (it must be its product's) and records it in the group's history with `details`. */
-export async function confirmPid(deps: HubDeps, trx: Tx, cred: CredentialTable, pid: string, details: Record<string, unknown>): Promise<void> {
+export async function confirmPid(
+  deps: HubDeps,
+  trx: Tx,
+  cred: CredentialTable,
+  pid: string,
+  details: Record<string, unknown>,
+): Promise<void> {
   if (cred.pid !== pid) {
-    throw new AppError('PID_IS_PRODUCT', `Group ${cred.id} is product ${cred.pid} on the hub, not ${pid}: a group's PID is its product's. Ask for a product change on the hub if these modules are another product.`, { credentialId: cred.id, pid: cred.pid });
+    throw new AppError(
+      'PID_IS_PRODUCT',
+      `Group ${cred.id} is product ${cred.pid} on the hub, not ${pid}: a group's PID is its product's. Ask for a product change on the hub if these modules are another product.`,
+      { credentialId: cred.id, pid: cred.pid },
+    );
   }
   await addEvent(trx, deps, cred.id, 'pid_confirmed', { pid, ...details });
 }
 
 /** Imports licenses into a credential, all or nothing: one bad, duplicated or already known license refuses the whole list. */
-export async function importLicenses(deps: HubDeps, credentialId: string, kind: LicenseKind, licenses: readonly License[]): Promise<ImportResult> {
+export async function importLicenses(
+  deps: HubDeps,
+  credentialId: string,
+  kind: LicenseKind,
+  licenses: readonly License[],
+): Promise<ImportResult> {
   const seen = new Map<string, number>();
   licenses.forEach((l, i) => {
     const first = seen.get(l.uuid);
-    if (first !== undefined) throw new AppError('DUPLICATE_LICENSE', `License ${l.uuid} appears twice in the list (rows ${first + 1} and ${i + 1}); nothing was imported.`, { uuid: l.uuid, rows: [first + 1, i + 1] });
+    if (first !== undefined)
+      throw new AppError(
+        'DUPLICATE_LICENSE',
+        `License ${l.uuid} appears twice in the list (rows ${first + 1} and ${i + 1}); nothing was imported.`,
+        { uuid: l.uuid, rows: [first + 1, i + 1] },
+      );
     seen.set(l.uuid, i);
   });
   const now = nowIso(deps);
@@ -100,16 +172,41 @@ export async function importLicenses(deps: HubDeps, credentialId: string, kind: 
     for (const part of chunks(uuids, 1000)) {
       const known = await trx.selectFrom('licenses').select(['uuid', 'credential_id']).where('uuid', 'in', part).limit(5).execute();
       if (known.length > 0) {
-        throw new AppError('LICENSE_EXISTS', `License ${known[0]!.uuid} is already on the hub (credential ${known[0]!.credential_id}); nothing was imported.`, { uuids: known.map((k) => k.uuid) });
+        throw new AppError(
+          'LICENSE_EXISTS',
+          `License ${known[0]!.uuid} is already on the hub (credential ${known[0]!.credential_id}); nothing was imported.`,
+          { uuids: known.map((k) => k.uuid) },
+        );
       }
     }
     const rows: LicenseTable[] = licenses.map((l) => ({
-      uuid: l.uuid, credential_id: credentialId, authkey: sealAuthkey(deps.keyring, l.uuid, l.authkey), mac: l.mac ? l.mac.toUpperCase() : null, kind, status: 'unused',
-      station_id: null, lease_seq: null, leased_at: null, burned_at: null, burned_pid: null, burned_mac: null, spoiled_reason: null, rejected_reason: null, imported_at: now,
+      uuid: l.uuid,
+      credential_id: credentialId,
+      authkey: sealAuthkey(deps.keyring, l.uuid, l.authkey),
+      mac: l.mac ? l.mac.toUpperCase() : null,
+      kind,
+      status: 'unused',
+      station_id: null,
+      lease_seq: null,
+      leased_at: null,
+      burned_at: null,
+      burned_pid: null,
+      burned_mac: null,
+      spoiled_reason: null,
+      rejected_reason: null,
+      imported_at: now,
     }));
     for (const part of chunks(rows, 1000)) await trx.insertInto('licenses').values(part).execute();
-    await trx.updateTable('credentials')
-      .set((eb) => ({ [kind === 'purchased' ? 'purchased_count' : 'free_count']: eb(kind === 'purchased' ? 'purchased_count' : 'free_count', '+', licenses.length), updated_at: now }))
+    await trx
+      .updateTable('credentials')
+      .set((eb) => ({
+        [kind === 'purchased' ? 'purchased_count' : 'free_count']: eb(
+          kind === 'purchased' ? 'purchased_count' : 'free_count',
+          '+',
+          licenses.length,
+        ),
+        updated_at: now,
+      }))
       .where('id', '=', credentialId)
       .execute();
     await addEvent(trx, deps, credentialId, 'imported', { kind, count: licenses.length });
@@ -126,8 +223,18 @@ export async function importLicenses(deps: HubDeps, credentialId: string, kind: 
  * can never hand out more than it holds.
  */
 export async function splitCredential(deps: HubDeps, credentialId: string, input: SplitInput): Promise<SplitResult> {
-  if (!Number.isSafeInteger(input.purchased) || !Number.isSafeInteger(input.free) || input.purchased < 0 || input.free < 0 || input.purchased + input.free === 0) {
-    throw new AppError('SPLIT_EMPTY', 'A split takes at least one license: give whole numbers of purchased and free licenses, not both 0.', { credentialId });
+  if (
+    !Number.isSafeInteger(input.purchased) ||
+    !Number.isSafeInteger(input.free) ||
+    input.purchased < 0 ||
+    input.free < 0 ||
+    input.purchased + input.free === 0
+  ) {
+    throw new AppError(
+      'SPLIT_EMPTY',
+      'A split takes at least one license: give whole numbers of purchased and free licenses, not both 0.',
+      { credentialId },
+    );
   }
   const childId = newId();
   await deps.store.tx(async (trx) => {
@@ -136,12 +243,23 @@ export async function splitCredential(deps: HubDeps, credentialId: string, input
     assertNotListGenerated(parent, 'split');
     const picked: string[] = [];
     const short: string[] = [];
-    for (const [kind, want] of [['purchased', input.purchased], ['free', input.free]] as const) {
+    for (const [kind, want] of [
+      ['purchased', input.purchased],
+      ['free', input.free],
+    ] as const) {
       if (want === 0) continue;
       // SKIP LOCKED: licenses a concurrent pull is leasing right now are not "unused at the hub" for us.
       const rows = await deps.store
         .lockForUpdate(
-          trx.selectFrom('licenses').select('uuid').where('credential_id', '=', credentialId).where('kind', '=', kind).where('status', '=', 'unused').where('station_id', 'is', null).orderBy('uuid').limit(want),
+          trx
+            .selectFrom('licenses')
+            .select('uuid')
+            .where('credential_id', '=', credentialId)
+            .where('kind', '=', kind)
+            .where('status', '=', 'unused')
+            .where('station_id', 'is', null)
+            .orderBy('uuid')
+            .limit(want),
           { skipLocked: true },
         )
         .execute();
@@ -149,9 +267,21 @@ export async function splitCredential(deps: HubDeps, credentialId: string, input
       picked.push(...rows.map((r) => r.uuid));
     }
     if (short.length > 0) {
-      throw new AppError('SPLIT_EXCEEDS_UNUSED', `Credential ${credentialId} does not have that many unused licenses at the hub (${short.join('; ')}). Nothing was split.`, { credentialId, purchased: input.purchased, free: input.free });
+      throw new AppError(
+        'SPLIT_EXCEEDS_UNUSED',
+        `Credential ${credentialId} does not have that many unused licenses at the hub (${short.join('; ')}). Nothing was split.`,
+        { credentialId, purchased: input.purchased, free: input.free },
+      );
     }
-    await createChild(deps, trx, parent, childId, { factory_id: parent.factory_id, line_id: null, station_id: null }, input.purchased, input.free);
+    await createChild(
+      deps,
+      trx,
+      parent,
+      childId,
+      { factory_id: parent.factory_id, line_id: null, station_id: null },
+      input.purchased,
+      input.free,
+    );
     await moveToChild(deps, trx, credentialId, childId, picked);
     await addEvent(trx, deps, credentialId, 'split', { childId, purchased: input.purchased, free: input.free, by: 'admin' });
   });
@@ -161,15 +291,32 @@ export async function splitCredential(deps: HubDeps, credentialId: string, input
 
 /** Inserts the child of a split and takes its counts off the parent; production details are copied unchanged. */
 export async function createChild(
-  deps: HubDeps, trx: Tx, parent: CredentialTable, childId: string,
-  assignment: Pick<CredentialTable, 'factory_id' | 'line_id' | 'station_id'>, purchased: number, free: number,
+  deps: HubDeps,
+  trx: Tx,
+  parent: CredentialTable,
+  childId: string,
+  assignment: Pick<CredentialTable, 'factory_id' | 'line_id' | 'station_id'>,
+  purchased: number,
+  free: number,
 ): Promise<void> {
   const now = nowIso(deps);
-  await trx.insertInto('credentials').values({
-    ...parent, ...assignment, id: childId, parent_id: parent.id, origin: parent.origin === 'replacement' ? 'replacement' : 'split',
-    purchased_count: purchased, free_count: free, state: parent.state === 'updated' ? 'updated' : 'valid', created_at: now, updated_at: now,
-  }).execute();
-  await trx.updateTable('credentials')
+  await trx
+    .insertInto('credentials')
+    .values({
+      ...parent,
+      ...assignment,
+      id: childId,
+      parent_id: parent.id,
+      origin: parent.origin === 'replacement' ? 'replacement' : 'split',
+      purchased_count: purchased,
+      free_count: free,
+      state: parent.state === 'updated' ? 'updated' : 'valid',
+      created_at: now,
+      updated_at: now,
+    })
+    .execute();
+  await trx
+    .updateTable('credentials')
     .set((eb) => ({ purchased_count: eb('purchased_count', '-', purchased), free_count: eb('free_count', '-', free), updated_at: now }))
     .where('id', '=', parent.id)
     .execute();
@@ -178,12 +325,18 @@ export async function createChild(
 
 /** Moves a split's licenses (with the resources made for them) to the child; the child gets a job for the resources still to make. */
 export async function moveToChild(deps: HubDeps, trx: Tx, parentId: string, childId: string, uuids: readonly string[]): Promise<void> {
-  for (const part of chunks(uuids, 1000)) await trx.updateTable('licenses').set({ credential_id: childId }).where('uuid', 'in', part).execute();
+  for (const part of chunks(uuids, 1000))
+    await trx.updateTable('licenses').set({ credential_id: childId }).where('uuid', 'in', part).execute();
   await divideJobs(deps, trx, parentId, childId);
 }
 
 /** Assigns a credential to a factory, optionally a line of it and a station of that line. */
-export async function assignCredential(deps: HubDeps, credentialId: string, input: AssignInput, guard?: CredentialGuard): Promise<Credential> {
+export async function assignCredential(
+  deps: HubDeps,
+  credentialId: string,
+  input: AssignInput,
+  guard?: CredentialGuard,
+): Promise<Credential> {
   const a = assignInputSchema.parse(input);
   await deps.store.tx(async (trx) => {
     const row = await lockCredential(deps, trx, credentialId);
@@ -191,15 +344,29 @@ export async function assignCredential(deps: HubDeps, credentialId: string, inpu
     // Planning where a customer's credential goes is fine before it is confirmed; using it is not.
     assertOperable(row, 'changed', { needsConfirmation: false });
     const target = await resolveAssignment(trx, a.factoryId, a.lineId, a.stationId);
-    await trx.updateTable('credentials').set({ ...target, updated_at: nowIso(deps) }).where('id', '=', credentialId).execute();
-    await addEvent(trx, deps, credentialId, 'assigned', { factoryId: target.factory_id, lineId: target.line_id, stationId: target.station_id });
+    await trx
+      .updateTable('credentials')
+      .set({ ...target, updated_at: nowIso(deps) })
+      .where('id', '=', credentialId)
+      .execute();
+    await addEvent(trx, deps, credentialId, 'assigned', {
+      factoryId: target.factory_id,
+      lineId: target.line_id,
+      stationId: target.station_id,
+    });
   });
   return getCredential(deps, credentialId);
 }
 
-async function resolveAssignment(trx: Tx, factoryId: string | null, lineId: string | null, stationId: string | null): Promise<Pick<CredentialTable, 'factory_id' | 'line_id' | 'station_id'>> {
+async function resolveAssignment(
+  trx: Tx,
+  factoryId: string | null,
+  lineId: string | null,
+  stationId: string | null,
+): Promise<Pick<CredentialTable, 'factory_id' | 'line_id' | 'station_id'>> {
   if (factoryId === null) {
-    if (lineId !== null || stationId !== null) throw new AppError('ASSIGNMENT_INCONSISTENT', 'A line or station needs its factory: give factoryId too.');
+    if (lineId !== null || stationId !== null)
+      throw new AppError('ASSIGNMENT_INCONSISTENT', 'A line or station needs its factory: give factoryId too.');
     return { factory_id: null, line_id: null, station_id: null };
   }
   const factory = await trx.selectFrom('factories').select('id').where('id', '=', factoryId).executeTakeFirst();
@@ -208,19 +375,34 @@ async function resolveAssignment(trx: Tx, factoryId: string | null, lineId: stri
   if (stationId !== null) {
     const st = await trx.selectFrom('stations').select(['id', 'line_id', 'factory_id']).where('id', '=', stationId).executeTakeFirst();
     if (!st) throw new AppError('STATION_NOT_FOUND', `There is no station ${stationId}.`, { stationId });
-    if (st.factory_id !== factoryId || (line !== null && st.line_id !== line)) throw new AppError('ASSIGNMENT_INCONSISTENT', `Station ${stationId} is not on that factory/line.`, { stationId });
+    if (st.factory_id !== factoryId || (line !== null && st.line_id !== line))
+      throw new AppError('ASSIGNMENT_INCONSISTENT', `Station ${stationId} is not on that factory/line.`, { stationId });
     line = st.line_id;
   }
   if (line !== null) {
     const l = await trx.selectFrom('lines').select(['id', 'factory_id']).where('id', '=', line).executeTakeFirst();
     if (!l) throw new AppError('LINE_NOT_FOUND', `There is no line ${line}.`, { lineId: line });
-    if (l.factory_id !== factoryId) throw new AppError('ASSIGNMENT_INCONSISTENT', `Line ${line} belongs to another factory.`, { lineId: line });
+    if (l.factory_id !== factoryId)
+      throw new AppError('ASSIGNMENT_INCONSISTENT', `Line ${line} belongs to another factory.`, { lineId: line });
   }
   return { factory_id: factoryId, line_id: line, station_id: stationId };
 }
 
 export async function credentialHistory(deps: HubDeps, credentialId: string): Promise<{ events: CredentialEvent[] }> {
   await getCredential(deps, credentialId);
-  const rows = await deps.store.db.selectFrom('credential_events').selectAll().where('credential_id', '=', credentialId).orderBy('seq').execute();
-  return { events: rows.map((r) => ({ id: r.id, credentialId: r.credential_id, at: r.at, kind: r.kind, details: JSON.parse(r.details) as Record<string, unknown> })) };
+  const rows = await deps.store.db
+    .selectFrom('credential_events')
+    .selectAll()
+    .where('credential_id', '=', credentialId)
+    .orderBy('seq')
+    .execute();
+  return {
+    events: rows.map((r) => ({
+      id: r.id,
+      credentialId: r.credential_id,
+      at: r.at,
+      kind: r.kind,
+      details: JSON.parse(r.details) as Record<string, unknown>,
+    })),
+  };
 }

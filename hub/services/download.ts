@@ -20,14 +20,23 @@ import { addEvent, assertOperable, chunks, credentialNotFound, isoIn, nowIso, ty
 function assertDownloadable(row: CredentialTable): void {
   assertOperable(row, 'downloaded');
   if (row.state !== 'valid' && row.state !== 'updated') {
-    throw new AppError('DOWNLOAD_NOT_ALLOWED', `Credential ${row.id} is ${row.state}: licenses can be downloaded only from a valid or updated credential.`, { credentialId: row.id, state: row.state });
+    throw new AppError(
+      'DOWNLOAD_NOT_ALLOWED',
+      `Credential ${row.id} is ${row.state}: licenses can be downloaded only from a valid or updated credential.`,
+      { credentialId: row.id, state: row.state },
+    );
   }
 }
 
 /** The licenses a download of the credential would hand out now: its unused ones no station holds. */
 async function downloadableCount(deps: HubDeps, credentialId: string): Promise<number> {
-  const r = await deps.store.db.selectFrom('licenses').select(sql<number>`count(*)`.as('n'))
-    .where('credential_id', '=', credentialId).where('status', '=', 'unused').where('station_id', 'is', null).executeTakeFirstOrThrow();
+  const r = await deps.store.db
+    .selectFrom('licenses')
+    .select(sql<number>`count(*)`.as('n'))
+    .where('credential_id', '=', credentialId)
+    .where('status', '=', 'unused')
+    .where('station_id', 'is', null)
+    .executeTakeFirstOrThrow();
   return Number(r.n);
 }
 
@@ -38,13 +47,23 @@ export async function downloadPreview(deps: HubDeps, credentialId: string, guard
   guard?.(cred);
   assertDownloadable(cred);
   const licenses = await downloadableCount(deps, credentialId);
-  const held = await deps.store.db.selectFrom('licenses').select(sql<number>`count(*)`.as('n'))
-    .where('credential_id', '=', credentialId).where('status', '=', 'unused').where('station_id', 'is not', null).executeTakeFirstOrThrow();
+  const held = await deps.store.db
+    .selectFrom('licenses')
+    .select(sql<number>`count(*)`.as('n'))
+    .where('credential_id', '=', credentialId)
+    .where('status', '=', 'unused')
+    .where('station_id', 'is not', null)
+    .executeTakeFirstOrThrow();
   return { credentialId, licenses, heldByStations: Number(held.n), deliveryMode: cred.delivery_mode as DownloadPreview['deliveryMode'] };
 }
 
 /** Sends a code for a download of `credentialId` to `to`: the signed-in account's verified contact, or the station's contact set by the hub operator. */
-export async function sendDownloadCode(deps: HubDeps, credentialId: string, input: Contact, guard?: CredentialGuard): Promise<DownloadCode> {
+export async function sendDownloadCode(
+  deps: HubDeps,
+  credentialId: string,
+  input: Contact,
+  guard?: CredentialGuard,
+): Promise<DownloadCode> {
   const cred = await deps.store.db.selectFrom('credentials').selectAll().where('id', '=', credentialId).executeTakeFirst();
   if (!cred) throw credentialNotFound(credentialId);
   guard?.(cred);
@@ -52,22 +71,45 @@ export async function sendDownloadCode(deps: HubDeps, credentialId: string, inpu
   // nothing to hand out: say why, and no code is made or counted
   const { licenses, heldByStations } = await downloadPreview(deps, credentialId);
   if (licenses === 0) {
-    throw new AppError('DOWNLOAD_NOTHING', heldByStations > 0
-      ? `Credential ${credentialId} has no license to download: its ${heldByStations} unused licenses are held by stations, which burn them. No code was sent.`
-      : `Credential ${credentialId} has no unused license left to download. No code was sent.`, { credentialId, heldByStations });
+    throw new AppError(
+      'DOWNLOAD_NOTHING',
+      heldByStations > 0
+        ? `Credential ${credentialId} has no license to download: its ${heldByStations} unused licenses are held by stations, which burn them. No code was sent.`
+        : `Credential ${credentialId} has no unused license left to download. No code was sent.`,
+      { credentialId, heldByStations },
+    );
   }
   const since = isoIn(deps, -deps.config.downloadCodeWindowMs);
-  const recent = await deps.store.db.selectFrom('download_codes').select(sql<number>`count(*)`.as('n')).where('credential_id', '=', credentialId).where('created_at', '>', since).executeTakeFirstOrThrow();
+  const recent = await deps.store.db
+    .selectFrom('download_codes')
+    .select(sql<number>`count(*)`.as('n'))
+    .where('credential_id', '=', credentialId)
+    .where('created_at', '>', since)
+    .executeTakeFirstOrThrow();
   if (Number(recent.n) >= deps.config.downloadCodesPerWindow) {
-    throw new AppError('DOWNLOAD_CODE_RATE_LIMITED', `Too many download codes were sent for credential ${credentialId} recently: wait a few minutes and try again.`, { credentialId });
+    throw new AppError(
+      'DOWNLOAD_CODE_RATE_LIMITED',
+      `Too many download codes were sent for credential ${credentialId} recently: wait a few minutes and try again.`,
+      { credentialId },
+    );
   }
   const codeId = newId();
   const code = newCode();
   const expiresAt = isoIn(deps, deps.config.downloadCodeTtlMs);
-  await deps.store.db.insertInto('download_codes').values({
-    id: codeId, credential_id: credentialId, code_hash: codeMac(deps.keyring, codeId, code), channel: input.channel, destination: input.destination,
-    expires_at: expiresAt, used_at: null, attempts: 0, created_at: nowIso(deps),
-  }).execute();
+  await deps.store.db
+    .insertInto('download_codes')
+    .values({
+      id: codeId,
+      credential_id: credentialId,
+      code_hash: codeMac(deps.keyring, codeId, code),
+      channel: input.channel,
+      destination: input.destination,
+      expires_at: expiresAt,
+      used_at: null,
+      attempts: 0,
+      created_at: nowIso(deps),
+    })
+    .execute();
   try {
     await deps.sender.send({ channel: input.channel, destination: input.destination, code, purpose: 'license download' });
   } catch (e) {
@@ -80,37 +122,73 @@ export async function sendDownloadCode(deps: HubDeps, credentialId: string, inpu
 
 type Verdict = { ok: true; download: Download } | { ok: false; error: AppError };
 
-export async function downloadLicenses(deps: HubDeps, credentialId: string, raw: DownloadInput, guard?: CredentialGuard): Promise<Download> {
+export async function downloadLicenses(
+  deps: HubDeps,
+  credentialId: string,
+  raw: DownloadInput,
+  guard?: CredentialGuard,
+): Promise<Download> {
   const input = downloadInputSchema.parse(raw);
   // A wrong code must still count its attempt, so the verdict leaves the transaction as a value, not a throw.
   const verdict = await deps.store.tx(async (trx): Promise<Verdict> => {
-    const row = await deps.store.lockForUpdate(trx.selectFrom('download_codes').selectAll().where('id', '=', input.codeId)).executeTakeFirst();
+    const row = await deps.store
+      .lockForUpdate(trx.selectFrom('download_codes').selectAll().where('id', '=', input.codeId))
+      .executeTakeFirst();
     const now = nowIso(deps);
-    if (!row || row.credential_id !== credentialId) throw new AppError('DOWNLOAD_CODE_INVALID', 'This download code is not valid for this credential: ask for a new code.');
+    if (!row || row.credential_id !== credentialId)
+      throw new AppError('DOWNLOAD_CODE_INVALID', 'This download code is not valid for this credential: ask for a new code.');
     const refused = judgeCode(deps, row, input.code, 'DOWNLOAD_CODE', 'download code');
     if (refused && !refused.wrong) throw refused.error;
     if (refused) {
-      await trx.updateTable('download_codes').set({ attempts: row.attempts + 1 }).where('id', '=', row.id).execute();
+      await trx
+        .updateTable('download_codes')
+        .set({ attempts: row.attempts + 1 })
+        .where('id', '=', row.id)
+        .execute();
       return { ok: false, error: refused.error };
     }
     const cred = await lockCredential(deps, trx, credentialId);
     guard?.(cred);
     assertDownloadable(cred);
     if (cred.delivery_mode === 'license_list' && !input.confirmGenerate) {
-      throw new AppError('LIST_CONFIRM_REQUIRED', `Credential ${credentialId} delivers a license list: confirm to generate and download it (confirmGenerate: true). After that it can no longer be split or changed.`, { credentialId });
+      throw new AppError(
+        'LIST_CONFIRM_REQUIRED',
+        `Credential ${credentialId} delivers a license list: confirm to generate and download it (confirmGenerate: true). After that it can no longer be split or changed.`,
+        { credentialId },
+      );
     }
-    const licenses = await trx.selectFrom('licenses').select(['uuid', 'authkey', 'mac', 'kind'])
-      .where('credential_id', '=', credentialId).where('status', '=', 'unused').where('station_id', 'is', null).orderBy('uuid').execute();
-    for (const part of chunks(licenses.map((l) => l.uuid), 1000)) await trx.updateTable('licenses').set({ status: 'exported' }).where('uuid', 'in', part).execute();
+    const licenses = await trx
+      .selectFrom('licenses')
+      .select(['uuid', 'authkey', 'mac', 'kind'])
+      .where('credential_id', '=', credentialId)
+      .where('status', '=', 'unused')
+      .where('station_id', 'is', null)
+      .orderBy('uuid')
+      .execute();
+    for (const part of chunks(
+      licenses.map((l) => l.uuid),
+      1000,
+    ))
+      await trx.updateTable('licenses').set({ status: 'exported' }).where('uuid', 'in', part).execute();
     await trx.updateTable('download_codes').set({ used_at: now }).where('id', '=', row.id).execute();
     const state = cred.delivery_mode === 'license_list' ? 'list_generated' : cred.state;
     await trx.updateTable('credentials').set({ state, updated_at: now }).where('id', '=', credentialId).execute();
-    await addEvent(trx, deps, credentialId, cred.delivery_mode === 'license_list' ? 'list_generated' : 'downloaded', { licenses: licenses.length, channel: row.channel });
+    await addEvent(trx, deps, credentialId, cred.delivery_mode === 'license_list' ? 'list_generated' : 'downloaded', {
+      licenses: licenses.length,
+      channel: row.channel,
+    });
     return {
       ok: true,
       download: {
-        credentialId, deliveryMode: cred.delivery_mode as Download['deliveryMode'], state: state as Download['state'],
-        licenses: licenses.map((l) => ({ uuid: l.uuid, authkey: openAuthkey(deps.keyring, l.uuid, l.authkey), mac: l.mac, kind: l.kind as 'purchased' | 'free' })),
+        credentialId,
+        deliveryMode: cred.delivery_mode as Download['deliveryMode'],
+        state: state as Download['state'],
+        licenses: licenses.map((l) => ({
+          uuid: l.uuid,
+          authkey: openAuthkey(deps.keyring, l.uuid, l.authkey),
+          mac: l.mac,
+          kind: l.kind as 'purchased' | 'free',
+        })),
       },
     };
   });

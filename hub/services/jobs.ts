@@ -16,7 +16,12 @@ import { lockCredential } from './credentials';
 import { getProduct } from './products';
 import { addEvent, assertOperable, isoIn, nowIso, toJob, type CredentialGuard } from './util';
 
-export async function startThirdPartyJob(deps: HubDeps, credentialId: string, input: ThirdPartyJobInput, guard?: CredentialGuard): Promise<Job> {
+export async function startThirdPartyJob(
+  deps: HubDeps,
+  credentialId: string,
+  input: ThirdPartyJobInput,
+  guard?: CredentialGuard,
+): Promise<Job> {
   const id = newId();
   await deps.store.tx(async (trx) => {
     const cred = await lockCredential(deps, trx, credentialId);
@@ -27,16 +32,49 @@ export async function startThirdPartyJob(deps: HubDeps, credentialId: string, in
     const kinds = input.kinds ?? supported;
     const unsupported = kinds.filter((k) => !supported.includes(k));
     if (kinds.length === 0 || unsupported.length > 0) {
-      throw new AppError('THIRD_PARTY_NOT_SUPPORTED', `Product ${product.pid} does not support ${unsupported.length > 0 ? unsupported.join(' and ') : 'HomeKit or Find My'}: there are no third-party resources to generate.`, { pid: product.pid });
+      throw new AppError(
+        'THIRD_PARTY_NOT_SUPPORTED',
+        `Product ${product.pid} does not support ${unsupported.length > 0 ? unsupported.join(' and ') : 'HomeKit or Find My'}: there are no third-party resources to generate.`,
+        { pid: product.pid },
+      );
     }
-    const running = await trx.selectFrom('jobs').select('id').where('credential_id', '=', credentialId).where('state', 'in', ['queued', 'running']).executeTakeFirst();
-    if (running) throw new AppError('JOB_ALREADY_RUNNING', `Third-party resources for credential ${credentialId} are already being generated (job ${running.id}).`, { jobId: running.id });
-    const n = await trx.selectFrom('licenses').select(sql<number>`count(*)`.as('n')).where('credential_id', '=', credentialId).executeTakeFirstOrThrow();
-    if (Number(n.n) === 0) throw new AppError('NO_LICENSES', `Credential ${credentialId} has no licenses yet: import them first.`, { credentialId });
-    await trx.insertInto('jobs').values({
-      id, credential_id: credentialId, kind: 'third_party', kinds: JSON.stringify(kinds), state: 'queued', total: Number(n.n) * kinds.length, done_count: 0,
-      claimed_by: null, lease_until: null, created_at: nowIso(deps), started_at: null, finished_at: null, error: null,
-    }).execute();
+    const running = await trx
+      .selectFrom('jobs')
+      .select('id')
+      .where('credential_id', '=', credentialId)
+      .where('state', 'in', ['queued', 'running'])
+      .executeTakeFirst();
+    if (running)
+      throw new AppError(
+        'JOB_ALREADY_RUNNING',
+        `Third-party resources for credential ${credentialId} are already being generated (job ${running.id}).`,
+        { jobId: running.id },
+      );
+    const n = await trx
+      .selectFrom('licenses')
+      .select(sql<number>`count(*)`.as('n'))
+      .where('credential_id', '=', credentialId)
+      .executeTakeFirstOrThrow();
+    if (Number(n.n) === 0)
+      throw new AppError('NO_LICENSES', `Credential ${credentialId} has no licenses yet: import them first.`, { credentialId });
+    await trx
+      .insertInto('jobs')
+      .values({
+        id,
+        credential_id: credentialId,
+        kind: 'third_party',
+        kinds: JSON.stringify(kinds),
+        state: 'queued',
+        total: Number(n.n) * kinds.length,
+        done_count: 0,
+        claimed_by: null,
+        lease_until: null,
+        created_at: nowIso(deps),
+        started_at: null,
+        finished_at: null,
+        error: null,
+      })
+      .execute();
     await addEvent(trx, deps, credentialId, 'third_party_job_started', { jobId: id, kinds });
   });
   return getJob(deps, id);
@@ -53,11 +91,26 @@ export async function listNotices(deps: HubDeps, station?: StationTable, factory
   let q = deps.store.db.selectFrom('notices').selectAll('notices');
   if (factoryId !== null) q = q.innerJoin('credentials as fc', 'fc.id', 'notices.credential_id').where('fc.factory_id', '=', factoryId);
   if (station) {
-    q = q.innerJoin('credentials', 'credentials.id', 'notices.credential_id')
-      .where((eb) => eb.or([eb('credentials.station_id', '=', station.id), eb.and([eb('credentials.station_id', 'is', null), eb('credentials.line_id', '=', station.line_id)])]));
+    q = q
+      .innerJoin('credentials', 'credentials.id', 'notices.credential_id')
+      .where((eb) =>
+        eb.or([
+          eb('credentials.station_id', '=', station.id),
+          eb.and([eb('credentials.station_id', 'is', null), eb('credentials.line_id', '=', station.line_id)]),
+        ]),
+      );
   }
   const rows = await q.orderBy('notices.created_at', 'desc').orderBy('notices.id').limit(200).execute();
-  return { notices: rows.map((r) => ({ id: r.id, kind: r.kind, message: r.message, credentialId: r.credential_id, jobId: r.job_id, createdAt: r.created_at })) };
+  return {
+    notices: rows.map((r) => ({
+      id: r.id,
+      kind: r.kind,
+      message: r.message,
+      credentialId: r.credential_id,
+      jobId: r.job_id,
+      createdAt: r.created_at,
+    })),
+  };
 }
 
 function generateResource(kind: ThirdPartyKind): Record<string, string> {
@@ -76,13 +129,26 @@ async function claim(deps: HubDeps, owner: string): Promise<JobTable | undefined
   const { store } = deps;
   return store.tx(async (trx) => {
     const now = nowIso(deps);
-    const job = await store.lockForUpdate(
-      trx.selectFrom('jobs').selectAll().where('state', 'in', ['queued', 'running'])
-        .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)])).orderBy('created_at').orderBy('id').limit(1),
-      { skipLocked: true },
-    ).executeTakeFirst();
+    const job = await store
+      .lockForUpdate(
+        trx
+          .selectFrom('jobs')
+          .selectAll()
+          .where('state', 'in', ['queued', 'running'])
+          .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+          .orderBy('created_at')
+          .orderBy('id')
+          .limit(1),
+        { skipLocked: true },
+      )
+      .executeTakeFirst();
     if (!job) return undefined;
-    const claimed = { state: 'running', claimed_by: owner, lease_until: isoIn(deps, deps.config.jobs.leaseMs), started_at: job.started_at ?? now };
+    const claimed = {
+      state: 'running',
+      claimed_by: owner,
+      lease_until: isoIn(deps, deps.config.jobs.leaseMs),
+      started_at: job.started_at ?? now,
+    };
     await trx.updateTable('jobs').set(claimed).where('id', '=', job.id).execute();
     if (job.claimed_by !== null) deps.logger.warn({ jobId: job.id, previousOwner: job.claimed_by }, 'resuming a job whose lease ended');
     return { ...job, ...claimed };
@@ -100,12 +166,32 @@ async function work(deps: HubDeps, owner: string, job: JobTable, stopped: () => 
     const batch: { license_uuid: string; kind: string; job_id: string; payload: string; created_at: string }[] = [];
     for (const kind of kinds) {
       if (batch.length >= chunkSize) break;
-      const todo = await db.selectFrom('licenses').select('uuid').where('credential_id', '=', job.credential_id)
-        .where(({ not, exists, selectFrom }) => not(exists(selectFrom('third_party_resources').select('license_uuid').whereRef('third_party_resources.license_uuid', '=', 'licenses.uuid').where('third_party_resources.kind', '=', kind))))
-        .orderBy('uuid').limit(chunkSize - batch.length).execute();
+      const todo = await db
+        .selectFrom('licenses')
+        .select('uuid')
+        .where('credential_id', '=', job.credential_id)
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom('third_party_resources')
+                .select('license_uuid')
+                .whereRef('third_party_resources.license_uuid', '=', 'licenses.uuid')
+                .where('third_party_resources.kind', '=', kind),
+            ),
+          ),
+        )
+        .orderBy('uuid')
+        .limit(chunkSize - batch.length)
+        .execute();
       for (const t of todo) {
         if (itemDelayMs > 0) await new Promise((r) => setTimeout(r, itemDelayMs));
-        batch.push({ license_uuid: t.uuid, kind, job_id: job.id, payload: JSON.stringify(generateResource(kind)), created_at: nowIso(deps) });
+        batch.push({
+          license_uuid: t.uuid,
+          kind,
+          job_id: job.id,
+          payload: JSON.stringify(generateResource(kind)),
+          created_at: nowIso(deps),
+        });
       }
     }
     const finished = batch.length === 0;
@@ -113,18 +199,45 @@ async function work(deps: HubDeps, owner: string, job: JobTable, stopped: () => 
       const mine = await deps.store.lockForUpdate(trx.selectFrom('jobs').selectAll().where('id', '=', job.id)).executeTakeFirst();
       if (!mine || mine.claimed_by !== owner || mine.state !== 'running') return false;
       if (batch.length > 0) {
-        const res = await trx.insertInto('third_party_resources').values(batch).onConflict((oc) => oc.columns(['license_uuid', 'kind']).doNothing()).executeTakeFirst();
+        const res = await trx
+          .insertInto('third_party_resources')
+          .values(batch)
+          .onConflict((oc) => oc.columns(['license_uuid', 'kind']).doNothing())
+          .executeTakeFirst();
         made = Number(res.numInsertedOrUpdatedRows ?? 0);
       }
-      const done = await trx.selectFrom('third_party_resources').innerJoin('licenses', 'licenses.uuid', 'third_party_resources.license_uuid')
-        .select(sql<number>`count(*)`.as('n')).where('licenses.credential_id', '=', job.credential_id).where('third_party_resources.kind', 'in', kinds).executeTakeFirstOrThrow();
+      const done = await trx
+        .selectFrom('third_party_resources')
+        .innerJoin('licenses', 'licenses.uuid', 'third_party_resources.license_uuid')
+        .select(sql<number>`count(*)`.as('n'))
+        .where('licenses.credential_id', '=', job.credential_id)
+        .where('third_party_resources.kind', 'in', kinds)
+        .executeTakeFirstOrThrow();
       const now = nowIso(deps);
       if (finished) {
-        await trx.updateTable('jobs').set({ state: 'done', done_count: Number(done.n), finished_at: now, lease_until: null }).where('id', '=', job.id).execute();
-        await trx.insertInto('notices').values({ id: newId(), kind: 'third_party_done', message: `Third-party resources (${kinds.join(', ')}) for credential ${job.credential_id} are ready: ${Number(done.n)} generated.`, credential_id: job.credential_id, job_id: job.id, created_at: now }).execute();
+        await trx
+          .updateTable('jobs')
+          .set({ state: 'done', done_count: Number(done.n), finished_at: now, lease_until: null })
+          .where('id', '=', job.id)
+          .execute();
+        await trx
+          .insertInto('notices')
+          .values({
+            id: newId(),
+            kind: 'third_party_done',
+            message: `Third-party resources (${kinds.join(', ')}) for credential ${job.credential_id} are ready: ${Number(done.n)} generated.`,
+            credential_id: job.credential_id,
+            job_id: job.id,
+            created_at: now,
+          })
+          .execute();
         await addEvent(trx, deps, job.credential_id, 'third_party_job_done', { jobId: job.id, generated: Number(done.n) });
       } else {
-        await trx.updateTable('jobs').set({ done_count: Number(done.n), lease_until: isoIn(deps, deps.config.jobs.leaseMs) }).where('id', '=', job.id).execute();
+        await trx
+          .updateTable('jobs')
+          .set({ done_count: Number(done.n), lease_until: isoIn(deps, deps.config.jobs.leaseMs) })
+          .where('id', '=', job.id)
+          .execute();
       }
       return true;
     });

@@ -16,9 +16,11 @@ export const factoryScope = (p: Principal | null): string | null => (p?.account.
 /** Re-checked inside the operation's transaction: a credential moved out of the factory meanwhile is refused. */
 export const factoryGuard = (p: Principal | null): CredentialGuard | undefined => {
   const f = factoryScope(p);
-  return f === null ? undefined : (row) => {
-    if (row.factory_id !== f) throw credentialNotFound(row.id);
-  };
+  return f === null
+    ? undefined
+    : (row) => {
+        if (row.factory_id !== f) throw credentialNotFound(row.id);
+      };
 };
 
 export async function assertCredentialInScope(deps: HubDeps, p: Principal | null, credentialId: string): Promise<void> {
@@ -31,21 +33,31 @@ export async function assertCredentialInScope(deps: HubDeps, p: Principal | null
 export async function assertUpdateInScope(deps: HubDeps, p: Principal | null, updateId: string): Promise<void> {
   const f = factoryScope(p);
   if (f === null) return;
-  const row = await deps.store.db.selectFrom('update_requests').innerJoin('credentials', 'credentials.id', 'update_requests.credential_id')
-    .select('credentials.factory_id').where('update_requests.id', '=', updateId).executeTakeFirst();
+  const row = await deps.store.db
+    .selectFrom('update_requests')
+    .innerJoin('credentials', 'credentials.id', 'update_requests.credential_id')
+    .select('credentials.factory_id')
+    .where('update_requests.id', '=', updateId)
+    .executeTakeFirst();
   if (row?.factory_id !== f) throw new AppError('UPDATE_NOT_FOUND', `There is no update request ${updateId}.`, { updateId });
 }
 
 export async function assertJobInScope(deps: HubDeps, p: Principal | null, jobId: string): Promise<void> {
   const f = factoryScope(p);
   if (f === null) return;
-  const row = await deps.store.db.selectFrom('jobs').innerJoin('credentials', 'credentials.id', 'jobs.credential_id').select('credentials.factory_id').where('jobs.id', '=', jobId).executeTakeFirst();
+  const row = await deps.store.db
+    .selectFrom('jobs')
+    .innerJoin('credentials', 'credentials.id', 'jobs.credential_id')
+    .select('credentials.factory_id')
+    .where('jobs.id', '=', jobId)
+    .executeTakeFirst();
   if (row?.factory_id !== f) throw new AppError('JOB_NOT_FOUND', `There is no job ${jobId}.`, { jobId });
 }
 
 export function assertFactoryInScope(p: Principal | null, factoryId: string | null): void {
   const f = factoryScope(p);
-  if (f !== null && factoryId !== f) throw new AppError('FACTORY_NOT_FOUND', `There is no factory ${factoryId ?? '(none)'}.`, { factoryId });
+  if (f !== null && factoryId !== f)
+    throw new AppError('FACTORY_NOT_FOUND', `There is no factory ${factoryId ?? '(none)'}.`, { factoryId });
 }
 
 export async function assertLineInScope(deps: HubDeps, p: Principal | null, lineId: string): Promise<void> {

@@ -7,7 +7,12 @@ import { readFileSync } from 'node:fs';
 import nodemailer from 'nodemailer';
 import { AppError } from '../../common/errors';
 
-export interface CodeMessage { channel: 'email' | 'sms'; destination: string; code: string; purpose: string }
+export interface CodeMessage {
+  channel: 'email' | 'sms';
+  destination: string;
+  code: string;
+  purpose: string;
+}
 
 /** Sends a one-time code to a phone or a mailbox. */
 export interface CodeSender {
@@ -36,13 +41,23 @@ export interface SmsGatewayConfig {
   contentType: string;
 }
 
-export const codeText = (m: CodeMessage): string => `Your ${m.purpose} code is ${m.code}. It is valid for 10 minutes and works once. If you did not ask for it, tell your hub administrator.`;
+export const codeText = (m: CodeMessage): string =>
+  `Your ${m.purpose} code is ${m.code}. It is valid for 10 minutes and works once. If you did not ask for it, tell your hub administrator.`;
 
 export function smtpCodeSender(cfg: SmtpConfig): CodeSender {
   const transport = nodemailer.createTransport({
-    host: cfg.host, port: cfg.port, secure: cfg.tls === 'tls', requireTLS: cfg.tls === 'starttls', ignoreTLS: cfg.tls === 'none',
-    ...(cfg.user ? { auth: { user: cfg.user, pass: cfg.password ?? '' } } : {}), ...(cfg.ca ? { tls: { ca: cfg.ca } } : {}),
-    connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 20_000, logger: false, debug: false,
+    host: cfg.host,
+    port: cfg.port,
+    secure: cfg.tls === 'tls',
+    requireTLS: cfg.tls === 'starttls',
+    ignoreTLS: cfg.tls === 'none',
+    ...(cfg.user ? { auth: { user: cfg.user, pass: cfg.password ?? '' } } : {}),
+    ...(cfg.ca ? { tls: { ca: cfg.ca } } : {}),
+    connectionTimeout: 10_000,
+    greetingTimeout: 10_000,
+    socketTimeout: 20_000,
+    logger: false,
+    debug: false,
   });
   return {
     async send(m) {
@@ -52,10 +67,18 @@ export function smtpCodeSender(cfg: SmtpConfig): CodeSender {
       } catch (e) {
         const tlsFault = tlsFailure(e);
         if (tlsFault) {
-          throw new AppError('SMTP_TLS_FAILED', `The mail server's TLS could not be set up (${tlsFault}): check HUB_SMTP_TLS (tls for port 465, starttls for 587) and that the server's certificate is trusted (HUB_SMTP_CA_FILE for a private CA).`, { channel: 'email', reason: tlsFault });
+          throw new AppError(
+            'SMTP_TLS_FAILED',
+            `The mail server's TLS could not be set up (${tlsFault}): check HUB_SMTP_TLS (tls for port 465, starttls for 587) and that the server's certificate is trusted (HUB_SMTP_CA_FILE for a private CA).`,
+            { channel: 'email', reason: tlsFault },
+          );
         }
         // The server's words may quote the message; only its kind is told.
-        throw new AppError('CODE_SEND_FAILED', `The mail server did not take the code (${(e as { code?: string }).code ?? 'error'}): try again, or tell the hub administrator.`, { channel: 'email' });
+        throw new AppError(
+          'CODE_SEND_FAILED',
+          `The mail server did not take the code (${(e as { code?: string }).code ?? 'error'}): try again, or tell the hub administrator.`,
+          { channel: 'email' },
+        );
       }
     },
   };
@@ -76,28 +99,43 @@ function tlsFailure(e: unknown): string | null {
 
 export function smsGatewaySender(cfg: SmsGatewayConfig): CodeSender {
   const json = /json/i.test(cfg.contentType);
-  const fill = (m: CodeMessage): string => cfg.bodyTemplate.replace(/\{\{(to|code|purpose)\}\}/g, (_, k: string) => {
-    const v = k === 'to' ? m.destination : k === 'code' ? m.code : m.purpose;
-    return json ? JSON.stringify(v).slice(1, -1) : encodeURIComponent(v);
-  });
+  const fill = (m: CodeMessage): string =>
+    cfg.bodyTemplate.replace(/\{\{(to|code|purpose)\}\}/g, (_, k: string) => {
+      const v = k === 'to' ? m.destination : k === 'code' ? m.code : m.purpose;
+      return json ? JSON.stringify(v).slice(1, -1) : encodeURIComponent(v);
+    });
   return {
     async send(m) {
       if (m.channel !== 'sms') throw senderMissing(m.channel);
       let status = 0;
       try {
-        const r = await fetch(cfg.url, { method: 'POST', headers: { 'content-type': cfg.contentType, ...(cfg.authorization ? { authorization: cfg.authorization } : {}) }, body: fill(m), signal: AbortSignal.timeout(15_000) });
+        const r = await fetch(cfg.url, {
+          method: 'POST',
+          headers: { 'content-type': cfg.contentType, ...(cfg.authorization ? { authorization: cfg.authorization } : {}) },
+          body: fill(m),
+          signal: AbortSignal.timeout(15_000),
+        });
         status = r.status;
         await r.arrayBuffer();
       } catch {
         status = 0;
       }
-      if (status < 200 || status >= 300) throw new AppError('CODE_SEND_FAILED', `The SMS gateway did not take the code (${status === 0 ? 'unreachable' : `HTTP ${status}`}): try again, or tell the hub administrator.`, { channel: 'sms' });
+      if (status < 200 || status >= 300)
+        throw new AppError(
+          'CODE_SEND_FAILED',
+          `The SMS gateway did not take the code (${status === 0 ? 'unreachable' : `HTTP ${status}`}): try again, or tell the hub administrator.`,
+          { channel: 'sms' },
+        );
     },
   };
 }
 
 const senderMissing = (channel: string): AppError =>
-  new AppError('CODE_SENDER_MISSING', `This hub cannot send codes by ${channel === 'sms' ? 'SMS' : 'email'}: its administrator has not set up ${channel === 'sms' ? 'an SMS gateway (HUB_SMS_URL)' : 'a mail server (HUB_SMTP_HOST)'}.`, { channel });
+  new AppError(
+    'CODE_SENDER_MISSING',
+    `This hub cannot send codes by ${channel === 'sms' ? 'SMS' : 'email'}: its administrator has not set up ${channel === 'sms' ? 'an SMS gateway (HUB_SMS_URL)' : 'a mail server (HUB_SMTP_HOST)'}.`,
+    { channel },
+  );
 
 /** Email to the SMTP sender, SMS to the gateway; a channel without one is refused with the reason. */
 export const channelSender = (senders: { email?: CodeSender; sms?: CodeSender }): CodeSender => ({
@@ -139,22 +177,32 @@ export function sendersFromEnv(env: NodeJS.ProcessEnv = process.env): { email?: 
     const tls = (env.HUB_SMTP_TLS ?? 'starttls') as SmtpConfig['tls'];
     if (!['tls', 'starttls', 'none'].includes(tls)) throw new AppError('CLI_USAGE', 'HUB_SMTP_TLS is tls, starttls or none.');
     if (tls === 'none' && !/^(localhost|::1|127\.\d+\.\d+\.\d+)$/.test(env.HUB_SMTP_HOST)) {
-      throw new AppError('CLI_USAGE', `HUB_SMTP_TLS=none sends codes and the mail password in the clear: it is allowed only for a relay on loopback, not ${env.HUB_SMTP_HOST}.`);
+      throw new AppError(
+        'CLI_USAGE',
+        `HUB_SMTP_TLS=none sends codes and the mail password in the clear: it is allowed only for a relay on loopback, not ${env.HUB_SMTP_HOST}.`,
+      );
     }
     const port = Number(env.HUB_SMTP_PORT ?? (tls === 'tls' ? 465 : 587));
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw new AppError('CLI_USAGE', 'HUB_SMTP_PORT is a port number.');
     const password = secret(env, 'HUB_SMTP_PASSWORD');
     const ca = env.HUB_SMTP_CA_FILE ? readConfigFile(env.HUB_SMTP_CA_FILE, 'HUB_SMTP_CA_FILE') : undefined;
     out.email = smtpCodeSender({
-      host: env.HUB_SMTP_HOST, port, tls, from: env.HUB_SMTP_FROM ?? `credential hub <hub@${env.HUB_SMTP_HOST}>`,
-      ...(env.HUB_SMTP_USER ? { user: env.HUB_SMTP_USER } : {}), ...(password ? { password } : {}), ...(ca ? { ca } : {}),
+      host: env.HUB_SMTP_HOST,
+      port,
+      tls,
+      from: env.HUB_SMTP_FROM ?? `credential hub <hub@${env.HUB_SMTP_HOST}>`,
+      ...(env.HUB_SMTP_USER ? { user: env.HUB_SMTP_USER } : {}),
+      ...(password ? { password } : {}),
+      ...(ca ? { ca } : {}),
     });
   }
   if (env.HUB_SMS_URL) {
     const authorization = secret(env, 'HUB_SMS_AUTHORIZATION');
     out.sms = smsGatewaySender({
-      url: env.HUB_SMS_URL, bodyTemplate: env.HUB_SMS_BODY ?? '{"to":"{{to}}","text":"Your {{purpose}} code is {{code}}"}',
-      contentType: env.HUB_SMS_CONTENT_TYPE ?? 'application/json', ...(authorization ? { authorization } : {}),
+      url: env.HUB_SMS_URL,
+      bodyTemplate: env.HUB_SMS_BODY ?? '{"to":"{{to}}","text":"Your {{purpose}} code is {{code}}"}',
+      contentType: env.HUB_SMS_CONTENT_TYPE ?? 'application/json',
+      ...(authorization ? { authorization } : {}),
     });
   }
   return out;

@@ -7,7 +7,20 @@
  * Approve and pay stay with the hub operator.
  */
 import { AppError } from '../../common/errors';
-import type { Download, DownloadCode, DownloadInput, DownloadPreview, Job, Notice, ThirdPartyJobInput, UpdateDetails, UpdateRequest, UpdateRequestInput, UpdateTransition, CredentialEvent } from '../../common/hub-api';
+import type {
+  Download,
+  DownloadCode,
+  DownloadInput,
+  DownloadPreview,
+  Job,
+  Notice,
+  ThirdPartyJobInput,
+  UpdateDetails,
+  UpdateRequest,
+  UpdateRequestInput,
+  UpdateTransition,
+  CredentialEvent,
+} from '../../common/hub-api';
 import type { CredentialTable, StationTable } from '../store/schema';
 import type { HubDeps } from './context';
 import { credentialHistory } from './credentials';
@@ -17,7 +30,11 @@ import * as updates from './updates';
 import { visibleTo, type CredentialGuard } from './util';
 
 const notYourGroup = (credentialId: string): AppError =>
-  new AppError('NOT_YOUR_GROUP', `Group ${credentialId} is not assigned to this station: ask the hub operator to do it, or to assign the group to this station.`, { credentialId });
+  new AppError(
+    'NOT_YOUR_GROUP',
+    `Group ${credentialId} is not assigned to this station: ask the hub operator to do it, or to assign the group to this station.`,
+    { credentialId },
+  );
 const notYourUpdate = (updateId: string): AppError =>
   new AppError('NOT_YOUR_GROUP', `Update request ${updateId} is not about a group of this station: ask the hub operator.`, { updateId });
 const notYourJob = (jobId: string): AppError =>
@@ -29,9 +46,11 @@ type Row = Pick<CredentialTable, 'id' | 'station_id' | 'line_id'>;
 const owns = (row: Row, station: StationTable): boolean => row.station_id === station.id;
 
 /** Re-checked inside the operation's transaction: a group moved away meanwhile is refused. */
-const ownedGuard = (station: StationTable): CredentialGuard => (row) => {
-  if (!owns(row, station)) throw notYourGroup(row.id);
-};
+const ownedGuard =
+  (station: StationTable): CredentialGuard =>
+  (row) => {
+    if (!owns(row, station)) throw notYourGroup(row.id);
+  };
 
 async function credentialRow(deps: HubDeps, credentialId: string): Promise<Row | undefined> {
   return deps.store.db.selectFrom('credentials').select(['id', 'station_id', 'line_id']).where('id', '=', credentialId).executeTakeFirst();
@@ -52,7 +71,12 @@ async function updateCredentialId(deps: HubDeps, updateId: string): Promise<stri
   return r?.credential_id;
 }
 
-export async function requestUpdate(deps: HubDeps, station: StationTable, credentialId: string, input: UpdateRequestInput): Promise<UpdateTransition> {
+export async function requestUpdate(
+  deps: HubDeps,
+  station: StationTable,
+  credentialId: string,
+  input: UpdateRequestInput,
+): Promise<UpdateTransition> {
   await assertOwns(deps, station, credentialId);
   return updates.requestUpdate(deps, credentialId, input, ownedGuard(station));
 }
@@ -81,7 +105,12 @@ export async function history(deps: HubDeps, station: StationTable, credentialId
   return credentialHistory(deps, credentialId);
 }
 
-export async function startThirdPartyJob(deps: HubDeps, station: StationTable, credentialId: string, input: ThirdPartyJobInput): Promise<Job> {
+export async function startThirdPartyJob(
+  deps: HubDeps,
+  station: StationTable,
+  credentialId: string,
+  input: ThirdPartyJobInput,
+): Promise<Job> {
   await assertOwns(deps, station, credentialId);
   return jobs.startThirdPartyJob(deps, credentialId, input, ownedGuard(station));
 }
@@ -99,7 +128,11 @@ export const notices = (deps: HubDeps, station: StationTable): Promise<{ notices
 export async function sendDownloadCode(deps: HubDeps, station: StationTable, credentialId: string): Promise<DownloadCode> {
   await assertOwns(deps, station, credentialId);
   if (station.contact_channel === null || station.contact_destination === null) {
-    throw new AppError('DOWNLOAD_CONTACT_MISSING', `The hub has no phone or email to send this station's download codes to: ask the hub operator to set it (hub stations contact ${station.id} email|sms <address>).`, { stationId: station.id });
+    throw new AppError(
+      'DOWNLOAD_CONTACT_MISSING',
+      `The hub has no phone or email to send this station's download codes to: ask the hub operator to set it (hub stations contact ${station.id} email|sms <address>).`,
+      { stationId: station.id },
+    );
   }
   const channel = station.contact_channel === 'sms' ? 'sms' : 'email';
   return download.sendDownloadCode(deps, credentialId, { channel, destination: station.contact_destination }, ownedGuard(station));
@@ -110,7 +143,12 @@ export async function downloadPreview(deps: HubDeps, station: StationTable, cred
   return download.downloadPreview(deps, credentialId, ownedGuard(station));
 }
 
-export async function downloadLicenses(deps: HubDeps, station: StationTable, credentialId: string, input: DownloadInput): Promise<Download> {
+export async function downloadLicenses(
+  deps: HubDeps,
+  station: StationTable,
+  credentialId: string,
+  input: DownloadInput,
+): Promise<Download> {
   await assertOwns(deps, station, credentialId);
   return download.downloadLicenses(deps, credentialId, input, ownedGuard(station));
 }

@@ -1,7 +1,16 @@
 import { randomInt } from 'node:crypto';
 import { AppError } from '../../common/errors';
 import { newId } from '../../common/ids';
-import type { DownloadContact, EnrollRequest, EnrollResponse, EnrollmentCode, Factory, Line, Station, StationSelf } from '../../common/hub-api';
+import type {
+  DownloadContact,
+  EnrollRequest,
+  EnrollResponse,
+  EnrollmentCode,
+  Factory,
+  Line,
+  Station,
+  StationSelf,
+} from '../../common/hub-api';
 import { downloadContactSchema } from '../../common/hub-api';
 import type { Tx } from '../store';
 import type { StationTable } from '../store/schema';
@@ -10,9 +19,18 @@ import { enrollmentCodeCandidates, enrollmentCodeHash } from './authkeys';
 import { isoIn, nowIso, randomToken, sha256 } from './util';
 
 export const toStation = (r: StationTable): Station => ({
-  id: r.id, name: r.name, factoryId: r.factory_id, lineId: r.line_id,
-  downloadContact: r.contact_channel !== null && r.contact_destination !== null ? { channel: r.contact_channel === 'sms' ? 'sms' : 'email', destination: r.contact_destination } : null,
-  enrolled: r.token_hash !== null && r.revoked_at === null, enrolledAt: r.enrolled_at, revokedAt: r.revoked_at, createdAt: r.created_at,
+  id: r.id,
+  name: r.name,
+  factoryId: r.factory_id,
+  lineId: r.line_id,
+  downloadContact:
+    r.contact_channel !== null && r.contact_destination !== null
+      ? { channel: r.contact_channel === 'sms' ? 'sms' : 'email', destination: r.contact_destination }
+      : null,
+  enrolled: r.token_hash !== null && r.revoked_at === null,
+  enrolledAt: r.enrolled_at,
+  revokedAt: r.revoked_at,
+  createdAt: r.created_at,
 });
 
 export async function createFactory(deps: HubDeps, name: string): Promise<Factory> {
@@ -25,14 +43,27 @@ export async function createFactory(deps: HubDeps, name: string): Promise<Factor
 export async function listFactories(deps: HubDeps, factoryId: string | null = null): Promise<{ factories: Factory[] }> {
   const db = deps.store.db;
   const [factories, lines, stations] = await Promise.all([
-    (factoryId === null ? db.selectFrom('factories').selectAll() : db.selectFrom('factories').selectAll().where('id', '=', factoryId)).orderBy('created_at').orderBy('id').execute(),
+    (factoryId === null ? db.selectFrom('factories').selectAll() : db.selectFrom('factories').selectAll().where('id', '=', factoryId))
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute(),
     db.selectFrom('lines').selectAll().orderBy('created_at').orderBy('id').execute(),
     db.selectFrom('stations').selectAll().orderBy('created_at').orderBy('id').execute(),
   ]);
   return {
     factories: factories.map((f) => ({
-      id: f.id, name: f.name, createdAt: f.created_at,
-      lines: lines.filter((l) => l.factory_id === f.id).map((l) => ({ id: l.id, factoryId: l.factory_id, name: l.name, createdAt: l.created_at, stations: stations.filter((s) => s.line_id === l.id).map(toStation) })),
+      id: f.id,
+      name: f.name,
+      createdAt: f.created_at,
+      lines: lines
+        .filter((l) => l.factory_id === f.id)
+        .map((l) => ({
+          id: l.id,
+          factoryId: l.factory_id,
+          name: l.name,
+          createdAt: l.created_at,
+          stations: stations.filter((s) => s.line_id === l.id).map(toStation),
+        })),
     })),
   };
 }
@@ -48,7 +79,26 @@ export async function createLine(deps: HubDeps, factoryId: string, name: string)
 export async function createStation(deps: HubDeps, lineId: string, name: string): Promise<Station> {
   const line = await deps.store.db.selectFrom('lines').selectAll().where('id', '=', lineId).executeTakeFirst();
   if (!line) throw new AppError('LINE_NOT_FOUND', `There is no line ${lineId}.`, { lineId });
-  const row: StationTable = { id: newId(), factory_id: line.factory_id, line_id: lineId, name, token_hash: null, hostname: null, enrolled_at: null, revoked_at: null, last_seen_at: null, lease_counter: 0, contact_channel: null, contact_destination: null, created_at: nowIso(deps), outbox_length: null, suspect_count: null, status_at: null, audit_seq: null, audit_hash: null };
+  const row: StationTable = {
+    id: newId(),
+    factory_id: line.factory_id,
+    line_id: lineId,
+    name,
+    token_hash: null,
+    hostname: null,
+    enrolled_at: null,
+    revoked_at: null,
+    last_seen_at: null,
+    lease_counter: 0,
+    contact_channel: null,
+    contact_destination: null,
+    created_at: nowIso(deps),
+    outbox_length: null,
+    suspect_count: null,
+    status_at: null,
+    audit_seq: null,
+    audit_hash: null,
+  };
   await deps.store.db.insertInto('stations').values(row).execute();
   return toStation(row);
 }
@@ -73,7 +123,16 @@ export async function createEnrollmentCode(deps: HubDeps, stationId: string, ttl
   await deps.store.tx(async (trx) => {
     // Only the newest code of a station is open: one handed out earlier (and maybe lost) stops working.
     await cancelOpenCodes(trx, stationId, now);
-    await trx.insertInto('enrollment_codes').values({ code_hash: enrollmentCodeHash(deps.keyring, raw), station_id: stationId, expires_at: expiresAt, used_at: null, created_at: now }).execute();
+    await trx
+      .insertInto('enrollment_codes')
+      .values({
+        code_hash: enrollmentCodeHash(deps.keyring, raw),
+        station_id: stationId,
+        expires_at: expiresAt,
+        used_at: null,
+        created_at: now,
+      })
+      .execute();
   });
   deps.logger.info({ stationId, expiresAt }, 'enrollment code created');
   return { stationId, code, expiresAt };
@@ -86,12 +145,24 @@ export async function enroll(deps: HubDeps, req: EnrollRequest): Promise<EnrollR
   const now = nowIso(deps);
   const token = randomToken('hst_');
   const station = await deps.store.tx(async (trx) => {
-    const code = await deps.store.lockForUpdate(trx.selectFrom('enrollment_codes').selectAll().where('code_hash', 'in', candidates)).executeTakeFirst();
-    if (!code) throw new AppError('ENROLLMENT_CODE_INVALID', 'This enrollment code is not valid: check it, or ask the hub administrator for a new one.');
-    if (code.used_at !== null) throw new AppError('ENROLLMENT_CODE_USED', 'This enrollment code was already used: ask the hub administrator for a new one.');
-    if (code.expires_at <= now) throw new AppError('ENROLLMENT_CODE_EXPIRED', 'This enrollment code has expired: ask the hub administrator for a new one.');
+    const code = await deps.store
+      .lockForUpdate(trx.selectFrom('enrollment_codes').selectAll().where('code_hash', 'in', candidates))
+      .executeTakeFirst();
+    if (!code)
+      throw new AppError(
+        'ENROLLMENT_CODE_INVALID',
+        'This enrollment code is not valid: check it, or ask the hub administrator for a new one.',
+      );
+    if (code.used_at !== null)
+      throw new AppError('ENROLLMENT_CODE_USED', 'This enrollment code was already used: ask the hub administrator for a new one.');
+    if (code.expires_at <= now)
+      throw new AppError('ENROLLMENT_CODE_EXPIRED', 'This enrollment code has expired: ask the hub administrator for a new one.');
     await trx.updateTable('enrollment_codes').set({ used_at: now }).where('code_hash', '=', code.code_hash).execute();
-    await trx.updateTable('stations').set({ token_hash: sha256(token), enrolled_at: now, revoked_at: null, hostname: req.hostname ?? null, last_seen_at: now }).where('id', '=', code.station_id).execute();
+    await trx
+      .updateTable('stations')
+      .set({ token_hash: sha256(token), enrolled_at: now, revoked_at: null, hostname: req.hostname ?? null, last_seen_at: now })
+      .where('id', '=', code.station_id)
+      .execute();
     return trx.selectFrom('stations').selectAll().where('id', '=', code.station_id).executeTakeFirstOrThrow();
   });
   deps.logger.info({ stationId: station.id }, 'station enrolled');
@@ -101,17 +172,28 @@ export async function enroll(deps: HubDeps, req: EnrollRequest): Promise<EnrollR
 /** Where the hub sends the download codes a station asks for (the supervisor's phone or mailbox). */
 export async function setDownloadContact(deps: HubDeps, stationId: string, contact: DownloadContact): Promise<Station> {
   const parsed = downloadContactSchema.safeParse(contact);
-  if (!parsed.success) throw new AppError('DOWNLOAD_CONTACT_INVALID', 'A download contact is "email" or "sms" and an address of 3 to 200 characters.');
+  if (!parsed.success)
+    throw new AppError('DOWNLOAD_CONTACT_INVALID', 'A download contact is "email" or "sms" and an address of 3 to 200 characters.');
   const c = parsed.data;
   await getStation(deps, stationId);
-  await deps.store.db.updateTable('stations').set({ contact_channel: c.channel, contact_destination: c.destination }).where('id', '=', stationId).execute();
+  await deps.store.db
+    .updateTable('stations')
+    .set({ contact_channel: c.channel, contact_destination: c.destination })
+    .where('id', '=', stationId)
+    .execute();
   deps.logger.info({ stationId, channel: c.channel }, 'station download contact set');
   return toStation(await getStation(deps, stationId));
 }
 
 /** Ends the open enrollment codes of a station (they read as expired from now on). */
 async function cancelOpenCodes(trx: Tx, stationId: string, now: string): Promise<void> {
-  await trx.updateTable('enrollment_codes').set({ expires_at: now }).where('station_id', '=', stationId).where('used_at', 'is', null).where('expires_at', '>', now).execute();
+  await trx
+    .updateTable('enrollment_codes')
+    .set({ expires_at: now })
+    .where('station_id', '=', stationId)
+    .where('used_at', 'is', null)
+    .where('expires_at', '>', now)
+    .execute();
 }
 
 export async function revokeStation(deps: HubDeps, stationId: string): Promise<Station> {
@@ -129,8 +211,14 @@ export async function revokeStation(deps: HubDeps, stationId: string): Promise<S
 /** The station a bearer token belongs to, or UNAUTHORIZED. */
 export async function authenticateStation(deps: HubDeps, token: string): Promise<StationTable> {
   const row = await deps.store.db.selectFrom('stations').selectAll().where('token_hash', '=', sha256(token)).executeTakeFirst();
-  if (!row || row.revoked_at !== null) throw new AppError('UNAUTHORIZED', 'This station token is not valid (unknown or revoked): enroll the station again.');
+  if (!row || row.revoked_at !== null)
+    throw new AppError('UNAUTHORIZED', 'This station token is not valid (unknown or revoked): enroll the station again.');
   return row;
 }
 
-export const stationSelf = (s: StationTable): StationSelf => ({ stationId: s.id, stationName: s.name, factoryId: s.factory_id, lineId: s.line_id });
+export const stationSelf = (s: StationTable): StationSelf => ({
+  stationId: s.id,
+  stationName: s.name,
+  factoryId: s.factory_id,
+  lineId: s.line_id,
+});

@@ -17,7 +17,10 @@ import type { HubDeps } from './context';
 import { confirmPid, createChild, moveToChild } from './credentials';
 import { addEvent, assertNotListGenerated, assertOperable, chunks, nowIso, usableStates, visibleTo } from './util';
 
-interface CursorPos { seq: number; uuid: string }
+interface CursorPos {
+  seq: number;
+  uuid: string;
+}
 const encodeCursor = (c: CursorPos): string => `c1.${c.seq}.${c.uuid}`;
 function decodeCursor(cursor: string | null): CursorPos {
   if (cursor === null) return { seq: 0, uuid: '' };
@@ -25,7 +28,8 @@ function decodeCursor(cursor: string | null): CursorPos {
   return { seq: Number(seq), uuid: uuid ?? '' };
 }
 
-const isUsable = (c: Pick<CredentialTable, 'state' | 'owner' | 'confirmed_at'>): boolean => usableStates.includes(c.state) && (c.owner === 'mine' || c.confirmed_at !== null);
+const isUsable = (c: Pick<CredentialTable, 'state' | 'owner' | 'confirmed_at'>): boolean =>
+  usableStates.includes(c.state) && (c.owner === 'mine' || c.confirmed_at !== null);
 
 /**
  * The next `n` unleased licenses of one group, in uuid order: a range of the partial index licenses_unleased_ix
@@ -39,9 +43,14 @@ const isUsable = (c: Pick<CredentialTable, 'state' | 'owner' | 'confirmed_at'>):
  * first of this group's. SQLite plans the plain form on the index and the range form off it, so each gets its own.
  */
 export const unleasedOf = (db: QueryCreator<HubDatabase>, dialect: StoreDialect, credentialId: string, n: number) => {
-  const group = dialect === 'postgres'
-    ? db.selectFrom('licenses').select('uuid').where(sql<boolean>`(credential_id, uuid) > (${credentialId}, ${''})`).where('credential_id', '<=', credentialId)
-    : db.selectFrom('licenses').select('uuid').where('credential_id', '=', credentialId);
+  const group =
+    dialect === 'postgres'
+      ? db
+          .selectFrom('licenses')
+          .select('uuid')
+          .where(sql<boolean>`(credential_id, uuid) > (${credentialId}, ${''})`)
+          .where('credential_id', '<=', credentialId)
+      : db.selectFrom('licenses').select('uuid').where('credential_id', '=', credentialId);
   return group.where('station_id', 'is', null).where('status', '=', sql.lit('unused')).orderBy('credential_id').orderBy('uuid').limit(n);
 };
 
@@ -54,11 +63,25 @@ export const unleasedOf = (db: QueryCreator<HubDatabase>, dialect: StoreDialect,
  * licenses of another group, against 2 ms without it); its transactions run one at a time, so the picked rows
  * are still unleased. PostgreSQL keeps the check.
  */
-export const leaseFrom = (trx: QueryCreator<HubDatabase>, store: Pick<Store, 'dialect' | 'lockForUpdate'>, credentialId: string, n: number, lease: { station_id: string; lease_seq: number; leased_at: string }) => {
-  const picked = trx.with('picked', (db) => store.lockForUpdate(unleasedOf(db, store.dialect, credentialId, n), { skipLocked: true }))
-    .updateTable('licenses').set(lease)
+export const leaseFrom = (
+  trx: QueryCreator<HubDatabase>,
+  store: Pick<Store, 'dialect' | 'lockForUpdate'>,
+  credentialId: string,
+  n: number,
+  lease: { station_id: string; lease_seq: number; leased_at: string },
+) => {
+  const picked = trx
+    .with('picked', (db) => store.lockForUpdate(unleasedOf(db, store.dialect, credentialId, n), { skipLocked: true }))
+    .updateTable('licenses')
+    .set(lease)
     .where('uuid', 'in', (eb) => eb.selectFrom('picked').select('picked.uuid'));
-  return (store.dialect === 'postgres' ? picked.where('station_id', 'is', null) : picked).returning(['uuid', 'authkey', 'mac', 'credential_id', 'kind']);
+  return (store.dialect === 'postgres' ? picked.where('station_id', 'is', null) : picked).returning([
+    'uuid',
+    'authkey',
+    'mac',
+    'credential_id',
+    'kind',
+  ]);
 };
 
 export async function pull(deps: HubDeps, station: StationTable, raw: PullRequest): Promise<PullResponse> {
@@ -70,21 +93,32 @@ export async function pull(deps: HubDeps, station: StationTable, raw: PullReques
     const now = nowIso(deps);
     // One pull per station at a time: lease batches are numbered in commit order.
     const st = await store.lockForUpdate(trx.selectFrom('stations').selectAll().where('id', '=', station.id)).executeTakeFirstOrThrow();
-    if (after.seq > st.lease_counter) throw new AppError('CURSOR_UNKNOWN', 'This cursor was not issued to this station: pull again from the start (cursor null).');
-    const page = await trx.selectFrom('licenses').select(['uuid', 'authkey', 'mac', 'credential_id', 'kind', 'lease_seq'])
-      .where('station_id', '=', st.id).where('status', '=', 'unused')
+    if (after.seq > st.lease_counter)
+      throw new AppError('CURSOR_UNKNOWN', 'This cursor was not issued to this station: pull again from the start (cursor null).');
+    const page = await trx
+      .selectFrom('licenses')
+      .select(['uuid', 'authkey', 'mac', 'credential_id', 'kind', 'lease_seq'])
+      .where('station_id', '=', st.id)
+      .where('status', '=', 'unused')
       .where((eb) => eb.or([eb('lease_seq', '>', after.seq), eb.and([eb('lease_seq', '=', after.seq), eb('uuid', '>', after.uuid)])]))
-      .orderBy('lease_seq').orderBy('uuid').limit(limit).execute();
+      .orderBy('lease_seq')
+      .orderBy('uuid')
+      .limit(limit)
+      .execute();
 
     if (page.length < limit) {
       // Lease the next licenses, group by group: each group's unleased licenses are read from the partial index
       // licenses_unleased_ix (004), so the cost does not grow with other groups' unleased licenses on the hub.
       const seq = st.lease_counter + 1;
-      const sources = await trx.selectFrom('credentials').select('id')
+      const sources = await trx
+        .selectFrom('credentials')
+        .select('id')
         .where('state', 'in', usableStates)
         .where((eb) => eb.or([eb('owner', '=', 'mine'), eb('confirmed_at', 'is not', null)]))
         .where((eb) => eb.or([eb('station_id', '=', st.id), eb.and([eb('station_id', 'is', null), eb('line_id', '=', st.line_id)])]))
-        .orderBy('created_at').orderBy('id').execute();
+        .orderBy('created_at')
+        .orderBy('id')
+        .execute();
       const fresh: { uuid: string; authkey: string; mac: string | null; credential_id: string; kind: string }[] = [];
       for (const src of sources) {
         const want = limit - page.length - fresh.length;
@@ -97,21 +131,50 @@ export async function pull(deps: HubDeps, station: StationTable, raw: PullReques
         for (const l of fresh) page.push({ ...l, lease_seq: seq });
       }
     }
-    await trx.updateTable('stations').set({ last_seen_at: now, ...statusColumns(req.status, now) }).where('id', '=', st.id).execute();
+    await trx
+      .updateTable('stations')
+      .set({ last_seen_at: now, ...statusColumns(req.status, now) })
+      .where('id', '=', st.id)
+      .execute();
 
     // Every group assigned to the station, and every group it still holds unused licenses of (moved away: assignedToYou false).
-    const groupRows = await trx.selectFrom('credentials').innerJoin('products', 'products.pid', 'credentials.pid').selectAll('credentials').select('products.name as product_name')
-      .where((eb) => eb.or([
-        eb('credentials.station_id', '=', st.id),
-        eb.and([eb('credentials.station_id', 'is', null), eb('credentials.line_id', '=', st.line_id)]),
-        eb.exists(eb.selectFrom('licenses').select('licenses.uuid').whereRef('licenses.credential_id', '=', 'credentials.id')
-          .where('licenses.status', '=', 'unused').where('licenses.station_id', '=', st.id)),
-      ]))
-      .orderBy('credentials.created_at').orderBy('credentials.id').execute();
+    const groupRows = await trx
+      .selectFrom('credentials')
+      .innerJoin('products', 'products.pid', 'credentials.pid')
+      .selectAll('credentials')
+      .select('products.name as product_name')
+      .where((eb) =>
+        eb.or([
+          eb('credentials.station_id', '=', st.id),
+          eb.and([eb('credentials.station_id', 'is', null), eb('credentials.line_id', '=', st.line_id)]),
+          eb.exists(
+            eb
+              .selectFrom('licenses')
+              .select('licenses.uuid')
+              .whereRef('licenses.credential_id', '=', 'credentials.id')
+              .where('licenses.status', '=', 'unused')
+              .where('licenses.station_id', '=', st.id),
+          ),
+        ]),
+      )
+      .orderBy('credentials.created_at')
+      .orderBy('credentials.id')
+      .execute();
     const groups: StationGroup[] = groupRows.map((c) => ({
-      id: c.id, pid: c.pid, productName: c.product_name, deliveryMode: c.delivery_mode as StationGroup['deliveryMode'], state: c.state as StationGroup['state'],
-      usable: isUsable(c), purchased: c.purchased_count, free: c.free_count, firmwareKey: c.firmware_key, chip: c.chip, parentId: c.parent_id,
-      lineId: c.line_id, stationId: c.station_id, assignedToYou: visibleTo(c, st),
+      id: c.id,
+      pid: c.pid,
+      productName: c.product_name,
+      deliveryMode: c.delivery_mode as StationGroup['deliveryMode'],
+      state: c.state as StationGroup['state'],
+      usable: isUsable(c),
+      purchased: c.purchased_count,
+      free: c.free_count,
+      firmwareKey: c.firmware_key,
+      chip: c.chip,
+      parentId: c.parent_id,
+      lineId: c.line_id,
+      stationId: c.station_id,
+      assignedToYou: visibleTo(c, st),
     }));
     const last = page[page.length - 1];
     const hasMore = page.length === limit;
@@ -119,7 +182,13 @@ export async function pull(deps: HubDeps, station: StationTable, raw: PullReques
       // who works at the station's factory, once per pull (on its last page)
       ...(hasMore ? {} : { people: await stationPeople(deps, trx, st.factory_id) }),
       groups,
-      licenses: page.map((l) => ({ uuid: l.uuid, authkey: openAuthkey(deps.keyring, l.uuid, l.authkey), mac: l.mac, credentialId: l.credential_id, kind: l.kind as 'purchased' | 'free' })),
+      licenses: page.map((l) => ({
+        uuid: l.uuid,
+        authkey: openAuthkey(deps.keyring, l.uuid, l.authkey),
+        mac: l.mac,
+        credentialId: l.credential_id,
+        kind: l.kind as 'purchased' | 'free',
+      })),
       cursor: last ? encodeCursor({ seq: Number(last.lease_seq), uuid: last.uuid }) : req.cursor,
       hasMore,
       serverTime: now,
@@ -166,57 +235,119 @@ async function heldUnused(deps: HubDeps, trx: Tx, station: StationTable, uuids: 
   if (unique.length !== uuids.length) throw new AppError('DUPLICATE_LICENSE', 'The same license is listed twice in this item.');
   const rows = [];
   for (const part of chunks(unique, 1000)) {
-    rows.push(...(await deps.store.lockForUpdate(trx.selectFrom('licenses').select(['uuid', 'credential_id', 'station_id', 'status', 'kind']).where('uuid', 'in', part)).execute()));
+    rows.push(
+      ...(await deps.store
+        .lockForUpdate(
+          trx.selectFrom('licenses').select(['uuid', 'credential_id', 'station_id', 'status', 'kind']).where('uuid', 'in', part),
+        )
+        .execute()),
+    );
   }
   const byUuid = new Map(rows.map((r) => [r.uuid, r]));
   for (const u of unique) {
     const r = byUuid.get(u);
-    if (!r || r.station_id !== station.id || r.status !== 'unused') throw new AppError('LICENSE_NOT_HELD', `License ${u} is not an unused license held by this station.`, { uuid: u });
-    if (credentialId !== undefined && r.credential_id !== credentialId) throw new AppError('LICENSE_NOT_IN_GROUP', `License ${u} does not belong to group ${credentialId}.`, { uuid: u, credentialId });
+    if (!r || r.station_id !== station.id || r.status !== 'unused')
+      throw new AppError('LICENSE_NOT_HELD', `License ${u} is not an unused license held by this station.`, { uuid: u });
+    if (credentialId !== undefined && r.credential_id !== credentialId)
+      throw new AppError('LICENSE_NOT_IN_GROUP', `License ${u} does not belong to group ${credentialId}.`, { uuid: u, credentialId });
   }
   return rows;
 }
 
 async function applyRelease(deps: HubDeps, trx: Tx, station: StationTable, uuids: readonly string[]): Promise<void> {
   await heldUnused(deps, trx, station, uuids);
-  for (const part of chunks([...uuids], 1000)) await trx.updateTable('licenses').set({ station_id: null, lease_seq: null, leased_at: null }).where('uuid', 'in', part).execute();
+  for (const part of chunks([...uuids], 1000))
+    await trx.updateTable('licenses').set({ station_id: null, lease_seq: null, leased_at: null }).where('uuid', 'in', part).execute();
 }
 
-async function lockVisibleGroup(deps: HubDeps, trx: Tx, station: StationTable, credentialId: string, action: string): Promise<CredentialTable> {
+async function lockVisibleGroup(
+  deps: HubDeps,
+  trx: Tx,
+  station: StationTable,
+  credentialId: string,
+  action: string,
+): Promise<CredentialTable> {
   const cred = await deps.store.lockForUpdate(trx.selectFrom('credentials').selectAll().where('id', '=', credentialId)).executeTakeFirst();
-  if (!cred || !visibleTo(cred, station)) throw new AppError('GROUP_NOT_ASSIGNED', `Group ${credentialId} is not assigned to this station (any more): it cannot be ${action} here.`, { credentialId });
+  if (!cred || !visibleTo(cred, station))
+    throw new AppError(
+      'GROUP_NOT_ASSIGNED',
+      `Group ${credentialId} is not assigned to this station (any more): it cannot be ${action} here.`,
+      { credentialId },
+    );
   assertOperable(cred, action);
   assertNotListGenerated(cred, action);
   return cred;
 }
 
-async function applySplit(deps: HubDeps, trx: Tx, station: StationTable, credentialId: string, newId: string, uuids: readonly string[]): Promise<void> {
+async function applySplit(
+  deps: HubDeps,
+  trx: Tx,
+  station: StationTable,
+  credentialId: string,
+  newId: string,
+  uuids: readonly string[],
+): Promise<void> {
   const parent = await lockVisibleGroup(deps, trx, station, credentialId, 'split');
   const clash = await trx.selectFrom('credentials').select('id').where('id', '=', newId).executeTakeFirst();
-  if (clash) throw new AppError('CREDENTIAL_EXISTS', `A group with id ${newId} already exists; the station must pick a new id.`, { credentialId: newId });
+  if (clash)
+    throw new AppError('CREDENTIAL_EXISTS', `A group with id ${newId} already exists; the station must pick a new id.`, {
+      credentialId: newId,
+    });
   const rows = await heldUnused(deps, trx, station, uuids, credentialId);
   const purchased = rows.filter((r) => r.kind === 'purchased').length;
-  await createChild(deps, trx, parent, newId, { factory_id: station.factory_id, line_id: station.line_id, station_id: station.id }, purchased, rows.length - purchased);
+  await createChild(
+    deps,
+    trx,
+    parent,
+    newId,
+    { factory_id: station.factory_id, line_id: station.line_id, station_id: station.id },
+    purchased,
+    rows.length - purchased,
+  );
   await moveToChild(deps, trx, credentialId, newId, uuids);
-  await addEvent(trx, deps, credentialId, 'split', { childId: newId, purchased, free: rows.length - purchased, by: 'station', stationId: station.id });
+  await addEvent(trx, deps, credentialId, 'split', {
+    childId: newId,
+    purchased,
+    free: rows.length - purchased,
+    by: 'station',
+    stationId: station.id,
+  });
 }
 
 async function applyReassign(deps: HubDeps, trx: Tx, station: StationTable, credentialId: string, targetId: string): Promise<void> {
   await lockVisibleGroup(deps, trx, station, credentialId, 'reassigned');
   const target = await deps.store.lockForUpdate(trx.selectFrom('stations').selectAll().where('id', '=', targetId)).executeTakeFirst();
-  if (!target || target.factory_id !== station.factory_id) throw new AppError('STATION_NOT_IN_FACTORY', `Station ${targetId} is not a station of this factory.`, { stationId: targetId });
-  if (target.revoked_at !== null) throw new AppError('STATION_REVOKED', `Station ${target.name} was revoked: it cannot receive groups.`, { stationId: targetId });
-  await trx.updateTable('credentials').set({ factory_id: target.factory_id, line_id: target.line_id, station_id: target.id, updated_at: nowIso(deps) }).where('id', '=', credentialId).execute();
+  if (!target || target.factory_id !== station.factory_id)
+    throw new AppError('STATION_NOT_IN_FACTORY', `Station ${targetId} is not a station of this factory.`, { stationId: targetId });
+  if (target.revoked_at !== null)
+    throw new AppError('STATION_REVOKED', `Station ${target.name} was revoked: it cannot receive groups.`, { stationId: targetId });
+  await trx
+    .updateTable('credentials')
+    .set({ factory_id: target.factory_id, line_id: target.line_id, station_id: target.id, updated_at: nowIso(deps) })
+    .where('id', '=', credentialId)
+    .execute();
   let moved = 0;
   if (target.id !== station.id) {
     // The licenses this station holds of the group go with it, as a new lease batch of the target.
     const seq = target.lease_counter + 1;
-    const res = await trx.updateTable('licenses').set({ station_id: target.id, lease_seq: seq })
-      .where('credential_id', '=', credentialId).where('station_id', '=', station.id).where('status', '=', 'unused').executeTakeFirst();
+    const res = await trx
+      .updateTable('licenses')
+      .set({ station_id: target.id, lease_seq: seq })
+      .where('credential_id', '=', credentialId)
+      .where('station_id', '=', station.id)
+      .where('status', '=', 'unused')
+      .executeTakeFirst();
     moved = Number(res.numUpdatedRows);
     if (moved > 0) await trx.updateTable('stations').set({ lease_counter: seq }).where('id', '=', target.id).execute();
   }
-  await addEvent(trx, deps, credentialId, 'assigned', { factoryId: target.factory_id, lineId: target.line_id, stationId: target.id, by: 'station', fromStationId: station.id, licensesMoved: moved });
+  await addEvent(trx, deps, credentialId, 'assigned', {
+    factoryId: target.factory_id,
+    lineId: target.line_id,
+    stationId: target.id,
+    by: 'station',
+    fromStationId: station.id,
+    licensesMoved: moved,
+  });
 }
 
 // ---------- transfer bundles (station to station while both are offline) ----------
@@ -226,51 +357,119 @@ async function lockBundleLicenses(deps: HubDeps, trx: Tx, uuids: readonly string
   if (unique.length !== uuids.length) throw new AppError('DUPLICATE_LICENSE', 'The same license is listed twice in this bundle.');
   const rows = [];
   for (const part of chunks(unique, 1000)) {
-    rows.push(...(await deps.store.lockForUpdate(trx.selectFrom('licenses').select(['uuid', 'credential_id', 'station_id', 'status']).where('uuid', 'in', part)).execute()));
+    rows.push(
+      ...(await deps.store
+        .lockForUpdate(trx.selectFrom('licenses').select(['uuid', 'credential_id', 'station_id', 'status']).where('uuid', 'in', part))
+        .execute()),
+    );
   }
-  if (rows.length !== unique.length) throw new AppError('LICENSE_NOT_FOUND', `${unique.length - rows.length} licenses of the bundle are unknown to the hub.`, { credentialId });
+  if (rows.length !== unique.length)
+    throw new AppError('LICENSE_NOT_FOUND', `${unique.length - rows.length} licenses of the bundle are unknown to the hub.`, {
+      credentialId,
+    });
   const other = rows.find((r) => r.credential_id !== credentialId);
-  if (other) throw new AppError('LICENSE_NOT_IN_GROUP', `License ${other.uuid} does not belong to group ${credentialId}.`, { uuid: other.uuid, credentialId });
+  if (other)
+    throw new AppError('LICENSE_NOT_IN_GROUP', `License ${other.uuid} does not belong to group ${credentialId}.`, {
+      uuid: other.uuid,
+      credentialId,
+    });
   return rows;
 }
 
 /** Whether the target already claimed this bundle (its transfer_in reached the hub first). */
 async function bundleClaimed(trx: Tx, credentialId: string, bundleId: string): Promise<boolean> {
-  const row = await trx.selectFrom('transfer_claims').select('bundle_id').where('bundle_id', '=', bundleId).where('credential_id', '=', credentialId).executeTakeFirst();
+  const row = await trx
+    .selectFrom('transfer_claims')
+    .select('bundle_id')
+    .where('bundle_id', '=', bundleId)
+    .where('credential_id', '=', credentialId)
+    .executeTakeFirst();
   return row !== undefined;
 }
 
-async function applyTransferOut(deps: HubDeps, trx: Tx, station: StationTable, bundleId: string, credentialId: string, uuids: readonly string[]): Promise<void> {
+async function applyTransferOut(
+  deps: HubDeps,
+  trx: Tx,
+  station: StationTable,
+  bundleId: string,
+  credentialId: string,
+  uuids: readonly string[],
+): Promise<void> {
   const rows = await lockBundleLicenses(deps, trx, uuids, credentialId);
   const stillHere = rows.filter((r) => r.status === 'unused' && r.station_id === station.id).length;
   if (stillHere !== rows.length && !(await bundleClaimed(trx, credentialId, bundleId))) {
-    throw new AppError('BUNDLE_LICENSES_USED', `${rows.length - stillHere} of the ${rows.length} licenses in this bundle were burned, spoiled or moved before the hub heard of the bundle.`, { bundleId });
+    throw new AppError(
+      'BUNDLE_LICENSES_USED',
+      `${rows.length - stillHere} of the ${rows.length} licenses in this bundle were burned, spoiled or moved before the hub heard of the bundle.`,
+      { bundleId },
+    );
   }
   await addEvent(trx, deps, credentialId, 'transfer_out', { bundleId, stationId: station.id, licenses: rows.length });
 }
 
-async function applyTransferIn(deps: HubDeps, trx: Tx, station: StationTable, bundleId: string, sourceId: string, credentialId: string, uuids: readonly string[]): Promise<void> {
+async function applyTransferIn(
+  deps: HubDeps,
+  trx: Tx,
+  station: StationTable,
+  bundleId: string,
+  sourceId: string,
+  credentialId: string,
+  uuids: readonly string[],
+): Promise<void> {
   if (sourceId === station.id) throw new AppError('BUNDLE_OWN', 'A station cannot claim a bundle it made itself.', { bundleId });
   const source = await trx.selectFrom('stations').select(['id', 'factory_id']).where('id', '=', sourceId).executeTakeFirst();
-  if (!source || source.factory_id !== station.factory_id) throw new AppError('STATION_NOT_IN_FACTORY', `The bundle comes from station ${sourceId}, which is not a station of this factory.`, { stationId: sourceId });
+  if (!source || source.factory_id !== station.factory_id)
+    throw new AppError('STATION_NOT_IN_FACTORY', `The bundle comes from station ${sourceId}, which is not a station of this factory.`, {
+      stationId: sourceId,
+    });
   const rows = await lockBundleLicenses(deps, trx, uuids, credentialId);
   const move = rows.filter((r) => r.status === 'unused' && r.station_id === sourceId);
   const used = rows.filter((r) => !(r.status === 'unused' && r.station_id === sourceId) && r.station_id !== station.id);
   if (used.length > 0) {
     const burned = used.filter((r) => r.status === 'burned').length;
     const spoiled = used.filter((r) => r.status === 'spoiled').length;
-    throw new AppError('BUNDLE_LICENSES_USED', `${used.length} of the ${rows.length} licenses in this bundle were used meanwhile (${burned} burned, ${spoiled} spoiled, ${used.length - burned - spoiled} held elsewhere): the bundle is refused.`, { bundleId });
+    throw new AppError(
+      'BUNDLE_LICENSES_USED',
+      `${used.length} of the ${rows.length} licenses in this bundle were used meanwhile (${burned} burned, ${spoiled} spoiled, ${used.length - burned - spoiled} held elsewhere): the bundle is refused.`,
+      { bundleId },
+    );
   }
   if (move.length > 0) {
     // They become a new lease batch of the target, like a reassignment.
-    const st = await deps.store.lockForUpdate(trx.selectFrom('stations').selectAll().where('id', '=', station.id)).executeTakeFirstOrThrow();
+    const st = await deps.store
+      .lockForUpdate(trx.selectFrom('stations').selectAll().where('id', '=', station.id))
+      .executeTakeFirstOrThrow();
     const seq = st.lease_counter + 1;
-    for (const part of chunks(move.map((r) => r.uuid), 1000)) {
-      await trx.updateTable('licenses').set({ station_id: station.id, lease_seq: seq }).where('uuid', 'in', part).where('station_id', '=', sourceId).where('status', '=', 'unused').execute();
+    for (const part of chunks(
+      move.map((r) => r.uuid),
+      1000,
+    )) {
+      await trx
+        .updateTable('licenses')
+        .set({ station_id: station.id, lease_seq: seq })
+        .where('uuid', 'in', part)
+        .where('station_id', '=', sourceId)
+        .where('status', '=', 'unused')
+        .execute();
     }
     await trx.updateTable('stations').set({ lease_counter: seq }).where('id', '=', station.id).execute();
   }
-  await trx.insertInto('transfer_claims').values({ bundle_id: bundleId, credential_id: credentialId, source_station_id: sourceId, target_station_id: station.id, claimed_at: nowIso(deps) })
-    .onConflict((oc) => oc.column('bundle_id').doNothing()).execute();
-  await addEvent(trx, deps, credentialId, 'transfer_in', { bundleId, fromStationId: sourceId, toStationId: station.id, licenses: rows.length, moved: move.length });
+  await trx
+    .insertInto('transfer_claims')
+    .values({
+      bundle_id: bundleId,
+      credential_id: credentialId,
+      source_station_id: sourceId,
+      target_station_id: station.id,
+      claimed_at: nowIso(deps),
+    })
+    .onConflict((oc) => oc.column('bundle_id').doNothing())
+    .execute();
+  await addEvent(trx, deps, credentialId, 'transfer_in', {
+    bundleId,
+    fromStationId: sourceId,
+    toStationId: station.id,
+    licenses: rows.length,
+    moved: move.length,
+  });
 }

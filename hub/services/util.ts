@@ -37,7 +37,12 @@ export async function countLicenses(db: Db | Tx, credentialIds: readonly string[
     if (part.length === 0) continue;
     const rows = await db
       .selectFrom('licenses')
-      .select(['credential_id', 'status', sql<number>`case when station_id is null then 0 else 1 end`.as('held'), sql<number>`count(*)`.as('n')])
+      .select([
+        'credential_id',
+        'status',
+        sql<number>`case when station_id is null then 0 else 1 end`.as('held'),
+        sql<number>`count(*)`.as('n'),
+      ])
       .where('credential_id', 'in', part)
       .groupBy(['credential_id', 'status', sql`case when station_id is null then 0 else 1 end`])
       .execute();
@@ -88,12 +93,28 @@ export async function loadCredential(db: Db | Tx, id: string): Promise<Credentia
   return toCredential(row, counts.get(id));
 }
 
-export const credentialNotFound = (id: string): AppError => new AppError('CREDENTIAL_NOT_FOUND', `There is no credential ${id}.`, { credentialId: id });
+export const credentialNotFound = (id: string): AppError =>
+  new AppError('CREDENTIAL_NOT_FOUND', `There is no credential ${id}.`, { credentialId: id });
 
 /** One event of a credential's history, naming who acted (the request's or command's actor). */
-export async function addEvent(trx: Tx, deps: Pick<HubDeps, 'clock'>, credentialId: string, kind: string, details: Record<string, unknown>): Promise<void> {
+export async function addEvent(
+  trx: Tx,
+  deps: Pick<HubDeps, 'clock'>,
+  credentialId: string,
+  kind: string,
+  details: Record<string, unknown>,
+): Promise<void> {
   const actor = currentActor()?.actor;
-  await trx.insertInto('credential_events').values({ id: newId(), credential_id: credentialId, at: nowIso(deps), kind, details: JSON.stringify(actor ? { ...details, actor } : details) }).execute();
+  await trx
+    .insertInto('credential_events')
+    .values({
+      id: newId(),
+      credential_id: credentialId,
+      at: nowIso(deps),
+      kind,
+      details: JSON.stringify(actor ? { ...details, actor } : details),
+    })
+    .execute();
 }
 
 /**
@@ -115,20 +136,40 @@ export const usableStates: readonly string[] = ['valid', 'updated'];
  */
 export function assertOperable(row: CredentialRow, action: string, opts: { needsConfirmation?: boolean } = {}): void {
   if (underReviewStates.includes(row.state)) {
-    throw new AppError('CREDENTIAL_UNDER_REVIEW', `Credential ${row.id} has a product change under review (${row.state}): nothing can be ${action} until the request is approved${row.state === 'being_paid' ? ' and paid' : ''} or recalled.`, { credentialId: row.id, state: row.state });
+    throw new AppError(
+      'CREDENTIAL_UNDER_REVIEW',
+      `Credential ${row.id} has a product change under review (${row.state}): nothing can be ${action} until the request is approved${row.state === 'being_paid' ? ' and paid' : ''} or recalled.`,
+      { credentialId: row.id, state: row.state },
+    );
   }
   if (opts.needsConfirmation !== false && row.owner === 'customer' && row.confirmed_at === null) {
-    throw new AppError('CREDENTIAL_NOT_CONFIRMED', `Credential ${row.id} was handed over by a customer and the factory has not confirmed it yet: confirm it before it can be ${action}.`, { credentialId: row.id });
+    throw new AppError(
+      'CREDENTIAL_NOT_CONFIRMED',
+      `Credential ${row.id} was handed over by a customer and the factory has not confirmed it yet: confirm it before it can be ${action}.`,
+      { credentialId: row.id },
+    );
   }
 }
 
 export function assertNotListGenerated(row: CredentialRow, action: string): void {
   if (row.state === 'list_generated') {
-    throw new AppError('LIST_GENERATED', `The license list of credential ${row.id} was already generated and downloaded: it can no longer be ${action}.`, { credentialId: row.id });
+    throw new AppError(
+      'LIST_GENERATED',
+      `The license list of credential ${row.id} was already generated and downloaded: it can no longer be ${action}.`,
+      { credentialId: row.id },
+    );
   }
 }
 
 export const toJob = (r: JobTable): Job => ({
-  id: r.id, credentialId: r.credential_id, kinds: JSON.parse(r.kinds) as ThirdPartyKind[], state: r.state as Job['state'], total: r.total, done: r.done_count,
-  createdAt: r.created_at, startedAt: r.started_at, finishedAt: r.finished_at, error: r.error,
+  id: r.id,
+  credentialId: r.credential_id,
+  kinds: JSON.parse(r.kinds) as ThirdPartyKind[],
+  state: r.state as Job['state'],
+  total: r.total,
+  done: r.done_count,
+  createdAt: r.created_at,
+  startedAt: r.started_at,
+  finishedAt: r.finished_at,
+  error: r.error,
 });

@@ -65,14 +65,17 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   const dialect: StoreDialect = isPostgresUrl(opts.db) ? 'postgres' : 'sqlite';
   let db: Db;
   if (dialect === 'postgres') {
-    if (opts.schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(opts.schema)) throw new AppError('STORE_BAD_SCHEMA', `schema name "${opts.schema}" is not a plain identifier`);
+    if (opts.schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(opts.schema))
+      throw new AppError('STORE_BAD_SCHEMA', `schema name "${opts.schema}" is not a plain identifier`);
     if (opts.schema) {
       const client = new pg.Client({ connectionString: opts.db });
       try {
         await client.connect();
         await client.query(`CREATE SCHEMA IF NOT EXISTS ${opts.schema}`);
       } catch (e) {
-        throw new AppError('STORE_UNAVAILABLE', `cannot reach PostgreSQL at ${redactDbUrl(opts.db)}: ${(e as Error).message}`, undefined, { cause: e });
+        throw new AppError('STORE_UNAVAILABLE', `cannot reach PostgreSQL at ${redactDbUrl(opts.db)}: ${(e as Error).message}`, undefined, {
+          cause: e,
+        });
       } finally {
         await client.end().catch(() => undefined);
       }
@@ -126,7 +129,9 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     } catch (e) {
       await store.close().catch(() => undefined);
       if (e instanceof AppError) throw e;
-      throw new AppError('STORE_UNAVAILABLE', `cannot open the hub store at ${store.location}: ${(e as Error).message}`, undefined, { cause: e });
+      throw new AppError('STORE_UNAVAILABLE', `cannot open the hub store at ${store.location}: ${(e as Error).message}`, undefined, {
+        cause: e,
+      });
     }
   }
   return store;
@@ -134,7 +139,11 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
 
 /** Brings the store to the latest migration (or to `target`, for migration tests). */
 export async function migrate(store: Store, schema?: string, target?: string): Promise<string[]> {
-  const migrator = new Migrator({ db: store.db, provider: migrationProvider(store.dialect), ...(schema ? { migrationTableSchema: schema } : {}) });
+  const migrator = new Migrator({
+    db: store.db,
+    provider: migrationProvider(store.dialect),
+    ...(schema ? { migrationTableSchema: schema } : {}),
+  });
   const { error, results } = target ? await migrator.migrateTo(target) : await migrator.migrateToLatest();
   if (error) throw new AppError('STORE_MIGRATION_FAILED', `migration failed: ${(error as Error).message}`, undefined, { cause: error });
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);

@@ -8,7 +8,8 @@ export type StoreDialect = 'sqlite' | 'postgres';
 
 const m001 = (dialect: StoreDialect): Migration => ({
   async up(db: AnyDb) {
-    await db.schema.createTable('products')
+    await db.schema
+      .createTable('products')
       .addColumn('pid', 'text', (c) => c.primaryKey())
       .addColumn('name', 'text', (c) => c.notNull())
       .addColumn('price_cents', 'integer', (c) => c.notNull())
@@ -16,18 +17,21 @@ const m001 = (dialect: StoreDialect): Migration => ({
       .addColumn('findmy', 'integer', (c) => c.notNull().defaultTo(0))
       .addColumn('created_at', 'text', (c) => c.notNull())
       .execute();
-    await db.schema.createTable('factories')
+    await db.schema
+      .createTable('factories')
       .addColumn('id', 'text', (c) => c.primaryKey())
       .addColumn('name', 'text', (c) => c.notNull())
       .addColumn('created_at', 'text', (c) => c.notNull())
       .execute();
-    await db.schema.createTable('lines')
+    await db.schema
+      .createTable('lines')
       .addColumn('id', 'text', (c) => c.primaryKey())
       .addColumn('factory_id', 'text', (c) => c.notNull().references('factories.id'))
       .addColumn('name', 'text', (c) => c.notNull())
       .addColumn('created_at', 'text', (c) => c.notNull())
       .execute();
-    await db.schema.createTable('stations')
+    await db.schema
+      .createTable('stations')
       .addColumn('id', 'text', (c) => c.primaryKey())
       .addColumn('factory_id', 'text', (c) => c.notNull().references('factories.id'))
       .addColumn('line_id', 'text', (c) => c.notNull().references('lines.id'))
@@ -40,14 +44,16 @@ const m001 = (dialect: StoreDialect): Migration => ({
       .addColumn('lease_counter', 'integer', (c) => c.notNull().defaultTo(0))
       .addColumn('created_at', 'text', (c) => c.notNull())
       .execute();
-    await db.schema.createTable('enrollment_codes')
+    await db.schema
+      .createTable('enrollment_codes')
       .addColumn('code_hash', 'text', (c) => c.primaryKey())
       .addColumn('station_id', 'text', (c) => c.notNull().references('stations.id'))
       .addColumn('expires_at', 'text', (c) => c.notNull())
       .addColumn('used_at', 'text')
       .addColumn('created_at', 'text', (c) => c.notNull())
       .execute();
-    await db.schema.createTable('credentials')
+    await db.schema
+      .createTable('credentials')
       .addColumn('id', 'text', (c) => c.primaryKey())
       .addColumn('pid', 'text', (c) => c.notNull().references('products.pid'))
       .addColumn('owner', 'text', (c) => c.notNull())
@@ -70,7 +76,8 @@ const m001 = (dialect: StoreDialect): Migration => ({
       .execute();
     await db.schema.createIndex('credentials_station_ix').on('credentials').columns(['station_id']).execute();
     await db.schema.createIndex('credentials_line_ix').on('credentials').columns(['line_id']).execute();
-    await db.schema.createTable('licenses')
+    await db.schema
+      .createTable('licenses')
       .addColumn('uuid', 'text', (c) => c.primaryKey())
       .addColumn('credential_id', 'text', (c) => c.notNull().references('credentials.id'))
       .addColumn('authkey', 'text', (c) => c.notNull())
@@ -85,9 +92,14 @@ const m001 = (dialect: StoreDialect): Migration => ({
       .addColumn('spoiled_reason', 'text')
       .addColumn('imported_at', 'text', (c) => c.notNull())
       .execute();
-    await db.schema.createIndex('licenses_credential_ix').on('licenses').columns(['credential_id', 'status', 'station_id', 'uuid']).execute();
+    await db.schema
+      .createIndex('licenses_credential_ix')
+      .on('licenses')
+      .columns(['credential_id', 'status', 'station_id', 'uuid'])
+      .execute();
     await db.schema.createIndex('licenses_lease_ix').on('licenses').columns(['station_id', 'lease_seq', 'uuid']).execute();
-    await db.schema.createTable('update_requests')
+    await db.schema
+      .createTable('update_requests')
       .addColumn('id', 'text', (c) => c.primaryKey())
       .addColumn('credential_id', 'text', (c) => c.notNull().references('credentials.id'))
       .addColumn('from_pid', 'text', (c) => c.notNull())
@@ -106,8 +118,11 @@ const m001 = (dialect: StoreDialect): Migration => ({
       .addColumn('recalled_at', 'text')
       .execute();
     await db.schema.createIndex('update_requests_credential_ix').on('update_requests').columns(['credential_id', 'created_at']).execute();
-    await db.schema.createTable('credential_events')
-      .addColumn('seq', 'integer', (c) => (dialect === 'postgres' ? c.primaryKey().generatedByDefaultAsIdentity() : c.primaryKey().autoIncrement()))
+    await db.schema
+      .createTable('credential_events')
+      .addColumn('seq', 'integer', (c) =>
+        dialect === 'postgres' ? c.primaryKey().generatedByDefaultAsIdentity() : c.primaryKey().autoIncrement(),
+      )
       .addColumn('id', 'text', (c) => c.notNull().unique())
       .addColumn('credential_id', 'text', (c) => c.notNull())
       .addColumn('at', 'text', (c) => c.notNull())
@@ -115,7 +130,8 @@ const m001 = (dialect: StoreDialect): Migration => ({
       .addColumn('details', 'text', (c) => c.notNull())
       .execute();
     await db.schema.createIndex('credential_events_credential_ix').on('credential_events').columns(['credential_id', 'seq']).execute();
-    await db.schema.createTable('push_items')
+    await db.schema
+      .createTable('push_items')
       .addColumn('station_id', 'text', (c) => c.notNull())
       .addColumn('idem_key', 'text', (c) => c.notNull())
       .addColumn('kind', 'text', (c) => c.notNull())
@@ -125,7 +141,8 @@ const m001 = (dialect: StoreDialect): Migration => ({
       .addColumn('at', 'text', (c) => c.notNull())
       .addPrimaryKeyConstraint('push_items_pk', ['station_id', 'idem_key'])
       .execute();
-    await db.schema.createTable('download_codes')
+    await db.schema
+      .createTable('download_codes')
       .addColumn('id', 'text', (c) => c.primaryKey())
       .addColumn('credential_id', 'text', (c) => c.notNull().references('credentials.id'))
       .addColumn('code_hash', 'text', (c) => c.notNull())
@@ -138,7 +155,19 @@ const m001 = (dialect: StoreDialect): Migration => ({
       .execute();
   },
   async down(db: AnyDb) {
-    for (const t of ['download_codes', 'push_items', 'credential_events', 'update_requests', 'licenses', 'credentials', 'enrollment_codes', 'stations', 'lines', 'factories', 'products']) {
+    for (const t of [
+      'download_codes',
+      'push_items',
+      'credential_events',
+      'update_requests',
+      'licenses',
+      'credentials',
+      'enrollment_codes',
+      'stations',
+      'lines',
+      'factories',
+      'products',
+    ]) {
       await db.schema.dropTable(t).execute();
     }
   },
@@ -146,7 +175,8 @@ const m001 = (dialect: StoreDialect): Migration => ({
 
 const m002: Migration = {
   async up(db: AnyDb) {
-    await db.schema.createTable('jobs')
+    await db.schema
+      .createTable('jobs')
       .addColumn('id', 'text', (c) => c.primaryKey())
       .addColumn('credential_id', 'text', (c) => c.notNull().references('credentials.id'))
       .addColumn('kind', 'text', (c) => c.notNull())
@@ -162,7 +192,8 @@ const m002: Migration = {
       .addColumn('error', 'text')
       .execute();
     await db.schema.createIndex('jobs_state_ix').on('jobs').columns(['state', 'created_at']).execute();
-    await db.schema.createTable('third_party_resources')
+    await db.schema
+      .createTable('third_party_resources')
       .addColumn('license_uuid', 'text', (c) => c.notNull().references('licenses.uuid'))
       .addColumn('kind', 'text', (c) => c.notNull())
       .addColumn('job_id', 'text', (c) => c.notNull())
@@ -170,7 +201,8 @@ const m002: Migration = {
       .addColumn('created_at', 'text', (c) => c.notNull())
       .addPrimaryKeyConstraint('third_party_resources_pk', ['license_uuid', 'kind'])
       .execute();
-    await db.schema.createTable('notices')
+    await db.schema
+      .createTable('notices')
       .addColumn('id', 'text', (c) => c.primaryKey())
       .addColumn('kind', 'text', (c) => c.notNull())
       .addColumn('message', 'text', (c) => c.notNull())
@@ -202,8 +234,13 @@ const m003: Migration = {
  */
 const m004: Migration = {
   async up(db: AnyDb) {
-    await db.schema.createIndex('licenses_unleased_ix').on('licenses').columns(['credential_id', 'uuid'])
-      .where(sql.ref('station_id'), 'is', null).where(sql.ref('status'), '=', sql.lit('unused')).execute();
+    await db.schema
+      .createIndex('licenses_unleased_ix')
+      .on('licenses')
+      .columns(['credential_id', 'uuid'])
+      .where(sql.ref('station_id'), 'is', null)
+      .where(sql.ref('status'), '=', sql.lit('unused'))
+      .execute();
   },
   async down(db: AnyDb) {
     await db.schema.dropIndex('licenses_unleased_ix').execute();
@@ -213,7 +250,8 @@ const m004: Migration = {
 /** A transfer bundle claimed by its target (transfer_in applied), keyed by bundle id; was found by searching event details. */
 const m005: Migration = {
   async up(db: AnyDb) {
-    await db.schema.createTable('transfer_claims')
+    await db.schema
+      .createTable('transfer_claims')
       .addColumn('bundle_id', 'text', (c) => c.primaryKey())
       .addColumn('credential_id', 'text', (c) => c.notNull().references('credentials.id'))
       .addColumn('source_station_id', 'text', (c) => c.notNull())
@@ -221,12 +259,26 @@ const m005: Migration = {
       .addColumn('claimed_at', 'text', (c) => c.notNull())
       .execute();
     // Claims made before this table existed are the transfer_in events.
-    const events = await db.selectFrom('credential_events').select(['credential_id', 'details', 'at']).where('kind', '=', 'transfer_in').orderBy('seq').execute();
+    const events = await db
+      .selectFrom('credential_events')
+      .select(['credential_id', 'details', 'at'])
+      .where('kind', '=', 'transfer_in')
+      .orderBy('seq')
+      .execute();
     for (const e of events as { credential_id: string; details: string; at: string }[]) {
       const d = JSON.parse(e.details) as { bundleId?: string; fromStationId?: string; toStationId?: string };
       if (!d.bundleId) continue;
-      await db.insertInto('transfer_claims').values({ bundle_id: d.bundleId, credential_id: e.credential_id, source_station_id: d.fromStationId ?? '', target_station_id: d.toStationId ?? '', claimed_at: e.at })
-        .onConflict((oc) => oc.column('bundle_id').doNothing()).execute();
+      await db
+        .insertInto('transfer_claims')
+        .values({
+          bundle_id: d.bundleId,
+          credential_id: e.credential_id,
+          source_station_id: d.fromStationId ?? '',
+          target_station_id: d.toStationId ?? '',
+          claimed_at: e.at,
+        })
+        .onConflict((oc) => oc.column('bundle_id').doNothing())
+        .execute();
     }
   },
   async down(db: AnyDb) {
@@ -241,7 +293,11 @@ const m005: Migration = {
 const m006: Migration = {
   async up(db: AnyDb) {
     await db.schema.alterTable('licenses').addColumn('leased_at', 'text').execute();
-    await db.updateTable('licenses').set({ leased_at: sql.ref('imported_at') }).where('station_id', 'is not', null).execute();
+    await db
+      .updateTable('licenses')
+      .set({ leased_at: sql.ref('imported_at') })
+      .where('station_id', 'is not', null)
+      .execute();
   },
   async down(db: AnyDb) {
     await db.schema.alterTable('licenses').dropColumn('leased_at').execute();
@@ -267,7 +323,8 @@ const m007: Migration = {
  */
 const m008: Migration = {
   async up(db: AnyDb) {
-    await db.schema.createTable('accounts')
+    await db.schema
+      .createTable('accounts')
       .addColumn('id', 'text', (c) => c.primaryKey())
       .addColumn('name', 'text', (c) => c.notNull().unique())
       .addColumn('role', 'text', (c) => c.notNull())
@@ -284,9 +341,13 @@ const m008: Migration = {
       .addColumn('disabled_at', 'text')
       .addColumn('created_at', 'text', (c) => c.notNull())
       .addColumn('updated_at', 'text', (c) => c.notNull())
-      .addCheckConstraint('accounts_role_ck', sql`role in ('platform', 'owner', 'factory', 'auditor') and ((role = 'factory') = (factory_id is not null))`)
+      .addCheckConstraint(
+        'accounts_role_ck',
+        sql`role in ('platform', 'owner', 'factory', 'auditor') and ((role = 'factory') = (factory_id is not null))`,
+      )
       .execute();
-    await db.schema.createTable('sessions')
+    await db.schema
+      .createTable('sessions')
       .addColumn('id', 'text', (c) => c.primaryKey())
       .addColumn('token_hash', 'text', (c) => c.notNull().unique())
       .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id'))
@@ -298,7 +359,8 @@ const m008: Migration = {
       .addColumn('ended_at', 'text')
       .execute();
     await db.schema.createIndex('sessions_account_ix').on('sessions').columns(['account_id']).execute();
-    await db.schema.createTable('api_keys')
+    await db.schema
+      .createTable('api_keys')
       .addColumn('id', 'text', (c) => c.primaryKey())
       .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id'))
       .addColumn('name', 'text', (c) => c.notNull())
@@ -309,13 +371,15 @@ const m008: Migration = {
       .addColumn('revoked_at', 'text')
       .execute();
     await db.schema.createIndex('api_keys_account_ix').on('api_keys').columns(['account_id']).execute();
-    await db.schema.createTable('auth_throttle')
+    await db.schema
+      .createTable('auth_throttle')
       .addColumn('key', 'text', (c) => c.primaryKey())
       .addColumn('failures', 'integer', (c) => c.notNull())
       .addColumn('locked_until', 'text')
       .addColumn('last_failure_at', 'text', (c) => c.notNull())
       .execute();
-    await db.schema.createTable('audit_log')
+    await db.schema
+      .createTable('audit_log')
       .addColumn('seq', 'integer', (c) => c.primaryKey())
       .addColumn('at', 'text', (c) => c.notNull())
       .addColumn('actor_kind', 'text', (c) => c.notNull())
@@ -335,15 +399,20 @@ const m008: Migration = {
     await db.schema.createIndex('audit_log_credential_ix').on('audit_log').columns(['credential_id', 'seq']).execute();
     await db.schema.createIndex('audit_log_actor_ix').on('audit_log').columns(['actor_id', 'seq']).execute();
     await db.schema.createIndex('audit_log_at_ix').on('audit_log').columns(['at']).execute();
-    await db.schema.createTable('audit_head')
+    await db.schema
+      .createTable('audit_head')
       .addColumn('id', 'integer', (c) => c.primaryKey())
       .addColumn('seq', 'integer', (c) => c.notNull())
       .addColumn('hash', 'text', (c) => c.notNull())
       .execute();
-    await db.insertInto('audit_head').values({ id: 1, seq: 0, hash: '0'.repeat(64) }).execute();
+    await db
+      .insertInto('audit_head')
+      .values({ id: 1, seq: 0, hash: '0'.repeat(64) })
+      .execute();
   },
   async down(db: AnyDb) {
-    for (const t of ['audit_head', 'audit_log', 'auth_throttle', 'api_keys', 'sessions', 'accounts']) await db.schema.dropTable(t).execute();
+    for (const t of ['audit_head', 'audit_log', 'auth_throttle', 'api_keys', 'sessions', 'accounts'])
+      await db.schema.dropTable(t).execute();
   },
 };
 
@@ -382,7 +451,15 @@ const m010: Migration = {
     await db.schema.createIndex('jobs_credential_ix').on('jobs').columns(['credential_id', 'state']).execute();
   },
   async down(db: AnyDb) {
-    for (const ix of ['jobs_credential_ix', 'credentials_owner_mode_ix', 'credentials_factory_ix', 'credentials_owner_pid_ix', 'credentials_owner_state_ix', 'credentials_owner_created_ix']) await db.schema.dropIndex(ix).execute();
+    for (const ix of [
+      'jobs_credential_ix',
+      'credentials_owner_mode_ix',
+      'credentials_factory_ix',
+      'credentials_owner_pid_ix',
+      'credentials_owner_state_ix',
+      'credentials_owner_created_ix',
+    ])
+      await db.schema.dropIndex(ix).execute();
     await db.schema.alterTable('credentials').dropColumn('order_no').execute();
     await db.schema.alterTable('credentials').dropColumn('name').execute();
   },
@@ -394,8 +471,14 @@ const m010: Migration = {
  */
 const m011: Migration = {
   async up(db: AnyDb) {
-    await db.schema.alterTable('products').addColumn('homekit_price_cents', 'integer', (c) => c.notNull().defaultTo(0)).execute();
-    await db.schema.alterTable('products').addColumn('findmy_price_cents', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+    await db.schema
+      .alterTable('products')
+      .addColumn('homekit_price_cents', 'integer', (c) => c.notNull().defaultTo(0))
+      .execute();
+    await db.schema
+      .alterTable('products')
+      .addColumn('findmy_price_cents', 'integer', (c) => c.notNull().defaultTo(0))
+      .execute();
     await db.schema.alterTable('update_requests').addColumn('charged_count', 'integer').execute();
   },
   async down(db: AnyDb) {
@@ -422,7 +505,8 @@ const m012: Migration = {
 /** An account's email or phone is verified by a one-time code sent to it (stored as an HMAC, like download codes). */
 const m013: Migration = {
   async up(db: AnyDb) {
-    await db.schema.createTable('contact_codes')
+    await db.schema
+      .createTable('contact_codes')
       .addColumn('id', 'text', (c) => c.primaryKey())
       .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id'))
       .addColumn('channel', 'text', (c) => c.notNull())
@@ -469,10 +553,23 @@ const m015: Migration = {
 };
 
 export const migrationsFor = (dialect: StoreDialect): Record<string, Migration> => ({
-  '001_core': m001(dialect), '002_jobs': m002, '003_station_contact': m003, '004_lease_index': m004, '005_transfer_claims': m005,
+  '001_core': m001(dialect),
+  '002_jobs': m002,
+  '003_station_contact': m003,
+  '004_lease_index': m004,
+  '005_transfer_claims': m005,
   '006_license_leased_at': m006,
-  '007_rejected_licenses': m007, '008_accounts': m008, '009_station_people': m009, '010_console_credentials': m010, '011_feature_prices': m011, '012_fleet': m012, '013_contact_codes': m013,
-  '014_station_audit_head': m014, '015_update_rejection': m015,
+  '007_rejected_licenses': m007,
+  '008_accounts': m008,
+  '009_station_people': m009,
+  '010_console_credentials': m010,
+  '011_feature_prices': m011,
+  '012_fleet': m012,
+  '013_contact_codes': m013,
+  '014_station_audit_head': m014,
+  '015_update_rejection': m015,
 });
 
-export const migrationProvider = (dialect: StoreDialect): MigrationProvider => ({ getMigrations: () => Promise.resolve(migrationsFor(dialect)) });
+export const migrationProvider = (dialect: StoreDialect): MigrationProvider => ({
+  getMigrations: () => Promise.resolve(migrationsFor(dialect)),
+});

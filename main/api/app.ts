@@ -13,7 +13,13 @@ export interface StationApp {
   close(): Promise<void>;
 }
 
-export function createStationApp(options: { services: StationServices; sessions: SupervisorSessions; log?: Logger; close?: () => Promise<void>; onSupervisorAction?: (a: SupervisorAction) => void }): StationApp {
+export function createStationApp(options: {
+  services: StationServices;
+  sessions: SupervisorSessions;
+  log?: Logger;
+  close?: () => Promise<void>;
+  onSupervisorAction?: (a: SupervisorAction) => void;
+}): StationApp {
   return {
     dispatcher: createDispatcher(options.services, options.sessions, options.log ?? silentLogger, options.onSupervisorAction),
     sessions: options.sessions,

@@ -13,7 +13,8 @@ export function describeIssues(error: z.ZodError): string {
   const issue = error.issues[0];
   if (issue === undefined) return 'The request is not valid.';
   const where = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
-  const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more ${error.issues.length === 2 ? 'problem' : 'problems'})` : '';
+  const more =
+    error.issues.length > 1 ? ` (and ${error.issues.length - 1} more ${error.issues.length === 2 ? 'problem' : 'problems'})` : '';
   return `The request was refused: ${where}${issue.message}${more}.`;
 }
 
@@ -35,7 +36,12 @@ export interface SupervisorAction {
   outcome: string;
 }
 
-export function createDispatcher(services: StationServices, sessions: SupervisorSessions, log: Logger = silentLogger, onSupervisorAction?: (a: SupervisorAction) => void): Dispatcher {
+export function createDispatcher(
+  services: StationServices,
+  sessions: SupervisorSessions,
+  log: Logger = silentLogger,
+  onSupervisorAction?: (a: SupervisorAction) => void,
+): Dispatcher {
   const handlers: Record<string, (input: unknown, ctx: CallContext) => unknown> = {
     'supervisor.login': (input, ctx) => {
       const { pin, supervisorId } = input as { pin: string; supervisorId?: string };
@@ -58,7 +64,9 @@ export function createDispatcher(services: StationServices, sessions: Supervisor
     const own = handlers[channel];
     if (own !== undefined) return own;
     const [group, method] = channel.split('.') as [string, string];
-    const groupServices = (services as unknown as Record<string, Record<string, (input: unknown, ctx: CallContext) => unknown> | undefined>)[group];
+    const groupServices = (
+      services as unknown as Record<string, Record<string, (input: unknown, ctx: CallContext) => unknown> | undefined>
+    )[group];
     const fn = groupServices?.[method];
     return typeof fn === 'function' ? fn.bind(groupServices) : undefined;
   };
@@ -67,20 +75,25 @@ export function createDispatcher(services: StationServices, sessions: Supervisor
     async dispatch(channel, payload, ctx) {
       if (typeof channel !== 'string') return fail({ code: 'BAD_REQUEST', message: 'The request was refused: it names no call.' });
       const spec = specOf(channel);
-      if (spec === undefined) return fail({ code: 'BAD_REQUEST', message: `The request was refused: there is no call named "${channel.slice(0, 64)}".` });
+      if (spec === undefined)
+        return fail({ code: 'BAD_REQUEST', message: `The request was refused: there is no call named "${channel.slice(0, 64)}".` });
       const parsed = spec.input.safeParse(payload);
       if (!parsed.success) return fail({ code: 'BAD_REQUEST', message: describeIssues(parsed.error) });
       let supervisor: SupervisorRef | null = null;
       try {
         if (spec.access === 'supervisor') supervisor = sessions.require(ctx.sessionKey);
         const fn = serviceFor(channel);
-        if (fn === undefined) throw new AppError('NOT_AVAILABLE', 'This station cannot do that yet: the service behind it is not installed.');
+        if (fn === undefined)
+          throw new AppError('NOT_AVAILABLE', 'This station cannot do that yet: the service behind it is not installed.');
         const value = await fn(parsed.data, ctx);
         if (spec.action) record(channel, supervisor, 'ok');
         const out = spec.output.safeParse(value);
         if (!out.success) {
           log.error({ channel, problem: describeIssues(out.error) }, 'service returned a value outside the contract');
-          return fail({ code: 'INTERNAL', message: 'The station gave an answer the screen cannot show. The problem was logged; tell the maintainer.' });
+          return fail({
+            code: 'INTERNAL',
+            message: 'The station gave an answer the screen cannot show. The problem was logged; tell the maintainer.',
+          });
         }
         return ok(out.data);
       } catch (e) {

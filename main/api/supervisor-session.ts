@@ -26,7 +26,12 @@ export interface PinStore {
 
 export const memoryPinStore = (initial: PinRecord | null = null): PinStore => {
   let record = initial;
-  return { load: () => (record === null ? null : { ...record }), save: (r) => { record = { ...r }; } };
+  return {
+    load: () => (record === null ? null : { ...record }),
+    save: (r) => {
+      record = { ...r };
+    },
+  };
 };
 
 /** A named supervisor and the hash of their PIN (`scrypt$...`): from the hub's factory accounts, or the station's own list. */
@@ -68,7 +73,10 @@ export class SupervisorSessions {
   /** Attempts are handled one at a time so parallel guesses cannot slip past the counter. */
   private lastAttemptAt = 0;
 
-  constructor(private readonly store: PinStore, options: SupervisorSessionOptions = {}) {
+  constructor(
+    private readonly store: PinStore,
+    options: SupervisorSessionOptions = {},
+  ) {
     this.clock = options.clock ?? systemClock;
     this.maxFailures = options.maxFailures ?? 5;
     this.lockMs = options.lockMs ?? 5 * 60_000;
@@ -102,8 +110,13 @@ export class SupervisorSessions {
   retireSharedPin(by: SupervisorRef): void {
     const r = this.store.load();
     if (r === null || !this.hasSharedPin()) return;
-    if (by.source === 'shared') throw new AppError('NAMED_SUPERVISOR_REQUIRED', 'Sign in with your own name and PIN to retire the shared station PIN.');
-    if (this.directory().length === 0) throw new AppError('NO_NAMED_SUPERVISOR', 'Add a supervisor with their own PIN first: the shared station PIN is the only way in now.');
+    if (by.source === 'shared')
+      throw new AppError('NAMED_SUPERVISOR_REQUIRED', 'Sign in with your own name and PIN to retire the shared station PIN.');
+    if (this.directory().length === 0)
+      throw new AppError(
+        'NO_NAMED_SUPERVISOR',
+        'Add a supervisor with their own PIN first: the shared station PIN is the only way in now.',
+      );
     this.store.save({ ...r, salt: '', hash: '', retiredAt: this.clock.now() });
     for (const [key, s] of this.sessions) if (s.supervisor.source === 'shared') this.sessions.delete(key);
   }
@@ -121,12 +134,14 @@ export class SupervisorSessions {
     const all = this.#all();
     if (all.length === 0) throw new AppError('NO_PIN', 'No supervisor PIN is set on this station yet: finish the first-run setup.');
     const candidates = supervisorId === undefined ? all : all.filter((s) => s.id === supervisorId);
-    if (candidates.length === 0) throw new AppError('SUPERVISOR_UNKNOWN', 'This station does not know that supervisor (any more): pick your name from the list.');
+    if (candidates.length === 0)
+      throw new AppError('SUPERVISOR_UNKNOWN', 'This station does not know that supervisor (any more): pick your name from the list.');
     const record = this.store.load() ?? { salt: '', hash: '', failures: 0, lockedUntil: null, retiredAt: this.clock.now() };
     const now = this.clock.now();
     if (record.lockedUntil !== null && record.lockedUntil > now) throw this.lockedError(record.lockedUntil);
     // One attempt per second: a scanner or a script cannot hammer the PIN.
-    if (now - this.lastAttemptAt < 1000) throw new AppError('PIN_RATE_LIMITED', 'Too many PIN attempts at once: wait a second and try again.');
+    if (now - this.lastAttemptAt < 1000)
+      throw new AppError('PIN_RATE_LIMITED', 'Too many PIN attempts at once: wait a second and try again.');
     this.lastAttemptAt = now;
     const matches: SupervisorEntry[] = [];
     for (const c of candidates) if (await verifySecret(pin, c.hash)) matches.push(c);
@@ -138,7 +153,9 @@ export class SupervisorSessions {
       this.store.save({ ...record, failures: locked ? 0 : failures, lockedUntil: locked ? now + this.lockMs : null });
       if (locked) throw this.lockedError(now + this.lockMs);
       const left = this.maxFailures - failures;
-      throw new AppError('WRONG_PIN', `Wrong PIN. ${left} ${left === 1 ? 'attempt' : 'attempts'} left before the PIN locks.`, { attemptsLeft: left });
+      throw new AppError('WRONG_PIN', `Wrong PIN. ${left} ${left === 1 ? 'attempt' : 'attempts'} left before the PIN locks.`, {
+        attemptsLeft: left,
+      });
     }
     this.store.save({ ...record, failures: 0, lockedUntil: null });
     this.sessions.set(sessionKey, { until: now + this.idleMs, supervisor: { id: who.id, name: who.name, source: who.source } });
@@ -186,14 +203,19 @@ export class SupervisorSessions {
   /** The shared PIN (while not retired), then the named supervisors. */
   #all(): SupervisorEntry[] {
     const r = this.store.load();
-    const shared: SupervisorEntry[] = r !== null && this.hasSharedPin()
-      ? [{ ...SHARED_SUPERVISOR, hash: formatHash(SHARED_COST, 8, 1, Buffer.from(r.salt, 'base64'), Buffer.from(r.hash, 'base64')) }]
-      : [];
+    const shared: SupervisorEntry[] =
+      r !== null && this.hasSharedPin()
+        ? [{ ...SHARED_SUPERVISOR, hash: formatHash(SHARED_COST, 8, 1, Buffer.from(r.salt, 'base64'), Buffer.from(r.hash, 'base64')) }]
+        : [];
     return [...shared, ...this.directory()];
   }
 
   private lockedError(until: number): AppError {
     const minutes = Math.max(1, Math.ceil((until - this.clock.now()) / 60_000));
-    return new AppError('PIN_LOCKED', `The supervisor PIN is locked after too many wrong attempts. Try again in ${minutes} ${minutes === 1 ? 'minute' : 'minutes'}.`, { lockedUntil: new Date(until).toISOString() });
+    return new AppError(
+      'PIN_LOCKED',
+      `The supervisor PIN is locked after too many wrong attempts. Try again in ${minutes} ${minutes === 1 ? 'minute' : 'minutes'}.`,
+      { lockedUntil: new Date(until).toISOString() },
+    );
   }
 }

@@ -1,5 +1,13 @@
 import { AppError } from '../../common/errors';
-import { encodeSupervisorHeader, errorBodySchema, hubRoutes, supervisorHeader, type HubRouteName, type RouteBody, type RouteReply } from '../../common/hub-api';
+import {
+  encodeSupervisorHeader,
+  errorBodySchema,
+  hubRoutes,
+  supervisorHeader,
+  type HubRouteName,
+  type RouteBody,
+  type RouteReply,
+} from '../../common/hub-api';
 
 /** Where the hub is and the station's own token (sealed in the vault by enrollment); null before enrollment. */
 export type HubAccess = () => { baseUrl: string; token: string } | null;
@@ -30,20 +38,25 @@ export class HubSupervisor {
 
   products = (): Promise<RouteReply<'stationProducts'>> => this.#call('stationProducts', {});
   listUpdates = (id: string): Promise<RouteReply<'stationListUpdates'>> => this.#call('stationListUpdates', { params: { id } });
-  requestUpdate = (id: string, body: RouteBody<'stationRequestUpdate'>): Promise<RouteReply<'stationRequestUpdate'>> => this.#call('stationRequestUpdate', { params: { id }, body });
+  requestUpdate = (id: string, body: RouteBody<'stationRequestUpdate'>): Promise<RouteReply<'stationRequestUpdate'>> =>
+    this.#call('stationRequestUpdate', { params: { id }, body });
   recallUpdate = (id: string): Promise<RouteReply<'stationRecallUpdate'>> => this.#call('stationRecallUpdate', { params: { id } });
   history = (id: string): Promise<RouteReply<'stationHistory'>> => this.#call('stationHistory', { params: { id } });
-  startThirdPartyJob = (id: string, body: RouteBody<'stationStartThirdPartyJob'>): Promise<RouteReply<'stationStartThirdPartyJob'>> => this.#call('stationStartThirdPartyJob', { params: { id }, body });
+  startThirdPartyJob = (id: string, body: RouteBody<'stationStartThirdPartyJob'>): Promise<RouteReply<'stationStartThirdPartyJob'>> =>
+    this.#call('stationStartThirdPartyJob', { params: { id }, body });
   getJob = (id: string): Promise<RouteReply<'stationGetJob'>> => this.#call('stationGetJob', { params: { id } });
   notices = (): Promise<RouteReply<'stationNotices'>> => this.#call('stationNotices', {});
   /** The hub sends the code to the contact its operator set for this station; the answer says where, never the code. */
-  sendDownloadCode = (id: string): Promise<RouteReply<'stationSendDownloadCode'>> => this.#call('stationSendDownloadCode', { params: { id } });
+  sendDownloadCode = (id: string): Promise<RouteReply<'stationSendDownloadCode'>> =>
+    this.#call('stationSendDownloadCode', { params: { id } });
   downloadPreview = (id: string): Promise<RouteReply<'stationDownloadPreview'>> => this.#call('stationDownloadPreview', { params: { id } });
-  download = (id: string, body: RouteBody<'stationDownload'>): Promise<RouteReply<'stationDownload'>> => this.#call('stationDownload', { params: { id }, body });
+  download = (id: string, body: RouteBody<'stationDownload'>): Promise<RouteReply<'stationDownload'>> =>
+    this.#call('stationDownload', { params: { id }, body });
 
   async #call<N extends HubRouteName>(name: N, parts: { params?: Record<string, string>; body?: unknown }): Promise<RouteReply<N>> {
     const access = this.#access();
-    if (access === null) throw new AppError('NOT_ENROLLED', 'This station is not enrolled with a hub: set it up with the hub address and an enrollment code.');
+    if (access === null)
+      throw new AppError('NOT_ENROLLED', 'This station is not enrolled with a hub: set it up with the hub address and an enrollment code.');
     const route = hubRoutes[name];
     let path: string = route.url;
     for (const [k, v] of Object.entries(parts.params ?? {})) path = path.replace(`:${k}`, encodeURIComponent(v));
@@ -55,18 +68,33 @@ export class HubSupervisor {
     let res: Response;
     let json: unknown;
     try {
-      res = await fetch(`${access.baseUrl}${path}`, { method: route.method, headers, ...(body !== undefined ? { body } : {}), signal: AbortSignal.timeout(this.#timeoutMs) });
+      res = await fetch(`${access.baseUrl}${path}`, {
+        method: route.method,
+        headers,
+        ...(body !== undefined ? { body } : {}),
+        signal: AbortSignal.timeout(this.#timeoutMs),
+      });
       json = JSON.parse(await res.text());
     } catch (cause) {
-      throw new AppError('HUB_UNREACHABLE', `The hub at ${access.baseUrl} cannot be reached: this needs the hub online. Check the network, then try again.`, undefined, { cause });
+      throw new AppError(
+        'HUB_UNREACHABLE',
+        `The hub at ${access.baseUrl} cannot be reached: this needs the hub online. Check the network, then try again.`,
+        undefined,
+        { cause },
+      );
     }
     if (res.ok) {
       const parsed = route.reply.safeParse(json);
-      if (!parsed.success) throw new AppError('HUB_BAD_REPLY', `The hub answered "${name}" in a form this station does not understand; update the station or the hub.`);
+      if (!parsed.success)
+        throw new AppError(
+          'HUB_BAD_REPLY',
+          `The hub answered "${name}" in a form this station does not understand; update the station or the hub.`,
+        );
       return parsed.data as RouteReply<N>;
     }
     const err = errorBodySchema.safeParse(json);
-    if (res.status >= 500 || !err.success) throw new AppError('HUB_UNREACHABLE', `The hub at ${access.baseUrl} answered HTTP ${res.status}: try again later.`);
+    if (res.status >= 500 || !err.success)
+      throw new AppError('HUB_UNREACHABLE', `The hub at ${access.baseUrl} answered HTTP ${res.status}: try again later.`);
     // the hub's code and words as they are: NOT_YOUR_GROUP, UNAUTHORIZED (revoked: enroll again), the lifecycle's refusals
     throw new AppError(err.data.error.code, err.data.error.message);
   }

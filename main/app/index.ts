@@ -18,6 +18,12 @@ export async function createStationServices(options: StationServicesOptions): Pr
  */
 export async function openStationApp(options: StationServicesOptions): Promise<StationApp & { runtime: StationRuntime }> {
   const runtime = await createStationServices(options);
-  const app = createStationApp({ services: runtime.services, sessions: runtime.sessions, ...(options.logger ? { log: options.logger } : {}), close: () => runtime.close(), onSupervisorAction: (a) => runtime.recordSupervisorAction(a) });
+  const app = createStationApp({
+    services: runtime.services,
+    sessions: runtime.sessions,
+    ...(options.logger ? { log: options.logger } : {}),
+    close: () => runtime.close(),
+    onSupervisorAction: (a) => runtime.recordSupervisorAction(a),
+  });
   return { ...app, runtime };
 }

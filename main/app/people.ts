@@ -15,8 +15,16 @@ const LOCAL_SUPERVISORS = 'people.supervisors';
 const PIN_COST = 16384;
 export const DEFAULT_IDLE_MINUTES = 30;
 
-interface LocalOperator { number: string; name: string; badge: string | null }
-interface LocalSupervisor { id: string; name: string; hash: string }
+interface LocalOperator {
+  number: string;
+  name: string;
+  badge: string | null;
+}
+interface LocalSupervisor {
+  id: string;
+  name: string;
+  hash: string;
+}
 
 export interface FloorPeopleOptions {
   clock: Clock;
@@ -67,7 +75,9 @@ export class FloorPeople {
   /** Every operator who may sign on; the hub's first (a number both lists hold is the hub's). */
   #operatorsWithBadges(): (LocalOperator & { source: 'hub' | 'station' })[] {
     const hub = (this.#hub()?.operators ?? []).map((o) => ({ number: o.number, name: o.name, badge: o.badge, source: 'hub' as const }));
-    const local = this.#localOperators().filter((o) => !hub.some((h) => h.number === o.number)).map((o) => ({ ...o, source: 'station' as const }));
+    const local = this.#localOperators()
+      .filter((o) => !hub.some((h) => h.number === o.number))
+      .map((o) => ({ ...o, source: 'station' as const }));
     return [...hub, ...local];
   }
 
@@ -77,7 +87,9 @@ export class FloorPeople {
 
   /** The named supervisors and their PIN hashes, for the supervisor sign-in. */
   supervisors(): SupervisorEntry[] {
-    const hub = (this.#hub()?.supervisors ?? []).filter((s) => isSecretHash(s.pinHash)).map((s) => ({ id: `hub:${s.accountId}`, name: s.name, source: 'hub' as const, hash: s.pinHash }));
+    const hub = (this.#hub()?.supervisors ?? [])
+      .filter((s) => isSecretHash(s.pinHash))
+      .map((s) => ({ id: `hub:${s.accountId}`, name: s.name, source: 'hub' as const, hash: s.pinHash }));
     const local = this.#localSupervisors().map((s) => ({ id: s.id, name: s.name, source: 'station' as const, hash: s.hash }));
     return [...hub, ...local];
   }
@@ -104,8 +116,12 @@ export class FloorPeople {
     const all = this.#operatorsWithBadges();
     const taken = all.find((o) => o.number === input.number);
     if (taken) throw new AppError('OPERATOR_EXISTS', `Operator number ${input.number} is already ${taken.name}'s: choose another number.`);
-    if (input.badge !== undefined && all.some((o) => o.badge === input.badge)) throw new AppError('BADGE_TAKEN', 'That badge already signs someone else on: use another badge.');
-    vault.putValue(LOCAL_OPERATORS, JSON.stringify([...this.#localOperators(), { number: input.number, name: input.name, badge: input.badge ?? null }]));
+    if (input.badge !== undefined && all.some((o) => o.badge === input.badge))
+      throw new AppError('BADGE_TAKEN', 'That badge already signs someone else on: use another badge.');
+    vault.putValue(
+      LOCAL_OPERATORS,
+      JSON.stringify([...this.#localOperators(), { number: input.number, name: input.name, badge: input.badge ?? null }]),
+    );
   }
 
   removeOperator(number: string): void {
@@ -121,7 +137,8 @@ export class FloorPeople {
 
   async addSupervisor(input: { name: string; pin: string }, taken: readonly SupervisorRef[]): Promise<void> {
     const vault = this.#vault();
-    if (taken.some((s) => s.name.toLowerCase() === input.name.toLowerCase())) throw new AppError('SUPERVISOR_EXISTS', `There is already a supervisor named "${input.name}": choose another name.`);
+    if (taken.some((s) => s.name.toLowerCase() === input.name.toLowerCase()))
+      throw new AppError('SUPERVISOR_EXISTS', `There is already a supervisor named "${input.name}": choose another name.`);
     const entry: LocalSupervisor = { id: `local:${randomUUID()}`, name: input.name, hash: await hashSecret(input.pin, PIN_COST) };
     vault.putSecret(LOCAL_SUPERVISORS, JSON.stringify([...this.#localSupervisors(), entry]));
   }
@@ -131,7 +148,7 @@ export class FloorPeople {
     const local = this.#localSupervisors();
     if (!local.some((s) => s.id === id)) {
       throw id.startsWith('hub:')
-        ? new AppError('SUPERVISOR_FROM_HUB', 'This supervisor comes from the hub\'s factory accounts: remove their station PIN there.')
+        ? new AppError('SUPERVISOR_FROM_HUB', "This supervisor comes from the hub's factory accounts: remove their station PIN there.")
         : new AppError('SUPERVISOR_UNKNOWN', 'This station does not know that supervisor (any more): refresh the list.');
     }
     if (id === by.id) throw new AppError('SUPERVISOR_SELF', 'You cannot remove yourself: ask another supervisor.');
@@ -148,7 +165,12 @@ export class FloorPeople {
 
   session(): OperatorSession {
     const c = this.#current;
-    return { operator: c ? { number: c.number, name: c.name } : null, since: c ? new Date(c.since).toISOString() : null, idleMinutes: this.#o.idleMinutes(), signedOff: c ? null : this.#signedOff };
+    return {
+      operator: c ? { number: c.number, name: c.name } : null,
+      since: c ? new Date(c.since).toISOString() : null,
+      idleMinutes: this.#o.idleMinutes(),
+      signedOff: c ? null : this.#signedOff,
+    };
   }
 
   get current(): string | null {
@@ -161,16 +183,22 @@ export class FloorPeople {
     const all = this.#operatorsWithBadges();
     const who = all.find((o) => o.number === text) ?? all.find((o) => o.badge !== null && o.badge === text);
     if (!who) {
-      throw new AppError('OPERATOR_UNKNOWN', all.length === 0
-        ? 'This station knows no operators yet: a supervisor adds them (or the hub sends them with the next sync).'
-        : 'No operator has this number or badge: check it, or ask a supervisor to add you.');
+      throw new AppError(
+        'OPERATOR_UNKNOWN',
+        all.length === 0
+          ? 'This station knows no operators yet: a supervisor adds them (or the hub sends them with the next sync).'
+          : 'No operator has this number or badge: check it, or ask a supervisor to add you.',
+      );
     }
     const now = this.#o.clock.now();
     const before = this.#current;
     this.#current = { number: who.number, name: who.name, since: now };
     this.#signedOff = null;
     this.#lastActivity = now;
-    this.#audit('operator.signed-on', { operator: who.number, ...(before && before.number !== who.number ? { replaces: before.number } : {}) });
+    this.#audit('operator.signed-on', {
+      operator: who.number,
+      ...(before && before.number !== who.number ? { replaces: before.number } : {}),
+    });
     this.#o.onOperator(who.number, this.session());
     return this.session();
   }

@@ -38,7 +38,12 @@ export async function probeProtocol(path: string, options: { timeoutMs?: number;
     // In detection order (common/protocols.ts).
     for (const protocol of protocolIds) {
       await transport.flushInput();
-      if (await createDriver(protocol, transport).detect({ timeoutMs: options.timeoutMs ?? 400 }).catch(() => false)) return protocol;
+      if (
+        await createDriver(protocol, transport)
+          .detect({ timeoutMs: options.timeoutMs ?? 400 })
+          .catch(() => false)
+      )
+        return protocol;
     }
     return null;
   } catch {
@@ -56,12 +61,24 @@ export async function probeProtocol(path: string, options: { timeoutMs?: number;
  * protocol becomes a slot; afterwards a new programmer is only offered
  * (`unassigned`): a supervisor binds it to a slot. Never throws.
  */
-export async function discoverSlotLayout(known: readonly StoredSlotPlace[], ports: readonly TrackedPort[], options: SlotLayoutOptions = {}): Promise<{ layout: SlotPlace[]; unassigned: TrackedPort[] }> {
-  const layout: SlotPlace[] = known.map((p) => ({ ...p, programmer: p.programmer ?? ports.find((t) => t.path === p.port)?.key ?? `tty:${p.port}` }));
+export async function discoverSlotLayout(
+  known: readonly StoredSlotPlace[],
+  ports: readonly TrackedPort[],
+  options: SlotLayoutOptions = {},
+): Promise<{ layout: SlotPlace[]; unassigned: TrackedPort[] }> {
+  const layout: SlotPlace[] = known.map((p) => ({
+    ...p,
+    programmer: p.programmer ?? ports.find((t) => t.path === p.port)?.key ?? `tty:${p.port}`,
+  }));
   const programmers = ports.filter((t) => probeable(t.port));
   const unassigned = programmers.filter((t) => !layout.some((p) => p.programmer === t.key));
   if (layout.length > 0) return { layout, unassigned };
-  const probed = await Promise.all(unassigned.map(async (t) => ({ t, protocol: await probeProtocol(t.path, { timeoutMs: options.probeTimeoutMs, baudRate: options.baudRate }) })));
+  const probed = await Promise.all(
+    unassigned.map(async (t) => ({
+      t,
+      protocol: await probeProtocol(t.path, { timeoutMs: options.probeTimeoutMs, baudRate: options.baudRate }),
+    })),
+  );
   for (const { t, protocol } of probed) {
     if (protocol === null) continue;
     const number = Math.max(0, ...layout.map((s) => s.number)) + 1;

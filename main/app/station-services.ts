@@ -4,7 +4,16 @@ import { join } from 'node:path';
 import { AppError, isAppError, toErrorInfo } from '../../common/errors';
 import { systemClock, type Clock } from '../../common/clock';
 import { silentLogger, type Logger } from '../../common/log';
-import type { GroupSummary, JobProgress, Language, OfflineOutcome, Programmer, SetupState, SlotState, SyncStatus } from '../../common/api/schemas';
+import type {
+  GroupSummary,
+  JobProgress,
+  Language,
+  OfflineOutcome,
+  Programmer,
+  SetupState,
+  SlotState,
+  SyncStatus,
+} from '../../common/api/schemas';
 import type { DiscoveryOptions } from '../../native/transport/discovery';
 import { ProgrammerWatcher, type ProgrammerWatcherOptions } from '../../native/transport/programmer-watcher';
 import { findProgrammerByModel, type ResetSequence } from '../../native/transport/programmers';
@@ -12,7 +21,15 @@ import { burnRecordsSince, burnReportCsv, burnStats, operatorsSince } from '../l
 import { fileSettings, type SettingsStore } from '../settings';
 import { Station, toApiGroupCounts, toApiSlotState, type SlotSnapshot, type SlotTiming } from '../station';
 import { SyncEngine, TOKEN_SECRET } from '../sync';
-import { PassphraseWrapper, SafeStorageWrapper, Vault, defaultAnchorPath, type KeyWrapper, type SafeStorageLike, type ScryptParams } from '../vault';
+import {
+  PassphraseWrapper,
+  SafeStorageWrapper,
+  Vault,
+  defaultAnchorPath,
+  type KeyWrapper,
+  type SafeStorageLike,
+  type ScryptParams,
+} from '../vault';
 import { EventHub, type CallContext, type StationServices } from '../api/services';
 import type { SupervisorAction } from '../api/dispatcher';
 import { SupervisorSessions, type PinRecord, type PinStore, type SupervisorSessionOptions } from '../api/supervisor-session';
@@ -61,7 +78,8 @@ export interface StationServicesOptions {
 const OLD_OPERATOR_TOKEN = 'app.hubOperatorToken';
 const CODE_TTL_MS = 5 * 60_000;
 
-const notReady = (): AppError => new AppError('NOT_READY', 'The station is not set up or is locked: finish the first-run setup or unlock it.');
+const notReady = (): AppError =>
+  new AppError('NOT_READY', 'The station is not set up or is locked: finish the first-run setup or unlock it.');
 
 /**
  * The station's real services behind the UI contract: the vault and ledger
@@ -108,7 +126,10 @@ export class StationRuntime {
     this.#vaultPath = join(options.dataDir, 'station.vault');
     this.#exportDir = options.exportDir ?? join(options.dataDir, 'exports');
     this.settings = options.settings ?? fileSettings({ path: join(options.dataDir, 'settings.json') });
-    this.pinStore = { load: () => (this.settings.get('supervisorLock', null) as PinRecord | null), save: (r) => this.settings.set('supervisorLock', r) };
+    this.pinStore = {
+      load: () => this.settings.get('supervisorLock', null) as PinRecord | null,
+      save: (r) => this.settings.set('supervisorLock', r),
+    };
     this.people = new FloorPeople({
       clock: this.#clock,
       vault: () => this.#station?.vault ?? null,
@@ -117,9 +138,15 @@ export class StationRuntime {
         this.#station?.ledger.setOperator(number);
         this.events.emit('onOperator', session);
       },
-      stopSlots: async () => { await this.#station?.stop(); },
+      stopSlots: async () => {
+        await this.#station?.stop();
+      },
     });
-    this.sessions = new SupervisorSessions(this.pinStore, { ...options.session, ...(options.clock ? { clock: options.clock } : {}), directory: () => this.people.supervisors() });
+    this.sessions = new SupervisorSessions(this.pinStore, {
+      ...options.session,
+      ...(options.clock ? { clock: options.clock } : {}),
+      directory: () => this.people.supervisors(),
+    });
     this.#hub = new HubSupervisor({ access: () => this.#hubAccess() });
     this.#watcher = new ProgrammerWatcher({ ...options.discovery, pollMs: 2000, ...options.programmerWatch });
     this.#watcher.on('warning', (w) => this.#log.info({ warning: w }, 'programmers'));
@@ -140,7 +167,9 @@ export class StationRuntime {
     if (!existsSync(this.#vaultPath) || this.settings.get('keyProtection', null) !== 'os_keychain') return;
     const storage = this.#o.safeStorage;
     if (!storage?.isEncryptionAvailable()) return;
-    await this.#open(new SafeStorageWrapper(storage), false).catch((e: unknown) => this.#log.error({ err: toErrorInfo(e) }, 'vault could not be opened with the OS keychain'));
+    await this.#open(new SafeStorageWrapper(storage), false).catch((e: unknown) =>
+      this.#log.error({ err: toErrorInfo(e) }, 'vault could not be opened with the OS keychain'),
+    );
   }
 
   get station(): Station | null {
@@ -154,7 +183,14 @@ export class StationRuntime {
   /** Every supervisor action, in the vault's audit chain with the supervisor's name (the dispatcher calls it). */
   recordSupervisorAction(a: SupervisorAction): void {
     const vault = this.#station?.vault;
-    vault?.db.transaction(() => vault.audit.append({ action: `supervisor.${a.channel.slice(a.channel.indexOf('.') + 1)}`, detail: { by: a.supervisor.name, supervisorId: a.supervisor.id, outcome: a.outcome } })).immediate();
+    vault?.db
+      .transaction(() =>
+        vault.audit.append({
+          action: `supervisor.${a.channel.slice(a.channel.indexOf('.') + 1)}`,
+          detail: { by: a.supervisor.name, supervisorId: a.supervisor.id, outcome: a.outcome },
+        }),
+      )
+      .immediate();
   }
 
   async close(): Promise<void> {
@@ -194,7 +230,8 @@ export class StationRuntime {
   #wrapper(p: { kind: 'os_keychain' } | { kind: 'passphrase'; passphrase: string }): KeyWrapper {
     if (p.kind === 'passphrase') return new PassphraseWrapper(p.passphrase, this.#o.scrypt);
     const storage = this.#o.safeStorage;
-    if (!storage?.isEncryptionAvailable()) throw new AppError('NO_OS_KEYCHAIN', 'This computer offers no keychain to the station: choose a station passphrase instead.');
+    if (!storage?.isEncryptionAvailable())
+      throw new AppError('NO_OS_KEYCHAIN', 'This computer offers no keychain to the station: choose a station passphrase instead.');
     return new SafeStorageWrapper(storage);
   }
 
@@ -207,20 +244,33 @@ export class StationRuntime {
   async #open(wrapper: KeyWrapper, create: boolean): Promise<Station> {
     this.#watching ??= this.#watcher.start();
     await this.#watching;
-    const options = { vaultPath: this.#vaultPath, wrapper, clock: this.#clock, logger: this.#log, anchorPath: this.#o.anchorPath ?? defaultAnchorPath(this.#vaultPath), programmers: this.#watcher, ...(this.#o.slotTiming ? { slotTiming: this.#o.slotTiming } : {}) };
+    const options = {
+      vaultPath: this.#vaultPath,
+      wrapper,
+      clock: this.#clock,
+      logger: this.#log,
+      anchorPath: this.#o.anchorPath ?? defaultAnchorPath(this.#vaultPath),
+      programmers: this.#watcher,
+      ...(this.#o.slotTiming ? { slotTiming: this.#o.slotTiming } : {}),
+    };
     const station = create ? await Station.create(options) : await Station.open(options);
     station.subscribe((e) => {
       if (e.type === 'slot') {
         // a burn is the operator at work
         if (e.slot.phase === 'burning') this.people.touch();
         this.events.emit('onSlotState', this.#apiSlot(e.slot));
-      }
-      else if (e.type === 'counts') {
+      } else if (e.type === 'counts') {
         this.events.emit('onCounts', toApiGroupCounts(e.groupId, e.counts));
         this.#sync?.outboxChanged();
       }
     });
-    const sync = new SyncEngine({ vault: station.vault, ledger: station.ledger, clock: this.#clock, logger: this.#log, ...(this.#o.syncIntervalMs ? { intervalMs: this.#o.syncIntervalMs } : {}) });
+    const sync = new SyncEngine({
+      vault: station.vault,
+      ledger: station.ledger,
+      clock: this.#clock,
+      logger: this.#log,
+      ...(this.#o.syncIntervalMs ? { intervalMs: this.#o.syncIntervalMs } : {}),
+    });
     sync.subscribe((event, payload) => {
       this.events.emit(event, payload);
       if (event === 'onSyncStatus') {
@@ -234,10 +284,14 @@ export class StationRuntime {
     this.#sync = sync;
     station.ledger.setOperator(null);
     if (this.#idleTimer === null) {
-      this.#idleTimer = setInterval(() => void this.people.checkIdle().catch((e: unknown) => this.#log.warn({ err: toErrorInfo(e) }, 'idle sign-off failed')), this.#o.idleCheckMs ?? 15_000);
+      this.#idleTimer = setInterval(
+        () => void this.people.checkIdle().catch((e: unknown) => this.#log.warn({ err: toErrorInfo(e) }, 'idle sign-off failed')),
+        this.#o.idleCheckMs ?? 15_000,
+      );
       this.#idleTimer.unref();
     }
-    if (station.vault.deleteValue(OLD_OPERATOR_TOKEN)) this.#log.info('the hub admin token this station kept was removed: supervisor operations use the station token');
+    if (station.vault.deleteValue(OLD_OPERATOR_TOKEN))
+      this.#log.info('the hub admin token this station kept was removed: supervisor operations use the station token');
     await this.#discoverSlots();
     return station;
   }
@@ -245,7 +299,10 @@ export class StationRuntime {
   async #discoverSlots(): Promise<void> {
     await this.#watcher.rescan();
     const known = (this.settings.get('slotLayout', []) as StoredSlotPlace[]).filter((p) => typeof p.port === 'string');
-    const { layout } = await discoverSlotLayout(known, this.#watcher.list(), { logger: this.#log, ...(this.#o.probeTimeoutMs ? { probeTimeoutMs: this.#o.probeTimeoutMs } : {}) });
+    const { layout } = await discoverSlotLayout(known, this.#watcher.list(), {
+      logger: this.#log,
+      ...(this.#o.probeTimeoutMs ? { probeTimeoutMs: this.#o.probeTimeoutMs } : {}),
+    });
     this.#layout = layout;
     if (layout.length !== known.length || known.some((p) => p.programmer === undefined)) this.settings.set('slotLayout', this.#layout);
     // slots come back bound to the group they had
@@ -265,8 +322,20 @@ export class StationRuntime {
   /** A slot of the station on its place's programmer (with the programmer's reset where the jig wires DTR/RTS). */
   #addSlot(place: SlotPlace, groupId: string): void {
     const resetSequence = place.resetOnOpen ? this.#resetSequenceOf(place.programmer) : undefined;
-    if (place.resetOnOpen && resetSequence === undefined) this.#log.warn({ slot: place.slotId, programmer: place.programmer }, 'no reset sequence known for this programmer: the slot opens its port without one');
-    this.#station!.addSlot({ id: place.slotId, number: place.number, port: place.port, programmer: place.programmer, protocol: place.protocol, groupId, ...(resetSequence ? { resetSequence } : {}) });
+    if (place.resetOnOpen && resetSequence === undefined)
+      this.#log.warn(
+        { slot: place.slotId, programmer: place.programmer },
+        'no reset sequence known for this programmer: the slot opens its port without one',
+      );
+    this.#station!.addSlot({
+      id: place.slotId,
+      number: place.number,
+      port: place.port,
+      programmer: place.programmer,
+      protocol: place.protocol,
+      groupId,
+      ...(resetSequence ? { resetSequence } : {}),
+    });
   }
 
   /** The reset sequence of the programmer's model, from the programmer table; undefined while it is unplugged or its model is unknown. */
@@ -280,11 +349,28 @@ export class StationRuntime {
     const tracked = this.#watcher.list();
     const out: Programmer[] = this.#layout.map((p) => {
       const t = tracked.find((x) => x.key === p.programmer);
-      return { key: p.programmer, port: t?.path ?? null, model: t?.port.programmer?.name ?? null, slotId: p.slotId, slotNumber: p.number, resetOnOpen: p.resetOnOpen === true, resetKnown: this.#resetSequenceOf(p.programmer) !== undefined };
+      return {
+        key: p.programmer,
+        port: t?.path ?? null,
+        model: t?.port.programmer?.name ?? null,
+        slotId: p.slotId,
+        slotNumber: p.number,
+        resetOnOpen: p.resetOnOpen === true,
+        resetKnown: this.#resetSequenceOf(p.programmer) !== undefined,
+      };
     });
     for (const t of tracked) {
       if (t.port.kind !== 'usb' && t.port.kind !== 'virtual') continue;
-      if (!out.some((p) => p.key === t.key)) out.push({ key: t.key, port: t.path, model: t.port.programmer?.name ?? null, slotId: null, slotNumber: null, resetOnOpen: false, resetKnown: this.#resetSequenceOf(t.key) !== undefined });
+      if (!out.some((p) => p.key === t.key))
+        out.push({
+          key: t.key,
+          port: t.path,
+          model: t.port.programmer?.name ?? null,
+          slotId: null,
+          slotNumber: null,
+          resetOnOpen: false,
+          resetKnown: this.#resetSequenceOf(t.key) !== undefined,
+        });
     }
     return out;
   }
@@ -304,9 +390,14 @@ export class StationRuntime {
   async #setSlotReset(slotId: string, on: boolean): Promise<SlotPlace> {
     const station = this.#station!;
     const old = this.#place(slotId);
-    if (this.#hasSlot(slotId) && station.slot(slotId).running) throw new AppError('SLOT_RUNNING', `Slot ${old.number} is burning: stop it before you change its reset.`);
+    if (this.#hasSlot(slotId) && station.slot(slotId).running)
+      throw new AppError('SLOT_RUNNING', `Slot ${old.number} is burning: stop it before you change its reset.`);
     if (on && this.#resetSequenceOf(old.programmer) === undefined) {
-      throw new AppError('NO_RESET_SEQUENCE', `The station does not know how to reset programmer ${old.programmer} of slot ${old.number} (it is unplugged, or its model is not in the programmer table): leave the reset off.`, { programmer: old.programmer });
+      throw new AppError(
+        'NO_RESET_SEQUENCE',
+        `The station does not know how to reset programmer ${old.programmer} of slot ${old.number} (it is unplugged, or its model is not in the programmer table): leave the reset off.`,
+        { programmer: old.programmer },
+      );
     }
     const place: SlotPlace = { ...old, resetOnOpen: on };
     await this.#replacePlace(place);
@@ -336,12 +427,18 @@ export class StationRuntime {
     const station = this.#station!;
     await this.#watcher.rescan();
     const tracked = this.#watcher.list().find((t) => t.key === key);
-    if (!tracked) throw new AppError('PROGRAMMER_MISSING', `Programmer ${key} is not plugged in: plug it in, then assign it.`, { programmer: key });
+    if (!tracked)
+      throw new AppError('PROGRAMMER_MISSING', `Programmer ${key} is not plugged in: plug it in, then assign it.`, { programmer: key });
     const owner = this.#layout.find((p) => p.programmer === key);
     if (owner) throw new AppError('PROGRAMMER_IN_USE', `Programmer ${key} is already slot ${owner.number}'s.`, { programmer: key });
     if (slotId === undefined) {
       const protocol = await probeProtocol(tracked.path, this.#o.probeTimeoutMs ? { timeoutMs: this.#o.probeTimeoutMs } : {});
-      if (protocol === null) throw new AppError('NO_MODULE_ANSWERS', `No module answers on programmer ${key}: place a module in its jig, then assign it again.`, { programmer: key });
+      if (protocol === null)
+        throw new AppError(
+          'NO_MODULE_ANSWERS',
+          `No module answers on programmer ${key}: place a module in its jig, then assign it again.`,
+          { programmer: key },
+        );
       const number = Math.max(0, ...this.#layout.map((p) => p.number)) + 1;
       const place: SlotPlace = { slotId: `slot-${number}`, number, port: tracked.path, programmer: key, protocol };
       this.#layout = [...this.#layout, place];
@@ -350,7 +447,8 @@ export class StationRuntime {
       return place;
     }
     const old = this.#place(slotId);
-    if (this.#hasSlot(slotId) && station.slot(slotId).running) throw new AppError('SLOT_RUNNING', `Slot ${old.number} is burning: stop it before you give it another programmer.`);
+    if (this.#hasSlot(slotId) && station.slot(slotId).running)
+      throw new AppError('SLOT_RUNNING', `Slot ${old.number} is burning: stop it before you give it another programmer.`);
     const place: SlotPlace = { ...old, port: tracked.path, programmer: key };
     await this.#replacePlace(place);
     this.#log.info({ slot: slotId, programmer: key, previous: old.programmer }, 'programmer assigned to a slot');
@@ -358,7 +456,14 @@ export class StationRuntime {
   }
 
   /** After the vault is created: enroll, set the PIN, pull the groups, start syncing. */
-  async #enrollNew(input: { hubUrl: string; enrollmentCode: string; keyProtection: { kind: 'os_keychain' } | { kind: 'passphrase'; passphrase: string }; supervisorPin: string; stationName?: string; mode: 'hub' | 'demo' }): Promise<SetupState> {
+  async #enrollNew(input: {
+    hubUrl: string;
+    enrollmentCode: string;
+    keyProtection: { kind: 'os_keychain' } | { kind: 'passphrase'; passphrase: string };
+    supervisorPin: string;
+    stationName?: string;
+    mode: 'hub' | 'demo';
+  }): Promise<SetupState> {
     if (this.#stage() !== 'new') throw new AppError('ALREADY_SET_UP', 'This station is already set up.');
     const wrapper = this.#wrapper(input.keyProtection);
     const station = await this.#open(wrapper, true);
@@ -373,7 +478,9 @@ export class StationRuntime {
     const stationName = input.stationName ?? station.vault.getValue('sync.stationName') ?? 'Station';
     this.settings.set({ mode: input.mode, keyProtection: input.keyProtection.kind, stationName });
     this.sessions.setPin(input.supervisorPin);
-    await this.#sync!.syncNow().catch((e: unknown) => this.#log.warn({ err: toErrorInfo(e) }, 'first sync failed; retrying in the background'));
+    await this.#sync!.syncNow().catch((e: unknown) =>
+      this.#log.warn({ err: toErrorInfo(e) }, 'first sync failed; retrying in the background'),
+    );
     this.#sync!.start();
     this.#publishGroups();
     return this.#setupState();
@@ -399,13 +506,25 @@ export class StationRuntime {
   }
 
   #boundSlots(groupId: string): string[] {
-    return this.#station?.slots().filter((s) => s.groupId === groupId).map((s) => s.slotId) ?? [];
+    return (
+      this.#station
+        ?.slots()
+        .filter((s) => s.groupId === groupId)
+        .map((s) => s.slotId) ?? []
+    );
   }
 
   #groups(): GroupSummary[] {
     const { station, sync } = this.#ready();
     const slots = station.slots();
-    return station.groups().map((g) => groupSummary(g, sync.store.meta(g.id), slots.filter((s) => s.groupId === g.id).map((s) => s.slotId), this.#featuresOf(g.pid)));
+    return station.groups().map((g) =>
+      groupSummary(
+        g,
+        sync.store.meta(g.id),
+        slots.filter((s) => s.groupId === g.id).map((s) => s.slotId),
+        this.#featuresOf(g.pid),
+      ),
+    );
   }
 
   #publishGroups(): void {
@@ -430,7 +549,25 @@ export class StationRuntime {
   #slotState(place: SlotPlace): SlotState {
     if (this.#hasSlot(place.slotId)) return this.#apiSlot(this.#station!.slot(place.slotId).snapshot);
     const port = this.#watcher.resolve(place.programmer);
-    return { slotId: place.slotId, number: place.number, port: port ?? place.port, programmer: place.programmer, programmerMissing: port === undefined, protocol: place.protocol, groupId: null, connected: port !== undefined, running: false, phase: 'idle', step: null, progress: 0, lastResult: null, stopReason: null, portProblem: null, pendingSerial: null, burnedThisShift: 0 };
+    return {
+      slotId: place.slotId,
+      number: place.number,
+      port: port ?? place.port,
+      programmer: place.programmer,
+      programmerMissing: port === undefined,
+      protocol: place.protocol,
+      groupId: null,
+      connected: port !== undefined,
+      running: false,
+      phase: 'idle',
+      step: null,
+      progress: 0,
+      lastResult: null,
+      stopReason: null,
+      portProblem: null,
+      pendingSerial: null,
+      burnedThisShift: 0,
+    };
   }
 
   /** A slot as the screen shows it. */
@@ -502,11 +639,17 @@ export class StationRuntime {
     const name = this.#station!.vault.getGroup(groupId).name;
     if (meta.slotIds.length > 0 && !meta.slotIds.includes(slotId)) {
       const slots = meta.slotIds.map((id) => this.#layout.find((p) => p.slotId === id)?.number ?? id).join(', ');
-      throw new AppError('GROUP_NOT_FOR_SLOT', `Group "${name}" is assigned to slot${meta.slotIds.length === 1 ? '' : 's'} ${slots}, not to slot ${number}: pick another group for slot ${number}, or ask a supervisor to reassign it.`);
+      throw new AppError(
+        'GROUP_NOT_FOR_SLOT',
+        `Group "${name}" is assigned to slot${meta.slotIds.length === 1 ? '' : 's'} ${slots}, not to slot ${number}: pick another group for slot ${number}, or ask a supervisor to reassign it.`,
+      );
     }
     const line = this.#stationLine();
     if (meta.slotIds.length === 0 && meta.localLine !== null && line !== null && meta.localLine !== line) {
-      throw new AppError('GROUP_NOT_FOR_SLOT', `Group "${name}" is assigned to ${meta.localLine}, and slot ${number} is on ${line}: pick another group, or ask a supervisor to reassign it.`);
+      throw new AppError(
+        'GROUP_NOT_FOR_SLOT',
+        `Group "${name}" is assigned to ${meta.localLine}, and slot ${number} is on ${line}: pick another group, or ask a supervisor to reassign it.`,
+      );
     }
   }
 
@@ -514,20 +657,27 @@ export class StationRuntime {
   #assertKnownLine(line: string): void {
     const lines = this.people.lines();
     if (lines.some((l) => l.name === line)) return;
-    throw new AppError('LINE_UNKNOWN', lines.length === 0
-      ? 'This station has no list of lines yet: sync with the hub once, then pick the line.'
-      : `There is no line "${line}" at this factory: pick one of ${lines.map((l) => l.name).join(', ')}.`);
+    throw new AppError(
+      'LINE_UNKNOWN',
+      lines.length === 0
+        ? 'This station has no list of lines yet: sync with the hub once, then pick the line.'
+        : `There is no line "${line}" at this factory: pick one of ${lines.map((l) => l.name).join(', ')}.`,
+    );
   }
 
   #requireOperator(): void {
-    if (this.people.current === null) throw new AppError('OPERATOR_REQUIRED', 'Nobody is signed on at this station: scan your badge or type your operator number first.');
+    if (this.people.current === null)
+      throw new AppError('OPERATOR_REQUIRED', 'Nobody is signed on at this station: scan your badge or type your operator number first.');
   }
 
   #people() {
     this.#ready();
     return {
-      operators: this.people.operators(), supervisors: this.sessions.list(), idleMinutes: this.settings.get('operatorIdleMinutes', DEFAULT_IDLE_MINUTES) as number,
-      lines: this.people.lines().map((l) => l.name), stationLine: this.#stationLine(),
+      operators: this.people.operators(),
+      supervisors: this.sessions.list(),
+      idleMinutes: this.settings.get('operatorIdleMinutes', DEFAULT_IDLE_MINUTES) as number,
+      lines: this.people.lines().map((l) => l.name),
+      stationLine: this.#stationLine(),
     };
   }
 
@@ -544,7 +694,10 @@ export class StationRuntime {
   }
 
   /** The bundle to import: the named file, or the uploaded bytes in a private file that is removed afterwards. */
-  async #withBundleFile<T>(input: { filePath?: string | undefined; contentBase64?: string | undefined }, fn: (path: string) => Promise<T>): Promise<T> {
+  async #withBundleFile<T>(
+    input: { filePath?: string | undefined; contentBase64?: string | undefined },
+    fn: (path: string) => Promise<T>,
+  ): Promise<T> {
     if (input.filePath !== undefined) return fn(input.filePath);
     const dir = join(this.#o.dataDir, 'imports');
     mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -571,7 +724,8 @@ export class StationRuntime {
 
   #checkCode(purpose: string, code: string): void {
     const c = this.#codes.get(purpose);
-    if (c === undefined || c.until < this.#clock.now()) throw new AppError('CODE_EXPIRED', 'There is no valid one-time code: ask for a new code, then enter it within 5 minutes.');
+    if (c === undefined || c.until < this.#clock.now())
+      throw new AppError('CODE_EXPIRED', 'There is no valid one-time code: ask for a new code, then enter it within 5 minutes.');
     if (c.code !== code) throw new AppError('WRONG_CODE', 'That one-time code is wrong: check the message and type it again.');
     this.#codes.delete(purpose);
   }
@@ -591,19 +745,30 @@ export class StationRuntime {
     const poll = (): void => {
       const timer = setTimeout(() => {
         this.#jobTimers.delete(timer);
-        void this.#hub.getJob(jobId).then(async (j) => {
-          const done = j.state === 'done';
-          const failed = j.state === 'failed' || j.state === 'canceled';
-          // the hub's notice says what was made; the job is done whether or not it can be read
-          const notice = done ? (await this.#hub.notices().catch(() => ({ notices: [] }))).notices.find((n) => n.jobId === jobId) : undefined;
-          this.events.emit('onJobProgress', {
-            ...job, progress: j.total > 0 ? Math.min(1, j.done / j.total) : done ? 1 : 0, state: done ? 'done' : failed ? 'failed' : 'running',
-            message: done ? (notice?.message ?? 'Resources generated: the hub delivers them with the licenses.') : failed ? (j.error ?? 'The job failed on the hub.') : null,
-          });
-          if (!done && !failed) poll();
-        }, (e: unknown) => {
-          this.events.emit('onJobProgress', { ...job, state: 'failed', message: toErrorInfo(e).message });
-        });
+        void this.#hub.getJob(jobId).then(
+          async (j) => {
+            const done = j.state === 'done';
+            const failed = j.state === 'failed' || j.state === 'canceled';
+            // the hub's notice says what was made; the job is done whether or not it can be read
+            const notice = done
+              ? (await this.#hub.notices().catch(() => ({ notices: [] }))).notices.find((n) => n.jobId === jobId)
+              : undefined;
+            this.events.emit('onJobProgress', {
+              ...job,
+              progress: j.total > 0 ? Math.min(1, j.done / j.total) : done ? 1 : 0,
+              state: done ? 'done' : failed ? 'failed' : 'running',
+              message: done
+                ? (notice?.message ?? 'Resources generated: the hub delivers them with the licenses.')
+                : failed
+                  ? (j.error ?? 'The job failed on the hub.')
+                  : null,
+            });
+            if (!done && !failed) poll();
+          },
+          (e: unknown) => {
+            this.events.emit('onJobProgress', { ...job, state: 'failed', message: toErrorInfo(e).message });
+          },
+        );
       }, 500);
       this.#jobTimers.add(timer);
     };
@@ -616,20 +781,26 @@ export class StationRuntime {
       setup: {
         state: () => this.#setupState(),
         connectHub: (input) => this.#serial(() => this.#enrollNew({ ...input, mode: 'hub' })),
-        startDemo: (input) => this.#serial(async () => {
-          if (!this.#o.demoHub) throw new AppError('NO_DEMO', 'This build has no demo hub: connect the station to your hub with its address and an enrollment code.');
-          if (this.#stage() !== 'new') throw new AppError('ALREADY_SET_UP', 'This station is already set up.');
-          const hub = await this.#o.demoHub();
-          return this.#enrollNew({ ...input, hubUrl: hub.hubUrl, enrollmentCode: hub.enrollmentCode, mode: 'demo' });
-        }),
-        unlock: (input) => this.#serial(async () => {
-          const stage = this.#stage();
-          if (stage === 'ready') return this.#setupState();
-          if (stage === 'new') throw new AppError('NOT_SET_UP', 'This station has no vault yet: finish the first-run setup.');
-          await this.#open(new PassphraseWrapper(input.passphrase), false);
-          this.#sync!.start();
-          return this.#setupState();
-        }),
+        startDemo: (input) =>
+          this.#serial(async () => {
+            if (!this.#o.demoHub)
+              throw new AppError(
+                'NO_DEMO',
+                'This build has no demo hub: connect the station to your hub with its address and an enrollment code.',
+              );
+            if (this.#stage() !== 'new') throw new AppError('ALREADY_SET_UP', 'This station is already set up.');
+            const hub = await this.#o.demoHub();
+            return this.#enrollNew({ ...input, hubUrl: hub.hubUrl, enrollmentCode: hub.enrollmentCode, mode: 'demo' });
+          }),
+        unlock: (input) =>
+          this.#serial(async () => {
+            const stage = this.#stage();
+            if (stage === 'ready') return this.#setupState();
+            if (stage === 'new') throw new AppError('NOT_SET_UP', 'This station has no vault yet: finish the first-run setup.');
+            await this.#open(new PassphraseWrapper(input.passphrase), false);
+            this.#sync!.start();
+            return this.#setupState();
+          }),
         setLanguage: (input) => {
           this.settings.set('language', input.language);
           return this.#setupState();
@@ -646,14 +817,23 @@ export class StationRuntime {
           const summary = this.#summary(input.groupId);
           if (summary.blocked !== null) throw new AppError(summary.blocked.code, summary.blocked.message);
           if (this.#layout.length === 0) await this.#discoverSlots();
-          if (this.#layout.length === 0) throw new AppError('NO_SLOTS', 'No programmer with a module in its jig answers on this station: plug in a programmer, place a module, then pick the group again.');
+          if (this.#layout.length === 0)
+            throw new AppError(
+              'NO_SLOTS',
+              'No programmer with a module in its jig answers on this station: plug in a programmer, place a module, then pick the group again.',
+            );
           const ids = input.slotIds?.length ? [...input.slotIds] : this.#layout.map((p) => p.slotId);
           // a slot already on the group keeps burning: picking the group picked is no change
-          const change = ids.map((id) => this.#place(id)).filter((p) => !(this.#hasSlot(p.slotId) && this.#station!.slot(p.slotId).snapshot.groupId === input.groupId));
+          const change = ids
+            .map((id) => this.#place(id))
+            .filter((p) => !(this.#hasSlot(p.slotId) && this.#station!.slot(p.slotId).snapshot.groupId === input.groupId));
           const running = change.find((p) => this.#hasSlot(p.slotId) && this.#station!.slot(p.slotId).running);
           if (running) throw new AppError('SLOT_RUNNING', `Slot ${running.number} is burning: stop it before you change its group.`);
           for (const p of change) this.#assertMayBurn(input.groupId, p.slotId);
-          this.#bind(input.groupId, change.map((p) => p.slotId));
+          this.#bind(
+            input.groupId,
+            change.map((p) => p.slotId),
+          );
           this.#publishGroups();
           return this.#states(ids);
         },
@@ -669,7 +849,9 @@ export class StationRuntime {
         stop: async (input) => {
           this.people.touch();
           const { station } = this.#ready();
-          const ids = input.slotIds?.length ? input.slotIds.filter((id) => this.#place(id) && this.#hasSlot(id)) : this.#layout.filter((p) => this.#hasSlot(p.slotId)).map((p) => p.slotId);
+          const ids = input.slotIds?.length
+            ? input.slotIds.filter((id) => this.#place(id) && this.#hasSlot(id))
+            : this.#layout.filter((p) => this.#hasSlot(p.slotId)).map((p) => p.slotId);
           if (ids.length > 0) await station.stop(ids);
           return this.#states(input.slotIds?.length ? input.slotIds : this.#layout.map((p) => p.slotId));
         },
@@ -725,15 +907,28 @@ export class StationRuntime {
         },
         products: async (_input, ctx) => {
           this.#ready();
-          const products = (await this.#hubFor(ctx).products()).products.map((p) => ({ pid: p.pid, name: p.name, priceCents: p.priceCents, features: { homekit: p.homekit, findmy: p.findmy } }));
-          const known = products.every((p) => { const f = this.#features.get(p.pid); return f?.homekit === p.features.homekit && f.findmy === p.features.findmy; });
+          const products = (await this.#hubFor(ctx).products()).products.map((p) => ({
+            pid: p.pid,
+            name: p.name,
+            priceCents: p.priceCents,
+            features: { homekit: p.homekit, findmy: p.findmy },
+          }));
+          const known = products.every((p) => {
+            const f = this.#features.get(p.pid);
+            return f?.homekit === p.features.homekit && f.findmy === p.features.findmy;
+          });
           for (const p of products) this.#features.set(p.pid, p.features);
           if (!known) this.#publishGroups();
           return products;
         },
         split: (input, ctx) => {
           const { sync } = this.#ready();
-          const r = sync.split(input.groupId, { purchased: input.purchased, free: input.free, ...(input.name ? { name: input.name } : {}), by: this.#supervisorName(ctx) });
+          const r = sync.split(input.groupId, {
+            purchased: input.purchased,
+            free: input.free,
+            ...(input.name ? { name: input.name } : {}),
+            by: this.#supervisorName(ctx),
+          });
           this.#publishGroups();
           return { group: this.#summary(r.groupId), queuedOffline: r.queuedOffline };
         },
@@ -751,25 +946,63 @@ export class StationRuntime {
         },
         requests: async (input, ctx) => {
           const { sync } = this.#ready();
-          const ids = input.groupId ? [input.groupId] : sync.store.allMeta().filter((m) => m.assignedToYou).map((m) => m.groupId);
+          const ids = input.groupId
+            ? [input.groupId]
+            : sync.store
+                .allMeta()
+                .filter((m) => m.assignedToYou)
+                .map((m) => m.groupId);
           const name = await this.#productName();
           // a group moved away since the last sync is no longer this station's to read
-          const lists = await Promise.all(ids.map((id) => this.#hubFor(ctx).listUpdates(id).then((r) => r.updates, (e: unknown) => (isAppError(e, 'NOT_YOUR_GROUP') ? [] : Promise.reject(e)))));
-          return lists.flat().sort((a, b) => b.createdAt.localeCompare(a.createdAt)).map((u) => updateRequest(u, name));
+          const lists = await Promise.all(
+            ids.map((id) =>
+              this.#hubFor(ctx)
+                .listUpdates(id)
+                .then(
+                  (r) => r.updates,
+                  (e: unknown) => (isAppError(e, 'NOT_YOUR_GROUP') ? [] : Promise.reject(e)),
+                ),
+            ),
+          );
+          return lists
+            .flat()
+            .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
+            .map((u) => updateRequest(u, name));
         },
         history: async (input, ctx) => {
           const { station, sync } = this.#ready();
           station.group(input.groupId);
           // an applied operation is in the hub's history; pending and refused ones are only here
-          const local = sync.store.operations().filter((op) => op.groupId === input.groupId && op.status !== 'applied').map(operationHistory);
-          const context = { productName: sync.store.meta(input.groupId) ? await this.#productName() : (pid: string) => pid, stationId: sync.stationId };
-          const hub = sync.store.meta(input.groupId) ? (await this.#hubFor(ctx).history(input.groupId).catch((e: unknown) => (isAppError(e, 'NOT_YOUR_GROUP') ? { events: [] } : Promise.reject(e)))).events.map((e) => historyEntry(e, context)) : [];
+          const local = sync.store
+            .operations()
+            .filter((op) => op.groupId === input.groupId && op.status !== 'applied')
+            .map(operationHistory);
+          const context = {
+            productName: sync.store.meta(input.groupId) ? await this.#productName() : (pid: string) => pid,
+            stationId: sync.stationId,
+          };
+          const hub = sync.store.meta(input.groupId)
+            ? (
+                await this.#hubFor(ctx)
+                  .history(input.groupId)
+                  .catch((e: unknown) => (isAppError(e, 'NOT_YOUR_GROUP') ? { events: [] } : Promise.reject(e)))
+              ).events.map((e) => historyEntry(e, context))
+            : [];
           return [...hub, ...local].sort((a, b) => b.at.localeCompare(a.at));
         },
         generateResources: async (input, ctx) => {
           const group = this.#summary(input.groupId);
           const j = await this.#hubFor(ctx).startThirdPartyJob(input.groupId, { kinds: [input.kind] });
-          const job: JobProgress = { jobId: j.id, kind: 'third_party_resources', groupId: input.groupId, label: `${input.kind === 'homekit' ? 'HomeKit' : 'Find My'} resources for ${group.name}`, resource: input.kind, progress: 0, state: 'running', message: null };
+          const job: JobProgress = {
+            jobId: j.id,
+            kind: 'third_party_resources',
+            groupId: input.groupId,
+            label: `${input.kind === 'homekit' ? 'HomeKit' : 'Find My'} resources for ${group.name}`,
+            resource: input.kind,
+            progress: 0,
+            state: 'running',
+            message: null,
+          };
           this.#watchJob(job, j.id);
           return job;
         },
@@ -795,25 +1028,40 @@ export class StationRuntime {
           this.#ready();
           const codeId = this.#downloadCodes.get(input.groupId);
           if (codeId === undefined) throw new AppError('CODE_EXPIRED', 'Ask for a one-time code for this group first, then enter it.');
-          const r = await this.#hubFor(ctx).download(input.groupId, { codeId, code: input.code, confirmGenerate: input.confirmGenerate ?? false });
+          const r = await this.#hubFor(ctx).download(input.groupId, {
+            codeId,
+            code: input.code,
+            confirmGenerate: input.confirmGenerate ?? false,
+          });
           // the code stays known: typed again, the hub answers that it was already used
-          const csv = ['uuid,authkey,mac,kind', ...r.licenses.map((l) => `${l.uuid},${l.authkey},${l.mac ?? ''},${l.kind}`)].join('\r\n') + '\r\n';
+          const csv =
+            ['uuid,authkey,mac,kind', ...r.licenses.map((l) => `${l.uuid},${l.authkey},${l.mac ?? ''},${l.kind}`)].join('\r\n') + '\r\n';
           const filePath = this.#writeExport(`licenses-${input.groupId.slice(0, 8)}-${this.#stamp()}.csv`, csv);
           await this.#resync();
           return { filePath, licenses: r.licenses.length, group: this.#summary(input.groupId) };
         },
         reassign: async (input, ctx) => {
           const { sync, station } = this.#ready();
-          if (input.slotIds.length === 0) throw new AppError('SLOTS_REQUIRED', 'Tick at least one slot: a group is not reassigned to no slot.');
+          if (input.slotIds.length === 0)
+            throw new AppError('SLOTS_REQUIRED', 'Tick at least one slot: a group is not reassigned to no slot.');
           for (const id of input.slotIds) this.#place(id);
           const running = input.slotIds.find((id) => this.#hasSlot(id) && station.slot(id).running);
-          if (running) throw new AppError('SLOT_RUNNING', `Slot ${this.#place(running).number} is burning: stop it before you reassign it.`);
+          if (running)
+            throw new AppError('SLOT_RUNNING', `Slot ${this.#place(running).number} is burning: stop it before you reassign it.`);
           // a slot that burns the group and is not among the new slots would burn a group no longer its own
           const burning = station.slots().find((s) => s.running && s.groupId === input.groupId && !input.slotIds.includes(s.slotId));
-          if (burning) throw new AppError('SLOT_RUNNING', `Slot ${this.#place(burning.slotId).number} is burning group "${station.group(input.groupId).name}": stop it before you reassign the group to other slots.`);
+          if (burning)
+            throw new AppError(
+              'SLOT_RUNNING',
+              `Slot ${this.#place(burning.slotId).number} is burning group "${station.group(input.groupId).name}": stop it before you reassign the group to other slots.`,
+            );
           if (input.line != null) this.#assertKnownLine(input.line);
           this.#assertUuidsFit(input.groupId, input.slotIds);
-          const r = sync.reassign(input.groupId, { slotIds: input.slotIds, ...(input.line !== undefined ? { line: input.line } : {}), by: this.#supervisorName(ctx) });
+          const r = sync.reassign(input.groupId, {
+            slotIds: input.slotIds,
+            ...(input.line !== undefined ? { line: input.line } : {}),
+            by: this.#supervisorName(ctx),
+          });
           if (this.#summary(input.groupId).blocked === null) this.#bind(input.groupId, input.slotIds);
           this.#publishGroups();
           return { group: this.#summary(input.groupId), queuedOffline: r.queuedOffline };
@@ -832,22 +1080,34 @@ export class StationRuntime {
             for (const r of station.ledger.burnRecords({ groupId })) if (r.result === 'suspect' && r.reason) reasons.set(r.uuid, r.reason);
           }
           return suspects.map((l) => ({
-            uuid: l.uuid, groupId: l.groupId, slotId: l.slot, slotNumber: this.#layout.find((p) => p.slotId === l.slot)?.number ?? null,
-            since: new Date(l.updatedAt).toISOString(), reason: reasons.get(l.uuid) ?? 'The outcome of the write is unknown.', moduleMac: l.moduleMac, moduleSerial: l.moduleSerial,
+            uuid: l.uuid,
+            groupId: l.groupId,
+            slotId: l.slot,
+            slotNumber: this.#layout.find((p) => p.slotId === l.slot)?.number ?? null,
+            since: new Date(l.updatedAt).toISOString(),
+            reason: reasons.get(l.uuid) ?? 'The outcome of the write is unknown.',
+            moduleMac: l.moduleMac,
+            moduleSerial: l.moduleSerial,
           }));
         },
         resolveSuspect: async (input, ctx) => {
           const { station } = this.#ready();
           const by = this.#supervisorName(ctx) ?? 'supervisor';
           const license = station.ledger.license(input.uuid);
-          if (license.state !== 'suspect') throw new AppError('NOT_SUSPECT', 'That license is not suspect (it may have been resolved already): refresh the list.');
+          if (license.state !== 'suspect')
+            throw new AppError('NOT_SUSPECT', 'That license is not suspect (it may have been resolved already): refresh the list.');
           if (input.action === 'void') {
             station.voidSuspect(input.uuid, input.reason ?? 'module lost: voided by a supervisor without a read-back', { by });
             this.#publishGroups();
-            return { uuid: input.uuid, state: 'void' as const, message: 'License voided: it is reported to the hub as spoiled with the next sync.' };
+            return {
+              uuid: input.uuid,
+              state: 'void' as const,
+              message: 'License voided: it is reported to the hub as spoiled with the next sync.',
+            };
           }
           const slotId = input.slotId ?? license.slot;
-          if (slotId === null || !this.#hasSlot(slotId)) throw new AppError('SLOT_REQUIRED', 'Pick the slot whose jig holds the module, then read it back.');
+          if (slotId === null || !this.#hasSlot(slotId))
+            throw new AppError('SLOT_REQUIRED', 'Pick the slot whose jig holds the module, then read it back.');
           const place = this.#place(slotId);
           // a read-back needs the port to itself: the slot finishes what it is doing and stops
           if (station.slot(slotId).running) await station.stop([slotId]);
@@ -855,7 +1115,16 @@ export class StationRuntime {
           await this.#watcher.rescan();
           try {
             const { moduleSerial, confirmUnidentified, otherLicense } = input;
-            const r = await station.resolveSuspectByReadBack(input.uuid, { slotId }, { by, ...(moduleSerial ? { moduleSerial } : {}), ...(confirmUnidentified ? { confirmUnidentified } : {}), ...(otherLicense ? { otherLicense } : {}) });
+            const r = await station.resolveSuspectByReadBack(
+              input.uuid,
+              { slotId },
+              {
+                by,
+                ...(moduleSerial ? { moduleSerial } : {}),
+                ...(confirmUnidentified ? { confirmUnidentified } : {}),
+                ...(otherLicense ? { otherLicense } : {}),
+              },
+            );
             this.#publishGroups();
             const message: Record<typeof r.state, string> = {
               verified: `The module on slot ${place.number} holds this license: it is counted as burned.`,
@@ -865,22 +1134,52 @@ export class StationRuntime {
             return { uuid: input.uuid, state: r.state, message: message[r.state] };
           } catch (e) {
             if (!isAppError(e) || !['TIMEOUT', 'PORT_ERROR', 'DISCONNECTED', 'CHECKSUM'].includes(e.code)) throw e;
-            return { uuid: input.uuid, state: 'suspect' as const, message: `No module answered on slot ${place.number}: put the module back in the jig and read again, or void the license.` };
+            return {
+              uuid: input.uuid,
+              state: 'suspect' as const,
+              message: `No module answered on slot ${place.number}: put the module back in the jig and read again, or void the license.`,
+            };
           }
         },
         importLicenses: async (input) => {
           const { station } = this.#ready();
           const bytes = Buffer.from(input.contentBase64, 'base64');
-          const r = await station.importLicenseList(bytes, input.fileName, { ...(input.groupName ? { groupName: input.groupName } : {}), ...(input.pid ? { pid: input.pid } : {}) });
-          if (!r.ok) return { fileName: input.fileName, imported: false, groupId: null, rowsRead: 0, rowsImported: 0, problems: r.errors.slice(0, 500).map((e) => ({ line: Math.max(1, e.line), column: null, reason: e.reason })) };
+          const r = await station.importLicenseList(bytes, input.fileName, {
+            ...(input.groupName ? { groupName: input.groupName } : {}),
+            ...(input.pid ? { pid: input.pid } : {}),
+          });
+          if (!r.ok)
+            return {
+              fileName: input.fileName,
+              imported: false,
+              groupId: null,
+              rowsRead: 0,
+              rowsImported: 0,
+              problems: r.errors.slice(0, 500).map((e) => ({ line: Math.max(1, e.line), column: null, reason: e.reason })),
+            };
           this.#publishGroups();
-          return { fileName: input.fileName, imported: true, groupId: r.groupId, rowsRead: r.imported, rowsImported: r.imported, problems: [] };
+          return {
+            fileName: input.fileName,
+            imported: true,
+            groupId: r.groupId,
+            rowsRead: r.imported,
+            rowsImported: r.imported,
+            problems: [],
+          };
         },
         auditCheck: () => {
           const v = this.#ready().station.verifyAudit();
           const checkedAt = new Date(this.#clock.now()).toISOString();
-          if (v.ok) return { ok: true, entries: v.entries, licenses: v.licenses, firstBroken: null, clockWentBack: v.clockWentBack, checkedAt };
-          return { ok: false, entries: v.entries, licenses: v.licenses, firstBroken: { seq: v.brokenAt, reason: v.reason, uuid: v.uuid }, clockWentBack: 0, checkedAt };
+          if (v.ok)
+            return { ok: true, entries: v.entries, licenses: v.licenses, firstBroken: null, clockWentBack: v.clockWentBack, checkedAt };
+          return {
+            ok: false,
+            entries: v.entries,
+            licenses: v.licenses,
+            firstBroken: { seq: v.brokenAt, reason: v.reason, uuid: v.uuid },
+            clockWentBack: 0,
+            checkedAt,
+          };
         },
         reconcile: async (_input, ctx) => {
           const { sync } = this.#ready();
@@ -894,10 +1193,21 @@ export class StationRuntime {
           this.#summary(input.groupId);
           mkdirSync(this.#exportDir, { recursive: true });
           const filePath = join(this.#exportDir, `transfer-${input.groupId.slice(0, 8)}-${this.#stamp()}.bundle`);
-          const r = await sync.exportBundle({ groupId: input.groupId, filePath, ...(input.count !== undefined ? { count: input.count } : {}), by: this.#supervisorName(ctx) });
+          const r = await sync.exportBundle({
+            groupId: input.groupId,
+            filePath,
+            ...(input.count !== undefined ? { count: input.count } : {}),
+            by: this.#supervisorName(ctx),
+          });
           this.#publishGroups();
           // the passphrase is answered once and kept nowhere: the supervisor reads it off the screen
-          return { bundleId: r.bundleId, filePath: r.filePath, licenses: r.licenses, oneTimePassphrase: r.passphrase, group: this.#summary(input.groupId) };
+          return {
+            bundleId: r.bundleId,
+            filePath: r.filePath,
+            licenses: r.licenses,
+            oneTimePassphrase: r.passphrase,
+            group: this.#summary(input.groupId),
+          };
         },
         importBundle: async (input, ctx) => {
           const { sync } = this.#ready();
@@ -921,18 +1231,33 @@ export class StationRuntime {
         exportReport: (input) => {
           const { station } = this.#ready();
           this.#checkCode('report_export', input.code);
-          const records = burnRecordsSince(station.vault.db, reportFrom(input.range, this.#clock.now()), { groupId: input.groupId, operator: input.operator });
+          const records = burnRecordsSince(station.vault.db, reportFrom(input.range, this.#clock.now()), {
+            groupId: input.groupId,
+            operator: input.operator,
+          });
           const names = new Map(station.groups().map((g) => [g.id, g.name]));
-          const filePath = this.#writeExport(`burn-report-${input.range}-${this.#stamp()}.csv`, burnReportCsv(records, {
-            group: (id) => names.get(id) ?? id,
-            slot: (id) => this.#layout.find((p) => p.slotId === id)?.number ?? null,
-            operator: (n) => this.people.operatorLabel(n),
-          }));
+          const filePath = this.#writeExport(
+            `burn-report-${input.range}-${this.#stamp()}.csv`,
+            burnReportCsv(records, {
+              group: (id) => names.get(id) ?? id,
+              slot: (id) => this.#layout.find((p) => p.slotId === id)?.number ?? null,
+              operator: (n) => this.people.operatorLabel(n),
+            }),
+          );
           return { filePath, rows: records.length };
         },
       },
       sync: {
-        status: () => this.#sync?.status() ?? { enrolled: false, online: false, syncing: false, hubUrl: null, lastSyncAt: null, outbox: 0, lastError: null },
+        status: () =>
+          this.#sync?.status() ?? {
+            enrolled: false,
+            online: false,
+            syncing: false,
+            hubUrl: null,
+            lastSyncAt: null,
+            outbox: 0,
+            lastError: null,
+          },
         syncNow: async () => {
           const { sync } = this.#ready();
           await sync.syncNow();
@@ -947,11 +1272,23 @@ export class StationRuntime {
           const names = new Map(station.groups().map((g) => [g.id, g.name]));
           const now = this.#clock.now();
           const from = reportFrom(input.range, now);
-          const who = { operator: input.operator ?? null, operators: operatorsSince(station.vault.db, from).map((number) => ({ number, name: this.people.operatorName(number) })) };
-          return dashboard(input.range, now, burnStats(station.vault.db, { from, to: now, operator: input.operator }), {
-            slot: (id) => { const p = this.#layout.find((x) => x.slotId === id); return p ? { label: `Slot ${p.number}`, number: p.number } : { label: id, number: null }; },
-            group: (id) => names.get(id) ?? id,
-          }, who);
+          const who = {
+            operator: input.operator ?? null,
+            operators: operatorsSince(station.vault.db, from).map((number) => ({ number, name: this.people.operatorName(number) })),
+          };
+          return dashboard(
+            input.range,
+            now,
+            burnStats(station.vault.db, { from, to: now, operator: input.operator }),
+            {
+              slot: (id) => {
+                const p = this.#layout.find((x) => x.slotId === id);
+                return p ? { label: `Slot ${p.number}`, number: p.number } : { label: id, number: null };
+              },
+              group: (id) => names.get(id) ?? id,
+            },
+            who,
+          );
         },
       },
     };

@@ -1,4 +1,13 @@
-import type { BurnFailureCodeOut, Dashboard, GroupSummary, HistoryEntry, HistoryFacts, RefusedReport, UpdateRequest as ApiUpdateRequest, VaultGuard } from '../../common/api/schemas';
+import type {
+  BurnFailureCodeOut,
+  Dashboard,
+  GroupSummary,
+  HistoryEntry,
+  HistoryFacts,
+  RefusedReport,
+  UpdateRequest as ApiUpdateRequest,
+  VaultGuard,
+} from '../../common/api/schemas';
 import { burnFailureCodeSchema, credentialStateSchema, deliveryModeSchema, historyEventSchema } from '../../common/api/schemas';
 import { allowedActions } from '../../common/credential-actions';
 import type { CredentialEvent, UpdateRequest as HubUpdateRequest } from '../../common/hub-api';
@@ -19,22 +28,46 @@ import type { HubGroupMeta, OperationRow } from '../vault/sync-store';
  * hub's own counts, jobs), so it takes the licenses it holds for the group's unused ones; the hub still refuses
  * what it must. `features`: the product's, once the station has read the hub's products.
  */
-export function groupSummary(g: StationGroup, meta: HubGroupMeta | undefined, boundSlots: readonly string[], features: GroupSummary['features'] = null): GroupSummary {
+export function groupSummary(
+  g: StationGroup,
+  meta: HubGroupMeta | undefined,
+  boundSlots: readonly string[],
+  features: GroupSummary['features'] = null,
+): GroupSummary {
   const counts = toApiGroupCounts(g.id, g.counts);
   const state = credentialStateSchema.safeParse(meta?.hubState);
   const mode = deliveryModeSchema.safeParse(meta?.deliveryMode);
   let blocked: GroupSummary['blocked'] = null;
   if (g.blocked !== null) blocked = { code: 'GROUP_BLOCKED', message: g.blocked.reason };
-  else if (counts.left === 0) blocked = { code: 'GROUP_EMPTY', message: 'No license left in this group: pick another group, or ask a supervisor to split or import one.' };
+  else if (counts.left === 0)
+    blocked = {
+      code: 'GROUP_EMPTY',
+      message: 'No license left in this group: pick another group, or ask a supervisor to split or import one.',
+    };
   const hubState = state.success ? state.data : 'valid';
   const deliveryMode = mode.success ? mode.data : 'credential';
   const actions = allowedActions('station', {
-    state: hubState, owner: 'mine', deliveryMode, origin: 'purchase',
+    state: hubState,
+    owner: 'mine',
+    deliveryMode,
+    origin: 'purchase',
     // the hub marks a valid or updated group unusable only while a customer's credential waits for confirmation
     confirmed: !(meta && !meta.usable && (hubState === 'valid' || hubState === 'updated')),
     features: features ?? { homekit: false, findmy: false },
-    unusedAtHub: counts.left, unused: counts.left, licenses: counts.total, jobRunning: false, updateRequests: 1,
-  }).map((a) => (a.action === 'generate_resources' && features === null ? { action: a.action, allowed: false, reason: "The hub's products are not read yet: open the supervisor console while the station is online." } : a));
+    unusedAtHub: counts.left,
+    unused: counts.left,
+    licenses: counts.total,
+    jobRunning: false,
+    updateRequests: 1,
+  }).map((a) =>
+    a.action === 'generate_resources' && features === null
+      ? {
+          action: a.action,
+          allowed: false,
+          reason: "The hub's products are not read yet: open the supervisor console while the station is online.",
+        }
+      : a,
+  );
   return {
     id: g.id,
     name: g.name,
@@ -58,21 +91,54 @@ export function groupSummary(g: StationGroup, meta: HubGroupMeta | undefined, bo
 
 export function updateRequest(u: HubUpdateRequest, productName: (pid: string) => string): ApiUpdateRequest {
   return {
-    id: u.id, groupId: u.credentialId, fromPid: u.fromPid, targetPid: u.toPid, targetProductName: productName(u.toPid), deliveryMode: u.toDeliveryMode,
-    state: u.state, priceDifferenceCents: u.priceDifferenceCents, createdAt: u.createdAt,
+    id: u.id,
+    groupId: u.credentialId,
+    fromPid: u.fromPid,
+    targetPid: u.toPid,
+    targetProductName: productName(u.toPid),
+    deliveryMode: u.toDeliveryMode,
+    state: u.state,
+    priceDifferenceCents: u.priceDifferenceCents,
+    createdAt: u.createdAt,
     updatedAt: u.rejectedAt ?? u.recalledAt ?? u.completedAt ?? u.paidAt ?? u.approvedAt ?? u.createdAt,
   };
 }
 
 const historyKinds: Record<string, HistoryEntry['kind']> = {
-  created: 'created', created_by_split: 'created', imported: 'import', split: 'split', assigned: 'reassign', confirmed: 'updated',
-  update_requested: 'change_product', update_approved: 'change_product', update_paid: 'change_product', update_recalled: 'recall', updated: 'updated',
-  third_party_job_started: 'resources', third_party_job_done: 'resources', downloaded: 'download', list_generated: 'download', exported: 'download',
-  transfer_out: 'transfer', transfer_in: 'transfer',
+  created: 'created',
+  created_by_split: 'created',
+  imported: 'import',
+  split: 'split',
+  assigned: 'reassign',
+  confirmed: 'updated',
+  update_requested: 'change_product',
+  update_approved: 'change_product',
+  update_paid: 'change_product',
+  update_recalled: 'recall',
+  updated: 'updated',
+  third_party_job_started: 'resources',
+  third_party_job_done: 'resources',
+  downloaded: 'download',
+  list_generated: 'download',
+  exported: 'download',
+  transfer_out: 'transfer',
+  transfer_in: 'transfer',
 };
 
 const noFacts: HistoryFacts = {
-  licenses: null, purchased: null, free: null, product: null, fromProduct: null, toProduct: null, deliveryMode: null, amountCents: null, party: null, kinds: null, status: null, code: null, reason: null,
+  licenses: null,
+  purchased: null,
+  free: null,
+  product: null,
+  fromProduct: null,
+  toProduct: null,
+  deliveryMode: null,
+  amountCents: null,
+  party: null,
+  kinds: null,
+  status: null,
+  code: null,
+  reason: null,
 };
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : null);
 const int = (v: unknown): number | null => (typeof v === 'number' && Number.isInteger(v) ? v : null);
@@ -84,33 +150,76 @@ const sum = (a: number | null, b: number | null): number | null => (a === null &
  * of PIDs, amounts in cents, whose doing it was; ids (updates, jobs, bundles,
  * stations) and payment references are left out.
  */
-export function historyEntry(e: CredentialEvent, context: { productName: (pid: string) => string; stationId: string | null }): HistoryEntry {
+export function historyEntry(
+  e: CredentialEvent,
+  context: { productName: (pid: string) => string; stationId: string | null },
+): HistoryEntry {
   const d = e.details;
-  const product = (v: unknown): string | null => { const pid = str(v); return pid === null ? null : context.productName(pid); };
+  const product = (v: unknown): string | null => {
+    const pid = str(v);
+    return pid === null ? null : context.productName(pid);
+  };
   const mode = deliveryModeSchema.safeParse(d.deliveryMode ?? d.toDeliveryMode);
-  const station = (v: unknown): HistoryFacts['party'] => (str(v) === null ? null : v === context.stationId ? 'this_station' : 'other_station');
+  const station = (v: unknown): HistoryFacts['party'] =>
+    str(v) === null ? null : v === context.stationId ? 'this_station' : 'other_station';
   const facts: HistoryFacts = { ...noFacts, deliveryMode: mode.success ? mode.data : null };
   switch (e.kind) {
-    case 'created': facts.product = product(d.pid); break;
-    case 'imported': facts.licenses = num(d.count); break;
-    case 'split': case 'created_by_split':
-      facts.purchased = num(d.purchased); facts.free = num(d.free); facts.licenses = sum(facts.purchased, facts.free);
+    case 'created':
+      facts.product = product(d.pid);
+      break;
+    case 'imported':
+      facts.licenses = num(d.count);
+      break;
+    case 'split':
+    case 'created_by_split':
+      facts.purchased = num(d.purchased);
+      facts.free = num(d.free);
+      facts.licenses = sum(facts.purchased, facts.free);
       facts.party = d.by === 'station' ? station(d.stationId) : 'hub';
       break;
-    case 'assigned': facts.party = station(d.stationId); facts.licenses = num(d.licensesMoved); break;
-    case 'downloaded': case 'list_generated': case 'transfer_out': case 'transfer_in': facts.licenses = num(d.licenses); break;
-    case 'third_party_job_started': facts.kinds = Array.isArray(d.kinds) ? d.kinds.filter((k): k is 'homekit' | 'findmy' => k === 'homekit' || k === 'findmy') : null; break;
-    case 'third_party_job_done': facts.licenses = num(d.generated); break;
-    case 'update_requested':
-      facts.fromProduct = product(d.fromPid); facts.toProduct = product(d.toPid); facts.licenses = num(d.licenses); facts.amountCents = int(d.priceDifferenceCents);
+    case 'assigned':
+      facts.party = station(d.stationId);
+      facts.licenses = num(d.licensesMoved);
       break;
-    case 'update_approved': facts.amountCents = int(d.toPay); break;
-    case 'update_paid': facts.amountCents = int(d.amountCents); break;
-    case 'updated': facts.product = product(d.pid); break;
-    default: break;
+    case 'downloaded':
+    case 'list_generated':
+    case 'transfer_out':
+    case 'transfer_in':
+      facts.licenses = num(d.licenses);
+      break;
+    case 'third_party_job_started':
+      facts.kinds = Array.isArray(d.kinds) ? d.kinds.filter((k): k is 'homekit' | 'findmy' => k === 'homekit' || k === 'findmy') : null;
+      break;
+    case 'third_party_job_done':
+      facts.licenses = num(d.generated);
+      break;
+    case 'update_requested':
+      facts.fromProduct = product(d.fromPid);
+      facts.toProduct = product(d.toPid);
+      facts.licenses = num(d.licenses);
+      facts.amountCents = int(d.priceDifferenceCents);
+      break;
+    case 'update_approved':
+      facts.amountCents = int(d.toPay);
+      break;
+    case 'update_paid':
+      facts.amountCents = int(d.amountCents);
+      break;
+    case 'updated':
+      facts.product = product(d.pid);
+      break;
+    default:
+      break;
   }
   const event = historyEventSchema.safeParse(e.kind);
-  return { id: e.id, groupId: e.credentialId, kind: historyKinds[e.kind] ?? 'updated', event: event.success ? event.data : 'other', at: e.at, facts };
+  return {
+    id: e.id,
+    groupId: e.credentialId,
+    kind: historyKinds[e.kind] ?? 'updated',
+    event: event.success ? event.data : 'other',
+    at: e.at,
+    facts,
+  };
 }
 
 /** The failure code at the start of a ledger reason ("TIMEOUT at write: ..."), or INTERNAL. */
@@ -146,8 +255,13 @@ export function reportFrom(range: 'shift' | 'day', now: number): number {
  * from the same rows: the totals are the sums of the hours, and the failed and
  * suspect totals are the sums of the reasons per slot and per group.
  */
-export function dashboard(range: 'shift' | 'day', now: number, rows: readonly BurnStatRow[], labels: { slot: (id: string) => { label: string; number: number | null }; group: (id: string) => string },
-  who: { operator: string | null; operators: { number: string; name: string }[] } = { operator: null, operators: [] }): Dashboard {
+export function dashboard(
+  range: 'shift' | 'day',
+  now: number,
+  rows: readonly BurnStatRow[],
+  labels: { slot: (id: string) => { label: string; number: number | null }; group: (id: string) => string },
+  who: { operator: string | null; operators: { number: string; name: string }[] } = { operator: null, operators: [] },
+): Dashboard {
   const from = reportFrom(range, now);
   const hourMs = 3600_000;
   const firstHour = Math.floor(from / hourMs) * hourMs;
@@ -171,14 +285,22 @@ export function dashboard(range: 'shift' | 'day', now: number, rows: readonly Bu
     bump(bySlot, r.slot, code, r.n);
     bump(byGroup, r.groupId, code, r.n);
   }
-  const reasons = (m: Map<BurnFailureCodeOut, number>) => [...m].map(([code, count]) => ({ code, count })).sort((a, b) => b.count - a.count || a.code.localeCompare(b.code));
+  const reasons = (m: Map<BurnFailureCodeOut, number>) =>
+    [...m].map(([code, count]) => ({ code, count })).sort((a, b) => b.count - a.count || a.code.localeCompare(b.code));
   return {
-    range, from: new Date(from).toISOString(), to: new Date(now).toISOString(),
+    range,
+    from: new Date(from).toISOString(),
+    to: new Date(now).toISOString(),
     burnsPerHour: [...hours].map(([h, v]) => ({ hour: new Date(h).toISOString(), ...v })),
-    failuresBySlot: [...bySlot].map(([slotId, m]) => ({ slotId, ...labels.slot(slotId), reasons: reasons(m) }))
+    failuresBySlot: [...bySlot]
+      .map(([slotId, m]) => ({ slotId, ...labels.slot(slotId), reasons: reasons(m) }))
       .sort((a, b) => (a.number ?? Infinity) - (b.number ?? Infinity) || a.slotId.localeCompare(b.slotId, 'en', { numeric: true })),
-    failuresByGroup: [...byGroup].map(([groupId, m]) => ({ groupId, label: labels.group(groupId), reasons: reasons(m) })).sort((a, b) => a.label.localeCompare(b.label)),
-    totals, operator: who.operator, operators: who.operators,
+    failuresByGroup: [...byGroup]
+      .map(([groupId, m]) => ({ groupId, label: labels.group(groupId), reasons: reasons(m) }))
+      .sort((a, b) => a.label.localeCompare(b.label)),
+    totals,
+    operator: who.operator,
+    operators: who.operators,
   };
 }
 
@@ -186,19 +308,42 @@ export function dashboard(range: 'shift' | 'day', now: number, rows: readonly Bu
 export function operationHistory(op: OperationRow): HistoryEntry {
   const licenses = Array.isArray(op.detail.uuids) ? op.detail.uuids.length : null;
   return {
-    id: op.id, groupId: op.groupId, kind: op.kind === 'transfer_out' || op.kind === 'transfer_in' ? 'transfer' : op.kind, event: `local_${op.kind}`, at: new Date(op.createdAt).toISOString(),
-    facts: { ...noFacts, licenses, purchased: num(op.detail.purchased), free: num(op.detail.free), status: op.status, code: op.status === 'rejected' ? op.code : null, reason: op.reason },
+    id: op.id,
+    groupId: op.groupId,
+    kind: op.kind === 'transfer_out' || op.kind === 'transfer_in' ? 'transfer' : op.kind,
+    event: `local_${op.kind}`,
+    at: new Date(op.createdAt).toISOString(),
+    facts: {
+      ...noFacts,
+      licenses,
+      purchased: num(op.detail.purchased),
+      free: num(op.detail.free),
+      status: op.status,
+      code: op.status === 'rejected' ? op.code : null,
+      reason: op.reason,
+    },
   };
 }
 
 /** What the hub refused of the station's reports, newest first. */
-export function refusedReports(rows: readonly { key: string; kind: string; uuid: string | null; code: string; reason: string; at: number }[]): RefusedReport[] {
-  return [...rows].sort((a, b) => b.at - a.at).map((r) => ({ key: r.key, kind: r.kind, uuid: r.uuid, code: r.code, reason: r.reason, at: new Date(r.at).toISOString() }));
+export function refusedReports(
+  rows: readonly { key: string; kind: string; uuid: string | null; code: string; reason: string; at: number }[],
+): RefusedReport[] {
+  return [...rows]
+    .sort((a, b) => b.at - a.at)
+    .map((r) => ({ key: r.key, kind: r.kind, uuid: r.uuid, code: r.code, reason: r.reason, at: new Date(r.at).toISOString() }));
 }
 
 /** The vault guard as the screen shows it, from the vault's rollback (null: the vault is current). */
 export function vaultGuard(rollback: VaultRollback | null): VaultGuard {
   if (rollback === null) return { state: 'ok' };
-  if (rollback.source === 'hub') return { state: 'hub-rolled-back', vaultSeq: rollback.vaultSeq, hubSeq: rollback.anchoredSeq, message: rollback.message };
-  return { state: 'rolled-back', vaultSeq: rollback.vaultSeq, anchoredSeq: rollback.anchoredSeq, diverged: rollback.diverged, message: rollback.message };
+  if (rollback.source === 'hub')
+    return { state: 'hub-rolled-back', vaultSeq: rollback.vaultSeq, hubSeq: rollback.anchoredSeq, message: rollback.message };
+  return {
+    state: 'rolled-back',
+    vaultSeq: rollback.vaultSeq,
+    anchoredSeq: rollback.anchoredSeq,
+    diverged: rollback.diverged,
+    message: rollback.message,
+  };
 }

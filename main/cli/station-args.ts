@@ -61,7 +61,17 @@ Exit codes: 0 done, 1 refused or failed (see the message; also a port in use), 2
 6 vault damaged or older than its last known state (restore the newest copy, or reconcile), 7 disk full,
 8 the hub cannot be reached (reconcile: nothing was changed; try again when it is).`;
 
-export const stationExitCodes = { ok: 0, failed: 1, usage: 2, port: 3, vault: 4, internal: 5, damaged: 6, diskFull: 7, hubUnreachable: 8 } as const;
+export const stationExitCodes = {
+  ok: 0,
+  failed: 1,
+  usage: 2,
+  port: 3,
+  vault: 4,
+  internal: 5,
+  damaged: 6,
+  diskFull: 7,
+  hubUnreachable: 8,
+} as const;
 
 export interface SlotSpec {
   port?: string;
@@ -85,7 +95,12 @@ export type StationCommand =
   | { command: 'unblock'; group: string }
   | { command: 'run'; slots: SlotSpec[]; count?: number; operator?: string }
   | { command: 'suspects'; group?: string }
-  | { command: 'resolve'; uuid: string; via: { port: string; protocol: ProtocolId; baudRate?: number } | { void: true; reason: string }; settle?: { moduleSerial?: string; confirmUnidentified?: boolean; otherLicense?: 'release' | 'void' } }
+  | {
+      command: 'resolve';
+      uuid: string;
+      via: { port: string; protocol: ProtocolId; baudRate?: number } | { void: true; reason: string };
+      settle?: { moduleSerial?: string; confirmUnidentified?: boolean; otherLicense?: 'release' | 'void' };
+    }
   | { command: 'verify' }
   | { command: 'backup'; out: string }
   | { command: 'restore'; from: string }
@@ -103,7 +118,8 @@ const bad = (message: string) => new AppError('BAD_ARGUMENT', `${message} Run "n
 
 function positiveInt(name: string, text: string, max: number): number {
   const n = Number(text);
-  if (text.trim() === '' || !Number.isInteger(n) || n < 1 || n > max) throw bad(`${name} must be a whole number from 1 to ${max} (got "${text}").`);
+  if (text.trim() === '' || !Number.isInteger(n) || n < 1 || n > max)
+    throw bad(`${name} must be a whole number from 1 to ${max} (got "${text}").`);
   return n;
 }
 
@@ -115,7 +131,8 @@ export function parseSlotSpec(text: string): SlotSpec {
     const eq = part.indexOf('=');
     if (eq <= 0) throw bad(`--slot "${text}": each part is key=value (port=..., protocol=..., group=...).`);
     const key = part.slice(0, eq).trim();
-    if (!['port', 'programmer', 'protocol', 'group', 'baud', 'reset'].includes(key)) throw bad(`--slot "${text}": unknown key "${key}"; use port (or programmer), protocol, group and optionally baud and reset.`);
+    if (!['port', 'programmer', 'protocol', 'group', 'baud', 'reset'].includes(key))
+      throw bad(`--slot "${text}": unknown key "${key}"; use port (or programmer), protocol, group and optionally baud and reset.`);
     if (fields.has(key)) throw bad(`--slot "${text}": ${key} is given twice.`);
     fields.set(key, part.slice(eq + 1).trim());
   }
@@ -127,16 +144,24 @@ export function parseSlotSpec(text: string): SlotSpec {
   if (port && programmer) throw bad(`--slot "${text}": give either port or programmer, not both.`);
   if (!port && !programmer) throw bad(`--slot "${text}" names no port (port=/dev/ttyUSB0) or programmer (programmer=<key>).`);
   if (reset !== undefined && reset !== 'on' && reset !== 'off') throw bad(`--slot "${text}": reset is on or off.`);
-  if (reset === 'on' && !programmer) throw bad(`--slot "${text}": reset=on needs programmer=<key> (the reset comes from the programmer's model).`);
+  if (reset === 'on' && !programmer)
+    throw bad(`--slot "${text}": reset=on needs programmer=<key> (the reset comes from the programmer's model).`);
   if (!protocol || !isProtocolId(protocol)) throw bad(`--slot "${text}": protocol must be tuya-auc or tuyaopen-cli.`);
   if (!group) throw bad(`--slot "${text}" names no group (group=<id or name>; see the groups command).`);
   const baud = fields.get('baud');
-  return { ...(port ? { port } : { programmer: programmer! }), ...(reset === 'on' ? { reset: true } : {}), protocol, group, ...(baud !== undefined ? { baudRate: positiveInt('baud', baud, 4_000_000) } : {}) };
+  return {
+    ...(port ? { port } : { programmer: programmer! }),
+    ...(reset === 'on' ? { reset: true } : {}),
+    protocol,
+    group,
+    ...(baud !== undefined ? { baudRate: positiveInt('baud', baud, 4_000_000) } : {}),
+  };
 }
 
 export function parseStationArgs(argv: readonly string[]): StationArgs {
   const [command, ...rest] = argv;
-  if (command === undefined || command === 'help' || command === '--help' || command === '-h') return { cmd: { command: 'help' }, vault: undefined, passphraseFile: undefined, json: false };
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h')
+    return { cmd: { command: 'help' }, vault: undefined, passphraseFile: undefined, json: false };
   let values: Record<string, string | boolean | string[] | undefined>;
   try {
     ({ values } = parseArgs({
@@ -172,7 +197,10 @@ export function parseStationArgs(argv: readonly string[]): StationArgs {
   } catch (e) {
     throw bad(e instanceof Error ? e.message.replace(/\. To specify.*$/s, '.') : String(e));
   }
-  if (values.passphrase !== undefined) throw bad('Do not put the passphrase on the command line (other users can see it): use --passphrase-file <file> or the CS_PASSPHRASE environment variable.');
+  if (values.passphrase !== undefined)
+    throw bad(
+      'Do not put the passphrase on the command line (other users can see it): use --passphrase-file <file> or the CS_PASSPHRASE environment variable.',
+    );
   const str = (k: string) => values[k] as string | undefined;
   const need = (k: string, what: string) => {
     const v = str(k);
@@ -209,11 +237,17 @@ export function parseStationArgs(argv: readonly string[]): StationArgs {
       break;
     case 'import':
       if (str('group') !== undefined) {
-        if (str('file') !== undefined || str('name') !== undefined) throw bad('"import --group" sets the PID of a group already here; it takes only --pid.');
+        if (str('file') !== undefined || str('name') !== undefined)
+          throw bad('"import --group" sets the PID of a group already here; it takes only --pid.');
         cmd = { command: 'set-pid', group: need('group', '<id|name>'), pid: need('pid', '<product PID>') };
         break;
       }
-      cmd = { command, file: need('file', '<list.csv|list.xlsx>'), ...(str('name') ? { name: str('name')! } : {}), ...(str('pid') ? { pid: str('pid')! } : {}) };
+      cmd = {
+        command,
+        file: need('file', '<list.csv|list.xlsx>'),
+        ...(str('name') ? { name: str('name')! } : {}),
+        ...(str('pid') ? { pid: str('pid')! } : {}),
+      };
       break;
     case 'block':
       cmd = { command, group: need('group', '<id|name>'), reason: need('reason', '<why, shown to operators>') };
@@ -229,8 +263,14 @@ export function parseStationArgs(argv: readonly string[]): StationArgs {
       if (twice !== undefined) throw bad(`Programmer ${twice} is given to two slots; each slot needs its own programmer.`);
       const count = str('count');
       const operator = str('operator');
-      if (operator !== undefined && !/^[0-9A-Za-z-]{1,16}$/.test(operator)) throw bad('--operator is an operator number: 1 to 16 letters, digits or dashes.');
-      cmd = { command, slots, ...(count !== undefined ? { count: positiveInt('--count', count, 10_000_000) } : {}), ...(operator !== undefined ? { operator } : {}) };
+      if (operator !== undefined && !/^[0-9A-Za-z-]{1,16}$/.test(operator))
+        throw bad('--operator is an operator number: 1 to 16 letters, digits or dashes.');
+      cmd = {
+        command,
+        slots,
+        ...(count !== undefined ? { count: positiveInt('--count', count, 10_000_000) } : {}),
+        ...(operator !== undefined ? { operator } : {}),
+      };
       break;
     }
     case 'suspects':
@@ -248,9 +288,19 @@ export function parseStationArgs(argv: readonly string[]): StationArgs {
         if (!isProtocolId(protocol)) throw bad(`Unknown protocol "${protocol}": use tuya-auc or tuyaopen-cli.`);
         const baud = str('baud');
         const other = str('other');
-        if (other !== undefined && other !== 'release' && other !== 'void') throw bad('--other is "release" (the license goes back to its group) or "void".');
-        const settle = { ...(str('serial') ? { moduleSerial: str('serial')! } : {}), ...(values['confirm-unidentified'] ? { confirmUnidentified: true } : {}), ...(other ? { otherLicense: other as 'release' | 'void' } : {}) };
-        cmd = { command, uuid, via: { port, protocol, ...(baud !== undefined ? { baudRate: positiveInt('--baud', baud, 4_000_000) } : {}) }, settle };
+        if (other !== undefined && other !== 'release' && other !== 'void')
+          throw bad('--other is "release" (the license goes back to its group) or "void".');
+        const settle = {
+          ...(str('serial') ? { moduleSerial: str('serial')! } : {}),
+          ...(values['confirm-unidentified'] ? { confirmUnidentified: true } : {}),
+          ...(other ? { otherLicense: other as 'release' | 'void' } : {}),
+        };
+        cmd = {
+          command,
+          uuid,
+          via: { port, protocol, ...(baud !== undefined ? { baudRate: positiveInt('--baud', baud, 4_000_000) } : {}) },
+          settle,
+        };
       }
       break;
     }
@@ -261,8 +311,9 @@ export function parseStationArgs(argv: readonly string[]): StationArgs {
       cmd = { command, from: need('from', '<the backup to put back>') };
       break;
     case 'reconcile': {
-      const by = need('by', '<supervisor name> (the hub\'s audit names who reconciled)').trim();
-      if (!stationSupervisorNameSchema.safeParse(by).success) throw bad('--by names the supervisor: up to 120 letters, digits, spaces and . _ @ # -.');
+      const by = need('by', "<supervisor name> (the hub's audit names who reconciled)").trim();
+      if (!stationSupervisorNameSchema.safeParse(by).success)
+        throw bad('--by names the supervisor: up to 120 letters, digits, spaces and . _ @ # -.');
       cmd = { command, by };
       break;
     }

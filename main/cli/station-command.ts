@@ -2,7 +2,17 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { AppError, isAppError, toErrorInfo } from '../../common/errors';
-import { MIN_PASSPHRASE_LENGTH, PassphraseWrapper, restoreVault, damagedError, defaultAnchorPath, diskFullError, isDamageError, isDiskFullError, type ScryptParams } from '../vault';
+import {
+  MIN_PASSPHRASE_LENGTH,
+  PassphraseWrapper,
+  restoreVault,
+  damagedError,
+  defaultAnchorPath,
+  diskFullError,
+  isDamageError,
+  isDiskFullError,
+  type ScryptParams,
+} from '../vault';
 import { ProgrammerWatcher } from '../../native/transport/programmer-watcher';
 import { findProgrammerByModel } from '../../native/transport/programmers';
 import { SyncEngine } from '../sync';
@@ -56,14 +66,23 @@ export async function runStationCommand(argv: readonly string[], io: StationCliI
     if (passphrase === null) return exit.usage;
     const wrapper = new PassphraseWrapper(passphrase, io.scrypt);
     const minFreeMb = io.env.CS_MIN_FREE_MB;
-    const options: StationOptions = { vaultPath, wrapper, anchorPath: defaultAnchorPath(vaultPath, io.env), ...(minFreeMb ? { minFreeBytes: Number(minFreeMb) * 2 ** 20 } : {}), ...io.stationOptions };
+    const options: StationOptions = {
+      vaultPath,
+      wrapper,
+      anchorPath: defaultAnchorPath(vaultPath, io.env),
+      ...(minFreeMb ? { minFreeBytes: Number(minFreeMb) * 2 ** 20 } : {}),
+      ...io.stationOptions,
+    };
     if (args.cmd.command === 'create') {
       if (passphrase.length < MIN_PASSPHRASE_LENGTH) {
         io.stderr(`The passphrase needs at least ${MIN_PASSPHRASE_LENGTH} characters.\n`);
         return exit.usage;
       }
       station = await Station.create(options);
-      out({ event: 'created', vault: vaultPath }, `Created the vault ${vaultPath}. Keep the passphrase safe: without it the licenses cannot be read.`);
+      out(
+        { event: 'created', vault: vaultPath },
+        `Created the vault ${vaultPath}. Keep the passphrase safe: without it the licenses cannot be read.`,
+      );
       return exit.ok;
     }
     if (args.cmd.command === 'restore') {
@@ -86,10 +105,21 @@ export async function runStationCommand(argv: readonly string[], io: StationCliI
       const code = exitCodeFor(e);
       return code === exit.internal || code === exit.failed ? exit.vault : code;
     }
-    if (station.vault.damage && args.cmd.command !== 'run' && args.cmd.command !== 'verify') out({ event: 'vault-damaged', message: station.vault.damage }, station.vault.damage);
+    if (station.vault.damage && args.cmd.command !== 'run' && args.cmd.command !== 'verify')
+      out({ event: 'vault-damaged', message: station.vault.damage }, station.vault.damage);
     const rollback = station.vault.rollback;
     // Said before anything else: the counts that follow may show burned licenses as available.
-    if (rollback && args.cmd.command !== 'run') out({ event: 'vault-behind', vaultSeq: rollback.vaultSeq, anchoredSeq: rollback.anchoredSeq, diverged: rollback.diverged, message: rollback.message }, rollback.message);
+    if (rollback && args.cmd.command !== 'run')
+      out(
+        {
+          event: 'vault-behind',
+          vaultSeq: rollback.vaultSeq,
+          anchoredSeq: rollback.anchoredSeq,
+          diverged: rollback.diverged,
+          message: rollback.message,
+        },
+        rollback.message,
+      );
     const { released, suspected } = station.recovery;
     if (released.length + suspected.length > 0) {
       out(
@@ -111,7 +141,18 @@ export async function runStationCommand(argv: readonly string[], io: StationCliI
 /** The exit code for an error that ended a command. */
 function exitCodeFor(e: unknown): number {
   if (!isAppError(e)) return exit.internal;
-  if (['BAD_ARGUMENT', 'GROUP_NOT_FOUND', 'GROUP_AMBIGUOUS', 'LICENSE_NOT_FOUND', 'REASON_REQUIRED', 'UNKNOWN_PROTOCOL', 'PORT_IN_USE'].includes(e.code)) return exit.usage;
+  if (
+    [
+      'BAD_ARGUMENT',
+      'GROUP_NOT_FOUND',
+      'GROUP_AMBIGUOUS',
+      'LICENSE_NOT_FOUND',
+      'REASON_REQUIRED',
+      'UNKNOWN_PROTOCOL',
+      'PORT_IN_USE',
+    ].includes(e.code)
+  )
+    return exit.usage;
   // A port in use is a refusal (close the other program, or stop burning on it); one that cannot be opened is a port problem.
   if (e.code === 'PORT_BUSY') return exit.failed;
   if (/^PORT_/.test(e.code)) return exit.port;
@@ -139,7 +180,13 @@ async function readPassphrase(args: StationArgs, io: StationCliIo): Promise<stri
 
 type Out = (json: object, text: string) => void;
 
-async function runCommand(station: Station, cmd: Exclude<StationCommand, { command: 'help' | 'create' | 'restore' }>, io: StationCliIo, out: Out, watcher?: ProgrammerWatcher): Promise<number> {
+async function runCommand(
+  station: Station,
+  cmd: Exclude<StationCommand, { command: 'help' | 'create' | 'restore' }>,
+  io: StationCliIo,
+  out: Out,
+  watcher?: ProgrammerWatcher,
+): Promise<number> {
   switch (cmd.command) {
     case 'import': {
       let bytes: Buffer;
@@ -149,29 +196,58 @@ async function runCommand(station: Station, cmd: Exclude<StationCommand, { comma
         io.stderr(`Cannot read ${cmd.file}: ${(e as Error).message}\n`);
         return exit.usage;
       }
-      const report = await station.importLicenseList(bytes, basename(cmd.file), { ...(cmd.name ? { groupName: cmd.name } : {}), ...(cmd.pid ? { pid: cmd.pid } : {}) });
+      const report = await station.importLicenseList(bytes, basename(cmd.file), {
+        ...(cmd.name ? { groupName: cmd.name } : {}),
+        ...(cmd.pid ? { pid: cmd.pid } : {}),
+      });
       const again = !report.ok && cmd.pid !== undefined ? importedBefore(station, report.errors) : null;
-      if (again !== null) return setPid(station, again, cmd.pid!, out, `The licenses of ${cmd.file} are already group "${station.group(again).name}". `);
+      if (again !== null)
+        return setPid(station, again, cmd.pid!, out, `The licenses of ${cmd.file} are already group "${station.group(again).name}". `);
       if (!report.ok) {
-        out({ event: 'import-refused', file: cmd.file, errors: report.errors }, [`Nothing was imported: ${report.errors.length} problem(s) in ${cmd.file}. Fix them and import the file again.`, ...report.errors.map((e) => `  line ${e.line}: ${e.reason}`)].join('\n'));
+        out(
+          { event: 'import-refused', file: cmd.file, errors: report.errors },
+          [
+            `Nothing was imported: ${report.errors.length} problem(s) in ${cmd.file}. Fix them and import the file again.`,
+            ...report.errors.map((e) => `  line ${e.line}: ${e.reason}`),
+          ].join('\n'),
+        );
         return exit.failed;
       }
       const group = station.group(report.groupId);
-      out({ event: 'imported', groupId: report.groupId, name: group.name, licenses: report.imported }, `Imported ${report.imported} licenses into group "${group.name}" (id ${report.groupId}).`);
+      out(
+        { event: 'imported', groupId: report.groupId, name: group.name, licenses: report.imported },
+        `Imported ${report.imported} licenses into group "${group.name}" (id ${report.groupId}).`,
+      );
       return exit.ok;
     }
     case 'set-pid':
       return setPid(station, station.findGroup(cmd.group).id, cmd.pid, out, '');
     case 'rejected': {
       const groupId = cmd.group !== undefined ? station.findGroup(cmd.group).id : undefined;
-      const rejected = station.listRejected(groupId).map((l) => ({ uuid: l.uuid, groupId: l.groupId, slot: l.slot, at: new Date(l.updatedAt).toISOString(), cause: l.cause, reason: l.reason }));
-      out({ event: 'rejected', rejected }, rejected.length === 0 ? 'No rejected licenses.' : rejected.map((r) => `${r.uuid}  slot ${r.slot ?? '?'}  ${r.at}  ${r.reason ?? ''}`).join('\n'));
+      const rejected = station.listRejected(groupId).map((l) => ({
+        uuid: l.uuid,
+        groupId: l.groupId,
+        slot: l.slot,
+        at: new Date(l.updatedAt).toISOString(),
+        cause: l.cause,
+        reason: l.reason,
+      }));
+      out(
+        { event: 'rejected', rejected },
+        rejected.length === 0
+          ? 'No rejected licenses.'
+          : rejected.map((r) => `${r.uuid}  slot ${r.slot ?? '?'}  ${r.at}  ${r.reason ?? ''}`).join('\n'),
+      );
       return exit.ok;
     }
     case 'groups': {
       const groups = station.groups();
       if (groups.length === 0) out({ event: 'groups', groups: [] }, 'No groups yet: import a license list first.');
-      else out({ event: 'groups', groups }, groups.map((g) => `${g.id}  "${g.name}"  ${countsText(g.counts)}${g.blocked ? `  BLOCKED: ${g.blocked.reason}` : ''}`).join('\n'));
+      else
+        out(
+          { event: 'groups', groups },
+          groups.map((g) => `${g.id}  "${g.name}"  ${countsText(g.counts)}${g.blocked ? `  BLOCKED: ${g.blocked.reason}` : ''}`).join('\n'),
+        );
       return exit.ok;
     }
     case 'block': {
@@ -188,8 +264,19 @@ async function runCommand(station: Station, cmd: Exclude<StationCommand, { comma
     }
     case 'suspects': {
       const groupId = cmd.group !== undefined ? station.findGroup(cmd.group).id : undefined;
-      const suspects = station.listSuspects(groupId).map((l) => ({ uuid: l.uuid, groupId: l.groupId, slot: l.slot, since: new Date(l.updatedAt).toISOString(), moduleMac: l.moduleMac }));
-      out({ event: 'suspects', suspects }, suspects.length === 0 ? 'No suspect licenses.' : suspects.map((s) => `${s.uuid}  slot ${s.slot ?? '?'}  since ${s.since}`).join('\n'));
+      const suspects = station.listSuspects(groupId).map((l) => ({
+        uuid: l.uuid,
+        groupId: l.groupId,
+        slot: l.slot,
+        since: new Date(l.updatedAt).toISOString(),
+        moduleMac: l.moduleMac,
+      }));
+      out(
+        { event: 'suspects', suspects },
+        suspects.length === 0
+          ? 'No suspect licenses.'
+          : suspects.map((s) => `${s.uuid}  slot ${s.slot ?? '?'}  since ${s.since}`).join('\n'),
+      );
       return exit.ok;
     }
     case 'resolve': {
@@ -210,10 +297,17 @@ async function runCommand(station: Station, cmd: Exclude<StationCommand, { comma
     case 'verify': {
       const result = station.verifyAudit();
       if (result.ok) {
-        out({ event: 'audit', ...result }, `The audit chain verifies: ${result.entries} entries, head ${result.headHash.slice(0, 16)}…; all ${result.licenses} licenses agree with it.`);
+        out(
+          { event: 'audit', ...result },
+          `The audit chain verifies: ${result.entries} entries, head ${result.headHash.slice(0, 16)}…; all ${result.licenses} licenses agree with it.`,
+        );
         return exit.ok;
       }
-      const text = result.damaged ? `The vault is DAMAGED: ${result.reason}` : result.uuid === null ? `The audit chain is BROKEN at entry ${result.brokenAt}: ${result.reason}` : `A license DISAGREES with the audit chain: ${result.reason}`;
+      const text = result.damaged
+        ? `The vault is DAMAGED: ${result.reason}`
+        : result.uuid === null
+          ? `The audit chain is BROKEN at entry ${result.brokenAt}: ${result.reason}`
+          : `A license DISAGREES with the audit chain: ${result.reason}`;
       out({ event: 'audit', ...result }, text);
       return exit.failed;
     }
@@ -223,7 +317,10 @@ async function runCommand(station: Station, cmd: Exclude<StationCommand, { comma
         return exit.usage;
       }
       const { pages } = await station.vault.backupTo(cmd.out);
-      out({ event: 'backup', out: cmd.out, pages }, `Copied the vault to ${cmd.out} (${pages} pages). Keep it away from this computer; it opens with the same passphrase.`);
+      out(
+        { event: 'backup', out: cmd.out, pages },
+        `Copied the vault to ${cmd.out} (${pages} pages). Keep it away from this computer; it opens with the same passphrase.`,
+      );
       return exit.ok;
     }
     case 'reconcile': {
@@ -260,7 +357,10 @@ function importedBefore(station: Station, errors: readonly LicenseListError[]): 
 
 function setPid(station: Station, groupId: string, pid: string, out: Out, prefix: string): number {
   const group = station.setGroupPid(groupId, pid, { by: 'station-cli' });
-  out({ event: 'pid-set', groupId, pid: group.pid }, `${prefix}Group "${group.name}" now has PID ${group.pid ?? pid}; slots burn it into modules that ask for one.`);
+  out(
+    { event: 'pid-set', groupId, pid: group.pid },
+    `${prefix}Group "${group.name}" now has PID ${group.pid ?? pid}; slots burn it into modules that ask for one.`,
+  );
   return exit.ok;
 }
 
@@ -268,18 +368,32 @@ function setPid(station: Station, groupId: string, pid: string, out: Out, prefix
 const countsText = (c: GroupCounts) =>
   `${c.total} licenses: ${c.left} left, ${c.burned} burned, ${c.suspect} suspect, ${c.rejected} rejected, ${c.void} void; ${c.failedAttempts} failed attempts this shift`;
 
-async function run(station: Station, cmd: Extract<StationCommand, { command: 'run' }>, io: StationCliIo, out: Out, watcher: ProgrammerWatcher | undefined): Promise<number> {
+async function run(
+  station: Station,
+  cmd: Extract<StationCommand, { command: 'run' }>,
+  io: StationCliIo,
+  out: Out,
+  watcher: ProgrammerWatcher | undefined,
+): Promise<number> {
   for (const spec of cmd.slots) {
     const group = station.findGroup(spec.group);
     let resetSequence;
     if (spec.reset && spec.programmer) {
       const model = watcher?.list().find((t) => t.key === spec.programmer)?.port.programmer?.model;
       resetSequence = model !== undefined ? findProgrammerByModel(model)?.resetToAuthorization : undefined;
-      if (resetSequence === undefined) throw new AppError('NO_RESET_SEQUENCE', `Programmer ${spec.programmer} is not plugged in or is not a model the station knows, so its reset is unknown: plug it in, or leave reset=on out.`);
+      if (resetSequence === undefined)
+        throw new AppError(
+          'NO_RESET_SEQUENCE',
+          `Programmer ${spec.programmer} is not plugged in or is not a model the station knows, so its reset is unknown: plug it in, or leave reset=on out.`,
+        );
     }
     station.addSlot({
-      ...(spec.port ? { port: spec.port } : {}), ...(spec.programmer ? { programmer: spec.programmer } : {}), ...(resetSequence ? { resetSequence } : {}),
-      protocol: spec.protocol, groupId: group.id, ...(spec.baudRate ? { baudRate: spec.baudRate } : {}),
+      ...(spec.port ? { port: spec.port } : {}),
+      ...(spec.programmer ? { programmer: spec.programmer } : {}),
+      ...(resetSequence ? { resetSequence } : {}),
+      protocol: spec.protocol,
+      groupId: group.id,
+      ...(spec.baudRate ? { baudRate: spec.baudRate } : {}),
     });
   }
   let burned = 0;
@@ -305,7 +419,14 @@ async function run(station: Station, cmd: Extract<StationCommand, { command: 'ru
     io.stderr(`${toErrorInfo(e).message}\n`);
     return exitCodeFor(e);
   }
-  out({ event: 'started', slots: station.slots().map((s) => ({ slotId: s.slotId, port: s.port, protocol: s.protocol, groupId: s.groupId })), count: cmd.count ?? null }, `Burning on ${cmd.slots.length} slot(s)${cmd.count ? ` until ${cmd.count} modules are verified` : ''}. Press Ctrl-C to stop after the burns under way.`);
+  out(
+    {
+      event: 'started',
+      slots: station.slots().map((s) => ({ slotId: s.slotId, port: s.port, protocol: s.protocol, groupId: s.groupId })),
+      count: cmd.count ?? null,
+    },
+    `Burning on ${cmd.slots.length} slot(s)${cmd.count ? ` until ${cmd.count} modules are verified` : ''}. Press Ctrl-C to stop after the burns under way.`,
+  );
   const onStop = () => finish('stopped');
   io.stop?.addEventListener('abort', onStop, { once: true });
   if (io.stop?.aborted) finish('stopped');
@@ -319,7 +440,11 @@ async function run(station: Station, cmd: Extract<StationCommand, { command: 'ru
   const groups = [...new Set(station.slots().map((s) => s.groupId))].map((id) => ({ groupId: id, counts: station.counts(id) }));
   out(
     { event: 'finished', why, burned, groups, reasons },
-    [`Stopped (${why === 'count' ? 'count reached' : why === 'stopped' ? 'asked to stop' : 'every slot stopped'}): ${burned} module(s) burned in this run.`, ...reasons, ...groups.map((g) => `group ${g.groupId}: ${countsText(g.counts)}`)].join('\n'),
+    [
+      `Stopped (${why === 'count' ? 'count reached' : why === 'stopped' ? 'asked to stop' : 'every slot stopped'}): ${burned} module(s) burned in this run.`,
+      ...reasons,
+      ...groups.map((g) => `group ${g.groupId}: ${countsText(g.counts)}`),
+    ].join('\n'),
   );
   if (why === 'slots-stopped' && (cmd.count === undefined || burned < cmd.count)) return exit.failed;
   return exit.ok;
@@ -333,7 +458,10 @@ function report(s: SlotSnapshot, out: Out, last: Map<string, string>, station: S
   const json = { event: 'slot', ...s };
   if (s.phase === 'done' && s.lastResult?.ok) {
     const c = station.counts(s.groupId);
-    out(json, `slot ${s.number}: burned ${s.lastResult.uuid} into module ${s.lastResult.moduleMac ?? '(no MAC)'} in ${s.lastResult.durationMs} ms  [${c.burned} burned, ${c.available} left, ${c.suspect} suspect]`);
+    out(
+      json,
+      `slot ${s.number}: burned ${s.lastResult.uuid} into module ${s.lastResult.moduleMac ?? '(no MAC)'} in ${s.lastResult.durationMs} ms  [${c.burned} burned, ${c.available} left, ${c.suspect} suspect]`,
+    );
   } else if (s.phase === 'failed' && s.lastResult && !s.lastResult.ok) {
     out(json, `slot ${s.number}: ${s.lastResult.code}: ${s.lastResult.message}`);
   } else if (s.phase === 'stopped' && s.stopReason) {

@@ -31,12 +31,19 @@ if (!app.requestSingleInstanceLock()) {
   let window: BrowserWindow | null = null;
   let station: StationApp | null = null;
 
-  app.on('second-instance', () => { if (window) { if (window.isMinimized()) window.restore(); window.focus(); } });
+  app.on('second-instance', () => {
+    if (window) {
+      if (window.isMinimized()) window.restore();
+      window.focus();
+    }
+  });
 
   // No page may open another window, navigate away, or attach a webview.
   app.on('web-contents-created', (_e, contents: WebContents) => {
     contents.setWindowOpenHandler(() => ({ action: 'deny' }));
-    contents.on('will-navigate', (e, url) => { if (url !== rendererUrl) e.preventDefault(); });
+    contents.on('will-navigate', (e, url) => {
+      if (url !== rendererUrl) e.preventDefault();
+    });
     contents.on('will-attach-webview', (e) => e.preventDefault());
   });
 
@@ -62,25 +69,46 @@ if (!app.requestSingleInstanceLock()) {
     });
     // no remote content: only our own files load
     session.defaultSession.webRequest.onBeforeRequest((details, callback) => {
-      callback({ cancel: !(details.url.startsWith('file://') || details.url.startsWith('devtools://') || details.url.startsWith('data:')) });
+      callback({
+        cancel: !(details.url.startsWith('file://') || details.url.startsWith('devtools://') || details.url.startsWith('data:')),
+      });
     });
 
     const dispatcher = station.dispatcher;
     ipcMain.handle(IPC_CALL, (event, channel: unknown, payload: unknown) => {
       // only our own page may call in
-      if (event.senderFrame?.url !== rendererUrl) return { ok: false, error: { code: 'BAD_REQUEST', message: 'The request was refused: it did not come from the station window.' } };
+      if (event.senderFrame?.url !== rendererUrl)
+        return { ok: false, error: { code: 'BAD_REQUEST', message: 'The request was refused: it did not come from the station window.' } };
       return dispatcher.dispatch(channel, payload, { sessionKey: `window:${event.sender.id}` });
     });
 
     window = new BrowserWindow({
-      width: 1440, height: 1000, show: false, backgroundColor: '#0f141a', title: 'Credential Station',
-      webPreferences: { preload: join(here, 'preload.cjs'), contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, spellcheck: false },
+      width: 1440,
+      height: 1000,
+      show: false,
+      backgroundColor: '#0f141a',
+      title: 'Credential Station',
+      webPreferences: {
+        preload: join(here, 'preload.cjs'),
+        contextIsolation: true,
+        sandbox: true,
+        nodeIntegration: false,
+        webSecurity: true,
+        spellcheck: false,
+      },
     });
-    const unsubscribe = dispatcher.subscribe((event, payload) => { if (window && !window.isDestroyed()) window.webContents.send(IPC_EVENT, { event, payload }); });
-    window.on('closed', () => { unsubscribe(); window = null; });
+    const unsubscribe = dispatcher.subscribe((event, payload) => {
+      if (window && !window.isDestroyed()) window.webContents.send(IPC_EVENT, { event, payload });
+    });
+    window.on('closed', () => {
+      unsubscribe();
+      window = null;
+    });
     window.once('ready-to-show', () => window?.show());
     void window.loadFile(rendererIndex);
   });
 
-  app.on('window-all-closed', () => { void (station?.close() ?? Promise.resolve()).finally(() => app.quit()); });
+  app.on('window-all-closed', () => {
+    void (station?.close() ?? Promise.resolve()).finally(() => app.quit());
+  });
 }

@@ -15,7 +15,11 @@ const apps = {
  * script in a child process, so the host itself never loads vite (a
  * development dependency).
  */
-export async function builtRenderer(root: string, say: (line: string) => void = () => undefined, app: keyof typeof apps = 'renderer'): Promise<string> {
+export async function builtRenderer(
+  root: string,
+  say: (line: string) => void = () => undefined,
+  app: keyof typeof apps = 'renderer',
+): Promise<string> {
   const { flag, code, what } = apps[app];
   const dir = join(root, 'dist', app);
   if (existsSync(join(dir, 'index.html'))) return dir;
@@ -27,7 +31,10 @@ export async function builtRenderer(root: string, say: (line: string) => void = 
     child.once('exit', (c, signal) => resolve(c ?? signal ?? 'killed'));
   });
   if (exit !== 0 || !existsSync(join(dir, 'index.html'))) {
-    throw new AppError(code, `${what} (${dir}) are missing and building them failed (${exit}); run "npm run build" where the development dependencies are installed.`);
+    throw new AppError(
+      code,
+      `${what} (${dir}) are missing and building them failed (${exit}); run "npm run build" where the development dependencies are installed.`,
+    );
   }
   return dir;
 }

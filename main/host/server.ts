@@ -34,15 +34,33 @@ export interface BrowserHost {
 }
 
 const mime: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml',
-  '.png': 'image/png', '.ico': 'image/x-icon', '.woff2': 'font/woff2', '.json': 'application/json',
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.json': 'application/json',
 };
 
 export const contentSecurityPolicy = (connect: string): string =>
-  [`default-src 'none'`, `script-src 'self'`, `style-src 'self'`, `img-src 'self' data:`, `font-src 'self'`, `connect-src ${connect}`, `base-uri 'none'`, `form-action 'none'`, `frame-ancestors 'none'`, `object-src 'none'`].join('; ');
+  [
+    `default-src 'none'`,
+    `script-src 'self'`,
+    `style-src 'self'`,
+    `img-src 'self' data:`,
+    `font-src 'self'`,
+    `connect-src ${connect}`,
+    `base-uri 'none'`,
+    `form-action 'none'`,
+    `frame-ancestors 'none'`,
+    `object-src 'none'`,
+  ].join('; ');
 
 const sameSecret = (a: string, b: string): boolean => {
-  const x = Buffer.from(a); const y = Buffer.from(b);
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);
 };
 
@@ -54,11 +72,20 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
   const allowedHosts = (): string[] => [`127.0.0.1:${port}`, `localhost:${port}`];
 
   const serveStatic = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    if (!allowedHosts().includes(req.headers.host ?? '')) { res.writeHead(421).end('Misdirected request'); return; }
-    if (req.method !== 'GET' && req.method !== 'HEAD') { res.writeHead(405).end(); return; }
+    if (!allowedHosts().includes(req.headers.host ?? '')) {
+      res.writeHead(421).end('Misdirected request');
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405).end();
+      return;
+    }
     const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     const file = normalize(join(root, pathname === '/' ? 'index.html' : pathname));
-    if (file !== root && !file.startsWith(root + sep)) { res.writeHead(403).end(); return; }
+    if (file !== root && !file.startsWith(root + sep)) {
+      res.writeHead(403).end();
+      return;
+    }
     try {
       const info = await stat(file);
       if (!info.isFile()) throw new Error('not a file');
@@ -66,15 +93,21 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
       res.writeHead(200, {
         'Content-Type': mime[extname(file)] ?? 'application/octet-stream',
         'Content-Security-Policy': contentSecurityPolicy(`ws://127.0.0.1:${port} ws://localhost:${port}`),
-        'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer', 'Cache-Control': 'no-store',
+        'X-Content-Type-Options': 'nosniff',
+        'Referrer-Policy': 'no-referrer',
+        'Cache-Control': 'no-store',
       });
       res.end(req.method === 'HEAD' ? undefined : body);
     } catch {
-      res.writeHead(404, { 'Content-Type': 'text/plain' }).end(pathname === '/' ? 'The renderer is not built: run `npm run build` first.' : 'Not found');
+      res
+        .writeHead(404, { 'Content-Type': 'text/plain' })
+        .end(pathname === '/' ? 'The renderer is not built: run `npm run build` first.' : 'Not found');
     }
   };
 
-  const server = createServer((req, res) => { serveStatic(req, res).catch(() => res.writeHead(500).end()); });
+  const server = createServer((req, res) => {
+    serveStatic(req, res).catch(() => res.writeHead(500).end());
+  });
   // an import carries up to 64 MiB of file as base64
   const wss = new WebSocketServer({ noServer: true, maxPayload: 96 * 1024 * 1024 });
 
@@ -93,18 +126,37 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
 
   const onConnection = (ws: WebSocket): void => {
     const ctx = { sessionKey: `ws:${newId()}` };
-    const send = (msg: unknown): void => { if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(msg)); };
+    const send = (msg: unknown): void => {
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(msg));
+    };
     const unsubscribe = options.dispatcher.subscribe((event, payload) => send({ event, payload }));
     ws.on('message', (data) => {
       let msg: unknown;
-      try { msg = JSON.parse(data.toString()); } catch { send({ id: null, result: { ok: false, error: { code: 'BAD_REQUEST', message: 'The request was refused: it is not JSON.' } } }); return; }
-      const { id, channel, payload } = (typeof msg === 'object' && msg !== null ? msg : {}) as { id?: unknown; channel?: unknown; payload?: unknown };
-      void options.dispatcher.dispatch(channel, payload, ctx).then((result) => send({ id: typeof id === 'number' || typeof id === 'string' ? id : null, result }));
+      try {
+        msg = JSON.parse(data.toString());
+      } catch {
+        send({ id: null, result: { ok: false, error: { code: 'BAD_REQUEST', message: 'The request was refused: it is not JSON.' } } });
+        return;
+      }
+      const { id, channel, payload } = (typeof msg === 'object' && msg !== null ? msg : {}) as {
+        id?: unknown;
+        channel?: unknown;
+        payload?: unknown;
+      };
+      void options.dispatcher
+        .dispatch(channel, payload, ctx)
+        .then((result) => send({ id: typeof id === 'number' || typeof id === 'string' ? id : null, result }));
     });
-    ws.on('close', () => { unsubscribe(); void options.dispatcher.dispatch('supervisor.logout', undefined, ctx); });
+    ws.on('close', () => {
+      unsubscribe();
+      void options.dispatcher.dispatch('supervisor.logout', undefined, ctx);
+    });
   };
 
-  await new Promise<void>((ok, fail) => { server.once('error', fail); server.listen(options.port ?? 0, '127.0.0.1', () => ok()); });
+  await new Promise<void>((ok, fail) => {
+    server.once('error', fail);
+    server.listen(options.port ?? 0, '127.0.0.1', () => ok());
+  });
   port = (server.address() as AddressInfo).port;
   return {
     url: `http://127.0.0.1:${port}/?k=${secret}`,

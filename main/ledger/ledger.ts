@@ -205,9 +205,16 @@ export class Ledger {
     const db = this.#db;
     this.#byUuid = db.prepare<[string], LicenseRow>(ledgerQueries.byUuid);
     this.#nextAvailable = db.prepare<[number], LicenseRow>(ledgerQueries.nextAvailable);
-    this.#update = db.prepare('UPDATE licenses SET state = ?, slot = ?, attempt = ?, module_mac = ?, module_serial = ?, operator = ?, updated_at = ? WHERE id = ? AND state = ?');
-    this.#insertBurn = db.prepare('INSERT INTO burn_records (uuid, group_id, slot, attempt, module_mac, module_serial, result, reason, at, operator) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
-    this.#group = db.prepare<[string], { key: number; id: string; state: 'active' | 'blocked'; blocked_reason: string | null; name: string; pid: string | null }>(ledgerQueries.group);
+    this.#update = db.prepare(
+      'UPDATE licenses SET state = ?, slot = ?, attempt = ?, module_mac = ?, module_serial = ?, operator = ?, updated_at = ? WHERE id = ? AND state = ?',
+    );
+    this.#insertBurn = db.prepare(
+      'INSERT INTO burn_records (uuid, group_id, slot, attempt, module_mac, module_serial, result, reason, at, operator) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    this.#group = db.prepare<
+      [string],
+      { key: number; id: string; state: 'active' | 'blocked'; blocked_reason: string | null; name: string; pid: string | null }
+    >(ledgerQueries.group);
   }
 
   /** Who is at the station from now on (their operator number; null: nobody signed on). Reservations made from now on name them. */
@@ -234,10 +241,17 @@ export class Ledger {
           .map((r) => this.#checked(r));
         for (const row of rows) {
           if (row.state === 'reserved') {
-            this.#apply(row, 'recover-release', { slot: null, detail: { reason: 'station restarted before anything was sent' }, burn: { result: 'failed', reason: 'station restarted before anything was sent' } });
+            this.#apply(row, 'recover-release', {
+              slot: null,
+              detail: { reason: 'station restarted before anything was sent' },
+              burn: { result: 'failed', reason: 'station restarted before anything was sent' },
+            });
             report.released.push(row.uuid);
           } else {
-            this.#apply(row, 'recover-suspect', { detail: { reason: `station restarted while the license was ${row.state}` }, burn: { result: 'suspect', reason: `station restarted while ${row.state}` } });
+            this.#apply(row, 'recover-suspect', {
+              detail: { reason: `station restarted while the license was ${row.state}` },
+              burn: { result: 'suspect', reason: `station restarted while ${row.state}` },
+            });
             report.suspected.push(row.uuid);
           }
         }
@@ -256,23 +270,41 @@ export class Ledger {
     const attempt = newId();
     let groupPid: string | null = null;
     const row = this.#commit('reserve', () => {
-        const group = this.#group.get(groupId);
-        if (!group) throw new AppError('GROUP_NOT_FOUND', `There is no credential group ${groupId} in this vault; pick one from the list.`);
-        if (group.state === 'blocked') {
-          throw new AppError('GROUP_BLOCKED', `Group "${group.name}" is blocked: ${group.blocked_reason ?? 'no reason given'}. Burn from another group until it is unblocked.`, { groupId, reason: group.blocked_reason });
-        }
-        groupPid = group.pid;
-        let license: LicenseRow | undefined;
-        if (options.uuid !== undefined) {
-          license = this.#get(options.uuid);
-          if (license.group_id !== groupId) throw new AppError('LICENSE_NOT_IN_GROUP', `License ${options.uuid} belongs to another group; pick it from its own group.`);
-        } else {
-          license = this.#checked(this.#nextAvailable.get(group.key));
-          if (!license) throw new AppError('NO_LICENSE_AVAILABLE', `Group "${group.name}" has no available license left; import more licenses or pick another group.`, { groupId });
-        }
-        return this.#apply(license, 'reserve', { slot: options.slot, attempt, detail: { slot: options.slot, attempt } });
-      });
-    const reservation: Reservation = { licenseId: row.id, uuid: row.uuid, authkey: '', groupId, slot: options.slot, attempt, operator: row.operator };
+      const group = this.#group.get(groupId);
+      if (!group) throw new AppError('GROUP_NOT_FOUND', `There is no credential group ${groupId} in this vault; pick one from the list.`);
+      if (group.state === 'blocked') {
+        throw new AppError(
+          'GROUP_BLOCKED',
+          `Group "${group.name}" is blocked: ${group.blocked_reason ?? 'no reason given'}. Burn from another group until it is unblocked.`,
+          { groupId, reason: group.blocked_reason },
+        );
+      }
+      groupPid = group.pid;
+      let license: LicenseRow | undefined;
+      if (options.uuid !== undefined) {
+        license = this.#get(options.uuid);
+        if (license.group_id !== groupId)
+          throw new AppError('LICENSE_NOT_IN_GROUP', `License ${options.uuid} belongs to another group; pick it from its own group.`);
+      } else {
+        license = this.#checked(this.#nextAvailable.get(group.key));
+        if (!license)
+          throw new AppError(
+            'NO_LICENSE_AVAILABLE',
+            `Group "${group.name}" has no available license left; import more licenses or pick another group.`,
+            { groupId },
+          );
+      }
+      return this.#apply(license, 'reserve', { slot: options.slot, attempt, detail: { slot: options.slot, attempt } });
+    });
+    const reservation: Reservation = {
+      licenseId: row.id,
+      uuid: row.uuid,
+      authkey: '',
+      groupId,
+      slot: options.slot,
+      attempt,
+      operator: row.operator,
+    };
     try {
       reservation.authkey = this.vault.openAuthkey(row.uuid, row.sealed_authkey);
     } catch (e) {
@@ -313,7 +345,11 @@ export class Ledger {
    */
   markSending(uuid: string, attempt: string, existing?: ModuleIdentity, options: { moduleSerial?: string | null } = {}): void {
     const module: ModuleRecord = { moduleMac: existing?.mac ?? null, moduleSerial: options.moduleSerial ?? null };
-    this.#transition(uuid, 'send', { attempt, module, detail: { ...(existing?.uuid ? { replacesUuid: existing.uuid } : {}), ...moduleDetail(module) } });
+    this.#transition(uuid, 'send', {
+      attempt,
+      module,
+      detail: { ...(existing?.uuid ? { replacesUuid: existing.uuid } : {}), ...moduleDetail(module) },
+    });
   }
 
   /** sending -> written: the module acknowledged the write. */
@@ -328,7 +364,12 @@ export class Ledger {
 
   /** sending/written -> suspect: bytes left but the outcome is unknown (timeout, unplug, crash). */
   markSuspect(uuid: string, attempt: string, reason: string, module: ModuleRecord = {}): void {
-    this.#transition(uuid, 'suspect', { attempt, module, detail: { reason, ...moduleDetail(module) }, burn: { result: 'suspect', reason } });
+    this.#transition(uuid, 'suspect', {
+      attempt,
+      module,
+      detail: { reason, ...moduleDetail(module) },
+      burn: { result: 'suspect', reason },
+    });
   }
 
   /** The driver's `beforeWrite` for a reservation: journals `sending`, with the module's identity, before the first byte. */
@@ -389,7 +430,11 @@ export class Ledger {
     const row = this.#get(uuid);
     nextState('resolve-verified', row.state, uuid);
     if (readBack === null) {
-      throw new AppError('MODULE_NOT_READ', `The module in the jig could not be read: check that it sits in the jig and read it again. If the module of license ${uuid} is lost, void the license with a reason.`, { uuid });
+      throw new AppError(
+        'MODULE_NOT_READ',
+        `The module in the jig could not be read: check that it sits in the jig and read it again. If the module of license ${uuid} is lost, void the license with a reason.`,
+        { uuid },
+      );
     }
     const authkey = this.vault.openAuthkey(uuid, row.sealed_authkey);
     const module: ModuleRecord = { moduleMac: readBack.mac ?? row.module_mac, moduleSerial: options.moduleSerial ?? row.module_serial };
@@ -412,7 +457,11 @@ export class Ledger {
       reason = 'its module holds this uuid with a different authkey';
     } else {
       if (options.otherLicense === undefined) {
-        throw new AppError('CHOICE_REQUIRED', `The module holds another license (${readBack.uuid}), not ${uuid}: choose whether ${uuid} goes back to its group or is voided.`, { uuid, heldUuid: readBack.uuid });
+        throw new AppError(
+          'CHOICE_REQUIRED',
+          `The module holds another license (${readBack.uuid}), not ${uuid}: choose whether ${uuid} goes back to its group or is voided.`,
+          { uuid, heldUuid: readBack.uuid },
+        );
       }
       choice = options.otherLicense;
       reason = `its module holds another license (${readBack.uuid}); the supervisor chose to ${choice} it`;
@@ -445,7 +494,10 @@ export class Ledger {
    * marked so (reported, void, rejected) and never offered again. Licenses already out of reach
    * (sent, burned, suspect, void, rejected here) stay as they are. The vault then offers again.
    */
-  reconcileWithHub(held: readonly { uuid: string; state: 'burned' | 'spoiled' | 'rejected' }[], options: { by?: string } = {}): { burned: number; spoiled: number; rejected: number; unchanged: number } {
+  reconcileWithHub(
+    held: readonly { uuid: string; state: 'burned' | 'spoiled' | 'rejected' }[],
+    options: { by?: string } = {},
+  ): { burned: number; spoiled: number; rejected: number; unchanged: number } {
     const count = { burned: 0, spoiled: 0, rejected: 0, unchanged: 0 };
     return this.vault.reconcileRollback(() => {
       for (const { uuid, state } of held) {
@@ -479,12 +531,18 @@ export class Ledger {
   }
 
   markSpoiledReported(uuids: readonly string[]): void {
-    const mark = this.#db.prepare("UPDATE licenses SET spoiled_reported_at = ? WHERE uuid = ? AND state = 'void' AND spoiled_reported_at IS NULL");
+    const mark = this.#db.prepare(
+      "UPDATE licenses SET spoiled_reported_at = ? WHERE uuid = ? AND state = 'void' AND spoiled_reported_at IS NULL",
+    );
     this.#db
       .transaction(() => {
         for (const uuid of uuids) {
           const row = this.#get(uuid);
-          if (mark.run(this.vault.clock.now(), uuid).changes === 0) throw new AppError('ILLEGAL_TRANSITION', `License ${uuid} is ${row.state}${row.state === 'void' ? ' and already reported' : ''}; only an unreported void license can be reported as spoiled.`);
+          if (mark.run(this.vault.clock.now(), uuid).changes === 0)
+            throw new AppError(
+              'ILLEGAL_TRANSITION',
+              `License ${uuid} is ${row.state}${row.state === 'void' ? ' and already reported' : ''}; only an unreported void license can be reported as spoiled.`,
+            );
           this.vault.audit.append({ action: 'license.spoiled-reported', groupId: row.group_id, uuid, from: 'void', to: 'void' });
         }
       })
@@ -493,7 +551,10 @@ export class Ledger {
 
   /** Burn records the hub has not acknowledged yet, oldest first. */
   unreportedBurns(limit = 1000): BurnRecord[] {
-    return this.#db.prepare<[number], BurnRecordRow>('SELECT * FROM burn_records WHERE reported_at IS NULL ORDER BY id LIMIT ?').all(limit).map(burnFromRow);
+    return this.#db
+      .prepare<[number], BurnRecordRow>('SELECT * FROM burn_records WHERE reported_at IS NULL ORDER BY id LIMIT ?')
+      .all(limit)
+      .map(burnFromRow);
   }
 
   markBurnsReported(ids: readonly number[]): void {
@@ -519,12 +580,33 @@ export class Ledger {
   /** The group's licenses by state, and its failed attempts since `since` (ms; all of them without it). */
   counts(groupId: string, options: { since?: number } = {}): GroupCounts {
     const key = this.#groupKey(groupId);
-    const counts: GroupCounts = { total: 0, left: 0, available: 0, reserved: 0, burning: 0, burned: 0, reported: 0, suspect: 0, rejected: 0, void: 0, failedAttempts: 0 };
+    const counts: GroupCounts = {
+      total: 0,
+      left: 0,
+      available: 0,
+      reserved: 0,
+      burning: 0,
+      burned: 0,
+      reported: 0,
+      suspect: 0,
+      rejected: 0,
+      void: 0,
+      failedAttempts: 0,
+    };
     const rows = this.#db.prepare<[number], { state: LicenseState; n: number }>(ledgerQueries.countsByState).all(key);
     for (const { state, n } of rows) {
-      if (!knownStates.has(state)) throw this.vault.markDamaged(`${n} license(s) of group ${groupId} read back with the state ${JSON.stringify(state)}`);
+      if (!knownStates.has(state))
+        throw this.vault.markDamaged(`${n} license(s) of group ${groupId} read back with the state ${JSON.stringify(state)}`);
       counts.total += n;
-      if (state === 'available' || state === 'reserved' || state === 'suspect' || state === 'void' || state === 'rejected' || state === 'reported') counts[state] += n;
+      if (
+        state === 'available' ||
+        state === 'reserved' ||
+        state === 'suspect' ||
+        state === 'void' ||
+        state === 'rejected' ||
+        state === 'reported'
+      )
+        counts[state] += n;
       if (state === 'sending' || state === 'written') counts.burning += n;
       if (state === 'verified' || state === 'reported') counts.burned += n;
     }
@@ -534,7 +616,8 @@ export class Ledger {
       counts.suspect++;
     }
     counts.left = counts.available + counts.reserved + counts.burning;
-    counts.failedAttempts = this.#db.prepare<[string, number], { n: number }>(ledgerQueries.failedAttempts).get(groupId, options.since ?? 0)?.n ?? 0;
+    counts.failedAttempts =
+      this.#db.prepare<[string, number], { n: number }>(ledgerQueries.failedAttempts).get(groupId, options.since ?? 0)?.n ?? 0;
     return counts;
   }
 
@@ -553,10 +636,12 @@ export class Ledger {
   /** Rejected licenses (of one group, or all) with the reason each was set aside for and its typed cause (null before causes were recorded). */
   listRejected(groupId?: string): (LicenseInfo & { reason: string | null; cause: LicenseRejection | null })[] {
     const rows = this.#db.prepare<[], LicenseRow & { detail: string | null }>(ledgerQueries.rejected).all();
-    return rows.filter((r) => groupId === undefined || r.group_id === groupId).map((r) => {
-      const detail = r.detail === null ? {} : (JSON.parse(r.detail) as { reason?: string; cause?: LicenseRejection });
-      return { ...infoFromRow(r), reason: detail.reason ?? null, cause: detail.cause ?? null };
-    });
+    return rows
+      .filter((r) => groupId === undefined || r.group_id === groupId)
+      .map((r) => {
+        const detail = r.detail === null ? {} : (JSON.parse(r.detail) as { reason?: string; cause?: LicenseRejection });
+        return { ...infoFromRow(r), reason: detail.reason ?? null, cause: detail.cause ?? null };
+      });
   }
 
   /**
@@ -565,17 +650,25 @@ export class Ledger {
    */
   setGroupPid(groupId: string, pid: string, options: { by?: string } = {}): void {
     const value = pid.trim();
-    if (value === '' || value.length > 32 || !/^[\x21-\x7e]+$/.test(value)) throw new AppError('BAD_PID', 'A product PID is 1 to 32 visible characters without spaces; check it on the product page.');
+    if (value === '' || value.length > 32 || !/^[\x21-\x7e]+$/.test(value))
+      throw new AppError('BAD_PID', 'A product PID is 1 to 32 visible characters without spaces; check it on the product page.');
     this.#db
       .transaction(() => {
         const group = this.vault.getGroup(groupId);
         if (group.pid === value) return;
         const now = this.vault.clock.now();
         this.#db.prepare('UPDATE credential_groups SET pid = ? WHERE id = ?').run(value, groupId);
-        const { seq } = this.vault.audit.append({ action: 'group.pid-set', groupId, detail: { from: group.pid, to: value, by: options.by ?? null } });
+        const { seq } = this.vault.audit.append({
+          action: 'group.pid-set',
+          groupId,
+          detail: { from: group.pid, to: value, by: options.by ?? null },
+        });
         if (group.hubCredentialId !== null) {
           // Like a burn, the change reaches the hub through the outbox, in the same transaction.
-          this.#db.prepare("INSERT INTO sync_outbox (idem_key, kind, uuid, ref_id, op_id, payload, created_at) VALUES (?, 'set_pid', NULL, NULL, NULL, ?, ?)")
+          this.#db
+            .prepare(
+              "INSERT INTO sync_outbox (idem_key, kind, uuid, ref_id, op_id, payload, created_at) VALUES (?, 'set_pid', NULL, NULL, NULL, ?, ?)",
+            )
             .run(`pid-${groupId}-${seq}`, JSON.stringify({ credentialId: group.hubCredentialId, pid: value, at: now }), now);
         }
       })
@@ -592,7 +685,9 @@ export class Ledger {
     const rows =
       options.groupId === undefined
         ? this.#db.prepare<[number], BurnRecordRow>('SELECT * FROM burn_records ORDER BY id LIMIT ?').all(limit)
-        : this.#db.prepare<[string, number], BurnRecordRow>('SELECT * FROM burn_records WHERE group_id = ? ORDER BY id LIMIT ?').all(options.groupId, limit);
+        : this.#db
+            .prepare<[string, number], BurnRecordRow>('SELECT * FROM burn_records WHERE group_id = ? ORDER BY id LIMIT ?')
+            .all(options.groupId, limit);
     return rows.map(burnFromRow);
   }
 
@@ -620,7 +715,9 @@ export class Ledger {
     try {
       const known = licenseStates.map((s) => `'${s}'`).join(', ');
       return this.#db
-        .prepare<[], { id: number; uuid: string; state: string }>(`SELECT id, uuid, state FROM licenses NOT INDEXED WHERE state NOT IN (${known}) ORDER BY id LIMIT 10`)
+        .prepare<[], { id: number; uuid: string; state: string }>(
+          `SELECT id, uuid, state FROM licenses NOT INDEXED WHERE state NOT IN (${known}) ORDER BY id LIMIT 10`,
+        )
         .all()
         .map((r) => `license ${r.uuid} (row ${r.id}) has the state ${JSON.stringify(r.state)}`);
     } catch {
@@ -631,10 +728,15 @@ export class Ledger {
   #verifyChainAndRows(): LedgerVerification {
     const chain = this.vault.audit.verify();
     if (!chain.ok) return { ...chain, uuid: null, licenses: null };
-    const row = this.#db.prepare<[], { uuid: string; state: string; seq: number | null; to_state: string | null }>(disagreeingLicenseQuery).get();
+    const row = this.#db
+      .prepare<[], { uuid: string; state: string; seq: number | null; to_state: string | null }>(disagreeingLicenseQuery)
+      .get();
     const licenses = (this.#db.prepare<[], { n: number }>('SELECT count(*) AS n FROM licenses').get() as { n: number }).n;
     if (!row) return { ...chain, licenses };
-    const audited = row.seq === null ? 'has no audit entry, so it should be available' : `was left ${row.to_state ?? 'without a state'} by audit entry ${row.seq}`;
+    const audited =
+      row.seq === null
+        ? 'has no audit entry, so it should be available'
+        : `was left ${row.to_state ?? 'without a state'} by audit entry ${row.seq}`;
     return {
       ok: false,
       entries: chain.entries,
@@ -656,7 +758,8 @@ export class Ledger {
    * was damaged (a flipped byte), and a damaged vault offers nothing more.
    */
   #checked<R extends { state: string; uuid: string } | undefined>(row: R): R {
-    if (row !== undefined && !knownStates.has(row.state)) throw this.vault.markDamaged(`license ${row.uuid} reads back with the state ${JSON.stringify(row.state)}`);
+    if (row !== undefined && !knownStates.has(row.state))
+      throw this.vault.markDamaged(`license ${row.uuid} reads back with the state ${JSON.stringify(row.state)}`);
     return row;
   }
 
@@ -680,7 +783,11 @@ export class Ledger {
   #apply(row: LicenseRow, action: LedgerAction, options: TransitionOptions): LicenseRow {
     const to = nextState(action, row.state, row.uuid);
     if (options.attempt !== undefined && action !== 'reserve' && row.attempt !== options.attempt) {
-      throw new AppError('ATTEMPT_MISMATCH', `License ${row.uuid} belongs to another burn attempt (slot ${row.slot ?? 'none'}); this slot must reserve a new license.`, { uuid: row.uuid });
+      throw new AppError(
+        'ATTEMPT_MISMATCH',
+        `License ${row.uuid} belongs to another burn attempt (slot ${row.slot ?? 'none'}); this slot must reserve a new license.`,
+        { uuid: row.uuid },
+      );
     }
     const now = this.vault.clock.now();
     const next: LicenseRow = {
@@ -695,12 +802,33 @@ export class Ledger {
       operator: action === 'reserve' ? this.#operator : to === 'available' ? null : row.operator,
       updated_at: now,
     };
-    if (this.#update.run(next.state, next.slot, next.attempt, next.module_mac, next.module_serial, next.operator, now, row.id, row.state).changes !== 1) {
+    if (
+      this.#update.run(next.state, next.slot, next.attempt, next.module_mac, next.module_serial, next.operator, now, row.id, row.state)
+        .changes !== 1
+    ) {
       throw new AppError('CONCURRENT_CHANGE', `License ${row.uuid} changed while it was being updated; try again.`);
     }
-    this.vault.audit.append({ action: `license.${action}`, groupId: row.group_id, uuid: row.uuid, from: row.state, to, detail: { slot: next.slot, ...options.detail } });
+    this.vault.audit.append({
+      action: `license.${action}`,
+      groupId: row.group_id,
+      uuid: row.uuid,
+      from: row.state,
+      to,
+      detail: { slot: next.slot, ...options.detail },
+    });
     if (options.burn) {
-      this.#insertBurn.run(row.uuid, row.group_id, next.slot ?? row.slot, row.attempt ?? options.attempt ?? null, next.module_mac, next.module_serial, options.burn.result, options.burn.reason ?? null, now, row.operator);
+      this.#insertBurn.run(
+        row.uuid,
+        row.group_id,
+        next.slot ?? row.slot,
+        row.attempt ?? options.attempt ?? null,
+        next.module_mac,
+        next.module_serial,
+        options.burn.result,
+        options.burn.reason ?? null,
+        now,
+        row.operator,
+      );
     }
     return next;
   }
@@ -710,7 +838,13 @@ export class Ledger {
       .transaction(() => {
         const group = this.vault.getGroup(groupId);
         this.#db.prepare('UPDATE credential_groups SET state = ?, blocked_reason = ? WHERE id = ?').run(state, reason, groupId);
-        this.vault.audit.append({ action: state === 'blocked' ? 'group.blocked' : 'group.unblocked', groupId, from: group.state, to: state, detail: { reason } });
+        this.vault.audit.append({
+          action: state === 'blocked' ? 'group.blocked' : 'group.unblocked',
+          groupId,
+          from: group.state,
+          to: state,
+          detail: { reason },
+        });
       })
       .immediate();
   }
@@ -732,7 +866,11 @@ function sameModule(row: LicenseRow, readBack: ModuleIdentity, options: SettleOp
   const slot = row.slot === null ? 'its slot' : `slot ${/^slot-(\d+)$/.exec(row.slot)?.[1] ?? row.slot}`;
   const when = new Date(row.updated_at).toTimeString().slice(0, 5);
   const wrong = (what: string) =>
-    new AppError('WRONG_MODULE', `This is not the module that was in ${slot} at ${when}, ${what}: put that module in the jig.`, { uuid: row.uuid, moduleMac: row.module_mac, moduleSerial: row.module_serial });
+    new AppError('WRONG_MODULE', `This is not the module that was in ${slot} at ${when}, ${what}: put that module in the jig.`, {
+      uuid: row.uuid,
+      moduleMac: row.module_mac,
+      moduleSerial: row.module_serial,
+    });
   if (burnedMac !== null && readMac !== null) {
     if (burnedMac !== readMac) throw wrong(`MAC ${burnedMac}`);
     return 'mac';
@@ -742,8 +880,17 @@ function sameModule(row: LicenseRow, readBack: ModuleIdentity, options: SettleOp
     return 'serial';
   }
   if (options.confirmUnidentified === true) return 'supervisor';
-  const known = burnedMac !== null ? `MAC ${burnedMac}, which the module in the jig does not tell` : row.module_serial !== null ? `serial label ${row.module_serial}: scan the label of the module in the jig` : 'no MAC or serial label recorded at the burn';
-  throw new AppError('MODULE_UNIDENTIFIED', `The module of license ${row.uuid} cannot be identified (${known}). A supervisor who is sure this is the module from ${slot} at ${when} can confirm it.`, { uuid: row.uuid });
+  const known =
+    burnedMac !== null
+      ? `MAC ${burnedMac}, which the module in the jig does not tell`
+      : row.module_serial !== null
+        ? `serial label ${row.module_serial}: scan the label of the module in the jig`
+        : 'no MAC or serial label recorded at the burn';
+  throw new AppError(
+    'MODULE_UNIDENTIFIED',
+    `The module of license ${row.uuid} cannot be identified (${known}). A supervisor who is sure this is the module from ${slot} at ${when} can confirm it.`,
+    { uuid: row.uuid },
+  );
 }
 
 /** verifyAudit's answer for a damaged file: SQLite's own words, which name the page or row where it can. */
@@ -757,7 +904,10 @@ const damagedVerification = (problems: string[]): LedgerVerification => ({
   reason: `the vault file is damaged: ${problems.slice(0, 5).join('; ')}. ${damageAdvice[0]!.toUpperCase()}${damageAdvice.slice(1)}`,
 });
 
-const moduleDetail = (m: ModuleRecord): Record<string, unknown> => ({ moduleMac: m.moduleMac ?? null, moduleSerial: m.moduleSerial ?? null });
+const moduleDetail = (m: ModuleRecord): Record<string, unknown> => ({
+  moduleMac: m.moduleMac ?? null,
+  moduleSerial: m.moduleSerial ?? null,
+});
 
 interface BurnRecordRow {
   id: number;

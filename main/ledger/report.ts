@@ -36,10 +36,24 @@ export interface BurnReportLabels {
 export function burnReportCsv(records: readonly BurnRecord[], labels?: BurnReportLabels): string {
   const lines = [columns.join(',')];
   for (const r of records) {
-    const slot = r.slot === null ? null : labels ? labels.slot(r.slot) ?? r.slot : r.slot;
+    const slot = r.slot === null ? null : labels ? (labels.slot(r.slot) ?? r.slot) : r.slot;
     const group = labels ? labels.group(r.groupId) : r.groupId;
     const operator = r.operator === null ? null : labels?.operator ? labels.operator(r.operator) : r.operator;
-    lines.push([r.uuid, r.moduleMac, r.moduleSerial, slot === null ? null : String(slot), new Date(r.at).toISOString(), r.result, r.reason, group, operator].map(csvField).join(','));
+    lines.push(
+      [
+        r.uuid,
+        r.moduleMac,
+        r.moduleSerial,
+        slot === null ? null : String(slot),
+        new Date(r.at).toISOString(),
+        r.result,
+        r.reason,
+        group,
+        operator,
+      ]
+        .map(csvField)
+        .join(','),
+    );
   }
   return lines.join('\r\n') + '\r\n';
 }

@@ -48,12 +48,15 @@ export function nextState(action: LedgerAction, from: LicenseState, uuid: string
 }
 
 function refusal(action: LedgerAction, from: LicenseState, uuid: string): string {
-  if ((action === 'reserve') && (from === 'verified' || from === 'reported')) return `License ${uuid} is already burned into a module (${from}); it can never be reserved again.`;
-  if (action === 'reserve' && exposedStates.includes(from)) return `License ${uuid} is ${from}: it may be in a module already, so it can never be reserved again.`;
+  if (action === 'reserve' && (from === 'verified' || from === 'reported'))
+    return `License ${uuid} is already burned into a module (${from}); it can never be reserved again.`;
+  if (action === 'reserve' && exposedStates.includes(from))
+    return `License ${uuid} is ${from}: it may be in a module already, so it can never be reserved again.`;
   if (action === 'release' && exposedStates.includes(from)) {
     return `License ${uuid} is ${from}: bytes of it were sent to a module, so it can never be released. Mark it suspect and resolve it by reading the module back.`;
   }
-  if (action === 'void' && from === 'rejected') return `License ${uuid} is rejected: nothing of it was sent, and it stays set aside with its reason; there is nothing to void.`;
+  if (action === 'void' && from === 'rejected')
+    return `License ${uuid} is rejected: nothing of it was sent, and it stays set aside with its reason; there is nothing to void.`;
   if (action === 'void' && from !== 'suspect') return `License ${uuid} is ${from}; only a suspect license can be voided.`;
   return `License ${uuid} is ${from}; "${action}" is allowed only from ${ledgerActions[action].from.join(' or ')}.`;
 }

@@ -67,21 +67,42 @@ export interface BurnRange {
 }
 
 export function burnStats(db: VaultDb, range: BurnRange): BurnStatRow[] {
-  const rows = range.operator === undefined
-    ? db.prepare<[{ from: number; to: number }], BurnStatRow>(burnStatsSql).all({ from: range.from, to: range.to })
-    : db.prepare<[{ from: number; to: number; operator: string }], BurnStatRow>(burnStatsByOperatorSql).all({ from: range.from, to: range.to, operator: range.operator });
+  const rows =
+    range.operator === undefined
+      ? db.prepare<[{ from: number; to: number }], BurnStatRow>(burnStatsSql).all({ from: range.from, to: range.to })
+      : db
+          .prepare<[{ from: number; to: number; operator: string }], BurnStatRow>(burnStatsByOperatorSql)
+          .all({ from: range.from, to: range.to, operator: range.operator });
   return rows.map((r) => ({ ...r, outcome: r.outcome ?? 'failed', code: r.outcome === 'verified' || r.code === '' ? null : r.code }));
 }
 
 /** The operators who burned in a time range (their numbers), for the dashboard's and the report's filter. */
 export function operatorsSince(db: VaultDb, from: number): string[] {
-  return db.prepare<[number], { operator: string }>('SELECT DISTINCT operator FROM burn_records INDEXED BY burn_records_by_time WHERE at >= ? AND operator IS NOT NULL ORDER BY operator').all(from).map((r) => r.operator);
+  return db
+    .prepare<[number], { operator: string }>(
+      'SELECT DISTINCT operator FROM burn_records INDEXED BY burn_records_by_time WHERE at >= ? AND operator IS NOT NULL ORDER BY operator',
+    )
+    .all(from)
+    .map((r) => r.operator);
 }
 
-const recordColumns = 'id, uuid, group_id AS groupId, slot, attempt, module_mac AS moduleMac, module_serial AS moduleSerial, result, reason, at, reported_at AS reportedAt, operator';
+const recordColumns =
+  'id, uuid, group_id AS groupId, slot, attempt, module_mac AS moduleMac, module_serial AS moduleSerial, result, reason, at, reported_at AS reportedAt, operator';
 
 /** Every burn record from `from` on (of one group and / or one operator, or all), oldest first: the shift and day reports. */
-export function burnRecordsSince(db: VaultDb, from: number, filter: { groupId?: string | undefined; operator?: string | undefined } = {}): BurnRecord[] {
-  const where = ['at >= @from', ...(filter.groupId !== undefined ? ['group_id = @groupId'] : []), ...(filter.operator !== undefined ? ['operator = @operator'] : [])];
-  return db.prepare<[Record<string, unknown>], BurnRecord>(`SELECT ${recordColumns} FROM burn_records WHERE ${where.join(' AND ')} ORDER BY at, id`).all({ from, ...filter });
+export function burnRecordsSince(
+  db: VaultDb,
+  from: number,
+  filter: { groupId?: string | undefined; operator?: string | undefined } = {},
+): BurnRecord[] {
+  const where = [
+    'at >= @from',
+    ...(filter.groupId !== undefined ? ['group_id = @groupId'] : []),
+    ...(filter.operator !== undefined ? ['operator = @operator'] : []),
+  ];
+  return db
+    .prepare<[Record<string, unknown>], BurnRecord>(
+      `SELECT ${recordColumns} FROM burn_records WHERE ${where.join(' AND ')} ORDER BY at, id`,
+    )
+    .all({ from, ...filter });
 }

@@ -30,7 +30,8 @@ const unsafePart = new Set(['__proto__', 'constructor', 'prototype']);
 function checkKey(key: string): void {
   const parts = key.split('.');
   if (parts.some((part) => unsafePart.has(part))) throw new AppError('BAD_SETTING_KEY', `"${key}" is not a valid settings key.`);
-  if (parts.some((part) => secretKey.test(part))) throw new AppError('SETTING_IS_SECRET', `"${key}" looks like a secret; store it in the vault, not in settings.`);
+  if (parts.some((part) => secretKey.test(part)))
+    throw new AppError('SETTING_IS_SECRET', `"${key}" looks like a secret; store it in the vault, not in settings.`);
 }
 
 /**
@@ -96,13 +97,26 @@ export function openSettings<T extends Record<string, unknown>>(open: () => Conf
   try {
     return new Settings(open());
   } catch (e) {
-    if (e instanceof SyntaxError) throw new AppError('SETTINGS_CORRUPT', `The settings file ${file} is not valid JSON; fix it or delete it to start from the defaults.`, undefined, { cause: e });
+    if (e instanceof SyntaxError)
+      throw new AppError(
+        'SETTINGS_CORRUPT',
+        `The settings file ${file} is not valid JSON; fix it or delete it to start from the defaults.`,
+        undefined,
+        { cause: e },
+      );
     throw new AppError('SETTINGS_UNREADABLE', `The settings file ${file} cannot be read; check its permissions.`, undefined, { cause: e });
   }
 }
 
 /** Settings in the JSON file `path` (plain Node: the headless station and the browser host), readable by its owner only. */
-export function fileSettings<T extends Record<string, unknown> = Record<string, unknown>>(options: { path: string; defaults?: T }): SettingsStore<T> {
+export function fileSettings<T extends Record<string, unknown> = Record<string, unknown>>(options: {
+  path: string;
+  defaults?: T;
+}): SettingsStore<T> {
   const { path, defaults } = options;
-  return openSettings(() => new Conf<T>({ cwd: dirname(path), configName: basename(path, '.json'), ...(defaults ? { defaults } : {}), configFileMode: 0o600 }), path);
+  return openSettings(
+    () =>
+      new Conf<T>({ cwd: dirname(path), configName: basename(path, '.json'), ...(defaults ? { defaults } : {}), configFileMode: 0o600 }),
+    path,
+  );
 }

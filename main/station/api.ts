@@ -18,8 +18,23 @@ export function toApiSlotState(s: SlotSnapshot): ApiSlotState {
     r === null
       ? null
       : r.ok
-        ? { ok: true, uuid: r.uuid, mac: r.moduleMac !== null && /^[0-9A-Fa-f]{12}$/.test(r.moduleMac) ? r.moduleMac : null, serial: r.moduleSerial, at: new Date(r.at).toISOString(), durationMs: r.durationMs }
-        : { ok: false, code: apiCode(r.code), message: r.message, step: r.step, uuid: r.uuid, suspect: r.license === 'suspect', at: new Date(r.at).toISOString() };
+        ? {
+            ok: true,
+            uuid: r.uuid,
+            mac: r.moduleMac !== null && /^[0-9A-Fa-f]{12}$/.test(r.moduleMac) ? r.moduleMac : null,
+            serial: r.moduleSerial,
+            at: new Date(r.at).toISOString(),
+            durationMs: r.durationMs,
+          }
+        : {
+            ok: false,
+            code: apiCode(r.code),
+            message: r.message,
+            step: r.step,
+            uuid: r.uuid,
+            suspect: r.license === 'suspect',
+            at: new Date(r.at).toISOString(),
+          };
   return {
     slotId: s.slotId,
     number: s.number,
@@ -42,5 +57,14 @@ export function toApiSlotState(s: SlotSnapshot): ApiSlotState {
 }
 
 export function toApiGroupCounts(groupId: string, c: GroupCounts): ApiGroupCounts {
-  return { groupId, total: c.total, left: c.left, burned: c.burned, suspect: c.suspect, rejected: c.rejected, void: c.void, failedAttempts: c.failedAttempts };
+  return {
+    groupId,
+    total: c.total,
+    left: c.left,
+    burned: c.burned,
+    suspect: c.suspect,
+    rejected: c.rejected,
+    void: c.void,
+    failedAttempts: c.failedAttempts,
+  };
 }

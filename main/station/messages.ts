@@ -1,7 +1,17 @@
 import type { BurnFailureCode, LicenseRejection } from '../../native/protocols/types';
 
 /** Codes a slot shows: the driver's failure codes plus what can go wrong around a burn. */
-export type SlotFailureCode = BurnFailureCode | 'NO_LICENSE_LEFT' | 'GROUP_BLOCKED' | 'LICENSE_DAMAGED' | 'LICENSES_REJECTED' | 'VAULT_BEHIND' | 'VAULT_DAMAGED' | 'DISK_FULL' | 'PORT_ERROR' | 'INTERNAL';
+export type SlotFailureCode =
+  | BurnFailureCode
+  | 'NO_LICENSE_LEFT'
+  | 'GROUP_BLOCKED'
+  | 'LICENSE_DAMAGED'
+  | 'LICENSES_REJECTED'
+  | 'VAULT_BEHIND'
+  | 'VAULT_DAMAGED'
+  | 'DISK_FULL'
+  | 'PORT_ERROR'
+  | 'INTERNAL';
 
 /**
  * What the operator reads on the slot, in plain words: what happened, what became of the license,
@@ -9,35 +19,68 @@ export type SlotFailureCode = BurnFailureCode | 'NO_LICENSE_LEFT' | 'GROUP_BLOCK
  * (released), it may be in the module (suspect: the one thing to do is then to put the module aside
  * for a supervisor, whatever went wrong), or none was used.
  */
-export function failureMessage(code: SlotFailureCode, slot: number, context: { license?: 'released' | 'suspect' | 'none'; uuid?: string | null; heldUuid?: string | null; detail?: string; group?: string } = {}): string {
+export function failureMessage(
+  code: SlotFailureCode,
+  slot: number,
+  context: {
+    license?: 'released' | 'suspect' | 'none';
+    uuid?: string | null;
+    heldUuid?: string | null;
+    detail?: string;
+    group?: string;
+  } = {},
+): string {
   const where = `slot ${slot}`;
   // [what happened, the one instruction]; a whole sentence where the instruction is part of it
   const said: Record<SlotFailureCode, [string, string] | string> = {
     TIMEOUT: [`No answer from the module on ${where}.`, 'Check that it sits in the jig and is powered, then press Retry.'],
     CHECKSUM: [`The module on ${where} sent a damaged answer.`, 'Check the programmer cable, then press Retry.'],
     REFUSED: [`The module on ${where} refused the license.`, 'Put it aside.'],
-    ALREADY_AUTHORIZED: [`The module on ${where} already holds license ${context.heldUuid ?? '(unknown)'}; no license was used.`, 'Put it aside for a supervisor.'],
+    ALREADY_AUTHORIZED: [
+      `The module on ${where} already holds license ${context.heldUuid ?? '(unknown)'}; no license was used.`,
+      'Put it aside for a supervisor.',
+    ],
     VERIFY_MISMATCH: [`The module on ${where} reads back something other than what was written.`, 'Put it aside for a supervisor.'],
-    DISCONNECTED: [`The programmer or module on ${where} was disconnected during the burn.`, 'Check the cable and that the module is seated, then press Retry.'],
-    INVALID_LICENSE: [`The next license of this group cannot be burned over this protocol on ${where}${context.detail ? ` (${context.detail})` : ''}.`, "Ask a supervisor to check the group's license list."],
+    DISCONNECTED: [
+      `The programmer or module on ${where} was disconnected during the burn.`,
+      'Check the cable and that the module is seated, then press Retry.',
+    ],
+    INVALID_LICENSE: [
+      `The next license of this group cannot be burned over this protocol on ${where}${context.detail ? ` (${context.detail})` : ''}.`,
+      "Ask a supervisor to check the group's license list.",
+    ],
     CANCELED: `The burn on ${where} was stopped.`,
-    MAC_UNREADABLE: [`The firmware of the module on ${where} cannot read the module's Wi-Fi MAC address, so it refused the license.`, 'Place the next module.'],
-    OTP_UNSUPPORTED: [`The module on ${where} cannot keep a license in one-time memory (its firmware allows that only on T5 chips).`, 'Ask a supervisor to burn it to the key-value store.'],
-    DRIVER_INTERNAL: [`The station hit an internal error while burning on ${where}${context.detail ? ` (${context.detail})` : ''}.`, 'Call a supervisor.'],
+    MAC_UNREADABLE: [
+      `The firmware of the module on ${where} cannot read the module's Wi-Fi MAC address, so it refused the license.`,
+      'Place the next module.',
+    ],
+    OTP_UNSUPPORTED: [
+      `The module on ${where} cannot keep a license in one-time memory (its firmware allows that only on T5 chips).`,
+      'Ask a supervisor to burn it to the key-value store.',
+    ],
+    DRIVER_INTERNAL: [
+      `The station hit an internal error while burning on ${where}${context.detail ? ` (${context.detail})` : ''}.`,
+      'Call a supervisor.',
+    ],
     NO_LICENSE_LEFT: `The group has no license left for ${where}: import more licenses or pick another group.`,
     // The group-level reason (rejectionStop) says it all; this is only its fallback.
     LICENSES_REJECTED: `The modules on ${where} refuse this group's licenses${context.detail ? ` (${context.detail})` : ''}: pick another group.`,
     GROUP_BLOCKED: `${context.group ? `Group ${context.group}` : `The group of ${where}`} is blocked${context.detail ? `: ${asClause(context.detail)}` : ''}. Pick another group or ask a supervisor.`,
     LICENSE_DAMAGED: `License ${context.uuid ?? ''} of ${context.group ? `group ${context.group}` : `the group of ${where}`} fails its integrity check in the vault (the vault file was altered or damaged), so ${where} stopped before sending anything. Burn from another group and call a supervisor to check the vault.`,
     // The vault's own sentence says what to do.
-    VAULT_BEHIND: context.detail ?? `The vault is older than its last known state, so ${where} burns nothing: restore the newest copy, or reconcile with the hub.`,
+    VAULT_BEHIND:
+      context.detail ??
+      `The vault is older than its last known state, so ${where} burns nothing: restore the newest copy, or reconcile with the hub.`,
     VAULT_DAMAGED: context.detail ?? `The vault file is damaged, so ${where} burns nothing: restore the newest backup of the vault.`,
     DISK_FULL: `The disk is full: set module ${slot} aside for a supervisor; burning stops until space is freed.`,
     // The transport's own sentence already says what to do ("Port … does not exist. Check that the programmer is plugged in.")
     PORT_ERROR: context.detail
       ? `The port of ${where} cannot be opened: ${asClause(context.detail)}. The slot keeps trying.`
       : `The port of ${where} cannot be opened: check that the programmer is plugged in; the slot keeps trying.`,
-    INTERNAL: [`Something unexpected went wrong on ${where}${context.detail ? ` (${context.detail})` : ''}.`, 'Press Retry; if it happens again, call a supervisor.'],
+    INTERNAL: [
+      `Something unexpected went wrong on ${where}${context.detail ? ` (${context.detail})` : ''}.`,
+      'Press Retry; if it happens again, call a supervisor.',
+    ],
   };
   const entry = said[code];
   if (typeof entry === 'string') return entry;
@@ -45,7 +88,10 @@ export function failureMessage(code: SlotFailureCode, slot: number, context: { l
   if (context.license === 'suspect') {
     return `${what} License ${context.uuid ?? ''} may be in this module: it is held as suspect until a supervisor reads the module back. Put the module aside for a supervisor.`;
   }
-  const released = context.license === 'released' && code !== 'ALREADY_AUTHORIZED' ? ` Nothing was written; license ${context.uuid ?? ''} went back to the group.` : '';
+  const released =
+    context.license === 'released' && code !== 'ALREADY_AUTHORIZED'
+      ? ` Nothing was written; license ${context.uuid ?? ''} went back to the group.`
+      : '';
   return `${what}${released} ${todo}`;
 }
 
@@ -70,7 +116,10 @@ export function rejectionKey(rejection: LicenseRejection | null, uuid: string, m
 }
 
 /** The group-level reason a slot stops with after `count` licenses in a row were refused for the same cause. */
-export function rejectionStop(rejection: LicenseRejection | null, context: { slot: number; group: string; count: number; uuidLength: number; detail: string }): string {
+export function rejectionStop(
+  rejection: LicenseRejection | null,
+  context: { slot: number; group: string; count: number; uuidLength: number; detail: string },
+): string {
   const { group, count, slot } = context;
   switch (rejection) {
     case 'pid-missing':

@@ -3,7 +3,14 @@ import { systemClock, type Clock } from '../../common/clock';
 import { silentLogger, type Logger } from '../../common/log';
 import type { LicenseState } from '../../common/license';
 import { createDriver } from '../../native/protocols';
-import { rejectionOf, type BurnOutcome, type BurnStep, type ModuleDriver, type ModuleIdentity, type ProtocolId } from '../../native/protocols/types';
+import {
+  rejectionOf,
+  type BurnOutcome,
+  type BurnStep,
+  type ModuleDriver,
+  type ModuleIdentity,
+  type ProtocolId,
+} from '../../native/protocols/types';
 import { playResetSequence, type ResetSequence } from '../../native/transport/programmers';
 import { SerialTransport } from '../../native/transport/serial';
 import type { Transport } from '../../native/transport/types';
@@ -40,7 +47,15 @@ export interface ProgrammerLocator {
 
 export type SlotResult =
   | { ok: true; uuid: string; moduleMac: string | null; moduleSerial: string | null; at: number; durationMs: number }
-  | { ok: false; code: SlotFailureCode; message: string; step: BurnStep | null; uuid: string | null; license: 'released' | 'suspect' | 'none'; at: number };
+  | {
+      ok: false;
+      code: SlotFailureCode;
+      message: string;
+      step: BurnStep | null;
+      uuid: string | null;
+      license: 'released' | 'suspect' | 'none';
+      at: number;
+    };
 
 /** What a slot shows, as one event. Never holds an authkey. */
 export interface SlotSnapshot {
@@ -204,7 +219,8 @@ export class Slot {
   /** A serial number from the barcode scanner, recorded with the next burn on this slot. */
   setNextModuleSerial(serial: string | null): void {
     const value = serial?.trim() ?? '';
-    if (value.length > 64 || !/^[\x20-\x7e]*$/.test(value)) throw new AppError('BAD_SERIAL', 'A module serial number is at most 64 printable characters; scan it again.');
+    if (value.length > 64 || !/^[\x20-\x7e]*$/.test(value))
+      throw new AppError('BAD_SERIAL', 'A module serial number is at most 64 printable characters; scan it again.');
     this.#set({ pendingSerial: value === '' ? null : value });
   }
 
@@ -217,7 +233,10 @@ export class Slot {
     if (this.#loop && this.#state.running) return;
     const group = this.#ledger.vault.getGroup(this.config.groupId);
     if (group.state === 'blocked') {
-      const message = failureMessage('GROUP_BLOCKED', this.config.number, { group: group.name, detail: group.blockedReason ?? 'no reason given' });
+      const message = failureMessage('GROUP_BLOCKED', this.config.number, {
+        group: group.name,
+        detail: group.blockedReason ?? 'no reason given',
+      });
       this.#set({ stopReason: { code: 'GROUP_BLOCKED', message } });
       throw new AppError('GROUP_BLOCKED', message, { groupId: group.id, reason: group.blockedReason });
     }
@@ -264,7 +283,10 @@ export class Slot {
   async readModule(signal?: AbortSignal): Promise<ModuleIdentity> {
     if (this.running) throw new AppError('SLOT_RUNNING', `Slot ${this.config.number} is burning: stop it before reading a module back.`);
     const path = this.#locate();
-    if (path === null) throw new AppError('PROGRAMMER_MISSING', programmerMissingMessage(this.config.number, this.config.programmer ?? ''), { programmer: this.config.programmer });
+    if (path === null)
+      throw new AppError('PROGRAMMER_MISSING', programmerMissingMessage(this.config.number, this.config.programmer ?? ''), {
+        programmer: this.config.programmer,
+      });
     this.#retarget(path);
     await this.#transport.open().catch((e: unknown) => {
       throw new AppError('PORT_ERROR', failureMessage('PORT_ERROR', this.config.number, { detail: toErrorInfo(e).message }));
@@ -342,7 +364,12 @@ export class Slot {
         // Never a stale Done: the tile says the programmer is missing until it is back.
         if (reported !== 'missing') {
           reported = 'missing';
-          this.#set({ connected: false, programmerMissing: true, portProblem: programmerMissingMessage(this.config.number, this.config.programmer ?? ''), ...(this.#state.phase === 'done' ? { phase: 'waiting-for-module' as const, step: null, progress: 0 } : {}) });
+          this.#set({
+            connected: false,
+            programmerMissing: true,
+            portProblem: programmerMissingMessage(this.config.number, this.config.programmer ?? ''),
+            ...(this.#state.phase === 'done' ? { phase: 'waiting-for-module' as const, step: null, progress: 0 } : {}),
+          });
         }
         this.#guard = nextGuard(this.#guard, { present: false }, performance.now(), this.#timing.removalMs).guard;
         if (this.#wake.signal.aborted) this.#wake = new AbortController();
@@ -367,7 +394,11 @@ export class Slot {
         // Beside lastResult, never in it: the burn before the unplug (a suspect above all) stays in view.
         if (reported !== 'port') {
           reported = 'port';
-          this.#set({ connected: false, programmerMissing: false, portProblem: failureMessage('PORT_ERROR', this.config.number, { detail: toErrorInfo(e).message }) });
+          this.#set({
+            connected: false,
+            programmerMissing: false,
+            portProblem: failureMessage('PORT_ERROR', this.config.number, { detail: toErrorInfo(e).message }),
+          });
         }
         // A vanished port also means the module left the jig.
         this.#guard = nextGuard(this.#guard, { present: false }, performance.now(), this.#timing.removalMs).guard;
@@ -417,7 +448,9 @@ export class Slot {
     if (!present) return { present: false };
     if (!withIdentity) return { present: true, identity: null };
     try {
-      const identity = this.#driver.peekIdentity ? await this.#driver.peekIdentity({ signal }) : await this.#driver.readIdentity({ signal });
+      const identity = this.#driver.peekIdentity
+        ? await this.#driver.peekIdentity({ signal })
+        : await this.#driver.readIdentity({ signal });
       return { present: true, identity };
     } catch (e) {
       if (isAppError(e, 'DISCONNECTED')) throw e;
@@ -430,19 +463,33 @@ export class Slot {
     const { groupId, number } = this.config;
     if (isAppError(e, 'GROUP_BLOCKED')) {
       const reason = (e.details?.reason as string | undefined) ?? 'no reason given';
-      return { code: 'GROUP_BLOCKED', message: failureMessage('GROUP_BLOCKED', number, { group: this.#ledger.vault.getGroup(groupId).name, detail: reason }) };
+      return {
+        code: 'GROUP_BLOCKED',
+        message: failureMessage('GROUP_BLOCKED', number, { group: this.#ledger.vault.getGroup(groupId).name, detail: reason }),
+      };
     }
     if (isAppError(e, 'VAULT_TAMPERED')) {
       // The ledger released the license (nothing was sent); it stays first in line, so burning on would fail again.
       const uuid = (e.details?.uuid as string | undefined) ?? null;
       this.#log.error({ err: toErrorInfo(e), uuid }, 'license fails its integrity check');
-      return { code: 'LICENSE_DAMAGED', message: failureMessage('LICENSE_DAMAGED', number, { uuid, group: this.#ledger.vault.getGroup(groupId).name }) };
+      return {
+        code: 'LICENSE_DAMAGED',
+        message: failureMessage('LICENSE_DAMAGED', number, { uuid, group: this.#ledger.vault.getGroup(groupId).name }),
+      };
     }
     if (isAppError(e, 'NO_LICENSE_AVAILABLE')) return { code: 'NO_LICENSE_LEFT', message: failureMessage('NO_LICENSE_LEFT', number) };
     if (isDiskFullError(e)) return { code: 'DISK_FULL', message: failureMessage('DISK_FULL', number) };
-    if (isDamageError(e)) return { code: 'VAULT_DAMAGED', message: failureMessage('VAULT_DAMAGED', number, { detail: this.#ledger.vault.markDamaged(e instanceof Error ? e.message : String(e)).message }) };
-    if (isAppError(e, 'VAULT_DAMAGED')) return { code: 'VAULT_DAMAGED', message: failureMessage('VAULT_DAMAGED', number, { detail: e.message }) };
-    if (isAppError(e, 'VAULT_ROLLED_BACK')) return { code: 'VAULT_BEHIND', message: failureMessage('VAULT_BEHIND', number, { detail: e.message }) };
+    if (isDamageError(e))
+      return {
+        code: 'VAULT_DAMAGED',
+        message: failureMessage('VAULT_DAMAGED', number, {
+          detail: this.#ledger.vault.markDamaged(e instanceof Error ? e.message : String(e)).message,
+        }),
+      };
+    if (isAppError(e, 'VAULT_DAMAGED'))
+      return { code: 'VAULT_DAMAGED', message: failureMessage('VAULT_DAMAGED', number, { detail: e.message }) };
+    if (isAppError(e, 'VAULT_ROLLED_BACK'))
+      return { code: 'VAULT_BEHIND', message: failureMessage('VAULT_BEHIND', number, { detail: e.message }) };
     return null;
   }
 
@@ -519,7 +566,14 @@ export class Slot {
 
     if (outcome.ok) {
       this.#guard = holdsGuard(reservation.uuid);
-      const result: SlotResult = { ok: true, uuid: reservation.uuid, moduleMac: outcome.module.mac, moduleSerial: serial, at: this.#clock.now(), durationMs: Math.round(outcome.durationMs) };
+      const result: SlotResult = {
+        ok: true,
+        uuid: reservation.uuid,
+        moduleMac: outcome.module.mac,
+        moduleSerial: serial,
+        at: this.#clock.now(),
+        durationMs: Math.round(outcome.durationMs),
+      };
       this.#set({ phase: 'done', step: null, progress: 1, lastResult: result, pendingSerial: null, burned: this.#state.burned + 1 });
       return 'next';
     }
@@ -550,7 +604,10 @@ export class Slot {
       return 'next';
     }
     const group = this.#ledger.vault.getGroup(this.config.groupId).name;
-    const stopReason = { code: 'LICENSES_REJECTED' as const, message: rejectionStop(rejection, { slot: this.config.number, group, count, uuidLength: uuid.length, detail: error.message }) };
+    const stopReason = {
+      code: 'LICENSES_REJECTED' as const,
+      message: rejectionStop(rejection, { slot: this.config.number, group, count, uuidLength: uuid.length, detail: error.message }),
+    };
     this.#set({ stopReason, phase: 'stopped', running: false, step: null, progress: 0 });
     return 'stop';
   }
@@ -568,14 +625,33 @@ export class Slot {
       step: null,
       progress: 0,
       stopReason: { code: 'DISK_FULL', message },
-      lastResult: { ok: false, code: 'DISK_FULL', message, step: outcome.ok ? 'finish' : outcome.step, uuid, license: state === 'suspect' ? 'suspect' : 'none', at: this.#clock.now() },
+      lastResult: {
+        ok: false,
+        code: 'DISK_FULL',
+        message,
+        step: outcome.ok ? 'finish' : outcome.step,
+        uuid,
+        license: state === 'suspect' ? 'suspect' : 'none',
+        at: this.#clock.now(),
+      },
     });
     return 'stop';
   }
 
-  #fail(code: SlotFailureCode, step: BurnStep | null, uuid: string | null, license: 'released' | 'suspect' | 'none', context: { heldUuid?: string | null; detail?: string } = {}): void {
+  #fail(
+    code: SlotFailureCode,
+    step: BurnStep | null,
+    uuid: string | null,
+    license: 'released' | 'suspect' | 'none',
+    context: { heldUuid?: string | null; detail?: string } = {},
+  ): void {
     const message = failureMessage(code, this.config.number, { license, uuid, ...context });
-    this.#set({ phase: 'failed', step: null, progress: 0, lastResult: { ok: false, code, message, step, uuid, license, at: this.#clock.now() } });
+    this.#set({
+      phase: 'failed',
+      step: null,
+      progress: 0,
+      lastResult: { ok: false, code, message, step, uuid, license, at: this.#clock.now() },
+    });
   }
 
   #set(patch: Partial<SlotSnapshot>): void {

@@ -9,7 +9,15 @@ import type { ResetSequence } from '../../native/transport/programmers';
 import { SerialTransport } from '../../native/transport/serial';
 import type { ModuleDriver, ModuleIdentity, ProtocolId } from '../../native/protocols/types';
 import type { Transport } from '../../native/transport/types';
-import { Ledger, type GroupCounts, type LicenseInfo, type RecoveryReport, type LedgerVerification, type SettleOptions, type Settlement } from '../ledger';
+import {
+  Ledger,
+  type GroupCounts,
+  type LicenseInfo,
+  type RecoveryReport,
+  type LedgerVerification,
+  type SettleOptions,
+  type Settlement,
+} from '../ledger';
 import { Vault, type CredentialGroup, type ImportOptions, type ImportReport, type KeyWrapper, type VaultOptions } from '../vault';
 import { Slot, type SlotConfig, type SlotSnapshot, type SlotTiming } from './slot';
 
@@ -112,7 +120,13 @@ export class Station {
   }
 
   static #vaultOptions(options: StationOptions): VaultOptions {
-    return { path: options.vaultPath, wrapper: options.wrapper, clock: options.clock ?? systemClock, logger: options.logger ?? silentLogger, ...(options.anchorPath !== undefined ? { anchorPath: options.anchorPath } : {}) };
+    return {
+      path: options.vaultPath,
+      wrapper: options.wrapper,
+      clock: options.clock ?? systemClock,
+      logger: options.logger ?? silentLogger,
+      ...(options.anchorPath !== undefined ? { anchorPath: options.anchorPath } : {}),
+    };
   }
 
   static #wrap(vault: Vault, options: StationOptions): Station {
@@ -146,7 +160,11 @@ export class Station {
     if (byId) return this.#groupView(byId);
     const byName = all.filter((g) => g.name === idOrName);
     if (byName.length === 1) return this.#groupView(byName[0]!);
-    if (byName.length > 1) throw new AppError('GROUP_AMBIGUOUS', `${byName.length} groups are named "${idOrName}": use the group's id (see the groups command).`);
+    if (byName.length > 1)
+      throw new AppError(
+        'GROUP_AMBIGUOUS',
+        `${byName.length} groups are named "${idOrName}": use the group's id (see the groups command).`,
+      );
     throw new AppError('GROUP_NOT_FOUND', `There is no group "${idOrName}" in this vault; list them with the groups command.`);
   }
 
@@ -186,24 +204,40 @@ export class Station {
 
   addSlot(request: SlotRequest): Slot {
     this.#open();
-    if (!isProtocolId(request.protocol)) throw new AppError('UNKNOWN_PROTOCOL', `Unknown protocol "${request.protocol}": use tuya-auc or tuyaopen-cli.`);
+    if (!isProtocolId(request.protocol))
+      throw new AppError('UNKNOWN_PROTOCOL', `Unknown protocol "${request.protocol}": use tuya-auc or tuyaopen-cli.`);
     const { programmer } = request;
     const programmers = this.#options.programmers;
     if (programmer !== undefined) {
-      if (!programmers) throw new AppError('NO_PROGRAMMER_WATCH', `Slot with programmer ${programmer}: this station does not watch its programmers; give the slot a port instead.`);
+      if (!programmers)
+        throw new AppError(
+          'NO_PROGRAMMER_WATCH',
+          `Slot with programmer ${programmer}: this station does not watch its programmers; give the slot a port instead.`,
+        );
       const taken = [...this.#slots.values()].find((s) => s.config.programmer === programmer);
-      if (taken) throw new AppError('PROGRAMMER_IN_USE', `Programmer ${programmer} is already slot ${taken.config.number}'s; each slot needs its own programmer.`, { programmer });
+      if (taken)
+        throw new AppError(
+          'PROGRAMMER_IN_USE',
+          `Programmer ${programmer} is already slot ${taken.config.number}'s; each slot needs its own programmer.`,
+          { programmer },
+        );
     }
     const port = (programmer !== undefined ? programmers?.resolve(programmer) : undefined) ?? request.port;
     if (port === undefined) throw new AppError('PORT_REQUIRED', 'A slot needs a port or a programmer.');
-    const taken = [...this.#slots.values()].find((s) => s.config.programmer === undefined && programmer === undefined && s.config.port === port);
+    const taken = [...this.#slots.values()].find(
+      (s) => s.config.programmer === undefined && programmer === undefined && s.config.port === port,
+    );
     if (taken) throw new AppError('PORT_IN_USE', `Port ${port} is already slot ${taken.config.number}; each slot needs its own port.`);
     const number = request.number ?? Math.max(0, ...[...this.#slots.values()].map((s) => s.config.number)) + 1;
     this.assertUuidsFit(request.groupId, request.protocol, number);
     const id = request.id ?? `slot-${number}`;
     if (this.#slots.has(id)) throw new AppError('SLOT_EXISTS', `There is already a slot ${id}.`);
     const config: SlotConfig = {
-      id, number, port, protocol: request.protocol, groupId: request.groupId,
+      id,
+      number,
+      port,
+      protocol: request.protocol,
+      groupId: request.groupId,
       ...(programmer !== undefined ? { programmer } : {}),
       ...(request.resetSequence ? { resetSequence: request.resetSequence } : {}),
       ...(request.baudRate ? { baudRate: request.baudRate } : {}),
@@ -259,7 +293,11 @@ export class Station {
     for (const slot of targets) {
       const group = this.vault.getGroup(slot.config.groupId);
       if (group.state === 'blocked') {
-        throw new AppError('GROUP_BLOCKED', `Slot ${slot.config.number} cannot start: group "${group.name}" is blocked: ${group.blockedReason ?? 'no reason given'}. Burn from another group until it is unblocked.`, { groupId: group.id, reason: group.blockedReason });
+        throw new AppError(
+          'GROUP_BLOCKED',
+          `Slot ${slot.config.number} cannot start: group "${group.name}" is blocked: ${group.blockedReason ?? 'no reason given'}. Burn from another group until it is unblocked.`,
+          { groupId: group.id, reason: group.blockedReason },
+        );
       }
     }
     for (const slot of targets) slot.start();
@@ -297,10 +335,15 @@ export class Station {
    * module of the burn (Ledger.resolveSuspect): verified, released to its group, or void.
    * Through a stopped slot (`slotId`) or any port (`port` + `protocol`).
    */
-  async resolveSuspectByReadBack(uuid: string, via: { slotId: string } | { port: string; protocol: string; baudRate?: number }, options: SettleOptions = {}): Promise<{ state: Settlement; module: ModuleIdentity }> {
+  async resolveSuspectByReadBack(
+    uuid: string,
+    via: { slotId: string } | { port: string; protocol: string; baudRate?: number },
+    options: SettleOptions = {},
+  ): Promise<{ state: Settlement; module: ModuleIdentity }> {
     this.#open();
     const license = this.ledger.license(uuid);
-    if (license.state !== 'suspect') throw new AppError('NOT_SUSPECT', `License ${uuid} is ${license.state}, not suspect: there is nothing to resolve.`);
+    if (license.state !== 'suspect')
+      throw new AppError('NOT_SUSPECT', `License ${uuid} is ${license.state}, not suspect: there is nothing to resolve.`);
     const module = await this.readModule(via);
     const state = this.ledger.resolveSuspect(uuid, module, options);
     this.#publishCounts(license.groupId);
@@ -311,10 +354,19 @@ export class Station {
   async readModule(via: { slotId: string } | { port: string; protocol: string; baudRate?: number }): Promise<ModuleIdentity> {
     if ('slotId' in via) return this.slot(via.slotId).readModule();
     const busy = [...this.#slots.values()].find((s) => s.config.port === via.port && s.running);
-    if (busy) throw new AppError('PORT_BUSY', `Port ${via.port} is burning modules right now: stop burning on it first, then read the module back.`, { path: via.port });
-    if (!isProtocolId(via.protocol)) throw new AppError('UNKNOWN_PROTOCOL', `Unknown protocol "${via.protocol}": use tuya-auc or tuyaopen-cli.`);
+    if (busy)
+      throw new AppError(
+        'PORT_BUSY',
+        `Port ${via.port} is burning modules right now: stop burning on it first, then read the module back.`,
+        { path: via.port },
+      );
+    if (!isProtocolId(via.protocol))
+      throw new AppError('UNKNOWN_PROTOCOL', `Unknown protocol "${via.protocol}": use tuya-auc or tuyaopen-cli.`);
     // A port, not a slot: the transport's own words ("Port … is in use by another program. Close it there, then retry.") say what to do.
-    const transport = (this.#options.openTransport ?? ((path, baudRate) => new SerialTransport(path, { baudRate })))(via.port, via.baudRate ?? 115200);
+    const transport = (this.#options.openTransport ?? ((path, baudRate) => new SerialTransport(path, { baudRate })))(
+      via.port,
+      via.baudRate ?? 115200,
+    );
     const driver = (this.#options.makeDriver ?? ((protocol, t) => createDriver(protocol, t)))(via.protocol, transport);
     await transport.open();
     try {
@@ -326,7 +378,8 @@ export class Station {
 
   voidSuspect(uuid: string, reason: string, options: { by?: string } = {}): void {
     this.#open();
-    if (reason.trim() === '') throw new AppError('REASON_REQUIRED', 'Say why the license is voided (for example: module scrapped); the hub is told.');
+    if (reason.trim() === '')
+      throw new AppError('REASON_REQUIRED', 'Say why the license is voided (for example: module scrapped); the hub is told.');
     const license = this.ledger.license(uuid);
     this.ledger.voidSuspect(uuid, reason, options);
     this.#publishCounts(license.groupId);
@@ -373,7 +426,11 @@ export class Station {
     const free = fs.bavail * fs.bsize;
     if (free < needed) {
       const mib = (n: number) => `${Math.floor(n / 2 ** 20)} MiB`;
-      throw new AppError('DISK_FULL', `Only ${mib(free)} are free on the vault's disk (${what} needs at least ${mib(needed)}): free space on it, then try again.`, { free, needed });
+      throw new AppError(
+        'DISK_FULL',
+        `Only ${mib(free)} are free on the vault's disk (${what} needs at least ${mib(needed)}): free space on it, then try again.`,
+        { free, needed },
+      );
     }
   }
 
@@ -387,7 +444,13 @@ export class Station {
   }
 
   #groupView(g: CredentialGroup): StationGroup {
-    return { id: g.id, name: g.name, pid: g.pid, blocked: g.state === 'blocked' ? { reason: g.blockedReason ?? 'no reason given' } : null, counts: this.counts(g.id) };
+    return {
+      id: g.id,
+      name: g.name,
+      pid: g.pid,
+      blocked: g.state === 'blocked' ? { reason: g.blockedReason ?? 'no reason given' } : null,
+      counts: this.counts(g.id),
+    };
   }
 
   #publishCounts(groupId: string): void {

@@ -11,13 +11,28 @@ import { SyncStore, type OperationKind, type OperationRow } from '../vault/sync-
 import { backoffDelay, type BackoffOptions } from './backoff';
 import type { SyncContext } from './context';
 import { HubClient, isUnreachable, normaliseHubUrl } from './hub-client';
-import { hasPendingMoveAway, hasPendingSplitChild, offlineOutcome, reassignGroup, splitGroup, type ReassignInput, type SplitInput } from './operations';
+import {
+  hasPendingMoveAway,
+  hasPendingSplitChild,
+  offlineOutcome,
+  reassignGroup,
+  splitGroup,
+  type ReassignInput,
+  type SplitInput,
+} from './operations';
 import { pullAll, type PullReport } from './pull';
 import { pushAll, type PushReport } from './push';
 import { exportBundle, importBundle, type ExportInput, type ExportResult, type ImportResult } from './transfer';
 
 export const TOKEN_SECRET = 'sync.hubToken';
-const KEYS = { hubUrl: 'sync.hubUrl', stationId: 'sync.stationId', stationName: 'sync.stationName', factoryId: 'sync.factoryId', lineId: 'sync.lineId', lastSyncAt: 'sync.lastSyncAt' } as const;
+const KEYS = {
+  hubUrl: 'sync.hubUrl',
+  stationId: 'sync.stationId',
+  stationName: 'sync.stationName',
+  factoryId: 'sync.factoryId',
+  lineId: 'sync.lineId',
+  lastSyncAt: 'sync.lastSyncAt',
+} as const;
 
 type ApiPayloads = { [K in ApiEventName]: z.input<ApiEvents[K]> };
 /** The app's events that sync emits (same payload types as common/api, so they pass straight through). */
@@ -78,7 +93,9 @@ export class SyncEngine {
   readonly store: SyncStore;
   readonly clock: Clock;
   readonly logger: Logger;
-  readonly #opts: Required<Pick<SyncEngineOptions, 'intervalMs' | 'outboxPollMs' | 'pullPageSize' | 'pushBatchSize' | 'requestTimeoutMs'>> & { backoff: BackoffOptions };
+  readonly #opts: Required<
+    Pick<SyncEngineOptions, 'intervalMs' | 'outboxPollMs' | 'pullPageSize' | 'pushBatchSize' | 'requestTimeoutMs'>
+  > & { backoff: BackoffOptions };
   readonly #listeners = new Set<SyncListener>();
   readonly #random: () => number;
   readonly #fetch: typeof fetch | undefined;
@@ -111,7 +128,15 @@ export class SyncEngine {
     const token = hubUrl ? this.vault.getSecret(TOKEN_SECRET) : null;
     if (hubUrl && token) this.#client = this.#makeClient(hubUrl, token);
     const last = this.vault.getValue(KEYS.lastSyncAt);
-    this.#status = { enrolled: this.#client !== null, online: false, syncing: false, hubUrl, lastSyncAt: last, outbox: this.store.outboxCount(), lastError: null };
+    this.#status = {
+      enrolled: this.#client !== null,
+      online: false,
+      syncing: false,
+      hubUrl,
+      lastSyncAt: last,
+      outbox: this.store.outboxCount(),
+      lastError: null,
+    };
   }
 
   // ---------- status and events ----------
@@ -152,7 +177,12 @@ export class SyncEngine {
   }
 
   #makeClient(hubUrl: string, token: string | null): HubClient {
-    return new HubClient({ baseUrl: hubUrl, token, timeoutMs: this.#opts.requestTimeoutMs, ...(this.#fetch ? { fetch: this.#fetch } : {}) });
+    return new HubClient({
+      baseUrl: hubUrl,
+      token,
+      timeoutMs: this.#opts.requestTimeoutMs,
+      ...(this.#fetch ? { fetch: this.#fetch } : {}),
+    });
   }
 
   // ---------- enrollment ----------
@@ -164,7 +194,10 @@ export class SyncEngine {
     const client = this.#makeClient(url, null);
     const res = await client.enroll({ code, hostname: (options.hostname ?? hostname()).slice(0, 120) });
     if (known !== null && known !== res.stationId) {
-      throw new AppError('STATION_MISMATCH', `This vault belongs to hub station ${known}, but the code is for station ${res.stationName}; use a code for this station or a new vault.`);
+      throw new AppError(
+        'STATION_MISMATCH',
+        `This vault belongs to hub station ${known}, but the code is for station ${res.stationName}; use a code for this station or a new vault.`,
+      );
     }
     this.store.tx(() => {
       this.vault.putSecret(TOKEN_SECRET, res.token);
@@ -226,11 +259,15 @@ export class SyncEngine {
 
   async #syncOnce(): Promise<SyncReport> {
     const client = this.#client;
-    if (!client) throw new AppError('NOT_ENROLLED', 'This station is not enrolled with a hub: enroll it with the hub address and a one-time code.');
+    if (!client)
+      throw new AppError('NOT_ENROLLED', 'This station is not enrolled with a hub: enroll it with the hub address and a one-time code.');
     const behind = this.vault.rollback;
     if (behind) {
       // A vault that went back sends nothing (its outbox stays) until a supervisor reconciles it with the hub.
-      const refusal = new AppError(behind.source === 'hub' ? 'STATION_ROLLED_BACK' : 'VAULT_ROLLED_BACK', behind.message, { vaultSeq: behind.vaultSeq, anchoredSeq: behind.anchoredSeq });
+      const refusal = new AppError(behind.source === 'hub' ? 'STATION_ROLLED_BACK' : 'VAULT_ROLLED_BACK', behind.message, {
+        vaultSeq: behind.vaultSeq,
+        anchoredSeq: behind.anchoredSeq,
+      });
       this.#set({ syncing: false, lastError: { code: refusal.code, message: refusal.message }, outbox: this.store.outboxCount() });
       this.#schedule(this.#opts.intervalMs);
       throw refusal;
@@ -261,7 +298,10 @@ export class SyncEngine {
       if (offline) this.#failures++;
       this.#set({ syncing: false, online: !offline, lastError: toErrorInfo(e), outbox: this.store.outboxCount() });
       const delay = offline ? backoffDelay(this.#failures, this.#opts.backoff, this.#random) : this.#opts.intervalMs;
-      this.logger[offline ? 'info' : 'warn']({ err: toErrorInfo(e), retryInMs: delay }, offline ? 'hub unreachable; retrying' : 'sync failed');
+      this.logger[offline ? 'info' : 'warn'](
+        { err: toErrorInfo(e), retryInMs: delay },
+        offline ? 'hub unreachable; retrying' : 'sync failed',
+      );
       this.#schedule(delay);
       throw e;
     }
@@ -275,7 +315,11 @@ export class SyncEngine {
    */
   async reconcile(by: string): Promise<ReconcileReport> {
     const client = this.#client;
-    if (!client) throw new AppError('NOT_ENROLLED', 'This station is not enrolled with a hub: reconciling needs the hub. Restore the newest copy of the vault instead.');
+    if (!client)
+      throw new AppError(
+        'NOT_ENROLLED',
+        'This station is not enrolled with a hub: reconciling needs the hub. Restore the newest copy of the vault instead.',
+      );
     while (this.#running) await this.#running.catch(() => undefined);
     const rollback = this.vault.rollback;
     // Asked before the hub is: clearing the head the hub holds for a current vault would only weaken its guard.
@@ -310,7 +354,13 @@ export class SyncEngine {
     const stationId = this.vault.getValue(KEYS.stationId);
     if (stationId === null) throw new AppError('NOT_ENROLLED', 'This station is not enrolled with a hub.');
     return {
-      vault: this.vault, ledger: this.ledger, store: this.store, client, clock: this.clock, logger: this.logger, stationId,
+      vault: this.vault,
+      ledger: this.ledger,
+      store: this.store,
+      client,
+      clock: this.clock,
+      logger: this.logger,
+      stationId,
       pendingMoveAway: (groupId) => hasPendingMoveAway({ store: this.store }, groupId),
       pendingSplitChild: (groupId) => hasPendingSplitChild({ store: this.store }, groupId),
       status: () => ({ outbox: this.store.outboxCount(), suspects: this.ledger.listSuspects().length }),

@@ -1,5 +1,13 @@
 import { AppError } from '../../common/errors';
-import { encodeSupervisorHeader, errorBodySchema, hubRoutes, supervisorHeader, type HubRouteName, type RouteBody, type RouteReply } from '../../common/hub-api';
+import {
+  encodeSupervisorHeader,
+  errorBodySchema,
+  hubRoutes,
+  supervisorHeader,
+  type HubRouteName,
+  type RouteBody,
+  type RouteReply,
+} from '../../common/hub-api';
 
 export interface HubClientOptions {
   baseUrl: string;
@@ -53,11 +61,16 @@ export class HubClient {
     return this.call('stationReconcile', body, { [supervisorHeader]: encodeSupervisorHeader(supervisor) });
   }
 
-  async call<N extends HubRouteName>(name: N, body: N extends 'health' | 'stationSelf' ? undefined : RouteBody<N>, extraHeaders: Record<string, string> = {}): Promise<RouteReply<N>> {
+  async call<N extends HubRouteName>(
+    name: N,
+    body: N extends 'health' | 'stationSelf' ? undefined : RouteBody<N>,
+    extraHeaders: Record<string, string> = {},
+  ): Promise<RouteReply<N>> {
     const route = hubRoutes[name];
     const headers: Record<string, string> = { accept: 'application/json', ...extraHeaders };
     if (route.auth === 'station') {
-      if (this.#token === null) throw new AppError('NOT_ENROLLED', 'This station is not enrolled with a hub: enroll it with the hub address and a one-time code.');
+      if (this.#token === null)
+        throw new AppError('NOT_ENROLLED', 'This station is not enrolled with a hub: enroll it with the hub address and a one-time code.');
       headers.authorization = `Bearer ${this.#token}`;
     }
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -72,7 +85,11 @@ export class HubClient {
       });
       text = await res.text();
     } catch (cause) {
-      throw unreachable(this.baseUrl, cause instanceof Error ? (cause.cause instanceof Error ? cause.cause.message : cause.message) : String(cause), cause);
+      throw unreachable(
+        this.baseUrl,
+        cause instanceof Error ? (cause.cause instanceof Error ? cause.cause.message : cause.message) : String(cause),
+        cause,
+      );
     }
     let json: unknown;
     try {
@@ -83,17 +100,28 @@ export class HubClient {
     }
     if (res.ok) {
       const parsed = route.reply.safeParse(json);
-      if (!parsed.success) throw new AppError('HUB_BAD_REPLY', `The hub at ${this.baseUrl} answered ${name} in a form this station does not understand; update the station or the hub.`, { route: name });
+      if (!parsed.success)
+        throw new AppError(
+          'HUB_BAD_REPLY',
+          `The hub at ${this.baseUrl} answered ${name} in a form this station does not understand; update the station or the hub.`,
+          { route: name },
+        );
       return parsed.data as RouteReply<N>;
     }
     const err = errorBodySchema.safeParse(json);
-    if (res.status >= 500 || !err.success) throw unreachable(this.baseUrl, `HTTP ${res.status}${err.success ? `: ${err.data.error.message}` : ''}`);
+    if (res.status >= 500 || !err.success)
+      throw unreachable(this.baseUrl, `HTTP ${res.status}${err.success ? `: ${err.data.error.message}` : ''}`);
     throw new AppError(err.data.error.code, err.data.error.message, { ...err.data.error.details, httpStatus: res.status });
   }
 }
 
 function unreachable(url: string, why: string, cause?: unknown): AppError {
-  return new AppError(HUB_UNREACHABLE, `The hub at ${url} cannot be reached (${why}); the station keeps working offline and sends everything when the hub is back.`, undefined, { cause });
+  return new AppError(
+    HUB_UNREACHABLE,
+    `The hub at ${url} cannot be reached (${why}); the station keeps working offline and sends everything when the hub is back.`,
+    undefined,
+    { cause },
+  );
 }
 
 /** `http(s)://host[:port][/prefix]` without a trailing slash. */
@@ -104,6 +132,7 @@ export function normaliseHubUrl(raw: string): string {
   } catch {
     throw new AppError('HUB_URL_INVALID', `"${raw}" is not a hub address: write it like http://hub.factory.local:8787.`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new AppError('HUB_URL_INVALID', 'The hub address must start with http:// or https://.');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new AppError('HUB_URL_INVALID', 'The hub address must start with http:// or https://.');
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }

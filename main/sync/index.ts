@@ -4,4 +4,13 @@ export { backoffDelay, type BackoffOptions } from './backoff';
 export { blockReason, PEOPLE_KEY, type PullReport } from './pull';
 export { hubMac, type PushReport } from './push';
 export { type SplitInput, type ReassignInput } from './operations';
-export { exportBundle, importBundle, newBundlePassphrase, defaultBundleCost, type ExportInput, type ExportResult, type ImportResult, type ScryptCost } from './transfer';
+export {
+  exportBundle,
+  importBundle,
+  newBundlePassphrase,
+  defaultBundleCost,
+  type ExportInput,
+  type ExportResult,
+  type ImportResult,
+  type ScryptCost,
+} from './transfer';

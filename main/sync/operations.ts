@@ -27,16 +27,38 @@ export interface ReassignInput {
   by?: string | null;
 }
 
-interface SplitDetail { parentId: string; childId: string; uuids: string[]; purchased: number; free: number }
-interface ReassignDetail { prevSlotIds: string[]; prevLine: string | null; slotIds: string[]; line: string | null; toStationId: string; movesAway: boolean }
+interface SplitDetail {
+  parentId: string;
+  childId: string;
+  uuids: string[];
+  purchased: number;
+  free: number;
+}
+interface ReassignDetail {
+  prevSlotIds: string[];
+  prevLine: string | null;
+  slotIds: string[];
+  line: string | null;
+  toStationId: string;
+  movesAway: boolean;
+}
 
 /** A group sync holds for the hub and that may be operated on now. */
 function operableGroup(ctx: SyncContext, groupId: string, action: string) {
   const group = ctx.vault.getGroup(groupId);
   const meta = ctx.store.meta(groupId);
-  if (!meta) throw new AppError('GROUP_NOT_FROM_HUB', `Group "${group.name}" was not received from the hub (imported from a file): it cannot be ${action} here.`, { groupId });
-  if (!meta.assignedToYou || ctx.pendingMoveAway(groupId)) throw new AppError('GROUP_NOT_ASSIGNED', `Group "${group.name}" is moved to another station: it cannot be ${action} here.`, { groupId });
-  if (meta.syncBlock !== null) throw new AppError('GROUP_LOCKED', `Group "${group.name}" cannot be ${action} now: ${meta.syncBlock}`, { groupId });
+  if (!meta)
+    throw new AppError(
+      'GROUP_NOT_FROM_HUB',
+      `Group "${group.name}" was not received from the hub (imported from a file): it cannot be ${action} here.`,
+      { groupId },
+    );
+  if (!meta.assignedToYou || ctx.pendingMoveAway(groupId))
+    throw new AppError('GROUP_NOT_ASSIGNED', `Group "${group.name}" is moved to another station: it cannot be ${action} here.`, {
+      groupId,
+    });
+  if (meta.syncBlock !== null)
+    throw new AppError('GROUP_LOCKED', `Group "${group.name}" cannot be ${action} now: ${meta.syncBlock}`, { groupId });
   return { group, meta };
 }
 
@@ -46,7 +68,13 @@ function operableGroup(ctx: SyncContext, groupId: string, action: string) {
  */
 export function splitGroup(ctx: SyncContext, groupId: string, input: SplitInput): { groupId: string; operationId: string } {
   const { store, vault } = ctx;
-  if (!Number.isInteger(input.purchased) || !Number.isInteger(input.free) || input.purchased < 0 || input.free < 0 || input.purchased + input.free === 0) {
+  if (
+    !Number.isInteger(input.purchased) ||
+    !Number.isInteger(input.free) ||
+    input.purchased < 0 ||
+    input.free < 0 ||
+    input.purchased + input.free === 0
+  ) {
     throw new AppError('SPLIT_SIZE_INVALID', 'A split needs a whole number of purchased and free licenses, at least one in all.');
   }
   return store.tx(() => {
@@ -56,18 +84,43 @@ export function splitGroup(ctx: SyncContext, groupId: string, input: SplitInput)
     const free = available.filter((l) => l.free).slice(0, input.free);
     if (purchased.length < input.purchased || free.length < input.free) {
       const p = available.filter((l) => !l.free).length;
-      throw new AppError('NOT_ENOUGH_LICENSES', `Group "${group.name}" has ${p} purchased and ${available.length - p} free unused licenses here: split no more of each kind.`, { groupId });
+      throw new AppError(
+        'NOT_ENOUGH_LICENSES',
+        `Group "${group.name}" has ${p} purchased and ${available.length - p} free unused licenses here: split no more of each kind.`,
+        { groupId },
+      );
     }
     const uuids = [...purchased, ...free].map((l) => l.uuid);
     const childId = newId();
     const name = input.name?.trim() || `${group.name} · split`;
     store.createHubGroup(childId, name, group.pid, 'offline split');
-    store.upsertMeta({ ...meta, groupId: childId, parentId: groupId, purchased: input.purchased, free: input.free, hubStationId: ctx.stationId, syncBlock: null, slotIds: [], localLine: meta.localLine });
+    store.upsertMeta({
+      ...meta,
+      groupId: childId,
+      parentId: groupId,
+      purchased: input.purchased,
+      free: input.free,
+      hubStationId: ctx.stationId,
+      syncBlock: null,
+      slotIds: [],
+      localLine: meta.localLine,
+    });
     store.moveLicenses(uuids, childId);
     const opId = newId();
     const detail: SplitDetail = { parentId: groupId, childId, uuids, purchased: input.purchased, free: input.free };
-    store.insertOperation({ id: opId, kind: 'split', groupId, summary: `Split ${uuids.length} licenses of "${group.name}" into "${name}"`, detail: { ...detail } });
-    store.enqueue({ key: `split-${opId}`, kind: 'split', opId, payload: { credentialId: groupId, newCredentialId: childId, uuids, at: ctx.clock.now(), ...supervisorOf(input.by) } });
+    store.insertOperation({
+      id: opId,
+      kind: 'split',
+      groupId,
+      summary: `Split ${uuids.length} licenses of "${group.name}" into "${name}"`,
+      detail: { ...detail },
+    });
+    store.enqueue({
+      key: `split-${opId}`,
+      kind: 'split',
+      opId,
+      payload: { credentialId: groupId, newCredentialId: childId, uuids, at: ctx.clock.now(), ...supervisorOf(input.by) },
+    });
     vault.audit.append({ action: 'sync.offline-split', groupId, detail: { childId, count: uuids.length, operationId: opId } });
     return { groupId: childId, operationId: opId };
   });
@@ -80,7 +133,14 @@ export function reassignGroup(ctx: SyncContext, groupId: string, input: Reassign
     const { group, meta } = operableGroup(ctx, groupId, 'reassigned');
     const toStationId = input.stationId ?? ctx.stationId;
     const movesAway = toStationId !== ctx.stationId;
-    const detail: ReassignDetail = { prevSlotIds: meta.slotIds, prevLine: meta.localLine, slotIds: movesAway ? [] : [...input.slotIds], line: input.line ?? meta.localLine, toStationId, movesAway };
+    const detail: ReassignDetail = {
+      prevSlotIds: meta.slotIds,
+      prevLine: meta.localLine,
+      slotIds: movesAway ? [] : [...input.slotIds],
+      line: input.line ?? meta.localLine,
+      toStationId,
+      movesAway,
+    };
     if (!movesAway) store.unbindSlots(input.slotIds, groupId);
     store.setAssignment(groupId, detail.slotIds, detail.line);
     if (movesAway) {
@@ -89,10 +149,21 @@ export function reassignGroup(ctx: SyncContext, groupId: string, input: Reassign
       store.setSyncBlock(groupId, reason);
     }
     const opId = newId();
-    const where = movesAway ? `station ${toStationId.slice(0, 8)}` : `${detail.slotIds.length} slot${detail.slotIds.length === 1 ? '' : 's'}${detail.line ? ` on ${detail.line}` : ''}`;
+    const where = movesAway
+      ? `station ${toStationId.slice(0, 8)}`
+      : `${detail.slotIds.length} slot${detail.slotIds.length === 1 ? '' : 's'}${detail.line ? ` on ${detail.line}` : ''}`;
     store.insertOperation({ id: opId, kind: 'reassign', groupId, summary: `Reassign "${group.name}" to ${where}`, detail: { ...detail } });
-    store.enqueue({ key: `reassign-${opId}`, kind: 'reassign', opId, payload: { credentialId: groupId, stationId: toStationId, at: ctx.clock.now(), ...supervisorOf(input.by) } });
-    vault.audit.append({ action: 'sync.offline-reassign', groupId, detail: { toStationId, slotIds: detail.slotIds, line: detail.line, operationId: opId } });
+    store.enqueue({
+      key: `reassign-${opId}`,
+      kind: 'reassign',
+      opId,
+      payload: { credentialId: groupId, stationId: toStationId, at: ctx.clock.now(), ...supervisorOf(input.by) },
+    });
+    vault.audit.append({
+      action: 'sync.offline-reassign',
+      groupId,
+      detail: { toStationId, slotIds: detail.slotIds, line: detail.line, operationId: opId },
+    });
     return { operationId: opId };
   });
 }
@@ -117,7 +188,11 @@ export function settleOperation(ctx: SyncContext, row: OutboxRow, o: PushOutcome
   const reason = o.reason ?? 'The hub refused this operation.';
   const localAction = undo(ctx, op, reason);
   ctx.store.settleOperation(op.id, { status: 'rejected', code: o.code ?? 'REJECTED', reason, localAction });
-  ctx.vault.audit.append({ action: `sync.${op.kind}-rejected`, groupId: op.groupId, detail: { operationId: op.id, code: o.code ?? null, localAction } });
+  ctx.vault.audit.append({
+    action: `sync.${op.kind}-rejected`,
+    groupId: op.groupId,
+    detail: { operationId: op.id, code: o.code ?? null, localAction },
+  });
 }
 
 function applied(ctx: SyncContext, op: OperationRow): string | null {
@@ -126,7 +201,11 @@ function applied(ctx: SyncContext, op: OperationRow): string | null {
   const { store } = ctx;
   const removed = store.removeAvailable(store.availableLicenses(op.groupId).map((l) => l.uuid));
   store.setSyncBlock(op.groupId, 'Moved to another station: burn nothing more from this group here.');
-  ctx.vault.audit.append({ action: 'sync.group-handed-over', groupId: op.groupId, detail: { operationId: op.id, licenses: removed.length } });
+  ctx.vault.audit.append({
+    action: 'sync.group-handed-over',
+    groupId: op.groupId,
+    detail: { operationId: op.id, licenses: removed.length },
+  });
   return `${removed.length} unused licenses went to the other station.`;
 }
 
@@ -168,8 +247,15 @@ function undo(ctx: SyncContext, op: OperationRow, reason: string): string | null
 /** A local operation (split, reassign, transfer bundle out / in) with the hub's answer, as the supervisor console shows it. */
 export function offlineOutcome(op: OperationRow): OfflineOutcome {
   return {
-    id: op.id, kind: op.kind, summary: op.summary, groupId: op.groupId, licenses: Array.isArray(op.detail.uuids) ? op.detail.uuids.length : null,
-    status: op.status, code: op.status === 'rejected' ? op.code : null, reason: op.reason, localAction: op.localAction,
+    id: op.id,
+    kind: op.kind,
+    summary: op.summary,
+    groupId: op.groupId,
+    licenses: Array.isArray(op.detail.uuids) ? op.detail.uuids.length : null,
+    status: op.status,
+    code: op.status === 'rejected' ? op.code : null,
+    reason: op.reason,
+    localAction: op.localAction,
     at: new Date(op.settledAt ?? op.createdAt).toISOString(),
   };
 }

@@ -75,7 +75,13 @@ export function applyPage(ctx: SyncContext, page: PullResponse, report: PullRepo
   for (const l of page.licenses) {
     if (known.has(l.uuid)) continue; // pulled before, or sent away in a bundle: a page may come twice
     const list = byGroup.get(l.credentialId) ?? [];
-    list.push({ uuid: l.uuid, sealed: vault.sealAuthkey(l.uuid, l.authkey), mac: l.mac ? l.mac.toUpperCase() : null, pid: null, free: l.kind === 'free' });
+    list.push({
+      uuid: l.uuid,
+      sealed: vault.sealAuthkey(l.uuid, l.authkey),
+      mac: l.mac ? l.mac.toUpperCase() : null,
+      pid: null,
+      free: l.kind === 'free',
+    });
     byGroup.set(l.credentialId, list);
   }
 
@@ -87,8 +93,19 @@ export function applyPage(ctx: SyncContext, page: PullResponse, report: PullRepo
         store.createHubGroup(g.id, `${g.productName} · ${g.id.slice(0, 8)}`, g.pid, 'hub');
       }
       store.upsertMeta({
-        groupId: g.id, hubState: g.state, usable: g.usable, assignedToYou: g.assignedToYou, productName: g.productName, deliveryMode: g.deliveryMode,
-        purchased: g.purchased, free: g.free, parentId: g.parentId, hubLineId: g.lineId, hubStationId: g.stationId, firmwareKey: g.firmwareKey, chip: g.chip,
+        groupId: g.id,
+        hubState: g.state,
+        usable: g.usable,
+        assignedToYou: g.assignedToYou,
+        productName: g.productName,
+        deliveryMode: g.deliveryMode,
+        purchased: g.purchased,
+        free: g.free,
+        parentId: g.parentId,
+        hubLineId: g.lineId,
+        hubStationId: g.stationId,
+        firmwareKey: g.firmwareKey,
+        chip: g.chip,
       });
     }
     for (const [groupId, rows] of byGroup) {
@@ -141,6 +158,10 @@ function applyGroupState(ctx: SyncContext, g: Pick<StationGroup, 'id' | 'state' 
       store.enqueue({ key: `release-${newId()}`, kind: 'release', payload: { uuids, groupId: g.id } });
     }
     report.released += removed.length;
-    vault.audit.append({ action: 'sync.group-released', groupId: g.id, detail: { released: removed.length, reason: 'moved to another station on the hub' } });
+    vault.audit.append({
+      action: 'sync.group-released',
+      groupId: g.id,
+      detail: { released: removed.length, reason: 'moved to another station on the hub' },
+    });
   }
 }

@@ -28,27 +28,73 @@ export function toPushItem(row: OutboxRow): PushItem {
       return { kind: 'burn', key: row.idemKey, uuid: row.uuid as string, burnedAt: iso(p.at), ...(mac ? { mac } : {}) };
     }
     case 'spoiled':
-      return { kind: 'spoiled', key: row.idemKey, uuid: row.uuid as string, at: iso(p.at), reason: String(p.reason).slice(0, 200) || 'voided at the station' };
+      return {
+        kind: 'spoiled',
+        key: row.idemKey,
+        uuid: row.uuid as string,
+        at: iso(p.at),
+        reason: String(p.reason).slice(0, 200) || 'voided at the station',
+      };
     case 'rejected':
-      return { kind: 'rejected', key: row.idemKey, uuid: row.uuid as string, at: iso(p.at), reason: String(p.reason).slice(0, 200) || 'refused before anything was sent' };
+      return {
+        kind: 'rejected',
+        key: row.idemKey,
+        uuid: row.uuid as string,
+        at: iso(p.at),
+        reason: String(p.reason).slice(0, 200) || 'refused before anything was sent',
+      };
     case 'set_pid':
       return { kind: 'set_pid', key: row.idemKey, credentialId: String(p.credentialId), pid: String(p.pid), at: iso(p.at) };
     case 'release':
       return { kind: 'release', key: row.idemKey, uuids: p.uuids as string[] };
     case 'split':
-      return { kind: 'split', key: row.idemKey, credentialId: String(p.credentialId), newCredentialId: String(p.newCredentialId), uuids: p.uuids as string[], at: iso(p.at), ...by(p) };
+      return {
+        kind: 'split',
+        key: row.idemKey,
+        credentialId: String(p.credentialId),
+        newCredentialId: String(p.newCredentialId),
+        uuids: p.uuids as string[],
+        at: iso(p.at),
+        ...by(p),
+      };
     case 'reassign':
-      return { kind: 'reassign', key: row.idemKey, credentialId: String(p.credentialId), stationId: String(p.stationId), at: iso(p.at), ...by(p) };
+      return {
+        kind: 'reassign',
+        key: row.idemKey,
+        credentialId: String(p.credentialId),
+        stationId: String(p.stationId),
+        at: iso(p.at),
+        ...by(p),
+      };
     case 'transfer_out':
-      return { kind: 'transfer_out', key: row.idemKey, bundleId: String(p.bundleId), credentialId: String(p.credentialId), uuids: p.uuids as string[], at: iso(p.at), ...by(p) };
+      return {
+        kind: 'transfer_out',
+        key: row.idemKey,
+        bundleId: String(p.bundleId),
+        credentialId: String(p.credentialId),
+        uuids: p.uuids as string[],
+        at: iso(p.at),
+        ...by(p),
+      };
     case 'transfer_in':
-      return { kind: 'transfer_in', key: row.idemKey, bundleId: String(p.bundleId), sourceStationId: String(p.sourceStationId), credentialId: String(p.credentialId), uuids: p.uuids as string[], at: iso(p.at), ...by(p) };
+      return {
+        kind: 'transfer_in',
+        key: row.idemKey,
+        bundleId: String(p.bundleId),
+        sourceStationId: String(p.sourceStationId),
+        credentialId: String(p.credentialId),
+        uuids: p.uuids as string[],
+        at: iso(p.at),
+        ...by(p),
+      };
   }
 }
 
 /** The hub already holds this fact (reported earlier under another key): the item is done. */
 const alreadyKnown = (row: OutboxRow, o: PushOutcome): boolean =>
-  (row.kind === 'burn' && o.code === 'ALREADY_BURNED') || (row.kind === 'spoiled' && o.code === 'ALREADY_SPOILED') || (row.kind === 'rejected' && o.code === 'ALREADY_REJECTED');
+  (row.kind === 'burn' && o.code === 'ALREADY_BURNED') ||
+  (row.kind === 'spoiled' && o.code === 'ALREADY_SPOILED') ||
+  (row.kind === 'rejected' && o.code === 'ALREADY_REJECTED');
 
 /**
  * Sends the outbox in order, a batch at a time. An item leaves the outbox only
@@ -64,7 +110,10 @@ export async function pushAll(ctx: SyncContext, batchSize: number, onProgress?: 
     try {
       outcomes = await send(ctx, rows);
     } catch (e) {
-      ctx.store.noteAttempt(rows.map((r) => r.idemKey), isAppError(e) ? e.code : 'INTERNAL');
+      ctx.store.noteAttempt(
+        rows.map((r) => r.idemKey),
+        isAppError(e) ? e.code : 'INTERNAL',
+      );
       if (!malformed(e)) throw e;
       // One item the hub cannot read must not hold up the others: find it by sending them one by one.
       outcomes = [];
@@ -74,7 +123,14 @@ export async function pushAll(ctx: SyncContext, batchSize: number, onProgress?: 
         } catch (one) {
           if (!malformed(one)) throw one;
           const err = one as AppError;
-          outcomes.push({ key: row.idemKey, kind: row.kind as PushOutcome['kind'], status: 'rejected', code: err.code, reason: `The hub cannot read this item (${err.message}); it was taken out of the outbox.`, replayed: false });
+          outcomes.push({
+            key: row.idemKey,
+            kind: row.kind as PushOutcome['kind'],
+            status: 'rejected',
+            code: err.code,
+            reason: `The hub cannot read this item (${err.message}); it was taken out of the outbox.`,
+            replayed: false,
+          });
         }
       }
     }
@@ -87,10 +143,14 @@ export async function pushAll(ctx: SyncContext, batchSize: number, onProgress?: 
 /** Each push carries the vault's durable audit head: the hub refuses a head that went backwards (STATION_ROLLED_BACK). */
 const send = async (ctx: SyncContext, rows: readonly OutboxRow[]): Promise<PushOutcome[]> => {
   const auditHead = ctx.vault.durableHead();
-  return (await ctx.client.push({ items: rows.map(toPushItem) as PushItem[], status: ctx.status(), ...(auditHead ? { auditHead } : {}) })).outcomes;
+  return (await ctx.client.push({ items: rows.map(toPushItem) as PushItem[], status: ctx.status(), ...(auditHead ? { auditHead } : {}) }))
+    .outcomes;
 };
 /** The hub refused the request itself as unreadable (not one item's business rule). */
-const malformed = (e: unknown): boolean => e instanceof AppError && e.details?.httpStatus === 400 && ['INVALID_REQUEST', 'UNKNOWN_FIELD', 'OUT_OF_RANGE', 'DUPLICATE_LICENSE'].includes(e.code);
+const malformed = (e: unknown): boolean =>
+  e instanceof AppError &&
+  e.details?.httpStatus === 400 &&
+  ['INVALID_REQUEST', 'UNKNOWN_FIELD', 'OUT_OF_RANGE', 'DUPLICATE_LICENSE'].includes(e.code);
 
 function applyOutcomes(ctx: SyncContext, rows: readonly OutboxRow[], outcomes: readonly PushOutcome[], report: PushReport): void {
   const byKey = new Map(outcomes.map((o) => [o.key, o]));
@@ -115,7 +175,13 @@ function applyOutcomes(ctx: SyncContext, rows: readonly OutboxRow[], outcomes: r
         settleOperation(ctx, row, o);
       }
       if (!ok && row.opId === null) {
-        store.recordRejected({ key: row.idemKey, kind: row.kind, uuid: row.uuid, code: o.code ?? 'REJECTED', reason: o.reason ?? 'The hub refused this item.' });
+        store.recordRejected({
+          key: row.idemKey,
+          kind: row.kind,
+          uuid: row.uuid,
+          code: o.code ?? 'REJECTED',
+          reason: o.reason ?? 'The hub refused this item.',
+        });
         ctx.logger.warn({ key: row.idemKey, kind: row.kind, code: o.code }, 'hub refused an outbox item');
       }
     }

@@ -66,7 +66,12 @@ export class AnchorFile {
       }
       return new AnchorFile(path, fd);
     } catch (cause) {
-      throw new AppError('ANCHOR_UNWRITABLE', `The vault's anchor file ${path} cannot be opened; check that folder's permissions (or set CS_STATE_DIR).`, { path }, { cause });
+      throw new AppError(
+        'ANCHOR_UNWRITABLE',
+        `The vault's anchor file ${path} cannot be opened; check that folder's permissions (or set CS_STATE_DIR).`,
+        { path },
+        { cause },
+      );
     }
   }
 
@@ -74,7 +79,9 @@ export class AnchorFile {
     const fd = this.#live();
     const buf = Buffer.alloc(SLOT_BYTES * 2);
     const n = readSync(fd, buf, 0, buf.length, 0);
-    const states = [0, 1].map((i) => (n >= (i + 1) * SLOT_BYTES ? decode(buf.subarray(i * SLOT_BYTES, (i + 1) * SLOT_BYTES)) : null)).filter((s): s is AnchorState => s !== null);
+    const states = [0, 1]
+      .map((i) => (n >= (i + 1) * SLOT_BYTES ? decode(buf.subarray(i * SLOT_BYTES, (i + 1) * SLOT_BYTES)) : null))
+      .filter((s): s is AnchorState => s !== null);
     return states.sort((a, b) => b.seq - a.seq)[0] ?? null;
   }
 

@@ -46,7 +46,6 @@ export type ImportReport = { ok: true; groupId: string; imported: number } | { o
 /** A license as it goes into the vault (authkey in the clear only in memory). */
 export type LicenseInput = Pick<LicenseListRow, 'uuid' | 'authkey' | 'mac' | 'pid'> & { line?: number };
 
-
 const SEAL_CHUNK = 5000;
 /** From this many rows, sealing runs on a worker thread alongside the inserts. */
 const PIPELINE_MIN_ROWS = 20_000;
@@ -97,20 +96,30 @@ function checkRows(rows: readonly LicenseInput[], repeats: boolean): LicenseList
     else if (seen?.has(row.uuid)) errors.push({ line, code: 'DUPLICATE_UUID', reason: `uuid ${row.uuid} is repeated.` });
     seen?.add(row.uuid);
     if (!isAuthkey(row.authkey)) errors.push({ line, code: 'BAD_AUTHKEY', reason: 'authkey is not 32 characters of 0-9, a-z and A-Z.' });
-    if (row.mac !== undefined && !isMac(row.mac)) errors.push({ line, code: 'BAD_MAC', reason: `MAC "${row.mac}" is not 12 upper-case hexadecimal digits.` });
+    if (row.mac !== undefined && !isMac(row.mac))
+      errors.push({ line, code: 'BAD_MAC', reason: `MAC "${row.mac}" is not 12 upper-case hexadecimal digits.` });
   }
   return errors;
 }
 
 /** Imports rows that did not come from a file (sync). Validated like a file; all or nothing. */
-export async function importRows(t: ImportTarget, rows: readonly LicenseInput[], options: ImportOptions & { source?: string } = {}): Promise<ImportReport> {
+export async function importRows(
+  t: ImportTarget,
+  rows: readonly LicenseInput[],
+  options: ImportOptions & { source?: string } = {},
+): Promise<ImportReport> {
   // Big lists: the seal workers boot while this thread validates (a refused list closes them unused).
   const pipeline = rows.length >= PIPELINE_MIN_ROWS ? startPipeline(t, rows) : null;
   if (checkRows(rows, false).length > 0) {
     pipeline?.close();
     return { ok: false, errors: checkRows(rows, true) };
   }
-  return importValidated(t, rows, { ...options, groupName: options.groupName ?? options.source ?? 'imported licenses', source: options.source ?? null }, pipeline);
+  return importValidated(
+    t,
+    rows,
+    { ...options, groupName: options.groupName ?? options.source ?? 'imported licenses', source: options.source ?? null },
+    pipeline,
+  );
 }
 
 function startPipeline(t: ImportTarget, rows: readonly LicenseInput[]): SealPipeline {
@@ -126,7 +135,12 @@ function startPipeline(t: ImportTarget, rows: readonly LicenseInput[]): SealPipe
 }
 
 /** Imports rows already validated (a parsed file), all or nothing; closes `started` (a pipeline begun during validation) either way. */
-export async function importValidated(t: ImportTarget, rows: readonly LicenseInput[], options: ImportOptions & { groupName: string; source: string | null }, started: SealPipeline | null = null): Promise<ImportReport> {
+export async function importValidated(
+  t: ImportTarget,
+  rows: readonly LicenseInput[],
+  options: ImportOptions & { groupName: string; source: string | null },
+  started: SealPipeline | null = null,
+): Promise<ImportReport> {
   try {
     return await importSealed(t, rows, options, started);
   } finally {
@@ -134,13 +148,24 @@ export async function importValidated(t: ImportTarget, rows: readonly LicenseInp
   }
 }
 
-async function importSealed(t: ImportTarget, rows: readonly LicenseInput[], options: ImportOptions & { groupName: string; source: string | null }, started: SealPipeline | null): Promise<ImportReport> {
+async function importSealed(
+  t: ImportTarget,
+  rows: readonly LicenseInput[],
+  options: ImportOptions & { groupName: string; source: string | null },
+  started: SealPipeline | null,
+): Promise<ImportReport> {
   const total = rows.length;
   const progress = options.onProgress;
   if (options.groupId !== undefined) t.getGroup(options.groupId);
   if (options.hubCredentialId !== undefined && options.groupId === undefined) {
-    const taken = t.db.prepare<[string], { id: string }>('SELECT id FROM credential_groups WHERE hub_credential_id = ?').get(options.hubCredentialId);
-    if (taken) throw new AppError('GROUP_EXISTS', `Hub credential ${options.hubCredentialId} is already group ${taken.id}; add the licenses to that group.`);
+    const taken = t.db
+      .prepare<[string], { id: string }>('SELECT id FROM credential_groups WHERE hub_credential_id = ?')
+      .get(options.hubCredentialId);
+    if (taken)
+      throw new AppError(
+        'GROUP_EXISTS',
+        `Hub credential ${options.hubCredentialId} is already group ${taken.id}; add the licenses to that group.`,
+      );
   }
 
   // Sealing costs more than inserting. Big files: a worker seals while this thread inserts.
@@ -168,7 +193,8 @@ async function importSealed(t: ImportTarget, rows: readonly LicenseInput[], opti
   const now = t.clock.now();
   // Many rows per statement: the per-statement cost, not SQLite, dominates a plain insert loop.
   const columns = '(group_key, uuid, sealed_authkey, mac, pid, state, created_at, updated_at)';
-  const sqlFor = (n: number): string => `INSERT OR IGNORE INTO licenses ${columns} VALUES ${Array.from({ length: n }, () => "(?, ?, ?, ?, ?, 'available', ?, ?)").join(', ')}`;
+  const sqlFor = (n: number): string =>
+    `INSERT OR IGNORE INTO licenses ${columns} VALUES ${Array.from({ length: n }, () => "(?, ?, ?, ?, ?, 'available', ?, ?)").join(', ')}`;
   const fullBatch = t.db.prepare(sqlFor(INSERT_BATCH));
   // The per-row foreign-key probe costs a quarter of the insert; every row's group_key is read from
   // its group inside this same write transaction, so the reference holds by construction.
@@ -176,46 +202,56 @@ async function importSealed(t: ImportTarget, rows: readonly LicenseInput[], opti
   const foreignKeys = t.db.pragma('foreign_keys', { simple: true }) === 1;
   if (foreignKeys) t.db.pragma('foreign_keys = OFF');
   try {
-    t.db.transaction(() => {
-      if (options.groupId === undefined) {
-        t.db.prepare('INSERT INTO credential_groups (id, name, pid, hub_credential_id, state, source, license_count, created_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?)').run(groupId, options.groupName, pid, options.hubCredentialId ?? null, 'active', options.source, now);
-      }
-      const group = t.db.prepare<[string], { key: number }>('SELECT key FROM credential_groups WHERE id = ?').get(groupId);
-      if (!group) throw new AppError('GROUP_NOT_FOUND', `There is no credential group ${groupId} in this vault; pick one from the list.`);
-      const groupKey = group.key;
-      const lastIdBefore = (t.db.prepare<[], { id: number | null }>('SELECT max(id) AS id FROM licenses').get()?.id ?? 0);
-      const duplicates: { row: LicenseInput; index: number }[] = [];
-      let repeated = false;
-      const params: unknown[] = [];
-      let nextProgress = 10_000;
-      for (let start = 0; start < total; start += INSERT_BATCH) {
-        const end = Math.min(total, start + INSERT_BATCH);
-        params.length = 0;
-        for (let i = start; i < end; i++) {
-          const row = rows[i] as LicenseInput;
-          params.push(groupKey, row.uuid, pipeline ? pipeline.sealed(i) : sealed[i], row.mac ?? null, row.pid ?? null, now, now);
+    t.db
+      .transaction(() => {
+        if (options.groupId === undefined) {
+          t.db
+            .prepare(
+              'INSERT INTO credential_groups (id, name, pid, hub_credential_id, state, source, license_count, created_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?)',
+            )
+            .run(groupId, options.groupName, pid, options.hubCredentialId ?? null, 'active', options.source, now);
         }
-        const statement = end - start === INSERT_BATCH ? fullBatch : t.db.prepare(sqlFor(end - start));
-        // OR IGNORE: a uuid the vault already holds is found by the insert itself, at no extra cost.
-        if (statement.run(...params).changes < end - start) {
-          const held = t.db.prepare<[string], { id: number }>('SELECT id FROM licenses WHERE uuid = ?');
+        const group = t.db.prepare<[string], { key: number }>('SELECT key FROM credential_groups WHERE id = ?').get(groupId);
+        if (!group) throw new AppError('GROUP_NOT_FOUND', `There is no credential group ${groupId} in this vault; pick one from the list.`);
+        const groupKey = group.key;
+        const lastIdBefore = t.db.prepare<[], { id: number | null }>('SELECT max(id) AS id FROM licenses').get()?.id ?? 0;
+        const duplicates: { row: LicenseInput; index: number }[] = [];
+        let repeated = false;
+        const params: unknown[] = [];
+        let nextProgress = 10_000;
+        for (let start = 0; start < total; start += INSERT_BATCH) {
+          const end = Math.min(total, start + INSERT_BATCH);
+          params.length = 0;
           for (let i = start; i < end; i++) {
             const row = rows[i] as LicenseInput;
-            const id = held.get(row.uuid)?.id ?? 0;
-            // Held before this import: KNOWN_UUID. Inserted by an earlier row of this import: a repeat.
-            if (id <= lastIdBefore) duplicates.push({ row, index: i });
-            else repeated = true;
+            params.push(groupKey, row.uuid, pipeline ? pipeline.sealed(i) : sealed[i], row.mac ?? null, row.pid ?? null, now, now);
+          }
+          const statement = end - start === INSERT_BATCH ? fullBatch : t.db.prepare(sqlFor(end - start));
+          // OR IGNORE: a uuid the vault already holds is found by the insert itself, at no extra cost.
+          if (statement.run(...params).changes < end - start) {
+            const held = t.db.prepare<[string], { id: number }>('SELECT id FROM licenses WHERE uuid = ?');
+            for (let i = start; i < end; i++) {
+              const row = rows[i] as LicenseInput;
+              const id = held.get(row.uuid)?.id ?? 0;
+              // Held before this import: KNOWN_UUID. Inserted by an earlier row of this import: a repeat.
+              if (id <= lastIdBefore) duplicates.push({ row, index: i });
+              else repeated = true;
+            }
+          }
+          if (progress && end >= nextProgress) {
+            progress({ phase: 'write', done: nextProgress, total });
+            nextProgress += 10_000;
           }
         }
-        if (progress && end >= nextProgress) {
-          progress({ phase: 'write', done: nextProgress, total });
-          nextProgress += 10_000;
-        }
-      }
-      if (duplicates.length > 0 || repeated) throw new DuplicatesFound(duplicates);
-      t.db.prepare('UPDATE credential_groups SET license_count = license_count + ? WHERE id = ?').run(total, groupId);
-      t.audit.append({ action: options.groupId === undefined ? 'group.imported' : 'group.licenses-added', groupId, detail: { name: options.groupName, source: options.source, pid, count: total } });
-    }).immediate();
+        if (duplicates.length > 0 || repeated) throw new DuplicatesFound(duplicates);
+        t.db.prepare('UPDATE credential_groups SET license_count = license_count + ? WHERE id = ?').run(total, groupId);
+        t.audit.append({
+          action: options.groupId === undefined ? 'group.imported' : 'group.licenses-added',
+          groupId,
+          detail: { name: options.groupName, source: options.source, pid, count: total },
+        });
+      })
+      .immediate();
   } catch (e) {
     if (foreignKeys) t.db.pragma('foreign_keys = ON');
     pipeline?.close();
@@ -226,7 +262,12 @@ async function importSealed(t: ImportTarget, rows: readonly LicenseInput[], opti
       if (repeats.length > 0) return { ok: false, errors: repeats };
       return {
         ok: false,
-        errors: e.rows.map(({ row, index }) => ({ line: row.line ?? index + 1, code: 'KNOWN_UUID' as const, uuid: row.uuid, reason: `uuid ${row.uuid} is already in this vault (imported before); remove the row or import a fresh list.` })),
+        errors: e.rows.map(({ row, index }) => ({
+          line: row.line ?? index + 1,
+          code: 'KNOWN_UUID' as const,
+          uuid: row.uuid,
+          reason: `uuid ${row.uuid} is already in this vault (imported before); remove the row or import a fresh list.`,
+        })),
       };
     }
     throw e;

@@ -39,7 +39,8 @@ export class DataKey {
   #poolAt = 0;
 
   constructor(raw: Buffer) {
-    if (raw.length !== DATA_KEY_BYTES) throw new AppError('VAULT_TAMPERED', 'The vault key has the wrong length; the vault file is damaged.');
+    if (raw.length !== DATA_KEY_BYTES)
+      throw new AppError('VAULT_TAMPERED', 'The vault key has the wrong length; the vault file is damaged.');
     this.#key = createSecretKey(raw);
   }
 
@@ -101,14 +102,23 @@ export class DataKey {
 
   #open(sealed: Uint8Array, aad: Buffer, what: string): Buffer {
     const buf = Buffer.isBuffer(sealed) ? sealed : Buffer.from(sealed.buffer, sealed.byteOffset, sealed.byteLength);
-    if (buf.length < NONCE_BYTES + TAG_BYTES) throw new AppError('VAULT_TAMPERED', `The vault holds a damaged value for ${what}; restore the vault from a backup or void the license.`);
+    if (buf.length < NONCE_BYTES + TAG_BYTES)
+      throw new AppError(
+        'VAULT_TAMPERED',
+        `The vault holds a damaged value for ${what}; restore the vault from a backup or void the license.`,
+      );
     try {
       const decipher = createDecipheriv('aes-256-gcm', this.#key, buf.subarray(0, NONCE_BYTES));
       decipher.setAAD(aad);
       decipher.setAuthTag(buf.subarray(NONCE_BYTES, NONCE_BYTES + TAG_BYTES));
       return Buffer.concat([decipher.update(buf.subarray(NONCE_BYTES + TAG_BYTES)), decipher.final()]);
     } catch (cause) {
-      throw new AppError('VAULT_TAMPERED', `The vault's copy of ${what} was altered (it fails its integrity check); restore the vault from a backup or void the license.`, undefined, { cause });
+      throw new AppError(
+        'VAULT_TAMPERED',
+        `The vault's copy of ${what} was altered (it fails its integrity check); restore the vault from a backup or void the license.`,
+        undefined,
+        { cause },
+      );
     }
   }
 }

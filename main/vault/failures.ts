@@ -12,7 +12,9 @@ export const damageAdvice = 'put the newest backup of the vault (made with stati
 
 /** A damaged vault as an AppError with its own code (never INTERNAL). */
 export function damagedError(e: unknown, where = 'The vault file'): AppError {
-  return new AppError('VAULT_DAMAGED', `${where} is damaged (${e instanceof Error ? e.message : String(e)}): ${damageAdvice}`, undefined, { cause: e });
+  return new AppError('VAULT_DAMAGED', `${where} is damaged (${e instanceof Error ? e.message : String(e)}): ${damageAdvice}`, undefined, {
+    cause: e,
+  });
 }
 
 /** What SQLite (or the OS) says when the disk is full. */
@@ -23,5 +25,10 @@ export function isDiskFullError(e: unknown): boolean {
 
 /** A full disk as an AppError with its own code (never INTERNAL). */
 export function diskFullError(e?: unknown): AppError {
-  return new AppError('DISK_FULL', 'The disk of the vault is full: nothing more can be recorded. Free space on it, then start again.', undefined, e === undefined ? undefined : { cause: e });
+  return new AppError(
+    'DISK_FULL',
+    'The disk of the vault is full: nothing more can be recorded. Free space on it, then start again.',
+    undefined,
+    e === undefined ? undefined : { cause: e },
+  );
 }

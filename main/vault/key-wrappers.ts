@@ -44,7 +44,9 @@ interface PassphraseWrap extends WrappedKey {
 
 function deriveKey(passphrase: string, salt: Buffer, params: ScryptParams): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    scrypt(passphrase.normalize('NFKC'), salt, 32, { ...params, maxmem: 256 * params.N * params.r + 1024 * 1024 }, (err, key) => (err ? reject(err) : resolve(key)));
+    scrypt(passphrase.normalize('NFKC'), salt, 32, { ...params, maxmem: 256 * params.N * params.r + 1024 * 1024 }, (err, key) =>
+      err ? reject(err) : resolve(key),
+    );
   });
 }
 
@@ -61,7 +63,10 @@ export class PassphraseWrapper implements KeyWrapper {
 
   async wrap(dataKey: Buffer): Promise<PassphraseWrap> {
     if (this.#passphrase.length < MIN_PASSPHRASE_LENGTH) {
-      throw new AppError('PASSPHRASE_TOO_SHORT', `The station passphrase must be at least ${MIN_PASSPHRASE_LENGTH} characters; choose a longer one.`);
+      throw new AppError(
+        'PASSPHRASE_TOO_SHORT',
+        `The station passphrase must be at least ${MIN_PASSPHRASE_LENGTH} characters; choose a longer one.`,
+      );
     }
     const salt = randomBytes(16);
     const nonce = randomBytes(12);
@@ -70,13 +75,26 @@ export class PassphraseWrapper implements KeyWrapper {
     cipher.setAAD(WRAP_AAD);
     const key = Buffer.concat([cipher.update(dataKey), cipher.final()]);
     const { N, r, p } = this.#params;
-    return { kind: 'passphrase', kdf: 'scrypt', N, r, p, salt: salt.toString('base64'), nonce: nonce.toString('base64'), tag: cipher.getAuthTag().toString('base64'), key: key.toString('base64') };
+    return {
+      kind: 'passphrase',
+      kdf: 'scrypt',
+      N,
+      r,
+      p,
+      salt: salt.toString('base64'),
+      nonce: nonce.toString('base64'),
+      tag: cipher.getAuthTag().toString('base64'),
+      key: key.toString('base64'),
+    };
   }
 
   async unwrap(wrapped: WrappedKey): Promise<Buffer> {
     const w = wrapped as PassphraseWrap;
     if (w.kind !== 'passphrase' || w.kdf !== 'scrypt' || ![w.N, w.r, w.p].every((x) => Number.isInteger(x) && x > 0)) {
-      throw new AppError('VAULT_TAMPERED', 'The vault key record is damaged (unknown passphrase parameters); restore the vault from a backup.');
+      throw new AppError(
+        'VAULT_TAMPERED',
+        'The vault key record is damaged (unknown passphrase parameters); restore the vault from a backup.',
+      );
     }
     const kek = await deriveKey(this.#passphrase, Buffer.from(w.salt, 'base64'), { N: w.N, r: w.r, p: w.p });
     try {
@@ -108,7 +126,10 @@ export class SafeStorageWrapper implements KeyWrapper {
 
   #requireAvailable(): void {
     if (!this.#storage.isEncryptionAvailable()) {
-      throw new AppError('SAFE_STORAGE_UNAVAILABLE', 'The operating system offers no key storage here; protect the vault with a station passphrase instead.');
+      throw new AppError(
+        'SAFE_STORAGE_UNAVAILABLE',
+        'The operating system offers no key storage here; protect the vault with a station passphrase instead.',
+      );
     }
   }
 
@@ -126,10 +147,19 @@ export class SafeStorageWrapper implements KeyWrapper {
     try {
       text = this.#storage.decryptString(Buffer.from(wrapped.blob, 'base64'));
     } catch (cause) {
-      throw new AppError('KEY_UNWRAP_FAILED', 'This computer\'s key storage cannot open the vault key (another user or another machine?); unlock on the station that created the vault.', undefined, { cause });
+      throw new AppError(
+        'KEY_UNWRAP_FAILED',
+        "This computer's key storage cannot open the vault key (another user or another machine?); unlock on the station that created the vault.",
+        undefined,
+        { cause },
+      );
     }
     const key = Buffer.from(text, 'base64');
-    if (key.length !== 32) throw new AppError('KEY_UNWRAP_FAILED', 'This computer\'s key storage returned a wrong vault key; unlock on the station that created the vault.');
+    if (key.length !== 32)
+      throw new AppError(
+        'KEY_UNWRAP_FAILED',
+        "This computer's key storage returned a wrong vault key; unlock on the station that created the vault.",
+      );
     return key;
   }
 }

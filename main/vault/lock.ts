@@ -14,11 +14,21 @@ export interface LockHolder {
 
 const MARK = 'station-vault-lock';
 // Fixed width, so rewriting the record updates its cell in place and the file never holds an older one.
-const record = (h: LockHolder): string => JSON.stringify({ [MARK]: 1, pid: String(h.pid).padStart(10, '0'), startedAt: String(h.startedAt).padStart(15, '0'), host: h.host.slice(0, 64).padEnd(64) });
+const record = (h: LockHolder): string =>
+  JSON.stringify({
+    [MARK]: 1,
+    pid: String(h.pid).padStart(10, '0'),
+    startedAt: String(h.startedAt).padStart(15, '0'),
+    host: h.host.slice(0, 64).padEnd(64),
+  });
 const recordPattern = new RegExp(`\\{"${MARK}":1,"pid":"(\\d{10})","startedAt":"(\\d{15})","host":"([^"]{64})"\\}`);
 
 /** This process, as a lock holder. */
-export const thisProcess = (): LockHolder => ({ pid: process.pid, startedAt: Math.round(Date.now() - process.uptime() * 1000), host: hostname() });
+export const thisProcess = (): LockHolder => ({
+  pid: process.pid,
+  startedAt: Math.round(Date.now() - process.uptime() * 1000),
+  host: hostname(),
+});
 
 const hhmm = (t: number): string => {
   const d = new Date(t);
@@ -55,14 +65,18 @@ export class VaultLock {
     try {
       db = new Database(path, { timeout: 0 });
     } catch (cause) {
-      throw new AppError('VAULT_UNREADABLE', `The vault's lock file ${path} cannot be opened; check the folder's permissions.`, undefined, { cause });
+      throw new AppError('VAULT_UNREADABLE', `The vault's lock file ${path} cannot be opened; check the folder's permissions.`, undefined, {
+        cause,
+      });
     }
     try {
       db.pragma('locking_mode = EXCLUSIVE');
       db.pragma('journal_mode = TRUNCATE');
       db.exec('BEGIN EXCLUSIVE');
       db.exec('CREATE TABLE IF NOT EXISTS holder (id INTEGER PRIMARY KEY CHECK (id = 1), info TEXT NOT NULL)');
-      db.prepare('INSERT INTO holder (id, info) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET info = excluded.info').run(record(thisProcess()));
+      db.prepare('INSERT INTO holder (id, info) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET info = excluded.info').run(
+        record(thisProcess()),
+      );
       db.exec('COMMIT');
     } catch (e) {
       db.close();
@@ -102,6 +116,12 @@ export class VaultLock {
 }
 
 function inUse(holder: LockHolder | null): AppError {
-  const who = holder ? `pid ${holder.pid}, started ${hhmm(holder.startedAt)}${holder.host !== hostname() ? ` on ${holder.host}` : ''}` : 'it is still starting';
-  return new AppError('VAULT_IN_USE', `This vault is open in another station process (${who}): close it first.`, holder ? { pid: holder.pid, startedAt: holder.startedAt, host: holder.host } : undefined);
+  const who = holder
+    ? `pid ${holder.pid}, started ${hhmm(holder.startedAt)}${holder.host !== hostname() ? ` on ${holder.host}` : ''}`
+    : 'it is still starting';
+  return new AppError(
+    'VAULT_IN_USE',
+    `This vault is open in another station process (${who}): close it first.`,
+    holder ? { pid: holder.pid, startedAt: holder.startedAt, host: holder.host } : undefined,
+  );
 }

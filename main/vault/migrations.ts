@@ -293,7 +293,10 @@ export function migrate(db: VaultDb, options: { target?: number; list?: readonly
   const target = options.target ?? latestVersion(list);
   const from = schemaVersion(db);
   if (from > latestVersion(list)) {
-    throw new AppError('VAULT_TOO_NEW', `This vault was written by a newer Credential Station (schema ${from}, this one knows ${latestVersion(list)}); update the app before opening it.`);
+    throw new AppError(
+      'VAULT_TOO_NEW',
+      `This vault was written by a newer Credential Station (schema ${from}, this one knows ${latestVersion(list)}); update the app before opening it.`,
+    );
   }
   for (const m of list) {
     if (m.version <= from || m.version > target) continue;

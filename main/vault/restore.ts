@@ -30,7 +30,11 @@ export interface RestoreResult {
 }
 
 const sidecars = ['', '-wal', '-shm'] as const;
-const stamp = (ms: number) => new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+const stamp = (ms: number) =>
+  new Date(ms)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
 
 /**
  * Puts a copy of the vault back in its place, after checking it: it opens with the passphrase, it
@@ -58,7 +62,8 @@ export async function restoreVault(options: RestoreOptions): Promise<RestoreResu
     }
     const now = (options.clock ?? systemClock).now();
     const keptAs = existsSync(path) ? `${path}.replaced-${stamp(now)}` : null;
-    if (keptAs !== null) for (const suffix of sidecars) if (existsSync(`${path}${suffix}`)) renameSync(`${path}${suffix}`, `${keptAs}${suffix}`);
+    if (keptAs !== null)
+      for (const suffix of sidecars) if (existsSync(`${path}${suffix}`)) renameSync(`${path}${suffix}`, `${keptAs}${suffix}`);
     for (const suffix of sidecars) if (existsSync(`${working}${suffix}`)) renameSync(`${working}${suffix}`, `${path}${suffix}`);
     return { ...result, keptAs };
   } finally {
@@ -67,28 +72,69 @@ export async function restoreVault(options: RestoreOptions): Promise<RestoreResu
   }
 }
 
-async function checkCopy(options: RestoreOptions, working: string, anchor: { seq: number; hash: string } | null): Promise<Omit<RestoreResult, 'keptAs'>> {
+async function checkCopy(
+  options: RestoreOptions,
+  working: string,
+  anchor: { seq: number; hash: string } | null,
+): Promise<Omit<RestoreResult, 'keptAs'>> {
   let copy: Vault;
   try {
-    copy = await Vault.open({ path: working, wrapper: options.wrapper, ...(options.clock ? { clock: options.clock } : {}), ...(options.logger ? { logger: options.logger } : {}) });
+    copy = await Vault.open({
+      path: working,
+      wrapper: options.wrapper,
+      ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
   } catch (e) {
-    if (isAppError(e) && e.code === 'WRONG_PASSPHRASE') throw new AppError('WRONG_PASSPHRASE', `${basename(options.from)} does not open with this passphrase: it is not a copy of this vault, or it was made under another passphrase. Nothing was restored.`, undefined, { cause: e });
-    if (isAppError(e) && ['VAULT_NOT_INITIALIZED', 'VAULT_UNREADABLE', 'VAULT_DAMAGED', 'VAULT_TAMPERED'].includes(e.code)) throw new AppError('VAULT_DAMAGED', `${basename(options.from)} is no usable copy of the vault (${e.message}) Nothing was restored.`, undefined, { cause: e });
+    if (isAppError(e) && e.code === 'WRONG_PASSPHRASE')
+      throw new AppError(
+        'WRONG_PASSPHRASE',
+        `${basename(options.from)} does not open with this passphrase: it is not a copy of this vault, or it was made under another passphrase. Nothing was restored.`,
+        undefined,
+        { cause: e },
+      );
+    if (isAppError(e) && ['VAULT_NOT_INITIALIZED', 'VAULT_UNREADABLE', 'VAULT_DAMAGED', 'VAULT_TAMPERED'].includes(e.code))
+      throw new AppError(
+        'VAULT_DAMAGED',
+        `${basename(options.from)} is no usable copy of the vault (${e.message}) Nothing was restored.`,
+        undefined,
+        { cause: e },
+      );
     throw e;
   }
   try {
-    if (copy.damage !== null) throw new AppError('VAULT_DAMAGED', `The copy ${basename(options.from)} is damaged too (${copy.damage}) Nothing was restored: use another copy.`);
+    if (copy.damage !== null)
+      throw new AppError(
+        'VAULT_DAMAGED',
+        `The copy ${basename(options.from)} is damaged too (${copy.damage}) Nothing was restored: use another copy.`,
+      );
     const chain = copy.audit.verify();
-    if (!chain.ok) throw new AppError('RESTORE_REFUSED', `The copy ${basename(options.from)} does not verify (${chain.reason}): it was altered. Nothing was restored: use another copy.`);
+    if (!chain.ok)
+      throw new AppError(
+        'RESTORE_REFUSED',
+        `The copy ${basename(options.from)} does not verify (${chain.reason}): it was altered. Nothing was restored: use another copy.`,
+      );
     const head = copy.audit.head();
     if (anchor && anchor.seq > 0 && copy.audit.hashAt(anchor.seq) !== anchor.hash) {
       const copySeq = head?.seq ?? 0;
-      const text = copySeq >= anchor.seq
-        ? `The copy ${basename(options.from)} is not a copy of this vault's last known state (its entry ${anchor.seq.toLocaleString('en-US')} differs)`
-        : `The copy ${basename(options.from)} is older than this vault's last known state (entry ${copySeq.toLocaleString('en-US')} of ${anchor.seq.toLocaleString('en-US')})`;
-      throw new AppError('RESTORE_BEHIND', `${text}: it would offer licenses that are already in modules. Nothing was restored: use the newest copy.`, { copySeq, anchoredSeq: anchor.seq });
+      const text =
+        copySeq >= anchor.seq
+          ? `The copy ${basename(options.from)} is not a copy of this vault's last known state (its entry ${anchor.seq.toLocaleString('en-US')} differs)`
+          : `The copy ${basename(options.from)} is older than this vault's last known state (entry ${copySeq.toLocaleString('en-US')} of ${anchor.seq.toLocaleString('en-US')})`;
+      throw new AppError(
+        'RESTORE_BEHIND',
+        `${text}: it would offer licenses that are already in modules. Nothing was restored: use the newest copy.`,
+        { copySeq, anchoredSeq: anchor.seq },
+      );
     }
-    const entry = copy.db.transaction(() => copy.audit.append({ action: 'vault.restored', detail: { from: basename(options.from), copySeq: head?.seq ?? 0, anchoredSeq: anchor?.seq ?? null } })).immediate();
+    const entry = copy.db
+      .transaction(() =>
+        copy.audit.append({
+          action: 'vault.restored',
+          detail: { from: basename(options.from), copySeq: head?.seq ?? 0, anchoredSeq: anchor?.seq ?? null },
+        }),
+      )
+      .immediate();
     return { seq: entry.seq, anchoredSeq: anchor?.seq ?? null };
   } finally {
     copy.close();

@@ -126,7 +126,11 @@ export class SealPipeline {
     // and look again; wait only when every chunk is taken and the one needed is still on the worker.
     let waitedSince = Date.now();
     while (Atomics.load(this.#state, SEALED + chunk) === 0) {
-      if (Atomics.load(this.#state, FAILED) !== 0) throw new AppError('IMPORT_FAILED', 'Sealing the licenses failed on the worker thread; nothing was imported. Try the import again.');
+      if (Atomics.load(this.#state, FAILED) !== 0)
+        throw new AppError(
+          'IMPORT_FAILED',
+          'Sealing the licenses failed on the worker thread; nothing was imported. Try the import again.',
+        );
       if (Atomics.load(this.#state, NEXT) < this.#chunks) {
         const claimed = Atomics.add(this.#state, NEXT, 1);
         if (claimed < this.#chunks) {
@@ -138,7 +142,8 @@ export class SealPipeline {
       }
       const result = Atomics.wait(this.#state, SEALED + chunk, 0, 200);
       if (result !== 'timed-out') waitedSince = Date.now();
-      else if (Date.now() - waitedSince > STALL_MS) throw new AppError('IMPORT_FAILED', 'Sealing the licenses stalled; nothing was imported. Try the import again.');
+      else if (Date.now() - waitedSince > STALL_MS)
+        throw new AppError('IMPORT_FAILED', 'Sealing the licenses stalled; nothing was imported. Try the import again.');
     }
   }
 

@@ -1,7 +1,20 @@
 import { createSecretKey, randomFillSync } from 'node:crypto';
 import { workerData } from 'node:worker_threads';
 import { LICENSE_AAD_PREFIX, NONCE_BYTES, sealInto } from './crypto';
-import { AUTHKEY_AT, AUTHKEY_BYTES, CHUNK, FAILED, IN, NEXT, OUT, READY, SEALED, UUID_AT, UUID_MAX, type SealWorkerData } from './seal-pipeline';
+import {
+  AUTHKEY_AT,
+  AUTHKEY_BYTES,
+  CHUNK,
+  FAILED,
+  IN,
+  NEXT,
+  OUT,
+  READY,
+  SEALED,
+  UUID_AT,
+  UUID_MAX,
+  type SealWorkerData,
+} from './seal-pipeline';
 
 /**
  * The import's seal worker (started by SealPipeline): claims chunks of rows
@@ -30,7 +43,14 @@ function sealRows({ key, input, output, progress, count }: SealWorkerData): void
         const at = i * IN;
         const uuidLength = inBuf[at]!;
         inBuf.copy(aad, prefix.length, at + UUID_AT, at + UUID_AT + uuidLength);
-        sealInto(keyObject, nonces.subarray(n, n + NONCE_BYTES), aad.subarray(0, prefix.length + uuidLength), inBuf.subarray(at + AUTHKEY_AT, at + AUTHKEY_AT + AUTHKEY_BYTES), outBuf, i * OUT);
+        sealInto(
+          keyObject,
+          nonces.subarray(n, n + NONCE_BYTES),
+          aad.subarray(0, prefix.length + uuidLength),
+          inBuf.subarray(at + AUTHKEY_AT, at + AUTHKEY_AT + AUTHKEY_BYTES),
+          outBuf,
+          i * OUT,
+        );
       }
       Atomics.store(state, SEALED + c, 1);
       Atomics.notify(state, SEALED + c);

@@ -9,7 +9,8 @@ export const FREE_UNLOCK_TRIES = 3;
 const MAX_WAIT_MS = 5 * 60_000;
 
 /** How long after the last failure the next try must wait, given the failures in a row so far. */
-export const unlockWaitMs = (failures: number): number => (failures < FREE_UNLOCK_TRIES ? 0 : Math.min(MAX_WAIT_MS, 1000 * 2 ** (failures - FREE_UNLOCK_TRIES)));
+export const unlockWaitMs = (failures: number): number =>
+  failures < FREE_UNLOCK_TRIES ? 0 : Math.min(MAX_WAIT_MS, 1000 * 2 ** (failures - FREE_UNLOCK_TRIES));
 
 /**
  * Slows passphrase guessing: after 3 wrong passphrases in a row, each next try waits 1 s, 2 s,
@@ -40,7 +41,11 @@ export class UnlockGuard {
   #record(action: string, state: { failures: number; lastAt: number }, detail: Record<string, unknown>): void {
     this.#db
       .transaction(() => {
-        this.#db.prepare('INSERT INTO kv (key, value, sealed, updated_at) VALUES (?, ?, NULL, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, sealed = NULL, updated_at = excluded.updated_at').run(KEY, JSON.stringify(state), state.lastAt);
+        this.#db
+          .prepare(
+            'INSERT INTO kv (key, value, sealed, updated_at) VALUES (?, ?, NULL, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, sealed = NULL, updated_at = excluded.updated_at',
+          )
+          .run(KEY, JSON.stringify(state), state.lastAt);
         new AuditLog(this.#db, this.#clock).append({ action, detail });
       })
       .immediate();
@@ -55,7 +60,10 @@ export class UnlockGuard {
     if (now >= until) return;
     const seconds = Math.ceil((until - now) / 1000);
     this.#record('vault.unlock-refused', state, { failures: state.failures, waitSeconds: seconds });
-    throw new AppError('UNLOCK_BACKOFF', `${state.failures} wrong passphrases in a row: wait ${seconds} s, then try again.`, { failures: state.failures, retryInMs: until - now });
+    throw new AppError('UNLOCK_BACKOFF', `${state.failures} wrong passphrases in a row: wait ${seconds} s, then try again.`, {
+      failures: state.failures,
+      retryInMs: until - now,
+    });
   }
 
   /** Runs the unlock; a wrong passphrase is counted and audited. */

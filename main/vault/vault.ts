@@ -71,7 +71,12 @@ function observeCommits(db: VaultDb, onCommit: () => void): void {
     } as F;
   db.transaction = ((fn: (...args: never[]) => unknown) => {
     const t = begin(fn);
-    return Object.assign(after(t), { default: after(t.default), deferred: after(t.deferred), immediate: after(t.immediate), exclusive: after(t.exclusive) });
+    return Object.assign(after(t), {
+      default: after(t.default),
+      deferred: after(t.deferred),
+      immediate: after(t.immediate),
+      exclusive: after(t.exclusive),
+    });
   }) as VaultDb['transaction'];
 }
 
@@ -162,11 +167,19 @@ export class Vault {
   markBehindHub(hubSeq: number): VaultRollback {
     if (this.#rollback) return this.#rollback;
     const vaultSeq = this.audit.head()?.seq ?? 0;
-    this.#rollback = { source: 'hub', vaultSeq, anchoredSeq: hubSeq, diverged: vaultSeq >= hubSeq, message: hubRollbackMessage(vaultSeq, hubSeq) };
-    this.db.transaction(() => {
-      this.putValue(HUB_ROLLBACK_KEY, JSON.stringify({ vaultSeq, hubSeq }));
-      this.audit.append({ action: 'vault.behind-hub', detail: { vaultSeq, hubSeq } });
-    }).immediate();
+    this.#rollback = {
+      source: 'hub',
+      vaultSeq,
+      anchoredSeq: hubSeq,
+      diverged: vaultSeq >= hubSeq,
+      message: hubRollbackMessage(vaultSeq, hubSeq),
+    };
+    this.db
+      .transaction(() => {
+        this.putValue(HUB_ROLLBACK_KEY, JSON.stringify({ vaultSeq, hubSeq }));
+        this.audit.append({ action: 'vault.behind-hub', detail: { vaultSeq, hubSeq } });
+      })
+      .immediate();
     this.logger.error({ path: this.path, vaultSeq, hubSeq }, 'the hub says this vault went back');
     return this.#rollback;
   }
@@ -176,7 +189,13 @@ export class Vault {
     const raw = this.getValue(HUB_ROLLBACK_KEY);
     if (raw === null || this.#rollback) return;
     const { vaultSeq, hubSeq } = JSON.parse(raw) as { vaultSeq: number; hubSeq: number };
-    this.#rollback = { source: 'hub', vaultSeq, anchoredSeq: hubSeq, diverged: vaultSeq >= hubSeq, message: hubRollbackMessage(vaultSeq, hubSeq) };
+    this.#rollback = {
+      source: 'hub',
+      vaultSeq,
+      anchoredSeq: hubSeq,
+      diverged: vaultSeq >= hubSeq,
+      message: hubRollbackMessage(vaultSeq, hubSeq),
+    };
   }
 
   /** Set when the vault is behind its anchor: it offers no license until the newest copy is restored or the hub reconciled it. */
@@ -190,7 +209,8 @@ export class Vault {
    * The copy is as sealed as the vault: it opens only with the same passphrase.
    */
   async backupTo(file: string): Promise<{ pages: number }> {
-    if (this.#damage !== null) throw new AppError('VAULT_DAMAGED', `${this.#damage} A copy of a damaged vault is no backup: nothing was written.`);
+    if (this.#damage !== null)
+      throw new AppError('VAULT_DAMAGED', `${this.#damage} A copy of a damaged vault is no backup: nothing was written.`);
     const partial = `${file}.partial`;
     try {
       const { totalPages } = await this.db.backup(partial);
@@ -212,7 +232,11 @@ export class Vault {
    * the file is sound, else the first problems, with the page or row where SQLite names one.
    */
   checkIntegrity(max = 10): string[] | null {
-    const check = (table?: string): string[] => this.db.prepare<[], { quick_check: string }>(`PRAGMA quick_check(${table !== undefined ? `"${table}"` : Math.max(1, Math.floor(max))})`).all().map((r) => r.quick_check);
+    const check = (table?: string): string[] =>
+      this.db
+        .prepare<[], { quick_check: string }>(`PRAGMA quick_check(${table !== undefined ? `"${table}"` : Math.max(1, Math.floor(max))})`)
+        .all()
+        .map((r) => r.quick_check);
     let lines: string[];
     try {
       lines = check();
@@ -226,7 +250,10 @@ export class Vault {
 
   #damagedTables(check: (table: string) => string[]): string[] | null {
     try {
-      const tables = this.db.prepare<[], { name: string }>("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").all().map((r) => r.name);
+      const tables = this.db
+        .prepare<[], { name: string }>("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
+        .all()
+        .map((r) => r.name);
       const found = tables.flatMap((table) => {
         try {
           const lines = check(table);
@@ -252,7 +279,11 @@ export class Vault {
   /** Refuses with VAULT_DAMAGED or VAULT_ROLLED_BACK while the vault cannot be trusted to offer a license. */
   assertCurrent(): void {
     if (this.#damage) throw new AppError('VAULT_DAMAGED', this.#damage);
-    if (this.#rollback) throw new AppError('VAULT_ROLLED_BACK', this.#rollback.message, { vaultSeq: this.#rollback.vaultSeq, anchoredSeq: this.#rollback.anchoredSeq });
+    if (this.#rollback)
+      throw new AppError('VAULT_ROLLED_BACK', this.#rollback.message, {
+        vaultSeq: this.#rollback.vaultSeq,
+        anchoredSeq: this.#rollback.anchoredSeq,
+      });
   }
 
   /**
@@ -280,12 +311,24 @@ export class Vault {
     const rollback = this.#rollback;
     if (!rollback) throw new AppError('NOT_ROLLED_BACK', 'This vault is not behind its last known state: there is nothing to reconcile.');
     if (this.#damage) throw new AppError('VAULT_DAMAGED', this.#damage);
-    const result = this.db.transaction(() => {
-      const done = apply();
-      this.deleteValue(HUB_ROLLBACK_KEY);
-      this.audit.append({ action: 'vault.reconciled', detail: { ...done, by: options.by ?? null, source: rollback.source, vaultSeq: rollback.vaultSeq, anchoredSeq: rollback.anchoredSeq, diverged: rollback.diverged } });
-      return done;
-    }).immediate();
+    const result = this.db
+      .transaction(() => {
+        const done = apply();
+        this.deleteValue(HUB_ROLLBACK_KEY);
+        this.audit.append({
+          action: 'vault.reconciled',
+          detail: {
+            ...done,
+            by: options.by ?? null,
+            source: rollback.source,
+            vaultSeq: rollback.vaultSeq,
+            anchoredSeq: rollback.anchoredSeq,
+            diverged: rollback.diverged,
+          },
+        });
+        return done;
+      })
+      .immediate();
     this.#rollback = null;
     this.#durable = this.audit.head();
     const head = this.audit.head();
@@ -309,7 +352,13 @@ export class Vault {
       if (hash !== known.hash) {
         const vaultSeq = head?.seq ?? 0;
         const diverged = hash !== null;
-        this.#rollback = { source: 'anchor', vaultSeq, anchoredSeq: known.seq, diverged, message: rollbackMessage(vaultSeq, known.seq, diverged) };
+        this.#rollback = {
+          source: 'anchor',
+          vaultSeq,
+          anchoredSeq: known.seq,
+          diverged,
+          message: rollbackMessage(vaultSeq, known.seq, diverged),
+        };
         this.logger.error({ path: this.path, vaultSeq, anchoredSeq: known.seq, diverged }, 'vault is behind its anchor');
         return;
       }
@@ -342,8 +391,15 @@ export class Vault {
   #restoreWal(): void {
     this.db.pragma('journal_mode = DELETE');
     this.db.pragma('journal_mode = WAL');
-    this.logger.warn({ path: this.path }, 'the vault\'s WAL was deleted while it was open; its transactions were written into the vault file');
-    this.db.transaction(() => this.audit.append({ action: 'vault.wal-restored', detail: { reason: 'the WAL file was deleted while the vault was open' } })).immediate();
+    this.logger.warn(
+      { path: this.path },
+      "the vault's WAL was deleted while it was open; its transactions were written into the vault file",
+    );
+    this.db
+      .transaction(() =>
+        this.audit.append({ action: 'vault.wal-restored', detail: { reason: 'the WAL file was deleted while the vault was open' } }),
+      )
+      .immediate();
   }
 
   /** Creates a new vault file with a fresh random data key wrapped by `wrapper`. */
@@ -351,7 +407,8 @@ export class Vault {
     const clock = options.clock ?? systemClock;
     if (existsSync(options.path)) {
       const info = Vault.inspect(options.path);
-      if (info.initialized) throw new AppError('VAULT_EXISTS', `A vault already exists at ${options.path}; unlock it instead of creating one.`);
+      if (info.initialized)
+        throw new AppError('VAULT_EXISTS', `A vault already exists at ${options.path}; unlock it instead of creating one.`);
     }
     const { key, raw } = DataKey.generate();
     const wrapped = await options.wrapper.wrap(raw);
@@ -362,11 +419,15 @@ export class Vault {
       db = openDatabase(options.path);
       migrate(db);
       const vault = new Vault(db, options.path, key, clock, options.logger ?? silentLogger, lock);
-      vault.db.transaction(() => {
-        const now = clock.now();
-        vault.db.prepare('INSERT INTO vault_key (id, wrap, key_check, created_at, updated_at) VALUES (1, ?, ?, ?, ?)').run(JSON.stringify(wrapped), key.sealKeyCheck(), now, now);
-        vault.audit.append({ action: 'vault.created', detail: { wrapper: options.wrapper.kind, schema: latestVersion() } });
-      }).immediate();
+      vault.db
+        .transaction(() => {
+          const now = clock.now();
+          vault.db
+            .prepare('INSERT INTO vault_key (id, wrap, key_check, created_at, updated_at) VALUES (1, ?, ?, ?, ?)')
+            .run(JSON.stringify(wrapped), key.sealKeyCheck(), now, now);
+          vault.audit.append({ action: 'vault.created', detail: { wrapper: options.wrapper.kind, schema: latestVersion() } });
+        })
+        .immediate();
       if (options.anchorPath !== undefined) vault.#attachAnchor(options.anchorPath, true);
       vault.logger.info({ path: options.path, wrapper: options.wrapper.kind }, 'vault created');
       return vault;
@@ -380,15 +441,23 @@ export class Vault {
   /** Opens and unlocks an existing vault, then brings its schema up to date. */
   static async open(options: VaultOptions): Promise<Vault> {
     const clock = options.clock ?? systemClock;
-    if (!existsSync(options.path)) throw new AppError('VAULT_NOT_FOUND', `No vault at ${options.path}; create one first (or check the path).`);
+    if (!existsSync(options.path))
+      throw new AppError('VAULT_NOT_FOUND', `No vault at ${options.path}; create one first (or check the path).`);
     // One writer at a time: refused at once, before anything is read, when another process has it open.
     const lock = VaultLock.acquire(options.path);
     let db: VaultDb | undefined;
     try {
       db = openDatabase(options.path, { mustExist: true });
       if (schemaVersion(db) > latestVersion()) migrate(db); // throws VAULT_TOO_NEW
-      const stored = schemaVersion(db) >= 1 ? db.prepare<[], { wrap: string; key_check: Buffer }>('SELECT wrap, key_check FROM vault_key WHERE id = 1').get() : undefined;
-      if (!stored) throw new AppError('VAULT_NOT_INITIALIZED', `The file at ${options.path} is not a finished vault (no key); create the vault again.`);
+      const stored =
+        schemaVersion(db) >= 1
+          ? db.prepare<[], { wrap: string; key_check: Buffer }>('SELECT wrap, key_check FROM vault_key WHERE id = 1').get()
+          : undefined;
+      if (!stored)
+        throw new AppError(
+          'VAULT_NOT_INITIALIZED',
+          `The file at ${options.path} is not a finished vault (no key); create the vault again.`,
+        );
       let wrapped: WrappedKey;
       try {
         wrapped = JSON.parse(stored.wrap) as WrappedKey;
@@ -396,18 +465,27 @@ export class Vault {
         throw new AppError('VAULT_TAMPERED', 'The vault key record is damaged; restore the vault from a backup.');
       }
       if (wrapped.kind !== options.wrapper.kind) {
-        throw new AppError('WRAPPER_MISMATCH', `This vault is locked with "${wrapped.kind}", not "${options.wrapper.kind}"; unlock it with ${wrapped.kind === 'passphrase' ? 'the station passphrase' : "this computer's key storage"}.`, { expected: wrapped.kind });
+        throw new AppError(
+          'WRAPPER_MISMATCH',
+          `This vault is locked with "${wrapped.kind}", not "${options.wrapper.kind}"; unlock it with ${wrapped.kind === 'passphrase' ? 'the station passphrase' : "this computer's key storage"}.`,
+          { expected: wrapped.kind },
+        );
       }
       const guard = new UnlockGuard(db, clock, schemaVersion(db));
       guard.assertAllowed();
       const raw = await guard.unlock(() => options.wrapper.unwrap(wrapped));
       const key = new DataKey(raw);
       raw.fill(0);
-      if (!key.matchesKeyCheck(stored.key_check)) throw new AppError('VAULT_TAMPERED', 'The vault key does not match this vault (the key record was altered); restore the vault from a backup.');
+      if (!key.matchesKeyCheck(stored.key_check))
+        throw new AppError(
+          'VAULT_TAMPERED',
+          'The vault key does not match this vault (the key record was altered); restore the vault from a backup.',
+        );
       const started = Date.now();
       const schema = migrate(db);
       const vault = new Vault(db, options.path, key, clock, options.logger ?? silentLogger, lock);
-      if (schema.to !== schema.from) vault.logger.info({ path: options.path, from: schema.from, to: schema.to, ms: Date.now() - started }, 'vault schema upgraded');
+      if (schema.to !== schema.from)
+        vault.logger.info({ path: options.path, from: schema.from, to: schema.to, ms: Date.now() - started }, 'vault schema upgraded');
       const problems = vault.checkIntegrity();
       if (problems) vault.markDamaged(problems.slice(0, 3).join('; '));
       if (options.anchorPath !== undefined && !problems) vault.#attachAnchor(options.anchorPath, false);
@@ -459,16 +537,22 @@ export class Vault {
     const stored = this.db.prepare<[], { wrap: string }>('SELECT wrap FROM vault_key WHERE id = 1').get();
     if (!stored) throw new AppError('VAULT_NOT_INITIALIZED', 'The vault has no key record.');
     const wrapped = JSON.parse(stored.wrap) as WrappedKey;
-    if (wrapped.kind !== current.kind) throw new AppError('WRAPPER_MISMATCH', `This vault is locked with "${wrapped.kind}"; give that to change it.`, { expected: wrapped.kind });
+    if (wrapped.kind !== current.kind)
+      throw new AppError('WRAPPER_MISMATCH', `This vault is locked with "${wrapped.kind}"; give that to change it.`, {
+        expected: wrapped.kind,
+      });
     const proven = await current.unwrap(wrapped);
     const raw = this.#dataKey.exportRaw();
     try {
-      if (!proven.equals(raw)) throw new AppError('VAULT_TAMPERED', 'The stored key record does not match the unlocked vault; restore the vault from a backup.');
+      if (!proven.equals(raw))
+        throw new AppError('VAULT_TAMPERED', 'The stored key record does not match the unlocked vault; restore the vault from a backup.');
       const rewrapped = await next.wrap(raw);
-      this.db.transaction(() => {
-        this.db.prepare('UPDATE vault_key SET wrap = ?, updated_at = ? WHERE id = 1').run(JSON.stringify(rewrapped), this.clock.now());
-        this.audit.append({ action: 'vault.rewrapped', detail: { from: wrapped.kind, to: next.kind } });
-      }).immediate();
+      this.db
+        .transaction(() => {
+          this.db.prepare('UPDATE vault_key SET wrap = ?, updated_at = ? WHERE id = 1').run(JSON.stringify(rewrapped), this.clock.now());
+          this.audit.append({ action: 'vault.rewrapped', detail: { from: wrapped.kind, to: next.kind } });
+        })
+        .immediate();
     } finally {
       raw.fill(0);
       proven.fill(0);
@@ -494,7 +578,11 @@ export class Vault {
 
   /** Stores a secret sealed in the key-value table. */
   putSecret(name: string, value: string): void {
-    this.db.prepare('INSERT INTO kv (key, value, sealed, updated_at) VALUES (?, NULL, ?, ?) ON CONFLICT (key) DO UPDATE SET value = NULL, sealed = excluded.sealed, updated_at = excluded.updated_at').run(name, this.sealSecret(name, value), this.clock.now());
+    this.db
+      .prepare(
+        'INSERT INTO kv (key, value, sealed, updated_at) VALUES (?, NULL, ?, ?) ON CONFLICT (key) DO UPDATE SET value = NULL, sealed = excluded.sealed, updated_at = excluded.updated_at',
+      )
+      .run(name, this.sealSecret(name, value), this.clock.now());
   }
 
   getSecret(name: string): string | null {
@@ -506,7 +594,11 @@ export class Vault {
 
   /** Plain (non-secret) values: sync cursors, the station id. */
   putValue(key: string, value: string): void {
-    this.db.prepare('INSERT INTO kv (key, value, sealed, updated_at) VALUES (?, ?, NULL, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, sealed = NULL, updated_at = excluded.updated_at').run(key, value, this.clock.now());
+    this.db
+      .prepare(
+        'INSERT INTO kv (key, value, sealed, updated_at) VALUES (?, ?, NULL, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, sealed = NULL, updated_at = excluded.updated_at',
+      )
+      .run(key, value, this.clock.now());
   }
 
   getValue(key: string): string | null {

@@ -83,7 +83,8 @@ export function parseBurnArgs(argv: readonly string[]): BurnCliArgs {
   let baudRate = 115200;
   if (v.baud !== undefined) {
     baudRate = Number(v.baud);
-    if (!baudRates.includes(baudRate)) throw usage(`--baud ${v.baud} is not a baud rate the station uses: use one of ${baudRates.join(', ')}.`);
+    if (!baudRates.includes(baudRate))
+      throw usage(`--baud ${v.baud} is not a baud rate the station uses: use one of ${baudRates.join(', ')}.`);
   }
   if (v['extra-port'] || v['virtual-dir']) throw usage('--extra-port and --virtual-dir go with --list-ports.');
   return {
@@ -98,7 +99,11 @@ export function parseBurnArgs(argv: readonly string[]): BurnCliArgs {
   };
 }
 
-function check(schema: { safeParse(x: unknown): { success: boolean; error?: { issues: { message: string }[] } } }, value: string, flag: string): void {
+function check(
+  schema: { safeParse(x: unknown): { success: boolean; error?: { issues: { message: string }[] } } },
+  value: string,
+  flag: string,
+): void {
   const r = schema.safeParse(value);
   // The authkey is a secret: name the flag and the rule, never echo the value.
   if (!r.success) throw usage(`${flag} is not valid: ${r.error?.issues[0]?.message ?? 'bad value'}.`);

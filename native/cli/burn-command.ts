@@ -48,7 +48,12 @@ async function listPorts(args: Extract<BurnCliArgs, { mode: 'list-ports' }>, io:
     io.stdout(`${JSON.stringify({ ...result, ports: keyed.map((k) => ({ key: k.key, ...k.port })) })}\n`);
     return exitCodes.burned;
   }
-  io.stdout(formatPorts(result, keyed.map((k) => k.key)));
+  io.stdout(
+    formatPorts(
+      result,
+      keyed.map((k) => k.key),
+    ),
+  );
   return exitCodes.burned;
 }
 
@@ -99,13 +104,19 @@ async function burn(args: Extract<BurnCliArgs, { mode: 'burn' }>, io: CliIo): Pr
 /** The programmer whose reset to play, or a message saying why there is none. */
 async function resetProgrammer(args: Extract<BurnCliArgs, { mode: 'burn' }>): Promise<ProgrammerDescriptor | string> {
   if (args.reset !== 'auto') {
-    return findProgrammerByModel(args.reset) ?? `Unknown programmer model "${args.reset}" for --reset: use none, auto, or one of ch340, ch9102, cp210x, ft232r, ft2232, ft232h, ft-x.`;
+    return (
+      findProgrammerByModel(args.reset) ??
+      `Unknown programmer model "${args.reset}" for --reset: use none, auto, or one of ch340, ch9102, cp210x, ft232r, ft2232, ft232h, ft-x.`
+    );
   }
   const { ports } = await discoverPorts({ extraPaths: [args.port] });
   const real = safeRealpath(args.port);
   const port = ports.find((p) => p.path === args.port || (real !== undefined && safeRealpath(p.path) === real));
   const model = port?.programmer ? findProgrammerByModel(port.programmer.model) : undefined;
-  return model ?? `No known USB programmer sits behind ${args.port}, so --reset auto cannot pick a reset sequence: name the model (--reset ch340) or use --reset none.`;
+  return (
+    model ??
+    `No known USB programmer sits behind ${args.port}, so --reset auto cannot pick a reset sequence: name the model (--reset ch340) or use --reset none.`
+  );
 }
 
 function safeRealpath(path: string): string | undefined {
@@ -118,7 +129,8 @@ function safeRealpath(path: string): string | undefined {
 
 function portProblem(args: { json: boolean; port: string }, io: CliIo, e: unknown): number {
   const error = toErrorInfo(e);
-  if (args.json) io.stdout(`${JSON.stringify({ ok: false, code: error.code, message: error.message, exposure: 'nothing-sent', port: args.port })}\n`);
+  if (args.json)
+    io.stdout(`${JSON.stringify({ ok: false, code: error.code, message: error.message, exposure: 'nothing-sent', port: args.port })}\n`);
   else io.stderr(`${error.message}\nNothing was sent to the module.\n`);
   return error.code === 'INTERNAL' ? exitCodes.internal : exitCodes.port;
 }
@@ -144,9 +156,21 @@ function describeModule(module: ModuleIdentity | undefined, sentAuthkey: string)
 function report(args: Extract<BurnCliArgs, { mode: 'burn' }>, io: CliIo, outcome: BurnOutcome): void {
   const module = describeModule(outcome.module, args.license.authkey);
   const code = outcome.ok ? 'BURNED' : outcome.error.code;
-  const message = outcome.ok ? `License ${args.license.uuid} is burned into the module on ${args.port} and verified.` : outcome.error.message;
+  const message = outcome.ok
+    ? `License ${args.license.uuid} is burned into the module on ${args.port} and verified.`
+    : outcome.error.message;
   if (args.json) {
-    const line = { ok: outcome.ok, code, message, exposure: outcome.exposure, step: outcome.ok ? 'finish' : outcome.step, protocol: args.protocol, port: args.port, durationMs: Math.round(outcome.durationMs), module: module ?? null };
+    const line = {
+      ok: outcome.ok,
+      code,
+      message,
+      exposure: outcome.exposure,
+      step: outcome.ok ? 'finish' : outcome.step,
+      protocol: args.protocol,
+      port: args.port,
+      durationMs: Math.round(outcome.durationMs),
+      module: module ?? null,
+    };
     io.stdout(`${JSON.stringify(line)}\n`);
     return;
   }

@@ -15,5 +15,9 @@ export function existingLicenseVerdict(existing: ModuleIdentity, license: Licens
   if (existing.uuid === null && existing.authkey === null) return 'write';
   if (existing.uuid === license.uuid && existing.authkey === license.authkey) return 'holds-this';
   if (allowReauthorize) return 'write';
-  throw new AppError('ALREADY_AUTHORIZED', `This module already holds license ${existing.uuid ?? '(uuid empty)'}. Put it aside, or ask a supervisor to allow re-authorization.`, { uuid: existing.uuid });
+  throw new AppError(
+    'ALREADY_AUTHORIZED',
+    `This module already holds license ${existing.uuid ?? '(uuid empty)'}. Put it aside, or ask a supervisor to allow re-authorization.`,
+    { uuid: existing.uuid },
+  );
 }

@@ -16,5 +16,10 @@ export const isLostPort = (e: unknown): e is AppError => isAppError(e, 'DISCONNE
 export function driverInternal(e: unknown, path: string): AppError {
   const message = e instanceof Error ? e.message : String(e);
   const code = isAppError(e) ? e.code : e instanceof Error ? e.name : typeof e;
-  return new AppError('DRIVER_INTERNAL', `The station hit an internal error while burning on ${path} (${message}). Call a supervisor.`, { cause: code }, { cause: e });
+  return new AppError(
+    'DRIVER_INTERNAL',
+    `The station hit an internal error while burning on ${path} (${message}). Call a supervisor.`,
+    { cause: code },
+    { cause: e },
+  );
 }

@@ -26,7 +26,19 @@ export interface ModuleIdentity {
  * `DRIVER_INTERNAL` is a failure the driver does not recognise (a fault in the
  * station itself, never a guess such as DISCONNECTED).
  */
-export const burnFailureCodes = ['TIMEOUT', 'CHECKSUM', 'REFUSED', 'ALREADY_AUTHORIZED', 'VERIFY_MISMATCH', 'DISCONNECTED', 'INVALID_LICENSE', 'CANCELED', 'MAC_UNREADABLE', 'OTP_UNSUPPORTED', 'DRIVER_INTERNAL'] as const;
+export const burnFailureCodes = [
+  'TIMEOUT',
+  'CHECKSUM',
+  'REFUSED',
+  'ALREADY_AUTHORIZED',
+  'VERIFY_MISMATCH',
+  'DISCONNECTED',
+  'INVALID_LICENSE',
+  'CANCELED',
+  'MAC_UNREADABLE',
+  'OTP_UNSUPPORTED',
+  'DRIVER_INTERNAL',
+] as const;
 export type BurnFailureCode = (typeof burnFailureCodes)[number];
 
 /**
@@ -54,7 +66,14 @@ export type BurnStep = 'connect' | 'check' | 'write' | 'verify' | 'finish';
 
 export type BurnOutcome =
   | { ok: true; exposure: 'verified'; module: ModuleIdentity; durationMs: number }
-  | { ok: false; exposure: 'nothing-sent' | 'sent-outcome-unknown'; step: BurnStep; error: ErrorInfo & { code: BurnFailureCode }; module?: ModuleIdentity | undefined; durationMs: number };
+  | {
+      ok: false;
+      exposure: 'nothing-sent' | 'sent-outcome-unknown';
+      step: BurnStep;
+      error: ErrorInfo & { code: BurnFailureCode };
+      module?: ModuleIdentity | undefined;
+      durationMs: number;
+    };
 
 export interface BurnOptions {
   /** Overwrite a module that already carries a license (a supervisor allowed it). */

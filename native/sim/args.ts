@@ -44,7 +44,8 @@ const bad = (message: string) => new AppError('BAD_ARGUMENT', `${message} Run wi
 function number(name: string, text: string | undefined, fallback: number, min: number, max: number): number {
   if (text === undefined) return fallback;
   const n = Number(text);
-  if (text.trim() === '' || !Number.isFinite(n) || n < min || n > max) throw bad(`--${name} must be a number from ${min} to ${max} (got "${text}").`);
+  if (text.trim() === '' || !Number.isFinite(n) || n < min || n > max)
+    throw bad(`--${name} must be a number from ${min} to ${max} (got "${text}").`);
   return n;
 }
 

@@ -36,7 +36,11 @@ async function main(): Promise<number> {
   }
   const ports = await fleet.ports();
   const timing = args.timing.zero ? 'zero timing' : `${args.timing.baudRate} baud, flash write ${args.timing.flashWriteMs} ms`;
-  say({ event: 'ready', ports }, ports.map((p) => `module ${p.index}: ${p.protocol} (${p.variant}, ${timing}) on host port ${p.hostPath}`).join('\n') + '\nPress Ctrl-C to stop.');
+  say(
+    { event: 'ready', ports },
+    ports.map((p) => `module ${p.index}: ${p.protocol} (${p.variant}, ${timing}) on host port ${p.hostPath}`).join('\n') +
+      '\nPress Ctrl-C to stop.',
+  );
 
   let stopping: Promise<void> | null = null;
   const stop = () => (stopping ??= fleet.stop());

@@ -70,20 +70,38 @@ export class Fleet implements FleetControl {
   ) {}
 
   static async start(options: FleetOptions): Promise<Fleet> {
-    if (!Number.isInteger(options.count) || options.count < 1) throw new AppError('BAD_ARGUMENT', `A fleet needs at least one module (got ${options.count}).`);
+    if (!Number.isInteger(options.count) || options.count < 1)
+      throw new AppError('BAD_ARGUMENT', `A fleet needs at least one module (got ${options.count}).`);
     const personality = loadPersonality(options.protocol);
     const variant = options.variant ?? personality.variants[0];
     if (variant !== undefined && !personality.variants.includes(variant)) {
-      throw new AppError('BAD_ARGUMENT', `Unknown ${options.protocol} firmware variant "${variant}": use one of ${personality.variants.join(', ')}.`);
+      throw new AppError(
+        'BAD_ARGUMENT',
+        `Unknown ${options.protocol} firmware variant "${variant}": use one of ${personality.variants.join(', ')}.`,
+      );
     }
     const ownDir = options.dir === undefined;
     const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'cs-sim-'));
-    const base: ModuleSpec = { protocol: options.protocol, variant, options: options.options, faults: options.faults, flash: options.flash, timing: options.timing };
+    const base: ModuleSpec = {
+      protocol: options.protocol,
+      variant,
+      options: options.options,
+      faults: options.faults,
+      flash: options.flash,
+      timing: options.timing,
+    };
     const fleet = new Fleet(dir, ownDir, base, personality, options.log);
     try {
       await Promise.all(
         Array.from({ length: options.count }, async (_, index) => {
-          const slot: Slot = { index, pair: null, module: null, spec: { ...base, ...options.modules?.[index] }, stateFile: join(dir, `module${index}.json`), busy: Promise.resolve() };
+          const slot: Slot = {
+            index,
+            pair: null,
+            module: null,
+            spec: { ...base, ...options.modules?.[index] },
+            stateFile: join(dir, `module${index}.json`),
+            busy: Promise.resolve(),
+          };
           fleet.slots[index] = slot;
           await fleet.place(slot, slot.spec);
         }),
@@ -164,7 +182,11 @@ export class Fleet implements FleetControl {
 
   private slot(index: number): Slot {
     const slot = this.slots[index];
-    if (!slot) throw new AppError('BAD_ARGUMENT', `There is no port ${index} in this fleet (it has ${this.slots.length}: 0 to ${this.slots.length - 1}).`);
+    if (!slot)
+      throw new AppError(
+        'BAD_ARGUMENT',
+        `There is no port ${index} in this fleet (it has ${this.slots.length}: 0 to ${this.slots.length - 1}).`,
+      );
     if (this.stopped) throw new AppError('SIM_STOPPED', 'The fleet was stopped.');
     return slot;
   }

@@ -3,7 +3,18 @@ import { SerialTransport } from '../transport/serial';
 import type { Transport } from '../transport/types';
 import { isAppError } from '../../common/errors';
 import { scheduler, type ScheduledTask, type SimClock } from './scheduler';
-import { blankFlash, defaultTiming, type FaultSet, type Flash, type ModuleContext, type ModuleSpec, type Personality, type PersonalityModule, type SimTiming, type TimerHandle } from './types';
+import {
+  blankFlash,
+  defaultTiming,
+  type FaultSet,
+  type Flash,
+  type ModuleContext,
+  type ModuleSpec,
+  type Personality,
+  type PersonalityModule,
+  type SimTiming,
+  type TimerHandle,
+} from './types';
 
 /** Bits on the wire per byte: 8N1 = start + 8 data + stop. */
 export const BITS_PER_BYTE = 10;
@@ -354,10 +365,12 @@ export class VirtualModule {
     if (!file) return;
     const text = JSON.stringify({ id: this.id, protocol: this.protocol, variant: this.variant, flash: this.flash_ }, null, 2);
     // Writes are chained and atomic (temp + rename): a reader never sees half a flash.
-    this.persisting = this.persisting.then(async () => {
-      await writeFile(`${file}.tmp`, text);
-      await rename(`${file}.tmp`, file);
-    }).catch((e) => this.log(`could not save state file: ${e instanceof Error ? e.message : String(e)}`));
+    this.persisting = this.persisting
+      .then(async () => {
+        await writeFile(`${file}.tmp`, text);
+        await rename(`${file}.tmp`, file);
+      })
+      .catch((e) => this.log(`could not save state file: ${e instanceof Error ? e.message : String(e)}`));
   }
 
   private context(gen: number): ModuleContext {
@@ -404,7 +417,10 @@ export class VirtualModule {
         this.alive = false;
         // The fleet makes the host's port vanish (it ends the pty pair); alone, the module just lets go of its end.
         if (this.options.onUnplug) this.options.onUnplug();
-        else void Promise.all(this.inflight).then(() => this.transport.close()).catch(() => undefined);
+        else
+          void Promise.all(this.inflight)
+            .then(() => this.transport.close())
+            .catch(() => undefined);
       },
       now: () => this.clock_.now(),
       log: (message) => this.log(message),

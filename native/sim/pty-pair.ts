@@ -24,9 +24,13 @@ export async function openPtyPair(options: { dir?: string; name?: string; timeou
   const modulePath = join(dir, `${name}-module`);
   let child: ChildProcess;
   try {
-    child = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${hostPath}`, `pty,raw,echo=0,link=${modulePath}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+    child = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${hostPath}`, `pty,raw,echo=0,link=${modulePath}`], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
   } catch (e) {
-    throw new AppError('SOCAT_MISSING', 'socat is needed for virtual modules: install it (apt-get install socat).', undefined, { cause: e });
+    throw new AppError('SOCAT_MISSING', 'socat is needed for virtual modules: install it (apt-get install socat).', undefined, {
+      cause: e,
+    });
   }
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -36,11 +40,18 @@ export async function openPtyPair(options: { dir?: string; name?: string; timeou
   // socat prints "starting data transfer loop" once both ptys exist.
   const deadline = Date.now() + (options.timeoutMs ?? 5000);
   while (!(stderr.includes('starting data transfer loop') && existsSync(hostPath) && existsSync(modulePath))) {
-    const early = await Promise.race([exited.then((c) => `socat exited with ${c}: ${stderr.trim()}`), spawnError.then((e) => e.message), sleep(10).then(() => null)]);
+    const early = await Promise.race([
+      exited.then((c) => `socat exited with ${c}: ${stderr.trim()}`),
+      spawnError.then((e) => e.message),
+      sleep(10).then(() => null),
+    ]);
     if (early !== null) {
       if (ownDir) rmSync(dir, { recursive: true, force: true });
       const missing = /ENOENT/.test(early);
-      throw new AppError(missing ? 'SOCAT_MISSING' : 'PTY_FAILED', missing ? 'socat is needed for virtual modules: install it (apt-get install socat).' : `Could not create a pty pair: ${early}`);
+      throw new AppError(
+        missing ? 'SOCAT_MISSING' : 'PTY_FAILED',
+        missing ? 'socat is needed for virtual modules: install it (apt-get install socat).' : `Could not create a pty pair: ${early}`,
+      );
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');

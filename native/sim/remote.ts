@@ -14,8 +14,14 @@ const root = join(here, '..', '..');
  * lines: the station's event loop then does not share time with the modules.
  * `args` are the CLI's options, e.g. ['--count', '8', '--flash-ms', '0'].
  */
-export async function spawnFleet(args: readonly string[], options: { timeoutMs?: number; onLog?: (line: string) => void } = {}): Promise<RemoteFleet> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'cli.ts'), ...args, '--control'], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
+export async function spawnFleet(
+  args: readonly string[],
+  options: { timeoutMs?: number; onLog?: (line: string) => void } = {},
+): Promise<RemoteFleet> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'cli.ts'), ...args, '--control'], {
+    cwd: root,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   const fleet = new RemoteFleet(child, options.onLog);
   await fleet.ready(options.timeoutMs ?? 20_000);
   return fleet;
@@ -86,7 +92,8 @@ export class RemoteFleet implements FleetControl {
   }
 
   private call<T>(op: string, body: object = {}): Promise<T> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return Promise.reject(new AppError('SIM_STOPPED', 'The virtual module process has stopped.'));
+    if (this.child.exitCode !== null || this.child.signalCode !== null)
+      return Promise.reject(new AppError('SIM_STOPPED', 'The virtual module process has stopped.'));
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });

@@ -58,10 +58,19 @@ export interface FaultSet {
   slowBootMs?: number | undefined;
 }
 
-export const faultNames = ['noAnswer', 'corruptChecksum', 'writeRefused', 'readbackMismatch', 'unplugMidFrame', 'alreadyAuthorized', 'slowBootMs'] as const;
+export const faultNames = [
+  'noAnswer',
+  'corruptChecksum',
+  'writeRefused',
+  'readbackMismatch',
+  'unplugMidFrame',
+  'alreadyAuthorized',
+  'slowBootMs',
+] as const;
 
 /** True when a fault scoped to `scope` applies to `stage`. */
-export const faultHits = (scope: SimStage | undefined, stage: SimStage): boolean => scope !== undefined && (scope === 'any' || scope === stage);
+export const faultHits = (scope: SimStage | undefined, stage: SimStage): boolean =>
+  scope !== undefined && (scope === 'any' || scope === stage);
 
 export interface SimTiming {
   /** Bits per second; every byte costs 10 bits (8N1) in both directions. */

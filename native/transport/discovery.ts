@@ -81,7 +81,10 @@ export async function discoverPorts(options: DiscoveryOptions = {}): Promise<Dis
   let udevUsed = false;
   try {
     usbBus = hasUsbBus(sysRoot);
-    if (!usbBus) warnings.push(`This machine has no USB bus (${join(sysRoot, 'bus', 'usb')} is missing): USB programmers cannot appear; listing serial ports and virtual modules only.`);
+    if (!usbBus)
+      warnings.push(
+        `This machine has no USB bus (${join(sysRoot, 'bus', 'usb')} is missing): USB programmers cannot appear; listing serial ports and virtual modules only.`,
+      );
 
     for (const tty of readSysfsTtys(sysRoot, warnings)) {
       const port = fromSysfs(tty, devRoot);
@@ -118,7 +121,12 @@ export async function discoverPorts(options: DiscoveryOptions = {}): Promise<Dis
 }
 
 function fromSysfs(tty: SysfsTty, devRoot: string): DiscoveredPort {
-  const port: DiscoveredPort = { path: join(devRoot, tty.name), kind: tty.bus === 'usb' ? 'usb' : tty.bus === 'serial' ? 'serial' : 'unknown', driver: tty.driver, sources: ['sysfs'] };
+  const port: DiscoveredPort = {
+    path: join(devRoot, tty.name),
+    kind: tty.bus === 'usb' ? 'usb' : tty.bus === 'serial' ? 'serial' : 'unknown',
+    driver: tty.driver,
+    sources: ['sysfs'],
+  };
   if (tty.usb) {
     port.vendorId = tty.usb.vendorId;
     port.productId = tty.usb.productId;
@@ -148,12 +156,18 @@ function scanDev(devRoot: string, warnings: string[]): DiscoveredPort[] {
     .map((name) => ({ path: join(devRoot, name), kind: 'unknown' as const, sources: ['dev' as const] }));
 }
 
-function givenPorts(extraPaths: readonly string[], virtualDirs: readonly string[], namePattern: RegExp, warnings: string[]): DiscoveredPort[] {
+function givenPorts(
+  extraPaths: readonly string[],
+  virtualDirs: readonly string[],
+  namePattern: RegExp,
+  warnings: string[],
+): DiscoveredPort[] {
   const out: DiscoveredPort[] = [];
   const candidates: { path: string; explicit: boolean }[] = extraPaths.map((p) => ({ path: p, explicit: true }));
   for (const dir of virtualDirs) {
     try {
-      for (const name of readdirSync(dir).sort(naturalCompare)) if (namePattern.test(name)) candidates.push({ path: join(dir, name), explicit: false });
+      for (const name of readdirSync(dir).sort(naturalCompare))
+        if (namePattern.test(name)) candidates.push({ path: join(dir, name), explicit: false });
     } catch (e) {
       warnings.push(`Could not read the virtual module directory ${dir} (${errorText(e)}).`);
     }
@@ -204,7 +218,11 @@ function serialPortListIsolated(timeoutMs: number): () => Promise<UdevPortInfo[]
     new Promise((resolve, reject) => {
       const entry = createRequire(import.meta.url).resolve('serialport');
       // Own process group, so the kill at the deadline takes udevadm along.
-      const child = spawn(process.execPath, ['-e', listHelper, entry], { stdio: ['ignore', 'pipe', 'pipe'], detached: process.platform !== 'win32', env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
+      const child = spawn(process.execPath, ['-e', listHelper, entry], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: process.platform !== 'win32',
+        env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+      });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -238,7 +256,12 @@ function killGroup(pid: number | undefined): void {
   }
 }
 
-async function mergeUdev(ports: Map<string, DiscoveredPort>, list: () => Promise<UdevPortInfo[]>, timeoutMs: number, warnings: string[]): Promise<boolean> {
+async function mergeUdev(
+  ports: Map<string, DiscoveredPort>,
+  list: () => Promise<UdevPortInfo[]>,
+  timeoutMs: number,
+  warnings: string[],
+): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   try {
     const timeout = new Promise<'timeout'>((resolve) => {
@@ -253,7 +276,15 @@ async function mergeUdev(ports: Map<string, DiscoveredPort>, list: () => Promise
       if (typeof info?.path !== 'string') continue;
       const known = ports.get(info.path);
       if (!known) {
-        ports.set(info.path, { path: info.path, kind: info.vendorId ? 'usb' : 'unknown', vendorId: lower(info.vendorId), productId: lower(info.productId), serialNumber: info.serialNumber, manufacturer: info.manufacturer, sources: ['udev'] });
+        ports.set(info.path, {
+          path: info.path,
+          kind: info.vendorId ? 'usb' : 'unknown',
+          vendorId: lower(info.vendorId),
+          productId: lower(info.productId),
+          serialNumber: info.serialNumber,
+          manufacturer: info.manufacturer,
+          sources: ['udev'],
+        });
         continue;
       }
       known.vendorId ??= lower(info.vendorId);
@@ -277,4 +308,3 @@ async function mergeUdev(ports: Map<string, DiscoveredPort>, list: () => Promise
 }
 
 const lower = (s: string | undefined) => (s ? s.toLowerCase() : undefined);
-

@@ -25,7 +25,8 @@ export interface TrackedPort {
  */
 export function programmerKey(port: DiscoveredPort, options: { ignoreSerial?: boolean } = {}): string {
   const iface = port.usbInterface ? `#${port.usbInterface}` : '';
-  if (port.kind === 'usb' && port.vendorId && port.productId && port.serialNumber && !options.ignoreSerial) return `${port.vendorId}:${port.productId}:${port.serialNumber}${iface}`;
+  if (port.kind === 'usb' && port.vendorId && port.productId && port.serialNumber && !options.ignoreSerial)
+    return `${port.vendorId}:${port.productId}:${port.serialNumber}${iface}`;
   if (port.kind === 'usb' && port.usbPortPath) return `usb-port:${port.usbPortPath}${iface}`;
   return `tty:${port.path}`;
 }
@@ -42,7 +43,10 @@ export function keyPorts(ports: readonly DiscoveredPort[], warnings: string[] = 
   for (const port of ports) {
     let key = programmerKey(port);
     if ((counts.get(key) ?? 0) > 1) {
-      if (!warned.has(key)) warnings.push(`Several programmers report the same serial number (${key}): they are told apart by USB socket, so keep each in its socket.`);
+      if (!warned.has(key))
+        warnings.push(
+          `Several programmers report the same serial number (${key}): they are told apart by USB socket, so keep each in its socket.`,
+        );
       warned.add(key);
       key = programmerKey(port, { ignoreSerial: true });
     }

@@ -63,7 +63,10 @@ export const programmerTable: readonly ProgrammerDescriptor[] = z.array(programm
 ]);
 
 /** The programmer model for a USB VID/PID (any case, with or without 0x), or undefined. */
-export function findProgrammer(vendorId: string | number | undefined, productId: string | number | undefined): ProgrammerDescriptor | undefined {
+export function findProgrammer(
+  vendorId: string | number | undefined,
+  productId: string | number | undefined,
+): ProgrammerDescriptor | undefined {
   const vid = normaliseUsbId(vendorId);
   const pid = normaliseUsbId(productId);
   if (vid === undefined || pid === undefined) return undefined;
@@ -87,7 +90,10 @@ export function parseResetSequence(input: unknown): ResetSequence {
   if (!parsed.success) {
     const first = parsed.error.issues[0];
     const where = first && first.path.length > 0 ? ` at ${first.path.join('.')}` : '';
-    throw new AppError('INVALID_RESET_SEQUENCE', `The reset sequence is not valid${where}: ${first?.message ?? 'unknown problem'}. Use steps like {"dtr": false, "rts": true, "holdMs": 100}.`);
+    throw new AppError(
+      'INVALID_RESET_SEQUENCE',
+      `The reset sequence is not valid${where}: ${first?.message ?? 'unknown problem'}. Use steps like {"dtr": false, "rts": true, "holdMs": 100}.`,
+    );
   }
   return parsed.data;
 }

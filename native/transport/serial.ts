@@ -31,7 +31,8 @@ const MainThreadBinding: typeof HangupAwareBinding = {
     const poller = (port as unknown as { poller?: Readiness }).poller;
     const fdOf = () => (port as unknown as { fd: number | null }).fd;
     if (!poller || typeof fdOf() !== 'number') return port;
-    const ready = (event: 'readable' | 'writable') => new Promise<void>((resolve, reject) => poller.once(event, (err) => (err ? reject(err) : resolve())));
+    const ready = (event: 'readable' | 'writable') =>
+      new Promise<void>((resolve, reject) => poller.once(event, (err) => (err ? reject(err) : resolve())));
     port.read = async (buffer: Buffer, offset: number, length: number) => {
       for (;;) {
         // Wait for the poller first: reading right after a chunk mostly finds nothing, and an EAGAIN error is costly to build.
@@ -95,10 +96,14 @@ export class SerialTransport implements Transport {
 
   async open(): Promise<void> {
     if (this.port?.isOpen) throw new AppError('PORT_ALREADY_OPEN', `Port ${this.path} is already open.`);
-    const port = new SerialPortStream({ binding: MainThreadBinding, path: this.path, baudRate: this.options.baudRate, autoOpen: false, hupcl: false });
-    await new Promise<void>((resolve, reject) =>
-      port.open((err) => (err ? reject(openError(this.path, err)) : resolve())),
-    );
+    const port = new SerialPortStream({
+      binding: MainThreadBinding,
+      path: this.path,
+      baudRate: this.options.baudRate,
+      autoOpen: false,
+      hupcl: false,
+    });
+    await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(openError(this.path, err)) : resolve())));
     this.queue.reopen();
     port.on('data', (chunk: Buffer) => this.queue.push(chunk));
     port.on('close', (err?: { disconnected?: boolean }) => {
@@ -167,7 +172,9 @@ export class SerialTransport implements Transport {
   async set(signals: { dtr?: boolean; rts?: boolean }): Promise<void> {
     const port = this.requireOpen();
     await new Promise<void>((resolve, reject) =>
-      port.set(signals, (err) => (err ? reject(new AppError('PORT_SIGNAL_FAILED', `Could not set DTR/RTS on ${this.path}: ${err.message}`)) : resolve())),
+      port.set(signals, (err) =>
+        err ? reject(new AppError('PORT_SIGNAL_FAILED', `Could not set DTR/RTS on ${this.path}: ${err.message}`)) : resolve(),
+      ),
     );
   }
 

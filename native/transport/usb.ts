@@ -56,7 +56,11 @@ export async function listUsbDevices(options: { sysRoot?: string; load?: () => P
     const devices = await native.nativeGetDevices();
     return { devices: devices.map(toDeviceInfo), usbBus: true, warnings: [] };
   } catch (e) {
-    return { devices: [], usbBus: true, warnings: [`Could not list USB devices (${errorText(e)}); programmers are found through their serial ports only.`] };
+    return {
+      devices: [],
+      usbBus: true,
+      warnings: [`Could not list USB devices (${errorText(e)}); programmers are found through their serial ports only.`],
+    };
   }
 }
 

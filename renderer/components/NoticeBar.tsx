@@ -8,11 +8,21 @@ export function NoticeBar() {
   const notice = useStore((s) => s.notice);
   const apply = useStore((s) => s.apply);
   if (notice === null) return null;
-  const text = notice.kind === 'error' && notice.code !== null ? errorText(t, (k) => i18n.exists(k), { code: notice.code, message: notice.text }, i18n.language) : notice.text;
+  const text =
+    notice.kind === 'error' && notice.code !== null
+      ? errorText(t, (k) => i18n.exists(k), { code: notice.code, message: notice.text }, i18n.language)
+      : notice.text;
   return (
-    <div className={`notice ${notice.kind}`} role={notice.kind === 'error' ? 'alert' : 'status'} data-testid="notice" data-code={notice.code ?? ''}>
+    <div
+      className={`notice ${notice.kind}`}
+      role={notice.kind === 'error' ? 'alert' : 'status'}
+      data-testid="notice"
+      data-code={notice.code ?? ''}
+    >
       <span className="text">{text}</span>
-      <button className="small" onClick={() => apply(clearNotice)}>{t('notice.dismiss')}</button>
+      <button className="small" onClick={() => apply(clearNotice)}>
+        {t('notice.dismiss')}
+      </button>
     </div>
   );
 }

@@ -27,7 +27,15 @@ export function SyncBar() {
           {sync.outbox > 0 ? <span>{t('sync.outbox', { count: sync.outbox })}</span> : null}
           {pending > 0 ? <span className="warn">{t('sync.pendingOps', { count: pending })}</span> : null}
           {rejected > 0 ? <span className="warn">{t('sync.rejectedOps', { count: rejected })}</span> : null}
-          <button className="small sync-now" onClick={() => void controller.syncNow()} title={t('sync.syncNow')} aria-label={t('sync.syncNow')} data-testid="sync-now">⟳</button>
+          <button
+            className="small sync-now"
+            onClick={() => void controller.syncNow()}
+            title={t('sync.syncNow')}
+            aria-label={t('sync.syncNow')}
+            data-testid="sync-now"
+          >
+            ⟳
+          </button>
         </>
       ) : null}
     </div>

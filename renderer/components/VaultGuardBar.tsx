@@ -8,9 +8,17 @@ import { useStation } from '../context';
 const figure = (n: number, lang: string): string => n.toLocaleString(lang);
 
 /** The guard's words for a vault that went back, with its entry numbers. */
-function guardText(t: (key: string, opts?: Record<string, unknown>) => string, guard: Exclude<VaultGuard, { state: 'ok' }>, lang: string): string {
-  if (guard.state === 'hub-rolled-back') return t('vaultGuard.hubRolledBack', { vaultSeq: figure(guard.vaultSeq, lang), hubSeq: figure(guard.hubSeq, lang) });
-  return t(guard.diverged ? 'vaultGuard.diverged' : 'vaultGuard.rolledBack', { vaultSeq: figure(guard.vaultSeq, lang), anchoredSeq: figure(guard.anchoredSeq, lang) });
+function guardText(
+  t: (key: string, opts?: Record<string, unknown>) => string,
+  guard: Exclude<VaultGuard, { state: 'ok' }>,
+  lang: string,
+): string {
+  if (guard.state === 'hub-rolled-back')
+    return t('vaultGuard.hubRolledBack', { vaultSeq: figure(guard.vaultSeq, lang), hubSeq: figure(guard.hubSeq, lang) });
+  return t(guard.diverged ? 'vaultGuard.diverged' : 'vaultGuard.rolledBack', {
+    vaultSeq: figure(guard.vaultSeq, lang),
+    anchoredSeq: figure(guard.anchoredSeq, lang),
+  });
 }
 
 /**
@@ -30,8 +38,12 @@ export function VaultGuardBar() {
   if (reconciled !== null) {
     return (
       <div className="notice success" role="status" data-testid="vault-guard" data-state="reconciled">
-        <span className="text" data-testid="vault-guard-result">{t('vaultGuard.done', { ...reconciled })}</span>
-        <button className="small" onClick={() => apply(dismissReconciled)}>{t('vaultGuard.dismiss')}</button>
+        <span className="text" data-testid="vault-guard-result">
+          {t('vaultGuard.done', { ...reconciled })}
+        </span>
+        <button className="small" onClick={() => apply(dismissReconciled)}>
+          {t('vaultGuard.dismiss')}
+        </button>
       </div>
     );
   }
@@ -48,7 +60,9 @@ export function VaultGuardBar() {
     <div className="notice error" role="alert" data-testid="vault-guard" data-state={guard.state}>
       <span className="text">{guardText(t, guard, i18n.language)}</span>
       {supervisor !== null ? (
-        <button onClick={() => void reconcile()} disabled={busy} data-testid="vault-guard-reconcile">{busy ? t('vaultGuard.reconciling') : t('vaultGuard.reconcile')}</button>
+        <button onClick={() => void reconcile()} disabled={busy} data-testid="vault-guard-reconcile">
+          {busy ? t('vaultGuard.reconciling') : t('vaultGuard.reconcile')}
+        </button>
       ) : (
         <span className="muted">{t('vaultGuard.signIn')}</span>
       )}

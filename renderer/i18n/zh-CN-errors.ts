@@ -276,7 +276,8 @@ export const zhCNErrors: Record<string, string> = {
   AUTHKEY_TAMPERED: '该授权的加密密钥无法解开：它被改动过或从另一个授权复制而来，请联系中心管理员。',
   CODE_SENDER_MISSING: '中心尚未配置该发送方式（邮件或短信）：请联系中心管理员。',
   CODE_SEND_FAILED: '邮件服务器或短信网关未接收验证码：请稍后重试，或联系中心管理员。',
-  SMTP_TLS_FAILED: '无法与邮件服务器建立 TLS 连接：请检查 HUB_SMTP_TLS（465 端口用 tls，587 用 starttls）以及服务器证书是否受信任（私有 CA 用 HUB_SMTP_CA_FILE）。',
+  SMTP_TLS_FAILED:
+    '无法与邮件服务器建立 TLS 连接：请检查 HUB_SMTP_TLS（465 端口用 tls，587 用 starttls）以及服务器证书是否受信任（私有 CA 用 HUB_SMTP_CA_FILE）。',
   MASTER_KEY_EXISTS: '该位置已有主密钥文件：主密钥从不覆盖，请换一个文件名。',
   MASTER_KEY_INVALID: '主密钥必须是 32 个随机字节（64 位十六进制或 base64）。',
   MASTER_KEY_MISSING: '使用 PostgreSQL 的中心需要主密钥：请设置 HUB_MASTER_KEY_FILE。',

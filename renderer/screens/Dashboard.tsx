@@ -7,8 +7,26 @@ import { useStore } from '../state/store';
 import { oneLine, pivotReasons } from '../state/charts';
 
 const reasonColours: Record<BurnFailureCodeOut, string> = {
-  TIMEOUT: '#f2c230', CHECKSUM: '#b48cff', REFUSED: '#ff7ab6', ALREADY_AUTHORIZED: '#5ad1e6', VERIFY_MISMATCH: '#ff9f1a', DISCONNECTED: '#ff4d4d',
-  INVALID_LICENSE: '#c0e05a', CANCELED: '#8a99a8', MAC_UNREADABLE: '#7fd18b', OTP_UNSUPPORTED: '#d1a77f', DRIVER_INTERNAL: '#e6e6e6', NO_LICENSE_LEFT: '#6c7a89', GROUP_BLOCKED: '#9b6cff', LICENSE_DAMAGED: '#ff6fb5', LICENSES_REJECTED: '#d9a441', VAULT_BEHIND: '#d4a373', VAULT_DAMAGED: '#e63946', DISK_FULL: '#adb5bd', PORT_ERROR: '#e07a5f', INTERNAL: '#ffffff',
+  TIMEOUT: '#f2c230',
+  CHECKSUM: '#b48cff',
+  REFUSED: '#ff7ab6',
+  ALREADY_AUTHORIZED: '#5ad1e6',
+  VERIFY_MISMATCH: '#ff9f1a',
+  DISCONNECTED: '#ff4d4d',
+  INVALID_LICENSE: '#c0e05a',
+  CANCELED: '#8a99a8',
+  MAC_UNREADABLE: '#7fd18b',
+  OTP_UNSUPPORTED: '#d1a77f',
+  DRIVER_INTERNAL: '#e6e6e6',
+  NO_LICENSE_LEFT: '#6c7a89',
+  GROUP_BLOCKED: '#9b6cff',
+  LICENSE_DAMAGED: '#ff6fb5',
+  LICENSES_REJECTED: '#d9a441',
+  VAULT_BEHIND: '#d4a373',
+  VAULT_DAMAGED: '#e63946',
+  DISK_FULL: '#adb5bd',
+  PORT_ERROR: '#e07a5f',
+  INTERNAL: '#ffffff',
 };
 const axis = { stroke: '#b4c0cc', fontSize: 15 };
 
@@ -20,29 +38,60 @@ export function Dashboard() {
   const [data, setData] = useState<DashboardData | null>(null);
   // slot events move the figures: reload when a burn ends
   const burned = useStore((s) => s.slots.reduce((n, x) => n + x.burnedThisShift + (x.phase === 'failed' ? 1 : 0), 0));
-  useEffect(() => { void controller.run(api.reports.dashboard({ range, ...(operator ? { operator } : {}) })).then((d) => { if (d) setData(d); }); }, [api, controller, range, operator, burned]);
-  if (data === null) return <main><p>{t('app.loading')}</p></main>;
-  const perHour = data.burnsPerHour.map((h) => ({ hour: new Date(h.hour).toLocaleTimeString(i18n.language, { hour: '2-digit', minute: '2-digit' }), verified: h.verified, failed: h.failed, suspect: h.suspect }));
-  const bySlot = pivotReasons(data.failuresBySlot.map((x) => ({ ...x, label: x.number === null ? x.label : t('slot.title', { n: x.number }) })));
+  useEffect(() => {
+    void controller.run(api.reports.dashboard({ range, ...(operator ? { operator } : {}) })).then((d) => {
+      if (d) setData(d);
+    });
+  }, [api, controller, range, operator, burned]);
+  if (data === null)
+    return (
+      <main>
+        <p>{t('app.loading')}</p>
+      </main>
+    );
+  const perHour = data.burnsPerHour.map((h) => ({
+    hour: new Date(h.hour).toLocaleTimeString(i18n.language, { hour: '2-digit', minute: '2-digit' }),
+    verified: h.verified,
+    failed: h.failed,
+    suspect: h.suspect,
+  }));
+  const bySlot = pivotReasons(
+    data.failuresBySlot.map((x) => ({ ...x, label: x.number === null ? x.label : t('slot.title', { n: x.number }) })),
+  );
   const byGroup = pivotReasons(data.failuresByGroup);
   return (
     <main>
       <div className="row">
         <h1 className="grow">{t('dashboard.title')}</h1>
-        <label className="field">{t('dashboard.operator')}
+        <label className="field">
+          {t('dashboard.operator')}
           <select value={operator} onChange={(e) => setOperator(e.target.value)} data-testid="dashboard-operator">
             <option value="">{t('dashboard.everyone')}</option>
-            {data.operators.map((o) => <option key={o.number} value={o.number}>{o.name} ({o.number})</option>)}
+            {data.operators.map((o) => (
+              <option key={o.number} value={o.number}>
+                {o.name} ({o.number})
+              </option>
+            ))}
           </select>
         </label>
         <div className="tabs" role="tablist">
-          {(['shift', 'day'] as const).map((r) => <button key={r} role="tab" aria-selected={range === r} onClick={() => setRange(r)}>{t(`dashboard.${r}`)}</button>)}
+          {(['shift', 'day'] as const).map((r) => (
+            <button key={r} role="tab" aria-selected={range === r} onClick={() => setRange(r)}>
+              {t(`dashboard.${r}`)}
+            </button>
+          ))}
         </div>
       </div>
       <div className="totals panel" data-testid="dashboard-totals">
-        <span className="result-ok">{t('dashboard.verified')}: {data.totals.verified}</span>
-        <span className="result-err">{t('dashboard.failed')}: {data.totals.failed}</span>
-        <span className="result-suspect">{t('dashboard.suspect')}: {data.totals.suspect}</span>
+        <span className="result-ok">
+          {t('dashboard.verified')}: {data.totals.verified}
+        </span>
+        <span className="result-err">
+          {t('dashboard.failed')}: {data.totals.failed}
+        </span>
+        <span className="result-suspect">
+          {t('dashboard.suspect')}: {data.totals.suspect}
+        </span>
       </div>
       <div className="charts">
         <section className="panel wide">
@@ -50,7 +99,8 @@ export function Dashboard() {
           <ResponsiveContainer width="100%" height={260}>
             <BarChart data={perHour}>
               <CartesianGrid stroke="#3a4757" strokeDasharray="3 3" />
-              <XAxis dataKey="hour" tick={axis} /><YAxis tick={axis} allowDecimals={false} />
+              <XAxis dataKey="hour" tick={axis} />
+              <YAxis tick={axis} allowDecimals={false} />
               <Tooltip cursor={{ fill: '#222c38' }} contentStyle={{ background: '#19212b', border: '1px solid #3a4757' }} />
               <Legend />
               <Bar dataKey="verified" name={t('dashboard.verified')} stackId="a" fill="#2ec26a" isAnimationActive={false} />
@@ -66,19 +116,34 @@ export function Dashboard() {
   );
 }
 
-function ReasonChart({ title, rows, codes, empty }: { title: string; rows: Record<string, string | number>[]; codes: BurnFailureCodeOut[]; empty: string }) {
+function ReasonChart({
+  title,
+  rows,
+  codes,
+  empty,
+}: {
+  title: string;
+  rows: Record<string, string | number>[];
+  codes: BurnFailureCodeOut[];
+  empty: string;
+}) {
   const { t } = useTranslation();
   return (
     <section className="panel">
       <h3>{title}</h3>
-      {codes.length === 0 ? <p className="muted">{empty}</p> : (
+      {codes.length === 0 ? (
+        <p className="muted">{empty}</p>
+      ) : (
         <ResponsiveContainer width="100%" height={260}>
           <BarChart data={rows} layout="vertical" margin={{ left: 20 }}>
             <CartesianGrid stroke="#3a4757" strokeDasharray="3 3" />
-            <XAxis type="number" tick={axis} allowDecimals={false} /><YAxis type="category" dataKey="label" tick={<OneLineTick />} width={150} />
+            <XAxis type="number" tick={axis} allowDecimals={false} />
+            <YAxis type="category" dataKey="label" tick={<OneLineTick />} width={150} />
             <Tooltip cursor={{ fill: '#222c38' }} contentStyle={{ background: '#19212b', border: '1px solid #3a4757' }} />
             <Legend />
-            {codes.map((c) => <Bar key={c} dataKey={c} name={t(`reason.${c}`)} stackId="r" fill={reasonColours[c]} isAnimationActive={false} />)}
+            {codes.map((c) => (
+              <Bar key={c} dataKey={c} name={t(`reason.${c}`)} stackId="r" fill={reasonColours[c]} isAnimationActive={false} />
+            ))}
           </BarChart>
         </ResponsiveContainer>
       )}
@@ -92,7 +157,8 @@ function OneLineTick({ x, y, payload }: { x?: number; y?: number; payload?: { va
   const text = oneLine(full, 16);
   return (
     <text x={x} y={y} dy={5} textAnchor="end" fill={axis.stroke} fontSize={axis.fontSize}>
-      <title>{full}</title>{text}
+      <title>{full}</title>
+      {text}
     </text>
   );
 }

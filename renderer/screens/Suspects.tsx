@@ -16,11 +16,20 @@ export function SuspectsTab() {
   const { t } = useTranslation();
   const { api, controller } = useStation();
   const [list, setList] = useState<Suspect[]>([]);
-  const load = useCallback(async () => { const r = await controller.run(api.supervisor.suspects()); if (r) setList(r); }, [api, controller]);
-  useEffect(() => { void load(); }, [load]);
+  const load = useCallback(async () => {
+    const r = await controller.run(api.supervisor.suspects());
+    if (r) setList(r);
+  }, [api, controller]);
+  useEffect(() => {
+    void load();
+  }, [load]);
   return (
     <section className="panel" data-testid="suspects">
-      {list.length === 0 ? <p>{t('supervisor.suspects.none')}</p> : list.map((s) => <SuspectCard key={s.uuid} suspect={s} onSettled={load} />)}
+      {list.length === 0 ? (
+        <p>{t('supervisor.suspects.none')}</p>
+      ) : (
+        list.map((s) => <SuspectCard key={s.uuid} suspect={s} onSettled={load} />)
+      )}
     </section>
   );
 }
@@ -36,14 +45,37 @@ function SuspectCard({ suspect: s, onSettled }: { suspect: Suspect; onSettled: (
   const [reason, setReason] = useState('');
   const time = new Date(s.since).toLocaleTimeString(i18n.language, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
   const slot = s.slotNumber !== null ? t('supervisor.suspects.slotN', { n: s.slotNumber }) : t('supervisor.suspects.unknownSlot');
-  const identity = s.moduleMac !== null ? t('supervisor.suspects.byMac', { mac: s.moduleMac }) : s.moduleSerial !== null ? t('supervisor.suspects.bySerial', { serial: s.moduleSerial }) : t('supervisor.suspects.unidentified');
+  const identity =
+    s.moduleMac !== null
+      ? t('supervisor.suspects.byMac', { mac: s.moduleMac })
+      : s.moduleSerial !== null
+        ? t('supervisor.suspects.bySerial', { serial: s.moduleSerial })
+        : t('supervisor.suspects.unidentified');
   const settle = async (action: 'read_back' | 'void'): Promise<void> => {
-    const r = await controller.run(api.supervisor.resolveSuspect({
-      uuid: s.uuid, action, ...(s.slotId ? { slotId: s.slotId } : {}),
-      ...(action === 'void' ? { reason: reason.trim() } : { ...(serial.trim() ? { moduleSerial: serial.trim() } : {}), ...(confirmUnidentified ? { confirmUnidentified } : {}), ...(other ? { otherLicense: other } : {}) }),
-    }));
+    const r = await controller.run(
+      api.supervisor.resolveSuspect({
+        uuid: s.uuid,
+        action,
+        ...(s.slotId ? { slotId: s.slotId } : {}),
+        ...(action === 'void'
+          ? { reason: reason.trim() }
+          : {
+              ...(serial.trim() ? { moduleSerial: serial.trim() } : {}),
+              ...(confirmUnidentified ? { confirmUnidentified } : {}),
+              ...(other ? { otherLicense: other } : {}),
+            }),
+      }),
+    );
     // in the station's language: what became of the license, by its state (main's sentence is English)
-    if (r) { apply(showNotice, r.state === 'suspect' ? 'error' : 'success', t(`supervisor.suspects.result.${action === 'void' ? 'voided' : r.state}`, { slot: s.slotNumber ?? '?' }), Date.now()); await onSettled(); }
+    if (r) {
+      apply(
+        showNotice,
+        r.state === 'suspect' ? 'error' : 'success',
+        t(`supervisor.suspects.result.${action === 'void' ? 'voided' : r.state}`, { slot: s.slotNumber ?? '?' }),
+        Date.now(),
+      );
+      await onSettled();
+    }
   };
   return (
     <article className="panel" data-testid="suspect-row" data-uuid={s.uuid}>
@@ -54,8 +86,12 @@ function SuspectCard({ suspect: s, onSettled }: { suspect: Suspect; onSettled: (
       <p>{s.reason}</p>
       <p data-testid="suspect-module">{t('supervisor.suspects.putBack', { slot, time, identity })}</p>
       <div className="row">
-        <label className="field">{t('supervisor.suspects.serial')}<input value={serial} onChange={(e) => setSerial(e.target.value)} maxLength={64} data-testid="suspect-serial" /></label>
-        <label className="field">{t('supervisor.suspects.other')}
+        <label className="field">
+          {t('supervisor.suspects.serial')}
+          <input value={serial} onChange={(e) => setSerial(e.target.value)} maxLength={64} data-testid="suspect-serial" />
+        </label>
+        <label className="field">
+          {t('supervisor.suspects.other')}
           <select value={other} onChange={(e) => setOther(e.target.value as '' | 'release' | 'void')} data-testid="suspect-other">
             <option value="">{t('supervisor.suspects.otherAsk')}</option>
             <option value="release">{t('supervisor.suspects.otherRelease')}</option>
@@ -64,12 +100,27 @@ function SuspectCard({ suspect: s, onSettled }: { suspect: Suspect; onSettled: (
         </label>
       </div>
       {s.moduleMac === null ? (
-        <label className="row"><input type="checkbox" checked={confirmUnidentified} onChange={(e) => setConfirmUnidentified(e.target.checked)} data-testid="suspect-confirm" />{t('supervisor.suspects.confirmUnidentified', { slot, time })}</label>
+        <label className="row">
+          <input
+            type="checkbox"
+            checked={confirmUnidentified}
+            onChange={(e) => setConfirmUnidentified(e.target.checked)}
+            data-testid="suspect-confirm"
+          />
+          {t('supervisor.suspects.confirmUnidentified', { slot, time })}
+        </label>
       ) : null}
       <div className="row">
-        <button className="small primary" onClick={() => void settle('read_back')} data-testid="read-back">{t('supervisor.suspects.readBack')}</button>
-        <label className="field grow">{t('supervisor.suspects.voidReason')}<input value={reason} onChange={(e) => setReason(e.target.value)} maxLength={200} data-testid="void-reason" /></label>
-        <button className="small stop" disabled={reason.trim() === ''} onClick={() => void settle('void')} data-testid="void">{t('supervisor.suspects.void')}</button>
+        <button className="small primary" onClick={() => void settle('read_back')} data-testid="read-back">
+          {t('supervisor.suspects.readBack')}
+        </button>
+        <label className="field grow">
+          {t('supervisor.suspects.voidReason')}
+          <input value={reason} onChange={(e) => setReason(e.target.value)} maxLength={200} data-testid="void-reason" />
+        </label>
+        <button className="small stop" disabled={reason.trim() === ''} onClick={() => void settle('void')} data-testid="void">
+          {t('supervisor.suspects.void')}
+        </button>
       </div>
     </article>
   );

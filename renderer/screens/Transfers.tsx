@@ -42,14 +42,19 @@ function ExportPanel() {
   // the answer holds the one-time passphrase: it lives in this component only, and goes when the dialog closes
   const [done, setDone] = useState<BundleExport | null>(null);
   const group = groups.find((g) => g.id === groupId) ?? null;
-  useEffect(() => { if (groupId === '' && groups.length > 0) setGroupId(groups.find((g) => g.counts.left > 0)?.id ?? groups[0]!.id); }, [groups, groupId]);
+  useEffect(() => {
+    if (groupId === '' && groups.length > 0) setGroupId(groups.find((g) => g.counts.left > 0)?.id ?? groups[0]!.id);
+  }, [groups, groupId]);
   const submit = async (e: FormEvent): Promise<void> => {
     e.preventDefault();
     setBusy(true);
     setError(null);
     const r = await api.supervisor.exportBundle({ groupId, ...(all ? {} : { count: Number(count) }) });
     setBusy(false);
-    if (!r.ok) { setError(r.error); return; }
+    if (!r.ok) {
+      setError(r.error);
+      return;
+    }
     setDone(r.value);
     const o = await controller.run(api.station.overview());
     if (o) apply(applyGroups, o.groups);
@@ -64,16 +69,40 @@ function ExportPanel() {
       <form className="panel" onSubmit={(e) => void submit(e)} data-testid="bundle-export">
         <h3>{t('supervisor.transfer.exportTitle')}</h3>
         <p className="muted">{t('supervisor.transfer.exportText')}</p>
-        <label className="field">{t('supervisor.transfer.group')}
+        <label className="field">
+          {t('supervisor.transfer.group')}
           <select value={groupId} onChange={(e) => setGroupId(e.target.value)} name="bundleGroup">
-            {groups.map((g) => <option key={g.id} value={g.id}>{g.name} — {t('supervisor.transfer.unused', { count: g.counts.left })}</option>)}
+            {groups.map((g) => (
+              <option key={g.id} value={g.id}>
+                {g.name} — {t('supervisor.transfer.unused', { count: g.counts.left })}
+              </option>
+            ))}
           </select>
         </label>
         <div className="row">
-          <label className="row"><input type="checkbox" checked={all} onChange={(e) => setAll(e.target.checked)} name="bundleAll" />{t('supervisor.transfer.all', { count: group?.counts.left ?? 0 })}</label>
-          {all ? null : <label className="field">{t('supervisor.transfer.count')}<input type="number" min={1} max={group?.counts.left ?? undefined} value={count} onChange={(e) => setCount(e.target.value)} name="bundleCount" /></label>}
+          <label className="row">
+            <input type="checkbox" checked={all} onChange={(e) => setAll(e.target.checked)} name="bundleAll" />
+            {t('supervisor.transfer.all', { count: group?.counts.left ?? 0 })}
+          </label>
+          {all ? null : (
+            <label className="field">
+              {t('supervisor.transfer.count')}
+              <input
+                type="number"
+                min={1}
+                max={group?.counts.left ?? undefined}
+                value={count}
+                onChange={(e) => setCount(e.target.value)}
+                name="bundleCount"
+              />
+            </label>
+          )}
         </div>
-        <div><button type="submit" className="primary" disabled={busy || groupId === ''} data-testid="bundle-export-submit">{t('supervisor.transfer.exportButton')}</button></div>
+        <div>
+          <button type="submit" className="primary" disabled={busy || groupId === ''} data-testid="bundle-export-submit">
+            {t('supervisor.transfer.exportButton')}
+          </button>
+        </div>
         {error ? <ErrorLine error={error} testId="bundle-export-error" /> : null}
       </form>
       {done ? <PassphraseDialog result={done} onClose={close} /> : null}
@@ -90,11 +119,22 @@ function PassphraseDialog({ result, onClose }: { result: BundleExport; onClose: 
         <p>{t('supervisor.transfer.dialogCount', { count: result.licenses, group: result.group.name })}</p>
         <p className="warn-text">{t('supervisor.transfer.onceOnly')}</p>
         <div className="passphrase" data-testid="bundle-passphrase" aria-label={t('supervisor.transfer.passphrase')}>
-          {passphraseGroups(result.oneTimePassphrase).map((g, i) => <span key={i}>{g}</span>)}
+          {passphraseGroups(result.oneTimePassphrase).map((g, i) => (
+            <span key={i}>{g}</span>
+          ))}
         </div>
-        <div className="field"><strong>{t('supervisor.transfer.file')}</strong><p className="serial file-path" data-testid="bundle-path">{result.filePath}</p></div>
+        <div className="field">
+          <strong>{t('supervisor.transfer.file')}</strong>
+          <p className="serial file-path" data-testid="bundle-path">
+            {result.filePath}
+          </p>
+        </div>
         <p className="muted">{t('supervisor.transfer.left', { count: result.group.counts.left })}</p>
-        <div><button type="button" className="primary" autoFocus onClick={onClose} data-testid="bundle-dialog-close">{t('supervisor.transfer.wroteItDown')}</button></div>
+        <div>
+          <button type="button" className="primary" autoFocus onClick={onClose} data-testid="bundle-dialog-close">
+            {t('supervisor.transfer.wroteItDown')}
+          </button>
+        </div>
       </div>
     </div>
   );
@@ -121,7 +161,10 @@ function ImportPanel() {
     const r = await api.supervisor.importBundle({ ...source, passphrase });
     setBusy(false);
     setAnswers((n) => n + 1);
-    if (!r.ok) { setError(r.error); return; }
+    if (!r.ok) {
+      setError(r.error);
+      return;
+    }
     setPassphrase('');
     setOk(t('supervisor.transfer.imported', { count: r.value.licenses, group: r.value.group.name }));
     const o = await controller.run(api.station.overview());
@@ -131,12 +174,54 @@ function ImportPanel() {
     <form className="panel" onSubmit={(e) => void submit(e)} data-testid="bundle-import" data-answers={answers}>
       <h3>{t('supervisor.transfer.importTitle')}</h3>
       <p className="muted">{t('supervisor.transfer.importText')}</p>
-      <label className="field">{t('supervisor.transfer.path')}<input value={filePath} onChange={(e) => setFilePath(e.target.value)} name="bundlePath" disabled={file !== null} className="serial" placeholder="/…/exports/transfer-….bundle" /></label>
-      <label className="field">{t('supervisor.transfer.upload')}<input type="file" accept=".bundle,application/json" onChange={(e) => setFile(e.target.files?.[0] ?? null)} data-testid="bundle-file" /></label>
-      <label className="field">{t('supervisor.transfer.passphrase')}<input value={passphrase} onChange={(e) => setPassphrase(e.target.value.toUpperCase())} name="bundlePassphrase" autoComplete="off" spellCheck={false} className="serial" placeholder="XXXX-XXXX-XXXX-XXXX-XXXX-XXXX" /></label>
-      <div><button type="submit" className="primary" disabled={busy || passphrase.trim() === '' || (file === null && filePath.trim() === '')} data-testid="bundle-import-submit">{t('supervisor.transfer.importButton')}</button></div>
+      <label className="field">
+        {t('supervisor.transfer.path')}
+        <input
+          value={filePath}
+          onChange={(e) => setFilePath(e.target.value)}
+          name="bundlePath"
+          disabled={file !== null}
+          className="serial"
+          placeholder="/…/exports/transfer-….bundle"
+        />
+      </label>
+      <label className="field">
+        {t('supervisor.transfer.upload')}
+        <input
+          type="file"
+          accept=".bundle,application/json"
+          onChange={(e) => setFile(e.target.files?.[0] ?? null)}
+          data-testid="bundle-file"
+        />
+      </label>
+      <label className="field">
+        {t('supervisor.transfer.passphrase')}
+        <input
+          value={passphrase}
+          onChange={(e) => setPassphrase(e.target.value.toUpperCase())}
+          name="bundlePassphrase"
+          autoComplete="off"
+          spellCheck={false}
+          className="serial"
+          placeholder="XXXX-XXXX-XXXX-XXXX-XXXX-XXXX"
+        />
+      </label>
+      <div>
+        <button
+          type="submit"
+          className="primary"
+          disabled={busy || passphrase.trim() === '' || (file === null && filePath.trim() === '')}
+          data-testid="bundle-import-submit"
+        >
+          {t('supervisor.transfer.importButton')}
+        </button>
+      </div>
       {error ? <ErrorLine error={error} testId="bundle-import-error" /> : null}
-      {ok ? <p className="result-ok" data-testid="bundle-import-ok">{ok}</p> : null}
+      {ok ? (
+        <p className="result-ok" data-testid="bundle-import-ok">
+          {ok}
+        </p>
+      ) : null}
     </form>
   );
 }
@@ -147,21 +232,41 @@ export function RefusedReportsPanel() {
   const { api, controller } = useStation();
   const lastSyncAt = useStore((s) => s.sync?.lastSyncAt ?? null);
   const [list, setList] = useState<RefusedReport[] | null>(null);
-  const load = useCallback(async () => { const r = await controller.run(api.sync.refusedReports()); if (r) setList(r); }, [api, controller]);
-  useEffect(() => { void load(); }, [load, lastSyncAt]);
+  const load = useCallback(async () => {
+    const r = await controller.run(api.sync.refusedReports());
+    if (r) setList(r);
+  }, [api, controller]);
+  useEffect(() => {
+    void load();
+  }, [load, lastSyncAt]);
   return (
     <section className="panel" data-testid="refused-reports">
       <h3>{t('supervisor.refused.title')}</h3>
-      {list === null || list.length === 0 ? <p className="muted">{t('supervisor.refused.none')}</p> : (
+      {list === null || list.length === 0 ? (
+        <p className="muted">{t('supervisor.refused.none')}</p>
+      ) : (
         <table>
-          <thead><tr><th>{t('supervisor.refused.at')}</th><th>{t('supervisor.refused.kind')}</th><th>{t('supervisor.refused.license')}</th><th>{t('supervisor.refused.reason')}</th></tr></thead>
-          <tbody>{list.map((r) => (
-            <tr key={r.key} data-testid="refused-row">
-              <td className="muted">{new Date(r.at).toLocaleString(i18n.language)}</td>
-              <td>{i18n.exists(`supervisor.refused.kinds.${r.kind}`) ? t(`supervisor.refused.kinds.${r.kind}`) : r.kind}</td>
-              <td className="serial">{r.uuid ?? '—'}</td>
-              <td><code className="code">{r.code}</code> {errorText(t, (k) => i18n.exists(k), { code: r.code, message: r.reason }, i18n.language)}</td>
-            </tr>))}</tbody>
+          <thead>
+            <tr>
+              <th>{t('supervisor.refused.at')}</th>
+              <th>{t('supervisor.refused.kind')}</th>
+              <th>{t('supervisor.refused.license')}</th>
+              <th>{t('supervisor.refused.reason')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.map((r) => (
+              <tr key={r.key} data-testid="refused-row">
+                <td className="muted">{new Date(r.at).toLocaleString(i18n.language)}</td>
+                <td>{i18n.exists(`supervisor.refused.kinds.${r.kind}`) ? t(`supervisor.refused.kinds.${r.kind}`) : r.kind}</td>
+                <td className="serial">{r.uuid ?? '—'}</td>
+                <td>
+                  <code className="code">{r.code}</code>{' '}
+                  {errorText(t, (k) => i18n.exists(k), { code: r.code, message: r.reason }, i18n.language)}
+                </td>
+              </tr>
+            ))}
+          </tbody>
         </table>
       )}
     </section>

@@ -1,5 +1,16 @@
 import type {
-  GroupCounts, GroupSummary, JobProgress, Language, OfflineOutcome, OperatorSession, ReconcileResult, SetupState, SlotState, SupervisorSession, SyncStatus, VaultGuard,
+  GroupCounts,
+  GroupSummary,
+  JobProgress,
+  Language,
+  OfflineOutcome,
+  OperatorSession,
+  ReconcileResult,
+  SetupState,
+  SlotState,
+  SupervisorSession,
+  SyncStatus,
+  VaultGuard,
 } from '../../common/api/schemas';
 import type { ErrorInfo } from '../../common/errors';
 
@@ -35,14 +46,35 @@ export interface UiState {
 }
 
 export const initialState: UiState = {
-  screen: 'loading', connected: true, language: 'en', setup: null, groups: [], slots: [], selectedGroupId: null, selectedSlotId: null,
-  sync: null, outcomes: [], session: null, operator: null, jobs: [], notice: null, vaultGuard: null, reconciled: null,
+  screen: 'loading',
+  connected: true,
+  language: 'en',
+  setup: null,
+  groups: [],
+  slots: [],
+  selectedGroupId: null,
+  selectedSlotId: null,
+  sync: null,
+  outcomes: [],
+  session: null,
+  operator: null,
+  jobs: [],
+  notice: null,
+  vaultGuard: null,
+  reconciled: null,
 };
 
 const bySlotNumber = (a: SlotState, b: SlotState): number => a.number - b.number;
 
 export function applySetup(state: UiState, setup: SetupState): UiState {
-  const screen: Screen = setup.stage === 'new' ? 'setup' : setup.stage === 'locked' ? 'unlock' : state.screen === 'loading' || state.screen === 'setup' || state.screen === 'unlock' ? 'operator' : state.screen;
+  const screen: Screen =
+    setup.stage === 'new'
+      ? 'setup'
+      : setup.stage === 'locked'
+        ? 'unlock'
+        : state.screen === 'loading' || state.screen === 'setup' || state.screen === 'unlock'
+          ? 'operator'
+          : state.screen;
   return { ...state, setup, language: setup.language, screen };
 }
 
@@ -112,7 +144,10 @@ export function selectSlotNumber(state: UiState, n: number): UiState {
 /** Moves the slot selection by `delta`, wrapping round. */
 export function moveSlotSelection(state: UiState, delta: number): UiState {
   if (state.slots.length === 0) return state;
-  const i = Math.max(0, state.slots.findIndex((s) => s.slotId === state.selectedSlotId));
+  const i = Math.max(
+    0,
+    state.slots.findIndex((s) => s.slotId === state.selectedSlotId),
+  );
   const next = state.slots[(i + delta + state.slots.length) % state.slots.length]!;
   return { ...state, selectedSlotId: next.slotId };
 }
@@ -140,7 +175,8 @@ export const selectSelectedSlot = (s: UiState): SlotState | null => s.slots.find
 export const selectAnyRunning = (s: UiState): boolean => s.slots.some((x) => x.running);
 export const selectSignedOn = (s: UiState): boolean => s.operator?.operator != null;
 /** Usable groups first, then blocked ones (shown with their reason). */
-export const selectGroupsForPicker = (s: UiState): GroupSummary[] => [...s.groups].sort((a, b) => Number(a.blocked !== null) - Number(b.blocked !== null) || a.name.localeCompare(b.name));
+export const selectGroupsForPicker = (s: UiState): GroupSummary[] =>
+  [...s.groups].sort((a, b) => Number(a.blocked !== null) - Number(b.blocked !== null) || a.name.localeCompare(b.name));
 export const selectPendingOutcomes = (s: UiState): number => s.outcomes.filter((o) => o.status === 'pending').length;
 export const selectRejectedOutcomes = (s: UiState): OfflineOutcome[] => s.outcomes.filter((o) => o.status === 'rejected');
 

@@ -14,7 +14,10 @@ type Apply = <Args extends unknown[]>(action: (s: UiState, ...args: Args) => UiS
 export function createController(api: StationApi, apply: Apply, get: () => UiState, now: () => number = Date.now) {
   const run = async <T>(p: Promise<Result<T>>, success?: string): Promise<T | null> => {
     const r = await p;
-    if (!r.ok) { apply(A.showError, r.error, now()); return null; }
+    if (!r.ok) {
+      apply(A.showError, r.error, now());
+      return null;
+    }
     if (success !== undefined) apply(A.showNotice, 'success', success, now());
     return r.value;
   };
@@ -77,12 +80,18 @@ export function createController(api: StationApi, apply: Apply, get: () => UiSta
     async pickGroup(groupId: string, slotIds?: string[]): Promise<void> {
       const slots = await run(api.station.selectGroup({ groupId, ...(slotIds ? { slotIds } : {}) }));
       // a refused pick leaves the picker on the group the slots have
-      if (slots) { apply(A.chooseGroup, groupId); apply(A.applySlotStates, slots); }
+      if (slots) {
+        apply(A.chooseGroup, groupId);
+        apply(A.applySlotStates, slots);
+      }
     },
 
     async signOn(code: string): Promise<boolean> {
       const o = await run(api.station.signOn({ code }));
-      if (o) { apply(A.applyOperator, o); apply(A.clearNotice); }
+      if (o) {
+        apply(A.applyOperator, o);
+        apply(A.clearNotice);
+      }
       return o !== null;
     },
 
@@ -123,7 +132,10 @@ export function createController(api: StationApi, apply: Apply, get: () => UiSta
 
     async login(pin: string, supervisorId?: string): Promise<boolean> {
       const s = await run(api.supervisor.login({ pin, ...(supervisorId ? { supervisorId } : {}) }));
-      if (s) { apply(A.applySession, s); apply(A.clearNotice); }
+      if (s) {
+        apply(A.applySession, s);
+        apply(A.clearNotice);
+      }
       return s !== null;
     },
 
@@ -142,9 +154,15 @@ export function createController(api: StationApi, apply: Apply, get: () => UiSta
 
     async syncNow(): Promise<void> {
       const r = await api.sync.syncNow();
-      if (r.ok) { apply(A.applySyncStatus, r.value); return; }
+      if (r.ok) {
+        apply(A.applySyncStatus, r.value);
+        return;
+      }
       // A vault that went back is said by the vault guard's banner, once.
-      if (r.error.code === 'STATION_ROLLED_BACK' || r.error.code === 'VAULT_ROLLED_BACK') { await refreshVaultGuard(); return; }
+      if (r.error.code === 'STATION_ROLLED_BACK' || r.error.code === 'VAULT_ROLLED_BACK') {
+        await refreshVaultGuard();
+        return;
+      }
       apply(A.showError, r.error, now());
     },
   };

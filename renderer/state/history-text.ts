@@ -20,9 +20,14 @@ function refusal(t: T, exists: (key: string) => boolean, language: string, code:
 export function historyText(t: T, exists: (key: string) => boolean, language: string, h: HistoryEntry): string {
   const f = h.facts;
   const vars = {
-    count: f.licenses ?? 0, purchased: f.purchased ?? 0, free: f.free ?? 0,
-    product: f.product ?? t('history.unknownProduct'), from: f.fromProduct ?? t('history.unknownProduct'), to: f.toProduct ?? t('history.unknownProduct'),
-    amount: money(language, Math.abs(f.amountCents ?? 0)), party: t(`history.party.${f.party ?? 'hub'}`),
+    count: f.licenses ?? 0,
+    purchased: f.purchased ?? 0,
+    free: f.free ?? 0,
+    product: f.product ?? t('history.unknownProduct'),
+    from: f.fromProduct ?? t('history.unknownProduct'),
+    to: f.toProduct ?? t('history.unknownProduct'),
+    amount: money(language, Math.abs(f.amountCents ?? 0)),
+    party: t(`history.party.${f.party ?? 'hub'}`),
     kinds: (f.kinds ?? []).map((k) => t(`history.kinds.${k}`)).join(t('history.and')),
     mode: f.deliveryMode ? t(`mode.${f.deliveryMode}`) : '',
   };
@@ -40,11 +45,18 @@ export function historyText(t: T, exists: (key: string) => boolean, language: st
  * did. English keeps the station's own sentences (they name slots and lines);
  * another language says them from the operation's kind, counts and code.
  */
-export function outcomeText(t: T, exists: (key: string) => boolean, language: string, o: OfflineOutcome, groupName: string | null): { what: string; reason: string; local: string } {
+export function outcomeText(
+  t: T,
+  exists: (key: string) => boolean,
+  language: string,
+  o: OfflineOutcome,
+  groupName: string | null,
+): { what: string; reason: string; local: string } {
   if (language === 'en') return { what: o.summary, reason: o.reason ?? '', local: o.localAction ?? '' };
   const group = groupName ?? t('supervisor.outcomes.thisGroup');
   const what = t(`supervisor.outcomes.what.${o.kind}`, { count: o.licenses ?? 0, group });
   const reason = o.status === 'rejected' ? refusal(t, exists, language, o.code, o.reason) : '';
-  const local = o.localAction === null ? '' : t(`supervisor.outcomes.local.${o.status === 'applied' ? 'moved' : o.kind}`, { count: o.licenses ?? 0 });
+  const local =
+    o.localAction === null ? '' : t(`supervisor.outcomes.local.${o.status === 'applied' ? 'moved' : o.kind}`, { count: o.licenses ?? 0 });
   return { what, reason, local };
 }

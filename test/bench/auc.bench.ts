@@ -11,9 +11,16 @@ import { AucCommand, encodeAuthInfo, encodeFrame, encodeQueryInfo, RET_TRUE } fr
 import type { LicenseToBurn } from '../../native/protocols/types';
 
 const BAUD = 115200;
-const license = (n: number): LicenseToBurn => ({ uuid: `tuya1234abcd${String(n % 10000).padStart(4, '0')}`, authkey: '0123456789abcdefABCDEF0123456789', mac: 'DC2345678901' });
+const license = (n: number): LicenseToBurn => ({
+  uuid: `tuya1234abcd${String(n % 10000).padStart(4, '0')}`,
+  authkey: '0123456789abcdefABCDEF0123456789',
+  mac: 'DC2345678901',
+});
 const bench = (name: string, value: number, unit: string) => console.log(`BENCH ${name} ${Number(value.toFixed(3))} ${unit}`);
-const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** The bytes of one burn on the wire, both directions, as the virtual module answers them. */
@@ -54,7 +61,10 @@ async function burnOnce(fleet: RemoteFleet, port: { driver: TuyaAucDriver }, i: 
   return outcome.durationMs;
 }
 
-async function withFleet<T>(args: string[], fn: (fleet: RemoteFleet, ports: { transport: SerialTransport; driver: TuyaAucDriver }[]) => Promise<T>): Promise<T> {
+async function withFleet<T>(
+  args: string[],
+  fn: (fleet: RemoteFleet, ports: { transport: SerialTransport; driver: TuyaAucDriver }[]) => Promise<T>,
+): Promise<T> {
   const fleet = await spawnFleet(args);
   const ports = await openPorts(fleet);
   try {
@@ -77,7 +87,9 @@ async function main(): Promise<void> {
     return median(times);
   });
   console.log(`# load average ${load()} (1, 5, 15 min) after the single burns`);
-  console.log(`# one burn = ${wireBytes} bytes on the wire at ${BAUD} 8N1; flash write time set to 0 ms so the ratio measures protocol overhead only (median of 25)`);
+  console.log(
+    `# one burn = ${wireBytes} bytes on the wire at ${BAUD} 8N1; flash write time set to 0 ms so the ratio measures protocol overhead only (median of 25)`,
+  );
   bench('auc_burn_ms', burnMs, 'ms');
   bench('auc_wire_floor_ms', floor, 'ms');
   bench('auc_burn_vs_wire_floor', burnMs / floor, 'ratio');
@@ -99,16 +111,19 @@ async function main(): Promise<void> {
     return { mean: times.reduce((a, b) => a + b, 0) / times.length, median: median(times), cpu: cpu / times.length };
   });
   console.log(`# load average ${load()} after the zero-timing burns`);
-  console.log(`# zero timing: bytes and flash writes cost nothing; mean of 200 burns over real ptys (socat), module in another process; median ${overhead.median.toFixed(3)} ms, station CPU ${overhead.cpu.toFixed(3)} ms per burn`);
+  console.log(
+    `# zero timing: bytes and flash writes cost nothing; mean of 200 burns over real ptys (socat), module in another process; median ${overhead.median.toFixed(3)} ms, station CPU ${overhead.cpu.toFixed(3)} ms per burn`,
+  );
   bench('auc_host_overhead_ms', overhead.mean, 'ms');
 
   // 8 modules at 115200 with 20 ms flash writes: all at once vs one after another.
   const speedup = await withFleet(['--count', '8', '--baud', String(BAUD), '--flash-ms', '20'], async (fleet, ports) => {
     const swapAll = () => Promise.all(ports.map((_, i) => fleet.swap(i)));
-    const burnAll = (n: number) => ports.map((p, i) => async () => {
-      const outcome = await p.driver.burn(license(n * 8 + i));
-      if (!outcome.ok) throw new Error(`burn failed: ${outcome.error.code}`);
-    });
+    const burnAll = (n: number) =>
+      ports.map((p, i) => async () => {
+        const outcome = await p.driver.burn(license(n * 8 + i));
+        if (!outcome.ok) throw new Error(`burn failed: ${outcome.error.code}`);
+      });
     const ratios: number[] = [];
     for (let round = 0; round < 5; round++) {
       await swapAll();

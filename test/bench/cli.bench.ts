@@ -22,10 +22,17 @@ import type { LicenseToBurn } from '../../native/protocols/types';
 
 const BAUD = 115200;
 const byteMs = (10 * 1000) / BAUD;
-const bench = (name: string, value: number, unit: string) => console.log(`BENCH ${name} ${value.toFixed(unit === 'ratio' ? 3 : 2)} ${unit}`);
+const bench = (name: string, value: number, unit: string) =>
+  console.log(`BENCH ${name} ${value.toFixed(unit === 'ratio' ? 3 : 2)} ${unit}`);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
-const licenseFor = (i: number): LicenseToBurn => ({ uuid: `uuidbench${String(i).padStart(11, '0')}`, authkey: `AuthKeyBench${String(i).padStart(20, '0')}` });
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+const licenseFor = (i: number): LicenseToBurn => ({
+  uuid: `uuidbench${String(i).padStart(11, '0')}`,
+  authkey: `AuthKeyBench${String(i).padStart(20, '0')}`,
+});
 
 interface Station {
   fleet: RemoteFleet;
@@ -35,7 +42,19 @@ interface Station {
 
 /** `timing`: the sim's options, e.g. ['--flash-ms', '0'] or ['--zero-timing']. */
 async function station(count: number, timing: string[]): Promise<Station> {
-  const fleet = await spawnFleet(['--protocol', 'tuyaopen-cli', '--count', String(count), '--baud', String(BAUD), '--boot-ms', '0', '--option', 'banner=false', ...timing]);
+  const fleet = await spawnFleet([
+    '--protocol',
+    'tuyaopen-cli',
+    '--count',
+    String(count),
+    '--baud',
+    String(BAUD),
+    '--boot-ms',
+    '0',
+    '--option',
+    'banner=false',
+    ...timing,
+  ]);
   const transports = (await fleet.ports()).map((p) => new SerialTransport(p.hostPath, { baudRate: BAUD }));
   await Promise.all(transports.map((t) => t.open()));
   const drivers = transports.map((t) => new TuyaopenCliDriver(t));
@@ -74,7 +93,9 @@ async function burnAtWireSpeed() {
     const serial = median(runs.map((r) => r.serialMs));
     const { sent, received, enters } = runs[0]!.bytes;
     console.log(`# load average ${load()} (1, 5, 15 min) after the single burns`);
-    console.log(`# one burn: ${sent} bytes typed (${enters} Enters), ${received} bytes received; with the echo not overlapping the typing: ${serial.toFixed(2)} ms (ratio ${(burn / serial).toFixed(3)})`);
+    console.log(
+      `# one burn: ${sent} bytes typed (${enters} Enters), ${received} bytes received; with the echo not overlapping the typing: ${serial.toFixed(2)} ms (ratio ${(burn / serial).toFixed(3)})`,
+    );
     bench('cli_burn_ms', burn, 'ms');
     bench('cli_wire_floor_ms', floor, 'ms');
     bench('cli_burn_vs_wire_floor', burn / floor, 'ratio');
@@ -91,7 +112,9 @@ async function hostOverhead() {
     for (let i = 0; i < 300; i++) runs.push((await timedBurn(s.drivers[0]!, licenseFor(1000 + i))).ms);
     // The mean is the figure; the median shows how much of it is the machine's other load.
     console.log(`# load average ${load()} after the zero-timing burns`);
-    console.log(`# host overhead over ${runs.length} burns: median ${median(runs).toFixed(2)} ms, slowest ${Math.max(...runs).toFixed(2)} ms`);
+    console.log(
+      `# host overhead over ${runs.length} burns: median ${median(runs).toFixed(2)} ms, slowest ${Math.max(...runs).toFixed(2)} ms`,
+    );
     bench('cli_host_overhead_ms', runs.reduce((a, b) => a + b, 0) / runs.length, 'ms');
   } finally {
     await stop(s);
@@ -158,7 +181,9 @@ async function falseVerdictsUnderLogs() {
       );
     }
     console.log(`# load average ${load()} after the burns under logs`);
-    console.log(`# ${burns} burns under a log every 2 ms: median ${median(ms).toFixed(0)} ms, slowest ${Math.max(...ms).toFixed(0)} ms; failures: ${[...reasons].map(([k, v]) => `${k} x${v}`).join(', ') || 'none'}; after ${heldAnyway} of them the module held the license`);
+    console.log(
+      `# ${burns} burns under a log every 2 ms: median ${median(ms).toFixed(0)} ms, slowest ${Math.max(...ms).toFixed(0)} ms; failures: ${[...reasons].map(([k, v]) => `${k} x${v}`).join(', ') || 'none'}; after ${heldAnyway} of them the module held the license`,
+    );
     bench('cli_false_verdicts_logs_2ms', (falseVerdicts * 100) / burns, 'per100');
   } finally {
     await stop(s);

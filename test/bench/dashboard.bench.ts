@@ -16,14 +16,22 @@ const RECORDS = 1_000_000;
 const DAYS = 60;
 
 try {
-  const vault = await Vault.create({ path: join(dir, 'station.vault'), wrapper: new PassphraseWrapper('bench passphrase', { N: 2 ** 12, r: 8, p: 1 }) });
+  const vault = await Vault.create({
+    path: join(dir, 'station.vault'),
+    wrapper: new PassphraseWrapper('bench passphrase', { N: 2 ** 12, r: 8, p: 1 }),
+  });
   const report = await vault.importRows(fakeLicenses(10_000), { groupName: 'bench' });
   if (!report.ok) throw new Error('bench import refused');
-  const uuids = vault.db.prepare<[], { uuid: string }>('SELECT uuid FROM licenses').all().map((r) => r.uuid);
+  const uuids = vault.db
+    .prepare<[], { uuid: string }>('SELECT uuid FROM licenses')
+    .all()
+    .map((r) => r.uuid);
   const now = Date.UTC(2026, 10, 25, 12, 30);
   const first = now - DAYS * 24 * 3600_000;
   const step = (now - first) / RECORDS;
-  const insert = vault.db.prepare('INSERT INTO burn_records (uuid, group_id, slot, attempt, module_mac, result, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+  const insert = vault.db.prepare(
+    'INSERT INTO burn_records (uuid, group_id, slot, attempt, module_mac, result, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+  );
   const t0 = performance.now();
   // the same index (vault migration 6), built once after the rows rather than row by row
   const index = vault.db.prepare<[], { sql: string }>("SELECT sql FROM sqlite_master WHERE name = 'burn_records_by_time'").get()!.sql;
@@ -31,7 +39,8 @@ try {
   vault.db.transaction(() => {
     for (let i = 0; i < RECORDS; i++) {
       const kind = i % 200 === 0 ? 'suspect' : i % 50 === 0 ? 'failed' : 'verified';
-      const reason = kind === 'verified' ? null : kind === 'suspect' ? 'DISCONNECTED at write: the port closed' : 'TIMEOUT at connect: no answer';
+      const reason =
+        kind === 'verified' ? null : kind === 'suspect' ? 'DISCONNECTED at write: the port closed' : 'TIMEOUT at connect: no answer';
       const uuid = kind === 'suspect' ? uuids[i % uuids.length]! : `b${String(i).padStart(15, '0')}`;
       insert.run(uuid, report.groupId, `slot-${(i % 8) + 1}`, `a${i}`, null, kind, reason, Math.floor(first + i * step));
     }
@@ -47,7 +56,11 @@ try {
   for (let i = 0; i < 3; i++) run('day'); // warm-up
   const times: number[] = [];
   let verified = 0;
-  for (let i = 0; i < 20; i++) { const r = run('day'); times.push(r.ms); verified = r.verified; }
+  for (let i = 0; i < 20; i++) {
+    const r = run('day');
+    times.push(r.ms);
+    verified = r.verified;
+  }
   times.sort((a, b) => a - b);
   const shift: number[] = [];
   for (let i = 0; i < 20; i++) shift.push(run('shift').ms);

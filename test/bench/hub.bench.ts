@@ -34,14 +34,29 @@ function licenses(n: number): License[] {
   const tag = randomBytes(2).toString('hex');
   return Array.from({ length: n }, () => {
     serial++;
-    return { uuid: `b${tag}${serial.toString(36).padStart(11, '0')}`, authkey: randomBytes(24).toString('base64').replace(/[^0-9A-Za-z]/g, 'q').slice(0, 32), mac: serial.toString(16).padStart(12, '0') };
+    return {
+      uuid: `b${tag}${serial.toString(36).padStart(11, '0')}`,
+      authkey: randomBytes(24)
+        .toString('base64')
+        .replace(/[^0-9A-Za-z]/g, 'q')
+        .slice(0, 32),
+      mac: serial.toString(16).padStart(12, '0'),
+    };
   });
 }
 
-interface Hub { url: string; pid: number; stop(): Promise<void> }
+interface Hub {
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+}
 
 async function post<T>(hub: Hub, path: string, body: unknown, token: string): Promise<T> {
-  const res = await fetch(hub.url + path, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(hub.url + path, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   const json = (await res.json()) as T;
   if (res.status !== 200) throw new Error(`${path}: ${res.status} ${JSON.stringify(json)}`);
   return json;
@@ -53,7 +68,15 @@ process.env.HUB_MASTER_KEY ??= newMasterKeyText();
 async function seeded(db: string, schema: string | undefined, fn: (deps: HubDeps) => Promise<void>): Promise<void> {
   const store = await openStore({ db, ...(schema ? { schema } : {}) });
   try {
-    await fn({ instanceId: 'bench-seed', store, clock: systemClock, logger: silentLogger, sender: { send: async () => undefined }, keyring: resolveKeyring(store), config: defaultHubConfig });
+    await fn({
+      instanceId: 'bench-seed',
+      store,
+      clock: systemClock,
+      logger: silentLogger,
+      sender: { send: async () => undefined },
+      keyring: resolveKeyring(store),
+      config: defaultHubConfig,
+    });
   } finally {
     await store.close();
   }
@@ -61,7 +84,8 @@ async function seeded(db: string, schema: string | undefined, fn: (deps: HubDeps
 
 async function spawnHub(db: string, schema: string | undefined): Promise<Hub> {
   const proc = spawn(process.execPath, ['--import', 'tsx', 'hub/cli.ts', 'start', '--port', '0', ...(schema ? ['--schema', schema] : [])], {
-    env: { ...process.env, HUB_LOG_LEVEL: 'error', HUB_DATABASE_URL: db }, stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, HUB_LOG_LEVEL: 'error', HUB_DATABASE_URL: db },
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
@@ -72,7 +96,15 @@ async function spawnHub(db: string, schema: string | undefined): Promise<Hub> {
     });
     proc.once('exit', (code) => reject(new Error(`hub exited (${code})`)));
   });
-  return { url, pid: proc.pid!, stop: () => new Promise<void>((r) => { proc.once('exit', () => r()); proc.kill('SIGTERM'); }) };
+  return {
+    url,
+    pid: proc.pid!,
+    stop: () =>
+      new Promise<void>((r) => {
+        proc.once('exit', () => r());
+        proc.kill('SIGTERM');
+      }),
+  };
 }
 
 async function world(deps: HubDeps, stationCount: number) {
@@ -89,7 +121,13 @@ async function world(deps: HubDeps, stationCount: number) {
 }
 
 async function group(deps: HubDeps, factoryId: string, stationId: string, n: number): Promise<string> {
-  const c = await credentials.createCredential(deps, { pid: 'benchp', owner: 'mine', deliveryMode: 'credential', firmwareKey: 'k', chip: 'c' });
+  const c = await credentials.createCredential(deps, {
+    pid: 'benchp',
+    owner: 'mine',
+    deliveryMode: 'credential',
+    firmwareKey: 'k',
+    chip: 'c',
+  });
   for (let i = 0; i < n; i += 20_000) await credentials.importLicenses(deps, c.id, 'purchased', licenses(Math.min(20_000, n - i)));
   await credentials.assignCredential(deps, c.id, { factoryId, stationId });
   return c.id;
@@ -115,7 +153,8 @@ async function benchPull(db: string, schema: string | undefined, suffix: string,
   }
 }
 
-const percentile = (sorted: readonly number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(sorted.length * q) - 1))] ?? NaN;
+const percentile = (sorted: readonly number[], q: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(sorted.length * q) - 1))] ?? NaN;
 
 async function benchPush(db: string, schema: string | undefined, suffix: string): Promise<void> {
   let w!: Awaited<ReturnType<typeof world>>;
@@ -128,19 +167,26 @@ async function benchPush(db: string, schema: string | undefined, suffix: string)
     const held: string[][] = [];
     for (const s of w.stations) held.push(await pullAll(hub.url, s.token, 1000));
     // Each station opens its connection first (stations keep theirs alive); the figure is the pushes, not TCP set-up.
-    await Promise.all(w.stations.map((s) => fetch(`${hub.url}/v1/station/me`, { headers: { authorization: `Bearer ${s.token}` } }).then((r) => r.text())));
+    await Promise.all(
+      w.stations.map((s) => fetch(`${hub.url}/v1/station/me`, { headers: { authorization: `Bearer ${s.token}` } }).then((r) => r.text())),
+    );
     const latencies: number[] = [];
     const t0 = performance.now();
-    await Promise.all(w.stations.map(async (s, i) => {
-      const uuids = held[i]!;
-      for (let j = 0; j < uuids.length; j += 10) {
-        const items = uuids.slice(j, j + 10).map((uuid) => ({ kind: 'burn', key: randomUUID(), uuid, burnedAt: new Date().toISOString() }));
-        const t = performance.now();
-        const r = await post<PushResponse>(hub, '/v1/station/push', { items }, s.token);
-        latencies.push(performance.now() - t);
-        if (r.outcomes.some((o) => o.status !== 'applied')) throw new Error(`push refused: ${JSON.stringify(r.outcomes.find((o) => o.status !== 'applied'))}`);
-      }
-    }));
+    await Promise.all(
+      w.stations.map(async (s, i) => {
+        const uuids = held[i]!;
+        for (let j = 0; j < uuids.length; j += 10) {
+          const items = uuids
+            .slice(j, j + 10)
+            .map((uuid) => ({ kind: 'burn', key: randomUUID(), uuid, burnedAt: new Date().toISOString() }));
+          const t = performance.now();
+          const r = await post<PushResponse>(hub, '/v1/station/push', { items }, s.token);
+          latencies.push(performance.now() - t);
+          if (r.outcomes.some((o) => o.status !== 'applied'))
+            throw new Error(`push refused: ${JSON.stringify(r.outcomes.find((o) => o.status !== 'applied'))}`);
+        }
+      }),
+    );
     const seconds = (performance.now() - t0) / 1000;
     latencies.sort((a, b) => a - b);
     bench(`hub_push_p50_ms_${suffix}`, latencies[Math.floor(latencies.length / 2)]!, 'ms');
@@ -185,34 +231,38 @@ async function benchSoak(db: string, schema: string | undefined, suffix: string)
     // Warm-up, not measured: each station opens its connection and pulls its first page.
     const stations = w.stations.map((s): FleetStation & { held: string[]; cursor: string | null } => ({ ...s, held: [], cursor: null }));
     for (const part of [stations.slice(0, 250), stations.slice(250)]) {
-      await Promise.all(part.map(async (s) => {
-        const page = await pullPage(hub.url, s.token, null, SOAK_PAGE);
-        s.held.push(...page.licenses.map((l) => l.uuid));
-        s.cursor = page.cursor;
-      }));
+      await Promise.all(
+        part.map(async (s) => {
+          const page = await pullPage(hub.url, s.token, null, SOAK_PAGE);
+          s.held.push(...page.licenses.map((l) => l.uuid));
+          s.cursor = page.cursor;
+        }),
+      );
     }
     rssStart = rssMiB(hub.pid);
     const random = seededRandom(0x5eed);
     const t0 = performance.now();
     const end = t0 + seconds * 1000;
-    await Promise.all(stations.map(async (s) => {
-      let next = t0 + random() * SOAK_PERIOD_MS;
-      for (;;) {
-        const wait = next - performance.now();
-        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-        if (performance.now() >= end) return;
-        next = Math.max(next + SOAK_PERIOD_MS, performance.now());
-        if (s.held.length < SOAK_BATCH) {
-          const t = performance.now();
-          const page = await pullPage(hub.url, s.token, s.cursor, SOAK_PAGE);
-          pullMs.push(performance.now() - t);
-          s.held.push(...page.licenses.map((l) => l.uuid));
-          s.cursor = page.cursor;
+    await Promise.all(
+      stations.map(async (s) => {
+        let next = t0 + random() * SOAK_PERIOD_MS;
+        for (;;) {
+          const wait = next - performance.now();
+          if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+          if (performance.now() >= end) return;
+          next = Math.max(next + SOAK_PERIOD_MS, performance.now());
+          if (s.held.length < SOAK_BATCH) {
+            const t = performance.now();
+            const page = await pullPage(hub.url, s.token, s.cursor, SOAK_PAGE);
+            pullMs.push(performance.now() - t);
+            s.held.push(...page.licenses.map((l) => l.uuid));
+            s.cursor = page.cursor;
+          }
+          if (s.held.length === 0) return; // its group is used up: the count bound
+          if ((await ledger.push(hub.url, s, burnItems(s.held.splice(0, SOAK_BATCH)))) === 'unknown') unanswered++;
         }
-        if (s.held.length === 0) return; // its group is used up: the count bound
-        if ((await ledger.push(hub.url, s, burnItems(s.held.splice(0, SOAK_BATCH)))) === 'unknown') unanswered++;
-      }
-    }));
+      }),
+    );
     elapsed = (performance.now() - t0) / 1000;
     rssEnd = rssMiB(hub.pid);
   } finally {
@@ -234,7 +284,9 @@ async function benchSoak(db: string, schema: string | undefined, suffix: string)
   bench(`hub_soak_500_lost_${suffix}`, tally.lost, 'records');
   bench(`hub_soak_500_doubled_${suffix}`, tally.doubled, 'records');
   bench(`hub_soak_500_unanswered_${suffix}`, unanswered, 'requests');
-  console.log(`# hub_soak_500 ${suffix}: ${seconds} s asked, ${elapsed.toFixed(1)} s run, ${tally.sent} records sent, ${tally.onHub} on the hub, ${tally.partial} pushes partial, ${tally.strays} strays`);
+  console.log(
+    `# hub_soak_500 ${suffix}: ${seconds} s asked, ${elapsed.toFixed(1)} s run, ${tally.sent} records sent, ${tally.onHub} on the hub, ${tally.partial} pushes partial, ${tally.strays} strays`,
+  );
 }
 
 /** A PostgreSQL to measure on: the given URL, or a throwaway cluster that lives as long as the returned stop(). */
@@ -243,7 +295,9 @@ async function postgres(): Promise<{ url: string; stop(): Promise<void> } | unde
   if (given) return { url: given, stop: async () => undefined };
   const pgRoot = '/usr/lib/postgresql';
   if (!existsSync(pgRoot) || readdirSync(pgRoot).length === 0) return undefined;
-  const sh = spawn('bash', ['-c', '. scripts/ci-postgres.sh && echo "URL=$HUB_TEST_PG_URL" && read -r _'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const sh = spawn('bash', ['-c', '. scripts/ci-postgres.sh && echo "URL=$HUB_TEST_PG_URL" && read -r _'], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const url = await new Promise<string | undefined>((resolve) => {
     let out = '';
     sh.stdout!.on('data', (d) => {
@@ -254,7 +308,14 @@ async function postgres(): Promise<{ url: string; stop(): Promise<void> } | unde
     sh.once('exit', () => resolve(undefined));
   });
   if (!url) return undefined;
-  return { url, stop: () => new Promise<void>((r) => { sh.once('exit', () => r()); sh.stdin!.end('\n'); }) };
+  return {
+    url,
+    stop: () =>
+      new Promise<void>((r) => {
+        sh.once('exit', () => r());
+        sh.stdin!.end('\n');
+      }),
+  };
 }
 
 async function freshSchema(url: string): Promise<{ schema: string; drop(): Promise<void> }> {
@@ -290,7 +351,9 @@ async function main(): Promise<void> {
   }
   try {
     const runs: [string, (u: string, s: string) => Promise<void>][] = [
-      ['pull', (u, s) => benchPull(u, s, '_pg')], ['crowded', (u, s) => benchPull(u, s, '_pg', true)], ['push', (u, s) => benchPush(u, s, 'pg')],
+      ['pull', (u, s) => benchPull(u, s, '_pg')],
+      ['crowded', (u, s) => benchPull(u, s, '_pg', true)],
+      ['push', (u, s) => benchPush(u, s, 'pg')],
       ['soak', (u, s) => benchSoak(u, s, 'pg')],
     ];
     for (const [name, run] of runs) {

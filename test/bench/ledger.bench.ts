@@ -13,7 +13,11 @@ const bench = (name: string, value: number, unit: string): void => console.log(`
 const dir = mkdtempSync(join(tmpdir(), 'ledger-bench-'));
 
 try {
-  const vault = await Vault.create({ path: join(dir, 'ledger.vault'), wrapper: new PassphraseWrapper('bench passphrase'), anchorPath: join(dir, 'state', 'ledger.anchor') });
+  const vault = await Vault.create({
+    path: join(dir, 'ledger.vault'),
+    wrapper: new PassphraseWrapper('bench passphrase'),
+    anchorPath: join(dir, 'state', 'ledger.anchor'),
+  });
   const report = await vault.importRows(fakeLicenses(50_000, { withMac: true }), { groupName: 'bench' });
   if (!report.ok) throw new Error('bench import refused');
   const ledger = new Ledger(vault);
@@ -36,7 +40,9 @@ try {
   const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
   const n = 3000;
   const times = timeBurns(n, 200);
-  console.log(`# ${n} burns: p50 ${times[n >> 1]?.toFixed(3)} ms, p99 ${times[Math.floor(n * 0.99)]?.toFixed(3)} ms, mean ${mean(times).toFixed(3)} ms`);
+  console.log(
+    `# ${n} burns: p50 ${times[n >> 1]?.toFixed(3)} ms, p99 ${times[Math.floor(n * 0.99)]?.toFixed(3)} ms, mean ${mean(times).toFixed(3)} ms`,
+  );
 
   // What the disk gives: one bare commit with synchronous=FULL on the same file system.
   vault.db.exec('CREATE TABLE IF NOT EXISTS bench_fsync (id INTEGER PRIMARY KEY, v INTEGER)');

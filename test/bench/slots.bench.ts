@@ -22,7 +22,10 @@ const bench = (name: string, value: number, unit: string): void => console.log(`
 const tmp = tempDir('slots-bench-');
 const fleet = await spawnFleet(['--count', String(SLOTS), '--baud', '115200', '--flash-ms', '20']);
 try {
-  const station = await Station.create({ vaultPath: join(tmp.dir, 'bench.vault'), wrapper: new PassphraseWrapper('bench passphrase', fastScrypt) });
+  const station = await Station.create({
+    vaultPath: join(tmp.dir, 'bench.vault'),
+    wrapper: new PassphraseWrapper('bench passphrase', fastScrypt),
+  });
   const report = await station.importLicenseList(licensesCsv(stationLicenses(5000)), 'bench.csv', { groupName: 'bench' });
   if (!report.ok) throw new Error('bench import refused');
   const ports = fleet.portList;
@@ -58,13 +61,18 @@ try {
   await station.close();
   const perHour = (burned / ((to - from) / 1000)) * 3600;
   cycle.sort((a, b) => a - b);
-  console.log(`# ${burned} burns in ${((to - from) / 1000).toFixed(1)} s on ${SLOTS} slots (${before} in warm-up); slot cycle p50 ${cycle[cycle.length >> 1]?.toFixed(0)} ms, p99 ${cycle[Math.floor(cycle.length * 0.99)]?.toFixed(0)} ms; failures ${failures}`);
+  console.log(
+    `# ${burned} burns in ${((to - from) / 1000).toFixed(1)} s on ${SLOTS} slots (${before} in warm-up); slot cycle p50 ${cycle[cycle.length >> 1]?.toFixed(0)} ms, p99 ${cycle[Math.floor(cycle.length * 0.99)]?.toFixed(0)} ms; failures ${failures}`,
+  );
   if (failures > 0) throw new Error(`${failures} burns failed during the benchmark`);
   bench('slots_8_burns_per_hour', perHour, 'burns/h');
   bench('slot_cycle_p50_ms', cycle[cycle.length >> 1] ?? 0, 'ms');
 
   // After a failure: the swap at floor speed.
-  const one = await Station.create({ vaultPath: join(tmp.dir, 'swap.vault'), wrapper: new PassphraseWrapper('bench passphrase', fastScrypt) });
+  const one = await Station.create({
+    vaultPath: join(tmp.dir, 'swap.vault'),
+    wrapper: new PassphraseWrapper('bench passphrase', fastScrypt),
+  });
   const group = await one.importLicenseList(licensesCsv(stationLicenses(50)), 'swap.csv', { groupName: 'swap' });
   if (!group.ok) throw new Error('bench import refused');
   await fleet.swap(0, { faults: { noAnswer: 'check' } });
@@ -78,18 +86,24 @@ try {
         swappedAt = -1;
         // Out 100 ms after the failure, a blank one in 100 ms after it is out: chained, so a timer firing late on a
         // loaded machine cannot shrink the empty jig (two timers once left it empty 47 ms, which no rule calls a swap).
-        void sleep(100).then(() => fleet.setFaults(0, { noAnswer: 'any' })).then(() => sleep(100)).then(() => {
-          // From the moment the swap is asked for: the burn may start before the fleet's answer to it arrives.
-          swappedAt = performance.now();
-          void fleet.swap(0);
-        });
+        void sleep(100)
+          .then(() => fleet.setFaults(0, { noAnswer: 'any' }))
+          .then(() => sleep(100))
+          .then(() => {
+            // From the moment the swap is asked for: the burn may start before the fleet's answer to it arrives.
+            swappedAt = performance.now();
+            void fleet.swap(0);
+          });
       } else if (s.phase === 'burning' && swappedAt > 0) {
         delays.push(performance.now() - swappedAt);
         swappedAt = 0;
       } else if (s.phase === 'done' && swappedAt === 0) {
         if (++round >= 10) return resolve();
         // The burned module out (the jig silent a moment, as a hand takes it), a module that will fail in.
-        void fleet.setFaults(0, { noAnswer: 'any' }).then(() => sleep(300)).then(() => fleet.swap(0, { faults: { noAnswer: 'check' } }));
+        void fleet
+          .setFaults(0, { noAnswer: 'any' })
+          .then(() => sleep(300))
+          .then(() => fleet.swap(0, { faults: { noAnswer: 'check' } }));
       }
     });
   });

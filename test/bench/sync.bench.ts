@@ -30,13 +30,21 @@ try {
 
   await seedGroup(hub, fx, { purchased: 100_000, stationId: raw });
   // the hub's own pull: a bare client, same page size
-  const enroll = await fetch(`${hub.url}/v1/station/enroll`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: fx.codes[0] }) });
+  const enroll = await fetch(`${hub.url}/v1/station/enroll`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ code: fx.codes[0] }),
+  });
   const { token } = (await enroll.json()) as { token: string };
   let t = performance.now();
   let cursor: string | null = null;
   let rawCount = 0;
   for (;;) {
-    const res = await fetch(`${hub.url}/v1/station/pull`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ cursor, limit: PAGE }) });
+    const res = await fetch(`${hub.url}/v1/station/pull`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ cursor, limit: PAGE }),
+    });
     const page = (await res.json()) as { licenses: unknown[]; cursor: string | null; hasMore: boolean };
     rawCount += page.licenses.length;
     cursor = page.cursor;

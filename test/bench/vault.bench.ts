@@ -43,7 +43,9 @@ async function vaultImport(rows: FakeLicense[], path: string, round: number): Pr
   const at = (phase: string, done: number): number => (marks.find((m) => m.phase === phase && m.done === done)?.at ?? Number.NaN) - t;
   const first = at('write', 10_000);
   const inserted = at('write', 100_000);
-  console.log(`# round ${round} vault import phases: validation, worker start and the first 10k rows ${first.toFixed(0)} ms; the other 90k rows ${(inserted - first).toFixed(0)} ms; audit entry, commit and fsync ${(s * 1000 - inserted).toFixed(0)} ms`);
+  console.log(
+    `# round ${round} vault import phases: validation, worker start and the first 10k rows ${first.toFixed(0)} ms; the other 90k rows ${(inserted - first).toFixed(0)} ms; audit entry, commit and fsync ${(s * 1000 - inserted).toFixed(0)} ms`,
+  );
   if (round === 1) {
     // What sealing alone costs on one thread (the import shares it between a worker and the inserting thread).
     const t1 = performance.now();
@@ -62,7 +64,9 @@ async function importVsRaw(): Promise<void> {
     const rows = fakeLicenses(100_000, { prefix: `imp${round}`, withMac: true });
     rawS.push(rawInsert(rows, join(dir, `raw${round}.db`)));
     vaultS.push(await vaultImport(rows, join(dir, `import${round}.vault`), round));
-    console.log(`# round ${round}: raw ${rawS.at(-1)?.toFixed(3)} s, vault ${vaultS.at(-1)?.toFixed(3)} s, ratio ${((vaultS.at(-1) ?? 0) / (rawS.at(-1) ?? 1)).toFixed(2)}`);
+    console.log(
+      `# round ${round}: raw ${rawS.at(-1)?.toFixed(3)} s, vault ${vaultS.at(-1)?.toFixed(3)} s, ratio ${((vaultS.at(-1) ?? 0) / (rawS.at(-1) ?? 1)).toFixed(2)}`,
+    );
   }
 
   const csv = licensesCsv(fakeLicenses(100_000, { prefix: 'imp9', withMac: true }), { withMac: true });
@@ -83,7 +87,9 @@ async function coldStart(): Promise<void> {
   const anchorPath = join(dir, 'state', 'million.anchor');
   const vault = await Vault.create({ path, wrapper: new PassphraseWrapper(PASS), anchorPath });
   for (let g = 0; g < 10; g++) {
-    const report = await vault.importRows(fakeLicenses(100_000, { prefix: `m${g.toString().padStart(3, '0')}` }), { groupName: `group ${g}` });
+    const report = await vault.importRows(fakeLicenses(100_000, { prefix: `m${g.toString().padStart(3, '0')}` }), {
+      groupName: `group ${g}`,
+    });
     if (!report.ok) throw new Error('bench import refused');
   }
   // A station that has been working: some burns, a few in flight when it stopped.
@@ -107,7 +113,9 @@ async function coldStart(): Promise<void> {
   const first = cold.reserve(group, { slot: 's1' });
   const readyMs = performance.now() - t;
   if (first.authkey.length !== 32) throw new Error('bench reserve returned no authkey');
-  console.log(`# open+unlock (scrypt N=2^15) ${unlockedMs.toFixed(0)} ms; recovery released ${recovered.released.length}, suspected ${recovered.suspected.length}`);
+  console.log(
+    `# open+unlock (scrypt N=2^15) ${unlockedMs.toFixed(0)} ms; recovery released ${recovered.released.length}, suspected ${recovered.suspected.length}`,
+  );
   // The supervisor's audit check on the same vault: the chain, then every license row against it.
   t = performance.now();
   const audit = cold.verifyAudit();

@@ -19,7 +19,8 @@ for (let round = 0; round < 3; round++) {
   wall.push((performance.now() - t) / 1000);
   const used = process.cpuUsage(c);
   cpu.push((used.user + used.system) / 1e6);
-  if (rows.length !== ROWS + 1 || rows[ROWS]?.cells[0] !== licenses[ROWS - 1]?.uuid) throw new Error(`the reader returned ${rows.length} rows, not ${ROWS + 1}`);
+  if (rows.length !== ROWS + 1 || rows[ROWS]?.cells[0] !== licenses[ROWS - 1]?.uuid)
+    throw new Error(`the reader returned ${rows.length} rows, not ${ROWS + 1}`);
 }
 bench('xlsx_read_100k_s', median(wall), 's');
 // CPU time of the same reads: steadier than wall time when other processes share the cores.

@@ -20,7 +20,8 @@ const SLOTS = 4;
 const LICENSES = 500;
 const root = join(import.meta.dirname, '..', '..');
 const steps = ['connect', 'check', 'write', 'verify', 'finish'] as const;
-type KillPlan = { mode: 'time'; afterDone: number; delayMs: number } | { mode: 'step'; afterDone: number; step: (typeof steps)[number]; delayMs: number };
+type KillPlan =
+  { mode: 'time'; afterDone: number; delayMs: number } | { mode: 'step'; afterDone: number; step: (typeof steps)[number]; delayMs: number };
 
 // The kill moments come from a seeded generator: a failing run prints its seed, CHAOS_SEED=<seed> replays its plan.
 const random = seededRandom(seedFromEnv('CHAOS_SEED', 'chaos'));
@@ -29,7 +30,9 @@ const rnd = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1)
 /** Every step is hit at least twice, the write step four times; the rest are random moments. */
 function killPlans(): KillPlan[] {
   const plans: KillPlan[] = [];
-  for (const step of steps) for (let i = 0; i < (step === 'write' ? 4 : 2); i++) plans.push({ mode: 'step', afterDone: rnd(1, 8), step, delayMs: rnd(0, step === 'write' ? 25 : 10) });
+  for (const step of steps)
+    for (let i = 0; i < (step === 'write' ? 4 : 2); i++)
+      plans.push({ mode: 'step', afterDone: rnd(1, 8), step, delayMs: rnd(0, step === 'write' ? 25 : 10) });
   while (plans.length < KILLS) plans.push({ mode: 'time', afterDone: rnd(1, 10), delayMs: rnd(0, 400) });
   return plans.sort(() => random() - 0.5);
 }
@@ -87,13 +90,29 @@ it('never burns a license twice and never loses one while the station is killed 
     if (remaining <= 0) break;
     const plan = figures.kills < KILLS ? plans[figures.kills]! : null;
     figures.runs++;
-    const args = ['--import', 'tsx', join(root, 'main/cli/station.ts'), 'run', '--vault', vaultPath, '--json', '--count', String(remaining)];
+    const args = [
+      '--import',
+      'tsx',
+      join(root, 'main/cli/station.ts'),
+      'run',
+      '--vault',
+      vaultPath,
+      '--json',
+      '--count',
+      String(remaining),
+    ];
     for (let i = 0; i < SLOTS; i++) args.push('--slot', `port=${ports[i]!.hostPath},protocol=tuya-auc,group=${groupId}`);
-    const proc = spawn(process.execPath, args, { cwd: root, env: { ...process.env, CS_PASSPHRASE: testPassphrase }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, args, {
+      cwd: root,
+      env: { ...process.env, CS_PASSPHRASE: testPassphrase },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child = proc;
     let stderr = '';
     proc.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      proc.once('exit', (code, signal) => resolve({ code, signal })),
+    );
     let doneThisRun = 0;
     let armed = false;
     let killTimer: ReturnType<typeof setTimeout> | undefined;
@@ -213,7 +232,8 @@ it('never burns a license twice and never loses one while the station is killed 
     // Where the kills landed, from the recovery entries of the audit chain.
     const recoveredFrom: Record<string, number> = {};
     for (const entry of station.vault.audit.entries({ limit: 1_000_000 })) {
-      if (entry.action === 'license.recover-suspect' || entry.action === 'license.recover-release') recoveredFrom[entry.from ?? '?'] = (recoveredFrom[entry.from ?? '?'] ?? 0) + 1;
+      if (entry.action === 'license.recover-suspect' || entry.action === 'license.recover-release')
+        recoveredFrom[entry.from ?? '?'] = (recoveredFrom[entry.from ?? '?'] ?? 0) + 1;
     }
     expect(recoveredFrom.sending ?? 0, 'no kill landed between sending and written').toBeGreaterThanOrEqual(1);
     const audit = station.verifyAudit();
@@ -222,11 +242,15 @@ it('never burns a license twice and never loses one while the station is killed 
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     console.log(
       [
-        `CHAOS station runs ${figures.runs}, SIGKILLs ${figures.kills} (${Object.entries(figures.killsByTrigger).map(([k, v]) => `${k}: ${v}`).join(', ')})`,
+        `CHAOS station runs ${figures.runs}, SIGKILLs ${figures.kills} (${Object.entries(figures.killsByTrigger)
+          .map(([k, v]) => `${k}: ${v}`)
+          .join(', ')})`,
         `CHAOS licenses interrupted by a kill: reserved ${recoveredFrom.reserved ?? 0} (released), sending ${recoveredFrom.sending ?? 0}, written ${recoveredFrom.written ?? 0} (suspect)`,
         `CHAOS suspects resolved by read-back: ${resolved.verified} verified, ${resolved.void} void (the write had not taken)`,
         `CHAOS modules holding a license ${modules.length} = verified licenses ${counts.burned}; uuids in two modules: ${twice.length}`,
-        `CHAOS group of ${LICENSES}: ${Object.entries(byState).map(([k, v]) => `${k} ${v}`).join(', ')}; failed attempts ${counts.failedAttempts}; slot failures seen ${figures.failedEvents}`,
+        `CHAOS group of ${LICENSES}: ${Object.entries(byState)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}; failed attempts ${counts.failedAttempts}; slot failures seen ${figures.failedEvents}`,
         `CHAOS audit chain: ${audit.ok ? `verifies, ${audit.entries} entries, all ${audit.licenses} licenses agree with it` : 'BROKEN'}; ${seconds} s`,
       ].join('\n'),
     );

@@ -50,7 +50,14 @@ const accessible = async (page: Page, screen: string): Promise<void> => {
 
 async function signIn(role: string, ctx: { newContext?: boolean } = {}): Promise<Page> {
   const { page, errors: pageErrors } = ctx.newContext
-    ? await (async () => { const c = await browser.newContext({ viewport: { width: 1440, height: 1000 } }); const p = await c.newPage(); const e: string[] = []; p.on('pageerror', (x) => e.push(x.message)); await p.goto(`${env.hub.url}/console/`); return { page: p, errors: e }; })()
+    ? await (async () => {
+        const c = await browser.newContext({ viewport: { width: 1440, height: 1000 } });
+        const p = await c.newPage();
+        const e: string[] = [];
+        p.on('pageerror', (x) => e.push(x.message));
+        await p.goto(`${env.hub.url}/console/`);
+        return { page: p, errors: e };
+      })()
     : await openPage(browser, `${env.hub.url}/console/`);
   page.setDefaultTimeout(10_000);
   pages.push(page);
@@ -82,22 +89,35 @@ async function seedBurningGroups(): Promise<{ hot: string; cool: string }> {
   const deps = env.hub.deps;
   const stationId = env.seed.stationIds[1]!;
   const group = async (name: string, n: number): Promise<string> => {
-    const c = await hubCredentials.createCredential(deps, { pid: env.seed.products[0]!.pid, owner: 'mine', deliveryMode: 'credential', firmwareKey: 'keydemo0fleet001', chip: 'BK7231N', name });
+    const c = await hubCredentials.createCredential(deps, {
+      pid: env.seed.products[0]!.pid,
+      owner: 'mine',
+      deliveryMode: 'credential',
+      firmwareKey: 'keydemo0fleet001',
+      chip: 'BK7231N',
+      name,
+    });
     await hubCredentials.importLicenses(deps, c.id, 'purchased', generateDemoLicenses(n));
     await hubCredentials.assignCredential(deps, c.id, { factoryId: env.seed.factoryId, stationId });
     return c.id;
   };
   const hot = await group('Hot group', 12);
   const cool = await group('Cool group', 40);
-  const post = async (path: string, body: unknown, token?: string): Promise<any> => { // eslint-disable-line @typescript-eslint/no-explicit-any
-    const r = await fetch(`${env.hub.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const post = async (path: string, body: unknown, token?: string): Promise<any> => {
+    const r = await fetch(`${env.hub.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify(body),
+    });
     expect(r.status, path).toBe(200);
     return r.json();
   };
   const { code } = await hubStations.createEnrollmentCode(deps, stationId, 60);
   const { token } = await post('/v1/station/enroll', { code });
   const pulled = await post('/v1/station/pull', { cursor: null, limit: 100 }, token);
-  const of = (id: string): string[] => (pulled.licenses as { uuid: string; credentialId: string }[]).filter((l) => l.credentialId === id).map((l) => l.uuid);
+  const of = (id: string): string[] =>
+    (pulled.licenses as { uuid: string; credentialId: string }[]).filter((l) => l.credentialId === id).map((l) => l.uuid);
   // burned just after the lease (the hub refuses a burn dated before its license was leased)
   const burn = (uuid: string) => ({ kind: 'burn', key: randomUUID(), uuid, burnedAt: new Date().toISOString() });
   const pushed = await post('/v1/station/push', { items: [...of(hot).slice(0, 8).map(burn), ...of(cool).slice(0, 1).map(burn)] }, token);
@@ -168,7 +188,9 @@ describe('the hub console', { timeout: 120_000 }, () => {
     await op(page, 'Demo smart plug', 'split').click();
     await page.getByTestId('split-purchased').fill('100000');
     await page.getByTestId('split-submit').click();
-    await expect.poll(() => page.getByTestId('split-dialog').getByTestId('error').getAttribute('data-code')).toMatch(/SPLIT_EXCEEDS_UNUSED|OUT_OF_RANGE|INVALID_REQUEST/);
+    await expect
+      .poll(() => page.getByTestId('split-dialog').getByTestId('error').getAttribute('data-code'))
+      .toMatch(/SPLIT_EXCEEDS_UNUSED|OUT_OF_RANGE|INVALID_REQUEST/);
     await page.getByTestId('dialog-close').click();
   });
 
@@ -246,7 +268,17 @@ describe('the hub console', { timeout: 120_000 }, () => {
     // the unused licenses at the hub: 55 purchased and 2 free
     expect(sheet.length - 1).toBe(57);
     await expect.poll(() => notice(owner).textContent()).toContain('57 licenses');
-    await expect.poll(() => owner.getByTestId('credential-row').filter({ hasText: 'demobulb01' }).filter({ hasText: 'Line 1' }).locator('td').nth(9).textContent()).toBe('57');
+    await expect
+      .poll(() =>
+        owner
+          .getByTestId('credential-row')
+          .filter({ hasText: 'demobulb01' })
+          .filter({ hasText: 'Line 1' })
+          .locator('td')
+          .nth(9)
+          .textContent(),
+      )
+      .toBe('57');
 
     // third-party resources for the HomeKit bulb
     await op(owner, 'Line 2', 'generate_resources').click();
@@ -258,7 +290,9 @@ describe('the hub console', { timeout: 120_000 }, () => {
     await accessible(owner, 'resources');
     await shot(owner, 'generate');
     const [file] = await Promise.all([owner.waitForEvent('download'), owner.getByTestId('resources-file').click()]);
-    const lines = readFileSync((await file.path())!, 'utf8').trim().split(/\r?\n/);
+    const lines = readFileSync((await file.path())!, 'utf8')
+      .trim()
+      .split(/\r?\n/);
     expect(lines[0]).toContain('setup_code');
     expect(lines).toHaveLength(31);
     await owner.getByTestId('dialog-close').click();
@@ -286,11 +320,14 @@ describe('the hub console', { timeout: 120_000 }, () => {
     await owner.getByTestId('send-code').click();
     await owner.getByTestId('code').fill(lastCode());
     const [download] = await Promise.all([owner.waitForEvent('download'), owner.getByTestId('download-submit').click()]);
-    const csv = readFileSync((await download.path())!, 'utf8').trim().split(/\r?\n/);
+    const csv = readFileSync((await download.path())!, 'utf8')
+      .trim()
+      .split(/\r?\n/);
     expect(csv[0]).toBe('uuid,authkey,mac,pid');
     expect(csv).toHaveLength(16);
     await expect.poll(() => row(owner, 'Demo').getByTestId('state').textContent()).toBe('List generated');
-    for (const a of ['split', 'change_product']) expect(await row(owner, 'Demo').getByTestId(`op-${a}`).getAttribute('title')).toMatch(/locked/);
+    for (const a of ['split', 'change_product'])
+      expect(await row(owner, 'Demo').getByTestId(`op-${a}`).getAttribute('title')).toMatch(/locked/);
     await shot(owner, 'customers');
   });
 
@@ -336,7 +373,9 @@ describe('the hub console', { timeout: 120_000 }, () => {
     expect(await owner.getByTestId('rejection-reason').textContent()).toContain('has not signed the order');
     await owner.getByTestId('dialog-close').click();
     await child().getByTestId('op-update_history').click();
-    await expect.poll(() => owner.locator('[data-testid=update-details][data-state=rejected]').textContent()).toContain('has not signed the order');
+    await expect
+      .poll(() => owner.locator('[data-testid=update-details][data-state=rejected]').textContent())
+      .toContain('has not signed the order');
     await accessible(owner, 'credential update details, rejected');
     await owner.getByTestId('dialog-close').click();
   });
@@ -347,7 +386,12 @@ describe('the hub console', { timeout: 120_000 }, () => {
     await row(page, 'Demo smart plug').waitFor();
     expect(await op(page, 'Demo smart plug', 'download').getAttribute('title')).toMatch(/Only the credential manager/);
     // assign the split-off plug credential (its factory's, no line yet) to a line and a station of it
-    const childId = (await page.getByTestId('credential-row').filter({ hasText: 'any line' }).filter({ hasText: 'demoplug01' }).first().getAttribute('data-id'))!;
+    const childId = (await page
+      .getByTestId('credential-row')
+      .filter({ hasText: 'any line' })
+      .filter({ hasText: 'demoplug01' })
+      .first()
+      .getAttribute('data-id'))!;
     const byId = () => page.locator(`[data-testid=credential-row][data-id="${childId}"]`);
     await byId().getByTestId('assign').click();
     // a factory's manager keeps the credential in its own factory: no other factory, no "not assigned"
@@ -378,7 +422,11 @@ describe('the hub console', { timeout: 120_000 }, () => {
     await shot(page, 'enrollment-code');
     await page.getByTestId('dialog-close').click();
     // the station enrolls with the code; then the manager revokes it
-    const enrolled = await fetch(`${env.hub.url}/v1/station/enroll`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code }) });
+    const enrolled = await fetch(`${env.hub.url}/v1/station/enroll`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ code }),
+    });
     expect(enrolled.status).toBe(200);
     const { token } = (await enrolled.json()) as { token: string };
     await page.getByTestId('nav-fleet').click();
@@ -448,7 +496,11 @@ describe('the hub console', { timeout: 120_000 }, () => {
     expect(await hotRow.textContent()).toContain('runs dry soon');
     expect(await coolRow.getAttribute('data-soon')).toBe('false');
     expect(await coolRow.textContent()).not.toContain('runs dry soon');
-    const background = (row: typeof hotRow) => row.locator('td').first().evaluate((td) => getComputedStyle(td).backgroundColor);
+    const background = (row: typeof hotRow) =>
+      row
+        .locator('td')
+        .first()
+        .evaluate((td) => getComputedStyle(td).backgroundColor);
     expect(await background(hotRow)).toBe('rgb(61, 46, 5)');
     expect(await background(coolRow)).not.toBe(await background(hotRow));
     // soonest first

@@ -10,10 +10,22 @@ import { ensureRendererBuilt } from './harness';
  * hub, the modules and their socat processes, and prints "Stopped.".
  */
 const root = resolve(import.meta.dirname, '../..');
-const alive = (pid: number): boolean => { try { process.kill(pid, 0); return true; } catch { return false; } };
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
 const childrenOf = (pid: number): { pid: number; command: string }[] => {
   const out = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(pid)], { encoding: 'utf8' }).trim();
-  return out === '' ? [] : out.split('\n').map((l) => { const m = /^\s*(\d+)\s+(.*)$/.exec(l)!; return { pid: Number(m[1]), command: m[2]! }; });
+  return out === ''
+    ? []
+    : out.split('\n').map((l) => {
+        const m = /^\s*(\d+)\s+(.*)$/.exec(l)!;
+        return { pid: Number(m[1]), command: m[2]! };
+      });
 };
 const waitFor = async (what: string, ok: () => boolean, ms: number): Promise<void> => {
   const until = Date.now() + ms;
@@ -25,12 +37,20 @@ const waitFor = async (what: string, ok: () => boolean, ms: number): Promise<voi
 
 describe('npm start', () => {
   let npm: ChildProcess | null = null;
-  beforeAll(async () => { await ensureRendererBuilt(); }, 120_000);
-  afterEach(() => { if (npm?.pid && alive(npm.pid)) process.kill(npm.pid, 'SIGKILL'); });
+  beforeAll(async () => {
+    await ensureRendererBuilt();
+  }, 120_000);
+  afterEach(() => {
+    if (npm?.pid && alive(npm.pid)) process.kill(npm.pid, 'SIGKILL');
+  });
 
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     it(`${signal} to the process npm started stops the hub, the modules and socat, and prints "Stopped."`, async () => {
-      npm = spawn('npm', ['start', '--', '--browser'], { cwd: root, env: { ...process.env, DEMO_LOG_LEVEL: 'silent' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      npm = spawn('npm', ['start', '--', '--browser'], {
+        cwd: root,
+        env: { ...process.env, DEMO_LOG_LEVEL: 'silent' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let out = '';
       npm.stdout!.on('data', (d: Buffer) => (out += d.toString()));
       npm.stderr!.on('data', (d: Buffer) => (out += d.toString()));
@@ -43,7 +63,11 @@ describe('npm start', () => {
 
       // the console lists what it started
       const hubUrl = /^ {2}hub +(http:\/\/127\.0\.0\.1:\d+)/m.exec(out)?.[1];
-      const socat = [...out.matchAll(/^ {2}module \d +(tuya-auc|tuyaopen-cli) on (\S+) +\(socat pid (\d+)\)$/gm)].map((m) => ({ protocol: m[1], port: m[2]!, pid: Number(m[3]) }));
+      const socat = [...out.matchAll(/^ {2}module \d +(tuya-auc|tuyaopen-cli) on (\S+) +\(socat pid (\d+)\)$/gm)].map((m) => ({
+        protocol: m[1],
+        port: m[2]!,
+        pid: Number(m[3]),
+      }));
       const dataDir = /^ {2}Data: +(\S+)$/m.exec(out)?.[1];
       expect(hubUrl).toBeDefined();
       expect(socat.map((s) => s.protocol)).toEqual(['tuya-auc', 'tuya-auc', 'tuyaopen-cli', 'tuyaopen-cli']);
@@ -60,7 +84,8 @@ describe('npm start', () => {
       expect(page.status).toBe(200);
       expect(page.headers.get('content-type')).toMatch(/^text\/html/);
       expect(page.headers.get('content-security-policy')).toContain("connect-src 'self'");
-      for (const role of ['platform', 'owner', 'factory', 'auditor']) expect(out).toMatch(new RegExp(`^ {4}${role} +demo-${role} +\\S{20}`, 'm'));
+      for (const role of ['platform', 'owner', 'factory', 'auditor'])
+        expect(out).toMatch(new RegExp(`^ {4}${role} +demo-${role} +\\S{20}`, 'm'));
 
       process.kill(demo!.pid, signal);
       const code = await new Promise<number | null>((r) => npm!.once('exit', (c) => r(c)));

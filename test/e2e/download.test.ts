@@ -24,7 +24,9 @@ describe('download at the station, in the browser', () => {
     await row.click();
     const panel = page.getByTestId('download-panel');
     // every unused license of the group is held by this station: nothing to hand out, no code to ask for
-    await expect.poll(() => panel.getByTestId('download-preview').textContent()).toMatch(/^Nothing to download: all \d+ unused licenses of this group are held by stations, which burn them\. No code is sent\.$/);
+    await expect
+      .poll(() => panel.getByTestId('download-preview').textContent())
+      .toMatch(/^Nothing to download: all \d+ unused licenses of this group are held by stations, which burn them\. No code is sent\.$/);
     expect(await panel.getByTestId('download-request').isDisabled()).toBe(true);
     await shot(page, 'supervisor-download-nothing');
     await page.getByTestId('lang-zh').click();

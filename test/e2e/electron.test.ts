@@ -14,15 +14,24 @@ import { startDemoEnvironment } from '../../scripts/demo';
 const root = resolve(import.meta.dirname, '../..');
 const electronDist = join(root, 'node_modules/electron/dist');
 const hasElectron = existsSync(electronDist);
-if (!hasElectron) console.log(`SKIP electron e2e: no Electron binary at ${electronDist} (the download is blocked on this machine); the same screens ran in the browser host suite.`);
+if (!hasElectron)
+  console.log(
+    `SKIP electron e2e: no Electron binary at ${electronDist} (the download is blocked on this machine); the same screens ran in the browser host suite.`,
+  );
 
 describe.runIf(hasElectron)('station UI in Electron', () => {
   it('first run and the operator tiles, with contextIsolation and no node in the page', async () => {
     execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root, stdio: 'inherit' });
     const demo = await startDemoEnvironment({ licenses: 40 });
     const app = await electron.launch({
-      args: [join(root, 'dist/electron/main.mjs'), '--no-sandbox'], cwd: root,
-      env: { ...process.env, STATION_DATA_DIR: join(demo.dir, 'station'), STATION_DEMO_HUB: JSON.stringify(demo.access), STATION_VIRTUAL_PORTS: demo.portDirs.join(':') },
+      args: [join(root, 'dist/electron/main.mjs'), '--no-sandbox'],
+      cwd: root,
+      env: {
+        ...process.env,
+        STATION_DATA_DIR: join(demo.dir, 'station'),
+        STATION_DEMO_HUB: JSON.stringify(demo.access),
+        STATION_VIRTUAL_PORTS: demo.portDirs.join(':'),
+      },
     });
     try {
       const page = await app.firstWindow();

@@ -51,7 +51,10 @@ describe('operator keyboard', () => {
     expect(await page.getByTestId('slot-1').getByTestId('slot-group').textContent()).toBe('no group');
     await plugCard(page).click();
     const plug = (await overview(st)).groups.find((g) => g.productName === 'Demo smart plug' && g.blocked === null)!;
-    for (const n of [1, 2, 3, 4]) await expect.poll(() => page.getByTestId(`slot-${n}`).getByTestId('slot-group').textContent()).toMatch(new RegExp(`^${plug.name} · Demo smart plug · \\d+ left$`));
+    for (const n of [1, 2, 3, 4])
+      await expect
+        .poll(() => page.getByTestId(`slot-${n}`).getByTestId('slot-group').textContent())
+        .toMatch(new RegExp(`^${plug.name} · Demo smart plug · \\d+ left$`));
     await page.locator('body').click({ position: { x: 5, y: 400 } });
     // keys far enough apart not to read as a scanner
     await page.keyboard.press('1');
@@ -85,14 +88,20 @@ describe('operator keyboard', () => {
     const ctx = { sessionKey: 'test-supervisor' };
     expect((await st.app.dispatcher.dispatch('supervisor.login', { pin: '4321' }, ctx)).ok).toBe(true);
     const plug = (await overview(st)).groups.find((g) => g.productName === 'Demo smart plug' && g.blocked === null)!;
-    const split = await st.app.dispatcher.dispatch('supervisor.split', { groupId: plug.id, purchased: 5, free: 0, name: 'Plug for slot 2' }, ctx);
+    const split = await st.app.dispatcher.dispatch(
+      'supervisor.split',
+      { groupId: plug.id, purchased: 5, free: 0, name: 'Plug for slot 2' },
+      ctx,
+    );
     expect(split.ok).toBe(true);
     const child = (split as { value: { group: GroupSummary } }).value.group;
     const none = await st.app.dispatcher.dispatch('supervisor.reassign', { groupId: child.id, slotIds: [] }, ctx);
     expect(none).toMatchObject({ ok: false, error: { code: 'SLOTS_REQUIRED' } });
     const slot2 = (await overview(st)).slots.find((s) => s.number === 2)!;
     expect((await st.app.dispatcher.dispatch('supervisor.reassign', { groupId: child.id, slotIds: [slot2.slotId] }, ctx)).ok).toBe(true);
-    await expect.poll(() => page.getByTestId('slot-2').getByTestId('slot-group').textContent()).toMatch(/^Plug for slot 2 · Demo smart plug · 5 left$/);
+    await expect
+      .poll(() => page.getByTestId('slot-2').getByTestId('slot-group').textContent())
+      .toMatch(/^Plug for slot 2 · Demo smart plug · 5 left$/);
     expect(await page.getByTestId('slot-1').getByTestId('slot-group').textContent()).toContain(plug.name);
     await shot(page, 'operator-reassigned');
     expect(errors).toEqual([]);
@@ -104,15 +113,18 @@ describe('operator keyboard', () => {
     await setUpDemo(page, '4321');
     await plugCard(page).click();
     const ctx = { sessionKey: 'test-supervisor' };
-    const sv = async <T,>(channel: string, payload: unknown): Promise<T> => {
+    const sv = async <T>(channel: string, payload: unknown): Promise<T> => {
       const r = await st.app.dispatcher.dispatch(channel, payload, ctx);
       if (!r.ok) throw Object.assign(new Error(r.error.message), { code: r.error.code });
       return r.value as T;
     };
     await sv('supervisor.login', { pin: '4321' });
     const plug = (await overview(st)).groups.find((g) => g.productName === 'Demo smart plug' && g.blocked === null)!;
-    const forSlot2 = (await sv<{ group: GroupSummary }>('supervisor.split', { groupId: plug.id, purchased: 4, free: 0, name: 'Slot 2 only' })).group;
-    const line2 = (await sv<{ group: GroupSummary }>('supervisor.split', { groupId: plug.id, purchased: 4, free: 0, name: 'Line 2 group' })).group;
+    const forSlot2 = (
+      await sv<{ group: GroupSummary }>('supervisor.split', { groupId: plug.id, purchased: 4, free: 0, name: 'Slot 2 only' })
+    ).group;
+    const line2 = (await sv<{ group: GroupSummary }>('supervisor.split', { groupId: plug.id, purchased: 4, free: 0, name: 'Line 2 group' }))
+      .group;
     await sv('supervisor.reassign', { groupId: forSlot2.id, slotIds: ['slot-2'] });
     // a group left with no slot keeps its line: Line 2, and this station is on Line 1
     await sv('supervisor.reassign', { groupId: line2.id, slotIds: ['slot-3'], line: 'Line 2' });
@@ -124,7 +136,9 @@ describe('operator keyboard', () => {
     await page.getByTestId('scope-slot').click();
     await page.locator('[data-testid=group-option]', { hasText: 'Slot 2 only' }).click();
     await expect.poll(() => page.getByTestId('notice').getAttribute('data-code')).toBe('GROUP_NOT_FOR_SLOT');
-    expect(await page.getByTestId('notice').textContent()).toContain('Group "Slot 2 only" is assigned to slots 2, 3, not to slot 1: pick another group for slot 1, or ask a supervisor to reassign it.');
+    expect(await page.getByTestId('notice').textContent()).toContain(
+      'Group "Slot 2 only" is assigned to slots 2, 3, not to slot 1: pick another group for slot 1, or ask a supervisor to reassign it.',
+    );
     // the picker stays on the group the slot has
     expect(await page.locator('[data-testid=group-option][aria-checked=true]').textContent()).toContain(plug.name);
     await shot(page, 'operator-group-not-for-slot');
@@ -133,7 +147,9 @@ describe('operator keyboard', () => {
     await shot(page, 'operator-group-not-for-slot-zh');
     await page.getByTestId('lang-en').click();
     await page.locator('[data-testid=group-option]', { hasText: 'Line 2 group' }).click();
-    await expect.poll(() => page.getByTestId('notice').textContent()).toContain('Group "Line 2 group" is assigned to Line 2, and slot 1 is on Line 1');
+    await expect
+      .poll(() => page.getByTestId('notice').textContent())
+      .toContain('Group "Line 2 group" is assigned to Line 2, and slot 1 is on Line 1');
     expect((await overview(st)).slots.find((s) => s.number === 1)!.groupId).toBe(plug.id);
     // the headless route refuses the same: a start of slot 2 with a group moved off it
     await sv('supervisor.reassign', { groupId: forSlot2.id, slotIds: ['slot-3'] });
@@ -144,7 +160,10 @@ describe('operator keyboard', () => {
     await page.waitForTimeout(100);
     await page.keyboard.press(' ');
     await expect.poll(() => running(st, 1)).toBe(true);
-    await expect(sv('supervisor.reassign', { groupId: plug.id, slotIds: ['slot-4'] })).rejects.toMatchObject({ code: 'SLOT_RUNNING', message: `Slot 1 is burning group "${plug.name}": stop it before you reassign the group to other slots.` });
+    await expect(sv('supervisor.reassign', { groupId: plug.id, slotIds: ['slot-4'] })).rejects.toMatchObject({
+      code: 'SLOT_RUNNING',
+      message: `Slot 1 is burning group "${plug.name}": stop it before you reassign the group to other slots.`,
+    });
     expect(await running(st, 1)).toBe(true);
     await page.keyboard.press('x');
     await expect.poll(() => running(st, 1)).toBe(false);
@@ -158,20 +177,34 @@ describe('operator keyboard', () => {
     const { page, errors } = await openPage(files.browser(), st.host.url);
     await setUpDemo(page, '4321');
     await plugCard(page).click();
-    for (const [width, height, rows] of [[1280, 800, 1], [1024, 768, 2]] as const) {
+    for (const [width, height, rows] of [
+      [1280, 800, 1],
+      [1024, 768, 2],
+    ] as const) {
       await page.setViewportSize({ width, height });
       for (const lang of ['en', 'zh'] as const) {
         await page.getByTestId(`lang-${lang}`).click();
         await expect.poll(() => page.evaluate(() => document.documentElement.lang)).toBe(lang === 'en' ? 'en' : 'zh-CN');
         const header = await page.locator('header.topbar').evaluate((h) => {
           // rows: each child starts a new one when it sits below the bottom of the row before
-          const items = [...h.children].map((c) => c.getBoundingClientRect()).filter((r) => r.width > 0).sort((a, b) => a.top - b.top);
-          const tops = items.reduce<DOMRect[]>((rows, r) => (rows.length > 0 && r.top < rows[rows.length - 1]!.bottom - 2 ? rows : [...rows, r]), []);
-          const clipped = [...h.querySelectorAll('*')].filter((e) => e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflow !== 'visible' && !e.matches('.station')).map((e) => e.className || e.tagName);
+          const items = [...h.children]
+            .map((c) => c.getBoundingClientRect())
+            .filter((r) => r.width > 0)
+            .sort((a, b) => a.top - b.top);
+          const tops = items.reduce<DOMRect[]>(
+            (rows, r) => (rows.length > 0 && r.top < rows[rows.length - 1]!.bottom - 2 ? rows : [...rows, r]),
+            [],
+          );
+          const clipped = [...h.querySelectorAll('*')]
+            .filter((e) => e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflow !== 'visible' && !e.matches('.station'))
+            .map((e) => e.className || e.tagName);
           return { height: h.getBoundingClientRect().height, rows: tops.length, clipped, overflow: h.scrollWidth > h.clientWidth };
         });
         console.log(`[header] ${width}x${height} ${lang}: ${JSON.stringify(header)}`);
-        await page.screenshot({ path: join(screenshotDir, `header-${width}-${lang}.png`), clip: { x: 0, y: 0, width, height: Math.ceil(header.height) + 8 } });
+        await page.screenshot({
+          path: join(screenshotDir, `header-${width}-${lang}.png`),
+          clip: { x: 0, y: 0, width, height: Math.ceil(header.height) + 8 },
+        });
         expect(header.rows, `${width} ${lang}`).toBeLessThanOrEqual(rows);
         expect(header.overflow).toBe(false);
         expect(header.clipped).toEqual([]);

@@ -15,12 +15,24 @@ import { startDemoEnvironment, type DemoEnvironment } from '../../scripts/demo';
  * saves screenshots under test-results/screenshots/.
  */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-export const chromiumArgs = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+export const chromiumArgs = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 const root = resolve(import.meta.dirname, '../..');
 export const rendererDir = join(root, 'dist/renderer');
 export const screenshotDir = join(root, 'test-results/screenshots');
 
-const newest = (dir: string): number => readdirSync(dir, { withFileTypes: true }).reduce((m, e) => Math.max(m, e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs), 0);
+const newest = (dir: string): number =>
+  readdirSync(dir, { withFileTypes: true }).reduce(
+    (m, e) => Math.max(m, e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs),
+    0,
+  );
 
 /** Builds dist/renderer when it is missing or older than renderer/ or common/api/. */
 export async function ensureRendererBuilt(): Promise<void> {
@@ -43,9 +55,20 @@ export async function axeViolations(page: Page): Promise<{ id: string; impact: s
   const source = readFileSync(join(root, 'node_modules/axe-core/axe.min.js'), 'utf8');
   await page.evaluate(source);
   return page.evaluate(async () => {
-    const axe = (globalThis as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[] }> } }).axe;
+    const axe = (
+      globalThis as unknown as {
+        axe: {
+          run: (
+            ctx: Document,
+            opts: object,
+          ) => Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[] }>;
+        };
+      }
+    ).axe;
     const r = await axe.run(document, { resultTypes: ['violations'] });
-    return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => ({ id: v.id, impact: v.impact!, help: v.help, targets: v.nodes.map((n) => String(n.target[0])) }));
+    return r.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => ({ id: v.id, impact: v.impact!, help: v.help, targets: v.nodes.map((n) => String(n.target[0])) }));
   });
 }
 
@@ -115,7 +138,10 @@ export async function startStation(options: StationOptions = {}): Promise<Statio
     dataDir: join(env.dir, 'station'),
     demoHub: () => Promise.resolve(env.access),
     discovery: { virtualDirs: env.portDirs, udev: 'off' },
-    sendCode: (purpose, code) => { codes.set(purpose, code); return 'the test phone'; },
+    sendCode: (purpose, code) => {
+      codes.set(purpose, code);
+      return 'the test phone';
+    },
     // a quick key derivation: the tests are not about scrypt's cost
     scrypt: { N: 2 ** 12, r: 8, p: 1 },
     syncIntervalMs: 60_000,
@@ -133,13 +159,24 @@ export async function startStation(options: StationOptions = {}): Promise<Statio
       const s = payload as SlotState;
       if (s.phase !== 'done' || s.lastResult?.ok !== true || seen.has(s.lastResult.uuid)) return;
       seen.add(s.lastResult.uuid);
-      if (modules < limit) { modules++; void env.swap(s.port); }
+      if (modules < limit) {
+        modules++;
+        void env.swap(s.port);
+      }
     });
     return { burned: () => seen.size, stop: unsubscribe };
   };
   return {
-    env, host, app, codes, swapBurned,
-    close: async () => { await host.close(); await app.close(); await env.close(); },
+    env,
+    host,
+    app,
+    codes,
+    swapBurned,
+    close: async () => {
+      await host.close();
+      await app.close();
+      await env.close();
+    },
   };
 }
 
@@ -151,7 +188,9 @@ export async function openPage(browser: Browser, url: string): Promise<{ page: P
   const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
   await page.goto(url);
   return { page, errors };
 }

@@ -10,7 +10,10 @@ import { operatorKeys, roleFor, type OperatorKeys } from '../support/hub-account
  */
 export function hubAdmin(hub: Pick<RunningHub, 'url' | 'deps'>) {
   let keys: Promise<OperatorKeys> | undefined;
-  const call = async <N extends HubRouteName>(name: N, parts: { params?: Record<string, string>; body?: unknown; query?: Record<string, string> } = {}): Promise<RouteReply<N>> => {
+  const call = async <N extends HubRouteName>(
+    name: N,
+    parts: { params?: Record<string, string>; body?: unknown; query?: Record<string, string> } = {},
+  ): Promise<RouteReply<N>> => {
     const route = hubRoutes[name];
     if (route.auth !== 'account') throw new Error(`${name} is not an account route`);
     keys ??= operatorKeys(hub.deps);
@@ -36,6 +39,7 @@ export function hubAdmin(hub: Pick<RunningHub, 'url' | 'deps'>) {
     approveUpdate: (id: string) => call('approveUpdate', { params: { id } }),
     payUpdate: (id: string, paymentReference: string) => call('payUpdate', { params: { id }, body: { paymentReference } }),
     /** A one-time code to enroll another station of the factory. */
-    createEnrollmentCode: (stationId: string, ttlMinutes = 60) => call('createEnrollmentCode', { params: { id: stationId }, body: { ttlMinutes } }),
+    createEnrollmentCode: (stationId: string, ttlMinutes = 60) =>
+      call('createEnrollmentCode', { params: { id: stationId }, body: { ttlMinutes } }),
   };
 }

@@ -19,13 +19,19 @@ import { hubAdmin } from './hub-admin';
  */
 let env: DemoEnvironment | null = null;
 const closers: (() => Promise<void>)[] = [];
-afterAll(async () => { for (const c of closers.reverse()) await c().catch(() => undefined); await env?.close(); }, 30_000);
+afterAll(async () => {
+  for (const c of closers.reverse()) await c().catch(() => undefined);
+  await env?.close();
+}, 30_000);
 
 describe('hub operations from the supervisor console', () => {
   it('change product: under review, approved and paid on the hub, each step shown at the station; then resources, download and an offline split', async () => {
     env = await startDemoEnvironment({ licenses: 40 });
     const app = await openStationApp({
-      dataDir: join(env.dir, 'station'), demoHub: () => Promise.resolve(env!.access), discovery: { virtualDirs: env.portDirs, udev: 'off' }, scrypt: { N: 2 ** 12, r: 8, p: 1 },
+      dataDir: join(env.dir, 'station'),
+      demoHub: () => Promise.resolve(env!.access),
+      discovery: { virtualDirs: env.portDirs, udev: 'off' },
+      scrypt: { N: 2 ** 12, r: 8, p: 1 },
     });
     closers.push(() => app.close());
     const events: { event: string; payload: unknown }[] = [];
@@ -41,9 +47,16 @@ describe('hub operations from the supervisor console', () => {
     const group = (await call<{ groups: GroupSummary[] }>('station.overview')).groups[0]!;
     // approve and pay are the hub operator's, on the hub's admin API
     const admin = hubAdmin(env.hub);
-    const groupNow = async (): Promise<GroupSummary> => { await call('sync.syncNow'); return (await call<{ groups: GroupSummary[] }>('station.overview')).groups.find((g) => g.id === group.id)!; };
+    const groupNow = async (): Promise<GroupSummary> => {
+      await call('sync.syncNow');
+      return (await call<{ groups: GroupSummary[] }>('station.overview')).groups.find((g) => g.id === group.id)!;
+    };
 
-    const req = await call<UpdateRequest>('supervisor.changeProduct', { groupId: group.id, targetPid: 'demobulb01', deliveryMode: 'credential' });
+    const req = await call<UpdateRequest>('supervisor.changeProduct', {
+      groupId: group.id,
+      targetPid: 'demobulb01',
+      deliveryMode: 'credential',
+    });
     expect(req).toMatchObject({ state: 'confirming_update', targetProductName: 'Demo HomeKit bulb' });
     expect(req.priceDifferenceCents).toBeGreaterThan(0);
     const underReview = await groupNow();
@@ -52,7 +65,9 @@ describe('hub operations from the supervisor console', () => {
     await expect(call('station.selectGroup', { groupId: group.id })).rejects.toMatchObject({ code: 'GROUP_BLOCKED' });
     // the station token reaches only this station's groups: the bulb group belongs to another line
     const bulb = env.seed.credentials.find((c) => c.pid === 'demobulb01')!;
-    await expect(call('supervisor.changeProduct', { groupId: bulb.id, targetPid: 'demoplug01', deliveryMode: 'credential' })).rejects.toMatchObject({ code: 'NOT_YOUR_GROUP' });
+    await expect(
+      call('supervisor.changeProduct', { groupId: bulb.id, targetPid: 'demoplug01', deliveryMode: 'credential' }),
+    ).rejects.toMatchObject({ code: 'NOT_YOUR_GROUP' });
 
     await admin.approveUpdate(req.id);
     expect((await groupNow()).state).toBe('being_paid');
@@ -71,7 +86,16 @@ describe('hub operations from the supervisor console', () => {
     // the bulb supports HomeKit: the job's progress reaches the page as events
     const job = await call<JobProgress>('supervisor.generateResources', { groupId: group.id, kind: 'homekit' });
     expect(job.state).toBe('running');
-    await expect.poll(() => events.some((e) => e.event === 'onJobProgress' && (e.payload as JobProgress).jobId === job.jobId && (e.payload as JobProgress).state === 'done'), { timeout: 20_000 }).toBe(true);
+    await expect
+      .poll(
+        () =>
+          events.some(
+            (e) =>
+              e.event === 'onJobProgress' && (e.payload as JobProgress).jobId === job.jobId && (e.payload as JobProgress).state === 'done',
+          ),
+        { timeout: 20_000 },
+      )
+      .toBe(true);
     // the hub's notice says it is done
     const done = events.find((e) => e.event === 'onJobProgress' && (e.payload as JobProgress).state === 'done')!.payload as JobProgress;
     expect(done.message).toMatch(/^Third-party resources \(homekit\) for credential .* are ready: \d+ generated\.$/);
@@ -79,7 +103,9 @@ describe('hub operations from the supervisor console', () => {
     // every license the group had is leased to this station: a download would hand out nothing, so no code is used
     expect(await call('supervisor.downloadPreview', { groupId: group.id })).toEqual({ licenses: 0, heldByStations: expect.any(Number) });
     const codesBefore = env.hubCodes.length;
-    await expect(call('supervisor.requestCode', { purpose: 'download', groupId: group.id })).rejects.toMatchObject({ code: 'DOWNLOAD_NOTHING' });
+    await expect(call('supervisor.requestCode', { purpose: 'download', groupId: group.id })).rejects.toMatchObject({
+      code: 'DOWNLOAD_NOTHING',
+    });
     expect(env.hubCodes).toHaveLength(codesBefore);
     // the brand adds 3 licenses on the hub (no station holds them yet): the console says so before any code
     await importLicenses(env.hub.deps, group.id, 'purchased', generateDemoLicenses(3, 'dlxx'));
@@ -96,7 +122,10 @@ describe('hub operations from the supervisor console', () => {
     expect(dl.licenses).toBe(3);
     expect(rows).toHaveLength(4);
     // the same code again: the hub says it was used
-    await expect(call('supervisor.download', { groupId: group.id, code })).rejects.toMatchObject({ code: 'DOWNLOAD_CODE_USED', message: 'This download code was already used: ask for a new code.' });
+    await expect(call('supervisor.download', { groupId: group.id, code })).rejects.toMatchObject({
+      code: 'DOWNLOAD_CODE_USED',
+      message: 'This download code was already used: ask for a new code.',
+    });
 
     // the hub goes away: a split is made here, queued, and applied when the hub is back
     const hubUrl = new URL(env.hub.url);
@@ -104,7 +133,12 @@ describe('hub operations from the supervisor console', () => {
     await expect(call('sync.syncNow')).rejects.toMatchObject({ code: 'HUB_UNREACHABLE' });
     expect((await call<SyncStatus>('sync.status')).online).toBe(false);
     const fresh = (await call<{ groups: GroupSummary[] }>('station.overview')).groups.find((g) => g.id === group.id)!;
-    const split = await call<{ group: GroupSummary; queuedOffline: boolean }>('supervisor.split', { groupId: group.id, purchased: Math.min(5, fresh.counts.left), free: 0, name: 'offline split' });
+    const split = await call<{ group: GroupSummary; queuedOffline: boolean }>('supervisor.split', {
+      groupId: group.id,
+      purchased: Math.min(5, fresh.counts.left),
+      free: 0,
+      name: 'offline split',
+    });
     expect(split.queuedOffline).toBe(true);
     expect((await call<OfflineOutcome[]>('sync.outcomes'))[0]).toMatchObject({ kind: 'split', status: 'pending' });
     const again = await startHub({ db: join(env.dir, 'hub.sqlite'), port: Number(hubUrl.port), logger: silentLogger });

@@ -48,7 +48,7 @@ describe('people at the station, in the browser', () => {
     expect(errors).toEqual([]);
   }, 90_000);
 
-  it('a supervisor signs in by name and PIN, is named in the console, and keeps the station\'s own operators', async () => {
+  it("a supervisor signs in by name and PIN, is named in the console, and keeps the station's own operators", async () => {
     const st = await files.station();
     const { page, errors } = await openPage(files.browser(), st.host.url);
     await setUpDemo(page, '4321');
@@ -88,7 +88,9 @@ describe('people at the station, in the browser', () => {
     await setUpDemo(page, '4321');
     const plug = (await overview(st)).groups.find((g) => g.name.includes('Demo smart plug') && g.blocked === null)!;
     await callService(st, 'supervisor.login', { pin: '4321' });
-    const split = (await callService<{ group: GroupSummary }>(st, 'supervisor.split', { groupId: plug.id, purchased: 5, free: 0, name: 'Plug split' })).group;
+    const split = (
+      await callService<{ group: GroupSummary }>(st, 'supervisor.split', { groupId: plug.id, purchased: 5, free: 0, name: 'Plug split' })
+    ).group;
     await page.locator('[data-testid=group-option]', { hasText: 'Demo smart plug' }).first().click();
     await expect.poll(() => page.getByTestId('slot-4').getByTestId('slot-group').textContent()).toContain(plug.name);
     await page.getByTestId('slot-2').click();
@@ -106,7 +108,7 @@ describe('people at the station, in the browser', () => {
     expect(errors).toEqual([]);
   }, 90_000);
 
-  it('a supervisor the station keeps may have a Chinese name; the hub\'s audit names them on a product change and on a split and a reassignment queued while the hub was down', async () => {
+  it("a supervisor the station keeps may have a Chinese name; the hub's audit names them on a product change and on a split and a reassignment queued while the hub was down", async () => {
     const st = await files.station();
     const { page, errors } = await openPage(files.browser(), st.host.url);
     await setUpDemo(page, '4321');
@@ -151,20 +153,41 @@ describe('people at the station, in the browser', () => {
     await panel.getByRole('button', { name: '拆分' }).click();
     await expect.poll(() => page.getByTestId('notice').textContent()).toContain('已在本地拆分');
     await page.getByTestId('group-row').filter({ hasText: '王芳的分组' }).click();
-    await page.locator('form', { has: page.getByTestId('reassign') }).getByRole('checkbox').nth(1).check();
+    await page
+      .locator('form', { has: page.getByTestId('reassign') })
+      .getByRole('checkbox')
+      .nth(1)
+      .check();
     await page.getByTestId('reassign-line').selectOption('Line 1');
     await page.getByTestId('reassign').click();
     await expect.poll(() => page.getByTestId('notice').textContent()).toContain('已在本地重新分配');
-    await expect.poll(async () => (await callService<OfflineOutcome[]>(st, 'sync.outcomes')).filter((o) => o.status === 'pending').map((o) => o.kind).sort()).toEqual(['reassign', 'split']);
+    await expect
+      .poll(async () =>
+        (await callService<OfflineOutcome[]>(st, 'sync.outcomes'))
+          .filter((o) => o.status === 'pending')
+          .map((o) => o.kind)
+          .sort(),
+      )
+      .toEqual(['reassign', 'split']);
     const again = await startHub({ db: join(st.env.dir, 'hub.sqlite'), port: Number(hubUrl.port), logger: silentLogger });
     try {
       await callService(st, 'sync.syncNow');
       expect((await callService<OfflineOutcome[]>(st, 'sync.outcomes')).map((o) => o.status)).toEqual(['applied', 'applied']);
-      const audited = await again.deps.store.db.selectFrom('audit_log').select(['kind', 'actor_kind', 'actor_via', 'outcome']).where('actor_via', '=', '王芳').orderBy('seq').execute();
+      const audited = await again.deps.store.db
+        .selectFrom('audit_log')
+        .select(['kind', 'actor_kind', 'actor_via', 'outcome'])
+        .where('actor_via', '=', '王芳')
+        .orderBy('seq')
+        .execute();
       expect(audited.map((a) => a.kind)).toEqual(['stationRequestUpdate', 'stationRecallUpdate', 'split', 'assign']);
       expect(audited.every((a) => a.actor_kind === 'station' && a.outcome === 'ok')).toBe(true);
       // the credential's history names them too
-      const events = await again.deps.store.db.selectFrom('credential_events').select(['kind', 'details']).where('credential_id', '=', plug.id).where('kind', '=', 'split').execute();
+      const events = await again.deps.store.db
+        .selectFrom('credential_events')
+        .select(['kind', 'details'])
+        .where('credential_id', '=', plug.id)
+        .where('kind', '=', 'split')
+        .execute();
       expect(events.map((e) => (JSON.parse(e.details) as { actor?: { via?: string } }).actor?.via)).toEqual(['王芳']);
     } finally {
       await again.close();
@@ -194,7 +217,9 @@ describe('people at the station, in the browser', () => {
     // the operator burns the module in each jig, then leaves the station
     await page.locator('[data-testid=group-option]:not([disabled])', { hasText: 'Demo smart plug' }).first().click();
     await page.getByTestId('start-all').click();
-    await expect.poll(async () => (await overview(st)).slots.every((s) => s.running && s.lastResult?.ok === true), { timeout: 30_000 }).toBe(true);
+    await expect
+      .poll(async () => (await overview(st)).slots.every((s) => s.running && s.lastResult?.ok === true), { timeout: 30_000 })
+      .toBe(true);
     // four minutes later they are still on
     ahead = 4 * 60_000;
     await st.app.runtime.people.checkIdle();
@@ -211,7 +236,9 @@ describe('people at the station, in the browser', () => {
     await expect.poll(() => page.getByTestId('sign-on-panel').textContent()).toContain('长时间没有烧录或按键，您已被自动登出。');
     await shot(page, 'operator-idle-signed-off-zh');
     await page.getByTestId('lang-en').click();
-    const audit = st.app.runtime.station!.vault.db.prepare("SELECT detail FROM audit_log WHERE action = 'operator.signed-off'").all() as { detail: string }[];
+    const audit = st.app.runtime.station!.vault.db.prepare("SELECT detail FROM audit_log WHERE action = 'operator.signed-off'").all() as {
+      detail: string;
+    }[];
     expect(audit.map((a) => JSON.parse(a.detail) as unknown)).toEqual([{ operator: DEMO_OPERATOR, reason: 'idle' }]);
     // signing on again clears the word
     await signOn(page);

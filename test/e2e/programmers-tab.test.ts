@@ -22,12 +22,28 @@ const jigs = [
 describe('Programmers tab', () => {
   it('offers a new programmer, assigns it to a new slot, and turns that slot’s reset on and off', async () => {
     let plug = (_i: number): void => undefined;
-    const st = await files.station({ services: (env) => {
-      plug = (i) => { const j = jigs[i]!; machine.plugUsbSerial({ tty: j.tty, usbPort: j.usbPort, vid: '10c4', pid: 'ea60', serial: j.serial, driver: 'cp210x', devLink: env.ports()[j.demoPort]!.info.hostPath }); };
-      plug(0);
-      plug(1);
-      return { discovery: { sysRoot: machine.sysRoot, devRoot: machine.devRoot, udev: 'off' }, programmerWatch: { hotplug: 'off', pollMs: 0 } };
-    } });
+    const st = await files.station({
+      services: (env) => {
+        plug = (i) => {
+          const j = jigs[i]!;
+          machine.plugUsbSerial({
+            tty: j.tty,
+            usbPort: j.usbPort,
+            vid: '10c4',
+            pid: 'ea60',
+            serial: j.serial,
+            driver: 'cp210x',
+            devLink: env.ports()[j.demoPort]!.info.hostPath,
+          });
+        };
+        plug(0);
+        plug(1);
+        return {
+          discovery: { sysRoot: machine.sysRoot, devRoot: machine.devRoot, udev: 'off' },
+          programmerWatch: { hotplug: 'off', pollMs: 0 },
+        };
+      },
+    });
     const { page, errors } = await openPage(files.browser(), st.host.url);
     await setUpDemo(page);
     expect(await page.getByTestId('slot-3').count()).toBe(0);
@@ -48,11 +64,15 @@ describe('Programmers tab', () => {
     await expect.poll(() => page.getByTestId('notice').textContent()).toContain('Programmer 10c4:ea60:JIG-C is now slot 3.');
     await expect.poll(() => row('JIG-C').textContent()).toContain('Slot 3');
     await row('JIG-C').getByTestId('slot-reset').click();
-    await expect.poll(() => page.getByTestId('notice').textContent()).toContain('Slot 3 now resets its module through DTR/RTS whenever it opens the port.');
+    await expect
+      .poll(() => page.getByTestId('notice').textContent())
+      .toContain('Slot 3 now resets its module through DTR/RTS whenever it opens the port.');
     expect(await row('JIG-C').getByTestId('slot-reset').isChecked()).toBe(true);
     const layout = () => st.app.runtime.settings.get('slotLayout', []) as SlotPlace[];
     expect(layout().map((p) => [p.slotId, p.programmer, p.resetOnOpen === true])).toEqual([
-      ['slot-1', '10c4:ea60:JIG-A', false], ['slot-2', '10c4:ea60:JIG-B', false], ['slot-3', '10c4:ea60:JIG-C', true],
+      ['slot-1', '10c4:ea60:JIG-A', false],
+      ['slot-2', '10c4:ea60:JIG-B', false],
+      ['slot-3', '10c4:ea60:JIG-C', true],
     ]);
     await shot(page, 'supervisor-programmers');
 
@@ -63,7 +83,9 @@ describe('Programmers tab', () => {
     await page.locator('[data-testid=group-option]:not([disabled])', { hasText: 'Demo smart plug' }).first().click();
     await expect.poll(() => page.getByTestId('slot-3').getByTestId('slot-group').textContent()).toContain('Demo smart plug');
     await page.getByTestId('start-all').click();
-    await expect.poll(() => page.getByTestId('slot-3').getByTestId('slot-port').textContent(), { timeout: 20_000 }).toMatch(/could not set DTR\/RTS/);
+    await expect
+      .poll(() => page.getByTestId('slot-3').getByTestId('slot-port').textContent(), { timeout: 20_000 })
+      .toMatch(/could not set DTR\/RTS/);
     await page.getByTestId('stop-all').click();
     await expect.poll(() => page.getByTestId('slot-3').getAttribute('data-phase')).not.toBe('waiting');
 

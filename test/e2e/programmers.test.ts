@@ -14,7 +14,10 @@ import { FakeMachine } from '../support/fake-sysfs';
  */
 let env: DemoEnvironment | null = null;
 let machine: FakeMachine | null = null;
-afterAll(async () => { await env?.close(); machine?.cleanup(); }, 30_000);
+afterAll(async () => {
+  await env?.close();
+  machine?.cleanup();
+}, 30_000);
 
 const jigs = [
   { serial: 'JIG-A', usbPort: '1-1', demoPort: 0 },
@@ -28,12 +31,24 @@ describe('slots on programmers that move', () => {
     env = await startDemoEnvironment({ licenses: 40 });
     const m = FakeMachine.create();
     machine = m;
-    const plug = (i: number, tty: string) => m.plugUsbSerial({ tty, usbPort: jigs[i]!.usbPort, vid: '10c4', pid: 'ea60', serial: jigs[i]!.serial, driver: 'cp210x', devLink: env!.ports()[jigs[i]!.demoPort]!.info.hostPath });
+    const plug = (i: number, tty: string) =>
+      m.plugUsbSerial({
+        tty,
+        usbPort: jigs[i]!.usbPort,
+        vid: '10c4',
+        pid: 'ea60',
+        serial: jigs[i]!.serial,
+        driver: 'cp210x',
+        devLink: env!.ports()[jigs[i]!.demoPort]!.info.hostPath,
+      });
     plug(0, 'ttyUSB0');
     plug(1, 'ttyUSB1');
     const options = {
-      dataDir: join(env.dir, 'station'), demoHub: () => Promise.resolve(env!.access), scrypt: { N: 2 ** 12, r: 8, p: 1 },
-      discovery: { sysRoot: m.sysRoot, devRoot: m.devRoot, udev: 'off' as const }, programmerWatch: { hotplug: 'off' as const, pollMs: 0 },
+      dataDir: join(env.dir, 'station'),
+      demoHub: () => Promise.resolve(env!.access),
+      scrypt: { N: 2 ** 12, r: 8, p: 1 },
+      discovery: { sysRoot: m.sysRoot, devRoot: m.devRoot, udev: 'off' as const },
+      programmerWatch: { hotplug: 'off' as const, pollMs: 0 },
     };
     const ctx = { sessionKey: 'programmers-test' };
     let app = await openStationApp(options);
@@ -52,7 +67,9 @@ describe('slots on programmers that move', () => {
     await call('station.selectGroup', { groupId: group.id });
     await call('station.signOn', { code: env.seed.floor.operators[1]!.number });
     await call('station.start', {});
-    await expect.poll(async () => (await call<{ burned: number }>('station.counts', { groupId: group.id })).burned, { timeout: 20_000 }).toBe(2);
+    await expect
+      .poll(async () => (await call<{ burned: number }>('station.counts', { groupId: group.id })).burned, { timeout: 20_000 })
+      .toBe(2);
     await call('station.stop', {});
     await app.close();
     for (const j of jigs.slice(0, 2)) await env.swap(env.ports()[j.demoPort]!.info.hostPath);
@@ -72,19 +89,27 @@ describe('slots on programmers that move', () => {
     ]);
     await call('station.signOn', { code: env.seed.floor.operators[1]!.number });
     await call('station.start', {});
-    await expect.poll(async () => (await call<{ burned: number }>('station.counts', { groupId: group.id })).burned, { timeout: 20_000 }).toBe(4);
+    await expect
+      .poll(async () => (await call<{ burned: number }>('station.counts', { groupId: group.id })).burned, { timeout: 20_000 })
+      .toBe(4);
     await call('station.stop', {});
     // each slot's newest license is in its own jig
     const slots = (await call<{ slots: SlotState[] }>('station.overview')).slots;
     for (const [i, s] of slots.entries()) {
       const port = env.ports()[jigs[i]!.demoPort]!;
-      expect((await port.fleet.readFlash(port.index))?.uuid, `slot ${s.number}'s jig`).toBe(s.lastResult?.ok ? s.lastResult.uuid : 'no burn');
+      expect((await port.fleet.readFlash(port.index))?.uuid, `slot ${s.number}'s jig`).toBe(
+        s.lastResult?.ok ? s.lastResult.uuid : 'no burn',
+      );
     }
 
     // The new programmer is offered to the supervisor, then becomes slot 3 (its module speaks tuya-auc).
     await call('supervisor.login', { pin: '2468' });
     const offered = await call<Programmer[]>('supervisor.programmers');
-    expect(offered.map((p) => [p.key, p.slotNumber])).toEqual([[key(0), 1], [key(1), 2], [key(2), null]]);
+    expect(offered.map((p) => [p.key, p.slotNumber])).toEqual([
+      [key(0), 1],
+      [key(1), 2],
+      [key(2), null],
+    ]);
     await expect(call('supervisor.assignProgrammer', { key: key(0) })).rejects.toMatchObject({ code: 'PROGRAMMER_IN_USE' });
     const assigned = await call<{ slot: SlotState; programmers: Programmer[] }>('supervisor.assignProgrammer', { key: key(2) });
     expect(assigned.slot).toMatchObject({ slotId: 'slot-3', programmer: key(2), protocol: 'tuya-auc', programmerMissing: false });

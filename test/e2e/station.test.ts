@@ -12,8 +12,10 @@ import { hubAdmin } from './hub-admin';
  */
 const files = browserAndStations();
 const station = files.station;
-const count = async (page: Page, kind: string): Promise<number> => Number(await page.getByTestId(`count-${kind}`).locator('.n').textContent());
-const pickPlugGroup = (page: Page) => page.locator('[data-testid=group-option]:not([disabled])', { hasText: 'Demo smart plug' }).first().click();
+const count = async (page: Page, kind: string): Promise<number> =>
+  Number(await page.getByTestId(`count-${kind}`).locator('.n').textContent());
+const pickPlugGroup = (page: Page) =>
+  page.locator('[data-testid=group-option]:not([disabled])', { hasText: 'Demo smart plug' }).first().click();
 
 describe('station UI in the browser host, on the real services', () => {
   it('first run: enrolls with the demo hub, then shows a tile for each virtual module with its protocol', async () => {
@@ -61,25 +63,48 @@ describe('station UI in the browser host, on the real services', () => {
     const { page } = await openPage(files.browser(), st.host.url);
     await setUpDemo(page);
     // from inside the page, as a compromised renderer would
-    const answer = await page.evaluate(async (url) => new Promise<unknown>((resolve) => {
-      const ws = new WebSocket(url);
-      ws.onopen = () => ws.send(JSON.stringify({ id: 1, channel: 'station.scanSerial', payload: { slotId: 'slot-1', serial: 'x'.repeat(500) } }));
-      ws.onmessage = (m) => { const msg = JSON.parse(String(m.data)); if (msg.id === 1) resolve(msg.result); };
-    }), `ws://127.0.0.1:${st.host.port}/api?k=${st.host.secret}`);
-    expect(answer).toEqual({ ok: false, error: { code: 'BAD_REQUEST', message: 'The request was refused: serial: a serial number is at most 64 characters.' } });
-    // a supervisor call without the PIN never reaches the vault
-    const split = await page.evaluate(async (url) => new Promise<unknown>((resolve) => {
-      const ws = new WebSocket(url);
-      ws.onopen = () => ws.send(JSON.stringify({ id: 2, channel: 'supervisor.resolveSuspect', payload: { uuid: 'demoaaaaaaaaaaaa', action: 'void' } }));
-      ws.onmessage = (m) => { const msg = JSON.parse(String(m.data)); if (msg.id === 2) resolve(msg.result); };
-    }), `ws://127.0.0.1:${st.host.port}/api?k=${st.host.secret}`);
-    expect(split).toMatchObject({ ok: false, error: { code: 'SUPERVISOR_REQUIRED' } });
-    const refused = (url: string, headers: Record<string, string> = {}): Promise<number> => new Promise((resolve) => {
-      const ws = new NodeWebSocket(url, { headers });
-      ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
-      ws.on('open', () => { ws.close(); resolve(101); });
-      ws.on('error', () => resolve(-1));
+    const answer = await page.evaluate(
+      async (url) =>
+        new Promise<unknown>((resolve) => {
+          const ws = new WebSocket(url);
+          ws.onopen = () =>
+            ws.send(JSON.stringify({ id: 1, channel: 'station.scanSerial', payload: { slotId: 'slot-1', serial: 'x'.repeat(500) } }));
+          ws.onmessage = (m) => {
+            const msg = JSON.parse(String(m.data));
+            if (msg.id === 1) resolve(msg.result);
+          };
+        }),
+      `ws://127.0.0.1:${st.host.port}/api?k=${st.host.secret}`,
+    );
+    expect(answer).toEqual({
+      ok: false,
+      error: { code: 'BAD_REQUEST', message: 'The request was refused: serial: a serial number is at most 64 characters.' },
     });
+    // a supervisor call without the PIN never reaches the vault
+    const split = await page.evaluate(
+      async (url) =>
+        new Promise<unknown>((resolve) => {
+          const ws = new WebSocket(url);
+          ws.onopen = () =>
+            ws.send(JSON.stringify({ id: 2, channel: 'supervisor.resolveSuspect', payload: { uuid: 'demoaaaaaaaaaaaa', action: 'void' } }));
+          ws.onmessage = (m) => {
+            const msg = JSON.parse(String(m.data));
+            if (msg.id === 2) resolve(msg.result);
+          };
+        }),
+      `ws://127.0.0.1:${st.host.port}/api?k=${st.host.secret}`,
+    );
+    expect(split).toMatchObject({ ok: false, error: { code: 'SUPERVISOR_REQUIRED' } });
+    const refused = (url: string, headers: Record<string, string> = {}): Promise<number> =>
+      new Promise((resolve) => {
+        const ws = new NodeWebSocket(url, { headers });
+        ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+        ws.on('open', () => {
+          ws.close();
+          resolve(101);
+        });
+        ws.on('error', () => resolve(-1));
+      });
     expect(await refused(`ws://127.0.0.1:${st.host.port}/api`)).toBe(401);
     expect(await refused(`ws://127.0.0.1:${st.host.port}/api?k=wrong`)).toBe(401);
     expect(await refused(`ws://127.0.0.1:${st.host.port}/api?k=${st.host.secret}`, { Origin: 'http://evil.example' })).toBe(401);
@@ -108,7 +133,9 @@ describe('station UI in the browser host, on the real services', () => {
     await page.keyboard.press('x');
     await expect.poll(async () => page.locator('[data-phase=burning]').count()).toBe(0);
     swapper.stop();
-    const tiles = await Promise.all([1, 2, 3, 4].map(async (n) => Number(/(\d+) this shift/.exec((await page.getByTestId(`slot-${n}`).textContent()) ?? '')?.[1] ?? -1)));
+    const tiles = await Promise.all(
+      [1, 2, 3, 4].map(async (n) => Number(/(\d+) this shift/.exec((await page.getByTestId(`slot-${n}`).textContent()) ?? '')?.[1] ?? -1)),
+    );
     expect(tiles.reduce((a, b) => a + b, 0)).toBe(20);
     expect(tiles.every((n) => n >= 1)).toBe(true);
     const plug = (await overview(st)).groups.find((g) => g.productName === 'Demo smart plug')!;
@@ -187,7 +214,9 @@ describe('station UI in the browser host, on the real services', () => {
     const tile = page.getByTestId('slot-1');
     await expect.poll(() => tile.getByTestId('slot-stop').count(), { timeout: 20_000 }).toBe(1);
     const name = st.app.runtime.station!.group(slot1.groupId!).name;
-    expect(await tile.getByTestId('slot-stop').textContent()).toBe(`Group ${name} is blocked: a product change is under review on the hub. Pick another group or ask a supervisor.`);
+    expect(await tile.getByTestId('slot-stop').textContent()).toBe(
+      `Group ${name} is blocked: a product change is under review on the hub. Pick another group or ask a supervisor.`,
+    );
     // the burn before the block is still shown, and nothing more was burned
     expect(await tile.getByTestId('slot-result').textContent()).toContain('Verified');
     expect(await tile.getAttribute('data-phase')).toBe('idle');
@@ -198,7 +227,9 @@ describe('station UI in the browser host, on the real services', () => {
     await page.waitForTimeout(300);
     await shot(page, 'operator-group-blocked');
     await page.getByTestId('lang-zh').click();
-    await expect.poll(() => tile.getByTestId('slot-stop').textContent()).toBe(`分组“${name}”已锁定：产品更换正在中心审核中。请选择其他分组或联系主管。`);
+    await expect
+      .poll(() => tile.getByTestId('slot-stop').textContent())
+      .toBe(`分组“${name}”已锁定：产品更换正在中心审核中。请选择其他分组或联系主管。`);
     // the group picker gives the same cause in Chinese
     expect(await page.locator('[data-testid=group-option][disabled]', { hasText: name }).textContent()).toContain('产品更换正在中心审核中');
     expect(await tile.getByTestId('slot-phase').textContent()).toBe('已停止');
@@ -244,7 +275,11 @@ describe('station UI in the browser host, on the real services', () => {
     await expect.poll(() => page.getByTestId('group-row').filter({ hasText: 'Plug · line 2' }).count()).toBe(1);
     // the hub applied the split: it knows the new group with its 22 licenses
     const hub = hubAdmin(st.env.hub);
-    await expect.poll(async () => (await hub.listCredentials()).credentials.filter((c) => c.origin === 'split').map((c) => c.purchased + c.free), { timeout: 10_000 }).toEqual([22]);
+    await expect
+      .poll(async () => (await hub.listCredentials()).credentials.filter((c) => c.origin === 'split').map((c) => c.purchased + c.free), {
+        timeout: 10_000,
+      })
+      .toEqual([22]);
 
     await plugRow().click();
     const change = page.getByTestId('change-panel');
@@ -267,11 +302,20 @@ describe('station UI in the browser host, on the real services', () => {
     expect(await page.getByTestId('notice').textContent()).not.toContain('under review');
     // the history reads as sentences, with product names, in both languages; no ids, no keys
     const history = page.getByTestId('history-entry');
-    await expect.poll(() => history.allTextContents()).toEqual(expect.arrayContaining(['Product change recalled', expect.stringMatching(/^Product change requested: Demo smart plug to Demo HomeKit bulb for \d+ licenses/)]));
+    await expect
+      .poll(() => history.allTextContents())
+      .toEqual(
+        expect.arrayContaining([
+          'Product change recalled',
+          expect.stringMatching(/^Product change requested: Demo smart plug to Demo HomeKit bulb for \d+ licenses/),
+        ]),
+      );
     const groupIds = (await overview(st)).groups.map((g) => g.id);
     for (const text of await history.allTextContents()) for (const id of groupIds) expect(text).not.toContain(id);
     await page.getByTestId('lang-zh').click();
-    await expect.poll(() => history.allTextContents()).toEqual(expect.arrayContaining(['产品更换已撤回', expect.stringMatching(/^申请更换产品：Demo smart plug 改为 Demo HomeKit bulb/)]));
+    await expect
+      .poll(() => history.allTextContents())
+      .toEqual(expect.arrayContaining(['产品更换已撤回', expect.stringMatching(/^申请更换产品：Demo smart plug 改为 Demo HomeKit bulb/)]));
     await shot(page, 'supervisor-history-zh');
     await page.getByTestId('lang-en').click();
 
@@ -283,11 +327,15 @@ describe('station UI in the browser host, on the real services', () => {
     // the ledger settles it by what the module really holds
     const settled = st.app.runtime.station!.ledger.license(suspect.uuid).state;
     expect(settled).toBe(flash?.uuid === suspect.uuid ? 'verified' : 'void');
-    expect(await page.getByTestId('notice').textContent()).toContain(settled === 'verified' ? 'holds this license' : 'does not hold this license');
+    expect(await page.getByTestId('notice').textContent()).toContain(
+      settled === 'verified' ? 'holds this license' : 'does not hold this license',
+    );
 
     await page.getByTestId('tab-audit').click();
     await page.getByTestId('audit-check').click();
-    await expect.poll(() => page.getByTestId('audit-result').textContent()).toMatch(/The audit chain is intact: \d+ entries checked, and all \d+ licenses agree with it\./);
+    await expect
+      .poll(() => page.getByTestId('audit-result').textContent())
+      .toMatch(/The audit chain is intact: \d+ entries checked, and all \d+ licenses agree with it\./);
     await page.getByTestId('report-code').click();
     await expect.poll(() => st.codes.get('report_export')).toBeDefined();
     await page.locator('input[name=reportCode]').fill(st.codes.get('report_export')!);
@@ -315,7 +363,12 @@ describe('station UI in the browser host, on the real services', () => {
     await page.getByTestId('dashboard-totals').waitFor();
     await page.waitForTimeout(300);
     // the header is the sum of the hours and of the reasons
-    const d = await callService<{ totals: { verified: number; failed: number; suspect: number }; burnsPerHour: { verified: number; failed: number; suspect: number }[]; failuresBySlot: { reasons: { count: number }[] }[]; failuresByGroup: { reasons: { count: number }[] }[] }>(st, 'reports.dashboard', { range: 'shift' });
+    const d = await callService<{
+      totals: { verified: number; failed: number; suspect: number };
+      burnsPerHour: { verified: number; failed: number; suspect: number }[];
+      failuresBySlot: { reasons: { count: number }[] }[];
+      failuresByGroup: { reasons: { count: number }[] }[];
+    }>(st, 'reports.dashboard', { range: 'shift' });
     const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
     for (const k of ['verified', 'failed', 'suspect'] as const) expect(sum(d.burnsPerHour.map((h) => h[k]))).toBe(d.totals[k]);
     expect(sum(d.failuresBySlot.flatMap((x) => x.reasons.map((r) => r.count)))).toBe(d.totals.failed + d.totals.suspect);

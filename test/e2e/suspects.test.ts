@@ -38,13 +38,17 @@ describe('settling suspects in the supervisor console', () => {
     const notice = () => page.getByTestId('notice').textContent();
     // each read-back stops the slot, looks for its programmer and reads the module: seconds on a loaded machine
     const slow = { timeout: 15_000 };
-    expect(await card(first!.uuid).getByTestId('suspect-module').textContent()).toMatch(/^Put the module from slot 1 at \d\d:\d\d \(serial label SN-0101\) back in its jig, then read it back\.$/);
+    expect(await card(first!.uuid).getByTestId('suspect-module').textContent()).toMatch(
+      /^Put the module from slot 1 at \d\d:\d\d \(serial label SN-0101\) back in its jig, then read it back\.$/,
+    );
     await shot(page, 'supervisor-suspects');
 
     // 1. another module (label SN-0999) is refused; the one labelled SN-0101 settles the license
     await card(first!.uuid).getByTestId('suspect-serial').fill('SN-0999');
     await card(first!.uuid).getByTestId('read-back').click();
-    await expect.poll(notice, slow).toMatch(/^This is not the module that was in slot 1 at \d\d:\d\d, serial label SN-0101: put that module in the jig\./);
+    await expect
+      .poll(notice, slow)
+      .toMatch(/^This is not the module that was in slot 1 at \d\d:\d\d, serial label SN-0101: put that module in the jig\./);
     expect(st.app.runtime.station!.ledger.license(first!.uuid).state).toBe('suspect');
     await ports[0]!.fleet.swap(ports[0]!.index, { flash: flashes[0] ?? {} });
     await card(first!.uuid).getByTestId('suspect-serial').fill('SN-0101');

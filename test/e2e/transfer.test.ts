@@ -22,7 +22,11 @@ let env: DemoEnvironment;
 let browser: Browser;
 const closers: (() => Promise<unknown>)[] = [];
 
-interface App { app: Awaited<ReturnType<typeof openStationApp>>; host: BrowserHost; dir: string }
+interface App {
+  app: Awaited<ReturnType<typeof openStationApp>>;
+  host: BrowserHost;
+  dir: string;
+}
 
 async function stationApp(name: string, enrollmentCode: string): Promise<App> {
   const dir = join(env.dir, name);
@@ -37,8 +41,15 @@ async function stationApp(name: string, enrollmentCode: string): Promise<App> {
     syncIntervalMs: 60_000,
   });
   const host = await startBrowserHost({ dispatcher: app.dispatcher, staticDir: rendererDir });
-  closers.unshift(async () => { await host.close(); await app.close(); });
-  const r = await app.dispatcher.dispatch('setup.startDemo', { keyProtection: { kind: 'passphrase', passphrase: 'correct horse battery' }, supervisorPin: '4321' }, { sessionKey: 'setup' });
+  closers.unshift(async () => {
+    await host.close();
+    await app.close();
+  });
+  const r = await app.dispatcher.dispatch(
+    'setup.startDemo',
+    { keyProtection: { kind: 'passphrase', passphrase: 'correct horse battery' }, supervisorPin: '4321' },
+    { sessionKey: 'setup' },
+  );
   if (!r.ok) throw new Error(`${name}: ${r.error.message}`);
   return { app, host, dir };
 }
@@ -58,7 +69,13 @@ async function openConsole(s: App): Promise<{ page: Page; errors: string[] }> {
     await opened.page.getByTestId('pin').fill('4321');
     await opened.page.keyboard.press('Enter');
     const tab = opened.page.getByTestId('tab-transfers');
-    if (await tab.waitFor({ timeout: 3000 }).then(() => true, () => false)) break;
+    if (
+      await tab.waitFor({ timeout: 3000 }).then(
+        () => true,
+        () => false,
+      )
+    )
+      break;
     if (attempt === 2) throw new Error(`the supervisor console did not open: ${await opened.page.locator('body').innerText()}`);
     await opened.page.waitForTimeout(1100);
   }
@@ -121,7 +138,9 @@ describe('transfer bundles in the supervisor console', () => {
     expect(await dialog.textContent()).toContain(`${left - 5} unused licenses left`);
     await shot(pa.page, 'transfer-export-passphrase');
     // the licenses left the group at once, the screen says so, and the passphrase is gone when the dialog closes
-    expect((await call<{ groups: GroupSummary[] }>(a, 'station.overview')).groups.find((g) => g.id === plug.id)!.counts.left).toBe(left - 5);
+    expect((await call<{ groups: GroupSummary[] }>(a, 'station.overview')).groups.find((g) => g.id === plug.id)!.counts.left).toBe(
+      left - 5,
+    );
     await dialog.getByTestId('bundle-dialog-close').click();
     await expect.poll(() => exportForm.locator(`option[value="${plug.id}"]`).textContent()).toContain(`${left - 5} unused`);
     expect(await pa.page.locator('body').textContent()).not.toContain(passphrase);
@@ -143,7 +162,9 @@ describe('transfer bundles in the supervisor console', () => {
     await importBundle(pb.page, { path: filePath }, passphrase);
     const again = importForm.getByTestId('bundle-import-error');
     expect(await again.getAttribute('data-code')).toBe('BUNDLE_ALREADY_IMPORTED');
-    expect(await again.textContent()).toMatch(/BUNDLE_ALREADY_IMPORTED.*This bundle was already imported on .* \(5 licenses\): a bundle is accepted once\./);
+    expect(await again.textContent()).toMatch(
+      /BUNDLE_ALREADY_IMPORTED.*This bundle was already imported on .* \(5 licenses\): a bundle is accepted once\./,
+    );
     await pb.page.getByTestId('lang-zh').click();
     await expect.poll(() => again.textContent()).toContain('每个转移包只能导入一次');
     expect(await again.textContent()).toContain('BUNDLE_ALREADY_IMPORTED');
@@ -171,7 +192,9 @@ describe('transfer bundles in the supervisor console', () => {
     await call(a, 'sync.syncNow');
     await call(b, 'sync.syncNow');
     await expect.poll(() => inRow.getAttribute('data-status')).toBe('applied');
-    expect((await call<OfflineOutcome[]>(a, 'sync.outcomes')).filter((o) => o.kind === 'transfer_out').map((o) => o.status)).toEqual(['applied']);
+    expect((await call<OfflineOutcome[]>(a, 'sync.outcomes')).filter((o) => o.kind === 'transfer_out').map((o) => o.status)).toEqual([
+      'applied',
+    ]);
     expect(await pb.page.getByTestId('refused-reports').textContent()).toContain('The hub refused no report.');
     // an empty outbox takes no room in the status
     await expect.poll(() => pb.page.getByTestId('sync-status').textContent()).toMatch(/^Online(?!.*outbox)/);
@@ -186,7 +209,9 @@ describe('transfer bundles in the supervisor console', () => {
     await pc.page.getByTestId('tab-outcomes').click();
     const refusedRow = pc.page.locator('[data-testid=outcome-row][data-kind=transfer_in]');
     await expect.poll(() => refusedRow.getAttribute('data-status')).toBe('rejected');
-    expect(await refusedRow.textContent()).toMatch(/Rejected.*5 licenses in this bundle were used meanwhile.*Bundle group blocked; 5 unused licenses removed from this station\./);
+    expect(await refusedRow.textContent()).toMatch(
+      /Rejected.*5 licenses in this bundle were used meanwhile.*Bundle group blocked; 5 unused licenses removed from this station\./,
+    );
     await shot(pc.page, 'transfer-outcome-rejected');
     expect([...pa.errors, ...pb.errors, ...pc.errors]).toEqual([]);
   }, 60_000);

@@ -32,11 +32,32 @@ describe('the station in Chinese', () => {
     await page.getByTestId('stop-all').click();
     // an operation for the offline-operations tab
     await callService(st, 'supervisor.login', { pin: '4321' });
-    await callService(st, 'supervisor.split', { groupId: (await overview(st)).groups.find((g) => g.blocked === null)!.id, purchased: 2, free: 0, name: 'Split for the tab' });
+    await callService(st, 'supervisor.split', {
+      groupId: (await overview(st)).groups.find((g) => g.blocked === null)!.id,
+      purchased: 2,
+      free: 0,
+      name: 'Split for the tab',
+    });
     const { groups } = await overview(st);
     const data = [
-      ...groups.flatMap((g) => [g.name, g.productName ?? '']), 'Demo smart plug', 'Demo HomeKit bulb', 'Demo',
-      'demo-operator', 'demo-factory', 'the test phone', 'Line 1', 'Line 2', 'bench 1', 'tuya-auc', 'tuyaopen-cli', 'HomeKit', 'Find My', 'Esc', 'PIN', 'PID', 'MAC',
+      ...groups.flatMap((g) => [g.name, g.productName ?? '']),
+      'Demo smart plug',
+      'Demo HomeKit bulb',
+      'Demo',
+      'demo-operator',
+      'demo-factory',
+      'the test phone',
+      'Line 1',
+      'Line 2',
+      'bench 1',
+      'tuya-auc',
+      'tuyaopen-cli',
+      'HomeKit',
+      'Find My',
+      'Esc',
+      'PIN',
+      'PID',
+      'MAC',
     ].filter((d) => d.length > 0);
     const found = new Map<string, string[]>();
     const look = async (where: string): Promise<void> => {
@@ -46,7 +67,10 @@ describe('the station in Chinese', () => {
     await look('operator');
     await shot(page, 'zh-operator');
     await page.keyboard.press('F3');
-    await page.getByTestId('dashboard').waitFor().catch(() => undefined);
+    await page
+      .getByTestId('dashboard')
+      .waitFor()
+      .catch(() => undefined);
     await page.waitForLoadState('networkidle').catch(() => undefined);
     await look('dashboard');
     await page.keyboard.press('F2');

@@ -23,7 +23,11 @@ export const testAuthConfig = { scryptCost: 2 ** 10 };
 export async function apiKeyFor(deps: HubDeps, role: Role, factoryId?: string): Promise<string> {
   const name = `test-${role}-${randomBytes(3).toString('hex')}`;
   // Verified contacts (trusted), so the account's download codes have somewhere to go.
-  const { account } = await createAccount(deps, { name, role, ...(factoryId ? { factoryId } : {}), email: `${name}@test.example`, phone: '+15550001234' }, { trusted: {} });
+  const { account } = await createAccount(
+    deps,
+    { name, role, ...(factoryId ? { factoryId } : {}), email: `${name}@test.example`, phone: '+15550001234' },
+    { trusted: {} },
+  );
   return (await createApiKey(deps, account.id, 'tests')).key;
 }
 
@@ -36,7 +40,12 @@ export async function operatorKeys(deps: HubDeps): Promise<OperatorKeys> {
  * accounts and API keys, not for what the hub's own key seals or keys (authkeys, TOTP secrets, enrollment codes).
  */
 export const setupDeps = (store: Store, ring: Keyring = keyring(masterKey(randomBytes(32)))): HubDeps => ({
-  instanceId: 'test-setup', store, clock: systemClock, logger: silentLogger, sender: channelSender({}), keyring: ring,
+  instanceId: 'test-setup',
+  store,
+  clock: systemClock,
+  logger: silentLogger,
+  sender: channelSender({}),
+  keyring: ring,
   config: { ...defaultHubConfig, auth: { ...defaultHubConfig.auth, ...testAuthConfig } },
 });
 
@@ -53,7 +62,9 @@ export async function operatorKeysOn(db: string, schema?: string): Promise<Opera
 /** The route a call is for, found in the route table. */
 export function routeOf(method: string, url: string): HubRouteDef | undefined {
   const path = url.split('?')[0]!;
-  return (Object.values(hubRoutes) as HubRouteDef[]).find((r) => r.method === method && new RegExp(`^${r.url.replace(/:[a-z]+/gi, '[^/]+')}$`).test(path));
+  return (Object.values(hubRoutes) as HubRouteDef[]).find(
+    (r) => r.method === method && new RegExp(`^${r.url.replace(/:[a-z]+/gi, '[^/]+')}$`).test(path),
+  );
 }
 
 /** The role a hub operator would use for a route: the owner for the credential work, else the first role allowed. */

@@ -11,7 +11,10 @@ import { chunks } from '../../hub/services/util';
 import type { Store } from '../../hub/store';
 import { setupDeps } from './hub-accounts';
 
-export interface FleetStation { id: string; token: string }
+export interface FleetStation {
+  id: string;
+  token: string;
+}
 type BurnItem = Extract<PushItem, { kind: 'burn' }>;
 
 /** Trades each enrollment code for a station token, on the store (the hub's master key, in hex: codes are keyed hashes). */
@@ -26,7 +29,11 @@ export async function enrollOnStore(store: Store, codes: readonly string[], mast
 }
 
 export async function stationPost<T>(base: string, path: string, body: unknown, token: string): Promise<{ status: number; body: T }> {
-  const res = await fetch(base + path, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(base + path, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, body: (await res.json()) as T };
 }
 
@@ -48,10 +55,15 @@ export async function pullAll(base: string, token: string, limit = 1000): Promis
   }
 }
 
-export const burnItems = (uuids: readonly string[]): BurnItem[] => uuids.map((uuid) => ({ kind: 'burn', key: randomUUID(), uuid, burnedAt: new Date().toISOString() }));
+export const burnItems = (uuids: readonly string[]): BurnItem[] =>
+  uuids.map((uuid) => ({ kind: 'burn', key: randomUUID(), uuid, burnedAt: new Date().toISOString() }));
 
 /** A push as the station saw it: `applied` once a 200 answered every item applied; `unknown` when no answer came. */
-export interface SentPush { station: FleetStation; items: BurnItem[]; answer: 'applied' | 'unknown' }
+export interface SentPush {
+  station: FleetStation;
+  items: BurnItem[];
+  answer: 'applied' | 'unknown';
+}
 
 /** Every push sent, how it was answered, and how often the hub said it applied each key for the first time. */
 export class PushLedger {
@@ -75,7 +87,8 @@ export class PushLedger {
     this.latenciesMs.push(performance.now() - t);
     const refused = r.status !== 200 ? r.body : r.body.outcomes.find((o) => o.status !== 'applied');
     if (refused) throw new Error(`push refused: ${r.status} ${JSON.stringify(refused)}`);
-    for (const o of r.body.outcomes) if (!o.replayed) this.#fresh.set(`${station.id}/${o.key}`, (this.#fresh.get(`${station.id}/${o.key}`) ?? 0) + 1);
+    for (const o of r.body.outcomes)
+      if (!o.replayed) this.#fresh.set(`${station.id}/${o.key}`, (this.#fresh.get(`${station.id}/${o.key}`) ?? 0) + 1);
     if (record) this.pushes.push({ station, items, answer: 'applied' });
     return 'applied';
   }
@@ -110,8 +123,20 @@ export async function tallyOnHub(store: Store, ledger: PushLedger): Promise<Flee
   const applied = new Set<string>();
   const burnedBy = new Map<string, string | null>();
   for (const part of chunks(stationIds, 200)) {
-    for (const r of await store.db.selectFrom('push_items').select(['station_id', 'idem_key']).where('station_id', 'in', part).where('status', '=', 'applied').execute()) applied.add(`${r.station_id}/${r.idem_key}`);
-    for (const r of await store.db.selectFrom('licenses').select(['uuid', 'station_id']).where('station_id', 'in', part).where('status', '=', 'burned').execute()) burnedBy.set(r.uuid, r.station_id);
+    for (const r of await store.db
+      .selectFrom('push_items')
+      .select(['station_id', 'idem_key'])
+      .where('station_id', 'in', part)
+      .where('status', '=', 'applied')
+      .execute())
+      applied.add(`${r.station_id}/${r.idem_key}`);
+    for (const r of await store.db
+      .selectFrom('licenses')
+      .select(['uuid', 'station_id'])
+      .where('station_id', 'in', part)
+      .where('status', '=', 'burned')
+      .execute())
+      burnedBy.set(r.uuid, r.station_id);
   }
   const sent = new Map<string, { station: string; uuid: string; acknowledged: boolean }>();
   let partial = 0;

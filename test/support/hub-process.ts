@@ -24,7 +24,11 @@ function killGroup(c: ChildProcess): void {
   try {
     process.kill(-c.pid, 'SIGKILL');
   } catch {
-    try { c.kill('SIGKILL'); } catch { /* already gone */ }
+    try {
+      c.kill('SIGKILL');
+    } catch {
+      /* already gone */
+    }
   }
 }
 
@@ -44,7 +48,9 @@ export async function stopAllHubProcesses(): Promise<void> {
 export const runningHubPids = (): number[] => [...owned].filter(alive).map((c) => c.pid!);
 
 // A test runner that exits (or a failed test file) must not leave a hub behind: detached children outlive us otherwise.
-process.once('exit', () => { for (const c of owned) killGroup(c); });
+process.once('exit', () => {
+  for (const c of owned) killGroup(c);
+});
 
 export async function freePort(): Promise<number> {
   const srv = createServer();
@@ -94,9 +100,16 @@ export async function startHubProcess(dbPath: string, options: HubProcessOptions
       // Already running: a second process would lose the port race and the first would be left unowned (the old leak).
       if (child && alive(child)) return;
       stderr = '';
-      const c = spawn(process.execPath, ['--import', 'tsx', join(root, 'hub', 'cli.ts'), 'start', ...store, '--port', String(port), '--host', '127.0.0.1'], {
-        cwd: root, env: { ...process.env, HUB_LOG_LEVEL: options.logLevel ?? 'debug', ...storeEnv, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true,
-      });
+      const c = spawn(
+        process.execPath,
+        ['--import', 'tsx', join(root, 'hub', 'cli.ts'), 'start', ...store, '--port', String(port), '--host', '127.0.0.1'],
+        {
+          cwd: root,
+          env: { ...process.env, HUB_LOG_LEVEL: options.logLevel ?? 'debug', ...storeEnv, ...options.env },
+          stdio: ['ignore', 'pipe', 'pipe'],
+          detached: true,
+        },
+      );
       child = c;
       owned.add(c);
       c.once('exit', () => owned.delete(c));
@@ -106,7 +119,10 @@ export async function startHubProcess(dbPath: string, options: HubProcessOptions
       const err = processLogLines();
       c.stdout?.on('data', (d: Buffer) => out.write(d));
       c.stdout?.on('end', () => out.end());
-      c.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); err.write(d); });
+      c.stderr?.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        err.write(d);
+      });
       c.stderr?.on('end', () => err.end());
       const deadline = Date.now() + 20_000;
       try {
@@ -115,7 +131,9 @@ export async function startHubProcess(dbPath: string, options: HubProcessOptions
           try {
             const r = await fetch(`${hub.url}/v1/health`);
             if (r.ok) break;
-          } catch { /* not up yet */ }
+          } catch {
+            /* not up yet */
+          }
           if (Date.now() > deadline) throw new Error(`hub did not start: ${stderr}`);
           await new Promise((r) => setTimeout(r, 100));
         }
@@ -133,7 +151,10 @@ export async function startHubProcess(dbPath: string, options: HubProcessOptions
     async admin(method, path, body) {
       const r = await fetch(hub.url + path, {
         method,
-        headers: { authorization: `Bearer ${keyFor(keys, method, path)}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        headers: {
+          authorization: `Bearer ${keyFor(keys, method, path)}`,
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       });
       const json = (await r.json()) as unknown;
@@ -149,11 +170,12 @@ export async function startHubProcess(dbPath: string, options: HubProcessOptions
 const alphabet = '0123456789abcdefghijklmnopqrstuvwxyz';
 const keyAlphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const pick = (a: string, n: number): string => Array.from(randomBytes(n), (b) => a[b % a.length]).join('');
-export const makeLicenses = (n: number): { uuid: string; authkey: string }[] => Array.from({ length: n }, () => {
-  const authkey = pick(keyAlphabet, 32);
-  registerSecret(authkey);
-  return { uuid: pick(alphabet, 20), authkey };
-});
+export const makeLicenses = (n: number): { uuid: string; authkey: string }[] =>
+  Array.from({ length: n }, () => {
+    const authkey = pick(keyAlphabet, 32);
+    registerSecret(authkey);
+    return { uuid: pick(alphabet, 20), authkey };
+  });
 
 export interface HubFixture {
   factoryId: string;
@@ -181,12 +203,27 @@ export async function seedFactory(hub: HubProcess, stations = 1): Promise<HubFix
 }
 
 /** A credential with `purchased` (+ `free`) licenses, assigned to a station (or the line when stationId is null). */
-export async function seedGroup(hub: HubProcess, fx: HubFixture, opts: { purchased: number; free?: number; stationId: string | null }): Promise<{ id: string; uuids: string[] }> {
-  const cred = await hub.admin('POST', '/v1/admin/credentials', { pid: fx.pid, owner: 'mine', deliveryMode: 'credential', firmwareKey: 'fw-key-1', chip: 'BK7231N' });
+export async function seedGroup(
+  hub: HubProcess,
+  fx: HubFixture,
+  opts: { purchased: number; free?: number; stationId: string | null },
+): Promise<{ id: string; uuids: string[] }> {
+  const cred = await hub.admin('POST', '/v1/admin/credentials', {
+    pid: fx.pid,
+    owner: 'mine',
+    deliveryMode: 'credential',
+    firmwareKey: 'fw-key-1',
+    chip: 'BK7231N',
+  });
   const bought = makeLicenses(opts.purchased);
-  for (let i = 0; i < bought.length; i += 100_000) await hub.admin('POST', `/v1/admin/credentials/${cred.id}/licenses`, { kind: 'purchased', licenses: bought.slice(i, i + 100_000) });
+  for (let i = 0; i < bought.length; i += 100_000)
+    await hub.admin('POST', `/v1/admin/credentials/${cred.id}/licenses`, { kind: 'purchased', licenses: bought.slice(i, i + 100_000) });
   const free = makeLicenses(opts.free ?? 0);
   if (free.length > 0) await hub.admin('POST', `/v1/admin/credentials/${cred.id}/licenses`, { kind: 'free', licenses: free });
-  await hub.admin('POST', `/v1/admin/credentials/${cred.id}/assign`, { factoryId: fx.factoryId, lineId: fx.lineId, stationId: opts.stationId });
+  await hub.admin('POST', `/v1/admin/credentials/${cred.id}/assign`, {
+    factoryId: fx.factoryId,
+    lineId: fx.lineId,
+    stationId: opts.stationId,
+  });
   return { id: cred.id, uuids: [...bought, ...free].map((l) => l.uuid) };
 }

@@ -35,8 +35,7 @@ export function registerSecretsIn(value: unknown, parentKey = ''): void {
       // An upper-case `code` is an error or refusal code (LICENSE_NOT_HELD), not a secret.
       if (typeof v === 'string' && secretKey.test(k)) {
         if (!/^[A-Z][A-Z0-9_]+$/.test(v)) registerSecret(v);
-      }
-      else registerSecretsIn(v, k);
+      } else registerSecretsIn(v, k);
     }
   }
 }
@@ -74,16 +73,23 @@ export function sinkLogger(): pino.Logger {
   return shared;
 }
 
-export interface LogLeak { secret: string; line: string }
+export interface LogLeak {
+  secret: string;
+  line: string;
+}
 
 /** Every registered secret found in a written log line (the secret is shown masked). */
 export function findSecretsInLog(): LogLeak[] {
   const found: LogLeak[] = [];
   if (secrets.size === 0) return found;
   // Whole tokens only: a 6-digit code must not match inside a timestamp or a duration.
-  const patterns = [...secrets].map((s) => ({ s, re: new RegExp(`(?<![0-9A-Za-z.])${s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![0-9A-Za-z])`) }));
+  const patterns = [...secrets].map((s) => ({
+    s,
+    re: new RegExp(`(?<![0-9A-Za-z.])${s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![0-9A-Za-z])`),
+  }));
   for (const line of lines) {
-    for (const { s, re } of patterns) if (line.includes(s) && re.test(line)) found.push({ secret: `${s.slice(0, 2)}…(${s.length})`, line: line.slice(0, 300) });
+    for (const { s, re } of patterns)
+      if (line.includes(s) && re.test(line)) found.push({ secret: `${s.slice(0, 2)}…(${s.length})`, line: line.slice(0, 300) });
   }
   return found;
 }

@@ -17,9 +17,17 @@ export interface ChildRun {
  * `timeoutMs`. Resolves on 'close' (all output read); `until: 'exit'` resolves
  * when the child itself exits, for children whose own children may hold the pipes.
  */
-export function runTsx(script: string, args: string[] = [], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; until?: 'close' | 'exit' } = {}): Promise<ChildRun> {
+export function runTsx(
+  script: string,
+  args: string[] = [],
+  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; until?: 'close' | 'exit' } = {},
+): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: repoRoot, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+      cwd: repoRoot,
+      env: options.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -16,7 +16,8 @@ export function seededRandom(seed: number): () => number {
 /** The seed from `env[name]` (to replay a run), else a fresh one; says which on the console. */
 export function seedFromEnv(name: string, label: string): number {
   const given = process.env[name];
-  if (given !== undefined && !/^\d+$/.test(given)) throw new Error(`${name} must be a whole number (the seed a run printed); got "${given}".`);
+  if (given !== undefined && !/^\d+$/.test(given))
+    throw new Error(`${name} must be a whole number (the seed a run printed); got "${given}".`);
   const seed = given !== undefined ? Number(given) >>> 0 : Math.floor(Math.random() * 2 ** 32);
   console.log(`[${label}] seed ${seed}${given !== undefined ? ' (from ' + name + ')' : ''}; replay with ${name}=${seed}`);
   return seed;

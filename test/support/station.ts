@@ -16,18 +16,36 @@ export interface TestStation {
 }
 
 /** A new vault `<dir>/<name>.vault`; with `reopen`, the one already there. With `anchorPath`, the vault keeps its anchor there. */
-export async function openTestStation(dir: string, name: string, options: Partial<SyncEngineOptions> = {}, at: { reopen?: boolean; anchorPath?: string } = {}): Promise<TestStation> {
-  const vaultOptions = { path: join(dir, `${name}.vault`), wrapper: testWrapper(), ...(at.anchorPath ? { anchorPath: at.anchorPath } : {}) };
+export async function openTestStation(
+  dir: string,
+  name: string,
+  options: Partial<SyncEngineOptions> = {},
+  at: { reopen?: boolean; anchorPath?: string } = {},
+): Promise<TestStation> {
+  const vaultOptions = {
+    path: join(dir, `${name}.vault`),
+    wrapper: testWrapper(),
+    ...(at.anchorPath ? { anchorPath: at.anchorPath } : {}),
+  };
   const vault = at.reopen ? await Vault.open(vaultOptions) : await Vault.create(vaultOptions);
   const ledger = new Ledger(vault);
-  const sync = new SyncEngine({ vault, ledger, intervalMs: 60_000, backoff: { baseMs: 50, maxMs: 400 }, requestTimeoutMs: 5000, ...options });
+  const sync = new SyncEngine({
+    vault,
+    ledger,
+    intervalMs: 60_000,
+    backoff: { baseMs: 50, maxMs: 400 },
+    requestTimeoutMs: 5000,
+    ...options,
+  });
   // The station's hub token is a secret the hub's log must never hold (test/support/log-sink.ts).
   registerSecret(vault.getSecret(TOKEN_SECRET));
   sync.subscribe((event, payload) => {
     if (event === 'onSyncStatus' && 'enrolled' in payload && payload.enrolled) registerSecret(vault.getSecret(TOKEN_SECRET));
   });
   return {
-    vault, ledger, sync,
+    vault,
+    ledger,
+    sync,
     async close() {
       await sync.stop();
       vault.close();
@@ -42,7 +60,13 @@ export async function openTestStation(dir: string, name: string, options: Partia
 export async function burnOne(ledger: Ledger, groupId: string, slot = 'slot-1'): Promise<Reservation> {
   const r = ledger.reserve(groupId, { slot });
   await ledger.beforeWrite(r)({ uuid: null, authkey: null, mac: null });
-  const mac = Array.from({ length: 6 }, () => Math.floor(Math.random() * 256).toString(16).padStart(2, '0')).join(':').toUpperCase();
+  const mac = Array.from({ length: 6 }, () =>
+    Math.floor(Math.random() * 256)
+      .toString(16)
+      .padStart(2, '0'),
+  )
+    .join(':')
+    .toUpperCase();
   ledger.finishBurn(r, { ok: true, exposure: 'verified', module: { uuid: r.uuid, authkey: r.authkey, mac }, durationMs: 0 });
   return r;
 }
@@ -51,7 +75,13 @@ export async function burnOne(ledger: Ledger, groupId: string, slot = 'slot-1'):
 export async function spoilOne(ledger: Ledger, groupId: string, slot = 'slot-1'): Promise<Reservation> {
   const r = ledger.reserve(groupId, { slot });
   await ledger.beforeWrite(r)({ uuid: null, authkey: null, mac: null });
-  ledger.finishBurn(r, { ok: false, exposure: 'sent-outcome-unknown', step: 'write', error: { code: 'DISCONNECTED', message: 'unplugged' }, durationMs: 0 });
+  ledger.finishBurn(r, {
+    ok: false,
+    exposure: 'sent-outcome-unknown',
+    step: 'write',
+    error: { code: 'DISCONNECTED', message: 'unplugged' },
+    durationMs: 0,
+  });
   ledger.voidSuspect(r.uuid, 'module scrapped');
   return r;
 }

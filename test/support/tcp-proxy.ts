@@ -139,14 +139,19 @@ export async function startTcpProxy(targetPort: number | readonly number[], opti
   return {
     port,
     url: `http://127.0.0.1:${port}`,
-    setTarget: (p) => { targets = ([] as number[]).concat(p); },
+    setTarget: (p) => {
+      targets = ([] as number[]).concat(p);
+    },
     chaos,
     stats,
     replaysAnswered: () => (unanswered === 0 ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve))),
-    dropAll: () => { for (const s of open) s.destroy(); },
-    close: () => new Promise<void>((resolve) => {
+    dropAll: () => {
       for (const s of open) s.destroy();
-      server.close(() => resolve());
-    }),
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of open) s.destroy();
+        server.close(() => resolve());
+      }),
   };
 }

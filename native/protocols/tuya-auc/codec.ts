@@ -24,7 +24,7 @@ export const AucCommand = {
 export type AucCommandCode = (typeof AucCommand)[keyof typeof AucCommand];
 
 export const commandName = (code: number): string =>
-  (Object.entries(AucCommand).find(([, v]) => v === code)?.[0] ?? `0x${code.toString(16).padStart(2, '0')}`);
+  Object.entries(AucCommand).find(([, v]) => v === code)?.[0] ?? `0x${code.toString(16).padStart(2, '0')}`;
 
 export const AUC_HEAD = 0x66;
 /** MCU-protocol frames start 0x55 0xAA: not ours, but their header still restarts the module's receiver. */
@@ -55,7 +55,8 @@ export function checksum(bytes: Uint8Array, end = bytes.length): number {
 /** One frame: 66 AA version command lenHi lenLo data checksum. */
 export function encodeFrame(command: number, data: Uint8Array = Buffer.alloc(0), version = 0x00): Buffer {
   if (!Number.isInteger(command) || command < 0 || command > 0xff) throw new AppError('FRAME_INVALID', `Command ${command} is not a byte.`);
-  if (version !== 0x00 && version !== 0x01) throw new AppError('FRAME_INVALID', `Version ${version} is not 0x00 or 0x01; the module would drop the frame.`);
+  if (version !== 0x00 && version !== 0x01)
+    throw new AppError('FRAME_INVALID', `Version ${version} is not 0x00 or 0x01; the module would drop the frame.`);
   if (data.length > 0xffff) throw new AppError('FRAME_INVALID', `Frame data of ${data.length} bytes does not fit the 2-byte length.`);
   const out = Buffer.allocUnsafe(AUC_OVERHEAD + data.length);
   out[0] = AUC_HEAD;
@@ -71,7 +72,11 @@ export function encodeFrame(command: number, data: Uint8Array = Buffer.alloc(0),
 /** A host frame, refused before anything is sent when the module would drop it for its length. */
 export function encodeHostFrame(command: number, data: Uint8Array = Buffer.alloc(0), version = 0x00): Buffer {
   if (data.length > AUC_MAX_HOST_DATA) {
-    throw new AppError('FRAME_TOO_LONG', `${commandName(command)} data is ${data.length} bytes; the module silently drops more than ${AUC_MAX_HOST_DATA}.`, { length: data.length });
+    throw new AppError(
+      'FRAME_TOO_LONG',
+      `${commandName(command)} data is ${data.length} bytes; the module silently drops more than ${AUC_MAX_HOST_DATA}.`,
+      { length: data.length },
+    );
   }
   return encodeFrame(command, data, version);
 }
@@ -236,15 +241,27 @@ const SAFE_TEXT = /^[\x21\x23-\x5b\x5d-\x7e]+$/; // printable ASCII without quot
  * Checks that a license fits this protocol's fixed byte layout. Returns the
  * INVALID_LICENSE error to show the operator, or null when it fits.
  */
-export function checkAuthInfo(info: { uuid: string; authkey: string; mac?: string | undefined; pid?: string | undefined }, options: { pidRequired: boolean }): AppError | null {
-  const bad = (rejection: LicenseRejection, why: string) => new AppError('INVALID_LICENSE', `This license cannot be burned over tuya-auc: ${why}. Nothing was sent; set this license aside and pick one made for this module.`, { rejection, uuidLength: info.uuid.length });
-  if (info.uuid.length !== 16 || !SAFE_TEXT.test(info.uuid)) return bad('uuid', `the uuid must be exactly 16 plain characters (it has ${info.uuid.length})`);
-  if (info.authkey.length !== 32 || !SAFE_TEXT.test(info.authkey)) return bad('authkey', `the authkey must be exactly 32 plain characters (it has ${info.authkey.length})`);
-  if (info.mac === undefined || info.mac === '') return bad('mac-missing', 'it carries no MAC address, and this protocol needs one from the license list');
+export function checkAuthInfo(
+  info: { uuid: string; authkey: string; mac?: string | undefined; pid?: string | undefined },
+  options: { pidRequired: boolean },
+): AppError | null {
+  const bad = (rejection: LicenseRejection, why: string) =>
+    new AppError(
+      'INVALID_LICENSE',
+      `This license cannot be burned over tuya-auc: ${why}. Nothing was sent; set this license aside and pick one made for this module.`,
+      { rejection, uuidLength: info.uuid.length },
+    );
+  if (info.uuid.length !== 16 || !SAFE_TEXT.test(info.uuid))
+    return bad('uuid', `the uuid must be exactly 16 plain characters (it has ${info.uuid.length})`);
+  if (info.authkey.length !== 32 || !SAFE_TEXT.test(info.authkey))
+    return bad('authkey', `the authkey must be exactly 32 plain characters (it has ${info.authkey.length})`);
+  if (info.mac === undefined || info.mac === '')
+    return bad('mac-missing', 'it carries no MAC address, and this protocol needs one from the license list');
   if (!/^[0-9A-Fa-f]{12}$/.test(info.mac)) return bad('mac', 'the MAC must be 12 hexadecimal digits');
   if (options.pidRequired) {
     if (info.pid === undefined || info.pid === '') return bad('pid-missing', 'this module asks for the product PID and none was given');
-    if (info.pid.length > AUC_MAX_PID || !SAFE_TEXT.test(info.pid)) return bad('pid', `the product PID must be 1 to ${AUC_MAX_PID} plain characters (it has ${info.pid.length})`);
+    if (info.pid.length > AUC_MAX_PID || !SAFE_TEXT.test(info.pid))
+      return bad('pid', `the product PID must be 1 to ${AUC_MAX_PID} plain characters (it has ${info.pid.length})`);
   }
   return null;
 }
@@ -327,7 +344,15 @@ export function parseQueryInfo(data: Buffer): AucInfo | null {
 export const isEmptyField = (b: Uint8Array): boolean => b.length === 0 || b.every((x) => x === 0x00) || b.every((x) => x === 0xff);
 
 /** Builds QUERY_INFO's answer (module side): fixed widths, NUL-filled when empty. */
-export function encodeQueryInfo(info: { authkey: string | null; hid: string | null; uuid: string | null; mac: string | null; firmName: string; firmVer: string; prodTest?: boolean }): Buffer {
+export function encodeQueryInfo(info: {
+  authkey: string | null;
+  hid: string | null;
+  uuid: string | null;
+  mac: string | null;
+  firmName: string;
+  firmVer: string;
+  prodTest?: boolean;
+}): Buffer {
   const field = (v: string | null, width: number) => (v === null ? '\0'.repeat(width) : v.padEnd(width, '\0').slice(0, width));
   return Buffer.from(
     `{"ret":true,"auzKey":"${field(info.authkey, 32)}","hid":"${field(info.hid, 19)}","uuid":"${field(info.uuid, 16)}","mac":"${field(info.mac, 12)}","firmName":"${info.firmName}","firmVer":"${info.firmVer}","prod_test":${info.prodTest ? 'true' : 'false'}}`,

@@ -77,7 +77,11 @@ export class TuyaAucDriver implements ModuleDriver {
       try {
         const frame = await this.request(AucCommand.ENTER, undefined, this.timeouts.enter, signal);
         const flags = parseEnterFlags(frame.data);
-        if (!flags) throw new AppError('REFUSED', `The module on ${this.transport.path} answered ENTER without flags. Check that it runs authorization firmware.`);
+        if (!flags)
+          throw new AppError(
+            'REFUSED',
+            `The module on ${this.transport.path} answered ENTER without flags. Check that it runs authorization firmware.`,
+          );
         return flags;
       } catch (e) {
         if (!isAppError(e, 'TIMEOUT') && !isAppError(e, 'CHECKSUM')) throw e;
@@ -179,7 +183,12 @@ export class TuyaAucDriver implements ModuleDriver {
         return { ok: true, exposure: 'verified', module: existing, durationMs: this.now() - started };
       }
       if (pidInvalid) throw pidInvalid;
-      const data = encodeAuthInfo({ authkey: license.authkey, uuid: license.uuid, mac: license.mac!, pid: flags.wantsPid ? license.pid : undefined });
+      const data = encodeAuthInfo({
+        authkey: license.authkey,
+        uuid: license.uuid,
+        mac: license.mac!,
+        pid: flags.wantsPid ? license.pid : undefined,
+      });
       const frame = encodeHostFrame(AucCommand.WRITE_AUTH_INFO, data);
 
       enterStep('write');
@@ -188,14 +197,19 @@ export class TuyaAucDriver implements ModuleDriver {
       exposure = 'sent-outcome-unknown';
       const answer = parseRetAnswer((await this.requestFrame(AucCommand.WRITE_AUTH_INFO, frame, this.timeouts.write, signal)).data);
       if (!answer?.ret) {
-        throw new AppError('REFUSED', `The module refused the license write (it answered ${answer ? 'ret:false' : 'something unreadable'}).`);
+        throw new AppError(
+          'REFUSED',
+          `The module refused the license write (it answered ${answer ? 'ret:false' : 'something unreadable'}).`,
+        );
       }
 
       enterStep('verify');
       const after = await this.queryInfo(signal);
       const mismatch = compareWritten(after, license);
       if (mismatch.length > 0) {
-        throw new AppError('VERIFY_MISMATCH', `The module reads back a different ${mismatch.join(', ')} than was written.`, { fields: mismatch });
+        throw new AppError('VERIFY_MISMATCH', `The module reads back a different ${mismatch.join(', ')} than was written.`, {
+          fields: mismatch,
+        });
       }
 
       enterStep('finish');
@@ -237,7 +251,9 @@ export class TuyaAucDriver implements ModuleDriver {
         return this.frames.splice(0, i + 1).at(-1)!;
       }
       if (this.damaged.includes(command)) {
-        throw new AppError('CHECKSUM', `The module's answer to ${commandName(command)} arrived damaged (bad checksum).`, { command: commandName(command) });
+        throw new AppError('CHECKSUM', `The module's answer to ${commandName(command)} arrived damaged (bad checksum).`, {
+          command: commandName(command),
+        });
       }
       const left = deadline - this.now();
       if (left <= 0) throw timeout(this.transport.path, command, timeoutMs);
@@ -259,10 +275,17 @@ export class TuyaAucDriver implements ModuleDriver {
 }
 
 const timeout = (path: string, command: number, timeoutMs: number) =>
-  new AppError('TIMEOUT', `The module on ${path} did not answer ${commandName(command)} within ${timeoutMs} ms.`, { command: commandName(command), timeoutMs });
+  new AppError('TIMEOUT', `The module on ${path} did not answer ${commandName(command)} within ${timeoutMs} ms.`, {
+    command: commandName(command),
+    timeoutMs,
+  });
 
 const unreadable = (path: string, command: string) =>
-  new AppError('REFUSED', `The module on ${path} answered ${command} with something this station cannot read. Check that it runs authorization firmware.`, { command });
+  new AppError(
+    'REFUSED',
+    `The module on ${path} answered ${command} with something this station cannot read. Check that it runs authorization firmware.`,
+    { command },
+  );
 
 function identityOf(info: AucInfo): ModuleIdentity {
   return { uuid: info.uuid, authkey: info.authkey, mac: info.mac, firmware: { name: info.firmName, version: info.firmVer } };
@@ -282,8 +305,18 @@ function compareWritten(info: AucInfo, license: LicenseToBurn): string[] {
  * what to do: the driver's own codes, a lost port as DISCONNECTED, anything
  * else as DRIVER_INTERNAL.
  */
-function burnError(thrown: unknown, step: BurnStep, exposure: 'nothing-sent' | 'sent-outcome-unknown', path: string): ErrorInfo & { code: BurnFailureCode } {
-  const e = isAppError(thrown) && isBurnFailureCode(thrown.code) ? thrown : isLostPort(thrown) ? new AppError('DISCONNECTED', thrown.message, thrown.details) : driverInternal(thrown, path);
+function burnError(
+  thrown: unknown,
+  step: BurnStep,
+  exposure: 'nothing-sent' | 'sent-outcome-unknown',
+  path: string,
+): ErrorInfo & { code: BurnFailureCode } {
+  const e =
+    isAppError(thrown) && isBurnFailureCode(thrown.code)
+      ? thrown
+      : isLostPort(thrown)
+        ? new AppError('DISCONNECTED', thrown.message, thrown.details)
+        : driverInternal(thrown, path);
   const code = e.code as BurnFailureCode;
   const base = e.message;
   const advice: Record<BurnFailureCode, string> = {
@@ -306,7 +339,8 @@ function burnError(thrown: unknown, step: BurnStep, exposure: 'nothing-sent' | '
       : step === 'connect' || step === 'check'
         ? ' Nothing was written; the license stays available.'
         : '';
-  const message = [base, code === 'DISCONNECTED' && base.includes('Check') ? '' : advice[code]].filter((s) => s !== '').join(' ') + exposureNote;
+  const message =
+    [base, code === 'DISCONNECTED' && base.includes('Check') ? '' : advice[code]].filter((s) => s !== '').join(' ') + exposureNote;
   const details = e.details;
   return details === undefined ? { code, message } : { code, message, details };
 }

@@ -159,7 +159,10 @@ export function encodeCommand(words: readonly string[]): Buffer {
   }
   for (const word of words) {
     if (!/^[\x21-\x7e]+$/.test(word)) {
-      throw new AppError('INVALID_COMMAND', 'A console command word must be visible ASCII without spaces: the console splits arguments on spaces.');
+      throw new AppError(
+        'INVALID_COMMAND',
+        'A console command word must be visible ASCII without spaces: the console splits arguments on spaces.',
+      );
     }
   }
   return Buffer.from(`${words.join(' ')}\n`, 'latin1');
@@ -229,7 +232,13 @@ export type AuthWriteAnswer =
   | { kind: 'otp-unsupported' }
   | { kind: 'unexpected'; lines: readonly string[] };
 
-const argumentErrors = new Set<string>([cliMessages.usage, cliMessages.lengthCurrent, cliMessages.lengthLegacy, cliMessages.badStorage, cliMessages.badMac]);
+const argumentErrors = new Set<string>([
+  cliMessages.usage,
+  cliMessages.lengthCurrent,
+  cliMessages.lengthLegacy,
+  cliMessages.badStorage,
+  cliMessages.badMac,
+]);
 
 /** Reads the answer lines of `auth` (echo, blank lines and log lines already removed). */
 export function parseAuthWrite(lines: readonly string[], storage: 0 | 1 | undefined): AuthWriteAnswer {
@@ -239,7 +248,12 @@ export function parseAuthWrite(lines: readonly string[], storage: 0 | 1 | undefi
   if (lines.length === 1 && first === cliMessages.macWriteFailed) return { kind: 'mac-unreadable' };
   if (lines.length === 1 && first === cliMessages.otpUnsupported) return { kind: 'otp-unsupported' };
   if (lines.length === 1 && argumentErrors.has(first)) {
-    const firmware = first === cliMessages.lengthLegacy ? 'legacy' : first === cliMessages.lengthCurrent || first === cliMessages.badStorage || first === cliMessages.badMac ? 'current' : 'unknown';
+    const firmware =
+      first === cliMessages.lengthLegacy
+        ? 'legacy'
+        : first === cliMessages.lengthCurrent || first === cliMessages.badStorage || first === cliMessages.badMac
+          ? 'current'
+          : 'unknown';
     return { kind: 'refused-arguments', message: first, firmware };
   }
   const okLine = storage === 1 ? cliMessages.otpWriteOk : cliMessages.writeOk;

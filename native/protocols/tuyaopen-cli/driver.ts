@@ -4,8 +4,27 @@ import { silentLogger, type Logger } from '../../../common/log';
 import type { Transport } from '../../transport/types';
 import { existingLicenseVerdict } from '../burn-rules';
 import { driverInternal, isLostPort } from '../failure';
-import type { BurnFailureCode, BurnOptions, BurnOutcome, BurnStep, LicenseRejection, LicenseToBurn, ModuleDriver, ModuleIdentity } from '../types';
-import { ConsoleDecoder, encodeCommand, isCleanLine, parseAuthRead, parseAuthWrite, parseReadMac, cliMessages, type AuthReadAnswer, type ConsoleEvent } from './codec';
+import type {
+  BurnFailureCode,
+  BurnOptions,
+  BurnOutcome,
+  BurnStep,
+  LicenseRejection,
+  LicenseToBurn,
+  ModuleDriver,
+  ModuleIdentity,
+} from '../types';
+import {
+  ConsoleDecoder,
+  encodeCommand,
+  isCleanLine,
+  parseAuthRead,
+  parseAuthWrite,
+  parseReadMac,
+  cliMessages,
+  type AuthReadAnswer,
+  type ConsoleEvent,
+} from './codec';
 
 const LF = Buffer.from('\n');
 
@@ -121,7 +140,10 @@ export class TuyaopenCliDriver implements ModuleDriver {
     const answer = await this.exchange(encodeCommand(['auth-reset']), this.timeouts.writeMs, options.signal);
     if (!answer.garbled && answer.lines.length === 1 && answer.lines[0] === cliMessages.resetOk) return true;
     if (!answer.garbled && answer.lines.length === 1 && answer.lines[0] === cliMessages.resetFailed) return false;
-    throw new AppError('REFUSED', `The module did not confirm "auth-reset" (it answered "${answer.lines.join(' / ').slice(0, 80)}"). Read it back before using it again.`);
+    throw new AppError(
+      'REFUSED',
+      `The module did not confirm "auth-reset" (it answered "${answer.lines.join(' / ').slice(0, 80)}"). Read it back before using it again.`,
+    );
   }
 
   async burn(license: LicenseToBurn, options: BurnOptions = {}): Promise<BurnOutcome> {
@@ -183,7 +205,8 @@ export class TuyaopenCliDriver implements ModuleDriver {
           if (isAppError(e, 'TIMEOUT')) return null;
           throw e;
         });
-        if (read?.kind !== 'license') throw new AppError(unclear.code, unclear.message, { ...unclear.details, readBack: read?.kind ?? 'no answer' });
+        if (read?.kind !== 'license')
+          throw new AppError(unclear.code, unclear.message, { ...unclear.details, readBack: read?.kind ?? 'no answer' });
         enter('verify');
         after = read;
       }
@@ -201,7 +224,10 @@ export class TuyaopenCliDriver implements ModuleDriver {
         return { ok: true, exposure: 'verified', module, durationMs: this.clock.now() - started };
       }
       if (after.kind === 'empty') {
-        throw new AppError('VERIFY_MISMATCH', `The module confirmed the write but reads back no license ("${cliMessages.readFailed}"). Keep the module aside for a supervisor: the license is marked suspect.`);
+        throw new AppError(
+          'VERIFY_MISMATCH',
+          `The module confirmed the write but reads back no license ("${cliMessages.readFailed}"). Keep the module aside for a supervisor: the license is marked suspect.`,
+        );
       }
       throw readAnswerError(after, this.transport.path, true);
     } catch (e) {
@@ -272,7 +298,11 @@ export class TuyaopenCliDriver implements ModuleDriver {
    * A command that only reads, typed again while its answer comes garbled or
    * unexpected (reads change nothing); the last reading when it stays so.
    */
-  private async read<T extends { kind: string }>(command: string, parse: (lines: readonly string[]) => T, signal: AbortSignal | undefined): Promise<T | { kind: 'garbled' }> {
+  private async read<T extends { kind: string }>(
+    command: string,
+    parse: (lines: readonly string[]) => T,
+    signal: AbortSignal | undefined,
+  ): Promise<T | { kind: 'garbled' }> {
     const retries = this.options.readRetries ?? 2;
     for (let attempt = 0; ; attempt++) {
       const answer = await this.exchange(encodeCommand([command]), this.timeouts.readMs, signal);
@@ -375,14 +405,20 @@ export class TuyaopenCliDriver implements ModuleDriver {
 
   private checkWriteAnswer(answer: Answer): AppError | null {
     if (answer.garbled) {
-      return new AppError('CHECKSUM', 'The module answered the write with garbled characters, so the station cannot tell whether it took the license. Keep the module aside for a supervisor: the license is marked suspect.');
+      return new AppError(
+        'CHECKSUM',
+        'The module answered the write with garbled characters, so the station cannot tell whether it took the license. Keep the module aside for a supervisor: the license is marked suspect.',
+      );
     }
     const parsed = parseAuthWrite(answer.lines, this.options.storage);
     switch (parsed.kind) {
       case 'written':
         return null;
       case 'failed':
-        throw new AppError('REFUSED', `The module could not store the license ("${answer.lines[0]}"); part of it may be stored. Keep the module aside for a supervisor: the license is marked suspect.`);
+        throw new AppError(
+          'REFUSED',
+          `The module could not store the license ("${answer.lines[0]}"); part of it may be stored. Keep the module aside for a supervisor: the license is marked suspect.`,
+        );
       case 'refused-arguments':
         if (parsed.firmware !== 'unknown') this.learnedFirmware = parsed.firmware;
         throw new AppError(
@@ -391,14 +427,30 @@ export class TuyaopenCliDriver implements ModuleDriver {
           { moduleWroteNothing: true, moduleMessage: parsed.message },
         );
       case 'unsupported':
-        throw new AppError('REFUSED', `The module's firmware has no "auth" command ("${cliMessages.unknownCommand}"). Flash firmware with the TuyaOpen authorization console; a supervisor can release the license after reading the module back.`, { moduleWroteNothing: true });
+        throw new AppError(
+          'REFUSED',
+          `The module's firmware has no "auth" command ("${cliMessages.unknownCommand}"). Flash firmware with the TuyaOpen authorization console; a supervisor can release the license after reading the module back.`,
+          { moduleWroteNothing: true },
+        );
       case 'mac-unreadable':
-        throw new AppError('MAC_UNREADABLE', `The module's firmware cannot read the module's Wi-Fi MAC address and refused the license ("${cliMessages.macWriteFailed}"); it stored nothing. Put the module aside: the license is marked suspect until a supervisor reads the module back.`, { moduleWroteNothing: true });
+        throw new AppError(
+          'MAC_UNREADABLE',
+          `The module's firmware cannot read the module's Wi-Fi MAC address and refused the license ("${cliMessages.macWriteFailed}"); it stored nothing. Put the module aside: the license is marked suspect until a supervisor reads the module back.`,
+          { moduleWroteNothing: true },
+        );
       case 'otp-unsupported':
-        throw new AppError('OTP_UNSUPPORTED', `The module cannot store a license in one-time memory ("${cliMessages.otpUnsupported}"); it stored nothing. Turn off OTP storage for this slot; the license is marked suspect until a supervisor reads the module back.`, { moduleWroteNothing: true });
+        throw new AppError(
+          'OTP_UNSUPPORTED',
+          `The module cannot store a license in one-time memory ("${cliMessages.otpUnsupported}"); it stored nothing. Turn off OTP storage for this slot; the license is marked suspect until a supervisor reads the module back.`,
+          { moduleWroteNothing: true },
+        );
       case 'unexpected':
         // Not a word of the answer goes into the message: it may hold log text (debug logs carry the authkey).
-        return new AppError('REFUSED', `The module answered the write with ${answer.lines.length} line(s) that are not a confirmation, and reading it back did not show the license. Keep the module aside for a supervisor: the license is marked suspect.`, { answerLines: answer.lines.length });
+        return new AppError(
+          'REFUSED',
+          `The module answered the write with ${answer.lines.length} line(s) that are not a confirmation, and reading it back did not show the license. Keep the module aside for a supervisor: the license is marked suspect.`,
+          { answerLines: answer.lines.length },
+        );
     }
   }
 
@@ -408,15 +460,31 @@ export class TuyaopenCliDriver implements ModuleDriver {
       await options.beforeWrite?.(existing);
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
-      throw new AppError('CANCELED', `The burn was stopped before writing because the station could not record it (${message}). Nothing was written, so the license stays free; fix the cause and retry.`, { step: 'write' });
+      throw new AppError(
+        'CANCELED',
+        `The burn was stopped before writing because the station could not record it (${message}). Nothing was written, so the license stays free; fix the cause and retry.`,
+        { step: 'write' },
+      );
     }
   }
 
   private checkLicense(license: LicenseToBurn, firmware: CliFirmware | null): void {
-    const invalid = (rejection: LicenseRejection, message: string) => new AppError('INVALID_LICENSE', `${message} Nothing was sent to the module; set this license aside and report it.`, { rejection, uuidLength: license.uuid.length });
+    const invalid = (rejection: LicenseRejection, message: string) =>
+      new AppError('INVALID_LICENSE', `${message} Nothing was sent to the module; set this license aside and report it.`, {
+        rejection,
+        uuidLength: license.uuid.length,
+      });
     const visible = /^[\x21-\x7e]+$/;
-    if (license.authkey.length !== 32 || !visible.test(license.authkey)) throw invalid('authkey', `The license's authkey has ${license.authkey.length} characters (or spaces); modules take exactly 32 visible characters.`);
-    if (![16, 20].includes(license.uuid.length) || !visible.test(license.uuid)) throw invalid('uuid', `The license's uuid "${license.uuid}" has ${license.uuid.length} characters; modules take 16 or 20 without spaces.`);
+    if (license.authkey.length !== 32 || !visible.test(license.authkey))
+      throw invalid(
+        'authkey',
+        `The license's authkey has ${license.authkey.length} characters (or spaces); modules take exactly 32 visible characters.`,
+      );
+    if (![16, 20].includes(license.uuid.length) || !visible.test(license.uuid))
+      throw invalid(
+        'uuid',
+        `The license's uuid "${license.uuid}" has ${license.uuid.length} characters; modules take 16 or 20 without spaces.`,
+      );
     if (this.options.storage !== undefined && license.mac !== undefined && !/^[0-9A-Fa-f]{12}$/.test(license.mac)) {
       throw invalid('mac', `The license's MAC "${license.mac}" is not 12 hexadecimal digits.`);
     }
@@ -429,7 +497,11 @@ export class TuyaopenCliDriver implements ModuleDriver {
       );
     }
     if (this.options.storage !== undefined && !cliFirmwares[firmware].storageForm) {
-      throw new AppError('REFUSED', 'This module runs older console firmware that ignores the storage/MAC form of "auth". Nothing was sent: turn off the storage setting for this slot or update the module\'s firmware.', { firmware });
+      throw new AppError(
+        'REFUSED',
+        'This module runs older console firmware that ignores the storage/MAC form of "auth". Nothing was sent: turn off the storage setting for this slot or update the module\'s firmware.',
+        { firmware },
+      );
     }
   }
 
@@ -441,20 +513,41 @@ export class TuyaopenCliDriver implements ModuleDriver {
   /** Any failure as the AppError of the outcome, with a message that says what to do now. */
   private burnError(e: unknown, step: BurnStep, sent: boolean): AppError {
     const path = this.transport.path;
-    if (isAppError(e) && ['INVALID_LICENSE', 'ALREADY_AUTHORIZED', 'VERIFY_MISMATCH', 'REFUSED', 'CHECKSUM', 'MAC_UNREADABLE', 'OTP_UNSUPPORTED'].includes(e.code)) return e;
+    if (
+      isAppError(e) &&
+      ['INVALID_LICENSE', 'ALREADY_AUTHORIZED', 'VERIFY_MISMATCH', 'REFUSED', 'CHECKSUM', 'MAC_UNREADABLE', 'OTP_UNSUPPORTED'].includes(
+        e.code,
+      )
+    )
+      return e;
     if (isAppError(e, 'CANCELED') && e.details?.['step'] === 'write' && !sent) return e;
-    const suspect = 'The license may be on the module: keep the module aside for a supervisor to read it back (the license is marked suspect).';
+    const suspect =
+      'The license may be on the module: keep the module aside for a supervisor to read it back (the license is marked suspect).';
     const free = 'Nothing was written, so the license stays free.';
     if (isAppError(e, 'TIMEOUT')) {
       if (step === 'connect' && this.decoder.sawNoise) {
-        return new AppError('CHECKSUM', `The module on ${path} prints garbled characters instead of a prompt: check that the port runs at 115200 baud and the cable is sound, then retry. ${free}`);
+        return new AppError(
+          'CHECKSUM',
+          `The module on ${path} prints garbled characters instead of a prompt: check that the port runs at 115200 baud and the cable is sound, then retry. ${free}`,
+        );
       }
-      const what = step === 'connect' ? `No console prompt ("tuya>") on ${path} within ${this.timeouts.connectMs} ms. Check that a module sits in the jig, is powered and runs the TuyaOpen console, then retry.` : step === 'check' ? `The module on ${path} stopped answering while the station read it. Re-seat it and retry.` : step === 'write' ? `The module on ${path} did not confirm the write within ${this.timeouts.writeMs} ms.` : `The module on ${path} did not answer the read-back after the write.`;
+      const what =
+        step === 'connect'
+          ? `No console prompt ("tuya>") on ${path} within ${this.timeouts.connectMs} ms. Check that a module sits in the jig, is powered and runs the TuyaOpen console, then retry.`
+          : step === 'check'
+            ? `The module on ${path} stopped answering while the station read it. Re-seat it and retry.`
+            : step === 'write'
+              ? `The module on ${path} did not confirm the write within ${this.timeouts.writeMs} ms.`
+              : `The module on ${path} did not answer the read-back after the write.`;
       return new AppError('TIMEOUT', `${what} ${sent ? suspect : free}`, { ...e.details, step });
     }
     if (isAppError(e, 'CANCELED')) return new AppError('CANCELED', `The burn was stopped. ${sent ? suspect : free}`, { step });
     if (isLostPort(e)) {
-      return new AppError('DISCONNECTED', `Lost the connection to ${path} (${e.message}). Check the module and the programmer's cable. ${sent ? suspect : free}`, { step, cause: e.code });
+      return new AppError(
+        'DISCONNECTED',
+        `Lost the connection to ${path} (${e.message}). Check the module and the programmer's cable. ${sent ? suspect : free}`,
+        { step, cause: e.code },
+      );
     }
     // Not recognised: the station's own fault, not the module's or the cable's.
     const internal = driverInternal(e, path);
@@ -467,14 +560,29 @@ function canceled(): AppError {
   return new AppError('CANCELED', 'The burn was stopped.');
 }
 
-function readAnswerError(answer: Exclude<AuthReadAnswer, { kind: 'license' | 'empty' }> | { kind: 'garbled' }, path: string, afterWrite: boolean): AppError {
-  const then = afterWrite ? 'Keep the module aside for a supervisor: the license is marked suspect.' : 'Nothing was written; re-seat the module and retry.';
+function readAnswerError(
+  answer: Exclude<AuthReadAnswer, { kind: 'license' | 'empty' }> | { kind: 'garbled' },
+  path: string,
+  afterWrite: boolean,
+): AppError {
+  const then = afterWrite
+    ? 'Keep the module aside for a supervisor: the license is marked suspect.'
+    : 'Nothing was written; re-seat the module and retry.';
   switch (answer.kind) {
     case 'garbled':
-      return new AppError('CHECKSUM', `The module on ${path} keeps answering "auth-read" with garbled characters (line noise). Check the cable and the baud rate. ${then}`);
+      return new AppError(
+        'CHECKSUM',
+        `The module on ${path} keeps answering "auth-read" with garbled characters (line noise). Check the cable and the baud rate. ${then}`,
+      );
     case 'unsupported':
-      return new AppError('REFUSED', `The module's firmware has no "auth-read" command ("${cliMessages.unknownCommand}"): flash firmware with the TuyaOpen authorization console. ${then}`);
+      return new AppError(
+        'REFUSED',
+        `The module's firmware has no "auth-read" command ("${cliMessages.unknownCommand}"): flash firmware with the TuyaOpen authorization console. ${then}`,
+      );
     case 'unexpected':
-      return new AppError('CHECKSUM', `The module answered "auth-read" with ${answer.lines.length} unexpected line(s) instead of a uuid and an authkey. ${then}`);
+      return new AppError(
+        'CHECKSUM',
+        `The module answered "auth-read" with ${answer.lines.length} unexpected line(s) instead of a uuid and an authkey. ${then}`,
+      );
   }
 }

@@ -10,6 +10,10 @@ const personalities: Record<ProtocolId, PersonalityModule> = { 'tuya-auc': tuyaA
 /** The personality of a protocol (native/sim/personalities/<protocol>.ts, listed above). */
 export function loadPersonality(protocol: ProtocolId): PersonalityModule {
   const personality = (personalities as Partial<Record<string, PersonalityModule>>)[protocol];
-  if (!personality) throw new AppError('SIM_PROTOCOL_UNAVAILABLE', `No virtual module personality for ${protocol}; add native/sim/personalities/${protocol}.ts and list it in native/sim/personalities/index.ts.`);
+  if (!personality)
+    throw new AppError(
+      'SIM_PROTOCOL_UNAVAILABLE',
+      `No virtual module personality for ${protocol}; add native/sim/personalities/${protocol}.ts and list it in native/sim/personalities/index.ts.`,
+    );
   return personality;
 }

@@ -11,7 +11,15 @@ import {
   encodeQueryInfo,
   reverseMacBytes,
 } from '../../protocols/tuya-auc/codec';
-import { faultHits, type Flash, type ModuleContext, type Personality, type PersonalityModule, type SimStage, type TimerHandle } from '../types';
+import {
+  faultHits,
+  type Flash,
+  type ModuleContext,
+  type Personality,
+  type PersonalityModule,
+  type SimStage,
+  type TimerHandle,
+} from '../types';
 
 /**
  * A Tuya BLE module in authorization mode (../shared/protocols/tuya-auc.md,
@@ -65,7 +73,15 @@ class TuyaAucModule implements Personality {
         return this.writeAuthInfo(data);
       case AucCommand.QUERY_INFO: {
         const f = this.ctx.flash();
-        const info = encodeQueryInfo({ authkey: f.authkey, hid: f.hid, uuid: f.uuid, mac: f.mac, firmName: f.firmName, firmVer: f.firmVer, prodTest: false });
+        const info = encodeQueryInfo({
+          authkey: f.authkey,
+          hid: f.hid,
+          uuid: f.uuid,
+          mac: f.mac,
+          firmName: f.firmName,
+          firmVer: f.firmVer,
+          prodTest: false,
+        });
         return this.answer(this.wrote ? 'verify' : 'check', command, info);
       }
       case AucCommand.RESET:
@@ -113,7 +129,8 @@ class TuyaAucModule implements Personality {
     this.wrote = true;
     if (data.length < AuthInfoLayout.minLength) return refuse();
     const at = (offset: number, text: string) => data.toString('latin1', offset, offset + text.length) === text;
-    if (!at(AuthInfoLayout.authkeyKey, 'auzkey') || !at(AuthInfoLayout.uuidKey, 'uuid') || !at(AuthInfoLayout.macKey, 'mac')) return refuse();
+    if (!at(AuthInfoLayout.authkeyKey, 'auzkey') || !at(AuthInfoLayout.uuidKey, 'uuid') || !at(AuthInfoLayout.macKey, 'mac'))
+      return refuse();
     const patch: Partial<Flash> = {
       authkey: data.toString('latin1', AuthInfoLayout.authkey, AuthInfoLayout.authkey + 32),
       uuid: data.toString('latin1', AuthInfoLayout.uuid, AuthInfoLayout.uuid + 16),
@@ -153,7 +170,9 @@ class TuyaAucModule implements Personality {
     if (faultHits(faults.corruptChecksum, stage)) frame[frame.length - 1] = (frame[frame.length - 1]! + 1) & 0xff;
     if (faultHits(faults.unplugMidFrame, stage)) {
       // The cable goes a moment after the last byte that made it, as a hand pulls it.
-      void this.ctx.send(frame.subarray(0, Math.ceil(frame.length / 2))).then(() => this.ctx.setTimer(UNPLUG_AFTER_MS, () => this.ctx.unplug()));
+      void this.ctx
+        .send(frame.subarray(0, Math.ceil(frame.length / 2)))
+        .then(() => this.ctx.setTimer(UNPLUG_AFTER_MS, () => this.ctx.unplug()));
       return;
     }
     void this.ctx.send(frame);

@@ -75,7 +75,7 @@ const taskLogs: readonly (readonly [string, (n: number) => string])[] = [
 const banner = [
   '  _____                   ___                   ',
   ' |_   _|_  _ _  _  __ _  / _ \\ _ __  ___ _ _    ',
-  '   | || || | || |/ _` || (_) | \'_ \\/ -_) \' \\   ',
+  "   | || || | || |/ _` || (_) | '_ \\/ -_) ' \\   ",
   '   |_| \\_,_|\\_, |\\__,_| \\___/| .__/\\___|_||_|  ',
   '            |__/             |_|                ',
 ];
@@ -130,7 +130,8 @@ class TuyaopenConsole implements Personality {
     if (this.option('banner', this.variant === 'current')) {
       const flash = this.ctx.flash();
       text += this.logLine('tuya_main.c', 'tuya open start', true) + banner.map((l) => `${l}\r\n`).join('');
-      text += this.logLine('tal_kv.c', 'kv init ok', true) + this.logLine('tuya_main.c', `firmware ${flash.firmName} ${flash.firmVer}`, true);
+      text +=
+        this.logLine('tal_kv.c', 'kv init ok', true) + this.logLine('tuya_main.c', `firmware ${flash.firmName} ${flash.firmVer}`, true);
     } else if (this.variant === 'legacy') {
       // Older firmware prints no banner: just a new line before its first prompt.
       text += '\r\n';
@@ -186,9 +187,13 @@ class TuyaopenConsole implements Personality {
   }
 
   private async run(command: string): Promise<void> {
-    const args = command.split(' ').filter((a) => a.length > 0).slice(0, MAX_ARGS);
+    const args = command
+      .split(' ')
+      .filter((a) => a.length > 0)
+      .slice(0, MAX_ARGS);
     const name = args[0];
-    const stage: SimStage | null = name === undefined ? 'enter' : name === 'auth' ? 'write' : name === 'auth-read' ? (this.wroteThisBoot ? 'verify' : 'check') : null;
+    const stage: SimStage | null =
+      name === undefined ? 'enter' : name === 'auth' ? 'write' : name === 'auth-read' ? (this.wroteThisBoot ? 'verify' : 'check') : null;
     const hits = (scope: SimStage | undefined) => (stage === null ? scope === 'any' : faultHits(scope, stage));
 
     if (hits(this.ctx.faults.noAnswer)) {
@@ -223,7 +228,8 @@ class TuyaopenConsole implements Personality {
       // echo, CR LF (sent above), CR LF, the answer lines, the prompt; log lines may come in between.
       if (corrupt) answer = answer.map(garble);
       text = this.logLine('tal_cli.c', `cli cmd: ${name}`) + '\r\n';
-      if (name === 'auth' && this.option('debugLogs', false)) text += this.formatLog('D', 'tuya_authorize.c', `uuid: ${args[1] ?? ''}, authkey: ${args[2] ?? ''}`);
+      if (name === 'auth' && this.option('debugLogs', false))
+        text += this.formatLog('D', 'tuya_authorize.c', `uuid: ${args[1] ?? ''}, authkey: ${args[2] ?? ''}`);
       if (name === 'auth' && answer[0] === firmwareText.writeOk) text += this.logLine('tuya_authorize.c', firmwareText.writeOk);
       text += answer.map((l) => `${l}\r\n`).join('') + this.prompt;
     }

@@ -12,13 +12,18 @@ import { startDemoEnvironment, type DemoEnvironment } from '../../../scripts/dem
  * station and in the hub's audit (x-station-supervisor).
  */
 let env: DemoEnvironment | null = null;
-afterAll(async () => { await env?.close(); }, 30_000);
+afterAll(async () => {
+  await env?.close();
+}, 30_000);
 
 describe('people at the station', () => {
-  it('signs operators on from the hub\'s list, names them on burns, and names each supervisor on their actions', async () => {
+  it("signs operators on from the hub's list, names them on burns, and names each supervisor on their actions", async () => {
     env = await startDemoEnvironment({ licenses: 40 });
     const app = await openStationApp({
-      dataDir: join(env.dir, 'station'), demoHub: () => Promise.resolve(env!.access), discovery: { virtualDirs: env.portDirs, udev: 'off' }, scrypt: { N: 2 ** 12, r: 8, p: 1 },
+      dataDir: join(env.dir, 'station'),
+      demoHub: () => Promise.resolve(env!.access),
+      discovery: { virtualDirs: env.portDirs, udev: 'off' },
+      scrypt: { N: 2 ** 12, r: 8, p: 1 },
     });
     const call = async <T>(channel: string, payload: unknown = {}, sessionKey = 'people-test'): Promise<T> => {
       const r = await app.dispatcher.dispatch(channel, payload, { sessionKey });
@@ -32,15 +37,23 @@ describe('people at the station', () => {
       await call('station.selectGroup', { groupId: group.id, slotIds: ['slot-1', 'slot-3'] });
 
       // nobody signed on: no burn starts, and the operator is told what to do
-      await expect(call('station.start', {})).rejects.toMatchObject({ code: 'OPERATOR_REQUIRED', message: expect.stringMatching(/scan your badge or type your operator number/) });
+      await expect(call('station.start', {})).rejects.toMatchObject({
+        code: 'OPERATOR_REQUIRED',
+        message: expect.stringMatching(/scan your badge or type your operator number/),
+      });
       await expect(call('station.signOn', { code: '999' })).rejects.toMatchObject({ code: 'OPERATOR_UNKNOWN' });
       const [manager, operator] = env.seed.floor.operators;
       // a badge scan signs on as well as a typed number
-      expect((await call<OperatorSession>('station.signOn', { code: manager!.badge })).operator).toEqual({ number: manager!.number, name: manager!.name });
+      expect((await call<OperatorSession>('station.signOn', { code: manager!.badge })).operator).toEqual({
+        number: manager!.number,
+        name: manager!.name,
+      });
       const on = await call<OperatorSession>('station.signOn', { code: operator!.number });
       expect(on).toMatchObject({ operator: { number: operator!.number, name: operator!.name }, idleMinutes: 30 });
       await call('station.start', {});
-      await expect.poll(async () => (await call<{ burned: number }>('station.counts', { groupId: group.id })).burned, { timeout: 15_000 }).toBeGreaterThanOrEqual(2);
+      await expect
+        .poll(async () => (await call<{ burned: number }>('station.counts', { groupId: group.id })).burned, { timeout: 15_000 })
+        .toBeGreaterThanOrEqual(2);
       // signing off stops the slots (the burns under way are recorded under this operator) and nothing starts again
       expect((await call<OperatorSession>('station.signOff')).operator).toBeNull();
       expect((await call<{ slots: SlotState[] }>('station.overview')).slots.every((s) => !s.running)).toBe(true);
@@ -55,11 +68,19 @@ describe('people at the station', () => {
 
       // supervisors: the first-run PIN ("Station supervisor") and the hub's, each by name
       const supervisors = await call<SupervisorRef[]>('supervisor.supervisors');
-      expect(supervisors).toEqual([{ id: 'station', name: 'Station supervisor', source: 'shared' }, { id: expect.stringMatching(/^hub:/), name: 'demo-factory', source: 'hub' }]);
+      expect(supervisors).toEqual([
+        { id: 'station', name: 'Station supervisor', source: 'shared' },
+        { id: expect.stringMatching(/^hub:/), name: 'demo-factory', source: 'hub' },
+      ]);
       const hubSupervisor = supervisors[1]!;
-      await expect(call('supervisor.login', { pin: env.seed.floor.supervisor.pin, supervisorId: 'station' })).rejects.toMatchObject({ code: 'WRONG_PIN' });
+      await expect(call('supervisor.login', { pin: env.seed.floor.supervisor.pin, supervisorId: 'station' })).rejects.toMatchObject({
+        code: 'WRONG_PIN',
+      });
       await new Promise((r) => setTimeout(r, 1000));
-      expect(await call('supervisor.login', { pin: env.seed.floor.supervisor.pin, supervisorId: hubSupervisor.id })).toMatchObject({ active: true, supervisor: { name: 'demo-factory' } });
+      expect(await call('supervisor.login', { pin: env.seed.floor.supervisor.pin, supervisorId: hubSupervisor.id })).toMatchObject({
+        active: true,
+        supervisor: { name: 'demo-factory' },
+      });
       // a supervisor keeps the station's own operators, also offline
       const people = await call<People>('supervisor.addOperator', { number: '7', name: 'Zhao Min', badge: 'LOCAL-0007' });
       expect(people.operators.map((o) => `${o.number} ${o.source}`)).toEqual(['100 hub', '101 hub', '7 station']);
@@ -69,18 +90,34 @@ describe('people at the station', () => {
       // a hub call the supervisor makes names them in the hub's audit
       // every unused license of the group is this station's: a download would hand out nothing, so no code is sent
       expect(await call('supervisor.downloadPreview', { groupId: group.id })).toMatchObject({ licenses: 0 });
-      await expect(call('supervisor.requestCode', { purpose: 'download', groupId: group.id })).rejects.toMatchObject({ code: 'DOWNLOAD_NOTHING', message: expect.stringMatching(/held by stations, which burn them\. No code was sent\.$/) });
-      const audited = await env.hub.deps.store.db.selectFrom('audit_log').select(['kind', 'actor_kind', 'actor_via']).where('actor_via', '=', 'demo-factory').execute();
+      await expect(call('supervisor.requestCode', { purpose: 'download', groupId: group.id })).rejects.toMatchObject({
+        code: 'DOWNLOAD_NOTHING',
+        message: expect.stringMatching(/held by stations, which burn them\. No code was sent\.$/),
+      });
+      const audited = await env.hub.deps.store.db
+        .selectFrom('audit_log')
+        .select(['kind', 'actor_kind', 'actor_via'])
+        .where('actor_via', '=', 'demo-factory')
+        .execute();
       expect(audited.map((a) => a.kind)).toContain('stationSendDownloadCode');
       expect(env.hubCodes.filter((c) => c.purpose === 'license download')).toEqual([]);
       // and the station's audit chain names them on each action
-      const local = app.runtime.station!.vault.db.prepare("SELECT action, detail FROM audit_log WHERE action LIKE 'supervisor.%' ORDER BY seq").all() as { action: string; detail: string }[];
-      expect(local.map((e) => e.action)).toEqual(['supervisor.addOperator', 'supervisor.addOperator', 'supervisor.removeOperator', 'supervisor.requestCode']);
+      const local = app.runtime
+        .station!.vault.db.prepare("SELECT action, detail FROM audit_log WHERE action LIKE 'supervisor.%' ORDER BY seq")
+        .all() as { action: string; detail: string }[];
+      expect(local.map((e) => e.action)).toEqual([
+        'supervisor.addOperator',
+        'supervisor.addOperator',
+        'supervisor.removeOperator',
+        'supervisor.requestCode',
+      ]);
       expect(local.every((e) => JSON.parse(e.detail).by === 'demo-factory')).toBe(true);
       // a named supervisor retires the shared first-run PIN; it signs nobody in after that
       expect((await call<People>('supervisor.retireSharedPin')).supervisors.map((s) => s.name)).toEqual(['demo-factory']);
       await new Promise((r) => setTimeout(r, 1000));
-      await expect(call('supervisor.login', { pin: '2468', supervisorId: 'station' }, 'another-window')).rejects.toMatchObject({ code: 'SUPERVISOR_UNKNOWN' });
+      await expect(call('supervisor.login', { pin: '2468', supervisorId: 'station' }, 'another-window')).rejects.toMatchObject({
+        code: 'SUPERVISOR_UNKNOWN',
+      });
     } finally {
       await app.close();
     }

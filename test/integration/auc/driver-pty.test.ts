@@ -9,7 +9,12 @@ import type { FaultSet, ModuleSpec } from '../../../native/sim/types';
 // The tuya-auc driver against virtual modules over real ptys (socat) and serialport,
 // at 115200 baud timing: a good burn, and every injected fault mapped to its outcome.
 
-const license: LicenseToBurn = { uuid: 'tuya1234abcd5678', authkey: '0123456789abcdefABCDEF0123456789', mac: 'DC2345678901', pid: 'productpid000001' };
+const license: LicenseToBurn = {
+  uuid: 'tuya1234abcd5678',
+  authkey: '0123456789abcdefABCDEF0123456789',
+  mac: 'DC2345678901',
+  pid: 'productpid000001',
+};
 // Short deadlines only where silence is expected; elsewhere a loaded machine must not fail a good burn.
 const timeouts = { enter: 400, query: 2000, write: 3000, exit: 2000 };
 const silentTimeouts = { enter: 150, query: 300, write: 600, exit: 300 };
@@ -32,12 +37,20 @@ afterAll(async () => {
 });
 
 /** Places a fresh module with `spec` on port 0, burns once through a fresh host port, and returns the outcome. */
-async function burnWith(spec: Partial<ModuleSpec>, options: Parameters<TuyaAucDriver['burn']>[1] = {}, lic = license, silent = false): Promise<{ outcome: BurnOutcome; transport: CountingTransport }> {
+async function burnWith(
+  spec: Partial<ModuleSpec>,
+  options: Parameters<TuyaAucDriver['burn']>[1] = {},
+  lic = license,
+  silent = false,
+): Promise<{ outcome: BurnOutcome; transport: CountingTransport }> {
   const port = await fleet.swap(0, spec);
   const transport = new CountingTransport(port.hostPath, { baudRate: 115200 });
   await transport.open();
   try {
-    const outcome = await new TuyaAucDriver(transport, { timeouts: silent ? silentTimeouts : timeouts, enterAttempts: 3 }).burn(lic, options);
+    const outcome = await new TuyaAucDriver(transport, { timeouts: silent ? silentTimeouts : timeouts, enterAttempts: 3 }).burn(
+      lic,
+      options,
+    );
     return { outcome, transport };
   } finally {
     await transport.close();
@@ -51,11 +64,20 @@ describe('tuya-auc burn over a real pty', () => {
     const steps: string[] = [];
     let journaled = false;
     const { outcome } = await burnWith({ variant }, { onStep: (s) => steps.push(s), beforeWrite: async () => void (journaled = true) });
-    expect(outcome).toMatchObject({ ok: true, exposure: 'verified', module: { uuid: license.uuid, authkey: license.authkey, mac: license.mac } });
+    expect(outcome).toMatchObject({
+      ok: true,
+      exposure: 'verified',
+      module: { uuid: license.uuid, authkey: license.authkey, mac: license.mac },
+    });
     expect(journaled).toBe(true);
     expect(steps).toEqual(['connect', 'check', 'write', 'verify', 'finish']);
     const flash = await fleet.readFlash(0);
-    expect(flash).toMatchObject({ uuid: license.uuid, authkey: license.authkey, mac: license.mac, pid: variant === 'pid' ? license.pid : null });
+    expect(flash).toMatchObject({
+      uuid: license.uuid,
+      authkey: license.authkey,
+      mac: license.mac,
+      pid: variant === 'pid' ? license.pid : null,
+    });
   });
 
   it('burns each swapped-in module with its own license', async () => {
@@ -102,7 +124,10 @@ describe('tuya-auc burn over a real pty', () => {
 
   it('overwrites an already authorized module only when a supervisor allows it', async () => {
     let existingMac: unknown = 'not called';
-    const { outcome } = await burnWith({ faults: { alreadyAuthorized: true } }, { allowReauthorize: true, beforeWrite: async (existing) => void (existingMac = existing.mac) });
+    const { outcome } = await burnWith(
+      { faults: { alreadyAuthorized: true } },
+      { allowReauthorize: true, beforeWrite: async (existing) => void (existingMac = existing.mac) },
+    );
     // The module's identity before the write is the MAC it stores (READ_MAC's and QUERY_INFO's), after it the license's as written.
     expect(existingMac).toBe('A1B2C3D4E5F6');
     expect(outcome).toMatchObject({ ok: true, exposure: 'verified', module: { mac: license.mac } });
@@ -149,7 +174,10 @@ describe('tuya-auc burn over a real pty', () => {
   it('has journaled before the first byte of the write frame reaches the module', async () => {
     let flashAtJournal: unknown = 'not called';
     let existingMac: unknown = 'not called';
-    const { outcome } = await burnWith({}, { beforeWrite: async (existing) => void ((existingMac = existing.mac), (flashAtJournal = (await fleet.readFlash(0))?.uuid)) });
+    const { outcome } = await burnWith(
+      {},
+      { beforeWrite: async (existing) => void ((existingMac = existing.mac), (flashAtJournal = (await fleet.readFlash(0))?.uuid)) },
+    );
     expect(outcome.ok).toBe(true);
     expect(flashAtJournal).toBeNull();
     // A fresh module stores no MAC yet: its identity is the license's MAC once written.
@@ -162,7 +190,9 @@ describe('tuya-auc reads over a real pty', () => {
   let driver: TuyaAucDriver;
   beforeAll(async () => {
     const port = (await fleet.ports())[1]!;
-    await fleet.swap(1, { flash: { uuid: license.uuid, authkey: license.authkey, mac: license.mac, firmName: 'tuya_ble_sdk_app', firmVer: '2.1' } });
+    await fleet.swap(1, {
+      flash: { uuid: license.uuid, authkey: license.authkey, mac: license.mac, firmName: 'tuya_ble_sdk_app', firmVer: '2.1' },
+    });
     transport = new SerialTransport(port.hostPath, { baudRate: 115200 });
     await transport.open();
     driver = new TuyaAucDriver(transport, { timeouts });
@@ -178,7 +208,12 @@ describe('tuya-auc reads over a real pty', () => {
   });
 
   it('reads the identity of a burned module (how a supervisor resolves a suspect)', async () => {
-    expect(await driver.readIdentity()).toMatchObject({ uuid: license.uuid, authkey: license.authkey, mac: license.mac, firmware: { name: 'tuya_ble_sdk_app', version: '2.1' } });
+    expect(await driver.readIdentity()).toMatchObject({
+      uuid: license.uuid,
+      authkey: license.authkey,
+      mac: license.mac,
+      firmware: { name: 'tuya_ble_sdk_app', version: '2.1' },
+    });
   });
 
   it('detects no module on a silent port', async () => {

@@ -41,7 +41,9 @@ describe('npm run burn against virtual tuya-auc modules', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^OK License uuid0123456789ab is burned into the module on .* and verified\./);
     expect(run.stdout).toContain('(verified)');
-    expect(run.stdout).toContain('Module holds: uuid uuid0123456789ab, authkey Auth… (the one sent), mac A1B2C3D4E5F6, firmware credential-station-sim 1.0.0.');
+    expect(run.stdout).toContain(
+      'Module holds: uuid uuid0123456789ab, authkey Auth… (the one sent), mac A1B2C3D4E5F6, firmware credential-station-sim 1.0.0.',
+    );
     // The secret is never printed whole.
     expect(run.stdout + run.stderr).not.toContain(authkey);
     const flash = await fleet.readFlash(0);
@@ -50,12 +52,43 @@ describe('npm run burn against virtual tuya-auc modules', () => {
 
   it('refuses a module that already holds a license (exit 1, nothing sent), and burns it with --allow-reauthorize', async () => {
     await fleet.swap(1, { flash: { uuid: 'olduuid000000000', authkey: 'OldKey0123456789abcdefghijKLMNOP', mac: '001122334455' } });
-    const refused = await burnInProcess(['--port', ports[1]!, '--protocol', 'tuya-auc', '--uuid', uuid, '--authkey', authkey, '--mac', mac, '--json']);
+    const refused = await burnInProcess([
+      '--port',
+      ports[1]!,
+      '--protocol',
+      'tuya-auc',
+      '--uuid',
+      uuid,
+      '--authkey',
+      authkey,
+      '--mac',
+      mac,
+      '--json',
+    ]);
     expect(refused.code).toBe(1);
-    expect(json(refused)).toMatchObject({ ok: false, code: 'ALREADY_AUTHORIZED', exposure: 'nothing-sent', step: 'check', module: { uuid: 'olduuid000000000', authkeyMatchesSent: false } });
+    expect(json(refused)).toMatchObject({
+      ok: false,
+      code: 'ALREADY_AUTHORIZED',
+      exposure: 'nothing-sent',
+      step: 'check',
+      module: { uuid: 'olduuid000000000', authkeyMatchesSent: false },
+    });
     expect((await fleet.readFlash(1))?.uuid).toBe('olduuid000000000');
 
-    const forced = await burnInProcess(['--port', ports[1]!, '--protocol', 'tuya-auc', '--uuid', uuid, '--authkey', authkey, '--mac', mac, '--json', '--allow-reauthorize']);
+    const forced = await burnInProcess([
+      '--port',
+      ports[1]!,
+      '--protocol',
+      'tuya-auc',
+      '--uuid',
+      uuid,
+      '--authkey',
+      authkey,
+      '--mac',
+      mac,
+      '--json',
+      '--allow-reauthorize',
+    ]);
     expect(forced.code).toBe(0);
     expect(json(forced)).toMatchObject({ ok: true, code: 'BURNED', exposure: 'verified', module: { uuid, authkeyMatchesSent: true } });
     expect((await fleet.readFlash(1))?.uuid).toBe(uuid);
@@ -63,7 +96,19 @@ describe('npm run burn against virtual tuya-auc modules', () => {
 
   it('reports a write the module refused as a burn failure whose license was sent (suspect)', async () => {
     await fleet.swap(0, { faults: { writeRefused: true } });
-    const run = await burnInProcess(['--port', ports[0]!, '--protocol', 'tuya-auc', '--uuid', uuid, '--authkey', authkey, '--mac', mac, '--json']);
+    const run = await burnInProcess([
+      '--port',
+      ports[0]!,
+      '--protocol',
+      'tuya-auc',
+      '--uuid',
+      uuid,
+      '--authkey',
+      authkey,
+      '--mac',
+      mac,
+      '--json',
+    ]);
     expect(run.code).toBe(1);
     expect(json(run)).toMatchObject({ ok: false, code: 'REFUSED', exposure: 'sent-outcome-unknown', step: 'write' });
   });
@@ -86,13 +131,52 @@ describe('npm run burn against virtual tuya-auc modules', () => {
 
   it('exits 3 when --reset asks for modem lines a pty does not have, with nothing sent', async () => {
     await fleet.swap(0);
-    const named = await burnInProcess(['--port', ports[0]!, '--protocol', 'tuya-auc', '--uuid', uuid, '--authkey', authkey, '--mac', mac, '--reset', 'ch340']);
+    const named = await burnInProcess([
+      '--port',
+      ports[0]!,
+      '--protocol',
+      'tuya-auc',
+      '--uuid',
+      uuid,
+      '--authkey',
+      authkey,
+      '--mac',
+      mac,
+      '--reset',
+      'ch340',
+    ]);
     expect(named.code).toBe(3);
     expect(named.stderr).toMatch(/Could not set DTR\/RTS on .*port0-host[\s\S]*Nothing was sent/);
-    const auto = await burnInProcess(['--port', ports[0]!, '--protocol', 'tuya-auc', '--uuid', uuid, '--authkey', authkey, '--mac', mac, '--reset', 'auto']);
+    const auto = await burnInProcess([
+      '--port',
+      ports[0]!,
+      '--protocol',
+      'tuya-auc',
+      '--uuid',
+      uuid,
+      '--authkey',
+      authkey,
+      '--mac',
+      mac,
+      '--reset',
+      'auto',
+    ]);
     expect(auto.code).toBe(3);
     expect(auto.stderr).toMatch(/No known USB programmer sits behind .*port0-host/);
-    const unknown = await burnInProcess(['--port', ports[0]!, '--protocol', 'tuya-auc', '--uuid', uuid, '--authkey', authkey, '--mac', mac, '--reset', 'pl2303']);
+    const unknown = await burnInProcess([
+      '--port',
+      ports[0]!,
+      '--protocol',
+      'tuya-auc',
+      '--uuid',
+      uuid,
+      '--authkey',
+      authkey,
+      '--mac',
+      mac,
+      '--reset',
+      'pl2303',
+    ]);
     expect(unknown.code).toBe(2);
     expect((await fleet.readFlash(0))?.uuid).toBeNull();
   });
@@ -122,7 +206,13 @@ describe('npm run burn against a virtual tuyaopen-cli module', () => {
     const run = await burnCli(['--port', port!.hostPath, '--protocol', 'tuyaopen-cli', '--uuid', uuid, '--authkey', authkey, '--json']);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    expect(json(run)).toMatchObject({ ok: true, code: 'BURNED', exposure: 'verified', protocol: 'tuyaopen-cli', module: { uuid, authkeyMatchesSent: true } });
+    expect(json(run)).toMatchObject({
+      ok: true,
+      code: 'BURNED',
+      exposure: 'verified',
+      protocol: 'tuyaopen-cli',
+      module: { uuid, authkeyMatchesSent: true },
+    });
     expect(await fleet.readFlash(0)).toMatchObject({ uuid, authkey });
   });
 });
@@ -130,10 +220,22 @@ describe('npm run burn against a virtual tuyaopen-cli module', () => {
 describe('npm run burn with bad arguments', () => {
   it.each([
     ['a missing --authkey', ['--port', '/dev/ttyUSB0', '--protocol', 'tuya-auc', '--uuid', uuid], /Missing --authkey/],
-    ['an unknown protocol', ['--port', '/dev/ttyUSB0', '--protocol', 'zigbee', '--uuid', uuid, '--authkey', authkey], /Unknown protocol "zigbee": use one of tuya-auc, tuyaopen-cli/],
-    ['a short uuid', ['--port', '/dev/ttyUSB0', '--protocol', 'tuya-auc', '--uuid', 'abc', '--authkey', authkey], /--uuid is not valid: uuid must be 16 or 20 characters/],
+    [
+      'an unknown protocol',
+      ['--port', '/dev/ttyUSB0', '--protocol', 'zigbee', '--uuid', uuid, '--authkey', authkey],
+      /Unknown protocol "zigbee": use one of tuya-auc, tuyaopen-cli/,
+    ],
+    [
+      'a short uuid',
+      ['--port', '/dev/ttyUSB0', '--protocol', 'tuya-auc', '--uuid', 'abc', '--authkey', authkey],
+      /--uuid is not valid: uuid must be 16 or 20 characters/,
+    ],
     ['an unknown option', ['--port', '/dev/ttyUSB0', '--colour', 'red'], /Unknown option '--colour'/],
-    ['an odd baud rate', ['--port', '/dev/ttyUSB0', '--protocol', 'tuya-auc', '--uuid', uuid, '--authkey', authkey, '--baud', '12345'], /--baud 12345 is not a baud rate/],
+    [
+      'an odd baud rate',
+      ['--port', '/dev/ttyUSB0', '--protocol', 'tuya-auc', '--uuid', uuid, '--authkey', authkey, '--baud', '12345'],
+      /--baud 12345 is not a baud rate/,
+    ],
   ])('exits 2 with a clear message for %s', async (_what, args, message) => {
     const run = await burnInProcess(args);
     expect(run.code).toBe(2);
@@ -158,7 +260,18 @@ describe('npm run burn with bad arguments', () => {
   });
 
   it('exits 3 when the port does not exist, saying nothing was sent', async () => {
-    const run = await burnCli(['--port', '/dev/cs-no-such-port', '--protocol', 'tuya-auc', '--uuid', uuid, '--authkey', authkey, '--mac', mac]);
+    const run = await burnCli([
+      '--port',
+      '/dev/cs-no-such-port',
+      '--protocol',
+      'tuya-auc',
+      '--uuid',
+      uuid,
+      '--authkey',
+      authkey,
+      '--mac',
+      mac,
+    ]);
     expect(run.code).toBe(3);
     expect(run.stderr).toMatch(/Port \/dev\/cs-no-such-port does not exist\. Check that the programmer is plugged in\./);
     expect(run.stderr).toMatch(/Nothing was sent/);

@@ -21,18 +21,50 @@ const faultCases: [string, FaultSet, Expect][] = [
   ['no answer at the prompt', { noAnswer: 'enter' }, { code: 'TIMEOUT', exposure: 'nothing-sent', step: 'connect', flash: 'blank' }],
   ['no answer to the check', { noAnswer: 'check' }, { code: 'TIMEOUT', exposure: 'nothing-sent', step: 'check', flash: 'blank' }],
   ['no answer to the write', { noAnswer: 'write' }, { code: 'TIMEOUT', exposure: 'sent-outcome-unknown', step: 'write', flash: 'blank' }],
-  ['no answer to the read-back', { noAnswer: 'verify' }, { code: 'TIMEOUT', exposure: 'sent-outcome-unknown', step: 'verify', flash: 'license' }],
+  [
+    'no answer to the read-back',
+    { noAnswer: 'verify' },
+    { code: 'TIMEOUT', exposure: 'sent-outcome-unknown', step: 'verify', flash: 'license' },
+  ],
   ['garbled prompt', { corruptChecksum: 'enter' }, { code: 'CHECKSUM', exposure: 'nothing-sent', step: 'connect', flash: 'blank' }],
   ['garbled check answer', { corruptChecksum: 'check' }, { code: 'CHECKSUM', exposure: 'nothing-sent', step: 'check', flash: 'blank' }],
-  ['garbled read-back', { corruptChecksum: 'verify' }, { code: 'CHECKSUM', exposure: 'sent-outcome-unknown', step: 'verify', flash: 'license' }],
+  [
+    'garbled read-back',
+    { corruptChecksum: 'verify' },
+    { code: 'CHECKSUM', exposure: 'sent-outcome-unknown', step: 'verify', flash: 'license' },
+  ],
   ['write refused', { writeRefused: true }, { code: 'REFUSED', exposure: 'sent-outcome-unknown', step: 'write', flash: 'blank' }],
-  ['read-back mismatch', { readbackMismatch: true }, { code: 'VERIFY_MISMATCH', exposure: 'sent-outcome-unknown', step: 'verify', flash: 'license' }],
-  ['unplugged during the prompt', { unplugMidFrame: 'enter' }, { code: 'DISCONNECTED', exposure: 'nothing-sent', step: 'connect', flash: 'blank' }],
-  ['unplugged during the check', { unplugMidFrame: 'check' }, { code: 'DISCONNECTED', exposure: 'nothing-sent', step: 'check', flash: 'blank' }],
-  ['unplugged during the write answer', { unplugMidFrame: 'write' }, { code: 'DISCONNECTED', exposure: 'sent-outcome-unknown', step: 'write', flash: 'license' }],
-  ['unplugged during the read-back', { unplugMidFrame: 'verify' }, { code: 'DISCONNECTED', exposure: 'sent-outcome-unknown', step: 'verify', flash: 'license' }],
+  [
+    'read-back mismatch',
+    { readbackMismatch: true },
+    { code: 'VERIFY_MISMATCH', exposure: 'sent-outcome-unknown', step: 'verify', flash: 'license' },
+  ],
+  [
+    'unplugged during the prompt',
+    { unplugMidFrame: 'enter' },
+    { code: 'DISCONNECTED', exposure: 'nothing-sent', step: 'connect', flash: 'blank' },
+  ],
+  [
+    'unplugged during the check',
+    { unplugMidFrame: 'check' },
+    { code: 'DISCONNECTED', exposure: 'nothing-sent', step: 'check', flash: 'blank' },
+  ],
+  [
+    'unplugged during the write answer',
+    { unplugMidFrame: 'write' },
+    { code: 'DISCONNECTED', exposure: 'sent-outcome-unknown', step: 'write', flash: 'license' },
+  ],
+  [
+    'unplugged during the read-back',
+    { unplugMidFrame: 'verify' },
+    { code: 'DISCONNECTED', exposure: 'sent-outcome-unknown', step: 'verify', flash: 'license' },
+  ],
   ['already authorized', { alreadyAuthorized: true }, { code: 'ALREADY_AUTHORIZED', exposure: 'nothing-sent', step: 'check' }],
-  ['booting longer than the connect timeout', { slowBootMs: 1500 }, { code: 'TIMEOUT', exposure: 'nothing-sent', step: 'connect', flash: 'blank' }],
+  [
+    'booting longer than the connect timeout',
+    { slowBootMs: 1500 },
+    { code: 'TIMEOUT', exposure: 'nothing-sent', step: 'connect', flash: 'blank' },
+  ],
 ];
 
 for (const variant of ['current', 'legacy'] as const) {
@@ -46,7 +78,12 @@ for (const variant of ['current', 'legacy'] as const) {
       await fleet?.stop();
     });
 
-    async function burnOn(spec: Partial<ModuleSpec>, lic: LicenseToBurn = license, burnOptions: BurnOptions = {}, driverOptions: TuyaopenCliDriverOptions = {}) {
+    async function burnOn(
+      spec: Partial<ModuleSpec>,
+      lic: LicenseToBurn = license,
+      burnOptions: BurnOptions = {},
+      driverOptions: TuyaopenCliDriverOptions = {},
+    ) {
       const port = await fleet.swap(0, { variant, ...spec });
       const transport = new SerialTransport(port.hostPath, { baudRate: 115200 });
       try {
@@ -60,10 +97,16 @@ for (const variant of ['current', 'legacy'] as const) {
 
     it('burns a blank module and verifies it by reading back', async () => {
       const journal: string[] = [];
-      const { outcome, flash } = await burnOn({ options: { logLines: variant === 'current', wifiMac: '105a17c0ffee' } }, license, { beforeWrite: async (existing) => void journal.push(`sending, module had ${existing.uuid}, mac ${existing.mac}`) });
+      const { outcome, flash } = await burnOn({ options: { logLines: variant === 'current', wifiMac: '105a17c0ffee' } }, license, {
+        beforeWrite: async (existing) => void journal.push(`sending, module had ${existing.uuid}, mac ${existing.mac}`),
+      });
       // Current firmware tells its Wi-Fi MAC (read_mac, in lower case); older firmware has no read_mac.
       const mac = variant === 'current' ? '105A17C0FFEE' : null;
-      expect(outcome, JSON.stringify(outcome)).toMatchObject({ ok: true, exposure: 'verified', module: { uuid: license.uuid, authkey: license.authkey, mac, firmware: { version: variant } } });
+      expect(outcome, JSON.stringify(outcome)).toMatchObject({
+        ok: true,
+        exposure: 'verified',
+        module: { uuid: license.uuid, authkey: license.authkey, mac, firmware: { version: variant } },
+      });
       expect(flash).toMatchObject({ uuid: license.uuid, authkey: license.authkey });
       expect(journal).toEqual([`sending, module had null, mac ${mac}`]);
     });
@@ -134,10 +177,21 @@ for (const variant of ['current', 'legacy'] as const) {
     if (variant === 'current') {
       it('types the refusal of firmware that cannot read its Wi-Fi MAC, and of a chip without OTP', async () => {
         const noMac = await burnOn({ options: { needsMac: true, wifiMac: 'none' } });
-        expect(noMac.outcome).toMatchObject({ ok: false, exposure: 'sent-outcome-unknown', step: 'write', error: { code: 'MAC_UNREADABLE' }, module: { mac: null } });
+        expect(noMac.outcome).toMatchObject({
+          ok: false,
+          exposure: 'sent-outcome-unknown',
+          step: 'write',
+          error: { code: 'MAC_UNREADABLE' },
+          module: { mac: null },
+        });
         expect(noMac.flash).toMatchObject({ uuid: null });
         const noOtp = await burnOn({ options: { otp: false } }, { ...license, mac: 'A0B1C2D3E4F5' }, {}, { storage: 1 });
-        expect(noOtp.outcome).toMatchObject({ ok: false, exposure: 'sent-outcome-unknown', step: 'write', error: { code: 'OTP_UNSUPPORTED' } });
+        expect(noOtp.outcome).toMatchObject({
+          ok: false,
+          exposure: 'sent-outcome-unknown',
+          step: 'write',
+          error: { code: 'OTP_UNSUPPORTED' },
+        });
         expect(noOtp.flash).toMatchObject({ uuid: null });
       });
     }

@@ -12,7 +12,10 @@ const here = dirname(fileURLToPath(import.meta.url));
 const machineHasUsb = existsSync('/sys/bus/usb/devices');
 
 /** Runs discovery in a child process; resolves with its exit and parsed output. */
-async function discoverInChild(options: object, env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; signal: NodeJS.Signals | null; result: DiscoveryResult | null; stderr: string }> {
+async function discoverInChild(
+  options: object,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; result: DiscoveryResult | null; stderr: string }> {
   const run = await runTsx(join(here, 'discover-child.ts'), [JSON.stringify(options)], { env, until: 'exit' });
   return { code: run.code, signal: run.signal, result: parsedOutput<DiscoveryResult>(run), stderr: run.stderr };
 }

@@ -7,7 +7,11 @@ import { parsedOutput, runTsx } from '../../support/run-tsx';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-async function usbInChild(sysRoot: string): Promise<{ code: number | null; stderr: string; out: { listed: { devices: unknown[]; usbBus: boolean; warnings: string[] }; hotplug: string } | null }> {
+async function usbInChild(sysRoot: string): Promise<{
+  code: number | null;
+  stderr: string;
+  out: { listed: { devices: unknown[]; usbBus: boolean; warnings: string[] }; hotplug: string } | null;
+}> {
   const run = await runTsx(join(here, 'usb-child.ts'), [sysRoot]);
   return { code: run.code, stderr: run.stderr, out: parsedOutput(run) };
 }
@@ -21,7 +25,11 @@ describe('the usb package on this machine', () => {
       expect(run.out!.listed.usbBus).toBe(true);
       expect(run.out!.hotplug).toBe('started');
     } else {
-      expect(run.out!.listed).toEqual({ devices: [], usbBus: false, warnings: ['This machine has no USB bus: no USB programmers can be found.'] });
+      expect(run.out!.listed).toEqual({
+        devices: [],
+        usbBus: false,
+        warnings: ['This machine has no USB bus: no USB programmers can be found.'],
+      });
       expect(run.out!.hotplug).toBe('refused: this machine has no USB bus');
     }
   });

@@ -15,10 +15,28 @@ import { createAccount, newTotpSecret, totpNow } from '../../../hub/services/acc
 import { registerSecret } from '../../support/log-sink';
 import { bootHub, enrollStation, makeCredential, makeLicenses, seedWorld, targets, testKeyring, testDb, type TestHub } from './harness';
 
-const tables = ['accounts', 'products', 'factories', 'lines', 'stations', 'enrollment_codes', 'credentials', 'licenses', 'update_requests', 'credential_events', 'push_items', 'download_codes', 'jobs', 'third_party_resources', 'notices', 'transfer_claims'];
+const tables = [
+  'accounts',
+  'products',
+  'factories',
+  'lines',
+  'stations',
+  'enrollment_codes',
+  'credentials',
+  'licenses',
+  'update_requests',
+  'credential_events',
+  'push_items',
+  'download_codes',
+  'jobs',
+  'third_party_resources',
+  'notices',
+  'transfer_claims',
+];
 
 /** The SQLite file and its write-ahead log, as text. */
-const fileBytes = (file: string): string => Buffer.concat([readFileSync(file), ...(existsSync(`${file}-wal`) ? [readFileSync(`${file}-wal`)] : [])]).toString('latin1');
+const fileBytes = (file: string): string =>
+  Buffer.concat([readFileSync(file), ...(existsSync(`${file}-wal`) ? [readFileSync(`${file}-wal`)] : [])]).toString('latin1');
 
 /** Every row of every table, as text: what a dump of the database would hold. */
 async function dump(h: TestHub): Promise<string> {
@@ -78,10 +96,27 @@ describe.each(targets())('authkeys at rest on %s', (target) => {
     const w = await seedWorld(h);
     const c = await makeCredential(h, { purchased: 0 });
     const plain = makeLicenses(5);
-    await h.store.db.insertInto('licenses').values(plain.map((l) => ({
-      uuid: l.uuid, credential_id: c.id, authkey: l.authkey, mac: null, kind: 'purchased', status: 'unused', station_id: null, lease_seq: null, leased_at: null,
-      burned_at: null, burned_pid: null, burned_mac: null, spoiled_reason: null, imported_at: '2026-01-01T00:00:00.000Z',
-    }))).execute();
+    await h.store.db
+      .insertInto('licenses')
+      .values(
+        plain.map((l) => ({
+          uuid: l.uuid,
+          credential_id: c.id,
+          authkey: l.authkey,
+          mac: null,
+          kind: 'purchased',
+          status: 'unused',
+          station_id: null,
+          lease_seq: null,
+          leased_at: null,
+          burned_at: null,
+          burned_pid: null,
+          burned_mac: null,
+          spoiled_reason: null,
+          imported_at: '2026-01-01T00:00:00.000Z',
+        })),
+      )
+      .execute();
     await h.close();
     h = await bootHub(target, { tdb, keepDb: true });
     let text = await dump(h);
@@ -114,17 +149,29 @@ describe.each(targets())('authkeys at rest on %s', (target) => {
     Object.values(secrets).forEach(registerSecret);
     await createAccount(h.hub.deps, { name: 'paula', role: 'platform' }, { trusted: { password, totpSecret: secrets.paula } });
     const olivia = (await createAccount(h.hub.deps, { name: 'olivia', role: 'owner' }, { trusted: { password } })).account;
-    const login = async (name: string, totp?: string) => (await h!.hub.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { name, password, ...(totp ? { totp } : {}) } }));
+    const login = async (name: string, totp?: string) =>
+      await h!.hub.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { name, password, ...(totp ? { totp } : {}) } });
     // olivia sets up her second factor through the API: the secret answered once is kept sealed
     const signed = await login('olivia');
     const cookie = /hub_session=[^;]*/.exec(String(signed.headers['set-cookie']))![0];
     registerSecret(cookie);
     const setup = await h.call('POST', '/v1/account/totp', undefined, null, { cookie, 'x-csrf-token': JSON.parse(signed.body).csrfToken });
     const oliviaSecret = setup.body.secret as string;
-    expect((await h.call('POST', '/v1/account/totp/confirm', { code: totpNow(oliviaSecret, h.clock.now()) }, null, { cookie, 'x-csrf-token': JSON.parse(signed.body).csrfToken })).status).toBe(200);
+    expect(
+      (
+        await h.call('POST', '/v1/account/totp/confirm', { code: totpNow(oliviaSecret, h.clock.now()) }, null, {
+          cookie,
+          'x-csrf-token': JSON.parse(signed.body).csrfToken,
+        })
+      ).status,
+    ).toBe(200);
     // quinn's secret as a hub from before sealing kept it: in clear
     const quinn = (await createAccount(h.hub.deps, { name: 'quinn', role: 'owner' }, { trusted: { password } })).account;
-    await h.store.db.updateTable('accounts').set({ totp_secret: secrets.quinn, totp_enabled_at: '2026-01-01T00:00:00.000Z' }).where('id', '=', quinn.id).execute();
+    await h.store.db
+      .updateTable('accounts')
+      .set({ totp_secret: secrets.quinn, totp_enabled_at: '2026-01-01T00:00:00.000Z' })
+      .where('id', '=', quinn.id)
+      .execute();
     await h.close();
 
     h = await bootHub(target, { tdb, keepDb: true });
@@ -142,7 +189,11 @@ describe.each(targets())('authkeys at rest on %s', (target) => {
     const paulaRow = stored.find((r) => r.name === 'paula')!;
     await h.store.db.updateTable('accounts').set({ totp_secret: paulaRow.totp_secret }).where('id', '=', olivia.id).execute();
     expect(JSON.parse((await login('olivia', totpNow(secrets.paula, h.clock.now()))).body).error.code).toBe('TOTP_SECRET_TAMPERED');
-    await h.store.db.updateTable('accounts').set({ totp_secret: stored.find((r) => r.name === 'olivia')!.totp_secret }).where('id', '=', olivia.id).execute();
+    await h.store.db
+      .updateTable('accounts')
+      .set({ totp_secret: stored.find((r) => r.name === 'olivia')!.totp_secret })
+      .where('id', '=', olivia.id)
+      .execute();
 
     const next = keyring(masterKey(Buffer.alloc(32, 9)), [testKeyring.current]);
     expect(await sealAtRest(h.store, next, 'all')).toMatchObject({ totpSecrets: 3 });
@@ -157,15 +208,30 @@ describe.each(targets())('authkeys at rest on %s', (target) => {
     h = await bootHub(target, { tdb, keepDb: true });
     const w = await seedWorld(h);
     const made = await h.admin('POST', `/v1/admin/stations/${w.s1}/enrollment-codes`, {});
-    const plainHash = createHash('sha256').update((made.body.code as string).replace(/-/g, '')).digest('hex');
-    const row = await h.store.db.selectFrom('enrollment_codes').select('code_hash').where('station_id', '=', w.s1).executeTakeFirstOrThrow();
+    const plainHash = createHash('sha256')
+      .update((made.body.code as string).replace(/-/g, ''))
+      .digest('hex');
+    const row = await h.store.db
+      .selectFrom('enrollment_codes')
+      .select('code_hash')
+      .where('station_id', '=', w.s1)
+      .executeTakeFirstOrThrow();
     expect(row.code_hash).toMatch(new RegExp(`^h1\\.${testKeyring.current.id}\\.[0-9a-f]{64}$`));
     expect(row.code_hash).not.toContain(plainHash);
     // a code an older hub stored as its plain sha256
     const older = 'ABCD-EFGH-JKMN';
     registerSecret(older);
     const olderHash = createHash('sha256').update(older.replace(/-/g, '')).digest('hex');
-    await h.store.db.insertInto('enrollment_codes').values({ code_hash: olderHash, station_id: w.s2, expires_at: '2099-01-01T00:00:00.000Z', used_at: null, created_at: '2026-01-01T00:00:00.000Z' }).execute();
+    await h.store.db
+      .insertInto('enrollment_codes')
+      .values({
+        code_hash: olderHash,
+        station_id: w.s2,
+        expires_at: '2099-01-01T00:00:00.000Z',
+        used_at: null,
+        created_at: '2026-01-01T00:00:00.000Z',
+      })
+      .execute();
     await h.close();
 
     h = await bootHub(target, { tdb, keepDb: true });
@@ -195,10 +261,14 @@ describe.each(targets())('authkeys at rest on %s', (target) => {
     const code = h.sent.at(-1)!.code;
     await h.close();
     h = await bootHub(target, { tdb, keepDb: true, keyring: keyring(masterKey(Buffer.alloc(32, 9))) });
-    expect((await h.admin('POST', `/v1/admin/credentials/${c.id}/download`, { codeId: sent.body.codeId, code })).body.error.code).toBe('DOWNLOAD_CODE_WRONG');
+    expect((await h.admin('POST', `/v1/admin/credentials/${c.id}/download`, { codeId: sent.body.codeId, code })).body.error.code).toBe(
+      'DOWNLOAD_CODE_WRONG',
+    );
     await h.close();
     h = await bootHub(target, { tdb, keyring: keyring(masterKey(Buffer.alloc(32, 9)), [testKeyring.current]) });
-    expect((await h.admin('POST', `/v1/admin/credentials/${c.id}/download`, { codeId: sent.body.codeId, code })).body.licenses).toHaveLength(2);
+    expect(
+      (await h.admin('POST', `/v1/admin/credentials/${c.id}/download`, { codeId: sent.body.codeId, code })).body.licenses,
+    ).toHaveLength(2);
   });
 });
 
@@ -209,7 +279,10 @@ describe('the hub command and the master key', () => {
       const run = promisify(execFile);
       const db = join(dir, 'hub.sqlite');
       const file = join(dir, 'next.key');
-      const hub = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'hub/cli.ts', ...args, '--db', db]).then((r) => JSON.parse(r.stdout) as Record<string, unknown>);
+      const hub = (...args: string[]) =>
+        run(process.execPath, ['--import', 'tsx', 'hub/cli.ts', ...args, '--db', db]).then(
+          (r) => JSON.parse(r.stdout) as Record<string, unknown>,
+        );
       const gen = await hub('master-key', 'generate', file);
       expect(statSync(file).mode & 0o777).toBe(0o600);
       expect(gen.keyId).toBe(parseMasterKey(readFileSync(file, 'utf8')).id);

@@ -25,13 +25,14 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('the console\'s files', () => {
+describe("the console's files", () => {
   it('the page at /console/ with a CSP that allows only the hub itself', async () => {
     const res = await h.hub.app.inject({ method: 'GET', url: '/console/' });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
     const csp = String(res.headers['content-security-policy']);
-    for (const part of ["default-src 'none'", "script-src 'self'", "connect-src 'self'", "font-src 'self'", "frame-ancestors 'none'"]) expect(csp).toContain(part);
+    for (const part of ["default-src 'none'", "script-src 'self'", "connect-src 'self'", "font-src 'self'", "frame-ancestors 'none'"])
+      expect(csp).toContain(part);
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['cache-control']).toBe('no-store');
     expect(res.body).toContain('<title>console</title>');
@@ -41,7 +42,11 @@ describe('the console\'s files', () => {
   });
 
   it('assets with their content types', async () => {
-    const types: Record<string, string> = { 'assets/app-1.js': 'text/javascript; charset=utf-8', 'assets/app-1.css': 'text/css; charset=utf-8', 'assets/font.woff2': 'font/woff2' };
+    const types: Record<string, string> = {
+      'assets/app-1.js': 'text/javascript; charset=utf-8',
+      'assets/app-1.css': 'text/css; charset=utf-8',
+      'assets/font.woff2': 'font/woff2',
+    };
     for (const [file, type] of Object.entries(types)) {
       const res = await h.hub.app.inject({ method: 'GET', url: `/console/${file}` });
       expect(res.statusCode, file).toBe(200);
@@ -49,8 +54,13 @@ describe('the console\'s files', () => {
     }
   });
 
-  it('nothing outside the folder, and an unknown file in the hub\'s error shape', async () => {
-    for (const url of ['/console/../secret.txt', '/console/%2e%2e/secret.txt', '/console/assets/%2e%2e/%2e%2e/secret.txt', '/console/nope.js']) {
+  it("nothing outside the folder, and an unknown file in the hub's error shape", async () => {
+    for (const url of [
+      '/console/../secret.txt',
+      '/console/%2e%2e/secret.txt',
+      '/console/assets/%2e%2e/%2e%2e/secret.txt',
+      '/console/nope.js',
+    ]) {
       const res = await h.hub.app.inject({ method: 'GET', url });
       expect(res.statusCode, url).toBe(404);
       expect(res.body, url).not.toContain('outside');

@@ -19,13 +19,25 @@ describe.each(targets())('console credentials on %s', (target) => {
     if (r.status !== 200) throw new Error(JSON.stringify(r.body));
     return r.body;
   };
-  const named = async (name: string, o: { pid?: string; owner?: 'mine' | 'customer'; deliveryMode?: string; orderNo?: string; purchased?: number } = {}) => {
+  const named = async (
+    name: string,
+    o: { pid?: string; owner?: 'mine' | 'customer'; deliveryMode?: string; orderNo?: string; purchased?: number } = {},
+  ) => {
     const r = await h.admin('POST', '/v1/admin/credentials', {
-      pid: o.pid ?? 'p1', owner: o.owner ?? 'mine', deliveryMode: o.deliveryMode ?? 'credential', firmwareKey: 'fw', chip: 'BK7231N', name,
-      ...(o.orderNo ? { orderNo: o.orderNo } : {}), ...(o.owner === 'customer' ? { customerName: 'Acme' } : {}),
+      pid: o.pid ?? 'p1',
+      owner: o.owner ?? 'mine',
+      deliveryMode: o.deliveryMode ?? 'credential',
+      firmwareKey: 'fw',
+      chip: 'BK7231N',
+      name,
+      ...(o.orderNo ? { orderNo: o.orderNo } : {}),
+      ...(o.owner === 'customer' ? { customerName: 'Acme' } : {}),
     });
     expect(r.status).toBe(200);
-    if ((o.purchased ?? 2) > 0) expect((await h.admin('POST', `/v1/admin/credentials/${r.body.id}/licenses`, { licenses: makeLicenses(o.purchased ?? 2) })).status).toBe(200);
+    if ((o.purchased ?? 2) > 0)
+      expect(
+        (await h.admin('POST', `/v1/admin/credentials/${r.body.id}/licenses`, { licenses: makeLicenses(o.purchased ?? 2) })).status,
+      ).toBe(200);
     return r.body.id as string;
   };
 
@@ -61,7 +73,11 @@ describe.each(targets())('console credentials on %s', (target) => {
     expect((await page(`?factoryId=${world.factoryId}`)).rows.map((r) => r.id)).toEqual([b]);
     expect((await page('?delivery=license_list')).rows.map((r) => r.id)).toEqual([b]);
     const byFactory = (await page(`?factoryId=${world.factoryId}`)).rows[0]!;
-    expect(byFactory.assignment).toEqual({ factory: { id: world.factoryId, name: 'Shenzhen 1' }, line: { id: world.lineA, name: 'Line A' }, station: null });
+    expect(byFactory.assignment).toEqual({
+      factory: { id: world.factoryId, name: 'Shenzhen 1' },
+      line: { id: world.lineA, name: 'Line A' },
+      station: null,
+    });
     await h.admin('POST', `/v1/admin/credentials/${a}/update-requests`, { targetPid: 'p1', deliveryMode: 'credential' });
     expect((await page('?state=confirming_update')).rows.map((r) => r.id)).toEqual([a]);
   });
@@ -91,7 +107,11 @@ describe.each(targets())('console credentials on %s', (target) => {
     const plug = await named('plug');
     const bulb = await named('bulb', { pid: 'p2' });
     const plugRow = (await page('?q=plug')).rows[0]!;
-    expect(action(plugRow, 'generate_resources')).toEqual({ action: 'generate_resources', allowed: false, reason: "The credential's product supports neither HomeKit nor Find My." });
+    expect(action(plugRow, 'generate_resources')).toEqual({
+      action: 'generate_resources',
+      allowed: false,
+      reason: "The credential's product supports neither HomeKit nor Find My.",
+    });
     expect(action(plugRow, 'split').allowed).toBe(true);
     expect(action(plugRow, 'download').allowed).toBe(true);
     expect(action(plugRow, 'update_details').allowed).toBe(false);
@@ -119,10 +139,15 @@ describe.each(targets())('console credentials on %s', (target) => {
     expect(action(before, 'download').allowed).toBe(false);
     expect(action(before, 'confirm_generate_download').allowed).toBe(true);
     const code = await h.admin('POST', `/v1/admin/credentials/${id}/download-codes`, { channel: 'email' });
-    const r = await h.admin('POST', `/v1/admin/credentials/${id}/download`, { codeId: code.body.codeId, code: h.sent.at(-1)!.code, confirmGenerate: true });
+    const r = await h.admin('POST', `/v1/admin/credentials/${id}/download`, {
+      codeId: code.body.codeId,
+      code: h.sent.at(-1)!.code,
+      confirmGenerate: true,
+    });
     expect(r.status).toBe(200);
     const after = (await page('?q=listed')).rows[0]!;
-    for (const a of ['split', 'change_product', 'confirm_generate_download']) expect(action(after, a)).toMatchObject({ allowed: false, reason: expect.stringMatching(/locked/) });
+    for (const a of ['split', 'change_product', 'confirm_generate_download'])
+      expect(action(after, a)).toMatchObject({ allowed: false, reason: expect.stringMatching(/locked/) });
   });
 
   it("a factory's manager sees only its factory's credentials; an unconfirmed customer's credential says why", async () => {

@@ -30,12 +30,18 @@ async function hub(...args: string[]): Promise<{ code: number; out: string; err:
 describe('hub command', () => {
   it('sets up a product and a credential, imports a license file, splits, reports; refusals exit 1 with the code', async () => {
     expect((await hub('products', 'add', 'plug01', 'Smart plug', '120')).code).toBe(0);
-    const cred = JSON.parse((await hub('credentials', 'add', 'plug01', '--mode', 'credential', '--firmware-key', 'K1', '--chip', 'BK7231N')).out);
+    const cred = JSON.parse(
+      (await hub('credentials', 'add', 'plug01', '--mode', 'credential', '--firmware-key', 'K1', '--chip', 'BK7231N')).out,
+    );
     const ls = makeLicenses(6);
     const file = join(dir, 'list.csv');
     writeFileSync(file, ['uuid,authkey,mac', ...ls.map((l) => `${l.uuid},${l.authkey},${l.mac}`)].join('\n'));
     expect(JSON.parse((await hub('import', cred.id, file)).out)).toMatchObject({ imported: 6, purchased: 6 });
-    expect(JSON.parse((await hub('split', cred.id, '2', '0')).out).child).toMatchObject({ purchased: 2, parentId: cred.id, firmwareKey: 'K1' });
+    expect(JSON.parse((await hub('split', cred.id, '2', '0')).out).child).toMatchObject({
+      purchased: 2,
+      parentId: cred.id,
+      firmwareKey: 'K1',
+    });
     const report = JSON.parse((await hub('reports', 'credentials')).out);
     expect(report.rows.map((r: { purchased: number }) => r.purchased).sort()).toEqual([2, 4]);
     const refused = await hub('split', cred.id, '50', '0');
@@ -67,10 +73,21 @@ describe('hub command refusals', () => {
     for (let i = 0; i < cases.length; i += 3) results.push(...(await Promise.all(cases.slice(i, i + 3).map(([args]) => hub(...args)))));
     results.forEach((r, i) => {
       const [args, status, code] = cases[i]!;
-      expect({ args, status: r.code, err: r.err }).toEqual({ args, status, err: expect.stringMatching(new RegExp(`^error ${code}: [^\\n]+\\n$`)) });
+      expect({ args, status: r.code, err: r.err }).toEqual({
+        args,
+        status,
+        err: expect.stringMatching(new RegExp(`^error ${code}: [^\\n]+\\n$`)),
+      });
     });
     // A database password on the command line is refused before anything connects.
-    const secret = await run(process.execPath, ['--import', 'tsx', 'hub/cli.ts', 'migrate', '--db', 'postgres://hub:s3cret@127.0.0.1:1/hub']).catch((e: { code: number; stderr: string }) => e);
+    const secret = await run(process.execPath, [
+      '--import',
+      'tsx',
+      'hub/cli.ts',
+      'migrate',
+      '--db',
+      'postgres://hub:s3cret@127.0.0.1:1/hub',
+    ]).catch((e: { code: number; stderr: string }) => e);
     expect(secret).toMatchObject({ code: 2, stderr: expect.stringMatching(/^error SECRET_ON_COMMAND_LINE: [^\n]*\n$/) });
     expect((secret as { stderr: string }).stderr).not.toContain('s3cret');
   }, 180_000);
@@ -83,18 +100,30 @@ describe('a running hub and the hub command on one SQLite file', () => {
     try {
       const keys = await operatorKeys(running.deps);
       const admin = async (path: string, body: unknown) => {
-        const r = await fetch(running.url + path, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${keyFor(keys, 'POST', path)}` }, body: JSON.stringify(body) });
+        const r = await fetch(running.url + path, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${keyFor(keys, 'POST', path)}` },
+          body: JSON.stringify(body),
+        });
         return { status: r.status, body: (await r.json()) as any }; // eslint-disable-line @typescript-eslint/no-explicit-any
       };
       await admin('/v1/admin/products', { pid: 'p1', name: 'P', priceCents: 1 });
-      const id = (await admin('/v1/admin/credentials', { pid: 'p1', owner: 'mine', deliveryMode: 'credential', firmwareKey: 'k', chip: 'c' })).body.id as string;
+      const id = (
+        await admin('/v1/admin/credentials', { pid: 'p1', owner: 'mine', deliveryMode: 'credential', firmwareKey: 'k', chip: 'c' })
+      ).body.id as string;
       await admin(`/v1/admin/credentials/${id}/licenses`, { licenses: makeLicenses(20) });
-      const cli = (n: number) => run(process.execPath, ['--import', 'tsx', 'hub/cli.ts', 'split', id, String(n), '0', '--db', db]).then(() => 200, () => 409);
+      const cli = (n: number) =>
+        run(process.execPath, ['--import', 'tsx', 'hub/cli.ts', 'split', id, String(n), '0', '--db', db]).then(
+          () => 200,
+          () => 409,
+        );
       const http = (n: number) => admin(`/v1/admin/credentials/${id}/split`, { purchased: n, free: 0 }).then((r) => r.status);
       const statuses = await Promise.all([cli(3), cli(3), cli(3), http(3), http(3), http(3)]);
       expect(statuses).toEqual([200, 200, 200, 200, 200, 200]);
-      expect((await http(3))).toBe(409); // 2 left
-      const all = await fetch(`${running.url}/v1/admin/credentials`, { headers: { authorization: `Bearer ${keys.owner}` } }).then((r) => r.json() as Promise<{ credentials: { counts: { unused: number } }[] }>);
+      expect(await http(3)).toBe(409); // 2 left
+      const all = await fetch(`${running.url}/v1/admin/credentials`, { headers: { authorization: `Bearer ${keys.owner}` } }).then(
+        (r) => r.json() as Promise<{ credentials: { counts: { unused: number } }[] }>,
+      );
       expect(all.credentials.reduce((n, c) => n + c.counts.unused, 0)).toBe(20);
     } finally {
       await running.close();
@@ -107,7 +136,9 @@ describe('startHub beyond loopback', () => {
   if (!hasOpenssl) console.log('[hub tests] the HTTPS case is skipped: openssl is not installed to make a test certificate.');
 
   it('refuses to listen beyond loopback in plain HTTP, unless behind a TLS proxy', async () => {
-    await expect(startHub({ db: join(dir, 'tls.sqlite'), port: 0, host: '0.0.0.0', logger: silentLogger })).rejects.toMatchObject({ code: 'HUB_TLS_REQUIRED' });
+    await expect(startHub({ db: join(dir, 'tls.sqlite'), port: 0, host: '0.0.0.0', logger: silentLogger })).rejects.toMatchObject({
+      code: 'HUB_TLS_REQUIRED',
+    });
     const proxied = await startHub({ db: join(dir, 'tls.sqlite'), port: 0, host: '0.0.0.0', behindTlsProxy: true, logger: silentLogger });
     try {
       const port = new URL(proxied.url).port;
@@ -120,7 +151,25 @@ describe('startHub beyond loopback', () => {
   it.skipIf(!hasOpenssl)('serves HTTPS beyond loopback with the certificate and key given', async () => {
     const key = join(dir, 'hub.key');
     const cert = join(dir, 'hub.pem');
-    const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1']);
+    const r = spawnSync('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ]);
     expect(r.status).toBe(0);
     const tls = { cert: readFileSync(cert), key: readFileSync(key) };
     const running = await startHub({ db: join(dir, 'tls.sqlite'), port: 0, host: '0.0.0.0', tls, logger: silentLogger });
@@ -138,10 +187,20 @@ describe('startHub beyond loopback', () => {
       // Under TLS the session cookie is Secure.
       await createAccount(running.deps, { name: 'tls-owner', role: 'owner' }, { trusted: { password: 'a long enough password' } });
       const setCookie = await new Promise<string>((resolve, reject) => {
-        const req = httpsRequest({ host: '127.0.0.1', port, path: '/v1/auth/login', method: 'POST', ca: tls.cert, headers: { 'content-type': 'application/json' } }, (res) => {
-          res.resume();
-          res.on('end', () => resolve(String(res.headers['set-cookie'])));
-        }).on('error', reject);
+        const req = httpsRequest(
+          {
+            host: '127.0.0.1',
+            port,
+            path: '/v1/auth/login',
+            method: 'POST',
+            ca: tls.cert,
+            headers: { 'content-type': 'application/json' },
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(String(res.headers['set-cookie'])));
+          },
+        ).on('error', reject);
         req.end(JSON.stringify({ name: 'tls-owner', password: 'a long enough password' }));
       });
       expect(setCookie).toMatch(/^hub_session=hs_[^;]+; Path=\/; HttpOnly; SameSite=Strict; Max-Age=\d+; Secure$/);
@@ -155,14 +214,24 @@ describe('startHub beyond loopback', () => {
 
 describe('startHub and the demo seed', () => {
   it('listens on 127.0.0.1, serves the demo data, and a demo station enrolls and pulls its group', async () => {
-    const running = await startHub({ db: join(dir, 'demo.sqlite'), port: 0, host: '127.0.0.1', logger: silentLogger, config: { auth: testAuthConfig } });
+    const running = await startHub({
+      db: join(dir, 'demo.sqlite'),
+      port: 0,
+      host: '127.0.0.1',
+      logger: silentLogger,
+      config: { auth: testAuthConfig },
+    });
     try {
       expect(running.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       const demo = await seedDemo(running.deps, { licensesPerCredential: 40 });
       expect(demo.credentials).toHaveLength(3);
       expect(demo.stationIds).toHaveLength(3);
       const post = async (path: string, body: unknown, token?: string) => {
-        const r = await fetch(running.url + path, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
+        const r = await fetch(running.url + path, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+          body: JSON.stringify(body),
+        });
         return (await r.json()) as any; // eslint-disable-line @typescript-eslint/no-explicit-any
       };
       const enrolled = await post('/v1/station/enroll', { code: demo.enrollmentCode.code });
@@ -172,14 +241,21 @@ describe('startHub and the demo seed', () => {
       expect(page.licenses.every((l: { mac: string | null }) => /^[0-9A-F]{12}$/.test(l.mac ?? ''))).toBe(true);
       // One account per role; each signs in with its printed password (the platform account with its second factor too).
       expect(demo.accounts.map((a) => a.role)).toEqual(['platform', 'owner', 'factory', 'auditor']);
-      const signIn = (a: (typeof demo.accounts)[number]) => post('/v1/auth/login', { name: a.name, password: a.password, ...(a.totpSecret ? { totp: totpNow(a.totpSecret, Date.now()) } : {}) });
+      const signIn = (a: (typeof demo.accounts)[number]) =>
+        post('/v1/auth/login', {
+          name: a.name,
+          password: a.password,
+          ...(a.totpSecret ? { totp: totpNow(a.totpSecret, Date.now()) } : {}),
+        });
       for (const a of demo.accounts) expect(await signIn(a)).toMatchObject({ account: { name: a.name, role: a.role }, pending: [] });
       // Seeding again reuses the demo factory and issues a fresh code and fresh passwords.
       const again = await seedDemo(running.deps, { licensesPerCredential: 40 });
       expect(again.factoryId).toBe(demo.factoryId);
       expect(again.enrollmentCode.code).not.toBe(demo.enrollmentCode.code);
       expect(again.accounts.map((a) => a.id)).toEqual(demo.accounts.map((a) => a.id));
-      expect((await post('/v1/auth/login', { name: 'demo-owner', password: demo.accounts[1]!.password })).error.code).toBe('SIGN_IN_FAILED');
+      expect((await post('/v1/auth/login', { name: 'demo-owner', password: demo.accounts[1]!.password })).error.code).toBe(
+        'SIGN_IN_FAILED',
+      );
       expect(await signIn(again.accounts[1]!)).toMatchObject({ account: { name: 'demo-owner' } });
     } finally {
       await running.close();

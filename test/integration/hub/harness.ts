@@ -27,7 +27,9 @@ export const pgUrl = process.env.HUB_TEST_PG_URL;
 export function targets(): Target[] {
   if (!pgUrl) {
     if (!(globalThis as { __hubPgNoted?: boolean }).__hubPgNoted) {
-      console.log('[hub tests] PostgreSQL skipped: HUB_TEST_PG_URL is not set (source scripts/ci-postgres.sh to run the suite on PostgreSQL too).');
+      console.log(
+        '[hub tests] PostgreSQL skipped: HUB_TEST_PG_URL is not set (source scripts/ci-postgres.sh to run the suite on PostgreSQL too).',
+      );
       (globalThis as { __hubPgNoted?: boolean }).__hubPgNoted = true;
     }
     return ['sqlite'];
@@ -82,7 +84,14 @@ export interface TestHub {
   keys: OperatorKeys;
   sent: { destination: string; code: string }[];
   hub: Awaited<ReturnType<typeof createHub>>;
-  call<T = any>(method: 'GET' | 'POST', url: string, body?: unknown, token?: string | null, headers?: Record<string, string>): Promise<Reply<T>>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  call<T = any>(
+    method: 'GET' | 'POST',
+    url: string,
+    body?: unknown,
+    token?: string | null,
+    headers?: Record<string, string>,
+  ): Promise<Reply<T>>;
   /** As the account whose role the route is for (owner first, then platform, then auditor). */
   admin<T = any>(method: 'GET' | 'POST', url: string, body?: unknown): Promise<Reply<T>>; // eslint-disable-line @typescript-eslint/no-explicit-any
   /** An API key of a new `factory` account of that factory. */
@@ -90,7 +99,10 @@ export interface TestHub {
   close(): Promise<void>;
 }
 
-export async function bootHub(target: Target, opts: Omit<StartHubOptions, 'db' | 'schema'> & { tdb?: TestDb; keepDb?: boolean } = {}): Promise<TestHub & { tdb: TestDb }> {
+export async function bootHub(
+  target: Target,
+  opts: Omit<StartHubOptions, 'db' | 'schema'> & { tdb?: TestDb; keepDb?: boolean } = {},
+): Promise<TestHub & { tdb: TestDb }> {
   const tdb = opts.tdb ?? (await testDb(target));
   const store = await openStore({ db: tdb.db, ...(tdb.schema ? { schema: tdb.schema } : {}) });
   const clock = opts.clock instanceof TestClock ? opts.clock : new TestClock();
@@ -101,13 +113,19 @@ export async function bootHub(target: Target, opts: Omit<StartHubOptions, 'db' |
     config: { ...opts.config, auth: { ...testAuthConfig, ...opts.config?.auth } },
     logger,
     clock,
-    sender: opts.sender ?? { send: async (m) => { registerSecret(m.code); sent.push({ destination: m.destination, code: m.code }); } },
+    sender: opts.sender ?? {
+      send: async (m) => {
+        registerSecret(m.code);
+        sent.push({ destination: m.destination, code: m.code });
+      },
+    },
     runJobs: opts.runJobs ?? false,
     keyring: opts.keyring ?? testKeyring,
   });
   const call: TestHub['call'] = async (method, url, body, token, headers = {}) => {
     const res = await hub.app.inject({
-      method, url,
+      method,
+      url,
       ...(body !== undefined ? { payload: body as Record<string, unknown> } : {}),
       headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
     });
@@ -128,7 +146,13 @@ export async function bootHub(target: Target, opts: Omit<StartHubOptions, 'db' |
   const keys = await operatorKeys(hub.deps);
   for (const k of Object.values(keys)) registerSecret(k);
   return {
-    store, clock, keys, sent, hub, tdb, call,
+    store,
+    clock,
+    keys,
+    sent,
+    hub,
+    tdb,
+    call,
     admin: (method, url, body) => call(method, url, body, keyFor(keys, method, url)),
     factoryKey: async (factoryId) => {
       const key = await apiKeyFor(hub.deps, 'factory', factoryId);
@@ -151,7 +175,10 @@ export function makeLicenses(n: number, withMac = true): License[] {
   for (let i = 0; i < n; i++) {
     serial++;
     const uuid = `u${tag}${serial.toString(36).padStart(9, '0')}`.slice(0, 16);
-    const authkey = randomBytes(24).toString('base64').replace(/[^0-9A-Za-z]/g, 'x').slice(0, 32);
+    const authkey = randomBytes(24)
+      .toString('base64')
+      .replace(/[^0-9A-Za-z]/g, 'x')
+      .slice(0, 32);
     registerSecret(authkey);
     out.push(withMac ? { uuid, authkey, mac: (0x1c000000000 + serial).toString(16).toUpperCase().padStart(12, '0') } : { uuid, authkey });
   }
@@ -176,10 +203,18 @@ export async function seedWorld(h: TestHub) {
   return { factoryId: factory.id, lineA: lineA.id, lineB: lineB.id, s1: s1.id, s2: s2.id, s3: s3.id };
 }
 
-export async function makeCredential(h: TestHub, o: { pid?: string; owner?: 'mine' | 'customer'; deliveryMode?: string; purchased?: number; free?: number; origin?: string } = {}) {
+export async function makeCredential(
+  h: TestHub,
+  o: { pid?: string; owner?: 'mine' | 'customer'; deliveryMode?: string; purchased?: number; free?: number; origin?: string } = {},
+) {
   const c = await h.admin('POST', '/v1/admin/credentials', {
-    pid: o.pid ?? 'p1', owner: o.owner ?? 'mine', deliveryMode: o.deliveryMode ?? 'credential', firmwareKey: 'fwkey-abc', chip: 'BK7231N',
-    ...(o.owner === 'customer' ? { customerName: 'Acme' } : {}), ...(o.origin ? { origin: o.origin } : {}),
+    pid: o.pid ?? 'p1',
+    owner: o.owner ?? 'mine',
+    deliveryMode: o.deliveryMode ?? 'credential',
+    firmwareKey: 'fwkey-abc',
+    chip: 'BK7231N',
+    ...(o.owner === 'customer' ? { customerName: 'Acme' } : {}),
+    ...(o.origin ? { origin: o.origin } : {}),
   });
   if (c.status !== 200) throw new Error(JSON.stringify(c.body));
   const id = c.body.id as string;

@@ -20,7 +20,12 @@ describe.each(targets())('hub HTTP boundary on %s', (target) => {
 
   it('answers bad JSON, unknown fields and out-of-range values with 400 and a stable code', async () => {
     h = await bootHub(target);
-    const bad = await h.hub.app.inject({ method: 'POST', url: '/v1/admin/products', headers: { authorization: `Bearer ${h.keys.platform}`, 'content-type': 'application/json' }, payload: '{"pid": "p1",' });
+    const bad = await h.hub.app.inject({
+      method: 'POST',
+      url: '/v1/admin/products',
+      headers: { authorization: `Bearer ${h.keys.platform}`, 'content-type': 'application/json' },
+      payload: '{"pid": "p1",',
+    });
     expect(bad.statusCode).toBe(400);
     expect(JSON.parse(bad.body)).toEqual({ error: { code: 'BAD_JSON', message: expect.any(String) } });
     const unknown = await h.admin('POST', '/v1/admin/products', { pid: 'p1', name: 'x', priceCents: 1, colour: 'red' });
@@ -81,10 +86,13 @@ describe.each(targets())('hub HTTP boundary on %s', (target) => {
     h = await bootHub(target, { bodyLimits: { import: 200 * 1024 } });
     const w = await seedWorld(h);
     const t = await enrollStation(h, w.s1);
-    const post = (url: string, bytes: number, token?: string) => h!.hub.app.inject({
-      method: 'POST', url, headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      payload: `{"pad":"${'x'.repeat(bytes - 10)}"}`,
-    });
+    const post = (url: string, bytes: number, token?: string) =>
+      h!.hub.app.inject({
+        method: 'POST',
+        url,
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        payload: `{"pad":"${'x'.repeat(bytes - 10)}"}`,
+      });
     const status = async (url: string, bytes: number, token?: string) => (await post(url, bytes, token)).statusCode;
     expect(await status('/v1/station/enroll', 4 * 1024)).toBe(400); // read, then refused by its schema
     const big = await post('/v1/station/enroll', 4 * 1024 + 1);
@@ -107,7 +115,11 @@ describe.each(targets())('hub HTTP boundary on %s', (target) => {
     const token = await enrollStation(h, w.s1);
     const real = handlers.stationSelf;
     // A service that leaks its row: the station's token hash, and a nested authkey.
-    handlers.stationSelf = (async (deps, ctx) => ({ ...(await real(deps, ctx)), token_hash: 'leaked-hash', extra: { authkey: 'leaked-key' } })) as typeof real;
+    handlers.stationSelf = (async (deps, ctx) => ({
+      ...(await real(deps, ctx)),
+      token_hash: 'leaked-hash',
+      extra: { authkey: 'leaked-key' },
+    })) as typeof real;
     try {
       const r = await h.hub.app.inject({ method: 'GET', url: '/v1/station/me', headers: { authorization: `Bearer ${token}` } });
       expect(r.statusCode).toBe(200);
@@ -135,7 +147,12 @@ describe.each(targets())('hub HTTP boundary on %s', (target) => {
 
   it('never writes an authkey or a token to the log', async () => {
     const lines: string[] = [];
-    const sink = new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } });
+    const sink = new Writable({
+      write(chunk, _enc, cb) {
+        lines.push(String(chunk));
+        cb();
+      },
+    });
     const logger = pino({ level: 'debug', redact: { paths: logRedactPaths, censor: '[redacted]' } }, sink);
     h = await bootHub(target, { logger });
     const w = await seedWorld(h);
@@ -162,10 +179,18 @@ describe('a hub run as a child process', () => {
       const hub = await startHubProcess(join(dir, 'hub.sqlite'));
       const fx = await seedFactory(hub, 1);
       const group = await seedGroup(hub, fx, { purchased: 3, stationId: fx.stationIds[0]! });
-      const enrolled = await fetch(`${hub.url}/v1/station/enroll`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: fx.codes[0] }) });
+      const enrolled = await fetch(`${hub.url}/v1/station/enroll`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ code: fx.codes[0] }),
+      });
       const { token } = (await enrolled.json()) as { token: string };
       registerSecret(token);
-      const pulled = await fetch(`${hub.url}/v1/station/pull`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ cursor: null }) });
+      const pulled = await fetch(`${hub.url}/v1/station/pull`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ cursor: null }),
+      });
       expect(((await pulled.json()) as { licenses: unknown[] }).licenses).toHaveLength(group.uuids.length);
       await hub.stop();
       // The child's own lines are in the sink: its "station enrolled" line names the station id, found when registered.

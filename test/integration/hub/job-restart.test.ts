@@ -47,6 +47,8 @@ describe.each(targets())('third-party job across a restart on %s', (target) => {
     const rows = await b.store.db.selectFrom('third_party_resources').select(['license_uuid', 'kind']).execute();
     expect(rows).toHaveLength(60);
     expect(new Set(rows.map((r) => `${r.license_uuid}/${r.kind}`)).size).toBe(60);
-    expect((await b.admin('GET', '/v1/admin/notices')).body.notices).toEqual([expect.objectContaining({ jobId: job.id, kind: 'third_party_done' })]);
+    expect((await b.admin('GET', '/v1/admin/notices')).body.notices).toEqual([
+      expect.objectContaining({ jobId: job.id, kind: 'third_party_done' }),
+    ]);
   });
 });

@@ -20,23 +20,40 @@ describe.each(targets())('lease query on %s', (target) => {
     const now = new Date(h.clock.now()).toISOString();
     for (let i = 0; i < n; i += 2000) {
       const rows = Array.from({ length: Math.min(2000, n - i) }, (_, j) => ({
-        uuid: `${prefix}${String(i + j).padStart(15, '0')}`, credential_id: credentialId, authkey: 'k'.repeat(32), mac: null, kind: 'purchased', status: 'unused',
-        station_id: null, lease_seq: null, burned_at: null, burned_pid: null, burned_mac: null, spoiled_reason: null, imported_at: now,
+        uuid: `${prefix}${String(i + j).padStart(15, '0')}`,
+        credential_id: credentialId,
+        authkey: 'k'.repeat(32),
+        mac: null,
+        kind: 'purchased',
+        status: 'unused',
+        station_id: null,
+        lease_seq: null,
+        burned_at: null,
+        burned_pid: null,
+        burned_mac: null,
+        spoiled_reason: null,
+        imported_at: now,
       }));
       await h.store.db.insertInto('licenses').values(rows).execute();
     }
   }
 
-  const plan = (credentialId: string): Promise<string> => planOf(h.store.lockForUpdate(unleasedOf(h.store.db, h.store.dialect, credentialId, 500), { skipLocked: true }).compile());
+  const plan = (credentialId: string): Promise<string> =>
+    planOf(h.store.lockForUpdate(unleasedOf(h.store.db, h.store.dialect, credentialId, 500), { skipLocked: true }).compile());
 
   async function planOf(q: { sql: string; parameters: readonly unknown[] }): Promise<string> {
-    const lit = (i: number): string => { const v = q.parameters[i]; return typeof v === 'number' ? String(v) : `'${String(v)}'`; };
+    const lit = (i: number): string => {
+      const v = q.parameters[i];
+      return typeof v === 'number' ? String(v) : `'${String(v)}'`;
+    };
     if (target === 'sqlite') {
       let i = 0;
       return JSON.stringify((await sql.raw(`explain query plan ${q.sql.replace(/\?/g, () => lit(i++))}`).execute(h.store.db)).rows);
     }
     await sql`analyze licenses`.execute(h.store.db);
-    return JSON.stringify((await sql.raw(`explain ${q.sql.replace(/\$(\d+)/g, (_, n: string) => lit(Number(n) - 1))}`).execute(h.store.db)).rows);
+    return JSON.stringify(
+      (await sql.raw(`explain ${q.sql.replace(/\$(\d+)/g, (_, n: string) => lit(Number(n) - 1))}`).execute(h.store.db)).rows,
+    );
   }
 
   it('the lease updates the licenses it picked by primary key, never walking the unleased licenses of the hub', async () => {
@@ -44,10 +61,20 @@ describe.each(targets())('lease query on %s', (target) => {
     await bulkUnleased(other.id, 20_000);
     const mine = await makeCredential(h, { purchased: 0 });
     await bulkUnleased(mine.id, 50, 'b');
-    const p = await planOf(leaseFrom(h.store.db, h.store, mine.id, 20, { station_id: world.s1, lease_seq: 1, leased_at: new Date(h.clock.now()).toISOString() }).compile());
+    const p = await planOf(
+      leaseFrom(h.store.db, h.store, mine.id, 20, {
+        station_id: world.s1,
+        lease_seq: 1,
+        leased_at: new Date(h.clock.now()).toISOString(),
+      }).compile(),
+    );
     // Before, SQLite drove it from `station_id IS NULL` on licenses_lease_ix: 20 ms per pull next to 100k unleased.
     expect(p).not.toContain('licenses_lease_ix');
-    expect(p).toMatch(target === 'sqlite' ? /SEARCH licenses USING (COVERING )?INDEX sqlite_autoindex_licenses_1 \(uuid=\?\)/ : /Index Scan using licenses_pkey on licenses /);
+    expect(p).toMatch(
+      target === 'sqlite'
+        ? /SEARCH licenses USING (COVERING )?INDEX sqlite_autoindex_licenses_1 \(uuid=\?\)/
+        : /Index Scan using licenses_pkey on licenses /,
+    );
   });
 
   it('reads a big group in order from its index range, never walking other groups whose uuids sort first', async () => {
@@ -91,7 +118,8 @@ describe.each(targets())('lease query on %s', (target) => {
     await bulkUnleased(other.id, 5000);
     const a = await makeCredential(h, { purchased: 120 });
     const b = await makeCredential(h, { purchased: 80 });
-    for (const c of [a, b]) await h.admin('POST', `/v1/admin/credentials/${c.id}/assign`, { factoryId: world.factoryId, lineId: null, stationId: world.s1 });
+    for (const c of [a, b])
+      await h.admin('POST', `/v1/admin/credentials/${c.id}/assign`, { factoryId: world.factoryId, lineId: null, stationId: world.s1 });
     const got: string[] = [];
     let cursor: string | null = null;
     for (;;) {
@@ -103,7 +131,12 @@ describe.each(targets())('lease query on %s', (target) => {
     }
     expect(new Set(got).size).toBe(200);
     expect(got.sort()).toEqual([...a.purchased, ...b.purchased].map((l) => l.uuid).sort());
-    const leasedOther = await h.store.db.selectFrom('licenses').select((eb) => eb.fn.countAll().as('n')).where('credential_id', '=', other.id).where('station_id', 'is not', null).executeTakeFirstOrThrow();
+    const leasedOther = await h.store.db
+      .selectFrom('licenses')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('credential_id', '=', other.id)
+      .where('station_id', 'is not', null)
+      .executeTakeFirstOrThrow();
     expect(Number(leasedOther.n)).toBe(0);
   });
 });

@@ -40,18 +40,27 @@ describe.each(targets())('credential lifecycle on %s', (target) => {
       const b = await makeCredential(h, { purchased: 0 });
       const ls = makeLicenses(3);
       const csv = ['uuid,authkey,mac', ...ls.map((l) => `${l.uuid},${l.authkey},${l.mac}`)].join('\n');
-      const ok = await h.admin('POST', `/v1/admin/credentials/${b.id}/import`, { fileName: 'list.csv', contentBase64: Buffer.from(csv).toString('base64') });
+      const ok = await h.admin('POST', `/v1/admin/credentials/${b.id}/import`, {
+        fileName: 'list.csv',
+        contentBase64: Buffer.from(csv).toString('base64'),
+      });
       expect(ok.status).toBe(200);
       expect(ok.body).toMatchObject({ imported: 3, purchased: 3 });
       const fresh = makeLicenses(1)[0]!;
       const bad = ['uuid,authkey', 'short,key', `${fresh.uuid},${fresh.authkey}`].join('\n');
-      const r = await h.admin('POST', `/v1/admin/credentials/${b.id}/import`, { fileName: 'bad.csv', contentBase64: Buffer.from(bad).toString('base64') });
+      const r = await h.admin('POST', `/v1/admin/credentials/${b.id}/import`, {
+        fileName: 'bad.csv',
+        contentBase64: Buffer.from(bad).toString('base64'),
+      });
       expect(r.status).toBe(400);
       expect(r.body.error.code).toBe('LICENSE_LIST_INVALID');
       expect((r.body.error.details.errors as { line: number }[]).map((e) => e.line)).toContain(2);
       // A well-formed file repeating a license the hub already holds is refused too, naming the line.
       const known = ['uuid,authkey', `${fresh.uuid},${fresh.authkey}`, `${ls[0]!.uuid},${ls[0]!.authkey}`].join('\n');
-      const r2 = await h.admin('POST', `/v1/admin/credentials/${b.id}/import`, { fileName: 'known.csv', contentBase64: Buffer.from(known).toString('base64') });
+      const r2 = await h.admin('POST', `/v1/admin/credentials/${b.id}/import`, {
+        fileName: 'known.csv',
+        contentBase64: Buffer.from(known).toString('base64'),
+      });
       expect(r2.body.error.details.errors).toEqual([expect.objectContaining({ line: 3, code: 'KNOWN_UUID' })]);
       expect((await h.admin('GET', `/v1/admin/credentials/${b.id}`)).body.counts.unused).toBe(3);
     });
@@ -85,7 +94,17 @@ describe.each(targets())('credential lifecycle on %s', (target) => {
       const r = await h.admin('POST', `/v1/admin/credentials/${c.id}/split`, { purchased: 2, free: 3 });
       expect(r.status).toBe(200);
       expect(r.body.parent).toMatchObject({ purchased: 4, free: 1, counts: { unused: 5 } });
-      expect(r.body.child).toMatchObject({ purchased: 2, free: 3, parentId: c.id, firmwareKey: 'fwkey-abc', chip: 'BK7231N', pid: 'p1', state: 'valid', origin: 'split', counts: { unused: 5 } });
+      expect(r.body.child).toMatchObject({
+        purchased: 2,
+        free: 3,
+        parentId: c.id,
+        firmwareKey: 'fwkey-abc',
+        chip: 'BK7231N',
+        pid: 'p1',
+        state: 'valid',
+        origin: 'split',
+        counts: { unused: 5 },
+      });
     });
 
     it('refuses to split more than the unused licenses, changing nothing', async () => {
@@ -104,7 +123,9 @@ describe.each(targets())('credential lifecycle on %s', (target) => {
 
     it('never hands out more than it holds when splits race (same process)', async () => {
       const c = await makeCredential(h, { purchased: 10 });
-      const results = await Promise.all(Array.from({ length: 6 }, () => h.admin('POST', `/v1/admin/credentials/${c.id}/split`, { purchased: 3, free: 0 })));
+      const results = await Promise.all(
+        Array.from({ length: 6 }, () => h.admin('POST', `/v1/admin/credentials/${c.id}/split`, { purchased: 3, free: 0 })),
+      );
       const ok = results.filter((r) => r.status === 200);
       expect(ok.length).toBe(3);
       expect(results.filter((r) => r.status !== 200).every((r) => r.body.error.code === 'SPLIT_EXCEEDS_UNUSED')).toBe(true);
@@ -114,13 +135,20 @@ describe.each(targets())('credential lifecycle on %s', (target) => {
   });
 
   describe('change product', () => {
-    const request = (id: string, targetPid: string, deliveryMode = 'credential') => h.admin('POST', `/v1/admin/credentials/${id}/update-requests`, { targetPid, deliveryMode });
+    const request = (id: string, targetPid: string, deliveryMode = 'credential') =>
+      h.admin('POST', `/v1/admin/credentials/${id}/update-requests`, { targetPid, deliveryMode });
 
     it('cheaper or same price: confirming_update -> approve -> updated', async () => {
       const c = await makeCredential(h, { pid: 'p1', purchased: 4 });
       const r = await request(c.id, 'p0', 'credential_auth_only');
       expect(r.status).toBe(200);
-      expect(r.body.update).toMatchObject({ state: 'confirming_update', fromPid: 'p1', toPid: 'p0', licenses: 4, priceDifferenceCents: -2000 });
+      expect(r.body.update).toMatchObject({
+        state: 'confirming_update',
+        fromPid: 'p1',
+        toPid: 'p0',
+        licenses: 4,
+        priceDifferenceCents: -2000,
+      });
       expect(r.body.credential.state).toBe('confirming_update');
       const a = await h.admin('POST', `/v1/admin/update-requests/${r.body.update.id}/approve`);
       expect(a.body.update.state).toBe('updated');
@@ -132,7 +160,9 @@ describe.each(targets())('credential lifecycle on %s', (target) => {
       const r = await request(c.id, 'p2');
       expect(r.body.update.priceDifferenceCents).toBe(2000);
       const id = r.body.update.id;
-      expect((await h.admin('POST', `/v1/admin/update-requests/${id}/pay`, { paymentReference: 'INV-1' })).body.error.code).toBe('UPDATE_NOT_AWAITING_PAYMENT');
+      expect((await h.admin('POST', `/v1/admin/update-requests/${id}/pay`, { paymentReference: 'INV-1' })).body.error.code).toBe(
+        'UPDATE_NOT_AWAITING_PAYMENT',
+      );
       const a = await h.admin('POST', `/v1/admin/update-requests/${id}/approve`);
       expect(a.body.update.state).toBe('being_paid');
       expect(a.body.credential.state).toBe('being_paid');
@@ -150,7 +180,9 @@ describe.each(targets())('credential lifecycle on %s', (target) => {
       const back = await h.admin('POST', `/v1/admin/update-requests/${r1.body.update.id}/recall`);
       expect(back.body.update.state).toBe('recalled');
       expect(back.body.credential).toMatchObject({ state: 'valid', pid: 'p1' });
-      expect((await h.admin('POST', `/v1/admin/update-requests/${r1.body.update.id}/recall`)).body.error.code).toBe('UPDATE_NOT_RECALLABLE');
+      expect((await h.admin('POST', `/v1/admin/update-requests/${r1.body.update.id}/recall`)).body.error.code).toBe(
+        'UPDATE_NOT_RECALLABLE',
+      );
       expect((await h.admin('POST', `/v1/admin/update-requests/${r1.body.update.id}/approve`)).body.error.code).toBe('UPDATE_NOT_PENDING');
       const r2 = await request(c.id, 'p2');
       await h.admin('POST', `/v1/admin/update-requests/${r2.body.update.id}/approve`);
@@ -178,7 +210,13 @@ describe.each(targets())('credential lifecycle on %s', (target) => {
         (await h.admin('POST', `/v1/admin/credentials/${c.id}/download-codes`, { channel: 'email' })).body.error.code,
         (await h.admin('POST', `/v1/admin/credentials/${c.id}/third-party-jobs`, {})).body.error.code,
       ];
-      expect(codes).toEqual(['CREDENTIAL_UNDER_REVIEW', 'CREDENTIAL_UNDER_REVIEW', 'CREDENTIAL_UNDER_REVIEW', 'CREDENTIAL_UNDER_REVIEW', 'CREDENTIAL_UNDER_REVIEW']);
+      expect(codes).toEqual([
+        'CREDENTIAL_UNDER_REVIEW',
+        'CREDENTIAL_UNDER_REVIEW',
+        'CREDENTIAL_UNDER_REVIEW',
+        'CREDENTIAL_UNDER_REVIEW',
+        'CREDENTIAL_UNDER_REVIEW',
+      ]);
     });
 
     it('refuses a price increase on a customer credential, but allows a cheaper product', async () => {
@@ -199,10 +237,16 @@ describe.each(targets())('credential lifecycle on %s', (target) => {
     it('refuses once the license list was generated', async () => {
       const c = await makeCredential(h, { deliveryMode: 'license_list', purchased: 2 });
       const code = await h.admin('POST', `/v1/admin/credentials/${c.id}/download-codes`, { channel: 'sms' });
-      const d = await h.admin('POST', `/v1/admin/credentials/${c.id}/download`, { codeId: code.body.codeId, code: h.sent.at(-1)!.code, confirmGenerate: true });
+      const d = await h.admin('POST', `/v1/admin/credentials/${c.id}/download`, {
+        codeId: code.body.codeId,
+        code: h.sent.at(-1)!.code,
+        confirmGenerate: true,
+      });
       expect(d.body.state).toBe('list_generated');
       expect((await request(c.id, 'p0')).body.error.code).toBe('LIST_GENERATED');
-      expect((await h.admin('POST', `/v1/admin/credentials/${c.id}/split`, { purchased: 1, free: 0 })).body.error.code).toBe('LIST_GENERATED');
+      expect((await h.admin('POST', `/v1/admin/credentials/${c.id}/split`, { purchased: 1, free: 0 })).body.error.code).toBe(
+        'LIST_GENERATED',
+      );
     });
 
     it('refuses an unknown product and a change to nothing; allows changing only the delivery mode (mixed modes)', async () => {
@@ -213,7 +257,9 @@ describe.each(targets())('credential lifecycle on %s', (target) => {
       const s = await h.admin('POST', `/v1/admin/credentials/${c.id}/split`, { purchased: 1, free: 0 });
       const r = await request(s.body.child.id, 'p1', 'license_list');
       await h.admin('POST', `/v1/admin/update-requests/${r.body.update.id}/approve`);
-      const modes = (await h.admin('GET', '/v1/admin/credentials')).body.credentials.map((x: { deliveryMode: string }) => x.deliveryMode).sort();
+      const modes = (await h.admin('GET', '/v1/admin/credentials')).body.credentials
+        .map((x: { deliveryMode: string }) => x.deliveryMode)
+        .sort();
       expect(modes).toEqual(['credential', 'license_list']);
     });
 
@@ -312,7 +358,11 @@ describe.each(targets())('credential lifecycle on %s', (target) => {
       const c = await makeCredential(h, { purchased: 1 });
       const ok = await h.admin('POST', `/v1/admin/credentials/${c.id}/assign`, { factoryId: world.factoryId, stationId: world.s1 });
       expect(ok.body.assignment).toEqual({ factoryId: world.factoryId, lineId: world.lineA, stationId: world.s1 });
-      const bad = await h.admin('POST', `/v1/admin/credentials/${c.id}/assign`, { factoryId: world.factoryId, lineId: world.lineB, stationId: world.s1 });
+      const bad = await h.admin('POST', `/v1/admin/credentials/${c.id}/assign`, {
+        factoryId: world.factoryId,
+        lineId: world.lineB,
+        stationId: world.s1,
+      });
       expect(bad.status).toBe(400);
       expect(bad.body.error.code).toBe('ASSIGNMENT_INCONSISTENT');
     });

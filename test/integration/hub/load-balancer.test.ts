@@ -15,7 +15,8 @@ const STATIONS = 8;
 const LICENSES = 1200;
 
 const describePg = pgUrl ? describe : describe.skip;
-if (!pgUrl) console.log('[hub tests] two hub processes behind a load balancer skipped: HUB_TEST_PG_URL is not set (source scripts/ci-postgres.sh).');
+if (!pgUrl)
+  console.log('[hub tests] two hub processes behind a load balancer skipped: HUB_TEST_PG_URL is not set (source scripts/ci-postgres.sh).');
 
 describePg('two hub processes on one PostgreSQL behind a round-robin load balancer', () => {
   let tdb: TestDb;
@@ -44,44 +45,55 @@ describePg('two hub processes on one PostgreSQL behind a round-robin load balanc
   it('stations pull and push through both at once: 0 lost, 0 doubled, no license leased twice', async () => {
     const fx = await seedFactory(a, STATIONS);
     const group = await seedGroup(b, fx, { purchased: LICENSES, stationId: null }); // shared on the line: the stations race for it
-    const stations: FleetStation[] = await Promise.all(fx.codes.map(async (code) => {
-      const r = await stationPost<EnrollResponse>(lb.url, '/v1/station/enroll', { code }, '');
-      expect(r.status).toBe(200);
-      return { id: r.body.stationId, token: r.body.token };
-    }));
+    const stations: FleetStation[] = await Promise.all(
+      fx.codes.map(async (code) => {
+        const r = await stationPost<EnrollResponse>(lb.url, '/v1/station/enroll', { code }, '');
+        expect(r.status).toBe(200);
+        return { id: r.body.stationId, token: r.body.token };
+      }),
+    );
 
     const ledger = new PushLedger();
     const pulled = new Map<string, string[]>();
     let pushes = 0;
-    await Promise.all(stations.map(async (s) => {
-      const mine: string[] = [];
-      pulled.set(s.id, mine);
-      let cursor: string | null = null;
-      for (;;) {
-        const page: PullResponse = await pullPage(lb.url, s.token, cursor, 30);
-        cursor = page.cursor;
-        const uuids = page.licenses.map((l) => l.uuid);
-        mine.push(...uuids);
-        if (uuids.length === 0 && !page.hasMore) return;
-        for (let i = 0; i < uuids.length; i += 6) {
-          const items = burnItems(uuids.slice(i, i + 6));
-          // Every fourth push is delivered twice at the same moment, once straight to each process (a retry that
-          // a balancer sent elsewhere): one of them applies it, the other answers the stored outcome.
-          if (pushes++ % 4 === 0) await Promise.all([ledger.push(a.url, s, items), ledger.push(b.url, s, items)]);
-          else await ledger.push(lb.url, s, items);
+    await Promise.all(
+      stations.map(async (s) => {
+        const mine: string[] = [];
+        pulled.set(s.id, mine);
+        let cursor: string | null = null;
+        for (;;) {
+          const page: PullResponse = await pullPage(lb.url, s.token, cursor, 30);
+          cursor = page.cursor;
+          const uuids = page.licenses.map((l) => l.uuid);
+          mine.push(...uuids);
+          if (uuids.length === 0 && !page.hasMore) return;
+          for (let i = 0; i < uuids.length; i += 6) {
+            const items = burnItems(uuids.slice(i, i + 6));
+            // Every fourth push is delivered twice at the same moment, once straight to each process (a retry that
+            // a balancer sent elsewhere): one of them applies it, the other answers the stored outcome.
+            if (pushes++ % 4 === 0) await Promise.all([ledger.push(a.url, s, items), ledger.push(b.url, s, items)]);
+            else await ledger.push(lb.url, s, items);
+          }
         }
-      }
-    }));
+      }),
+    );
 
     const all = [...pulled.values()].flat();
-    console.log(`[load balancer] ${ledger.pushes.length} pushes, ${all.length} licenses pulled by ${STATIONS} stations, connections per hub process ${JSON.stringify(lb.stats.perTarget)}`);
+    console.log(
+      `[load balancer] ${ledger.pushes.length} pushes, ${all.length} licenses pulled by ${STATIONS} stations, connections per hub process ${JSON.stringify(lb.stats.perTarget)}`,
+    );
     expect(Object.keys(lb.stats.perTarget).map(Number).sort()).toEqual([a.port, b.port].sort());
     for (const n of Object.values(lb.stats.perTarget)) expect(n).toBeGreaterThan(1);
     // Every license of the group leased once, to the station that pulled it.
     expect(all).toHaveLength(LICENSES);
     expect(new Set(all).size).toBe(LICENSES);
     expect([...pulled.values()].filter((u) => u.length > 0).length).toBeGreaterThan(1); // they really raced
-    const owner = new Map((await store.db.selectFrom('licenses').select(['uuid', 'station_id']).where('credential_id', '=', group.id).execute()).map((r) => [r.uuid, r.station_id]));
+    const owner = new Map(
+      (await store.db.selectFrom('licenses').select(['uuid', 'station_id']).where('credential_id', '=', group.id).execute()).map((r) => [
+        r.uuid,
+        r.station_id,
+      ]),
+    );
     for (const [id, uuids] of pulled) for (const u of uuids) expect(owner.get(u)).toBe(id);
 
     const tally = await tallyOnHub(store, ledger);

@@ -8,7 +8,11 @@ import { openStore, type Store } from '../../../hub/store';
 import { keyFor, operatorKeys, setupDeps, type OperatorKeys } from '../../support/hub-accounts';
 import { makeLicenses, pgUrl, testDb, type TestDb } from './harness';
 
-interface HubProc { url: string; proc: ChildProcess; stop(): Promise<void> }
+interface HubProc {
+  url: string;
+  proc: ChildProcess;
+  stop(): Promise<void>;
+}
 
 let keys: OperatorKeys;
 const masterKeyHex = randomBytes(32).toString('hex');
@@ -35,7 +39,8 @@ async function spawnHub(tdb: TestDb, env: Record<string, string> = {}): Promise<
     proc.once('exit', (code) => reject(new Error(`hub exited (${code}): ${err}`)));
   });
   return {
-    url, proc,
+    url,
+    proc,
     async stop() {
       if (proc.exitCode !== null || proc.signalCode !== null) return;
       proc.kill('SIGTERM');
@@ -44,9 +49,20 @@ async function spawnHub(tdb: TestDb, env: Record<string, string> = {}): Promise<
   };
 }
 
-async function call<T = any>(base: string, method: string, path: string, body?: unknown, stationToken?: string): Promise<{ status: number; body: T }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+async function call<T = any>(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  stationToken?: string,
+): Promise<{ status: number; body: T }> {
   const token = stationToken ?? keyFor(keys, method, path);
-  const res = await fetch(base + path, { method, headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  const res = await fetch(base + path, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
   return { status: res.status, body: (await res.json()) as T };
 }
 
@@ -67,7 +83,11 @@ describePg('two hub processes on one PostgreSQL', () => {
     keys = await operatorKeys(setupDeps(store));
     const env = { HUB_JOB_ITEM_DELAY_MS: '4', HUB_JOB_CHUNK: '5', HUB_JOB_LEASE_MS: '800', HUB_JOB_POLL_MS: '50' };
     [a, b] = await Promise.all([spawnHub(tdb, env), spawnHub(tdb, env)]);
-    for (const [pid, homekit] of [['p1', false], ['p2', true]] as const) await call(a.url, 'POST', '/v1/admin/products', { pid, name: pid, priceCents: 100, homekit, findmy: homekit });
+    for (const [pid, homekit] of [
+      ['p1', false],
+      ['p2', true],
+    ] as const)
+      await call(a.url, 'POST', '/v1/admin/products', { pid, name: pid, priceCents: 100, homekit, findmy: homekit });
     factoryId = (await call(a.url, 'POST', '/v1/admin/factories', { name: 'F' })).body.id;
     lineId = (await call(b.url, 'POST', `/v1/admin/factories/${factoryId}/lines`, { name: 'L' })).body.id;
   }, 60_000);
@@ -79,18 +99,30 @@ describePg('two hub processes on one PostgreSQL', () => {
   });
 
   async function credential(pid: string, n: number): Promise<string> {
-    const id = (await call(a.url, 'POST', '/v1/admin/credentials', { pid, owner: 'mine', deliveryMode: 'credential', firmwareKey: 'k', chip: 'c' })).body.id as string;
-    for (let i = 0; i < n; i += 5000) await call(a.url, 'POST', `/v1/admin/credentials/${id}/licenses`, { licenses: makeLicenses(Math.min(5000, n - i)) });
+    const id = (
+      await call(a.url, 'POST', '/v1/admin/credentials', { pid, owner: 'mine', deliveryMode: 'credential', firmwareKey: 'k', chip: 'c' })
+    ).body.id as string;
+    for (let i = 0; i < n; i += 5000)
+      await call(a.url, 'POST', `/v1/admin/credentials/${id}/licenses`, { licenses: makeLicenses(Math.min(5000, n - i)) });
     return id;
   }
 
   it('concurrent splits through both processes never hand out more than the credential holds', async () => {
     const id = await credential('p1', 100);
-    const results = await Promise.all(Array.from({ length: 24 }, (_, i) => call((i % 2 ? a : b).url, 'POST', `/v1/admin/credentials/${id}/split`, { purchased: 7, free: 0 })));
+    const results = await Promise.all(
+      Array.from({ length: 24 }, (_, i) =>
+        call((i % 2 ? a : b).url, 'POST', `/v1/admin/credentials/${id}/split`, { purchased: 7, free: 0 }),
+      ),
+    );
     const ok = results.filter((r) => r.status === 200);
     expect(ok).toHaveLength(14); // 14 x 7 = 98 <= 100 < 15 x 7
     expect(results.filter((r) => r.status !== 200).map((r) => r.body.error.code)).toEqual(Array(10).fill('SPLIT_EXCEEDS_UNUSED'));
-    const rows = await store.db.selectFrom('licenses').innerJoin('credentials', 'credentials.id', 'licenses.credential_id').select(['licenses.uuid', 'credentials.id', 'credentials.parent_id']).where((eb) => eb.or([eb('credentials.id', '=', id), eb('credentials.parent_id', '=', id)])).execute();
+    const rows = await store.db
+      .selectFrom('licenses')
+      .innerJoin('credentials', 'credentials.id', 'licenses.credential_id')
+      .select(['licenses.uuid', 'credentials.id', 'credentials.parent_id'])
+      .where((eb) => eb.or([eb('credentials.id', '=', id), eb('credentials.parent_id', '=', id)]))
+      .execute();
     expect(rows).toHaveLength(100);
     const perChild = new Map<string, number>();
     for (const r of rows) if (r.parent_id === id) perChild.set(r.id, (perChild.get(r.id) ?? 0) + 1);
@@ -107,17 +139,25 @@ describePg('two hub processes on one PostgreSQL', () => {
       const code = (await call(b.url, 'POST', `/v1/admin/stations/${st}/enrollment-codes`, {})).body.code;
       tokens.push((await call(i % 2 ? a.url : b.url, 'POST', '/v1/station/enroll', { code })).body.token);
     }
-    const got = await Promise.all(tokens.map(async (token, i) => {
-      const uuids: string[] = [];
-      let cursor: string | null = null;
-      for (let page = 0; ; page++) {
-        const r: { status: number; body: { licenses: { uuid: string }[]; cursor: string | null; hasMore: boolean } } = await call((page + i) % 2 ? a.url : b.url, 'POST', '/v1/station/pull', { cursor, limit: 150 }, token);
-        expect(r.status).toBe(200);
-        uuids.push(...r.body.licenses.map((l) => l.uuid));
-        cursor = r.body.cursor;
-        if (!r.body.hasMore) return uuids;
-      }
-    }));
+    const got = await Promise.all(
+      tokens.map(async (token, i) => {
+        const uuids: string[] = [];
+        let cursor: string | null = null;
+        for (let page = 0; ; page++) {
+          const r: { status: number; body: { licenses: { uuid: string }[]; cursor: string | null; hasMore: boolean } } = await call(
+            (page + i) % 2 ? a.url : b.url,
+            'POST',
+            '/v1/station/pull',
+            { cursor, limit: 150 },
+            token,
+          );
+          expect(r.status).toBe(200);
+          uuids.push(...r.body.licenses.map((l) => l.uuid));
+          cursor = r.body.cursor;
+          if (!r.body.hasMore) return uuids;
+        }
+      }),
+    );
     const all = got.flat();
     expect(all).toHaveLength(3000);
     expect(new Set(all).size).toBe(3000);
@@ -143,7 +183,9 @@ describePg('two hub processes on one PostgreSQL', () => {
     // One process works it: the claim does not move while its holder is alive.
     for (let i = 0; i < 5; i++) {
       await new Promise((r) => setTimeout(r, 30));
-      expect((await store.db.selectFrom('jobs').select('claimed_by').where('id', '=', job.id).executeTakeFirstOrThrow()).claimed_by).toBe(owner);
+      expect((await store.db.selectFrom('jobs').select('claimed_by').where('id', '=', job.id).executeTakeFirstOrThrow()).claimed_by).toBe(
+        owner,
+      );
     }
     // Kill the holder without any chance to clean up; the other one takes over when the lease ends.
     const [victim, survivor] = ids[0] === owner ? [a, b] : [b, a];

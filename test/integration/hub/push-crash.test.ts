@@ -27,7 +27,10 @@ describe.each(targets())('a hub killed in the middle of group commits, on %s', (
     tdb = await testDb(target);
     // A window of a few ms, so that groups hold several pushes when the kill comes.
     const masterKey = randomBytes(32).toString('hex');
-    const hub: HubProcess = await startHubProcess(tdb.db, { ...(tdb.schema ? { schema: tdb.schema } : {}), env: { HUB_MASTER_KEY: masterKey, HUB_PUSH_WINDOW_MS: '5' } });
+    const hub: HubProcess = await startHubProcess(tdb.db, {
+      ...(tdb.schema ? { schema: tdb.schema } : {}),
+      env: { HUB_MASTER_KEY: masterKey, HUB_PUSH_WINDOW_MS: '5' },
+    });
     store = await openStore({ db: tdb.db, ...(tdb.schema ? { schema: tdb.schema } : {}), migrate: false });
     const fx = await seedFactory(hub, STATIONS);
     for (const id of fx.stationIds) await seedGroup(hub, fx, { purchased: LICENSES, stationId: id });
@@ -44,18 +47,20 @@ describe.each(targets())('a hub killed in the middle of group commits, on %s', (
     let inFlight = 0;
     let inFlightAtKill = -1;
     let killed: Promise<void> | null = null;
-    await Promise.all(stations.map(async (s) => {
-      const uuids = held.get(s)!;
-      for (let i = 0; i < uuids.length && !killed; i += BATCH) {
-        inFlight++;
-        const answer = await ledger.push(hub.url, s, burnItems(uuids.slice(i, i + BATCH)));
-        inFlight--;
-        if (answer === 'applied' && ++acknowledged === killAfter) {
-          inFlightAtKill = inFlight;
-          killed = hub.stop(); // SIGKILL
+    await Promise.all(
+      stations.map(async (s) => {
+        const uuids = held.get(s)!;
+        for (let i = 0; i < uuids.length && !killed; i += BATCH) {
+          inFlight++;
+          const answer = await ledger.push(hub.url, s, burnItems(uuids.slice(i, i + BATCH)));
+          inFlight--;
+          if (answer === 'applied' && ++acknowledged === killAfter) {
+            inFlightAtKill = inFlight;
+            killed = hub.stop(); // SIGKILL
+          }
         }
-      }
-    }));
+      }),
+    );
     await killed;
     console.log(`[push crash on ${target}] killed after ${killAfter} of ${total} pushes acknowledged, ${inFlightAtKill} in flight`);
     expect(inFlightAtKill).toBeGreaterThan(0);
@@ -68,8 +73,14 @@ describe.each(targets())('a hub killed in the middle of group commits, on %s', (
     expect(afterCrash.onHub).toBeGreaterThanOrEqual(afterCrash.acknowledged);
     // One audit entry per push the hub committed (acknowledged, or committed just before the kill), and the chain
     // survived the kill.
-    const entries = async () => (await store!.db.selectFrom('audit_log').select('seq').where('kind', '=', 'push').where('outcome', '=', 'ok').execute()).length;
-    const committed = ledger.pushes.filter((p) => p.answer === 'applied').length + await countCommitted(store, ledger.pushes.filter((p) => p.answer === 'unknown'));
+    const entries = async () =>
+      (await store!.db.selectFrom('audit_log').select('seq').where('kind', '=', 'push').where('outcome', '=', 'ok').execute()).length;
+    const committed =
+      ledger.pushes.filter((p) => p.answer === 'applied').length +
+      (await countCommitted(
+        store,
+        ledger.pushes.filter((p) => p.answer === 'unknown'),
+      ));
     expect(await entries()).toBe(committed);
     expect(await hub.admin('GET', '/v1/audit/verify')).toMatchObject({ ok: true });
 
@@ -91,7 +102,12 @@ describe.each(targets())('a hub killed in the middle of group commits, on %s', (
 async function countCommitted(store: Store, pushes: readonly { station: FleetStation; items: { key: string }[] }[]): Promise<number> {
   let n = 0;
   for (const p of pushes) {
-    const row = await store.db.selectFrom('push_items').select('idem_key').where('station_id', '=', p.station.id).where('idem_key', '=', p.items[0]!.key).executeTakeFirst();
+    const row = await store.db
+      .selectFrom('push_items')
+      .select('idem_key')
+      .where('station_id', '=', p.station.id)
+      .where('idem_key', '=', p.items[0]!.key)
+      .executeTakeFirst();
     if (row) n++;
   }
   return n;

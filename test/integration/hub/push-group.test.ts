@@ -31,13 +31,24 @@ describe.each(targets())('pushes with group commit on %s', (target) => {
   });
   afterEach(async () => h?.close());
 
-  const push = (token: string, items: PushItem[], auditHead?: StationAuditHead) => h.call('POST', '/v1/station/push', { items, ...(auditHead ? { auditHead } : {}) }, token);
-  const burn = (uuid: string, key = randomUUID()): PushItem => ({ kind: 'burn', key, uuid, burnedAt: new Date(h.clock.now()).toISOString() });
+  const push = (token: string, items: PushItem[], auditHead?: StationAuditHead) =>
+    h.call('POST', '/v1/station/push', { items, ...(auditHead ? { auditHead } : {}) }, token);
+  const burn = (uuid: string, key = randomUUID()): PushItem => ({
+    kind: 'burn',
+    key,
+    uuid,
+    burnedAt: new Date(h.clock.now()).toISOString(),
+  });
   const pullAll = async (token: string) => {
     const uuids: string[] = [];
     let cursor: string | null = null;
     for (;;) {
-      const r: { status: number; body: PullResponse } = await h.call<PullResponse>('POST', '/v1/station/pull', { cursor, limit: 1000 }, token);
+      const r: { status: number; body: PullResponse } = await h.call<PullResponse>(
+        'POST',
+        '/v1/station/pull',
+        { cursor, limit: 1000 },
+        token,
+      );
       expect(r.status).toBe(200);
       uuids.push(...r.body.licenses.map((l) => l.uuid));
       cursor = r.body.cursor;
@@ -50,8 +61,9 @@ describe.each(targets())('pushes with group commit on %s', (target) => {
     await h.admin('POST', `/v1/admin/credentials/${c.id}/assign`, { factoryId: world.factoryId, lineId: null, stationId });
     return { token, uuids: await pullAll(token), credentialId: c.id };
   }
-  const statusOf = async (uuid: string) => (await h.store.db.selectFrom('licenses').select('status').where('uuid', '=', uuid).executeTakeFirstOrThrow()).status;
-  const pushEntries = async () => (await h.store.db.selectFrom('audit_log').selectAll().where('kind', '=', 'push').orderBy('seq').execute());
+  const statusOf = async (uuid: string) =>
+    (await h.store.db.selectFrom('licenses').select('status').where('uuid', '=', uuid).executeTakeFirstOrThrow()).status;
+  const pushEntries = async () => await h.store.db.selectFrom('audit_log').selectAll().where('kind', '=', 'push').orderBy('seq').execute();
 
   it('pushes sent together share transactions, and each keeps its own outcomes, replays and audit entry', async () => {
     const a = await stationWith(world.s1, 40);
@@ -62,7 +74,13 @@ describe.each(targets())('pushes with group commit on %s', (target) => {
       [a.token, [shared]], // the same key again, in the same group: applied once, replayed here
       [b.token, [burn(b.uuids[0]!), burn(a.uuids[2]!)]], // a's license: refused for b, b's own applied
       [a.token, [burn(a.uuids[3]!), { kind: 'release', key: randomUUID(), uuids: [a.uuids[4]!] }, burn(a.uuids[4]!)]], // released, then burned: refused
-      [b.token, [{ kind: 'spoiled', key: randomUUID(), uuid: b.uuids[1]!, at: new Date(h.clock.now()).toISOString(), reason: 'bent pin' }, burn(b.uuids[1]!)]],
+      [
+        b.token,
+        [
+          { kind: 'spoiled', key: randomUUID(), uuid: b.uuids[1]!, at: new Date(h.clock.now()).toISOString(), reason: 'bent pin' },
+          burn(b.uuids[1]!),
+        ],
+      ],
       ...Array.from({ length: 10 }, (_, i): [string, PushItem[]] => [i % 2 ? a.token : b.token, [burn((i % 2 ? a : b).uuids[10 + i]!)]]),
     ];
     const auditBefore = (await pushEntries()).length;
@@ -74,11 +92,26 @@ describe.each(targets())('pushes with group commit on %s', (target) => {
     for (const r of replies) expect(r.status).toBe(200);
     const view = (r: { body: PushResponse }) => r.body.outcomes.map((o) => [o.status, o.code ?? null, o.replayed]);
     // The two pushes carrying `shared`: one applied it, the other answers the stored outcome.
-    expect(([replies[0]!.body.outcomes[0], replies[1]!.body.outcomes[0]] as PushResponse['outcomes']).map((o) => [o.status, o.replayed]).sort()).toEqual([['applied', false], ['applied', true]]);
+    expect(
+      ([replies[0]!.body.outcomes[0], replies[1]!.body.outcomes[0]] as PushResponse['outcomes']).map((o) => [o.status, o.replayed]).sort(),
+    ).toEqual([
+      ['applied', false],
+      ['applied', true],
+    ]);
     expect(view(replies[0]!)[1]).toEqual(['applied', null, false]);
-    expect(view(replies[2]!)).toEqual([['applied', null, false], ['rejected', 'LICENSE_NOT_HELD', false]]);
-    expect(view(replies[3]!)).toEqual([['applied', null, false], ['applied', null, false], ['rejected', 'LICENSE_NOT_HELD', false]]);
-    expect(view(replies[4]!)).toEqual([['applied', null, false], ['rejected', 'ALREADY_SPOILED', false]]);
+    expect(view(replies[2]!)).toEqual([
+      ['applied', null, false],
+      ['rejected', 'LICENSE_NOT_HELD', false],
+    ]);
+    expect(view(replies[3]!)).toEqual([
+      ['applied', null, false],
+      ['applied', null, false],
+      ['rejected', 'LICENSE_NOT_HELD', false],
+    ]);
+    expect(view(replies[4]!)).toEqual([
+      ['applied', null, false],
+      ['rejected', 'ALREADY_SPOILED', false],
+    ]);
     for (const r of replies.slice(5)) expect(view(r)).toEqual([['applied', null, false]]);
     expect(await statusOf(a.uuids[2]!)).toBe('unused');
     expect(await statusOf(b.uuids[1]!)).toBe('spoiled');
@@ -89,8 +122,13 @@ describe.each(targets())('pushes with group commit on %s', (target) => {
     // One audit entry per push, naming its station, and the chain still verifies.
     const entries = (await pushEntries()).slice(auditBefore);
     expect(entries).toHaveLength(requests.length);
-    const names = new Map([[world.s1, 'A-1'], [world.s2, 'A-2']]);
-    expect(entries.map((e) => e.actor_name).sort()).toEqual(requests.map(([token]) => names.get(token === a.token ? world.s1 : world.s2)).sort());
+    const names = new Map([
+      [world.s1, 'A-1'],
+      [world.s2, 'A-2'],
+    ]);
+    expect(entries.map((e) => e.actor_name).sort()).toEqual(
+      requests.map(([token]) => names.get(token === a.token ? world.s1 : world.s2)).sort(),
+    );
     expect(entries.every((e) => e.actor_kind === 'station' && e.outcome === 'ok')).toBe(true);
     expect((await h.admin('GET', '/v1/audit/verify')).body).toMatchObject({ ok: true });
 
@@ -100,13 +138,15 @@ describe.each(targets())('pushes with group commit on %s', (target) => {
     expect(await counts(a.credentialId)).toMatchObject({ burned: 8 });
   });
 
-  it("a group whose transaction fails is applied again request by request: nothing is lost, nothing doubled", async () => {
+  it('a group whose transaction fails is applied again request by request: nothing is lost, nothing doubled', async () => {
     const a = await stationWith(world.s1, 12);
     h.hub.deps.config.pushGroup.windowMs = 1000; // all six surely meet in the first group
     const tx = countTransactions(h.store, true);
     const replies = await Promise.all(a.uuids.slice(0, 6).map((u) => push(a.token, [burn(u)])));
     tx.restore();
-    expect(replies.map((r) => [r.status, r.body.outcomes?.[0]?.status, r.body.outcomes?.[0]?.replayed ?? JSON.stringify(r.body)])).toEqual(Array(6).fill([200, 'applied', false]));
+    expect(replies.map((r) => [r.status, r.body.outcomes?.[0]?.status, r.body.outcomes?.[0]?.replayed ?? JSON.stringify(r.body)])).toEqual(
+      Array(6).fill([200, 'applied', false]),
+    );
     expect(tx.count()).toBe(7); // the failed group, then each of the six alone
     for (const u of a.uuids.slice(0, 6)) expect(await statusOf(u)).toBe('burned');
     expect((await pushEntries()).length).toBe(6);
@@ -139,12 +179,19 @@ describe.each(targets())('pushes with group commit on %s', (target) => {
       const b = await stationWith(world.s2, 10);
       expect((await push(a.token, [burn(a.uuids[0]!)], { seq: 4210, hash: hashOf(4210) })).status).toBe(200);
       expect((await push(a.token, [burn(a.uuids[1]!)], { seq: 4388, hash: hashOf(4388) })).status).toBe(200);
-      const head = await h.store.db.selectFrom('stations').select(['audit_seq', 'audit_hash']).where('id', '=', world.s1).executeTakeFirstOrThrow();
+      const head = await h.store.db
+        .selectFrom('stations')
+        .select(['audit_seq', 'audit_hash'])
+        .where('id', '=', world.s1)
+        .executeTakeFirstOrThrow();
       expect({ seq: Number(head.audit_seq), hash: head.audit_hash }).toEqual({ seq: 4388, hash: hashOf(4388) });
 
       // An older copy of the vault: behind by 178 entries.
       const key = randomUUID();
-      const [old, other] = await Promise.all([push(a.token, [burn(a.uuids[2]!, key)], { seq: 4210, hash: hashOf(4210) }), push(b.token, [burn(b.uuids[0]!)], { seq: 7, hash: hashOf(7, 'b') })]);
+      const [old, other] = await Promise.all([
+        push(a.token, [burn(a.uuids[2]!, key)], { seq: 4210, hash: hashOf(4210) }),
+        push(b.token, [burn(b.uuids[0]!)], { seq: 7, hash: hashOf(7, 'b') }),
+      ]);
       expect(old.status).toBe(409);
       expect(old.body.error.code).toBe('STATION_ROLLED_BACK');
       expect(old.body.error.message).toContain('entry 4,210 of 4,388');
@@ -159,7 +206,14 @@ describe.each(targets())('pushes with group commit on %s', (target) => {
       expect(forked.body.error.code).toBe('STATION_ROLLED_BACK');
       expect(forked.body.error.message).toContain('differs from the one it reported before at entry 4,388');
       // The refusals are in the hub's audit log.
-      expect((await h.store.db.selectFrom('audit_log').select('outcome').where('kind', '=', 'push').where('outcome', '=', 'STATION_ROLLED_BACK').execute())).toHaveLength(2);
+      expect(
+        await h.store.db
+          .selectFrom('audit_log')
+          .select('outcome')
+          .where('kind', '=', 'push')
+          .where('outcome', '=', 'STATION_ROLLED_BACK')
+          .execute(),
+      ).toHaveLength(2);
 
       // Put right (its newest vault back, further on), the station's push goes through with the same key, once.
       const ok = await push(a.token, [burn(a.uuids[2]!, key)], { seq: 4390, hash: hashOf(4390) });
@@ -169,7 +223,11 @@ describe.each(targets())('pushes with group commit on %s', (target) => {
       expect((await push(a.token, [burn(a.uuids[3]!)], { seq: 4390, hash: hashOf(4390) })).status).toBe(200);
       // A push without a head (an older station) is taken as before and does not move the recorded head.
       expect((await push(a.token, [burn(a.uuids[4]!)])).status).toBe(200);
-      expect(Number((await h.store.db.selectFrom('stations').select('audit_seq').where('id', '=', world.s1).executeTakeFirstOrThrow()).audit_seq)).toBe(4390);
+      expect(
+        Number(
+          (await h.store.db.selectFrom('stations').select('audit_seq').where('id', '=', world.s1).executeTakeFirstOrThrow()).audit_seq,
+        ),
+      ).toBe(4390);
     });
 
     it('within one group, a push behind an earlier push of the same station is refused', async () => {

@@ -18,9 +18,16 @@ describe.each(targets())('station reconcile on %s', (target) => {
   afterEach(async () => h?.close());
 
   const at = () => new Date(h.clock.now()).toISOString();
-  const push = (token: string, items: PushItem[], auditHead?: StationAuditHead) => h.call('POST', '/v1/station/push', { items, ...(auditHead ? { auditHead } : {}) }, token);
+  const push = (token: string, items: PushItem[], auditHead?: StationAuditHead) =>
+    h.call('POST', '/v1/station/push', { items, ...(auditHead ? { auditHead } : {}) }, token);
   const reconcile = (token: string | null, after: string | null, limit?: number, supervisor?: string) =>
-    h.call<ReconcileResponse>('POST', '/v1/station/reconcile', { after, ...(limit ? { limit } : {}) }, token, supervisor ? { 'x-station-supervisor': supervisor } : {});
+    h.call<ReconcileResponse>(
+      'POST',
+      '/v1/station/reconcile',
+      { after, ...(limit ? { limit } : {}) },
+      token,
+      supervisor ? { 'x-station-supervisor': supervisor } : {},
+    );
   async function stationWith(stationId: string, n: number): Promise<{ token: string; uuids: string[] }> {
     const token = await enrollStation(h, stationId);
     const c = await makeCredential(h, { purchased: n });
@@ -30,7 +37,11 @@ describe.each(targets())('station reconcile on %s', (target) => {
     return { token, uuids: r.body.licenses.map((l) => l.uuid) };
   }
   const headOf = async (stationId: string) => {
-    const r = await h.store.db.selectFrom('stations').select(['audit_seq', 'audit_hash']).where('id', '=', stationId).executeTakeFirstOrThrow();
+    const r = await h.store.db
+      .selectFrom('stations')
+      .select(['audit_seq', 'audit_hash'])
+      .where('id', '=', stationId)
+      .executeTakeFirstOrThrow();
     return r.audit_seq === null ? null : { seq: Number(r.audit_seq), hash: r.audit_hash };
   };
 
@@ -43,15 +54,32 @@ describe.each(targets())('station reconcile on %s', (target) => {
     const items: PushItem[] = [
       ...burned.map((uuid): PushItem => ({ kind: 'burn', key: randomUUID(), uuid, burnedAt: at() })),
       ...spoiled.map((uuid): PushItem => ({ kind: 'spoiled', key: randomUUID(), uuid, at: at(), reason: 'bent pin' })),
-      ...rejected.map((uuid): PushItem => ({ kind: 'rejected', key: randomUUID(), uuid, at: at(), reason: 'uuid too long for this protocol' })),
+      ...rejected.map((uuid): PushItem => ({
+        kind: 'rejected',
+        key: randomUUID(),
+        uuid,
+        at: at(),
+        reason: 'uuid too long for this protocol',
+      })),
       { kind: 'release', key: randomUUID(), uuids: [a.uuids[8]!] },
     ];
     expect((await push(a.token, items, { seq: 4388, hash: hashOf(4388) })).status).toBe(200);
     // The other station's burns and head are its own.
-    expect((await push(b.token, b.uuids.slice(0, 2).map((uuid): PushItem => ({ kind: 'burn', key: randomUUID(), uuid, burnedAt: at() })), { seq: 70, hash: hashOf(70, 'b') })).status).toBe(200);
+    expect(
+      (
+        await push(
+          b.token,
+          b.uuids.slice(0, 2).map((uuid): PushItem => ({ kind: 'burn', key: randomUUID(), uuid, burnedAt: at() })),
+          { seq: 70, hash: hashOf(70, 'b') },
+        )
+      ).status,
+    ).toBe(200);
 
     // An older copy of a's vault is refused by the push...
-    const behind = await push(a.token, [{ kind: 'burn', key: randomUUID(), uuid: a.uuids[9]!, burnedAt: at() }], { seq: 4210, hash: hashOf(4210) });
+    const behind = await push(a.token, [{ kind: 'burn', key: randomUUID(), uuid: a.uuids[9]!, burnedAt: at() }], {
+      seq: 4210,
+      hash: hashOf(4210),
+    });
     expect(behind.body.error.code).toBe('STATION_ROLLED_BACK');
 
     // ...until the station reconciles: pages of 3 by uuid.
@@ -73,8 +101,11 @@ describe.each(targets())('station reconcile on %s', (target) => {
     }
     expect(pages).toBe(3);
     expect(cleared).toEqual({ seq: 4388, hash: hashOf(4388) });
-    const expected = [...burned.map((uuid) => ({ uuid, state: 'burned' })), ...spoiled.map((uuid) => ({ uuid, state: 'spoiled' })), ...rejected.map((uuid) => ({ uuid, state: 'rejected' }))]
-      .sort((x, y) => (x.uuid < y.uuid ? -1 : 1));
+    const expected = [
+      ...burned.map((uuid) => ({ uuid, state: 'burned' })),
+      ...spoiled.map((uuid) => ({ uuid, state: 'spoiled' })),
+      ...rejected.map((uuid) => ({ uuid, state: 'rejected' })),
+    ].sort((x, y) => (x.uuid < y.uuid ? -1 : 1));
     expect(seen).toEqual(expected);
     // Neither the released, unused, nor the other station's licenses are in it.
     expect(seen.map((l) => l.uuid)).not.toContain(a.uuids[8]);
@@ -92,7 +123,10 @@ describe.each(targets())('station reconcile on %s', (target) => {
     expect((await h.call('GET', '/v1/audit/verify', undefined, h.keys.platform)).body).toMatchObject({ ok: true });
 
     // The restored vault's next push is taken and starts a new head.
-    const again = await push(a.token, [{ kind: 'burn', key: randomUUID(), uuid: a.uuids[9]!, burnedAt: at() }], { seq: 4212, hash: hashOf(4212, 'r') });
+    const again = await push(a.token, [{ kind: 'burn', key: randomUUID(), uuid: a.uuids[9]!, burnedAt: at() }], {
+      seq: 4212,
+      hash: hashOf(4212, 'r'),
+    });
     expect(again.status).toBe(200);
     expect(again.body.outcomes[0]).toMatchObject({ status: 'applied' });
     expect(await headOf(world.s1)).toEqual({ seq: 4212, hash: hashOf(4212, 'r') });
@@ -106,7 +140,9 @@ describe.each(targets())('station reconcile on %s', (target) => {
 
   it('a station with nothing used up gets one empty page; no token, a bad cursor or a bad supervisor name are refused and change nothing', async () => {
     const a = await stationWith(world.s1, 3);
-    expect((await push(a.token, [{ kind: 'release', key: randomUUID(), uuids: [a.uuids[0]!] }], { seq: 9, hash: hashOf(9) })).status).toBe(200);
+    expect((await push(a.token, [{ kind: 'release', key: randomUUID(), uuids: [a.uuids[0]!] }], { seq: 9, hash: hashOf(9) })).status).toBe(
+      200,
+    );
     expect((await reconcile(null, null)).status).toBe(401);
     expect((await reconcile(a.token, 'NOT A UUID')).status).toBe(400);
     expect((await reconcile(a.token, null, undefined, 'x'.repeat(200))).status).toBe(400);

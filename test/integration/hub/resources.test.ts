@@ -57,16 +57,25 @@ describe.each(targets())('third-party resources on %s', (target) => {
     const uuids = new Set(lines.slice(1).map((l) => l.split(',')[0]));
     expect([...uuids].sort()).toEqual([...c.purchased, ...c.free].map((l) => l.uuid).sort());
     const audit = await h.admin('GET', `/v1/audit?kind=consoleResourcesFile&credential=${c.id}`);
-    expect(audit.body.entries.map((e: { outcome: string; actor: { role: string } }) => [e.outcome, e.actor.role])).toEqual([['NO_RESOURCES', 'owner'], ['ok', 'owner']]);
+    expect(audit.body.entries.map((e: { outcome: string; actor: { role: string } }) => [e.outcome, e.actor.role])).toEqual([
+      ['NO_RESOURCES', 'owner'],
+      ['ok', 'owner'],
+    ]);
 
     // The auditor reads the list but takes no file; another factory's manager does not see the credential.
     expect((await h.call('GET', `/v1/console/credentials/${c.id}/resources`, undefined, h.keys.auditor)).status).toBe(200);
-    expect((await h.call('GET', `/v1/console/credentials/${c.id}/resources/file`, undefined, h.keys.auditor)).body.error.code).toBe('FORBIDDEN');
+    expect((await h.call('GET', `/v1/console/credentials/${c.id}/resources/file`, undefined, h.keys.auditor)).body.error.code).toBe(
+      'FORBIDDEN',
+    );
     const other = await h.admin('POST', '/v1/admin/factories', { name: 'Other' });
     const outsider = await h.factoryKey(other.body.id);
-    expect((await h.call('GET', `/v1/console/credentials/${c.id}/resources/file`, undefined, outsider)).body.error.code).toBe('CREDENTIAL_NOT_FOUND');
+    expect((await h.call('GET', `/v1/console/credentials/${c.id}/resources/file`, undefined, outsider)).body.error.code).toBe(
+      'CREDENTIAL_NOT_FOUND',
+    );
     await h.admin('POST', `/v1/admin/credentials/${c.id}/assign`, { factoryId: world.factoryId });
-    expect((await h.call('GET', `/v1/console/credentials/${c.id}/resources/file`, undefined, await h.factoryKey(world.factoryId))).status).toBe(200);
+    expect(
+      (await h.call('GET', `/v1/console/credentials/${c.id}/resources/file`, undefined, await h.factoryKey(world.factoryId))).status,
+    ).toBe(200);
   });
 
   it('a split during generation divides the job: every license of both groups ends with each of its resources', async () => {
@@ -82,9 +91,12 @@ describe.each(targets())('third-party resources on %s', (target) => {
     const childId = split.body.child.id as string;
     const childJob = (await list(childId)).jobs[0]!;
     expect(childJob).toMatchObject({ kinds: ['homekit', 'findmy'], total: 24 });
-    expect((await until(h, job.body.id, (j) => j.state === 'done'))).toMatchObject({ state: 'done', total: 48, done: 48 });
-    expect((await until(h, childJob.id, (j) => j.state === 'done'))).toMatchObject({ state: 'done', total: 24, done: 24 });
-    for (const [id, n] of [[c.id, 24], [childId, 12]] as const) {
+    expect(await until(h, job.body.id, (j) => j.state === 'done')).toMatchObject({ state: 'done', total: 48, done: 48 });
+    expect(await until(h, childJob.id, (j) => j.state === 'done')).toMatchObject({ state: 'done', total: 24, done: 24 });
+    for (const [id, n] of [
+      [c.id, 24],
+      [childId, 12],
+    ] as const) {
       const r = await list(id, '?pageSize=500');
       expect(r).toMatchObject({ licenses: n, generated: { homekit: n, findmy: n } });
       const byLicense = new Map<string, string[]>();
@@ -105,14 +117,20 @@ describe.each(targets())('third-party resources on %s', (target) => {
     expect((await h.admin('GET', `/v1/admin/jobs/${job.body.id}`)).body.state).toBe('queued');
     expect((await h.admin('POST', `/v1/admin/update-requests/${req.body.update.id}/approve`)).body.update.state).toBe('updated');
     const canceled = (await h.admin('GET', `/v1/admin/jobs/${job.body.id}`)).body;
-    expect(canceled).toMatchObject({ state: 'canceled', error: expect.stringMatching(/Smart plug \(p1\), which does not support HomeKit and Find My/) });
+    expect(canceled).toMatchObject({
+      state: 'canceled',
+      error: expect.stringMatching(/Smart plug \(p1\), which does not support HomeKit and Find My/),
+    });
     const notices = await h.admin('GET', '/v1/admin/notices');
     expect(notices.body.notices[0]).toMatchObject({ kind: 'third_party_canceled', jobId: job.body.id, credentialId: c.id });
     // a new job is refused now, for the reason the product gives
     expect((await h.admin('POST', `/v1/admin/credentials/${c.id}/third-party-jobs`, {})).body.error.code).toBe('THIRD_PARTY_NOT_SUPPORTED');
   });
 
-  if (target !== 'sqlite') console.log(`[hub resources] on ${target}: the hub command case is skipped: it hands the database to the command with --db, which refuses a PostgreSQL URL carrying a password; it runs on SQLite.`);
+  if (target !== 'sqlite')
+    console.log(
+      `[hub resources] on ${target}: the hub command case is skipped: it hands the database to the command with --db, which refuses a PostgreSQL URL carrying a password; it runs on SQLite.`,
+    );
   it.runIf(target === 'sqlite')('hub resources prints the CSV file; refuses a bad kind and a credential without resources', async () => {
     const booted = await bootHub(target, { keepDb: true });
     h = booted;

@@ -29,7 +29,10 @@ const dir = mkdtempSync(join(tmpdir(), 'hub-senders-'));
 
 beforeAll(async () => {
   smtp = new SMTPServer({
-    authMethods: ['PLAIN', 'LOGIN'], allowInsecureAuth: true, disabledCommands: ['STARTTLS'], logger: false,
+    authMethods: ['PLAIN', 'LOGIN'],
+    allowInsecureAuth: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
     onAuth(auth, _session, cb) {
       if (auth.username === 'hub' && auth.password === 'mail-pass') cb(null, { user: 'hub' });
       else cb(new Error('wrong user or password'));
@@ -70,8 +73,29 @@ function selfSigned(): { cert: string; key: string; certFile: string } | null {
   const keyFile = join(dir, 'smtp-key.pem');
   const certFile = join(dir, 'smtp-cert.pem');
   try {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyFile, '-out', certFile,
-      '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        keyFile,
+        '-out',
+        certFile,
+        '-days',
+        '2',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      ],
+      { stdio: 'ignore' },
+    );
   } catch {
     return null;
   }
@@ -85,7 +109,9 @@ const tlsServers: Record<'starttls' | 'tls', { server: SMTPServer; port: number 
 
 async function smtpServer(mode: string, options: SMTPServerOptions): Promise<{ server: SMTPServer; port: number }> {
   const server = new SMTPServer({
-    logger: false, authOptional: true, ...options,
+    logger: false,
+    authOptional: true,
+    ...options,
     onData(stream, session, cb) {
       let b = '';
       stream.on('data', (d: Buffer) => (b += d.toString()));
@@ -110,9 +136,18 @@ afterAll(async () => {
 });
 
 describe('SMTP TLS modes against a real server', () => {
-  const send = (env: Record<string, string>) => channelSender(sendersFromEnv({ HUB_SMTP_HOST: '127.0.0.1', HUB_SMTP_FROM: 'hub@factory.example', ...env }))
-    .send({ channel: 'email', destination: 'sam@factory.example', code: '482913', purpose: 'license download' });
-  const refusal = async (env: Record<string, string>) => send(env).then(() => null, (e: { code: string; details?: { reason?: string } }) => ({ code: e.code, reason: e.details?.reason }));
+  const send = (env: Record<string, string>) =>
+    channelSender(sendersFromEnv({ HUB_SMTP_HOST: '127.0.0.1', HUB_SMTP_FROM: 'hub@factory.example', ...env })).send({
+      channel: 'email',
+      destination: 'sam@factory.example',
+      code: '482913',
+      purpose: 'license download',
+    });
+  const refusal = async (env: Record<string, string>) =>
+    send(env).then(
+      () => null,
+      (e: { code: string; details?: { reason?: string } }) => ({ code: e.code, reason: e.details?.reason }),
+    );
 
   it('delivers with STARTTLS and with TLS from the first byte when the certificate is trusted (HUB_SMTP_CA_FILE), encrypted; in the clear only with none', async () => {
     if (!tlsFiles) return void console.log(`[senders] SMTP TLS modes not tested: ${noOpenssl}`);
@@ -130,27 +165,53 @@ describe('SMTP TLS modes against a real server', () => {
   it('refuses with SMTP_TLS_FAILED naming why: an untrusted certificate in either mode, a server without STARTTLS, TLS spoken to a STARTTLS port', async () => {
     if (!tlsFiles) return void console.log(`[senders] SMTP TLS failures not tested: ${noOpenssl}`);
     const before = tlsMails.length;
-    expect(await refusal({ HUB_SMTP_PORT: String(tlsServers.starttls.port), HUB_SMTP_TLS: 'starttls' })).toEqual({ code: 'SMTP_TLS_FAILED', reason: 'DEPTH_ZERO_SELF_SIGNED_CERT' });
-    expect(await refusal({ HUB_SMTP_PORT: String(tlsServers.tls.port), HUB_SMTP_TLS: 'tls' })).toEqual({ code: 'SMTP_TLS_FAILED', reason: 'DEPTH_ZERO_SELF_SIGNED_CERT' });
+    expect(await refusal({ HUB_SMTP_PORT: String(tlsServers.starttls.port), HUB_SMTP_TLS: 'starttls' })).toEqual({
+      code: 'SMTP_TLS_FAILED',
+      reason: 'DEPTH_ZERO_SELF_SIGNED_CERT',
+    });
+    expect(await refusal({ HUB_SMTP_PORT: String(tlsServers.tls.port), HUB_SMTP_TLS: 'tls' })).toEqual({
+      code: 'SMTP_TLS_FAILED',
+      reason: 'DEPTH_ZERO_SELF_SIGNED_CERT',
+    });
     // STARTTLS required, and the server does not offer it: the hub does not fall back to the clear (nor send its password)
-    expect(await refusal({ HUB_SMTP_PORT: String(smtpPort), HUB_SMTP_TLS: 'starttls', HUB_SMTP_USER: 'hub', HUB_SMTP_PASSWORD: 'mail-pass', HUB_SMTP_CA_FILE: tlsFiles.certFile }))
-      .toEqual({ code: 'SMTP_TLS_FAILED', reason: 'the server offers no STARTTLS' });
-    expect(await refusal({ HUB_SMTP_PORT: String(tlsServers.starttls.port), HUB_SMTP_TLS: 'tls', HUB_SMTP_CA_FILE: tlsFiles.certFile })).toEqual({ code: 'SMTP_TLS_FAILED', reason: 'ERR_SSL_WRONG_VERSION_NUMBER' });
+    expect(
+      await refusal({
+        HUB_SMTP_PORT: String(smtpPort),
+        HUB_SMTP_TLS: 'starttls',
+        HUB_SMTP_USER: 'hub',
+        HUB_SMTP_PASSWORD: 'mail-pass',
+        HUB_SMTP_CA_FILE: tlsFiles.certFile,
+      }),
+    ).toEqual({ code: 'SMTP_TLS_FAILED', reason: 'the server offers no STARTTLS' });
+    expect(
+      await refusal({ HUB_SMTP_PORT: String(tlsServers.starttls.port), HUB_SMTP_TLS: 'tls', HUB_SMTP_CA_FILE: tlsFiles.certFile }),
+    ).toEqual({ code: 'SMTP_TLS_FAILED', reason: 'ERR_SSL_WRONG_VERSION_NUMBER' });
     expect(tlsMails.length).toBe(before);
   });
 
   it('reads the CA from a file and says so when it cannot', () => {
-    expect(() => sendersFromEnv({ HUB_SMTP_HOST: 'mail.example.com', HUB_SMTP_CA_FILE: join(dir, 'missing.pem') })).toThrow(expect.objectContaining({ code: 'FILE_UNREADABLE' }));
+    expect(() => sendersFromEnv({ HUB_SMTP_HOST: 'mail.example.com', HUB_SMTP_CA_FILE: join(dir, 'missing.pem') })).toThrow(
+      expect.objectContaining({ code: 'FILE_UNREADABLE' }),
+    );
   });
 });
 
 function envSenders(smsAuth = 'Bearer gw-secret') {
   const passwordFile = join(dir, 'smtp-password');
   writeFileSync(passwordFile, 'mail-pass\n', { mode: 0o600 });
-  return channelSender(sendersFromEnv({
-    HUB_SMTP_HOST: '127.0.0.1', HUB_SMTP_PORT: String(smtpPort), HUB_SMTP_TLS: 'none', HUB_SMTP_USER: 'hub', HUB_SMTP_PASSWORD_FILE: passwordFile, HUB_SMTP_FROM: 'hub@factory.example',
-    HUB_SMS_URL: `http://127.0.0.1:${httpPort}/send`, HUB_SMS_AUTHORIZATION: smsAuth, HUB_SMS_BODY: '{"number":"{{to}}","message":"code {{code}}"}',
-  }));
+  return channelSender(
+    sendersFromEnv({
+      HUB_SMTP_HOST: '127.0.0.1',
+      HUB_SMTP_PORT: String(smtpPort),
+      HUB_SMTP_TLS: 'none',
+      HUB_SMTP_USER: 'hub',
+      HUB_SMTP_PASSWORD_FILE: passwordFile,
+      HUB_SMTP_FROM: 'hub@factory.example',
+      HUB_SMS_URL: `http://127.0.0.1:${httpPort}/send`,
+      HUB_SMS_AUTHORIZATION: smsAuth,
+      HUB_SMS_BODY: '{"number":"{{to}}","message":"code {{code}}"}',
+    }),
+  );
 }
 
 describe.each(targets())('verification codes on %s', (target) => {
@@ -185,15 +246,23 @@ describe.each(targets())('verification codes on %s', (target) => {
     expect(mails.length).toBe(before + 1);
     expect(mails.at(-1)).toMatch(/^To: olivia@brand\.example/m);
     const verifyCode = /code is (\d{6})/.exec(mails.at(-1)!)![1]!;
-    const wrong = await as('/v1/account/contact/verify', { codeId: asked.body.codeId, code: verifyCode === '000000' ? '000001' : '000000' });
+    const wrong = await as('/v1/account/contact/verify', {
+      codeId: asked.body.codeId,
+      code: verifyCode === '000000' ? '000001' : '000000',
+    });
     expect(wrong.body.error.code).toBe('CONTACT_CODE_WRONG');
     const verified = await as('/v1/account/contact/verify', { codeId: asked.body.codeId, code: verifyCode });
     expect(verified.status).toBe(200);
     expect(verified.body.account).toMatchObject({ email: 'olivia@brand.example', emailVerified: true });
-    expect((await as('/v1/account/contact/verify', { codeId: asked.body.codeId, code: verifyCode })).body.error.code).toBe('CONTACT_CODE_USED');
+    expect((await as('/v1/account/contact/verify', { codeId: asked.body.codeId, code: verifyCode })).body.error.code).toBe(
+      'CONTACT_CODE_USED',
+    );
 
     // Another address named by the client is refused; the code goes to the verified one.
-    expect((await as(`/v1/admin/credentials/${c.id}/download-codes`, { channel: 'email', destination: 'thief@elsewhere.example' })).body.error.code).toBe('CONTACT_NOT_YOURS');
+    expect(
+      (await as(`/v1/admin/credentials/${c.id}/download-codes`, { channel: 'email', destination: 'thief@elsewhere.example' })).body.error
+        .code,
+    ).toBe('CONTACT_NOT_YOURS');
     const sent = await as(`/v1/admin/credentials/${c.id}/download-codes`, { channel: 'email' });
     expect(sent.status).toBe(200);
     expect(sent.body.sentTo).toBe('o***@brand.example');
@@ -202,7 +271,11 @@ describe.each(targets())('verification codes on %s', (target) => {
     expect(mail).toMatch(/^To: olivia@brand\.example/m);
     const code = /code is (\d{6})/.exec(mail)![1]!;
     // Stored as an HMAC under the hub's secret, not as a hash anyone can reverse by trying the 10^6 codes.
-    const row = await h.store.db.selectFrom('download_codes').select(['id', 'code_hash']).where('id', '=', sent.body.codeId).executeTakeFirstOrThrow();
+    const row = await h.store.db
+      .selectFrom('download_codes')
+      .select(['id', 'code_hash'])
+      .where('id', '=', sent.body.codeId)
+      .executeTakeFirstOrThrow();
     expect(row.code_hash).not.toBe(createHash('sha256').update(`${row.id}:${code}`).digest('hex'));
     expect(row.code_hash).not.toContain(code);
     const d = await as(`/v1/admin/credentials/${c.id}/download`, { codeId: sent.body.codeId, code });
@@ -229,13 +302,22 @@ describe.each(targets())('verification codes on %s', (target) => {
     expect(got.headers['content-type']).toBe('application/json');
     const body = JSON.parse(got.body) as { number: string; message: string };
     expect(body.number).toBe('+8613800001234');
-    const d = await h.call('POST', `/v1/station/credentials/${c.id}/download`, { codeId: sent.body.codeId, code: /code (\d{6})/.exec(body.message)![1] }, token);
+    const d = await h.call(
+      'POST',
+      `/v1/station/credentials/${c.id}/download`,
+      { codeId: sent.body.codeId, code: /code (\d{6})/.exec(body.message)![1] },
+      token,
+    );
     expect(d.status).toBe(200);
   });
 
   it('refuses SMTP without TLS to anything but a relay on loopback', () => {
-    expect(() => sendersFromEnv({ HUB_SMTP_HOST: 'mail.example.com', HUB_SMTP_TLS: 'none' })).toThrow(expect.objectContaining({ code: 'CLI_USAGE' }));
-    expect(() => sendersFromEnv({ HUB_SMTP_HOST: 'mail.example.com', HUB_SMTP_TLS: 'maybe' })).toThrow(expect.objectContaining({ code: 'CLI_USAGE' }));
+    expect(() => sendersFromEnv({ HUB_SMTP_HOST: 'mail.example.com', HUB_SMTP_TLS: 'none' })).toThrow(
+      expect.objectContaining({ code: 'CLI_USAGE' }),
+    );
+    expect(() => sendersFromEnv({ HUB_SMTP_HOST: 'mail.example.com', HUB_SMTP_TLS: 'maybe' })).toThrow(
+      expect.objectContaining({ code: 'CLI_USAGE' }),
+    );
     expect(sendersFromEnv({ HUB_SMTP_HOST: '127.0.0.1', HUB_SMTP_TLS: 'none' }).email).toBeDefined();
   });
 
@@ -260,7 +342,11 @@ describe.each(targets())('verification codes on %s', (target) => {
 
   it('a mail server whose certificate the hub does not trust is refused with SMTP_TLS_FAILED, and no code stays open', async () => {
     if (!tlsFiles) return void console.log(`[senders] SMTP TLS through the hub not tested: ${noOpenssl}`);
-    h = await bootHub(target, { sender: channelSender(sendersFromEnv({ HUB_SMTP_HOST: '127.0.0.1', HUB_SMTP_PORT: String(tlsServers.starttls.port), HUB_SMTP_TLS: 'starttls' })) });
+    h = await bootHub(target, {
+      sender: channelSender(
+        sendersFromEnv({ HUB_SMTP_HOST: '127.0.0.1', HUB_SMTP_PORT: String(tlsServers.starttls.port), HUB_SMTP_TLS: 'starttls' }),
+      ),
+    });
     await seedWorld(h);
     const c = await makeCredential(h, { purchased: 1 });
     const r = await h.admin('POST', `/v1/admin/credentials/${c.id}/download-codes`, { channel: 'email' });
@@ -272,7 +358,15 @@ describe.each(targets())('verification codes on %s', (target) => {
   it('the development sender prints the code on the console only, never in the log', async () => {
     const printed: string[] = [];
     const lines: string[] = [];
-    const logger = pino({ level: 'debug', redact: { paths: logRedactPaths, censor: '[redacted]' } }, new Writable({ write(chunk, _e, cb) { lines.push(String(chunk)); cb(); } }));
+    const logger = pino(
+      { level: 'debug', redact: { paths: logRedactPaths, censor: '[redacted]' } },
+      new Writable({
+        write(chunk, _e, cb) {
+          lines.push(String(chunk));
+          cb();
+        },
+      }),
+    );
     h = await bootHub(target, { sender: consoleCodeSender((l) => printed.push(l)), logger });
     await seedWorld(h);
     const c = await makeCredential(h, { purchased: 1 });

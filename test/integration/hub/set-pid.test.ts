@@ -21,15 +21,27 @@ describe.each(targets())('set a group PID on %s', (target) => {
     const other = await h.admin('POST', `/v1/admin/credentials/${c.id}/pid`, { pid: 'p2' });
     expect(other.status).toBe(409);
     expect(other.body.error).toMatchObject({ code: 'PID_IS_PRODUCT' });
-    expect(other.body.error.message).toBe(`Group ${c.id} is product p1 on the hub, not p2: a group's PID is its product's. Ask for a product change on the hub if these modules are another product.`);
-    const history = (await h.admin('GET', `/v1/admin/credentials/${c.id}/history`)).body.events as { kind: string; details: Record<string, unknown> }[];
+    expect(other.body.error.message).toBe(
+      `Group ${c.id} is product p1 on the hub, not p2: a group's PID is its product's. Ask for a product change on the hub if these modules are another product.`,
+    );
+    const history = (await h.admin('GET', `/v1/admin/credentials/${c.id}/history`)).body.events as {
+      kind: string;
+      details: Record<string, unknown>;
+    }[];
     const confirmed = history.filter((e) => e.kind === 'pid_confirmed');
     expect(confirmed).toHaveLength(1);
     expect(confirmed[0]!.details).toMatchObject({ pid: 'p1', actor: { kind: 'api_key', role: 'owner' } });
-    const audit = (await h.call('GET', '/v1/audit', undefined, h.keys.auditor)).body.entries as { kind: string; outcome: string; actor: { kind: string; role: string } }[];
+    const audit = (await h.call('GET', '/v1/audit', undefined, h.keys.auditor)).body.entries as {
+      kind: string;
+      outcome: string;
+      actor: { kind: string; role: string };
+    }[];
     const pidEntries = audit.filter((e) => e.kind === 'setPid');
     expect(pidEntries.map((e) => e.outcome)).toEqual(['ok', 'PID_IS_PRODUCT']);
-    expect(pidEntries.map((e) => e.actor)).toEqual([expect.objectContaining({ kind: 'api_key', role: 'owner' }), expect.objectContaining({ kind: 'api_key', role: 'owner' })]);
+    expect(pidEntries.map((e) => e.actor)).toEqual([
+      expect.objectContaining({ kind: 'api_key', role: 'owner' }),
+      expect.objectContaining({ kind: 'api_key', role: 'owner' }),
+    ]);
   });
 
   it('refuses a malformed PID, an unknown group, and a factory account outside its factory', async () => {

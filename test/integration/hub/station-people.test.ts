@@ -25,12 +25,18 @@ describe.each(targets())('people at the stations on %s', (target) => {
     const token = new RegExp(`${sessionCookie}=([^;]*)`).exec(String(res.headers['set-cookie'] ?? ''))?.[1] ?? '';
     registerSecret(token);
     const s = { cookie: `${sessionCookie}=${token}`, csrf: JSON.parse(res.body).csrfToken as string };
-    const changed = await h.call('POST', '/v1/account/password', { currentPassword: once, newPassword: 'a long enough new password' }, null, { cookie: s.cookie, [csrfHeader]: s.csrf });
+    const changed = await h.call(
+      'POST',
+      '/v1/account/password',
+      { currentPassword: once, newPassword: 'a long enough new password' },
+      null,
+      { cookie: s.cookie, [csrfHeader]: s.csrf },
+    );
     expect(changed.status).toBe(200);
     return s;
   }
 
-  it('delivers the factory\'s lines, operators and supervisors (PIN hashes only) on the last page of a pull', async () => {
+  it("delivers the factory's lines, operators and supervisors (PIN hashes only) on the last page of a pull", async () => {
     h = await bootHub(target);
     const w = await seedWorld(h);
     const li = await addFactoryUser('li.wang', w.factoryId);
@@ -39,21 +45,32 @@ describe.each(targets())('people at the stations on %s', (target) => {
     const other = (await h.admin('POST', '/v1/admin/factories', { name: 'Elsewhere' })).body.id as string;
     const outsider = await addFactoryUser('outsider', other);
 
-    expect((await h.call('POST', `/v1/admin/users/${li.id}/station-access`, { operatorNumber: '17', badge: 'BADGE-0017' }, h.keys.platform)).body).toMatchObject({ operatorNumber: '17', badge: 'BADGE-0017', stationPin: false });
+    expect(
+      (await h.call('POST', `/v1/admin/users/${li.id}/station-access`, { operatorNumber: '17', badge: 'BADGE-0017' }, h.keys.platform))
+        .body,
+    ).toMatchObject({ operatorNumber: '17', badge: 'BADGE-0017', stationPin: false });
     await h.call('POST', `/v1/admin/users/${outsider.id}/station-access`, { operatorNumber: '18' }, h.keys.platform);
     // numbers and badges are unique within a factory
-    expect((await h.call('POST', `/v1/admin/users/${chen.id}/station-access`, { operatorNumber: '17' }, h.keys.platform)).body.error.code).toBe('STATION_ACCESS_TAKEN');
+    expect(
+      (await h.call('POST', `/v1/admin/users/${chen.id}/station-access`, { operatorNumber: '17' }, h.keys.platform)).body.error.code,
+    ).toBe('STATION_ACCESS_TAKEN');
     // only factory accounts work at stations
     const ownerId = (await h.call('POST', '/v1/admin/users', { name: 'olivia', role: 'owner' }, h.keys.platform)).body.account.id as string;
-    expect((await h.call('POST', `/v1/admin/users/${ownerId}/station-access`, { operatorNumber: '19' }, h.keys.platform)).body.error.code).toBe('NOT_A_FACTORY_ACCOUNT');
+    expect(
+      (await h.call('POST', `/v1/admin/users/${ownerId}/station-access`, { operatorNumber: '19' }, h.keys.platform)).body.error.code,
+    ).toBe('NOT_A_FACTORY_ACCOUNT');
     // a factory manager sets its own factory's people, and does not see another factory's
     const manager = await h.factoryKey(w.factoryId);
     expect((await h.call('POST', `/v1/admin/users/${chen.id}/station-access`, { operatorNumber: '21' }, manager)).status).toBe(200);
-    expect((await h.call('POST', `/v1/admin/users/${outsider.id}/station-access`, { operatorNumber: '22' }, manager)).body.error.code).toBe('ACCOUNT_NOT_FOUND');
+    expect((await h.call('POST', `/v1/admin/users/${outsider.id}/station-access`, { operatorNumber: '22' }, manager)).body.error.code).toBe(
+      'ACCOUNT_NOT_FOUND',
+    );
 
     // chen sets her own station PIN from her session
     const s = await session('chen.mei', chen.password);
-    expect((await h.call('POST', '/v1/account/station-pin', { pin: '12' }, null, { cookie: s.cookie, [csrfHeader]: s.csrf })).body.error.code).toBe('INVALID_REQUEST');
+    expect(
+      (await h.call('POST', '/v1/account/station-pin', { pin: '12' }, null, { cookie: s.cookie, [csrfHeader]: s.csrf })).body.error.code,
+    ).toBe('INVALID_REQUEST');
     const pinned = await h.call('POST', '/v1/account/station-pin', { pin: '4826' }, null, { cookie: s.cookie, [csrfHeader]: s.csrf });
     expect(pinned.body).toMatchObject({ name: 'chen.mei', stationPin: true });
 
@@ -83,7 +100,13 @@ describe.each(targets())('people at the stations on %s', (target) => {
   it('sends the people only on the last page of a pull', async () => {
     h = await bootHub(target);
     const w = await seedWorld(h);
-    const c = await h.admin('POST', '/v1/admin/credentials', { pid: 'p1', owner: 'mine', deliveryMode: 'credential', firmwareKey: 'fwkey-abc', chip: 'BK7231N' });
+    const c = await h.admin('POST', '/v1/admin/credentials', {
+      pid: 'p1',
+      owner: 'mine',
+      deliveryMode: 'credential',
+      firmwareKey: 'fwkey-abc',
+      chip: 'BK7231N',
+    });
     await h.admin('POST', `/v1/admin/credentials/${c.body.id}/licenses`, { kind: 'purchased', licenses: makeLicenses(3) });
     await h.admin('POST', `/v1/admin/credentials/${c.body.id}/assign`, { factoryId: w.factoryId, stationId: w.s1 });
     const token = await enrollStation(h, w.s1);

@@ -17,9 +17,13 @@ describe.each(targets())('station supervisor routes on %s', (target) => {
   });
   afterEach(async () => h?.close());
 
-  const assign = (id: string, stationId: string | null, lineId: string | null = null) => h.admin('POST', `/v1/admin/credentials/${id}/assign`, { factoryId: world.factoryId, lineId, stationId });
-  const st = <T = any>(token: string, method: 'GET' | 'POST', url: string, body?: unknown) => h.call<T>(method, url, method === 'POST' ? (body ?? {}) : undefined, token); // eslint-disable-line @typescript-eslint/no-explicit-any
-  const contact = (stationId: string, destination = 'line-a-boss@example.com') => h.admin('POST', `/v1/admin/stations/${stationId}/download-contact`, { channel: 'email', destination });
+  const assign = (id: string, stationId: string | null, lineId: string | null = null) =>
+    h.admin('POST', `/v1/admin/credentials/${id}/assign`, { factoryId: world.factoryId, lineId, stationId });
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const st = <T = any>(token: string, method: 'GET' | 'POST', url: string, body?: unknown) =>
+    h.call<T>(method, url, method === 'POST' ? (body ?? {}) : undefined, token);
+  const contact = (stationId: string, destination = 'line-a-boss@example.com') =>
+    h.admin('POST', `/v1/admin/stations/${stationId}/download-contact`, { channel: 'email', destination });
   /** A group of `stationId`'s (product p2 supports HomeKit and Find My). */
   const groupOf = async (stationId: string, o: { pid?: string; purchased?: number } = {}) => {
     const c = await makeCredential(h, { pid: o.pid ?? 'p2', purchased: o.purchased ?? 6 });
@@ -38,7 +42,13 @@ describe.each(targets())('station supervisor routes on %s', (target) => {
     const id = await groupOf(world.s1, { pid: 'p1' });
     const req = await st(t1, 'POST', `/v1/station/credentials/${id}/update-requests`, { targetPid: 'p2', deliveryMode: 'license_list' });
     expect(req.status).toBe(200);
-    expect(req.body.update).toMatchObject({ fromPid: 'p1', toPid: 'p2', toDeliveryMode: 'license_list', state: 'confirming_update', priceDifferenceCents: 500 * 6 });
+    expect(req.body.update).toMatchObject({
+      fromPid: 'p1',
+      toPid: 'p2',
+      toDeliveryMode: 'license_list',
+      state: 'confirming_update',
+      priceDifferenceCents: 500 * 6,
+    });
     expect(await state(id)).toBe('confirming_update');
     const list = await st(t1, 'GET', `/v1/station/credentials/${id}/update-requests`);
     expect(list.body.updates.map((u: { id: string }) => u.id)).toEqual([req.body.update.id]);
@@ -51,7 +61,9 @@ describe.each(targets())('station supervisor routes on %s', (target) => {
     expect(recall.body.update.state).toBe('recalled');
     expect(await state(id)).toBe('valid');
     const history = await st(t1, 'GET', `/v1/station/credentials/${id}/history`);
-    expect(history.body.events.map((e: { kind: string }) => e.kind)).toEqual(expect.arrayContaining(['created', 'assigned', 'update_requested', 'update_recalled']));
+    expect(history.body.events.map((e: { kind: string }) => e.kind)).toEqual(
+      expect.arrayContaining(['created', 'assigned', 'update_requested', 'update_recalled']),
+    );
 
     // a second request, approved and paid by the hub operator, is seen from the station as it goes
     h.clock.advance(1000); // the history lists requests by time; at the same instant their order would be the ids' (random)
@@ -59,7 +71,9 @@ describe.each(targets())('station supervisor routes on %s', (target) => {
     expect((await h.admin('POST', `/v1/admin/update-requests/${again.body.update.id}/approve`)).body.update.state).toBe('being_paid');
     expect((await st(t1, 'GET', `/v1/station/update-requests/${again.body.update.id}`)).body.update.state).toBe('being_paid');
     await h.admin('POST', `/v1/admin/update-requests/${again.body.update.id}/pay`, { paymentReference: 'INV-7' });
-    expect((await st(t1, 'GET', `/v1/station/credentials/${id}/update-requests`)).body.updates.map((u: { state: string }) => u.state)).toEqual(['recalled', 'updated']);
+    expect(
+      (await st(t1, 'GET', `/v1/station/credentials/${id}/update-requests`)).body.updates.map((u: { state: string }) => u.state),
+    ).toEqual(['recalled', 'updated']);
     // the lifecycle's refusals come through unchanged
     const done = await st(t1, 'POST', `/v1/station/update-requests/${again.body.update.id}/recall`);
     expect(done.status).toBe(409);
@@ -104,7 +118,10 @@ describe.each(targets())('station supervisor routes on %s', (target) => {
       expect(missing.body.error.code).toBe('DOWNLOAD_CONTACT_MISSING');
       expect((await contact(world.s1)).body.downloadContact).toEqual({ channel: 'email', destination: 'line-a-boss@example.com' });
       // the station cannot name where the code goes
-      const named = await st(t1, 'POST', `/v1/station/credentials/${id}/download-codes`, { channel: 'email', destination: 'thief@example.com' });
+      const named = await st(t1, 'POST', `/v1/station/credentials/${id}/download-codes`, {
+        channel: 'email',
+        destination: 'thief@example.com',
+      });
       expect(named.status).toBe(400);
       expect(named.body.error.code).toBe('UNKNOWN_FIELD');
       const sent = await st(t1, 'POST', `/v1/station/credentials/${id}/download-codes`);
@@ -115,7 +132,9 @@ describe.each(targets())('station supervisor routes on %s', (target) => {
       const code = h.sent[0]!.code;
       expect(JSON.stringify(sent.body)).not.toContain(code);
       const wrong = code === '000000' ? '000001' : '000000';
-      expect((await st(t1, 'POST', `/v1/station/credentials/${id}/download`, { codeId: sent.body.codeId, code: wrong })).body.error.code).toBe('DOWNLOAD_CODE_WRONG');
+      expect(
+        (await st(t1, 'POST', `/v1/station/credentials/${id}/download`, { codeId: sent.body.codeId, code: wrong })).body.error.code,
+      ).toBe('DOWNLOAD_CODE_WRONG');
       const d = await st(t1, 'POST', `/v1/station/credentials/${id}/download`, { codeId: sent.body.codeId, code });
       expect(d.status).toBe(200);
       expect(d.body.licenses).toHaveLength(4);
@@ -127,14 +146,24 @@ describe.each(targets())('station supervisor routes on %s', (target) => {
     it('says how many licenses a download would hand out before any code; with none, it explains and sends no code', async () => {
       const id = await groupOf(world.s1, { pid: 'p1', purchased: 4 });
       await contact(world.s1);
-      expect((await st(t1, 'GET', `/v1/station/credentials/${id}/download-preview`)).body).toEqual({ credentialId: id, licenses: 4, heldByStations: 0, deliveryMode: 'credential' });
+      expect((await st(t1, 'GET', `/v1/station/credentials/${id}/download-preview`)).body).toEqual({
+        credentialId: id,
+        licenses: 4,
+        heldByStations: 0,
+        deliveryMode: 'credential',
+      });
       // the station pulls: its licenses are leased to it (it burns them), so a download hands out nothing
       expect((await st(t1, 'POST', '/v1/station/pull', { cursor: null })).status).toBe(200);
-      expect((await st(t1, 'GET', `/v1/station/credentials/${id}/download-preview`)).body).toMatchObject({ licenses: 0, heldByStations: 4 });
+      expect((await st(t1, 'GET', `/v1/station/credentials/${id}/download-preview`)).body).toMatchObject({
+        licenses: 0,
+        heldByStations: 4,
+      });
       const before = h.sent.length;
       const refused = await st(t1, 'POST', `/v1/station/credentials/${id}/download-codes`);
       expect(refused.body.error.code).toBe('DOWNLOAD_NOTHING');
-      expect(refused.body.error.message).toBe(`Credential ${id} has no license to download: its 4 unused licenses are held by stations, which burn them. No code was sent.`);
+      expect(refused.body.error.message).toBe(
+        `Credential ${id} has no license to download: its 4 unused licenses are held by stations, which burn them. No code was sent.`,
+      );
       expect(h.sent).toHaveLength(before);
     });
 
@@ -143,7 +172,10 @@ describe.each(targets())('station supervisor routes on %s', (target) => {
       await contact(world.s1);
       const sent = await st(t1, 'POST', `/v1/station/credentials/${id}/download-codes`);
       h.clock.advance(11 * 60_000);
-      expect((await st(t1, 'POST', `/v1/station/credentials/${id}/download`, { codeId: sent.body.codeId, code: h.sent.at(-1)!.code })).body.error.code).toBe('DOWNLOAD_CODE_EXPIRED');
+      expect(
+        (await st(t1, 'POST', `/v1/station/credentials/${id}/download`, { codeId: sent.body.codeId, code: h.sent.at(-1)!.code })).body.error
+          .code,
+      ).toBe('DOWNLOAD_CODE_EXPIRED');
       // the expired one counts too: five codes per group in 15 minutes
       for (let i = 0; i < 4; i++) expect((await st(t1, 'POST', `/v1/station/credentials/${id}/download-codes`)).status).toBe(200);
       const limited = await st(t1, 'POST', `/v1/station/credentials/${id}/download-codes`);
@@ -151,7 +183,7 @@ describe.each(targets())('station supervisor routes on %s', (target) => {
       expect(limited.body.error.code).toBe('DOWNLOAD_CODE_RATE_LIMITED');
     });
 
-    it('a code sent for the station\'s group does not open another station\'s group', async () => {
+    it("a code sent for the station's group does not open another station's group", async () => {
       const mine = await groupOf(world.s1, { pid: 'p1', purchased: 2 });
       const theirs = await groupOf(world.s2, { pid: 'p1', purchased: 2 });
       await contact(world.s1);
@@ -166,11 +198,18 @@ describe.each(targets())('station supervisor routes on %s', (target) => {
   it('every route refuses a group of another station with NOT_YOUR_GROUP, the same as a group that does not exist, and changes nothing', async () => {
     await contact(world.s1);
     const theirs = await groupOf(world.s2);
-    const update = (await h.admin('POST', `/v1/admin/credentials/${theirs}/update-requests`, { targetPid: 'p1', deliveryMode: 'credential' })).body.update.id as string;
+    const update = (
+      await h.admin('POST', `/v1/admin/credentials/${theirs}/update-requests`, { targetPid: 'p1', deliveryMode: 'credential' })
+    ).body.update.id as string;
     const job = (await st(t2, 'POST', `/v1/station/credentials/${await groupOf(world.s2)}/third-party-jobs`, {})).body.id as string;
     const ghost = randomUUID();
     const calls: [string, 'GET' | 'POST', (id: string) => string, unknown?][] = [
-      ['request a change', 'POST', (id) => `/v1/station/credentials/${id}/update-requests`, { targetPid: 'p1', deliveryMode: 'credential' }],
+      [
+        'request a change',
+        'POST',
+        (id) => `/v1/station/credentials/${id}/update-requests`,
+        { targetPid: 'p1', deliveryMode: 'credential' },
+      ],
       ['list updates', 'GET', (id) => `/v1/station/credentials/${id}/update-requests`],
       ['history', 'GET', (id) => `/v1/station/credentials/${id}/history`],
       ['third-party job', 'POST', (id) => `/v1/station/credentials/${id}/third-party-jobs`, {}],
@@ -187,13 +226,23 @@ describe.each(targets())('station supervisor routes on %s', (target) => {
       const none = await st(t1, method, url(ghost), body);
       expect([what, r.status, r.body.error?.code]).toEqual([what, 403, 'NOT_YOUR_GROUP']);
       // nothing tells the two apart but the id in the words
-      expect([what, none.status, none.body.error.code, none.body.error.message.replace(ghost, 'X')]).toEqual([what, 403, 'NOT_YOUR_GROUP', r.body.error.message.replace(theirs, 'X')]);
+      expect([what, none.status, none.body.error.code, none.body.error.message.replace(ghost, 'X')]).toEqual([
+        what,
+        403,
+        'NOT_YOUR_GROUP',
+        r.body.error.message.replace(theirs, 'X'),
+      ]);
     }
     for (const [what, method, url, id] of byId) {
       const r = await st(t1, method, url(id));
       const none = await st(t1, method, url(ghost));
       expect([what, r.status, r.body.error?.code]).toEqual([what, 403, 'NOT_YOUR_GROUP']);
-      expect([what, none.status, none.body.error.code, none.body.error.message.replace(ghost, 'X')]).toEqual([what, 403, 'NOT_YOUR_GROUP', r.body.error.message.replace(id, 'X')]);
+      expect([what, none.status, none.body.error.code, none.body.error.message.replace(ghost, 'X')]).toEqual([
+        what,
+        403,
+        'NOT_YOUR_GROUP',
+        r.body.error.message.replace(id, 'X'),
+      ]);
     }
     // the other station's request is still under review, and no code was sent
     expect(await state(theirs)).toBe('confirming_update');
@@ -207,7 +256,10 @@ describe.each(targets())('station supervisor routes on %s', (target) => {
     await assign(shared.id, null, world.lineA);
     expect((await st(t1, 'GET', `/v1/station/credentials/${shared.id}/update-requests`)).status).toBe(200);
     expect((await st(t1, 'GET', `/v1/station/credentials/${shared.id}/history`)).status).toBe(200);
-    const change = await st(t1, 'POST', `/v1/station/credentials/${shared.id}/update-requests`, { targetPid: 'p1', deliveryMode: 'credential' });
+    const change = await st(t1, 'POST', `/v1/station/credentials/${shared.id}/update-requests`, {
+      targetPid: 'p1',
+      deliveryMode: 'credential',
+    });
     expect(change.status).toBe(403);
     expect(change.body.error.code).toBe('NOT_YOUR_GROUP');
     expect((await st(t1, 'POST', `/v1/station/credentials/${shared.id}/third-party-jobs`, {})).body.error.code).toBe('NOT_YOUR_GROUP');
@@ -220,11 +272,18 @@ describe.each(targets())('station supervisor routes on %s', (target) => {
     const id = await groupOf(world.s1, { pid: 'p1' });
     expect((await st(t1, 'GET', `/v1/station/credentials/${id}/history`)).status).toBe(200);
     await assign(id, world.s2);
-    expect((await st(t1, 'POST', `/v1/station/credentials/${id}/update-requests`, { targetPid: 'p2', deliveryMode: 'credential' })).body.error.code).toBe('NOT_YOUR_GROUP');
-    expect((await st(t2, 'POST', `/v1/station/credentials/${id}/update-requests`, { targetPid: 'p2', deliveryMode: 'credential' })).status).toBe(200);
+    expect(
+      (await st(t1, 'POST', `/v1/station/credentials/${id}/update-requests`, { targetPid: 'p2', deliveryMode: 'credential' })).body.error
+        .code,
+    ).toBe('NOT_YOUR_GROUP');
+    expect(
+      (await st(t2, 'POST', `/v1/station/credentials/${id}/update-requests`, { targetPid: 'p2', deliveryMode: 'credential' })).status,
+    ).toBe(200);
   });
 
-  const stationSupervisorRoutes = (Object.entries(hubRoutes) as [string, HubRouteDef][]).filter(([, r]) => r.tags.includes('station supervisor'));
+  const stationSupervisorRoutes = (Object.entries(hubRoutes) as [string, HubRouteDef][]).filter(([, r]) =>
+    r.tags.includes('station supervisor'),
+  );
   const concrete = (url: string) => url.replace(/:id/g, randomUUID());
   const bodyFor = (r: HubRouteDef) => (r.method === 'POST' ? {} : undefined);
 
@@ -242,7 +301,7 @@ describe.each(targets())('station supervisor routes on %s', (target) => {
     expect(await state(id)).toBe('valid');
   });
 
-  it('nothing of the accounts\' API answers a station token', async () => {
+  it("nothing of the accounts' API answers a station token", async () => {
     const admin = (Object.entries(hubRoutes) as [string, HubRouteDef][]).filter(([, r]) => r.auth === 'account' || r.auth === 'session');
     expect(admin.length).toBeGreaterThan(25);
     for (const [name, r] of admin) {
@@ -252,7 +311,9 @@ describe.each(targets())('station supervisor routes on %s', (target) => {
   });
 
   it('the OpenAPI page lists the station supervisor routes under the station token', async () => {
-    const doc = (await h.call('GET', '/docs/json')).body as { paths: Record<string, Record<string, { security?: unknown; tags?: string[] }>> };
+    const doc = (await h.call('GET', '/docs/json')).body as {
+      paths: Record<string, Record<string, { security?: unknown; tags?: string[] }>>;
+    };
     for (const [, r] of stationSupervisorRoutes) {
       const op = doc.paths[r.url.replace(/:id/g, '{id}')]?.[r.method.toLowerCase()];
       expect(op?.security).toEqual([{ station: [] }]);

@@ -13,10 +13,17 @@ describe.each(targets())('station sync on %s', (target) => {
   });
   afterEach(async () => h?.close());
 
-  const pull = (token: string, cursor: string | null, limit = 1000) => h.call<PullResponse>('POST', '/v1/station/pull', { cursor, limit }, token);
+  const pull = (token: string, cursor: string | null, limit = 1000) =>
+    h.call<PullResponse>('POST', '/v1/station/pull', { cursor, limit }, token);
   const push = (token: string, items: PushItem[]) => h.call<PushResponse>('POST', '/v1/station/push', { items }, token);
-  const assign = (id: string, stationId: string | null, lineId: string | null = null) => h.admin('POST', `/v1/admin/credentials/${id}/assign`, { factoryId: world.factoryId, lineId, stationId });
-  const burn = (uuid: string, key = randomUUID()): PushItem => ({ kind: 'burn', key, uuid, burnedAt: new Date(h.clock.now()).toISOString() });
+  const assign = (id: string, stationId: string | null, lineId: string | null = null) =>
+    h.admin('POST', `/v1/admin/credentials/${id}/assign`, { factoryId: world.factoryId, lineId, stationId });
+  const burn = (uuid: string, key = randomUUID()): PushItem => ({
+    kind: 'burn',
+    key,
+    uuid,
+    burnedAt: new Date(h.clock.now()).toISOString(),
+  });
   const pullAll = async (token: string, limit = 1000) => {
     const licenses: PullResponse['licenses'] = [];
     let cursor: string | null = null;
@@ -31,7 +38,8 @@ describe.each(targets())('station sync on %s', (target) => {
 
   describe('enrollment', () => {
     it('revoking a station cancels its open enrollment codes; a new code cancels the older ones', async () => {
-      const code = async () => (await h.admin('POST', `/v1/admin/stations/${world.s1}/enrollment-codes`, { ttlMinutes: 60 })).body.code as string;
+      const code = async () =>
+        (await h.admin('POST', `/v1/admin/stations/${world.s1}/enrollment-codes`, { ttlMinutes: 60 })).body.code as string;
       const enroll = (c: string) => h.call('POST', '/v1/station/enroll', { code: c });
       const first = await code();
       const second = await code();
@@ -85,7 +93,16 @@ describe.each(targets())('station sync on %s', (target) => {
       const p1 = await pull(t1, null, 10);
       expect(p1.body.licenses).toHaveLength(10);
       expect(p1.body.hasMore).toBe(true);
-      expect(p1.body.groups).toEqual([expect.objectContaining({ id: c.id, usable: true, assignedToYou: true, firmwareKey: 'fwkey-abc', chip: 'BK7231N', productName: 'Smart plug' })]);
+      expect(p1.body.groups).toEqual([
+        expect.objectContaining({
+          id: c.id,
+          usable: true,
+          assignedToYou: true,
+          firmwareKey: 'fwkey-abc',
+          chip: 'BK7231N',
+          productName: 'Smart plug',
+        }),
+      ]);
       const p2 = await pull(t1, p1.body.cursor, 10);
       // The answer to p2 was "lost": the station asks with the same cursor again.
       const p2again = await pull(t1, p1.body.cursor, 10);
@@ -126,7 +143,10 @@ describe.each(targets())('station sync on %s', (target) => {
         expect(r.body.groups.find((g) => g.id === c.id)).toMatchObject({ assignedToYou: false, stationId: world.s2 });
         expect(r.body.groups.find((g) => g.id === other.id)).toMatchObject({ assignedToYou: true });
       }
-      await push(t1, [burn(first.licenses[0]!.uuid), { kind: 'release', key: randomUUID(), uuids: first.licenses.slice(1).map((l) => l.uuid) }]);
+      await push(t1, [
+        burn(first.licenses[0]!.uuid),
+        { kind: 'release', key: randomUUID(), uuids: first.licenses.slice(1).map((l) => l.uuid) },
+      ]);
       const after = await pull(t1, cursor, 3);
       expect(after.body.groups.map((g) => g.id)).not.toContain(c.id);
     });
@@ -195,33 +215,57 @@ describe.each(targets())('station sync on %s', (target) => {
       const { licenses } = await pullAll(t1);
       const batch: PushItem[] = [
         ...licenses.slice(0, 8).map((l) => burn(l.uuid)),
-        { kind: 'spoiled', key: randomUUID(), uuid: licenses[8]!.uuid, at: new Date(h.clock.now()).toISOString(), reason: 'read-back mismatch, voided by supervisor' },
+        {
+          kind: 'spoiled',
+          key: randomUUID(),
+          uuid: licenses[8]!.uuid,
+          at: new Date(h.clock.now()).toISOString(),
+          reason: 'read-back mismatch, voided by supervisor',
+        },
       ];
       const first = await push(t1, batch);
       expect(first.body.outcomes.map((o) => [o.status, o.replayed])).toEqual(batch.map(() => ['applied', false]));
       const second = await push(t1, batch);
       const third = await push(t1, batch);
-      for (const r of [second, third]) expect(r.body.outcomes.map((o) => [o.status, o.replayed])).toEqual(batch.map(() => ['applied', true]));
+      for (const r of [second, third])
+        expect(r.body.outcomes.map((o) => [o.status, o.replayed])).toEqual(batch.map(() => ['applied', true]));
       const counts = (await h.admin('GET', `/v1/admin/credentials/${c.id}`)).body.counts;
       expect(counts).toMatchObject({ burned: 8, spoiled: 1, leased: 3 });
       const report = await h.admin('GET', '/v1/admin/reports/stations');
-      expect(report.body.rows.find((r: { stationId: string }) => r.stationId === world.s1)).toMatchObject({ burned: 8, spoiled: 1, leased: 3 });
+      expect(report.body.rows.find((r: { stationId: string }) => r.stationId === world.s1)).toMatchObject({
+        burned: 8,
+        spoiled: 1,
+        leased: 3,
+      });
       // A new key for an already burned license is refused with a reason, not counted again.
       const dup = await push(t1, [burn(licenses[0]!.uuid)]);
       expect(dup.body.outcomes[0]).toMatchObject({ status: 'rejected', code: 'ALREADY_BURNED', replayed: false });
     });
 
-    it('a rejected license is kept out of pulls and counted apart from spoiled; a set PID is confirmed only as the group\'s product', async () => {
+    it("a rejected license is kept out of pulls and counted apart from spoiled; a set PID is confirmed only as the group's product", async () => {
       const t1 = await enrollStation(h, world.s1);
       const c = await makeCredential(h, { purchased: 3 });
       await assign(c.id, world.s1);
       const { licenses } = await pullAll(t1);
       const at = new Date(h.clock.now()).toISOString();
-      const item: PushItem = { kind: 'rejected', key: randomUUID(), uuid: licenses[0]!.uuid, at, reason: 'this module asks for the product PID and none was given' };
+      const item: PushItem = {
+        kind: 'rejected',
+        key: randomUUID(),
+        uuid: licenses[0]!.uuid,
+        at,
+        reason: 'this module asks for the product PID and none was given',
+      };
       expect((await push(t1, [item])).body.outcomes[0]).toMatchObject({ kind: 'rejected', status: 'applied' });
-      expect((await push(t1, [{ ...item, key: randomUUID() }])).body.outcomes[0]).toMatchObject({ status: 'rejected', code: 'ALREADY_REJECTED' });
+      expect((await push(t1, [{ ...item, key: randomUUID() }])).body.outcomes[0]).toMatchObject({
+        status: 'rejected',
+        code: 'ALREADY_REJECTED',
+      });
       expect((await push(t1, [burn(licenses[0]!.uuid)])).body.outcomes[0]).toMatchObject({ status: 'rejected', code: 'ALREADY_REJECTED' });
-      const row = await h.store.db.selectFrom('licenses').select(['status', 'rejected_reason']).where('uuid', '=', licenses[0]!.uuid).executeTakeFirstOrThrow();
+      const row = await h.store.db
+        .selectFrom('licenses')
+        .select(['status', 'rejected_reason'])
+        .where('uuid', '=', licenses[0]!.uuid)
+        .executeTakeFirstOrThrow();
       expect(row).toEqual({ status: 'rejected', rejected_reason: 'this module asks for the product PID and none was given' });
       expect((await h.admin('GET', `/v1/admin/credentials/${c.id}`)).body.counts).toMatchObject({ rejected: 1, spoiled: 0, leased: 2 });
       // Released back to the hub and pulled again, a rejected license is never handed out.
@@ -254,7 +298,11 @@ describe.each(targets())('station sync on %s', (target) => {
       await assign(c.id, world.s1);
       const r = await push(t1, [burn(c.purchased[0]!.uuid), burn('zzzzzzzzzzzzzzzz')]);
       expect(r.body.outcomes).toEqual([
-        expect.objectContaining({ status: 'rejected', code: 'LICENSE_NOT_HELD', reason: expect.stringContaining('not held by this station') }),
+        expect.objectContaining({
+          status: 'rejected',
+          code: 'LICENSE_NOT_HELD',
+          reason: expect.stringContaining('not held by this station'),
+        }),
         expect.objectContaining({ status: 'rejected', code: 'LICENSE_NOT_HELD' }),
       ]);
     });
@@ -294,10 +342,21 @@ describe.each(targets())('station sync on %s', (target) => {
         at(licenses[7]!.uuid, '2026-01-05T11:02:00+02:00'), // an offset is fine; stored as UTC
       ]);
       expect(r.body.outcomes.map((o) => o.code ?? o.status)).toEqual([
-        'BURN_TIME_INVALID', 'BURN_TIME_INVALID', 'BURN_TIME_INVALID', 'BURN_BEFORE_LEASE', 'BURN_TIME_IN_FUTURE', 'applied', 'applied', 'applied',
+        'BURN_TIME_INVALID',
+        'BURN_TIME_INVALID',
+        'BURN_TIME_INVALID',
+        'BURN_BEFORE_LEASE',
+        'BURN_TIME_IN_FUTURE',
+        'applied',
+        'applied',
+        'applied',
       ]);
       expect((await h.admin('GET', `/v1/admin/credentials/${c.id}`)).body.counts).toMatchObject({ burned: 3, leased: 6 });
-      const stored = await h.store.db.selectFrom('licenses').select('burned_at').where('uuid', '=', licenses[7]!.uuid).executeTakeFirstOrThrow();
+      const stored = await h.store.db
+        .selectFrom('licenses')
+        .select('burned_at')
+        .where('uuid', '=', licenses[7]!.uuid)
+        .executeTakeFirstOrThrow();
       expect(stored.burned_at).toBe('2026-01-05T09:02:00.000Z');
     });
 
@@ -313,11 +372,19 @@ describe.each(targets())('station sync on %s', (target) => {
       const early = await push(t1, [{ kind: 'burn', key: randomUUID(), uuid: licenses[0]!.uuid, burnedAt: '2026-01-05T08:00:00.000Z' }]);
       expect(early.body.outcomes[0]).toMatchObject({ status: 'rejected', code: 'BURN_BEFORE_LEASE' });
       // A license the hub's record says was leased after the review began (here: written so by hand) is refused even when dated before it.
-      await h.store.db.updateTable('licenses').set({ leased_at: new Date(h.clock.now() + 1000).toISOString() }).where('uuid', '=', licenses[1]!.uuid).execute();
-      const late = await push(t1, [{ kind: 'burn', key: randomUUID(), uuid: licenses[1]!.uuid, burnedAt: new Date(h.clock.now() - 500).toISOString() }]);
+      await h.store.db
+        .updateTable('licenses')
+        .set({ leased_at: new Date(h.clock.now() + 1000).toISOString() })
+        .where('uuid', '=', licenses[1]!.uuid)
+        .execute();
+      const late = await push(t1, [
+        { kind: 'burn', key: randomUUID(), uuid: licenses[1]!.uuid, burnedAt: new Date(h.clock.now() - 500).toISOString() },
+      ]);
       expect(late.body.outcomes[0]).toMatchObject({ status: 'rejected', code: 'CREDENTIAL_UNDER_REVIEW' });
       // Leased before, burned before: a fact, applied.
-      const fact = await push(t1, [{ kind: 'burn', key: randomUUID(), uuid: licenses[2]!.uuid, burnedAt: new Date(h.clock.now() - 500).toISOString() }]);
+      const fact = await push(t1, [
+        { kind: 'burn', key: randomUUID(), uuid: licenses[2]!.uuid, burnedAt: new Date(h.clock.now() - 500).toISOString() },
+      ]);
       expect(fact.body.outcomes[0]!.status).toBe('applied');
     });
 
@@ -349,14 +416,31 @@ describe.each(targets())('station sync on %s', (target) => {
       const c = await makeCredential(h, { purchased: 6, free: 2 });
       await assign(c.id, world.s1);
       const { licenses } = await pullAll(t1);
-      const picked = [...licenses.filter((l) => l.kind === 'purchased').slice(0, 2), ...licenses.filter((l) => l.kind === 'free').slice(0, 1)];
+      const picked = [
+        ...licenses.filter((l) => l.kind === 'purchased').slice(0, 2),
+        ...licenses.filter((l) => l.kind === 'free').slice(0, 1),
+      ];
       const newId = randomUUID();
-      const item: PushItem = { kind: 'split', key: randomUUID(), credentialId: c.id, newCredentialId: newId, uuids: picked.map((l) => l.uuid), at: new Date().toISOString() };
+      const item: PushItem = {
+        kind: 'split',
+        key: randomUUID(),
+        credentialId: c.id,
+        newCredentialId: newId,
+        uuids: picked.map((l) => l.uuid),
+        at: new Date().toISOString(),
+      };
       const r = await push(t1, [item]);
       expect(r.body.outcomes[0]).toMatchObject({ status: 'applied' });
       expect((await push(t1, [item])).body.outcomes[0]).toMatchObject({ status: 'applied', replayed: true });
       const child = await h.admin('GET', `/v1/admin/credentials/${newId}`);
-      expect(child.body).toMatchObject({ parentId: c.id, purchased: 2, free: 1, firmwareKey: 'fwkey-abc', assignment: { stationId: world.s1 }, counts: { leased: 3 } });
+      expect(child.body).toMatchObject({
+        parentId: c.id,
+        purchased: 2,
+        free: 1,
+        firmwareKey: 'fwkey-abc',
+        assignment: { stationId: world.s1 },
+        counts: { leased: 3 },
+      });
       expect((await h.admin('GET', `/v1/admin/credentials/${c.id}`)).body).toMatchObject({ purchased: 4, free: 1 });
       // The new group shows up on the next pull.
       expect((await pull(t1, null, 1)).body.groups.map((g) => g.id).sort()).toEqual([c.id, newId].sort());
@@ -371,7 +455,14 @@ describe.each(targets())('station sync on %s', (target) => {
       await assign(other.id, world.s2);
       const { licenses } = await pullAll(t1);
       await pullAll(t2);
-      const split = (credentialId: string, uuids: string[]): PushItem => ({ kind: 'split', key: randomUUID(), credentialId, newCredentialId: randomUUID(), uuids, at: new Date().toISOString() });
+      const split = (credentialId: string, uuids: string[]): PushItem => ({
+        kind: 'split',
+        key: randomUUID(),
+        credentialId,
+        newCredentialId: randomUUID(),
+        uuids,
+        at: new Date().toISOString(),
+      });
       const r = await push(t1, [split(c.id, [licenses[0]!.uuid, other.purchased[0]!.uuid]), split(other.id, [other.purchased[0]!.uuid])]);
       expect(r.body.outcomes.map((o) => o.code)).toEqual(['LICENSE_NOT_HELD', 'GROUP_NOT_ASSIGNED']);
       await h.admin('POST', `/v1/admin/credentials/${c.id}/update-requests`, { targetPid: 'p0', deliveryMode: 'credential' });
@@ -387,15 +478,24 @@ describe.each(targets())('station sync on %s', (target) => {
       await assign(c.id, world.s1);
       const { licenses } = await pullAll(t1);
       await push(t1, [burn(licenses[0]!.uuid)]);
-      const r = await push(t1, [{ kind: 'reassign', key: randomUUID(), credentialId: c.id, stationId: world.s3, at: new Date().toISOString() }]);
+      const r = await push(t1, [
+        { kind: 'reassign', key: randomUUID(), credentialId: c.id, stationId: world.s3, at: new Date().toISOString() },
+      ]);
       expect(r.body.outcomes[0]!.status).toBe('applied');
       const got = await pullAll(t3);
-      expect(got.licenses.map((l) => l.uuid).sort()).toEqual(licenses.slice(1).map((l) => l.uuid).sort());
+      expect(got.licenses.map((l) => l.uuid).sort()).toEqual(
+        licenses
+          .slice(1)
+          .map((l) => l.uuid)
+          .sort(),
+      );
       expect(got.last.groups[0]).toMatchObject({ id: c.id, stationId: world.s3, assignedToYou: true });
       // Station 1 no longer holds them.
       const late = await push(t1, [burn(licenses[1]!.uuid)]);
       expect(late.body.outcomes[0]).toMatchObject({ code: 'LICENSE_NOT_HELD' });
-      const bad = await push(t1, [{ kind: 'reassign', key: randomUUID(), credentialId: c.id, stationId: world.s1, at: new Date().toISOString() }]);
+      const bad = await push(t1, [
+        { kind: 'reassign', key: randomUUID(), credentialId: c.id, stationId: world.s1, at: new Date().toISOString() },
+      ]);
       expect(bad.body.outcomes[0]).toMatchObject({ status: 'rejected', code: 'GROUP_NOT_ASSIGNED' });
     });
   });

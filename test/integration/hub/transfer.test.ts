@@ -19,10 +19,30 @@ describe.each(targets())('transfer bundles on %s', (target) => {
   afterEach(async () => h?.close());
 
   const at = () => new Date(h.clock.now()).toISOString();
-  const push = async (token: string, items: PushItem[]) => (await h.call<PushResponse>('POST', '/v1/station/push', { items }, token)).body.outcomes;
-  const out = (bundleId: string, credentialId: string, uuids: string[]): PushItem => ({ kind: 'transfer_out', key: randomUUID(), bundleId, credentialId, uuids, at: at() });
-  const into = (bundleId: string, credentialId: string, uuids: string[], sourceStationId = world.s1): PushItem => ({ kind: 'transfer_in', key: randomUUID(), bundleId, sourceStationId, credentialId, uuids, at: at() });
-  const holder = async (uuids: string[]) => [...new Set((await h.store.db.selectFrom('licenses').select('station_id').where('uuid', 'in', uuids).execute()).map((r) => r.station_id))];
+  const push = async (token: string, items: PushItem[]) =>
+    (await h.call<PushResponse>('POST', '/v1/station/push', { items }, token)).body.outcomes;
+  const out = (bundleId: string, credentialId: string, uuids: string[]): PushItem => ({
+    kind: 'transfer_out',
+    key: randomUUID(),
+    bundleId,
+    credentialId,
+    uuids,
+    at: at(),
+  });
+  const into = (bundleId: string, credentialId: string, uuids: string[], sourceStationId = world.s1): PushItem => ({
+    kind: 'transfer_in',
+    key: randomUUID(),
+    bundleId,
+    sourceStationId,
+    credentialId,
+    uuids,
+    at: at(),
+  });
+  const holder = async (uuids: string[]) => [
+    ...new Set(
+      (await h.store.db.selectFrom('licenses').select('station_id').where('uuid', 'in', uuids).execute()).map((r) => r.station_id),
+    ),
+  ];
 
   /** A group of 10 assigned to station 1 and pulled by it; the bundle carries the first `n`. */
   async function held(n = 4) {
@@ -40,7 +60,9 @@ describe.each(targets())('transfer bundles on %s', (target) => {
     expect(await push(t2, [into(g.bundleId, g.id, g.bundle)])).toMatchObject([{ status: 'applied' }]);
     expect(await holder(g.bundle)).toEqual([world.s2]);
     const claims = await h.store.db.selectFrom('transfer_claims').selectAll().execute();
-    expect(claims).toMatchObject([{ bundle_id: g.bundleId, credential_id: g.id, source_station_id: world.s1, target_station_id: world.s2 }]);
+    expect(claims).toMatchObject([
+      { bundle_id: g.bundleId, credential_id: g.id, source_station_id: world.s1, target_station_id: world.s2 },
+    ]);
   });
 
   it('target first, then source: the source end is applied because the bundle was claimed (found by bundle id)', async () => {

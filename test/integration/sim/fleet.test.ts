@@ -80,7 +80,10 @@ describe('virtual module fleet', () => {
     await burn(port!.hostPath);
     await new Promise((r) => setTimeout(r, 50));
     const { readFile } = await import('node:fs/promises');
-    expect(JSON.parse(await readFile(port!.stateFile, 'utf8'))).toMatchObject({ protocol: 'tuya-auc', flash: { uuid: license.uuid, mac: license.mac } });
+    expect(JSON.parse(await readFile(port!.stateFile, 'utf8'))).toMatchObject({
+      protocol: 'tuya-auc',
+      flash: { uuid: license.uuid, mac: license.mac },
+    });
   });
 
   it('runs as a separate process driven by JSON lines', async () => {
@@ -101,7 +104,8 @@ describe('virtual module fleet', () => {
 });
 
 describe('npm run sim', () => {
-  const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'native/sim/cli.ts', ...args], { encoding: 'utf8', timeout: 20_000 });
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, ['--import', 'tsx', 'native/sim/cli.ts', ...args], { encoding: 'utf8', timeout: 20_000 });
 
   it.each([
     [['--count', 'three'], /--count must be a number/],

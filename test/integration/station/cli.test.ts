@@ -59,7 +59,17 @@ async function cli(argv: string[], extra: Partial<StationCliIo> = {}) {
     scrypt: fastScrypt,
     ...extra,
   });
-  return { code, stdout, stderr, json: () => stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) };
+  return {
+    code,
+    stdout,
+    stderr,
+    json: () =>
+      stdout
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+  };
 }
 
 describe('npm run station', () => {
@@ -138,7 +148,8 @@ describe('npm run station', () => {
     const run = await cli(['run', '--slot', `port=${fleet.portList[0]!.hostPath},protocol=tuya-auc,group=${groupId}`, '--json'], {
       stop: stop.signal,
       stdout: (t) => {
-        for (const line of t.trim().split('\n')) if ((JSON.parse(line) as { phase?: string }).phase === 'done' && ++seen === 1) stop.abort();
+        for (const line of t.trim().split('\n'))
+          if ((JSON.parse(line) as { phase?: string }).phase === 'done' && ++seen === 1) stop.abort();
       },
     });
     expect(run.code).toBe(0);
@@ -197,7 +208,12 @@ describe('npm run station', () => {
     expect(twice.code).toBe(2);
     expect(twice.stderr).toMatch(/already exists/);
     let copyOut = '';
-    const copyCode = await runStationCommand(['verify', '--vault', copy], { stdout: (t) => (copyOut += t), stderr: () => undefined, env: { CS_PASSPHRASE: 'cli test passphrase', CS_STATE_DIR: process.env.CS_STATE_DIR }, scrypt: fastScrypt });
+    const copyCode = await runStationCommand(['verify', '--vault', copy], {
+      stdout: (t) => (copyOut += t),
+      stderr: () => undefined,
+      env: { CS_PASSPHRASE: 'cli test passphrase', CS_STATE_DIR: process.env.CS_STATE_DIR },
+      scrypt: fastScrypt,
+    });
     expect(copyCode).toBe(0);
     expect(copyOut).toBe(verify.stdout);
 
@@ -217,6 +233,8 @@ describe('npm run station', () => {
     db.close();
     const tampered = await cli(['verify']);
     expect(tampered.code).toBe(1);
-    expect(tampered.stdout).toContain(`A license DISAGREES with the audit chain: license ${uuid} is available in the vault but was left verified by audit entry`);
+    expect(tampered.stdout).toContain(
+      `A license DISAGREES with the audit chain: license ${uuid} is available in the vault but was left verified by audit entry`,
+    );
   });
 });

@@ -65,65 +65,74 @@ const freeDisk = () => {
 };
 
 describe('a full disk', () => {
-  it('refuses a run and an import below the free space they need, then stops a slot mid-burn with its license suspect', { timeout: 60_000 }, async (ctx) => {
-    if (!mounted) {
-      console.log('skipped: mounting a tmpfs is not allowed here (needs root)');
-      ctx.skip();
-    }
-    const vaultPath = join(disk, 'station.vault');
-    const licenses = stationLicenses(20);
-    const created = await Station.create({ vaultPath, wrapper: wrapper() });
-    // 2 MiB of disk is below the default 64 MiB: an import and a run are refused in plain words.
-    await expect(created.importLicenseList(licensesCsv(licenses), 'l.csv', { groupName: 'Plugs' })).rejects.toMatchObject({
-      code: 'DISK_FULL',
-      message: expect.stringMatching(/^Only \d MiB are free on the vault's disk \(import needs at least 64 MiB\): free space on it, then try again\.$/) as string,
-    });
-    await created.close();
-
-    const station = await Station.open({ vaultPath, wrapper: wrapper(), minFreeBytes: 64 * 1024 });
-    const report = await station.importLicenseList(licensesCsv(licenses), 'l.csv', { groupName: 'Plugs' });
-    if (!report.ok) throw new Error('refused');
-    const groupId = report.groupId;
-    fleet = await Fleet.start({ protocol: 'tuya-auc', count: 1, timing: { baudRate: 115200, flashWriteMs: 5 } });
-    const slot = station.addSlot({ port: fleet.portList[0]!.hostPath, protocol: 'tuya-auc', groupId });
-    // The second burn: the disk fills up just as the module is being verified, so `verified` cannot be written.
-    let burns = 0;
-    let filled: string | null = null;
-    station.subscribe((e) => {
-      if (e.type !== 'slot') return;
-      const s: SlotSnapshot = e.slot;
-      if (s.phase === 'done' && s.lastResult?.ok && burns === 0) {
-        burns++;
-        void fleet!.swap(0);
+  it(
+    'refuses a run and an import below the free space they need, then stops a slot mid-burn with its license suspect',
+    { timeout: 60_000 },
+    async (ctx) => {
+      if (!mounted) {
+        console.log('skipped: mounting a tmpfs is not allowed here (needs root)');
+        ctx.skip();
       }
-      if (burns === 1 && filled === null && s.phase === 'burning' && s.step === 'verify') {
-        fillDisk();
-        filled = 'yes';
-      }
-    });
-    slot.start();
-    const stopped = await waitFor(() => slot.snapshot.phase === 'stopped' && slot.snapshot, 'the slot stops on the full disk', 30_000);
-    expect(stopped.stopReason).toEqual({ code: 'DISK_FULL', message: 'The disk is full: set module 1 aside for a supervisor; burning stops until space is freed.' });
-    expect(stopped.lastResult).toMatchObject({ ok: false, code: 'DISK_FULL', license: 'suspect' });
-    const uuid = (stopped.lastResult as { uuid: string }).uuid;
-    // The module holds the license, the vault could not say so: suspect, in memory.
-    expect((await fleet.readFlash(0))?.uuid).toBe(uuid);
-    expect(station.ledger.license(uuid).state).toBe('suspect');
-    const atStop = station.counts(groupId);
-    expect(atStop).toMatchObject({ total: 20, burned: 1, suspect: 1, burning: 0 });
-    expect(addsUp(atStop)).toBe(true);
-    // Starting again is refused while the disk is full.
-    expect(() => station.start()).toThrow(expect.objectContaining({ code: 'DISK_FULL' }) as Error);
-    freeDisk();
-    await station.close();
+      const vaultPath = join(disk, 'station.vault');
+      const licenses = stationLicenses(20);
+      const created = await Station.create({ vaultPath, wrapper: wrapper() });
+      // 2 MiB of disk is below the default 64 MiB: an import and a run are refused in plain words.
+      await expect(created.importLicenseList(licensesCsv(licenses), 'l.csv', { groupName: 'Plugs' })).rejects.toMatchObject({
+        code: 'DISK_FULL',
+        message: expect.stringMatching(
+          /^Only \d MiB are free on the vault's disk \(import needs at least 64 MiB\): free space on it, then try again\.$/,
+        ) as string,
+      });
+      await created.close();
 
-    // The next open: recovery makes the license suspect on disk too; the same counts.
-    const reopened = await Station.open({ vaultPath, wrapper: wrapper(), minFreeBytes: 0 });
-    expect(reopened.recovery.suspected).toEqual([uuid]);
-    expect(reopened.counts(groupId)).toEqual(atStop);
-    expect(reopened.verifyAudit()).toMatchObject({ ok: true });
-    await reopened.close();
-  });
+      const station = await Station.open({ vaultPath, wrapper: wrapper(), minFreeBytes: 64 * 1024 });
+      const report = await station.importLicenseList(licensesCsv(licenses), 'l.csv', { groupName: 'Plugs' });
+      if (!report.ok) throw new Error('refused');
+      const groupId = report.groupId;
+      fleet = await Fleet.start({ protocol: 'tuya-auc', count: 1, timing: { baudRate: 115200, flashWriteMs: 5 } });
+      const slot = station.addSlot({ port: fleet.portList[0]!.hostPath, protocol: 'tuya-auc', groupId });
+      // The second burn: the disk fills up just as the module is being verified, so `verified` cannot be written.
+      let burns = 0;
+      let filled: string | null = null;
+      station.subscribe((e) => {
+        if (e.type !== 'slot') return;
+        const s: SlotSnapshot = e.slot;
+        if (s.phase === 'done' && s.lastResult?.ok && burns === 0) {
+          burns++;
+          void fleet!.swap(0);
+        }
+        if (burns === 1 && filled === null && s.phase === 'burning' && s.step === 'verify') {
+          fillDisk();
+          filled = 'yes';
+        }
+      });
+      slot.start();
+      const stopped = await waitFor(() => slot.snapshot.phase === 'stopped' && slot.snapshot, 'the slot stops on the full disk', 30_000);
+      expect(stopped.stopReason).toEqual({
+        code: 'DISK_FULL',
+        message: 'The disk is full: set module 1 aside for a supervisor; burning stops until space is freed.',
+      });
+      expect(stopped.lastResult).toMatchObject({ ok: false, code: 'DISK_FULL', license: 'suspect' });
+      const uuid = (stopped.lastResult as { uuid: string }).uuid;
+      // The module holds the license, the vault could not say so: suspect, in memory.
+      expect((await fleet.readFlash(0))?.uuid).toBe(uuid);
+      expect(station.ledger.license(uuid).state).toBe('suspect');
+      const atStop = station.counts(groupId);
+      expect(atStop).toMatchObject({ total: 20, burned: 1, suspect: 1, burning: 0 });
+      expect(addsUp(atStop)).toBe(true);
+      // Starting again is refused while the disk is full.
+      expect(() => station.start()).toThrow(expect.objectContaining({ code: 'DISK_FULL' }) as Error);
+      freeDisk();
+      await station.close();
+
+      // The next open: recovery makes the license suspect on disk too; the same counts.
+      const reopened = await Station.open({ vaultPath, wrapper: wrapper(), minFreeBytes: 0 });
+      expect(reopened.recovery.suspected).toEqual([uuid]);
+      expect(reopened.counts(groupId)).toEqual(atStop);
+      expect(reopened.verifyAudit()).toMatchObject({ ok: true });
+      await reopened.close();
+    },
+  );
 
   it('an import that fills the disk is refused with DISK_FULL (exit 7), nothing imported', { timeout: 60_000 }, async (ctx) => {
     if (!mounted) {

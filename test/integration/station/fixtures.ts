@@ -44,8 +44,16 @@ export function tempDir(prefix = 'station-test-'): { dir: string; cleanup: () =>
 }
 
 /** A new station on a fresh vault holding one group of `count` licenses. */
-export async function newTestStation(dir: string, count: number, options: Partial<StationOptions> = {}): Promise<{ station: Station; groupId: string; licenses: TestLicense[] }> {
-  const station = await Station.create({ vaultPath: join(dir, 'station.vault'), wrapper: new PassphraseWrapper(testPassphrase, fastScrypt), ...options });
+export async function newTestStation(
+  dir: string,
+  count: number,
+  options: Partial<StationOptions> = {},
+): Promise<{ station: Station; groupId: string; licenses: TestLicense[] }> {
+  const station = await Station.create({
+    vaultPath: join(dir, 'station.vault'),
+    wrapper: new PassphraseWrapper(testPassphrase, fastScrypt),
+    ...options,
+  });
   const licenses = stationLicenses(count);
   const report = await station.importLicenseList(licensesCsv(licenses), 'licenses.csv', { groupName: 'Line 1 plugs' });
   if (!report.ok) throw new Error(`fixture import refused: ${JSON.stringify(report.errors.slice(0, 3))}`);
@@ -54,7 +62,11 @@ export async function newTestStation(dir: string, count: number, options: Partia
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export async function waitFor<T>(probe: () => T | undefined | false | null | Promise<T | undefined | false | null>, what: string, timeoutMs = 10_000): Promise<T> {
+export async function waitFor<T>(
+  probe: () => T | undefined | false | null | Promise<T | undefined | false | null>,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();
@@ -109,7 +121,11 @@ export class JigWatch {
       };
       const timer = setTimeout(() => {
         done();
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what} (looks at ${port} since: ${JSON.stringify((this.#looks.get(port) ?? []).slice(from))})`));
+        reject(
+          new Error(
+            `timed out after ${timeoutMs} ms waiting for ${what} (looks at ${port} since: ${JSON.stringify((this.#looks.get(port) ?? []).slice(from))})`,
+          ),
+        );
       }, timeoutMs);
       const done = () => {
         clearTimeout(timer);
@@ -121,12 +137,17 @@ export class JigWatch {
 }
 
 /** `n` looks answered by a module. */
-export const answeredLooks = (n: number) => (decided: boolean[]): boolean => decided.filter(Boolean).length >= n;
+export const answeredLooks =
+  (n: number) =>
+  (decided: boolean[]): boolean =>
+    decided.filter(Boolean).length >= n;
 /** A look left unanswered (the jig silent), then `n` answered ones. */
-export const answeredAfterSilence = (n: number) => (decided: boolean[]): boolean => {
-  const silent = decided.indexOf(false);
-  return silent >= 0 && answeredLooks(n)(decided.slice(silent + 1));
-};
+export const answeredAfterSilence =
+  (n: number) =>
+  (decided: boolean[]): boolean => {
+    const silent = decided.indexOf(false);
+    return silent >= 0 && answeredLooks(n)(decided.slice(silent + 1));
+  };
 
 /**
  * Takes the module out of a jig and puts another in, as an operator does:

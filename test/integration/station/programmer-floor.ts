@@ -27,7 +27,15 @@ export async function programmerFloor(cleanups: (() => Promise<void> | void)[], 
   /** Plugs programmer i in as `tty`: its /dev node leads to its own jig. */
   const plug = (i: number, tty: string) => {
     const p = programmers[i]!;
-    machine.plugUsbSerial({ tty, usbPort: p.usbPort, vid: '10c4', pid: 'ea60', serial: p.serial, driver: 'cp210x', devLink: fleet.portList[p.jig]!.hostPath });
+    machine.plugUsbSerial({
+      tty,
+      usbPort: p.usbPort,
+      vid: '10c4',
+      pid: 'ea60',
+      serial: p.serial,
+      driver: 'cp210x',
+      devLink: fleet.portList[p.jig]!.hostPath,
+    });
   };
   const unplug = (i: number, tty: string) => machine.unplug(programmers[i]!.usbPort, [tty]);
   const watcher = new ProgrammerWatcher({ sysRoot: machine.sysRoot, devRoot: machine.devRoot, udev: 'off', hotplug: 'off', pollMs: 0 });
@@ -37,7 +45,13 @@ export async function programmerFloor(cleanups: (() => Promise<void> | void)[], 
   const g2 = stationLicenses(licensesPerGroup);
   const vaultPath = join(tmp.dir, 'station.vault');
   const open = async (create: boolean, watched = true, extra: Partial<StationOptions> = {}) => {
-    const options = { vaultPath, wrapper: new PassphraseWrapper(testPassphrase, fastScrypt), ...(watched ? { programmers: watcher } : {}), slotTiming: { reconnectMs: 50 }, ...extra };
+    const options = {
+      vaultPath,
+      wrapper: new PassphraseWrapper(testPassphrase, fastScrypt),
+      ...(watched ? { programmers: watcher } : {}),
+      slotTiming: { reconnectMs: 50 },
+      ...extra,
+    };
     return create ? Station.create(options) : Station.open(options);
   };
   const station = await open(true);
@@ -45,11 +59,29 @@ export async function programmerFloor(cleanups: (() => Promise<void> | void)[], 
   const r2 = await station.importLicenseList(licensesCsv(g2), 'g2.csv', { groupName: 'Jig B group' });
   if (!r1.ok || !r2.ok) throw new Error('import refused');
   await station.close();
-  return { fleet, machine, plug, unplug, watcher, open, vaultPath, groups: [r1.groupId, r2.groupId] as const, uuids: [new Set(g1.map((l) => l.uuid)), new Set(g2.map((l) => l.uuid))] as const };
+  return {
+    fleet,
+    machine,
+    plug,
+    unplug,
+    watcher,
+    open,
+    vaultPath,
+    groups: [r1.groupId, r2.groupId] as const,
+    uuids: [new Set(g1.map((l) => l.uuid)), new Set(g2.map((l) => l.uuid))] as const,
+  };
 }
 
 /** Slot n+1 is bound to programmer n and burns group n, as the station's settings keep them across restarts. */
 export function bindSlots(station: Station, groups: readonly [string, string]) {
-  return programmers.map((p, i) => station.addSlot({ id: `slot-${i + 1}`, number: i + 1, programmer: keyOf(p), port: '/dev/ttyUSB-last-seen', protocol: 'tuya-auc', groupId: groups[i]! }));
+  return programmers.map((p, i) =>
+    station.addSlot({
+      id: `slot-${i + 1}`,
+      number: i + 1,
+      programmer: keyOf(p),
+      port: '/dev/ttyUSB-last-seen',
+      protocol: 'tuya-auc',
+      groupId: groups[i]!,
+    }),
+  );
 }
-

@@ -82,11 +82,15 @@ describe('slots bound to their programmers', () => {
     const operator = new Operator(f.fleet, (s) => programmers[s.number - 1]!.jig, 20);
     station.subscribe(operator.onEvent);
     const seen: SlotSnapshot[] = [];
-    station.subscribe((e) => { if (e.type === 'slot' && e.slot.slotId === 'slot-2') seen.push(e.slot); });
+    station.subscribe((e) => {
+      if (e.type === 'slot' && e.slot.slotId === 'slot-2') seen.push(e.slot);
+    });
     station.start();
     await waitFor(() => slot1!.snapshot.burned >= 1, 'a burn on slot 1');
     const missing = await waitFor(() => slot2!.snapshot.portProblem !== null && slot2!.snapshot, 'slot 2 to say its programmer is missing');
-    expect(missing.portProblem).toBe('Programmer missing: the programmer of slot 2 (10c4:ea60:JIG-B) is not plugged in. Plug it back in; slot 2 burns nothing until then.');
+    expect(missing.portProblem).toBe(
+      'Programmer missing: the programmer of slot 2 (10c4:ea60:JIG-B) is not plugged in. Plug it back in; slot 2 burns nothing until then.',
+    );
     expect(missing).toMatchObject({ programmerMissing: true, connected: false });
     await sleep(300);
     expect(station.counts(f.groups[1]).burned).toBe(0);
@@ -121,11 +125,15 @@ describe('slots bound to their programmers', () => {
     const station = await f.open(false);
     cleanups.push(() => station.close({ abandon: true }));
     station.addSlot({ programmer: keyOf(programmers[0]), protocol: 'tuya-auc', groupId: f.groups[0] });
-    expect(() => station.addSlot({ programmer: keyOf(programmers[0]), protocol: 'tuya-auc', groupId: f.groups[1] })).toThrow(expect.objectContaining({ code: 'PROGRAMMER_IN_USE' }));
+    expect(() => station.addSlot({ programmer: keyOf(programmers[0]), protocol: 'tuya-auc', groupId: f.groups[1] })).toThrow(
+      expect.objectContaining({ code: 'PROGRAMMER_IN_USE' }),
+    );
     await station.close();
     const unwatched = await f.open(false, false);
     cleanups.push(() => unwatched.close());
-    expect(() => unwatched.addSlot({ programmer: keyOf(programmers[0]), protocol: 'tuya-auc', groupId: f.groups[0] })).toThrow(expect.objectContaining({ code: 'NO_PROGRAMMER_WATCH' }));
+    expect(() => unwatched.addSlot({ programmer: keyOf(programmers[0]), protocol: 'tuya-auc', groupId: f.groups[0] })).toThrow(
+      expect.objectContaining({ code: 'NO_PROGRAMMER_WATCH' }),
+    );
   }, 30_000);
 
   it("plays the programmer's DTR/RTS reset each time the slot opens its port, and says so when the lines cannot be set", async () => {
@@ -136,13 +144,21 @@ describe('slots bound to their programmers', () => {
     const sequence = findProgrammerByModel('cp210x')!.resetToAuthorization;
     // On a memory port the lines are recorded; nothing answers, so the slot keeps looking at an empty jig.
     const opened: MemoryTransport[] = [];
-    const station = await f.open(false, true, { openTransport: (path) => { const t = new MemoryTransport(path); opened.push(t); return t; } });
+    const station = await f.open(false, true, {
+      openTransport: (path) => {
+        const t = new MemoryTransport(path);
+        opened.push(t);
+        return t;
+      },
+    });
     cleanups.push(() => station.close({ abandon: true }));
     station.addSlot({ programmer: keyOf(programmers[0]), resetSequence: sequence, protocol: 'tuya-auc', groupId: f.groups[0] });
     station.start();
     await waitFor(() => opened.at(-1)!.signals.length >= 2, 'the reset to be played');
     expect(opened.at(-1)!.path).toBe(join(f.machine.devRoot, 'ttyUSB0'));
-    expect(opened.at(-1)!.signals).toEqual(sequence.map(({ dtr, rts }) => ({ ...(dtr !== undefined ? { dtr } : {}), ...(rts !== undefined ? { rts } : {}) })));
+    expect(opened.at(-1)!.signals).toEqual(
+      sequence.map(({ dtr, rts }) => ({ ...(dtr !== undefined ? { dtr } : {}), ...(rts !== undefined ? { rts } : {}) })),
+    );
     await station.close({ abandon: true });
 
     // A pty has no modem lines: the slot says the port cannot be used and burns nothing.
@@ -160,10 +176,24 @@ describe('slots bound to their programmers', () => {
     const f = await programmerFloor(cleanups);
     f.plug(0, 'ttyUSB5');
     const out: string[] = [];
-    const code = await runStationCommand(['run', '--vault', f.vaultPath, '--json', '--count', '1', '--slot', `programmer=${keyOf(programmers[0])},protocol=tuya-auc,group=${f.groups[0]}`], {
-      stdout: (t) => out.push(t), stderr: (t) => out.push(t), env: { CS_PASSPHRASE: testPassphrase, CS_STATE_DIR: process.env.CS_STATE_DIR },
-      programmerWatch: { sysRoot: f.machine.sysRoot, devRoot: f.machine.devRoot, udev: 'off', hotplug: 'off', pollMs: 0 },
-    });
+    const code = await runStationCommand(
+      [
+        'run',
+        '--vault',
+        f.vaultPath,
+        '--json',
+        '--count',
+        '1',
+        '--slot',
+        `programmer=${keyOf(programmers[0])},protocol=tuya-auc,group=${f.groups[0]}`,
+      ],
+      {
+        stdout: (t) => out.push(t),
+        stderr: (t) => out.push(t),
+        env: { CS_PASSPHRASE: testPassphrase, CS_STATE_DIR: process.env.CS_STATE_DIR },
+        programmerWatch: { sysRoot: f.machine.sysRoot, devRoot: f.machine.devRoot, udev: 'off', hotplug: 'off', pollMs: 0 },
+      },
+    );
     expect(code, out.join('')).toBe(0);
     const flash = await f.fleet.readFlash(programmers[0].jig);
     expect(f.uuids[0].has(flash!.uuid!)).toBe(true);

@@ -20,7 +20,12 @@ afterEach(async () => {
 async function setup(modules: number, licenses: number, faults: (FaultSet | undefined)[] = []) {
   const tmp = tempDir();
   cleanup = tmp.cleanup;
-  fleet = await Fleet.start({ protocol: 'tuya-auc', count: modules, timing: { baudRate: 115200, flashWriteMs: 5 }, modules: faults.map((f) => (f ? { faults: f } : undefined)) });
+  fleet = await Fleet.start({
+    protocol: 'tuya-auc',
+    count: modules,
+    timing: { baudRate: 115200, flashWriteMs: 5 },
+    modules: faults.map((f) => (f ? { faults: f } : undefined)),
+  });
   jig = new JigWatch();
   const made = await newTestStation(tmp.dir, licenses, { makeDriver: jig.makeDriver });
   station = made.station;
@@ -66,19 +71,36 @@ describe('slots against virtual modules over ptys', () => {
     s.start();
     const results = await Promise.all(slots.map((slot) => waitFor(phaseOf(slot, 'failed'), `slot ${slot.config.number} to fail`, 15_000)));
     const expected: { code: string; license: 'released' | 'suspect'; words: RegExp }[] = [
-      { code: 'TIMEOUT', license: 'released', words: /No answer from the module on slot 1\. Nothing was written; license \S+ went back to the group\. Check that it sits in the jig.*press Retry\.$/ },
+      {
+        code: 'TIMEOUT',
+        license: 'released',
+        words:
+          /No answer from the module on slot 1\. Nothing was written; license \S+ went back to the group\. Check that it sits in the jig.*press Retry\.$/,
+      },
       { code: 'CHECKSUM', license: 'released', words: /slot 2 sent a damaged answer.*went back to the group/ },
-      { code: 'TIMEOUT', license: 'suspect', words: /slot 3.*held as suspect until a supervisor reads the module back\. Put the module aside for a supervisor\.$/ },
+      {
+        code: 'TIMEOUT',
+        license: 'suspect',
+        words: /slot 3.*held as suspect until a supervisor reads the module back\. Put the module aside for a supervisor\.$/,
+      },
       { code: 'REFUSED', license: 'suspect', words: /slot 4 refused the license.*suspect/ },
       { code: 'VERIFY_MISMATCH', license: 'suspect', words: /slot 5 reads back something other.*suspect/ },
       { code: 'DISCONNECTED', license: 'suspect', words: /slot 6 was disconnected.*suspect/ },
-      { code: 'ALREADY_AUTHORIZED', license: 'released', words: /slot 7 already holds license simprevious00001; no license was used\. Put it aside for a supervisor\.$/ },
+      {
+        code: 'ALREADY_AUTHORIZED',
+        license: 'released',
+        words: /slot 7 already holds license simprevious00001; no license was used\. Put it aside for a supervisor\.$/,
+      },
     ];
     results.forEach((snap, i) => {
       const r = snap.lastResult!;
       expect(r.ok).toBe(false);
       if (r.ok) return;
-      expect({ slot: i + 1, code: r.code, license: r.license }).toEqual({ slot: i + 1, code: expected[i]!.code, license: expected[i]!.license });
+      expect({ slot: i + 1, code: r.code, license: r.license }).toEqual({
+        slot: i + 1,
+        code: expected[i]!.code,
+        license: expected[i]!.license,
+      });
       expect(r.message).toMatch(expected[i]!.words);
       expect(s.ledger.license(r.uuid!).state).toBe(expected[i]!.license === 'suspect' ? 'suspect' : 'available');
     });
@@ -196,7 +218,10 @@ describe('slots against virtual modules over ptys', () => {
     const slot = s.addSlot({ port: fleet.portList[0]!.hostPath, protocol: 'tuya-auc', groupId: made.groupId });
     s.start();
     const stopped = await waitFor(phaseOf(slot, 'stopped'), 'the slot to stop');
-    expect(stopped.stopReason).toEqual({ code: 'LICENSES_REJECTED', message: `Group ${s.group(made.groupId).name} has no PID but these modules ask for one: a supervisor can set the group's PID.` });
+    expect(stopped.stopReason).toEqual({
+      code: 'LICENSES_REJECTED',
+      message: `Group ${s.group(made.groupId).name} has no PID but these modules ask for one: a supervisor can set the group's PID.`,
+    });
     const rejected = s.listRejected(made.groupId);
     expect(rejected.map((l) => l.uuid)).toEqual(made.licenses.slice(0, 3).map((l) => l.uuid));
     expect(rejected[0]!.reason).toMatch(/PID/);
@@ -215,7 +240,9 @@ describe('slots against virtual modules over ptys', () => {
   it('tells at once when a group picked for a slot has uuids its protocol cannot take', async () => {
     const { station: s, slots } = await setup(1, 2);
     const twenty = Array.from({ length: 3 }, (_, i) => `uuid20chars${String(i).padStart(9, '0')}`);
-    const csv = Buffer.from(['uuid,authkey,mac', ...twenty.map((u, i) => `${u},${'A'.repeat(32)},D0C0B00000${String(i).padStart(2, '0')}`)].join('\r\n'));
+    const csv = Buffer.from(
+      ['uuid,authkey,mac', ...twenty.map((u, i) => `${u},${'A'.repeat(32)},D0C0B00000${String(i).padStart(2, '0')}`)].join('\r\n'),
+    );
     const report = await s.importLicenseList(csv, 'long.csv', { groupName: 'Long uuids' });
     if (!report.ok) throw new Error('import refused');
     let error: unknown;
@@ -224,7 +251,10 @@ describe('slots against virtual modules over ptys', () => {
     } catch (e) {
       error = e;
     }
-    expect(error).toMatchObject({ code: 'UUIDS_DO_NOT_FIT', message: 'Group Long uuids has 20-character uuids, and the tuya-auc modules on slot 1 take 16: pick another group for slot 1.' });
+    expect(error).toMatchObject({
+      code: 'UUIDS_DO_NOT_FIT',
+      message: 'Group Long uuids has 20-character uuids, and the tuya-auc modules on slot 1 take 16: pick another group for slot 1.',
+    });
     expect(() => s.addSlot({ port: '/dev/null-2', protocol: 'tuya-auc', groupId: report.groupId })).toThrow(/20-character uuids/);
     expect(s.addSlot({ port: '/dev/null-3', protocol: 'tuyaopen-cli', groupId: report.groupId }).config.groupId).toBe(report.groupId);
   });
@@ -242,7 +272,9 @@ describe('slots against virtual modules over ptys', () => {
     await f.swap(0);
     const stopped = await waitFor(phaseOf(slot, 'stopped'), 'the slot to stop');
     expect(stopped.stopReason).toMatchObject({ code: 'GROUP_BLOCKED' });
-    expect(stopped.stopReason!.message).toBe(`Group ${s.group(groupId).name} is blocked: update request under review. Pick another group or ask a supervisor.`);
+    expect(stopped.stopReason!.message).toBe(
+      `Group ${s.group(groupId).name} is blocked: update request under review. Pick another group or ask a supervisor.`,
+    );
     // the verified burn before the block is still the slot's last result
     expect(stopped.lastResult?.ok).toBe(true);
     expect(s.counts(groupId)).toMatchObject({ burned: 1, available: 4, reserved: 0, failedAttempts: 0 });
@@ -253,7 +285,9 @@ describe('slots against virtual modules over ptys', () => {
     const { station: s, groupId, slots, fleet: f, licenses } = await setup(1, 5);
     const slot = slots[0]!;
     const damaged = licenses[0]!.uuid;
-    const good = s.vault.db.prepare<[string], { sealed_authkey: Buffer }>('SELECT sealed_authkey FROM licenses WHERE uuid = ?').get(damaged)!.sealed_authkey;
+    const good = s.vault.db
+      .prepare<[string], { sealed_authkey: Buffer }>('SELECT sealed_authkey FROM licenses WHERE uuid = ?')
+      .get(damaged)!.sealed_authkey;
     const flipped = Buffer.from(good);
     flipped[flipped.length - 1]! ^= 1;
     s.vault.db.prepare('UPDATE licenses SET sealed_authkey = ? WHERE uuid = ?').run(flipped, damaged);
@@ -285,7 +319,14 @@ describe('slots against virtual modules over ptys', () => {
     expect(gone).toMatchObject({ running: true, phase: 'done', lastResult: done.lastResult });
     // plugged back in with a blank module: the problem clears and the slot burns on
     await f.swap(0);
-    const next = await waitFor(() => slot.snapshot.phase === 'done' && slot.snapshot.lastResult?.ok && slot.snapshot.lastResult.uuid !== (done.lastResult!.ok ? done.lastResult!.uuid : '') && slot.snapshot, 'the next burn');
+    const next = await waitFor(
+      () =>
+        slot.snapshot.phase === 'done' &&
+        slot.snapshot.lastResult?.ok &&
+        slot.snapshot.lastResult.uuid !== (done.lastResult!.ok ? done.lastResult!.uuid : '') &&
+        slot.snapshot,
+      'the next burn',
+    );
     expect(next).toMatchObject({ connected: true, portProblem: null });
     await s.stop();
     expect(slot.snapshot.portProblem).toBeNull();
@@ -298,7 +339,10 @@ describe('slots against virtual modules over ptys', () => {
     const done = await waitFor(phaseOf(slot, 'done'), 'the only burn');
     await f.swap(0);
     const stopped = await waitFor(phaseOf(slot, 'stopped'), 'the slot to stop');
-    expect(stopped.stopReason).toEqual({ code: 'NO_LICENSE_LEFT', message: 'The group has no license left for slot 1: import more licenses or pick another group.' });
+    expect(stopped.stopReason).toEqual({
+      code: 'NO_LICENSE_LEFT',
+      message: 'The group has no license left for slot 1: import more licenses or pick another group.',
+    });
     expect(stopped.lastResult).toEqual(done.lastResult);
     expect(stopped.running).toBe(false);
   });

@@ -29,20 +29,24 @@ describe('station sync against a real hub process', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('refuses a wrong enrollment code with the hub\'s reason and stays unenrolled', async () => {
+  it("refuses a wrong enrollment code with the hub's reason and stays unenrolled", async () => {
     await expect(st.sync.enroll(hub.url, 'AAAA-BBBB-CCCC')).rejects.toMatchObject({ code: 'ENROLLMENT_CODE_INVALID' });
     expect(st.sync.status().enrolled).toBe(false);
   });
 
   it('enrolls with a one-time code and keeps the token sealed in the vault', async () => {
     const events: SyncStatus[] = [];
-    st.sync.subscribe((e, p) => { if (e === 'onSyncStatus') events.push(p as SyncStatus); });
+    st.sync.subscribe((e, p) => {
+      if (e === 'onSyncStatus') events.push(p as SyncStatus);
+    });
     const status = await st.sync.enroll(hub.url, fx.codes[0]!);
     expect(status).toMatchObject({ enrolled: true, online: true, hubUrl: hub.url });
     expect(events.at(-1)?.enrolled).toBe(true);
     const token = st.vault.getSecret(TOKEN_SECRET)!;
     expect(token).toMatch(/^hst_/);
-    const row = st.vault.db.prepare<[string], { value: string | null; sealed: Buffer | null }>('SELECT value, sealed FROM kv WHERE key = ?').get(TOKEN_SECRET)!;
+    const row = st.vault.db
+      .prepare<[string], { value: string | null; sealed: Buffer | null }>('SELECT value, sealed FROM kv WHERE key = ?')
+      .get(TOKEN_SECRET)!;
     expect(row.value).toBeNull();
     st.vault.checkpoint();
     expect(readFileSync(st.vault.path).includes(Buffer.from(token))).toBe(false);
@@ -89,13 +93,17 @@ describe('station sync against a real hub process', () => {
     expect(fleet.stations[0]).toMatchObject({ outbox: 0, suspects: 0, burnsLastHour: 5 });
     const db = new Database(join(dir, 'hub.sqlite'), { readonly: true });
     try {
-      expect(db.prepare('SELECT outbox_length, suspect_count, status_at FROM stations WHERE id = ?').get(fx.stationIds[0])).toMatchObject({ outbox_length: 0, suspect_count: 0, status_at: expect.any(String) });
+      expect(db.prepare('SELECT outbox_length, suspect_count, status_at FROM stations WHERE id = ?').get(fx.stationIds[0])).toMatchObject({
+        outbox_length: 0,
+        suspect_count: 0,
+        status_at: expect.any(String),
+      });
     } finally {
       db.close();
     }
   });
 
-  it('an item the hub cannot read is taken out with the hub\'s reason and does not hold up the others', async () => {
+  it("an item the hub cannot read is taken out with the hub's reason and does not hold up the others", async () => {
     st.sync.store.enqueue({ key: 'release-broken-item', kind: 'release', payload: { uuids: [] } });
     await burnOne(st.ledger, group.id);
     const report = await st.sync.syncNow();
@@ -116,7 +124,9 @@ describe('station sync against a real hub process', () => {
   it('goes offline with a plain reason when the hub is gone, and back online by itself', async () => {
     await st.sync.syncNow();
     const seen: boolean[] = [];
-    st.sync.subscribe((e, p) => { if (e === 'onSyncStatus') seen.push((p as SyncStatus).online); });
+    st.sync.subscribe((e, p) => {
+      if (e === 'onSyncStatus') seen.push((p as SyncStatus).online);
+    });
     await hub.stop();
     await expect(st.sync.syncNow()).rejects.toMatchObject({ code: 'HUB_UNREACHABLE' });
     expect(st.sync.status()).toMatchObject({ online: false, lastError: { code: 'HUB_UNREACHABLE' } });

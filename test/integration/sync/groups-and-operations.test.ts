@@ -23,7 +23,9 @@ describe('group state from the hub and offline supervisor operations', () => {
     proxy = await startTcpProxy(hub.port);
     a = await openTestStation(dir, 'a');
     b = await openTestStation(dir, 'b');
-    a.sync.subscribe((e, p) => { if (e === 'onOfflineOutcome') outcomes.push(p as OfflineOutcome); });
+    a.sync.subscribe((e, p) => {
+      if (e === 'onOfflineOutcome') outcomes.push(p as OfflineOutcome);
+    });
     await a.sync.enroll(proxy.url, fx.codes[0]!);
     await b.sync.enroll(hub.url, fx.codes[1]!);
   }, 60_000);
@@ -42,13 +44,18 @@ describe('group state from the hub and offline supervisor operations', () => {
     await expect(a.sync.syncNow()).rejects.toMatchObject({ code: 'HUB_UNREACHABLE' });
     expect(a.sync.status().online).toBe(false);
   };
-  const online = (): void => { proxy.chaos.refuse = false; };
+  const online = (): void => {
+    proxy.chaos.refuse = false;
+  };
 
   it('a group put under review on the hub is blocked after the next pull; a recall unblocks it', async () => {
     const g = await seedGroup(hub, fx, { purchased: 20, stationId: fx.stationIds[0]! });
     await a.sync.syncNow();
     expect(a.vault.getGroup(g.id).state).toBe('active');
-    const req = await hub.admin('POST', `/v1/admin/credentials/${g.id}/update-requests`, { targetPid: `${fx.pid}x`, deliveryMode: 'credential' });
+    const req = await hub.admin('POST', `/v1/admin/credentials/${g.id}/update-requests`, {
+      targetPid: `${fx.pid}x`,
+      deliveryMode: 'credential',
+    });
     const r = await a.sync.syncNow();
     expect(r.pulled.blocked).toContain(g.id);
     expect(a.vault.getGroup(g.id)).toMatchObject({ state: 'blocked', blockedReason: expect.stringContaining('under review') });
@@ -74,7 +81,11 @@ describe('group state from the hub and offline supervisor operations', () => {
     const g = await seedGroup(hub, fx, { purchased: 30, stationId: fx.stationIds[0]! });
     await a.sync.syncNow();
     await burnOne(a.ledger, g.id);
-    await hub.admin('POST', `/v1/admin/credentials/${g.id}/assign`, { factoryId: fx.factoryId, lineId: fx.lineId, stationId: fx.stationIds[1]! });
+    await hub.admin('POST', `/v1/admin/credentials/${g.id}/assign`, {
+      factoryId: fx.factoryId,
+      lineId: fx.lineId,
+      stationId: fx.stationIds[1]!,
+    });
     const r = await a.sync.syncNow();
     expect(r.pulled.released).toBe(29);
     expect(r.pushedAfter.applied).toBeGreaterThanOrEqual(1);
@@ -96,7 +107,13 @@ describe('group state from the hub and offline supervisor operations', () => {
     await burnOne(a.ledger, split.groupId);
     const re = a.sync.reassign(g.id, { slotIds: ['slot-1', 'slot-2'], line: 'Line A' });
     expect(a.sync.assignment(g.id)).toEqual({ slotIds: ['slot-1', 'slot-2'], line: 'Line A' });
-    expect(a.sync.outcomes().filter((o) => o.status === 'pending').map((o) => o.id).sort()).toEqual([split.operationId, re.operationId].sort());
+    expect(
+      a.sync
+        .outcomes()
+        .filter((o) => o.status === 'pending')
+        .map((o) => o.id)
+        .sort(),
+    ).toEqual([split.operationId, re.operationId].sort());
     online();
     await a.sync.syncNow();
     const byId = new Map(a.sync.outcomes().map((o) => [o.id, o]));

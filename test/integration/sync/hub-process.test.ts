@@ -8,7 +8,10 @@ import { runningHubPids, startHubProcess, stopAllHubProcesses } from '../../supp
 
 /** Pids of every process on the machine whose command line names this hub file. */
 const processesOn = (dbPath: string): number[] =>
-  execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(dbPath) && l.includes('cli.ts')).map((l) => Number(l.trim().split(/\s+/)[0]));
+  execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' })
+    .split('\n')
+    .filter((l) => l.includes(dbPath) && l.includes('cli.ts'))
+    .map((l) => Number(l.trim().split(/\s+/)[0]));
 
 describe('hub test processes', () => {
   let dir: string;

@@ -14,9 +14,17 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 function hubBurns(dbPath: string, stationId: string) {
   const db = new Database(dbPath, { readonly: true });
   try {
-    const burned = db.prepare<[string], { n: number }>("SELECT count(*) AS n FROM licenses WHERE station_id = ? AND status = 'burned'").get(stationId)!.n;
-    const items = db.prepare<[string], { n: number; keys: number }>("SELECT count(*) AS n, count(DISTINCT idem_key) AS keys FROM push_items WHERE station_id = ? AND kind = 'burn' AND status = 'applied'").get(stationId)!;
-    const rejected = db.prepare<[string], { n: number }>("SELECT count(*) AS n FROM push_items WHERE station_id = ? AND status = 'rejected'").get(stationId)!.n;
+    const burned = db
+      .prepare<[string], { n: number }>("SELECT count(*) AS n FROM licenses WHERE station_id = ? AND status = 'burned'")
+      .get(stationId)!.n;
+    const items = db
+      .prepare<[string], { n: number; keys: number }>(
+        "SELECT count(*) AS n, count(DISTINCT idem_key) AS keys FROM push_items WHERE station_id = ? AND kind = 'burn' AND status = 'applied'",
+      )
+      .get(stationId)!;
+    const rejected = db
+      .prepare<[string], { n: number }>("SELECT count(*) AS n FROM push_items WHERE station_id = ? AND status = 'rejected'")
+      .get(stationId)!.n;
     return { burned, applied: items.n, distinctKeys: items.keys, rejected };
   } finally {
     db.close();
@@ -53,7 +61,9 @@ describe('burn reports survive hub outages and a lossy network', () => {
     proxy = await startTcpProxy(hub.port);
     st = await openTestStation(dir, 'station', { intervalMs: 150, pushBatchSize: 25, backoff: { baseMs: 40, maxMs: 300 } });
     const seen: SyncStatus[] = [];
-    st.sync.subscribe((e, p) => { if (e === 'onSyncStatus') seen.push(p as SyncStatus); });
+    st.sync.subscribe((e, p) => {
+      if (e === 'onSyncStatus') seen.push(p as SyncStatus);
+    });
     await st.sync.enroll(proxy.url, fx.codes[0]!);
     await st.sync.syncNow();
     expect(st.ledger.counts(group.id).available).toBe(220);
@@ -72,7 +82,10 @@ describe('burn reports survive hub outages and a lossy network', () => {
     proxy.chaos.cutAfterRequest = 0;
     proxy.chaos.cutDuringResponse = 0;
     // The station notices on its own (backoff retry or timer): no syncNow here.
-    await until('the outbox to drain', () => { st!.sync.outboxChanged(); return st!.sync.status().outbox === 0 && st!.sync.status().online; });
+    await until('the outbox to drain', () => {
+      st!.sync.outboxChanged();
+      return st!.sync.status().outbox === 0 && st!.sync.status().online;
+    });
 
     const onHub = hubBurns(h.dbPath, fx.stationIds[0]!);
     expect(onHub).toEqual({ burned: 200, applied: 200, distinctKeys: 200, rejected: 0 });

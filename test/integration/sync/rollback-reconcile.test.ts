@@ -15,9 +15,17 @@ import { burnOne, openTestStation, spoilOne, type TestStation } from '../../supp
 function onHub(dbPath: string, stationId: string) {
   const db = new Database(dbPath, { readonly: true });
   try {
-    const by = (status: string) => db.prepare<[string, string], { n: number }>('SELECT count(*) AS n FROM licenses WHERE station_id = ? AND status = ?').get(stationId, status)!.n;
-    const refused = db.prepare<[string], { code: string | null }>("SELECT code FROM push_items WHERE station_id = ? AND status = 'rejected'").all(stationId).map((r) => r.code);
-    const head = db.prepare<[string], { audit_seq: number | null }>('SELECT audit_seq FROM stations WHERE id = ?').get(stationId)!.audit_seq;
+    const by = (status: string) =>
+      db
+        .prepare<[string, string], { n: number }>('SELECT count(*) AS n FROM licenses WHERE station_id = ? AND status = ?')
+        .get(stationId, status)!.n;
+    const refused = db
+      .prepare<[string], { code: string | null }>("SELECT code FROM push_items WHERE station_id = ? AND status = 'rejected'")
+      .all(stationId)
+      .map((r) => r.code);
+    const head = db
+      .prepare<[string], { audit_seq: number | null }>('SELECT audit_seq FROM stations WHERE id = ?')
+      .get(stationId)!.audit_seq;
     return { burned: by('burned'), spoiled: by('spoiled'), unused: by('unused'), refused, head };
   } finally {
     db.close();
@@ -65,7 +73,7 @@ describe('a vault that went back, reconciled with a real hub', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('offline: the WAL deleted after a kill; the station\'s anchor refuses, reconcile marks what the hub holds, nothing is burned twice', async () => {
+  it("offline: the WAL deleted after a kill; the station's anchor refuses, reconcile marks what the hub holds, nothing is burned twice", async () => {
     const stationId = fx.stationIds[0]!;
     const group = await seedGroup(hub, fx, { purchased: 40, stationId });
     const anchorPath = join(dir, 'state', 'a.anchor');
@@ -98,9 +106,22 @@ describe('a vault that went back, reconciled with a real hub', () => {
     expect(st.sync.status().lastError?.code).toBe('VAULT_ROLLED_BACK');
 
     const report = await st.sync.reconcile('Li Wei');
-    expect(report).toMatchObject({ burned: 10, spoiled: 2, rejected: 0, unchanged: 0, source: 'anchor', anchoredSeq: newest, hubSeq: pushedHead });
+    expect(report).toMatchObject({
+      burned: 10,
+      spoiled: 2,
+      rejected: 0,
+      unchanged: 0,
+      source: 'anchor',
+      anchoredSeq: newest,
+      hubSeq: pushedHead,
+    });
     expect(st.vault.rollback).toBeNull();
-    expect(st.vault.audit.entries().filter((e) => e.action === 'vault.reconciled').map((e) => e.detail)).toEqual([expect.objectContaining({ by: 'Li Wei', source: 'anchor', burned: 10, spoiled: 2 })]);
+    expect(
+      st.vault.audit
+        .entries()
+        .filter((e) => e.action === 'vault.reconciled')
+        .map((e) => e.detail),
+    ).toEqual([expect.objectContaining({ by: 'Li Wei', source: 'anchor', burned: 10, spoiled: 2 })]);
     for (const uuid of burned) expect(st.ledger.license(uuid).state).toBe('reported');
     for (const uuid of spoiled) expect(st.ledger.license(uuid).state).toBe('void');
     expect(onHub(hub.dbPath, stationId).head).toBeNull();
@@ -144,10 +165,14 @@ describe('a vault that went back, reconciled with a real hub', () => {
     const refused = await st.sync.syncNow().catch((e: unknown) => e);
     expect(refused).toMatchObject({ code: 'STATION_ROLLED_BACK' });
     const message = st.vault.rollback!.message;
-    expect(message).toMatch(/^The hub says this vault is older than what it reported before \(entry [\d,]+ of [\d,]+\): a supervisor must reconcile with the hub\.$/);
+    expect(message).toMatch(
+      /^The hub says this vault is older than what it reported before \(entry [\d,]+ of [\d,]+\): a supervisor must reconcile with the hub\.$/,
+    );
     expect(st.vault.rollback).toMatchObject({ source: 'hub', anchoredSeq: hubHead });
     expect(st.sync.status()).toMatchObject({ outbox: 5, lastError: { code: 'STATION_ROLLED_BACK', message } });
-    expect(() => st.ledger.reserve(group.id, { slot: 'slot-1' })).toThrow(expect.objectContaining({ code: 'VAULT_ROLLED_BACK', message }) as Error);
+    expect(() => st.ledger.reserve(group.id, { slot: 'slot-1' })).toThrow(
+      expect.objectContaining({ code: 'VAULT_ROLLED_BACK', message }) as Error,
+    );
     // A restart (offline, say) still offers nothing.
     await st.close();
     st = await openTestStation(dir, 'b', {}, { anchorPath: join(dir, 'state', 'b-new-pc.anchor'), reopen: true });
@@ -172,7 +197,9 @@ describe('a vault that went back, reconciled with a real hub', () => {
     expect(onHub(hub.dbPath, stationId).head).toBeLessThanOrEqual(st.vault.durableHead()!.seq);
     // The hub's audit names the supervisor of the reconcile.
     const audit = new Database(hub.dbPath, { readonly: true });
-    const entries = audit.prepare<[string], { actor_via: string }>("SELECT actor_via FROM audit_log WHERE kind = 'stationReconcile' AND actor_id = ?").all(stationId);
+    const entries = audit
+      .prepare<[string], { actor_via: string }>("SELECT actor_via FROM audit_log WHERE kind = 'stationReconcile' AND actor_id = ?")
+      .all(stationId);
     audit.close();
     expect(entries).toEqual([{ actor_via: '王芳' }]);
     await st.close();
@@ -187,7 +214,11 @@ describe('a vault that went back, reconciled with a real hub', () => {
     await st.sync.enroll(hub.url, fx.codes[2]!);
     await st.sync.syncNow();
     st.vault.checkpoint();
-    const burned = [(await burnOne(st.ledger, group.id)).uuid, (await burnOne(st.ledger, group.id)).uuid, (await burnOne(st.ledger, group.id)).uuid];
+    const burned = [
+      (await burnOne(st.ledger, group.id)).uuid,
+      (await burnOne(st.ledger, group.id)).uuid,
+      (await burnOne(st.ledger, group.id)).uuid,
+    ];
     await st.sync.syncNow();
     crashImage(vaultPath, join(dir, 'c-crash.vault'));
     await st.close();
@@ -197,7 +228,10 @@ describe('a vault that went back, reconciled with a real hub', () => {
       let stdout = '';
       let stderr = '';
       const code = await runStationCommand([argv[0]!, '--vault', vaultPath, ...argv.slice(1)], {
-        stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), env: { CS_PASSPHRASE: 'test station passphrase' }, stationOptions: { anchorPath },
+        stdout: (t) => (stdout += t),
+        stderr: (t) => (stderr += t),
+        env: { CS_PASSPHRASE: 'test station passphrase' },
+        stationOptions: { anchorPath },
       });
       return { code, stdout, stderr };
     };
@@ -210,7 +244,9 @@ describe('a vault that went back, reconciled with a real hub', () => {
     const done = await cli('reconcile', '--by', 'Li Wei');
     expect(done.code).toBe(0);
     expect(done.stdout.split('\n')[0]).toMatch(/^This vault is older than its last known state/);
-    expect(done.stdout).toContain('Reconciled with the hub (by Li Wei): 3 license(s) the hub holds as burned, 0 as spoiled and 0 as rejected will not be offered again; 0 more were already used here.');
+    expect(done.stdout).toContain(
+      'Reconciled with the hub (by Li Wei): 3 license(s) the hub holds as burned, 0 as spoiled and 0 as rejected will not be offered again; 0 more were already used here.',
+    );
     const again = await cli('reconcile', '--by', 'Li Wei');
     expect(again.code).toBe(1);
     expect(again.stderr).toBe('This vault is not behind its last known state: there is nothing to reconcile.\n');

@@ -58,7 +58,9 @@ describe('transfer bundles between two offline stations', () => {
     // the file reveals no authkey and no uuid
     const text = readFileSync(file, 'utf8');
     const hubDb = new Database(hub.dbPath, { readonly: true });
-    const rows = hubDb.prepare<[string], { uuid: string; authkey: string }>('SELECT uuid, authkey FROM licenses WHERE credential_id = ?').all(group.id);
+    const rows = hubDb
+      .prepare<[string], { uuid: string; authkey: string }>('SELECT uuid, authkey FROM licenses WHERE credential_id = ?')
+      .all(group.id);
     hubDb.close();
     for (const l of rows) {
       expect(text.includes(l.authkey)).toBe(false);
@@ -79,7 +81,9 @@ describe('transfer bundles between two offline stations', () => {
     await expect(dst.sync.importBundle(bad1, passphrase)).rejects.toMatchObject({ code: 'BUNDLE_TAMPERED' });
     const bad2 = join(dir, 'tampered-header.cstb');
     writeFileSync(bad2, JSON.stringify({ ...original, header: { ...original.header, licenses: 11 } }));
-    await expect(dst.sync.importBundle(bad2, passphrase)).rejects.toMatchObject({ code: expect.stringMatching(/BUNDLE_TAMPERED|BUNDLE_PASSPHRASE_WRONG/) });
+    await expect(dst.sync.importBundle(bad2, passphrase)).rejects.toMatchObject({
+      code: expect.stringMatching(/BUNDLE_TAMPERED|BUNDLE_PASSPHRASE_WRONG/),
+    });
     const bad3 = join(dir, 'truncated.cstb');
     writeFileSync(bad3, readFileSync(file, 'utf8').slice(0, 200));
     await expect(dst.sync.importBundle(bad3, passphrase)).rejects.toMatchObject({ code: 'BUNDLE_TAMPERED' });
@@ -138,7 +142,9 @@ describe('transfer bundles between two offline stations', () => {
     expect(dst.sync.transfers().find((t) => t.detail.bundleId === out.bundleId)).toMatchObject({ status: 'applied' });
     expect(dst.sync.status().outbox).toBe(0);
     const history = await hub.admin('GET', `/v1/admin/credentials/${group.id}/history`);
-    const kinds = history.events.filter((e: { details: { bundleId?: string } }) => e.details.bundleId === out.bundleId).map((e: { kind: string }) => e.kind);
+    const kinds = history.events
+      .filter((e: { details: { bundleId?: string } }) => e.details.bundleId === out.bundleId)
+      .map((e: { kind: string }) => e.kind);
     expect(kinds).toEqual(['transfer_out', 'transfer_in']);
   });
 });

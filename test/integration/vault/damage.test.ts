@@ -59,16 +59,24 @@ describe('damage detection', () => {
     writeFileSync(vaultPath(), file);
 
     const station = await Station.open({ vaultPath: vaultPath(), wrapper: passphrase() });
-    expect(station.vault.damage).toMatch(/^The vault file is damaged \(.*CHECK constraint failed.*\): put the newest backup of the vault \(made with station backup\) in its place; nothing is offered meanwhile\.$/);
+    expect(station.vault.damage).toMatch(
+      /^The vault file is damaged \(.*CHECK constraint failed.*\): put the newest backup of the vault \(made with station backup\) in its place; nothing is offered meanwhile\.$/,
+    );
     expect(() => station.ledger.reserve(groupId, { slot: 'slot-1' })).toThrow(expect.objectContaining({ code: 'VAULT_DAMAGED' }) as Error);
     expect(() => station.start()).toThrow(expect.objectContaining({ code: 'VAULT_DAMAGED' }) as Error);
     // The row itself, read: the state CHECK on read names it.
-    expect(() => station.ledger.license(uuids[7] as string)).toThrow(new RegExp(`license ${uuids[7]} reads back with the state "\\ufffdvailable"`));
+    expect(() => station.ledger.license(uuids[7] as string)).toThrow(
+      new RegExp(`license ${uuids[7]} reads back with the state "\\ufffdvailable"`),
+    );
     await station.close();
 
     const verify = await cli(['verify']);
     expect(verify.code).toBe(1);
-    expect(verify.stdout).toMatch(new RegExp(`^The vault is DAMAGED: the vault file is damaged: .*CHECK constraint failed in licenses; license ${uuids[7]} \\(row 8\\) has the state "\ufffdvailable"`));
+    expect(verify.stdout).toMatch(
+      new RegExp(
+        `^The vault is DAMAGED: the vault file is damaged: .*CHECK constraint failed in licenses; license ${uuids[7]} \\(row 8\\) has the state "\ufffdvailable"`,
+      ),
+    );
     expect(verify.stdout + verify.stderr).not.toMatch(/nexpected/);
     const groups = await cli(['groups']);
     expect(groups.stdout.split('\n')[0]).toMatch(/^The vault file is damaged/);
@@ -86,7 +94,9 @@ describe('damage detection', () => {
 
     const verify = await cli(['verify']);
     expect(verify.code).toBe(1);
-    expect(verify.stdout).toMatch(/^The vault is DAMAGED: the vault file is damaged: (.*[Pp]age \d+|table licenses: database disk image is malformed)/);
+    expect(verify.stdout).toMatch(
+      /^The vault is DAMAGED: the vault file is damaged: (.*[Pp]age \d+|table licenses: database disk image is malformed)/,
+    );
     expect(verify.stdout + verify.stderr).not.toMatch(/nexpected/);
     const run = await cli(['run', '--slot', 'port=/dev/null,protocol=tuyaopen-cli,group=Plugs EU']);
     expect(run.code).toBe(6);

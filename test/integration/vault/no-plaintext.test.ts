@@ -41,7 +41,12 @@ describe('the vault on disk', () => {
   it('holds no authkey, passphrase or token in plain text: not in the file, its WAL, its shm, nor any temp file', async () => {
     const path = join(dir, 'station.vault');
     const licenses = fakeLicenses(21_000, { withMac: true }); // above 20k rows the import seals on a worker thread
-    const secrets = [...licenses.map((l) => l.authkey), 'first station passphrase', 'second station passphrase', 'hub-token-0123456789abcdef'];
+    const secrets = [
+      ...licenses.map((l) => l.authkey),
+      'first station passphrase',
+      'second station passphrase',
+      'hub-token-0123456789abcdef',
+    ];
 
     const vault = await Vault.create({ path, wrapper: passphrase('first station passphrase') });
     vault.db.pragma('wal_autocheckpoint = 0'); // keep everything in the WAL for the first look
@@ -58,7 +63,8 @@ describe('the vault on disk', () => {
       else ledger.markWritten(r.uuid, r.attempt);
       if (i % 10 !== 0) ledger.markVerified(r.uuid, r.attempt, { moduleMac: r.mac ?? null });
     }
-    for (const s of ledger.listSuspects()) ledger.resolveSuspect(s.uuid, { uuid: s.uuid, authkey: licenses[s.id - 1]?.authkey ?? null, mac: null });
+    for (const s of ledger.listSuspects())
+      ledger.resolveSuspect(s.uuid, { uuid: s.uuid, authkey: licenses[s.id - 1]?.authkey ?? null, mac: null });
     vault.putSecret('hub.token', 'hub-token-0123456789abcdef');
     await vault.rewrap(passphrase('second station passphrase'), passphrase('first station passphrase'));
     ledger.exportBurnReportCsv();
@@ -79,7 +85,9 @@ describe('the vault on disk', () => {
     const reopened = await Vault.open({ path, wrapper: passphrase('second station passphrase') });
     expect(reopened.getSecret('hub.token')).toBe('hub-token-0123456789abcdef');
     const last = licenses[20_999];
-    const row = reopened.db.prepare<[string], { sealed_authkey: Buffer }>('SELECT sealed_authkey FROM licenses WHERE uuid = ?').get(last?.uuid as string);
+    const row = reopened.db
+      .prepare<[string], { sealed_authkey: Buffer }>('SELECT sealed_authkey FROM licenses WHERE uuid = ?')
+      .get(last?.uuid as string);
     expect(reopened.openAuthkey(last?.uuid as string, row?.sealed_authkey as Buffer)).toBe(last?.authkey);
     reopened.close();
   });

@@ -109,7 +109,11 @@ describe('station restore', () => {
 
     const refused = await cli(['restore', '--from', join(dir, 'old.backup')]);
     expect(refused.code).toBe(6);
-    expect(refused.stderr).toMatch(new RegExp(`^The copy old\\.backup is older than this vault's last known state \\(entry \\d+ of ${seq}\\): it would offer licenses that are already in modules\\. Nothing was restored: use the newest copy\\.\\n$`));
+    expect(refused.stderr).toMatch(
+      new RegExp(
+        `^The copy old\\.backup is older than this vault's last known state \\(entry \\d+ of ${seq}\\): it would offer licenses that are already in modules\\. Nothing was restored: use the newest copy\\.\\n$`,
+      ),
+    );
     expect(readFileSync(vaultPath()).equals(before)).toBe(true);
     expect(readdirSync(dir).filter((f) => f.includes('.replaced-') || f.includes('.restoring'))).toEqual([]);
     const after = await open();
@@ -125,11 +129,15 @@ describe('station restore', () => {
 
     const damaged = await cli(['restore', '--from', join(dir, 'bad.backup')]);
     expect(damaged.code).toBe(6);
-    expect(damaged.stderr).toMatch(/^The copy bad\.backup is damaged too \(.*\) Nothing was restored: use another copy\.\n$|^bad\.backup is no usable copy of the vault/);
+    expect(damaged.stderr).toMatch(
+      /^The copy bad\.backup is damaged too \(.*\) Nothing was restored: use another copy\.\n$|^bad\.backup is no usable copy of the vault/,
+    );
 
     const wrong = await cli(['restore', '--from', join(dir, 'good.backup')], { CS_PASSPHRASE: 'another passphrase here' });
     expect(wrong.code).toBe(4);
-    expect(wrong.stderr).toBe('good.backup does not open with this passphrase: it is not a copy of this vault, or it was made under another passphrase. Nothing was restored.\n');
+    expect(wrong.stderr).toBe(
+      'good.backup does not open with this passphrase: it is not a copy of this vault, or it was made under another passphrase. Nothing was restored.\n',
+    );
 
     const missing = await cli(['restore', '--from', join(dir, 'nothing.backup')]);
     expect(missing.code).toBe(1);

@@ -67,7 +67,9 @@ async function expectRefused(groupId: string, vaultSeq: number, anchoredSeq: num
   const message = `This vault is older than its last known state (entry ${vaultSeq.toLocaleString('en-US')} of ${anchoredSeq.toLocaleString('en-US')}): restore the newest copy, or reconcile with the hub.`;
   const station = await open();
   expect(station.vault.rollback).toMatchObject({ vaultSeq, anchoredSeq, diverged: false, message });
-  expect(() => station.ledger.reserve(groupId, { slot: 'slot-1' })).toThrow(expect.objectContaining({ code: 'VAULT_ROLLED_BACK', message }) as Error);
+  expect(() => station.ledger.reserve(groupId, { slot: 'slot-1' })).toThrow(
+    expect.objectContaining({ code: 'VAULT_ROLLED_BACK', message }) as Error,
+  );
   expect(() => station.start()).toThrow(message);
   await station.close();
   const groups = await cli(['groups']);
@@ -127,7 +129,7 @@ describe('rollback detection', () => {
     await newest.close();
   });
 
-  it('an older copy restored, then reconciled with the hub\'s word: what the hub holds is never offered again, and the vault burns on', async () => {
+  it("an older copy restored, then reconciled with the hub's word: what the hub holds is never offered again, and the vault burns on", async () => {
     const groupId = await setUp();
     const station = await open();
     await burnOne(station.ledger, groupId);
@@ -161,7 +163,9 @@ describe('rollback detection', () => {
     expect(behind.ledger.license(spoiled).state).toBe('void');
     expect(behind.ledger.license(rejected).state).toBe('rejected');
     expect(behind.ledger.license(burnedBefore).state).toBe('verified');
-    expect(behind.vault.audit.entries().filter((e) => e.action === 'vault.reconciled')).toEqual([expect.objectContaining({ detail: expect.objectContaining({ burned: 3, anchoredSeq: anchored }) })]);
+    expect(behind.vault.audit.entries().filter((e) => e.action === 'vault.reconciled')).toEqual([
+      expect.objectContaining({ detail: expect.objectContaining({ burned: 3, anchoredSeq: anchored }) }),
+    ]);
     // It burns on; none of the licenses the hub holds comes out.
     const next = [];
     for (let i = 0; i < 20; i++) next.push((await burnOne(behind.ledger, groupId)).uuid);
@@ -190,7 +194,9 @@ describe('rollback detection', () => {
     await elsewhere.close();
     const back = await open();
     expect(back.vault.rollback).toMatchObject({ diverged: true, anchoredSeq: anchored });
-    expect(back.vault.rollback!.message).toBe(`This vault is not the copy of its last known state (its entry ${anchored} differs): restore the newest copy, or reconcile with the hub.`);
+    expect(back.vault.rollback!.message).toBe(
+      `This vault is not the copy of its last known state (its entry ${anchored} differs): restore the newest copy, or reconcile with the hub.`,
+    );
     expect(() => back.ledger.reserve(groupId, { slot: 'slot-1' })).toThrow(expect.objectContaining({ code: 'VAULT_ROLLED_BACK' }) as Error);
     await back.close();
   });

@@ -21,7 +21,11 @@ afterEach(() => {
 /** A station process that holds `count` licenses in `sending` and keeps the vault open. */
 function holdInChild(path: string, groupId: string, slot: string, count: number): Promise<{ child: ChildProcess; uuids: string[] }> {
   return new Promise((resolve, reject) => {
-    const c = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'reserve-child.ts'), path, groupId, slot, String(count)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const c = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(import.meta.dirname, 'reserve-child.ts'), path, groupId, slot, String(count)],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     child = c;
     let out = '';
     let err = '';
@@ -35,10 +39,11 @@ function holdInChild(path: string, groupId: string, slot: string, count: number)
   });
 }
 
-const exited = (c: ChildProcess) => new Promise<void>((resolve) => (c.exitCode !== null || c.signalCode !== null ? resolve() : c.once('exit', () => resolve())));
+const exited = (c: ChildProcess) =>
+  new Promise<void>((resolve) => (c.exitCode !== null || c.signalCode !== null ? resolve() : c.once('exit', () => resolve())));
 
 describe('one writer per vault', () => {
-  it('refuses a second process at once, naming the holder, and its recovery never touches the holder\'s licenses', async () => {
+  it("refuses a second process at once, naming the holder, and its recovery never touches the holder's licenses", async () => {
     const path = join(dir, 'shared.vault');
     const vault = await Vault.create({ path, wrapper: passphrase() });
     const report = await vault.importRows(fakeLicenses(40), { groupName: 'shared' });
@@ -56,13 +61,26 @@ describe('one writer per vault', () => {
     );
     expect(Date.now() - started).toBeLessThan(1000);
     expect(isAppError(refused, 'VAULT_IN_USE')).toBe(true);
-    expect((refused as Error).message).toMatch(new RegExp(`^This vault is open in another station process \\(pid ${pid}, started \\d\\d:\\d\\d\\): close it first\\.$`));
+    expect((refused as Error).message).toMatch(
+      new RegExp(`^This vault is open in another station process \\(pid ${pid}, started \\d\\d:\\d\\d\\): close it first\\.$`),
+    );
     await expect(Station.open({ vaultPath: path, wrapper: passphrase() })).rejects.toMatchObject({ code: 'VAULT_IN_USE' });
 
     // The headless command: every command refuses the same way (exit 4), the read-only ones too.
-    for (const argv of [['run', '--slot', 'port=/dev/null,protocol=tuya-auc,group=shared'], ['groups'], ['verify'], ['report'], ['suspects']]) {
+    for (const argv of [
+      ['run', '--slot', 'port=/dev/null,protocol=tuya-auc,group=shared'],
+      ['groups'],
+      ['verify'],
+      ['report'],
+      ['suspects'],
+    ]) {
       let stderr = '';
-      const code = await runStationCommand([argv[0] as string, '--vault', path, ...argv.slice(1)], { stdout: () => undefined, stderr: (t) => (stderr += t), env: { CS_PASSPHRASE: 'correct horse battery', CS_STATE_DIR: process.env.CS_STATE_DIR }, scrypt: fastScrypt });
+      const code = await runStationCommand([argv[0] as string, '--vault', path, ...argv.slice(1)], {
+        stdout: () => undefined,
+        stderr: (t) => (stderr += t),
+        env: { CS_PASSPHRASE: 'correct horse battery', CS_STATE_DIR: process.env.CS_STATE_DIR },
+        scrypt: fastScrypt,
+      });
       expect(code, argv[0]).toBe(4);
       expect(stderr).toContain(`pid ${pid}`);
     }
@@ -81,7 +99,10 @@ describe('one writer per vault', () => {
   it('refuses a second open in the same process and takes the vault again once it is closed', async () => {
     const path = join(dir, 'one.vault');
     const first = await Vault.create({ path, wrapper: passphrase() });
-    await expect(Vault.open({ path, wrapper: passphrase() })).rejects.toMatchObject({ code: 'VAULT_IN_USE', details: { pid: process.pid } });
+    await expect(Vault.open({ path, wrapper: passphrase() })).rejects.toMatchObject({
+      code: 'VAULT_IN_USE',
+      details: { pid: process.pid },
+    });
     // The refused attempt left the first holder's lock in place.
     await expect(Vault.open({ path, wrapper: passphrase() })).rejects.toMatchObject({ code: 'VAULT_IN_USE' });
     first.close();

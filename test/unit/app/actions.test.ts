@@ -4,18 +4,66 @@ import * as A from '../../../renderer/state/actions';
 import { oneLine, pivotReasons } from '../../../renderer/state/charts';
 
 const slot = (n: number, over: Partial<SlotState> = {}): SlotState => ({
-  slotId: `slot-${n}`, number: n, port: `/dev/ttyUSB${n}`, programmer: null, programmerMissing: false, protocol: 'tuya-auc', groupId: null, connected: true, running: false,
-  phase: 'idle', step: null, progress: 0, lastResult: null, stopReason: null, portProblem: null, pendingSerial: null, burnedThisShift: 0, ...over,
+  slotId: `slot-${n}`,
+  number: n,
+  port: `/dev/ttyUSB${n}`,
+  programmer: null,
+  programmerMissing: false,
+  protocol: 'tuya-auc',
+  groupId: null,
+  connected: true,
+  running: false,
+  phase: 'idle',
+  step: null,
+  progress: 0,
+  lastResult: null,
+  stopReason: null,
+  portProblem: null,
+  pendingSerial: null,
+  burnedThisShift: 0,
+  ...over,
 });
 const group = (id: string, over: Partial<GroupSummary> = {}): GroupSummary => ({
-  id, name: id, pid: 'p1', productName: 'P', owner: 'mine', deliveryMode: 'credential', state: 'valid', purchased: 10, free: 0, parentId: null, fromReplacement: false,
-  assignment: { line: null, slotIds: [] }, counts: { groupId: id, total: 10, left: 10, burned: 0, suspect: 0, rejected: 0, void: 0, failedAttempts: 0 }, blocked: null, features: null, allowedActions: [], ...over,
+  id,
+  name: id,
+  pid: 'p1',
+  productName: 'P',
+  owner: 'mine',
+  deliveryMode: 'credential',
+  state: 'valid',
+  purchased: 10,
+  free: 0,
+  parentId: null,
+  fromReplacement: false,
+  assignment: { line: null, slotIds: [] },
+  counts: { groupId: id, total: 10, left: 10, burned: 0, suspect: 0, rejected: 0, void: 0, failedAttempts: 0 },
+  blocked: null,
+  features: null,
+  allowedActions: [],
+  ...over,
 });
-const ready = A.applySetup(A.initialState, { stage: 'ready', mode: 'demo', keyProtection: 'passphrase', osKeychainAvailable: false, stationName: 'S', line: 'L', language: 'en', exportDir: null });
+const ready = A.applySetup(A.initialState, {
+  stage: 'ready',
+  mode: 'demo',
+  keyProtection: 'passphrase',
+  osKeychainAvailable: false,
+  stationName: 'S',
+  line: 'L',
+  language: 'en',
+  exportDir: null,
+});
 
 describe('UI actions', () => {
   it('sends a new station to first run, a locked one to unlock, a ready one to the operator screen', () => {
-    const base = { mode: null, keyProtection: null, osKeychainAvailable: false, stationName: null, line: null, language: 'zh-CN' as const, exportDir: null };
+    const base = {
+      mode: null,
+      keyProtection: null,
+      osKeychainAvailable: false,
+      stationName: null,
+      line: null,
+      language: 'zh-CN' as const,
+      exportDir: null,
+    };
     expect(A.applySetup(A.initialState, { ...base, stage: 'new' }).screen).toBe('setup');
     expect(A.applySetup(A.initialState, { ...base, stage: 'locked' }).screen).toBe('unlock');
     expect(ready.screen).toBe('operator');
@@ -64,7 +112,18 @@ describe('UI actions', () => {
   });
 
   it('keeps one entry per offline operation and per job, newest first', () => {
-    const o = { id: 'o1', kind: 'split' as const, summary: 's', groupId: 'g1', licenses: 3, status: 'pending' as const, code: null, reason: null, localAction: null, at: 't' };
+    const o = {
+      id: 'o1',
+      kind: 'split' as const,
+      summary: 's',
+      groupId: 'g1',
+      licenses: 3,
+      status: 'pending' as const,
+      code: null,
+      reason: null,
+      localAction: null,
+      at: 't',
+    };
     const s = A.applyOutcome(A.applyOutcome(ready, o), { ...o, status: 'rejected', reason: 'changed on the hub' });
     expect(s.outcomes).toHaveLength(1);
     expect(A.selectRejectedOutcomes(s)).toHaveLength(1);
@@ -72,9 +131,21 @@ describe('UI actions', () => {
   });
 
   it('pivots failure reasons into chart rows', () => {
-    const p = pivotReasons([{ label: 'Slot 1', reasons: [{ code: 'TIMEOUT', count: 2 }] }, { label: 'Slot 2', reasons: [{ code: 'DISCONNECTED', count: 1 }, { code: 'TIMEOUT', count: 1 }] }]);
+    const p = pivotReasons([
+      { label: 'Slot 1', reasons: [{ code: 'TIMEOUT', count: 2 }] },
+      {
+        label: 'Slot 2',
+        reasons: [
+          { code: 'DISCONNECTED', count: 1 },
+          { code: 'TIMEOUT', count: 1 },
+        ],
+      },
+    ]);
     expect(p.codes).toEqual(['DISCONNECTED', 'TIMEOUT']);
-    expect(p.rows).toEqual([{ label: 'Slot 1', TIMEOUT: 2 }, { label: 'Slot 2', DISCONNECTED: 1, TIMEOUT: 1 }]);
+    expect(p.rows).toEqual([
+      { label: 'Slot 1', TIMEOUT: 2 },
+      { label: 'Slot 2', DISCONNECTED: 1, TIMEOUT: 1 },
+    ]);
   });
 
   it('a chart label stays on one line: cut with an ellipsis past its width, a CJK character counting twice', () => {

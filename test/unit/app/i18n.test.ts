@@ -6,9 +6,15 @@ import { zhCN } from '../../../renderer/i18n/zh-CN';
 import { burnFailureCodeSchema } from '../../../common/api/schemas';
 
 const flatten = (o: object, prefix = ''): Record<string, string> =>
-  Object.entries(o).reduce<Record<string, string>>((acc, [k, v]) => (typeof v === 'string' ? { ...acc, [`${prefix}${k}`]: v } : { ...acc, ...flatten(v as object, `${prefix}${k}.`) }), {});
+  Object.entries(o).reduce<Record<string, string>>(
+    (acc, [k, v]) => (typeof v === 'string' ? { ...acc, [`${prefix}${k}`]: v } : { ...acc, ...flatten(v as object, `${prefix}${k}.`) }),
+    {},
+  );
 const root = resolve(import.meta.dirname, '../../..');
-const sources = (dir: string): string[] => readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') || e.name.endsWith('.tsx') ? [join(root, dir, e.name)] : []));
+const sources = (dir: string): string[] =>
+  readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') || e.name.endsWith('.tsx') ? [join(root, dir, e.name)] : [],
+  );
 /** Every error code the sources can answer: `new AppError('CODE'`, and codes given as `code: 'CODE'` or `..._CODE = 'CODE'`. */
 const errorCodes = (): string[] => {
   const codes = new Set<string>();
@@ -23,7 +29,8 @@ const vars = (s: string): string[] => [...s.matchAll(/\{\{(\w+)\}\}/g)].map((m) 
 
 describe('translations', () => {
   it('Simplified Chinese has every English key with the same placeholders', () => {
-    const e = flatten(en); const z = flatten(zhCN);
+    const e = flatten(en);
+    const z = flatten(zhCN);
     for (const key of Object.keys(e)) {
       expect(z[key], key).toBeDefined();
       expect(vars(z[key]!), key).toEqual(vars(e[key]!));

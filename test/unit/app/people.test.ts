@@ -17,10 +17,23 @@ describe('operators at the station', () => {
     idle = 30;
     stopped = 0;
     announced = [];
-    f.vault.putSecret(PEOPLE_KEY, JSON.stringify({ lines: [], operators: [{ accountId: '0b9f1c2e-4a5d-4e6f-8a7b-9c0d1e2f3a4b', name: 'li.wang', number: '17', badge: 'BADGE-17' }], supervisors: [] }));
+    f.vault.putSecret(
+      PEOPLE_KEY,
+      JSON.stringify({
+        lines: [],
+        operators: [{ accountId: '0b9f1c2e-4a5d-4e6f-8a7b-9c0d1e2f3a4b', name: 'li.wang', number: '17', badge: 'BADGE-17' }],
+        supervisors: [],
+      }),
+    );
     people = new FloorPeople({
-      clock: { now: () => now }, vault: () => f.vault, idleMinutes: () => idle,
-      onOperator: (n) => announced.push(n), stopSlots: () => { stopped++; return Promise.resolve(); },
+      clock: { now: () => now },
+      vault: () => f.vault,
+      idleMinutes: () => idle,
+      onOperator: (n) => announced.push(n),
+      stopSlots: () => {
+        stopped++;
+        return Promise.resolve();
+      },
     });
   });
   afterEach(() => f.close());
@@ -44,17 +57,26 @@ describe('operators at the station', () => {
     now += 24 * 3600_000;
     await people.checkIdle();
     expect(people.current).toBe('17');
-    const actions = f.vault.db.prepare("SELECT action, detail FROM audit_log WHERE action LIKE 'operator.%' ORDER BY seq").all() as { action: string; detail: string }[];
-    expect(actions.map((a) => `${a.action} ${JSON.parse(a.detail).reason ?? ''}`.trim())).toEqual(['operator.signed-on', 'operator.signed-off idle', 'operator.signed-on']);
+    const actions = f.vault.db.prepare("SELECT action, detail FROM audit_log WHERE action LIKE 'operator.%' ORDER BY seq").all() as {
+      action: string;
+      detail: string;
+    }[];
+    expect(actions.map((a) => `${a.action} ${JSON.parse(a.detail).reason ?? ''}`.trim())).toEqual([
+      'operator.signed-on',
+      'operator.signed-off idle',
+      'operator.signed-on',
+    ]);
   });
 
-  it('keeps the station\'s own operators beside the hub\'s; a badge or number signs on only its holder', () => {
+  it("keeps the station's own operators beside the hub's; a badge or number signs on only its holder", () => {
     people.addOperator({ number: '8', name: 'Zhao Min' });
     expect(people.operators()).toEqual([
       { number: '17', name: 'li.wang', hasBadge: true, source: 'hub' },
       { number: '8', name: 'Zhao Min', hasBadge: false, source: 'station' },
     ]);
-    expect(() => people.addOperator({ number: '9', name: 'X', badge: 'BADGE-17' })).toThrow(expect.objectContaining({ code: 'BADGE_TAKEN' }) as Error);
+    expect(() => people.addOperator({ number: '9', name: 'X', badge: 'BADGE-17' })).toThrow(
+      expect.objectContaining({ code: 'BADGE_TAKEN' }) as Error,
+    );
     expect(() => people.signOn('BADGE-8')).toThrow(expect.objectContaining({ code: 'OPERATOR_UNKNOWN' }) as Error);
     expect(people.signOn(' 8 ').operator).toEqual({ number: '8', name: 'Zhao Min' });
     expect(people.operatorLabel('8')).toBe('Zhao Min (8)');

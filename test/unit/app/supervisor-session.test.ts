@@ -3,10 +3,23 @@ import { SupervisorSessions, memoryPinStore, type SupervisorEntry } from '../../
 import { isAppError } from '../../../common/errors';
 import { hashSecret } from '../../../node/secret-hash';
 
-const fakeClock = (start = 1_700_000_000_000) => { let t = start; return { now: () => t, advance: (ms: number) => { t += ms; } }; };
+const fakeClock = (start = 1_700_000_000_000) => {
+  let t = start;
+  return {
+    now: () => t,
+    advance: (ms: number) => {
+      t += ms;
+    },
+  };
+};
 
 const codeOf = async (fn: () => unknown): Promise<string | undefined> => {
-  try { await fn(); return undefined; } catch (e) { return isAppError(e) ? e.code : 'NOT_APP_ERROR'; }
+  try {
+    await fn();
+    return undefined;
+  } catch (e) {
+    return isAppError(e) ? e.code : 'NOT_APP_ERROR';
+  }
 };
 
 describe('supervisor PIN sessions', () => {
@@ -31,7 +44,11 @@ describe('supervisor PIN sessions', () => {
   it('says how many attempts are left, then locks, and a correct PIN does not open a locked console', async () => {
     const clock = fakeClock();
     const s = new SupervisorSessions(memoryPinStore(SupervisorSessions.newRecord('1234')), { clock, maxFailures: 3, lockMs: 60_000 });
-    try { await s.login('w', '0000'); } catch (e) { expect(isAppError(e, 'WRONG_PIN') && e.message).toMatch(/2 attempts left/); }
+    try {
+      await s.login('w', '0000');
+    } catch (e) {
+      expect(isAppError(e, 'WRONG_PIN') && e.message).toMatch(/2 attempts left/);
+    }
     clock.advance(1000);
     expect(await codeOf(() => s.login('w', '0000'))).toBe('WRONG_PIN');
     clock.advance(1000);
@@ -47,7 +64,8 @@ describe('supervisor PIN sessions', () => {
     const clock = fakeClock();
     const store = memoryPinStore(SupervisorSessions.newRecord('1234'));
     const a = new SupervisorSessions(store, { clock, maxFailures: 2 });
-    await codeOf(() => a.login('w', '1111')); clock.advance(1000);
+    await codeOf(() => a.login('w', '1111'));
+    clock.advance(1000);
     expect(await codeOf(() => a.login('w', '1111'))).toBe('PIN_LOCKED');
     const b = new SupervisorSessions(store, { clock, maxFailures: 2 });
     expect(await codeOf(() => b.login('w', '1234'))).toBe('PIN_LOCKED');
@@ -66,8 +84,10 @@ describe('supervisor PIN sessions', () => {
     const clock = fakeClock();
     const s = new SupervisorSessions(memoryPinStore(SupervisorSessions.newRecord('1234')), { clock, idleMs: 10_000 });
     await s.login('w', '1234');
-    clock.advance(9_000); s.require('w');
-    clock.advance(9_000); s.require('w');
+    clock.advance(9_000);
+    s.require('w');
+    clock.advance(9_000);
+    s.require('w');
     clock.advance(10_001);
     expect(await codeOf(() => s.require('w'))).toBe('SUPERVISOR_REQUIRED');
     expect(s.status('w').active).toBe(false);

@@ -4,7 +4,11 @@ import { feedWedge, settleWedge, wedgeInitial, type WedgeOutput, type WedgeState
 function type(keys: [string, number][]): WedgeOutput[] {
   let s: WedgeState = wedgeInitial;
   const out: WedgeOutput[] = [];
-  for (const [k, t] of keys) { const r = feedWedge(s, k, t); s = r.state; out.push(...r.out); }
+  for (const [k, t] of keys) {
+    const r = feedWedge(s, k, t);
+    s = r.state;
+    out.push(...r.out);
+  }
   const last = keys.at(-1)![1];
   out.push(...settleWedge(s, last + 1000).out);
   return out;
@@ -17,11 +21,27 @@ describe('keyboard wedge (barcode scanner)', () => {
   });
 
   it('reads slow keys as shortcuts, digits included', () => {
-    expect(type([['1', 0], ['2', 400], [' ', 900], ['r', 1500]])).toEqual([{ kind: 'key', key: '1' }, { kind: 'key', key: '2' }, { kind: 'key', key: ' ' }, { kind: 'key', key: 'r' }]);
+    expect(
+      type([
+        ['1', 0],
+        ['2', 400],
+        [' ', 900],
+        ['r', 1500],
+      ]),
+    ).toEqual([
+      { kind: 'key', key: '1' },
+      { kind: 'key', key: '2' },
+      { kind: 'key', key: ' ' },
+      { kind: 'key', key: 'r' },
+    ]);
   });
 
   it('does not take a short fast burst for a scan', () => {
-    const out = type([['1', 0], ['2', 5], ['Enter', 10]]);
+    const out = type([
+      ['1', 0],
+      ['2', 5],
+      ['Enter', 10],
+    ]);
     expect(out.some((o) => o.kind === 'scan')).toBe(false);
   });
 

@@ -40,14 +40,18 @@ describe('tuya-auc frame encoding', () => {
 
   it('refuses host data over 249 bytes, which the module would drop silently', () => {
     expect(encodeHostFrame(AucCommand.WRITE_OEM_INFO, Buffer.alloc(249, 0x20))).toHaveLength(256);
-    expect(() => encodeHostFrame(AucCommand.WRITE_OEM_INFO, Buffer.alloc(250, 0x20))).toThrow(expect.objectContaining({ code: 'FRAME_TOO_LONG' }));
+    expect(() => encodeHostFrame(AucCommand.WRITE_OEM_INFO, Buffer.alloc(250, 0x20))).toThrow(
+      expect.objectContaining({ code: 'FRAME_TOO_LONG' }),
+    );
   });
 });
 
 describe('WRITE_AUTH_INFO layout', () => {
   it('is exactly the fixed-offset text without pid (110 bytes, a 117-byte frame)', () => {
     const data = encodeAuthInfo(license);
-    expect(data.toString('latin1')).toBe('{"auzkey":"0123456789abcdefABCDEF0123456789","uuid":"tuya1234abcd5678","mac":"DC2345678901","prod_test":false}');
+    expect(data.toString('latin1')).toBe(
+      '{"auzkey":"0123456789abcdefABCDEF0123456789","uuid":"tuya1234abcd5678","mac":"DC2345678901","prod_test":false}',
+    );
     expect(data).toHaveLength(110);
     expect(data.toString('latin1', 2, 8)).toBe('auzkey');
     expect(data.toString('latin1', 11, 43)).toBe(license.authkey);
@@ -63,7 +67,9 @@ describe('WRITE_AUTH_INFO layout', () => {
 
   it('puts the pid before the closing brace when the module asks for one', () => {
     const data = encodeAuthInfo({ ...license, pid: 'keyabcd1234' });
-    expect(data.toString('latin1')).toBe('{"auzkey":"0123456789abcdefABCDEF0123456789","uuid":"tuya1234abcd5678","mac":"DC2345678901","prod_test":false,"pid":"keyabcd1234"}');
+    expect(data.toString('latin1')).toBe(
+      '{"auzkey":"0123456789abcdefABCDEF0123456789","uuid":"tuya1234abcd5678","mac":"DC2345678901","prod_test":false,"pid":"keyabcd1234"}',
+    );
     const frame = encodeHostFrame(AucCommand.WRITE_AUTH_INFO, data);
     expect(hex(frame.subarray(0, 6))).toBe('66aa00030082');
     expect(hex(frame.subarray(-3))).toBe('227d86');
@@ -103,9 +109,20 @@ describe('module answers', () => {
   it('builds QUERY_INFO of a fresh module with NUL-filled fields, in the fixed key order', () => {
     const data = encodeQueryInfo({ authkey: null, hid: null, uuid: null, mac: null, firmName: 'fw', firmVer: '1.0' });
     const nul = (n: number) => '\0'.repeat(n);
-    expect(data.toString('latin1')).toBe(`{"ret":true,"auzKey":"${nul(32)}","hid":"${nul(19)}","uuid":"${nul(16)}","mac":"${nul(12)}","firmName":"fw","firmVer":"1.0","prod_test":false}`);
+    expect(data.toString('latin1')).toBe(
+      `{"ret":true,"auzKey":"${nul(32)}","hid":"${nul(19)}","uuid":"${nul(16)}","mac":"${nul(12)}","firmName":"fw","firmVer":"1.0","prod_test":false}`,
+    );
     const info = parseQueryInfo(data);
-    expect(info).toMatchObject({ ret: true, authkey: null, hid: null, uuid: null, mac: null, firmName: 'fw', firmVer: '1.0', prodTest: false });
+    expect(info).toMatchObject({
+      ret: true,
+      authkey: null,
+      hid: null,
+      uuid: null,
+      mac: null,
+      firmName: 'fw',
+      firmVer: '1.0',
+      prodTest: false,
+    });
     expect(info?.raw.uuid).toEqual(Buffer.alloc(16));
   });
 

@@ -48,24 +48,28 @@ describe('tuya-auc decoder properties', () => {
 
   it('reports every frame with a damaged checksum and still finds the good ones after it', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(frame, fc.boolean()), { minLength: 1, maxLength: 6 }), fc.array(fc.nat(), { maxLength: 20 }), (items, cuts) => {
-        const stream = Buffer.concat(
-          items.map(([f, damaged]) => {
-            const bytes = encodeFrame(f.command, f.data, f.version);
-            if (damaged) bytes[bytes.length - 1] = (bytes[bytes.length - 1]! + 1) & 0xff;
-            return bytes;
-          }),
-        );
-        const decoder = new AucDecoder();
-        const seen: string[] = [];
-        for (const chunk of split(stream, cuts)) {
-          for (const e of decoder.push(chunk)) {
-            if (e.kind === 'frame') seen.push(`ok:${e.frame.command}`);
-            else if (e.kind === 'bad-checksum') seen.push(`bad:${e.command}`);
+      fc.property(
+        fc.array(fc.tuple(frame, fc.boolean()), { minLength: 1, maxLength: 6 }),
+        fc.array(fc.nat(), { maxLength: 20 }),
+        (items, cuts) => {
+          const stream = Buffer.concat(
+            items.map(([f, damaged]) => {
+              const bytes = encodeFrame(f.command, f.data, f.version);
+              if (damaged) bytes[bytes.length - 1] = (bytes[bytes.length - 1]! + 1) & 0xff;
+              return bytes;
+            }),
+          );
+          const decoder = new AucDecoder();
+          const seen: string[] = [];
+          for (const chunk of split(stream, cuts)) {
+            for (const e of decoder.push(chunk)) {
+              if (e.kind === 'frame') seen.push(`ok:${e.frame.command}`);
+              else if (e.kind === 'bad-checksum') seen.push(`bad:${e.command}`);
+            }
           }
-        }
-        expect(seen).toEqual(items.map(([f, damaged]) => `${damaged ? 'bad' : 'ok'}:${f.command}`));
-      }),
+          expect(seen).toEqual(items.map(([f, damaged]) => `${damaged ? 'bad' : 'ok'}:${f.command}`));
+        },
+      ),
       { numRuns: 300 },
     );
   });

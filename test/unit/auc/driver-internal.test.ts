@@ -20,7 +20,9 @@ describe('tuya-auc driver failures it does not recognise', () => {
   ])('an exception while sending %s is DRIVER_INTERNAL (%s at %s)', async (_name, command, exposure, step) => {
     const [host, wire] = MemoryTransport.pair('host', 'module');
     await host.open();
-    modules.push(await VirtualModule.start({ id: 'm', path: 'module', protocol: 'tuya-auc', personality, transport: wire, timing: { zero: true } }));
+    modules.push(
+      await VirtualModule.start({ id: 'm', path: 'module', protocol: 'tuya-auc', personality, transport: wire, timing: { zero: true } }),
+    );
     const write = host.write.bind(host);
     host.write = async (data: Uint8Array) => {
       if (data[3] === command) throw new TypeError('cannot read properties of undefined');
@@ -34,7 +36,9 @@ describe('tuya-auc driver failures it does not recognise', () => {
   it('still calls a lost port DISCONNECTED', async () => {
     const [host, wire] = MemoryTransport.pair('host', 'module');
     await host.open();
-    modules.push(await VirtualModule.start({ id: 'm', path: 'module', protocol: 'tuya-auc', personality, transport: wire, timing: { zero: true } }));
+    modules.push(
+      await VirtualModule.start({ id: 'm', path: 'module', protocol: 'tuya-auc', personality, transport: wire, timing: { zero: true } }),
+    );
     host.onWrite = (data) => {
       if (data[3] === AucCommand.WRITE_AUTH_INFO) host.unplug();
     };

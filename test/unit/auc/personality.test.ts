@@ -2,7 +2,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryTransport } from '../../../native/transport/memory';
 import { VirtualModule } from '../../../native/sim/module';
 import { personality } from '../../../native/sim/personalities/tuya-auc';
-import { AucCommand, AucDecoder, encodeAuthInfo, encodeFrame, parseQueryInfo, type AucFrame } from '../../../native/protocols/tuya-auc/codec';
+import {
+  AucCommand,
+  AucDecoder,
+  encodeAuthInfo,
+  encodeFrame,
+  parseQueryInfo,
+  type AucFrame,
+} from '../../../native/protocols/tuya-auc/codec';
 import type { ModuleSpec } from '../../../native/sim/types';
 
 // The tuya-auc personality in zero timing over an in-memory link: what the module answers, and when it stays silent.
@@ -16,7 +23,15 @@ afterEach(async () => {
 async function start(spec: Partial<ModuleSpec> = {}) {
   const [host, moduleEnd] = MemoryTransport.pair('host', 'module');
   await host.open();
-  const module = await VirtualModule.start({ protocol: 'tuya-auc', timing: { zero: true }, ...spec, id: 'm', path: 'module', personality, transport: moduleEnd });
+  const module = await VirtualModule.start({
+    protocol: 'tuya-auc',
+    timing: { zero: true },
+    ...spec,
+    id: 'm',
+    path: 'module',
+    personality,
+    transport: moduleEnd,
+  });
   modules.push(module);
   const decoder = new AucDecoder({ versions: [0] });
   /** Sends raw bytes and returns the answer frames that arrive within `ms`. */
@@ -26,7 +41,8 @@ async function start(spec: Partial<ModuleSpec> = {}) {
     const until = Date.now() + ms;
     while (Date.now() < until) {
       try {
-        for (const e of decoder.push(await host.read({ timeoutMs: Math.max(1, until - Date.now()) }))) if (e.kind === 'frame') got.push(e.frame);
+        for (const e of decoder.push(await host.read({ timeoutMs: Math.max(1, until - Date.now()) })))
+          if (e.kind === 'frame') got.push(e.frame);
       } catch {
         break;
       }
@@ -49,7 +65,9 @@ describe('virtual tuya-auc module', () => {
     const { ask, module } = await start({ variant: 'pid' });
     expect((await ask(AucCommand.ENTER))[0]?.data).toEqual(Buffer.from([0x03]));
     expect((await ask(AucCommand.WRITE_AUTH_INFO, encodeAuthInfo(license)))[0]?.data.toString()).toBe('{"ret":false}');
-    expect((await ask(AucCommand.WRITE_AUTH_INFO, encodeAuthInfo({ ...license, pid: 'productpid000001' })))[0]?.data.toString()).toBe('{"ret":true}');
+    expect((await ask(AucCommand.WRITE_AUTH_INFO, encodeAuthInfo({ ...license, pid: 'productpid000001' })))[0]?.data.toString()).toBe(
+      '{"ret":true}',
+    );
     expect(module.flash()).toMatchObject({ uuid: license.uuid, pid: 'productpid000001' });
   });
 

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { ConsoleDecoder, MAX_LINE, cliMessages, encodeCommand, isCleanLine, parseAuthRead, parseAuthWrite, parseReadMac, type ConsoleEvent } from '../../../native/protocols/tuyaopen-cli/codec';
+import {
+  ConsoleDecoder,
+  MAX_LINE,
+  cliMessages,
+  encodeCommand,
+  isCleanLine,
+  parseAuthRead,
+  parseAuthWrite,
+  parseReadMac,
+  type ConsoleEvent,
+} from '../../../native/protocols/tuyaopen-cli/codec';
 
 const UUID = 'uuid1234567890abcdef';
 const KEY = 'Key0123456789abcdefABCDEF0123456';
@@ -112,20 +122,37 @@ describe('ConsoleDecoder', () => {
   });
 
   it('strips colour codes before deciding a line is a log line', () => {
-    expect(decodeChunks([Buffer.from('\x1b[32m[01-01 00:00:01 ty I][a.c:1] hi\x1b[0m\r\n')]).events).toEqual([{ type: 'log', text: '[01-01 00:00:01 ty I][a.c:1] hi' }]);
+    expect(decodeChunks([Buffer.from('\x1b[32m[01-01 00:00:01 ty I][a.c:1] hi\x1b[0m\r\n')]).events).toEqual([
+      { type: 'log', text: '[01-01 00:00:01 ty I][a.c:1] hi' },
+    ]);
   });
 
   it('strips a whole log line, coloured or not, wherever it lands inside the output, and the lines it split join again', () => {
     // The console's own output only (no logs), current and older firmware.
     for (const prompt of ['tuya> ', 'tuya>']) {
-      const own = ['\r\n', prompt, 'read_mac\r\n\r\nmac: 10:5a:17:aa:bb:cc\r\n', prompt, `auth ${UUID} ${KEY}\r\n\r\n`, `${cliMessages.writeOk}\r\n${cliMessages.resetHint}\r\n`, prompt].join('');
+      const own = [
+        '\r\n',
+        prompt,
+        'read_mac\r\n\r\nmac: 10:5a:17:aa:bb:cc\r\n',
+        prompt,
+        `auth ${UUID} ${KEY}\r\n\r\n`,
+        `${cliMessages.writeOk}\r\n${cliMessages.resetHint}\r\n`,
+        prompt,
+      ].join('');
       const clean = new ConsoleDecoder();
       const want = clean.push(Buffer.from(own, 'latin1'));
-      for (const log of ['\x1b[0;36;49m[01-01 00:00:02 ty I][tal_heap.c:314] heap free 123394\x1b[0m\r\n', '[01-01 00:00:02 ty E][x.c:1] oops\r\n', '\x1b[0;31;49m[01-01 00:00:02 ty D][a.c:9] d\r\n\x1b[0m']) {
+      for (const log of [
+        '\x1b[0;36;49m[01-01 00:00:02 ty I][tal_heap.c:314] heap free 123394\x1b[0m\r\n',
+        '[01-01 00:00:02 ty E][x.c:1] oops\r\n',
+        '\x1b[0;31;49m[01-01 00:00:02 ty D][a.c:9] d\r\n\x1b[0m',
+      ]) {
         for (let at = 0; at <= own.length; at++) {
           const d = new ConsoleDecoder();
           const events = d.push(Buffer.from(own.slice(0, at) + log + own.slice(at), 'latin1'));
-          expect(events.filter((e) => e.type !== 'log'), `log at ${at}`).toEqual(want);
+          expect(
+            events.filter((e) => e.type !== 'log'),
+            `log at ${at}`,
+          ).toEqual(want);
           expect(events.filter((e) => e.type === 'log')).toHaveLength(1);
           expect(d.promptStyle, `log at ${at}`).toBe(clean.promptStyle);
         }
@@ -167,9 +194,11 @@ describe('answer parsers', () => {
     expect(parseAuthRead([UUID])).toEqual({ kind: 'unexpected', lines: [UUID] });
   });
 
-  it('reads both firmware generations\' write confirmations, and only the answer lines', () => {
+  it("reads both firmware generations' write confirmations, and only the answer lines", () => {
     expect(parseAuthWrite(['Authorization write succeeds.'], undefined)).toEqual({ kind: 'written' });
-    expect(parseAuthWrite(['Authorization write succeeds.', 'Please reset the system to ensure the new credentials are used.'], undefined)).toEqual({ kind: 'written' });
+    expect(
+      parseAuthWrite(['Authorization write succeeds.', 'Please reset the system to ensure the new credentials are used.'], undefined),
+    ).toEqual({ kind: 'written' });
     expect(parseAuthWrite(['Authorization write to OTP Succeeds.'], 1)).toEqual({ kind: 'written' });
     expect(parseAuthWrite(['Authorization write succeeds.'], 1).kind).toBe('unexpected');
     expect(parseAuthWrite([], undefined).kind).toBe('unexpected');
@@ -189,7 +218,7 @@ describe('answer parsers', () => {
     expect(parseAuthWrite(['OTP storage is only supported on T5 platform.'], 1)).toEqual({ kind: 'otp-unsupported' });
   });
 
-  it('turns each of the module\'s error messages into its kind', () => {
+  it("turns each of the module's error messages into its kind", () => {
     expect(parseAuthWrite(['Authorization write failure.'], undefined)).toEqual({ kind: 'failed' });
     expect(parseAuthWrite(['Authorization write to OTP failure.'], 1)).toEqual({ kind: 'failed' });
     expect(parseAuthWrite(['No command or file name'], undefined)).toEqual({ kind: 'unsupported' });

@@ -24,8 +24,15 @@ describe('TuyaopenCliDriver burn', () => {
     const s = await setup({ answer: flashConsole('current') });
     let writesAtJournal = -1;
     const steps: string[] = [];
-    const outcome = await s.driver.burn(license, { beforeWrite: async () => void (writesAtJournal = s.host.writes.length), onStep: (st) => steps.push(st) });
-    expect(outcome).toMatchObject({ ok: true, exposure: 'verified', module: { uuid: UUID, authkey: KEY, mac: '105A17AABBCC', firmware: { version: 'current' } } });
+    const outcome = await s.driver.burn(license, {
+      beforeWrite: async () => void (writesAtJournal = s.host.writes.length),
+      onStep: (st) => steps.push(st),
+    });
+    expect(outcome).toMatchObject({
+      ok: true,
+      exposure: 'verified',
+      module: { uuid: UUID, authkey: KEY, mac: '105A17AABBCC', firmware: { version: 'current' } },
+    });
     expect(s.written()).toEqual(['\n', 'read_mac\n', 'auth-read\n', `auth ${UUID} ${KEY}\n`, 'auth-read\n']);
     expect(writesAtJournal).toBe(3);
     expect(steps).toEqual(['connect', 'check', 'write', 'verify', 'finish']);
@@ -42,11 +49,17 @@ describe('TuyaopenCliDriver burn', () => {
 
   it('ignores log lines anywhere, and does not take the logged "write succeeds" for the answer', async () => {
     const log = (m: string) => `[01-01 00:00:01 ty I][tuya_authorize.c:76] ${m}\r\n`;
-    const good = await setup({ answer: flashConsole('current'), between: (c) => log(`cli ${c.split(' ')[0]}`) + (c.startsWith('auth ') ? log('Authorization write succeeds.') : '') });
+    const good = await setup({
+      answer: flashConsole('current'),
+      between: (c) => log(`cli ${c.split(' ')[0]}`) + (c.startsWith('auth ') ? log('Authorization write succeeds.') : ''),
+    });
     expect((await good.driver.burn(license)).ok).toBe(true);
 
     // The log line says success, the answer line says failure: failure it is.
-    const bad = await setup({ answer: (c, w) => (w[0] === 'auth' ? ['Authorization write failure.'] : flashConsole('current')(c, w)), between: (c) => (c.startsWith('auth ') ? log('Authorization write succeeds.') : '') });
+    const bad = await setup({
+      answer: (c, w) => (w[0] === 'auth' ? ['Authorization write failure.'] : flashConsole('current')(c, w)),
+      between: (c) => (c.startsWith('auth ') ? log('Authorization write succeeds.') : ''),
+    });
     expect(failure(await bad.driver.burn(license))).toEqual({ code: 'REFUSED', exposure: 'sent-outcome-unknown', step: 'write' });
   });
 
@@ -56,13 +69,21 @@ describe('TuyaopenCliDriver burn', () => {
   });
 
   it('keeps pressing Enter while the module boots and prints its banner', async () => {
-    const s = await setup({ answer: flashConsole('current'), bootPokes: 3, banner: '[01-01 00:00:00 ty I][main.c:1] boot\r\n  __ logo __\r\n' });
+    const s = await setup({
+      answer: flashConsole('current'),
+      bootPokes: 3,
+      banner: '[01-01 00:00:00 ty I][main.c:1] boot\r\n  __ logo __\r\n',
+    });
     expect((await s.driver.burn(license)).ok).toBe(true);
     expect(s.written().slice(0, 4)).toEqual(['\n', '\n', '\n', '\n']);
   });
 
   it('refuses a license no module can take, sending nothing', async () => {
-    for (const [bad, rejection] of [[{ uuid: UUID, authkey: KEY.slice(1) }, 'authkey'], [{ uuid: 'short', authkey: KEY }, 'uuid'], [{ uuid: `${UUID.slice(1)} `, authkey: KEY }, 'uuid']] as const) {
+    for (const [bad, rejection] of [
+      [{ uuid: UUID, authkey: KEY.slice(1) }, 'authkey'],
+      [{ uuid: 'short', authkey: KEY }, 'uuid'],
+      [{ uuid: `${UUID.slice(1)} `, authkey: KEY }, 'uuid'],
+    ] as const) {
       const s = await setup({ answer: flashConsole('current') });
       const outcome = await s.driver.burn(bad);
       expect(failure(outcome)).toEqual({ code: 'INVALID_LICENSE', exposure: 'nothing-sent', step: 'connect' });
@@ -136,7 +157,9 @@ describe('TuyaopenCliDriver burn', () => {
       expect(outcome.ok ? '' : outcome.error.message).toContain(message);
     }
     // Argument errors mean the module wrote nothing: said so for the supervisor.
-    const s = await setup({ answer: (c, w) => (w[0] === 'auth' ? ['uuid len not equal 20 or authkey len not equal 32.'] : flashConsole('current')(c, w)) });
+    const s = await setup({
+      answer: (c, w) => (w[0] === 'auth' ? ['uuid len not equal 20 or authkey len not equal 32.'] : flashConsole('current')(c, w)),
+    });
     const outcome = await s.driver.burn(license);
     expect(outcome.ok ? null : outcome.error.details).toMatchObject({ moduleWroteNothing: true });
     expect(s.driver.firmware).toBe('legacy');
@@ -144,13 +167,21 @@ describe('TuyaopenCliDriver burn', () => {
 
   it('reports a read-back failure or a different read-back as VERIFY_MISMATCH', async () => {
     let writes = 0;
-    const empty = await setup({ answer: (c, w) => (w[0] === 'auth' ? (writes++, ['Authorization write succeeds.']) : ['Authorization read failure.']) });
-    expect(failure(await empty.driver.burn(license))).toEqual({ code: 'VERIFY_MISMATCH', exposure: 'sent-outcome-unknown', step: 'verify' });
+    const empty = await setup({
+      answer: (c, w) => (w[0] === 'auth' ? (writes++, ['Authorization write succeeds.']) : ['Authorization read failure.']),
+    });
+    expect(failure(await empty.driver.burn(license))).toEqual({
+      code: 'VERIFY_MISMATCH',
+      exposure: 'sent-outcome-unknown',
+      step: 'verify',
+    });
     expect(writes).toBe(1);
 
     const flash = { uuid: null as string | null, authkey: null as string | null };
     const base = flashConsole('current', flash);
-    const differs = await setup({ answer: (c, w) => (w[0] === 'auth-read' && flash.uuid ? [flash.uuid, `${KEY.slice(0, 31)}x`] : base(c, w)) });
+    const differs = await setup({
+      answer: (c, w) => (w[0] === 'auth-read' && flash.uuid ? [flash.uuid, `${KEY.slice(0, 31)}x`] : base(c, w)),
+    });
     const outcome = await differs.driver.burn(license);
     expect(failure(outcome)).toEqual({ code: 'VERIFY_MISMATCH', exposure: 'sent-outcome-unknown', step: 'verify' });
     expect(outcome.ok ? null : outcome.error.details).toMatchObject({ uuidMatches: true, authkeyMatches: false });
@@ -184,7 +215,8 @@ describe('TuyaopenCliDriver burn', () => {
 
   it('reads a garbled check answer again, and gives up with CHECKSUM having sent nothing', async () => {
     let reads = 0;
-    const noisy = (c: string, w: string[]) => (w[0] === 'auth-read' ? (reads++, ['\xd5u\xe9d\xb1\xb2\xb3', 'Aut\xe8orization read failure.']) : flashConsole('current')(c, w));
+    const noisy = (c: string, w: string[]) =>
+      w[0] === 'auth-read' ? (reads++, ['\xd5u\xe9d\xb1\xb2\xb3', 'Aut\xe8orization read failure.']) : flashConsole('current')(c, w);
     const s = await setup({ answer: noisy });
     expect(failure(await s.driver.burn(license))).toEqual({ code: 'CHECKSUM', exposure: 'nothing-sent', step: 'check' });
     expect(reads).toBe(3);
@@ -205,7 +237,10 @@ describe('TuyaopenCliDriver burn', () => {
   });
 
   it('stops when cancelled', async () => {
-    const s = await setup({ answer: (c, w) => (w[0] === 'auth' ? null : flashConsole('current')(c, w)) }, { timeouts: { ...fast, writeMs: 5000 } });
+    const s = await setup(
+      { answer: (c, w) => (w[0] === 'auth' ? null : flashConsole('current')(c, w)) },
+      { timeouts: { ...fast, writeMs: 5000 } },
+    );
     const abort = new AbortController();
     const pending = s.driver.burn(license, { signal: abort.signal, beforeWrite: async () => void setTimeout(() => abort.abort(), 5) });
     expect(failure(await pending)).toEqual({ code: 'CANCELED', exposure: 'sent-outcome-unknown', step: 'write' });
@@ -219,7 +254,10 @@ describe('TuyaopenCliDriver and the firmware variety of the field', () => {
     const flash = { uuid: null as string | null, authkey: null as string | null };
     const base = flashConsole('current', flash);
     // The firmware stores, then resets: boot logs, the logo and a fresh prompt come instead of the answer.
-    const s = await setup({ answer: (c, w) => (w[0] === 'auth' ? (base(c, w), ['[01-01 00:00:00 ty I][tuya_main.c:101] tuya open start', '  _____  ', ' |_   _| ']) : base(c, w)) });
+    const s = await setup({
+      answer: (c, w) =>
+        w[0] === 'auth' ? (base(c, w), ['[01-01 00:00:00 ty I][tuya_main.c:101] tuya open start', '  _____  ', ' |_   _| ']) : base(c, w),
+    });
     const outcome = await s.driver.burn(license);
     expect(outcome).toMatchObject({ ok: true, exposure: 'verified', module: { uuid: UUID, mac: '105A17AABBCC' } });
     expect(s.commands.filter((c) => c === 'auth-read')).toHaveLength(2);
@@ -235,7 +273,10 @@ describe('TuyaopenCliDriver and the firmware variety of the field', () => {
     const s = await setup({ answer: flashConsole('current'), silentOn: (c) => c.startsWith('auth ') });
     expect(await s.driver.burn(license)).toMatchObject({ ok: true, exposure: 'verified' });
 
-    const lost = await setup({ answer: (c, w) => (w[0] === 'auth' ? [] : flashConsole('current')(c, w)), silentOn: (c) => c.startsWith('auth ') });
+    const lost = await setup({
+      answer: (c, w) => (w[0] === 'auth' ? [] : flashConsole('current')(c, w)),
+      silentOn: (c) => c.startsWith('auth '),
+    });
     const outcome = await lost.driver.burn(license);
     expect(failure(outcome)).toEqual({ code: 'TIMEOUT', exposure: 'sent-outcome-unknown', step: 'write' });
     expect(outcome.ok ? null : outcome.error.details).toMatchObject({ readBack: 'empty' });
@@ -244,7 +285,9 @@ describe('TuyaopenCliDriver and the firmware variety of the field', () => {
   it('reads back after a garbled or unexpected write answer before any verdict', async () => {
     const flash = { uuid: null as string | null, authkey: null as string | null };
     const base = flashConsole('current', flash);
-    const garbled = await setup({ answer: (c, w) => (w[0] === 'auth' ? (base(c, w), ['Aut\xe8ori\xfaation write succeeds.']) : base(c, w)) });
+    const garbled = await setup({
+      answer: (c, w) => (w[0] === 'auth' ? (base(c, w), ['Aut\xe8ori\xfaation write succeeds.']) : base(c, w)),
+    });
     expect(await garbled.driver.burn(license)).toMatchObject({ ok: true, exposure: 'verified' });
 
     // Unexpected words and nothing stored: suspect (bytes left), with what the read-back showed.
@@ -256,14 +299,20 @@ describe('TuyaopenCliDriver and the firmware variety of the field', () => {
     // Another license reads back: a mismatch, not a success.
     const other = { uuid: 'uuidaaaaaaaaaaaaaaaa', authkey: 'K'.repeat(32) };
     const mixed = await setup({ answer: (c, w) => (w[0] === 'auth' ? ['???'] : flashConsole('current', { ...other })(c, w)) });
-    expect(failure(await mixed.driver.burn(license, { allowReauthorize: true }))).toEqual({ code: 'VERIFY_MISMATCH', exposure: 'sent-outcome-unknown', step: 'verify' });
+    expect(failure(await mixed.driver.burn(license, { allowReauthorize: true }))).toEqual({
+      code: 'VERIFY_MISMATCH',
+      exposure: 'sent-outcome-unknown',
+      step: 'verify',
+    });
   });
 
   it('reads again an auth-read answer split into unexpected lines', async () => {
     const flash = { uuid: null as string | null, authkey: null as string | null };
     const base = flashConsole('current', flash);
     let reads = 0;
-    const s = await setup({ answer: (c, w) => (w[0] === 'auth-read' && flash.uuid && reads++ === 0 ? [UUID.slice(0, 7), UUID.slice(7), KEY] : base(c, w)) });
+    const s = await setup({
+      answer: (c, w) => (w[0] === 'auth-read' && flash.uuid && reads++ === 0 ? [UUID.slice(0, 7), UUID.slice(7), KEY] : base(c, w)),
+    });
     expect(await s.driver.burn(license)).toMatchObject({ ok: true, exposure: 'verified' });
     expect(reads).toBe(2);
   });
@@ -277,7 +326,9 @@ describe('TuyaopenCliDriver and the firmware variety of the field', () => {
       const points = Array.from({ length: rand(3) }, () => rand(text.length + 1)).sort((x, y) => y - x);
       let out = text;
       for (const at of points) {
-        const log = rand(2) ? coloured(levels[rand(5)]!, `heap free ${rand(200000)}`) : `[01-01 00:00:03 ty ${levels[rand(5)]}][wifi.c:12] scan done\r\n`;
+        const log = rand(2)
+          ? coloured(levels[rand(5)]!, `heap free ${rand(200000)}`)
+          : `[01-01 00:00:03 ty ${levels[rand(5)]}][wifi.c:12] scan done\r\n`;
         out = out.slice(0, at) + log + out.slice(at);
       }
       return out;
@@ -285,7 +336,11 @@ describe('TuyaopenCliDriver and the firmware variety of the field', () => {
     for (let i = 0; i < 60; i++) {
       const s = await setup({ answer: flashConsole(i % 2 ? 'current' : 'legacy'), prompt: i % 2 ? 'tuya> ' : 'tuya>', mangle });
       const outcome = await s.driver.burn(license);
-      expect(outcome, JSON.stringify(outcome)).toMatchObject({ ok: true, exposure: 'verified', module: { firmware: { version: i % 2 ? 'current' : 'legacy' } } });
+      expect(outcome, JSON.stringify(outcome)).toMatchObject({
+        ok: true,
+        exposure: 'verified',
+        module: { firmware: { version: i % 2 ? 'current' : 'legacy' } },
+      });
     }
   });
 
@@ -314,7 +369,11 @@ describe('TuyaopenCliDriver and the firmware variety of the field', () => {
         return write(data);
       };
       const outcome = await s.driver.burn(license);
-      expect(failure(outcome)).toEqual({ code: 'DRIVER_INTERNAL', exposure: when === 'auth ' ? 'sent-outcome-unknown' : 'nothing-sent', step: when === 'auth ' ? 'write' : 'check' });
+      expect(failure(outcome)).toEqual({
+        code: 'DRIVER_INTERNAL',
+        exposure: when === 'auth ' ? 'sent-outcome-unknown' : 'nothing-sent',
+        step: when === 'auth ' ? 'write' : 'check',
+      });
       expect(outcome.ok ? '' : outcome.error.message).toMatch(/internal error.*supervisor/);
     }
   });

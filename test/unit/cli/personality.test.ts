@@ -18,10 +18,24 @@ afterEach(async () => {
 // eslint-disable-next-line no-control-regex
 const plain = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, '');
 
-async function start(variant: 'current' | 'legacy', opts: { options?: PersonalityOptions; faults?: FaultSet; flash?: Partial<Flash>; timing?: Partial<SimTiming> } = {}) {
+async function start(
+  variant: 'current' | 'legacy',
+  opts: { options?: PersonalityOptions; faults?: FaultSet; flash?: Partial<Flash>; timing?: Partial<SimTiming> } = {},
+) {
   const [host, wire] = MemoryTransport.pair('host', 'module');
   await host.open();
-  const module = await VirtualModule.start({ id: 'm1', path: 'module', protocol: 'tuyaopen-cli', variant, personality, transport: wire, timing: opts.timing ?? { zero: true }, options: { banner: false, ...opts.options }, faults: opts.faults, flash: opts.flash });
+  const module = await VirtualModule.start({
+    id: 'm1',
+    path: 'module',
+    protocol: 'tuyaopen-cli',
+    variant,
+    personality,
+    transport: wire,
+    timing: opts.timing ?? { zero: true },
+    options: { banner: false, ...opts.options },
+    faults: opts.faults,
+    flash: opts.flash,
+  });
   modules.push(module);
   const prompt = variant === 'legacy' ? 'tuya>' : 'tuya> ';
   let seen = '';
@@ -29,7 +43,9 @@ async function start(variant: 'current' | 'legacy', opts: { options?: Personalit
   const readUntil = async (until = prompt) => {
     while (!seen.endsWith(until)) {
       const chunk = await host.read({ timeoutMs: 500 }).catch((e: Error) => {
-        throw Object.assign(e, { message: `${e.message} Output so far: ${JSON.stringify(seen)} (faults ${JSON.stringify(opts.faults)}, waiting for ${JSON.stringify(until)})` });
+        throw Object.assign(e, {
+          message: `${e.message} Output so far: ${JSON.stringify(seen)} (faults ${JSON.stringify(opts.faults)}, waiting for ${JSON.stringify(until)})`,
+        });
       });
       seen += chunk.toString('latin1');
     }
@@ -56,11 +72,13 @@ describe('tuyaopen-cli virtual module', () => {
     expect(boot.endsWith('\r\ntuya> ')).toBe(true);
   });
 
-  it('answers in the spec\'s shape: echo, CR LF, CR LF, answer lines, prompt', async () => {
+  it("answers in the spec's shape: echo, CR LF, CR LF, answer lines, prompt", async () => {
     const m = await start('current');
     await m.readUntil();
     expect(await m.type('auth-read\n')).toBe('auth-read\r\n\r\nAuthorization read failure.\r\ntuya> ');
-    expect(await m.type(`auth ${UUID} ${KEY}\n`)).toBe(`auth ${UUID} ${KEY}\r\n\r\nAuthorization write succeeds.\r\nPlease reset the system to ensure the new credentials are used.\r\ntuya> `);
+    expect(await m.type(`auth ${UUID} ${KEY}\n`)).toBe(
+      `auth ${UUID} ${KEY}\r\n\r\nAuthorization write succeeds.\r\nPlease reset the system to ensure the new credentials are used.\r\ntuya> `,
+    );
     expect(await m.type('auth-read\n')).toBe(`auth-read\r\n\r\n${UUID}\r\n${KEY}\r\ntuya> `);
     expect(m.module.flash()).toMatchObject({ uuid: UUID, authkey: KEY });
   });
@@ -68,7 +86,9 @@ describe('tuyaopen-cli virtual module', () => {
   it('takes CR and LF each as Enter: CR LF runs a second, empty command', async () => {
     const m = await start('current');
     await m.readUntil();
-    expect(await m.type('auth-read\r\n', 'failure.\r\ntuya> \r\ntuya> ')).toBe('auth-read\r\n\r\nAuthorization read failure.\r\ntuya> \r\ntuya> ');
+    expect(await m.type('auth-read\r\n', 'failure.\r\ntuya> \r\ntuya> ')).toBe(
+      'auth-read\r\n\r\nAuthorization read failure.\r\ntuya> \r\ntuya> ',
+    );
     expect(await m.type('\r')).toBe('\r\ntuya> ');
   });
 
@@ -78,7 +98,7 @@ describe('tuyaopen-cli virtual module', () => {
     expect(await m.type('auth-reax\x7fd\n')).toBe('auth-reax\b \bd\r\n\r\nAuthorization read failure.\r\ntuya> ');
   });
 
-  it('answers unknown commands and bad arguments with the firmware\'s own words', async () => {
+  it("answers unknown commands and bad arguments with the firmware's own words", async () => {
     const m = await start('current');
     await m.readUntil();
     const answer = async (cmd: string) => (await m.type(`${cmd}\n`)).split('\r\n').slice(2, -1);
@@ -113,7 +133,9 @@ describe('tuyaopen-cli virtual module', () => {
     // No banner on older firmware: a new line, then the prompt.
     const m = await start('legacy');
     expect(await m.readUntil()).toBe('\r\ntuya>');
-    expect(await m.type(`auth uuid1234567890ab ${KEY}\n`)).toBe(`auth uuid1234567890ab ${KEY}\r\n\r\nuuid len not equal 20 or authkey len not equal 32.\r\ntuya>`);
+    expect(await m.type(`auth uuid1234567890ab ${KEY}\n`)).toBe(
+      `auth uuid1234567890ab ${KEY}\r\n\r\nuuid len not equal 20 or authkey len not equal 32.\r\ntuya>`,
+    );
     expect(await m.type(`auth ${UUID} ${KEY}\n`)).toBe(`auth ${UUID} ${KEY}\r\n\r\nAuthorization write succeeds.\r\ntuya>`);
     expect(await m.type('read_mac\n')).toBe('read_mac\r\n\r\nNo command or file name\r\ntuya>');
   });
@@ -226,6 +248,8 @@ describe('tuyaopen-cli virtual module', () => {
   it('logs the uuid and the whole authkey at debug level when asked', async () => {
     const m = await start('current', { options: { debugLogs: true } });
     await m.readUntil();
-    expect(plain(await m.type(`auth ${UUID} ${KEY}\n`))).toMatch(new RegExp(`ty D\\]\\[tuya_authorize\\.c:\\d+\\] uuid: ${UUID}, authkey: ${KEY}\r\n`));
+    expect(plain(await m.type(`auth ${UUID} ${KEY}\n`))).toMatch(
+      new RegExp(`ty D\\]\\[tuya_authorize\\.c:\\d+\\] uuid: ${UUID}, authkey: ${KEY}\r\n`),
+    );
   });
 });

@@ -31,7 +31,8 @@ export function scriptedConsole(options: ScriptOptions) {
   let line = '';
   let pokesLeft = options.bootPokes ?? 0;
   let hung = false;
-  const out = (text: string) => setImmediate(() => module.write(Buffer.from(options.mangle ? options.mangle(text) : text, 'latin1')).catch(() => undefined));
+  const out = (text: string) =>
+    setImmediate(() => module.write(Buffer.from(options.mangle ? options.mangle(text) : text, 'latin1')).catch(() => undefined));
   host.onWrite = (data) => {
     if (hung) return;
     let text = '';
@@ -74,19 +75,32 @@ export function scriptedConsole(options: ScriptOptions) {
 }
 
 /** Answers like a module with an in-memory flash, as current or legacy firmware; `read_mac` (current only) answers in lower case, as in the field. */
-export function flashConsole(firmware: 'current' | 'legacy', flash: { uuid: string | null; authkey: string | null } = { uuid: null, authkey: null }, wifiMac: string | null = '105a17aabbcc') {
+export function flashConsole(
+  firmware: 'current' | 'legacy',
+  flash: { uuid: string | null; authkey: string | null } = { uuid: null, authkey: null },
+  wifiMac: string | null = '105a17aabbcc',
+) {
   return (_command: string, words: string[]): string[] => {
     const [name, uuid = '', authkey = ''] = words;
-    if (name === 'read_mac' && firmware === 'current') return wifiMac ? [`mac: ${wifiMac.match(/../g)!.join(':')}`] : ['Failed to get MAC address.'];
+    if (name === 'read_mac' && firmware === 'current')
+      return wifiMac ? [`mac: ${wifiMac.match(/../g)!.join(':')}`] : ['Failed to get MAC address.'];
     if (name === 'auth-read') return flash.uuid && flash.authkey ? [flash.uuid, flash.authkey] : ['Authorization read failure.'];
     if (name === 'auth') {
       if (words.length < 3) return ['Use like: auth uuidxxxxxxxxxxxxxxxx keyxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'];
-      const lengthsOk = firmware === 'legacy' ? uuid.length === 20 && authkey.length === 32 : [16, 20].includes(uuid.length) && authkey.length === 32;
-      if (!lengthsOk) return [firmware === 'legacy' ? 'uuid len not equal 20 or authkey len not equal 32.' : 'uuid length must be 20/16, authkey length must be 32'];
+      const lengthsOk =
+        firmware === 'legacy' ? uuid.length === 20 && authkey.length === 32 : [16, 20].includes(uuid.length) && authkey.length === 32;
+      if (!lengthsOk)
+        return [
+          firmware === 'legacy'
+            ? 'uuid len not equal 20 or authkey len not equal 32.'
+            : 'uuid length must be 20/16, authkey length must be 32',
+        ];
       flash.uuid = uuid;
       flash.authkey = authkey;
       if (words[3] === '1') return ['Authorization write to OTP Succeeds.'];
-      return firmware === 'legacy' ? ['Authorization write succeeds.'] : ['Authorization write succeeds.', 'Please reset the system to ensure the new credentials are used.'];
+      return firmware === 'legacy'
+        ? ['Authorization write succeeds.']
+        : ['Authorization write succeeds.', 'Please reset the system to ensure the new credentials are used.'];
     }
     return ['No command or file name'];
   };

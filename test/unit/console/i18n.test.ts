@@ -11,9 +11,15 @@ import { consoleActionSchema } from '../../../common/console-api';
 import { credentialStateSchema, deliveryModeSchema, hubRoutes, roles, updateRequestStateSchema } from '../../../common/hub-api';
 
 const flatten = (o: object, prefix = ''): Record<string, string> =>
-  Object.entries(o).reduce<Record<string, string>>((acc, [k, v]) => (typeof v === 'string' ? { ...acc, [`${prefix}${k}`]: v } : { ...acc, ...flatten(v as object, `${prefix}${k}.`) }), {});
+  Object.entries(o).reduce<Record<string, string>>(
+    (acc, [k, v]) => (typeof v === 'string' ? { ...acc, [`${prefix}${k}`]: v } : { ...acc, ...flatten(v as object, `${prefix}${k}.`) }),
+    {},
+  );
 const root = resolve(import.meta.dirname, '../../..');
-const sources = (dir: string): string[] => readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : /\.tsx?$/.test(e.name) ? [join(root, dir, e.name)] : []));
+const sources = (dir: string): string[] =>
+  readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sources(join(dir, e.name)) : /\.tsx?$/.test(e.name) ? [join(root, dir, e.name)] : [],
+  );
 const vars = (s: string): string[] => [...s.matchAll(/\{\{(\w+)\}\}/g)].map((m) => m[1]!).sort();
 const E = flatten(en);
 const Z = flatten(zhCN);
@@ -37,7 +43,9 @@ describe('console translations', () => {
       expect(vars(Z[key]!), key).toEqual(vars(E[key]!));
     }
     // Chinese words, not a copy of the English (names of things like PID, CSV, HomeKit stay as they are)
-    const same = Object.keys(E).filter((k) => Z[k] === E[k] && /[a-z]{4,}/.test(E[k]!.replace(/\{\{\w+\}\}/g, '')) && !/^(feature|download\.(csv|xlsx))/.test(k));
+    const same = Object.keys(E).filter(
+      (k) => Z[k] === E[k] && /[a-z]{4,}/.test(E[k]!.replace(/\{\{\w+\}\}/g, '')) && !/^(feature|download\.(csv|xlsx))/.test(k),
+    );
     expect(same).toEqual([]);
   });
 
@@ -57,9 +65,14 @@ describe('console translations', () => {
 
   it('words for every state, delivery mode, action, role, screen and update state the hub can send', () => {
     const need = [
-      ...credentialStateSchema.options.map((s) => `state.${s}`), ...deliveryModeSchema.options.map((d) => `delivery.${d}`),
-      ...consoleActionSchema.options.map((a) => `action.${a}`), ...roles.map((r) => `role.${r}`), ...updateRequestStateSchema.options.map((u) => `updateState.${u}`),
-      ...Object.values(screensFor).flat().map((s) => `nav.${s}`),
+      ...credentialStateSchema.options.map((s) => `state.${s}`),
+      ...deliveryModeSchema.options.map((d) => `delivery.${d}`),
+      ...consoleActionSchema.options.map((a) => `action.${a}`),
+      ...roles.map((r) => `role.${r}`),
+      ...updateRequestStateSchema.options.map((u) => `updateState.${u}`),
+      ...Object.values(screensFor)
+        .flat()
+        .map((s) => `nav.${s}`),
     ];
     for (const key of need) {
       expect(E[key], key).toBeTruthy();
@@ -68,7 +81,9 @@ describe('console translations', () => {
   });
 
   it('every audit kind (each state-changing route of the hub, and each GET it records) has words in both languages', () => {
-    const kinds = Object.entries(hubRoutes).filter(([, r]) => r.method === 'POST' || ('audited' in r && r.audited)).map(([name]) => name);
+    const kinds = Object.entries(hubRoutes)
+      .filter(([, r]) => r.method === 'POST' || ('audited' in r && r.audited))
+      .map(([name]) => name);
     expect(kinds).toContain('consoleResourcesFile');
     expect(kinds.length).toBeGreaterThan(30);
     const missing = kinds.filter((k) => !en.auditKind[k] || !zhCN.auditKind[k]);
@@ -88,12 +103,32 @@ describe('console translations', () => {
     // every role and every kind of credential the rule tells apart
     const reasons = new Set<string>();
     const roles: ActionRole[] = ['platform', 'owner', 'factory', 'auditor', 'station'];
-    for (const role of roles) for (const state of credentialStateSchema.options) for (const owner of ['mine', 'customer'] as const) for (const confirmed of [true, false])
-      for (const deliveryMode of deliveryModeSchema.options) for (const origin of ['purchase', 'split', 'replacement'] as const) for (const homekit of [true, false]) for (const findmy of [true, false])
-        for (const n of [0, 1]) for (const jobRunning of [true, false]) for (const updateRequests of [0, 1]) {
-          const s: ActionSubject = { state, owner, confirmed, deliveryMode, origin, features: { homekit, findmy }, unusedAtHub: n, unused: n, licenses: n, jobRunning, updateRequests };
-          for (const a of allowedActions(role, s)) if (a.reason) reasons.add(a.reason);
-        }
+    for (const role of roles)
+      for (const state of credentialStateSchema.options)
+        for (const owner of ['mine', 'customer'] as const)
+          for (const confirmed of [true, false])
+            for (const deliveryMode of deliveryModeSchema.options)
+              for (const origin of ['purchase', 'split', 'replacement'] as const)
+                for (const homekit of [true, false])
+                  for (const findmy of [true, false])
+                    for (const n of [0, 1])
+                      for (const jobRunning of [true, false])
+                        for (const updateRequests of [0, 1]) {
+                          const s: ActionSubject = {
+                            state,
+                            owner,
+                            confirmed,
+                            deliveryMode,
+                            origin,
+                            features: { homekit, findmy },
+                            unusedAtHub: n,
+                            unused: n,
+                            licenses: n,
+                            jobRunning,
+                            updateRequests,
+                          };
+                          for (const a of allowedActions(role, s)) if (a.reason) reasons.add(a.reason);
+                        }
     expect(reasons.size).toBeGreaterThan(15);
     const missing = [...reasons].filter((r) => !/[\u4e00-\u9fff]/.test(zhCNReasons[r] ?? ''));
     expect(missing).toEqual([]);

@@ -4,7 +4,12 @@ import { parseLicenseList } from '../../../common/import';
 import { readXlsxSheet } from '../../../node/xlsx';
 import { generateDemoLicenses } from '../../../hub/demo';
 
-const rows: LicenseFileRow[] = generateDemoLicenses(30).map((l, i) => ({ uuid: l.uuid, authkey: l.authkey, mac: i % 3 === 0 ? null : l.mac!, pid: 'demoplug01' }));
+const rows: LicenseFileRow[] = generateDemoLicenses(30).map((l, i) => ({
+  uuid: l.uuid,
+  authkey: l.authkey,
+  mac: i % 3 === 0 ? null : l.mac!,
+  pid: 'demoplug01',
+}));
 
 describe('downloaded license files', () => {
   it('a CSV the station imports back, row for row', async () => {

@@ -14,8 +14,26 @@ describe('port discovery from sysfs and /dev', () => {
   function typicalJig(): FakeMachine {
     const m = FakeMachine.create();
     m.plugUsbSerial({ tty: 'ttyUSB0', usbPort: '1-2', vid: '1a86', pid: '7523', product: 'USB Serial', driver: 'ch341-uart' });
-    m.plugUsbSerial({ tty: 'ttyUSB1', usbPort: '1-1.4', vid: '10c4', pid: 'ea60', serial: '0001A2B3', manufacturer: 'Silicon Labs', product: 'CP2102 USB to UART Bridge Controller', driver: 'cp210x' });
-    m.plugUsbSerial({ tty: 'ttyACM0', usbPort: '2-1', vid: '2e8a', pid: '000a', serial: 'E6614C311B', manufacturer: 'Raspberry Pi', product: 'Pico', acm: true });
+    m.plugUsbSerial({
+      tty: 'ttyUSB1',
+      usbPort: '1-1.4',
+      vid: '10c4',
+      pid: 'ea60',
+      serial: '0001A2B3',
+      manufacturer: 'Silicon Labs',
+      product: 'CP2102 USB to UART Bridge Controller',
+      driver: 'cp210x',
+    });
+    m.plugUsbSerial({
+      tty: 'ttyACM0',
+      usbPort: '2-1',
+      vid: '2e8a',
+      pid: '000a',
+      serial: 'E6614C311B',
+      manufacturer: 'Raspberry Pi',
+      product: 'Pico',
+      acm: true,
+    });
     m.addUart('ttyS0', { type: 4 });
     m.addUart('ttyS1', { type: 0, platformPlaceholder: true });
     m.addVirtualTty('tty0');
@@ -29,15 +47,34 @@ describe('port discovery from sysfs and /dev', () => {
     const byPath = Object.fromEntries(result.ports.map((p) => [p.path, p]));
 
     expect(byPath[join(machine.devRoot, 'ttyUSB0')]).toMatchObject({
-      kind: 'usb', vendorId: '1a86', productId: '7523', product: 'USB Serial', usbPortPath: '1-2', usbInterface: 0, driver: 'ch341-uart',
+      kind: 'usb',
+      vendorId: '1a86',
+      productId: '7523',
+      product: 'USB Serial',
+      usbPortPath: '1-2',
+      usbInterface: 0,
+      driver: 'ch341-uart',
       programmer: { model: 'ch340', name: 'WCH CH340' },
     });
     expect(byPath[join(machine.devRoot, 'ttyUSB0')]!.serialNumber).toBeUndefined();
     expect(byPath[join(machine.devRoot, 'ttyUSB1')]).toMatchObject({
-      kind: 'usb', vendorId: '10c4', productId: 'ea60', serialNumber: '0001A2B3', manufacturer: 'Silicon Labs', usbPortPath: '1-1.4', driver: 'cp210x',
+      kind: 'usb',
+      vendorId: '10c4',
+      productId: 'ea60',
+      serialNumber: '0001A2B3',
+      manufacturer: 'Silicon Labs',
+      usbPortPath: '1-1.4',
+      driver: 'cp210x',
       programmer: { model: 'cp210x' },
     });
-    expect(byPath[join(machine.devRoot, 'ttyACM0')]).toMatchObject({ kind: 'usb', vendorId: '2e8a', productId: '000a', serialNumber: 'E6614C311B', manufacturer: 'Raspberry Pi', driver: 'cdc_acm' });
+    expect(byPath[join(machine.devRoot, 'ttyACM0')]).toMatchObject({
+      kind: 'usb',
+      vendorId: '2e8a',
+      productId: '000a',
+      serialNumber: 'E6614C311B',
+      manufacturer: 'Raspberry Pi',
+      driver: 'cdc_acm',
+    });
     expect(byPath[join(machine.devRoot, 'ttyACM0')]!.programmer).toBeUndefined();
     expect(result.usbBus).toBe(true);
     expect(result.warnings).toEqual([]);
@@ -78,7 +115,9 @@ describe('port discovery from sysfs and /dev', () => {
     writeFileSync(join(machine.devRoot, 'ttyUSB7'), '');
     writeFileSync(join(machine.devRoot, 'ttyS5'), '');
     const result = await discoverPorts({ sysRoot: join(machine.root, 'no-sys'), devRoot: machine.devRoot, udev: 'off' });
-    expect(result.ports.map((p) => [p.path.slice(machine!.devRoot.length + 1), p.kind, p.sources])).toEqual([['ttyUSB7', 'unknown', ['dev']]]);
+    expect(result.ports.map((p) => [p.path.slice(machine!.devRoot.length + 1), p.kind, p.sources])).toEqual([
+      ['ttyUSB7', 'unknown', ['dev']],
+    ]);
     expect(result.warnings.some((w) => /Could not read .*class\/tty.*does not exist/.test(w))).toBe(true);
   });
 
@@ -94,7 +133,12 @@ describe('port discovery from sysfs and /dev', () => {
     machine = typicalJig();
     const plainFile = join(machine.root, 'not-a-port');
     writeFileSync(plainFile, '');
-    const result = await discoverPorts({ sysRoot: machine.sysRoot, devRoot: machine.devRoot, udev: 'off', extraPaths: [join(machine.root, 'gone-host'), plainFile] });
+    const result = await discoverPorts({
+      sysRoot: machine.sysRoot,
+      devRoot: machine.devRoot,
+      udev: 'off',
+      extraPaths: [join(machine.root, 'gone-host'), plainFile],
+    });
     expect(result.ports.some((p) => p.kind === 'virtual')).toBe(false);
     expect(result.warnings.some((w) => w.includes('gone-host') && /does not exist/.test(w))).toBe(true);
     expect(result.warnings.some((w) => w.includes('not-a-port') && /not a serial device/.test(w))).toBe(true);
@@ -102,7 +146,12 @@ describe('port discovery from sysfs and /dev', () => {
 
   it('warns about an unreadable virtual module directory', async () => {
     machine = typicalJig();
-    const result = await discoverPorts({ sysRoot: machine.sysRoot, devRoot: machine.devRoot, udev: 'off', virtualDirs: [join(machine.root, 'no-fleet')] });
+    const result = await discoverPorts({
+      sysRoot: machine.sysRoot,
+      devRoot: machine.devRoot,
+      udev: 'off',
+      virtualDirs: [join(machine.root, 'no-fleet')],
+    });
     expect(result.warnings.join('\n')).toMatch(/virtual module directory .*no-fleet/);
   });
 
@@ -118,13 +167,28 @@ describe('port discovery from sysfs and /dev', () => {
       ],
     });
     expect(result.udevUsed).toBe(true);
-    expect(result.ports.find((p) => p.path === ttyUSB0)).toMatchObject({ vendorId: '1a86', serialNumber: 'FROM-UDEV', manufacturer: 'QinHeng Electronics', sources: ['sysfs', 'dev', 'udev'] });
-    expect(result.ports.find((p) => p.path === '/dev/ttyXRUSB0')).toMatchObject({ kind: 'usb', vendorId: '04e2', productId: '1410', sources: ['udev'] });
+    expect(result.ports.find((p) => p.path === ttyUSB0)).toMatchObject({
+      vendorId: '1a86',
+      serialNumber: 'FROM-UDEV',
+      manufacturer: 'QinHeng Electronics',
+      sources: ['sysfs', 'dev', 'udev'],
+    });
+    expect(result.ports.find((p) => p.path === '/dev/ttyXRUSB0')).toMatchObject({
+      kind: 'usb',
+      vendorId: '04e2',
+      productId: '1410',
+      sources: ['udev'],
+    });
   });
 
   it('gives up on a udev that never answers, with a warning, and still lists sysfs ports', async () => {
     machine = typicalJig();
-    const result = await discoverPorts({ sysRoot: machine.sysRoot, devRoot: machine.devRoot, udev: () => new Promise(() => undefined), udevTimeoutMs: 20 });
+    const result = await discoverPorts({
+      sysRoot: machine.sysRoot,
+      devRoot: machine.devRoot,
+      udev: () => new Promise(() => undefined),
+      udevTimeoutMs: 20,
+    });
     expect(result.udevUsed).toBe(false);
     expect(result.warnings.join('\n')).toMatch(/udev did not answer within 20 ms/);
     expect(result.ports).toHaveLength(4);

@@ -34,7 +34,16 @@ function recordEvents(watcher: ProgrammerWatcher) {
 const nextEvent = (watcher: ProgrammerWatcher, name: 'attach' | 'detach') => new Promise((resolve) => watcher.once(name, resolve));
 
 describe('programmer keys', () => {
-  const usbPort = (extra: Partial<DiscoveredPort>): DiscoveredPort => ({ path: '/dev/ttyUSB0', kind: 'usb', vendorId: '10c4', productId: 'ea60', usbPortPath: '1-2', usbInterface: 0, sources: ['sysfs'], ...extra });
+  const usbPort = (extra: Partial<DiscoveredPort>): DiscoveredPort => ({
+    path: '/dev/ttyUSB0',
+    kind: 'usb',
+    vendorId: '10c4',
+    productId: 'ea60',
+    usbPortPath: '1-2',
+    usbInterface: 0,
+    sources: ['sysfs'],
+    ...extra,
+  });
 
   it('uses vid:pid:serial when there is a serial number, else the USB socket, else the path', () => {
     expect(programmerKey(usbPort({ serialNumber: '0001A2B3' }))).toBe('10c4:ea60:0001A2B3');
@@ -45,7 +54,14 @@ describe('programmer keys', () => {
 
   it('falls back to the USB socket when two programmers share a serial number, and says so', () => {
     const warnings: string[] = [];
-    const keys = keyPorts([usbPort({ serialNumber: '0001', usbPortPath: '1-2' }), usbPort({ path: '/dev/ttyUSB1', serialNumber: '0001', usbPortPath: '1-3' }), usbPort({ path: '/dev/ttyUSB2', serialNumber: 'A9', usbPortPath: '1-4' })], warnings);
+    const keys = keyPorts(
+      [
+        usbPort({ serialNumber: '0001', usbPortPath: '1-2' }),
+        usbPort({ path: '/dev/ttyUSB1', serialNumber: '0001', usbPortPath: '1-3' }),
+        usbPort({ path: '/dev/ttyUSB2', serialNumber: 'A9', usbPortPath: '1-4' }),
+      ],
+      warnings,
+    );
     expect(keys.map((k) => k.key)).toEqual(['usb-port:1-2', 'usb-port:1-3', '10c4:ea60:A9']);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/same serial number .*10c4:ea60:0001/);
@@ -88,7 +104,12 @@ describe('ProgrammerWatcher over a fake sysfs', () => {
 
     expect(watcher.resolve('10c4:ea60:SLOT3')).toBe(join(machine.devRoot, 'ttyUSB1'));
     expect(watcher.resolve('usb-port:1-4')).toBe(join(machine.devRoot, 'ttyUSB0'));
-    expect(events).toEqual(['attach 10c4:ea60:SLOT3 ttyUSB0', 'detach 10c4:ea60:SLOT3 ttyUSB0', 'attach usb-port:1-4 ttyUSB0', 'attach 10c4:ea60:SLOT3 ttyUSB1']);
+    expect(events).toEqual([
+      'attach 10c4:ea60:SLOT3 ttyUSB0',
+      'detach 10c4:ea60:SLOT3 ttyUSB0',
+      'attach usb-port:1-4 ttyUSB0',
+      'attach 10c4:ea60:SLOT3 ttyUSB1',
+    ]);
   });
 
   it('emits detach then attach when a programmer moves between two scans', async () => {
@@ -162,7 +183,10 @@ describe('usb package on a machine without a USB bus', () => {
     const machine = FakeMachine.create({ usbBus: false });
     try {
       let loaded = false;
-      const result = await listUsbDevices({ sysRoot: machine.sysRoot, load: async () => ((loaded = true), Promise.reject(new Error('not expected'))) });
+      const result = await listUsbDevices({
+        sysRoot: machine.sysRoot,
+        load: async () => ((loaded = true), Promise.reject(new Error('not expected'))),
+      });
       expect(result).toMatchObject({ devices: [], usbBus: false });
       expect(result.warnings[0]).toMatch(/no USB bus/);
       expect(loaded).toBe(false);
@@ -174,10 +198,37 @@ describe('usb package on a machine without a USB bus', () => {
   it('listUsbDevices maps native devices and turns a native failure into a warning', async () => {
     const machine = FakeMachine.create();
     try {
-      const device = { vendorId: 0x1a86, productId: 0x55d4, bus: '1', ports: [2, 3], serialNumber: '5434', manufacturerName: null, productName: 'USB Single Serial' };
-      const ok = await listUsbDevices({ sysRoot: machine.sysRoot, load: async () => ({ nativeGetDevices: async () => [device], Emitter: class {} as never }) });
-      expect(ok.devices).toEqual([{ vendorId: '1a86', productId: '55d4', serialNumber: '5434', manufacturer: undefined, product: 'USB Single Serial', portPath: '1-2.3', programmer: { model: 'ch9102', name: 'WCH CH9102' } }]);
-      const bad = await listUsbDevices({ sysRoot: machine.sysRoot, load: async () => ({ nativeGetDevices: () => Promise.reject(new Error('getDevices error: permission')), Emitter: class {} as never }) });
+      const device = {
+        vendorId: 0x1a86,
+        productId: 0x55d4,
+        bus: '1',
+        ports: [2, 3],
+        serialNumber: '5434',
+        manufacturerName: null,
+        productName: 'USB Single Serial',
+      };
+      const ok = await listUsbDevices({
+        sysRoot: machine.sysRoot,
+        load: async () => ({ nativeGetDevices: async () => [device], Emitter: class {} as never }),
+      });
+      expect(ok.devices).toEqual([
+        {
+          vendorId: '1a86',
+          productId: '55d4',
+          serialNumber: '5434',
+          manufacturer: undefined,
+          product: 'USB Single Serial',
+          portPath: '1-2.3',
+          programmer: { model: 'ch9102', name: 'WCH CH9102' },
+        },
+      ]);
+      const bad = await listUsbDevices({
+        sysRoot: machine.sysRoot,
+        load: async () => ({
+          nativeGetDevices: () => Promise.reject(new Error('getDevices error: permission')),
+          Emitter: class {} as never,
+        }),
+      });
       expect(bad.devices).toEqual([]);
       expect(bad.warnings[0]).toMatch(/Could not list USB devices \(getDevices error: permission\)/);
     } finally {

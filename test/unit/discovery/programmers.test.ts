@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryTransport } from '../../../native/transport/memory';
-import { findProgrammer, normaliseUsbId, parseResetSequence, playResetSequence, programmerTable, type ResetSequence } from '../../../native/transport/programmers';
+import {
+  findProgrammer,
+  normaliseUsbId,
+  parseResetSequence,
+  playResetSequence,
+  programmerTable,
+  type ResetSequence,
+} from '../../../native/transport/programmers';
 
 /** Records, in order, every line change and every hold the sequence asks for. */
 function recorder(transport: MemoryTransport) {
@@ -43,12 +50,19 @@ describe('programmer descriptor table', () => {
 
 describe('reset sequences as data', () => {
   it('refuses a malformed sequence with a message that says where and how to fix it', () => {
-    const bad = [{ dtr: false, rts: true, holdMs: 100 }, { dtr: 'low', holdMs: 10 }];
-    expect(() => parseResetSequence(bad)).toThrow(expect.objectContaining({ code: 'INVALID_RESET_SEQUENCE', message: expect.stringMatching(/at 1\.dtr.*"holdMs": 100/) }));
+    const bad = [
+      { dtr: false, rts: true, holdMs: 100 },
+      { dtr: 'low', holdMs: 10 },
+    ];
+    expect(() => parseResetSequence(bad)).toThrow(
+      expect.objectContaining({ code: 'INVALID_RESET_SEQUENCE', message: expect.stringMatching(/at 1\.dtr.*"holdMs": 100/) }),
+    );
     expect(() => parseResetSequence([])).toThrow(expect.objectContaining({ code: 'INVALID_RESET_SEQUENCE' }));
     expect(() => parseResetSequence([{ holdMs: 0 }])).toThrow(/must set DTR or RTS, or wait/);
     expect(() => parseResetSequence([{ rts: true, holdMs: 60_000 }])).toThrow(expect.objectContaining({ code: 'INVALID_RESET_SEQUENCE' }));
-    expect(() => parseResetSequence([{ rts: true, holdMs: 10, boot: true }])).toThrow(expect.objectContaining({ code: 'INVALID_RESET_SEQUENCE' }));
+    expect(() => parseResetSequence([{ rts: true, holdMs: 10, boot: true }])).toThrow(
+      expect.objectContaining({ code: 'INVALID_RESET_SEQUENCE' }),
+    );
   });
 
   it('plays the CH340 sequence on a transport: lines in order, each held for its time', async () => {
@@ -74,7 +88,10 @@ describe('reset sequences as data', () => {
   it('waits for real when no sleep is given', async () => {
     const [host] = MemoryTransport.pair();
     await host.open();
-    const sequence: ResetSequence = [{ rts: true, holdMs: 30 }, { rts: false, holdMs: 0 }];
+    const sequence: ResetSequence = [
+      { rts: true, holdMs: 30 },
+      { rts: false, holdMs: 0 },
+    ];
     const started = performance.now();
     await playResetSequence(host, sequence);
     // Only a lower bound: timers never fire early, and an upper bound would be flaky on a busy machine.
@@ -86,7 +103,14 @@ describe('reset sequences as data', () => {
     const [host] = MemoryTransport.pair();
     await host.open();
     const controller = new AbortController();
-    const playing = playResetSequence(host, [{ rts: true, holdMs: 1000 }, { rts: false, holdMs: 0 }], { signal: controller.signal });
+    const playing = playResetSequence(
+      host,
+      [
+        { rts: true, holdMs: 1000 },
+        { rts: false, holdMs: 0 },
+      ],
+      { signal: controller.signal },
+    );
     setTimeout(() => controller.abort(), 5);
     await expect(playing).rejects.toMatchObject({ code: 'CANCELED' });
     expect(host.signals).toEqual([{ rts: true }]);

@@ -12,7 +12,10 @@ afterEach(() => rmSync(root, { recursive: true, force: true }));
 function tree(body: string): string {
   root = mkdtempSync(join(tmpdir(), 'built-renderer-'));
   mkdirSync(join(root, 'scripts'));
-  writeFileSync(join(root, 'scripts', 'build.mjs'), `import { mkdirSync, writeFileSync } from 'node:fs';\nwriteFileSync('args.json', JSON.stringify(process.argv.slice(2)));\n${body}\n`);
+  writeFileSync(
+    join(root, 'scripts', 'build.mjs'),
+    `import { mkdirSync, writeFileSync } from 'node:fs';\nwriteFileSync('args.json', JSON.stringify(process.argv.slice(2)));\n${body}\n`,
+  );
   return root;
 }
 
@@ -37,7 +40,10 @@ describe('builtRenderer', () => {
 
   it('says how to build it when the build fails', async () => {
     tree(`console.error('vite is not installed'); process.exit(1);`);
-    await expect(builtRenderer(root)).rejects.toMatchObject({ code: 'RENDERER_NOT_BUILT', message: expect.stringContaining('npm run build') });
+    await expect(builtRenderer(root)).rejects.toMatchObject({
+      code: 'RENDERER_NOT_BUILT',
+      message: expect.stringContaining('npm run build'),
+    });
   });
 });
 
@@ -51,6 +57,9 @@ describe('builtRenderer for the hub console', () => {
 
   it('names the console when its build fails', async () => {
     tree('process.exit(1);');
-    await expect(builtRenderer(root, () => undefined, 'console')).rejects.toMatchObject({ code: 'CONSOLE_NOT_BUILT', message: expect.stringContaining('hub console') });
+    await expect(builtRenderer(root, () => undefined, 'console')).rejects.toMatchObject({
+      code: 'CONSOLE_NOT_BUILT',
+      message: expect.stringContaining('hub console'),
+    });
   });
 });

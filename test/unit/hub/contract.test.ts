@@ -37,7 +37,10 @@ describe('hub API contract', () => {
     const range = pullRequestSchema.safeParse({ cursor: null, limit: 0 });
     expect(validationError('body', range.error!).code).toBe('OUT_OF_RANGE');
     const type = pullRequestSchema.safeParse({ cursor: 5 });
-    expect(validationError('body', type.error!)).toMatchObject({ code: 'INVALID_REQUEST', message: expect.stringContaining('body.cursor') });
+    expect(validationError('body', type.error!)).toMatchObject({
+      code: 'INVALID_REQUEST',
+      message: expect.stringContaining('body.cursor'),
+    });
   });
 
   it('maps error codes to HTTP statuses, refusals to 409', () => {

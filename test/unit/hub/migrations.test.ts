@@ -20,8 +20,12 @@ describe('hub store migrations', () => {
   it('002 upgrades a 001 store without losing its data, and goes back down', async () => {
     store = await openStore({ db: ':memory:', migrate: false });
     expect(await migrate(store, undefined, '001_core')).toEqual(['001_core']);
-    await store.db.insertInto('products').values({ pid: 'p1', name: 'Plug', price_cents: 100, homekit: 1, findmy: 0, created_at: '2026-01-01T00:00:00.000Z' }).execute();
-    const tables = async () => (await sql<{ name: string }>`select name from sqlite_master where type = 'table'`.execute(store!.db)).rows.map((r) => r.name);
+    await store.db
+      .insertInto('products')
+      .values({ pid: 'p1', name: 'Plug', price_cents: 100, homekit: 1, findmy: 0, created_at: '2026-01-01T00:00:00.000Z' })
+      .execute();
+    const tables = async () =>
+      (await sql<{ name: string }>`select name from sqlite_master where type = 'table'`.execute(store!.db)).rows.map((r) => r.name);
     expect(await tables()).not.toContain('jobs');
     expect(await migrate(store, undefined, '002_jobs')).toEqual(['002_jobs']);
     expect(await tables()).toEqual(expect.arrayContaining(['jobs', 'third_party_resources', 'notices']));
@@ -37,12 +41,16 @@ describe('hub store migrations', () => {
     const now = '2026-01-01T00:00:00.000Z';
     await store.db.insertInto('factories').values({ id: 'f', name: 'F', created_at: now }).execute();
     await store.db.insertInto('lines').values({ id: 'l', factory_id: 'f', name: 'L', created_at: now }).execute();
-    await sql`insert into stations (id, factory_id, line_id, name, lease_counter, created_at) values ('s', 'f', 'l', 'S', 0, ${now})`.execute(store.db);
+    await sql`insert into stations (id, factory_id, line_id, name, lease_counter, created_at) values ('s', 'f', 'l', 'S', 0, ${now})`.execute(
+      store.db,
+    );
     expect(await migrate(store, undefined, '003_station_contact')).toEqual(['003_station_contact']);
     const row = await store.db.selectFrom('stations').selectAll().executeTakeFirstOrThrow();
     expect(row).toMatchObject({ id: 's', contact_channel: null, contact_destination: null });
     await migrate(store, undefined, '002_jobs');
-    expect(Object.keys((await sql<Record<string, unknown>>`select * from stations`.execute(store.db)).rows[0]!)).not.toContain('contact_channel');
+    expect(Object.keys((await sql<Record<string, unknown>>`select * from stations`.execute(store.db)).rows[0]!)).not.toContain(
+      'contact_channel',
+    );
   });
 
   async function seed003(): Promise<Store> {
@@ -52,12 +60,19 @@ describe('hub store migrations', () => {
     await sql`insert into products values ('p', 'P', 1, 0, 0, ${now})`.execute(s.db);
     await sql`insert into factories values ('f', 'F', ${now})`.execute(s.db);
     await sql`insert into lines values ('l', 'f', 'L', ${now})`.execute(s.db);
-    await sql`insert into stations (id, factory_id, line_id, name, lease_counter, created_at) values ('s1', 'f', 'l', 'S1', 1, ${now}), ('s2', 'f', 'l', 'S2', 0, ${now})`.execute(s.db);
-    await sql`insert into credentials (id, pid, owner, delivery_mode, firmware_key, chip, origin, state, created_at, updated_at) values ('c', 'p', 'mine', 'credential', 'k', 'x', 'purchase', 'valid', ${now}, ${now})`.execute(s.db);
-    await sql`insert into licenses (uuid, credential_id, authkey, kind, status, station_id, lease_seq, imported_at) values ('u1', 'c', 'k', 'purchased', 'unused', null, null, ${now}), ('u2', 'c', 'k', 'purchased', 'unused', 's1', 1, ${now}), ('u3', 'c', 'k', 'purchased', 'burned', 's1', 1, ${now})`.execute(s.db);
+    await sql`insert into stations (id, factory_id, line_id, name, lease_counter, created_at) values ('s1', 'f', 'l', 'S1', 1, ${now}), ('s2', 'f', 'l', 'S2', 0, ${now})`.execute(
+      s.db,
+    );
+    await sql`insert into credentials (id, pid, owner, delivery_mode, firmware_key, chip, origin, state, created_at, updated_at) values ('c', 'p', 'mine', 'credential', 'k', 'x', 'purchase', 'valid', ${now}, ${now})`.execute(
+      s.db,
+    );
+    await sql`insert into licenses (uuid, credential_id, authkey, kind, status, station_id, lease_seq, imported_at) values ('u1', 'c', 'k', 'purchased', 'unused', null, null, ${now}), ('u2', 'c', 'k', 'purchased', 'unused', 's1', 1, ${now}), ('u3', 'c', 'k', 'purchased', 'burned', 's1', 1, ${now})`.execute(
+      s.db,
+    );
     return s;
   }
-  const indexes = async (s: Store) => (await sql<{ name: string }>`select name from sqlite_master where type = 'index'`.execute(s.db)).rows.map((r) => r.name);
+  const indexes = async (s: Store) =>
+    (await sql<{ name: string }>`select name from sqlite_master where type = 'index'`.execute(s.db)).rows.map((r) => r.name);
 
   it('004 adds the partial index of unleased licenses over a 003 store, keeping its licenses, and goes back down', async () => {
     store = await seed003();
@@ -65,7 +80,11 @@ describe('hub store migrations', () => {
     expect(await indexes(store)).toContain('licenses_unleased_ix');
     expect(await store.db.selectFrom('licenses').select('uuid').orderBy('uuid').execute()).toHaveLength(3);
     // only the unleased, unused license is in it
-    const viaIndex = await sql<{ uuid: string }>`select uuid from licenses indexed by licenses_unleased_ix where credential_id = 'c' and station_id is null and status = 'unused'`.execute(store.db);
+    const viaIndex = await sql<{
+      uuid: string;
+    }>`select uuid from licenses indexed by licenses_unleased_ix where credential_id = 'c' and station_id is null and status = 'unused'`.execute(
+      store.db,
+    );
     expect(viaIndex.rows.map((r) => r.uuid)).toEqual(['u1']);
     await migrate(store, undefined, '003_station_contact');
     expect(await indexes(store)).not.toContain('licenses_unleased_ix');
@@ -75,16 +94,33 @@ describe('hub store migrations', () => {
     store = await seed003();
     await migrate(store, undefined, '004_lease_index');
     const b1 = '0b5e3c1e-8a43-4c52-9a0e-000000000001';
-    await store.db.insertInto('credential_events').values([
-      { id: 'e1', credential_id: 'c', at: '2026-01-02T00:00:00.000Z', kind: 'transfer_in', details: JSON.stringify({ bundleId: b1, fromStationId: 's1', toStationId: 's2', licenses: 1, moved: 1 }) },
-      { id: 'e2', credential_id: 'c', at: '2026-01-02T00:00:01.000Z', kind: 'transfer_out', details: JSON.stringify({ bundleId: b1, stationId: 's1', licenses: 1 }) },
-    ]).execute();
+    await store.db
+      .insertInto('credential_events')
+      .values([
+        {
+          id: 'e1',
+          credential_id: 'c',
+          at: '2026-01-02T00:00:00.000Z',
+          kind: 'transfer_in',
+          details: JSON.stringify({ bundleId: b1, fromStationId: 's1', toStationId: 's2', licenses: 1, moved: 1 }),
+        },
+        {
+          id: 'e2',
+          credential_id: 'c',
+          at: '2026-01-02T00:00:01.000Z',
+          kind: 'transfer_out',
+          details: JSON.stringify({ bundleId: b1, stationId: 's1', licenses: 1 }),
+        },
+      ])
+      .execute();
     expect(await migrate(store, undefined, '005_transfer_claims')).toEqual(['005_transfer_claims']);
     expect(await store.db.selectFrom('transfer_claims').selectAll().execute()).toEqual([
       { bundle_id: b1, credential_id: 'c', source_station_id: 's1', target_station_id: 's2', claimed_at: '2026-01-02T00:00:00.000Z' },
     ]);
     await migrate(store, undefined, '004_lease_index');
-    expect((await sql<{ name: string }>`select name from sqlite_master where type = 'table'`.execute(store.db)).rows.map((r) => r.name)).not.toContain('transfer_claims');
+    expect(
+      (await sql<{ name: string }>`select name from sqlite_master where type = 'table'`.execute(store.db)).rows.map((r) => r.name),
+    ).not.toContain('transfer_claims');
   });
 
   it('006 records when licenses were leased; the ones held already get their import time', async () => {
@@ -92,7 +128,11 @@ describe('hub store migrations', () => {
     await migrate(store, undefined, '005_transfer_claims');
     expect(await migrate(store, undefined, '006_license_leased_at')).toEqual(['006_license_leased_at']);
     const rows = await store.db.selectFrom('licenses').select(['uuid', 'leased_at']).orderBy('uuid').execute();
-    expect(rows).toEqual([{ uuid: 'u1', leased_at: null }, { uuid: 'u2', leased_at: '2026-01-01T00:00:00.000Z' }, { uuid: 'u3', leased_at: '2026-01-01T00:00:00.000Z' }]);
+    expect(rows).toEqual([
+      { uuid: 'u1', leased_at: null },
+      { uuid: 'u2', leased_at: '2026-01-01T00:00:00.000Z' },
+      { uuid: 'u3', leased_at: '2026-01-01T00:00:00.000Z' },
+    ]);
     await migrate(store, undefined, '005_transfer_claims');
     expect(Object.keys((await sql<Record<string, unknown>>`select * from licenses`.execute(store.db)).rows[0]!)).not.toContain('leased_at');
   });
@@ -100,17 +140,33 @@ describe('hub store migrations', () => {
   it('008 adds accounts, sessions, API keys, the sign-in throttle and the audit log with its head, keeping a 007 store, and goes back down', async () => {
     store = await seed003();
     await migrate(store, undefined, '007_rejected_licenses');
-    const tables = async () => (await sql<{ name: string }>`select name from sqlite_master where type = 'table'`.execute(store!.db)).rows.map((r) => r.name);
+    const tables = async () =>
+      (await sql<{ name: string }>`select name from sqlite_master where type = 'table'`.execute(store!.db)).rows.map((r) => r.name);
     expect(await migrate(store, undefined, '008_accounts')).toEqual(['008_accounts']);
-    expect(await tables()).toEqual(expect.arrayContaining(['accounts', 'sessions', 'api_keys', 'auth_throttle', 'audit_log', 'audit_head']));
+    expect(await tables()).toEqual(
+      expect.arrayContaining(['accounts', 'sessions', 'api_keys', 'auth_throttle', 'audit_log', 'audit_head']),
+    );
     expect(await store.db.selectFrom('audit_head').selectAll().execute()).toEqual([{ id: 1, seq: 0, hash: '0'.repeat(64) }]);
     expect(await store.db.selectFrom('licenses').select('uuid').execute()).toHaveLength(3);
     const now = '2026-01-01T00:00:00.000Z';
     const account = { id: 'a', name: 'x', role: 'factory', factory_id: null, password_hash: 'h', created_at: now, updated_at: now };
     // a factory account names its factory; the other roles name none; no unknown role
-    await expect(store.db.insertInto('accounts').values(account as never).execute()).rejects.toThrow(/CHECK/);
-    await expect(store.db.insertInto('accounts').values({ ...account, role: 'root' } as never).execute()).rejects.toThrow(/CHECK/);
-    await store.db.insertInto('accounts').values({ ...account, factory_id: 'f' } as never).execute();
+    await expect(
+      store.db
+        .insertInto('accounts')
+        .values(account as never)
+        .execute(),
+    ).rejects.toThrow(/CHECK/);
+    await expect(
+      store.db
+        .insertInto('accounts')
+        .values({ ...account, role: 'root' } as never)
+        .execute(),
+    ).rejects.toThrow(/CHECK/);
+    await store.db
+      .insertInto('accounts')
+      .values({ ...account, factory_id: 'f' } as never)
+      .execute();
     await migrate(store, undefined, '007_rejected_licenses');
     expect(await tables()).not.toContain('accounts');
   });
@@ -127,13 +183,31 @@ describe('hub store migrations', () => {
       const r = await sql.raw(`explain query plan ${c.sql.replace(/\?/g, "'x'")}`).execute(store!.db);
       return JSON.stringify(r.rows);
     };
-    const page = store.db.selectFrom('licenses').select('uuid').where('station_id', '=', 's').where('status', '=', 'unused').where('lease_seq', '>', 0).orderBy('lease_seq').orderBy('uuid').limit(10);
+    const page = store.db
+      .selectFrom('licenses')
+      .select('uuid')
+      .where('station_id', '=', 's')
+      .where('status', '=', 'unused')
+      .where('lease_seq', '>', 0)
+      .orderBy('lease_seq')
+      .orderBy('uuid')
+      .limit(10);
     expect(await plan(page)).toContain('licenses_lease_ix');
-    const free = store.db.selectFrom('licenses').select('uuid').where('credential_id', '=', 'c').where('status', '=', 'unused').where('station_id', 'is', null).orderBy('uuid').limit(10);
+    const free = store.db
+      .selectFrom('licenses')
+      .select('uuid')
+      .where('credential_id', '=', 'c')
+      .where('status', '=', 'unused')
+      .where('station_id', 'is', null)
+      .orderBy('uuid')
+      .limit(10);
     expect(await plan(free)).toContain('licenses_credential_ix');
   });
 
   it('a PostgreSQL URL that cannot be reached is a plain STORE_UNAVAILABLE', async () => {
-    await expect(openStore({ db: 'postgres://nobody:secret@127.0.0.1:1/none', schema: 'x' })).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE', message: expect.not.stringContaining('secret') });
+    await expect(openStore({ db: 'postgres://nobody:secret@127.0.0.1:1/none', schema: 'x' })).rejects.toMatchObject({
+      code: 'STORE_UNAVAILABLE',
+      message: expect.not.stringContaining('secret'),
+    });
   });
 });

@@ -40,7 +40,10 @@ export function fakeLicenses(count: number, options: { prefix?: string; withMac?
   return out;
 }
 
-export function licensesCsv(licenses: FakeLicense[], options: { header?: string; eol?: string; bom?: boolean; withMac?: boolean } = {}): Uint8Array {
+export function licensesCsv(
+  licenses: FakeLicense[],
+  options: { header?: string; eol?: string; bom?: boolean; withMac?: boolean } = {},
+): Uint8Array {
   const eol = options.eol ?? '\n';
   const header = options.header ?? (options.withMac ? 'uuid,authkey,mac' : 'uuid,authkey');
   const lines = [header, ...licenses.map((l) => (options.withMac ? `${l.uuid},${l.authkey},${l.mac ?? ''}` : `${l.uuid},${l.authkey}`))];

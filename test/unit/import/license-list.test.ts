@@ -29,7 +29,12 @@ describe('parseLicenseList: good files', () => {
   });
 
   it('reads CRLF, a UTF-8 BOM, header names in any case and the usual aliases', async () => {
-    const bytes = new Uint8Array([0xef, 0xbb, 0xbf, ...enc(`UUID,Auth_Key,MAC Address,PID\r\n${U1},${K1},aa:bb:cc:dd:ee:0f,p1x\r\n${U2},${K2},,\r\n`)]);
+    const bytes = new Uint8Array([
+      0xef,
+      0xbb,
+      0xbf,
+      ...enc(`UUID,Auth_Key,MAC Address,PID\r\n${U1},${K1},aa:bb:cc:dd:ee:0f,p1x\r\n${U2},${K2},,\r\n`),
+    ]);
     const rows = rowsOf(await parseLicenseList(bytes, 'list.csv'));
     expect(rows).toEqual([
       { line: 2, uuid: U1, authkey: K1, mac: 'AABBCCDDEE0F', pid: 'p1x' },
@@ -70,7 +75,10 @@ describe('parseLicenseList: good files', () => {
   });
 
   it('recognises XLSX by its bytes even with a .csv name', async () => {
-    const bytes = await licensesXlsx([['uuid', 'authkey'], [U1, K1]]);
+    const bytes = await licensesXlsx([
+      ['uuid', 'authkey'],
+      [U1, K1],
+    ]);
     const parse = await parseLicenseList(bytes, 'download.csv', xlsx);
     expect(parse.format).toBe('xlsx');
     expect(rowsOf(parse)).toEqual([{ line: 2, uuid: U1, authkey: K1 }]);
@@ -133,7 +141,15 @@ describe('parseLicenseList: bad files name every bad row', () => {
       { line: 3, code: 'KNOWN_UUID' },
       { line: 4, code: 'BAD_UUID' },
     ]);
-    expect(findKnownUuids([{ line: 7, uuid: U1 }, { line: 8, uuid: U2 }], known)).toEqual([expect.objectContaining({ line: 8, code: 'KNOWN_UUID' })]);
+    expect(
+      findKnownUuids(
+        [
+          { line: 7, uuid: U1 },
+          { line: 8, uuid: U2 },
+        ],
+        known,
+      ),
+    ).toEqual([expect.objectContaining({ line: 8, code: 'KNOWN_UUID' })]);
   });
 
   it('refuses a file without a uuid or authkey column, listing what it found', async () => {
@@ -146,40 +162,69 @@ describe('parseLicenseList: bad files name every bad row', () => {
   });
 
   it('refuses two columns that both mean authkey', async () => {
-    expect(errorsOf(await parseLicenseList(enc(`uuid,key,authkey\n${U1},${K1},${K1}\n`), 'x.csv'))).toEqual([{ line: 1, code: 'DUPLICATE_COLUMN' }]);
+    expect(errorsOf(await parseLicenseList(enc(`uuid,key,authkey\n${U1},${K1},${K1}\n`), 'x.csv'))).toEqual([
+      { line: 1, code: 'DUPLICATE_COLUMN' },
+    ]);
   });
 
   it('refuses an empty file, a BOM-only file and a header without rows', async () => {
     expect(errorsOf(await parseLicenseList(new Uint8Array(), 'empty.csv'))).toEqual([{ line: 1, code: 'EMPTY_FILE' }]);
-    expect(errorsOf(await parseLicenseList(new Uint8Array([0xef, 0xbb, 0xbf, 0x0d, 0x0a]), 'bom.csv'))).toEqual([{ line: 1, code: 'EMPTY_FILE' }]);
+    expect(errorsOf(await parseLicenseList(new Uint8Array([0xef, 0xbb, 0xbf, 0x0d, 0x0a]), 'bom.csv'))).toEqual([
+      { line: 1, code: 'EMPTY_FILE' },
+    ]);
     expect(errorsOf(await parseLicenseList(enc('uuid,authkey\r\n'), 'header.csv'))).toEqual([{ line: 1, code: 'NO_ROWS' }]);
     expect(errorsOf(await parseLicenseList(await licensesXlsx([]), 'empty.xlsx', xlsx))).toEqual([{ line: 1, code: 'EMPTY_FILE' }]);
   });
 
   it('refuses text that is not UTF-8, an unclosed quote, a damaged XLSX and an old .xls', async () => {
-    expect(errorsOf(await parseLicenseList(new Uint8Array([0x75, 0x75, 0x69, 0x64, 0xff, 0xfe, 0x0a]), 'latin.csv'))).toEqual([{ line: 1, code: 'NOT_UTF8' }]);
-    expect(errorsOf(await parseLicenseList(enc(`uuid,authkey\n${U1},${K1}\n"${U2},${K2}\n`), 'q.csv'))).toEqual([{ line: 3, code: 'UNCLOSED_QUOTE' }]);
-    const book = await licensesXlsx([['uuid', 'authkey'], [U1, K1]]);
+    expect(errorsOf(await parseLicenseList(new Uint8Array([0x75, 0x75, 0x69, 0x64, 0xff, 0xfe, 0x0a]), 'latin.csv'))).toEqual([
+      { line: 1, code: 'NOT_UTF8' },
+    ]);
+    expect(errorsOf(await parseLicenseList(enc(`uuid,authkey\n${U1},${K1}\n"${U2},${K2}\n`), 'q.csv'))).toEqual([
+      { line: 3, code: 'UNCLOSED_QUOTE' },
+    ]);
+    const book = await licensesXlsx([
+      ['uuid', 'authkey'],
+      [U1, K1],
+    ]);
     expect(errorsOf(await parseLicenseList(book.slice(0, 200), 'cut.xlsx', xlsx))).toEqual([{ line: 1, code: 'UNREADABLE_FILE' }]);
-    expect(errorsOf(await parseLicenseList(new Uint8Array([0xd0, 0xcf, 0x11, 0xe0, 1, 2]), 'old.xls'))).toEqual([{ line: 1, code: 'UNSUPPORTED_FORMAT' }]);
+    expect(errorsOf(await parseLicenseList(new Uint8Array([0xd0, 0xcf, 0x11, 0xe0, 1, 2]), 'old.xls'))).toEqual([
+      { line: 1, code: 'UNSUPPORTED_FORMAT' },
+    ]);
   });
 
   it('names bad rows of an XLSX by their sheet row numbers', async () => {
-    const bytes = await licensesXlsx([['uuid', 'authkey'], [U1, K1], [U2, 'short'], [U1, K2]]);
+    const bytes = await licensesXlsx([
+      ['uuid', 'authkey'],
+      [U1, K1],
+      [U2, 'short'],
+      [U1, K2],
+    ]);
     expect(errorsOf(await parseLicenseList(bytes, 'bad.xlsx', xlsx))).toEqual([
       { line: 3, code: 'BAD_AUTHKEY' },
       { line: 4, code: 'DUPLICATE_UUID' },
     ]);
   });
 
-  it('reads .xlsx only through the reader it is given: without one it asks for CSV; any reader\'s rows are validated alike', async () => {
-    const book = await licensesXlsx([['uuid', 'authkey'], [U1, K1]]);
+  it("reads .xlsx only through the reader it is given: without one it asks for CSV; any reader's rows are validated alike", async () => {
+    const book = await licensesXlsx([
+      ['uuid', 'authkey'],
+      [U1, K1],
+    ]);
     expect(errorsOf(await parseLicenseList(book, 'list.xlsx'))).toEqual([{ line: 1, code: 'UNSUPPORTED_FORMAT' }]);
-    const rows = [{ line: 3, cells: ['uuid', 'authkey'] }, { line: 4, cells: ['', ' '] }, { line: 7, cells: [U2, K2] }];
-    expect(rowsOf(await parseLicenseList(book, 'list.xlsx', { readXlsx: () => Promise.resolve(rows) }))).toEqual([{ line: 7, uuid: U2, authkey: K2 }]);
+    const rows = [
+      { line: 3, cells: ['uuid', 'authkey'] },
+      { line: 4, cells: ['', ' '] },
+      { line: 7, cells: [U2, K2] },
+    ];
+    expect(rowsOf(await parseLicenseList(book, 'list.xlsx', { readXlsx: () => Promise.resolve(rows) }))).toEqual([
+      { line: 7, uuid: U2, authkey: K2 },
+    ]);
   });
 
   it('describes errors as one plain line each', () => {
-    expect(describeLicenseListErrors([{ line: 4, code: 'BAD_UUID', reason: 'uuid is empty.' }])).toEqual(['line 4: uuid is empty. [BAD_UUID]']);
+    expect(describeLicenseListErrors([{ line: 4, code: 'BAD_UUID', reason: 'uuid is empty.' }])).toEqual([
+      'line 4: uuid is empty. [BAD_UUID]',
+    ]);
   });
 });

@@ -35,6 +35,7 @@ describe('readXlsxSheet', () => {
   it('reads a workbook with nothing in it as no rows, and refuses a workbook cut short at any length', async () => {
     expect(await readXlsxSheet(await workbook((book) => book.addWorksheet('Empty')))).toEqual([]);
     const whole = await workbook((book) => book.addWorksheet('S').addRow(['uuid', 'authkey']));
-    for (const length of [0, 30, 200, 1000, whole.length - 10]) await expect(readXlsxSheet(whole.slice(0, length)), `${length} bytes`).rejects.toThrow();
+    for (const length of [0, 30, 200, 1000, whole.length - 10])
+      await expect(readXlsxSheet(whole.slice(0, length)), `${length} bytes`).rejects.toThrow();
   });
 });

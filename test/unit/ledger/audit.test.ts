@@ -19,7 +19,13 @@ const db = () => f.vault.db;
 
 describe('audit chain', () => {
   it('verifies end to end when nobody touched it', () => {
-    expect(f.ledger.verifyAudit()).toEqual({ ok: true, entries: 14, headHash: expect.stringMatching(/^[0-9a-f]{64}$/), licenses: 10, clockWentBack: 0 });
+    expect(f.ledger.verifyAudit()).toEqual({
+      ok: true,
+      entries: 14,
+      headHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      licenses: 10,
+      clockWentBack: 0,
+    });
   });
 
   it('names a license whose row was set back to available outside the ledger (a burned license offered again)', () => {
@@ -28,7 +34,10 @@ describe('audit chain', () => {
     db().prepare("UPDATE licenses SET state = 'available' WHERE uuid = ?").run(burned);
     const result = f.ledger.verifyAudit();
     expect(result).toMatchObject({ ok: false, uuid: burned, brokenAt: last, entries: 14, licenses: 10 });
-    if (!result.ok) expect(result.reason).toBe(`license ${burned} is available in the vault but was left verified by audit entry ${last}: its row was changed outside the ledger. Do not burn from its group until a supervisor has checked the vault`);
+    if (!result.ok)
+      expect(result.reason).toBe(
+        `license ${burned} is available in the vault but was left verified by audit entry ${last}: its row was changed outside the ledger. Do not burn from its group until a supervisor has checked the vault`,
+      );
   });
 
   it('names a license with no audit entry of its own that is not available, and only the first of several', () => {
@@ -128,10 +137,13 @@ describe('hot queries use indexes', () => {
     expect(plan(ledgerQueries.spoiledToReport, 10)).toMatch(/l USING INDEX licenses_spoiled_unreported/);
     expect(plan(ledgerQueries.countsByState, 1)).toMatch(/SEARCH licenses USING COVERING INDEX licenses_by_group_state \(group_key=\?\)/);
     expect(plan(ledgerQueries.group, 'g')).toMatch(/USING INDEX sqlite_autoindex_credential_groups_1/);
-    for (const sql of Object.values(ledgerQueries)) expect(plan(sql, ...Array(sql.split('?').length - 1).fill(1))).not.toMatch(/SCAN (l|licenses)\b(?! USING)/);
+    for (const sql of Object.values(ledgerQueries))
+      expect(plan(sql, ...Array(sql.split('?').length - 1).fill(1))).not.toMatch(/SCAN (l|licenses)\b(?! USING)/);
     expect(plan('SELECT seq, hash FROM audit_head WHERE id = 1')).toMatch(/INTEGER PRIMARY KEY/);
     expect(plan('SELECT * FROM audit_log WHERE license_uuid = ? AND seq > ? ORDER BY seq LIMIT ?', 'u', 0, 1)).toMatch(/audit_by_license/);
     // The audit check reads each license once, in order, and finds its last entry by index.
-    expect(plan(disagreeingLicenseQuery)).toMatch(/^SCAN l \| SEARCH a USING INTEGER PRIMARY KEY \(rowid=\?\) LEFT-JOIN \| CORRELATED SCALAR SUBQUERY \d+ \| SEARCH x USING COVERING INDEX audit_by_license \(license_uuid=\?\)$/);
+    expect(plan(disagreeingLicenseQuery)).toMatch(
+      /^SCAN l \| SEARCH a USING INTEGER PRIMARY KEY \(rowid=\?\) LEFT-JOIN \| CORRELATED SCALAR SUBQUERY \d+ \| SEARCH x USING COVERING INDEX audit_by_license \(license_uuid=\?\)$/,
+    );
   });
 });

@@ -86,7 +86,16 @@ describe('ledger: the burn path', () => {
     ]);
     expect(auditCount()).toBe(before + 5);
     expect(JSON.stringify(entries)).not.toContain(r.authkey);
-    expect(f.ledger.burnRecords()).toEqual([expect.objectContaining({ uuid: r.uuid, result: 'verified', slot: 'slot-1', moduleMac: 'A0B0C0D0E0F0', moduleSerial: 'SN-0001', attempt: r.attempt })]);
+    expect(f.ledger.burnRecords()).toEqual([
+      expect.objectContaining({
+        uuid: r.uuid,
+        result: 'verified',
+        slot: 'slot-1',
+        moduleMac: 'A0B0C0D0E0F0',
+        moduleSerial: 'SN-0001',
+        attempt: r.attempt,
+      }),
+    ]);
     expect(f.ledger.verifyAudit()).toMatchObject({ ok: true });
   });
 
@@ -205,7 +214,9 @@ describe('ledger: every transition and every refusal', () => {
 
   it('puts a license whose sealed authkey was altered back to available and refuses with VAULT_TAMPERED', () => {
     const uuid = f.licenses[0]?.uuid as string;
-    f.vault.db.prepare("UPDATE licenses SET sealed_authkey = x'00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff' WHERE uuid = ?").run(uuid);
+    f.vault.db
+      .prepare("UPDATE licenses SET sealed_authkey = x'00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff' WHERE uuid = ?")
+      .run(uuid);
     let error: unknown;
     try {
       f.ledger.reserve(f.groupId, { slot: 's1' });
@@ -213,7 +224,11 @@ describe('ledger: every transition and every refusal', () => {
       error = e;
     }
     expect(error).toMatchObject({ code: 'VAULT_TAMPERED', details: { uuid, groupId: f.groupId } });
-    expect((error as Error).message).toMatch(new RegExp(`^The authkey of license ${uuid} fails its integrity check in the vault .* Nothing was sent; the license went back to its group`));
+    expect((error as Error).message).toMatch(
+      new RegExp(
+        `^The authkey of license ${uuid} fails its integrity check in the vault .* Nothing was sent; the license went back to its group`,
+      ),
+    );
     expect(f.ledger.license(uuid).state).toBe('available');
   });
 });
@@ -232,19 +247,25 @@ describe('ledger: recovery, suspects and spoiled licenses', () => {
     expect(f.ledger.license(written.uuid).state).toBe('suspect');
     expect(f.ledger.license(verified.uuid).state).toBe('verified');
     expect(f.ledger.license(suspect.uuid).state).toBe('suspect');
-    expect(f.vault.audit.entries({ uuid: written.uuid }).at(-1)).toMatchObject({ action: 'license.recover-suspect', from: 'written', to: 'suspect' });
+    expect(f.vault.audit.entries({ uuid: written.uuid }).at(-1)).toMatchObject({
+      action: 'license.recover-suspect',
+      from: 'written',
+      to: 'suspect',
+    });
     expect(f.ledger.recover()).toEqual({ released: [], suspected: [] });
     expect(f.ledger.verifyAudit().ok).toBe(true);
   });
 
-  it('settles a suspect on its own module: holds it -> verified, holds nothing -> released, another -> the supervisor\'s choice, another authkey -> void', () => {
+  it("settles a suspect on its own module: holds it -> verified, holds nothing -> released, another -> the supervisor's choice, another authkey -> void", () => {
     const a = licenseIn('suspect');
     const b = licenseIn('suspect');
     const c = licenseIn('suspect');
     const d = licenseIn('suspect');
     const confirmed = { confirmUnidentified: true } as const;
     expect(f.ledger.listSuspects().map((l) => l.uuid)).toEqual([a.uuid, b.uuid, c.uuid, d.uuid]);
-    expect(f.ledger.resolveSuspect(a.uuid, identity(a.uuid, a.authkey), { by: 'supervisor-1', moduleSerial: 'SN-9', ...confirmed })).toBe('verified');
+    expect(f.ledger.resolveSuspect(a.uuid, identity(a.uuid, a.authkey), { by: 'supervisor-1', moduleSerial: 'SN-9', ...confirmed })).toBe(
+      'verified',
+    );
     const other = f.licenses[19]?.uuid as string;
     expect(codeOf(() => f.ledger.resolveSuspect(b.uuid, identity(other), confirmed))).toBe('CHOICE_REQUIRED');
     expect(f.ledger.resolveSuspect(b.uuid, identity(other), { ...confirmed, otherLicense: 'void' })).toBe('void');
@@ -253,9 +274,21 @@ describe('ledger: recovery, suspects and spoiled licenses', () => {
     expect(f.ledger.resolveSuspect(d.uuid, identity(d.uuid, 'X'.repeat(32)), confirmed)).toBe('void');
     expect(f.ledger.license(a.uuid)).toMatchObject({ state: 'verified', moduleSerial: 'SN-9' });
     expect(f.ledger.license(c.uuid)).toMatchObject({ state: 'available', slot: null, attempt: null, moduleMac: null, moduleSerial: null });
-    expect(f.vault.audit.entries({ uuid: c.uuid }).at(-1)).toMatchObject({ action: 'license.resolve-released', from: 'suspect', to: 'available', detail: expect.objectContaining({ identifiedBy: 'supervisor', reason: 'its module was read back holding no license' }) });
-    expect(f.vault.audit.entries({ uuid: b.uuid }).at(-1)?.detail).toMatchObject({ reason: expect.stringContaining('the supervisor chose to void it') });
-    expect(f.ledger.burnRecords({ limit: 100 }).filter((x) => x.uuid === c.uuid).at(-1)).toMatchObject({ result: 'released' });
+    expect(f.vault.audit.entries({ uuid: c.uuid }).at(-1)).toMatchObject({
+      action: 'license.resolve-released',
+      from: 'suspect',
+      to: 'available',
+      detail: expect.objectContaining({ identifiedBy: 'supervisor', reason: 'its module was read back holding no license' }),
+    });
+    expect(f.vault.audit.entries({ uuid: b.uuid }).at(-1)?.detail).toMatchObject({
+      reason: expect.stringContaining('the supervisor chose to void it'),
+    });
+    expect(
+      f.ledger
+        .burnRecords({ limit: 100 })
+        .filter((x) => x.uuid === c.uuid)
+        .at(-1),
+    ).toMatchObject({ result: 'released' });
     expect(f.ledger.listSuspects()).toEqual([]);
     expect(f.ledger.listSuspects(f.groupId)).toEqual([]);
     // The released license is burned again later, by the next reservation in import order.
@@ -269,7 +302,7 @@ describe('ledger: recovery, suspects and spoiled licenses', () => {
     expect(f.ledger.spoiledToReport().map((l) => l.uuid)).toEqual([d.uuid]);
   });
 
-  it('settles a suspect only on the module of the burn: its MAC from sending, else its serial label, else a supervisor\'s word', async () => {
+  it("settles a suspect only on the module of the burn: its MAC from sending, else its serial label, else a supervisor's word", async () => {
     const byMac = f.ledger.reserve(f.groupId, { slot: 'slot-2' });
     await f.ledger.beforeWrite(byMac, { moduleSerial: null })({ uuid: null, authkey: null, mac: 'A0B0C0D0E0F0' });
     f.ledger.markSuspect(byMac.uuid, byMac.attempt, 'timeout');
@@ -308,24 +341,30 @@ describe('ledger: recovery, suspects and spoiled licenses', () => {
       message = (e as Error).message;
     }
     expect(message).toContain('is rejected');
-    expect(f.ledger.listRejected()).toEqual([expect.objectContaining({ uuid: r.uuid, state: 'rejected', reason: 'this module asks for the product PID and none was given' })]);
+    expect(f.ledger.listRejected()).toEqual([
+      expect.objectContaining({ uuid: r.uuid, state: 'rejected', reason: 'this module asks for the product PID and none was given' }),
+    ]);
     expect(f.ledger.listRejected('other-group')).toEqual([]);
     expect(f.vault.audit.entries({ uuid: r.uuid }).at(-1)).toMatchObject({ action: 'license.reject', from: 'reserved', to: 'rejected' });
     expect(f.ledger.burnRecords().at(-1)).toMatchObject({ uuid: r.uuid, result: 'rejected' });
     expect(f.ledger.verifyAudit()).toMatchObject({ ok: true });
   });
 
-  it('sets a group\'s PID, audited with who set it; refuses a PID that is not one', () => {
+  it("sets a group's PID, audited with who set it; refuses a PID that is not one", () => {
     f.ledger.setGroupPid(f.groupId, 'newpid01', { by: 'supervisor-1' });
     expect(f.vault.getGroup(f.groupId).pid).toBe('newpid01');
-    expect(f.vault.audit.entries().at(-1)).toMatchObject({ action: 'group.pid-set', groupId: f.groupId, detail: { from: 'p1', to: 'newpid01', by: 'supervisor-1' } });
+    expect(f.vault.audit.entries().at(-1)).toMatchObject({
+      action: 'group.pid-set',
+      groupId: f.groupId,
+      detail: { from: 'p1', to: 'newpid01', by: 'supervisor-1' },
+    });
     expect(codeOf(() => f.ledger.setGroupPid(f.groupId, 'has space'))).toBe('BAD_PID');
     expect(codeOf(() => f.ledger.setGroupPid('nope', 'p2'))).toBe('GROUP_NOT_FOUND');
     // Reservations carry the group's PID from now on.
     expect(f.ledger.reserve(f.groupId, { slot: 's1' }).pid).toBe('newpid01');
   });
 
-  it('counts a group\'s licenses so that they add up to its total, and failed attempts apart', () => {
+  it("counts a group's licenses so that they add up to its total, and failed attempts apart", () => {
     licenseIn('verified');
     licenseIn('reported');
     licenseIn('suspect');
@@ -335,15 +374,38 @@ describe('ledger: recovery, suspects and spoiled licenses', () => {
     licenseIn('reserved');
     licenseIn('available'); // one failed attempt
     const c = f.ledger.counts(f.groupId);
-    expect(c).toEqual({ total: 20, left: 15, available: 13, reserved: 1, burning: 1, burned: 2, reported: 1, suspect: 1, rejected: 1, void: 1, failedAttempts: 1 });
+    expect(c).toEqual({
+      total: 20,
+      left: 15,
+      available: 13,
+      reserved: 1,
+      burning: 1,
+      burned: 2,
+      reported: 1,
+      suspect: 1,
+      rejected: 1,
+      void: 1,
+      failedAttempts: 1,
+    });
     expect(c.left + c.burned + c.suspect + c.rejected + c.void).toBe(c.total);
     expect(f.ledger.counts(f.groupId, { since: f.vault.clock.now() + 60_000 }).failedAttempts).toBe(0);
   });
 });
 
 describe('ledger: driver outcomes', () => {
-  const ok = (uuid: string): BurnOutcome => ({ ok: true, exposure: 'verified', module: { uuid, authkey: null, mac: 'A0B0C0D0E0F1' }, durationMs: 5 });
-  const failed = (exposure: 'nothing-sent' | 'sent-outcome-unknown'): BurnOutcome => ({ ok: false, exposure, step: exposure === 'nothing-sent' ? 'check' : 'write', error: { code: exposure === 'nothing-sent' ? 'ALREADY_AUTHORIZED' : 'TIMEOUT', message: 'no answer' }, durationMs: 5 });
+  const ok = (uuid: string): BurnOutcome => ({
+    ok: true,
+    exposure: 'verified',
+    module: { uuid, authkey: null, mac: 'A0B0C0D0E0F1' },
+    durationMs: 5,
+  });
+  const failed = (exposure: 'nothing-sent' | 'sent-outcome-unknown'): BurnOutcome => ({
+    ok: false,
+    exposure,
+    step: exposure === 'nothing-sent' ? 'check' : 'write',
+    error: { code: exposure === 'nothing-sent' ? 'ALREADY_AUTHORIZED' : 'TIMEOUT', message: 'no answer' },
+    durationMs: 5,
+  });
 
   it('a verified burn goes sending -> written -> verified through the driver hooks', async () => {
     const r = f.ledger.reserve(f.groupId, { slot: 's1' });
@@ -372,7 +434,17 @@ describe('ledger: driver outcomes', () => {
 
   it('a license the module cannot take (INVALID_LICENSE, nothing sent) is rejected, not released: it never comes back first in line', () => {
     const a = f.ledger.reserve(f.groupId, { slot: 's1' });
-    const invalid: BurnOutcome = { ok: false, exposure: 'nothing-sent', step: 'check', error: { code: 'INVALID_LICENSE', message: 'This license cannot be burned over tuya-auc: the uuid must be exactly 16 plain characters (it has 20).', details: { rejection: 'uuid', uuidLength: 20 } }, durationMs: 1 };
+    const invalid: BurnOutcome = {
+      ok: false,
+      exposure: 'nothing-sent',
+      step: 'check',
+      error: {
+        code: 'INVALID_LICENSE',
+        message: 'This license cannot be burned over tuya-auc: the uuid must be exactly 16 plain characters (it has 20).',
+        details: { rejection: 'uuid', uuidLength: 20 },
+      },
+      durationMs: 1,
+    };
     expect(f.ledger.finishBurn(a, invalid)).toBe('rejected');
     // the driver's typed cause is kept with the reason
     expect(f.ledger.listRejected()).toEqual([expect.objectContaining({ uuid: a.uuid, cause: 'uuid', reason: invalid.error.message })]);

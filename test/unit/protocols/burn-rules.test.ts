@@ -15,8 +15,12 @@ describe('what a burn does with what the module holds', () => {
     expect(existingLicenseVerdict(held(null, null), license)).toBe('write');
     expect(existingLicenseVerdict(held(license.uuid, license.authkey), license)).toBe('holds-this');
     expect(existingLicenseVerdict(held(license.uuid, license.authkey), license, true)).toBe('holds-this');
-    expect(() => existingLicenseVerdict(held(license.uuid, 'x'.repeat(32)), license)).toThrow(expect.objectContaining({ code: 'ALREADY_AUTHORIZED', details: { uuid: license.uuid } }));
-    expect(() => existingLicenseVerdict(held('other00000000000', 'x'.repeat(32)), license)).toThrow(expect.objectContaining({ code: 'ALREADY_AUTHORIZED' }));
+    expect(() => existingLicenseVerdict(held(license.uuid, 'x'.repeat(32)), license)).toThrow(
+      expect.objectContaining({ code: 'ALREADY_AUTHORIZED', details: { uuid: license.uuid } }),
+    );
+    expect(() => existingLicenseVerdict(held('other00000000000', 'x'.repeat(32)), license)).toThrow(
+      expect.objectContaining({ code: 'ALREADY_AUTHORIZED' }),
+    );
     expect(existingLicenseVerdict(held('other00000000000', 'x'.repeat(32)), license, true)).toBe('write');
   });
 
@@ -30,7 +34,15 @@ describe('what a burn does with what the module holds', () => {
     it('a module that holds this very license is verified with it, journaled first, and nothing is written', async () => {
       const [host, wire] = MemoryTransport.pair('host', 'module');
       await host.open();
-      module = await VirtualModule.start({ id: 'm', path: 'module', protocol: 'tuya-auc', personality, transport: wire, timing: { zero: true }, flash: { uuid: license.uuid, authkey: license.authkey, mac: license.mac } });
+      module = await VirtualModule.start({
+        id: 'm',
+        path: 'module',
+        protocol: 'tuya-auc',
+        personality,
+        transport: wire,
+        timing: { zero: true },
+        flash: { uuid: license.uuid, authkey: license.authkey, mac: license.mac },
+      });
       const journaled: (string | null)[] = [];
       const outcome = await new TuyaAucDriver(host).burn(license, { beforeWrite: async (existing) => void journaled.push(existing.uuid) });
       expect(outcome).toMatchObject({ ok: true, exposure: 'verified', module: { uuid: license.uuid, authkey: license.authkey } });

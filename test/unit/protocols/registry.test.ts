@@ -18,6 +18,8 @@ describe('protocol registry', () => {
   it('knows the uuid lengths each protocol takes (tuyaopen-cli: any console generation) and refuses an unknown protocol by name', () => {
     expect(protocolDescriptor('tuya-auc').uuidLengths).toEqual([16]);
     expect(protocolDescriptor('tuyaopen-cli').uuidLengths).toEqual([16, 20]);
-    expect(() => protocolDescriptor('esp-at')).toThrow(expect.objectContaining({ code: 'UNKNOWN_PROTOCOL', message: expect.stringContaining('tuya-auc, tuyaopen-cli') }));
+    expect(() => protocolDescriptor('esp-at')).toThrow(
+      expect.objectContaining({ code: 'UNKNOWN_PROTOCOL', message: expect.stringContaining('tuya-auc, tuyaopen-cli') }),
+    );
   });
 });

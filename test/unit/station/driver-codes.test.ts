@@ -15,8 +15,12 @@ describe('driver failure codes reach the operator', () => {
   });
 
   it('say what happened and one thing to do', () => {
-    expect(failureMessage('MAC_UNREADABLE', 2)).toBe("The firmware of the module on slot 2 cannot read the module's Wi-Fi MAC address, so it refused the license. Place the next module.");
+    expect(failureMessage('MAC_UNREADABLE', 2)).toBe(
+      "The firmware of the module on slot 2 cannot read the module's Wi-Fi MAC address, so it refused the license. Place the next module.",
+    );
     expect(failureMessage('OTP_UNSUPPORTED', 2)).toMatch(/one-time memory .*\. Ask a supervisor/);
-    expect(failureMessage('DRIVER_INTERNAL', 3, { detail: 'x is undefined' })).toBe('The station hit an internal error while burning on slot 3 (x is undefined). Call a supervisor.');
+    expect(failureMessage('DRIVER_INTERNAL', 3, { detail: 'x is undefined' })).toBe(
+      'The station hit an internal error while burning on slot 3 (x is undefined). Call a supervisor.',
+    );
   });
 });

@@ -18,12 +18,29 @@ describe('slot messages and the UI view', () => {
   });
 
   it('gives one instruction per message, and says nothing twice', () => {
-    const codes = ['TIMEOUT', 'CHECKSUM', 'REFUSED', 'ALREADY_AUTHORIZED', 'VERIFY_MISMATCH', 'DISCONNECTED', 'INVALID_LICENSE', 'MAC_UNREADABLE', 'OTP_UNSUPPORTED', 'DRIVER_INTERNAL', 'INTERNAL'] as const;
+    const codes = [
+      'TIMEOUT',
+      'CHECKSUM',
+      'REFUSED',
+      'ALREADY_AUTHORIZED',
+      'VERIFY_MISMATCH',
+      'DISCONNECTED',
+      'INVALID_LICENSE',
+      'MAC_UNREADABLE',
+      'OTP_UNSUPPORTED',
+      'DRIVER_INTERNAL',
+      'INTERNAL',
+    ] as const;
     for (const code of codes) {
       for (const license of ['released', 'suspect', 'none'] as const) {
         const text = failureMessage(code, 1, { license, uuid: 'u1', heldUuid: 'u0' });
-        const instructions = text.match(/\b(press Retry|Put (it|the module) aside|Place the next module|Ask a supervisor|Call a supervisor|call a supervisor)\b/gi) ?? [];
-        expect(instructions.length, `${code}/${license}: ${text}`).toBeLessThanOrEqual(code === 'INTERNAL' && license !== 'suspect' ? 2 : 1);
+        const instructions =
+          text.match(
+            /\b(press Retry|Put (it|the module) aside|Place the next module|Ask a supervisor|Call a supervisor|call a supervisor)\b/gi,
+          ) ?? [];
+        expect(instructions.length, `${code}/${license}: ${text}`).toBeLessThanOrEqual(
+          code === 'INTERNAL' && license !== 'suspect' ? 2 : 1,
+        );
         expect(text, `${code}/${license}`).not.toMatch(/\(or /);
         const sentences = text.split(/(?<=\.) /);
         expect(new Set(sentences).size, text).toBe(sentences.length);
@@ -33,9 +50,15 @@ describe('slot messages and the UI view', () => {
 
   it('stops on licenses refused for one cause with that cause for the whole group, one instruction each', () => {
     const context = { slot: 2, group: 'Plugs EU', count: 3, uuidLength: 20, detail: 'The module says no.' };
-    expect(rejectionStop('pid-missing', context)).toBe("Group Plugs EU has no PID but these modules ask for one: a supervisor can set the group's PID.");
-    expect(rejectionStop('uuid', context)).toBe('The licenses of group Plugs EU have 20-character uuids, which the modules on slot 2 cannot take: pick a group made for these modules.');
-    expect(rejectionStop(null, context)).toBe('The modules on slot 2 refused 3 licenses of group Plugs EU in a row (the module says no): pick another group.');
+    expect(rejectionStop('pid-missing', context)).toBe(
+      "Group Plugs EU has no PID but these modules ask for one: a supervisor can set the group's PID.",
+    );
+    expect(rejectionStop('uuid', context)).toBe(
+      'The licenses of group Plugs EU have 20-character uuids, which the modules on slot 2 cannot take: pick a group made for these modules.',
+    );
+    expect(rejectionStop(null, context)).toBe(
+      'The modules on slot 2 refused 3 licenses of group Plugs EU in a row (the module says no): pick another group.',
+    );
     const texts = [...licenseRejections, null].map((r) => rejectionStop(r, context));
     expect(new Set(texts).size).toBe(texts.length);
     for (const text of texts) expect(text.match(/: (a supervisor can|pick)/g), text).toHaveLength(1);
@@ -55,7 +78,9 @@ describe('slot messages and the UI view', () => {
       'Group Plug EU is blocked: a product change is under review on the hub. Pick another group or ask a supervisor.',
     );
     // an acronym or a reason typed in lower case stays as it was
-    expect(failureMessage('GROUP_BLOCKED', 4, { group: 'Plug EU', detail: 'QA hold' })).toBe('Group Plug EU is blocked: QA hold. Pick another group or ask a supervisor.');
+    expect(failureMessage('GROUP_BLOCKED', 4, { group: 'Plug EU', detail: 'QA hold' })).toBe(
+      'Group Plug EU is blocked: QA hold. Pick another group or ask a supervisor.',
+    );
     expect(failureMessage('GROUP_BLOCKED', 4)).toBe('The group of slot 4 is blocked. Pick another group or ask a supervisor.');
   });
 
@@ -63,13 +88,29 @@ describe('slot messages and the UI view', () => {
     expect(failureMessage('PORT_ERROR', 2, { detail: 'Port /dev/ttyUSB1 does not exist. Check that the programmer is plugged in.' })).toBe(
       'The port of slot 2 cannot be opened: port /dev/ttyUSB1 does not exist. Check that the programmer is plugged in. The slot keeps trying.',
     );
-    expect(failureMessage('PORT_ERROR', 2)).toBe('The port of slot 2 cannot be opened: check that the programmer is plugged in; the slot keeps trying.');
+    expect(failureMessage('PORT_ERROR', 2)).toBe(
+      'The port of slot 2 cannot be opened: check that the programmer is plugged in; the slot keeps trying.',
+    );
   });
 
   it('maps a slot snapshot onto the contract the renderer validates', () => {
     const snap: SlotSnapshot = {
-      slotId: 'slot-1', number: 1, port: '/dev/ttyUSB0', programmer: null, programmerMissing: false, protocol: 'tuya-auc', groupId: 'g1', connected: true, running: true,
-      phase: 'waiting-for-module', step: null, progress: 0, portProblem: null, stopReason: null, pendingSerial: null, burned: 2,
+      slotId: 'slot-1',
+      number: 1,
+      port: '/dev/ttyUSB0',
+      programmer: null,
+      programmerMissing: false,
+      protocol: 'tuya-auc',
+      groupId: 'g1',
+      connected: true,
+      running: true,
+      phase: 'waiting-for-module',
+      step: null,
+      progress: 0,
+      portProblem: null,
+      stopReason: null,
+      pendingSerial: null,
+      burned: 2,
       lastResult: { ok: false, code: 'TIMEOUT', message: 'm', step: 'write', uuid: 'abcdefghij012345', license: 'suspect', at: 0 },
     };
     const api = slotStateSchema.parse(toApiSlotState(snap));
@@ -79,19 +120,42 @@ describe('slot messages and the UI view', () => {
 
   it('carries why a slot stopped and its port problem beside the last burn, GROUP_BLOCKED under its own code', () => {
     const snap: SlotSnapshot = {
-      slotId: 'slot-2', number: 2, port: '/dev/ttyUSB1', programmer: '1a86:7523:A1', programmerMissing: true, protocol: 'tuya-auc', groupId: 'g1', connected: false, running: false,
-      phase: 'stopped', step: null, progress: 0, pendingSerial: null, burned: 0,
+      slotId: 'slot-2',
+      number: 2,
+      port: '/dev/ttyUSB1',
+      programmer: '1a86:7523:A1',
+      programmerMissing: true,
+      protocol: 'tuya-auc',
+      groupId: 'g1',
+      connected: false,
+      running: false,
+      phase: 'stopped',
+      step: null,
+      progress: 0,
+      pendingSerial: null,
+      burned: 0,
       lastResult: { ok: false, code: 'DISCONNECTED', message: 'm', step: 'write', uuid: 'abcdefghij012345', license: 'suspect', at: 0 },
       stopReason: { code: 'GROUP_BLOCKED', message: 'Group Plug EU is blocked: QA hold. Pick another group or ask a supervisor.' },
-      portProblem: 'The port of slot 2 cannot be opened: port /dev/ttyUSB1 does not exist. Check that the programmer is plugged in. The slot keeps trying.',
+      portProblem:
+        'The port of slot 2 cannot be opened: port /dev/ttyUSB1 does not exist. Check that the programmer is plugged in. The slot keeps trying.',
     };
     const api = slotStateSchema.parse(toApiSlotState(snap));
     expect(api.stopReason).toEqual({ code: 'GROUP_BLOCKED', message: snap.stopReason!.message });
     expect(api.portProblem).toBe(snap.portProblem);
     expect(api.lastResult).toMatchObject({ ok: false, code: 'DISCONNECTED', suspect: true });
     expect(api.phase).toBe('failed');
-    const blockedResult = { ok: false as const, code: 'GROUP_BLOCKED' as const, message: 'm', step: null, uuid: null, license: 'none' as const, at: 0 };
-    expect(slotStateSchema.parse(toApiSlotState({ ...snap, lastResult: blockedResult })).lastResult).toMatchObject({ code: 'GROUP_BLOCKED' });
+    const blockedResult = {
+      ok: false as const,
+      code: 'GROUP_BLOCKED' as const,
+      message: 'm',
+      step: null,
+      uuid: null,
+      license: 'none' as const,
+      at: 0,
+    };
+    expect(slotStateSchema.parse(toApiSlotState({ ...snap, lastResult: blockedResult })).lastResult).toMatchObject({
+      code: 'GROUP_BLOCKED',
+    });
     expect(toApiSlotState({ ...snap, stopReason: null, portProblem: null })).toMatchObject({ stopReason: null, portProblem: null });
   });
 });

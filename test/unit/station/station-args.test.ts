@@ -12,7 +12,18 @@ const bad = (argv: string[]) => {
 
 describe('station command arguments', () => {
   it('parses run with repeated slots and a count', () => {
-    const args = parseStationArgs(['run', '--vault', 'v.db', '--slot', 'port=/dev/ttyUSB0,protocol=tuya-auc,group=g1', '--slot', 'port=/dev/ttyUSB1,protocol=tuyaopen-cli,group=Plugs EU,baud=921600', '--count', '50', '--json']);
+    const args = parseStationArgs([
+      'run',
+      '--vault',
+      'v.db',
+      '--slot',
+      'port=/dev/ttyUSB0,protocol=tuya-auc,group=g1',
+      '--slot',
+      'port=/dev/ttyUSB1,protocol=tuyaopen-cli,group=Plugs EU,baud=921600',
+      '--count',
+      '50',
+      '--json',
+    ]);
     expect(args).toEqual({
       vault: 'v.db',
       passphraseFile: undefined,
@@ -35,10 +46,17 @@ describe('station command arguments', () => {
   it('names what is wrong in a slot', () => {
     expect(() => parseSlotSpec('port=/dev/x,protocol=xmodem,group=g')).toThrow(/protocol must be tuya-auc or tuyaopen-cli/);
     expect(() => parseSlotSpec('protocol=tuya-auc,group=g')).toThrow(/names no port \(port=\/dev\/ttyUSB0\) or programmer/);
-    expect(parseSlotSpec('programmer=10c4:ea60:JIG-A,protocol=tuya-auc,group=g,reset=on')).toEqual({ programmer: '10c4:ea60:JIG-A', reset: true, protocol: 'tuya-auc', group: 'g' });
+    expect(parseSlotSpec('programmer=10c4:ea60:JIG-A,protocol=tuya-auc,group=g,reset=on')).toEqual({
+      programmer: '10c4:ea60:JIG-A',
+      reset: true,
+      protocol: 'tuya-auc',
+      group: 'g',
+    });
     expect(() => parseSlotSpec('programmer=10c4:ea60:A,port=/dev/x,protocol=tuya-auc,group=g')).toThrow(/either port or programmer/);
     expect(() => parseSlotSpec('port=/dev/x,protocol=tuya-auc,group=g,reset=on')).toThrow(/reset=on needs programmer/);
-    expect(() => parseStationArgs(['run', '--slot', 'programmer=k1,protocol=tuya-auc,group=g', '--slot', 'programmer=k1,protocol=tuya-auc,group=h'])).toThrow(/Programmer k1 is given to two slots/);
+    expect(() =>
+      parseStationArgs(['run', '--slot', 'programmer=k1,protocol=tuya-auc,group=g', '--slot', 'programmer=k1,protocol=tuya-auc,group=h']),
+    ).toThrow(/Programmer k1 is given to two slots/);
     expect(() => parseSlotSpec('port=/dev/x,protocol=tuya-auc')).toThrow(/names no group/);
     expect(() => parseSlotSpec('port=/dev/x,protocol=tuya-auc,group=g,speed=3')).toThrow(/unknown key "speed"/);
     expect(() => parseSlotSpec('port=/dev/x,protocol=tuya-auc,group=g,baud=fast')).toThrow(/baud must be a whole number/);

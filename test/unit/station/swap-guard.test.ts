@@ -18,42 +18,126 @@ function feed(guard: SwapGuard, probes: [number, JigProbe][], removalMs = 400): 
 
 describe('swap guard', () => {
   it('fresh: burns the first module that answers', () => {
-    expect(feed(freshGuard(), [[0, absent], [10, holding(null)]])).toEqual([false, true]);
+    expect(
+      feed(freshGuard(), [
+        [0, absent],
+        [10, holding(null)],
+      ]),
+    ).toEqual([false, true]);
   });
 
   it('holds: never burns the module that holds the license just burned, even after it was taken out and put back', () => {
-    expect(feed(holdsGuard('u1'), [[0, holding('u1')], [100, absent], [1000, absent], [1100, holding('u1')], [1200, holding('u1')]])).toEqual([false, false, false, false, false]);
+    expect(
+      feed(holdsGuard('u1'), [
+        [0, holding('u1')],
+        [100, absent],
+        [1000, absent],
+        [1100, holding('u1')],
+        [1200, holding('u1')],
+      ]),
+    ).toEqual([false, false, false, false, false]);
   });
 
   it('holds: burns a blank module or one with another license at once, without seeing the jig empty', () => {
-    expect(feed(holdsGuard('u1'), [[0, holding('u1')], [10, holding(null)]])).toEqual([false, true]);
+    expect(
+      feed(holdsGuard('u1'), [
+        [0, holding('u1')],
+        [10, holding(null)],
+      ]),
+    ).toEqual([false, true]);
     expect(feed(holdsGuard('u1'), [[0, holding('u2')]])).toEqual([true]);
   });
 
   it('holds: an unreadable module is burned only after the jig was seen empty long enough', () => {
-    expect(feed(holdsGuard('u1'), [[0, unreadable], [50, unreadable]])).toEqual([false, false]);
-    expect(feed(holdsGuard('u1'), [[0, absent], [100, absent], [150, unreadable]])).toEqual([false, false, false]);
-    expect(feed(holdsGuard('u1'), [[0, absent], [500, absent], [550, unreadable]])).toEqual([false, false, true]);
+    expect(
+      feed(holdsGuard('u1'), [
+        [0, unreadable],
+        [50, unreadable],
+      ]),
+    ).toEqual([false, false]);
+    expect(
+      feed(holdsGuard('u1'), [
+        [0, absent],
+        [100, absent],
+        [150, unreadable],
+      ]),
+    ).toEqual([false, false, false]);
+    expect(
+      feed(holdsGuard('u1'), [
+        [0, absent],
+        [500, absent],
+        [550, unreadable],
+      ]),
+    ).toEqual([false, false, true]);
   });
 
   it('holds: the old module seen again cancels an earlier removal', () => {
-    expect(feed(holdsGuard('u1'), [[0, absent], [500, absent], [550, holding('u1')], [600, unreadable]])).toEqual([false, false, false, false]);
+    expect(
+      feed(holdsGuard('u1'), [
+        [0, absent],
+        [500, absent],
+        [550, holding('u1')],
+        [600, unreadable],
+      ]),
+    ).toEqual([false, false, false, false]);
   });
 
   it('removal: after a failure waits for the jig to stay empty for removalMs, then burns the next module', () => {
-    expect(feed(removalGuard(), [[0, holding(null)], [100, holding(null)]])).toEqual([false, false]);
-    expect(feed(removalGuard(), [[0, absent], [399, absent], [400, holding(null)]])).toEqual([false, false, false]);
-    expect(feed(removalGuard(), [[0, absent], [400, absent], [450, holding(null)]])).toEqual([false, false, true]);
+    expect(
+      feed(removalGuard(), [
+        [0, holding(null)],
+        [100, holding(null)],
+      ]),
+    ).toEqual([false, false]);
+    expect(
+      feed(removalGuard(), [
+        [0, absent],
+        [399, absent],
+        [400, holding(null)],
+      ]),
+    ).toEqual([false, false, false]);
+    expect(
+      feed(removalGuard(), [
+        [0, absent],
+        [400, absent],
+        [450, holding(null)],
+      ]),
+    ).toEqual([false, false, true]);
   });
 
   it('removal: one look left unanswered for its whole wait counts its silence, so a swap in 200 ms is seen', () => {
     // The failed module is taken out at 0 and the next one is in at 200: the look sent at 20 waits 250 ms unanswered.
-    expect(feed(removalGuard(), [[270, { present: false, silentMs: 250 }], [275, holding(null)]], 200)).toEqual([false, true]);
+    expect(
+      feed(
+        removalGuard(),
+        [
+          [270, { present: false, silentMs: 250 }],
+          [275, holding(null)],
+        ],
+        200,
+      ),
+    ).toEqual([false, true]);
     // A look that failed at once (a port error) is no silence.
-    expect(feed(removalGuard(), [[270, { present: false, silentMs: 1 }], [275, holding(null)]], 200)).toEqual([false, false]);
+    expect(
+      feed(
+        removalGuard(),
+        [
+          [270, { present: false, silentMs: 1 }],
+          [275, holding(null)],
+        ],
+        200,
+      ),
+    ).toEqual([false, false]);
   });
 
   it('removal: a short gap (a missed answer) is not a removal', () => {
-    expect(feed(removalGuard(), [[0, absent], [100, holding(null)], [200, absent], [450, holding(null)]])).toEqual([false, false, false, false]);
+    expect(
+      feed(removalGuard(), [
+        [0, absent],
+        [100, holding(null)],
+        [200, absent],
+        [450, holding(null)],
+      ]),
+    ).toEqual([false, false, false, false]);
   });
 });

@@ -43,15 +43,52 @@ describe('outbox rows as hub push items', () => {
     expect(hubMac(null)).toBeUndefined();
   });
   it('builds a burn with its time and key, and a spoiled item with a bounded reason', () => {
-    expect(toPushItem({ ...base, idemKey: 'burn-abcdefghijklmnop', kind: 'burn', uuid: 'abcdefghijklmnop', payload: { at: 0, mac: '11:22:33:44:55:66' } }))
-      .toEqual({ kind: 'burn', key: 'burn-abcdefghijklmnop', uuid: 'abcdefghijklmnop', burnedAt: '1970-01-01T00:00:00.000Z', mac: '112233445566' });
-    const spoiled = toPushItem({ ...base, idemKey: 'spoiled-abcdefghijklmnop', kind: 'spoiled', uuid: 'abcdefghijklmnop', payload: { at: 0, reason: 'x'.repeat(500) } });
+    expect(
+      toPushItem({
+        ...base,
+        idemKey: 'burn-abcdefghijklmnop',
+        kind: 'burn',
+        uuid: 'abcdefghijklmnop',
+        payload: { at: 0, mac: '11:22:33:44:55:66' },
+      }),
+    ).toEqual({
+      kind: 'burn',
+      key: 'burn-abcdefghijklmnop',
+      uuid: 'abcdefghijklmnop',
+      burnedAt: '1970-01-01T00:00:00.000Z',
+      mac: '112233445566',
+    });
+    const spoiled = toPushItem({
+      ...base,
+      idemKey: 'spoiled-abcdefghijklmnop',
+      kind: 'spoiled',
+      uuid: 'abcdefghijklmnop',
+      payload: { at: 0, reason: 'x'.repeat(500) },
+    });
     expect(spoiled).toMatchObject({ kind: 'spoiled', reason: 'x'.repeat(200) });
   });
   it('builds a rejected item with its reason and a set_pid item that the hub schema accepts', () => {
-    const rejected = toPushItem({ ...base, idemKey: 'rejected-abcdefghijklmnop', kind: 'rejected', uuid: 'abcdefghijklmnop', payload: { at: 0, reason: 'no PID' } });
-    expect(pushItemSchema.parse(rejected)).toEqual({ kind: 'rejected', key: 'rejected-abcdefghijklmnop', uuid: 'abcdefghijklmnop', at: '1970-01-01T00:00:00.000Z', reason: 'no PID' });
-    const pid = toPushItem({ ...base, idemKey: 'pid-g1-7', kind: 'set_pid', uuid: null, payload: { credentialId: '3f2a1c9e-8b7d-4e6f-9a0b-1c2d3e4f5a6b', pid: 'plug0001', at: 0 } });
+    const rejected = toPushItem({
+      ...base,
+      idemKey: 'rejected-abcdefghijklmnop',
+      kind: 'rejected',
+      uuid: 'abcdefghijklmnop',
+      payload: { at: 0, reason: 'no PID' },
+    });
+    expect(pushItemSchema.parse(rejected)).toEqual({
+      kind: 'rejected',
+      key: 'rejected-abcdefghijklmnop',
+      uuid: 'abcdefghijklmnop',
+      at: '1970-01-01T00:00:00.000Z',
+      reason: 'no PID',
+    });
+    const pid = toPushItem({
+      ...base,
+      idemKey: 'pid-g1-7',
+      kind: 'set_pid',
+      uuid: null,
+      payload: { credentialId: '3f2a1c9e-8b7d-4e6f-9a0b-1c2d3e4f5a6b', pid: 'plug0001', at: 0 },
+    });
     expect(pushItemSchema.parse(pid)).toMatchObject({ kind: 'set_pid', pid: 'plug0001' });
   });
 });

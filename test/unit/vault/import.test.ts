@@ -30,7 +30,11 @@ describe('importing license lists into the vault', () => {
     expect(report.imported).toBe(300);
     const group = vault.getGroup(report.groupId);
     expect(group).toMatchObject({ name: 'list-A.csv', source: 'list-A.csv', licenseCount: 300, state: 'active' });
-    const rows = vault.db.prepare<[string], { uuid: string; sealed_authkey: Buffer; mac: string; state: string }>('SELECT uuid, sealed_authkey, mac, state FROM licenses WHERE group_key = (SELECT key FROM credential_groups WHERE id = ?) ORDER BY id').all(report.groupId);
+    const rows = vault.db
+      .prepare<[string], { uuid: string; sealed_authkey: Buffer; mac: string; state: string }>(
+        'SELECT uuid, sealed_authkey, mac, state FROM licenses WHERE group_key = (SELECT key FROM credential_groups WHERE id = ?) ORDER BY id',
+      )
+      .all(report.groupId);
     expect(rows.map((r) => r.uuid)).toEqual(licenses.map((l) => l.uuid));
     expect(rows.every((r) => r.state === 'available')).toBe(true);
     expect(rows[5]?.mac).toBe(licenses[5]?.mac);
@@ -92,8 +96,12 @@ describe('importing license lists into the vault', () => {
 
   it('refuses empty files, files without rows and files with missing columns, importing nothing', async () => {
     expect(refused(await vault.importLicenseList(new Uint8Array(), 'empty.csv'))).toEqual([{ line: 1, code: 'EMPTY_FILE' }]);
-    expect(refused(await vault.importLicenseList(new TextEncoder().encode('uuid,authkey\n'), 'header.csv'))).toEqual([{ line: 1, code: 'NO_ROWS' }]);
-    expect(refused(await vault.importLicenseList(new TextEncoder().encode('uuid\nabcdefghij0123456789\n'), 'cols.csv'))).toEqual([{ line: 1, code: 'MISSING_COLUMN' }]);
+    expect(refused(await vault.importLicenseList(new TextEncoder().encode('uuid,authkey\n'), 'header.csv'))).toEqual([
+      { line: 1, code: 'NO_ROWS' },
+    ]);
+    expect(refused(await vault.importLicenseList(new TextEncoder().encode('uuid\nabcdefghij0123456789\n'), 'cols.csv'))).toEqual([
+      { line: 1, code: 'MISSING_COLUMN' },
+    ]);
     expect(licenseCount() + groupCount()).toBe(0);
   });
 
@@ -101,7 +109,14 @@ describe('importing license lists into the vault', () => {
     const seen: ImportProgress[] = [];
     const report = await vault.importLicenseList(licensesCsv(fakeLicenses(12_000)), 'small.csv', { onProgress: (p) => seen.push(p) });
     expect(report.ok).toBe(true);
-    expect(seen.map((p) => `${p.phase}:${p.done}`)).toEqual(['parse:0', 'seal:5000', 'seal:10000', 'seal:12000', 'write:10000', 'done:12000']);
+    expect(seen.map((p) => `${p.phase}:${p.done}`)).toEqual([
+      'parse:0',
+      'seal:5000',
+      'seal:10000',
+      'seal:12000',
+      'write:10000',
+      'done:12000',
+    ]);
   });
 
   it('seals a big file on two threads while writing, and every sealed authkey (whichever thread sealed it) opens with the vault key', async () => {
@@ -110,7 +125,9 @@ describe('importing license lists into the vault', () => {
     const report = await vault.importLicenseList(licensesCsv(licenses, { withMac: true }), 'big.csv', { onProgress: (p) => seen.push(p) });
     if (!report.ok) throw new Error('refused');
     expect(seen.map((p) => `${p.phase}:${p.done}`)).toEqual(['parse:0', 'write:10000', 'write:20000', 'write:30000', 'done:30000']);
-    const rows = vault.db.prepare<[], { uuid: string; sealed_authkey: Buffer }>('SELECT uuid, sealed_authkey FROM licenses ORDER BY id').all();
+    const rows = vault.db
+      .prepare<[], { uuid: string; sealed_authkey: Buffer }>('SELECT uuid, sealed_authkey FROM licenses ORDER BY id')
+      .all();
     expect(rows).toHaveLength(30_000);
     const nonces = new Set<string>();
     const wrong: number[] = [];
@@ -122,7 +139,9 @@ describe('importing license lists into the vault', () => {
     expect(wrong).toEqual([]);
     expect(nonces.size).toBe(30_000);
     // Bound to its uuid like any sealed authkey.
-    expect(() => vault.openAuthkey(rows[1]?.uuid as string, rows[0]?.sealed_authkey as Buffer)).toThrow(expect.objectContaining({ code: 'VAULT_TAMPERED' }));
+    expect(() => vault.openAuthkey(rows[1]?.uuid as string, rows[0]?.sealed_authkey as Buffer)).toThrow(
+      expect.objectContaining({ code: 'VAULT_TAMPERED' }),
+    );
   });
 
   it('seals 16- and 20-character uuids of one big list with the right associated data', async () => {
@@ -131,8 +150,12 @@ describe('importing license lists into the vault', () => {
     const licenses = short.flatMap((l, i) => (i % 3 === 0 ? [l, long[i] as typeof l] : [l])).concat(long.filter((_, i) => i % 3 !== 0));
     const report = await vault.importRows(licenses);
     if (!report.ok) throw new Error('refused');
-    const rows = vault.db.prepare<[], { uuid: string; sealed_authkey: Buffer }>('SELECT uuid, sealed_authkey FROM licenses ORDER BY id').all();
-    const wrong = rows.filter((row, i) => row.uuid !== licenses[i]?.uuid || vault.openAuthkey(row.uuid, row.sealed_authkey) !== licenses[i]?.authkey);
+    const rows = vault.db
+      .prepare<[], { uuid: string; sealed_authkey: Buffer }>('SELECT uuid, sealed_authkey FROM licenses ORDER BY id')
+      .all();
+    const wrong = rows.filter(
+      (row, i) => row.uuid !== licenses[i]?.uuid || vault.openAuthkey(row.uuid, row.sealed_authkey) !== licenses[i]?.authkey,
+    );
     expect(wrong).toEqual([]);
     expect(new Set(rows.map((r) => r.uuid.length))).toEqual(new Set([16, 20]));
   });

@@ -16,9 +16,10 @@ let cleanup: () => void;
 beforeEach(() => ({ dir, cleanup } = tempDir()));
 afterEach(() => cleanup());
 
-const open = (): SettingsStore<StationSettings> => fileSettings<StationSettings>({ path: join(dir, 'config', 'settings.json'), defaults: { language: 'en', slots: [] } });
+const open = (): SettingsStore<StationSettings> =>
+  fileSettings<StationSettings>({ path: join(dir, 'config', 'settings.json'), defaults: { language: 'en', slots: [] } });
 
-describe('settings on conf (electron-store\'s store, outside Electron too)', () => {
+describe("settings on conf (electron-store's store, outside Electron too)", () => {
   it('starts from the defaults and persists set values across instances', () => {
     const s = open();
     expect(s.get('language')).toBe('en');
@@ -74,7 +75,9 @@ describe('settings on conf (electron-store\'s store, outside Electron too)', () 
       expect(() => s.set(key, 'x')).toThrow(expect.objectContaining({ code: 'SETTING_IS_SECRET' }));
     }
     expect(() => s.set({ token: 'x' } as never)).toThrow(expect.objectContaining({ code: 'SETTING_IS_SECRET' }));
-    expect(() => { s.store = { language: 'en', slots: [], secret: 'x' }; }).toThrow(expect.objectContaining({ code: 'SETTING_IS_SECRET' }));
+    expect(() => {
+      s.store = { language: 'en', slots: [], secret: 'x' };
+    }).toThrow(expect.objectContaining({ code: 'SETTING_IS_SECRET' }));
     expect(open().store).toEqual({ language: 'en', slots: [] });
     s.set('shipping', 'ok'); // "pin" inside a word is fine
     expect(open().get('shipping')).toBe('ok');

@@ -15,13 +15,14 @@ describe('passphrase guessing', () => {
     const clock = { now: () => now };
     const path = join(dir, 'station.vault');
     (await Vault.create({ path, wrapper: passphrase(), clock })).close();
-    const attempt = (text: string) => Vault.open({ path, wrapper: passphrase(text), clock }).then(
-      (v) => {
-        v.close();
-        return 'opened';
-      },
-      (e: { code: string; message: string }) => e,
-    );
+    const attempt = (text: string) =>
+      Vault.open({ path, wrapper: passphrase(text), clock }).then(
+        (v) => {
+          v.close();
+          return 'opened';
+        },
+        (e: { code: string; message: string }) => e,
+      );
     // Three wrong tries in a row cost nothing more than the key derivation.
     for (let i = 0; i < 3; i++) expect(await attempt('wrong guess 1234')).toMatchObject({ code: 'WRONG_PASSPHRASE' });
     // The fourth, at once: refused before any key derivation, even with the right passphrase.
@@ -29,10 +30,16 @@ describe('passphrase guessing', () => {
     expect(refused).toMatchObject({ code: 'UNLOCK_BACKOFF', message: '3 wrong passphrases in a row: wait 1 s, then try again.' });
     now += 1000;
     expect(await attempt('wrong guess 1234')).toMatchObject({ code: 'WRONG_PASSPHRASE' });
-    expect(await attempt('wrong guess 1234')).toMatchObject({ code: 'UNLOCK_BACKOFF', message: '4 wrong passphrases in a row: wait 2 s, then try again.' });
+    expect(await attempt('wrong guess 1234')).toMatchObject({
+      code: 'UNLOCK_BACKOFF',
+      message: '4 wrong passphrases in a row: wait 2 s, then try again.',
+    });
     now += 2000;
     expect(await attempt('wrong guess 1234')).toMatchObject({ code: 'WRONG_PASSPHRASE' });
-    expect(await attempt('correct horse battery')).toMatchObject({ code: 'UNLOCK_BACKOFF', message: '5 wrong passphrases in a row: wait 4 s, then try again.' });
+    expect(await attempt('correct horse battery')).toMatchObject({
+      code: 'UNLOCK_BACKOFF',
+      message: '5 wrong passphrases in a row: wait 4 s, then try again.',
+    });
     now += 4000;
     const vault = await Vault.open({ path, wrapper: passphrase(), clock });
     const failed = vault.audit.entries().filter((e) => e.action === 'vault.unlock-failed' || e.action === 'vault.unlock-refused');

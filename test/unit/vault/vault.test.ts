@@ -25,7 +25,8 @@ function fakeSafeStorage(machineKey = 0x5a, available = true): SafeStorageLike &
       return Buffer.concat([Buffer.from('v10'), Buffer.from(Buffer.from(plain, 'utf8').map((b) => b ^ machineKey))]);
     },
     decryptString: (enc: Buffer) => {
-      if (enc.subarray(0, 3).toString() !== 'v10') throw new Error('Error while decrypting the ciphertext provided to safeStorage.decryptString.');
+      if (enc.subarray(0, 3).toString() !== 'v10')
+        throw new Error('Error while decrypting the ciphertext provided to safeStorage.decryptString.');
       return Buffer.from(enc.subarray(3).map((b) => b ^ machineKey)).toString('utf8');
     },
   };
@@ -74,9 +75,16 @@ describe('vault: create, unlock, wrappers', () => {
 
     expect(await codeOf(Vault.open({ path, wrapper: passphrase('first passphrase') }))).toBe('WRONG_PASSPHRASE');
     const reopened = await Vault.open({ path, wrapper: passphrase('second passphrase') });
-    const row = reopened.db.prepare<[], { uuid: string; sealed_authkey: Buffer }>('SELECT uuid, sealed_authkey FROM licenses ORDER BY id LIMIT 1').get();
+    const row = reopened.db
+      .prepare<[], { uuid: string; sealed_authkey: Buffer }>('SELECT uuid, sealed_authkey FROM licenses ORDER BY id LIMIT 1')
+      .get();
     expect(row && reopened.openAuthkey(row.uuid, row.sealed_authkey)).toBe(licenses[0]?.authkey);
-    expect(reopened.audit.entries().map((e) => e.action)).toEqual(['vault.created', 'group.imported', 'vault.rewrapped', 'vault.unlock-failed']);
+    expect(reopened.audit.entries().map((e) => e.action)).toEqual([
+      'vault.created',
+      'group.imported',
+      'vault.rewrapped',
+      'vault.unlock-failed',
+    ]);
     reopened.close();
   });
 
@@ -89,9 +97,13 @@ describe('vault: create, unlock, wrappers', () => {
     expect(storage.calls).toBe(1);
 
     expect(await codeOf(Vault.open({ path, wrapper: passphrase() }))).toBe('WRAPPER_MISMATCH');
-    expect(await codeOf(Vault.open({ path, wrapper: new SafeStorageWrapper(fakeSafeStorage(0x5a, false)) }))).toBe('SAFE_STORAGE_UNAVAILABLE');
+    expect(await codeOf(Vault.open({ path, wrapper: new SafeStorageWrapper(fakeSafeStorage(0x5a, false)) }))).toBe(
+      'SAFE_STORAGE_UNAVAILABLE',
+    );
     // Another machine's key storage yields a different key: caught by the key check, never used.
-    expect(await codeOf(Vault.open({ path, wrapper: new SafeStorageWrapper(fakeSafeStorage(0x33)) }))).toMatch(/^(KEY_UNWRAP_FAILED|VAULT_TAMPERED)$/);
+    expect(await codeOf(Vault.open({ path, wrapper: new SafeStorageWrapper(fakeSafeStorage(0x33)) }))).toMatch(
+      /^(KEY_UNWRAP_FAILED|VAULT_TAMPERED)$/,
+    );
     const reopened = await Vault.open({ path, wrapper: new SafeStorageWrapper(storage) });
     expect(reopened.getSecret('hub.token')).toBe('tok-123');
 
@@ -141,7 +153,9 @@ describe('vault: sealing', () => {
     expect(vault.getSecret('hub.token')).toBe('secret-token-value');
     expect(vault.getValue('sync.cursor')).toBe('42');
     expect(vault.getSecret('missing')).toBeNull();
-    const row = vault.db.prepare<[], { value: string | null; sealed: Buffer }>("SELECT value, sealed FROM kv WHERE key = 'hub.token'").get();
+    const row = vault.db
+      .prepare<[], { value: string | null; sealed: Buffer }>("SELECT value, sealed FROM kv WHERE key = 'hub.token'")
+      .get();
     expect(row?.value).toBeNull();
     expect(row?.sealed.includes(Buffer.from('secret-token-value'))).toBe(false);
     expect(await codeOf(() => vault.openSecret('other.name', row?.sealed as Buffer))).toBe('VAULT_TAMPERED');
