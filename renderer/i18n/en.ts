@@ -153,7 +153,7 @@ export const en = {
     LICENSES_REJECTED: 'The modules on slot {{slot}} cannot take the licenses of this group: pick another group.',
     PORT_ERROR: 'The programmer port of slot {{slot}} cannot be opened: check its USB cable, then press Retry.',
     INTERNAL: 'Something unexpected happened on slot {{slot}}: press Retry; if it happens again, call a supervisor.',
-    suspect: 'The license {{uuid}} is suspect: a supervisor must read the module back or void it.',
+    suspectAside: 'Set this module aside for a supervisor (license {{uuid}}, slot {{slot}}, {{time}}), then burn the next one with Retry.',
   },
   state: {
     valid: 'Valid',

@@ -137,7 +137,7 @@ export const zhCN: Dictionary = {
     LICENSES_REJECTED: '工位 {{slot}} 上的模组无法写入该分组的授权码：请改选其他分组。',
     PORT_ERROR: '无法打开工位 {{slot}} 的烧录器端口：请检查 USB 线，然后按“重试”。',
     INTERNAL: '工位 {{slot}} 发生意外错误：请按“重试”；如再次发生，请联系主管。',
-    suspect: '授权 {{uuid}} 状态可疑：需主管回读模组或作废。',
+    suspectAside: '请把这个模组放在一边交给主管（授权 {{uuid}}，工位 {{slot}}，{{time}}），然后按“重试”烧录下一个。',
   },
   state: {
     valid: '有效',

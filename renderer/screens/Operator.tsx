@@ -267,6 +267,10 @@ function GroupButton({
   );
 }
 
+/** A result's time of day as the Suspects tab shows it (14:03). */
+const clockTime = (iso: string, language: string): string =>
+  new Date(iso).toLocaleTimeString(language, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+
 export function SlotTile({ slot, selected }: { slot: SlotState; selected: boolean }) {
   const { t, i18n } = useTranslation();
   const { controller } = useStation();
@@ -337,15 +341,20 @@ export function SlotTile({ slot, selected }: { slot: SlotState; selected: boolea
           </span>
         ) : (
           <div className="row">
-            <span className="result-err grow" data-testid="slot-error">
-              ✖ {t(`burnError.${r.code}`, { slot: slot.number })}
-              {r.suspect && r.uuid ? (
-                <>
-                  <br />
-                  <span className="result-suspect">{t('burnError.suspect', { uuid: r.uuid })}</span>
-                </>
-              ) : null}
-            </span>
+            {r.suspect && r.uuid ? (
+              // one instruction for a suspect: the cause (which would also say what to do) only on hover
+              <span
+                className="result-err result-suspect grow"
+                data-testid="slot-error"
+                title={t(`burnError.${r.code}`, { slot: slot.number })}
+              >
+                ✖ {t('burnError.suspectAside', { uuid: r.uuid, slot: slot.number, time: clockTime(r.at, i18n.language) })}
+              </span>
+            ) : (
+              <span className="result-err grow" data-testid="slot-error">
+                ✖ {t(`burnError.${r.code}`, { slot: slot.number })}
+              </span>
+            )}
             <button
               className="primary"
               onClick={(e) => {

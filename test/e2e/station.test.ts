@@ -171,16 +171,24 @@ describe('station UI in the browser host, on the real services', () => {
     await port.fleet.setFaults(port.index, { unplugMidFrame: 'write' });
     await page.getByTestId('start-all').click();
     await expect.poll(() => page.getByTestId('slot-2').getAttribute('data-phase'), { timeout: 20_000 }).toBe('failed');
-    const error = (await page.getByTestId('slot-2').getByTestId('slot-error').textContent())!;
-    // the words are the station's (main/station/messages.ts): where, what happened, what to do, and the suspect license
-    expect(error).toContain('slot 2');
-    // the port vanishing is seen as the unplug, or (when the read deadline comes first) as no answer; both say what to do
-    expect(error).toMatch(/(unplugged|disconnected) during the burn|No answer from the module on slot 2/);
-    expect(error).toContain('press Retry');
+    const tileError = page.getByTestId('slot-2').getByTestId('slot-error');
+    const error = (await tileError.textContent())!;
+    // a suspect's tile gives one instruction: set the module aside for a supervisor, naming the license, slot and time
+    expect(error).toMatch(
+      /^✖ Set this module aside for a supervisor \(license \S+, slot 2, \d\d:\d\d\), then burn the next one with Retry\.$/,
+    );
     expect(error).toContain(`${st.app.runtime.station!.listSuspects()[0]!.uuid}`);
-    expect(error).toMatch(/suspect/);
+    expect(error).not.toMatch(/read the module back|check that/);
+    // the cause, in the station's words (main/station/messages.ts), on hover: the unplug, or (when the read deadline comes first) no answer
+    expect(await tileError.getAttribute('title')).toMatch(/(unplugged|disconnected) during the burn|No answer from the module on slot 2/);
     await expect.poll(() => count(page, 'suspect')).toBe(1);
     await shot(page, 'operator-fault');
+    await page.getByTestId('lang-zh').click();
+    await expect
+      .poll(() => tileError.textContent())
+      .toMatch(/^✖ 请把这个模组放在一边交给主管（授权 \S+，工位 2，\d\d:\d\d），然后按“重试”烧录下一个。$/);
+    await shot(page, 'operator-fault-zh');
+    await page.getByTestId('lang-en').click();
     const suspects = st.app.runtime.station!.listSuspects();
     expect(suspects).toHaveLength(1);
     expect(suspects[0]!.slot).toBe('slot-2');
