@@ -128,6 +128,10 @@ describe('people at the station, in the browser', () => {
       expect(r, name).toMatchObject({ ok: false, error: { code: expect.stringMatching(/BAD_REQUEST|SUPERVISOR_REQUIRED/) } });
     }
     await page.getByTestId('logout').click();
+    // F2 only once the supervisor screen is gone: pressed earlier, the sign-in dialog would open on the screen that is closing
+    await page.getByTestId('supervisor-me').waitFor({ state: 'detached' });
+    // and a second after the last PIN: the station takes one PIN attempt a second (PIN_RATE_LIMITED)
+    await page.waitForTimeout(1100);
     await page.keyboard.press('F2');
     await page.getByTestId('supervisor-name').selectOption({ label: '王芳' });
     await page.getByTestId('pin').fill('8642');
