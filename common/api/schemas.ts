@@ -281,6 +281,8 @@ export const updateRequestSchema = z.object({
   targetProductName: z.string(),
   deliveryMode: deliveryModeSchema,
   state: z.enum(['confirming_update', 'being_paid', 'updated', 'recalled', 'rejected']),
+  /** Why the platform rejected the change, in its words (null unless rejected). */
+  rejectionReason: z.string().nullable(),
   /** Positive when the new product costs more (must be paid on the hub first). */
   priceDifferenceCents: z.number().int(),
   createdAt: isoTimeSchema,
@@ -336,6 +338,7 @@ export const historyEventSchema = z.enum([
   'update_approved',
   'update_paid',
   'update_recalled',
+  'update_rejected',
   'updated',
   'local_split',
   'local_reassign',

@@ -98,6 +98,7 @@ export function updateRequest(u: HubUpdateRequest, productName: (pid: string) =>
     targetProductName: productName(u.toPid),
     deliveryMode: u.toDeliveryMode,
     state: u.state,
+    rejectionReason: u.rejectionReason,
     priceDifferenceCents: u.priceDifferenceCents,
     createdAt: u.createdAt,
     updatedAt: u.rejectedAt ?? u.recalledAt ?? u.completedAt ?? u.paidAt ?? u.approvedAt ?? u.createdAt,
@@ -115,6 +116,7 @@ const historyKinds: Record<string, HistoryEntry['kind']> = {
   update_approved: 'change_product',
   update_paid: 'change_product',
   update_recalled: 'recall',
+  update_rejected: 'change_product',
   updated: 'updated',
   third_party_job_started: 'resources',
   third_party_job_done: 'resources',
@@ -204,6 +206,9 @@ export function historyEntry(
       break;
     case 'update_paid':
       facts.amountCents = int(d.amountCents);
+      break;
+    case 'update_rejected':
+      facts.reason = str(d.reason);
       break;
     case 'updated':
       facts.product = product(d.pid);

@@ -377,6 +377,11 @@ function ChangeProductPanel({ group, onDone }: { group: GroupSummary; onDone: ()
                 <td>{r.targetProductName}</td>
                 <td>
                   <span className={`badge state ${r.state}`}>{t(`state.${r.state}`)}</span>
+                  {r.state === 'rejected' && r.rejectionReason !== null ? (
+                    <div className="muted" data-testid="request-reason">
+                      {t('supervisor.change.rejectedReason', { reason: r.rejectionReason })}
+                    </div>
+                  ) : null}
                 </td>
                 <td className="muted">
                   {r.priceDifferenceCents !== 0

@@ -30,6 +30,8 @@ export function historyText(t: T, exists: (key: string) => boolean, language: st
     party: t(`history.party.${f.party ?? 'hub'}`),
     kinds: (f.kinds ?? []).map((k) => t(`history.kinds.${k}`)).join(t('history.and')),
     mode: f.deliveryMode ? t(`mode.${f.deliveryMode}`) : '',
+    // the platform's reason for a rejected change, as it was typed
+    reason: f.reason ?? '',
   };
   let key: string = h.event;
   if (h.event === 'assigned') key = f.party === 'other_station' ? 'assigned_away' : 'assigned';

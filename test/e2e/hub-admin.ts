@@ -38,6 +38,7 @@ export function hubAdmin(hub: Pick<RunningHub, 'url' | 'deps'>) {
     listUpdates: (id: string) => call('listUpdates', { params: { id } }),
     approveUpdate: (id: string) => call('approveUpdate', { params: { id } }),
     payUpdate: (id: string, paymentReference: string) => call('payUpdate', { params: { id }, body: { paymentReference } }),
+    rejectUpdate: (id: string, reason: string) => call('rejectUpdate', { params: { id }, body: { reason } }),
     /** A one-time code to enroll another station of the factory. */
     createEnrollmentCode: (stationId: string, ttlMinutes = 60) =>
       call('createEnrollmentCode', { params: { id: stationId }, body: { ttlMinutes } }),

@@ -244,8 +244,25 @@ describe('station UI in the browser host, on the real services', () => {
     await shot(page, 'operator-group-blocked-zh');
     await page.getByTestId('lang-en').click();
     await page.getByTestId('stop-all').click();
+    // the platform rejects the change with a reason: the group is free again, and the supervisor reads why
+    const request = (await hub.listUpdates(slot1.groupId!)).updates.find((u) => u.state === 'confirming_update')!;
+    await hub.rejectUpdate(request.id, 'The bulb needs its own certification first');
+    await callService(st, 'sync.syncNow');
+    await expect.poll(() => page.locator('[data-testid=group-option][disabled]', { hasText: name }).count()).toBe(0);
+    await page.keyboard.press('F2');
+    await page.getByTestId('pin').fill('4321');
+    await page.getByTestId('pin').press('Enter');
+    await page.getByTestId('group-row').filter({ hasText: name }).click();
+    // only a rejected request carries a reason
+    const reason = page.getByTestId('request-reason');
+    await expect.poll(() => reason.textContent()).toBe('The platform says: The bulb needs its own certification first');
+    expect(await page.getByTestId('request-row').filter({ has: reason }).textContent()).toContain('Rejected');
+    await page.getByTestId('lang-zh').click();
+    await expect.poll(() => reason.textContent()).toBe('平台的理由：The bulb needs its own certification first');
+    await shot(page, 'supervisor-change-rejected-zh');
+    await page.getByTestId('lang-en').click();
     expect(errors).toEqual([]);
-  }, 60_000);
+  }, 90_000);
 
   it('a supervisor splits a group, changes its product and recalls the request, resolves a suspect by reading the module back, and exports a report', async () => {
     const st = await station();

@@ -75,6 +75,10 @@ describe('history and offline operations as sentences', () => {
       expect(requested).toContain('Bulb');
       expect(requested).toContain('7.20');
       expect(requested).not.toContain('720');
+      // a change the platform rejected says so with the platform's reason, as typed
+      const rejected = historyText(t, exists, language, entry('update_rejected', { reason: 'Bulb needs a new certificate' }));
+      expect(rejected).toMatch(language === 'en' ? /^Product change rejected by the platform: / : /^平台驳回了产品更换：/);
+      expect(rejected).toContain('Bulb needs a new certificate');
     });
   }
 

@@ -168,29 +168,27 @@ describe('what the screens show', () => {
   });
 
   it('maps the hub update requests and history into the console words', () => {
-    const u = updateRequest(
-      {
-        id: 'u1',
-        credentialId: 'g1',
-        fromPid: 'plug01',
-        toPid: 'bulb01',
-        fromDeliveryMode: 'credential',
-        toDeliveryMode: 'credential',
-        licenses: 10,
-        chargedLicenses: 10,
-        priceDifferenceCents: 600,
-        state: 'recalled',
-        createdAt: '2026-03-10T10:00:00.000Z',
-        approvedAt: null,
-        paidAt: null,
-        paymentReference: null,
-        completedAt: null,
-        recalledAt: '2026-03-10T10:05:00.000Z',
-        rejectedAt: null,
-        rejectionReason: null,
-      },
-      (pid) => (pid === 'bulb01' ? 'Bulb' : pid),
-    );
+    const requestRow = {
+      id: 'u1',
+      credentialId: 'g1',
+      fromPid: 'plug01',
+      toPid: 'bulb01',
+      fromDeliveryMode: 'credential',
+      toDeliveryMode: 'credential',
+      licenses: 10,
+      chargedLicenses: 10,
+      priceDifferenceCents: 600,
+      state: 'recalled',
+      createdAt: '2026-03-10T10:00:00.000Z',
+      approvedAt: null,
+      paidAt: null,
+      paymentReference: null,
+      completedAt: null,
+      recalledAt: '2026-03-10T10:05:00.000Z',
+      rejectedAt: null,
+      rejectionReason: null,
+    } satisfies Parameters<typeof updateRequest>[0];
+    const u = updateRequest(requestRow, (pid) => (pid === 'bulb01' ? 'Bulb' : pid));
     expect(u).toMatchObject({
       targetPid: 'bulb01',
       targetProductName: 'Bulb',
@@ -211,6 +209,27 @@ describe('what the screens show', () => {
     );
     expect(historyEntrySchema.parse(h)).toEqual(h);
     expect(h).toMatchObject({ id: 'e1', groupId: 'g1', kind: 'recall', event: 'update_recalled', at: '2026-03-10T10:05:00.000Z' });
+    // a rejected change: the platform's reason reaches the station, on the request and in the history
+    const reason = 'Bulb needs a new certificate';
+    expect(
+      updateRequest(
+        { ...requestRow, state: 'rejected', recalledAt: null, rejectedAt: '2026-03-10T10:07:00.000Z', rejectionReason: reason },
+        context.productName,
+      ),
+    ).toMatchObject({ state: 'rejected', rejectionReason: reason, updatedAt: '2026-03-10T10:07:00.000Z' });
+    const rejected = historyEntry(
+      {
+        id: 'e9',
+        credentialId: 'g1',
+        at: '2026-03-10T10:07:00.000Z',
+        kind: 'update_rejected',
+        details: { updateId: 'u1', reason, backTo: 'valid' },
+      },
+      context,
+    );
+    expect(historyEntrySchema.parse(rejected)).toEqual(rejected);
+    expect(rejected).toMatchObject({ kind: 'change_product', event: 'update_rejected' });
+    expect(rejected.facts.reason).toBe(reason);
     // facts, never ids: the update id and payment reference are not carried
     const requested = historyEntry(
       {
