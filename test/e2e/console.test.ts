@@ -300,12 +300,14 @@ describe('the hub console', { timeout: 120_000 }, () => {
 
   it("a customer's credential: refused until confirmed, then Confirm to Generate and Download locks it", async () => {
     const owner = pages.at(-2)!;
+    // a row of the customer's tab (the tab opens on My credentials, whose rows say Demo too)
+    const customers = () => owner.getByTestId('credential-row').filter({ hasText: 'Demo customer Ltd' }).first();
     await owner.getByTestId('tab-customers').click();
-    await row(owner, 'Demo').waitFor();
-    expect(await row(owner, 'Demo').getByTestId('op-confirm_generate_download').getAttribute('title')).toMatch(/not confirmed/);
+    await customers().waitFor();
+    expect(await customers().getByTestId('op-confirm_generate_download').getAttribute('title')).toMatch(/not confirmed/);
     // whose it is and that it waits for confirmation, on the row itself
-    expect(await row(owner, 'Demo').getByTestId('customer').textContent()).toBe('customer: Demo customer Ltd');
-    expect(await row(owner, 'Demo').getByTestId('unconfirmed').textContent()).toBe('not confirmed yet');
+    expect(await customers().getByTestId('customer').textContent()).toBe('customer: Demo customer Ltd');
+    expect(await customers().getByTestId('unconfirmed').textContent()).toBe('not confirmed yet');
     await owner.getByTestId('nav-approvals').click();
     await owner.getByTestId('confirm-row').waitFor();
     await accessible(owner, 'confirmations');
@@ -313,9 +315,9 @@ describe('the hub console', { timeout: 120_000 }, () => {
     await expect.poll(() => notice(owner).textContent()).toContain('Confirmed');
     await owner.getByTestId('nav-credentials').click();
     await owner.getByTestId('tab-customers').click();
-    await expect.poll(() => row(owner, 'Demo').getByTestId('op-confirm_generate_download').getAttribute('aria-disabled')).toBe('false');
-    expect(await row(owner, 'Demo').getByTestId('unconfirmed').count()).toBe(0);
-    await row(owner, 'Demo').getByTestId('op-confirm_generate_download').click();
+    await expect.poll(() => customers().getByTestId('op-confirm_generate_download').getAttribute('aria-disabled')).toBe('false');
+    expect(await customers().getByTestId('unconfirmed').count()).toBe(0);
+    await customers().getByTestId('op-confirm_generate_download').click();
     expect(await owner.getByTestId('download-dialog').textContent()).toContain('can no longer be split');
     await owner.getByTestId('send-code').click();
     await owner.getByTestId('code').fill(lastCode());
@@ -325,9 +327,8 @@ describe('the hub console', { timeout: 120_000 }, () => {
       .split(/\r?\n/);
     expect(csv[0]).toBe('uuid,authkey,mac,pid');
     expect(csv).toHaveLength(16);
-    await expect.poll(() => row(owner, 'Demo').getByTestId('state').textContent()).toBe('List generated');
-    for (const a of ['split', 'change_product'])
-      expect(await row(owner, 'Demo').getByTestId(`op-${a}`).getAttribute('title')).toMatch(/locked/);
+    await expect.poll(() => customers().getByTestId('state').textContent()).toBe('List generated');
+    for (const a of ['split', 'change_product']) expect(await customers().getByTestId(`op-${a}`).getAttribute('title')).toMatch(/locked/);
     await shot(owner, 'customers');
   });
 
