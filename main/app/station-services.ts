@@ -33,6 +33,7 @@ import {
 import { EventHub, type CallContext, type StationServices } from '../api/services';
 import type { SupervisorAction } from '../api/dispatcher';
 import { SupervisorSessions, type PinRecord, type PinStore, type SupervisorSessionOptions } from '../api/supervisor-session';
+import { HubJobs } from './hub-jobs';
 import { HubSupervisor } from './hub-supervisor';
 import { DEFAULT_IDLE_MINUTES, FloorPeople } from './people';
 import { discoverSlotLayout, probeProtocol, type SlotPlace, type StoredSlotPlace } from './slot-layout';
@@ -113,7 +114,7 @@ export class StationRuntime {
   #wasSyncing = false;
   readonly #codes = new Map<string, { code: string; until: number }>();
   readonly #downloadCodes = new Map<string, string>();
-  readonly #jobTimers = new Set<NodeJS.Timeout>();
+  readonly #jobs: HubJobs;
   /** Transfer bundles' status as last sent to the page (the sync engine announces splits and reassignments itself). */
   /** Setup steps run one at a time: two windows cannot create two vaults. */
   #busy: Promise<unknown> = Promise.resolve();
@@ -148,6 +149,7 @@ export class StationRuntime {
       directory: () => this.people.supervisors(),
     });
     this.#hub = new HubSupervisor({ access: () => this.#hubAccess() });
+    this.#jobs = new HubJobs({ hub: this.#hub, events: this.events });
     this.#watcher = new ProgrammerWatcher({ ...options.discovery, pollMs: 2000, ...options.programmerWatch });
     this.#watcher.on('warning', (w) => this.#log.info({ warning: w }, 'programmers'));
     this.#watcher.on('attach', (t) => this.#programmerChanged(t.key));
@@ -197,8 +199,7 @@ export class StationRuntime {
     if (this.#idleTimer !== null) clearInterval(this.#idleTimer);
     this.#idleTimer = null;
     this.people.reset();
-    for (const t of this.#jobTimers) clearTimeout(t);
-    this.#jobTimers.clear();
+    this.#jobs.stop();
     await this.#sync?.stop();
     await this.#station?.close();
     await this.#watcher.stop();
@@ -741,40 +742,6 @@ export class StationRuntime {
     return new Date(this.#clock.now()).toISOString().replace(/[:.]/g, '-');
   }
 
-  #watchJob(job: JobProgress, jobId: string): void {
-    const poll = (): void => {
-      const timer = setTimeout(() => {
-        this.#jobTimers.delete(timer);
-        void this.#hub.getJob(jobId).then(
-          async (j) => {
-            const done = j.state === 'done';
-            const failed = j.state === 'failed' || j.state === 'canceled';
-            // the hub's notice says what was made; the job is done whether or not it can be read
-            const notice = done
-              ? (await this.#hub.notices().catch(() => ({ notices: [] }))).notices.find((n) => n.jobId === jobId)
-              : undefined;
-            this.events.emit('onJobProgress', {
-              ...job,
-              progress: j.total > 0 ? Math.min(1, j.done / j.total) : done ? 1 : 0,
-              state: done ? 'done' : failed ? 'failed' : 'running',
-              message: done
-                ? (notice?.message ?? 'Resources generated: the hub delivers them with the licenses.')
-                : failed
-                  ? (j.error ?? 'The job failed on the hub.')
-                  : null,
-            });
-            if (!done && !failed) poll();
-          },
-          (e: unknown) => {
-            this.events.emit('onJobProgress', { ...job, state: 'failed', message: toErrorInfo(e).message });
-          },
-        );
-      }, 500);
-      this.#jobTimers.add(timer);
-    };
-    poll();
-  }
-
   #build(): StationServices {
     return {
       events: this.events,
@@ -1003,7 +970,7 @@ export class StationRuntime {
             state: 'running',
             message: null,
           };
-          this.#watchJob(job, j.id);
+          this.#jobs.watch(job, j.id);
           return job;
         },
         requestCode: async (input, ctx) => {
