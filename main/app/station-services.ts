@@ -1,5 +1,4 @@
-import { randomInt, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError, isAppError, toErrorInfo } from '../../common/errors';
 import { systemClock, type Clock } from '../../common/clock';
@@ -33,6 +32,7 @@ import {
 import { EventHub, type CallContext, type StationServices } from '../api/services';
 import type { SupervisorAction } from '../api/dispatcher';
 import { SupervisorSessions, type PinRecord, type PinStore, type SupervisorSessionOptions } from '../api/supervisor-session';
+import { ExportFolder, OneTimeCodes } from './exports-codes';
 import { HubJobs } from './hub-jobs';
 import { HubSupervisor } from './hub-supervisor';
 import { DEFAULT_IDLE_MINUTES, FloorPeople } from './people';
@@ -77,7 +77,6 @@ export interface StationServicesOptions {
 
 /** Stations set up before the station supervisor routes kept the hub's admin token here; it is removed when the vault opens. */
 const OLD_OPERATOR_TOKEN = 'app.hubOperatorToken';
-const CODE_TTL_MS = 5 * 60_000;
 
 const notReady = (): AppError =>
   new AppError('NOT_READY', 'The station is not set up or is locked: finish the first-run setup or unlock it.');
@@ -103,7 +102,6 @@ export class StationRuntime {
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #vaultPath: string;
-  readonly #exportDir: string;
   #station: Station | null = null;
   #sync: SyncEngine | null = null;
   readonly #hub: HubSupervisor;
@@ -112,7 +110,8 @@ export class StationRuntime {
   readonly #watcher: ProgrammerWatcher;
   #watching: Promise<unknown> | null = null;
   #wasSyncing = false;
-  readonly #codes = new Map<string, { code: string; until: number }>();
+  readonly #codes: OneTimeCodes;
+  readonly #files: ExportFolder;
   readonly #downloadCodes = new Map<string, string>();
   readonly #jobs: HubJobs;
   /** Transfer bundles' status as last sent to the page (the sync engine announces splits and reassignments itself). */
@@ -125,7 +124,8 @@ export class StationRuntime {
     this.#log = options.logger ?? silentLogger;
     mkdirSync(options.dataDir, { recursive: true });
     this.#vaultPath = join(options.dataDir, 'station.vault');
-    this.#exportDir = options.exportDir ?? join(options.dataDir, 'exports');
+    this.#files = new ExportFolder({ dataDir: options.dataDir, exportDir: options.exportDir, clock: this.#clock });
+    this.#codes = new OneTimeCodes({ clock: this.#clock, log: this.#log, sendCode: options.sendCode });
     this.settings = options.settings ?? fileSettings({ path: join(options.dataDir, 'settings.json') });
     this.pinStore = {
       load: () => this.settings.get('supervisorLock', null) as PinRecord | null,
@@ -224,7 +224,7 @@ export class StationRuntime {
       stationName: this.settings.get('stationName', null) as string | null,
       line: this.settings.get('line', null) as string | null,
       language: this.settings.get('language', 'en') as Language,
-      exportDir: this.#exportDir,
+      exportDir: this.#files.dir,
     };
   }
 
@@ -694,52 +694,10 @@ export class StationRuntime {
     return sync.outcomes().sort((a, b) => b.at.localeCompare(a.at));
   }
 
-  /** The bundle to import: the named file, or the uploaded bytes in a private file that is removed afterwards. */
-  async #withBundleFile<T>(
-    input: { filePath?: string | undefined; contentBase64?: string | undefined },
-    fn: (path: string) => Promise<T>,
-  ): Promise<T> {
-    if (input.filePath !== undefined) return fn(input.filePath);
-    const dir = join(this.#o.dataDir, 'imports');
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const path = join(dir, `upload-${randomUUID()}.bundle`);
-    writeFileSync(path, Buffer.from(input.contentBase64 ?? '', 'base64'), { mode: 0o600 });
-    try {
-      return await fn(path);
-    } finally {
-      rmSync(path, { force: true });
-    }
-  }
-
   /** Pulls what a hub operation changed (a block, a state); offline, the next sync brings it. */
   async #resync(): Promise<void> {
     await this.#sync?.syncNow().catch((e: unknown) => this.#log.info({ err: toErrorInfo(e) }, 'sync after a hub operation failed'));
     this.#publishGroups();
-  }
-
-  #newCode(purpose: string): string {
-    const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
-    this.#codes.set(purpose, { code, until: this.#clock.now() + CODE_TTL_MS });
-    return code;
-  }
-
-  #checkCode(purpose: string, code: string): void {
-    const c = this.#codes.get(purpose);
-    if (c === undefined || c.until < this.#clock.now())
-      throw new AppError('CODE_EXPIRED', 'There is no valid one-time code: ask for a new code, then enter it within 5 minutes.');
-    if (c.code !== code) throw new AppError('WRONG_CODE', 'That one-time code is wrong: check the message and type it again.');
-    this.#codes.delete(purpose);
-  }
-
-  #writeExport(name: string, text: string): string {
-    mkdirSync(this.#exportDir, { recursive: true });
-    const path = join(this.#exportDir, name);
-    writeFileSync(path, text, { mode: 0o600 });
-    return path;
-  }
-
-  #stamp(): string {
-    return new Date(this.#clock.now()).toISOString().replace(/[:.]/g, '-');
   }
 
   #build(): StationServices {
@@ -975,12 +933,7 @@ export class StationRuntime {
         },
         requestCode: async (input, ctx) => {
           this.#ready();
-          const expiresAt = new Date(this.#clock.now() + CODE_TTL_MS).toISOString();
-          if (input.purpose === 'report_export') {
-            const code = this.#newCode(input.purpose);
-            if (this.#o.sendCode) return { sentTo: this.#o.sendCode(input.purpose, code), expiresAt };
-            return { sentTo: logCode(this.#log, input.purpose, code), expiresAt, toStationLog: true };
-          }
+          if (input.purpose === 'report_export') return this.#codes.send(input.purpose);
           if (!input.groupId) throw new AppError('GROUP_REQUIRED', 'Pick the group to download first, then ask for the code.');
           const r = await this.#hubFor(ctx).sendDownloadCode(input.groupId);
           this.#downloadCodes.set(input.groupId, r.codeId);
@@ -1003,7 +956,7 @@ export class StationRuntime {
           // the code stays known: typed again, the hub answers that it was already used
           const csv =
             ['uuid,authkey,mac,kind', ...r.licenses.map((l) => `${l.uuid},${l.authkey},${l.mac ?? ''},${l.kind}`)].join('\r\n') + '\r\n';
-          const filePath = this.#writeExport(`licenses-${input.groupId.slice(0, 8)}-${this.#stamp()}.csv`, csv);
+          const filePath = this.#files.write(`licenses-${input.groupId.slice(0, 8)}-${this.#files.stamp()}.csv`, csv);
           await this.#resync();
           return { filePath, licenses: r.licenses.length, group: this.#summary(input.groupId) };
         },
@@ -1158,8 +1111,7 @@ export class StationRuntime {
         exportBundle: async (input, ctx) => {
           const { sync } = this.#ready();
           this.#summary(input.groupId);
-          mkdirSync(this.#exportDir, { recursive: true });
-          const filePath = join(this.#exportDir, `transfer-${input.groupId.slice(0, 8)}-${this.#stamp()}.bundle`);
+          const filePath = this.#files.bundlePath(input.groupId);
           const r = await sync.exportBundle({
             groupId: input.groupId,
             filePath,
@@ -1178,7 +1130,7 @@ export class StationRuntime {
         },
         importBundle: async (input, ctx) => {
           const { sync } = this.#ready();
-          const r = await this.#withBundleFile(input, (path) => sync.importBundle(path, input.passphrase, this.#supervisorName(ctx)));
+          const r = await this.#files.withBundleFile(input, (path) => sync.importBundle(path, input.passphrase, this.#supervisorName(ctx)));
           this.#publishGroups();
           return { bundleId: r.bundleId, licenses: r.licenses, sourceStationId: r.sourceStationId, group: this.#summary(r.groupId) };
         },
@@ -1197,14 +1149,14 @@ export class StationRuntime {
         },
         exportReport: (input) => {
           const { station } = this.#ready();
-          this.#checkCode('report_export', input.code);
+          this.#codes.check('report_export', input.code);
           const records = burnRecordsSince(station.vault.db, reportFrom(input.range, this.#clock.now()), {
             groupId: input.groupId,
             operator: input.operator,
           });
           const names = new Map(station.groups().map((g) => [g.id, g.name]));
-          const filePath = this.#writeExport(
-            `burn-report-${input.range}-${this.#stamp()}.csv`,
+          const filePath = this.#files.write(
+            `burn-report-${input.range}-${this.#files.stamp()}.csv`,
             burnReportCsv(records, {
               group: (id) => names.get(id) ?? id,
               slot: (id) => this.#layout.find((p) => p.slotId === id)?.number ?? null,
@@ -1260,10 +1212,4 @@ export class StationRuntime {
       },
     };
   }
-}
-
-/** The development sender: the code goes to the station's log. */
-function logCode(log: Logger, purpose: string, code: string): string {
-  log.info({ purpose, oneTimeCode: code }, `one-time code for ${purpose}: ${code}`);
-  return 'the station log (development sender)';
 }
