@@ -5,7 +5,9 @@
  * maps keyed by ProtocolId, so the compiler refuses one left out). The order
  * is the detection order: a port is asked in this order which protocol its
  * module speaks (tuya-auc first: a checksummed binary frame that a text
- * console ignores; the console's line commands come second).
+ * console ignores; the console's line commands come second). A protocol
+ * from elsewhere (a test's) joins at run time, after these, with
+ * registerProtocol (native/protocols/index.ts).
  */
 export const protocolIds = ['tuya-auc', 'tuyaopen-cli'] as const;
 export type ProtocolId = (typeof protocolIds)[number];

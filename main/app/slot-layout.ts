@@ -1,5 +1,5 @@
 import { silentLogger, type Logger } from '../../common/log';
-import { createDriver, protocolIds, type ProtocolId } from '../../native/protocols';
+import { detectProtocol, isProtocolId, type ProtocolId } from '../../native/protocols';
 import type { DiscoveredPort } from '../../native/transport/discovery';
 import type { TrackedPort } from '../../native/transport/programmer-watcher';
 import { SerialTransport } from '../../native/transport/serial';
@@ -35,17 +35,9 @@ export async function probeProtocol(path: string, options: { timeoutMs?: number;
   const transport = new SerialTransport(path, { baudRate: options.baudRate ?? 115200 });
   try {
     await transport.open();
-    // In detection order (common/protocols.ts).
-    for (const protocol of protocolIds) {
-      await transport.flushInput();
-      if (
-        await createDriver(protocol, transport)
-          .detect({ timeoutMs: options.timeoutMs ?? 400 })
-          .catch(() => false)
-      )
-        return protocol;
-    }
-    return null;
+    const protocol = await detectProtocol(transport, { timeoutMs: options.timeoutMs ?? 400 });
+    // The station's screens know the built-in protocols only (a registered one follows them in detection order).
+    return isProtocolId(protocol) ? protocol : null;
   } catch {
     return null;
   } finally {

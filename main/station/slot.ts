@@ -21,7 +21,8 @@ import { freshGuard, holdsGuard, needsIdentity, nextGuard, removalGuard, type Ji
 
 export type SlotPhase = 'idle' | 'waiting-for-module' | 'burning' | 'done' | 'failed' | 'stopped';
 
-export interface SlotConfig {
+/** `P`: the protocol's name; the station's slots speak the built-in protocols, a slot of its own any registered one. */
+export interface SlotConfig<P extends string = ProtocolId> {
   /** Stable id, e.g. `slot-1`. */
   id: string;
   /** The number printed on the jig (1-based): what messages name. */
@@ -35,7 +36,7 @@ export interface SlotConfig {
   programmer?: string;
   /** Played on the modem lines each time the port is opened (jigs that wire the module's EN pin to DTR/RTS); default none. */
   resetSequence?: ResetSequence;
-  protocol: ProtocolId;
+  protocol: P;
   groupId: string;
   baudRate?: number;
 }
@@ -58,7 +59,7 @@ export type SlotResult =
     };
 
 /** What a slot shows, as one event. Never holds an authkey. */
-export interface SlotSnapshot {
+export interface SlotSnapshot<P extends string = ProtocolId> {
   slotId: string;
   number: number;
   port: string;
@@ -66,7 +67,7 @@ export interface SlotSnapshot {
   programmer: string | null;
   /** The slot's programmer is not plugged in: it opens nothing and burns nothing until it is back. */
   programmerMissing: boolean;
-  protocol: ProtocolId;
+  protocol: P;
   groupId: string;
   connected: boolean;
   running: boolean;
@@ -98,10 +99,10 @@ export interface SlotTiming {
 
 export const defaultSlotTiming: SlotTiming = { detectTimeoutMs: 250, pollMs: 50, removalMs: 200, reconnectMs: 500, rejectLimit: 3 };
 
-export interface SlotDeps {
+export interface SlotDeps<P extends string = ProtocolId> {
   ledger: Ledger;
   openTransport?: (path: string, baudRate: number) => Transport;
-  makeDriver?: (protocol: ProtocolId, transport: Transport) => ModuleDriver;
+  makeDriver?: (protocol: P, transport: Transport) => ModuleDriver;
   /** Finds the slot's programmer by its key (config.programmer); without it the slot opens config.port. */
   programmers?: ProgrammerLocator;
   timing?: Partial<SlotTiming>;
@@ -130,11 +131,11 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
  * module in its own async loop. Slots of a station run side by side; the
  * ledger is synchronous (better-sqlite3), so their transitions never interleave.
  */
-export class Slot {
-  readonly config: Readonly<SlotConfig>;
+export class Slot<P extends string = ProtocolId> {
+  readonly config: Readonly<SlotConfig<P>>;
   readonly #ledger: Ledger;
   readonly #openTransport: (path: string, baudRate: number) => Transport;
-  readonly #makeDriver: (protocol: ProtocolId, transport: Transport) => ModuleDriver;
+  readonly #makeDriver: (protocol: P, transport: Transport) => ModuleDriver;
   readonly #programmers: ProgrammerLocator | null;
   /** The port as opened now; replaced (while closed) when the programmer comes back as another tty. */
   #transport: Transport;
@@ -145,8 +146,8 @@ export class Slot {
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #onLedgerChange: (groupId: string) => void;
-  readonly #listeners = new Set<(s: SlotSnapshot) => void>();
-  #state: SlotSnapshot;
+  readonly #listeners = new Set<(s: SlotSnapshot<P>) => void>();
+  #state: SlotSnapshot<P>;
   #guard: SwapGuard = freshGuard();
   #loop: Promise<void> | null = null;
   /** Ends waiting at once; a burn under way is finished (graceful stop). */
@@ -158,7 +159,7 @@ export class Slot {
   /** Licenses rejected in a row, all for the cause `key`. */
   #rejections: { key: string; count: number } | null = null;
 
-  constructor(config: SlotConfig, deps: SlotDeps) {
+  constructor(config: SlotConfig<P>, deps: SlotDeps<P>) {
     this.config = { ...config };
     this.#ledger = deps.ledger;
     this.#timing = { ...defaultSlotTiming, ...deps.timing };
@@ -195,7 +196,7 @@ export class Slot {
     return this.config.id;
   }
 
-  get snapshot(): SlotSnapshot {
+  get snapshot(): SlotSnapshot<P> {
     return structuredClone(this.#state);
   }
 
@@ -203,7 +204,7 @@ export class Slot {
     return this.#loop !== null;
   }
 
-  subscribe(listener: (s: SlotSnapshot) => void): () => void {
+  subscribe(listener: (s: SlotSnapshot<P>) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }
@@ -212,7 +213,7 @@ export class Slot {
   setGroup(groupId: string): void {
     if (this.running) throw new AppError('SLOT_RUNNING', `Slot ${this.config.number} is running: stop it before you change its group.`);
     this.#ledger.vault.getGroup(groupId);
-    (this.config as SlotConfig).groupId = groupId;
+    (this.config as SlotConfig<P>).groupId = groupId;
     this.#set({ groupId, stopReason: null });
   }
 
@@ -342,7 +343,7 @@ export class Slot {
   /** Points the slot at the tty its programmer has now; only while the port is closed. */
   #retarget(path: string): void {
     if (path === this.config.port || this.#transport.isOpen) return;
-    (this.config as SlotConfig).port = path;
+    (this.config as SlotConfig<P>).port = path;
     this.#transport = this.#openTransport(path, this.config.baudRate ?? 115200);
     this.#driver = this.#makeDriver(this.config.protocol, this.#transport);
     this.#log.info({ programmer: this.config.programmer, port: path }, 'programmer found on another port');
@@ -654,7 +655,7 @@ export class Slot {
     });
   }
 
-  #set(patch: Partial<SlotSnapshot>): void {
+  #set(patch: Partial<SlotSnapshot<P>>): void {
     this.#state = { ...this.#state, ...patch };
     const snapshot = this.snapshot;
     for (const listener of this.#listeners) {

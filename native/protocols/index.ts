@@ -7,20 +7,54 @@ import type { ModuleDriver, ProtocolDescriptor } from './types';
 
 /**
  * The one place that knows each protocol's descriptor (its driver and what its
- * modules take), keyed by the names in common/protocols.ts: a name without a
- * descriptor does not compile. Slots, the headless burn command and
- * benchmarks create drivers here, by protocol id.
+ * modules take). The built-in ones are keyed by the names in
+ * common/protocols.ts: a name without a descriptor does not compile. Slots,
+ * the headless burn command and benchmarks create drivers here, by protocol id.
  */
-const descriptors = { 'tuya-auc': tuyaAuc, 'tuyaopen-cli': tuyaopenCli } satisfies { [P in ProtocolId]: ProtocolDescriptor<P, never> };
+const builtIn = { 'tuya-auc': tuyaAuc, 'tuyaopen-cli': tuyaopenCli } satisfies { [P in ProtocolId]: ProtocolDescriptor<P, never> };
 
-export type DriverOptionsByProtocol = { [P in ProtocolId]: NonNullable<Parameters<(typeof descriptors)[P]['createDriver']>[1]> };
+export type DriverOptionsByProtocol = { [P in ProtocolId]: NonNullable<Parameters<(typeof builtIn)[P]['createDriver']>[1]> };
+
+/**
+ * Every protocol the station speaks now, in detection order: the built-in ones
+ * (common/protocols.ts's order), then those registered at run time, in the
+ * order they were registered. The UI contract names the built-in ones only.
+ */
+const registry = new Map<string, ProtocolDescriptor<string>>(protocolIds.map((id) => [id, builtIn[id] as ProtocolDescriptor<string>]));
+
+/**
+ * Adds a protocol from its folder (its index calls this, or a test does), after
+ * the built-in ones in detection order. Registering the same descriptor again
+ * changes nothing; another descriptor under a name already taken is refused.
+ */
+export function registerProtocol(descriptor: ProtocolDescriptor<string, never>): void {
+  const taken = registry.get(descriptor.id);
+  if (taken === descriptor) return;
+  if (taken !== undefined)
+    throw new AppError('BAD_ARGUMENT', `A protocol named "${descriptor.id}" is registered already: give the new one another name.`, {
+      protocol: descriptor.id,
+    });
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(descriptor.id))
+    throw new AppError('BAD_ARGUMENT', `A protocol's name is lower-case letters, digits and dashes ("${descriptor.id}" is not).`, {
+      protocol: descriptor.id,
+    });
+  registry.set(descriptor.id, descriptor as ProtocolDescriptor<string>);
+}
+
+/** The names of every protocol the station speaks now, in detection order. */
+export function registeredProtocols(): string[] {
+  return [...registry.keys()];
+}
 
 /** The descriptor of `protocol`; an unknown protocol is an UNKNOWN_PROTOCOL error naming the known ones. */
-export function protocolDescriptor(protocol: string): ProtocolDescriptor {
-  if (!isProtocolId(protocol)) {
-    throw new AppError('UNKNOWN_PROTOCOL', `Unknown protocol "${protocol}": use one of ${protocolIds.join(', ')}.`, { protocol });
+export function protocolDescriptor<P extends ProtocolId>(protocol: P): ProtocolDescriptor<P>;
+export function protocolDescriptor(protocol: string): ProtocolDescriptor<string>;
+export function protocolDescriptor(protocol: string): ProtocolDescriptor<string> {
+  const descriptor = registry.get(protocol);
+  if (descriptor === undefined) {
+    throw new AppError('UNKNOWN_PROTOCOL', `Unknown protocol "${protocol}": use one of ${registeredProtocols().join(', ')}.`, { protocol });
   }
-  return descriptors[protocol] as ProtocolDescriptor;
+  return descriptor;
 }
 
 /** A driver for `protocol` over `transport`; an unknown protocol is an UNKNOWN_PROTOCOL error naming the known ones. */
@@ -28,6 +62,24 @@ export function createDriver<P extends ProtocolId>(protocol: P, transport: Trans
 export function createDriver(protocol: string, transport: Transport, options?: object): ModuleDriver;
 export function createDriver(protocol: string, transport: Transport, options: object = {}): ModuleDriver {
   return protocolDescriptor(protocol).createDriver(transport, options);
+}
+
+/**
+ * Asks the module on an open `transport`, protocol by protocol in detection
+ * order, until one answers within `timeoutMs`; its name, or null when none
+ * answers. A protocol whose presence check fails counts as not answering.
+ */
+export async function detectProtocol(transport: Transport, options: { timeoutMs: number; signal?: AbortSignal }): Promise<string | null> {
+  for (const protocol of registeredProtocols()) {
+    await transport.flushInput();
+    if (
+      await createDriver(protocol, transport)
+        .detect(options)
+        .catch(() => false)
+    )
+      return protocol;
+  }
+  return null;
 }
 
 export { isProtocolId, protocolIds, type ModuleDriver, type ProtocolDescriptor, type ProtocolId };

@@ -1,5 +1,6 @@
 import type { ErrorInfo } from '../../common/errors';
 import type { ProtocolId } from '../../common/protocols';
+import type { PersonalityModule } from '../sim/types';
 import type { Transport } from '../transport/types';
 
 export { protocolIds, type ProtocolId } from '../../common/protocols';
@@ -87,16 +88,26 @@ export interface BurnOptions {
   signal?: AbortSignal;
 }
 
-/** What the station knows of a protocol, as data: one per folder native/protocols/<name>/descriptor.ts, listed in native/protocols/index.ts. */
-export interface ProtocolDescriptor<P extends ProtocolId = ProtocolId, Options extends object = object> {
+/**
+ * What the station knows of a protocol, as data: one per folder native/protocols/<name>/descriptor.ts,
+ * listed in native/protocols/index.ts; a protocol from elsewhere (a test's) joins with registerProtocol.
+ * `P` is the protocol's name: a built-in one is a ProtocolId.
+ */
+export interface ProtocolDescriptor<P extends string = ProtocolId, Options extends object = object> {
   readonly id: P;
   /** The uuid lengths this protocol's modules take: a group none of whose licenses fit is refused when picked for a slot. */
   readonly uuidLengths: readonly number[];
   createDriver(transport: Transport, options?: Options): ModuleDriver;
+  /**
+   * The virtual module that speaks it, for a protocol registered at run time (the built-in ones are
+   * listed in native/sim/personalities/index.ts, so the app's bundle carries no simulator).
+   */
+  readonly personality?: PersonalityModule | undefined;
 }
 
 export interface ModuleDriver {
-  readonly protocol: ProtocolId;
+  /** The name it was registered under (a ProtocolId for the built-in ones). */
+  readonly protocol: string;
   /** True when a module answers on the port within `timeoutMs` (the slot polls this while waiting for a module). */
   detect(options: { timeoutMs: number; signal?: AbortSignal }): Promise<boolean>;
   /** Reads what the module holds (used to check and to resolve suspects). */

@@ -1,5 +1,3 @@
-import type { ProtocolId } from '../../common/protocols';
-
 /**
  * The virtual module's contract: a runtime (native/sim/module.ts) owns the
  * pty, the timing model, the flash file and the faults; a personality (one
@@ -96,7 +94,8 @@ export interface TimerHandle {
 export interface ModuleContext {
   /** A name for logs, e.g. `module-3`. */
   readonly id: string;
-  readonly protocol: ProtocolId;
+  /** A registered protocol's name (native/protocols registeredProtocols). */
+  readonly protocol: string;
   /** Firmware variant, personality-specific (tuya-auc: `standard` | `pid`; tuyaopen-cli: `current` | `legacy`). */
   readonly variant: string;
   readonly options: PersonalityOptions;
@@ -142,7 +141,7 @@ export type PersonalityFactory = (ctx: ModuleContext) => Personality;
  * native/sim/personalities/index.ts): `export const personality: PersonalityModule`.
  */
 export interface PersonalityModule {
-  readonly protocol: ProtocolId;
+  readonly protocol: string;
   /** Firmware variants; the first is the default. */
   readonly variants: readonly string[];
   readonly create: PersonalityFactory;
@@ -152,7 +151,8 @@ export interface PersonalityModule {
 
 /** How to build one virtual module. */
 export interface ModuleSpec {
-  protocol: ProtocolId;
+  /** A registered protocol's name (native/protocols registeredProtocols). */
+  protocol: string;
   variant?: string | undefined;
   options?: PersonalityOptions | undefined;
   faults?: FaultSet | undefined;
