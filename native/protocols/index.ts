@@ -3,15 +3,19 @@ import { isProtocolId, protocolIds, type ProtocolId } from '../../common/protoco
 import type { Transport } from '../transport/types';
 import { tuyaAuc } from './tuya-auc/descriptor';
 import { tuyaopenCli } from './tuyaopen-cli/descriptor';
+import type { PersonalityModule } from '../sim/types';
 import type { ModuleDriver, ProtocolDescriptor } from './types';
 
 /**
- * The one place that knows each protocol's descriptor (its driver and what its
- * modules take). The built-in ones are keyed by the names in
- * common/protocols.ts: a name without a descriptor does not compile. Slots,
- * the headless burn command and benchmarks create drivers here, by protocol id.
+ * The one place that knows each protocol's descriptor (its driver, what its
+ * modules take, its virtual module). The built-in ones are keyed by the names
+ * in common/protocols.ts: a name without a descriptor, or a descriptor without
+ * a personality, does not compile. Slots, the headless burn command and
+ * benchmarks create drivers here, and the simulator its modules, by protocol id.
  */
-const builtIn = { 'tuya-auc': tuyaAuc, 'tuyaopen-cli': tuyaopenCli } satisfies { [P in ProtocolId]: ProtocolDescriptor<P, never> };
+const builtIn = { 'tuya-auc': tuyaAuc, 'tuyaopen-cli': tuyaopenCli } satisfies {
+  [P in ProtocolId]: ProtocolDescriptor<P, never> & { personality: PersonalityModule };
+};
 
 export type DriverOptionsByProtocol = { [P in ProtocolId]: NonNullable<Parameters<(typeof builtIn)[P]['createDriver']>[1]> };
 
@@ -62,6 +66,18 @@ export function createDriver<P extends ProtocolId>(protocol: P, transport: Trans
 export function createDriver(protocol: string, transport: Transport, options?: object): ModuleDriver;
 export function createDriver(protocol: string, transport: Transport, options: object = {}): ModuleDriver {
   return protocolDescriptor(protocol).createDriver(transport, options);
+}
+
+/** The virtual module of `protocol` (the simulator's side); SIM_PROTOCOL_UNAVAILABLE for a protocol registered without one. */
+export function protocolPersonality(protocol: string): PersonalityModule {
+  const { personality } = protocolDescriptor(protocol);
+  if (!personality)
+    throw new AppError(
+      'SIM_PROTOCOL_UNAVAILABLE',
+      `No virtual module for ${protocol}: give its descriptor a personality when you register it.`,
+      { protocol },
+    );
+  return personality;
 }
 
 /**

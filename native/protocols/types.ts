@@ -98,10 +98,7 @@ export interface ProtocolDescriptor<P extends string = ProtocolId, Options exten
   /** The uuid lengths this protocol's modules take: a group none of whose licenses fit is refused when picked for a slot. */
   readonly uuidLengths: readonly number[];
   createDriver(transport: Transport, options?: Options): ModuleDriver;
-  /**
-   * The virtual module that speaks it, for a protocol registered at run time (the built-in ones are
-   * listed in native/sim/personalities/index.ts, so the app's bundle carries no simulator).
-   */
+  /** The virtual module that speaks it (the simulator's side); every built-in protocol has one. */
   readonly personality?: PersonalityModule | undefined;
 }
 

@@ -3,8 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppError } from '../../common/errors';
+import { protocolPersonality } from '../protocols';
 import { VirtualModule } from './module';
-import { loadPersonality } from './personalities';
 import { openPtyPair, type PtyPair } from './pty-pair';
 import type { FaultSet, Flash, ModuleSpec, PersonalityModule } from './types';
 
@@ -72,7 +72,7 @@ export class Fleet implements FleetControl {
   static async start(options: FleetOptions): Promise<Fleet> {
     if (!Number.isInteger(options.count) || options.count < 1)
       throw new AppError('BAD_ARGUMENT', `A fleet needs at least one module (got ${options.count}).`);
-    const personality = loadPersonality(options.protocol);
+    const personality = protocolPersonality(options.protocol);
     const variant = options.variant ?? personality.variants[0];
     if (variant !== undefined && !personality.variants.includes(variant)) {
       throw new AppError(

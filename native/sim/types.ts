@@ -137,8 +137,8 @@ export interface Personality {
 export type PersonalityFactory = (ctx: ModuleContext) => Personality;
 
 /**
- * What every file native/sim/personalities/<protocol>.ts exports (listed in
- * native/sim/personalities/index.ts): `export const personality: PersonalityModule`.
+ * What every protocol's personality exports (`export const personality: PersonalityModule`),
+ * carried by its descriptor (native/protocols registers it).
  */
 export interface PersonalityModule {
   readonly protocol: string;

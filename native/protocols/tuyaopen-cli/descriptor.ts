@@ -1,9 +1,11 @@
 import type { ProtocolDescriptor } from '../types';
+import { personality } from '../../sim/personalities/tuyaopen-cli';
 import { TuyaopenCliDriver, cliFirmwares, type TuyaopenCliDriverOptions } from './driver';
 
-export const tuyaopenCli: ProtocolDescriptor<'tuyaopen-cli', TuyaopenCliDriverOptions> = {
+export const tuyaopenCli = {
   id: 'tuyaopen-cli',
   // What any console generation takes; which one a module runs is found out at the module.
   uuidLengths: [...new Set(Object.values(cliFirmwares).flatMap((f) => f.uuidLengths))].sort((a, b) => a - b),
   createDriver: (transport, options) => new TuyaopenCliDriver(transport, options),
-};
+  personality,
+} satisfies ProtocolDescriptor<'tuyaopen-cli', TuyaopenCliDriverOptions>;

@@ -135,9 +135,9 @@ describe('layering lint', () => {
     ).toEqual(['no-restricted-imports']);
   });
 
-  it('the tree as it is passes: the simulator names its personalities, the vault has no circle', async () => {
+  it('the tree as it is passes: the registry names its protocols, the vault has no circle', async () => {
     const results = await eslint.lintFiles([
-      'native/sim/personalities/index.ts',
+      'native/protocols/index.ts',
       'main/vault/migrations.ts',
       'main/vault/sync-schema.ts',
       'common/import/license-list.ts',

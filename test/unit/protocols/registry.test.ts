@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { protocolSchema } from '../../../common/api/schemas';
-import { createDriver, protocolDescriptor, protocolIds } from '../../../native/protocols';
-import { loadPersonality } from '../../../native/sim/personalities';
+import { createDriver, protocolDescriptor, protocolIds, protocolPersonality } from '../../../native/protocols';
 import { MemoryTransport } from '../../../native/transport/memory';
 
 // Every list of protocols comes from common/protocols.ts: each name has its descriptor, driver and personality.
@@ -10,7 +9,7 @@ describe('protocol registry', () => {
     for (const id of protocolIds) {
       expect(protocolDescriptor(id).id).toBe(id);
       expect(createDriver(id, new MemoryTransport('m')).protocol).toBe(id);
-      expect(loadPersonality(id).protocol).toBe(id);
+      expect(protocolPersonality(id).protocol).toBe(id);
     }
     expect(protocolSchema.options).toEqual([...protocolIds]);
   });
