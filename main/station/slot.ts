@@ -448,6 +448,7 @@ export class Slot<P extends string = ProtocolId> {
     const present = await this.#driver.detect({ timeoutMs: this.#timing.detectTimeoutMs, signal });
     if (!present) return { present: false };
     if (!withIdentity) return { present: true, identity: null };
+    const began = performance.now();
     try {
       const identity = this.#driver.peekIdentity
         ? await this.#driver.peekIdentity({ signal })
@@ -455,6 +456,8 @@ export class Slot<P extends string = ProtocolId> {
       return { present: true, identity };
     } catch (e) {
       if (isAppError(e, 'DISCONNECTED')) throw e;
+      // Unanswered: the jig was silent through the read (the module may have left the jig after the presence check).
+      if (isAppError(e, 'TIMEOUT')) return { present: true, identity: null, silentMs: performance.now() - began };
       return { present: true, identity: null };
     }
   }

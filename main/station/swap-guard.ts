@@ -12,6 +12,12 @@ import type { ModuleIdentity } from '../../native/protocols/types';
  *   taken for a new one, however fast the swap and even if it is taken out and
  *   put back. A module that cannot be read is burned only after the jig was
  *   seen empty (and the burn's own check refuses a module that holds a license).
+ *   A read of what the module holds that goes unanswered counts as the jig
+ *   being silent for as long as it waited: the module may have been taken out
+ *   between its answer to the presence check and the read, and a module put
+ *   in meanwhile never heard the read. Without that, a swap that falls inside
+ *   the read, to a module that answers the presence check but not the read,
+ *   is never seen (the slot sat at Done: issue 10).
  * - `removal`: after a failure the module is usually blank (nothing was sent)
  *   or its content is unknown (suspect), so its flash cannot tell it from the
  *   next one. The slot waits until the jig was seen empty for `removalMs`
@@ -28,8 +34,12 @@ export type SwapGuard =
   | { kind: 'holds'; uuid: string; absentSince: number | null; removed: boolean }
   | { kind: 'removal'; absentSince: number | null; removed: boolean };
 
-/** One look at the jig: nothing answers, or a module answers (with what it holds, when read). */
-export type JigProbe = { present: false; silentMs?: number } | { present: true; identity: ModuleIdentity | null };
+/**
+ * One look at the jig: nothing answers, or a module answers (with what it holds, when read). `silentMs`: how long
+ * the jig stayed silent at the end of the look, a whole unanswered presence check, or the read of what a module
+ * holds left unanswered after the module answered the presence check (it may have been taken out in between).
+ */
+export type JigProbe = { present: false; silentMs?: number } | { present: true; identity: ModuleIdentity | null; silentMs?: number };
 
 export const freshGuard = (): SwapGuard => ({ kind: 'fresh' });
 export const holdsGuard = (uuid: string): SwapGuard => ({ kind: 'holds', uuid, absentSince: null, removed: false });
@@ -51,5 +61,9 @@ export function nextGuard(guard: SwapGuard, probe: JigProbe, now: number, remova
     return { guard: { ...guard, absentSince: null, removed: false }, burn: false };
   }
   if (guard.removed) return { guard, burn: true };
+  // A module answered, so the jig was not empty before; a read it then left unanswered is a silence of its own,
+  // which the next look continues or, if long enough, counts as a removal (the module that answers next decides).
+  const silentMs = probe.silentMs ?? 0;
+  if (silentMs > 0) return { guard: { ...guard, absentSince: now - silentMs, removed: silentMs >= removalMs }, burn: false };
   return { guard: { ...guard, absentSince: null }, burn: false };
 }

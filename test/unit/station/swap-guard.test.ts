@@ -71,6 +71,67 @@ describe('swap guard', () => {
     ).toEqual([false, false, true]);
   });
 
+  it('holds: a read of what the module holds left unanswered is a silence, so the module that answers next is burned', () => {
+    // removalMs 200, the slot's default. The burned module answered the presence check and was taken out before the read: 500 ms unanswered.
+    const silentRead: JigProbe = { present: true, identity: null, silentMs: 500 };
+    expect(
+      feed(
+        holdsGuard('u1'),
+        [
+          [500, silentRead],
+          [560, silentRead],
+        ],
+        200,
+      ),
+    ).toEqual([false, true]);
+    expect(
+      feed(
+        holdsGuard('u1'),
+        [
+          [500, silentRead],
+          [560, unreadable],
+        ],
+        200,
+      ),
+    ).toEqual([false, true]);
+    // A short unanswered read is continued by the silence that follows it.
+    expect(
+      feed(
+        holdsGuard('u1'),
+        [
+          [300, { present: true, identity: null, silentMs: 100 }],
+          [450, { present: false, silentMs: 150 }],
+          [460, unreadable],
+        ],
+        200,
+      ),
+    ).toEqual([false, false, true]);
+    expect(
+      feed(
+        holdsGuard('u1'),
+        [
+          [300, { present: true, identity: null, silentMs: 100 }],
+          [310, unreadable],
+        ],
+        200,
+      ),
+    ).toEqual([false, false]);
+  });
+
+  it('holds: the module that holds the license answering after an unanswered read cancels that silence', () => {
+    expect(
+      feed(
+        holdsGuard('u1'),
+        [
+          [500, { present: true, identity: null, silentMs: 500 }],
+          [560, holding('u1')],
+          [620, unreadable],
+        ],
+        200,
+      ),
+    ).toEqual([false, false, false]);
+  });
+
   it('holds: the old module seen again cancels an earlier removal', () => {
     expect(
       feed(holdsGuard('u1'), [
