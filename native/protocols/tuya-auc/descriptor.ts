@@ -1,5 +1,5 @@
 import type { ProtocolDescriptor } from '../types';
-import { personality } from '../../sim/personalities/tuya-auc';
+import { personality } from './personality';
 import { TuyaAucDriver, type AucDriverOptions } from './driver';
 
 export const tuyaAuc = {

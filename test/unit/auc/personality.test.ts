@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryTransport } from '../../../native/transport/memory';
 import { VirtualModule } from '../../../native/sim/module';
-import { personality } from '../../../native/sim/personalities/tuya-auc';
+import { personality } from '../../../native/protocols/tuya-auc/personality';
 import {
   AucCommand,
   AucDecoder,

@@ -3,7 +3,7 @@ import { existingLicenseVerdict } from '../../../native/protocols/burn-rules';
 import { TuyaAucDriver } from '../../../native/protocols/tuya-auc/driver';
 import { AucCommand } from '../../../native/protocols/tuya-auc/codec';
 import { VirtualModule } from '../../../native/sim/module';
-import { personality } from '../../../native/sim/personalities/tuya-auc';
+import { personality } from '../../../native/protocols/tuya-auc/personality';
 import { MemoryTransport } from '../../../native/transport/memory';
 
 // "The module already holds a license" is decided once for every protocol (the tuyaopen-cli driver's tests cover its side).

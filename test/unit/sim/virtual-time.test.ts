@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryTransport } from '../../../native/transport/memory';
 import { ManualClock } from '../../../native/sim/manual-clock';
 import { VirtualModule, byteTimeMs } from '../../../native/sim/module';
-import { personality } from '../../../native/sim/personalities/tuya-auc';
+import { personality } from '../../../native/protocols/tuya-auc/personality';
 import { AucCommand, AucDecoder, encodeAuthInfo, encodeFrame } from '../../../native/protocols/tuya-auc/codec';
 import type { SimTiming } from '../../../native/sim/types';
 

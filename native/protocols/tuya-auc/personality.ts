@@ -10,7 +10,7 @@ import {
   encodeFrame,
   encodeQueryInfo,
   reverseMacBytes,
-} from '../../protocols/tuya-auc/codec';
+} from './codec';
 import {
   faultHits,
   type Flash,
@@ -19,7 +19,7 @@ import {
   type PersonalityModule,
   type SimStage,
   type TimerHandle,
-} from '../types';
+} from '../../sim/types';
 
 /**
  * A Tuya BLE module in authorization mode (../shared/protocols/tuya-auc.md,
