@@ -1,7 +1,7 @@
 /**
  * The virtual module's contract: a runtime (native/sim/module.ts) owns the
  * pty, the timing model, the flash file and the faults; a personality (one
- * per protocol, in native/sim/personalities/) owns only what the firmware
+ * per protocol, in its folder native/protocols/<name>/) owns only what the firmware
  * answers. A personality never touches I/O or wall-clock timers directly:
  * everything goes through its ModuleContext, so the timing model holds.
  */

@@ -1,5 +1,5 @@
 import type { ProtocolDescriptor } from '../types';
-import { personality } from '../../sim/personalities/tuyaopen-cli';
+import { personality } from './personality';
 import { TuyaopenCliDriver, cliFirmwares, type TuyaopenCliDriverOptions } from './driver';
 
 export const tuyaopenCli = {

@@ -4,7 +4,7 @@ import { SerialTransport } from '../../../native/transport/serial';
 import { TuyaopenCliDriver, type TuyaopenCliDriverOptions } from '../../../native/protocols/tuyaopen-cli/driver';
 import type { BurnOptions, BurnOutcome, LicenseToBurn } from '../../../native/protocols/types';
 import type { FaultSet, ModuleSpec } from '../../../native/sim/types';
-import { personality } from '../../../native/sim/personalities/tuyaopen-cli';
+import { personality } from '../../../native/protocols/tuyaopen-cli/personality';
 
 // The driver against the virtual module over real socat ptys and serialport,
 // at 115200 baud timing, for both firmware generations: a good burn and every

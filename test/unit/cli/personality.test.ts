@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { VirtualModule } from '../../../native/sim/module';
 import { MemoryTransport } from '../../../native/transport/memory';
-import { personality } from '../../../native/sim/personalities/tuyaopen-cli';
+import { personality } from '../../../native/protocols/tuyaopen-cli/personality';
 import type { FaultSet, Flash, PersonalityOptions, SimTiming } from '../../../native/sim/types';
 
 // The virtual tuyaopen-cli module, byte for byte, on an in-memory wire with zero timing.

@@ -1,5 +1,5 @@
-import type { Flash, ModuleContext, Personality, PersonalityModule, SimStage } from '../types';
-import { faultHits } from '../types';
+import type { Flash, ModuleContext, Personality, PersonalityModule, SimStage } from '../../sim/types';
+import { faultHits } from '../../sim/types';
 
 /**
  * A TuyaOpen module's console as the virtual module plays it
