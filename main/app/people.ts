@@ -99,6 +99,24 @@ export class FloorPeople {
     return this.#hub()?.lines ?? [];
   }
 
+  /** The name of the line this station is on (the hub's list, as last synced), or null. */
+  stationLine(): string | null {
+    const lineId = this.#o.vault()?.getValue('sync.lineId') ?? null;
+    return this.lines().find((l) => l.id === lineId)?.name ?? null;
+  }
+
+  /** A line is picked from the hub's list as last synced, never typed. */
+  assertKnownLine(line: string): void {
+    const lines = this.lines();
+    if (lines.some((l) => l.name === line)) return;
+    throw new AppError(
+      'LINE_UNKNOWN',
+      lines.length === 0
+        ? 'This station has no list of lines yet: sync with the hub once, then pick the line.'
+        : `There is no line "${line}" at this factory: pick one of ${lines.map((l) => l.name).join(', ')}.`,
+    );
+  }
+
   /** The operator's name for a number (reports, the dashboard); the number itself when the station no longer knows it. */
   operatorLabel(number: string): string {
     const o = this.#operatorsWithBadges().find((x) => x.number === number);
@@ -175,6 +193,12 @@ export class FloorPeople {
 
   get current(): string | null {
     return this.#current?.number ?? null;
+  }
+
+  /** A burn starts only with somebody signed on. */
+  requireOperator(): void {
+    if (this.#current === null)
+      throw new AppError('OPERATOR_REQUIRED', 'Nobody is signed on at this station: scan your badge or type your operator number first.');
   }
 
   /** A typed operator number or a scanned badge; the one who was on before is signed off. */

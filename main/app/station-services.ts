@@ -3,22 +3,12 @@ import { join } from 'node:path';
 import { AppError, isAppError, toErrorInfo } from '../../common/errors';
 import { systemClock, type Clock } from '../../common/clock';
 import { silentLogger, type Logger } from '../../common/log';
-import type {
-  GroupSummary,
-  JobProgress,
-  Language,
-  OfflineOutcome,
-  Programmer,
-  SetupState,
-  SlotState,
-  SyncStatus,
-} from '../../common/api/schemas';
+import type { GroupSummary, JobProgress, Language, OfflineOutcome, SetupState, SyncStatus } from '../../common/api/schemas';
 import type { DiscoveryOptions } from '../../native/transport/discovery';
-import { ProgrammerWatcher, type ProgrammerWatcherOptions } from '../../native/transport/programmer-watcher';
-import { findProgrammerByModel, type ResetSequence } from '../../native/transport/programmers';
+import type { ProgrammerWatcherOptions } from '../../native/transport/programmer-watcher';
 import { burnRecordsSince, burnReportCsv, burnStats, operatorsSince } from '../ledger';
 import { fileSettings, type SettingsStore } from '../settings';
-import { Station, toApiGroupCounts, toApiSlotState, type SlotSnapshot, type SlotTiming } from '../station';
+import { Station, toApiGroupCounts, type SlotTiming } from '../station';
 import { SyncEngine, TOKEN_SECRET } from '../sync';
 import {
   PassphraseWrapper,
@@ -36,7 +26,7 @@ import { ExportFolder, OneTimeCodes } from './exports-codes';
 import { HubJobs } from './hub-jobs';
 import { HubSupervisor } from './hub-supervisor';
 import { DEFAULT_IDLE_MINUTES, FloorPeople } from './people';
-import { discoverSlotLayout, probeProtocol, type SlotPlace, type StoredSlotPlace } from './slot-layout';
+import { SlotBoard } from './slot-board';
 import { dashboard, groupSummary, historyEntry, operationHistory, refusedReports, reportFrom, updateRequest, vaultGuard } from './views';
 
 /** What the demo hub gives a station that asks for it (scripts/demo.ts starts one). */
@@ -105,10 +95,8 @@ export class StationRuntime {
   #station: Station | null = null;
   #sync: SyncEngine | null = null;
   readonly #hub: HubSupervisor;
-  #layout: SlotPlace[] = [];
-  /** Where each programmer is now, by its stable key; slots open what it resolves. */
-  readonly #watcher: ProgrammerWatcher;
-  #watching: Promise<unknown> | null = null;
+  /** The slots, their programmers and their groups. */
+  readonly #board: SlotBoard;
   #wasSyncing = false;
   readonly #codes: OneTimeCodes;
   readonly #files: ExportFolder;
@@ -150,10 +138,17 @@ export class StationRuntime {
     });
     this.#hub = new HubSupervisor({ access: () => this.#hubAccess() });
     this.#jobs = new HubJobs({ hub: this.#hub, events: this.events });
-    this.#watcher = new ProgrammerWatcher({ ...options.discovery, pollMs: 2000, ...options.programmerWatch });
-    this.#watcher.on('warning', (w) => this.#log.info({ warning: w }, 'programmers'));
-    this.#watcher.on('attach', (t) => this.#programmerChanged(t.key));
-    this.#watcher.on('detach', (t) => this.#programmerChanged(t.key));
+    this.#board = new SlotBoard({
+      station: () => this.#station,
+      sync: () => this.#sync,
+      settings: this.settings,
+      events: this.events,
+      people: this.people,
+      logger: this.#log,
+      discovery: options.discovery,
+      programmerWatch: options.programmerWatch,
+      probeTimeoutMs: options.probeTimeoutMs,
+    });
     this.services = this.#build();
   }
 
@@ -202,7 +197,7 @@ export class StationRuntime {
     this.#jobs.stop();
     await this.#sync?.stop();
     await this.#station?.close();
-    await this.#watcher.stop();
+    await this.#board.stop();
     this.#station = null;
     this.#sync = null;
   }
@@ -243,15 +238,14 @@ export class StationRuntime {
   }
 
   async #open(wrapper: KeyWrapper, create: boolean): Promise<Station> {
-    this.#watching ??= this.#watcher.start();
-    await this.#watching;
+    await this.#board.start();
     const options = {
       vaultPath: this.#vaultPath,
       wrapper,
       clock: this.#clock,
       logger: this.#log,
       anchorPath: this.#o.anchorPath ?? defaultAnchorPath(this.#vaultPath),
-      programmers: this.#watcher,
+      programmers: this.#board.watcher,
       ...(this.#o.slotTiming ? { slotTiming: this.#o.slotTiming } : {}),
     };
     const station = create ? await Station.create(options) : await Station.open(options);
@@ -259,7 +253,7 @@ export class StationRuntime {
       if (e.type === 'slot') {
         // a burn is the operator at work
         if (e.slot.phase === 'burning') this.people.touch();
-        this.events.emit('onSlotState', this.#apiSlot(e.slot));
+        this.events.emit('onSlotState', this.#board.apiSlot(e.slot));
       } else if (e.type === 'counts') {
         this.events.emit('onCounts', toApiGroupCounts(e.groupId, e.counts));
         this.#sync?.outboxChanged();
@@ -293,167 +287,8 @@ export class StationRuntime {
     }
     if (station.vault.deleteValue(OLD_OPERATOR_TOKEN))
       this.#log.info('the hub admin token this station kept was removed: supervisor operations use the station token');
-    await this.#discoverSlots();
+    await this.#board.discover();
     return station;
-  }
-
-  async #discoverSlots(): Promise<void> {
-    await this.#watcher.rescan();
-    const known = (this.settings.get('slotLayout', []) as StoredSlotPlace[]).filter((p) => typeof p.port === 'string');
-    const { layout } = await discoverSlotLayout(known, this.#watcher.list(), {
-      logger: this.#log,
-      ...(this.#o.probeTimeoutMs ? { probeTimeoutMs: this.#o.probeTimeoutMs } : {}),
-    });
-    this.#layout = layout;
-    if (layout.length !== known.length || known.some((p) => p.programmer === undefined)) this.settings.set('slotLayout', this.#layout);
-    // slots come back bound to the group they had
-    const station = this.#station!;
-    const bound = this.settings.get('slotGroups', {}) as Record<string, string>;
-    for (const place of this.#layout) {
-      const groupId = bound[place.slotId];
-      if (groupId === undefined || station.slots().some((s) => s.slotId === place.slotId)) continue;
-      try {
-        this.#addSlot(place, groupId);
-      } catch (e) {
-        this.#log.warn({ slot: place.slotId, err: toErrorInfo(e) }, 'slot not restored');
-      }
-    }
-  }
-
-  /** A slot of the station on its place's programmer (with the programmer's reset where the jig wires DTR/RTS). */
-  #addSlot(place: SlotPlace, groupId: string): void {
-    const resetSequence = place.resetOnOpen ? this.#resetSequenceOf(place.programmer) : undefined;
-    if (place.resetOnOpen && resetSequence === undefined)
-      this.#log.warn(
-        { slot: place.slotId, programmer: place.programmer },
-        'no reset sequence known for this programmer: the slot opens its port without one',
-      );
-    this.#station!.addSlot({
-      id: place.slotId,
-      number: place.number,
-      port: place.port,
-      programmer: place.programmer,
-      protocol: place.protocol,
-      groupId,
-      ...(resetSequence ? { resetSequence } : {}),
-    });
-  }
-
-  /** The reset sequence of the programmer's model, from the programmer table; undefined while it is unplugged or its model is unknown. */
-  #resetSequenceOf(key: string): ResetSequence | undefined {
-    const model = this.#watcher.list().find((t) => t.key === key)?.port.programmer?.model;
-    return model !== undefined ? findProgrammerByModel(model)?.resetToAuthorization : undefined;
-  }
-
-  /** The programmers plugged in and the slots' programmers (also missing ones). */
-  #programmers(): Programmer[] {
-    const tracked = this.#watcher.list();
-    const out: Programmer[] = this.#layout.map((p) => {
-      const t = tracked.find((x) => x.key === p.programmer);
-      return {
-        key: p.programmer,
-        port: t?.path ?? null,
-        model: t?.port.programmer?.name ?? null,
-        slotId: p.slotId,
-        slotNumber: p.number,
-        resetOnOpen: p.resetOnOpen === true,
-        resetKnown: this.#resetSequenceOf(p.programmer) !== undefined,
-      };
-    });
-    for (const t of tracked) {
-      if (t.port.kind !== 'usb' && t.port.kind !== 'virtual') continue;
-      if (!out.some((p) => p.key === t.key))
-        out.push({
-          key: t.key,
-          port: t.path,
-          model: t.port.programmer?.name ?? null,
-          slotId: null,
-          slotNumber: null,
-          resetOnOpen: false,
-          resetKnown: this.#resetSequenceOf(t.key) !== undefined,
-        });
-    }
-    return out;
-  }
-
-  /** A slot's place changed (its programmer or reset): kept in the layout, and a bound slot is made again on it with its group. */
-  async #replacePlace(place: SlotPlace): Promise<void> {
-    const station = this.#station!;
-    this.#layout = this.#layout.map((p) => (p.slotId === place.slotId ? place : p));
-    this.settings.set('slotLayout', this.#layout);
-    if (!this.#hasSlot(place.slotId)) return;
-    const groupId = station.slot(place.slotId).snapshot.groupId;
-    await station.removeSlot(place.slotId);
-    this.#addSlot(place, groupId);
-  }
-
-  /** A stopped slot's DTR/RTS reset turned on or off; kept in the layout, and a bound slot is made again with it. */
-  async #setSlotReset(slotId: string, on: boolean): Promise<SlotPlace> {
-    const station = this.#station!;
-    const old = this.#place(slotId);
-    if (this.#hasSlot(slotId) && station.slot(slotId).running)
-      throw new AppError('SLOT_RUNNING', `Slot ${old.number} is burning: stop it before you change its reset.`);
-    if (on && this.#resetSequenceOf(old.programmer) === undefined) {
-      throw new AppError(
-        'NO_RESET_SEQUENCE',
-        `The station does not know how to reset programmer ${old.programmer} of slot ${old.number} (it is unplugged, or its model is not in the programmer table): leave the reset off.`,
-        { programmer: old.programmer },
-      );
-    }
-    const place: SlotPlace = { ...old, resetOnOpen: on };
-    await this.#replacePlace(place);
-    this.#log.info({ slot: slotId, programmer: place.programmer, resetOnOpen: on }, 'slot reset changed');
-    return place;
-  }
-
-  /** A programmer came, went or moved: its slot's tile and the supervisor's list say so. */
-  #programmerChanged(key: string): void {
-    const place = this.#layout.find((p) => p.programmer === key);
-    if (place && this.#station !== null && !this.#hasSlot(place.slotId)) this.events.emit('onSlotState', this.#slotState(place));
-    // a bound slot republishes itself (Slot.programmerMoved); the station's own listener sends it on
-    if (this.#station !== null) this.events.emit('onProgrammers', this.#programmers());
-  }
-
-  /** A slot's programmer or its reset changed: the supervisor's list and the slot's tile say so. */
-  #programmerChange(place: SlotPlace): { slot: SlotState; programmers: Programmer[] } {
-    const programmers = this.#programmers();
-    this.events.emit('onProgrammers', programmers);
-    const slot = this.#slotState(place);
-    this.events.emit('onSlotState', slot);
-    return { slot, programmers };
-  }
-
-  /** Binds a new programmer to a slot (a stopped one, which leaves its old programmer) or to a new slot. */
-  async #assignProgrammer(key: string, slotId: string | undefined): Promise<SlotPlace> {
-    const station = this.#station!;
-    await this.#watcher.rescan();
-    const tracked = this.#watcher.list().find((t) => t.key === key);
-    if (!tracked)
-      throw new AppError('PROGRAMMER_MISSING', `Programmer ${key} is not plugged in: plug it in, then assign it.`, { programmer: key });
-    const owner = this.#layout.find((p) => p.programmer === key);
-    if (owner) throw new AppError('PROGRAMMER_IN_USE', `Programmer ${key} is already slot ${owner.number}'s.`, { programmer: key });
-    if (slotId === undefined) {
-      const protocol = await probeProtocol(tracked.path, this.#o.probeTimeoutMs ? { timeoutMs: this.#o.probeTimeoutMs } : {});
-      if (protocol === null)
-        throw new AppError(
-          'NO_MODULE_ANSWERS',
-          `No module answers on programmer ${key}: place a module in its jig, then assign it again.`,
-          { programmer: key },
-        );
-      const number = Math.max(0, ...this.#layout.map((p) => p.number)) + 1;
-      const place: SlotPlace = { slotId: `slot-${number}`, number, port: tracked.path, programmer: key, protocol };
-      this.#layout = [...this.#layout, place];
-      this.settings.set('slotLayout', this.#layout);
-      this.#log.info({ slot: place.slotId, programmer: key }, 'new programmer assigned to a new slot');
-      return place;
-    }
-    const old = this.#place(slotId);
-    if (this.#hasSlot(slotId) && station.slot(slotId).running)
-      throw new AppError('SLOT_RUNNING', `Slot ${old.number} is burning: stop it before you give it another programmer.`);
-    const place: SlotPlace = { ...old, port: tracked.path, programmer: key };
-    await this.#replacePlace(place);
-    this.#log.info({ slot: slotId, programmer: key, previous: old.programmer }, 'programmer assigned to a slot');
-    return place;
   }
 
   /** After the vault is created: enroll, set the PIN, pull the groups, start syncing. */
@@ -497,22 +332,13 @@ export class StationRuntime {
   #summary(groupId: string): GroupSummary {
     const { station, sync } = this.#ready();
     const meta = sync.store.meta(groupId);
-    return groupSummary(station.group(groupId), meta, this.#boundSlots(groupId), this.#featuresOf(station.group(groupId).pid));
+    return groupSummary(station.group(groupId), meta, this.#board.boundSlots(groupId), this.#featuresOf(station.group(groupId).pid));
   }
 
   /** What each product supports, as the hub said when its products were last read. */
   readonly #features = new Map<string, { homekit: boolean; findmy: boolean }>();
   #featuresOf(pid: string | null): { homekit: boolean; findmy: boolean } | null {
     return pid === null ? null : (this.#features.get(pid) ?? null);
-  }
-
-  #boundSlots(groupId: string): string[] {
-    return (
-      this.#station
-        ?.slots()
-        .filter((s) => s.groupId === groupId)
-        .map((s) => s.slotId) ?? []
-    );
   }
 
   #groups(): GroupSummary[] {
@@ -537,138 +363,14 @@ export class StationRuntime {
     }
   }
 
-  #place(slotId: string): SlotPlace {
-    const place = this.#layout.find((p) => p.slotId === slotId);
-    if (!place) throw new AppError('SLOT_NOT_FOUND', `There is no slot "${slotId}" on this station.`);
-    return place;
-  }
-
-  #hasSlot(slotId: string): boolean {
-    return this.#station?.slots().some((s) => s.slotId === slotId) ?? false;
-  }
-
-  #slotState(place: SlotPlace): SlotState {
-    if (this.#hasSlot(place.slotId)) return this.#apiSlot(this.#station!.slot(place.slotId).snapshot);
-    const port = this.#watcher.resolve(place.programmer);
-    return {
-      slotId: place.slotId,
-      number: place.number,
-      port: port ?? place.port,
-      programmer: place.programmer,
-      programmerMissing: port === undefined,
-      protocol: place.protocol,
-      groupId: null,
-      connected: port !== undefined,
-      running: false,
-      phase: 'idle',
-      step: null,
-      progress: 0,
-      lastResult: null,
-      stopReason: null,
-      portProblem: null,
-      pendingSerial: null,
-      burnedThisShift: 0,
-    };
-  }
-
-  /** A slot as the screen shows it. */
-  #apiSlot(s: SlotSnapshot): SlotState {
-    if (s.running) return toApiSlotState(s);
-    // a stopped slot has its port closed: whether the programmer is there is whether the watcher sees it (a slot on a path: whether its port is)
-    const present = s.programmer !== null ? this.#watcher.resolve(s.programmer) !== undefined : existsSync(s.port);
-    return { ...toApiSlotState(s), connected: present, programmerMissing: s.programmer !== null && !present, progress: 0 };
-  }
-
-  /** The named slots, or every slot; each must have a group. */
-  #boundTargets(slotIds: readonly string[] | undefined): string[] {
-    const ids = slotIds?.length ? [...slotIds] : this.#layout.filter((p) => this.#hasSlot(p.slotId)).map((p) => p.slotId);
-    for (const id of ids) {
-      const place = this.#place(id);
-      if (!this.#hasSlot(id)) throw new AppError('NO_GROUP', `Slot ${place.number} has no group: pick a group first.`);
-    }
-    if (ids.length === 0) throw new AppError('NO_GROUP', 'No slot has a group yet: pick a group first.');
-    return ids;
-  }
-
-  #states(ids: readonly string[]): SlotState[] {
-    return ids.map((id) => this.#slotState(this.#place(id)));
-  }
-
-  #bind(groupId: string, slotIds: readonly string[]): void {
-    const station = this.#station!;
-    this.#assertUuidsFit(groupId, slotIds);
-    for (const id of slotIds) {
-      const place = this.#place(id);
-      if (this.#hasSlot(id)) station.selectGroup(groupId, [id]);
-      else this.#addSlot(place, groupId);
-      this.settings.set(`slotGroups.${id}`, groupId);
-    }
-  }
-
   /** The supervisor of this call, by name (the hub's audit names them). */
   #supervisorName(ctx: CallContext): string | null {
     return this.sessions.who(ctx.sessionKey)?.name ?? null;
   }
 
-  /** Every slot named can take the group's uuids, checked before any slot changes (UUIDS_DO_NOT_FIT names the first that cannot). */
-  #assertUuidsFit(groupId: string, slotIds: readonly string[]): void {
-    for (const id of slotIds) {
-      const place = this.#place(id);
-      this.#station!.assertUuidsFit(groupId, place.protocol, place.number);
-    }
-  }
-
   /** The hub on behalf of the supervisor of this call (named in x-station-supervisor). */
   #hubFor(ctx: CallContext): HubSupervisor {
     return this.#hub.as(this.#supervisorName(ctx));
-  }
-
-  /** The name of the line this station is on (the hub's list, as last synced), or null. */
-  #stationLine(): string | null {
-    const lineId = this.#station?.vault.getValue('sync.lineId') ?? null;
-    return this.people.lines().find((l) => l.id === lineId)?.name ?? null;
-  }
-
-  /**
-   * A slot burns only a group assigned to it, or (no slots named) to its line: a group a supervisor reassigned
-   * to other slots, or to another line, is refused in plain words. Groups imported from a file are anyone's.
-   */
-  #assertMayBurn(groupId: string, slotId: string): void {
-    const meta = this.#sync?.store.meta(groupId);
-    if (!meta) return;
-    const number = this.#place(slotId).number;
-    const name = this.#station!.vault.getGroup(groupId).name;
-    if (meta.slotIds.length > 0 && !meta.slotIds.includes(slotId)) {
-      const slots = meta.slotIds.map((id) => this.#layout.find((p) => p.slotId === id)?.number ?? id).join(', ');
-      throw new AppError(
-        'GROUP_NOT_FOR_SLOT',
-        `Group "${name}" is assigned to slot${meta.slotIds.length === 1 ? '' : 's'} ${slots}, not to slot ${number}: pick another group for slot ${number}, or ask a supervisor to reassign it.`,
-      );
-    }
-    const line = this.#stationLine();
-    if (meta.slotIds.length === 0 && meta.localLine !== null && line !== null && meta.localLine !== line) {
-      throw new AppError(
-        'GROUP_NOT_FOR_SLOT',
-        `Group "${name}" is assigned to ${meta.localLine}, and slot ${number} is on ${line}: pick another group, or ask a supervisor to reassign it.`,
-      );
-    }
-  }
-
-  /** A line is picked from the hub's list as last synced, never typed. */
-  #assertKnownLine(line: string): void {
-    const lines = this.people.lines();
-    if (lines.some((l) => l.name === line)) return;
-    throw new AppError(
-      'LINE_UNKNOWN',
-      lines.length === 0
-        ? 'This station has no list of lines yet: sync with the hub once, then pick the line.'
-        : `There is no line "${line}" at this factory: pick one of ${lines.map((l) => l.name).join(', ')}.`,
-    );
-  }
-
-  #requireOperator(): void {
-    if (this.people.current === null)
-      throw new AppError('OPERATOR_REQUIRED', 'Nobody is signed on at this station: scan your badge or type your operator number first.');
   }
 
   #people() {
@@ -678,7 +380,7 @@ export class StationRuntime {
       supervisors: this.sessions.list(),
       idleMinutes: this.settings.get('operatorIdleMinutes', DEFAULT_IDLE_MINUTES) as number,
       lines: this.people.lines().map((l) => l.name),
-      stationLine: this.#stationLine(),
+      stationLine: this.people.stationLine(),
     };
   }
 
@@ -734,65 +436,65 @@ export class StationRuntime {
       station: {
         overview: async () => {
           this.#ready();
-          if (this.#layout.length === 0) await this.#discoverSlots();
-          return { groups: this.#groups(), slots: this.#layout.map((p) => this.#slotState(p)) };
+          if (this.#board.layout.length === 0) await this.#board.discover();
+          return { groups: this.#groups(), slots: this.#board.layout.map((p) => this.#board.slotState(p)) };
         },
         selectGroup: async (input) => {
           this.people.touch();
           const summary = this.#summary(input.groupId);
           if (summary.blocked !== null) throw new AppError(summary.blocked.code, summary.blocked.message);
-          if (this.#layout.length === 0) await this.#discoverSlots();
-          if (this.#layout.length === 0)
+          if (this.#board.layout.length === 0) await this.#board.discover();
+          if (this.#board.layout.length === 0)
             throw new AppError(
               'NO_SLOTS',
               'No programmer with a module in its jig answers on this station: plug in a programmer, place a module, then pick the group again.',
             );
-          const ids = input.slotIds?.length ? [...input.slotIds] : this.#layout.map((p) => p.slotId);
+          const ids = input.slotIds?.length ? [...input.slotIds] : this.#board.layout.map((p) => p.slotId);
           // a slot already on the group keeps burning: picking the group picked is no change
           const change = ids
-            .map((id) => this.#place(id))
-            .filter((p) => !(this.#hasSlot(p.slotId) && this.#station!.slot(p.slotId).snapshot.groupId === input.groupId));
-          const running = change.find((p) => this.#hasSlot(p.slotId) && this.#station!.slot(p.slotId).running);
+            .map((id) => this.#board.place(id))
+            .filter((p) => !(this.#board.hasSlot(p.slotId) && this.#station!.slot(p.slotId).snapshot.groupId === input.groupId));
+          const running = change.find((p) => this.#board.hasSlot(p.slotId) && this.#station!.slot(p.slotId).running);
           if (running) throw new AppError('SLOT_RUNNING', `Slot ${running.number} is burning: stop it before you change its group.`);
-          for (const p of change) this.#assertMayBurn(input.groupId, p.slotId);
-          this.#bind(
+          for (const p of change) this.#board.assertMayBurn(input.groupId, p.slotId);
+          this.#board.bind(
             input.groupId,
             change.map((p) => p.slotId),
           );
           this.#publishGroups();
-          return this.#states(ids);
+          return this.#board.states(ids);
         },
         start: (input) => {
           const { station } = this.#ready();
-          this.#requireOperator();
+          this.people.requireOperator();
           this.people.touch();
-          const ids = this.#boundTargets(input.slotIds);
-          for (const id of ids) this.#assertMayBurn(station.slot(id).snapshot.groupId, id);
+          const ids = this.#board.boundTargets(input.slotIds);
+          for (const id of ids) this.#board.assertMayBurn(station.slot(id).snapshot.groupId, id);
           station.start(ids);
-          return this.#states(ids);
+          return this.#board.states(ids);
         },
         stop: async (input) => {
           this.people.touch();
           const { station } = this.#ready();
           const ids = input.slotIds?.length
-            ? input.slotIds.filter((id) => this.#place(id) && this.#hasSlot(id))
-            : this.#layout.filter((p) => this.#hasSlot(p.slotId)).map((p) => p.slotId);
+            ? input.slotIds.filter((id) => this.#board.place(id) && this.#board.hasSlot(id))
+            : this.#board.layout.filter((p) => this.#board.hasSlot(p.slotId)).map((p) => p.slotId);
           if (ids.length > 0) await station.stop(ids);
-          return this.#states(input.slotIds?.length ? input.slotIds : this.#layout.map((p) => p.slotId));
+          return this.#board.states(input.slotIds?.length ? input.slotIds : this.#board.layout.map((p) => p.slotId));
         },
         retry: (input) => {
           const { station } = this.#ready();
-          this.#requireOperator();
-          const [id] = this.#boundTargets([input.slotId]);
+          this.people.requireOperator();
+          const [id] = this.#board.boundTargets([input.slotId]);
           station.retry(id!);
-          return this.#slotState(this.#place(id!));
+          return this.#board.slotState(this.#board.place(id!));
         },
         scanSerial: (input) => {
           this.people.touch();
           const { station } = this.#ready();
-          const [id] = this.#boundTargets([input.slotId]);
+          const [id] = this.#board.boundTargets([input.slotId]);
           station.setNextModuleSerial(id!, input.serial);
-          return this.#slotState(this.#place(id!));
+          return this.#board.slotState(this.#board.place(id!));
         },
         counts: (input) => toApiGroupCounts(input.groupId, this.#ready().station.counts(input.groupId)),
         signOn: (input) => {
@@ -964,25 +666,25 @@ export class StationRuntime {
           const { sync, station } = this.#ready();
           if (input.slotIds.length === 0)
             throw new AppError('SLOTS_REQUIRED', 'Tick at least one slot: a group is not reassigned to no slot.');
-          for (const id of input.slotIds) this.#place(id);
-          const running = input.slotIds.find((id) => this.#hasSlot(id) && station.slot(id).running);
+          for (const id of input.slotIds) this.#board.place(id);
+          const running = input.slotIds.find((id) => this.#board.hasSlot(id) && station.slot(id).running);
           if (running)
-            throw new AppError('SLOT_RUNNING', `Slot ${this.#place(running).number} is burning: stop it before you reassign it.`);
+            throw new AppError('SLOT_RUNNING', `Slot ${this.#board.place(running).number} is burning: stop it before you reassign it.`);
           // a slot that burns the group and is not among the new slots would burn a group no longer its own
           const burning = station.slots().find((s) => s.running && s.groupId === input.groupId && !input.slotIds.includes(s.slotId));
           if (burning)
             throw new AppError(
               'SLOT_RUNNING',
-              `Slot ${this.#place(burning.slotId).number} is burning group "${station.group(input.groupId).name}": stop it before you reassign the group to other slots.`,
+              `Slot ${this.#board.place(burning.slotId).number} is burning group "${station.group(input.groupId).name}": stop it before you reassign the group to other slots.`,
             );
-          if (input.line != null) this.#assertKnownLine(input.line);
-          this.#assertUuidsFit(input.groupId, input.slotIds);
+          if (input.line != null) this.people.assertKnownLine(input.line);
+          this.#board.assertUuidsFit(input.groupId, input.slotIds);
           const r = sync.reassign(input.groupId, {
             slotIds: input.slotIds,
             ...(input.line !== undefined ? { line: input.line } : {}),
             by: this.#supervisorName(ctx),
           });
-          if (this.#summary(input.groupId).blocked === null) this.#bind(input.groupId, input.slotIds);
+          if (this.#summary(input.groupId).blocked === null) this.#board.bind(input.groupId, input.slotIds);
           this.#publishGroups();
           return { group: this.#summary(input.groupId), queuedOffline: r.queuedOffline };
         },
@@ -1003,7 +705,7 @@ export class StationRuntime {
             uuid: l.uuid,
             groupId: l.groupId,
             slotId: l.slot,
-            slotNumber: this.#layout.find((p) => p.slotId === l.slot)?.number ?? null,
+            slotNumber: this.#board.numberOf(l.slot),
             since: new Date(l.updatedAt).toISOString(),
             reason: reasons.get(l.uuid) ?? 'The outcome of the write is unknown.',
             moduleMac: l.moduleMac,
@@ -1026,13 +728,13 @@ export class StationRuntime {
             };
           }
           const slotId = input.slotId ?? license.slot;
-          if (slotId === null || !this.#hasSlot(slotId))
+          if (slotId === null || !this.#board.hasSlot(slotId))
             throw new AppError('SLOT_REQUIRED', 'Pick the slot whose jig holds the module, then read it back.');
-          const place = this.#place(slotId);
+          const place = this.#board.place(slotId);
           // a read-back needs the port to itself: the slot finishes what it is doing and stops
           if (station.slot(slotId).running) await station.stop([slotId]);
           // the programmer may have been replugged since the last look (the watcher polls every 2 s)
-          await this.#watcher.rescan();
+          await this.#board.rescan();
           try {
             const { moduleSerial, confirmUnidentified, otherLicense } = input;
             const r = await station.resolveSuspectByReadBack(
@@ -1136,16 +838,16 @@ export class StationRuntime {
         },
         programmers: async () => {
           this.#ready();
-          await this.#watcher.rescan();
-          return this.#programmers();
+          await this.#board.rescan();
+          return this.#board.programmers();
         },
         assignProgrammer: async (input) => {
           this.#ready();
-          return this.#programmerChange(await this.#assignProgrammer(input.key, input.slotId));
+          return this.#board.programmerChange(await this.#board.assignProgrammer(input.key, input.slotId));
         },
         setSlotReset: async (input) => {
           this.#ready();
-          return this.#programmerChange(await this.#setSlotReset(input.slotId, input.on));
+          return this.#board.programmerChange(await this.#board.setSlotReset(input.slotId, input.on));
         },
         exportReport: (input) => {
           const { station } = this.#ready();
@@ -1159,7 +861,7 @@ export class StationRuntime {
             `burn-report-${input.range}-${this.#files.stamp()}.csv`,
             burnReportCsv(records, {
               group: (id) => names.get(id) ?? id,
-              slot: (id) => this.#layout.find((p) => p.slotId === id)?.number ?? null,
+              slot: (id) => this.#board.numberOf(id),
               operator: (n) => this.people.operatorLabel(n),
             }),
           );
@@ -1201,7 +903,7 @@ export class StationRuntime {
             burnStats(station.vault.db, { from, to: now, operator: input.operator }),
             {
               slot: (id) => {
-                const p = this.#layout.find((x) => x.slotId === id);
+                const p = this.#board.layout.find((x) => x.slotId === id);
                 return p ? { label: `Slot ${p.number}`, number: p.number } : { label: id, number: null };
               },
               group: (id) => names.get(id) ?? id,
