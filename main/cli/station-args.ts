@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { AppError } from '../../common/errors';
 import { stationSupervisorNameSchema } from '../../common/hub-api';
-import { isProtocolId } from '../../native/protocols';
+import { isProtocolId, protocolIds } from '../../native/protocols';
 import type { ProtocolId } from '../../native/protocols/types';
 
 export const stationUsage = `Usage: npm run station -- <command> [options]
@@ -22,7 +22,7 @@ Commands:
   rejected [--group <id|name>]   licenses set aside because these modules cannot take them, with why
   block --group <id|name> --reason <text>    stop burning from a group
   unblock --group <id|name>
-  run --slot port=<path>,protocol=<tuya-auc|tuyaopen-cli>,group=<id|name>[,baud=<rate>]
+  run --slot port=<path>,protocol=<${protocolIds.join('|')}>,group=<id|name>[,baud=<rate>]
       [--slot ...] [--count <n>] [--operator <number>]
                               burn on every slot until <n> modules are verified
                               (each burn record names the operator, as at the station app)
@@ -146,7 +146,7 @@ export function parseSlotSpec(text: string): SlotSpec {
   if (reset !== undefined && reset !== 'on' && reset !== 'off') throw bad(`--slot "${text}": reset is on or off.`);
   if (reset === 'on' && !programmer)
     throw bad(`--slot "${text}": reset=on needs programmer=<key> (the reset comes from the programmer's model).`);
-  if (!protocol || !isProtocolId(protocol)) throw bad(`--slot "${text}": protocol must be tuya-auc or tuyaopen-cli.`);
+  if (!protocol || !isProtocolId(protocol)) throw bad(`--slot "${text}": protocol must be ${protocolIds.join(' or ')}.`);
   if (!group) throw bad(`--slot "${text}" names no group (group=<id or name>; see the groups command).`);
   const baud = fields.get('baud');
   return {
@@ -284,8 +284,8 @@ export function parseStationArgs(argv: readonly string[]): StationArgs {
         cmd = { command, uuid, via: { void: true, reason: need('reason', '<why the license is voided>') } };
       } else {
         const port = need('port', '<path of the jig holding the module> (or --void --reason <text>)');
-        const protocol = need('protocol', '<tuya-auc|tuyaopen-cli>');
-        if (!isProtocolId(protocol)) throw bad(`Unknown protocol "${protocol}": use tuya-auc or tuyaopen-cli.`);
+        const protocol = need('protocol', `<${protocolIds.join('|')}>`);
+        if (!isProtocolId(protocol)) throw bad(`Unknown protocol "${protocol}": use ${protocolIds.join(' or ')}.`);
         const baud = str('baud');
         const other = str('other');
         if (other !== undefined && other !== 'release' && other !== 'void')

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { AppError, toErrorInfo } from '../../common/errors';
 import { systemClock, type Clock } from '../../common/clock';
 import { silentLogger, type Logger } from '../../common/log';
-import { createDriver, isProtocolId, protocolDescriptor } from '../../native/protocols';
+import { createDriver, isProtocolId, protocolDescriptor, protocolIds } from '../../native/protocols';
 import type { ProgrammerWatcher } from '../../native/transport/programmer-watcher';
 import type { ResetSequence } from '../../native/transport/programmers';
 import { SerialTransport } from '../../native/transport/serial';
@@ -205,7 +205,7 @@ export class Station {
   addSlot(request: SlotRequest): Slot {
     this.#open();
     if (!isProtocolId(request.protocol))
-      throw new AppError('UNKNOWN_PROTOCOL', `Unknown protocol "${request.protocol}": use tuya-auc or tuyaopen-cli.`);
+      throw new AppError('UNKNOWN_PROTOCOL', `Unknown protocol "${request.protocol}": use ${protocolIds.join(' or ')}.`);
     const { programmer } = request;
     const programmers = this.#options.programmers;
     if (programmer !== undefined) {
@@ -361,7 +361,7 @@ export class Station {
         { path: via.port },
       );
     if (!isProtocolId(via.protocol))
-      throw new AppError('UNKNOWN_PROTOCOL', `Unknown protocol "${via.protocol}": use tuya-auc or tuyaopen-cli.`);
+      throw new AppError('UNKNOWN_PROTOCOL', `Unknown protocol "${via.protocol}": use ${protocolIds.join(' or ')}.`);
     // A port, not a slot: the transport's own words ("Port … is in use by another program. Close it there, then retry.") say what to do.
     const transport = (this.#options.openTransport ?? ((path, baudRate) => new SerialTransport(path, { baudRate })))(
       via.port,
