@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { protocolSchema } from '../../../common/api/schemas';
 import { protocolIds } from '../../../common/protocols';
@@ -23,7 +25,21 @@ afterEach(async () => {
   slot = station = fleet = cleanup = undefined;
 });
 
+/** Every source file of the app and the hub (the folders that are not test/). */
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sourceFiles(join(dir, e.name)) : /\.tsx?$/.test(e.name) ? [join(dir, e.name)] : [],
+  );
+}
+
 describe('a protocol from its own folder', () => {
+  it('is named nowhere outside test/: the station is not edited to know it', () => {
+    const root = join(import.meta.dirname, '../../..');
+    const files = ['common', 'native', 'main', 'node', 'preload', 'renderer', 'hub', 'console'].flatMap((d) => sourceFiles(join(root, d)));
+    expect(files.length).toBeGreaterThan(100);
+    expect(files.filter((f) => readFileSync(f, 'utf8').includes('test-line'))).toEqual([]);
+  });
+
   it('is unknown until registered, then follows the built-in protocols in detection order; the UI contract keeps the built-in names', () => {
     expect(() => protocolDescriptor('test-line')).toThrow(expect.objectContaining({ code: 'UNKNOWN_PROTOCOL' }));
     registerProtocol(testLine);
