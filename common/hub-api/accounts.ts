@@ -47,6 +47,11 @@ export const accountNameSchema = z
 export const passwordSchema = z.string().min(12, 'at least 12 characters').max(256);
 export const emailSchema = z.email().max(200);
 export const phoneSchema = z.string().regex(/^\+[0-9]{6,15}$/, 'international form: + and 6 to 15 digits');
+/** A phone number as people write it ("+86 138-0013-8000"): spaces and dashes dropped, then the international form. */
+export const writtenPhoneSchema = z
+  .string()
+  .transform((s) => s.replace(/[\s-]/g, ''))
+  .pipe(phoneSchema);
 
 export const accountSchema = z.object({
   id: idSchema,

@@ -98,7 +98,10 @@ export const productListSchema = z.object({ products: z.array(productSchema) });
 export const nameInputSchema = z.strictObject({ name: nameSchema });
 export type NameInput = z.infer<typeof nameInputSchema>;
 
-/** Where the hub sends a station's download codes; only the hub operator sets it. */
+/**
+ * Where the hub sends a station's download codes; only the hub operator sets it. The hub checks the address's form
+ * for its channel itself (an email address; a phone number in international form), with a code of its own.
+ */
 export const downloadContactSchema = z.strictObject({ channel: z.enum(['email', 'sms']), destination: z.string().trim().min(3).max(200) });
 export type DownloadContact = z.infer<typeof downloadContactSchema>;
 

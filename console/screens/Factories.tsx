@@ -167,6 +167,8 @@ function ContactDialog({ station, onClose, onSaved }: { station: Station; onClos
   const [channel, setChannel] = useState<DownloadContact['channel']>(station.downloadContact?.channel ?? 'email');
   const [destination, setDestination] = useState(station.downloadContact?.destination ?? '');
   const [error, setError] = useState<ErrorInfo | null>(null);
+  // the hub's refusal of the address's form belongs to the address field: shown under it and named as its description
+  const badAddress = error?.code === 'CONTACT_EMAIL_INVALID' || error?.code === 'CONTACT_PHONE_INVALID';
   const submit = async (e: FormEvent): Promise<void> => {
     e.preventDefault();
     try {
@@ -193,7 +195,10 @@ function ContactDialog({ station, onClose, onSaved }: { station: Station; onClos
                 type="radio"
                 name="contact-channel"
                 checked={channel === c}
-                onChange={() => setChannel(c)}
+                onChange={() => {
+                  setChannel(c);
+                  setError(null);
+                }}
                 data-testid={`contact-${c}`}
               />
               {t(`factories.${c}`)}
@@ -204,15 +209,21 @@ function ContactDialog({ station, onClose, onSaved }: { station: Station; onClos
           {t(channel === 'email' ? 'factories.emailAddress' : 'factories.phone')}
           <input
             value={destination}
-            onChange={(e) => setDestination(e.target.value)}
+            onChange={(e) => {
+              setDestination(e.target.value);
+              setError(null);
+            }}
             type={channel === 'email' ? 'email' : 'tel'}
+            placeholder={channel === 'email' ? 'name@example.com' : '+86 138 0013 8000'}
             required
             minLength={3}
             maxLength={200}
+            aria-invalid={badAddress}
+            aria-describedby={badAddress ? 'contact-error' : undefined}
             data-testid="contact-destination"
           />
         </label>
-        <ErrorLine error={error} />
+        <ErrorLine error={error} id="contact-error" />
         <button className="primary" type="submit" data-testid="contact-save">
           {t('factories.contactSave')}
         </button>

@@ -11,7 +11,7 @@ import type {
   Station,
   StationSelf,
 } from '../../common/hub-api';
-import { downloadContactSchema } from '../../common/hub-api';
+import { downloadContactSchema, emailSchema, writtenPhoneSchema } from '../../common/hub-api';
 import type { Tx } from '../store';
 import type { StationTable } from '../store/schema';
 import type { HubDeps } from './context';
@@ -172,9 +172,8 @@ export async function enroll(deps: HubDeps, req: EnrollRequest): Promise<EnrollR
 /** Where the hub sends the download codes a station asks for (the supervisor's phone or mailbox). */
 export async function setDownloadContact(deps: HubDeps, stationId: string, contact: DownloadContact): Promise<Station> {
   const parsed = downloadContactSchema.safeParse(contact);
-  if (!parsed.success)
-    throw new AppError('DOWNLOAD_CONTACT_INVALID', 'A download contact is "email" or "sms" and an address of 3 to 200 characters.');
-  const c = parsed.data;
+  if (!parsed.success) throw new AppError('DOWNLOAD_CONTACT_INVALID', 'A download contact goes by "email" or "sms": name one of them.');
+  const c = { channel: parsed.data.channel, destination: contactAddress(parsed.data) };
   await getStation(deps, stationId);
   await deps.store.db
     .updateTable('stations')
@@ -183,6 +182,21 @@ export async function setDownloadContact(deps: HubDeps, stationId: string, conta
     .execute();
   deps.logger.info({ stationId, channel: c.channel }, 'station download contact set');
   return toStation(await getStation(deps, stationId));
+}
+
+/** The address in the form the senders take, or a refusal that says how to write it. */
+function contactAddress({ channel, destination }: DownloadContact): string {
+  if (channel === 'email') {
+    const email = emailSchema.safeParse(destination);
+    if (email.success) return email.data;
+    throw new AppError('CONTACT_EMAIL_INVALID', `"${destination}" is not an email address: write it as name@example.com.`);
+  }
+  const phone = writtenPhoneSchema.safeParse(destination);
+  if (phone.success) return phone.data;
+  throw new AppError(
+    'CONTACT_PHONE_INVALID',
+    `"${destination}" is not a phone number in international form: write + and the country code, then the number (6 to 15 digits in all; spaces and dashes are fine).`,
+  );
 }
 
 /** Ends the open enrollment codes of a station (they read as expired from now on). */

@@ -444,7 +444,20 @@ describe('the hub console', { timeout: 120_000 }, () => {
     expect(await bench2.getByTestId('station-contact').textContent()).toBe('Email: supervisor@factory.local');
     await bench2.getByTestId('set-contact').click();
     await page.getByTestId('contact-sms').check();
-    await page.getByTestId('contact-destination').fill('+8613800138000');
+    // a phone number without its country code is refused with the hub's words, under the field it names
+    await page.getByTestId('contact-destination').fill('13800138000');
+    await page.getByTestId('contact-save').click();
+    const dialog = page.getByTestId('contact-dialog');
+    await expect.poll(() => dialog.getByTestId('error').getAttribute('data-code')).toBe('CONTACT_PHONE_INVALID');
+    expect(await dialog.getByTestId('error').textContent()).toMatch(/international form/);
+    expect(await page.getByTestId('contact-destination').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.getByTestId('contact-destination').getAttribute('aria-describedby')).toBe(
+      await dialog.getByTestId('error').getAttribute('id'),
+    );
+    expect(await bench2.getByTestId('station-contact').textContent()).toBe('Email: supervisor@factory.local');
+    // written as people write it: the hub drops the spaces and dashes
+    await page.getByTestId('contact-destination').fill('+86 138-0013-8000');
+    expect(await dialog.getByTestId('error').count()).toBe(0);
     await accessible(page, 'download contact dialog');
     await shot(page, 'download-contact');
     await page.getByTestId('contact-save').click();

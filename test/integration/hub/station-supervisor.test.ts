@@ -1,7 +1,7 @@
 // The station's supervisor routes: the station's own token, only its own groups; the admin API stays out of reach.
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { hubRoutes, type HubRouteDef } from '../../../common/hub-api';
+import { hubRoutes, type Factory, type HubRouteDef, type Station } from '../../../common/hub-api';
 import { bootHub, enrollStation, makeCredential, seedWorld, targets, type TestHub } from './harness';
 
 describe.each(targets())('station supervisor routes on %s', (target) => {
@@ -111,6 +111,35 @@ describe.each(targets())('station supervisor routes on %s', (target) => {
   });
 
   describe('download with a one-time code', () => {
+    it("the contact's address must fit its channel: an email address, or a phone in international form (spaces and dashes dropped)", async () => {
+      const set = (channel: string, destination: string) =>
+        h.admin('POST', `/v1/admin/stations/${world.s1}/download-contact`, { channel, destination });
+      for (const [channel, destination, code] of [
+        ['email', 'boss at example.com', 'CONTACT_EMAIL_INVALID'],
+        ['email', '+8613800138000', 'CONTACT_EMAIL_INVALID'],
+        ['sms', 'boss@example.com', 'CONTACT_PHONE_INVALID'],
+        ['sms', '13800138000', 'CONTACT_PHONE_INVALID'],
+        ['sms', '+86 138', 'CONTACT_PHONE_INVALID'],
+        ['sms', '+1234567890123456', 'CONTACT_PHONE_INVALID'],
+      ]) {
+        const r = await set(channel!, destination!);
+        expect(r.status, destination).toBe(400);
+        expect(r.body.error.code, destination).toBe(code);
+      }
+      // a refusal stores nothing
+      const stations = (await h.admin('GET', '/v1/admin/factories')).body.factories.flatMap((f: Factory) =>
+        f.lines.flatMap((l) => l.stations),
+      ) as Station[];
+      expect(stations.find((x) => x.id === world.s1)?.downloadContact).toBeNull();
+      const phone = await set('sms', ' +86 138-0013 8000 ');
+      expect(phone.status).toBe(200);
+      expect(phone.body.downloadContact).toEqual({ channel: 'sms', destination: '+8613800138000' });
+      expect((await set('email', 'Line-A.Boss@factory.example')).body.downloadContact).toEqual({
+        channel: 'email',
+        destination: 'Line-A.Boss@factory.example',
+      });
+    });
+
     it('the hub sends the code to the contact its operator set; the answer never holds it; used once', async () => {
       const id = await groupOf(world.s1, { pid: 'p1', purchased: 4 });
       const missing = await st(t1, 'POST', `/v1/station/credentials/${id}/download-codes`);
