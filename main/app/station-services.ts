@@ -1,24 +1,16 @@
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError, isAppError, toErrorInfo } from '../../common/errors';
 import { systemClock, type Clock } from '../../common/clock';
 import { silentLogger, type Logger } from '../../common/log';
-import type { GroupSummary, JobProgress, Language, OfflineOutcome, SetupState, SyncStatus } from '../../common/api/schemas';
+import type { JobProgress, OfflineOutcome } from '../../common/api/schemas';
 import type { DiscoveryOptions } from '../../native/transport/discovery';
 import type { ProgrammerWatcherOptions } from '../../native/transport/programmer-watcher';
 import { burnRecordsSince, burnReportCsv, burnStats, operatorsSince } from '../ledger';
 import { fileSettings, type SettingsStore } from '../settings';
-import { Station, toApiGroupCounts, type SlotTiming } from '../station';
-import { SyncEngine, TOKEN_SECRET } from '../sync';
-import {
-  PassphraseWrapper,
-  SafeStorageWrapper,
-  Vault,
-  defaultAnchorPath,
-  type KeyWrapper,
-  type SafeStorageLike,
-  type ScryptParams,
-} from '../vault';
+import { toApiGroupCounts, type Station, type SlotTiming } from '../station';
+import type { SyncEngine } from '../sync';
+import type { SafeStorageLike, ScryptParams } from '../vault';
 import { EventHub, type CallContext, type StationServices } from '../api/services';
 import type { SupervisorAction } from '../api/dispatcher';
 import { SupervisorSessions, type PinRecord, type PinStore, type SupervisorSessionOptions } from '../api/supervisor-session';
@@ -26,14 +18,12 @@ import { ExportFolder, OneTimeCodes } from './exports-codes';
 import { HubJobs } from './hub-jobs';
 import { HubSupervisor } from './hub-supervisor';
 import { DEFAULT_IDLE_MINUTES, FloorPeople } from './people';
+import { GroupBoard } from './group-board';
 import { SlotBoard } from './slot-board';
-import { dashboard, groupSummary, historyEntry, operationHistory, refusedReports, reportFrom, updateRequest, vaultGuard } from './views';
+import { VaultSetup, type DemoHubAccess } from './vault-setup';
+import { dashboard, historyEntry, operationHistory, refusedReports, reportFrom, updateRequest, vaultGuard } from './views';
 
-/** What the demo hub gives a station that asks for it (scripts/demo.ts starts one). */
-export interface DemoHubAccess {
-  hubUrl: string;
-  enrollmentCode: string;
-}
+export type { DemoHubAccess } from './vault-setup';
 
 export interface StationServicesOptions {
   /** Where the vault (station.vault) and, outside Electron, settings.json live. */
@@ -65,12 +55,6 @@ export interface StationServicesOptions {
   logger?: Logger;
 }
 
-/** Stations set up before the station supervisor routes kept the hub's admin token here; it is removed when the vault opens. */
-const OLD_OPERATOR_TOKEN = 'app.hubOperatorToken';
-
-const notReady = (): AppError =>
-  new AppError('NOT_READY', 'The station is not set up or is locked: finish the first-run setup or unlock it.');
-
 /**
  * The station's real services behind the UI contract: the vault and ledger
  * (main/vault, main/ledger) through the Station and its slots (main/station),
@@ -87,31 +71,23 @@ export class StationRuntime {
   readonly sessions: SupervisorSessions;
   /** Who is at the station: operators (signed on one at a time) and supervisors. */
   readonly people: FloorPeople;
-  #idleTimer: NodeJS.Timeout | null = null;
-  readonly #o: StationServicesOptions;
   readonly #clock: Clock;
   readonly #log: Logger;
-  readonly #vaultPath: string;
-  #station: Station | null = null;
-  #sync: SyncEngine | null = null;
+  /** The vault, the Station and the sync engine: first run, unlock, close. */
+  readonly #setup: VaultSetup;
   readonly #hub: HubSupervisor;
   /** The slots, their programmers and their groups. */
   readonly #board: SlotBoard;
-  #wasSyncing = false;
+  readonly #groups: GroupBoard;
   readonly #codes: OneTimeCodes;
   readonly #files: ExportFolder;
   readonly #downloadCodes = new Map<string, string>();
   readonly #jobs: HubJobs;
-  /** Transfer bundles' status as last sent to the page (the sync engine announces splits and reassignments itself). */
-  /** Setup steps run one at a time: two windows cannot create two vaults. */
-  #busy: Promise<unknown> = Promise.resolve();
 
   constructor(options: StationServicesOptions) {
-    this.#o = options;
     this.#clock = options.clock ?? systemClock;
     this.#log = options.logger ?? silentLogger;
     mkdirSync(options.dataDir, { recursive: true });
-    this.#vaultPath = join(options.dataDir, 'station.vault');
     this.#files = new ExportFolder({ dataDir: options.dataDir, exportDir: options.exportDir, clock: this.#clock });
     this.#codes = new OneTimeCodes({ clock: this.#clock, log: this.#log, sendCode: options.sendCode });
     this.settings = options.settings ?? fileSettings({ path: join(options.dataDir, 'settings.json') });
@@ -121,14 +97,14 @@ export class StationRuntime {
     };
     this.people = new FloorPeople({
       clock: this.#clock,
-      vault: () => this.#station?.vault ?? null,
+      vault: () => this.#setup.station?.vault ?? null,
       idleMinutes: () => this.settings.get('operatorIdleMinutes', DEFAULT_IDLE_MINUTES) as number,
       onOperator: (number, session) => {
-        this.#station?.ledger.setOperator(number);
+        this.#setup.station?.ledger.setOperator(number);
         this.events.emit('onOperator', session);
       },
       stopSlots: async () => {
-        await this.#station?.stop();
+        await this.#setup.station?.stop();
       },
     });
     this.sessions = new SupervisorSessions(this.pinStore, {
@@ -136,11 +112,11 @@ export class StationRuntime {
       ...(options.clock ? { clock: options.clock } : {}),
       directory: () => this.people.supervisors(),
     });
-    this.#hub = new HubSupervisor({ access: () => this.#hubAccess() });
+    this.#hub = new HubSupervisor({ access: () => this.#setup.hubAccess() });
     this.#jobs = new HubJobs({ hub: this.#hub, events: this.events });
     this.#board = new SlotBoard({
-      station: () => this.#station,
-      sync: () => this.#sync,
+      station: () => this.#setup.station,
+      sync: () => this.#setup.sync,
       settings: this.settings,
       events: this.events,
       people: this.people,
@@ -149,37 +125,52 @@ export class StationRuntime {
       programmerWatch: options.programmerWatch,
       probeTimeoutMs: options.probeTimeoutMs,
     });
+    this.#groups = new GroupBoard({
+      isOpen: () => this.#setup.station !== null,
+      ready: () => this.#setup.ready(),
+      board: this.#board,
+      events: this.events,
+      logger: this.#log,
+    });
+    this.#setup = new VaultSetup({
+      vaultPath: join(options.dataDir, 'station.vault'),
+      anchorPath: options.anchorPath,
+      exportDir: this.#files.dir,
+      safeStorage: options.safeStorage,
+      scrypt: options.scrypt,
+      demoHub: options.demoHub,
+      syncIntervalMs: options.syncIntervalMs,
+      slotTiming: options.slotTiming,
+      idleCheckMs: options.idleCheckMs,
+      settings: this.settings,
+      sessions: this.sessions,
+      people: this.people,
+      board: this.#board,
+      events: this.events,
+      publishGroups: () => this.#groups.publish(),
+      closeAll: () => this.close(),
+      clock: this.#clock,
+      logger: this.#log,
+    });
     this.services = this.#build();
-  }
-
-  /** The hub's address and the station token the sync engine sealed in the vault at enrollment (read per call: a new enrollment replaces it). */
-  #hubAccess(): { baseUrl: string; token: string } | null {
-    const baseUrl = this.#sync?.status().hubUrl ?? null;
-    const token = this.#station?.vault.getSecret(TOKEN_SECRET) ?? null;
-    return baseUrl && token ? { baseUrl, token } : null;
   }
 
   /** Opens the vault at start when the OS keychain holds its key; a passphrase vault waits for unlock. */
   async start(): Promise<void> {
-    if (!existsSync(this.#vaultPath) || this.settings.get('keyProtection', null) !== 'os_keychain') return;
-    const storage = this.#o.safeStorage;
-    if (!storage?.isEncryptionAvailable()) return;
-    await this.#open(new SafeStorageWrapper(storage), false).catch((e: unknown) =>
-      this.#log.error({ err: toErrorInfo(e) }, 'vault could not be opened with the OS keychain'),
-    );
+    await this.#setup.start();
   }
 
   get station(): Station | null {
-    return this.#station;
+    return this.#setup.station;
   }
 
   get sync(): SyncEngine | null {
-    return this.#sync;
+    return this.#setup.sync;
   }
 
   /** Every supervisor action, in the vault's audit chain with the supervisor's name (the dispatcher calls it). */
   recordSupervisorAction(a: SupervisorAction): void {
-    const vault = this.#station?.vault;
+    const vault = this.#setup.station?.vault;
     vault?.db
       .transaction(() =>
         vault.audit.append({
@@ -191,177 +182,12 @@ export class StationRuntime {
   }
 
   async close(): Promise<void> {
-    if (this.#idleTimer !== null) clearInterval(this.#idleTimer);
-    this.#idleTimer = null;
-    this.people.reset();
     this.#jobs.stop();
-    await this.#sync?.stop();
-    await this.#station?.close();
+    await this.#setup.close();
     await this.#board.stop();
-    this.#station = null;
-    this.#sync = null;
-  }
-
-  // ---------- setup ----------
-
-  #stage(): SetupState['stage'] {
-    if (this.#station !== null) return 'ready';
-    return Vault.inspect(this.#vaultPath).initialized ? 'locked' : 'new';
-  }
-
-  #setupState(): SetupState {
-    const mode = this.settings.get('mode', null) as 'hub' | 'demo' | null;
-    return {
-      stage: this.#stage(),
-      mode,
-      keyProtection: this.settings.get('keyProtection', null) as SetupState['keyProtection'],
-      osKeychainAvailable: this.#o.safeStorage?.isEncryptionAvailable() ?? false,
-      stationName: this.settings.get('stationName', null) as string | null,
-      line: this.settings.get('line', null) as string | null,
-      language: this.settings.get('language', 'en') as Language,
-      exportDir: this.#files.dir,
-    };
-  }
-
-  #wrapper(p: { kind: 'os_keychain' } | { kind: 'passphrase'; passphrase: string }): KeyWrapper {
-    if (p.kind === 'passphrase') return new PassphraseWrapper(p.passphrase, this.#o.scrypt);
-    const storage = this.#o.safeStorage;
-    if (!storage?.isEncryptionAvailable())
-      throw new AppError('NO_OS_KEYCHAIN', 'This computer offers no keychain to the station: choose a station passphrase instead.');
-    return new SafeStorageWrapper(storage);
-  }
-
-  #serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.#busy.catch(() => undefined).then(fn);
-    this.#busy = run;
-    return run;
-  }
-
-  async #open(wrapper: KeyWrapper, create: boolean): Promise<Station> {
-    await this.#board.start();
-    const options = {
-      vaultPath: this.#vaultPath,
-      wrapper,
-      clock: this.#clock,
-      logger: this.#log,
-      anchorPath: this.#o.anchorPath ?? defaultAnchorPath(this.#vaultPath),
-      programmers: this.#board.watcher,
-      ...(this.#o.slotTiming ? { slotTiming: this.#o.slotTiming } : {}),
-    };
-    const station = create ? await Station.create(options) : await Station.open(options);
-    station.subscribe((e) => {
-      if (e.type === 'slot') {
-        // a burn is the operator at work
-        if (e.slot.phase === 'burning') this.people.touch();
-        this.events.emit('onSlotState', this.#board.apiSlot(e.slot));
-      } else if (e.type === 'counts') {
-        this.events.emit('onCounts', toApiGroupCounts(e.groupId, e.counts));
-        this.#sync?.outboxChanged();
-      }
-    });
-    const sync = new SyncEngine({
-      vault: station.vault,
-      ledger: station.ledger,
-      clock: this.#clock,
-      logger: this.#log,
-      ...(this.#o.syncIntervalMs ? { intervalMs: this.#o.syncIntervalMs } : {}),
-    });
-    sync.subscribe((event, payload) => {
-      this.events.emit(event, payload);
-      if (event === 'onSyncStatus') {
-        const syncing = (payload as SyncStatus).syncing;
-        // a finished sync may have brought groups, blocks and licenses
-        if (this.#wasSyncing && !syncing) this.#publishGroups();
-        this.#wasSyncing = syncing;
-      }
-    });
-    this.#station = station;
-    this.#sync = sync;
-    station.ledger.setOperator(null);
-    if (this.#idleTimer === null) {
-      this.#idleTimer = setInterval(
-        () => void this.people.checkIdle().catch((e: unknown) => this.#log.warn({ err: toErrorInfo(e) }, 'idle sign-off failed')),
-        this.#o.idleCheckMs ?? 15_000,
-      );
-      this.#idleTimer.unref();
-    }
-    if (station.vault.deleteValue(OLD_OPERATOR_TOKEN))
-      this.#log.info('the hub admin token this station kept was removed: supervisor operations use the station token');
-    await this.#board.discover();
-    return station;
-  }
-
-  /** After the vault is created: enroll, set the PIN, pull the groups, start syncing. */
-  async #enrollNew(input: {
-    hubUrl: string;
-    enrollmentCode: string;
-    keyProtection: { kind: 'os_keychain' } | { kind: 'passphrase'; passphrase: string };
-    supervisorPin: string;
-    stationName?: string;
-    mode: 'hub' | 'demo';
-  }): Promise<SetupState> {
-    if (this.#stage() !== 'new') throw new AppError('ALREADY_SET_UP', 'This station is already set up.');
-    const wrapper = this.#wrapper(input.keyProtection);
-    const station = await this.#open(wrapper, true);
-    try {
-      await this.#sync!.enroll(input.hubUrl, input.enrollmentCode);
-    } catch (e) {
-      // nothing half set up stays behind: the next attempt starts from a clean first run
-      await this.close();
-      for (const suffix of ['', '-wal', '-shm']) rmSync(this.#vaultPath + suffix, { force: true });
-      throw e;
-    }
-    const stationName = input.stationName ?? station.vault.getValue('sync.stationName') ?? 'Station';
-    this.settings.set({ mode: input.mode, keyProtection: input.keyProtection.kind, stationName });
-    this.sessions.setPin(input.supervisorPin);
-    await this.#sync!.syncNow().catch((e: unknown) =>
-      this.#log.warn({ err: toErrorInfo(e) }, 'first sync failed; retrying in the background'),
-    );
-    this.#sync!.start();
-    this.#publishGroups();
-    return this.#setupState();
   }
 
   // ---------- views ----------
-
-  #ready(): { station: Station; sync: SyncEngine } {
-    if (this.#station === null || this.#sync === null) throw notReady();
-    return { station: this.#station, sync: this.#sync };
-  }
-
-  #summary(groupId: string): GroupSummary {
-    const { station, sync } = this.#ready();
-    const meta = sync.store.meta(groupId);
-    return groupSummary(station.group(groupId), meta, this.#board.boundSlots(groupId), this.#featuresOf(station.group(groupId).pid));
-  }
-
-  /** What each product supports, as the hub said when its products were last read. */
-  readonly #features = new Map<string, { homekit: boolean; findmy: boolean }>();
-  #featuresOf(pid: string | null): { homekit: boolean; findmy: boolean } | null {
-    return pid === null ? null : (this.#features.get(pid) ?? null);
-  }
-
-  #groups(): GroupSummary[] {
-    const { station, sync } = this.#ready();
-    const slots = station.slots();
-    return station.groups().map((g) =>
-      groupSummary(
-        g,
-        sync.store.meta(g.id),
-        slots.filter((s) => s.groupId === g.id).map((s) => s.slotId),
-        this.#featuresOf(g.pid),
-      ),
-    );
-  }
-
-  #publishGroups(): void {
-    if (this.#station === null) return;
-    try {
-      this.events.emit('onGroups', this.#groups());
-    } catch (e) {
-      this.#log.warn({ err: toErrorInfo(e) }, 'groups not published');
-    }
-  }
 
   /** The supervisor of this call, by name (the hub's audit names them). */
   #supervisorName(ctx: CallContext): string | null {
@@ -374,7 +200,7 @@ export class StationRuntime {
   }
 
   #people() {
-    this.#ready();
+    this.#setup.ready();
     return {
       operators: this.people.operators(),
       supervisors: this.sessions.list(),
@@ -391,57 +217,30 @@ export class StationRuntime {
 
   /** Splits, reassignments and transfer bundles, newest first. */
   #outcomes(): OfflineOutcome[] {
-    const sync = this.#sync;
+    const sync = this.#setup.sync;
     if (sync === null) return [];
     return sync.outcomes().sort((a, b) => b.at.localeCompare(a.at));
   }
 
   /** Pulls what a hub operation changed (a block, a state); offline, the next sync brings it. */
   async #resync(): Promise<void> {
-    await this.#sync?.syncNow().catch((e: unknown) => this.#log.info({ err: toErrorInfo(e) }, 'sync after a hub operation failed'));
-    this.#publishGroups();
+    await this.#setup.sync?.syncNow().catch((e: unknown) => this.#log.info({ err: toErrorInfo(e) }, 'sync after a hub operation failed'));
+    this.#groups.publish();
   }
 
   #build(): StationServices {
     return {
       events: this.events,
-      setup: {
-        state: () => this.#setupState(),
-        connectHub: (input) => this.#serial(() => this.#enrollNew({ ...input, mode: 'hub' })),
-        startDemo: (input) =>
-          this.#serial(async () => {
-            if (!this.#o.demoHub)
-              throw new AppError(
-                'NO_DEMO',
-                'This build has no demo hub: connect the station to your hub with its address and an enrollment code.',
-              );
-            if (this.#stage() !== 'new') throw new AppError('ALREADY_SET_UP', 'This station is already set up.');
-            const hub = await this.#o.demoHub();
-            return this.#enrollNew({ ...input, hubUrl: hub.hubUrl, enrollmentCode: hub.enrollmentCode, mode: 'demo' });
-          }),
-        unlock: (input) =>
-          this.#serial(async () => {
-            const stage = this.#stage();
-            if (stage === 'ready') return this.#setupState();
-            if (stage === 'new') throw new AppError('NOT_SET_UP', 'This station has no vault yet: finish the first-run setup.');
-            await this.#open(new PassphraseWrapper(input.passphrase), false);
-            this.#sync!.start();
-            return this.#setupState();
-          }),
-        setLanguage: (input) => {
-          this.settings.set('language', input.language);
-          return this.#setupState();
-        },
-      },
+      setup: this.#setup.services(),
       station: {
         overview: async () => {
-          this.#ready();
+          this.#setup.ready();
           if (this.#board.layout.length === 0) await this.#board.discover();
-          return { groups: this.#groups(), slots: this.#board.layout.map((p) => this.#board.slotState(p)) };
+          return { groups: this.#groups.all(), slots: this.#board.layout.map((p) => this.#board.slotState(p)) };
         },
         selectGroup: async (input) => {
           this.people.touch();
-          const summary = this.#summary(input.groupId);
+          const summary = this.#groups.summary(input.groupId);
           if (summary.blocked !== null) throw new AppError(summary.blocked.code, summary.blocked.message);
           if (this.#board.layout.length === 0) await this.#board.discover();
           if (this.#board.layout.length === 0)
@@ -453,19 +252,19 @@ export class StationRuntime {
           // a slot already on the group keeps burning: picking the group picked is no change
           const change = ids
             .map((id) => this.#board.place(id))
-            .filter((p) => !(this.#board.hasSlot(p.slotId) && this.#station!.slot(p.slotId).snapshot.groupId === input.groupId));
-          const running = change.find((p) => this.#board.hasSlot(p.slotId) && this.#station!.slot(p.slotId).running);
+            .filter((p) => !(this.#board.hasSlot(p.slotId) && this.#setup.station!.slot(p.slotId).snapshot.groupId === input.groupId));
+          const running = change.find((p) => this.#board.hasSlot(p.slotId) && this.#setup.station!.slot(p.slotId).running);
           if (running) throw new AppError('SLOT_RUNNING', `Slot ${running.number} is burning: stop it before you change its group.`);
           for (const p of change) this.#board.assertMayBurn(input.groupId, p.slotId);
           this.#board.bind(
             input.groupId,
             change.map((p) => p.slotId),
           );
-          this.#publishGroups();
+          this.#groups.publish();
           return this.#board.states(ids);
         },
         start: (input) => {
-          const { station } = this.#ready();
+          const { station } = this.#setup.ready();
           this.people.requireOperator();
           this.people.touch();
           const ids = this.#board.boundTargets(input.slotIds);
@@ -475,7 +274,7 @@ export class StationRuntime {
         },
         stop: async (input) => {
           this.people.touch();
-          const { station } = this.#ready();
+          const { station } = this.#setup.ready();
           const ids = input.slotIds?.length
             ? input.slotIds.filter((id) => this.#board.place(id) && this.#board.hasSlot(id))
             : this.#board.layout.filter((p) => this.#board.hasSlot(p.slotId)).map((p) => p.slotId);
@@ -483,7 +282,7 @@ export class StationRuntime {
           return this.#board.states(input.slotIds?.length ? input.slotIds : this.#board.layout.map((p) => p.slotId));
         },
         retry: (input) => {
-          const { station } = this.#ready();
+          const { station } = this.#setup.ready();
           this.people.requireOperator();
           const [id] = this.#board.boundTargets([input.slotId]);
           station.retry(id!);
@@ -491,19 +290,19 @@ export class StationRuntime {
         },
         scanSerial: (input) => {
           this.people.touch();
-          const { station } = this.#ready();
+          const { station } = this.#setup.ready();
           const [id] = this.#board.boundTargets([input.slotId]);
           station.setNextModuleSerial(id!, input.serial);
           return this.#board.slotState(this.#board.place(id!));
         },
-        counts: (input) => toApiGroupCounts(input.groupId, this.#ready().station.counts(input.groupId)),
+        counts: (input) => toApiGroupCounts(input.groupId, this.#setup.ready().station.counts(input.groupId)),
         signOn: (input) => {
-          this.#ready();
+          this.#setup.ready();
           return this.people.signOn(input.code);
         },
         signOff: () => this.people.signOff(),
         operator: () => this.people.session(),
-        vaultGuard: () => vaultGuard(this.#station?.vault.rollback ?? null),
+        vaultGuard: () => vaultGuard(this.#setup.station?.vault.rollback ?? null),
       },
       supervisor: {
         people: () => this.#people(),
@@ -533,46 +332,41 @@ export class StationRuntime {
           return this.#people();
         },
         products: async (_input, ctx) => {
-          this.#ready();
+          this.#setup.ready();
           const products = (await this.#hubFor(ctx).products()).products.map((p) => ({
             pid: p.pid,
             name: p.name,
             priceCents: p.priceCents,
             features: { homekit: p.homekit, findmy: p.findmy },
           }));
-          const known = products.every((p) => {
-            const f = this.#features.get(p.pid);
-            return f?.homekit === p.features.homekit && f.findmy === p.features.findmy;
-          });
-          for (const p of products) this.#features.set(p.pid, p.features);
-          if (!known) this.#publishGroups();
+          this.#groups.productsRead(products);
           return products;
         },
         split: (input, ctx) => {
-          const { sync } = this.#ready();
+          const { sync } = this.#setup.ready();
           const r = sync.split(input.groupId, {
             purchased: input.purchased,
             free: input.free,
             ...(input.name ? { name: input.name } : {}),
             by: this.#supervisorName(ctx),
           });
-          this.#publishGroups();
-          return { group: this.#summary(r.groupId), queuedOffline: r.queuedOffline };
+          this.#groups.publish();
+          return { group: this.#groups.summary(r.groupId), queuedOffline: r.queuedOffline };
         },
         changeProduct: async (input, ctx) => {
-          this.#ready();
+          this.#setup.ready();
           const r = await this.#hubFor(ctx).requestUpdate(input.groupId, { targetPid: input.targetPid, deliveryMode: input.deliveryMode });
           await this.#resync();
           return updateRequest(r.update, await this.#productName());
         },
         recall: async (input, ctx) => {
-          this.#ready();
+          this.#setup.ready();
           const r = await this.#hubFor(ctx).recallUpdate(input.requestId);
           await this.#resync();
           return updateRequest(r.update, await this.#productName());
         },
         requests: async (input, ctx) => {
-          const { sync } = this.#ready();
+          const { sync } = this.#setup.ready();
           const ids = input.groupId
             ? [input.groupId]
             : sync.store
@@ -597,7 +391,7 @@ export class StationRuntime {
             .map((u) => updateRequest(u, name));
         },
         history: async (input, ctx) => {
-          const { station, sync } = this.#ready();
+          const { station, sync } = this.#setup.ready();
           station.group(input.groupId);
           // an applied operation is in the hub's history; pending and refused ones are only here
           const local = sync.store
@@ -618,7 +412,7 @@ export class StationRuntime {
           return [...hub, ...local].sort((a, b) => b.at.localeCompare(a.at));
         },
         generateResources: async (input, ctx) => {
-          const group = this.#summary(input.groupId);
+          const group = this.#groups.summary(input.groupId);
           const j = await this.#hubFor(ctx).startThirdPartyJob(input.groupId, { kinds: [input.kind] });
           const job: JobProgress = {
             jobId: j.id,
@@ -634,7 +428,7 @@ export class StationRuntime {
           return job;
         },
         requestCode: async (input, ctx) => {
-          this.#ready();
+          this.#setup.ready();
           if (input.purpose === 'report_export') return this.#codes.send(input.purpose);
           if (!input.groupId) throw new AppError('GROUP_REQUIRED', 'Pick the group to download first, then ask for the code.');
           const r = await this.#hubFor(ctx).sendDownloadCode(input.groupId);
@@ -642,12 +436,12 @@ export class StationRuntime {
           return { sentTo: r.sentTo, expiresAt: r.expiresAt };
         },
         downloadPreview: async (input, ctx) => {
-          this.#ready();
+          this.#setup.ready();
           const p = await this.#hubFor(ctx).downloadPreview(input.groupId);
           return { licenses: p.licenses, heldByStations: p.heldByStations };
         },
         download: async (input, ctx) => {
-          this.#ready();
+          this.#setup.ready();
           const codeId = this.#downloadCodes.get(input.groupId);
           if (codeId === undefined) throw new AppError('CODE_EXPIRED', 'Ask for a one-time code for this group first, then enter it.');
           const r = await this.#hubFor(ctx).download(input.groupId, {
@@ -660,10 +454,10 @@ export class StationRuntime {
             ['uuid,authkey,mac,kind', ...r.licenses.map((l) => `${l.uuid},${l.authkey},${l.mac ?? ''},${l.kind}`)].join('\r\n') + '\r\n';
           const filePath = this.#files.write(`licenses-${input.groupId.slice(0, 8)}-${this.#files.stamp()}.csv`, csv);
           await this.#resync();
-          return { filePath, licenses: r.licenses.length, group: this.#summary(input.groupId) };
+          return { filePath, licenses: r.licenses.length, group: this.#groups.summary(input.groupId) };
         },
         reassign: async (input, ctx) => {
-          const { sync, station } = this.#ready();
+          const { sync, station } = this.#setup.ready();
           if (input.slotIds.length === 0)
             throw new AppError('SLOTS_REQUIRED', 'Tick at least one slot: a group is not reassigned to no slot.');
           for (const id of input.slotIds) this.#board.place(id);
@@ -684,18 +478,18 @@ export class StationRuntime {
             ...(input.line !== undefined ? { line: input.line } : {}),
             by: this.#supervisorName(ctx),
           });
-          if (this.#summary(input.groupId).blocked === null) this.#board.bind(input.groupId, input.slotIds);
-          this.#publishGroups();
-          return { group: this.#summary(input.groupId), queuedOffline: r.queuedOffline };
+          if (this.#groups.summary(input.groupId).blocked === null) this.#board.bind(input.groupId, input.slotIds);
+          this.#groups.publish();
+          return { group: this.#groups.summary(input.groupId), queuedOffline: r.queuedOffline };
         },
         setGroupPid: (input, ctx) => {
-          const { station } = this.#ready();
+          const { station } = this.#setup.ready();
           station.setGroupPid(input.groupId, input.pid, { by: this.#supervisorName(ctx) ?? 'supervisor' });
-          this.#publishGroups();
-          return this.#summary(input.groupId);
+          this.#groups.publish();
+          return this.#groups.summary(input.groupId);
         },
         suspects: () => {
-          const { station } = this.#ready();
+          const { station } = this.#setup.ready();
           const suspects = station.listSuspects();
           const reasons = new Map<string, string>();
           for (const groupId of new Set(suspects.map((s) => s.groupId))) {
@@ -713,14 +507,14 @@ export class StationRuntime {
           }));
         },
         resolveSuspect: async (input, ctx) => {
-          const { station } = this.#ready();
+          const { station } = this.#setup.ready();
           const by = this.#supervisorName(ctx) ?? 'supervisor';
           const license = station.ledger.license(input.uuid);
           if (license.state !== 'suspect')
             throw new AppError('NOT_SUSPECT', 'That license is not suspect (it may have been resolved already): refresh the list.');
           if (input.action === 'void') {
             station.voidSuspect(input.uuid, input.reason ?? 'module lost: voided by a supervisor without a read-back', { by });
-            this.#publishGroups();
+            this.#groups.publish();
             return {
               uuid: input.uuid,
               state: 'void' as const,
@@ -747,7 +541,7 @@ export class StationRuntime {
                 ...(otherLicense ? { otherLicense } : {}),
               },
             );
-            this.#publishGroups();
+            this.#groups.publish();
             const message: Record<typeof r.state, string> = {
               verified: `The module on slot ${place.number} holds this license: it is counted as burned.`,
               released: `This license went back to its group: the module on slot ${place.number} does not hold this license.`,
@@ -764,7 +558,7 @@ export class StationRuntime {
           }
         },
         importLicenses: async (input) => {
-          const { station } = this.#ready();
+          const { station } = this.#setup.ready();
           const bytes = Buffer.from(input.contentBase64, 'base64');
           const r = await station.importLicenseList(bytes, input.fileName, {
             ...(input.groupName ? { groupName: input.groupName } : {}),
@@ -779,7 +573,7 @@ export class StationRuntime {
               rowsImported: 0,
               problems: r.errors.slice(0, 500).map((e) => ({ line: Math.max(1, e.line), column: null, reason: e.reason })),
             };
-          this.#publishGroups();
+          this.#groups.publish();
           return {
             fileName: input.fileName,
             imported: true,
@@ -790,7 +584,7 @@ export class StationRuntime {
           };
         },
         auditCheck: () => {
-          const v = this.#ready().station.verifyAudit();
+          const v = this.#setup.ready().station.verifyAudit();
           const checkedAt = new Date(this.#clock.now()).toISOString();
           if (v.ok)
             return { ok: true, entries: v.entries, licenses: v.licenses, firstBroken: null, clockWentBack: v.clockWentBack, checkedAt };
@@ -804,15 +598,15 @@ export class StationRuntime {
           };
         },
         reconcile: async (_input, ctx) => {
-          const { sync } = this.#ready();
+          const { sync } = this.#setup.ready();
           const by = this.#supervisorName(ctx) ?? 'supervisor';
           const r = await sync.reconcile(by);
-          this.#publishGroups();
+          this.#groups.publish();
           return { burned: r.burned, spoiled: r.spoiled, rejected: r.rejected, unchanged: r.unchanged, hubSeq: r.hubSeq, by };
         },
         exportBundle: async (input, ctx) => {
-          const { sync } = this.#ready();
-          this.#summary(input.groupId);
+          const { sync } = this.#setup.ready();
+          this.#groups.summary(input.groupId);
           const filePath = this.#files.bundlePath(input.groupId);
           const r = await sync.exportBundle({
             groupId: input.groupId,
@@ -820,37 +614,37 @@ export class StationRuntime {
             ...(input.count !== undefined ? { count: input.count } : {}),
             by: this.#supervisorName(ctx),
           });
-          this.#publishGroups();
+          this.#groups.publish();
           // the passphrase is answered once and kept nowhere: the supervisor reads it off the screen
           return {
             bundleId: r.bundleId,
             filePath: r.filePath,
             licenses: r.licenses,
             oneTimePassphrase: r.passphrase,
-            group: this.#summary(input.groupId),
+            group: this.#groups.summary(input.groupId),
           };
         },
         importBundle: async (input, ctx) => {
-          const { sync } = this.#ready();
+          const { sync } = this.#setup.ready();
           const r = await this.#files.withBundleFile(input, (path) => sync.importBundle(path, input.passphrase, this.#supervisorName(ctx)));
-          this.#publishGroups();
-          return { bundleId: r.bundleId, licenses: r.licenses, sourceStationId: r.sourceStationId, group: this.#summary(r.groupId) };
+          this.#groups.publish();
+          return { bundleId: r.bundleId, licenses: r.licenses, sourceStationId: r.sourceStationId, group: this.#groups.summary(r.groupId) };
         },
         programmers: async () => {
-          this.#ready();
+          this.#setup.ready();
           await this.#board.rescan();
           return this.#board.programmers();
         },
         assignProgrammer: async (input) => {
-          this.#ready();
+          this.#setup.ready();
           return this.#board.programmerChange(await this.#board.assignProgrammer(input.key, input.slotId));
         },
         setSlotReset: async (input) => {
-          this.#ready();
+          this.#setup.ready();
           return this.#board.programmerChange(await this.#board.setSlotReset(input.slotId, input.on));
         },
         exportReport: (input) => {
-          const { station } = this.#ready();
+          const { station } = this.#setup.ready();
           this.#codes.check('report_export', input.code);
           const records = burnRecordsSince(station.vault.db, reportFrom(input.range, this.#clock.now()), {
             groupId: input.groupId,
@@ -870,7 +664,7 @@ export class StationRuntime {
       },
       sync: {
         status: () =>
-          this.#sync?.status() ?? {
+          this.#setup.sync?.status() ?? {
             enrolled: false,
             online: false,
             syncing: false,
@@ -880,16 +674,16 @@ export class StationRuntime {
             lastError: null,
           },
         syncNow: async () => {
-          const { sync } = this.#ready();
+          const { sync } = this.#setup.ready();
           await sync.syncNow();
           return sync.status();
         },
         outcomes: () => this.#outcomes(),
-        refusedReports: () => refusedReports(this.#ready().sync.refusedReports()),
+        refusedReports: () => refusedReports(this.#setup.ready().sync.refusedReports()),
       },
       reports: {
         dashboard: (input) => {
-          const { station } = this.#ready();
+          const { station } = this.#setup.ready();
           const names = new Map(station.groups().map((g) => [g.id, g.name]));
           const now = this.#clock.now();
           const from = reportFrom(input.range, now);
