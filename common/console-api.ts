@@ -24,6 +24,7 @@ export const consoleActionSchema = z.enum([
   'update_history',
   'confirm_generate_download',
   'recall',
+  'assign',
 ]);
 export type ConsoleAction = z.infer<typeof consoleActionSchema>;
 

@@ -41,6 +41,7 @@ export const consoleActions: readonly ConsoleAction[] = [
   'update_details',
   'update_history',
   'recall',
+  'assign',
 ];
 
 /** Who may do each action at all (the hub's route table says the same for accounts). */
@@ -53,6 +54,8 @@ const whoMay: Record<ConsoleAction, readonly ActionRole[]> = {
   update_details: ['platform', 'owner', 'factory', 'auditor', 'station'],
   update_history: ['platform', 'owner', 'factory', 'auditor', 'station'],
   recall: ['owner', 'station'],
+  // a factory's manager assigns within its own factory: the hub shows it only its factory's credentials
+  assign: ['owner', 'factory'],
 };
 
 const roleText: Record<ActionRole, string> = {
@@ -71,6 +74,7 @@ const whoText: Record<ConsoleAction, string> = {
   update_details: '',
   update_history: '',
   recall: 'Only the credential manager recalls a product change.',
+  assign: "Only the credential manager or a factory's manager assigns credentials to lines and stations.",
 };
 
 const underReview = (s: ActionSubject): string | null =>
@@ -130,6 +134,9 @@ function refusal(action: ConsoleAction, s: ActionSubject): string | null {
       return null;
     case 'recall':
       return s.state === 'confirming_update' || s.state === 'being_paid' ? null : 'Only a product change under review can be recalled.';
+    case 'assign':
+      // where a customer's credential goes may be planned before it is confirmed; burning it may not
+      return underReview(s);
   }
 }
 

@@ -95,6 +95,7 @@ export const en = {
     update_history: 'Credential Update Details',
     confirm_generate_download: 'Confirm to Generate and Download',
     recall: 'Recall',
+    assign: 'Assign',
     confirm: 'Confirm',
   },
   updateState: {
@@ -188,9 +189,7 @@ export const en = {
     newProduct: 'New product',
   },
   assign: {
-    button: 'Assign',
     title: 'Assign the credential',
-    titleFor: 'Assign {{name}}',
     text: 'Where its licenses are burned: a factory, optionally one of its lines, optionally one station of that line. The stations get it at their next sync.',
     factory: 'Factory',
     line: 'Line',

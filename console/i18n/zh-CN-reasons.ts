@@ -23,6 +23,8 @@ export const zhCNReasons: Record<string, string> = {
   'Only the credential manager generates third-party resources.': '只有凭证管理员能生成第三方资源。',
   'Only the credential manager recalls a product change.': '只有凭证管理员能撤回更换申请。',
   'Only the credential manager splits credentials.': '只有凭证管理员能拆分凭证。',
+  "Only the credential manager or a factory's manager assigns credentials to lines and stations.":
+    '只有凭证管理员或工厂管理员能把凭证分配到产线和工位。',
   'The credential has no licenses yet.': '此凭证还没有授权。',
   "The credential's product supports neither HomeKit nor Find My.": '此凭证的产品不支持 HomeKit 和 Find My。',
   "The customer's credential is not confirmed yet: the owner confirms it first.": '客户的凭证尚未确认：请先由凭证管理员确认。',

@@ -95,6 +95,7 @@ export const zhCN: Words<typeof en> = {
     update_history: '凭证更新详情',
     confirm_generate_download: '确认生成并下载',
     recall: '撤回',
+    assign: '分配',
     confirm: '确认',
   },
   updateState: { confirming_update: '审核中', being_paid: '等待付款', updated: '已更新', recalled: '已撤回', rejected: '已拒绝' },
@@ -182,9 +183,7 @@ export const zhCN: Words<typeof en> = {
     newProduct: '新产品',
   },
   assign: {
-    button: '分配',
     title: '分配凭证',
-    titleFor: '分配 {{name}}',
     text: '在哪里烧录它的授权：一个工厂，可选该工厂的一条产线，可选该产线的一个工位。工位在下次同步时收到。',
     factory: '工厂',
     line: '产线',

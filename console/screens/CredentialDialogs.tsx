@@ -50,6 +50,9 @@ export function CredentialDialog({ open, onClose, onChanged }: { open: OpenDialo
       return <UpdateHistoryDialog {...props} />;
     case 'recall':
       return <UpdatesDialog {...props} />;
+    case 'assign':
+      // the page opens AssignDialog itself, with the factories it has loaded
+      return null;
   }
 }
 

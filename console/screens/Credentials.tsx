@@ -50,8 +50,6 @@ export function Credentials() {
   const client = useHub();
   const language = useStore((s) => s.language);
   const role = useStore((s) => s.session?.account.role);
-  // the credential manager and a factory's manager (within its factory) say where a credential is burned
-  const mayAssign = role === 'owner' || role === 'factory';
   const [tab, setTab] = useState<ConsoleTab>('mine');
   const [filters, setFilters] = useState<Filters>(noFilters);
   const [search, setSearch] = useState('');
@@ -63,7 +61,6 @@ export function Credentials() {
   const [products, setProducts] = useState<Product[]>([]);
   const [factories, setFactories] = useState<Factory[]>([]);
   const [open, setOpen] = useState<OpenDialog | null>(null);
-  const [assigning, setAssigning] = useState<ConsoleCredentialRow | null>(null);
 
   useEffect(() => {
     void client
@@ -247,19 +244,6 @@ export function Credentials() {
                 </td>
                 <td>
                   <Assignment row={row} />
-                  {mayAssign ? (
-                    <button
-                      className="small"
-                      onClick={() => {
-                        say(null);
-                        setAssigning(row);
-                      }}
-                      aria-label={t('assign.titleFor', { name: row.name })}
-                      data-testid="assign"
-                    >
-                      {t('assign.button')}
-                    </button>
-                  ) : null}
                 </td>
                 <td>{dateTime(row.createdAt, language)}</td>
                 <td>
@@ -305,15 +289,16 @@ export function Credentials() {
           {t('credentials.next')}
         </button>
       </nav>
-      {open ? <CredentialDialog open={open} onClose={() => setOpen(null)} onChanged={() => void load()} /> : null}
-      {assigning ? (
+      {open?.action === 'assign' ? (
         <AssignDialog
-          row={assigning}
+          row={open.row}
           factories={factories}
           canUnassign={role === 'owner'}
-          onClose={() => setAssigning(null)}
+          onClose={() => setOpen(null)}
           onChanged={() => void load()}
         />
+      ) : open ? (
+        <CredentialDialog open={open} onClose={() => setOpen(null)} onChanged={() => void load()} />
       ) : null}
     </section>
   );

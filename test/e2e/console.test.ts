@@ -9,6 +9,7 @@ import { readXlsxSheet } from '../../node/xlsx';
 import { generateDemoLicenses } from '../../hub/demo';
 import * as hubCredentials from '../../hub/services/credentials';
 import * as hubStations from '../../hub/services/stations';
+import * as hubUpdates from '../../hub/services/updates';
 import { axeViolations, ensureConsoleBuilt, launchBrowser, openPage } from './harness';
 
 /**
@@ -394,7 +395,18 @@ describe('the hub console', { timeout: 120_000 }, () => {
       .first()
       .getAttribute('data-id'))!;
     const byId = () => page.locator(`[data-testid=credential-row][data-id="${childId}"]`);
-    await byId().getByTestId('assign').click();
+    // Assign is one of the operations the hub allows: refused while a product change is under review, with the reason
+    expect(await byId().getByTestId('op-assign').getAttribute('aria-disabled')).toBe('false');
+    const review = await hubUpdates.requestUpdate(env.hub.deps, childId, { targetPid: 'demobulb01', deliveryMode: 'credential' });
+    await page.getByTestId('refresh').click();
+    await expect.poll(() => byId().getByTestId('op-assign').getAttribute('aria-disabled')).toBe('true');
+    expect(await byId().getByTestId('op-assign').getAttribute('title')).toMatch(/under review/);
+    await byId().getByTestId('op-assign').click({ force: true });
+    expect(await page.getByTestId('assign-dialog').count()).toBe(0);
+    await hubUpdates.recallUpdate(env.hub.deps, review.update.id);
+    await page.getByTestId('refresh').click();
+    await expect.poll(() => byId().getByTestId('op-assign').getAttribute('aria-disabled')).toBe('false');
+    await byId().getByTestId('op-assign').click();
     // a factory's manager keeps the credential in its own factory: no other factory, no "not assigned"
     expect(await page.getByTestId('assign-factory').locator('option').allTextContents()).toEqual(['Demo factory']);
     await page.getByTestId('assign-line').selectOption({ label: 'Line 1' });
@@ -405,7 +417,7 @@ describe('the hub console', { timeout: 120_000 }, () => {
     await expect.poll(() => notice(page).textContent()).toContain('Line 1 / bench 2');
     await expect.poll(() => byId().locator('td').nth(12).textContent()).toContain('Line 1 · Line 1 / bench 2');
     // and back to the whole line (any station of it)
-    await byId().getByTestId('assign').click();
+    await byId().getByTestId('op-assign').click();
     await page.getByTestId('assign-station').selectOption('');
     await page.getByTestId('assign-submit').click();
     await expect.poll(() => byId().locator('td').nth(12).textContent()).toContain('Line 1 · any station');

@@ -121,12 +121,17 @@ describe.each(targets())('console credentials on %s', (target) => {
     const asAuditor = (await page('?q=bulb', h.keys.auditor)).rows[0]!;
     expect(asAuditor.allowedActions.filter((a) => a.allowed).map((a) => a.action)).toEqual(['update_history']);
     expect(action(asAuditor, 'split').reason).toBe('Only the credential manager splits credentials.');
+    expect(action(plugRow, 'assign').allowed).toBe(true);
+    expect(action(asAuditor, 'assign').reason).toBe(
+      "Only the credential manager or a factory's manager assigns credentials to lines and stations.",
+    );
 
     // Under review: only recall and the update details are offered, split and download say why not.
     await h.admin('POST', `/v1/admin/credentials/${plug}/update-requests`, { targetPid: 'p0', deliveryMode: 'credential' });
     const review = (await page('?q=plug')).rows[0]!;
     expect(review.allowedActions.filter((a) => a.allowed).map((a) => a.action)).toEqual(['update_details', 'update_history', 'recall']);
     expect(action(review, 'split').reason).toMatch(/under review/);
+    expect(action(review, 'assign').reason).toMatch(/under review/);
 
     // A running job: no second one.
     expect((await h.admin('POST', `/v1/admin/credentials/${bulb}/third-party-jobs`, {})).status).toBe(200);
