@@ -159,6 +159,8 @@ export const slotStateSchema = z.object({
   /** Serial number scanned for the next module on this slot (keyboard wedge). */
   pendingSerial: z.string().nullable(),
   burnedThisShift: z.number().int().nonnegative(),
+  /** After a burn the module in the jig answers but cannot be read, and the jig was not seen empty: the slot cannot tell it from the one it burned and waits for Retry. */
+  cannotTell: z.boolean(),
 });
 export type SlotState = z.infer<typeof slotStateSchema>;
 

@@ -295,6 +295,7 @@ export class SlotBoard {
       portProblem: null,
       pendingSerial: null,
       burnedThisShift: 0,
+      cannotTell: false,
     };
   }
 

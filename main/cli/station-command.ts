@@ -16,7 +16,7 @@ import {
 import { ProgrammerWatcher } from '../../native/transport/programmer-watcher';
 import { findProgrammerByModel } from '../../native/transport/programmers';
 import { SyncEngine } from '../sync';
-import { Station, type SlotSnapshot, type StationEvent, type StationOptions } from '../station';
+import { Station, cannotTellMessage, type SlotSnapshot, type StationEvent, type StationOptions } from '../station';
 import type { LicenseListError } from '../../common/import';
 import type { GroupCounts } from '../ledger';
 import { parseStationArgs, stationExitCodes as exit, stationUsage, type StationArgs, type StationCommand } from './station-args';
@@ -452,7 +452,7 @@ async function run(
 
 /** Progress lines: every state change in JSON; in words only burns and failures. */
 function report(s: SlotSnapshot, out: Out, last: Map<string, string>, station: Station): void {
-  const key = `${s.phase}:${s.step ?? ''}:${s.lastResult?.at ?? ''}:${s.running}:${s.portProblem ?? ''}`;
+  const key = `${s.phase}:${s.step ?? ''}:${s.lastResult?.at ?? ''}:${s.running}:${s.portProblem ?? ''}:${s.cannotTell}`;
   if (last.get(s.slotId) === key) return;
   last.set(s.slotId, key);
   const json = { event: 'slot', ...s };
@@ -468,6 +468,8 @@ function report(s: SlotSnapshot, out: Out, last: Map<string, string>, station: S
     out(json, `slot ${s.number} stopped: ${s.stopReason.message}`);
   } else if (s.running && s.portProblem) {
     out(json, `slot ${s.number}: ${s.portProblem}`);
+  } else if (s.running && s.cannotTell) {
+    out(json, cannotTellMessage(s.number));
   } else {
     out(json, '');
   }

@@ -53,6 +53,7 @@ export function toApiSlotState(s: SlotSnapshot): ApiSlotState {
     portProblem: s.portProblem,
     pendingSerial: s.pendingSerial,
     burnedThisShift: s.burned,
+    cannotTell: s.cannotTell,
   };
 }
 

@@ -9,6 +9,6 @@ export {
   type SlotSnapshot,
   type SlotTiming,
 } from './slot';
-export { nextGuard, freshGuard, holdsGuard, removalGuard, needsIdentity, type SwapGuard, type JigProbe } from './swap-guard';
-export { failureMessage, type SlotFailureCode } from './messages';
+export { nextGuard, freshGuard, holdsGuard, removalGuard, needsIdentity, cannotTell, type SwapGuard, type JigProbe } from './swap-guard';
+export { failureMessage, cannotTellMessage, type SlotFailureCode } from './messages';
 export { toApiSlotState, toApiGroupCounts } from './api';

@@ -95,6 +95,11 @@ export function failureMessage(
   return `${what}${released} ${todo}`;
 }
 
+/** After a burn, the module in the jig answers but cannot be read and was never seen leaving (SlotSnapshot.cannotTell). */
+export function cannotTellMessage(slot: number): string {
+  return `Slot ${slot} cannot read the module in its jig, so it cannot tell it from the one it just burned: if it is a new module, press Retry.`;
+}
+
 /** A slot whose programmer is not plugged in (its tile's "Programmer missing"): it opens nothing and burns nothing until it is back. */
 export function programmerMissingMessage(slot: number, programmer: string): string {
   return `Programmer missing: the programmer of slot ${slot} (${programmer}) is not plugged in. Plug it back in; slot ${slot} burns nothing until then.`;

@@ -17,7 +17,7 @@ import type { Transport } from '../../native/transport/types';
 import type { Ledger, Reservation } from '../ledger';
 import { isDamageError, isDiskFullError } from '../vault';
 import { failureMessage, programmerMissingMessage, rejectionKey, rejectionStop, type SlotFailureCode } from './messages';
-import { freshGuard, holdsGuard, needsIdentity, nextGuard, removalGuard, type JigProbe, type SwapGuard } from './swap-guard';
+import { cannotTell, freshGuard, holdsGuard, needsIdentity, nextGuard, removalGuard, type JigProbe, type SwapGuard } from './swap-guard';
 
 export type SlotPhase = 'idle' | 'waiting-for-module' | 'burning' | 'done' | 'failed' | 'stopped';
 
@@ -82,6 +82,11 @@ export interface SlotSnapshot<P extends string = ProtocolId> {
   stopReason: { code: SlotFailureCode; message: string } | null;
   pendingSerial: string | null;
   burned: number;
+  /**
+   * After a burn, the module in the jig keeps answering but cannot be read, and the jig was not seen empty: the slot
+   * cannot tell it from the module it just burned, so it burns nothing until Retry (or a removal). The tile says so.
+   */
+  cannotTell: boolean;
 }
 
 export interface SlotTiming {
@@ -95,9 +100,18 @@ export interface SlotTiming {
   reconnectMs: number;
   /** Licenses refused in a row for the same cause (rejected) before the slot stops with the group-level reason. */
   rejectLimit: number;
+  /** How long a module that answers but cannot be read may sit in the jig after a burn before the tile says the slot cannot tell. */
+  unsureMs: number;
 }
 
-export const defaultSlotTiming: SlotTiming = { detectTimeoutMs: 250, pollMs: 50, removalMs: 200, reconnectMs: 500, rejectLimit: 3 };
+export const defaultSlotTiming: SlotTiming = {
+  detectTimeoutMs: 250,
+  pollMs: 50,
+  removalMs: 200,
+  reconnectMs: 500,
+  rejectLimit: 3,
+  unsureMs: 1000,
+};
 
 export interface SlotDeps<P extends string = ProtocolId> {
   ledger: Ledger;
@@ -189,6 +203,7 @@ export class Slot<P extends string = ProtocolId> {
       stopReason: null,
       pendingSerial: null,
       burned: 0,
+      cannotTell: false,
     };
   }
 
@@ -245,7 +260,7 @@ export class Slot<P extends string = ProtocolId> {
     this.#abandon = new AbortController();
     this.#guard = freshGuard();
     this.#rejections = null;
-    const running = { running: true, phase: 'waiting-for-module', step: null, progress: 0, stopReason: null } as const;
+    const running = { running: true, phase: 'waiting-for-module', step: null, progress: 0, stopReason: null, cannotTell: false } as const;
     this.#set(running);
     const stop = this.#stop.signal;
     const loop: Promise<void> = (this.#loop ?? Promise.resolve())
@@ -277,7 +292,7 @@ export class Slot<P extends string = ProtocolId> {
       return;
     }
     this.#wake.abort();
-    this.#set({ phase: 'waiting-for-module', step: null, progress: 0 });
+    this.#set({ phase: 'waiting-for-module', step: null, progress: 0, cannotTell: false });
   }
 
   /** Reads what the module in this slot's jig holds (supervisor read-back). Only while the slot is stopped. */
@@ -316,7 +331,14 @@ export class Slot<P extends string = ProtocolId> {
       this.#fail('INTERNAL', null, null, 'none', { detail: toErrorInfo(e).message });
     } finally {
       await this.#transport.close().catch(() => undefined);
-      this.#set({ running: false, connected: false, portProblem: null, phase: crashed ? 'failed' : 'stopped', step: null });
+      this.#set({
+        running: false,
+        connected: false,
+        portProblem: null,
+        phase: crashed ? 'failed' : 'stopped',
+        step: null,
+        cannotTell: false,
+      });
     }
   }
 
@@ -436,8 +458,11 @@ export class Slot<P extends string = ProtocolId> {
       if (this.#moved) return 'reopen';
       // Retry pressed while probing: the old guard's verdict no longer counts.
       if (this.#guard !== guardBefore) continue;
-      const next = nextGuard(this.#guard, probe, performance.now(), this.#timing.removalMs);
+      const now = performance.now();
+      const next = nextGuard(this.#guard, probe, now, this.#timing.removalMs);
       this.#guard = next.guard;
+      const unsure = !next.burn && cannotTell(next.guard, now, this.#timing.unsureMs);
+      if (unsure !== this.#state.cannotTell) this.#set({ cannotTell: unsure });
       if (next.burn) return 'burn';
       if (probe.present) await sleep(this.#timing.pollMs, AbortSignal.any([stop, this.#wake.signal]));
     }
@@ -514,7 +539,7 @@ export class Slot<P extends string = ProtocolId> {
       return 'stop';
     }
     this.#onLedgerChange(groupId);
-    this.#set({ phase: 'burning', step: 'connect', progress: 0.05 });
+    this.#set({ phase: 'burning', step: 'connect', progress: 0.05, cannotTell: false });
     // A transition that cannot be written (disk full) ends the burn as a suspect and stops the slot.
     let diskFull: unknown = null;
     const noteDiskFull = (e: unknown): void => {

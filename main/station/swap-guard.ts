@@ -17,7 +17,10 @@ import type { ModuleIdentity } from '../../native/protocols/types';
  *   between its answer to the presence check and the read, and a module put
  *   in meanwhile never heard the read. Without that, a swap that falls inside
  *   the read, to a module that answers the presence check but not the read,
- *   is never seen (the slot sat at Done: issue 10).
+ *   is never seen (the slot sat at Done: issue 10). A module that keeps
+ *   answering but cannot be read, with no silence seen, leaves the slot unable
+ *   to tell: after `unsureMs` of that the slot says so on its tile
+ *   (`cannotTell`) and waits for Retry or a removal; it never burns it unasked.
  * - `removal`: after a failure the module is usually blank (nothing was sent)
  *   or its content is unknown (suspect), so its flash cannot tell it from the
  *   next one. The slot waits until the jig was seen empty for `removalMs`
@@ -31,7 +34,14 @@ import type { ModuleIdentity } from '../../native/protocols/types';
  */
 export type SwapGuard =
   | { kind: 'fresh' }
-  | { kind: 'holds'; uuid: string; absentSince: number | null; removed: boolean }
+  | {
+      kind: 'holds';
+      uuid: string;
+      absentSince: number | null;
+      removed: boolean;
+      /** Since when a module has answered every look without letting its content be read (no silence between). */
+      unreadSince: number | null;
+    }
   | { kind: 'removal'; absentSince: number | null; removed: boolean };
 
 /**
@@ -42,15 +52,25 @@ export type SwapGuard =
 export type JigProbe = { present: false; silentMs?: number } | { present: true; identity: ModuleIdentity | null; silentMs?: number };
 
 export const freshGuard = (): SwapGuard => ({ kind: 'fresh' });
-export const holdsGuard = (uuid: string): SwapGuard => ({ kind: 'holds', uuid, absentSince: null, removed: false });
+export const holdsGuard = (uuid: string): SwapGuard => ({ kind: 'holds', uuid, absentSince: null, removed: false, unreadSince: null });
 export const removalGuard = (): SwapGuard => ({ kind: 'removal', absentSince: null, removed: false });
 
 /** Whether a probe must read the module's identity (only the `holds` rule needs it). */
 export const needsIdentity = (guard: SwapGuard): boolean => guard.kind === 'holds';
 
+/**
+ * Whether the slot cannot tell, by itself, the module in its jig from the one it just burned: it has answered
+ * every look for `unsureMs` without letting its content be read, and the jig was not seen empty. The tile says so.
+ */
+export const cannotTell = (guard: SwapGuard, now: number, unsureMs: number): boolean =>
+  guard.kind === 'holds' && guard.unreadSince !== null && now - guard.unreadSince >= unsureMs;
+
 /** Feeds one probe into the guard: the next guard, and whether the module present now may be burned. */
 export function nextGuard(guard: SwapGuard, probe: JigProbe, now: number, removalMs: number): { guard: SwapGuard; burn: boolean } {
   if (guard.kind === 'fresh') return { guard, burn: probe.present };
+  // A module that cannot be read keeps `unreadSince`; anything else ends it.
+  if (guard.kind === 'holds' && guard.unreadSince !== null && (!probe.present || probe.identity !== null || probe.silentMs))
+    guard = { ...guard, unreadSince: null };
   if (!probe.present) {
     const absentSince = guard.absentSince ?? now - (probe.silentMs ?? 0);
     return { guard: { ...guard, absentSince, removed: guard.removed || now - absentSince >= removalMs }, burn: false };
@@ -65,5 +85,6 @@ export function nextGuard(guard: SwapGuard, probe: JigProbe, now: number, remova
   // which the next look continues or, if long enough, counts as a removal (the module that answers next decides).
   const silentMs = probe.silentMs ?? 0;
   if (silentMs > 0) return { guard: { ...guard, absentSince: now - silentMs, removed: silentMs >= removalMs }, burn: false };
+  if (guard.kind === 'holds') return { guard: { ...guard, absentSince: null, unreadSince: guard.unreadSince ?? now }, burn: false };
   return { guard: { ...guard, absentSince: null }, burn: false };
 }

@@ -116,6 +116,8 @@ export const en = {
     ok: 'Verified {{uuid}} in {{seconds}} s',
     burnedShift: '{{count}} this shift',
     groupBlocked: 'Group {{group}} is blocked: {{reason}}. Pick another group or ask a supervisor.',
+    cannotTell:
+      'Slot {{slot}} cannot read the module in its jig, so it cannot tell it from the one it just burned: if it is a new module, press Retry.',
     portProblem: 'The programmer port of slot {{slot}} cannot be opened: check that the programmer is plugged in; the slot keeps trying.',
     programmerMissing:
       'Programmer missing: the programmer of slot {{slot}} ({{programmer}}) is not plugged in. Plug it back in; slot {{slot}} burns nothing until then.',

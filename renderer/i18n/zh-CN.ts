@@ -107,6 +107,7 @@ export const zhCN: Dictionary = {
     ok: '已校验 {{uuid}}，用时 {{seconds}} 秒',
     burnedShift: '本班 {{count}} 个',
     groupBlocked: '分组“{{group}}”已锁定：{{reason}}。请选择其他分组或联系主管。',
+    cannotTell: '工位 {{slot}} 读不出治具中的模块，无法分辨它是不是刚烧录的那块：如果是新模块，请按“重试”。',
     portProblem: '无法打开工位 {{slot}} 的烧录器端口：请检查烧录器是否插好；工位会自动重试。',
     programmerMissing: '烧录器未插上：工位 {{slot}} 的烧录器（{{programmer}}）没有插上。请把它插回去；插回之前工位 {{slot}} 不烧录。',
   },

@@ -283,6 +283,20 @@ export function SlotTile({ slot, selected }: { slot: SlotState; selected: boolea
   const port = portText(t, i18n.language, slot);
   // Retry needs the slot's port: without it the button is off and says why
   const canRetry = look !== 'noport' && look !== 'missing';
+  const retry = (
+    <button
+      className="primary"
+      onClick={(e) => {
+        e.stopPropagation();
+        void controller.retry(slot.slotId);
+      }}
+      disabled={!canRetry}
+      title={canRetry ? undefined : t('slot.retryNoPort', { slot: slot.number })}
+      data-testid="retry"
+    >
+      {t('operator.retry')}
+    </button>
+  );
   return (
     <article
       className={`tile ${look}${selected ? ' selected' : ''}`}
@@ -355,21 +369,18 @@ export function SlotTile({ slot, selected }: { slot: SlotState; selected: boolea
                 ✖ {t(`burnError.${r.code}`, { slot: slot.number })}
               </span>
             )}
-            <button
-              className="primary"
-              onClick={(e) => {
-                e.stopPropagation();
-                void controller.retry(slot.slotId);
-              }}
-              disabled={!canRetry}
-              title={canRetry ? undefined : t('slot.retryNoPort', { slot: slot.number })}
-              data-testid="retry"
-            >
-              {t('operator.retry')}
-            </button>
+            {retry}
           </div>
         )}
       </div>
+      {slot.cannotTell ? (
+        <div className="row">
+          <span className="result-err grow" data-testid="slot-cannot-tell">
+            {t('slot.cannotTell', { slot: slot.number })}
+          </span>
+          {retry}
+        </div>
+      ) : null}
       {stopped !== null ? (
         <div className="result-stop" data-testid="slot-stop">
           {stopped}

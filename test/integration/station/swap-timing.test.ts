@@ -18,8 +18,8 @@ const FLASH_MS = 20;
 interface FakeModule {
   name: string;
   uuid: string | null;
-  /** False: the module answers ENTER but not QUERY_INFO (a burn fails at its check, nothing sent). */
-  answersQuery: boolean;
+  /** How it answers QUERY_INFO: `silent`, it answers ENTER only; `garbled`, with something unreadable (a burn fails at its check, nothing sent). */
+  query: 'reads' | 'silent' | 'garbled';
 }
 
 /**
@@ -59,7 +59,9 @@ class ScriptedJig {
         return fail('connect', 'TIMEOUT');
       }
       options.onStep?.('check');
-      if (!m!.answersQuery || !(await this.#answers(m, signal))) {
+      const answered = await this.#answers(m, signal);
+      if (answered && m!.query === 'garbled') return fail('check', 'REFUSED');
+      if (!answered || m!.query === 'silent') {
         await wait(QUERY_MS - WIRE_MS, signal);
         return fail('check', 'TIMEOUT');
       }
@@ -81,7 +83,9 @@ class ScriptedJig {
 
   async #query(signal?: AbortSignal): Promise<ModuleIdentity> {
     const m = this.module;
-    if ((await this.#answers(m, signal)) && m!.answersQuery) return identity(m!);
+    const answered = await this.#answers(m, signal);
+    if (answered && m!.query === 'reads') return identity(m!);
+    if (answered && m!.query === 'garbled') throw new AppError('REFUSED', 'QUERY_INFO answered with something unreadable.');
     await wait(QUERY_MS - WIRE_MS, signal);
     throw new AppError('TIMEOUT', `No answer to QUERY_INFO within ${QUERY_MS} ms.`);
   }
@@ -122,9 +126,9 @@ function fakeTransport(path: string): Transport {
   };
 }
 
-const blank = (name: string): FakeModule => ({ name, uuid: null, answersQuery: true });
+const blank = (name: string): FakeModule => ({ name, uuid: null, query: 'reads' });
 /** The bench's failing module: it answers ENTER, never QUERY_INFO, so its burn fails at the check with nothing sent. */
-const failing = (name: string): FakeModule => ({ name, uuid: null, answersQuery: false });
+const failing = (name: string): FakeModule => ({ name, uuid: null, query: 'silent' });
 
 let station: Station | undefined;
 let groupId = '';
@@ -148,16 +152,22 @@ afterEach(async () => {
  * Runs one slot on `jig` for `ms` of virtual time, then stops it; `onPhase` is the operator, told each new phase
  * (with the virtual time) and scheduling what the hand does.
  */
-async function runSlot(jig: ScriptedJig, onPhase: (s: SlotSnapshot, at: number) => void, ms: number): Promise<void> {
+async function runSlot(
+  jig: ScriptedJig,
+  onPhase: (s: SlotSnapshot, at: number, slot: Pick<Slot, 'retry'>) => void,
+  ms: number,
+  onChange: (s: SlotSnapshot, slot: Pick<Slot, 'retry'>) => void = () => undefined,
+): Promise<void> {
   const slot = new Slot(
     { id: 'slot-1', number: 1, port: 'jig-1', protocol: 'tuya-auc', groupId },
     { ledger: station!.ledger, openTransport: fakeTransport, makeDriver: () => jig.driver },
   );
   let phase: SlotSnapshot['phase'] | null = null;
   slot.subscribe((s) => {
+    onChange(s, slot);
     if (s.phase === phase) return;
     phase = s.phase;
-    onPhase(s, performance.now());
+    onPhase(s, performance.now(), slot);
   });
   slot.start();
   await vi.advanceTimersByTimeAsync(ms);
@@ -217,4 +227,37 @@ describe('a slot sees a module swapped in (virtual time)', () => {
       expect(jig.burns.map((b) => b.name)).toEqual(['burned', 'next']);
     });
   }
+
+  // A module that answers every look but cannot be read, put in with no look meeting an empty jig: the slot cannot
+  // tell it from the one it burned. It burns nothing by itself, the tile says so within unsureMs (1 s), and Retry burns it.
+  it('after a verified burn: an unreadable module swapped in at once is not burned unasked; the slot says it cannot tell, and Retry burns it', async () => {
+    const jig = new ScriptedJig();
+    jig.module = blank('burned');
+    let doneAt = 0;
+    let toldAt = 0;
+    let retried = false;
+    await runSlot(
+      jig,
+      (s, at) => {
+        if (s.phase !== 'done' || doneAt !== 0) return;
+        doneAt = at;
+        // Swapped between two looks: the next look already meets the new module.
+        setTimeout(() => (jig.module = { name: 'unreadable', uuid: null, query: 'garbled' }), 20);
+      },
+      4000,
+      (s, slot) => {
+        if (!s.cannotTell || toldAt !== 0) return;
+        toldAt = performance.now();
+        expect(jig.burns.map((b) => b.name)).toEqual(['burned']);
+        setTimeout(() => {
+          retried = true;
+          slot.retry();
+        }, 500);
+      },
+    );
+    expect(toldAt - doneAt).toBeGreaterThanOrEqual(1000);
+    expect(toldAt - doneAt).toBeLessThanOrEqual(1000 + 2 * (QUERY_MS + 60));
+    expect(retried).toBe(true);
+    expect(jig.burns.map((b) => b.name)).toEqual(['burned', 'unreadable']);
+  });
 });

@@ -21,6 +21,7 @@ const slot = (n: number, over: Partial<SlotState> = {}): SlotState => ({
   portProblem: null,
   pendingSerial: null,
   burnedThisShift: 0,
+  cannotTell: false,
   ...over,
 });
 const group = (id: string, over: Partial<GroupSummary> = {}): GroupSummary => ({

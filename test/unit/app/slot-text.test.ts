@@ -28,6 +28,7 @@ const slot = (over: Partial<SlotState> = {}): SlotState => ({
   portProblem: null,
   pendingSerial: null,
   burnedThisShift: 0,
+  cannotTell: false,
   ...over,
 });
 const group = (over: Partial<GroupSummary> = {}): GroupSummary => ({

@@ -111,10 +111,16 @@ describe('slot messages and the UI view', () => {
       stopReason: null,
       pendingSerial: null,
       burned: 2,
+      cannotTell: true,
       lastResult: { ok: false, code: 'TIMEOUT', message: 'm', step: 'write', uuid: 'abcdefghij012345', license: 'suspect', at: 0 },
     };
     const api = slotStateSchema.parse(toApiSlotState(snap));
-    expect(api).toMatchObject({ phase: 'waiting', burnedThisShift: 2, lastResult: { ok: false, suspect: true, code: 'TIMEOUT' } });
+    expect(api).toMatchObject({
+      phase: 'waiting',
+      burnedThisShift: 2,
+      cannotTell: true,
+      lastResult: { ok: false, suspect: true, code: 'TIMEOUT' },
+    });
     expect(slotStateSchema.parse(toApiSlotState({ ...snap, phase: 'stopped', running: false, lastResult: null })).phase).toBe('idle');
   });
 
@@ -134,6 +140,7 @@ describe('slot messages and the UI view', () => {
       progress: 0,
       pendingSerial: null,
       burned: 0,
+      cannotTell: false,
       lastResult: { ok: false, code: 'DISCONNECTED', message: 'm', step: 'write', uuid: 'abcdefghij012345', license: 'suspect', at: 0 },
       stopReason: { code: 'GROUP_BLOCKED', message: 'Group Plug EU is blocked: QA hold. Pick another group or ask a supervisor.' },
       portProblem:

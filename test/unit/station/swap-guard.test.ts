@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { freshGuard, holdsGuard, nextGuard, removalGuard, type JigProbe, type SwapGuard } from '../../../main/station';
+import { cannotTell, freshGuard, holdsGuard, nextGuard, removalGuard, type JigProbe, type SwapGuard } from '../../../main/station';
 
 const absent: JigProbe = { present: false };
 const holding = (uuid: string | null): JigProbe => ({ present: true, identity: { uuid, authkey: null, mac: null } });
@@ -130,6 +130,37 @@ describe('swap guard', () => {
         200,
       ),
     ).toEqual([false, false, false]);
+  });
+
+  it('holds: a module that answers but cannot be read, never seen leaving, makes the slot say it cannot tell after unsureMs', () => {
+    let guard = holdsGuard('u1');
+    const told = (probes: [number, JigProbe][]): boolean[] =>
+      probes.map(([t, probe]) => {
+        const next = nextGuard(guard, probe, t, 200);
+        guard = next.guard;
+        expect(next.burn).toBe(false);
+        return cannotTell(guard, t, 1000);
+      });
+    expect(
+      told([
+        [0, holding('u1')],
+        [100, unreadable],
+        [600, unreadable],
+        [1099, unreadable],
+        [1100, unreadable],
+      ]),
+    ).toEqual([false, false, false, false, true]);
+    // Anything else ends it: the module read (the old one), a silence, an unanswered read.
+    expect(told([[1200, holding('u1')]])).toEqual([false]);
+    expect(
+      told([
+        [1300, unreadable],
+        [2300, unreadable],
+        [2350, { present: true, identity: null, silentMs: 100 }],
+        [3400, unreadable],
+      ]),
+    ).toEqual([false, true, false, false]);
+    expect(cannotTell(removalGuard(), 5000, 1000)).toBe(false);
   });
 
   it('holds: the old module seen again cancels an earlier removal', () => {
