@@ -17,7 +17,7 @@ import type { HubDeps } from './context';
 import { confirmPid, createChild, moveToChild } from './credentials';
 import { addEvent, assertNotListGenerated, assertOperable, chunks, nowIso, usableStates, visibleTo } from './util';
 
-interface CursorPos {
+export interface CursorPos {
   seq: number;
   uuid: string;
 }
@@ -84,6 +84,23 @@ export const leaseFrom = (
   ]);
 };
 
+/**
+ * The station's unused leases after the cursor, in (lease batch, uuid) order. The cursor is a row value, so both
+ * stores read it as a range of licenses_lease_ix (station_id, lease_seq, uuid); written as `lease_seq > s or
+ * (lease_seq = s and uuid > u)` they filtered every license the station had leased before the cursor, on every page
+ * (250 ms per 5,000-license page at 50,000 leased on PostgreSQL, against 13 ms).
+ */
+export const leasedAfter = (db: QueryCreator<HubDatabase>, stationId: string, after: CursorPos, limit: number) =>
+  db
+    .selectFrom('licenses')
+    .select(['uuid', 'authkey', 'mac', 'credential_id', 'kind', 'lease_seq'])
+    .where('station_id', '=', stationId)
+    .where('status', '=', 'unused')
+    .where((eb) => eb(eb.refTuple('lease_seq', 'uuid'), '>', eb.tuple(after.seq, after.uuid)))
+    .orderBy('lease_seq')
+    .orderBy('uuid')
+    .limit(limit);
+
 export async function pull(deps: HubDeps, station: StationTable, raw: PullRequest): Promise<PullResponse> {
   const req = pullRequestSchema.parse(raw);
   const after = decodeCursor(req.cursor);
@@ -95,16 +112,7 @@ export async function pull(deps: HubDeps, station: StationTable, raw: PullReques
     const st = await store.lockForUpdate(trx.selectFrom('stations').selectAll().where('id', '=', station.id)).executeTakeFirstOrThrow();
     if (after.seq > st.lease_counter)
       throw new AppError('CURSOR_UNKNOWN', 'This cursor was not issued to this station: pull again from the start (cursor null).');
-    const page = await trx
-      .selectFrom('licenses')
-      .select(['uuid', 'authkey', 'mac', 'credential_id', 'kind', 'lease_seq'])
-      .where('station_id', '=', st.id)
-      .where('status', '=', 'unused')
-      .where((eb) => eb.or([eb('lease_seq', '>', after.seq), eb.and([eb('lease_seq', '=', after.seq), eb('uuid', '>', after.uuid)])]))
-      .orderBy('lease_seq')
-      .orderBy('uuid')
-      .limit(limit)
-      .execute();
+    const page = await leasedAfter(trx, st.id, after, limit).execute();
 
     if (page.length < limit) {
       // Lease the next licenses, group by group: each group's unleased licenses are read from the partial index
