@@ -54,7 +54,7 @@ export type ConsoleSort = z.infer<typeof consoleSortSchema>;
 /** `GET /v1/console/credentials`: one page of the credentials list, searched, filtered and sorted by the hub. */
 export const consoleCredentialQuerySchema = z.strictObject({
   tab: consoleTabSchema.default('mine'),
-  /** Name, order number, PID or id. */
+  /** Name, order number, PID, or an id's first 8 or more characters. */
   q: z.string().trim().max(120).optional(),
   state: credentialStateSchema.optional(),
   /** A product's PID. */

@@ -8,6 +8,7 @@ import { ErrorLine } from '../components/ErrorLine';
 import { dateTime, money } from '../i18n';
 import { infoOf } from '../state/errors';
 import { say, useStore } from '../state/store';
+import { shortId } from '../../common/ids';
 
 /** Platform: product changes waiting for approval (approve, or reject with a reason) and payments to record. Owner: customer's credentials to confirm. */
 export function Approvals() {
@@ -86,7 +87,7 @@ function PlatformApprovals() {
     <>
       <td>
         {o.credential.name ?? o.credential.customerName ?? o.credential.pid}
-        <div className="muted">{o.credential.id.slice(0, 8)}</div>
+        <div className="muted">{shortId(o.credential.id)}</div>
       </td>
       <td>
         {name(o.update.fromPid)} → <strong>{name(o.update.toPid)}</strong>
@@ -290,7 +291,7 @@ function CustomerConfirmations() {
           <tbody>
             {rows?.map((c) => (
               <tr key={c.id} data-testid="confirm-row">
-                <td>{c.customerName ?? c.id.slice(0, 8)}</td>
+                <td>{c.customerName ?? shortId(c.id)}</td>
                 <td>{c.pid}</td>
                 <td className="num">{c.purchased + c.free}</td>
                 <td>{t(`delivery.${c.deliveryMode}`)}</td>

@@ -9,6 +9,7 @@ import { dateTime } from '../i18n';
 import { infoOf } from '../state/errors';
 import { saveFile } from '../state/files';
 import { say, useStore } from '../state/store';
+import { shortId } from '../../common/ids';
 
 interface Filters {
   actor: string;
@@ -123,7 +124,7 @@ export function Audit() {
                     </div>
                   </td>
                   <td>{i18n.exists(`auditKind.${e.kind}`) ? t(`auditKind.${e.kind}`) : e.kind}</td>
-                  <td>{e.credentialId ? e.credentialId.slice(0, 8) : '—'}</td>
+                  <td>{e.credentialId ? shortId(e.credentialId) : '—'}</td>
                   <td>
                     <span className={`badge ${e.outcome === 'ok' ? 'valid' : 'refused'}`}>{e.outcome}</span>
                   </td>

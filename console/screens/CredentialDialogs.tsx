@@ -19,6 +19,7 @@ import { dateTime, money } from '../i18n';
 import { infoOf } from '../state/errors';
 import { saveFile } from '../state/files';
 import { say, useStore } from '../state/store';
+import { shortId } from '../../common/ids';
 
 export interface OpenDialog {
   action: ConsoleAction;
@@ -106,7 +107,7 @@ function DownloadDialog({ row, onClose, onChanged, confirmGenerate }: Props & { 
     try {
       const r = await client.call('download', { id: row.id, body: { codeId: sent.codeId, code: code.trim(), confirmGenerate } });
       const rows = r.licenses.map((l) => ({ uuid: l.uuid, authkey: l.authkey, mac: l.mac, pid: row.product.pid }));
-      const file = `${row.product.pid}-${row.id.slice(0, 8)}.${format}`;
+      const file = `${row.product.pid}-${shortId(row.id)}.${format}`;
       if (format === 'csv') saveFile(file, licenseListCsv(rows), 'text/csv');
       else saveFile(file, licenseListXlsx(rows), 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
       say({ kind: 'success', key: 'download.done', vars: { count: rows.length, file } });
@@ -476,7 +477,7 @@ function ResourcesPanel({ credentialId, pid, refresh }: { credentialId: string; 
   }, [client, credentialId, refresh]);
   const save = async (): Promise<void> => {
     try {
-      const file = `${pid}-${credentialId.slice(0, 8)}-resources.csv`;
+      const file = `${pid}-${shortId(credentialId)}-resources.csv`;
       saveFile(file, await client.call('consoleResourcesFile', { id: credentialId, query: {} }), 'text/csv');
       say({ kind: 'success', key: 'generate.saved', vars: { file } });
     } catch (e) {

@@ -9,6 +9,7 @@ import {
 } from '../../common/console-api';
 import { credentialStateSchema, deliveryModeSchema, type Factory, type Product } from '../../common/hub-api';
 import type { ErrorInfo } from '../../common/errors';
+import { shortId } from '../../common/ids';
 import { useHub } from '../context';
 import { ErrorLine } from '../components/ErrorLine';
 import { dateTime, reasonText } from '../i18n';
@@ -213,6 +214,9 @@ export function Credentials() {
                 <td>
                   <strong>{row.name}</strong>
                   {row.orderNo ? <div className="muted">{row.orderNo}</div> : null}
+                  <div className="muted" title={t('credentials.idTitle', { id: row.id })} data-testid="short-id">
+                    {t('credentials.shortId', { id: shortId(row.id) })}
+                  </div>
                   {row.customerName ? (
                     <div className="muted" data-testid="customer">
                       {t('credentials.customer', { name: row.customerName })}

@@ -7,6 +7,7 @@ import { ErrorLine } from '../components/ErrorLine';
 import { dateTime } from '../i18n';
 import { infoOf } from '../state/errors';
 import { useStore } from '../state/store';
+import { shortId } from '../../common/ids';
 
 /** Each station's last sync, outbox, burns in the last hour and suspects; each group's licenses left and when it runs dry. Refreshed every 15 s. */
 export function Fleet() {
@@ -104,7 +105,7 @@ export function Fleet() {
                   <td>
                     {g.name}
                     <div className="muted">
-                      {g.pid} · {g.credentialId.slice(0, 8)}
+                      {g.pid} · {shortId(g.credentialId)}
                     </div>
                   </td>
                   <td className="num">{g.left}</td>

@@ -7,6 +7,7 @@ import { sql, type Expression, type SqlBool } from 'kysely';
 import type { ConsoleCredentialPage, ConsoleCredentialRow } from '../../common/console-api';
 import { consoleCredentialQuerySchema, type ConsoleCredentialQuery } from '../../common/console-api';
 import { allowedActions, type ActionRole, type ActionSubject } from '../../common/credential-actions';
+import { shortIdLength } from '../../common/ids';
 import type { LicenseCounts } from '../../common/hub-api';
 import type { Db } from '../store';
 import type { Principal } from './accounts';
@@ -15,7 +16,9 @@ import { factoryScope } from './scope';
 import { countLicenses } from './util';
 
 /** `%` and `_` in a search are letters, not wildcards. */
-const likePattern = (q: string): string => `%${q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+const escapeLike = (q: string): string => q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
+const likePattern = (q: string): string => `%${escapeLike(q)}%`;
+const idPrefix = (q: string): string => `${escapeLike(q)}%`;
 
 const countSort = (status: string, held: boolean | null) =>
   sql<number>`(select count(*) from licenses lc where lc.credential_id = c.id and lc.status = ${status}${held === null ? sql`` : held ? sql` and lc.station_id is not null` : sql` and lc.station_id is null`})`;
@@ -55,7 +58,8 @@ function baseQuery(db: Db, q: ReturnType<typeof consoleCredentialQuerySchema.par
         sql<SqlBool>`lower(coalesce(c.order_no, '')) like ${pattern} escape '\\'`,
         sql<SqlBool>`lower(coalesce(c.customer_name, '')) like ${pattern} escape '\\'`,
         eb('c.pid', '=', text),
-        eb('c.id', '=', text),
+        // the whole id, or the short id the console shows under the name (two credentials may share a name)
+        ...(text.length >= shortIdLength ? [sql<SqlBool>`c.id like ${idPrefix(text)} escape '\\'`] : []),
       ] as Expression<SqlBool>[]),
     );
   }

@@ -185,6 +185,24 @@ describe('the hub console', { timeout: 120_000 }, () => {
     await page.getByTestId('page-size').selectOption('10');
     expect(await page.getByTestId('total').textContent()).toContain('3');
 
+    // the split-off credential shares its parent's name: the short id under each name tells them apart, and finds each
+    const rowIds = () => page.getByTestId('credential-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-id')));
+    const plugIds = (await page
+      .getByTestId('credential-row')
+      .filter({ hasText: 'Demo smart plug' })
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-id')!))) as string[];
+    expect(plugIds).toHaveLength(2);
+    for (const id of plugIds)
+      expect(await page.locator(`[data-testid=credential-row][data-id="${id}"]`).getByTestId('short-id').textContent()).toBe(
+        `ID ${id.slice(0, 8)}`,
+      );
+    for (const id of plugIds) {
+      await page.getByTestId('search').fill(id.slice(0, 8));
+      await expect.poll(rowIds).toEqual([id]);
+    }
+    await page.getByTestId('search').fill('');
+    await expect.poll(() => page.getByTestId('credential-row').count()).toBe(3);
+
     // a split beyond what is there is refused with the hub's words
     await op(page, 'Demo smart plug', 'split').click();
     await page.getByTestId('split-purchased').fill('100000');
@@ -547,6 +565,8 @@ describe('the hub console', { timeout: 120_000 }, () => {
     await row(page, 'Demo smart plug').waitFor();
     // the hub's reason for an action not allowed, in Chinese too
     expect(await op(page, 'Demo smart plug', 'split').getAttribute('title')).toBe('只有凭证管理员能拆分凭证。');
+    expect(await op(page, 'Demo smart plug', 'assign').getAttribute('title')).toBe('只有凭证管理员或工厂管理员能把凭证分配到产线和工位。');
+    expect(await row(page, 'Demo smart plug').getByTestId('short-id').textContent()).toMatch(/^编号 [0-9a-f]{8}$/);
     await accessible(page, 'credentials in Chinese');
     await shot(page, 'credentials-zh');
     await page.getByTestId('lang-en').click();

@@ -1,6 +1,7 @@
 // The hub console's credentials page: tabs, search, filters, sort, paging, counts and the actions each role may take.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ConsoleCredentialPage, ConsoleCredentialRow } from '../../../common/console-api';
+import { shortId } from '../../../common/ids';
 import { bootHub, enrollStation, makeCredential, makeLicenses, seedWorld, targets, type TestHub } from './harness';
 
 const action = (row: ConsoleCredentialRow, name: string) => row.allowedActions.find((a) => a.action === name)!;
@@ -80,6 +81,20 @@ describe.each(targets())('console credentials on %s', (target) => {
     });
     await h.admin('POST', `/v1/admin/credentials/${a}/update-requests`, { targetPid: 'p1', deliveryMode: 'credential' });
     expect((await page('?state=confirming_update')).rows.map((r) => r.id)).toEqual([a]);
+  });
+
+  it('tells credentials of the same name apart by the short id: its first 8 characters (or the whole id) find the one', async () => {
+    const a = await named('twin');
+    const b = await named('twin');
+    expect((await page('?q=twin')).total).toBe(2);
+    for (const id of [a, b]) {
+      expect((await page(`?q=${shortId(id)}`)).rows.map((r) => r.id)).toEqual([id]);
+      expect((await page(`?q=${id.toUpperCase()}`)).rows.map((r) => r.id)).toEqual([id]);
+    }
+    // fewer characters than the console shows are no id search (a short hex word would match ids at random)
+    expect((await page(`?q=${a.slice(0, 7)}`)).rows.map((r) => r.id)).not.toContain(a);
+    // a % or _ in the search is a letter, not a wildcard, for the id too
+    expect((await page(`?q=${'_'.repeat(8)}`)).total).toBe(0);
   });
 
   it('sorts by name, product, totals and license counts, both ways', async () => {
