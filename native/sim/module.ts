@@ -115,6 +115,9 @@ export class VirtualModule {
     await module.transport.open();
     module.persist();
     await module.persisting;
+    // A module put in the jig hears nothing sent before it was there: bytes still on their way to the module it
+    // replaced (a look at the empty jig) die, as on a real jig, rather than reach this one late.
+    await module.transport.flushInput();
     module.alive = true;
     module.readLoop = module.pump();
     module.powerOn();
