@@ -152,7 +152,6 @@ export class StationRuntime {
       board: this.#board,
       events: this.events,
       publishGroups: () => this.#groups.publish(),
-      closeAll: () => this.close(),
       clock: this.#clock,
       logger: this.#log,
     });

@@ -45,8 +45,6 @@ export interface VaultSetupOptions {
   events: EventHub;
   /** The groups changed (a sync ended, the first run pulled them). */
   publishGroups: () => void;
-  /** Closes everything the station runs: a failed enrollment leaves nothing half set up. */
-  closeAll: () => Promise<void>;
   clock: Clock;
   logger: Logger;
 }
@@ -252,8 +250,8 @@ export class VaultSetup {
     try {
       await this.#sync!.enroll(input.hubUrl, input.enrollmentCode);
     } catch (e) {
-      // nothing half set up stays behind: the next attempt starts from a clean first run
-      await this.#o.closeAll();
+      // nothing half set up stays behind: the next attempt starts from a clean first run (the programmers stay watched)
+      await this.close();
       for (const suffix of ['', '-wal', '-shm']) rmSync(this.#o.vaultPath + suffix, { force: true });
       throw e;
     }
