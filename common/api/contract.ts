@@ -15,6 +15,7 @@ import {
   programmerSchema,
   languageSchema,
   offlineOutcomeSchema,
+  outcomeTextsSchema,
   productSchema,
   refusedReportSchema,
   reportRangeSchema,
@@ -112,6 +113,8 @@ export const apiContract = {
   },
   station: {
     overview: call(none, z.object({ groups: z.array(groupSummarySchema), slots: z.array(slotStateSchema) })),
+    /** The words of the registered protocols' own outcome codes, and the protocols' names: the screen adds them to its dictionaries at start. */
+    outcomeTexts: call(none, outcomeTextsSchema),
     /** Binds a usable group to slots (all slots when none are named). */
     selectGroup: call(z.object({ groupId: idSchema, slotIds }).strict(), z.array(slotStateSchema)),
     start: call(z.object({ slotIds }).strict(), z.array(slotStateSchema)),

@@ -81,7 +81,8 @@ export type BurnStepOut = z.infer<typeof burnStepSchema>;
 export const slotPhaseSchema = z.enum(['idle', 'waiting', 'burning', 'done', 'failed']);
 export type SlotPhase = z.infer<typeof slotPhaseSchema>;
 
-export const burnFailureCodeSchema = z.enum([
+/** The codes a slot shows whatever its protocol: every driver's, and what can go wrong around a burn. */
+export const stationFailureCodeSchema = z.enum([
   'TIMEOUT',
   'CHECKSUM',
   'REFUSED',
@@ -90,8 +91,6 @@ export const burnFailureCodeSchema = z.enum([
   'DISCONNECTED',
   'INVALID_LICENSE',
   'CANCELED',
-  'MAC_UNREADABLE',
-  'OTP_UNSUPPORTED',
   'DRIVER_INTERNAL',
   'NO_LICENSE_LEFT',
   'GROUP_BLOCKED',
@@ -103,7 +102,32 @@ export const burnFailureCodeSchema = z.enum([
   'PORT_ERROR',
   'INTERNAL',
 ]);
-export type BurnFailureCodeOut = z.infer<typeof burnFailureCodeSchema>;
+export type StationFailureCodeOut = z.infer<typeof stationFailureCodeSchema>;
+/**
+ * A slot's failure code: one of stationFailureCodeSchema, or a code of its protocol's own (upper case,
+ * from the protocol's folder, native/protocols/<name>/messages.ts), whose words come with `station.outcomeTexts`.
+ */
+export const burnFailureCodeSchema = z.string().regex(/^[A-Z][A-Z0-9_]*$/);
+export type BurnFailureCodeOut = StationFailureCodeOut | (string & {});
+
+const outcomeWordsSchema = z.object({ burnError: z.string().min(1), reason: z.string().min(1) });
+/**
+ * The words the screen needs from the registered protocols (main takes them from native/protocols'
+ * registry; the renderer adds them to its dictionaries at start): the protocols a slot can speak, and
+ * each protocol's own outcome codes with their words per language and their colour on the dashboard.
+ */
+export const outcomeTextsSchema = z.object({
+  protocols: z.array(protocolSchema),
+  outcomes: z.array(
+    z.object({
+      code: burnFailureCodeSchema,
+      colour: z.string().regex(/^#[0-9a-fA-F]{6}$/),
+      en: outcomeWordsSchema,
+      'zh-CN': outcomeWordsSchema.extend({ error: z.string().min(1) }),
+    }),
+  ),
+});
+export type OutcomeTexts = z.infer<typeof outcomeTextsSchema>;
 
 /** Why a running slot stopped by itself (GROUP_BLOCKED, NO_LICENSE_LEFT, LICENSE_DAMAGED, VAULT_BEHIND, VAULT_DAMAGED, DISK_FULL): an ErrorInfo whose code is a slot code. */
 export const slotStopReasonSchema = errorInfoSchema.extend({ code: burnFailureCodeSchema });

@@ -4,16 +4,18 @@ import type {
   GroupSummary,
   HistoryEntry,
   HistoryFacts,
+  OutcomeTexts,
   RefusedReport,
   UpdateRequest as ApiUpdateRequest,
   VaultGuard,
 } from '../../common/api/schemas';
-import { burnFailureCodeSchema, credentialStateSchema, deliveryModeSchema, historyEventSchema } from '../../common/api/schemas';
+import { stationFailureCodeSchema, credentialStateSchema, deliveryModeSchema, historyEventSchema } from '../../common/api/schemas';
 import { allowedActions } from '../../common/credential-actions';
 import type { CredentialEvent, UpdateRequest as HubUpdateRequest } from '../../common/hub-api';
 import type { BurnStatRow } from '../ledger';
 import type { StationGroup } from '../station';
 import { toApiGroupCounts } from '../station';
+import { outcomeMessages, protocolIds, protocolOutcomes } from '../../native/protocols';
 import type { VaultRollback } from '../vault';
 import type { HubGroupMeta, OperationRow } from '../vault/sync-store';
 
@@ -227,11 +229,23 @@ export function historyEntry(
   };
 }
 
-/** The failure code at the start of a ledger reason ("TIMEOUT at write: ..."), or INTERNAL. */
+/**
+ * What the screen needs from the protocols' folders (station.outcomeTexts): the names a slot's protocol
+ * can have (UNKNOWN_PROTOCOL's words list them) and each registered protocol's own outcome codes with their words.
+ */
+export function outcomeTexts(): OutcomeTexts {
+  return {
+    protocols: [...protocolIds],
+    outcomes: protocolOutcomes().map(({ code, messages }) => ({ code, colour: messages.colour, ...messages.screen })),
+  };
+}
+
+/** The failure code at the start of a ledger reason ("TIMEOUT at write: ..."): the station's or a registered protocol's own, else INTERNAL. */
 export function failureCode(reason: string | null): BurnFailureCodeOut {
-  const m = /^([A-Z_]+) at /.exec(reason ?? '');
-  const parsed = burnFailureCodeSchema.safeParse(m?.[1]);
-  return parsed.success ? parsed.data : 'INTERNAL';
+  const code = /^([A-Z_]+) at /.exec(reason ?? '')?.[1];
+  if (code === undefined) return 'INTERNAL';
+  const parsed = stationFailureCodeSchema.safeParse(code);
+  return parsed.success ? parsed.data : outcomeMessages(code) !== undefined ? code : 'INTERNAL';
 }
 
 /** The shift a time falls in: 06-14, 14-22, 22-06 (local time). */

@@ -1,10 +1,10 @@
-import type { GroupCounts as ApiGroupCounts, SlotState as ApiSlotState, BurnFailureCodeOut } from '../../common/api/schemas';
+import type { GroupCounts as ApiGroupCounts, SlotState as ApiSlotState, StationFailureCodeOut } from '../../common/api/schemas';
 import type { GroupCounts } from '../ledger';
-import type { SlotFailureCode } from './messages';
+import type { StationFailureCode } from './messages';
 import type { SlotSnapshot } from './slot';
 
-/** Every code a slot can show is a code of the contract: adding one to SlotFailureCode without the contract fails to compile here. */
-const apiCode = (code: SlotFailureCode): BurnFailureCodeOut => code;
+/** Every code the station has words for is a code of the contract: adding one to StationFailureCode without the contract fails to compile here. */
+const apiStationCode = (code: StationFailureCode): StationFailureCodeOut => code;
 
 /**
  * The station's views in the shapes of the UI contract (common/api/schemas.ts),
@@ -28,7 +28,7 @@ export function toApiSlotState(s: SlotSnapshot): ApiSlotState {
           }
         : {
             ok: false,
-            code: apiCode(r.code),
+            code: r.code,
             message: r.message,
             step: r.step,
             uuid: r.uuid,
@@ -49,7 +49,7 @@ export function toApiSlotState(s: SlotSnapshot): ApiSlotState {
     step: s.step,
     progress: s.progress,
     lastResult,
-    stopReason: s.stopReason === null ? null : { code: apiCode(s.stopReason.code), message: s.stopReason.message },
+    stopReason: s.stopReason === null ? null : { code: apiStationCode(s.stopReason.code), message: s.stopReason.message },
     portProblem: s.portProblem,
     pendingSerial: s.pendingSerial,
     burnedThisShift: s.burned,

@@ -10,5 +10,5 @@ export {
   type SlotTiming,
 } from './slot';
 export { nextGuard, freshGuard, holdsGuard, removalGuard, needsIdentity, cannotTell, type SwapGuard, type JigProbe } from './swap-guard';
-export { failureMessage, cannotTellMessage, type SlotFailureCode } from './messages';
+export { failureMessage, cannotTellMessage, type SlotFailureCode, type StationFailureCode } from './messages';
 export { toApiSlotState, toApiGroupCounts } from './api';

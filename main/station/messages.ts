@@ -1,7 +1,8 @@
-import type { BurnFailureCode, LicenseRejection } from '../../native/protocols/types';
+import { outcomeMessages } from '../../native/protocols';
+import type { BurnFailureCode, LicenseRejection, OutcomeCode } from '../../native/protocols/types';
 
-/** Codes a slot shows: the driver's failure codes plus what can go wrong around a burn. */
-export type SlotFailureCode =
+/** Codes the station itself has words for: every driver's failure codes plus what can go wrong around a burn. */
+export type StationFailureCode =
   | BurnFailureCode
   | 'NO_LICENSE_LEFT'
   | 'GROUP_BLOCKED'
@@ -12,6 +13,9 @@ export type SlotFailureCode =
   | 'DISK_FULL'
   | 'PORT_ERROR'
   | 'INTERNAL';
+
+/** Codes a slot shows: the station's, and a protocol's own (their words are in its folder's messages.ts). */
+export type SlotFailureCode = StationFailureCode | OutcomeCode;
 
 /**
  * What the operator reads on the slot, in plain words: what happened, what became of the license,
@@ -32,7 +36,7 @@ export function failureMessage(
 ): string {
   const where = `slot ${slot}`;
   // [what happened, the one instruction]; a whole sentence where the instruction is part of it
-  const said: Record<SlotFailureCode, [string, string] | string> = {
+  const said: Record<StationFailureCode, [string, string] | string> = {
     TIMEOUT: [`No answer from the module on ${where}.`, 'Check that it sits in the jig and is powered, then press Retry.'],
     CHECKSUM: [`The module on ${where} sent a damaged answer.`, 'Check the programmer cable, then press Retry.'],
     REFUSED: [`The module on ${where} refused the license.`, 'Put it aside.'],
@@ -50,14 +54,6 @@ export function failureMessage(
       "Ask a supervisor to check the group's license list.",
     ],
     CANCELED: `The burn on ${where} was stopped.`,
-    MAC_UNREADABLE: [
-      `The firmware of the module on ${where} cannot read the module's Wi-Fi MAC address, so it refused the license.`,
-      'Place the next module.',
-    ],
-    OTP_UNSUPPORTED: [
-      `The module on ${where} cannot keep a license in one-time memory (its firmware allows that only on T5 chips).`,
-      'Ask a supervisor to burn it to the key-value store.',
-    ],
     DRIVER_INTERNAL: [
       `The station hit an internal error while burning on ${where}${context.detail ? ` (${context.detail})` : ''}.`,
       'Call a supervisor.',
@@ -82,7 +78,8 @@ export function failureMessage(
       'Press Retry; if it happens again, call a supervisor.',
     ],
   };
-  const entry = said[code];
+  // A code of the protocol's own has its words in its folder; one no registered protocol declares is a fault of the driver.
+  const entry = Object.hasOwn(said, code) ? said[code as StationFailureCode] : (protocolSaid(code, slot) ?? said.DRIVER_INTERNAL);
   if (typeof entry === 'string') return entry;
   const [what, todo] = entry;
   if (context.license === 'suspect') {
@@ -93,6 +90,13 @@ export function failureMessage(
       ? ` Nothing was written; license ${context.uuid ?? ''} went back to the group.`
       : '';
   return `${what}${released} ${todo}`;
+}
+
+/** A protocol's own code in the words of its folder (native/protocols/<name>/messages.ts), or undefined. */
+function protocolSaid(code: string, slot: number): [string, string] | undefined {
+  const own = outcomeMessages(code)?.station;
+  const fill = (text: string) => text.replaceAll('{{slot}}', String(slot));
+  return own && [fill(own.what), fill(own.todo)];
 }
 
 /** After a burn, the module in the jig answers but cannot be read and was never seen leaving (SlotSnapshot.cannotTell). */

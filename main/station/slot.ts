@@ -16,7 +16,14 @@ import { SerialTransport } from '../../native/transport/serial';
 import type { Transport } from '../../native/transport/types';
 import type { Ledger, Reservation } from '../ledger';
 import { isDamageError, isDiskFullError } from '../vault';
-import { failureMessage, programmerMissingMessage, rejectionKey, rejectionStop, type SlotFailureCode } from './messages';
+import {
+  failureMessage,
+  programmerMissingMessage,
+  rejectionKey,
+  rejectionStop,
+  type SlotFailureCode,
+  type StationFailureCode,
+} from './messages';
 import { cannotTell, freshGuard, holdsGuard, needsIdentity, nextGuard, removalGuard, type JigProbe, type SwapGuard } from './swap-guard';
 
 export type SlotPhase = 'idle' | 'waiting-for-module' | 'burning' | 'done' | 'failed' | 'stopped';
@@ -79,7 +86,7 @@ export interface SlotSnapshot<P extends string = ProtocolId> {
   /** Why the port cannot be opened right now (the slot keeps trying), in plain words; cleared when it opens or the slot stops. */
   portProblem: string | null;
   /** Why the slot stopped by itself (blocked group, no license left, damaged license), in plain words; cleared on the next start. */
-  stopReason: { code: SlotFailureCode; message: string } | null;
+  stopReason: { code: StationFailureCode; message: string } | null;
   pendingSerial: string | null;
   burned: number;
   /**

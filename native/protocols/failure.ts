@@ -1,9 +1,13 @@
 import { AppError, isAppError } from '../../common/errors';
-import { burnFailureCodes, type BurnFailureCode } from './types';
+import { burnFailureCodes, type BurnFailureCode, type ProtocolMessages } from './types';
 
 /** Failure classification both drivers share: a driver names only what it recognises. */
 
 export const isBurnFailureCode = (code: string): code is BurnFailureCode => (burnFailureCodes as readonly string[]).includes(code);
+
+/** A code a burn may end with: one every driver uses, or one of the protocol's own (its descriptor's `messages`). */
+export const isOutcomeCode = (code: string, messages: ProtocolMessages): boolean =>
+  isBurnFailureCode(code) || Object.hasOwn(messages, code);
 
 /** A transport failure that means the port or the module went away (the transport's own typed errors). */
 export const isLostPort = (e: unknown): e is AppError => isAppError(e, 'DISCONNECTED') || (isAppError(e) && e.code.startsWith('PORT_'));

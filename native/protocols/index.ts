@@ -4,7 +4,8 @@ import type { Transport } from '../transport/types';
 import { tuyaAuc } from './tuya-auc/descriptor';
 import { tuyaopenCli } from './tuyaopen-cli/descriptor';
 import type { PersonalityModule } from '../sim/types';
-import type { ModuleDriver, ProtocolDescriptor } from './types';
+import { isBurnFailureCode } from './failure';
+import type { ModuleDriver, OutcomeMessages, ProtocolDescriptor } from './types';
 
 /**
  * The one place that knows each protocol's descriptor (its driver, what its
@@ -42,7 +43,34 @@ export function registerProtocol(descriptor: ProtocolDescriptor<string, never>):
     throw new AppError('BAD_ARGUMENT', `A protocol's name is lower-case letters, digits and dashes ("${descriptor.id}" is not).`, {
       protocol: descriptor.id,
     });
+  for (const code of Object.keys(descriptor.messages ?? {})) checkOwnCode(descriptor.id, code);
   registry.set(descriptor.id, descriptor as ProtocolDescriptor<string>);
+}
+
+/** A protocol's own outcome code is upper case and names one outcome only: none every driver uses, none of another protocol. */
+function checkOwnCode(protocol: string, code: string): void {
+  const taken = isBurnFailureCode(code)
+    ? 'every driver'
+    : [...registry.values()].find((d) => d.messages && Object.hasOwn(d.messages, code))?.id;
+  if (!/^[A-Z][A-Z0-9_]*$/.test(code) || taken !== undefined)
+    throw new AppError(
+      'BAD_ARGUMENT',
+      taken === undefined
+        ? `An outcome code is upper-case letters, digits and underscores ("${code}" of ${protocol} is not).`
+        : `The outcome code ${code} of ${protocol} is used by ${taken} already: give it another name.`,
+      { protocol, code },
+    );
+}
+
+/** The operator texts of `code` from the folder of the registered protocol whose own code it is; undefined for any other code. */
+export function outcomeMessages(code: string): OutcomeMessages | undefined {
+  for (const { messages } of registry.values()) if (messages && Object.hasOwn(messages, code)) return messages[code];
+  return undefined;
+}
+
+/** Every registered protocol's own outcome codes with their texts, in detection order. */
+export function protocolOutcomes(): { code: string; messages: OutcomeMessages }[] {
+  return [...registry.values()].flatMap((d) => Object.entries(d.messages ?? {}).map(([code, messages]) => ({ code, messages })));
 }
 
 /** The names of every protocol the station speaks now, in detection order. */
@@ -98,4 +126,4 @@ export async function detectProtocol(transport: Transport, options: { timeoutMs:
   return null;
 }
 
-export { isProtocolId, protocolIds, type ModuleDriver, type ProtocolDescriptor, type ProtocolId };
+export { isProtocolId, protocolIds, type ModuleDriver, type OutcomeMessages, type ProtocolDescriptor, type ProtocolId };

@@ -22,10 +22,11 @@ export interface ModuleIdentity {
 }
 
 /**
- * The failure codes every driver uses (issue 2). `MAC_UNREADABLE` and
- * `OTP_UNSUPPORTED` are firmware refusals that stored nothing (tuyaopen-cli);
- * `DRIVER_INTERNAL` is a failure the driver does not recognise (a fault in the
- * station itself, never a guess such as DISCONNECTED).
+ * The failure codes every driver uses (issue 2). `DRIVER_INTERNAL` is a failure
+ * the driver does not recognise (a fault in the station itself, never a guess
+ * such as DISCONNECTED). A protocol may add codes of its own (tuyaopen-cli's
+ * firmware refusals MAC_UNREADABLE and OTP_UNSUPPORTED): each with its
+ * operator texts in its folder's messages.ts, carried by its descriptor.
  */
 export const burnFailureCodes = [
   'TIMEOUT',
@@ -36,11 +37,34 @@ export const burnFailureCodes = [
   'DISCONNECTED',
   'INVALID_LICENSE',
   'CANCELED',
-  'MAC_UNREADABLE',
-  'OTP_UNSUPPORTED',
   'DRIVER_INTERNAL',
 ] as const;
 export type BurnFailureCode = (typeof burnFailureCodes)[number];
+/** A burn's failure code: one every driver uses, or one of the protocol's own (a key of its descriptor's `messages`). */
+export type OutcomeCode = BurnFailureCode | (string & {});
+
+/** The words of a protocol's own outcome code on the screen, in one language: `{{slot}}` is the slot's number. */
+export interface OutcomeWords {
+  /** The slot's sentence: what happened and what to do (the screen's burnError). */
+  burnError: string;
+  /** Its short name on the supervisor's dashboard. */
+  reason: string;
+}
+
+/**
+ * The operator texts of one of a protocol's own outcome codes (native/protocols/<name>/messages.ts).
+ * `station`: main's sentence for the slot (failureMessage), what happened and the one thing to do,
+ * `{{slot}}` its number; `screen`: the renderer's words per language, where Simplified Chinese also
+ * says the code as an error (English shows main's own message); `colour`: its bars on the dashboard.
+ */
+export interface OutcomeMessages {
+  readonly station: { readonly what: string; readonly todo: string };
+  readonly screen: { readonly en: OutcomeWords; readonly 'zh-CN': OutcomeWords & { readonly error: string } };
+  readonly colour: string;
+}
+
+/** A protocol's own outcome codes (upper case, none of burnFailureCodes) with their texts. */
+export type ProtocolMessages = Readonly<Record<string, OutcomeMessages>>;
 
 /**
  * Why a license cannot go into these modules: the `rejection` in INVALID_LICENSE's details, set by every
@@ -71,7 +95,7 @@ export type BurnOutcome =
       ok: false;
       exposure: 'nothing-sent' | 'sent-outcome-unknown';
       step: BurnStep;
-      error: ErrorInfo & { code: BurnFailureCode };
+      error: ErrorInfo & { code: OutcomeCode };
       module?: ModuleIdentity | undefined;
       durationMs: number;
     };
@@ -100,6 +124,8 @@ export interface ProtocolDescriptor<P extends string = ProtocolId, Options exten
   createDriver(transport: Transport, options?: Options): ModuleDriver;
   /** The virtual module that speaks it (the simulator's side); every built-in protocol has one. */
   readonly personality?: PersonalityModule | undefined;
+  /** The operator texts of the codes its driver adds to burnFailureCodes (its folder's messages.ts). */
+  readonly messages?: ProtocolMessages | undefined;
 }
 
 export interface ModuleDriver {

@@ -139,10 +139,6 @@ export const en = {
       'The module or programmer on slot {{slot}} was unplugged during the burn: plug it back in, set the module aside for a supervisor, then press Retry.',
     INVALID_LICENSE: 'The module on slot {{slot}} rejected the license: call a supervisor.',
     CANCELED: 'The burn on slot {{slot}} was stopped. Press Retry to go on.',
-    MAC_UNREADABLE:
-      "The firmware of the module on slot {{slot}} cannot read the module's Wi-Fi MAC address, so it refused the license: place the next module.",
-    OTP_UNSUPPORTED:
-      'The module on slot {{slot}} cannot keep a license in one-time memory (only T5 chips can): ask a supervisor to burn it to the key-value store.',
     DRIVER_INTERNAL: 'The station hit an internal error while burning on slot {{slot}}: call a supervisor.',
     NO_LICENSE_LEFT: 'No license left for slot {{slot}}: pick another group or call a supervisor.',
     GROUP_BLOCKED: 'The group of slot {{slot}} is blocked: pick another group or ask a supervisor.',
@@ -469,8 +465,6 @@ export const en = {
     DISCONNECTED: 'Unplugged',
     INVALID_LICENSE: 'License rejected',
     CANCELED: 'Stopped',
-    MAC_UNREADABLE: 'MAC unreadable',
-    OTP_UNSUPPORTED: 'No OTP on this chip',
     DRIVER_INTERNAL: 'Station error',
     NO_LICENSE_LEFT: 'No license left',
     GROUP_BLOCKED: 'Group blocked',

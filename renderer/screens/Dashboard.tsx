@@ -1,12 +1,13 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import type { BurnFailureCodeOut, Dashboard as DashboardData } from '../../common/api/schemas';
+import type { BurnFailureCodeOut, Dashboard as DashboardData, StationFailureCodeOut } from '../../common/api/schemas';
 import { useStation } from '../context';
 import { useStore } from '../state/store';
 import { oneLine, pivotReasons } from '../state/charts';
 
-const reasonColours: Record<BurnFailureCodeOut, string> = {
+/** The station's codes; a protocol's own come with its words (station.outcomeTexts, the store's outcomeColours). */
+const reasonColours: Record<StationFailureCodeOut, string> = {
   TIMEOUT: '#f2c230',
   CHECKSUM: '#b48cff',
   REFUSED: '#ff7ab6',
@@ -15,8 +16,6 @@ const reasonColours: Record<BurnFailureCodeOut, string> = {
   DISCONNECTED: '#ff4d4d',
   INVALID_LICENSE: '#c0e05a',
   CANCELED: '#8a99a8',
-  MAC_UNREADABLE: '#7fd18b',
-  OTP_UNSUPPORTED: '#d1a77f',
   DRIVER_INTERNAL: '#e6e6e6',
   NO_LICENSE_LEFT: '#6c7a89',
   GROUP_BLOCKED: '#9b6cff',
@@ -128,6 +127,9 @@ function ReasonChart({
   empty: string;
 }) {
   const { t } = useTranslation();
+  const outcomeColours = useStore((s) => s.outcomeColours);
+  const colour = (c: BurnFailureCodeOut) =>
+    Object.hasOwn(reasonColours, c) ? reasonColours[c as StationFailureCodeOut] : outcomeColours[c];
   return (
     <section className="panel">
       <h3>{title}</h3>
@@ -142,7 +144,7 @@ function ReasonChart({
             <Tooltip cursor={{ fill: '#222c38' }} contentStyle={{ background: '#19212b', border: '1px solid #3a4757' }} />
             <Legend />
             {codes.map((c) => (
-              <Bar key={c} dataKey={c} name={t(`reason.${c}`)} stackId="r" fill={reasonColours[c]} isAnimationActive={false} />
+              <Bar key={c} dataKey={c} name={t(`reason.${c}`)} stackId="r" fill={colour(c)} isAnimationActive={false} />
             ))}
           </BarChart>
         </ResponsiveContainer>

@@ -5,6 +5,7 @@ import type {
   Language,
   OfflineOutcome,
   OperatorSession,
+  OutcomeTexts,
   ReconcileResult,
   SetupState,
   SlotState,
@@ -43,6 +44,8 @@ export interface UiState {
   vaultGuard: VaultGuard | null;
   /** What the last reconcile with the hub did, shown until the vault guard is read again as ok and dismissed. */
   reconciled: ReconcileResult | null;
+  /** The dashboard's colour of each protocol's own outcome code (station.outcomeTexts). */
+  outcomeColours: Record<string, string>;
 }
 
 export const initialState: UiState = {
@@ -62,7 +65,12 @@ export const initialState: UiState = {
   notice: null,
   vaultGuard: null,
   reconciled: null,
+  outcomeColours: {},
 };
+
+export function applyOutcomeTexts(state: UiState, texts: OutcomeTexts): UiState {
+  return { ...state, outcomeColours: Object.fromEntries(texts.outcomes.map((o) => [o.code, o.colour])) };
+}
 
 const bySlotNumber = (a: SlotState, b: SlotState): number => a.number - b.number;
 

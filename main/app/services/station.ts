@@ -1,7 +1,7 @@
 import { AppError } from '../../../common/errors';
 import { toApiGroupCounts } from '../../station';
 import type { StationServices } from '../../api/services';
-import { vaultGuard } from '../views';
+import { outcomeTexts, vaultGuard } from '../views';
 import type { StationParts } from './context';
 
 /** The operator's calls: the slot board, picking groups, start, stop, retry, scanned serials, sign-on. */
@@ -12,6 +12,7 @@ export function stationServices(rt: StationParts): StationServices['station'] {
       if (rt.board.layout.length === 0) await rt.board.discover();
       return { groups: rt.groups.all(), slots: rt.board.layout.map((p) => rt.board.slotState(p)) };
     },
+    outcomeTexts,
     selectGroup: async (input) => {
       rt.people.touch();
       const summary = rt.groups.summary(input.groupId);

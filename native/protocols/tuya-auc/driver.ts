@@ -328,9 +328,6 @@ function burnError(
     DISCONNECTED: "Check the programmer's cable and that the module is seated, then retry.",
     INVALID_LICENSE: '',
     CANCELED: '',
-    // Texts of tuyaopen-cli firmware: this protocol has none.
-    MAC_UNREADABLE: '',
-    OTP_UNSUPPORTED: '',
     DRIVER_INTERNAL: '',
   };
   const exposureNote =

@@ -1,4 +1,5 @@
 import type { ProtocolDescriptor } from '../types';
+import { messages } from './messages';
 import { personality } from './personality';
 import { TuyaopenCliDriver, cliFirmwares, type TuyaopenCliDriverOptions } from './driver';
 
@@ -8,4 +9,5 @@ export const tuyaopenCli = {
   uuidLengths: [...new Set(Object.values(cliFirmwares).flatMap((f) => f.uuidLengths))].sort((a, b) => a - b),
   createDriver: (transport, options) => new TuyaopenCliDriver(transport, options),
   personality,
+  messages,
 } satisfies ProtocolDescriptor<'tuyaopen-cli', TuyaopenCliDriverOptions>;

@@ -2,18 +2,11 @@ import { AppError, isAppError } from '../../../common/errors';
 import { systemClock, type Clock } from '../../../common/clock';
 import { silentLogger, type Logger } from '../../../common/log';
 import type { Transport } from '../../transport/types';
+import { BurnProgress } from '../burn-progress';
 import { existingLicenseVerdict } from '../burn-rules';
 import { driverInternal, isLostPort } from '../failure';
-import type {
-  BurnFailureCode,
-  BurnOptions,
-  BurnOutcome,
-  BurnStep,
-  LicenseRejection,
-  LicenseToBurn,
-  ModuleDriver,
-  ModuleIdentity,
-} from '../types';
+import type { BurnOptions, BurnOutcome, BurnStep, LicenseRejection, LicenseToBurn, ModuleDriver, ModuleIdentity } from '../types';
+import { messages } from './messages';
 import {
   ConsoleDecoder,
   encodeCommand,
@@ -147,56 +140,41 @@ export class TuyaopenCliDriver implements ModuleDriver {
   }
 
   async burn(license: LicenseToBurn, options: BurnOptions = {}): Promise<BurnOutcome> {
-    const started = this.clock.now();
     const { signal } = options;
-    let step: BurnStep = 'connect';
-    let sent = false;
-    let existing: ModuleIdentity | undefined;
-    const enter = (next: BurnStep) => {
-      step = next;
-      options.onStep?.(next);
-    };
-    const failed = (error: AppError): BurnOutcome => ({
-      ok: false,
-      exposure: sent ? 'sent-outcome-unknown' : 'nothing-sent',
-      step,
-      error: { ...error.toJSON(), code: error.code as BurnFailureCode },
-      module: existing,
-      durationMs: this.clock.now() - started,
-    });
+    const progress = new BurnProgress(options, () => this.clock.now());
 
     try {
       // The host refuses what no module can take before a single byte leaves.
       this.checkLicense(license, this.options.firmware ?? null);
-      enter('connect');
+      progress.enter('connect');
       await this.connect(this.timeouts.connectMs, signal);
 
-      enter('check');
+      progress.enter('check');
       // The module's identity, recorded with the burn and used to recognise it when a suspect is settled.
       this.moduleMac = null;
       this.moduleMac = await this.readMac(signal);
       const before = await this.authRead(signal);
       if (before.kind !== 'license' && before.kind !== 'empty') throw readAnswerError(before, this.transport.path, false);
-      existing = before.kind === 'license' ? this.identity(before.uuid, before.authkey) : this.identity(null, null);
+      progress.existing = before.kind === 'license' ? this.identity(before.uuid, before.authkey) : this.identity(null, null);
       // The prompt style is known now (the echo followed it): refuse what this generation cannot take.
       this.checkLicense(license, this.firmware);
-      if (existingLicenseVerdict(existing, license, options.allowReauthorize) === 'holds-this') {
-        enter('write');
-        await this.beforeWrite(options, existing);
-        enter('finish');
-        return { ok: true, exposure: 'verified', module: existing, durationMs: this.clock.now() - started };
+      if (existingLicenseVerdict(progress.existing, license, options.allowReauthorize) === 'holds-this') {
+        progress.enter('write');
+        await this.beforeWrite(options, progress.existing);
+        progress.enter('finish');
+        return progress.verified(progress.existing);
       }
 
-      enter('write');
+      progress.enter('write');
       if (signal?.aborted) throw canceled();
       const command = this.authCommand(license);
-      await this.beforeWrite(options, existing);
+      await this.beforeWrite(options, progress.existing);
       if (signal?.aborted) throw canceled();
-      sent = true;
+      progress.sent = true;
       const unclear = await this.write(command, signal);
       let after: AuthReadAnswer | { kind: 'garbled' };
       if (unclear === null) {
-        enter('verify');
+        progress.enter('verify');
         after = await this.readBack(signal, false);
       } else {
         // A reset inside `auth`, an answer split by logs, garbled or missing: the module's flash tells, not its answer.
@@ -207,21 +185,21 @@ export class TuyaopenCliDriver implements ModuleDriver {
         });
         if (read?.kind !== 'license')
           throw new AppError(unclear.code, unclear.message, { ...unclear.details, readBack: read?.kind ?? 'no answer' });
-        enter('verify');
+        progress.enter('verify');
         after = read;
       }
       if (after.kind === 'license') {
         const module = this.identity(after.uuid, after.authkey);
         if (after.uuid !== license.uuid || after.authkey !== license.authkey) {
-          existing = module;
+          progress.existing = module;
           throw new AppError(
             'VERIFY_MISMATCH',
             `The module ${unclear === null ? 'confirmed the write but' : 'gave no clear answer to the write and'} reads back a different license (uuid ${after.uuid}). Keep the module aside for a supervisor: the license is marked suspect.`,
             { readUuid: after.uuid, uuidMatches: after.uuid === license.uuid, authkeyMatches: after.authkey === license.authkey },
           );
         }
-        enter('finish');
-        return { ok: true, exposure: 'verified', module, durationMs: this.clock.now() - started };
+        progress.enter('finish');
+        return progress.verified(module);
       }
       if (after.kind === 'empty') {
         throw new AppError(
@@ -231,7 +209,7 @@ export class TuyaopenCliDriver implements ModuleDriver {
       }
       throw readAnswerError(after, this.transport.path, true);
     } catch (e) {
-      return failed(this.burnError(e, step, sent));
+      return progress.failed(this.burnError(e, progress.step, progress.sent).toJSON());
     }
   }
 
@@ -515,9 +493,8 @@ export class TuyaopenCliDriver implements ModuleDriver {
     const path = this.transport.path;
     if (
       isAppError(e) &&
-      ['INVALID_LICENSE', 'ALREADY_AUTHORIZED', 'VERIFY_MISMATCH', 'REFUSED', 'CHECKSUM', 'MAC_UNREADABLE', 'OTP_UNSUPPORTED'].includes(
-        e.code,
-      )
+      (['INVALID_LICENSE', 'ALREADY_AUTHORIZED', 'VERIFY_MISMATCH', 'REFUSED', 'CHECKSUM'].includes(e.code) ||
+        Object.hasOwn(messages, e.code))
     )
       return e;
     if (isAppError(e, 'CANCELED') && e.details?.['step'] === 'write' && !sent) return e;

@@ -12,6 +12,9 @@ export type LineAnswer =
   | { kind: 'ok' }
   | { kind: 'err'; reason: string };
 
+/** The reason of `ERR` when the module's flash takes no write (test-line's own outcome FLASH_LOCKED). */
+export const FLASH_LOCKED = 'flash locked';
+
 /** A field: visible ASCII without spaces (`-` is empty). */
 const FIELD = /^[\x21-\x7e]+$/;
 

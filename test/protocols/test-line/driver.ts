@@ -1,17 +1,11 @@
 import { AppError, isAppError } from '../../../common/errors';
+import { BurnProgress } from '../../../native/protocols/burn-progress';
 import { existingLicenseVerdict } from '../../../native/protocols/burn-rules';
-import { driverInternal, isBurnFailureCode, isLostPort } from '../../../native/protocols/failure';
-import type {
-  BurnFailureCode,
-  BurnOptions,
-  BurnOutcome,
-  BurnStep,
-  LicenseToBurn,
-  ModuleDriver,
-  ModuleIdentity,
-} from '../../../native/protocols/types';
+import { driverInternal, isLostPort, isOutcomeCode } from '../../../native/protocols/failure';
+import type { BurnOptions, BurnOutcome, LicenseToBurn, ModuleDriver, ModuleIdentity } from '../../../native/protocols/types';
 import type { Transport } from '../../../native/transport/types';
-import { LineDecoder, encodeCommand, parseAnswer, type LineAnswer, type LineCommand } from './codec';
+import { FLASH_LOCKED, LineDecoder, encodeCommand, parseAnswer, type LineAnswer, type LineCommand } from './codec';
+import { messages } from './messages';
 
 export interface TestLineDriverOptions {
   /** How long a module gets to answer one command (default 500 ms). */
@@ -50,51 +44,37 @@ export class TestLineDriver implements ModuleDriver {
   }
 
   async burn(license: LicenseToBurn, options: BurnOptions = {}): Promise<BurnOutcome> {
-    const started = performance.now();
     const { signal } = options;
-    let step: BurnStep = 'connect';
-    let sent = false;
-    let existing: ModuleIdentity | undefined;
-    const enter = (next: BurnStep) => {
-      step = next;
-      options.onStep?.(next);
-    };
+    const progress = new BurnProgress(options, () => performance.now());
     try {
       this.checkLicense(license);
-      enter('connect');
+      progress.enter('connect');
       await this.ask({ kind: 'ping' }, 'pong', this.answerMs, signal);
-      enter('check');
-      existing = await this.readIdentity(signal ? { signal } : {});
+      progress.enter('check');
+      const existing = await this.readIdentity(signal ? { signal } : {});
+      progress.existing = existing;
       const verdict = existingLicenseVerdict(existing, license, options.allowReauthorize);
-      enter('write');
+      progress.enter('write');
       if (signal?.aborted) throw new AppError('CANCELED', 'The burn was stopped before writing; nothing was written.');
       await this.beforeWrite(options, existing);
       if (verdict === 'write') {
         if (signal?.aborted) throw new AppError('CANCELED', 'The burn was stopped before writing; nothing was written.');
-        sent = true;
+        progress.sent = true;
         await this.ask({ kind: 'write', uuid: license.uuid, authkey: license.authkey }, 'ok', this.answerMs, signal);
       }
-      enter('verify');
+      progress.enter('verify');
       const after = await this.readIdentity(signal ? { signal } : {});
       if (after.uuid !== license.uuid || after.authkey !== license.authkey) {
-        existing = after;
+        progress.existing = after;
         throw new AppError(
           'VERIFY_MISMATCH',
           `The module reads back another license (uuid ${after.uuid ?? 'empty'}). Keep the module aside for a supervisor.`,
         );
       }
-      enter('finish');
-      return { ok: true, exposure: 'verified', module: after, durationMs: performance.now() - started };
+      progress.enter('finish');
+      return progress.verified(after);
     } catch (e) {
-      const error = this.classify(e);
-      return {
-        ok: false,
-        exposure: sent ? 'sent-outcome-unknown' : 'nothing-sent',
-        step,
-        error: { ...error.toJSON(), code: error.code as BurnFailureCode },
-        module: existing,
-        durationMs: performance.now() - started,
-      };
+      return progress.failed(this.classify(e).toJSON());
     }
   }
 
@@ -117,6 +97,8 @@ export class TestLineDriver implements ModuleDriver {
         const answer = parseAnswer(line);
         if (answer === null) continue;
         if (answer.kind === expect) return answer as Extract<LineAnswer, { kind: K }>;
+        if (answer.kind === 'err' && answer.reason === FLASH_LOCKED)
+          throw new AppError('FLASH_LOCKED', `The module's flash is locked (${command.kind.toUpperCase()} refused): it took nothing.`);
         if (answer.kind === 'err')
           throw new AppError(
             'REFUSED',
@@ -154,12 +136,12 @@ export class TestLineDriver implements ModuleDriver {
     }
   }
 
-  /** What the driver recognises keeps its code; a lost port is DISCONNECTED; anything else is DRIVER_INTERNAL. */
+  /** What the driver recognises keeps its code (its own FLASH_LOCKED too, messages.ts); a lost port is DISCONNECTED; anything else is DRIVER_INTERNAL. */
   private classify(e: unknown): AppError {
     if (isLostPort(e)) return new AppError('DISCONNECTED', `Lost the connection to ${this.transport.path}: check the cable.`);
     if (isAppError(e, 'TIMEOUT'))
       return new AppError('TIMEOUT', `No answer from the module on ${this.transport.path}: check that it sits in the jig.`);
-    if (isAppError(e) && isBurnFailureCode(e.code)) return e;
+    if (isAppError(e) && isOutcomeCode(e.code, messages)) return e;
     return driverInternal(e, this.transport.path);
   }
 }

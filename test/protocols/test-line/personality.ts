@@ -6,7 +6,7 @@ import {
   type PersonalityModule,
   type SimStage,
 } from '../../../native/sim/types';
-import { LineDecoder, encodeAnswer, parseCommand, type LineAnswer } from './codec';
+import { FLASH_LOCKED, LineDecoder, encodeAnswer, parseCommand, type LineAnswer } from './codec';
 
 /**
  * A test-line module: answers PING, READ and WRITE, ignores every other line
@@ -41,7 +41,7 @@ class TestLineModule implements Personality {
       }
       case 'write': {
         this.wrote = true;
-        if (this.ctx.faults.writeRefused) return this.answer('write', { kind: 'err', reason: 'flash locked' });
+        if (this.ctx.faults.writeRefused) return this.answer('write', { kind: 'err', reason: FLASH_LOCKED });
         const patch: Partial<Flash> = { uuid: command.uuid, authkey: command.authkey };
         // The write does not take: the flash keeps a damaged uuid.
         if (this.ctx.faults.readbackMismatch) patch.uuid = command.uuid.slice(0, -1) + (command.uuid.endsWith('0') ? '1' : '0');

@@ -1,9 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { en } from '../../../renderer/i18n/en';
-import { zhCN } from '../../../renderer/i18n/zh-CN';
-import { burnFailureCodeSchema } from '../../../common/api/schemas';
+import i18next from 'i18next';
+import { stationFailureCodeSchema } from '../../../common/api/schemas';
+import { outcomeTexts } from '../../../main/app/views';
+import { addOutcomeTexts, resources } from '../../../renderer/i18n';
+import type { en } from '../../../renderer/i18n/en';
 
 const flatten = (o: object, prefix = ''): Record<string, string> =>
   Object.entries(o).reduce<Record<string, string>>(
@@ -25,10 +27,21 @@ const errorCodes = (): string[] => {
   }
   return [...codes].sort();
 };
+/** The dictionaries as the screen has them once it added the words the station's protocols bring from their folders. */
+async function screenDictionaries(): Promise<{ en: typeof en; zhCN: typeof en }> {
+  const i18n = i18next.createInstance();
+  await i18n.init({ resources: structuredClone(resources), lng: 'en', interpolation: { escapeValue: false } });
+  addOutcomeTexts(i18n, outcomeTexts());
+  return {
+    en: i18n.getResourceBundle('en', 'translation') as typeof en,
+    zhCN: i18n.getResourceBundle('zh-CN', 'translation') as typeof en,
+  };
+}
 const vars = (s: string): string[] => [...s.matchAll(/\{\{(\w+)\}\}/g)].map((m) => m[1]!).sort();
 
 describe('translations', () => {
-  it('Simplified Chinese has every English key with the same placeholders', () => {
+  it('Simplified Chinese has every English key with the same placeholders', async () => {
+    const { en, zhCN } = await screenDictionaries();
     const e = flatten(en);
     const z = flatten(zhCN);
     for (const key of Object.keys(e)) {
@@ -37,7 +50,8 @@ describe('translations', () => {
     }
   });
 
-  it('Simplified Chinese has words for every error code in the sources', () => {
+  it("Simplified Chinese has words for every error code in the sources (a protocol's own, from its folder)", async () => {
+    const { zhCN } = await screenDictionaries();
     const codes = errorCodes();
     expect(codes.length).toBeGreaterThan(150);
     expect(codes).toContain('NOT_YOUR_GROUP');
@@ -47,12 +61,26 @@ describe('translations', () => {
     for (const c of codes) expect(zhCN.errors[c], c).toMatch(/[\u4e00-\u9fff]/);
   });
 
-  it('every burn failure has words with what to do', () => {
-    for (const [code, text] of Object.entries(en.burnError)) expect(text, code).toMatch(/\{\{slot\}\}/);
-    // every code a slot can show has its sentence and its short name (the dashboard's)
-    for (const code of burnFailureCodeSchema.options) {
-      expect((en.burnError as Record<string, string>)[code], code).toBeDefined();
-      expect((en.reason as Record<string, string>)[code], code).toBeDefined();
+  it('every burn failure has words with what to do', async () => {
+    const screen = await screenDictionaries();
+    const protocolCodes = outcomeTexts().outcomes.map((o) => o.code);
+    expect(protocolCodes).toEqual(expect.arrayContaining(['MAC_UNREADABLE', 'OTP_UNSUPPORTED']));
+    for (const dictionary of [screen.en, screen.zhCN]) {
+      for (const [code, text] of Object.entries(dictionary.burnError)) expect(text, code).toMatch(/\{\{slot\}\}/);
+      // every code a slot can show has its sentence and its short name (the dashboard's): the station's, and each protocol's own
+      for (const code of [...stationFailureCodeSchema.options, ...protocolCodes]) {
+        expect((dictionary.burnError as Record<string, string>)[code], code).toBeDefined();
+        expect((dictionary.reason as Record<string, string>)[code], code).toBeDefined();
+      }
     }
+  });
+
+  it("names the station's protocols in UNKNOWN_PROTOCOL's Chinese words, from the list main gives", async () => {
+    const { zhCN } = await screenDictionaries();
+    expect(zhCN.errors['UNKNOWN_PROTOCOL']).toBe('未知协议：请使用 tuya-auc 或 tuyaopen-cli。');
+    const i18n = i18next.createInstance();
+    await i18n.init({ resources: structuredClone(resources), lng: 'zh-CN' });
+    addOutcomeTexts(i18n, { protocols: ['tuyaopen-cli'], outcomes: [] });
+    expect(i18n.t('errors.UNKNOWN_PROTOCOL')).toBe('未知协议：请使用 tuyaopen-cli。');
   });
 });

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { failureMessage, toApiSlotState, type SlotSnapshot } from '../../../main/station';
+import { protocolOutcomes } from '../../../native/protocols';
+import { burnFailureCodes } from '../../../native/protocols/types';
 import { rejectionKey, rejectionStop } from '../../../main/station/messages';
 import { licenseRejections } from '../../../native/protocols/types';
 import { slotStateSchema } from '../../../common/api/schemas';
@@ -18,19 +20,9 @@ describe('slot messages and the UI view', () => {
   });
 
   it('gives one instruction per message, and says nothing twice', () => {
-    const codes = [
-      'TIMEOUT',
-      'CHECKSUM',
-      'REFUSED',
-      'ALREADY_AUTHORIZED',
-      'VERIFY_MISMATCH',
-      'DISCONNECTED',
-      'INVALID_LICENSE',
-      'MAC_UNREADABLE',
-      'OTP_UNSUPPORTED',
-      'DRIVER_INTERNAL',
-      'INTERNAL',
-    ] as const;
+    // every driver's codes but CANCELED (a sentence without an instruction), each protocol's own, and the station's INTERNAL
+    const codes = [...burnFailureCodes.filter((c) => c !== 'CANCELED'), ...protocolOutcomes().map((o) => o.code), 'INTERNAL'];
+    expect(codes).toEqual(expect.arrayContaining(['TIMEOUT', 'MAC_UNREADABLE', 'OTP_UNSUPPORTED']));
     for (const code of codes) {
       for (const license of ['released', 'suspect', 'none'] as const) {
         const text = failureMessage(code, 1, { license, uuid: 'u1', heldUuid: 'u0' });
