@@ -71,7 +71,7 @@ export interface SerialTransportOptions {
   baudRate: number;
   /**
    * Whether write() waits for the port to drain (default true, the Transport
-   * contract). The virtual module turns it off: it paces its own bytes by the
+   * contract) when the write itself does not say. The virtual module turns it off: it paces its own bytes by the
    * clock and a drain per piece would only queue them behind each other.
    */
   drainWrites?: boolean | undefined;
@@ -144,9 +144,9 @@ export class SerialTransport implements Transport {
     return this.port;
   }
 
-  async write(data: Uint8Array): Promise<void> {
+  async write(data: Uint8Array, options: { drain?: boolean } = {}): Promise<void> {
     const port = this.requireOpen();
-    const drain = this.options.drainWrites !== false;
+    const drain = options.drain ?? this.options.drainWrites !== false;
     // A Buffer is handed over as is: the caller does not touch it after writing.
     const bytes = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     await new Promise<void>((resolve, reject) => {

@@ -12,8 +12,14 @@ export interface Transport {
   readonly path: string;
   readonly isOpen: boolean;
   open(): Promise<void>;
-  /** Resolves once the bytes are handed to the OS and drained to the wire. */
-  write(data: Uint8Array): Promise<void>;
+  /**
+   * Resolves once the bytes are handed to the OS and drained to the wire.
+   * `drain: false` resolves once they are handed to the OS: for a request
+   * whose answer is read anyway (an answer cannot come before the request
+   * left, and a port lost meanwhile fails the read), which saves a thread-pool
+   * round trip per request on a serial port.
+   */
+  write(data: Uint8Array, options?: { drain?: boolean }): Promise<void>;
   /**
    * Resolves with the bytes that arrived since the last read (at least one),
    * waiting until `timeoutMs` for the first one.

@@ -237,9 +237,10 @@ export class TuyaAucDriver implements ModuleDriver {
     this.frames.length = 0;
     this.damaged = [];
     const deadline = this.now() + timeoutMs;
-    // The answer may start arriving while the port is still draining: read without waiting for the drain.
+    // Read at once, while the frame is still on its way. Nor is the drain waited for (a thread-pool round trip per
+    // exchange): the answer cannot come before the frame left, and a port lost meanwhile fails the read.
     let writeError: unknown = null;
-    const written = this.transport.write(frame).catch((e: unknown) => {
+    const written = this.transport.write(frame, { drain: false }).catch((e: unknown) => {
       writeError = e;
     });
     for (;;) {

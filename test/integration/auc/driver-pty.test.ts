@@ -19,12 +19,14 @@ const license: LicenseToBurn = {
 const timeouts = { enter: 400, query: 2000, write: 3000, exit: 2000 };
 const silentTimeouts = { enter: 150, query: 300, write: 600, exit: 300 };
 
-/** A transport that remembers whether anything was written, to prove "nothing sent". */
+/** A transport that remembers whether anything was written, to prove "nothing sent", and which writes waited for a drain. */
 class CountingTransport extends SerialTransport {
   written = 0;
-  override async write(data: Uint8Array): Promise<void> {
+  drained = 0;
+  override async write(data: Uint8Array, options?: { drain?: boolean }): Promise<void> {
     this.written += data.length;
-    return super.write(data);
+    if (options?.drain !== false) this.drained++;
+    return super.write(data, options);
   }
 }
 
@@ -63,7 +65,10 @@ describe('tuya-auc burn over a real pty', () => {
   it.each(['standard', 'pid'])('burns and verifies a license on %s firmware', async (variant) => {
     const steps: string[] = [];
     let journaled = false;
-    const { outcome } = await burnWith({ variant }, { onStep: (s) => steps.push(s), beforeWrite: async () => void (journaled = true) });
+    const { outcome, transport } = await burnWith(
+      { variant },
+      { onStep: (s) => steps.push(s), beforeWrite: async () => void (journaled = true) },
+    );
     expect(outcome).toMatchObject({
       ok: true,
       exposure: 'verified',
@@ -71,6 +76,8 @@ describe('tuya-auc burn over a real pty', () => {
     });
     expect(journaled).toBe(true);
     expect(steps).toEqual(['connect', 'check', 'write', 'verify', 'finish']);
+    // Each answer proves its frame left: no write waits for a drain (a thread-pool round trip each).
+    expect(transport.drained).toBe(0);
     const flash = await fleet.readFlash(0);
     expect(flash).toMatchObject({
       uuid: license.uuid,
