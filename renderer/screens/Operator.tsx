@@ -86,7 +86,8 @@ export function Operator() {
       // Enter on a focused button is that button's own; Space always starts or stops the selected slot
       if (e.key === 'Enter' && document.activeElement instanceof HTMLButtonElement && wedge.current.buffer.length === 0) return;
       if (e.key === ' ' || e.key.startsWith('Arrow')) e.preventDefault();
-      const r = feedWedge(wedge.current, e.key, performance.now());
+      // the time the key was pressed, not the time we got to it: a busy screen must not split a scan
+      const r = feedWedge(wedge.current, e.key, e.timeStamp);
       wedge.current = r.state;
       r.out.forEach(act);
       clearTimeout(timer);
@@ -304,6 +305,7 @@ export function SlotTile({ slot, selected }: { slot: SlotState; selected: boolea
       data-phase={slot.phase}
       data-look={look}
       aria-label={t('slot.title', { n: slot.number })}
+      aria-current={selected ? 'true' : undefined}
       onClick={() => apply(selectSlotNumber, slot.number)}
     >
       <div className="head">

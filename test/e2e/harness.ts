@@ -224,3 +224,14 @@ export async function setUpDemo(page: Page, pin = '4321', options: { signOn?: bo
   await page.getByTestId('slot-1').waitFor();
   if (options.signOn !== false) await signOn(page);
 }
+
+/**
+ * A barcode scanner's burst: its keys, then Enter, a few microseconds apart, as a
+ * scanner sends them. Typed from the test process they can arrive 50 ms apart on a
+ * loaded machine, which is a person typing, not a scan.
+ */
+export async function scanBurst(page: Page, text: string): Promise<void> {
+  await page.evaluate((keys) => {
+    for (const key of [...keys, 'Enter']) window.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true }));
+  }, [...text]);
+}

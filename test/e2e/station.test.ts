@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import NodeWebSocket from 'ws';
 import type { Page } from 'playwright-core';
-import { browserAndStations, callService, openPage, overview, setUpDemo, shot } from './harness';
+import { browserAndStations, callService, openPage, overview, scanBurst, setUpDemo, shot } from './harness';
 import { hubAdmin } from './hub-admin';
 
 /**
@@ -119,9 +119,8 @@ describe('station UI in the browser host, on the real services', () => {
     await page.locator('body').click({ position: { x: 5, y: 400 } });
     // scanner on slot 2: select it with "2", then the wedge types fast and ends with Enter
     await page.keyboard.press('2');
-    await page.waitForTimeout(100);
-    await page.keyboard.type('SN-0042-XY', { delay: 5 });
-    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByTestId('slot-2').getAttribute('aria-current')).toBe('true');
+    await scanBurst(page, 'SN-0042-XY');
     await expect.poll(() => page.getByTestId('slot-2').textContent()).toContain('SN-0042-XY');
     const swapper = st.swapBurned(20);
     await page.keyboard.press('s');
