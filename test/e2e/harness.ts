@@ -231,7 +231,10 @@ export async function setUpDemo(page: Page, pin = '4321', options: { signOn?: bo
  * loaded machine, which is a person typing, not a scan.
  */
 export async function scanBurst(page: Page, text: string): Promise<void> {
-  await page.evaluate((keys) => {
-    for (const key of [...keys, 'Enter']) window.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true }));
-  }, [...text]);
+  await page.evaluate(
+    (keys) => {
+      for (const key of [...keys, 'Enter']) window.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true }));
+    },
+    [...text],
+  );
 }
