@@ -11,6 +11,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -51,16 +52,48 @@ interface Hub {
   stop(): Promise<void>;
 }
 
-async function post<T>(hub: Hub, path: string, body: unknown, token: string): Promise<T> {
-  const res = await fetch(hub.url + path, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
+/**
+ * The push case's client: node:http over kept-alive connections. `fetch` (undici) cost the bench process about as
+ * much CPU per request as the hub spent answering it, and on a 2-core machine that CPU is taken from the hub.
+ */
+function call<T>(agent: Agent, hub: Hub, method: 'GET' | 'POST', path: string, body: unknown, token: string): Promise<T> {
+  const data = body === undefined ? undefined : JSON.stringify(body);
+  return new Promise<T>((resolve, reject) => {
+    const req = request(
+      hub.url + path,
+      {
+        method,
+        agent,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(data === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) }),
+        },
+      },
+      (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (d: Buffer) => parts.push(d));
+        res.on('error', reject);
+        res.on('end', () => {
+          const text = Buffer.concat(parts).toString('utf8');
+          if (res.statusCode !== 200) return reject(new Error(`${path}: ${res.statusCode} ${text}`));
+          try {
+            resolve(JSON.parse(text) as T);
+          } catch (e) {
+            reject(e instanceof Error ? e : new Error(String(e)));
+          }
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(data);
   });
-  const json = (await res.json()) as T;
-  if (res.status !== 200) throw new Error(`${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
 }
+
+/** CPU time (user + system) a process has used so far, in ms (Linux; clock ticks of 10 ms). */
+const cpuMsOf = (pid: number): number => {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+};
 
 // One master key for the seeding (this process) and the hub it spawns (which inherits the environment).
 process.env.HUB_MASTER_KEY ??= newMasterKeyText();
@@ -163,14 +196,14 @@ async function benchPush(db: string, schema: string | undefined, suffix: string)
     for (const s of w.stations) await group(deps, w.factoryId, s.id, 200);
   });
   const hub = await spawnHub(db, schema);
+  const agent = new Agent({ keepAlive: true });
   try {
     const held: string[][] = [];
     for (const s of w.stations) held.push(await pullAll(hub.url, s.token, 1000));
     // Each station opens its connection first (stations keep theirs alive); the figure is the pushes, not TCP set-up.
-    await Promise.all(
-      w.stations.map((s) => fetch(`${hub.url}/v1/station/me`, { headers: { authorization: `Bearer ${s.token}` } }).then((r) => r.text())),
-    );
+    await Promise.all(w.stations.map((s) => call(agent, hub, 'GET', '/v1/station/me', undefined, s.token)));
     const latencies: number[] = [];
+    const cpu0 = { hub: cpuMsOf(hub.pid), bench: process.cpuUsage() };
     const t0 = performance.now();
     await Promise.all(
       w.stations.map(async (s, i) => {
@@ -180,7 +213,7 @@ async function benchPush(db: string, schema: string | undefined, suffix: string)
             .slice(j, j + 10)
             .map((uuid) => ({ kind: 'burn', key: randomUUID(), uuid, burnedAt: new Date().toISOString() }));
           const t = performance.now();
-          const r = await post<PushResponse>(hub, '/v1/station/push', { items }, s.token);
+          const r = await call<PushResponse>(agent, hub, 'POST', '/v1/station/push', { items }, s.token);
           latencies.push(performance.now() - t);
           if (r.outcomes.some((o) => o.status !== 'applied'))
             throw new Error(`push refused: ${JSON.stringify(r.outcomes.find((o) => o.status !== 'applied'))}`);
@@ -188,11 +221,17 @@ async function benchPush(db: string, schema: string | undefined, suffix: string)
       }),
     );
     const seconds = (performance.now() - t0) / 1000;
+    const benchCpu = process.cpuUsage(cpu0.bench);
+    const hubCpuMs = cpuMsOf(hub.pid) - cpu0.hub;
     latencies.sort((a, b) => a - b);
     bench(`hub_push_p50_ms_${suffix}`, latencies[Math.floor(latencies.length / 2)]!, 'ms');
     bench(`hub_push_p99_ms_${suffix}`, percentile(latencies, 0.99), 'ms');
     bench(`hub_push_per_s_${suffix}`, (50 * 200) / seconds, 'records/s');
+    // CPU per push request (1,000 of them): the hub's own cost, and the simulated stations' (this process).
+    bench(`hub_push_hub_cpu_ms_per_push_${suffix}`, hubCpuMs / latencies.length, 'ms');
+    bench(`hub_push_bench_cpu_ms_per_push_${suffix}`, (benchCpu.user + benchCpu.system) / 1000 / latencies.length, 'ms');
   } finally {
+    agent.destroy();
     await hub.stop();
   }
 }
