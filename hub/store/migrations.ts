@@ -573,6 +573,23 @@ const m016: Migration = {
   },
 };
 
+/**
+ * PostgreSQL checked the foreign key licenses.station_id -> stations on every lease, one lookup of the station per
+ * leased license (20-60 ms per 5,000-license page). Every write of the column names a station the same transaction
+ * has just read (the pulling station, locked; a reassign's or a transfer's target, read first), and stations are
+ * never deleted (revoked only), so the check can never fail: the constraint goes. SQLite keeps it (its check is a
+ * primary-key probe inside the same statement, and dropping it there means rebuilding the table).
+ */
+const m017 = (dialect: StoreDialect): Migration => ({
+  async up(db: AnyDb) {
+    if (dialect === 'postgres') await sql`alter table licenses drop constraint licenses_station_id_fkey`.execute(db);
+  },
+  async down(db: AnyDb) {
+    if (dialect === 'postgres')
+      await sql`alter table licenses add constraint licenses_station_id_fkey foreign key (station_id) references stations (id)`.execute(db);
+  },
+});
+
 export const migrationsFor = (dialect: StoreDialect): Record<string, Migration> => ({
   '001_core': m001(dialect),
   '002_jobs': m002,
@@ -590,6 +607,7 @@ export const migrationsFor = (dialect: StoreDialect): Record<string, Migration> 
   '014_station_audit_head': m014,
   '015_update_rejection': m015,
   '016_burned_index_partial': m016,
+  '017_lease_station_unchecked': m017(dialect),
 });
 
 export const migrationProvider = (dialect: StoreDialect): MigrationProvider => ({

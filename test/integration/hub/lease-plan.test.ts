@@ -174,4 +174,26 @@ describe.each(targets())('lease query on %s', (target) => {
       .executeTakeFirstOrThrow();
     expect(Number(leasedOther.n)).toBe(0);
   });
+
+  it('a lease checks no foreign key per license on PostgreSQL (migration 017); stations are never deleted', async () => {
+    const fks =
+      target === 'postgres'
+        ? (
+            await sql<{
+              conname: string;
+            }>`select conname from pg_constraint where conrelid = 'licenses'::regclass and contype = 'f'`.execute(h.store.db)
+          ).rows.map((r) => r.conname)
+        : (await sql<{ from: string }>`select "from" from pragma_foreign_key_list('licenses')`.execute(h.store.db)).rows.map(
+            (r) => `licenses_${r.from}_fkey`,
+          );
+    // credential_id keeps its check on both stores; station_id only on SQLite, where the check is a probe inside the statement.
+    expect(fks).toContain('licenses_credential_id_fkey');
+    if (target === 'postgres') expect(fks).not.toContain('licenses_station_id_fkey');
+    else expect(fks).toContain('licenses_station_id_fkey');
+    // What the dropped check relied on: no code path deletes a station (a revoked station keeps its row).
+    const t1 = await enrollStation(h, world.s1);
+    expect((await h.admin('POST', `/v1/admin/stations/${world.s1}/revoke`, {})).status).toBe(200);
+    expect(await h.store.db.selectFrom('stations').select('id').where('id', '=', world.s1).executeTakeFirst()).toBeDefined();
+    expect(t1).toBeTruthy();
+  });
 });
