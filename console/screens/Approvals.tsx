@@ -55,14 +55,17 @@ function PlatformApprovals() {
   }, [load]);
 
   const act = async (fn: () => Promise<unknown>, key: string): Promise<void> => {
+    let done = false;
     try {
       await fn();
-      say({ kind: 'success', key });
+      done = true;
       setError(null);
     } catch (e) {
       setError(infoOf(e));
     }
+    // the list is reloaded before the notice: a notice never stands beside a row it says is gone
     await load();
+    if (done) say({ kind: 'success', key });
   };
   const name = (pid: string): string => products.find((p) => p.pid === pid)?.name ?? pid;
   const waiting = open?.filter((o) => o.update.state === 'confirming_update') ?? [];

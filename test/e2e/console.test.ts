@@ -251,7 +251,7 @@ describe('the hub console', { timeout: 120_000 }, () => {
     await platform.getByTestId('payment-ref').first().fill('WIRE-2026-0042');
     await platform.getByTestId('pay').first().click();
     await expect.poll(() => notice(platform).textContent()).toContain('Payment recorded');
-    expect(await platform.getByTestId('payment-row').count()).toBe(0);
+    await expect.poll(() => platform.getByTestId('payment-row').count()).toBe(0);
     // the platform reads credentials but has no operation of the credential manager
     await platform.getByTestId('nav-credentials').click();
     await row(platform, '55').waitFor();
