@@ -16,6 +16,28 @@ export function Approvals() {
   return role === 'platform' ? <PlatformApprovals /> : <CustomerConfirmations />;
 }
 
+/**
+ * Runs one action, reloads the list, then says it succeeded: the list is reloaded before the
+ * notice, so a notice never stands beside a row it says is gone. A refusal is shown in place.
+ */
+async function actThenReload(
+  fn: () => Promise<unknown>,
+  key: string,
+  load: () => Promise<void>,
+  setError: (e: ErrorInfo | null) => void,
+): Promise<void> {
+  let done = false;
+  try {
+    await fn();
+    done = true;
+    setError(null);
+  } catch (e) {
+    setError(infoOf(e));
+  }
+  await load();
+  if (done) say({ kind: 'success', key });
+}
+
 interface Open {
   update: UpdateRequest;
   credential: Credential;
@@ -54,19 +76,7 @@ function PlatformApprovals() {
     void load();
   }, [load]);
 
-  const act = async (fn: () => Promise<unknown>, key: string): Promise<void> => {
-    let done = false;
-    try {
-      await fn();
-      done = true;
-      setError(null);
-    } catch (e) {
-      setError(infoOf(e));
-    }
-    // the list is reloaded before the notice: a notice never stands beside a row it says is gone
-    await load();
-    if (done) say({ kind: 'success', key });
-  };
+  const act = (fn: () => Promise<unknown>, key: string): Promise<void> => actThenReload(fn, key, load, setError);
   const name = (pid: string): string => products.find((p) => p.pid === pid)?.name ?? pid;
   const waiting = open?.filter((o) => o.update.state === 'confirming_update') ?? [];
   const paying = open?.filter((o) => o.update.state === 'being_paid') ?? [];
@@ -261,16 +271,8 @@ function CustomerConfirmations() {
   useEffect(() => {
     void load();
   }, [load]);
-  const confirm = async (c: Credential): Promise<void> => {
-    try {
-      await client.call('confirmCredential', { id: c.id });
-      say({ kind: 'success', key: 'approvals.confirmed' });
-      setError(null);
-    } catch (e) {
-      setError(infoOf(e));
-    }
-    await load();
-  };
+  const confirm = (c: Credential): Promise<void> =>
+    actThenReload(() => client.call('confirmCredential', { id: c.id }), 'approvals.confirmed', load, setError);
   return (
     <section className="panel" aria-labelledby="confirm-title">
       <h1 id="confirm-title">{t('approvals.confirmTitle')}</h1>

@@ -70,9 +70,10 @@ const MainThreadBinding: typeof HangupAwareBinding = {
 export interface SerialTransportOptions {
   baudRate: number;
   /**
-   * Whether write() waits for the port to drain (default true, the Transport
-   * contract) when the write itself does not say. The virtual module turns it off: it paces its own bytes by the
-   * clock and a drain per piece would only queue them behind each other.
+   * Whether write() waits for the port to drain when the write itself does
+   * not say (default true, the Transport contract). The virtual module turns
+   * it off: it paces its own bytes by the clock and a drain per piece would
+   * only queue them behind each other.
    */
   drainWrites?: boolean | undefined;
 }
