@@ -5,6 +5,7 @@ import { systemClock, type Clock } from '../common/clock';
 import { AppError } from '../common/errors';
 import { newId } from '../common/ids';
 import { logRedactPaths, type Logger } from '../common/log';
+import { startAuthkeyOpener } from './services/authkey-opener';
 import { resolveKeyring, sealAtRest, type Keyring } from './services/authkeys';
 import { buildApp, type BodyLimits, type RateLimits } from './http/app';
 import { defaultHubConfig, type AuthConfig, type HubConfig, type HubDeps, type JobConfig, type PushGroupConfig } from './services/context';
@@ -126,9 +127,14 @@ export async function createHub(store: Store, opts: Omit<StartHubOptions, 'db' |
 export async function startHub(opts: StartHubOptions = {}): Promise<RunningHub> {
   const host = opts.host ?? '127.0.0.1';
   assertTransportSafe(host, opts);
-  const store = await openStore({ db: opts.db ?? defaultDbPath, ...(opts.schema ? { schema: opts.schema } : {}) });
+  const store = await openStore({
+    db: opts.db ?? defaultDbPath,
+    ...(opts.schema ? { schema: opts.schema } : {}),
+    checkpointInBackground: true,
+  });
   try {
     const hub = await createHub(store, opts);
+    void startAuthkeyOpener(); // boots beside the listening: the first big pull finds it ready
     const address = await hub.app.listen({ port: opts.port ?? 8787, host });
     hub.deps.logger.info({ url: address, store: store.location }, 'hub listening');
     return {

@@ -22,9 +22,16 @@ if (rendererOnly) {
   process.exit(0);
 }
 await viteBuild({ configFile: `${root}/vite.console.config.ts` });
-// The import's seal worker is a file of its own next to main.mjs (main/vault/seal-pipeline.ts starts it).
+// The workers are files of their own next to main.mjs (node/worker.ts starts them): the vault import's seal
+// worker (main/vault/seal-pipeline.ts), and the embedded hub's authkey opener (hub/services/authkey-opener.ts)
+// and log checkpointer (hub/store/checkpointer.ts).
 await esbuild({
-  entryPoints: { main: `${root}/main/electron/main.ts`, 'seal-worker': `${root}/main/vault/seal-worker.ts` },
+  entryPoints: {
+    main: `${root}/main/electron/main.ts`,
+    'seal-worker': `${root}/main/vault/seal-worker.ts`,
+    'authkey-worker': `${root}/hub/services/authkey-worker.ts`,
+    'checkpoint-worker': `${root}/hub/store/checkpoint-worker.ts`,
+  },
   outdir: `${root}/dist/electron`,
   outExtension: { '.js': '.mjs' },
   bundle: true,
@@ -47,4 +54,6 @@ await esbuild({
   external: ['electron'],
   sourcemap: 'inline',
 });
-console.log('Built dist/renderer, dist/console, dist/electron/main.mjs, dist/electron/seal-worker.mjs, dist/electron/preload.cjs');
+console.log(
+  'Built dist/renderer, dist/console, dist/electron/main.mjs, dist/electron/seal-worker.mjs, dist/electron/authkey-worker.mjs, dist/electron/checkpoint-worker.mjs, dist/electron/preload.cjs',
+);

@@ -2,27 +2,19 @@
  * The hub's keyring: its master key(s) and what they protect at rest.
  * - Authkeys and TOTP secrets: sealed with AES-256-GCM, with associated data naming their place (the license uuid;
  *   `totp:` + the account id), so a sealed value copied to another row does not open. Stored as
- *   `e1.<key id>.<base64url(iv | ciphertext | tag)>`; the key id (first 8 hex of the key's SHA-256) says which master
+ *   `e1.<key id>.<base64url(iv | ciphertext | tag)>` (sealed.ts); the key id (first 8 hex of the key's SHA-256) says which master
  *   key sealed it, so a rotation can run while hubs still read with the previous key.
  * - One-time codes (download, contact, enrollment): HMAC-SHA256 under keys derived (HKDF) from the master key, so a
  *   stolen database does not give them back by trying every code.
  * The key comes from a file or the environment, never the command line.
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import {
-  createCipheriv,
-  createDecipheriv,
-  createHash,
-  createHmac,
-  createSecretKey,
-  hkdfSync,
-  randomBytes,
-  type KeyObject,
-} from 'node:crypto';
+import { createHash, createHmac, createSecretKey, hkdfSync, randomBytes, type KeyObject } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { sql } from 'kysely';
 import { AppError } from '../../common/errors';
 import type { Store } from '../store';
+import { isSealed, KEY_ID_LENGTH, openWith, sealedKeyId, sealedPrefix, sealWith } from './sealed';
 import { chunks } from './util';
 
 export interface MasterKey {
@@ -35,12 +27,10 @@ export interface Keyring {
   previous: MasterKey[];
 }
 
-const prefix = 'e1.';
-
 export function masterKey(raw: Buffer): MasterKey {
   if (raw.length !== 32)
     throw new AppError('MASTER_KEY_INVALID', 'A hub master key is 32 random bytes, written as 64 hex digits or in base64.');
-  return { id: createHash('sha256').update(raw).digest('hex').slice(0, 8), key: createSecretKey(raw) };
+  return { id: createHash('sha256').update(raw).digest('hex').slice(0, KEY_ID_LENGTH), key: createSecretKey(raw) };
 }
 
 /** 64 hex digits or base64 of 32 bytes (surrounding white space ignored). */
@@ -171,34 +161,25 @@ export async function rekeyEnrollmentCodes(store: Store, ring: Keyring): Promise
 }
 
 /** AES-256-GCM under the current master key; `aad` ties the sealed value to its place. */
-function seal(ring: Keyring, aad: string, text: string): string {
-  const iv = randomBytes(12);
-  const c = createCipheriv('aes-256-gcm', ring.current.key, iv);
-  c.setAAD(Buffer.from(aad, 'latin1'));
-  const body = Buffer.concat([iv, c.update(text, 'latin1'), c.final(), c.getAuthTag()]);
-  return `${prefix}${ring.current.id}.${body.toString('base64url')}`;
-}
+const seal = (ring: Keyring, aad: string, text: string): string => sealWith(ring.current.id, ring.current.key, aad, text);
 
-const isSealed = (stored: string): boolean => stored.startsWith(prefix);
+/** The key of the ring a sealed value names, if the ring holds it. */
+export const ringKey = (ring: Keyring, keyId: string): MasterKey | undefined =>
+  ring.current.id === keyId ? ring.current : ring.previous.find((p) => p.id === keyId);
 
 /** Opens what `seal` made; a value that is not sealed yet (an older store, sealed at the next start) is returned as it is. */
 function open(ring: Keyring, aad: string, stored: string, tampered: (cause: unknown) => AppError): string {
   if (!isSealed(stored)) return stored;
-  const id = stored.slice(prefix.length, prefix.length + 8);
-  const k = ring.current.id === id ? ring.current : ring.previous.find((p) => p.id === id);
+  const id = sealedKeyId(stored);
+  const k = ringKey(ring, id);
   if (!k)
     throw new AppError(
       'MASTER_KEY_UNKNOWN',
       `A secret is sealed with master key ${id}, which this hub was not given: set HUB_PREVIOUS_MASTER_KEY_FILE to it, or finish the rotation.`,
       { keyId: id },
     );
-  const body = Buffer.from(stored.slice(prefix.length + 9), 'base64url');
-  const d = createDecipheriv('aes-256-gcm', k.key, body.subarray(0, 12));
-  d.setAAD(Buffer.from(aad, 'latin1'));
-  d.setAuthTag(body.subarray(body.length - 16));
-  const text = d.update(body.subarray(12, body.length - 16), undefined, 'latin1');
   try {
-    return text + d.final('latin1');
+    return openWith(k.key, aad, stored);
   } catch (e) {
     throw tampered(e);
   }
@@ -245,7 +226,7 @@ export const openTotpSecret = (ring: Keyring, accountId: string, stored: string)
  * 1000, each its own transaction, so it can be stopped and run again. Returns how many it changed.
  */
 export async function resealAuthkeys(store: Store, ring: Keyring, which: 'plain' | 'all'): Promise<number> {
-  const mine = which === 'all' ? `${prefix}${ring.current.id}.` : prefix;
+  const mine = sealedPrefix(which === 'all' ? ring.current.id : undefined);
   let done = 0;
   let after = '';
   for (;;) {
@@ -281,7 +262,7 @@ export async function resealAuthkeys(store: Store, ring: Keyring, which: 'plain'
 
 /** TOTP secrets not sealed under the current key yet (`plain`, or `all` for a rotation) are sealed; returns how many. */
 export async function resealTotpSecrets(store: Store, ring: Keyring, which: 'plain' | 'all'): Promise<number> {
-  const mine = which === 'all' ? `${prefix}${ring.current.id}.` : prefix;
+  const mine = sealedPrefix(which === 'all' ? ring.current.id : undefined);
   return store.tx(async (trx) => {
     const rows = await store
       .lockForUpdate(

@@ -10,7 +10,8 @@ import { newId } from '../../common/ids';
 import type { Download, DownloadCode, DownloadInput, DownloadPreview } from '../../common/hub-api';
 import { downloadInputSchema } from '../../common/hub-api';
 import type { CredentialTable } from '../store/schema';
-import { codeMac, openAuthkey } from './authkeys';
+import { openAuthkeys } from './authkey-opener';
+import { codeMac } from './authkeys';
 import { judgeCode, newCode, type Contact } from './one-time-codes';
 import type { HubDeps } from './context';
 import { lockCredential } from './credentials';
@@ -165,6 +166,9 @@ export async function downloadLicenses(
       .where('station_id', 'is', null)
       .orderBy('uuid')
       .execute();
+    // Opened on the authkey worker while the licenses are marked exported (authkey-opener.ts).
+    const opening = openAuthkeys(deps.keyring, licenses);
+    opening.catch(() => undefined); // seen below; no unhandled rejection if a write fails first
     for (const part of chunks(
       licenses.map((l) => l.uuid),
       1000,
@@ -177,15 +181,16 @@ export async function downloadLicenses(
       licenses: licenses.length,
       channel: row.channel,
     });
+    const authkeys = await opening;
     return {
       ok: true,
       download: {
         credentialId,
         deliveryMode: cred.delivery_mode as Download['deliveryMode'],
         state: state as Download['state'],
-        licenses: licenses.map((l) => ({
+        licenses: licenses.map((l, i) => ({
           uuid: l.uuid,
-          authkey: openAuthkey(deps.keyring, l.uuid, l.authkey),
+          authkey: authkeys[i]!,
           mac: l.mac,
           kind: l.kind as 'purchased' | 'free',
         })),

@@ -12,7 +12,7 @@ import { type QueryCreator, sql } from 'kysely';
 import type { HubDatabase, Store, StoreDialect, Tx } from '../store';
 import type { CredentialTable, StationTable } from '../store/schema';
 import { stationPeople } from './accounts';
-import { openAuthkey } from './authkeys';
+import { openAuthkeys } from './authkey-opener';
 import type { HubDeps } from './context';
 import { confirmPid, createChild, moveToChild } from './credentials';
 import { addEvent, assertNotListGenerated, assertOperable, chunks, nowIso, usableStates, visibleTo } from './util';
@@ -81,6 +81,7 @@ export const leaseFrom = (
     'mac',
     'credential_id',
     'kind',
+    'lease_seq',
   ]);
 };
 
@@ -101,6 +102,26 @@ export const leasedAfter = (db: QueryCreator<HubDatabase>, stationId: string, af
     .orderBy('uuid')
     .limit(limit);
 
+/** Licenses leased per statement in a pull: each part goes to the authkey worker while the next is leased. */
+const LEASE_PART = 500;
+
+/**
+ * Replaces the sealed authkeys of the rows there are now with the opened ones (the list may grow meanwhile: the
+ * pull adds its fresh leases to the page). Started at once and awaited later: a rejection is marked handled
+ * here, so one that comes while the pull fails elsewhere does not go unhandled; Promise.all in the pull still
+ * sees it.
+ */
+function openRows(deps: HubDeps, rows: { uuid: string; authkey: string }[]): Promise<void> {
+  const part = rows.slice();
+  const done = openAuthkeys(deps.keyring, part).then((keys) => {
+    for (let i = 0; i < part.length; i++) part[i]!.authkey = keys[i]!;
+  });
+  done.catch(() => undefined);
+  return done;
+}
+
+const inUuidOrder = (rows: readonly { uuid: string }[]): boolean => rows.every((r, i) => i === 0 || rows[i - 1]!.uuid < r.uuid);
+
 export async function pull(deps: HubDeps, station: StationTable, raw: PullRequest): Promise<PullResponse> {
   const req = pullRequestSchema.parse(raw);
   const after = decodeCursor(req.cursor);
@@ -113,6 +134,8 @@ export async function pull(deps: HubDeps, station: StationTable, raw: PullReques
     if (after.seq > st.lease_counter)
       throw new AppError('CURSOR_UNKNOWN', 'This cursor was not issued to this station: pull again from the start (cursor null).');
     const page = await leasedAfter(trx, st.id, after, limit).execute();
+    // The authkeys are opened on the authkey worker while the leasing goes on (authkey-opener.ts).
+    const opening = [openRows(deps, page)];
 
     if (page.length < limit) {
       // Lease the next licenses, group by group: each group's unleased licenses are read from the partial index
@@ -127,16 +150,22 @@ export async function pull(deps: HubDeps, station: StationTable, raw: PullReques
         .orderBy('created_at')
         .orderBy('id')
         .execute();
-      const fresh: { uuid: string; authkey: string; mac: string | null; credential_id: string; kind: string }[] = [];
+      const fresh: typeof page = [];
       for (const src of sources) {
-        const want = limit - page.length - fresh.length;
-        if (want <= 0) break;
-        fresh.push(...(await leaseFrom(trx, store, src.id, want, { station_id: st.id, lease_seq: seq, leased_at: now }).execute()));
+        // In parts of LEASE_PART, each handed to the worker as soon as it is leased.
+        for (;;) {
+          const want = Math.min(LEASE_PART, limit - page.length - fresh.length);
+          if (want <= 0) break;
+          const rows = await leaseFrom(trx, store, src.id, want, { station_id: st.id, lease_seq: seq, leased_at: now }).execute();
+          opening.push(openRows(deps, rows));
+          fresh.push(...rows);
+          if (rows.length < want) break;
+        }
       }
       if (fresh.length > 0) {
         await trx.updateTable('stations').set({ lease_counter: seq }).where('id', '=', st.id).execute();
-        fresh.sort((x, y) => (x.uuid < y.uuid ? -1 : x.uuid > y.uuid ? 1 : 0));
-        for (const l of fresh) page.push({ ...l, lease_seq: seq });
+        if (!inUuidOrder(fresh)) fresh.sort((x, y) => (x.uuid < y.uuid ? -1 : x.uuid > y.uuid ? 1 : 0));
+        page.push(...fresh);
       }
     }
     await trx
@@ -184,6 +213,7 @@ export async function pull(deps: HubDeps, station: StationTable, raw: PullReques
       stationId: c.station_id,
       assignedToYou: visibleTo(c, st),
     }));
+    await Promise.all(opening);
     const last = page[page.length - 1];
     const hasMore = page.length === limit;
     return {
@@ -192,7 +222,7 @@ export async function pull(deps: HubDeps, station: StationTable, raw: PullReques
       groups,
       licenses: page.map((l) => ({
         uuid: l.uuid,
-        authkey: openAuthkey(deps.keyring, l.uuid, l.authkey),
+        authkey: l.authkey,
         mac: l.mac,
         credentialId: l.credential_id,
         kind: l.kind as 'purchased' | 'free',

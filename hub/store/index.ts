@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, type Transaction } from 'kysely';
+import { startCheckpointer, type Checkpointer } from './checkpointer';
 import { FifoSqliteDialect } from './fifo-sqlite';
 import pg from 'pg';
 import { AppError } from '../../common/errors';
@@ -44,6 +45,8 @@ export interface OpenStoreOptions {
   /** PostgreSQL pool size. */
   poolSize?: number;
   migrate?: boolean;
+  /** SQLite file only: checkpoint the write-ahead log on a thread of its own (checkpointer.ts); a running hub does. */
+  checkpointInBackground?: boolean;
 }
 
 export const isPostgresUrl = (db: string): boolean => /^postgres(ql)?:\/\//i.test(db);
@@ -64,6 +67,7 @@ const pgTypes = {
 export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   const dialect: StoreDialect = isPostgresUrl(opts.db) ? 'postgres' : 'sqlite';
   let db: Db;
+  let checkpointer: Checkpointer | undefined;
   if (dialect === 'postgres') {
     if (opts.schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(opts.schema))
       throw new AppError('STORE_BAD_SCHEMA', `schema name "${opts.schema}" is not a plain identifier`);
@@ -95,6 +99,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
     db = new Kysely<HubDatabase>({ dialect: new FifoSqliteDialect({ database: sqlite }) });
+    if (opts.checkpointInBackground && opts.db !== ':memory:') checkpointer = startCheckpointer(opts.db, sqlite);
   }
 
   const store: Store = {
@@ -120,7 +125,10 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
       if (o?.skipLocked) q = q.skipLocked();
       return q;
     },
-    close: () => db.destroy(),
+    async close() {
+      await checkpointer?.stop();
+      await db.destroy();
+    },
   };
 
   if (opts.migrate !== false) {

@@ -1,6 +1,6 @@
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { AppError } from '../../common/errors';
+import { startWorker } from '../../node/worker';
 import { NONCE_BYTES, TAG_BYTES } from './crypto';
 
 /**
@@ -38,21 +38,9 @@ export interface SealWorkerData {
   count: number;
 }
 
-/**
- * The seal worker: the file scripts/build.mjs builds next to the bundle, or,
- * when the station runs from source (tsx, vitest), the TypeScript module
- * itself. Node 20 gives a worker none of the parent's loader hooks (nor runs
- * an --import given in its execArgv), so from source the worker's first line
- * registers tsx (a development dependency, which running from source needs
- * anyway) and requires the module: tsx's CommonJS hook boots about twice as
- * fast in a worker as its ESM loader, which starts a thread of its own.
- */
-export function startSealWorker(workerData: SealWorkerData): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./seal-worker.mjs', import.meta.url), { workerData });
-  const tsx = JSON.stringify(import.meta.resolve('tsx/cjs/api'));
-  const module = JSON.stringify(fileURLToPath(new URL('./seal-worker.ts', import.meta.url)));
-  return new Worker(`import(${tsx}).then((tsx) => { tsx.register(); require(${module}); })`, { eval: true, workerData });
-}
+/** The seal worker (seal-worker.ts; built, seal-worker.mjs next to the bundle). */
+export const startSealWorker = (workerData: SealWorkerData): Worker =>
+  startWorker(new URL('./seal-worker.ts', import.meta.url), workerData);
 
 /**
  * Copies the rows into the worker's input, by character code: twice as fast as

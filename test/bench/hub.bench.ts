@@ -1,6 +1,7 @@
 // Hub benchmarks, on loopback (127.0.0.1), over real HTTP:
 //   hub_pull_100k_s[_pg]       one station pulls a 100k-license group (pages of 5000, leasing included)
 //   hub_pull_100k_crowded_s[_pg]  the same while another station's 100k-license group lies unleased on the hub
+//   hub_pull_100k[_crowded]_hub_cpu_s[_pg]  the hub process's CPU over that pull
 //   hub_push_p99_ms_{sqlite,pg} and hub_push_per_s_{sqlite,pg}
 //                              50 stations at once, each pushing 200 burn records in batches of 10
 //   hub_soak_500_*_{sqlite,pg} 500 stations for HUB_SOAK_SECONDS (default 120): each pushes 5 burn records every 2 s
@@ -17,7 +18,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { silentLogger } from '../../common/log';
 import type { License } from '../../common/license';
-import type { PushResponse } from '../../common/hub-api';
+import type { PullResponse, PushResponse } from '../../common/hub-api';
 import { systemClock } from '../../common/clock';
 import { defaultHubConfig, type HubDeps } from '../../hub/services/context';
 import { newMasterKeyText, resolveKeyring } from '../../hub/services/authkeys';
@@ -53,7 +54,7 @@ interface Hub {
 }
 
 /**
- * The push case's client: node:http over kept-alive connections. `fetch` (undici) cost the bench process about as
+ * The pull and push cases' client: node:http over kept-alive connections. `fetch` (undici) cost the bench process about as
  * much CPU per request as the hub spent answering it, and on a 2-core machine that CPU is taken from the hub.
  */
 function call<T>(agent: Agent, hub: Hub, method: 'GET' | 'POST', path: string, body: unknown, token: string): Promise<T> {
@@ -175,13 +176,28 @@ async function benchPull(db: string, schema: string | undefined, suffix: string,
     await group(deps, w.factoryId, w.stations[0]!.id, 100_000);
   });
   const hub = await spawnHub(db, schema);
+  const agent = new Agent({ keepAlive: true });
+  const token = w.stations[0]!.token;
   try {
+    await call(agent, hub, 'GET', '/v1/station/me', undefined, token);
+    const got: string[] = [];
+    const hubCpu0 = cpuMsOf(hub.pid);
     const t0 = performance.now();
-    const got = await pullAll(hub.url, w.stations[0]!.token, 5000);
+    for (let cursor: string | null = null; ;) {
+      const page: PullResponse = await call<PullResponse>(agent, hub, 'POST', '/v1/station/pull', { cursor, limit: 5000 }, token);
+      for (const l of page.licenses) got.push(l.uuid);
+      cursor = page.cursor;
+      if (!page.hasMore) break;
+    }
     const s = (performance.now() - t0) / 1000;
+    const hubCpuS = (cpuMsOf(hub.pid) - hubCpu0) / 1000;
     if (new Set(got).size !== 100_000) throw new Error(`pulled ${got.length} licenses, expected 100000`);
-    bench(crowded ? `hub_pull_100k_crowded_s${suffix}` : `hub_pull_100k_s${suffix}`, s, 's');
+    const name = crowded ? 'hub_pull_100k_crowded' : 'hub_pull_100k';
+    bench(`${name}_s${suffix}`, s, 's');
+    // The hub process's own CPU over the pull (its threads included), beside the wall time.
+    bench(`${name}_hub_cpu_s${suffix}`, hubCpuS, 's');
   } finally {
+    agent.destroy();
     await hub.stop();
   }
 }

@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PullResponse } from '../../../common/hub-api';
+import { openedCounts, startAuthkeyOpener } from '../../../hub/services/authkey-opener';
 import { keyring, masterKey, parseMasterKey, resealAuthkeys, sealAtRest } from '../../../hub/services/authkeys';
 import { createAccount, newTotpSecret, totpNow } from '../../../hub/services/accounts';
 import { registerSecret } from '../../support/log-sink';
@@ -88,6 +89,33 @@ describe.each(targets())('authkeys at rest on %s', (target) => {
     await h.store.db.updateTable('licenses').set({ authkey: sealed.authkey }).where('uuid', '=', b!.uuid).execute();
     const r = await h.call('POST', '/v1/station/pull', { cursor: null }, token);
     expect(r.body.error.code).toBe('AUTHKEY_TAMPERED');
+  });
+
+  it('a big pull opens its authkeys on the worker; one that does not open refuses the page and leases nothing', async () => {
+    h = await bootHub(target);
+    const w = await seedWorld(h);
+    const c = await makeCredential(h, { purchased: 1500 });
+    await h.admin('POST', `/v1/admin/credentials/${c.id}/assign`, { factoryId: w.factoryId, stationId: w.s1 });
+    const token = await enrollStation(h, w.s1);
+    expect(await startAuthkeyOpener()).toBe(true);
+    const byUuid = new Map(c.purchased.map((l) => [l.uuid, l.authkey]));
+    const before = openedCounts.worker;
+    const first = await h.call<PullResponse>('POST', '/v1/station/pull', { cursor: null, limit: 1000 }, token);
+    expect(first.body.licenses).toHaveLength(1000);
+    for (const l of first.body.licenses) expect(l.authkey).toBe(byUuid.get(l.uuid));
+    expect(openedCounts.worker - before).toBe(1000);
+    // the next page's 300th license carries another's sealed authkey
+    const next = [...c.purchased.map((l) => l.uuid)].sort().filter((u) => !first.body.licenses.some((l) => l.uuid === u));
+    const donor = await h.store.db.selectFrom('licenses').select('authkey').where('uuid', '=', next[0]!).executeTakeFirstOrThrow();
+    await h.store.db.updateTable('licenses').set({ authkey: donor.authkey }).where('uuid', '=', next[299]!).execute();
+    const r = await h.call('POST', '/v1/station/pull', { cursor: first.body.cursor, limit: 1000 }, token);
+    expect(r.body.error.code).toBe('AUTHKEY_TAMPERED');
+    const leased = await h.store.db
+      .selectFrom('licenses')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('station_id', '=', w.s1)
+      .executeTakeFirstOrThrow();
+    expect(Number(leased.n)).toBe(1000);
   });
 
   it('seals the plain authkeys of an older store at start, and rotates them to a new master key', async () => {
