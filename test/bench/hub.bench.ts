@@ -7,12 +7,12 @@
 //   hub_soak_500_*_{sqlite,pg} 500 stations for HUB_SOAK_SECONDS (default 120): each pushes 5 burn records every 2 s
 //                              and pulls a page of 20 when it holds fewer than 5; p99 of pushes and of pulls,
 //                              records/s, the hub's RSS at start and end, records lost and doubled counted on the hub
-// The hub runs in its own process (`hub start`), seeded beforehand through the services; the clients run here.
+// The hub runs in its own process (`hub start`), seeded beforehand through the services; the clients run here,
+// over kept-alive node:http connections (test/support/hub-fleet.ts).
 // PostgreSQL: HUB_TEST_PG_URL if set, else a throwaway cluster from scripts/ci-postgres.sh when PostgreSQL is installed.
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -26,7 +26,7 @@ import * as credentials from '../../hub/services/credentials';
 import * as products from '../../hub/services/products';
 import * as stations from '../../hub/services/stations';
 import { openStore } from '../../hub/store';
-import { burnItems, pullAll, pullPage, PushLedger, tallyOnHub, type FleetStation } from '../support/hub-fleet';
+import { burnItems, pullAll, pullPage, PushLedger, stationCall, tallyOnHub, type FleetStation } from '../support/hub-fleet';
 import { seededRandom } from '../support/seeded-random';
 
 const bench = (name: string, value: number, unit: string): void => console.log(`BENCH ${name} ${Number(value.toFixed(3))} ${unit}`);
@@ -51,43 +51,6 @@ interface Hub {
   url: string;
   pid: number;
   stop(): Promise<void>;
-}
-
-/**
- * The pull and push cases' client: node:http over kept-alive connections. `fetch` (undici) cost the bench process about as
- * much CPU per request as the hub spent answering it, and on a 2-core machine that CPU is taken from the hub.
- */
-function call<T>(agent: Agent, hub: Hub, method: 'GET' | 'POST', path: string, body: unknown, token: string): Promise<T> {
-  const data = body === undefined ? undefined : JSON.stringify(body);
-  return new Promise<T>((resolve, reject) => {
-    const req = request(
-      hub.url + path,
-      {
-        method,
-        agent,
-        headers: {
-          authorization: `Bearer ${token}`,
-          ...(data === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) }),
-        },
-      },
-      (res) => {
-        const parts: Buffer[] = [];
-        res.on('data', (d: Buffer) => parts.push(d));
-        res.on('error', reject);
-        res.on('end', () => {
-          const text = Buffer.concat(parts).toString('utf8');
-          if (res.statusCode !== 200) return reject(new Error(`${path}: ${res.statusCode} ${text}`));
-          try {
-            resolve(JSON.parse(text) as T);
-          } catch (e) {
-            reject(e instanceof Error ? e : new Error(String(e)));
-          }
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(data);
-  });
 }
 
 /** CPU time (user + system) a process has used so far, in ms (Linux; clock ticks of 10 ms). */
@@ -176,15 +139,14 @@ async function benchPull(db: string, schema: string | undefined, suffix: string,
     await group(deps, w.factoryId, w.stations[0]!.id, 100_000);
   });
   const hub = await spawnHub(db, schema);
-  const agent = new Agent({ keepAlive: true });
   const token = w.stations[0]!.token;
   try {
-    await call(agent, hub, 'GET', '/v1/station/me', undefined, token);
+    await stationCall(hub.url, 'GET', '/v1/station/me', undefined, token);
     const got: string[] = [];
     const hubCpu0 = cpuMsOf(hub.pid);
     const t0 = performance.now();
     for (let cursor: string | null = null; ;) {
-      const page: PullResponse = await call<PullResponse>(agent, hub, 'POST', '/v1/station/pull', { cursor, limit: 5000 }, token);
+      const page: PullResponse = await stationCall<PullResponse>(hub.url, 'POST', '/v1/station/pull', { cursor, limit: 5000 }, token);
       for (const l of page.licenses) got.push(l.uuid);
       cursor = page.cursor;
       if (!page.hasMore) break;
@@ -197,7 +159,6 @@ async function benchPull(db: string, schema: string | undefined, suffix: string,
     // The hub process's own CPU over the pull (its threads included), beside the wall time.
     bench(`${name}_hub_cpu_s${suffix}`, hubCpuS, 's');
   } finally {
-    agent.destroy();
     await hub.stop();
   }
 }
@@ -212,12 +173,11 @@ async function benchPush(db: string, schema: string | undefined, suffix: string)
     for (const s of w.stations) await group(deps, w.factoryId, s.id, 200);
   });
   const hub = await spawnHub(db, schema);
-  const agent = new Agent({ keepAlive: true });
   try {
     const held: string[][] = [];
     for (const s of w.stations) held.push(await pullAll(hub.url, s.token, 1000));
     // Each station opens its connection first (stations keep theirs alive); the figure is the pushes, not TCP set-up.
-    await Promise.all(w.stations.map((s) => call(agent, hub, 'GET', '/v1/station/me', undefined, s.token)));
+    await Promise.all(w.stations.map((s) => stationCall(hub.url, 'GET', '/v1/station/me', undefined, s.token)));
     const latencies: number[] = [];
     const cpu0 = { hub: cpuMsOf(hub.pid), bench: process.cpuUsage() };
     const t0 = performance.now();
@@ -229,7 +189,7 @@ async function benchPush(db: string, schema: string | undefined, suffix: string)
             .slice(j, j + 10)
             .map((uuid) => ({ kind: 'burn', key: randomUUID(), uuid, burnedAt: new Date().toISOString() }));
           const t = performance.now();
-          const r = await call<PushResponse>(agent, hub, 'POST', '/v1/station/push', { items }, s.token);
+          const r = await stationCall<PushResponse>(hub.url, 'POST', '/v1/station/push', { items }, s.token);
           latencies.push(performance.now() - t);
           if (r.outcomes.some((o) => o.status !== 'applied'))
             throw new Error(`push refused: ${JSON.stringify(r.outcomes.find((o) => o.status !== 'applied'))}`);
@@ -247,7 +207,6 @@ async function benchPush(db: string, schema: string | undefined, suffix: string)
     bench(`hub_push_hub_cpu_ms_per_push_${suffix}`, hubCpuMs / latencies.length, 'ms');
     bench(`hub_push_bench_cpu_ms_per_push_${suffix}`, (benchCpu.user + benchCpu.system) / 1000 / latencies.length, 'ms');
   } finally {
-    agent.destroy();
     await hub.stop();
   }
 }
