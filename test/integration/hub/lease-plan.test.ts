@@ -194,6 +194,7 @@ describe.each(targets())('lease query on %s', (target) => {
     const t1 = await enrollStation(h, world.s1);
     expect((await h.admin('POST', `/v1/admin/stations/${world.s1}/revoke`, {})).status).toBe(200);
     expect(await h.store.db.selectFrom('stations').select('id').where('id', '=', world.s1).executeTakeFirst()).toBeDefined();
-    expect(t1).toBeTruthy();
+    // revoked, the station can no longer pull (so it leases nothing more), while its row stays for its leases to name
+    expect((await h.call('POST', '/v1/station/pull', { cursor: null }, t1)).status).toBe(401);
   });
 });
