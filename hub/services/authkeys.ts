@@ -163,15 +163,11 @@ export async function rekeyEnrollmentCodes(store: Store, ring: Keyring): Promise
 /** AES-256-GCM under the current master key; `aad` ties the sealed value to its place. */
 const seal = (ring: Keyring, aad: string, text: string): string => sealWith(ring.current.id, ring.current.key, aad, text);
 
-/** The key of the ring a sealed value names, if the ring holds it. */
-export const ringKey = (ring: Keyring, keyId: string): MasterKey | undefined =>
-  ring.current.id === keyId ? ring.current : ring.previous.find((p) => p.id === keyId);
-
 /** Opens what `seal` made; a value that is not sealed yet (an older store, sealed at the next start) is returned as it is. */
 function open(ring: Keyring, aad: string, stored: string, tampered: (cause: unknown) => AppError): string {
   if (!isSealed(stored)) return stored;
   const id = sealedKeyId(stored);
-  const k = ringKey(ring, id);
+  const k = ring.current.id === id ? ring.current : ring.previous.find((p) => p.id === id);
   if (!k)
     throw new AppError(
       'MASTER_KEY_UNKNOWN',
