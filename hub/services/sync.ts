@@ -6,10 +6,10 @@
  * carries are applied here, one at a time, inside the push's group (push.ts).
  */
 import { AppError } from '../../common/errors';
-import type { PullRequest, PullResponse, PushItem, StationGroup, StationStatus } from '../../common/hub-api';
+import type { PullRequest, PullResponse, PushItem, StationGroup, StationLicense, StationStatus } from '../../common/hub-api';
 import { pullRequestSchema } from '../../common/hub-api';
-import { type QueryCreator, sql } from 'kysely';
-import type { HubDatabase, Store, StoreDialect, Tx } from '../store';
+import { type CompiledQuery, type Kysely, type QueryCreator, sql } from 'kysely';
+import type { HubDatabase, Store, Tx } from '../store';
 import type { CredentialTable, StationTable } from '../store/schema';
 import { stationPeople } from './accounts';
 import { openAuthkeys } from './authkey-opener';
@@ -32,58 +32,70 @@ const isUsable = (c: Pick<CredentialTable, 'state' | 'owner' | 'confirmed_at'>):
   usableStates.includes(c.state) && (c.owner === 'mine' || c.confirmed_at !== null);
 
 /**
- * The next `n` unleased licenses of one group, in uuid order: a range of the partial index licenses_unleased_ix
- * (credential_id, uuid). `status` is a literal, not a parameter, so SQLite's planner can match the index's WHERE.
- *
- * On PostgreSQL the group is written as the index range (credential_id, uuid) > (id, '') with
- * credential_id <= id (a uuid is never empty, so this is exactly credential_id = id), ordered by
- * (credential_id, uuid). With `credential_id = id ORDER BY uuid`, the primary key (uuid) gives the same order,
- * and PostgreSQL, assuming the group's rows spread evenly over all uuids, may walk the primary key and filter:
- * through every other group's unleased licenses whose uuids sort first (20,000 in the plan test) before the
- * first of this group's. SQLite plans the plain form on the index and the range form off it, so each gets its own.
+ * PostgreSQL: the next `n` unleased licenses of one group, in uuid order, as a range of the partial index
+ * licenses_unleased_ix (credential_id, uuid). `status` is a literal, not a parameter, so the planner can match the
+ * index's WHERE. The group is written as the index range (credential_id, uuid) > (id, '') with credential_id <= id
+ * (a uuid is never empty, so this is exactly credential_id = id), ordered by (credential_id, uuid). With
+ * `credential_id = id ORDER BY uuid`, the primary key (uuid) gives the same order, and PostgreSQL, assuming the
+ * group's rows spread evenly over all uuids, may walk the primary key and filter: through every other group's
+ * unleased licenses whose uuids sort first (20,000 in the plan test) before the first of this group's.
  */
-export const unleasedOf = (db: QueryCreator<HubDatabase>, dialect: StoreDialect, credentialId: string, n: number) => {
-  const group =
-    dialect === 'postgres'
-      ? db
-          .selectFrom('licenses')
-          .select('uuid')
-          .where(sql<boolean>`(credential_id, uuid) > (${credentialId}, ${''})`)
-          .where('credential_id', '<=', credentialId)
-      : db.selectFrom('licenses').select('uuid').where('credential_id', '=', credentialId);
-  return group.where('station_id', 'is', null).where('status', '=', sql.lit('unused')).orderBy('credential_id').orderBy('uuid').limit(n);
-};
+export const unleasedOf = (db: QueryCreator<HubDatabase>, credentialId: string, n: number) =>
+  db
+    .selectFrom('licenses')
+    .select('uuid')
+    .where(sql<boolean>`(credential_id, uuid) > (${credentialId}, ${''})`)
+    .where('credential_id', '<=', credentialId)
+    .where('station_id', 'is', null)
+    .where('status', '=', sql.lit('unused'))
+    .orderBy('credential_id')
+    .orderBy('uuid')
+    .limit(n);
+
+/** A license a pull leased: its group and lease batch are the pull's own, so the statement does not return them. */
+export interface LeasedRow {
+  uuid: string;
+  authkey: string;
+  mac: string | null;
+  kind: string;
+}
 
 /**
- * Leases the next `n` unleased licenses of one group (`unleasedOf`) to a station, returning them. SKIP LOCKED
- * steps over rows another station's pull is taking right now. A CTE with FOR UPDATE runs once (PostgreSQL never
- * inlines it), so LIMIT holds; an IN (subquery) could be re-run and lease more. The update finds the picked rows
- * by primary key. On SQLite it carries no `station_id IS NULL`: SQLite drove the update from that term on
- * licenses_lease_ix, through every unleased license of the hub (20 ms per pull of 20 next to 100,000 unleased
- * licenses of another group, against 2 ms without it); its transactions run one at a time, so the picked rows
- * are still unleased. PostgreSQL keeps the check.
+ * Leases the next `n` unleased licenses of one group to a station, in uuid order, returning them.
+ *
+ * SQLite: one UPDATE ... ORDER BY uuid LIMIT n walking licenses_unleased_ix (credential_id, uuid) in order, named
+ * with INDEXED BY. Without it SQLite drove the update from `station_id IS NULL` on licenses_lease_ix, through every
+ * unleased license of the hub (20 ms per pull of 20 next to 100,000 unleased licenses of another group, against
+ * 2 ms); the earlier form, a CTE of picked uuids and an update by primary key, cost one primary-key probe per
+ * license (about 0.07 s of the 1 s of SQL of a 100,000-license pull). Its transactions run one at a time, so
+ * nothing else leases meanwhile.
+ *
+ * PostgreSQL: SKIP LOCKED steps over rows another station's pull is taking right now. A CTE with FOR UPDATE runs
+ * once (PostgreSQL never inlines it), so LIMIT holds; an IN (subquery) could be re-run and lease more. The update
+ * finds the picked rows by primary key and checks `station_id IS NULL` again.
  */
-export const leaseFrom = (
-  trx: QueryCreator<HubDatabase>,
+export function leaseFrom(
+  db: Kysely<HubDatabase>,
   store: Pick<Store, 'dialect' | 'lockForUpdate'>,
   credentialId: string,
   n: number,
   lease: { station_id: string; lease_seq: number; leased_at: string },
-) => {
-  const picked = trx
-    .with('picked', (db) => store.lockForUpdate(unleasedOf(db, store.dialect, credentialId, n), { skipLocked: true }))
+): { compile(): CompiledQuery; execute(): Promise<LeasedRow[]> } {
+  if (store.dialect === 'sqlite') {
+    const q = sql<LeasedRow>`update licenses indexed by licenses_unleased_ix
+      set station_id = ${lease.station_id}, lease_seq = ${lease.lease_seq}, leased_at = ${lease.leased_at}
+      where credential_id = ${credentialId} and station_id is null and status = 'unused'
+      returning uuid, authkey, mac, kind order by uuid limit ${n}`;
+    return { compile: () => q.compile(db), execute: async () => (await q.execute(db)).rows };
+  }
+  return db
+    .with('picked', (qc) => store.lockForUpdate(unleasedOf(qc, credentialId, n), { skipLocked: true }))
     .updateTable('licenses')
     .set(lease)
-    .where('uuid', 'in', (eb) => eb.selectFrom('picked').select('picked.uuid'));
-  return (store.dialect === 'postgres' ? picked.where('station_id', 'is', null) : picked).returning([
-    'uuid',
-    'authkey',
-    'mac',
-    'credential_id',
-    'kind',
-    'lease_seq',
-  ]);
-};
+    .where('uuid', 'in', (eb) => eb.selectFrom('picked').select('picked.uuid'))
+    .where('station_id', 'is', null)
+    .returning(['uuid', 'authkey', 'mac', 'kind']);
+}
 
 /**
  * The station's unused leases after the cursor, in (lease batch, uuid) order. The cursor is a row value, so both
@@ -120,6 +132,15 @@ function openRows(deps: HubDeps, rows: { uuid: string; authkey: string }[]): Pro
   return done;
 }
 
+/** A license as the pull's reply carries it; its authkey still sealed until `openRows` replaces it. */
+const asLicense = (r: LeasedRow, credentialId: string): StationLicense => ({
+  uuid: r.uuid,
+  authkey: r.authkey,
+  mac: r.mac,
+  credentialId,
+  kind: r.kind as StationLicense['kind'],
+});
+
 const inUuidOrder = (rows: readonly { uuid: string }[]): boolean => rows.every((r, i) => i === 0 || rows[i - 1]!.uuid < r.uuid);
 
 export async function pull(deps: HubDeps, station: StationTable, raw: PullRequest): Promise<PullResponse> {
@@ -133,7 +154,10 @@ export async function pull(deps: HubDeps, station: StationTable, raw: PullReques
     const st = await store.lockForUpdate(trx.selectFrom('stations').selectAll().where('id', '=', station.id)).executeTakeFirstOrThrow();
     if (after.seq > st.lease_counter)
       throw new AppError('CURSOR_UNKNOWN', 'This cursor was not issued to this station: pull again from the start (cursor null).');
-    const page = await leasedAfter(trx, st.id, after, limit).execute();
+    const held = await leasedAfter(trx, st.id, after, limit).execute();
+    const page = held.map((r) => asLicense(r, r.credential_id));
+    // The cursor: the lease batch of the page's last license (fresh leases are the newest batch).
+    let lastSeq = held.length > 0 ? Number(held[held.length - 1]!.lease_seq) : after.seq;
     // The authkeys are opened on the authkey worker while the leasing goes on (authkey-opener.ts).
     const opening = [openRows(deps, page)];
 
@@ -156,7 +180,8 @@ export async function pull(deps: HubDeps, station: StationTable, raw: PullReques
         for (;;) {
           const want = Math.min(LEASE_PART, limit - page.length - fresh.length);
           if (want <= 0) break;
-          const rows = await leaseFrom(trx, store, src.id, want, { station_id: st.id, lease_seq: seq, leased_at: now }).execute();
+          const leased = await leaseFrom(trx, store, src.id, want, { station_id: st.id, lease_seq: seq, leased_at: now }).execute();
+          const rows = leased.map((r) => asLicense(r, src.id));
           opening.push(openRows(deps, rows));
           fresh.push(...rows);
           if (rows.length < want) break;
@@ -166,6 +191,7 @@ export async function pull(deps: HubDeps, station: StationTable, raw: PullReques
         await trx.updateTable('stations').set({ lease_counter: seq }).where('id', '=', st.id).execute();
         if (!inUuidOrder(fresh)) fresh.sort((x, y) => (x.uuid < y.uuid ? -1 : x.uuid > y.uuid ? 1 : 0));
         page.push(...fresh);
+        lastSeq = seq;
       }
     }
     await trx
@@ -220,14 +246,8 @@ export async function pull(deps: HubDeps, station: StationTable, raw: PullReques
       // who works at the station's factory, once per pull (on its last page)
       ...(hasMore ? {} : { people: await stationPeople(deps, trx, st.factory_id) }),
       groups,
-      licenses: page.map((l) => ({
-        uuid: l.uuid,
-        authkey: l.authkey,
-        mac: l.mac,
-        credentialId: l.credential_id,
-        kind: l.kind as 'purchased' | 'free',
-      })),
-      cursor: last ? encodeCursor({ seq: Number(last.lease_seq), uuid: last.uuid }) : req.cursor,
+      licenses: page,
+      cursor: last ? encodeCursor({ seq: lastSeq, uuid: last.uuid }) : req.cursor,
       hasMore,
       serverTime: now,
     };

@@ -7,7 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, type Transaction } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, sql, type Transaction } from 'kysely';
 import { startCheckpointer, type Checkpointer } from './checkpointer';
 import { FifoSqliteDialect } from './fifo-sqlite';
 import pg from 'pg';
@@ -145,16 +145,36 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   return store;
 }
 
-/** Brings the store to the latest migration (or to `target`, for migration tests). */
+/**
+ * Brings the store to the latest migration (or to `target`, for migration tests).
+ *
+ * SQLite migrates with foreign keys off, as its own procedure for rebuilding a table asks (a migration that drops
+ * and recreates a table other tables refer to, 019, could not run otherwise: the pragma is ignored inside the
+ * migration's transaction). Every reference is checked once the migrations have run; a broken one fails the
+ * migration, by table.
+ */
 export async function migrate(store: Store, schema?: string, target?: string): Promise<string[]> {
   const migrator = new Migrator({
     db: store.db,
     provider: migrationProvider(store.dialect),
     ...(schema ? { migrationTableSchema: schema } : {}),
   });
-  const { error, results } = target ? await migrator.migrateTo(target) : await migrator.migrateToLatest();
-  if (error) throw new AppError('STORE_MIGRATION_FAILED', `migration failed: ${(error as Error).message}`, undefined, { cause: error });
-  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  const sqlite = store.dialect === 'sqlite';
+  if (sqlite) await sql`pragma foreign_keys = off`.execute(store.db);
+  try {
+    const { error, results } = target ? await migrator.migrateTo(target) : await migrator.migrateToLatest();
+    if (error) throw new AppError('STORE_MIGRATION_FAILED', `migration failed: ${(error as Error).message}`, undefined, { cause: error });
+    if (sqlite) {
+      const broken = await sql<{ table: string; parent: string }>`pragma foreign_key_check`.execute(store.db);
+      if (broken.rows.length > 0) {
+        const where = [...new Set(broken.rows.map((r) => `${r.table} -> ${r.parent}`))].join(', ');
+        throw new AppError('STORE_MIGRATION_FAILED', `migration failed: ${broken.rows.length} broken references (${where})`);
+      }
+    }
+    return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  } finally {
+    if (sqlite) await sql`pragma foreign_keys = on`.execute(store.db);
+  }
 }
 
 function isRetryable(e: unknown): boolean {

@@ -171,6 +171,67 @@ describe('hub store migrations', () => {
     expect(await tables()).not.toContain('accounts');
   });
 
+  it('018 and 019 keep unleased licenses out of the lease index and drop the station check of a 017 store, keeping every row', async () => {
+    store = await seed003();
+    await migrate(store, undefined, '017_lease_station_unchecked');
+    // a third-party resource refers to a license: the rebuild keeps the reference whole
+    await sql`insert into third_party_resources (license_uuid, kind, job_id, payload, created_at) values ('u2', 'homekit', 'j', '{}', '2026-01-01')`.execute(
+      store.db,
+    );
+    const rows = () => store!.db.selectFrom('licenses').selectAll().orderBy('uuid').execute();
+    const before = await rows();
+    const ddl = async (name: string) =>
+      (await sql<{ sql: string }>`select sql from sqlite_master where name = ${name}`.execute(store!.db)).rows[0]?.sql ?? '';
+    const references = async () =>
+      (await sql<{ from: string; table: string }>`pragma foreign_key_list(licenses)`.execute(store!.db)).rows.map(
+        (r) => `${r.from}->${r.table}`,
+      );
+    expect(await references()).toEqual(expect.arrayContaining(['station_id->stations', 'credential_id->credentials']));
+
+    expect(await migrate(store, undefined, '019_lease_station_unchecked_sqlite')).toEqual([
+      '018_lease_index_partial',
+      '019_lease_station_unchecked_sqlite',
+    ]);
+    expect(await rows()).toEqual(before);
+    expect(await references()).toEqual(['credential_id->credentials']);
+    expect(await ddl('licenses_lease_ix')).toMatch(/where "station_id" is not null$/);
+    expect(await indexes(store)).toEqual(
+      expect.arrayContaining(['licenses_credential_ix', 'licenses_unleased_ix', 'licenses_burned_at_ix', 'licenses_lease_ix']),
+    );
+    // only the leased licenses are in the lease index
+    const leased = await sql<{ uuid: string }>`select uuid from licenses indexed by licenses_lease_ix where station_id = 's1'`.execute(
+      store.db,
+    );
+    expect(leased.rows.map((r) => r.uuid).sort()).toEqual(['u2', 'u3']);
+    // foreign keys are on again after migrating, and the other references still hold
+    expect((await sql<{ foreign_keys: number }>`pragma foreign_keys`.execute(store.db)).rows[0]!.foreign_keys).toBe(1);
+    await expect(
+      sql`insert into third_party_resources (license_uuid, kind, job_id, payload, created_at) values ('nope', 'homekit', 'j', '{}', '2026-01-01')`.execute(
+        store.db,
+      ),
+    ).rejects.toThrow(/FOREIGN KEY/);
+    expect(await store.db.selectFrom('third_party_resources').select('license_uuid').execute()).toEqual([{ license_uuid: 'u2' }]);
+
+    await migrate(store, undefined, '017_lease_station_unchecked');
+    expect(await rows()).toEqual(before);
+    expect(await references()).toEqual(expect.arrayContaining(['station_id->stations', 'credential_id->credentials']));
+    expect(await ddl('licenses_lease_ix')).not.toContain('where');
+  });
+
+  it('a migration that leaves a broken reference fails, naming the table', async () => {
+    store = await seed003();
+    await migrate(store, undefined, '017_lease_station_unchecked');
+    await sql`pragma foreign_keys = off`.execute(store.db);
+    await sql`insert into third_party_resources (license_uuid, kind, job_id, payload, created_at) values ('gone', 'homekit', 'j', '{}', '2026-01-01')`.execute(
+      store.db,
+    );
+    await expect(migrate(store)).rejects.toMatchObject({
+      code: 'STORE_MIGRATION_FAILED',
+      message: expect.stringContaining('third_party_resources -> licenses'),
+    });
+    expect((await sql<{ foreign_keys: number }>`pragma foreign_keys`.execute(store.db)).rows[0]!.foreign_keys).toBe(1);
+  });
+
   it('a fresh store reaches the latest version and is not migrated twice', async () => {
     store = await openStore({ db: ':memory:' });
     expect(await migrate(store)).toEqual([]);
