@@ -127,14 +127,21 @@ export async function createHub(store: Store, opts: Omit<StartHubOptions, 'db' |
 export async function startHub(opts: StartHubOptions = {}): Promise<RunningHub> {
   const host = opts.host ?? '127.0.0.1';
   assertTransportSafe(host, opts);
+  const logger: Logger = opts.logger ?? createHubLogger();
+  // The hub's two worker threads fall back to the main thread when they fail: slower, still correct; logged.
   const store = await openStore({
     db: opts.db ?? defaultDbPath,
     ...(opts.schema ? { schema: opts.schema } : {}),
-    checkpointInBackground: true,
+    checkpointInBackground: {
+      onFailure: (err) => logger.warn({ err }, 'the log checkpointer stopped: commits checkpoint the database themselves again (slower)'),
+    },
   });
   try {
-    const hub = await createHub(store, opts);
-    void startAuthkeyOpener(); // boots beside the listening: the first big pull finds it ready
+    const hub = await createHub(store, { ...opts, logger });
+    // boots beside the listening: the first big pull finds it ready
+    void startAuthkeyOpener((err) =>
+      logger.warn({ err }, 'the authkey worker stopped: authkeys open on the main thread (slower big pulls) until it starts again'),
+    );
     const address = await hub.app.listen({ port: opts.port ?? 8787, host });
     hub.deps.logger.info({ url: address, store: store.location }, 'hub listening');
     return {

@@ -17,3 +17,13 @@ export function startWorker(source: URL, workerData: unknown): Worker {
   const module = JSON.stringify(fileURLToPath(source));
   return new Worker(`import(${tsx}).then((tsx) => { tsx.register(); require(${module}); })`, { eval: true, workerData });
 }
+
+/**
+ * What a worker's 'error' event carried, as an Error to log: an error class of a library (better-sqlite3's
+ * SqliteError) crosses the thread as a plain object of its own properties, its message lost.
+ */
+export function workerError(what: string, thrown: unknown): Error {
+  if (thrown instanceof Error) return thrown;
+  const code = (thrown as { code?: unknown } | null)?.code;
+  return new Error(`${what} failed${typeof code === 'string' ? ` (${code})` : ''}`, { cause: thrown });
+}

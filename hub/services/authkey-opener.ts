@@ -7,7 +7,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import type { Worker } from 'node:worker_threads';
-import { startWorker } from '../../node/worker';
+import { startWorker, workerError } from '../../node/worker';
 import { openAuthkey, type Keyring } from './authkeys';
 
 /**
@@ -35,6 +35,7 @@ class OpenerThread {
   readonly #pending = new Map<number, (authkeys: (string | null)[] | undefined) => void>();
   readonly #ready: Promise<boolean>;
   #isReady = false;
+  #stopped = false;
   failedAt: number | undefined;
   #next = 0;
 
@@ -48,13 +49,14 @@ class OpenerThread {
         ready(true);
       } else this.#settle(m.id, m.authkeys);
     });
-    const fail = () => {
+    const fail = (error: Error) => {
+      if (this.failedAt === undefined && !this.#stopped) failureListener?.(error);
       this.failedAt ??= Date.now();
       ready(false);
       for (const id of [...this.#pending.keys()]) this.#settle(id, undefined);
     };
-    this.#worker.on('error', fail);
-    this.#worker.on('exit', fail);
+    this.#worker.on('error', (e: unknown) => fail(workerError('the authkey worker', e)));
+    this.#worker.on('exit', (code: number) => fail(new Error(`the authkey worker exited (code ${code})`)));
     // An idle opener never keeps the process alive (after the listeners: a 'message' listener refs the port).
     this.#worker.unref();
   }
@@ -87,6 +89,7 @@ class OpenerThread {
   }
 
   terminate(): Promise<number> {
+    this.#stopped = true;
     return this.#worker.terminate();
   }
 
@@ -99,6 +102,8 @@ class OpenerThread {
 }
 
 let thread: OpenerThread | undefined;
+/** Told when a worker fails (not when it is stopped); the running hub logs it (startAuthkeyOpener). */
+let failureListener: ((error: Error) => void) | undefined;
 
 /** How many authkeys this process opened on the worker, and on the main thread (tests and diagnostics). */
 export const openedCounts = { worker: 0, main: 0 };
@@ -115,9 +120,13 @@ function opener(): OpenerThread | undefined {
 
 /**
  * Starts the worker ahead of the first big pull (at hub start), so that pull is not opened on the main thread
- * while the worker boots; resolves true once it can take work.
+ * while the worker boots; resolves true once it can take work. `onFailure` hears of every worker that fails
+ * from now on (opening goes on on the main thread meanwhile, and a new worker starts a minute later).
  */
-export const startAuthkeyOpener = (): Promise<boolean> => opener()?.whenReady() ?? Promise.resolve(false);
+export function startAuthkeyOpener(onFailure?: (error: Error) => void): Promise<boolean> {
+  if (onFailure) failureListener = onFailure;
+  return opener()?.whenReady() ?? Promise.resolve(false);
+}
 
 /** Stops the worker (tests: to see that opening goes on without it); the next big list starts it again. */
 export async function stopAuthkeyOpener(): Promise<void> {

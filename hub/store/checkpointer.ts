@@ -6,7 +6,7 @@
  * hub's connection checkpoints itself only when the log passes `BEHIND_PAGES` (the worker fell behind, or died).
  */
 import type Database from 'better-sqlite3';
-import { startWorker } from '../../node/worker';
+import { startWorker, workerError } from '../../node/worker';
 
 export interface CheckpointWorkerData {
   file: string;
@@ -21,8 +21,15 @@ export interface Checkpointer {
   stop(): Promise<void>;
 }
 
+export interface CheckpointerOptions {
+  everyMs?: number;
+  /** Told once if the worker fails (not when it is stopped): the hub's connection checkpoints again meanwhile. */
+  onFailure?: (error: Error) => void;
+}
+
 /** Starts checkpointing `file` on a worker thread; `connection` is the hub's own connection to it. */
-export function startCheckpointer(file: string, connection: Database.Database, everyMs = 20): Checkpointer {
+export function startCheckpointer(file: string, connection: Database.Database, opts: CheckpointerOptions = {}): Checkpointer {
+  const everyMs = opts.everyMs ?? 20;
   const worker = startWorker(new URL('./checkpoint-worker.ts', import.meta.url), { file, everyMs } satisfies CheckpointWorkerData);
   let stopping = false;
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
@@ -30,11 +37,14 @@ export function startCheckpointer(file: string, connection: Database.Database, e
     if (m === 'ready' && !stopping && connection.open) connection.pragma(`wal_autocheckpoint = ${BEHIND_PAGES}`);
   });
   // Without the worker, the hub's connection checkpoints as SQLite does by default.
-  const fallBack = () => {
+  let failed = false;
+  const fallBack = (error: Error) => {
     if (connection.open) connection.pragma(`wal_autocheckpoint = ${DEFAULT_PAGES}`);
+    if (!failed && !stopping) opts.onFailure?.(error);
+    failed = true;
   };
-  worker.on('error', fallBack);
-  worker.on('exit', fallBack);
+  worker.on('error', (e: unknown) => fallBack(workerError('the checkpoint worker', e)));
+  worker.on('exit', (code: number) => fallBack(new Error(`the checkpoint worker exited (code ${code})`)));
   worker.unref();
   return {
     async stop() {

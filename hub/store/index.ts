@@ -45,8 +45,11 @@ export interface OpenStoreOptions {
   /** PostgreSQL pool size. */
   poolSize?: number;
   migrate?: boolean;
-  /** SQLite file only: checkpoint the write-ahead log on a thread of its own (checkpointer.ts); a running hub does. */
-  checkpointInBackground?: boolean;
+  /**
+   * SQLite file only: checkpoint the write-ahead log on a thread of its own (checkpointer.ts); a running hub does,
+   * and hears through `onFailure` if that thread fails.
+   */
+  checkpointInBackground?: boolean | { onFailure(error: Error): void };
 }
 
 export const isPostgresUrl = (db: string): boolean => /^postgres(ql)?:\/\//i.test(db);
@@ -99,7 +102,9 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
     db = new Kysely<HubDatabase>({ dialect: new FifoSqliteDialect({ database: sqlite }) });
-    if (opts.checkpointInBackground && opts.db !== ':memory:') checkpointer = startCheckpointer(opts.db, sqlite);
+    const background = opts.checkpointInBackground;
+    if (background && opts.db !== ':memory:')
+      checkpointer = startCheckpointer(opts.db, sqlite, background === true ? {} : { onFailure: (e) => background.onFailure(e) });
   }
 
   const store: Store = {

@@ -36,7 +36,8 @@ describe('log checkpointer (SQLite hub)', () => {
     db.exec('create table t (x blob)');
     const autocheckpoint = () => db.pragma('wal_autocheckpoint', { simple: true }) as number;
     expect(autocheckpoint()).toBe(1000);
-    const c = startCheckpointer(file, db, 10);
+    const failures: Error[] = [];
+    const c = startCheckpointer(file, db, { everyMs: 10, onFailure: (e) => failures.push(e) });
     await until('the worker to take over', () => autocheckpoint() === BEHIND_PAGES);
     // 3,000 pages of log in small commits: past SQLite's 1,000 but under the hub's own bound
     const insert = db.prepare('insert into t values (randomblob(4000))');
@@ -45,6 +46,23 @@ describe('log checkpointer (SQLite hub)', () => {
     await until('the checkpoint to reach the database file', () => statSync(file).size > 3000 * 4000 * 0.9);
     await c.stop();
     expect(autocheckpoint()).toBe(1000);
+    expect(failures).toEqual([]); // stopping is no failure
+    db.close();
+  });
+
+  it('a worker that fails is reported once, and the connection checkpoints as SQLite does by default', async () => {
+    const file = tempFile();
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    const failures: Error[] = [];
+    // the worker cannot open its file (it must exist): it fails at boot
+    const c = startCheckpointer(join(file, '..', 'gone.sqlite'), db, { onFailure: (e) => failures.push(e) });
+    await until('the failure to be reported', () => failures.length > 0);
+    await new Promise((r) => setTimeout(r, 100)); // the exit that follows the error is not a second report
+    expect(failures).toHaveLength(1);
+    expect(failures[0]!.message).toBe('the checkpoint worker failed (SQLITE_CANTOPEN)');
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
+    await c.stop();
     db.close();
   });
 
