@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { supervisorHeader } from '../../../common/hub-api';
-import { bootHub, enrollStation, makeCredential, seedWorld, targets, type TestDb, type TestHub } from './harness';
+import { bootHub, groupAtS1, makeCredential, seedWorld, targets, type TestDb, type TestHub } from './harness';
 
 const run = promisify(execFile);
 
@@ -20,9 +20,7 @@ describe.each(targets())('hub audit log on %s', (target) => {
   it('names the actor of every state-changing request: an API key, a signed-in account, a station and its supervisor, nobody', async () => {
     h = await bootHub(target);
     const w = await seedWorld(h);
-    const c = await makeCredential(h, { purchased: 6 });
-    await h.admin('POST', `/v1/admin/credentials/${c.id}/assign`, { factoryId: w.factoryId, stationId: w.s1 });
-    const t = await enrollStation(h, w.s1);
+    const { token: t, ...c } = await groupAtS1(h, w, { purchased: 6 });
     const change = await h.call(
       'POST',
       `/v1/station/credentials/${c.id}/update-requests`,

@@ -14,7 +14,18 @@ import { openedCounts, startAuthkeyOpener } from '../../../hub/services/authkey-
 import { keyring, masterKey, parseMasterKey, resealAuthkeys, sealAtRest } from '../../../hub/services/authkeys';
 import { createAccount, newTotpSecret, totpNow } from '../../../hub/services/accounts';
 import { registerSecret } from '../../support/log-sink';
-import { bootHub, enrollStation, makeCredential, makeLicenses, seedWorld, targets, testKeyring, testDb, type TestHub } from './harness';
+import {
+  bootHub,
+  enrollStation,
+  groupAtS1,
+  makeCredential,
+  makeLicenses,
+  seedWorld,
+  targets,
+  testKeyring,
+  testDb,
+  type TestHub,
+} from './harness';
 
 const tables = [
   'accounts',
@@ -57,9 +68,7 @@ describe.each(targets())('authkeys at rest on %s', (target) => {
     const tdb = await testDb(target);
     h = await bootHub(target, { tdb });
     const w = await seedWorld(h);
-    const c = await makeCredential(h, { purchased: 6 });
-    await h.admin('POST', `/v1/admin/credentials/${c.id}/assign`, { factoryId: w.factoryId, stationId: w.s1 });
-    const token = await enrollStation(h, w.s1);
+    const { token, ...c } = await groupAtS1(h, w, { purchased: 6 });
     const text = await dump(h);
     for (const l of c.purchased) expect(text).not.toContain(l.authkey);
     const rows = await h.store.db.selectFrom('licenses').select('authkey').execute();
@@ -81,9 +90,7 @@ describe.each(targets())('authkeys at rest on %s', (target) => {
   it('a sealed authkey copied onto another license does not open', async () => {
     h = await bootHub(target);
     const w = await seedWorld(h);
-    const c = await makeCredential(h, { purchased: 2 });
-    await h.admin('POST', `/v1/admin/credentials/${c.id}/assign`, { factoryId: w.factoryId, stationId: w.s1 });
-    const token = await enrollStation(h, w.s1);
+    const { token, ...c } = await groupAtS1(h, w, { purchased: 2 });
     const [a, b] = c.purchased;
     const sealed = await h.store.db.selectFrom('licenses').select('authkey').where('uuid', '=', a!.uuid).executeTakeFirstOrThrow();
     await h.store.db.updateTable('licenses').set({ authkey: sealed.authkey }).where('uuid', '=', b!.uuid).execute();
@@ -94,9 +101,7 @@ describe.each(targets())('authkeys at rest on %s', (target) => {
   it('a big pull opens its authkeys on the worker; one that does not open refuses the page and leases nothing', async () => {
     h = await bootHub(target);
     const w = await seedWorld(h);
-    const c = await makeCredential(h, { purchased: 1500 });
-    await h.admin('POST', `/v1/admin/credentials/${c.id}/assign`, { factoryId: w.factoryId, stationId: w.s1 });
-    const token = await enrollStation(h, w.s1);
+    const { token, ...c } = await groupAtS1(h, w, { purchased: 1500 });
     expect(await startAuthkeyOpener()).toBe(true);
     const byUuid = new Map(c.purchased.map((l) => [l.uuid, l.authkey]));
     const before = openedCounts.worker;

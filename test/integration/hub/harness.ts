@@ -225,6 +225,14 @@ export async function makeCredential(
   return { id, purchased, free };
 }
 
+/** A group of licenses (`makeCredential`) assigned to station s1 of `seedWorld`, and s1 enrolled: the group and s1's token. */
+export async function groupAtS1(h: TestHub, w: { factoryId: string; s1: string }, o: Parameters<typeof makeCredential>[1] = {}) {
+  const group = await makeCredential(h, o);
+  const r = await h.admin('POST', `/v1/admin/credentials/${group.id}/assign`, { factoryId: w.factoryId, stationId: w.s1 });
+  if (r.status !== 200) throw new Error(JSON.stringify(r.body));
+  return { ...group, token: await enrollStation(h, w.s1) };
+}
+
 export async function enrollStation(h: TestHub, stationId: string): Promise<string> {
   const code = await h.admin('POST', `/v1/admin/stations/${stationId}/enrollment-codes`, {});
   const r = await h.call('POST', '/v1/station/enroll', { code: code.body.code });
