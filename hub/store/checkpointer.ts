@@ -13,8 +13,8 @@ export interface CheckpointWorkerData {
   everyMs: number;
 }
 
-/** The hub's own connection checkpoints past this many log pages (SQLite's default is 1,000): 40 MiB of log. */
-export const BEHIND_PAGES = 10_000;
+/** The hub's own connection checkpoints past this many log pages (SQLite's default is 1,000): 40 MiB of log (16 KiB pages). */
+export const BEHIND_PAGES = 2_500;
 const DEFAULT_PAGES = 1_000;
 
 export interface Checkpointer {
